@@ -1,0 +1,64 @@
+# Two commands: `make run` (set up everything, serve the demo) and `make test` (set up, run the whole suite).
+SHELL := /bin/bash
+VENV  := .venv
+BIN   := $(VENV)/bin
+STAMP := $(VENV)/.installed-$(shell cat requirements.lock pyproject.toml | sha1sum | cut -c1-12)
+ASSETS := app/static/govuk/govuk-frontend.min.css
+PORT ?= 5000
+
+.PHONY: run test setup assets db demo serve system-test-deps bench lint clean help
+
+help: ## Show the targets
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-18s %s\n", $$1, $$2}'
+
+run: setup db demo ## Set up, migrate, seed demo data and serve on http://127.0.0.1:$(PORT)
+	$(BIN)/mash serve --port $(PORT)
+
+test: setup system-test-deps ## Install what the tests need and run the whole suite
+	$(BIN)/python -m pytest
+
+setup: $(STAMP) $(ASSETS) ## Python dependencies (pinned) and web assets (npm)
+
+$(STAMP): requirements.lock pyproject.toml
+	test -x $(BIN)/python || python3 -m venv $(VENV)
+	$(BIN)/pip install --quiet --disable-pip-version-check -r requirements.lock
+	$(BIN)/pip install --quiet --disable-pip-version-check --no-deps -e .
+	rm -f $(VENV)/.installed-*
+	touch $@
+
+web/node_modules/.package-lock.json: web/package.json web/package-lock.json
+	cd web && npm ci --no-audit --no-fund --loglevel=error
+	touch $@
+
+$(ASSETS): web/node_modules/.package-lock.json web/build.mjs app/static_src/app.css
+	cd web && npm run --silent build
+
+assets: $(ASSETS) ## Build the GOV.UK Frontend and bpmn-js assets into app/static
+
+db: setup ## Create or migrate the database and register the diagrams
+	$(BIN)/mash init-db
+
+demo: db ## Seed demo users and cases (once)
+	$(BIN)/mash demo
+
+serve: ## Serve without setting up
+	$(BIN)/mash serve --port $(PORT)
+
+# Chromium for the browser tests and PostgreSQL for the database tests come from Debian.
+system-test-deps:
+	@if ! command -v chromium >/dev/null 2>&1; then \
+	  if [ "$$(id -u)" = "0" ]; then \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends chromium fonts-liberation >/dev/null; \
+	  else echo "chromium is missing: install Debian's chromium package (browser tests will be skipped)"; fi; \
+	fi
+	@if ! ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1; then \
+	  if [ "$$(id -u)" = "0" ]; then \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends postgresql >/dev/null; \
+	  else echo "PostgreSQL is missing: install Debian's postgresql package"; fi; \
+	fi
+
+bench: setup ## Measure task completions per second and latency through the HTTP API
+	$(BIN)/python bench/task_throughput.py
+
+clean: ## Remove the virtualenv, node_modules, built assets and the local database
+	rm -rf $(VENV) web/node_modules app/static instance

@@ -1,0 +1,1 @@
+"""JSON API v1 for partner systems: the same operations as the pages, bearer-token authenticated."""

@@ -1,0 +1,118 @@
+from __future__ import annotations
+
+from flask import Blueprint, g, jsonify, request
+from sqlalchemy.exc import IntegrityError
+
+from app.api.openapi import openapi_document
+from app.audit.operations import record
+from app.auth.access import INTAKE_ROLES, PUBLIC, TASK_ROLES, allow
+from app.cases.operations import complete_task, form_for_task
+from app.cases.queries import case_detail, case_summary
+from app.core.db import get_db, run_in_transaction
+from app.core.errors import OperationError, ValidationFailed
+from app.core.roles import HUB_ROLES
+from app.inbox.queries import inbox_for, open_task
+from app.intake.operations import find_by_idempotency_key, receive_contact
+
+bp = Blueprint("api", __name__, url_prefix="/api/v1")
+
+
+def _errors(status: int, errors: list[dict]):
+    response = jsonify({"errors": errors})
+    response.status_code = status
+    return response
+
+
+@bp.errorhandler(OperationError)
+def _operation_error(error: OperationError):
+    if isinstance(error, ValidationFailed):
+        return _errors(422, [{"field": e.field, "message": e.message} for e in error.errors])
+    return _errors(error.status, [{"field": None, "message": error.message}])
+
+
+def _json_body() -> dict:
+    if not request.is_json:
+        raise OperationError("Send the body as JSON with Content-Type: application/json.")
+    body = request.get_json(silent=True)
+    if not isinstance(body, dict):
+        raise ValidationFailed([_FieldError(None, "The body must be a JSON object.")])
+    return body
+
+
+class _FieldError:
+    def __init__(self, field, message):
+        self.field, self.message = field, message
+
+
+def _summary(case_id: int) -> dict:
+    return case_summary(case_detail(get_db().session, case_id))
+
+
+@bp.post("/contacts")
+@allow(INTAKE_ROLES)
+def create_contact():
+    body = _json_body()
+    key = request.headers.get("Idempotency-Key")
+    if key is not None and not (0 < len(key) <= 200):
+        raise ValidationFailed([_FieldError("Idempotency-Key", "The Idempotency-Key header must be 1 to 200 characters")])
+    try:
+        case, _created = run_in_transaction(receive_contact, body, g.actor, channel="api", idempotency_key=key)
+    except IntegrityError:
+        # The same key arrived twice at once: the first request won; answer with its case.
+        case = find_by_idempotency_key(get_db().session, g.actor, key) if key else None
+        if case is None:
+            raise
+    return jsonify({"case_id": case.id, "reference": case.reference}), 201
+
+
+@bp.get("/cases/<int:case_id>")
+@allow(HUB_ROLES)
+def get_case(case_id: int):
+    db = get_db()
+    detail = case_detail(db.session, case_id)
+    if detail is None:
+        return _errors(404, [{"field": None, "message": "There is no case with this id."}])
+    record(db.session, g.actor, "case.viewed", case_id=case_id, details={"via": "api"})
+    db.session.commit()
+    return jsonify(case_summary(detail))
+
+
+@bp.get("/tasks")
+@allow(TASK_ROLES)
+def list_tasks():
+    items = inbox_for(get_db().session, g.actor.roles & TASK_ROLES)
+    return jsonify([{"task_id": i.task_id, "case_id": i.case_id, "reference": i.reference, "name": i.name,
+                     "role": i.role, "due_at": i.due_at.isoformat() if i.due_at else None, "rag": i.rag,
+                     "claimed_by": i.claimed_by} for i in items])
+
+
+@bp.get("/tasks/<task_id>")
+@allow(TASK_ROLES)
+def get_task(task_id: str):
+    db = get_db()
+    task = open_task(db.session, task_id)
+    if task is None:
+        return _errors(404, [{"field": None, "message": "There is no open task with this id."}])
+    if task.role not in g.actor.roles:
+        return _errors(403, [{"field": None, "message": "This task belongs to another role."}])
+    form = form_for_task(db.session, task)
+    record(db.session, g.actor, "task.viewed", case_id=task.case_id, task_id=task_id, details={"via": "api"})
+    db.session.commit()
+    return jsonify({"task_id": task.task_id, "case_id": task.case_id, "name": task.name, "role": task.role,
+                    "element_id": task.bpmn_id, "due_at": task.due_at.isoformat() if task.due_at else None,
+                    "claimed_by": task.claimed_by, "form_key": task.form_key, "form": form.schema,
+                    "case": _summary(task.case_id)})
+
+
+@bp.post("/tasks/<task_id>/complete")
+@allow(TASK_ROLES)
+def complete(task_id: str):
+    body = _json_body()
+    case = run_in_transaction(complete_task, task_id, body, g.actor)
+    return jsonify(_summary(case.id))
+
+
+@bp.get("/openapi.json")
+@allow(PUBLIC)
+def openapi():
+    return jsonify(openapi_document())

@@ -1,0 +1,79 @@
+"""Use-cases that change a case: start its workflow, complete a task, fire its due timers."""
+from __future__ import annotations
+
+from sqlalchemy.orm import Session
+
+from app.audit.operations import record
+from app.cases.models import Case, CompletedTask
+from app.cases.progress import record_progress
+from app.core.actor import Actor
+from app.core.errors import Conflict, Forbidden, NotFound, ProcessFailed, ValidationFailed
+from app.engine import CaseWorkflow, NotPermitted, ProcessFault, TaskNotReady
+from app.forms import validate
+from app.inbox.models import OpenTask
+from app.process_models.registry import compiled, version_by_id
+
+
+def start_workflow(session: Session, case: Case, data: dict, actor: Actor) -> None:
+    definition = compiled(version_by_id(session, case.process_version_id))
+    try:
+        workflow, events = CaseWorkflow.start(definition, data)
+    except ProcessFault as fault:
+        raise ProcessFailed(f"The process failed at '{fault.element_id}': {fault}") from fault
+    record_progress(session, case, workflow, events, actor)
+
+
+def form_for_task(session: Session, task: OpenTask):
+    case = session.get(Case, task.case_id)
+    return compiled(version_by_id(session, case.process_version_id)).forms[task.form_key]
+
+
+def complete_task(session: Session, task_id: str, form_data: dict, actor: Actor) -> Case:
+    """Complete one READY task with its form: one winner when two people try at once."""
+    task = session.get(OpenTask, task_id)
+    if task is None:
+        done = session.get(CompletedTask, task_id)
+        if done is not None:
+            raise Conflict(f"This task was already completed by {done.completed_by}. Reload the case to see what happens next.")
+        raise NotFound("There is no task with this reference.")
+    if task.role not in actor.roles:
+        raise Forbidden("This task belongs to another role.")
+    if task.claimed_by_id is not None and task.claimed_by_id != actor.user_id:
+        raise Conflict(f"This task is claimed by {task.claimed_by}. Ask them to release it first.")
+    errors = validate(form_for_task(session, task), form_data)
+    if errors:
+        raise ValidationFailed(errors)
+    case = session.get(Case, task.case_id)
+    definition = compiled(version_by_id(session, case.process_version_id))
+    workflow = CaseWorkflow.restore(definition, case.state)
+    try:
+        events = workflow.complete_task(task_id, form_data, actor.roles)
+    except TaskNotReady as error:
+        raise Conflict(str(error)) from error
+    except NotPermitted as error:
+        raise Forbidden(str(error)) from error
+    except ProcessFault as fault:
+        raise ProcessFailed(f"The process failed at '{fault.element_id}': {fault}") from fault
+    record(session, actor, "task.completed", case_id=case.id, task_id=task_id, element_id=task.bpmn_id,
+           summary=task.name, details={"form": task.form_key})
+    record_progress(session, case, workflow, events, actor, submitted=(task, form_data))
+    return case
+
+
+def fire_due_timers(session: Session, case_id: int, actor: Actor) -> int:
+    """Let a case's due timers take their paths; returns how many timers fired."""
+    case = session.get(Case, case_id)
+    if case is None or case.status != "open":
+        return 0
+    workflow = CaseWorkflow.restore(compiled(version_by_id(session, case.process_version_id)), case.state)
+    waiting = {timer.task_id for timer in workflow.waiting_timers()}
+    try:
+        events = workflow.fire_due_timers()
+    except ProcessFault as fault:
+        raise ProcessFailed(f"The process failed at '{fault.element_id}': {fault}") from fault
+    fired = [e for e in events if e.state == "completed" and e.task_id in waiting]
+    for event in fired:
+        record(session, actor, "timer.fired", case_id=case.id, task_id=event.task_id, element_id=event.element_id,
+               summary=event.name)
+    record_progress(session, case, workflow, events, actor)
+    return len(fired)

@@ -1,0 +1,38 @@
+"""Refusals an operation can give; views translate them to pages and HTTP statuses in one place."""
+from __future__ import annotations
+
+
+class OperationError(Exception):
+    status = 400
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+
+class NotFound(OperationError):
+    status = 404
+
+
+class Forbidden(OperationError):
+    status = 403
+
+
+class Conflict(OperationError):
+    status = 409
+
+
+class ValidationFailed(OperationError):
+    """Invalid input; ``errors`` are the form's FieldErrors (field, message). Nothing was stored."""
+
+    status = 422
+
+    def __init__(self, errors: list) -> None:
+        super().__init__("There is a problem with the information given")
+        self.errors = errors
+
+
+class ProcessFailed(OperationError):
+    """The diagram failed while running this step; nothing was saved."""
+
+    status = 500

@@ -1,0 +1,45 @@
+"""The hub's roles. Diagram lanes are roles; users hold roles; one rule turns a lane name into a role."""
+from __future__ import annotations
+
+#: Lane names exactly as process owners write them in the diagrams.
+LANE_NAMES: tuple[str, ...] = (
+    "MASH manager",
+    "Police",
+    "Health",
+    "Education",
+    "Probation",
+    "Housing",
+    "Youth justice",
+    "Adult social care",
+    "Business support",
+    "Social worker",
+)
+
+#: Roles that are not lanes: people who use the system around the process.
+OTHER_ROLES: tuple[str, ...] = ("referrer", "ops-manager", "process-owner", "trainer", "auditor", "admin")
+
+#: Agencies whose records are checked, and the role that checks them.
+AGENCIES: tuple[str, ...] = (
+    "police", "health", "education", "probation", "housing", "youth-justice", "adult-social-care",
+)
+
+
+def role_for_lane(lane: str | None) -> str | None:
+    """'Youth justice' -> 'youth-justice'. The slug is also the demo user's name."""
+    if not lane:
+        return None
+    return "-".join(lane.strip().lower().split())
+
+
+LANE_ROLES: tuple[str, ...] = tuple(role_for_lane(name) for name in LANE_NAMES)
+ALL_ROLES: tuple[str, ...] = LANE_ROLES + OTHER_ROLES
+
+#: Roles whose members work inside the sealed hub and may read shared case information.
+HUB_ROLES: frozenset[str] = frozenset(LANE_ROLES) | {"ops-manager", "admin"}
+
+
+def role_label(role: str) -> str:
+    for lane in LANE_NAMES:
+        if role_for_lane(lane) == role:
+            return lane
+    return role.replace("-", " ").capitalize()

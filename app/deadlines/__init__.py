@@ -1,0 +1,1 @@
+"""Deadlines: the scheduler that fires BPMN timers when they fall due."""

@@ -1,0 +1,44 @@
+"""The only package that imports SpiffWorkflow. Everything else talks to the process through here."""
+from __future__ import annotations
+
+from datetime import datetime as _datetime
+
+import SpiffWorkflow.bpmn.specs.event_definitions.timer as _timer_module
+
+from app.core.clock import clock as _clock
+from app.engine.definitions import (
+    CompiledDefinition,
+    DefinitionError,
+    DefinitionProblem,
+    ProcessBundle,
+    UserTaskInfo,
+    compile_bundle,
+)
+from app.engine.runtime import (
+    CaseWorkflow,
+    EngineError,
+    NotPermitted,
+    OpenUserTask,
+    ProcessFault,
+    StepEvent,
+    TaskNotReady,
+    WaitingTimer,
+)
+
+
+class _ClockedDatetime(_datetime):
+    """SpiffWorkflow computes and checks timer due times with datetime.now(): route it to our clock."""
+
+    @classmethod
+    def now(cls, tz=None):
+        current = _clock.now()
+        return current.astimezone(tz) if tz is not None else current.replace(tzinfo=None)
+
+
+_timer_module.datetime = _ClockedDatetime
+
+__all__ = [
+    "CaseWorkflow", "CompiledDefinition", "DefinitionError", "DefinitionProblem", "EngineError", "NotPermitted",
+    "OpenUserTask", "ProcessBundle", "ProcessFault", "StepEvent", "TaskNotReady", "UserTaskInfo", "WaitingTimer",
+    "compile_bundle",
+]

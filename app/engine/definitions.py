@@ -1,0 +1,300 @@
+"""Process definitions: a set of BPMN files and forms, validated as a whole, identified by content hash.
+
+A definition is immutable once stored; each case keeps the version it started on. Validation parses
+every executable process (SpiffWorkflow parses lazily, so errors would otherwise surface mid-case),
+resolves call activities, compiles every condition, script and timer expression in the sandbox,
+checks each user task's lane is a known role and its form exists.
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from lxml import etree
+from SpiffWorkflow.bpmn.parser.BpmnParser import BpmnValidator
+from SpiffWorkflow.bpmn.parser.ValidationException import ValidationException
+from SpiffWorkflow.camunda.parser.CamundaParser import CamundaParser
+from SpiffWorkflow.exceptions import SpiffWorkflowException
+
+from app.core.roles import LANE_ROLES, role_for_lane
+from app.engine.sandbox import SandboxError, compile_expression, compile_script
+from app.forms import FormDefinition, FormDefinitionError, load_form_data
+
+BPMN_NS = "http://www.omg.org/spec/BPMN/20100524/MODEL"
+NS = {"bpmn": BPMN_NS}
+_VALIDATOR: BpmnValidator | None = None
+
+
+def _xsd_validator() -> BpmnValidator:
+    global _VALIDATOR
+    if _VALIDATOR is None:
+        _VALIDATOR = BpmnValidator()
+    return _VALIDATOR
+
+
+@dataclass(frozen=True)
+class DefinitionProblem:
+    """One thing wrong with a diagram or form, pointing at the element and line at fault."""
+
+    file: str
+    message: str
+    element_id: str | None = None
+    element_name: str | None = None
+    line: int | None = None
+
+    def as_dict(self) -> dict:
+        return {"file": self.file, "element_id": self.element_id, "element_name": self.element_name,
+                "line": self.line, "message": self.message}
+
+    def __str__(self) -> str:
+        where = f"{self.file}:{self.line}" if self.line else self.file
+        what = f" {self.element_id}" + (f" ({self.element_name})" if self.element_name else "") if self.element_id else ""
+        return f"{where}{what}: {self.message}"
+
+
+class DefinitionError(Exception):
+    """The definition was refused; ``problems`` lists everything found, not just the first."""
+
+    def __init__(self, problems: list[DefinitionProblem]) -> None:
+        self.problems = problems
+        super().__init__("\n".join(str(p) for p in problems))
+
+
+@dataclass(frozen=True)
+class ProcessBundle:
+    """The files of one version: BPMN by file name, forms by key (raw JSON text)."""
+
+    bpmn: dict[str, bytes]
+    forms: dict[str, str]
+
+    @classmethod
+    def from_directories(cls, processes_dir: Path, forms_dir: Path) -> ProcessBundle:
+        bpmn = {p.name: p.read_bytes() for p in sorted(processes_dir.glob("*.bpmn"))}
+        forms = {p.stem: p.read_text(encoding="utf-8") for p in sorted(forms_dir.glob("*.json"))}
+        return cls(bpmn=bpmn, forms=forms)
+
+    @property
+    def content_hash(self) -> str:
+        digest = hashlib.sha256()
+        for name in sorted(self.bpmn):
+            digest.update(b"bpmn\0" + name.encode() + b"\0" + self.bpmn[name] + b"\0")
+        for key in sorted(self.forms):
+            digest.update(b"form\0" + key.encode() + b"\0" + self.forms[key].encode() + b"\0")
+        return digest.hexdigest()
+
+    def to_json(self) -> dict:
+        return {"bpmn": {k: v.decode("utf-8", errors="replace") if _is_utf8(v) else None for k, v in self.bpmn.items()},
+                "bpmn_latin1": {k: v.decode("latin-1") for k, v in self.bpmn.items() if not _is_utf8(v)},
+                "forms": self.forms}
+
+    @classmethod
+    def from_json(cls, data: dict) -> ProcessBundle:
+        bpmn = {k: v.encode("utf-8") for k, v in data["bpmn"].items() if v is not None}
+        bpmn.update({k: v.encode("latin-1") for k, v in data.get("bpmn_latin1", {}).items()})
+        return cls(bpmn=bpmn, forms=dict(data["forms"]))
+
+
+def _is_utf8(raw: bytes) -> bool:
+    try:
+        raw.decode("utf-8")
+    except UnicodeDecodeError:
+        return False
+    return True
+
+
+@dataclass(frozen=True)
+class UserTaskInfo:
+    """What the app reads from a user task in the diagram."""
+
+    bpmn_id: str
+    name: str
+    lane: str | None
+    role: str | None
+    form_key: str | None
+    documentation: str | None
+    result_variable: str | None
+
+
+@dataclass
+class CompiledDefinition:
+    """Parsed specs of one bundle, ready to start and restore cases."""
+
+    bundle: ProcessBundle
+    process_id: str
+    spec: object
+    subprocess_specs: dict
+    forms: dict[str, FormDefinition]
+    user_tasks: dict[tuple[str, str], UserTaskInfo] = field(default_factory=dict)
+    process_names: dict[str, str] = field(default_factory=dict)
+    element_lines: dict[tuple[str, str], int] = field(default_factory=dict)
+
+    @property
+    def content_hash(self) -> str:
+        return self.bundle.content_hash
+
+
+class _Problems:
+    def __init__(self) -> None:
+        self.items: list[DefinitionProblem] = []
+        self.lines: dict[str, dict[str, int]] = {}
+
+    def add(self, file: str, message: str, element_id: str | None = None, name: str | None = None,
+            line: int | None = None) -> None:
+        if line is None and element_id:
+            line = self.lines.get(file, {}).get(element_id)
+        self.items.append(DefinitionProblem(file, message, element_id or None, name or None, line or None))
+
+
+def _parse_xml(name: str, raw: bytes, problems: _Problems):
+    try:
+        tree = etree.fromstring(raw, parser=etree.XMLParser(resolve_entities=False, no_network=True))
+    except etree.XMLSyntaxError as error:
+        problems.add(name, f"the file is not well-formed XML: {error.msg}", line=error.lineno)
+        return None
+    problems.lines[name] = {el.get("id"): el.sourceline for el in tree.iter() if isinstance(el.tag, str) and el.get("id")}
+    return tree
+
+
+def compile_bundle(bundle: ProcessBundle, process_id: str = "referral") -> CompiledDefinition:
+    """Validate the whole bundle and return parsed specs; raise DefinitionError listing every problem."""
+    problems = _Problems()
+    forms = _load_forms(bundle, problems)
+    parser = CamundaParser(validator=_xsd_validator())
+    trees: dict[str, object] = {}
+    for name, raw in bundle.bpmn.items():
+        tree = _parse_xml(name, raw, problems)
+        if tree is None:
+            continue
+        trees[name] = tree
+        try:
+            parser.add_bpmn_xml(tree, filename=name)
+        except ValidationException as error:
+            problems.add(name, str(error).split("\n")[0], getattr(error, "id", None), getattr(error, "name", None),
+                         _int(getattr(error, "line_number", None)))
+    if not trees and not problems.items:
+        problems.add("(upload)", "no BPMN files were given")
+    if problems.items:
+        raise DefinitionError(problems.items)
+
+    executable = parser.get_process_ids()
+    if not executable:
+        problems.add(", ".join(sorted(trees)), "no executable process: mark a process isExecutable=\"true\"")
+        raise DefinitionError(problems.items)
+
+    specs: dict[str, object] = {}
+    for pid in executable:
+        try:
+            specs[pid] = parser.get_spec(pid)
+        except (ValidationException, SpiffWorkflowException) as error:
+            _add_spiff_problem(problems, error, pid, parser)
+    subprocess_specs: dict = {}
+    if process_id not in executable:
+        problems.add(", ".join(sorted(trees)), f"the bundle has no executable process with id '{process_id}'")
+    elif process_id in specs:
+        try:
+            subprocess_specs = parser.get_subprocess_specs(process_id)
+        except (ValidationException, SpiffWorkflowException) as error:
+            _add_spiff_problem(problems, error, process_id, parser)
+    if problems.items:
+        raise DefinitionError(problems.items)
+
+    compiled = CompiledDefinition(bundle=bundle, process_id=process_id, spec=specs[process_id],
+                                  subprocess_specs=subprocess_specs, forms=forms)
+    for pid, spec in specs.items():
+        file = _file_of(parser, pid)
+        compiled.process_names[pid] = spec.description or pid
+        _check_process(pid, spec, file, forms, problems, compiled)
+        _check_expressions(trees.get(file), file, problems)
+    for file, lines in problems.lines.items():
+        for element_id, line in lines.items():
+            compiled.element_lines[(file, element_id)] = line
+    if problems.items:
+        raise DefinitionError(problems.items)
+    return compiled
+
+
+def _int(value) -> int | None:
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        return None
+
+
+def _file_of(parser: CamundaParser, process_id: str) -> str:
+    process_parser = parser.get_process_parser(process_id)
+    return getattr(process_parser, "filename", None) or "(unknown file)"
+
+
+def _add_spiff_problem(problems: _Problems, error: Exception, process_id: str, parser: CamundaParser) -> None:
+    file = getattr(error, "file_name", None) or _file_of(parser, process_id)
+    problems.add(file, str(error).split("\n")[0], getattr(error, "id", None), getattr(error, "name", None),
+                 _int(getattr(error, "line_number", None)))
+
+
+def _load_forms(bundle: ProcessBundle, problems: _Problems) -> dict[str, FormDefinition]:
+    forms: dict[str, FormDefinition] = {}
+    for key, text in bundle.forms.items():
+        try:
+            forms[key] = load_form_data(key, json.loads(text), f"forms/{key}.json")
+        except json.JSONDecodeError as error:
+            problems.add(f"forms/{key}.json", f"not valid JSON: {error.msg}", line=error.lineno)
+        except FormDefinitionError as error:
+            problems.add(f"forms/{key}.json", error.message)
+    return forms
+
+
+def _check_process(pid: str, spec, file: str, forms: dict, problems: _Problems, compiled: CompiledDefinition) -> None:
+    for task_spec in spec.task_specs.values():
+        bpmn_id = getattr(task_spec, "bpmn_id", None)
+        if bpmn_id is None:
+            continue
+        name = getattr(task_spec, "bpmn_name", None) or bpmn_id
+        if not task_spec.manual:
+            continue
+        lane = task_spec.lane
+        role = role_for_lane(lane)
+        if lane is None:
+            problems.add(file, "this user task is in no lane: put it in the lane of the role that does it", bpmn_id, name)
+        elif role not in LANE_ROLES:
+            problems.add(file, f"lane '{lane}' is not a role of the hub (known: {', '.join(LANE_ROLES)})", bpmn_id, name)
+        form = getattr(task_spec, "form", None)
+        form_key = getattr(form, "key", None) if form is not None else None
+        if not form_key:
+            problems.add(file, "this user task names no form: set its form key (camunda:formKey)", bpmn_id, name)
+        elif form_key not in forms:
+            problems.add(file, f"form '{form_key}' does not exist (expected forms/{form_key}.json)", bpmn_id, name)
+        extensions = task_spec.extensions or {}
+        compiled.user_tasks[(pid, bpmn_id)] = UserTaskInfo(
+            bpmn_id=bpmn_id, name=name, lane=lane, role=role, form_key=form_key,
+            documentation=(task_spec.documentation or "").strip() or None,
+            result_variable=extensions.get("resultVariable") or None,
+        )
+        if task_spec.__class__.__name__ == "NoneTask":
+            problems.add(file, "a plain task waits like a user task: make it a user task with a lane and form", bpmn_id, name)
+
+
+def _check_expressions(tree, file: str, problems: _Problems) -> None:
+    """Compile every condition, script and timer expression in the sandbox, reporting the element and line."""
+    if tree is None:
+        return
+    for node in tree.iter(f"{{{BPMN_NS}}}conditionExpression", f"{{{BPMN_NS}}}timeDate",
+                          f"{{{BPMN_NS}}}timeDuration", f"{{{BPMN_NS}}}timeCycle", f"{{{BPMN_NS}}}script"):
+        owner = node.getparent()
+        while owner is not None and not owner.get("id"):
+            owner = owner.getparent()
+        element_id = owner.get("id") if owner is not None else None
+        element_name = owner.get("name") if owner is not None else None
+        text = (node.text or "").strip()
+        if not text:
+            problems.add(file, "the expression is empty", element_id, element_name, node.sourceline)
+            continue
+        try:
+            if node.tag.endswith("}script"):
+                compile_script(node.text or "")
+            else:
+                compile_expression(text)
+        except SandboxError as error:
+            line = node.sourceline + (error.line - 1 if error.line else 0)
+            problems.add(file, f"the expression is refused by the sandbox: {error}", element_id, element_name, line)

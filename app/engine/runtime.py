@@ -1,0 +1,302 @@
+"""Running one case's workflow: start, restore, complete a READY task, fire due timers, report state.
+
+SpiffWorkflow's ``Task.run()`` does not check that a task is READY, nor who may do it; this module
+does both. Specs are stored once per definition version, not inside every case's state.
+"""
+from __future__ import annotations
+
+import copy
+import json
+import uuid
+from dataclasses import dataclass
+from datetime import datetime, timezone
+
+from SpiffWorkflow.bpmn import BpmnWorkflow
+from SpiffWorkflow.bpmn.script_engine import PythonScriptEngine
+from SpiffWorkflow.bpmn.serializer import BpmnWorkflowSerializer
+from SpiffWorkflow.bpmn.specs.event_definitions.timer import (
+    CycleTimerEventDefinition,
+    TimeDateEventDefinition,
+    TimerEventDefinition,
+)
+from SpiffWorkflow.bpmn.specs.mixins.events.intermediate_event import BoundaryEvent
+from SpiffWorkflow.camunda.serializer import DEFAULT_CONFIG
+from SpiffWorkflow.exceptions import SpiffWorkflowException, TaskNotFoundException
+from SpiffWorkflow.util.task import TaskState
+
+from app.engine.definitions import CompiledDefinition, UserTaskInfo
+from app.engine.functions import DIAGRAM_FUNCTIONS
+from app.engine.sandbox import RestrictedEnvironment
+
+_SERIALIZER = BpmnWorkflowSerializer(BpmnWorkflowSerializer.configure(DEFAULT_CONFIG))
+_SPEC_KEYS = ("spec", "subprocess_specs")
+_INTERNAL_SPEC_SUFFIXES = (".EndJoin", ".BoundaryEventSplit", ".BoundaryEventJoin", "Start", "End")
+
+
+class EngineError(Exception):
+    """Base class for refusals from the engine boundary."""
+
+
+class TaskNotReady(EngineError):
+    """The task exists no more, or is not waiting for a person."""
+
+
+class NotPermitted(EngineError):
+    """The task's lane is not one of the caller's roles."""
+
+
+class ProcessFault(EngineError):
+    """The diagram failed while running (a script or expression raised): nothing is saved."""
+
+    def __init__(self, message: str, element_id: str | None = None) -> None:
+        super().__init__(message)
+        self.element_id = element_id
+
+
+@dataclass(frozen=True)
+class OpenUserTask:
+    """A READY user task as inboxes see it."""
+
+    task_id: str
+    process_id: str
+    info: UserTaskInfo
+    data: dict
+    due_at: datetime | None
+
+    @property
+    def role(self) -> str | None:
+        return self.info.role
+
+
+@dataclass(frozen=True)
+class WaitingTimer:
+    task_id: str
+    bpmn_id: str
+    name: str
+    due_at: datetime
+    attached_to: str | None
+
+
+@dataclass(frozen=True)
+class StepEvent:
+    """One element the engine moved, for the case history and the map's trail."""
+
+    task_id: str
+    element_id: str
+    name: str
+    state: str
+    process_id: str
+
+
+class _SpecCache:
+    """Serialized spec parts per definition hash, so case state stays small."""
+
+    def __init__(self) -> None:
+        self._parts: dict[str, str] = {}
+
+    def parts_for(self, definition: CompiledDefinition, dct: dict | None = None) -> str:
+        key = definition.content_hash
+        if key not in self._parts:
+            if dct is None:
+                wf = BpmnWorkflow(definition.spec, definition.subprocess_specs)
+                dct = json.loads(_SERIALIZER.serialize_json(wf))
+            self._parts[key] = json.dumps({k: dct[k] for k in _SPEC_KEYS})
+        return self._parts[key]
+
+
+_specs = _SpecCache()
+
+
+def _script_engine() -> PythonScriptEngine:
+    return PythonScriptEngine(environment=RestrictedEnvironment(DIAGRAM_FUNCTIONS))
+
+
+def _timer_due(task) -> datetime | None:
+    definition = getattr(task.task_spec, "event_definition", None)
+    value = task.internal_data.get("event_value")
+    if value is None or not isinstance(definition, TimerEventDefinition):
+        return None
+    if isinstance(definition, CycleTimerEventDefinition):
+        return None if value["cycles"] == 0 else datetime.fromisoformat(value["next"])
+    if isinstance(definition, TimeDateEventDefinition):
+        due = TimerEventDefinition.parse_time_or_duration(value)
+    else:
+        due = TimerEventDefinition.get_datetime(value)
+    return due if due.tzinfo else due.replace(tzinfo=timezone.utc)
+
+
+def _state_name(state: int) -> str:
+    return TaskState.get_name(state).lower()
+
+
+def _is_internal(task) -> bool:
+    name = task.task_spec.name
+    return getattr(task.task_spec, "bpmn_id", None) is None or name.endswith(_INTERNAL_SPEC_SUFFIXES)
+
+
+class CaseWorkflow:
+    """One case's running workflow. Not thread-safe: build one per unit of work."""
+
+    def __init__(self, definition: CompiledDefinition, workflow: BpmnWorkflow) -> None:
+        self.definition = definition
+        self.workflow = workflow
+        # The script engine is not serialized; sub-workflows read the top workflow's.
+        self.workflow.script_engine = _script_engine()
+
+    # ------------------------------------------------------------------ lifecycle
+    @classmethod
+    def start(cls, definition: CompiledDefinition, data: dict) -> tuple[CaseWorkflow, list[StepEvent]]:
+        workflow = BpmnWorkflow(definition.spec, definition.subprocess_specs, script_engine=_script_engine())
+        case = cls(definition, workflow)
+        start = workflow.get_tasks(state=TaskState.READY)
+        for task in start:
+            task.data.update(copy.deepcopy(data))
+        events = case._step(lambda: None)
+        return case, events
+
+    @classmethod
+    def restore(cls, definition: CompiledDefinition, state: str) -> CaseWorkflow:
+        dct = json.loads(state, cls=_SERIALIZER.json_decoder_cls)
+        dct.update(json.loads(_specs.parts_for(definition), cls=_SERIALIZER.json_decoder_cls))
+        _SERIALIZER.migrate(dct)
+        return cls(definition, _SERIALIZER.from_dict(dct))
+
+    def serialize(self) -> str:
+        dct = json.loads(_SERIALIZER.serialize_json(self.workflow))
+        _specs.parts_for(self.definition, dct)
+        for key in _SPEC_KEYS:
+            dct.pop(key, None)
+        return json.dumps(dct, separators=(",", ":"))
+
+    # ------------------------------------------------------------------ actions
+    def complete_task(self, task_id: str, data: dict, roles: set[str] | frozenset[str]) -> list[StepEvent]:
+        """Run a READY user task with the submitted form; refuse anything else."""
+        task = self._find(task_id)
+        if task is None or task.state != TaskState.READY or not task.task_spec.manual:
+            raise TaskNotReady("This task is no longer waiting to be done.")
+        info = self._info(task)
+        if info is None or info.role not in roles:
+            raise NotPermitted("This task belongs to another role.")
+        if info.result_variable:
+            task.data[info.result_variable] = copy.deepcopy(data)
+        else:
+            task.data.update(copy.deepcopy(data))
+        return self._step(task.run)
+
+    def fire_due_timers(self) -> list[StepEvent]:
+        """Let every timer whose due time has passed (by the injected clock) take its path."""
+        return self._step(lambda: None)
+
+    def _step(self, action) -> list[StepEvent]:
+        before = {task.id: task.state for task in self.workflow.get_tasks()}
+        try:
+            action()
+            for _ in range(1000):
+                # do_engine_steps refreshes timers only at its end: a timer made READY there runs next pass.
+                self.workflow.refresh_timers()
+                self.workflow.do_engine_steps()
+                if not self.workflow.get_tasks(state=TaskState.READY, manual=False):
+                    break
+        except SpiffWorkflowException as error:
+            task = getattr(error, "task", None)
+            element = getattr(task.task_spec, "bpmn_id", None) if task is not None else None
+            raise ProcessFault(str(error).split("\n")[0], element) from error
+        for event in self.workflow.get_events():
+            kind = type(event.event_definition).__name__
+            if kind in ("ErrorEventDefinition", "EscalationEventDefinition"):
+                # An uncaught error or escalation would otherwise end the process silently.
+                raise ProcessFault(f"the process raised {kind.removesuffix('EventDefinition').lower()} "
+                                   f"'{event.event_definition.name}' and nothing caught it")
+        return self._changes(before)
+
+    def _changes(self, before: dict) -> list[StepEvent]:
+        events = []
+        for task in self.workflow.get_tasks():
+            old = before.get(task.id)
+            if old == task.state or _is_internal(task):
+                continue
+            if task.state not in (TaskState.READY, TaskState.COMPLETED, TaskState.CANCELLED, TaskState.WAITING,
+                                  TaskState.STARTED, TaskState.ERROR):
+                continue
+            if task.state == TaskState.CANCELLED and old not in (TaskState.READY, TaskState.WAITING, TaskState.STARTED):
+                continue
+            events.append(StepEvent(
+                task_id=str(task.id), element_id=task.task_spec.bpmn_id,
+                name=task.task_spec.bpmn_name or task.task_spec.bpmn_id, state=_state_name(task.state),
+                process_id=task.workflow.spec.name,
+            ))
+        return events
+
+    # ------------------------------------------------------------------ queries
+    def _find(self, task_id: str):
+        try:
+            return self.workflow.get_task_from_id(uuid.UUID(str(task_id)))
+        except (ValueError, TaskNotFoundException):
+            return None
+
+    def _info(self, task) -> UserTaskInfo | None:
+        return self.definition.user_tasks.get((task.workflow.spec.name, task.task_spec.bpmn_id))
+
+    def open_user_tasks(self) -> list[OpenUserTask]:
+        timers = self.waiting_timers()
+        result = []
+        for task in self.workflow.get_tasks(state=TaskState.READY, manual=True):
+            info = self._info(task)
+            if info is None:
+                continue
+            dues = [t.due_at for t in timers if t.attached_to == str(task.id)]
+            result.append(OpenUserTask(task_id=str(task.id), process_id=task.workflow.spec.name, info=info,
+                                       data=task.data, due_at=min(dues) if dues else None))
+        return result
+
+    def waiting_timers(self) -> list[WaitingTimer]:
+        result = []
+        for task in self.workflow.get_tasks(state=TaskState.WAITING):
+            due = _timer_due(task)
+            if due is None:
+                continue
+            attached = None
+            if isinstance(task.task_spec, BoundaryEvent) and task.parent is not None:
+                for sibling in task.parent.children:
+                    if sibling is not task and not isinstance(sibling.task_spec, BoundaryEvent):
+                        attached = str(sibling.id)
+            result.append(WaitingTimer(task_id=str(task.id), bpmn_id=task.task_spec.bpmn_id,
+                                       name=task.task_spec.bpmn_name or task.task_spec.bpmn_id,
+                                       due_at=due, attached_to=attached))
+        return result
+
+    def next_timer_due(self) -> datetime | None:
+        dues = [t.due_at for t in self.waiting_timers()]
+        return min(dues) if dues else None
+
+    @property
+    def completed(self) -> bool:
+        return self.workflow.completed
+
+    def end_event(self) -> str | None:
+        """The end event the top-level process finished on, if it has finished."""
+        if not self.workflow.completed:
+            return None
+        last = None
+        for task in self.workflow.get_tasks(state=TaskState.COMPLETED, skip_subprocesses=True):
+            spec = task.task_spec
+            if spec.__class__.__name__ == "EndEvent" and spec.bpmn_id:
+                if last is None or task.last_state_change >= last.last_state_change:
+                    last = task
+        return last.task_spec.bpmn_id if last is not None else None
+
+    def case_data(self) -> dict:
+        """Current case data: the finished workflow's data, else the live branches merged, latest last."""
+        if self.workflow.completed:
+            return dict(self.workflow.data)
+        merged: dict = {}
+        live = [t for t in self.workflow.get_tasks() if t.state in (TaskState.READY, TaskState.WAITING, TaskState.STARTED)]
+        for task in sorted(live, key=lambda t: t.last_state_change):
+            merged.update(task.data)
+        if self.workflow.last_task is not None:
+            merged.update(self.workflow.last_task.data)
+        return merged
+
+    def task_data(self, task_id: str) -> dict | None:
+        task = self._find(task_id)
+        return dict(task.data) if task is not None else None

@@ -1,0 +1,129 @@
+"""Diagram expressions and scripts run here: RestrictedPython, no imports, no dunder escapes.
+
+SpiffWorkflow's default environment is plain eval/exec with full builtins; a gateway condition
+could run a shell command. Everything a diagram evaluates goes through this module instead.
+"""
+from __future__ import annotations
+
+import operator
+from collections.abc import Callable, Mapping
+from typing import Any
+
+from RestrictedPython import compile_restricted_eval, compile_restricted_exec, safe_builtins
+from RestrictedPython.Eval import default_guarded_getitem, default_guarded_getiter
+from RestrictedPython.Guards import guarded_iter_unpack_sequence, guarded_unpack_sequence, safer_getattr
+from SpiffWorkflow.bpmn.script_engine import BasePythonScriptEngineEnvironment
+
+_EXTRA_BUILTINS = {
+    name: __builtins__[name] if isinstance(__builtins__, dict) else getattr(__builtins__, name)
+    for name in ("all", "any", "dict", "enumerate", "list", "max", "min", "set", "sorted", "sum", "reversed", "map",
+                 "filter", "frozenset")
+}
+
+_INPLACE = {"+=": operator.iadd, "-=": operator.isub, "*=": operator.imul, "/=": operator.itruediv,
+            "//=": operator.ifloordiv, "%=": operator.imod}
+
+
+class SandboxError(Exception):
+    """An expression or script that the sandbox refused to compile (with the line at fault)."""
+
+    def __init__(self, message: str, line: int | None = None) -> None:
+        super().__init__(message)
+        self.line = line
+
+
+def _write_guard(obj: Any) -> Any:
+    if isinstance(obj, (dict, list)):
+        return obj
+    raise TypeError(f"cannot change an object of type {type(obj).__name__} in a diagram script")
+
+
+def _inplacevar(op: str, x: Any, y: Any) -> Any:
+    if op not in _INPLACE:
+        raise TypeError(f"operator {op} is not allowed in a diagram script")
+    return _INPLACE[op](x, y)
+
+
+def _restricted_globals(functions: Mapping[str, Callable]) -> dict[str, Any]:
+    builtins = dict(safe_builtins)
+    builtins.update(_EXTRA_BUILTINS)
+    return {
+        "__builtins__": builtins,
+        "_getattr_": safer_getattr,
+        "_getitem_": default_guarded_getitem,
+        "_getiter_": default_guarded_getiter,
+        "_iter_unpack_sequence_": guarded_iter_unpack_sequence,
+        "_unpack_sequence_": guarded_unpack_sequence,
+        "_write_": _write_guard,
+        "_inplacevar_": _inplacevar,
+        **functions,
+    }
+
+
+def _first_error_line(errors: tuple[str, ...]) -> int | None:
+    for error in errors:
+        # RestrictedPython messages look like 'Line 2: ...'
+        if error.startswith("Line "):
+            try:
+                return int(error.split(":", 1)[0].removeprefix("Line "))
+            except ValueError:
+                return None
+    return None
+
+
+def compile_expression(expression: str):
+    result = compile_restricted_eval(expression.strip())
+    if result.errors:
+        raise SandboxError("; ".join(result.errors), _first_error_line(result.errors))
+    return result.code
+
+
+def compile_script(script: str):
+    result = compile_restricted_exec(script)
+    if result.errors:
+        raise SandboxError("; ".join(result.errors), _first_error_line(result.errors))
+    return result.code
+
+
+class RestrictedEnvironment(BasePythonScriptEngineEnvironment):
+    """A SpiffWorkflow script environment that evaluates with RestrictedPython."""
+
+    def __init__(self, functions: Mapping[str, Callable]) -> None:
+        super().__init__(dict(functions))
+        self._code_cache: dict[tuple[str, str], Any] = {}
+
+    def _code(self, kind: str, source: str):
+        key = (kind, source)
+        code = self._code_cache.get(key)
+        if code is None:
+            try:
+                code = compile_expression(source) if kind == "eval" else compile_script(source)
+            except SandboxError as error:
+                # SpiffWorkflow's error formatter cannot handle SyntaxError(lineno=None).
+                raise ValueError(str(error)) from None
+            self._code_cache[key] = code
+        return code
+
+    def evaluate(self, expression, context, external_context=None):
+        scope = _restricted_globals(self.globals)
+        scope.update(external_context or {})
+        scope.update(context)
+        return eval(self._code("eval", expression), scope)  # noqa: S307 - restricted bytecode
+
+    def execute(self, script, context, external_context=None):
+        clashes = (set(self.globals) | set(external_context or {})) & set(context)
+        if clashes:
+            raise ValueError(f"case data {', '.join(sorted(clashes))} has the name of a diagram function: rename the field")
+        base = _restricted_globals(self.globals)
+        base.update(external_context or {})
+        scope = dict(base)
+        scope.update(context)
+        exec(self._code("exec", script), scope)  # noqa: S102 - restricted bytecode
+        for key in list(context):
+            if key not in scope:
+                del context[key]
+        for key, value in scope.items():
+            if key in base or key.startswith("_") or callable(value):
+                continue
+            context[key] = value
+        return True

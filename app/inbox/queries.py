@@ -1,0 +1,47 @@
+"""Reads for inboxes: open-task rows joined to their case, never a workflow deserialization."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from app.cases.models import Case, Subject
+from app.inbox.models import OpenTask
+
+
+@dataclass(frozen=True)
+class InboxItem:
+    task_id: str
+    case_id: int
+    reference: str
+    subject_name: str
+    name: str
+    role: str
+    rag: str | None
+    due_at: datetime | None
+    created_at: datetime
+    claimed_by: str | None
+
+
+def inbox_for(session: Session, roles: frozenset[str], *, limit: int = 500) -> list[InboxItem]:
+    """The open tasks of the given roles, oldest first."""
+    if not roles:
+        return []
+    first_subject = (select(Subject.given_name + " " + Subject.family_name)
+                     .where(Subject.case_id == Case.id, Subject.position == 0).scalar_subquery())
+    rows = session.execute(
+        select(OpenTask, Case.reference, Case.rag, first_subject)
+        .join(Case, Case.id == OpenTask.case_id)
+        .where(OpenTask.role.in_(sorted(roles)))
+        .order_by(OpenTask.created_at, OpenTask.task_id)
+        .limit(limit))
+    return [InboxItem(task_id=t.task_id, case_id=t.case_id, reference=ref or "", subject_name=subject or "",
+                      name=t.name, role=t.role, rag=rag, due_at=t.due_at, created_at=t.created_at,
+                      claimed_by=t.claimed_by)
+            for t, ref, rag, subject in rows]
+
+
+def open_task(session: Session, task_id: str) -> OpenTask | None:
+    return session.get(OpenTask, task_id)

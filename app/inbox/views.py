@@ -1,0 +1,97 @@
+from __future__ import annotations
+
+from flask import Blueprint, abort, flash, g, redirect, render_template, request, url_for
+
+from app.audit.operations import record
+from app.auth.access import TASK_ROLES, allow
+from app.cases.operations import complete_task, form_for_task
+from app.cases.queries import case_detail
+from app.core.db import get_db, run_in_transaction
+from app.core.errors import Conflict, Forbidden, NotFound, ValidationFailed
+from app.forms import parse_html
+from app.inbox import operations
+from app.inbox.queries import inbox_for, open_task
+from app.process_models.registry import compiled, version_by_id
+
+bp = Blueprint("inbox", __name__, template_folder="templates")
+
+#: Roles that read every agency's return while working a task (the decision makers).
+RETURNS_READERS = frozenset({"mash-manager", "social-worker"})
+
+
+@bp.get("/inbox")
+@allow(TASK_ROLES)
+def index():
+    items = inbox_for(get_db().session, g.actor.roles & TASK_ROLES)
+    return render_template("inbox/index.html", items=items)
+
+
+def _task_page(task_id: str, values: dict, errors: list, status: int = 200):
+    db = get_db()
+    task = open_task(db.session, task_id)
+    if task is None:
+        abort(404)
+    if task.role not in g.actor.roles:
+        return render_template("error.html", status=403, message="This task belongs to another role."), 403
+    detail = case_detail(db.session, task.case_id)
+    definition = compiled(version_by_id(db.session, detail.case.process_version_id))
+    info = definition.user_tasks.get((task.process_id, task.bpmn_id))
+    record(db.session, g.actor, "task.viewed", case_id=task.case_id, task_id=task.task_id, element_id=task.bpmn_id)
+    db.session.commit()
+    return render_template("inbox/task.html", task=task, detail=detail, form=definition.forms[task.form_key],
+                           documentation=info.documentation if info else None, values=values, errors=errors,
+                           show_returns=bool(g.actor.roles & RETURNS_READERS)), status
+
+
+@bp.get("/tasks/<task_id>")
+@allow(TASK_ROLES)
+def task(task_id: str):
+    return _task_page(task_id, {}, [])
+
+
+@bp.post("/tasks/<task_id>")
+@allow(TASK_ROLES)
+def submit(task_id: str):
+    db = get_db()
+    task_row = open_task(db.session, task_id)
+    if task_row is None:
+        flash("This task has already been completed or is no longer needed.", "info")
+        return redirect(url_for("inbox.index"))
+    values, errors = parse_html(form_for_task(db.session, task_row), request.form)
+    db.session.rollback()
+    if not errors:
+        try:
+            case = run_in_transaction(complete_task, task_id, values, g.actor)
+        except ValidationFailed as failure:
+            errors = failure.errors
+        except (Conflict, NotFound) as refusal:
+            flash(refusal.message, "info")
+            return redirect(url_for("inbox.index"))
+        except Forbidden as refusal:
+            return render_template("error.html", status=403, message=refusal.message), 403
+        else:
+            flash(f"{task_row.name} completed for {case.reference}.", "success")
+            return redirect(url_for("inbox.index"))
+    return _task_page(task_id, values, errors, 422)
+
+
+@bp.post("/tasks/<task_id>/claim")
+@allow(TASK_ROLES)
+def claim(task_id: str):
+    return _claim_action(operations.claim, task_id, "You have claimed this task.")
+
+
+@bp.post("/tasks/<task_id>/unclaim")
+@allow(TASK_ROLES)
+def unclaim(task_id: str):
+    return _claim_action(operations.unclaim, task_id, "You have released this task.")
+
+
+def _claim_action(action, task_id: str, done: str):
+    try:
+        run_in_transaction(action, task_id, g.actor)
+        flash(done, "success")
+    except (Conflict, NotFound, Forbidden) as refusal:
+        flash(refusal.message, "info")
+    target = request.form.get("next")
+    return redirect(url_for("inbox.task", task_id=task_id) if target == "task" else url_for("inbox.index"))

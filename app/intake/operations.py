@@ -1,0 +1,96 @@
+"""Receive a contact: store what the referrer said, find any open case, start the referral process."""
+from __future__ import annotations
+
+from datetime import date
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from app.audit.operations import record
+from app.cases.models import Case, Subject
+from app.cases.operations import start_workflow
+from app.core.actor import Actor
+from app.core.clock import now
+from app.core.errors import ProcessFailed, ValidationFailed
+from app.forms import FormDefinition, validate
+from app.intake.models import Contact
+from app.process_models.registry import compiled, latest_version
+
+
+def contact_form(session: Session) -> FormDefinition:
+    """The intake form of the current process version (the same schema for the web form and the API)."""
+    return compiled(_current_version(session)).forms["contact"]
+
+
+def _current_version(session: Session):
+    version = latest_version(session)
+    if version is None:
+        raise ProcessFailed("No process is deployed: run 'mash init-db' first.")
+    return version
+
+
+def find_by_idempotency_key(session: Session, actor: Actor, key: str) -> Case | None:
+    contact = session.scalar(select(Contact).where(Contact.created_by_id == actor.user_id,
+                                                   Contact.idempotency_key == key))
+    return session.get(Case, contact.case_id) if contact else None
+
+
+def _open_case_for(session: Session, subjects: list[dict]) -> Case | None:
+    """A subject already on an open case (same names and date of birth) goes to that case's worker."""
+    for subject in subjects:
+        if not subject.get("date_of_birth"):
+            continue
+        match = session.scalar(
+            select(Case).join(Subject, Subject.case_id == Case.id)
+            .where(Case.status == "open",
+                   func.lower(Subject.given_name) == subject["given_name"].strip().lower(),
+                   func.lower(Subject.family_name) == subject["family_name"].strip().lower(),
+                   Subject.date_of_birth == date.fromisoformat(subject["date_of_birth"]))
+            .order_by(Case.received_at).limit(1))
+        if match is not None:
+            return match
+    return None
+
+
+def receive_contact(session: Session, payload: dict, actor: Actor, *, channel: str,
+                    idempotency_key: str | None = None) -> tuple[Case, bool]:
+    """Returns (case, created). A retried request with the same Idempotency-Key creates nothing new."""
+    if idempotency_key:
+        existing = find_by_idempotency_key(session, actor, idempotency_key)
+        if existing is not None:
+            return existing, False
+    errors = validate(contact_form(session), payload)
+    if errors:
+        raise ValidationFailed(errors)
+    received_at = now()
+    open_case = _open_case_for(session, payload["subjects"])
+    case = Case(status="open", received_at=received_at, immediate_risk=bool(payload["immediate_risk"]),
+                has_open_case=open_case is not None, linked_case_id=open_case.id if open_case else None,
+                process_version_id=_current_version(session).id)
+    for position, subject in enumerate(payload["subjects"]):
+        case.subjects.append(Subject(
+            position=position, role=subject["role"], given_name=subject["given_name"].strip(),
+            family_name=subject["family_name"].strip(), address=subject.get("address"),
+            date_of_birth=date.fromisoformat(subject["date_of_birth"]) if subject.get("date_of_birth") else None))
+    session.add(case)
+    session.flush()
+    case.reference = f"MASH-{received_at:%Y}-{case.id:06d}"
+    referrer = payload["referrer"]
+    consent = payload["consent"]
+    session.add(Contact(
+        case_id=case.id, source=payload["source"], channel=channel, referrer_name=referrer["name"],
+        referrer_organisation=referrer.get("organisation"), referrer_role=referrer.get("role"),
+        referrer_email=referrer.get("email"), referrer_phone=referrer.get("phone"), concern=payload["concern"],
+        immediate_risk=bool(payload["immediate_risk"]), consent_status=consent["status"],
+        consent_reason=consent.get("reason"), created_by_id=actor.user_id, idempotency_key=idempotency_key,
+        received_at=received_at))
+    record(session, actor, "contact.received", case_id=case.id, summary=f"Contact {case.reference} received",
+           details={"channel": channel, "source": payload["source"]})
+    start_workflow(session, case, {
+        "reference": case.reference,
+        "received_at": received_at.isoformat(),
+        "source": payload["source"],
+        "immediate_risk": bool(payload["immediate_risk"]),
+        "has_open_case": open_case is not None,
+    }, actor)
+    return case, True

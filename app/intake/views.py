@@ -1,0 +1,41 @@
+from __future__ import annotations
+
+from flask import Blueprint, abort, g, redirect, render_template, request, url_for
+
+from app.auth.access import INTAKE_ROLES, allow
+from app.cases.queries import case_for_referrer
+from app.core.db import get_db, run_in_transaction
+from app.core.errors import ValidationFailed
+from app.forms import parse_html
+from app.intake.operations import contact_form, receive_contact
+
+bp = Blueprint("intake", __name__, template_folder="templates")
+
+
+@bp.route("/contacts/new", methods=["GET", "POST"])
+@allow(INTAKE_ROLES)
+def new_contact():
+    """Report a safeguarding concern: the professional's front door to the hub."""
+    form = contact_form(get_db().session)
+    values: dict = {}
+    errors: list = []
+    if request.method == "POST":
+        values, errors = parse_html(form, request.form)
+        if not errors:
+            try:
+                case, _created = run_in_transaction(receive_contact, values, g.actor, channel="web")
+            except ValidationFailed as failure:
+                errors = failure.errors
+            else:
+                return redirect(url_for("intake.received", case_id=case.id))
+    status = 422 if errors else 200
+    return render_template("intake/new_contact.html", form=form, values=values, errors=errors), status
+
+
+@bp.get("/contacts/<int:case_id>/received")
+@allow(INTAKE_ROLES)
+def received(case_id: int):
+    case = case_for_referrer(get_db().session, case_id, g.actor)
+    if case is None:
+        abort(404)
+    return render_template("intake/received.html", case=case)

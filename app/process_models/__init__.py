@@ -1,0 +1,1 @@
+"""Immutable versions of the process definitions (diagrams + forms), keyed by content hash."""

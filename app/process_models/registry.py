@@ -1,0 +1,62 @@
+"""Which definition version is current, and the parsed specs of any stored version (cached)."""
+from __future__ import annotations
+
+import json
+import threading
+from pathlib import Path
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from app.core.clock import now
+from app.engine import CompiledDefinition, ProcessBundle, compile_bundle
+from app.process_models.models import ProcessVersion
+
+ENTRY_PROCESS = "referral"
+
+_cache: dict[str, CompiledDefinition] = {}
+_lock = threading.Lock()
+
+
+def compiled(version: ProcessVersion) -> CompiledDefinition:
+    """Parsed specs for a stored version; parsing happens once per process."""
+    with _lock:
+        definition = _cache.get(version.content_hash)
+    if definition is None:
+        definition = compile_bundle(ProcessBundle.from_json(json.loads(version.bundle)), version.process_id)
+        with _lock:
+            _cache[version.content_hash] = definition
+    return definition
+
+
+def register_bundle(session: Session, bundle: ProcessBundle, *, created_by: str,
+                    process_id: str = ENTRY_PROCESS) -> ProcessVersion:
+    """Validate a bundle and store it as a new version, or return the stored version with the same content."""
+    definition = compile_bundle(bundle, process_id)
+    existing = session.scalar(select(ProcessVersion).where(ProcessVersion.content_hash == bundle.content_hash))
+    if existing is not None:
+        return existing
+    latest = session.scalar(select(func.max(ProcessVersion.version)).where(ProcessVersion.process_id == process_id))
+    version = ProcessVersion(process_id=process_id, version=(latest or 0) + 1, content_hash=bundle.content_hash,
+                             bundle=json.dumps(bundle.to_json()), created_at=now(), created_by=created_by)
+    session.add(version)
+    session.flush()
+    with _lock:
+        _cache[bundle.content_hash] = definition
+    return version
+
+
+def register_directories(session: Session, processes_dir: Path, forms_dir: Path, *, created_by: str = "system") -> ProcessVersion:
+    return register_bundle(session, ProcessBundle.from_directories(processes_dir, forms_dir), created_by=created_by)
+
+
+def latest_version(session: Session, process_id: str = ENTRY_PROCESS) -> ProcessVersion | None:
+    return session.scalar(select(ProcessVersion).where(ProcessVersion.process_id == process_id)
+                          .order_by(ProcessVersion.version.desc()).limit(1))
+
+
+def version_by_id(session: Session, version_id: int) -> ProcessVersion:
+    version = session.get(ProcessVersion, version_id)
+    if version is None:
+        raise LookupError(f"process version {version_id} does not exist")
+    return version

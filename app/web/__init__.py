@@ -1,0 +1,1 @@
+"""Pieces shared by every page: the home route, health check and display filters."""

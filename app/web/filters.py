@@ -1,0 +1,57 @@
+"""Display helpers for templates: London time, RAG tags, plain labels for codes."""
+from __future__ import annotations
+
+from datetime import datetime
+
+from flask import Flask
+
+from app.core.calendar import LONDON
+from app.core.clock import now
+from app.core.roles import role_label
+
+RAG_TAGS = {"red": ("Red", "govuk-tag--red"), "amber": ("Amber", "govuk-tag--orange"),
+            "green": ("Green", "govuk-tag--green"), "blue": ("Blue", "govuk-tag--blue")}
+
+OUTCOME_LABELS = {
+    "nfa": "No further action", "advice": "Advice or information", "early-help": "Step down to early help",
+    "s17-assessment": "Child and family (section 17) assessment",
+    "strategy-discussion": "Strategy discussion", "marac": "Referral to MARAC", "lado": "Referral to the LADO",
+    "adult-safeguarding": "Adult safeguarding concern",
+    "s47-single": "Section 47 enquiry (single agency)", "s47-joint": "Section 47 enquiry (joint with police)",
+}
+
+
+def london(value: datetime | None, fmt: str = "%-d %b %Y %H:%M") -> str:
+    if value is None:
+        return ""
+    return value.astimezone(LONDON).strftime(fmt)
+
+
+def due_text(value: datetime | None) -> str:
+    """'Due in 3 hours' / 'Overdue by 20 minutes' for countdowns on inboxes."""
+    if value is None:
+        return "No deadline"
+    delta = value - now()
+    minutes = int(abs(delta.total_seconds()) // 60)
+    if minutes < 60:
+        span = f"{minutes} minute{'s' if minutes != 1 else ''}"
+    elif minutes < 48 * 60:
+        hours = minutes // 60
+        span = f"{hours} hour{'s' if hours != 1 else ''}"
+    else:
+        days = minutes // (60 * 24)
+        span = f"{days} days"
+    return f"Due in {span}" if delta.total_seconds() >= 0 else f"Overdue by {span}"
+
+
+def is_overdue(value: datetime | None) -> bool:
+    return value is not None and value < now()
+
+
+def register_filters(app: Flask) -> None:
+    app.jinja_env.filters["london"] = london
+    app.jinja_env.filters["due_text"] = due_text
+    app.jinja_env.filters["role_label"] = role_label
+    app.jinja_env.filters["outcome_label"] = lambda code: OUTCOME_LABELS.get(code, code or "")
+    app.jinja_env.globals["rag_tags"] = RAG_TAGS
+    app.jinja_env.globals["is_overdue"] = is_overdue

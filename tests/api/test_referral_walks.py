@@ -1,0 +1,149 @@
+"""Walk contacts through the hub over the JSON API, every outcome, on SQLite and PostgreSQL."""
+from __future__ import annotations
+
+import pytest
+
+from tests import factories as f
+
+BOTH = pytest.mark.parametrize("database_url", ["sqlite", "postgresql"], indirect=True)
+
+
+def open_tasks(api, case_id: int) -> dict[str, dict]:
+    case = api("mash-manager").get(f"/api/v1/cases/{case_id}").get_json()
+    return {t["name"]: t for t in case["open_tasks"]}
+
+
+def task_id(api, case_id: int, element_id: str, as_user: str) -> str:
+    """The open task for a diagram element, found from the user's own inbox."""
+    inbox = api(as_user).get("/api/v1/tasks").get_json()
+    for item in inbox:
+        if item["case_id"] == case_id:
+            detail = api(as_user).get(f"/api/v1/tasks/{item['task_id']}").get_json()
+            if detail["element_id"] == element_id:
+                return item["task_id"]
+    raise AssertionError(f"{as_user} has no {element_id} task on case {case_id}: {inbox}")
+
+
+def complete(api, case_id: int, element_id: str, as_user: str, data: dict) -> dict:
+    response = api(as_user).post(f"/api/v1/tasks/{task_id(api, case_id, element_id, as_user)}/complete", json=data)
+    assert response.status_code == 200, response.get_json()
+    return response.get_json()
+
+
+def report(api, **kwargs) -> int:
+    response = api("referrer").post("/api/v1/contacts", json=f.contact(**kwargs))
+    assert response.status_code == 201, response.get_json()
+    body = response.get_json()
+    assert body["reference"].startswith("MASH-")
+    return body["case_id"]
+
+
+def screen_and_check(api, case_id: int, rag: str = "amber", agencies=("police", "health")) -> None:
+    complete(api, case_id, "screening", "mash-manager", f.screening(rag, list(agencies)))
+    for agency in agencies:
+        complete(api, case_id, f.AGENCY_TASKS[agency], agency, f.agency_return())
+
+
+@BOTH
+@pytest.mark.parametrize("outcome", ["nfa", "advice", "early-help", "s17-assessment", "marac", "lado",
+                                     "adult-safeguarding"])
+def test_a_screened_contact_reaches_each_outcome_and_the_referrer_is_told(api, outcome):
+    case_id = report(api)
+    screen_and_check(api, case_id)
+    complete(api, case_id, "mash_review", "mash-manager", f.review())
+    after = complete(api, case_id, "decision", "mash-manager", f.decision(outcome))
+    assert after["outcome"] == outcome
+    assert [t["role"] for t in after["open_tasks"]] == ["business-support"]
+    closed = complete(api, case_id, "feedback_to_referrer", "business-support", f.feedback())
+    assert closed["status"] == "closed"
+    assert closed["closure"] == "end_closed"
+    assert closed["open_tasks"] == []
+    assert {r["agency"] for r in closed["agency_returns"]} == {"police", "health"}
+
+
+@BOTH
+@pytest.mark.parametrize("strategy_outcome, icpc", [("s47-single", True), ("s47-joint", True),
+                                                     ("s17-assessment", False), ("nfa", False)])
+def test_a_strategy_discussion_decides_section_47_and_convenes_the_conference(api, strategy_outcome, icpc):
+    case_id = report(api)
+    screen_and_check(api, case_id, "red", ["police"])
+    complete(api, case_id, "mash_review", "mash-manager", f.review())
+    after = complete(api, case_id, "decision", "mash-manager", f.decision("strategy-discussion"))
+    assert [t["name"] for t in after["open_tasks"]] == ["Convene the strategy discussion"]
+    complete(api, case_id, "convene_strategy_discussion", "social-worker",
+             {"scheduled_on": "2027-01-04", "discussion_format": "virtual", "chair": "Team manager"})
+    after = complete(api, case_id, "record_strategy_discussion", "social-worker", f.strategy_record(strategy_outcome))
+    assert after["strategy_outcome"] == strategy_outcome
+    names = [t["name"] for t in after["open_tasks"]]
+    if icpc:
+        assert "Convene the initial child protection conference" in names
+        complete(api, case_id, "convene_icpc", "social-worker", {"icpc_date": "2027-01-20"})
+    else:
+        assert "Convene the initial child protection conference" not in names
+    closed = complete(api, case_id, "feedback_to_referrer", "business-support", f.feedback())
+    assert closed["status"] == "closed"
+
+
+def test_a_strategy_discussion_without_police_is_refused_and_nothing_changes(api):
+    case_id = report(api, immediate_risk=True)
+    complete(api, case_id, "convene_strategy_discussion", "social-worker",
+             {"scheduled_on": "2027-01-04", "discussion_format": "phone", "chair": "Team manager"})
+    tid = task_id(api, case_id, "record_strategy_discussion", "social-worker")
+    response = api("social-worker").post(f"/api/v1/tasks/{tid}/complete",
+                                         json=f.strategy_record("s47-joint", ["childrens-social-care", "health"]))
+    assert response.status_code == 422
+    errors = response.get_json()["errors"]
+    assert errors[0]["field"] == "attendees"
+    assert "children's social care, police and health" in errors[0]["message"]
+    still_open = api("mash-manager").get(f"/api/v1/cases/{case_id}").get_json()["open_tasks"]
+    assert [t["task_id"] for t in still_open] == [tid]
+    assert api("mash-manager").get(f"/api/v1/cases/{case_id}").get_json()["strategy_outcome"] is None
+
+
+@BOTH
+def test_immediate_risk_goes_straight_to_a_strategy_discussion(api):
+    case_id = report(api, immediate_risk=True)
+    case = api("mash-manager").get(f"/api/v1/cases/{case_id}").get_json()
+    assert [t["name"] for t in case["open_tasks"]] == ["Convene the strategy discussion"]
+    assert case["rag"] == "red"
+    assert case["outcome"] == "strategy-discussion"
+
+
+def test_blue_goes_to_feedback_with_no_agency_checks(api):
+    case_id = report(api)
+    after = complete(api, case_id, "screening", "mash-manager", f.screening("blue", []))
+    assert [t["role"] for t in after["open_tasks"]] == ["business-support"]
+    closed = complete(api, case_id, "feedback_to_referrer", "business-support", f.feedback())
+    assert closed["status"] == "closed"
+    assert closed["rag_history"][0]["to"] == "blue"
+
+
+def test_a_subject_with_an_open_case_is_passed_to_the_allocated_worker(api):
+    first = report(api, given="Ruby", family="Green", dob="2012-02-02")
+    second = report(api, given="ruby", family="GREEN", dob="2012-02-02")
+    case = api("mash-manager").get(f"/api/v1/cases/{second}").get_json()
+    assert case["linked_case_id"] == first
+    assert [t["role"] for t in case["open_tasks"]] == ["social-worker"]
+    closed = complete(api, second, "pass_to_allocated_worker", "social-worker", {"action_taken": "Added to the plan."})
+    assert closed["status"] == "closed"
+    assert closed["closure"] == "end_passed_to_allocated_worker"
+
+
+def test_each_agency_sees_only_its_own_check(api):
+    case_id = report(api)
+    complete(api, case_id, "screening", "mash-manager", f.screening("amber", ["police", "youth-justice"]))
+    for agency in ("police", "youth-justice"):
+        mine = [t for t in api(agency).get("/api/v1/tasks").get_json() if t["case_id"] == case_id]
+        assert [t["role"] for t in mine] == [agency]
+    for agency in ("health", "education", "probation", "housing", "adult-social-care"):
+        assert [t for t in api(agency).get("/api/v1/tasks").get_json() if t["case_id"] == case_id] == []
+
+
+def test_re_rating_at_review_keeps_the_rag_before_and_after(api):
+    case_id = report(api)
+    screen_and_check(api, case_id, "green", ["education"])
+    after = complete(api, case_id, "mash_review", "mash-manager", f.review("yes", "red"))
+    assert after["rag"] == "red"
+    assert after["rag_initial"] == "green"
+    assert [(h["from"], h["to"]) for h in after["rag_history"]] == [(None, "green"), ("green", "red")]
+    assert after["rag_history"][1]["rationale"] == "Re-rated to red after the agency returns."

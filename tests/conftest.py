@@ -1,0 +1,232 @@
+"""Test setup: a migrated database per test (SQLite by default, a throwaway PostgreSQL server on request),
+the app, API clients with real bearer tokens, and the controllable clock."""
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+import subprocess
+import tempfile
+import time
+import uuid
+from pathlib import Path
+
+import pytest
+from sqlalchemy import create_engine, text
+
+from app.core.clock import clock
+from app.core.config import PROJECT_ROOT, load_settings
+
+PASSWORD = "test-password-1"
+
+
+# ----------------------------------------------------------------------------- PostgreSQL server
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+class ThrowawayPostgres:
+    """initdb + pg_ctl in a temp dir on a free port; removed at the end of the session."""
+
+    def __init__(self) -> None:
+        bins = sorted(Path("/usr/lib/postgresql").glob("*/bin/initdb"))
+        if not bins:
+            pytest.skip("PostgreSQL server binaries are not installed (make test installs them as root)")
+        self.bin = bins[-1].parent
+        self.dir = Path(tempfile.mkdtemp(prefix="mash-pg-"))
+        self.port = _free_port()
+        self.as_postgres = os.geteuid() == 0
+        if self.as_postgres:
+            shutil.chown(self.dir, "postgres", "postgres")
+        self._run("initdb", "-D", str(self.dir / "data"), "-U", "postgres", "--auth=trust", "-E", "UTF8",
+                  "--locale=C.UTF-8")
+        self._run("pg_ctl", "-D", str(self.dir / "data"), "-l", str(self.dir / "server.log"), "-w", "-t", "60", "-o",
+                  f"-c listen_addresses=127.0.0.1 -p {self.port} -k {self.dir} -c fsync=off "
+                  "-c synchronous_commit=off -c full_page_writes=off -c max_connections=200", "start")
+        self.admin_url = f"postgresql+psycopg://postgres@127.0.0.1:{self.port}/postgres"
+
+    def _run(self, tool: str, *args: str) -> None:
+        command = [str(self.bin / tool), *args]
+        if self.as_postgres:
+            command = ["runuser", "-u", "postgres", "--", *command]
+        subprocess.run(command, check=True, capture_output=True)
+
+    def url(self, database: str) -> str:
+        return f"postgresql+psycopg://postgres@127.0.0.1:{self.port}/{database}"
+
+    def execute(self, sql: str) -> None:
+        engine = create_engine(self.admin_url, isolation_level="AUTOCOMMIT")
+        with engine.connect() as connection:
+            connection.execute(text(sql))
+        engine.dispose()
+
+    def stop(self) -> None:
+        try:
+            self._run("pg_ctl", "-D", str(self.dir / "data"), "-m", "immediate", "-w", "stop")
+        finally:
+            shutil.rmtree(self.dir, ignore_errors=True)
+
+
+@pytest.fixture(scope="session")
+def postgres():
+    server = ThrowawayPostgres()
+    yield server
+    server.stop()
+
+
+# ----------------------------------------------------------------------------- databases
+def _prepare(url: str, instance: Path) -> None:
+    """Migrate, register the diagrams and create one user per role: done once per backend, then copied."""
+    from app.cli import migrate
+    from app.core.db import init_db
+    from app.demo import seed_users
+    from app.process_models.registry import register_directories
+
+    settings = load_settings(database_url=url, instance_path=instance)
+    migrate(settings)
+    db = init_db(url)
+    with db.unit_of_work() as session:
+        register_directories(session, settings.processes_dir, settings.forms_dir)
+    seed_users(PASSWORD)
+    db.dispose()
+
+
+@pytest.fixture(scope="session")
+def sqlite_template(tmp_path_factory) -> Path:
+    folder = tmp_path_factory.mktemp("template")
+    path = folder / "template.db"
+    _prepare(f"sqlite:///{path}", folder)
+    return path
+
+
+@pytest.fixture(scope="session")
+def postgres_template(postgres) -> str:
+    postgres.execute("CREATE DATABASE mash_template")
+    _prepare(postgres.url("mash_template"), Path(tempfile.mkdtemp()))
+    return "mash_template"
+
+
+@pytest.fixture
+def database_url(request, tmp_path) -> str:
+    """A fresh, migrated database with the process registered and a user per role.
+
+    Parametrize indirectly with "postgresql" to run a test on the production database."""
+    backend = getattr(request, "param", "sqlite")
+    if backend == "postgresql":
+        server = request.getfixturevalue("postgres")
+        template = request.getfixturevalue("postgres_template")
+        name = f"mash_{uuid.uuid4().hex[:12]}"
+        server.execute(f"CREATE DATABASE {name} TEMPLATE {template}")
+        yield server.url(name)
+        from app.core.db import init_db
+        init_db("sqlite://").dispose()
+        server.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+        return
+    path = tmp_path / "mash.db"
+    shutil.copy(request.getfixturevalue("sqlite_template"), path)
+    yield f"sqlite:///{path}"
+
+
+@pytest.fixture(autouse=True)
+def _fresh_clock():
+    clock.reset()
+    yield
+    clock.reset()
+
+
+@pytest.fixture
+def settings(database_url, tmp_path):
+    return load_settings(database_url=database_url, instance_path=tmp_path / "instance",
+                         processes_dir=PROJECT_ROOT / "processes", forms_dir=PROJECT_ROOT / "forms")
+
+
+@pytest.fixture
+def app(settings):
+    from app import create_app
+
+    application = create_app(settings)
+    application.config.update(TESTING=True)
+    yield application
+    from app.core.db import get_db
+    get_db().dispose()
+
+
+@pytest.fixture
+def db(app):
+    from app.core.db import get_db
+    return get_db()
+
+
+# ----------------------------------------------------------------------------- API clients
+class ApiClient:
+    """A Flask test client that sends a real bearer token minted for one demo user."""
+
+    def __init__(self, app, username: str) -> None:
+        from app.auth.operations import mint_token, user_by_username
+        from app.core.db import get_db
+
+        self.username = username
+        with get_db().unit_of_work() as session:
+            self.token = mint_token(session, user_by_username(session, username), "tests")
+        self.client = app.test_client()
+
+    def _headers(self, extra=None) -> dict:
+        return {"Authorization": f"Bearer {self.token}", **(extra or {})}
+
+    def get(self, path: str, **kwargs):
+        return self.client.get(path, headers=self._headers(kwargs.pop("headers", None)), **kwargs)
+
+    def post(self, path: str, json=None, **kwargs):
+        return self.client.post(path, json=json, headers=self._headers(kwargs.pop("headers", None)), **kwargs)
+
+
+@pytest.fixture
+def api(app):
+    """api("police") → a client authenticated as the demo police user."""
+    clients: dict[str, ApiClient] = {}
+
+    def client_for(username: str) -> ApiClient:
+        if username not in clients:
+            clients[username] = ApiClient(app, username)
+        return clients[username]
+
+    return client_for
+
+
+# ----------------------------------------------------------------------------- live server + browser
+@pytest.fixture
+def live_server(app):
+    """The app on a real port in a thread, for the browser."""
+    import threading
+
+    from werkzeug.serving import make_server
+
+    server = make_server("127.0.0.1", 0, app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_port}"
+    server.shutdown()
+    thread.join(timeout=5)
+
+
+CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                 "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+
+
+@pytest.fixture(scope="session")
+def browser_type_launch_args(browser_type_launch_args):
+    if not Path(CHROMIUM).exists():
+        pytest.skip("Debian's chromium is not installed (make test installs it as root)")
+    return {**browser_type_launch_args, "executable_path": CHROMIUM, "args": CHROMIUM_ARGS}
+
+
+def wait_for(predicate, timeout: float = 5.0, interval: float = 0.05):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if predicate():
+            return True
+        time.sleep(interval)
+    return predicate()

@@ -1,0 +1,61 @@
+"""Plain functions that make the hub's everyday things: contacts, screening answers, agency returns."""
+from __future__ import annotations
+
+from copy import deepcopy
+
+
+def contact(*, given: str = "Ava", family: str = "Smith", dob: str | None = "2015-06-01", immediate_risk: bool = False,
+            source: str = "2A", consent: str = "given", **extra) -> dict:
+    body = {
+        "source": source,
+        "referrer": {"name": "Jo Teacher", "organisation": "Hillside Primary", "role": "DSL",
+                     "email": "jo@hillside.example.org", "phone": "01632 960123"},
+        "subjects": [{"role": "child", "given_name": given, "family_name": family,
+                      **({"date_of_birth": dob} if dob else {}), "address": "1 High Street"}],
+        "concern": "Child disclosed being hit at home and has a bruise on the arm.",
+        "immediate_risk": immediate_risk,
+        "consent": {"status": consent, **({} if consent == "given" else {"reason": "Parent not contactable"})},
+    }
+    body.update(extra)
+    return deepcopy(body)
+
+
+def screening(rag: str = "amber", agencies: list[str] | None = None, **extra) -> dict:
+    data = {"rag": rag, "rag_rationale": f"Rated {rag} on the information in the contact.", "consent": "given",
+            "agencies": ["police", "health", "education"] if agencies is None else agencies}
+    data.update(extra)
+    return data
+
+
+def agency_return(nothing_known: bool = False, **extra) -> dict:
+    data = {"nothing_known": nothing_known, "handling_restriction": "none"}
+    if not nothing_known:
+        data["findings"] = "Known to us: see the record of 3 March."
+    data.update(extra)
+    return data
+
+
+def review(rerate: str = "no", new_rag: str | None = None) -> dict:
+    data = {"rerate": rerate, "analysis": "Risks, needs and protective factors weighed together."}
+    if rerate == "yes":
+        data.update(new_rag=new_rag, rag_rationale=f"Re-rated to {new_rag} after the agency returns.")
+    return data
+
+
+def decision(outcome: str) -> dict:
+    return {"outcome": outcome, "outcome_rationale": f"Outcome {outcome} on the evidence gathered."}
+
+
+def feedback() -> dict:
+    return {"feedback_method": "email", "feedback_summary": "Thank you; we have decided what happens next.",
+            "information_product_recipients": ["none"]}
+
+
+def strategy_record(outcome: str, attendees: list[str] | None = None, held_on: str = "2027-01-04") -> dict:
+    return {"held_on": held_on, "attendees": attendees or ["childrens-social-care", "police", "health"],
+            "summary": "Discussion held; risks shared.", "strategy_outcome": outcome}
+
+
+AGENCY_TASKS = {"police": "police_check", "health": "health_check", "education": "education_check",
+                "probation": "probation_check", "housing": "housing_check", "youth-justice": "youth_justice_check",
+                "adult-social-care": "adult_social_care_check"}
