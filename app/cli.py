@@ -30,6 +30,9 @@ def migrate(settings) -> None:
 def main() -> None:
     """MASH case work."""
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    # SpiffWorkflow logs every state change (and task data at DEBUG): keep personal data out of logs.
+    logging.getLogger("spiff").setLevel(logging.WARNING)
+    logging.getLogger("apscheduler").setLevel(logging.WARNING)
 
 
 @main.command("init-db")
