@@ -1,0 +1,204 @@
+"""The engine boundary: definitions refused with element and line, the sandbox, READY and role checks,
+state round trips and timers on the injected clock."""
+from __future__ import annotations
+
+from datetime import datetime, timedelta, timezone
+
+import pytest
+
+from app.core.clock import clock
+from app.core.config import PROJECT_ROOT
+from app.core.roles import LANE_ROLES
+from app.engine import (CaseWorkflow, DefinitionError, NotPermitted, ProcessBundle, ProcessFault, TaskNotReady,
+                        compile_bundle)
+from app.engine.sandbox import RestrictedEnvironment, SandboxError, compile_expression
+from tests import factories as f
+
+ALL_ROLES = frozenset(LANE_ROLES)
+
+
+@pytest.fixture(scope="module")
+def bundle() -> ProcessBundle:
+    return ProcessBundle.from_directories(PROJECT_ROOT / "processes", PROJECT_ROOT / "forms")
+
+
+@pytest.fixture(scope="module")
+def definition(bundle):
+    return compile_bundle(bundle)
+
+
+def start(definition, **data):
+    initial = {"reference": "MASH-T-1", "received_at": clock.now().isoformat(), "source": "2A",
+               "immediate_risk": False, "has_open_case": False, **data}
+    workflow, _events = CaseWorkflow.start(definition, initial)
+    return workflow
+
+
+def do(workflow, element_id: str, data: dict, roles=ALL_ROLES):
+    task = next(t for t in workflow.open_user_tasks() if t.info.bpmn_id == element_id)
+    return workflow.complete_task(task.task_id, data, roles)
+
+
+def names(workflow) -> list[str]:
+    return sorted(t.info.bpmn_id for t in workflow.open_user_tasks())
+
+
+# ----------------------------------------------------------------------------- definitions
+def test_the_shipped_diagrams_compile_with_every_user_task_in_a_lane_with_a_form(definition):
+    tasks = definition.user_tasks
+    assert ("referral", "screening") in tasks and ("strategy_discussion", "record_strategy_discussion") in tasks
+    for info in tasks.values():
+        assert info.role in LANE_ROLES, info
+        assert info.form_key in definition.forms, info
+        assert info.documentation, f"{info.bpmn_id} has no documentation for trainers"
+    assert tasks[("referral", "police_check")].role == "police"
+    assert tasks[("referral", "youth_justice_check")].role == "youth-justice"
+    assert tasks[("referral", "police_check")].result_variable == "police_check"
+
+
+def _replace(bundle, old: bytes, new: bytes, file="referral.bpmn") -> ProcessBundle:
+    assert old in bundle.bpmn[file], old
+    return ProcessBundle(bpmn={**bundle.bpmn, file: bundle.bpmn[file].replace(old, new, 1)}, forms=bundle.forms)
+
+
+def test_a_malformed_diagram_is_refused_with_its_line(bundle):
+    broken = _replace(bundle, b"</bpmn:process>", b"</bpmn:proces>")
+    with pytest.raises(DefinitionError) as refused:
+        compile_bundle(broken)
+    problem = refused.value.problems[0]
+    assert problem.file == "referral.bpmn" and problem.line and "well-formed" in problem.message
+
+
+def test_a_lane_that_is_not_a_role_is_refused_naming_the_task(bundle):
+    broken = _replace(bundle, b'name="Police"', b'name="Constabulary"')
+    with pytest.raises(DefinitionError) as refused:
+        compile_bundle(broken)
+    problem = next(p for p in refused.value.problems if p.element_id == "police_check")
+    assert "Constabulary" in problem.message and problem.line
+
+
+def test_a_missing_form_is_refused(bundle):
+    without = ProcessBundle(bpmn=bundle.bpmn, forms={k: v for k, v in bundle.forms.items() if k != "decision"})
+    with pytest.raises(DefinitionError) as refused:
+        compile_bundle(without)
+    assert any(p.element_id == "decision" and "forms/decision.json" in p.message for p in refused.value.problems)
+
+
+def test_a_condition_that_escapes_the_sandbox_is_refused_at_load_with_element_and_line(bundle):
+    broken = _replace(bundle, b'rag == "blue"', b'__import__("os").system("true") or rag == "blue"')
+    with pytest.raises(DefinitionError) as refused:
+        compile_bundle(broken)
+    problem = refused.value.problems[0]
+    assert problem.element_id and problem.line and "sandbox" in problem.message
+
+
+def test_a_bundle_without_an_executable_process_is_reported_not_crashed(bundle):
+    lazy = ProcessBundle(bpmn={k: v.replace(b'isExecutable="true"', b'isExecutable="false"') for k, v in bundle.bpmn.items()},
+                         forms=bundle.forms)
+    with pytest.raises(DefinitionError) as refused:
+        compile_bundle(lazy)
+    assert "no executable process" in str(refused.value)
+
+
+def test_the_content_hash_changes_with_any_file(bundle):
+    assert _replace(bundle, b"Screen the contact", b"Screen the contact now").content_hash != bundle.content_hash
+    assert ProcessBundle(bpmn=bundle.bpmn, forms=dict(bundle.forms)).content_hash == bundle.content_hash
+
+
+# ----------------------------------------------------------------------------- sandbox
+@pytest.mark.parametrize("attack", [
+    '__import__("os").system("true")',
+    "().__class__.__base__.__subclasses__()",
+    'open("/etc/passwd").read()',
+    "rag.__class__",
+])
+def test_the_sandbox_refuses_escapes(attack):
+    env = RestrictedEnvironment({})
+    with pytest.raises((SandboxError, ValueError, NameError, AttributeError)):
+        env.evaluate(attack, {"rag": "red"})
+
+
+def test_the_sandbox_runs_ordinary_conditions_and_scripts():
+    env = RestrictedEnvironment({"double": lambda x: 2 * x})
+    assert env.evaluate('"police" in agencies and double(2) == 4', {"agencies": ["police"]}) is True
+    data = {"new_rag": "red", "agencies": ["a", "b"]}
+    env.execute("rag = new_rag\ncount = len([a for a in agencies if a != new_rag])", data)
+    assert data["rag"] == "red" and data["count"] == 2
+    with pytest.raises(SandboxError):
+        compile_expression("import os")
+
+
+# ----------------------------------------------------------------------------- running
+def test_only_a_ready_task_of_one_of_my_roles_can_be_completed(definition):
+    workflow = start(definition)
+    screening = workflow.open_user_tasks()[0]
+    with pytest.raises(NotPermitted):
+        workflow.complete_task(screening.task_id, f.screening(), frozenset({"police"}))
+    do(workflow, "screening", f.screening("amber", ["police"]))
+    with pytest.raises(TaskNotReady):
+        workflow.complete_task(screening.task_id, f.screening(), ALL_ROLES)
+    with pytest.raises(TaskNotReady):
+        workflow.complete_task("not-a-uuid", {}, ALL_ROLES)
+
+
+def test_state_survives_a_round_trip_without_embedding_the_diagram(definition):
+    workflow = start(definition)
+    do(workflow, "screening", f.screening("red", ["police", "health"]))
+    state = workflow.serialize()
+    assert '"spec"' not in state[:50] and "Screen the contact" not in state
+    restored = CaseWorkflow.restore(definition, state)
+    assert names(restored) == ["health_check", "police_check"]
+    do(restored, "police_check", f.agency_return())
+    do(restored, "health_check", f.agency_return(nothing_known=True))
+    assert names(restored) == ["mash_review"]
+    assert restored.case_data()["police_check"]["findings"].startswith("Known to us")
+    assert restored.case_data()["health_check"]["nothing_known"] is True
+
+
+def test_a_failing_script_is_reported_and_the_case_is_untouched(definition):
+    workflow = start(definition)
+    do(workflow, "screening", f.screening("green", ["education"]))
+    do(workflow, "education_check", f.agency_return())
+    before = workflow.serialize()
+    with pytest.raises(ProcessFault) as fault:
+        do(workflow, "mash_review", {"rerate": "yes", "analysis": "x"})  # no new_rag: the script fails
+    assert fault.value.element_id == "apply_new_rag"
+    assert names(CaseWorkflow.restore(definition, before)) == ["mash_review"]
+
+
+# ----------------------------------------------------------------------------- timers
+def test_a_late_agency_check_raises_a_chase_and_can_still_be_returned(definition):
+    clock.freeze(datetime(2027, 1, 4, 9, 0, tzinfo=timezone.utc))  # Monday
+    workflow = start(definition)
+    do(workflow, "screening", f.screening("red", ["police"]))
+    police = next(t for t in workflow.open_user_tasks() if t.info.bpmn_id == "police_check")
+    assert police.due_at == datetime(2027, 1, 4, 13, 0, tzinfo=timezone.utc)  # red: 4 elapsed hours
+    clock.advance(timedelta(hours=3, minutes=59))
+    workflow.fire_due_timers()
+    assert names(workflow) == ["police_check"]
+    clock.advance(timedelta(minutes=2))
+    workflow.fire_due_timers()
+    assert names(workflow) == ["chase_police_check", "police_check"]
+    do(workflow, "police_check", f.agency_return())
+    assert "mash_review" in names(workflow)
+
+
+def test_screening_is_due_by_close_of_the_next_working_day_across_a_bank_holiday(definition):
+    clock.freeze(datetime(2026, 12, 24, 15, 0, tzinfo=timezone.utc))  # Thursday before Christmas
+    workflow = start(definition)
+    screening = workflow.open_user_tasks()[0]
+    # 25 Dec and the substitute Boxing Day (Mon 28 Dec) are bank holidays: next working day is Tue 29 Dec.
+    assert screening.due_at == datetime(2026, 12, 29, 17, 30, tzinfo=timezone.utc)
+    assert workflow.next_timer_due() == screening.due_at
+
+
+def test_the_icpc_target_is_15_working_days_after_the_strategy_discussion(definition):
+    clock.freeze(datetime(2027, 3, 22, 9, 0, tzinfo=timezone.utc))
+    workflow = start(definition, immediate_risk=True)
+    do(workflow, "convene_strategy_discussion", {"scheduled_on": "2027-03-22", "discussion_format": "virtual",
+                                                 "chair": "Team manager"})
+    do(workflow, "record_strategy_discussion", f.strategy_record("s47-joint", held_on="2027-03-22"))
+    icpc = next(t for t in workflow.open_user_tasks() if t.info.bpmn_id == "convene_icpc")
+    # 15 working days from Mon 22 Mar 2027, skipping Good Friday (26 Mar) and Easter Monday (29 Mar): Wed 14 Apr,
+    # 17:30 British Summer Time = 16:30 UTC.
+    assert icpc.due_at == datetime(2027, 4, 14, 16, 30, tzinfo=timezone.utc)
