@@ -11,6 +11,7 @@ from app.cases.queries import case_detail, case_summary
 from app.core.db import get_db, run_in_transaction
 from app.core.errors import OperationError, ValidationFailed
 from app.core.roles import HUB_ROLES
+from app.forms import FieldError
 from app.inbox.queries import inbox_for, open_task
 from app.intake.operations import find_by_idempotency_key, receive_contact
 
@@ -35,13 +36,8 @@ def _json_body() -> dict:
         raise OperationError("Send the body as JSON with Content-Type: application/json.")
     body = request.get_json(silent=True)
     if not isinstance(body, dict):
-        raise ValidationFailed([_FieldError(None, "The body must be a JSON object.")])
+        raise ValidationFailed([FieldError(None, "The body must be a JSON object.")])
     return body
-
-
-class _FieldError:
-    def __init__(self, field, message):
-        self.field, self.message = field, message
 
 
 def _summary(case_id: int) -> dict:
@@ -54,7 +50,7 @@ def create_contact():
     body = _json_body()
     key = request.headers.get("Idempotency-Key")
     if key is not None and not (0 < len(key) <= 200):
-        raise ValidationFailed([_FieldError("Idempotency-Key", "The Idempotency-Key header must be 1 to 200 characters")])
+        raise ValidationFailed([FieldError("Idempotency-Key", "The Idempotency-Key header must be 1 to 200 characters")])
     try:
         case, _created = run_in_transaction(receive_contact, body, g.actor, channel="api", idempotency_key=key)
     except IntegrityError:

@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+import uuid
+
 from flask import Blueprint, abort, g, redirect, render_template, request, url_for
 
 from app.auth.access import INTAKE_ROLES, allow
@@ -19,17 +21,21 @@ def new_contact():
     form = contact_form(get_db().session)
     values: dict = {}
     errors: list = []
+    # A double-clicked "Send" must not report the concern twice: the form carries its own key.
+    submission_key = request.form.get("submission_key") or uuid.uuid4().hex
     if request.method == "POST":
         values, errors = parse_html(form, request.form)
         if not errors:
             try:
-                case, _created = run_in_transaction(receive_contact, values, g.actor, channel="web")
+                case, _created = run_in_transaction(receive_contact, values, g.actor, channel="web",
+                                                    idempotency_key=f"web:{submission_key[:64]}")
             except ValidationFailed as failure:
                 errors = failure.errors
             else:
                 return redirect(url_for("intake.received", case_id=case.id))
     status = 422 if errors else 200
-    return render_template("intake/new_contact.html", form=form, values=values, errors=errors), status
+    return render_template("intake/new_contact.html", form=form, values=values, errors=errors,
+                           submission_key=submission_key), status
 
 
 @bp.get("/contacts/<int:case_id>/received")
