@@ -41,7 +41,7 @@ def login():
                 login_user(user)
                 return redirect(_safe_next(request.args.get("next")))
             errors.append(FieldError("username", "The username or password is not right"))
-    return render_template("auth/login.html", errors=errors, username=username), (422 if errors else 200)
+    return render_template("auth/login.html", errors=errors, username=username)
 
 
 @bp.post("/logout")

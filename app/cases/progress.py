@@ -45,8 +45,8 @@ def record_progress(session: Session, case: Case, workflow: CaseWorkflow, events
         case.status = "closed"
         case.closure = workflow.end_event()
         case.closed_at = at
-        record(session, actor, "case.closed", case_id=case.id, element_id=case.closure,
-               summary=f"Case closed at '{case.closure}'")
+        ending = next((e.name for e in events if e.element_id == case.closure), case.closure)
+        record(session, actor, "case.closed", case_id=case.id, element_id=case.closure, summary=ending or "Closed")
     for event in events:
         record(session, actor, f"step.{event.state}", case_id=case.id, task_id=event.task_id,
                element_id=event.element_id, summary=event.name, details={"process_id": event.process_id})
@@ -65,7 +65,8 @@ def _record_rag(session: Session, case: Case, data: dict, events: list[StepEvent
         step = steps[-1] if steps else None
     session.add(RagChange(case_id=case.id, from_rag=case.rag, to_rag=rag, rationale=rationale, step=step,
                           changed_by=actor.username, changed_at=at))
-    record(session, actor, "case.rag-changed", case_id=case.id, summary=f"RAG {case.rag or 'none'} → {rag}",
+    summary = f"Rated {rag.capitalize()}" if case.rag is None else f"Re-rated from {case.rag.capitalize()} to {rag.capitalize()}"
+    record(session, actor, "case.rag-changed", case_id=case.id, summary=summary,
            details={"from": case.rag, "to": rag})
     if case.rag_initial is None:
         case.rag_initial = rag

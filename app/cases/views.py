@@ -7,8 +7,13 @@ from app.cases.queries import case_detail, list_cases
 from app.core.db import get_db
 from app.core.roles import HUB_ROLES
 from app.auth.access import allow
+from app.process_models.registry import compiled
 
 bp = Blueprint("cases", __name__, template_folder="templates")
+
+HISTORY_LABELS = {"contact.received": "Contact received", "task.completed": "Task completed",
+                  "timer.fired": "Deadline reached", "case.rag-changed": "RAG rating", "case.closed": "Case closed",
+                  "task.claimed": "Task claimed", "task.released": "Task released"}
 
 
 @bp.get("/cases")
@@ -30,4 +35,8 @@ def show(case_id: int):
         abort(404)
     record(db.session, g.actor, "case.viewed", case_id=case_id)
     db.session.commit()
-    return render_template("cases/show.html", detail=detail, case=detail.case)
+    contact_form = compiled(detail.process).forms.get("contact")
+    source = contact_form.field("source") if contact_form else None
+    source_labels = {o.value: o.label for o in source.options} if source else {}
+    return render_template("cases/show.html", detail=detail, case=detail.case, source_labels=source_labels,
+                           history_labels=HISTORY_LABELS)

@@ -26,7 +26,7 @@ def index():
     return render_template("inbox/index.html", items=items)
 
 
-def _task_page(task_id: str, values: dict, errors: list, status: int = 200):
+def _task_page(task_id: str, values: dict, errors: list):
     db = get_db()
     task = open_task(db.session, task_id)
     if task is None:
@@ -40,7 +40,7 @@ def _task_page(task_id: str, values: dict, errors: list, status: int = 200):
     db.session.commit()
     return render_template("inbox/task.html", task=task, detail=detail, form=definition.forms[task.form_key],
                            documentation=info.documentation if info else None, values=values, errors=errors,
-                           show_returns=bool(g.actor.roles & RETURNS_READERS)), status
+                           show_returns=bool(g.actor.roles & RETURNS_READERS))
 
 
 @bp.get("/tasks/<task_id>")
@@ -57,6 +57,7 @@ def submit(task_id: str):
     if task_row is None:
         flash("This task has already been completed or is no longer needed.", "info")
         return redirect(url_for("inbox.index"))
+    task_name = task_row.name
     values, errors = parse_html(form_for_task(db.session, task_row), request.form)
     db.session.rollback()
     if not errors:
@@ -70,9 +71,9 @@ def submit(task_id: str):
         except Forbidden as refusal:
             return render_template("error.html", status=403, message=refusal.message), 403
         else:
-            flash(f"{task_row.name} completed for {case.reference}.", "success")
+            flash(f"{task_name} completed for {case.reference}.", "success")
             return redirect(url_for("inbox.index"))
-    return _task_page(task_id, values, errors, 422)
+    return _task_page(task_id, values, errors)
 
 
 @bp.post("/tasks/<task_id>/claim")

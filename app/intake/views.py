@@ -33,9 +33,8 @@ def new_contact():
                 errors = failure.errors
             else:
                 return redirect(url_for("intake.received", case_id=case.id))
-    status = 422 if errors else 200
     return render_template("intake/new_contact.html", form=form, values=values, errors=errors,
-                           submission_key=submission_key), status
+                           submission_key=submission_key)
 
 
 @bp.get("/contacts/<int:case_id>/received")
