@@ -10,6 +10,7 @@ from app.core.config import PROJECT_ROOT, load_settings
 
 
 def _init(settings=None):
+    import app.models  # noqa: F401  (every table, so foreign keys resolve in any command)
     from app.core.db import init_db
     settings = settings or load_settings()
     init_db(settings.database_url)

@@ -129,8 +129,9 @@ class MashServer:
             # Run the very same click command with every model imported first, and say so.
             first = not _TOKEN_FAILURE
             globals()["_TOKEN_FAILURE"] = self.tokens
-            self.note = "" if not first else (f"`mash token` fails: {self.tokens.split(':')[0].split('.')[-1]} ('{self.tokens.split(': ')[-1][:60]}...');"
-                         " tokens minted by the same click command after `import app.models`")
+            kind, _, message = self.tokens.partition(": ")
+            self.note = "" if not first else (f"`mash token` fails: {kind.split('.')[-1]} ('{message[:60]}...');"
+                                              " tokens minted by the same click command after `import app.models`")
             self.tokens = self._mint([sys.executable, "-c", "import sys, app.models; from app.cli import main; "
                                       "sys.argv[0] = 'mash'; main()"])
             if isinstance(self.tokens, str):
@@ -141,6 +142,13 @@ class MashServer:
         self.process = subprocess.Popen(
             [*mash_command(), "serve", "--host", HOST, "--port", str(self.port), "--workers", "1", "--threads", "8"],
             cwd=ROOT, env=self.env, stdout=self._log, stderr=subprocess.STDOUT)
+        try:
+            self._wait_until_healthy()
+        except BaseException:
+            self.stop()
+            raise
+
+    def _wait_until_healthy(self) -> None:
         deadline = time.monotonic() + 90
         while True:
             if self.process.poll() is not None:

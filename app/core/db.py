@@ -75,7 +75,10 @@ class Database:
         self.url = url
         self.engine = make_engine(url)
         self.session_factory = sessionmaker(bind=self.engine, expire_on_commit=False)
-        self.scoped = scoped_session(self.session_factory)
+        # Requests read, then write their audit event: on SQLite they start as writers, or a read snapshot
+        # made stale by another commit could not be upgraded ("database is locked" at once).
+        self.scoped = scoped_session(sessionmaker(bind=self.engine.execution_options(sqlite_write=True),
+                                                  expire_on_commit=False))
 
     @property
     def session(self) -> Session:
