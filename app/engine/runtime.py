@@ -6,7 +6,7 @@ does both. Specs are stored once per definition version, not inside every case's
 from __future__ import annotations
 
 import copy
-import json
+import threading
 import uuid
 from dataclasses import dataclass
 from datetime import datetime, timezone
@@ -14,6 +14,7 @@ from datetime import datetime, timezone
 from SpiffWorkflow.bpmn import BpmnWorkflow
 from SpiffWorkflow.bpmn.script_engine import PythonScriptEngine
 from SpiffWorkflow.bpmn.serializer import BpmnWorkflowSerializer
+from SpiffWorkflow.bpmn.serializer.default.workflow import BpmnWorkflowConverter, WorkflowConverter
 from SpiffWorkflow.bpmn.specs.event_definitions.timer import (
     CycleTimerEventDefinition,
     TimeDateEventDefinition,
@@ -28,8 +29,36 @@ from app.engine.definitions import CompiledDefinition, UserTaskInfo
 from app.engine.functions import DIAGRAM_FUNCTIONS
 from app.engine.sandbox import RestrictedEnvironment
 
-_SERIALIZER = BpmnWorkflowSerializer(BpmnWorkflowSerializer.configure(DEFAULT_CONFIG))
-_SPEC_KEYS = ("spec", "subprocess_specs")
+class _LiveSpecConverter(BpmnWorkflowConverter):
+    """Writes no spec into a case's state and restores with the definition's already-parsed specs.
+
+    Specs are immutable per definition version, so converting them on every save and load was pure
+    cost (most of a step's time for the referral diagram)."""
+
+    live = threading.local()
+
+    def to_dict(self, workflow):
+        dct = WorkflowConverter.to_dict(self, workflow)
+        dct["subprocesses"] = self.mapping_to_dict(workflow.subprocesses)
+        dct["bpmn_events"] = self.registry.convert(workflow.bpmn_events)
+        return dct
+
+    def from_dict(self, dct):
+        spec, subprocess_specs = self.live.specs
+        dct.pop("spec", None)
+        dct.pop("subprocess_specs", None)
+        workflow = self.target_class(spec, subprocess_specs, deserializing=True)
+        workflow.tasks = self.mapping_from_dict(dct["tasks"], uuid.UUID, workflow=workflow)
+        workflow.task_tree = workflow.tasks.get(uuid.UUID(dct["root"]))
+        self.set_default_attributes(workflow, dct)
+        self.subprocesses_from_dict(dct["subprocesses"], workflow)
+        workflow.bpmn_events = self.registry.restore(dct.pop("bpmn_events", []))
+        return workflow
+
+
+_REGISTRY = BpmnWorkflowSerializer.configure(DEFAULT_CONFIG)
+_LiveSpecConverter(BpmnWorkflow, _REGISTRY)
+_SERIALIZER = BpmnWorkflowSerializer(_REGISTRY)
 _INTERNAL_SPEC_SUFFIXES = (".EndJoin", ".BoundaryEventSplit", ".BoundaryEventJoin", "Start", "End")
 
 
@@ -88,25 +117,6 @@ class StepEvent:
     process_id: str
 
 
-class _SpecCache:
-    """Serialized spec parts per definition hash, so case state stays small."""
-
-    def __init__(self) -> None:
-        self._parts: dict[str, str] = {}
-
-    def parts_for(self, definition: CompiledDefinition, dct: dict | None = None) -> str:
-        key = definition.content_hash
-        if key not in self._parts:
-            if dct is None:
-                wf = BpmnWorkflow(definition.spec, definition.subprocess_specs)
-                dct = json.loads(_SERIALIZER.serialize_json(wf))
-            self._parts[key] = json.dumps({k: dct[k] for k in _SPEC_KEYS})
-        return self._parts[key]
-
-
-_specs = _SpecCache()
-
-
 def _script_engine() -> PythonScriptEngine:
     return PythonScriptEngine(environment=RestrictedEnvironment(DIAGRAM_FUNCTIONS))
 
@@ -156,17 +166,14 @@ class CaseWorkflow:
 
     @classmethod
     def restore(cls, definition: CompiledDefinition, state: str) -> CaseWorkflow:
-        dct = json.loads(state, cls=_SERIALIZER.json_decoder_cls)
-        dct.update(json.loads(_specs.parts_for(definition), cls=_SERIALIZER.json_decoder_cls))
-        _SERIALIZER.migrate(dct)
-        return cls(definition, _SERIALIZER.from_dict(dct))
+        _LiveSpecConverter.live.specs = (definition.spec, definition.subprocess_specs)
+        try:
+            return cls(definition, _SERIALIZER.deserialize_json(state))
+        finally:
+            _LiveSpecConverter.live.specs = None
 
     def serialize(self) -> str:
-        dct = json.loads(_SERIALIZER.serialize_json(self.workflow))
-        _specs.parts_for(self.definition, dct)
-        for key in _SPEC_KEYS:
-            dct.pop(key, None)
-        return json.dumps(dct, separators=(",", ":"))
+        return _SERIALIZER.serialize_json(self.workflow)
 
     # ------------------------------------------------------------------ actions
     def complete_task(self, task_id: str, data: dict, roles: set[str] | frozenset[str]) -> list[StepEvent]:
