@@ -1,7 +1,7 @@
 """Reads of the case record for pages and the API. No workflow deserialization."""
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -31,7 +31,6 @@ class CaseDetail:
     history: list[AuditEvent]
     process: ProcessVersion
     linked_case: Case | None = None
-    extra: dict = field(default_factory=dict)
 
     def completed(self, form_key: str) -> CompletedTask | None:
         matches = [t for t in self.completed_tasks if t.form_key == form_key]

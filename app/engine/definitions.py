@@ -127,8 +127,6 @@ class CompiledDefinition:
     subprocess_specs: dict
     forms: dict[str, FormDefinition]
     user_tasks: dict[tuple[str, str], UserTaskInfo] = field(default_factory=dict)
-    process_names: dict[str, str] = field(default_factory=dict)
-    element_lines: dict[tuple[str, str], int] = field(default_factory=dict)
 
     @property
     def content_hash(self) -> str:
@@ -204,12 +202,8 @@ def compile_bundle(bundle: ProcessBundle, process_id: str = "referral") -> Compi
                                   subprocess_specs=subprocess_specs, forms=forms)
     for pid, spec in specs.items():
         file = _file_of(parser, pid)
-        compiled.process_names[pid] = spec.description or pid
         _check_process(pid, spec, file, forms, problems, compiled)
         _check_expressions(trees.get(file), file, problems)
-    for file, lines in problems.lines.items():
-        for element_id, line in lines.items():
-            compiled.element_lines[(file, element_id)] = line
     if problems.items:
         raise DefinitionError(problems.items)
     return compiled

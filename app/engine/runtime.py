@@ -59,7 +59,6 @@ class _LiveSpecConverter(BpmnWorkflowConverter):
 _REGISTRY = BpmnWorkflowSerializer.configure(DEFAULT_CONFIG)
 _LiveSpecConverter(BpmnWorkflow, _REGISTRY)
 _SERIALIZER = BpmnWorkflowSerializer(_REGISTRY)
-_INTERNAL_SPEC_SUFFIXES = (".EndJoin", ".BoundaryEventSplit", ".BoundaryEventJoin", "Start", "End")
 
 
 class EngineError(Exception):
@@ -91,10 +90,6 @@ class OpenUserTask:
     info: UserTaskInfo
     data: dict
     due_at: datetime | None
-
-    @property
-    def role(self) -> str | None:
-        return self.info.role
 
 
 @dataclass(frozen=True)
@@ -140,8 +135,8 @@ def _state_name(state: int) -> str:
 
 
 def _is_internal(task) -> bool:
-    name = task.task_spec.name
-    return getattr(task.task_spec, "bpmn_id", None) is None or name.endswith(_INTERNAL_SPEC_SUFFIXES)
+    """Engine scaffolding (Start, End, boundary splits and joins) has no BPMN id: not a step people see."""
+    return getattr(task.task_spec, "bpmn_id", None) is None
 
 
 class CaseWorkflow:
@@ -304,6 +299,3 @@ class CaseWorkflow:
             merged.update(self.workflow.last_task.data)
         return merged
 
-    def task_data(self, task_id: str) -> dict | None:
-        task = self._find(task_id)
-        return dict(task.data) if task is not None else None
