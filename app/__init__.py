@@ -12,7 +12,7 @@ from jinja2 import ChainableUndefined, ChoiceLoader, FileSystemLoader, PackageLo
 
 from app.core.config import Settings, load_settings
 from app.core.db import init_db
-import app.models  # noqa: F401,E402  (every table, so foreign keys resolve)
+from app import models as _models  # noqa: F401,E402  (every table, so foreign keys resolve)
 
 csrf = CSRFProtect()
 login_manager = LoginManager()

@@ -18,7 +18,6 @@ import os
 import secrets
 import shutil
 import signal
-import socket
 import statistics
 import subprocess
 import sys
@@ -38,6 +37,7 @@ if VENV_PYTHON.exists() and Path(sys.prefix).resolve() != (ROOT / ".venv").resol
 sys.path.insert(0, str(ROOT))
 
 from tests import factories as f  # noqa: E402  (payload builders shared with the API tests)
+from tests.postgres_server import ThrowawayPostgres, free_port, postgres_bin  # noqa: E402
 
 HOST = "127.0.0.1"
 USERS = ("mash-manager", "police", "health", "business-support", "referrer")
@@ -51,60 +51,12 @@ STEPS = (
     ("decision", "mash-manager", f.decision("nfa")),
     ("feedback_to_referrer", "business-support", f.feedback()),
 )
-_TOKEN_FAILURE = ""  # set once `mash token` has failed, so the second backend goes straight to the fallback
 _OPENER = urllib.request.build_opener(urllib.request.ProxyHandler({}))  # loopback only: never via a proxy
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind((HOST, 0))
-        return s.getsockname()[1]
 
 
 def mash_command() -> list[str]:
     script = Path(sys.executable).parent / "mash"
     return [str(script)] if script.exists() else [shutil.which("mash") or "mash"]
-
-
-# ----------------------------------------------------------------------------- PostgreSQL
-class ThrowawayPostgres:
-    """initdb + pg_ctl in a temp dir on a free loopback port (as the postgres user when run as root)."""
-
-    def __init__(self, bin_dir: Path) -> None:
-        self.bin = bin_dir
-        self.dir = Path(tempfile.mkdtemp(prefix="mash-bench-pg-"))
-        self.port = free_port()
-        self.as_postgres = os.geteuid() == 0
-        if self.as_postgres:
-            shutil.chown(self.dir, "postgres", "postgres")
-        self.started = False
-        self._run("initdb", "-D", str(self.dir / "data"), "-U", "postgres", "--auth=trust", "-E", "UTF8",
-                  "--locale=C.UTF-8")
-        self._run("pg_ctl", "-D", str(self.dir / "data"), "-l", str(self.dir / "server.log"), "-w", "-t", "60", "-o",
-                  f"-c listen_addresses={HOST} -p {self.port} -k {self.dir} -c max_connections=100", "start")
-        self.started = True
-        self._run("createdb", "-h", HOST, "-p", str(self.port), "-U", "postgres", "mash_bench")
-        self.url = f"postgresql+psycopg://postgres@{HOST}:{self.port}/mash_bench"
-        found = re.search(r"\d+(\.\d+)+", self._run("postgres", "--version"))
-        self.version = found.group(0) if found else "?"
-
-    def _run(self, tool: str, *args: str) -> str:
-        command = [str(self.bin / tool), *args]
-        if self.as_postgres:
-            command = ["runuser", "-u", "postgres", "--", *command]
-        return subprocess.run(command, check=True, capture_output=True, text=True, cwd=self.dir).stdout
-
-    def stop(self) -> None:
-        try:
-            if self.started:
-                self._run("pg_ctl", "-D", str(self.dir / "data"), "-m", "fast", "-w", "stop")
-        finally:
-            shutil.rmtree(self.dir, ignore_errors=True)
-
-
-def postgres_bin() -> Path | None:
-    found = sorted(Path("/usr/lib/postgresql").glob("*/bin/initdb"), key=lambda p: int(p.parts[-3]) if p.parts[-3].isdigit() else 0)
-    return found[-1].parent if found else None
 
 
 # ----------------------------------------------------------------------------- the app under test
@@ -120,22 +72,9 @@ class MashServer:
             self.env.pop(key, None)
         self.log_path = workdir / "server.log"
         self.process: subprocess.Popen | None = None
-        self.note = ""
         self._cli("init-db")
         self._cli("demo")
-        self.tokens = _TOKEN_FAILURE or self._mint(mash_command())
-        if isinstance(self.tokens, str):
-            # Seen: `mash token` alone loads too few models for its audit row (NoReferencedTableError).
-            # Run the very same click command with every model imported first, and say so.
-            first = not _TOKEN_FAILURE
-            globals()["_TOKEN_FAILURE"] = self.tokens
-            kind, _, message = self.tokens.partition(": ")
-            self.note = "" if not first else (f"`mash token` fails: {kind.split('.')[-1]} ('{message[:60]}...');"
-                                              " tokens minted by the same click command after `import app.models`")
-            self.tokens = self._mint([sys.executable, "-c", "import sys, app.models; from app.cli import main; "
-                                      "sys.argv[0] = 'mash'; main()"])
-            if isinstance(self.tokens, str):
-                raise RuntimeError(f"mash token failed: {self.tokens}")
+        self.tokens = self._mint(mash_command())
         self.port = free_port()
         self.base = f"http://{HOST}:{self.port}"
         self._log = open(self.log_path, "wb")
@@ -164,8 +103,8 @@ class MashServer:
                 raise RuntimeError(f"mash serve did not answer /healthz within 90 s; see {self.log_path}")
             time.sleep(0.2)
 
-    def _mint(self, command: list[str]) -> dict[str, str] | str:
-        """A token per user (minted concurrently); on failure, the last line of the error instead."""
+    def _mint(self, command: list[str]) -> dict[str, str]:
+        """A token per user (minted concurrently)."""
         minting = {user: subprocess.Popen([*command, "token", user, "--label", "bench"], cwd=ROOT, env=self.env,
                                           stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True) for user in USERS}
         tokens, failure = {}, None
@@ -175,7 +114,9 @@ class MashServer:
                 failure = (err.strip().splitlines() or [f"exit {proc.returncode}"])[-1][:160]
             else:
                 tokens[user] = out.strip().splitlines()[-1]
-        return failure if failure else tokens
+        if failure:
+            raise RuntimeError(f"mash token failed: {failure}")
+        return tokens
 
     def _cli(self, *args: str) -> None:
         result = subprocess.run([*mash_command(), *args], cwd=ROOT, env=self.env, capture_output=True, text=True)
@@ -300,8 +241,6 @@ def run_backend(label: str, database_url: str, workdir: Path, names: dict[str, s
     server = MashServer(database_url, workdir)
     try:
         setup_s = time.perf_counter() - setup_started
-        if server.note:
-            print(f"note: {server.note}", flush=True)
         client = Client(server.base, server.tokens, retries)
         run_tag = secrets.token_hex(3)
         with ThreadPoolExecutor(max_workers=clients) as pool:
@@ -418,11 +357,11 @@ def main() -> None:
         sqlite_dir.mkdir()
         http.append(run_backend("SQLite", f"sqlite:///{sqlite_dir / 'mash.db'}", sqlite_dir, names, cases, clients, args.retries))
         if pg_bin is not None:
-            postgres = ThrowawayPostgres(pg_bin)
+            postgres = ThrowawayPostgres(pg_bin, durable=True, max_connections=100)
             try:
                 pg_dir = workdir / "postgresql"
                 pg_dir.mkdir()
-                http.append(run_backend(f"PostgreSQL {postgres.version}", postgres.url, pg_dir,
+                http.append(run_backend(f"PostgreSQL {postgres.version}", postgres.create_database("mash_bench"), pg_dir,
                                         names, cases, clients, args.retries))
             finally:
                 postgres.stop()

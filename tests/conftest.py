@@ -2,76 +2,28 @@
 the app, API clients with real bearer tokens, and the controllable clock."""
 from __future__ import annotations
 
-import os
 import shutil
-import socket
-import subprocess
 import tempfile
 import time
 import uuid
 from pathlib import Path
 
 import pytest
-from sqlalchemy import create_engine, text
 
 from app.core.clock import clock
 from app.core.config import PROJECT_ROOT, load_settings
+from tests.postgres_server import ThrowawayPostgres, postgres_bin
 
 PASSWORD = "test-password-1"
 
 
 # ----------------------------------------------------------------------------- PostgreSQL server
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-class ThrowawayPostgres:
-    """initdb + pg_ctl in a temp dir on a free port; removed at the end of the session."""
-
-    def __init__(self) -> None:
-        bins = sorted(Path("/usr/lib/postgresql").glob("*/bin/initdb"))
-        if not bins:
-            pytest.skip("PostgreSQL server binaries are not installed (make test installs them as root)")
-        self.bin = bins[-1].parent
-        self.dir = Path(tempfile.mkdtemp(prefix="mash-pg-"))
-        self.port = _free_port()
-        self.as_postgres = os.geteuid() == 0
-        if self.as_postgres:
-            shutil.chown(self.dir, "postgres", "postgres")
-        self._run("initdb", "-D", str(self.dir / "data"), "-U", "postgres", "--auth=trust", "-E", "UTF8",
-                  "--locale=C.UTF-8")
-        self._run("pg_ctl", "-D", str(self.dir / "data"), "-l", str(self.dir / "server.log"), "-w", "-t", "60", "-o",
-                  f"-c listen_addresses=127.0.0.1 -p {self.port} -k {self.dir} -c fsync=off "
-                  "-c synchronous_commit=off -c full_page_writes=off -c max_connections=200", "start")
-        self.admin_url = f"postgresql+psycopg://postgres@127.0.0.1:{self.port}/postgres"
-
-    def _run(self, tool: str, *args: str) -> None:
-        command = [str(self.bin / tool), *args]
-        if self.as_postgres:
-            command = ["runuser", "-u", "postgres", "--", *command]
-        subprocess.run(command, check=True, capture_output=True)
-
-    def url(self, database: str) -> str:
-        return f"postgresql+psycopg://postgres@127.0.0.1:{self.port}/{database}"
-
-    def execute(self, sql: str) -> None:
-        engine = create_engine(self.admin_url, isolation_level="AUTOCOMMIT")
-        with engine.connect() as connection:
-            connection.execute(text(sql))
-        engine.dispose()
-
-    def stop(self) -> None:
-        try:
-            self._run("pg_ctl", "-D", str(self.dir / "data"), "-m", "immediate", "-w", "stop")
-        finally:
-            shutil.rmtree(self.dir, ignore_errors=True)
-
-
 @pytest.fixture(scope="session")
 def postgres():
-    server = ThrowawayPostgres()
+    bin_dir = postgres_bin()
+    if bin_dir is None:
+        pytest.skip("PostgreSQL server binaries are not installed (make test installs them as root)")
+    server = ThrowawayPostgres(bin_dir)
     yield server
     server.stop()
 
@@ -103,8 +55,7 @@ def sqlite_template(tmp_path_factory) -> Path:
 
 @pytest.fixture(scope="session")
 def postgres_template(postgres) -> str:
-    postgres.execute("CREATE DATABASE mash_template")
-    _prepare(postgres.url("mash_template"), Path(tempfile.mkdtemp()))
+    _prepare(postgres.create_database("mash_template"), Path(tempfile.mkdtemp()))
     return "mash_template"
 
 
@@ -118,8 +69,7 @@ def database_url(request, tmp_path) -> str:
         server = request.getfixturevalue("postgres")
         template = request.getfixturevalue("postgres_template")
         name = f"mash_{uuid.uuid4().hex[:12]}"
-        server.execute(f"CREATE DATABASE {name} TEMPLATE {template}")
-        yield server.url(name)
+        yield server.create_database(name, template)
         from app.core.db import init_db
         init_db("sqlite://").dispose()
         server.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
