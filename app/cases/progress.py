@@ -6,7 +6,6 @@ Nothing here decides where a case goes; the diagram does.
 """
 from __future__ import annotations
 
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from app.audit.operations import record
@@ -16,6 +15,7 @@ from app.core.actor import Actor
 from app.core.clock import now
 from app.engine import CaseWorkflow, StepEvent
 from app.inbox.models import OpenTask
+from app.inbox.operations import sync_open_tasks
 
 #: Case data names that are a contract with reports and integrations.
 CONTRACT_FIELDS = ("rag", "outcome", "strategy_outcome", "consent")
@@ -38,7 +38,9 @@ def record_progress(session: Session, case: Case, workflow: CaseWorkflow, events
         case.decided_at = case.decided_at or at
         case.decided_by = case.decided_by or actor.username
     case.strategy_outcome = data.get("strategy_outcome", case.strategy_outcome)
-    _sync_open_tasks(session, case, workflow, at)
+    open_tasks = workflow.open_user_tasks()
+    sync_open_tasks(session, case.id, open_tasks, at)
+    case.current_step = "; ".join(sorted(t.info.name for t in open_tasks))[:500]
     case.state = workflow.serialize()
     case.next_timer_due = workflow.next_timer_due()
     if workflow.completed and case.status != "closed":
@@ -71,20 +73,3 @@ def _record_rag(session: Session, case: Case, data: dict, events: list[StepEvent
     if case.rag_initial is None:
         case.rag_initial = rag
     case.rag = rag
-
-
-def _sync_open_tasks(session: Session, case: Case, workflow: CaseWorkflow, at) -> None:
-    current = {task.task_id: task for task in workflow.open_user_tasks()}
-    rows = {row.task_id: row for row in session.scalars(select(OpenTask).where(OpenTask.case_id == case.id))}
-    for task_id, row in rows.items():
-        if task_id not in current:
-            session.delete(row)
-    for task_id, task in current.items():
-        row = rows.get(task_id)
-        if row is None:
-            session.add(OpenTask(task_id=task_id, case_id=case.id, process_id=task.process_id,
-                                 bpmn_id=task.info.bpmn_id, name=task.info.name, role=task.info.role or "",
-                                 form_key=task.info.form_key or "", due_at=task.due_at, created_at=at))
-        elif row.due_at != task.due_at:
-            row.due_at = task.due_at
-    case.current_step = "; ".join(sorted(t.info.name for t in current.values()))[:500]

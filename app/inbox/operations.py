@@ -1,12 +1,16 @@
 """Claiming a task tells colleagues in the same role that someone is working on it."""
 from __future__ import annotations
 
+from datetime import datetime
+
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from app.audit.operations import record
 from app.core.actor import Actor
 from app.core.clock import now
 from app.core.errors import Conflict, Forbidden, NotFound
+from app.engine import OpenUserTask
 from app.inbox.models import OpenTask
 
 
@@ -39,3 +43,20 @@ def unclaim(session: Session, task_id: str, actor: Actor) -> OpenTask:
            summary=task.name, details={"was_claimed_by": task.claimed_by})
     task.claimed_by_id, task.claimed_by, task.claimed_at = None, None, None
     return task
+
+
+def sync_open_tasks(session: Session, case_id: int, open_tasks: list[OpenUserTask], at: datetime) -> None:
+    """Make the case's inbox rows equal the engine's READY user tasks (same transaction as the step)."""
+    current = {task.task_id: task for task in open_tasks}
+    rows = {row.task_id: row for row in session.scalars(select(OpenTask).where(OpenTask.case_id == case_id))}
+    for task_id, row in rows.items():
+        if task_id not in current:
+            session.delete(row)
+    for task_id, task in current.items():
+        row = rows.get(task_id)
+        if row is None:
+            session.add(OpenTask(task_id=task_id, case_id=case_id, process_id=task.process_id,
+                                 bpmn_id=task.info.bpmn_id, name=task.info.name, role=task.info.role or "",
+                                 form_key=task.info.form_key or "", due_at=task.due_at, created_at=at))
+        elif row.due_at != task.due_at:
+            row.due_at = task.due_at
