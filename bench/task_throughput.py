@@ -304,7 +304,7 @@ def engine_ceiling(definition, cases: int) -> dict[str, tuple[float, float]]:
                 start_s = complete_s = 0.0
                 completed = 0
             data = {"reference": f"MASH-BENCH-{number:06d}", "received_at": now().isoformat(), "source": "2A",
-                    "immediate_risk": False, "has_open_case": False}
+                    "immediate_risk": False, "has_open_case": False, "outcome": None, "strategy_outcome": None}
             t0 = time.perf_counter()
             workflow, _ = CaseWorkflow.start(definition, data)
             if persist:

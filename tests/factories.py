@@ -51,6 +51,11 @@ def feedback() -> dict:
             "information_product_recipients": ["none"]}
 
 
+def assessment(outcome: str = "child-in-need-plan", concluded_on: str = "2027-02-01") -> dict:
+    return {"concluded_on": concluded_on, "assessment_outcome": outcome,
+            "assessment_summary": "Needs assessed with the family; plan agreed."}
+
+
 def strategy_record(outcome: str, attendees: list[str] | None = None, held_on: str = "2027-01-04") -> dict:
     return {"held_on": held_on, "attendees": attendees or ["childrens-social-care", "police", "health"],
             "summary": "Discussion held; risks shared.", "strategy_outcome": outcome}

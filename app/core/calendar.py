@@ -1,4 +1,4 @@
-"""The hub's calendar: turns "1 working day" into an instant (Europe/London, bank holidays)."""
+"""The hub's calendar: turns "1 working day" into an instant (Europe/London, bank holidays, closures)."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
@@ -9,6 +9,7 @@ from zoneinfo import ZoneInfo
 import holidays
 
 LONDON = ZoneInfo("Europe/London")
+WEEKDAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
 
 
 @lru_cache(maxsize=64)
@@ -16,47 +17,78 @@ def _bank_holidays(year: int) -> frozenset[date]:
     return frozenset(holidays.country_holidays("GB", subdiv="ENG", years=year).keys())
 
 
+def bank_holidays(year: int) -> frozenset[date]:
+    """England and Wales bank holidays of a year (from the maintained offline ``holidays`` package)."""
+    return _bank_holidays(year)
+
+
 @dataclass(frozen=True)
 class HubCalendar:
-    """Working hours 09:00-17:30 Monday to Friday, England and Wales bank holidays, local closures."""
+    """Working hours (default 09:00-17:30 Monday to Friday), England and Wales bank holidays, local closures."""
 
     opens: time = time(9, 0)
     closes: time = time(17, 30)
     closure_days: frozenset[date] = field(default_factory=frozenset)
+    working_weekdays: frozenset[int] = frozenset(range(5))
 
     def is_working_day(self, day: date) -> bool:
-        return day.weekday() < 5 and day not in _bank_holidays(day.year) and day not in self.closure_days
+        return day.weekday() in self.working_weekdays and day not in _bank_holidays(day.year) \
+            and day not in self.closure_days
 
     def next_working_day(self, day: date) -> date:
         day += timedelta(days=1)
-        while not self.is_working_day(day):
+        for _ in range(3660):
+            if self.is_working_day(day):
+                return day
             day += timedelta(days=1)
-        return day
+        raise ValueError("the calendar has no working day in the next ten years")
+
+    def _opening(self, day: date) -> datetime:
+        return datetime.combine(day, self.opens, LONDON)
+
+    def _closing(self, day: date) -> datetime:
+        return datetime.combine(day, self.closes, LONDON)
+
+    def is_open(self, at: datetime) -> bool:
+        local = at.astimezone(LONDON)
+        return self.is_working_day(local.date()) and self._opening(local.date()) <= local < self._closing(local.date())
+
+    def next_opening(self, at: datetime) -> datetime:
+        """``at`` itself when the hub is open, else the moment it next opens."""
+        local = at.astimezone(LONDON)
+        day = local.date()
+        if self.is_working_day(day) and local < self._closing(day):
+            return max(local, self._opening(day)).astimezone(timezone.utc)
+        return self._opening(self.next_working_day(day)).astimezone(timezone.utc)
 
     def add_working_days(self, start: datetime | date, days: int) -> datetime:
-        """Close of business on the n-th working day after the day of ``start``."""
+        """Close of business on the n-th working day after the day of ``start`` (n=0: close of that day)."""
         day = start.astimezone(LONDON).date() if isinstance(start, datetime) else start
         for _ in range(days):
             day = self.next_working_day(day)
-        return datetime.combine(day, self.closes, LONDON).astimezone(timezone.utc)
+        return self._closing(day).astimezone(timezone.utc)
 
     def add_working_hours(self, start: datetime, hours: float) -> datetime:
         """Count only time inside working hours; out-of-hours time does not use up the clock."""
         remaining = timedelta(hours=hours)
-        local = start.astimezone(LONDON)
+        local = self.next_opening(start).astimezone(LONDON)
         while True:
-            day = local.date()
-            opens = datetime.combine(day, self.opens, LONDON)
-            closes = datetime.combine(day, self.closes, LONDON)
-            if not self.is_working_day(day) or local >= closes:
-                local = datetime.combine(self.next_working_day(day), self.opens, LONDON)
-                continue
-            local = max(local, opens)
-            available = closes - local
+            available = self._closing(local.date()) - local
             if remaining <= available:
                 return (local + remaining).astimezone(timezone.utc)
             remaining -= available
-            local = datetime.combine(self.next_working_day(day), self.opens, LONDON)
+            local = self._opening(self.next_working_day(local.date()))
+
+    def working_time_between(self, start: datetime, end: datetime) -> timedelta:
+        """How much of the span from ``start`` to ``end`` falls inside working hours."""
+        total = timedelta(0)
+        local = self.next_opening(start).astimezone(LONDON)
+        end = end.astimezone(LONDON)
+        while local < end:
+            closing = self._closing(local.date())
+            total += min(closing, end) - local
+            local = self._opening(self.next_working_day(local.date()))
+        return total
 
 
 calendar = HubCalendar()

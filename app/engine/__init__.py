@@ -11,6 +11,7 @@ from app.engine.definitions import (
     DefinitionError,
     DefinitionProblem,
     ProcessBundle,
+    TimerInfo,
     UserTaskInfo,
     compile_bundle,
 )
@@ -20,6 +21,7 @@ from app.engine.runtime import (
     NotPermitted,
     OpenUserTask,
     ProcessFault,
+    Retimed,
     StepEvent,
     TaskNotReady,
     WaitingTimer,
@@ -39,6 +41,7 @@ _timer_module.datetime = _ClockedDatetime
 
 __all__ = [
     "CaseWorkflow", "CompiledDefinition", "DefinitionError", "DefinitionProblem", "EngineError", "NotPermitted",
-    "OpenUserTask", "ProcessBundle", "ProcessFault", "StepEvent", "TaskNotReady", "UserTaskInfo", "WaitingTimer",
+    "OpenUserTask", "ProcessBundle", "ProcessFault", "Retimed", "StepEvent", "TaskNotReady", "TimerInfo", "UserTaskInfo",
+    "WaitingTimer",
     "compile_bundle",
 ]

@@ -19,10 +19,12 @@ from SpiffWorkflow.camunda.parser.CamundaParser import CamundaParser
 from SpiffWorkflow.exceptions import SpiffWorkflowException
 
 from app.core.roles import LANE_ROLES, role_for_lane
+from app.core.sla import POLICY_FILE, PolicyError, SlaConfig, load_policies
 from app.engine.sandbox import SandboxError, compile_expression, compile_script
 from app.forms import FormDefinition, FormDefinitionError, load_form_data
 
 BPMN_NS = "http://www.omg.org/spec/BPMN/20100524/MODEL"
+CAMUNDA_NS = "http://camunda.org/schema/1.0/bpmn"
 NS = {"bpmn": BPMN_NS}
 _VALIDATOR: BpmnValidator | None = None
 
@@ -64,16 +66,19 @@ class DefinitionError(Exception):
 
 @dataclass(frozen=True)
 class ProcessBundle:
-    """The files of one version: BPMN by file name, forms by key (raw JSON text)."""
+    """The files of one version: BPMN by file name, forms by key (raw JSON text), the SLA policies."""
 
     bpmn: dict[str, bytes]
     forms: dict[str, str]
+    policies: str | None = None
 
     @classmethod
     def from_directories(cls, processes_dir: Path, forms_dir: Path) -> ProcessBundle:
         bpmn = {p.name: p.read_bytes() for p in sorted(processes_dir.glob("*.bpmn"))}
         forms = {p.stem: p.read_text(encoding="utf-8") for p in sorted(forms_dir.glob("*.json"))}
-        return cls(bpmn=bpmn, forms=forms)
+        policy_file = processes_dir / POLICY_FILE
+        policies = policy_file.read_text(encoding="utf-8") if policy_file.exists() else None
+        return cls(bpmn=bpmn, forms=forms, policies=policies)
 
     @property
     def content_hash(self) -> str:
@@ -82,18 +87,20 @@ class ProcessBundle:
             digest.update(b"bpmn\0" + name.encode() + b"\0" + self.bpmn[name] + b"\0")
         for key in sorted(self.forms):
             digest.update(b"form\0" + key.encode() + b"\0" + self.forms[key].encode() + b"\0")
+        if self.policies is not None:
+            digest.update(b"policies\0" + self.policies.encode() + b"\0")
         return digest.hexdigest()
 
     def to_json(self) -> dict:
         return {"bpmn": {k: v.decode("utf-8", errors="replace") if _is_utf8(v) else None for k, v in self.bpmn.items()},
                 "bpmn_latin1": {k: v.decode("latin-1") for k, v in self.bpmn.items() if not _is_utf8(v)},
-                "forms": self.forms}
+                "forms": self.forms, "policies": self.policies}
 
     @classmethod
     def from_json(cls, data: dict) -> ProcessBundle:
         bpmn = {k: v.encode("utf-8") for k, v in data["bpmn"].items() if v is not None}
         bpmn.update({k: v.encode("latin-1") for k, v in data.get("bpmn_latin1", {}).items()})
-        return cls(bpmn=bpmn, forms=dict(data["forms"]))
+        return cls(bpmn=bpmn, forms=dict(data["forms"]), policies=data.get("policies"))
 
 
 def _is_utf8(raw: bytes) -> bool:
@@ -117,6 +124,20 @@ class UserTaskInfo:
     result_variable: str | None
 
 
+DEADLINE_KINDS = ("rag", "statutory", "check")
+
+
+@dataclass(frozen=True)
+class TimerInfo:
+    """What the app reads from a timer event: its name on the SLA wall, its kind and expression."""
+
+    bpmn_id: str
+    name: str
+    kind: str
+    expression: str
+    attached_to: str | None
+
+
 @dataclass
 class CompiledDefinition:
     """Parsed specs of one bundle, ready to start and restore cases."""
@@ -126,7 +147,9 @@ class CompiledDefinition:
     spec: object
     subprocess_specs: dict
     forms: dict[str, FormDefinition]
+    sla: SlaConfig = field(default_factory=SlaConfig)
     user_tasks: dict[tuple[str, str], UserTaskInfo] = field(default_factory=dict)
+    timers: dict[tuple[str, str], TimerInfo] = field(default_factory=dict)
 
     @property
     def content_hash(self) -> str:
@@ -159,6 +182,7 @@ def compile_bundle(bundle: ProcessBundle, process_id: str = "referral") -> Compi
     """Validate the whole bundle and return parsed specs; raise DefinitionError listing every problem."""
     problems = _Problems()
     forms = _load_forms(bundle, problems)
+    sla = _load_policies(bundle, problems)
     parser = CamundaParser(validator=_xsd_validator())
     trees: dict[str, object] = {}
     for name, raw in bundle.bpmn.items():
@@ -199,11 +223,12 @@ def compile_bundle(bundle: ProcessBundle, process_id: str = "referral") -> Compi
         raise DefinitionError(problems.items)
 
     compiled = CompiledDefinition(bundle=bundle, process_id=process_id, spec=specs[process_id],
-                                  subprocess_specs=subprocess_specs, forms=forms)
+                                  subprocess_specs=subprocess_specs, forms=forms, sla=sla)
     for pid, spec in specs.items():
         file = _file_of(parser, pid)
         _check_process(pid, spec, file, forms, problems, compiled)
         _check_expressions(trees.get(file), file, problems)
+        _read_timers(pid, trees.get(file), file, problems, compiled)
     if problems.items:
         raise DefinitionError(problems.items)
     return compiled
@@ -237,6 +262,41 @@ def _load_forms(bundle: ProcessBundle, problems: _Problems) -> dict[str, FormDef
         except FormDefinitionError as error:
             problems.add(f"forms/{key}.json", error.message)
     return forms
+
+
+def _load_policies(bundle: ProcessBundle, problems: _Problems) -> SlaConfig:
+    try:
+        return load_policies(bundle.policies)
+    except PolicyError as error:
+        for problem in error.problems:
+            problems.add(f"processes/{POLICY_FILE}", problem.message, line=problem.line)
+        return SlaConfig()
+
+
+def _property(element, name: str) -> str | None:
+    for prop in element.iter(f"{{{CAMUNDA_NS}}}property"):
+        if prop.get("name") == name:
+            return prop.get("value")
+    return None
+
+
+def _read_timers(pid: str, tree, file: str, problems: _Problems, compiled: CompiledDefinition) -> None:
+    """Every timer is a deadline on the SLA wall: its kind comes from the ``deadlineKind`` property."""
+    if tree is None:
+        return
+    process = next((p for p in tree.iter(f"{{{BPMN_NS}}}process") if p.get("id") == pid), None)
+    if process is None:
+        return
+    for definition in process.iter(f"{{{BPMN_NS}}}timerEventDefinition"):
+        event = definition.getparent()
+        expression = next((node.text or "" for node in definition if isinstance(node.tag, str)), "").strip()
+        kind = _property(event, "deadlineKind") or ("rag" if "rag_deadline" in expression else "statutory")
+        if kind not in DEADLINE_KINDS:
+            problems.add(file, f"deadlineKind '{kind}' is not one of {', '.join(DEADLINE_KINDS)}",
+                         event.get("id"), event.get("name"))
+        compiled.timers[(pid, event.get("id"))] = TimerInfo(
+            bpmn_id=event.get("id"), name=event.get("name") or event.get("id"), kind=kind, expression=expression,
+            attached_to=event.get("attachedToRef"))
 
 
 def _check_process(pid: str, spec, file: str, forms: dict, problems: _Problems, compiled: CompiledDefinition) -> None:

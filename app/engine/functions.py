@@ -2,14 +2,34 @@
 
 Timer expressions must yield an ISO-8601 instant with an offset: SpiffWorkflow reads naive times
 in a fixed offset captured at import, which is wrong across the clock changes.
+
+The deadline functions answer with the due time; evaluated inside ``at_risk_mode()`` the same
+expression answers with the moment the deadline becomes at risk, so one expression in the diagram
+gives both and a process owner only ever writes the deadline.
 """
 from __future__ import annotations
 
-from collections.abc import Callable
+import contextlib
+from collections.abc import Callable, Iterator
+from contextvars import ContextVar
 from datetime import date, datetime, timedelta, timezone
 
-from app.core.calendar import calendar
 from app.core.clock import now as clock_now
+from app.core.sla import SlaConfig, Window, working_days_window
+
+#: What a timer expression returns when there is no deadline (a RAG level whose unit is "none").
+NO_DEADLINE = datetime(9999, 12, 31, tzinfo=timezone.utc)
+
+_AT_RISK: ContextVar[bool] = ContextVar("at_risk", default=False)
+
+
+@contextlib.contextmanager
+def at_risk_mode() -> Iterator[None]:
+    token = _AT_RISK.set(True)
+    try:
+        yield
+    finally:
+        _AT_RISK.reset(token)
 
 
 def _instant(value: str | datetime | date) -> datetime | date:
@@ -24,51 +44,54 @@ def _instant(value: str | datetime | date) -> datetime | date:
     return parsed
 
 
+def _time(value, function: str) -> datetime:
+    start = _instant(value)
+    if not isinstance(start, datetime):
+        raise ValueError(f"{function} needs a time, not a date")
+    return start
+
+
 def _iso(value: datetime) -> str:
     return value.astimezone(timezone.utc).isoformat()
+
+
+def _answer(window: Window | None) -> str:
+    if window is None:
+        return _iso(NO_DEADLINE)
+    return _iso(window.at_risk_at if _AT_RISK.get() else window.due_at)
 
 
 def now() -> str:
     return _iso(clock_now())
 
 
-def add_hours(start, hours: float) -> str:
-    start = _instant(start)
-    if isinstance(start, date) and not isinstance(start, datetime):
-        raise ValueError("add_hours needs a time, not a date")
-    return _iso(start + timedelta(hours=hours))
+def diagram_functions(config: SlaConfig) -> dict[str, Callable]:
+    """The sandbox's functions, bound to one definition's calendar and SLA policies."""
+    calendar = config.calendar
+    share = config.statutory_at_risk
+
+    def add_hours(start, hours: float) -> str:
+        begin = _time(start, "add_hours")
+        return _answer(Window(begin + timedelta(hours=hours * share), begin + timedelta(hours=hours)))
+
+    def add_working_days(start, days: int) -> str:
+        return _answer(working_days_window(_instant(start), int(days), share, calendar))
+
+    def add_working_hours(start, hours: float) -> str:
+        begin = _time(start, "add_working_hours")
+        return _answer(Window(calendar.add_working_hours(begin, hours * share), calendar.add_working_hours(begin, hours)))
+
+    def rag_deadline(rag: str, start) -> str:
+        return _answer(config.policy(rag).window(_time(start, "rag_deadline"), calendar))
+
+    return {
+        "now": now,
+        "add_hours": add_hours,
+        "add_working_days": add_working_days,
+        "add_working_hours": add_working_hours,
+        "rag_deadline": rag_deadline,
+    }
 
 
-def add_working_days(start, days: int) -> str:
-    return _iso(calendar.add_working_days(_instant(start), int(days)))
-
-
-def add_working_hours(start, hours: float) -> str:
-    start = _instant(start)
-    if not isinstance(start, datetime):
-        raise ValueError("add_working_hours needs a time, not a date")
-    return _iso(calendar.add_working_hours(start, hours))
-
-
-#: RAG timescales (issue 3 makes these configurable per hub).
-_RAG_TIMESCALES: dict[str, Callable[[object], str]] = {
-    "red": lambda start: add_hours(start, 4),
-    "amber": lambda start: add_working_days(start, 1),
-    "green": lambda start: add_working_days(start, 3),
-}
-
-
-def rag_deadline(rag: str, start) -> str:
-    try:
-        return _RAG_TIMESCALES[rag](start)
-    except KeyError:
-        raise ValueError(f"no timescale for RAG rating {rag!r}") from None
-
-
-DIAGRAM_FUNCTIONS: dict[str, Callable] = {
-    "now": now,
-    "add_hours": add_hours,
-    "add_working_days": add_working_days,
-    "add_working_hours": add_working_hours,
-    "rag_deadline": rag_deadline,
-}
+DIAGRAM_FUNCTIONS: dict[str, Callable] = diagram_functions(SlaConfig())
+"""The functions with the default calendar and policies (for checking expressions without a bundle)."""

@@ -25,8 +25,9 @@ from SpiffWorkflow.camunda.serializer import DEFAULT_CONFIG
 from SpiffWorkflow.exceptions import SpiffWorkflowException, TaskNotFoundException
 from SpiffWorkflow.util.task import TaskState
 
-from app.engine.definitions import CompiledDefinition, UserTaskInfo
-from app.engine.functions import DIAGRAM_FUNCTIONS
+from app.core.clock import now as clock_now
+from app.engine.definitions import CompiledDefinition, TimerInfo, UserTaskInfo
+from app.engine.functions import NO_DEADLINE, at_risk_mode, diagram_functions
 from app.engine.sandbox import RestrictedEnvironment
 
 class _LiveSpecConverter(BpmnWorkflowConverter):
@@ -94,11 +95,26 @@ class OpenUserTask:
 
 @dataclass(frozen=True)
 class WaitingTimer:
+    """An armed timer event: a deadline that has not been met or breached yet."""
+
     task_id: str
     bpmn_id: str
     name: str
+    kind: str
     due_at: datetime
+    at_risk_at: datetime | None
+    armed_at: datetime | None
     attached_to: str | None
+    attached_bpmn_id: str | None
+    process_id: str
+
+
+@dataclass(frozen=True)
+class Retimed:
+    """A deadline moved because the data it is computed from changed (a re-rating)."""
+
+    timer: WaitingTimer
+    was_due_at: datetime | None
 
 
 @dataclass(frozen=True)
@@ -112,8 +128,21 @@ class StepEvent:
     process_id: str
 
 
-def _script_engine() -> PythonScriptEngine:
-    return PythonScriptEngine(environment=RestrictedEnvironment(DIAGRAM_FUNCTIONS))
+_FUNCTIONS: dict[str, dict] = {}
+_FUNCTIONS_LOCK = threading.Lock()
+
+
+def _script_engine(definition: CompiledDefinition) -> PythonScriptEngine:
+    """A script engine whose deadline functions use this definition's calendar and SLA policies."""
+    with _FUNCTIONS_LOCK:
+        functions = _FUNCTIONS.get(definition.content_hash)
+        if functions is None:
+            functions = _FUNCTIONS[definition.content_hash] = diagram_functions(definition.sla)
+    return PythonScriptEngine(environment=RestrictedEnvironment(functions))
+
+
+def _aware(value: datetime) -> datetime:
+    return value if value.tzinfo else value.replace(tzinfo=timezone.utc)
 
 
 def _timer_due(task) -> datetime | None:
@@ -122,12 +151,15 @@ def _timer_due(task) -> datetime | None:
     if value is None or not isinstance(definition, TimerEventDefinition):
         return None
     if isinstance(definition, CycleTimerEventDefinition):
-        return None if value["cycles"] == 0 else datetime.fromisoformat(value["next"])
+        return None if value["cycles"] == 0 else _aware(datetime.fromisoformat(value["next"]))
     if isinstance(definition, TimeDateEventDefinition):
-        due = TimerEventDefinition.parse_time_or_duration(value)
-    else:
-        due = TimerEventDefinition.get_datetime(value)
-    return due if due.tzinfo else due.replace(tzinfo=timezone.utc)
+        return _aware(TimerEventDefinition.parse_time_or_duration(value))
+    return _aware(TimerEventDefinition.get_datetime(value))
+
+
+def _stamp(task, key: str) -> datetime | None:
+    value = task.internal_data.get(key)
+    return datetime.fromisoformat(value) if value else None
 
 
 def _state_name(state: int) -> str:
@@ -146,12 +178,12 @@ class CaseWorkflow:
         self.definition = definition
         self.workflow = workflow
         # The script engine is not serialized; sub-workflows read the top workflow's.
-        self.workflow.script_engine = _script_engine()
+        self.workflow.script_engine = _script_engine(definition)
 
     # ------------------------------------------------------------------ lifecycle
     @classmethod
     def start(cls, definition: CompiledDefinition, data: dict) -> tuple[CaseWorkflow, list[StepEvent]]:
-        workflow = BpmnWorkflow(definition.spec, definition.subprocess_specs, script_engine=_script_engine())
+        workflow = BpmnWorkflow(definition.spec, definition.subprocess_specs, script_engine=_script_engine(definition))
         case = cls(definition, workflow)
         start = workflow.get_tasks(state=TaskState.READY)
         for task in start:
@@ -209,7 +241,68 @@ class CaseWorkflow:
                 # An uncaught error or escalation would otherwise end the process silently.
                 raise ProcessFault(f"the process raised {kind.removesuffix('EventDefinition').lower()} "
                                    f"'{event.event_definition.name}' and nothing caught it")
+        self._stamp_new_timers()
         return self._changes(before)
+
+    # ------------------------------------------------------------------ deadlines
+    def _timer_tasks(self):
+        return [task for task in self.workflow.get_tasks(state=TaskState.WAITING)
+                if isinstance(getattr(task.task_spec, "event_definition", None), TimerEventDefinition)]
+
+    def _timer_info(self, task) -> TimerInfo | None:
+        return self.definition.timers.get((task.workflow.spec.name, task.task_spec.bpmn_id))
+
+    def _evaluate_timer(self, task, armed_at: datetime, at_risk: bool = False) -> str | None:
+        """The timer's expression as if evaluated when it was armed, with today's case data."""
+        info = self._timer_info(task)
+        if info is None or not isinstance(task.task_spec.event_definition, TimeDateEventDefinition):
+            return None
+        armed_iso = armed_at.astimezone(timezone.utc).isoformat()
+        try:
+            if at_risk:
+                with at_risk_mode():
+                    return self.workflow.script_engine.evaluate(task, info.expression, {"now": lambda: armed_iso})
+            return self.workflow.script_engine.evaluate(task, info.expression, {"now": lambda: armed_iso})
+        except SpiffWorkflowException as error:
+            raise ProcessFault(str(error).split("\n")[0], task.task_spec.bpmn_id) from error
+
+    def _stamp_new_timers(self) -> None:
+        """Remember when each timer was armed and when it becomes at risk (the engine keeps only the due time)."""
+        stamp = None
+        for task in self._timer_tasks():
+            if "armed_at" in task.internal_data:
+                continue
+            stamp = stamp or clock_now()
+            task.internal_data["armed_at"] = stamp.isoformat()
+            at_risk = self._evaluate_timer(task, stamp, at_risk=True)
+            if at_risk:
+                task.internal_data["at_risk_at"] = at_risk
+
+    def set_data(self, name: str, value) -> None:
+        """Change a case data value everywhere the process will read it next (a re-rating, say)."""
+        live = self.workflow.get_tasks(state=TaskState.READY | TaskState.WAITING | TaskState.STARTED)
+        latest = [wf.last_task for wf in (self.workflow, *self.workflow.subprocesses.values()) if wf.last_task]
+        for task in (*live, *latest):
+            task.data[name] = copy.deepcopy(value)
+
+    def retime(self) -> list[Retimed]:
+        """Re-evaluate every armed timer against the current data: the engine computes a due time only once."""
+        moved = []
+        for task in self._timer_tasks():
+            armed_at = _stamp(task, "armed_at")
+            if armed_at is None:
+                continue
+            new_value = self._evaluate_timer(task, armed_at)
+            if new_value is None or new_value == task.internal_data.get("event_value"):
+                continue
+            was = _timer_due(task)
+            task.internal_data["event_value"] = new_value
+            at_risk = self._evaluate_timer(task, armed_at, at_risk=True)
+            if at_risk:
+                task.internal_data["at_risk_at"] = at_risk
+            timer = self._waiting_timer(task)
+            moved.append(Retimed(timer=timer, was_due_at=None if was is None or was >= NO_DEADLINE else was))
+        return moved
 
     def _changes(self, before: dict) -> list[StepEvent]:
         events = []
@@ -251,21 +344,35 @@ class CaseWorkflow:
                                        data=task.data, due_at=min(dues) if dues else None))
         return result
 
+    def _waiting_timer(self, task) -> WaitingTimer:
+        attached = None
+        if isinstance(task.task_spec, BoundaryEvent) and task.parent is not None:
+            for sibling in task.parent.children:
+                if sibling is not task and not isinstance(sibling.task_spec, BoundaryEvent):
+                    attached = sibling
+        info = self._timer_info(task)
+        return WaitingTimer(
+            task_id=str(task.id), bpmn_id=task.task_spec.bpmn_id,
+            name=info.name if info else (task.task_spec.bpmn_name or task.task_spec.bpmn_id),
+            kind=info.kind if info else "statutory", due_at=_timer_due(task),
+            at_risk_at=_stamp(task, "at_risk_at"), armed_at=_stamp(task, "armed_at"),
+            attached_to=str(attached.id) if attached is not None else None,
+            attached_bpmn_id=attached.task_spec.bpmn_id if attached is not None else None,
+            process_id=task.workflow.spec.name)
+
     def waiting_timers(self) -> list[WaitingTimer]:
+        """Armed timers with a real deadline (a RAG level without a timescale arms none)."""
         result = []
-        for task in self.workflow.get_tasks(state=TaskState.WAITING):
+        for task in self._timer_tasks():
             due = _timer_due(task)
-            if due is None:
+            if due is None or due >= NO_DEADLINE:
                 continue
-            attached = None
-            if isinstance(task.task_spec, BoundaryEvent) and task.parent is not None:
-                for sibling in task.parent.children:
-                    if sibling is not task and not isinstance(sibling.task_spec, BoundaryEvent):
-                        attached = str(sibling.id)
-            result.append(WaitingTimer(task_id=str(task.id), bpmn_id=task.task_spec.bpmn_id,
-                                       name=task.task_spec.bpmn_name or task.task_spec.bpmn_id,
-                                       due_at=due, attached_to=attached))
+            result.append(self._waiting_timer(task))
         return result
+
+    def task_state(self, task_id: str) -> str | None:
+        task = self._find(task_id)
+        return _state_name(task.state) if task is not None else None
 
     def next_timer_due(self) -> datetime | None:
         dues = [t.due_at for t in self.waiting_timers()]
@@ -293,9 +400,9 @@ class CaseWorkflow:
             return dict(self.workflow.data)
         merged: dict = {}
         live = [t for t in self.workflow.get_tasks() if t.state in (TaskState.READY, TaskState.WAITING, TaskState.STARTED)]
-        for task in sorted(live, key=lambda t: t.last_state_change):
+        workflows = [self.workflow, *self.workflow.subprocesses.values()]
+        latest = [wf.last_task for wf in workflows if wf.last_task is not None]
+        for task in sorted(live + latest, key=lambda t: t.last_state_change):
             merged.update(task.data)
-        if self.workflow.last_task is not None:
-            merged.update(self.workflow.last_task.data)
         return merged
 

@@ -92,5 +92,8 @@ def receive_contact(session: Session, payload: dict, actor: Actor, *, channel: s
         "source": payload["source"],
         "immediate_risk": bool(payload["immediate_risk"]),
         "has_open_case": open_case is not None,
+        # Decided later; present from the start so every gateway can test them.
+        "outcome": None,
+        "strategy_outcome": None,
     }, actor)
     return case, True

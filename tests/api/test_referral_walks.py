@@ -55,6 +55,11 @@ def test_a_screened_contact_reaches_each_outcome_and_the_referrer_is_told(api, o
     assert after["outcome"] == outcome
     assert [t["role"] for t in after["open_tasks"]] == ["business-support"]
     closed = complete(api, case_id, "feedback_to_referrer", "business-support", f.feedback())
+    if outcome == "s17-assessment":
+        # The referrer has heard; the 45 working day assessment clock keeps the contact open.
+        assert closed["status"] == "open"
+        assert [t["name"] for t in closed["open_tasks"]] == ["Record the assessment outcome"]
+        closed = complete(api, case_id, "record_assessment", "social-worker", f.assessment())
     assert closed["status"] == "closed"
     assert closed["closure"] == "end_closed"
     assert closed["open_tasks"] == []
@@ -81,6 +86,9 @@ def test_a_strategy_discussion_decides_section_47_and_convenes_the_conference(ap
     else:
         assert "Convene the initial child protection conference" not in names
     closed = complete(api, case_id, "feedback_to_referrer", "business-support", f.feedback())
+    if strategy_outcome != "nfa":
+        assert [t["name"] for t in closed["open_tasks"]] == ["Record the assessment outcome"]
+        closed = complete(api, case_id, "record_assessment", "social-worker", f.assessment())
     assert closed["status"] == "closed"
 
 

@@ -29,7 +29,7 @@ def definition(bundle):
 
 def start(definition, **data):
     initial = {"reference": "MASH-T-1", "received_at": clock.now().isoformat(), "source": "2A",
-               "immediate_risk": False, "has_open_case": False, **data}
+               "immediate_risk": False, "has_open_case": False, "outcome": None, "strategy_outcome": None, **data}
     workflow, _events = CaseWorkflow.start(definition, initial)
     return workflow
 
@@ -102,7 +102,11 @@ def test_a_bundle_without_an_executable_process_is_reported_not_crashed(bundle):
 
 def test_the_content_hash_changes_with_any_file(bundle):
     assert _replace(bundle, b"Screen the contact", b"Screen the contact now").content_hash != bundle.content_hash
-    assert ProcessBundle(bpmn=bundle.bpmn, forms=dict(bundle.forms)).content_hash == bundle.content_hash
+    assert ProcessBundle(bpmn=bundle.bpmn, forms=dict(bundle.forms), policies=bundle.policies).content_hash \
+        == bundle.content_hash
+    edited_policy = bundle.policies.replace("duration = 4", "duration = 2")
+    assert ProcessBundle(bpmn=bundle.bpmn, forms=dict(bundle.forms), policies=edited_policy).content_hash \
+        != bundle.content_hash
 
 
 # ----------------------------------------------------------------------------- sandbox

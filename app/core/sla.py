@@ -1,0 +1,227 @@
+"""SLA policies: how long each RAG rating gives the hub, counted the way this hub counts.
+
+Process owners edit ``processes/sla-policies.toml`` next to the diagrams; it is deployed with them, so a
+case keeps the policies of the version it started on. Hubs count differently (DOMAIN.md 1.4): elapsed
+hours, working hours or working days, and some keep Red running out of hours.
+"""
+from __future__ import annotations
+
+import re
+import tomllib
+from dataclasses import dataclass, field
+from datetime import date, datetime, time, timedelta
+
+from app.core.calendar import WEEKDAYS, HubCalendar
+
+POLICY_FILE = "sla-policies.toml"
+RAG_LEVELS = ("red", "amber", "green", "blue")
+UNITS = ("elapsed-hours", "working-hours", "working-days", "none")
+DEFAULT_AT_RISK = 0.75
+
+
+@dataclass(frozen=True)
+class Window:
+    """When a deadline becomes at risk and when it is breached."""
+
+    at_risk_at: datetime
+    due_at: datetime
+
+
+@dataclass(frozen=True)
+class SlaPolicy:
+    level: str
+    unit: str
+    duration: float = 0
+    at_risk: float = DEFAULT_AT_RISK
+    out_of_hours: bool = False
+
+    def window(self, start: datetime, calendar: HubCalendar) -> Window | None:
+        """The deadline for work started at ``start``; None when the level has no timescale."""
+        if self.unit == "none":
+            return None
+        if self.unit == "working-days":
+            return working_days_window(start, int(self.duration), self.at_risk, calendar)
+        if self.unit == "working-hours" and not self.out_of_hours:
+            return Window(calendar.add_working_hours(start, self.duration * self.at_risk),
+                          calendar.add_working_hours(start, self.duration))
+        # Elapsed hours, started at once (out of hours) or when the hub next opens. Working hours that
+        # "run to completion out of hours" (Luton's Red rule) start in working hours and then never pause.
+        begin = start if (self.unit == "elapsed-hours" and self.out_of_hours) else calendar.next_opening(start)
+        return Window(begin + timedelta(hours=self.duration * self.at_risk), begin + timedelta(hours=self.duration))
+
+    def describe(self) -> str:
+        if self.unit == "none":
+            return "no timescale"
+        amount = f"{self.duration:g}"
+        unit = self.unit.replace("-", " ")
+        if self.duration == 1:
+            unit = unit.removesuffix("s")
+        running = " (the clock runs out of hours)" if self.out_of_hours else ""
+        return f"{amount} {unit}{running}"
+
+
+def working_days_window(start: datetime | date, days: int, at_risk: float, calendar: HubCalendar) -> Window:
+    due = calendar.add_working_days(start, days)
+    if not isinstance(start, datetime):
+        start = calendar.next_opening(datetime.combine(start, time(0), due.tzinfo))
+    used = calendar.working_time_between(start, due) * at_risk
+    return Window(calendar.add_working_hours(start, used.total_seconds() / 3600), due)
+
+
+DEFAULT_POLICIES: dict[str, SlaPolicy] = {
+    "red": SlaPolicy("red", "elapsed-hours", 4, out_of_hours=True),
+    "amber": SlaPolicy("amber", "working-days", 1),
+    "green": SlaPolicy("green", "working-days", 3),
+    "blue": SlaPolicy("blue", "none"),
+}
+
+
+@dataclass(frozen=True)
+class SlaConfig:
+    """The hub's calendar, a policy per RAG level, and the at-risk share for statutory clocks."""
+
+    calendar: HubCalendar = field(default_factory=HubCalendar)
+    rag: dict[str, SlaPolicy] = field(default_factory=lambda: dict(DEFAULT_POLICIES))
+    statutory_at_risk: float = DEFAULT_AT_RISK
+
+    def policy(self, level: str) -> SlaPolicy:
+        try:
+            return self.rag[level]
+        except KeyError:
+            raise ValueError(f"no SLA policy for RAG rating {level!r}") from None
+
+
+@dataclass(frozen=True)
+class PolicyProblem:
+    message: str
+    line: int | None = None
+
+
+class PolicyError(Exception):
+    def __init__(self, problems: list[PolicyProblem]) -> None:
+        self.problems = problems
+        super().__init__("; ".join(p.message for p in problems))
+
+
+def load_policies(text: str | None) -> SlaConfig:
+    """Parse the policy file; every problem is reported with its line, nothing half-applies."""
+    if text is None:
+        return SlaConfig()
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as error:
+        line = re.search(r"line (\d+)", str(error))
+        raise PolicyError([PolicyProblem(f"not valid TOML: {error}", int(line.group(1)) if line else None)]) from None
+    reader = _Reader(text)
+    config = reader.config(data)
+    if reader.problems:
+        raise PolicyError(reader.problems)
+    return config
+
+
+class _Reader:
+    def __init__(self, text: str) -> None:
+        self.lines = text.splitlines()
+        self.problems: list[PolicyProblem] = []
+
+    def line_of(self, table: str, key: str | None = None) -> int | None:
+        header = re.compile(rf"^\s*\[\s*{re.escape(table)}\s*\]")
+        start = next((i for i, line in enumerate(self.lines) if header.match(line)), None)
+        if start is None:
+            return None
+        if key is None:
+            return start + 1
+        for i in range(start + 1, len(self.lines)):
+            if re.match(r"^\s*\[", self.lines[i]):
+                break
+            if re.match(rf"^\s*{re.escape(key)}\s*=", self.lines[i]):
+                return i + 1
+        return start + 1
+
+    def add(self, message: str, table: str, key: str | None = None) -> None:
+        self.problems.append(PolicyProblem(message, self.line_of(table, key)))
+
+    def unknown(self, table: str, values: dict, known: tuple[str, ...]) -> None:
+        for key in values:
+            if key not in known:
+                self.add(f"[{table}] has no setting '{key}' (known: {', '.join(known)})", table, key)
+
+    def fraction(self, table: str, values: dict) -> float:
+        value = values.get("at_risk", DEFAULT_AT_RISK)
+        if isinstance(value, bool) or not isinstance(value, (int, float)) or not 0 < value < 1:
+            self.add(f"[{table}] at_risk must be a share of the time between 0 and 1, e.g. 0.75", table, "at_risk")
+            return DEFAULT_AT_RISK
+        return float(value)
+
+    def clock_time(self, values: dict, key: str, default: time) -> time:
+        value = values.get(key, default.strftime("%H:%M"))
+        try:
+            return time.fromisoformat(value) if isinstance(value, str) else time(value.hour, value.minute)
+        except (ValueError, AttributeError):
+            self.add(f"[calendar] {key} must be a time of day such as \"09:00\"", "calendar", key)
+            return default
+
+    def config(self, data: dict) -> SlaConfig:
+        for table in data:
+            if table not in ("calendar", "statutory", "rag"):
+                self.add(f"unknown section [{table}] (known: calendar, statutory, rag)", table)
+        calendar = self.calendar(data.get("calendar", {}))
+        statutory = data.get("statutory", {})
+        self.unknown("statutory", statutory, ("at_risk",))
+        rag = {level: self.policy(level, values) for level, values in data.get("rag", {}).items()}
+        for level in rag:
+            if level not in RAG_LEVELS:
+                self.add(f"[rag.{level}] is not a RAG rating (known: {', '.join(RAG_LEVELS)})", f"rag.{level}")
+        for level in RAG_LEVELS:
+            if level not in rag:
+                self.problems.append(PolicyProblem(f"there is no policy for {level}: add a [rag.{level}] section"))
+        return SlaConfig(calendar=calendar, rag=rag, statutory_at_risk=self.fraction("statutory", statutory))
+
+    def calendar(self, values: dict) -> HubCalendar:
+        self.unknown("calendar", values, ("opens", "closes", "working_days", "closure_days"))
+        opens = self.clock_time(values, "opens", time(9, 0))
+        closes = self.clock_time(values, "closes", time(17, 30))
+        if closes <= opens:
+            self.add("[calendar] closes must be later than opens", "calendar", "closes")
+        weekdays = values.get("working_days", list(WEEKDAYS[:5]))
+        if not isinstance(weekdays, list) or not weekdays or any(day not in WEEKDAYS for day in weekdays):
+            self.add(f"[calendar] working_days must list days from {', '.join(WEEKDAYS)}", "calendar", "working_days")
+            weekdays = list(WEEKDAYS[:5])
+        closures: set[date] = set()
+        for value in values.get("closure_days", []):
+            try:
+                closures.add(value if isinstance(value, date) else date.fromisoformat(str(value)))
+            except ValueError:
+                self.add(f"[calendar] closure day {value!r} is not a date such as \"2026-12-24\"", "calendar",
+                         "closure_days")
+        return HubCalendar(opens=opens, closes=closes, closure_days=frozenset(closures),
+                           working_weekdays=frozenset(WEEKDAYS.index(day) for day in weekdays))
+
+    def policy(self, level: str, values) -> SlaPolicy:
+        table = f"rag.{level}"
+        if not isinstance(values, dict):
+            self.add(f"rag.{level} must be a section", "rag")
+            return SlaPolicy(level, "none")
+        self.unknown(table, values, ("duration", "unit", "at_risk", "out_of_hours"))
+        unit = values.get("unit")
+        if unit not in UNITS:
+            self.add(f"[{table}] unit must be one of {', '.join(UNITS)}", table, "unit")
+            return SlaPolicy(level, "none")
+        at_risk = self.fraction(table, values)
+        out_of_hours = values.get("out_of_hours", unit == "elapsed-hours")
+        if not isinstance(out_of_hours, bool):
+            self.add(f"[{table}] out_of_hours must be true or false", table, "out_of_hours")
+            out_of_hours = False
+        if unit == "none":
+            return SlaPolicy(level, "none")
+        duration = values.get("duration")
+        if isinstance(duration, bool) or not isinstance(duration, (int, float)) or duration <= 0:
+            self.add(f"[{table}] duration must be a number greater than 0", table, "duration")
+            duration = 1
+        if unit == "working-days":
+            if duration != int(duration):
+                self.add(f"[{table}] working-days needs a whole number of days", table, "duration")
+            if out_of_hours:
+                self.add(f"[{table}] out_of_hours does not apply to working-days (they end at close of business)",
+                         table, "out_of_hours")
+        return SlaPolicy(level, unit, float(duration), at_risk, out_of_hours)
