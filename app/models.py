@@ -3,6 +3,7 @@ from app.audit.models import AuditEvent  # noqa: F401
 from app.auth.models import ApiToken, User, UserRole  # noqa: F401
 from app.cases.models import AgencyReturn, Case, CompletedTask, RagChange, ReferrerFeedback, StrategyDiscussion, Subject  # noqa: F401
 from app.core.db import Base  # noqa: F401
+from app.deadlines.models import Deadline, SchedulerLease, TimerIncident  # noqa: F401
 from app.inbox.models import OpenTask  # noqa: F401
 from app.intake.models import Contact  # noqa: F401
 from app.process_models.models import ProcessVersion  # noqa: F401

@@ -81,7 +81,7 @@ def openapi_document() -> dict:
                 "responses": _responses({"200": {"description": "The case", "content": {"application/json": {
                     "schema": {"$ref": "#/components/schemas/Case"}}}}}, 401, 403, 404)}},
             "/api/v1/tasks": {"get": {
-                "summary": "The caller's inbox, oldest first", "operationId": "listTasks",
+                "summary": "The caller's inbox, soonest to breach first (tasks without a deadline last, oldest first)", "operationId": "listTasks",
                 "responses": _responses({"200": {"description": "Open tasks of the caller's roles", "content": {
                     "application/json": {"schema": {"type": "array", "items": {"type": "object", "properties": {
                         "task_id": {"type": "string"}, "case_id": {"type": "integer"}, "name": {"type": "string"},

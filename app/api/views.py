@@ -1,14 +1,17 @@
 from __future__ import annotations
 
-from flask import Blueprint, g, jsonify, request
+from flask import Blueprint, abort, current_app, g, jsonify, request
 from sqlalchemy.exc import IntegrityError
 
 from app.api.openapi import openapi_document
 from app.audit.operations import record
-from app.auth.access import INTAKE_ROLES, PUBLIC, TASK_ROLES, allow
-from app.cases.operations import complete_task, form_for_task
+from app.auth.access import INTAKE_ROLES, PUBLIC, TASK_ROLES, TRAINING_CLOCK_ROLES, allow
+from app.cases.operations import complete_task, form_for_task, rerate
 from app.cases.queries import case_detail, case_summary
+from app.core.clock import now
 from app.core.db import get_db, run_in_transaction
+from app.deadlines.scheduler import wake_scheduler
+from app.deadlines.training_clock import set_training_clock
 from app.core.errors import OperationError, ValidationFailed
 from app.core.roles import HUB_ROLES
 from app.forms import FieldError
@@ -71,6 +74,41 @@ def get_case(case_id: int):
     record(db.session, g.actor, "case.viewed", case_id=case_id, details={"via": "api"})
     db.session.commit()
     return jsonify(case_summary(detail))
+
+
+@bp.post("/cases/<int:case_id>/rag")
+@allow("mash-manager")
+def change_rag(case_id: int):
+    """Re-rate a contact: {"rag": "red", "rag_rationale": "..."}; its open deadlines move with it."""
+    body = _json_body()
+    run_in_transaction(rerate, case_id, body, g.actor)
+    return jsonify(_summary(case_id))
+
+
+@bp.get("/clock")
+@allow(TRAINING_CLOCK_ROLES)
+def get_clock():
+    _training_only()
+    return jsonify({"now": now().isoformat(), "training": True})
+
+
+@bp.post("/clock")
+@allow(TRAINING_CLOCK_ROLES)
+def move_clock():
+    """Training sandbox only: {"advance": "PT5H"} or {"set": "2027-01-04T09:00:00Z"}. Due timers fire at once."""
+    _training_only()
+    body = _json_body()
+    moved = set_training_clock(body)
+    record(get_db().session, g.actor, "clock.moved", summary=f"Training clock set to {moved.isoformat()}",
+           details={key: body[key] for key in ("advance", "set") if key in body})
+    get_db().session.commit()
+    wake_scheduler()
+    return jsonify({"now": moved.isoformat(), "training": True})
+
+
+def _training_only() -> None:
+    if not current_app.config["MASH_SETTINGS"].training:
+        abort(404)
 
 
 @bp.get("/tasks")

@@ -16,6 +16,10 @@ SIGNED_IN = "signed-in"
 INTAKE_ROLES = frozenset({"referrer"}) | HUB_ROLES
 #: Roles that work tasks.
 TASK_ROLES = frozenset(LANE_ROLES)
+#: Roles that manage the hub's work: re-rate contacts, watch the SLA wall, retry failed timers.
+MANAGER_ROLES = frozenset({"mash-manager", "ops-manager"})
+#: Roles that may move the training sandbox's clock.
+TRAINING_CLOCK_ROLES = frozenset({"trainer", "admin"})
 
 
 def allow(*roles: str | Iterable[str]) -> Callable:

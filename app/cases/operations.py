@@ -7,11 +7,16 @@ from app.audit.operations import record
 from app.cases.models import Case, CompletedTask
 from app.cases.progress import record_progress
 from app.core.actor import Actor
+from app.core.clock import now
 from app.core.errors import Conflict, Forbidden, NotFound, ProcessFailed, ValidationFailed
 from app.engine import CaseWorkflow, NotPermitted, ProcessFault, TaskNotReady
-from app.forms import validate
+from app.forms import FieldError, validate
 from app.inbox.models import OpenTask
 from app.process_models.registry import compiled, version_by_id
+
+
+#: The form (forms/rerate.json) for re-rating a contact from its case page or the API.
+RERATE_FORM = "rerate"
 
 
 def start_workflow(session: Session, case: Case, data: dict, actor: Actor) -> None:
@@ -61,19 +66,46 @@ def complete_task(session: Session, task_id: str, form_data: dict, actor: Actor)
 
 
 def fire_due_timers(session: Session, case_id: int, actor: Actor) -> int:
-    """Let a case's due timers take their paths; returns how many timers fired."""
+    """Let a case's due timers take their paths; returns how many timers fired.
+
+    Runs in its own transaction; the case row's version makes a second firing by a racing scheduler a
+    conflict that is retried and then finds nothing due."""
     case = session.get(Case, case_id)
     if case is None or case.status != "open":
         return 0
     workflow = CaseWorkflow.restore(compiled(version_by_id(session, case.process_version_id)), case.state)
-    waiting = {timer.task_id for timer in workflow.waiting_timers()}
     try:
         events = workflow.fire_due_timers()
     except ProcessFault as fault:
-        raise ProcessFailed(f"The process failed at '{fault.element_id}': {fault}") from fault
-    fired = [e for e in events if e.state == "completed" and e.task_id in waiting]
-    for event in fired:
-        record(session, actor, "timer.fired", case_id=case.id, task_id=event.task_id, element_id=event.element_id,
-               summary=event.name)
+        raise ProcessFailed(f"The process failed at '{fault.element_id}': {fault}", fault.element_id) from fault
+    at = now()
+    for timer in workflow.fired_timers:
+        record(session, actor, "timer.fired", case_id=case.id, task_id=timer.task_id, element_id=timer.bpmn_id,
+               summary=timer.name, details={"due_at": timer.due_at.isoformat() if timer.due_at else None,
+                                            "fired_at": at.isoformat(), "kind": timer.kind})
     record_progress(session, case, workflow, events, actor)
-    return len(fired)
+    return len(workflow.fired_timers)
+
+
+def rerate_form(session: Session, case_id: int):
+    case = session.get(Case, case_id)
+    return compiled(version_by_id(session, case.process_version_id)).forms[RERATE_FORM]
+
+
+def rerate(session: Session, case_id: int, form_data: dict, actor: Actor) -> Case:
+    """Change a contact's RAG rating outside the diagram's own re-rating step; open deadlines move with it."""
+    case = session.get(Case, case_id)
+    if case is None:
+        raise NotFound("There is no case with this id.")
+    if case.status != "open":
+        raise Conflict("This contact is closed: its RAG rating can no longer change.")
+    definition = compiled(version_by_id(session, case.process_version_id))
+    errors = validate(definition.forms[RERATE_FORM], form_data)
+    if errors:
+        raise ValidationFailed(errors)
+    if form_data["rag"] == case.rag:
+        raise ValidationFailed([FieldError("rag", f"The contact is already rated {case.rag.capitalize()}")])
+    workflow = CaseWorkflow.restore(definition, case.state)
+    workflow.set_data("rag", form_data["rag"])
+    record_progress(session, case, workflow, [], actor, rag_rationale=form_data["rag_rationale"])
+    return case

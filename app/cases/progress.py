@@ -13,6 +13,7 @@ from app.cases.models import Case, CompletedTask, RagChange
 from app.cases.recording import record_submission
 from app.core.actor import Actor
 from app.core.clock import now
+from app.deadlines.tracking import record_retimed, sync_deadlines, task_due_times
 from app.engine import CaseWorkflow, StepEvent
 from app.inbox.models import OpenTask
 from app.inbox.operations import sync_open_tasks
@@ -22,7 +23,7 @@ CONTRACT_FIELDS = ("rag", "outcome", "strategy_outcome", "consent")
 
 
 def record_progress(session: Session, case: Case, workflow: CaseWorkflow, events: list[StepEvent], actor: Actor,
-                    submitted: tuple[OpenTask, dict] | None = None) -> None:
+                    submitted: tuple[OpenTask, dict] | None = None, rag_rationale: str | None = None) -> None:
     at = now()
     data = workflow.case_data()
     if submitted is not None:
@@ -31,15 +32,22 @@ def record_progress(session: Session, case: Case, workflow: CaseWorkflow, events
                                   bpmn_id=task.bpmn_id, name=task.name, role=task.role, form_key=task.form_key,
                                   data=form_data, completed_by=actor.username, completed_at=at))
         record_submission(session, case, task, form_data, actor, at)
-    _record_rag(session, case, data, events, actor, submitted, at)
+    was = case.rag
+    _record_rag(session, case, data, events, actor, submitted, at, rag_rationale)
+    if was is not None and case.rag != was:
+        # The engine computes a due time once, when the timer is reached: re-arm the open ones.
+        workflow.set_data("rag", case.rag)
+        record_retimed(session, case.id, workflow.retime(), actor,
+                       reason=f"Re-rated from {was.capitalize()} to {case.rag.capitalize()}")
     case.consent = data.get("consent", case.consent)
     if data.get("outcome") and data.get("outcome") != case.outcome:
         case.outcome = data["outcome"]
         case.decided_at = case.decided_at or at
         case.decided_by = case.decided_by or actor.username
     case.strategy_outcome = data.get("strategy_outcome", case.strategy_outcome)
+    sync_deadlines(session, case.id, workflow, at)
     open_tasks = workflow.open_user_tasks()
-    sync_open_tasks(session, case.id, open_tasks, at)
+    sync_open_tasks(session, case.id, open_tasks, at, task_due_times(session, case.id))
     case.current_step = "; ".join(sorted(t.info.name for t in open_tasks))[:500]
     case.state = workflow.serialize()
     case.next_timer_due = workflow.next_timer_due()
@@ -55,11 +63,13 @@ def record_progress(session: Session, case: Case, workflow: CaseWorkflow, events
 
 
 def _record_rag(session: Session, case: Case, data: dict, events: list[StepEvent], actor: Actor,
-                submitted: tuple[OpenTask, dict] | None, at) -> None:
+                submitted: tuple[OpenTask, dict] | None, at, rationale: str | None) -> None:
     rag = data.get("rag")
     if not rag or rag == case.rag:
         return
-    if submitted is not None and submitted[1].get("rag_rationale"):
+    if rationale:
+        step = "Re-rated on the case record"
+    elif submitted is not None and submitted[1].get("rag_rationale"):
         rationale, step = submitted[1]["rag_rationale"], submitted[0].name
     else:
         steps = [e.name for e in events if e.state == "completed"]

@@ -9,13 +9,16 @@ from sqlalchemy.orm import Session
 from app.audit.models import AuditEvent
 from app.cases.models import AgencyReturn, Case, CompletedTask, RagChange, ReferrerFeedback, StrategyDiscussion
 from app.core.actor import Actor
+from app.core.clock import now
 from app.core.roles import HUB_ROLES
+from app.deadlines.queries import DeadlineView, case_deadlines
 from app.inbox.models import OpenTask
 from app.intake.models import Contact
 from app.process_models.models import ProcessVersion
 
 HISTORY_ACTIONS = ("contact.received", "task.completed", "timer.fired", "case.rag-changed", "case.closed",
-                   "task.claimed", "task.released")
+                   "task.claimed", "task.released", "deadline.retimed", "timer.incident-raised",
+                   "timer.incident-resolved", "timer.incident-retried")
 
 
 @dataclass
@@ -30,6 +33,7 @@ class CaseDetail:
     feedback: list[ReferrerFeedback]
     history: list[AuditEvent]
     process: ProcessVersion
+    deadlines: list[DeadlineView]
     linked_case: Case | None = None
 
     def completed(self, form_key: str) -> CompletedTask | None:
@@ -55,6 +59,7 @@ def case_detail(session: Session, case_id: int) -> CaseDetail | None:
                                                               AuditEvent.action.in_(HISTORY_ACTIONS))
                                      .order_by(AuditEvent.id))),
         process=session.get(ProcessVersion, case.process_version_id),
+        deadlines=case_deadlines(session, case_id, now()),
         linked_case=session.get(Case, case.linked_case_id) if case.linked_case_id else None,
     )
 
@@ -102,5 +107,6 @@ def case_summary(detail: CaseDetail) -> dict:
         "agency_returns": [{"agency": r.agency, "nothing_known": r.nothing_known,
                             "handling_restriction": r.handling_restriction,
                             "returned_at": r.returned_at.isoformat()} for r in detail.agency_returns],
+        "deadlines": [d.as_json() for d in detail.deadlines],
         "process": {"id": detail.process.process_id, "version": detail.process.version},
     }

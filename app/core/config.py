@@ -36,14 +36,16 @@ def _secret_key(instance_path: Path) -> str:
 def load_settings(**overrides) -> Settings:
     instance_path = Path(os.environ.get("MASH_INSTANCE_PATH", PROJECT_ROOT / "instance"))
     instance_path.mkdir(parents=True, exist_ok=True)
-    default_db = f"sqlite:///{instance_path / 'mash.db'}"
+    training = os.environ.get("MASH_TRAINING") == "1"
+    # The training sandbox never shares a database with live work.
+    default_db = f"sqlite:///{instance_path / ('training.db' if training else 'mash.db')}"
     values = dict(
         database_url=os.environ.get("MASH_DATABASE_URL", default_db),
         secret_key=_secret_key(instance_path),
         instance_path=instance_path,
         processes_dir=Path(os.environ.get("MASH_PROCESSES_DIR", PROJECT_ROOT / "processes")),
         forms_dir=Path(os.environ.get("MASH_FORMS_DIR", PROJECT_ROOT / "forms")),
-        training=os.environ.get("MASH_TRAINING") == "1",
+        training=training,
         session_cookie_secure=os.environ.get("MASH_SECURE_COOKIES") == "1",
     )
     values.update(overrides)

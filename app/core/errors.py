@@ -36,3 +36,7 @@ class ProcessFailed(OperationError):
     """The diagram failed while running this step; nothing was saved."""
 
     status = 500
+
+    def __init__(self, message: str, element_id: str | None = None) -> None:
+        super().__init__(message)
+        self.element_id = element_id

@@ -1,30 +1,86 @@
 """Sleep until the earliest due timer in the database, fire it in its own transaction, repeat.
 
 Due times live in an indexed column (``mash_case.next_timer_due``), so a restart loses nothing and
-waking costs one index lookup, not a poll of every case. A cap on the sleep picks up timers armed
-by other processes.
+waking costs one index lookup, not a poll of every case. Several web processes may each run a
+scheduler; only the one holding the lease (a row in ``scheduler_lease``) fires. Each case fires in its
+own transaction under the case row's optimistic lock, so a timer cannot fire twice even if two
+schedulers ever overlapped. A firing that fails is retried with back-off, then raised as an incident
+that managers see on the SLA wall.
 """
 from __future__ import annotations
 
 import logging
+import os
+import socket
 import threading
-from datetime import datetime, timedelta
+import uuid
+from datetime import datetime, timedelta, timezone
 
 from apscheduler.schedulers.background import BackgroundScheduler
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
+from sqlalchemy.exc import IntegrityError
 
+from app.audit.operations import record
 from app.cases.models import Case
 from app.cases.operations import fire_due_timers
-from app.core.actor import SYSTEM
+from app.core.actor import SYSTEM, Actor
 from app.core.clock import now
 from app.core.db import get_db, run_in_transaction
+from app.core.errors import Conflict, NotFound
+from app.deadlines.models import SchedulerLease, TimerIncident
 
 log = logging.getLogger(__name__)
 
-MAX_SLEEP = timedelta(seconds=5)
+LEASE_NAME = "deadlines"
+LEASE_TTL = timedelta(seconds=15)
+#: The longest sleep: picks up timers armed by other processes, renews the lease, lets a standby take over.
+MAX_SLEEP = timedelta(seconds=2)
+#: A failing firing is tried this many times, waiting RETRY_DELAYS between tries, then raised as an incident.
+MAX_ATTEMPTS = 3
+RETRY_DELAYS = (timedelta(seconds=5), timedelta(seconds=30))
 JOB_ID = "mash-deadlines"
 
 
+def _wall_clock() -> datetime:
+    """Leases are about processes staying alive, so they run on real time, not the hub's (movable) clock."""
+    return datetime.now(timezone.utc)
+
+
+# ----------------------------------------------------------------------------- the lease
+def acquire_lease(holder: str, ttl: timedelta = LEASE_TTL) -> bool:
+    """Take or renew the lease; True while this holder may fire timers."""
+    current = _wall_clock()
+    try:
+        with get_db().unit_of_work() as session:
+            lease = session.execute(select(SchedulerLease).where(SchedulerLease.name == LEASE_NAME)
+                                    .with_for_update()).scalar_one_or_none()
+            if lease is None:
+                session.add(SchedulerLease(name=LEASE_NAME, holder=holder, expires_at=current + ttl,
+                                           acquired_at=current))
+                return True
+            if lease.holder != holder and lease.expires_at > current:
+                return False
+            if lease.holder != holder:
+                lease.holder, lease.acquired_at = holder, current
+            lease.expires_at = current + ttl
+            return True
+    except IntegrityError:
+        return False  # another process created the lease row first
+
+
+def release_lease(holder: str) -> None:
+    with get_db().unit_of_work() as session:
+        session.execute(update(SchedulerLease).where(SchedulerLease.name == LEASE_NAME,
+                                                     SchedulerLease.holder == holder)
+                        .values(expires_at=_wall_clock() - timedelta(seconds=1)))
+
+
+def lease_holder() -> SchedulerLease | None:
+    with get_db().unit_of_work(write=False) as session:
+        return session.get(SchedulerLease, LEASE_NAME)
+
+
+# ----------------------------------------------------------------------------- firing
 def due_case_ids(limit: int = 100) -> list[int]:
     with get_db().unit_of_work(write=False) as session:
         return list(session.scalars(select(Case.id).where(Case.status == "open", Case.next_timer_due <= now())
@@ -36,52 +92,166 @@ def next_due() -> datetime | None:
         return session.scalar(select(func.min(Case.next_timer_due)).where(Case.status == "open"))
 
 
-def fire_due() -> int:
-    """Fire every case whose next timer is due. Each case is its own transaction."""
+def fire_due(should_continue=lambda: True) -> int:
+    """Fire every case whose next timer is due, each in its own transaction; returns timers fired."""
     fired = 0
-    failed: set[int] = set()
-    while True:
-        batch = [case_id for case_id in due_case_ids() if case_id not in failed]
+    tried: set[int] = set()
+    while should_continue():
+        batch = [case_id for case_id in due_case_ids() if case_id not in tried]
         if not batch:
             return fired
         for case_id in batch:
+            if not should_continue():
+                break
+            tried.add(case_id)
             try:
                 fired += run_in_transaction(fire_due_timers, case_id, SYSTEM)
-            except Exception:  # noqa: BLE001 - one broken case must not stop the others
-                log.exception("firing due timers failed for case id %s", case_id)
-                failed.add(case_id)
+            except Exception as error:  # noqa: BLE001 - one broken case must not stop the others
+                _record_failure(case_id, error)
+            else:
+                _resolve_after_success(case_id)
+    return fired
+
+
+def _record_failure(case_id: int, error: Exception) -> None:
+    """Count the failure and push the case's next try back; after MAX_ATTEMPTS raise an incident."""
+    # Log the case id and the kind of failure only: messages can quote case data.
+    log.warning("firing due timers failed for case id %s (%s)", case_id, type(error).__name__)
+    message = getattr(error, "message", None) or str(error) or type(error).__name__
+
+    def _store(session) -> None:
+        at = now()
+        incident = session.scalar(select(TimerIncident).where(TimerIncident.case_id == case_id,
+                                                              TimerIncident.resolved_at.is_(None)))
+        if incident is None:
+            incident = TimerIncident(case_id=case_id, attempts=0, first_failed_at=at)
+            session.add(incident)
+        incident.attempts += 1
+        incident.error = message[:2000]
+        incident.element_id = getattr(error, "element_id", None)
+        incident.last_failed_at = at
+        case = session.get(Case, case_id)
+        if incident.attempts >= MAX_ATTEMPTS:
+            # Stop trying: the case waits for a manager to retry it from the SLA wall.
+            case.next_timer_due = None
+            if incident.raised_at is None:
+                incident.raised_at = at
+                record(session, SYSTEM, "timer.incident-raised", case_id=case_id, element_id=incident.element_id,
+                       summary="Deadline timers failed to fire", details={"attempts": incident.attempts})
+        else:
+            case.next_timer_due = at + RETRY_DELAYS[min(incident.attempts - 1, len(RETRY_DELAYS) - 1)]
+
+    try:
+        run_in_transaction(_store)
+    except Exception:  # noqa: BLE001
+        log.exception("could not record a timer failure for case id %s", case_id)
+
+
+def _resolve_after_success(case_id: int) -> None:
+    def _resolve(session) -> None:
+        incident = session.scalar(select(TimerIncident).where(TimerIncident.case_id == case_id,
+                                                              TimerIncident.resolved_at.is_(None)))
+        if incident is not None:
+            incident.resolved_at, incident.resolved_by = now(), SYSTEM.username
+            record(session, SYSTEM, "timer.incident-resolved", case_id=case_id, summary="Deadline timers fired")
+    with get_db().unit_of_work(write=False) as session:
+        if session.scalar(select(TimerIncident.id).where(TimerIncident.case_id == case_id,
+                                                         TimerIncident.resolved_at.is_(None))) is None:
+            return
+    run_in_transaction(_resolve)
+
+
+def retry_incident(session, incident_id: int, actor: Actor) -> TimerIncident:
+    """A manager asks for another try: the case is due again now, and the scheduler picks it up."""
+    incident = session.get(TimerIncident, incident_id)
+    if incident is None:
+        raise NotFound("There is no such incident.")
+    if incident.resolved_at is not None:
+        raise Conflict("This incident is already resolved.")
+    incident.attempts = 0
+    incident.raised_at = None
+    session.get(Case, incident.case_id).next_timer_due = now()
+    record(session, actor, "timer.incident-retried", case_id=incident.case_id, summary="Deadline timers retried")
+    return incident
+
+
+# ----------------------------------------------------------------------------- the scheduler
+_running_scheduler: DeadlineScheduler | None = None
+
+
+def wake_scheduler() -> bool:
+    """Wake this process's scheduler, if it runs one (the training clock moved)."""
+    scheduler = _running_scheduler
+    if scheduler is None:
+        return False
+    scheduler.wake()
+    return True
 
 
 class DeadlineScheduler:
-    def __init__(self) -> None:
+    """One per web process; the lease decides which one fires."""
+
+    def __init__(self, holder: str | None = None) -> None:
+        self.holder = holder or f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
         self._scheduler = BackgroundScheduler(job_defaults={"coalesce": True, "max_instances": 1,
                                                             "misfire_grace_time": None})
         self._lock = threading.Lock()
+        self._running = False
+        self.is_leader = False
 
     def start(self) -> None:
+        global _running_scheduler
+        self._running = True
         self._scheduler.start()
+        _running_scheduler = self
         self._schedule(now())
 
     def shutdown(self) -> None:
-        self._scheduler.shutdown(wait=False)
+        global _running_scheduler
+        if _running_scheduler is self:
+            _running_scheduler = None
+        self._running = False
+        self._scheduler.shutdown(wait=True)
+        if self.is_leader:
+            try:
+                release_lease(self.holder)
+            except Exception:  # noqa: BLE001
+                log.exception("could not release the scheduler lease")
+        self.is_leader = False
 
     def wake(self) -> None:
-        """Run now (e.g. after the training clock moved)."""
+        """Run now (e.g. after the training clock moved or a timer was armed in this process)."""
         self._schedule(now())
 
     def _tick(self) -> None:
+        if not self._running:
+            return
         try:
-            fire_due()
+            self.is_leader = acquire_lease(self.holder)
+            if self.is_leader:
+                fire_due(lambda: self._running)
         except Exception:  # noqa: BLE001
             log.exception("deadline tick failed")
-        upcoming = next_due()
+        if not self._running:
+            return
         current = now()
-        wake_at = current + MAX_SLEEP if upcoming is None else min(max(upcoming, current), current + MAX_SLEEP)
+        wake_at = current + MAX_SLEEP
+        if self.is_leader:
+            try:
+                upcoming = next_due()
+            except Exception:  # noqa: BLE001
+                upcoming = None
+            if upcoming is not None:
+                # Still due after a round means it is being retried later or fires on the next pass:
+                # a short pause instead of a spin.
+                wake_at = min(max(upcoming, current + timedelta(milliseconds=20)), wake_at)
         self._schedule(wake_at)
 
     def _schedule(self, at: datetime) -> None:
         # APScheduler runs on the real clock; translate our (possibly moved) clock's instant into a delay.
+        # SpiffWorkflow fires strictly after the due instant, hence the extra millisecond.
         delay = max((at - now()).total_seconds(), 0) + 0.001
         run_date = datetime.now().astimezone() + timedelta(seconds=delay)
         with self._lock:
-            self._scheduler.add_job(self._tick, "date", run_date=run_date, id=JOB_ID, replace_existing=True)
+            if self._running:
+                self._scheduler.add_job(self._tick, "date", run_date=run_date, id=JOB_ID, replace_existing=True)

@@ -177,6 +177,8 @@ class CaseWorkflow:
     def __init__(self, definition: CompiledDefinition, workflow: BpmnWorkflow) -> None:
         self.definition = definition
         self.workflow = workflow
+        #: Timers that fired during the last step (their deadlines were breached).
+        self.fired_timers: list[WaitingTimer] = []
         # The script engine is not serialized; sub-workflows read the top workflow's.
         self.workflow.script_engine = _script_engine(definition)
 
@@ -242,6 +244,10 @@ class CaseWorkflow:
                 raise ProcessFault(f"the process raised {kind.removesuffix('EventDefinition').lower()} "
                                    f"'{event.event_definition.name}' and nothing caught it")
         self._stamp_new_timers()
+        self.fired_timers = [
+            self._waiting_timer(task) for task in self.workflow.get_tasks(state=TaskState.COMPLETED)
+            if before.get(task.id) != TaskState.COMPLETED
+            and isinstance(getattr(task.task_spec, "event_definition", None), TimerEventDefinition)]
         return self._changes(before)
 
     # ------------------------------------------------------------------ deadlines
@@ -279,11 +285,13 @@ class CaseWorkflow:
                 task.internal_data["at_risk_at"] = at_risk
 
     def set_data(self, name: str, value) -> None:
-        """Change a case data value everywhere the process will read it next (a re-rating, say)."""
-        live = self.workflow.get_tasks(state=TaskState.READY | TaskState.WAITING | TaskState.STARTED)
-        latest = [wf.last_task for wf in (self.workflow, *self.workflow.subprocesses.values()) if wf.last_task]
-        for task in (*live, *latest):
-            task.data[name] = copy.deepcopy(value)
+        """Change a case data value everywhere the process can read it (a re-rating, say).
+
+        Every task's copy changes, finished ones too: a parallel join merges the data of branches that
+        finished earlier, and an old copy there would silently undo the change."""
+        for task in self.workflow.get_tasks():
+            if name in task.data or task.state in (TaskState.READY, TaskState.WAITING, TaskState.STARTED):
+                task.data[name] = copy.deepcopy(value)
 
     def retime(self) -> list[Retimed]:
         """Re-evaluate every armed timer against the current data: the engine computes a due time only once."""

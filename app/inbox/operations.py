@@ -45,8 +45,13 @@ def unclaim(session: Session, task_id: str, actor: Actor) -> OpenTask:
     return task
 
 
-def sync_open_tasks(session: Session, case_id: int, open_tasks: list[OpenUserTask], at: datetime) -> None:
-    """Make the case's inbox rows equal the engine's READY user tasks (same transaction as the step)."""
+def sync_open_tasks(session: Session, case_id: int, open_tasks: list[OpenUserTask], at: datetime,
+                    due_times: dict[str, datetime] | None = None) -> None:
+    """Make the case's inbox rows equal the engine's READY user tasks (same transaction as the step).
+
+    ``due_times`` (task id -> earliest unmet deadline, breached ones included) overrides the engine's
+    armed timers, which forget a deadline once it has fired."""
+    due_times = due_times or {}
     current = {task.task_id: task for task in open_tasks}
     rows = {row.task_id: row for row in session.scalars(select(OpenTask).where(OpenTask.case_id == case_id))}
     for task_id, row in rows.items():
@@ -57,6 +62,7 @@ def sync_open_tasks(session: Session, case_id: int, open_tasks: list[OpenUserTas
         if row is None:
             session.add(OpenTask(task_id=task_id, case_id=case_id, process_id=task.process_id,
                                  bpmn_id=task.info.bpmn_id, name=task.info.name, role=task.info.role or "",
-                                 form_key=task.info.form_key or "", due_at=task.due_at, created_at=at))
-        elif row.due_at != task.due_at:
-            row.due_at = task.due_at
+                                 form_key=task.info.form_key or "", due_at=due_times.get(task_id, task.due_at),
+                                 created_at=at))
+        elif row.due_at != due_times.get(task_id, task.due_at):
+            row.due_at = due_times.get(task_id, task.due_at)

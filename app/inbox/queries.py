@@ -26,7 +26,7 @@ class InboxItem:
 
 
 def inbox_for(session: Session, roles: frozenset[str], *, limit: int = 500) -> list[InboxItem]:
-    """The open tasks of the given roles, oldest first."""
+    """The open tasks of the given roles, soonest to breach first; tasks without a deadline after, oldest first."""
     if not roles:
         return []
     first_subject = (select(Subject.given_name + " " + Subject.family_name)
@@ -35,7 +35,7 @@ def inbox_for(session: Session, roles: frozenset[str], *, limit: int = 500) -> l
         select(OpenTask, Case.reference, Case.rag, first_subject)
         .join(Case, Case.id == OpenTask.case_id)
         .where(OpenTask.role.in_(sorted(roles)))
-        .order_by(OpenTask.created_at, OpenTask.task_id)
+        .order_by(OpenTask.due_at.is_(None), OpenTask.due_at, OpenTask.created_at, OpenTask.task_id)
         .limit(limit))
     return [InboxItem(task_id=t.task_id, case_id=t.case_id, reference=ref or "", subject_name=subject or "",
                       name=t.name, role=t.role, rag=rag, due_at=t.due_at, created_at=t.created_at,

@@ -1,0 +1,82 @@
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import ForeignKey, Index, Integer, String, Text
+from sqlalchemy.orm import Mapped, mapped_column
+
+from app.core.db import Base, UTCDateTime
+
+
+class Deadline(Base):
+    """One deadline of a case, kept from the diagram's timer events inside the same transaction as the step.
+
+    Timers that share a name in one process are one deadline (the RAG timescale is drawn on the MASH review
+    and on the decision). ``met_at`` after ``due_at`` means it was met late; ``cancelled_at`` means the work
+    it guarded ended another way (the contact closed first), so it no longer counts.
+    """
+
+    __tablename__ = "deadline"
+    __table_args__ = (
+        Index("ix_deadline_case_id_name", "case_id", "name"),
+        # The wall and reports read unfinished deadlines by due time.
+        Index("ix_deadline_open_due", "met_at", "cancelled_at", "due_at"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("mash_case.id", ondelete="CASCADE"))
+    name: Mapped[str] = mapped_column(String(200))
+    kind: Mapped[str] = mapped_column(String(20))
+    process_id: Mapped[str] = mapped_column(String(100))
+    element_id: Mapped[str] = mapped_column(String(200))
+    timer_task_id: Mapped[str] = mapped_column(String(36))
+    attached_task_id: Mapped[str | None] = mapped_column(String(36))
+    attached_element_id: Mapped[str | None] = mapped_column(String(200))
+    armed_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    at_risk_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    due_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    breached_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    met_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    cancelled_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+    def state(self, at: datetime) -> str:
+        """on-track | at-risk | breached | met (met late stays "breached": it still counts as a miss)."""
+        if self.met_at is not None:
+            return "met" if self.met_at <= self.due_at else "breached"
+        if self.breached_at is not None or at >= self.due_at:
+            return "breached"
+        if self.at_risk_at is not None and at >= self.at_risk_at:
+            return "at-risk"
+        return "on-track"
+
+    @property
+    def open(self) -> bool:
+        return self.met_at is None and self.cancelled_at is None
+
+
+class TimerIncident(Base):
+    """A case whose due timers failed to fire: retried with back-off, then raised for managers to see."""
+
+    __tablename__ = "timer_incident"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("mash_case.id", ondelete="CASCADE"), index=True)
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    error: Mapped[str] = mapped_column(Text, default="")
+    element_id: Mapped[str | None] = mapped_column(String(200))
+    first_failed_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    last_failed_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    raised_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    resolved_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    resolved_by: Mapped[str | None] = mapped_column(String(80))
+
+
+class SchedulerLease(Base):
+    """Which process may fire timers. Held by renewing before it expires; taken over once it has expired."""
+
+    __tablename__ = "scheduler_lease"
+
+    name: Mapped[str] = mapped_column(String(40), primary_key=True)
+    holder: Mapped[str] = mapped_column(String(200))
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    acquired_at: Mapped[datetime] = mapped_column(UTCDateTime())

@@ -1,0 +1,157 @@
+"""Reads of deadlines for the case API, inboxes and the managers' SLA wall. No workflow deserialization."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from app.cases.models import AgencyReturn, Case, CompletedTask, Subject
+from app.core.roles import AGENCIES
+from app.deadlines.models import Deadline, TimerIncident
+from app.inbox.models import OpenTask
+
+STATES = ("on-track", "at-risk", "breached", "met")
+#: How urgent each state is on the wall (lower sorts first).
+_URGENCY = {"breached": 0, "at-risk": 1, "on-track": 2, "met": 3}
+
+
+@dataclass(frozen=True)
+class DeadlineView:
+    name: str
+    kind: str
+    due_at: datetime
+    state: str
+    met_at: datetime | None
+    element_id: str
+    attached_element_id: str | None
+
+    def as_json(self) -> dict:
+        return {"name": self.name, "kind": self.kind, "due_at": self.due_at.isoformat(), "state": self.state,
+                "met_at": self.met_at.isoformat() if self.met_at else None}
+
+
+def _view(row: Deadline, at: datetime) -> DeadlineView:
+    return DeadlineView(name=row.name, kind=row.kind, due_at=row.due_at, state=row.state(at), met_at=row.met_at,
+                        element_id=row.element_id, attached_element_id=row.attached_element_id)
+
+
+def case_deadlines(session: Session, case_id: int, at: datetime) -> list[DeadlineView]:
+    """Every deadline the case has had, by due time (ones that stopped applying are left out)."""
+    rows = session.scalars(select(Deadline).where(Deadline.case_id == case_id, Deadline.cancelled_at.is_(None))
+                           .order_by(Deadline.due_at, Deadline.id))
+    return [_view(row, at) for row in rows]
+
+
+@dataclass(frozen=True)
+class AgencyStatus:
+    agency: str
+    state: str  # "waiting" | "late" | "returned" | "returned-late"
+    due_at: datetime | None
+    returned_at: datetime | None
+
+
+@dataclass
+class WallRow:
+    case_id: int
+    reference: str
+    subject_name: str
+    rag: str | None
+    current_step: str
+    received_at: datetime
+    next_deadline: DeadlineView | None
+    deadlines: list[DeadlineView]
+    agencies: list[AgencyStatus]
+    roles_waiting: list[str]
+
+    @property
+    def state(self) -> str:
+        return self.next_deadline.state if self.next_deadline else "on-track"
+
+
+@dataclass
+class SlaWall:
+    at: datetime
+    rows: list[WallRow]
+    counts: dict[str, int] = field(default_factory=dict)
+    incidents: list[tuple[TimerIncident, str]] = field(default_factory=list)
+
+
+def _agency_of(element_id: str | None) -> str | None:
+    """police_check -> police, youth_justice_check -> youth-justice (the diagram's element ids)."""
+    if not element_id or not element_id.endswith("_check"):
+        return None
+    agency = element_id.removesuffix("_check").replace("_", "-")
+    return agency if agency in AGENCIES else None
+
+
+def sla_wall(session: Session, at: datetime, *, rag: str | None = None, role: str | None = None,
+             limit: int = 500) -> SlaWall:
+    """Every open case with its next deadline, sorted by time to breach (most overdue first)."""
+    query = select(Case).where(Case.status == "open")
+    if rag:
+        query = query.where(Case.rag == rag)
+    if role:
+        query = query.where(Case.id.in_(select(OpenTask.case_id).where(OpenTask.role == role)))
+    cases = list(session.scalars(query.order_by(Case.received_at).limit(limit)))
+    ids = [case.id for case in cases]
+    deadlines: dict[int, list[Deadline]] = {}
+    returns: dict[int, dict[str, AgencyReturn]] = {}
+    requested: dict[int, list[str]] = {}
+    roles: dict[int, set[str]] = {}
+    names: dict[int, str] = {}
+    if ids:
+        for row in session.scalars(select(Deadline).where(Deadline.case_id.in_(ids), Deadline.cancelled_at.is_(None))
+                                   .order_by(Deadline.due_at)):
+            deadlines.setdefault(row.case_id, []).append(row)
+        for ret in session.scalars(select(AgencyReturn).where(AgencyReturn.case_id.in_(ids))):
+            returns.setdefault(ret.case_id, {})[ret.agency] = ret
+        for case_id, data in session.execute(select(CompletedTask.case_id, CompletedTask.data)
+                                             .where(CompletedTask.case_id.in_(ids),
+                                                    CompletedTask.form_key == "screening")):
+            requested[case_id] = list((data or {}).get("agencies") or [])
+        for case_id, task_role in session.execute(select(OpenTask.case_id, OpenTask.role)
+                                                  .where(OpenTask.case_id.in_(ids))):
+            roles.setdefault(case_id, set()).add(task_role)
+        for case_id, given, family in session.execute(select(Subject.case_id, Subject.given_name, Subject.family_name)
+                                                      .where(Subject.case_id.in_(ids), Subject.position == 0)):
+            names[case_id] = f"{given} {family}"
+    rows = []
+    for case in cases:
+        views = [_view(row, at) for row in deadlines.get(case.id, [])]
+        pending = [view for view in views if view.met_at is None]
+        upcoming = min(pending, key=lambda v: (_URGENCY[v.state], v.due_at)) if pending else None
+        rows.append(WallRow(
+            case_id=case.id, reference=case.reference or "", subject_name=names.get(case.id, ""), rag=case.rag,
+            current_step=case.current_step, received_at=case.received_at, next_deadline=upcoming, deadlines=views,
+            agencies=_agency_statuses(requested.get(case.id, []), returns.get(case.id, {}), views),
+            roles_waiting=sorted(roles.get(case.id, set()))))
+    far = datetime.max.replace(tzinfo=at.tzinfo)
+    rows.sort(key=lambda r: (r.next_deadline is None, r.next_deadline.due_at if r.next_deadline else far, r.case_id))
+    counts = {state: 0 for state in ("on-track", "at-risk", "breached")}
+    for row in rows:
+        if row.next_deadline is not None:
+            counts[row.state] = counts.get(row.state, 0) + 1
+    incidents = list(session.execute(
+        select(TimerIncident, Case.reference).join(Case, Case.id == TimerIncident.case_id)
+        .where(TimerIncident.raised_at.is_not(None), TimerIncident.resolved_at.is_(None))
+        .order_by(TimerIncident.raised_at)))
+    return SlaWall(at=at, rows=rows, counts=counts, incidents=[(incident, ref or "") for incident, ref in incidents])
+
+
+def _agency_statuses(requested: list[str], returned: dict[str, AgencyReturn],
+                     views: list[DeadlineView]) -> list[AgencyStatus]:
+    by_agency = {_agency_of(view.attached_element_id): view for view in views if view.kind == "check"}
+    statuses = []
+    for agency in requested:
+        view = by_agency.get(agency)
+        ret = returned.get(agency)
+        late = view is not None and view.state == "breached"
+        if ret is not None:
+            state = "returned-late" if late else "returned"
+        else:
+            state = "late" if late else "waiting"
+        statuses.append(AgencyStatus(agency=agency, state=state, due_at=view.due_at if view else None,
+                                     returned_at=ret.returned_at if ret else None))
+    return statuses

@@ -1,0 +1,82 @@
+"""Keep a case's deadline rows in step with its timer events, inside the caller's transaction.
+
+The engine knows armed timers and which fired; the hub needs each deadline's life: armed, at risk,
+breached (the timer fired), met (the work it guards finished) or no longer applying.
+"""
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from app.audit.operations import record
+from app.core.actor import Actor
+from app.deadlines.models import Deadline
+from app.engine import CaseWorkflow, Retimed, WaitingTimer
+
+
+def sync_deadlines(session: Session, case_id: int, workflow: CaseWorkflow, at: datetime) -> None:
+    rows = {(row.process_id, row.name): row for row in session.scalars(
+        select(Deadline).where(Deadline.case_id == case_id, Deadline.met_at.is_(None),
+                               Deadline.cancelled_at.is_(None)))}
+    for timer in workflow.fired_timers:
+        row = rows.get((timer.process_id, timer.name)) or _new_row(session, case_id, timer, at, rows)
+        row.breached_at = row.breached_at or timer.due_at
+        _follow(row, timer)
+    armed: dict[tuple[str, str], WaitingTimer] = {}
+    for timer in workflow.waiting_timers():
+        key = (timer.process_id, timer.name)
+        if key not in armed or timer.due_at < armed[key].due_at:
+            armed[key] = timer
+    for key, timer in armed.items():
+        row = rows.get(key) or _new_row(session, case_id, timer, at, rows)
+        _follow(row, timer)
+        if row.breached_at is None:
+            row.due_at, row.at_risk_at = timer.due_at, timer.at_risk_at
+    for key, row in rows.items():
+        if key in armed:
+            continue
+        state = workflow.task_state(row.attached_task_id) if row.attached_task_id else None
+        if state == "completed":
+            row.met_at = at  # on time, or late if it was breached first
+        elif row.breached_at is None:
+            # The timer went without firing and its work did not finish: the contact ended another way.
+            row.cancelled_at = at
+        # A breached deadline whose work never finished stays breached.
+
+
+def task_due_times(session: Session, case_id: int) -> dict[str, datetime]:
+    """Each open task's earliest unmet deadline, breached ones included: an overdue task is the most urgent."""
+    dues: dict[str, datetime] = {}
+    for task_id, due in session.execute(select(Deadline.attached_task_id, Deadline.due_at).where(
+            Deadline.case_id == case_id, Deadline.met_at.is_(None), Deadline.cancelled_at.is_(None),
+            Deadline.attached_task_id.is_not(None))):
+        if task_id not in dues or due < dues[task_id]:
+            dues[task_id] = due
+    return dues
+
+
+def _new_row(session: Session, case_id: int, timer: WaitingTimer, at: datetime, rows: dict) -> Deadline:
+    row = Deadline(case_id=case_id, name=timer.name, kind=timer.kind, process_id=timer.process_id,
+                   element_id=timer.bpmn_id, timer_task_id=timer.task_id, armed_at=timer.armed_at or at,
+                   at_risk_at=timer.at_risk_at, due_at=timer.due_at)
+    session.add(row)
+    rows[(timer.process_id, timer.name)] = row
+    return row
+
+
+def _follow(row: Deadline, timer: WaitingTimer) -> None:
+    """The deadline now rides on this timer (and the task it is drawn on)."""
+    row.element_id, row.timer_task_id = timer.bpmn_id, timer.task_id
+    row.attached_task_id, row.attached_element_id = timer.attached_to, timer.attached_bpmn_id
+
+
+def record_retimed(session: Session, case_id: int, moved: list[Retimed], actor: Actor, reason: str) -> None:
+    """An audit event per moved deadline, saying from when to when and why."""
+    for item in moved:
+        was = item.was_due_at.isoformat() if item.was_due_at else None
+        record(session, actor, "deadline.retimed", case_id=case_id, task_id=item.timer.task_id,
+               element_id=item.timer.bpmn_id, summary=f"{item.timer.name} moved",
+               details={"from": was, "to": item.timer.due_at.isoformat() if item.timer.due_at else None,
+                        "reason": reason})
