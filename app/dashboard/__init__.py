@@ -1,0 +1,1 @@
+"""The managers' SLA wall: every open case against its next deadline, on a screen across the room."""

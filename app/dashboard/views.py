@@ -1,0 +1,100 @@
+"""The SLA wall page, its refresh fragment and the Retry button for timers that failed to fire.
+
+Reads come from the deadline projection (app.deadlines.queries.sla_wall), so a wall of hundreds of
+cases never deserializes a workflow. Each view of the wall, refreshes included, is a view of personal
+data and is audited once.
+"""
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import datetime
+
+from flask import Blueprint, abort, flash, g, redirect, render_template, request, url_for
+
+from app.audit.operations import record
+from app.auth.access import MANAGER_ROLES, allow
+from app.core.clock import now
+from app.core.db import get_db, run_in_transaction
+from app.core.errors import Conflict, NotFound
+from app.core.roles import LANE_ROLES
+from app.deadlines.queries import sla_wall
+from app.deadlines.scheduler import retry_incident, wake_scheduler
+
+bp = Blueprint("dashboard", __name__, template_folder="templates")
+
+RAG_FILTERS = ("red", "amber", "green", "blue")
+#: Seconds between refreshes of the wall; ?refresh= may shorten it (never below the minimum) for demos and tests.
+REFRESH_DEFAULT, REFRESH_MIN, REFRESH_MAX = 15, 2, 3600
+
+
+def wall_filters(args: Mapping[str, str]) -> dict[str, str | None]:
+    """The RAG and role filters from a query string or form; anything unknown is ignored, not an error."""
+    rag, role = args.get("rag"), args.get("role")
+    return {"rag": rag if rag in RAG_FILTERS else None, "role": role if role in LANE_ROLES else None}
+
+
+def refresh_seconds(value: str | None) -> int:
+    try:
+        seconds = int(value or REFRESH_DEFAULT)
+    except ValueError:
+        return REFRESH_DEFAULT
+    return min(max(seconds, REFRESH_MIN), REFRESH_MAX)
+
+
+def countdown(due: datetime, at: datetime) -> str:
+    """'2 h 03 min 09 s left' / 'Overdue by 35 min 00 s'. dashboard.js words it the same way as it ticks."""
+    seconds = int((due - at).total_seconds())
+    left = abs(seconds)
+    days, rest = divmod(left, 86400)
+    hours, rest = divmod(rest, 3600)
+    minutes, secs = divmod(rest, 60)
+    if left >= 2 * 86400:
+        span = f"{days} d {hours} h"
+    elif left >= 3600:
+        span = f"{days * 24 + hours} h {minutes:02d} min {secs:02d} s"
+    elif left >= 60:
+        span = f"{minutes} min {secs:02d} s"
+    else:
+        span = f"{secs} s"
+    return f"{span} left" if seconds >= 0 else f"Overdue by {span}"
+
+
+def _wall_args(filters: Mapping[str, str | None], refresh: int) -> dict[str, str | int]:
+    """Query arguments that bring a manager back to the wall they were looking at."""
+    args: dict[str, str | int] = {key: value for key, value in filters.items() if value}
+    if refresh != REFRESH_DEFAULT:
+        args["refresh"] = refresh
+    return args
+
+
+@bp.get("/dashboard")
+@allow(MANAGER_ROLES)
+def index():
+    db = get_db()
+    filters = wall_filters(request.args)
+    refresh = refresh_seconds(request.args.get("refresh"))
+    fragment = request.args.get("fragment") == "1"
+    wall = sla_wall(db.session, now(), **filters)
+    record(db.session, g.actor, "dashboard.viewed",
+           details={**filters, "fragment": fragment, "cases": len(wall.rows)})
+    db.session.commit()
+    return render_template("dashboard/_wall.html" if fragment else "dashboard/index.html", wall=wall,
+                           filters=filters, refresh=refresh, wall_args=_wall_args(filters, refresh),
+                           countdown=countdown, lane_roles=LANE_ROLES, rag_filters=RAG_FILTERS)
+
+
+@bp.post("/dashboard/incidents/<int:incident_id>/retry")
+@allow(MANAGER_ROLES)
+def retry(incident_id: int):
+    """A manager has fixed (or wants to re-test) the cause: the case's timers are due again now."""
+    back = _wall_args(wall_filters(request.form), refresh_seconds(request.form.get("refresh")))
+    try:
+        run_in_transaction(retry_incident, incident_id, g.actor)
+    except NotFound:
+        abort(404)
+    except Conflict as refusal:
+        flash(refusal.message, "info")
+    else:
+        wake_scheduler()
+        flash("The case's deadline timers will be tried again now.", "success")
+    return redirect(url_for("dashboard.index", **back))
