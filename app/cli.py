@@ -99,4 +99,8 @@ def serve(host: str, port: int | None, workers: int, threads: int, no_scheduler:
     """Serve with gunicorn (production WSGI server) and the deadline scheduler."""
     from app.web.server import run_server
 
+    if load_settings().training and workers > 1:
+        # The training clock lives in the process that was asked to move it: one process keeps one time.
+        click.echo("Training sandbox: serving with one worker process so every request sees the same clock.")
+        workers = 1
     run_server(host=host, port=port or 5000, workers=workers, threads=threads, scheduler=not no_scheduler)

@@ -2,6 +2,7 @@
 the app, API clients with real bearer tokens, and the controllable clock."""
 from __future__ import annotations
 
+import re
 import shutil
 import tempfile
 import time
@@ -143,6 +144,33 @@ def api(app):
         return clients[username]
 
     return client_for
+
+
+class WebClient:
+    """A Flask test client signed in through the real login form, with the page's CSRF token to hand."""
+
+    CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
+
+    def __init__(self, app, username: str) -> None:
+        self.client = app.test_client()
+        response = self.client.post("/login", data={"username": username, "password": PASSWORD,
+                                                     "csrf_token": self.csrf("/login")})
+        assert response.status_code == 302, response.get_data(as_text=True)[:500]
+
+    def csrf(self, path: str) -> str:
+        return self.CSRF.search(self.client.get(path).get_data(as_text=True)).group(1)
+
+    def get(self, path: str, **kwargs):
+        return self.client.get(path, **kwargs)
+
+    def post_form(self, path: str, data: dict, *, csrf_from: str | None = None):
+        return self.client.post(path, data={**data, "csrf_token": self.csrf(csrf_from or path)})
+
+
+@pytest.fixture
+def web(app):
+    """web(username): a signed-in browserless client for HTML pages."""
+    return lambda username: WebClient(app, username)
 
 
 # ----------------------------------------------------------------------------- live server + browser

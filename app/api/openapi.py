@@ -30,7 +30,20 @@ CASE = {"type": "object", "required": ["case_id", "reference", "status", "rag", 
     "subjects": {"type": "array", "items": {"type": "object"}},
     "open_tasks": {"type": "array", "items": OPEN_TASK},
     "agency_returns": {"type": "array", "items": {"type": "object"}},
+    "deadlines": {"type": "array", "items": {"type": "object", "required": ["name", "kind", "due_at", "state", "met_at"],
+                                            "properties": {
+        "name": {"type": "string"}, "kind": {"type": "string", "enum": ["rag", "statutory", "check"]},
+        "due_at": {"type": "string", "format": "date-time"},
+        "state": {"type": "string", "enum": ["on-track", "at-risk", "breached", "met"]},
+        "met_at": {"type": ["string", "null"], "format": "date-time"}}}},
     "process": {"type": "object", "properties": {"id": {"type": "string"}, "version": {"type": "integer"}}}}}
+
+RERATE = {"type": "object", "required": ["rag", "rag_rationale"], "additionalProperties": False, "properties": {
+    "rag": {"type": "string", "enum": ["red", "amber", "green", "blue"]},
+    "rag_rationale": {"type": "string", "minLength": 1, "maxLength": 10000}}}
+
+CLOCK = {"type": "object", "required": ["now", "training"], "properties": {
+    "now": {"type": "string", "format": "date-time"}, "training": {"type": "boolean"}}}
 
 
 def _contact_schema() -> dict:
@@ -51,8 +64,25 @@ def _responses(ok: dict, *codes: int) -> dict:
     return responses
 
 
+def _clock_paths() -> dict:
+    """Only the training sandbox has a clock to move."""
+    ok = {"200": {"description": "The sandbox's time", "content": {"application/json": {"schema": CLOCK}}}}
+    return {"/api/v1/clock": {
+        "get": {"summary": "The training sandbox's time", "operationId": "getClock",
+                "responses": _responses(ok, 401, 403, 404)},
+        "post": {"summary": "Move the training sandbox's clock forward; due timers fire within a second",
+                 "operationId": "moveClock",
+                 "requestBody": {"required": True, "content": {"application/json": {"schema": {"oneOf": [
+                     {"type": "object", "required": ["advance"], "additionalProperties": False,
+                      "properties": {"advance": {"type": "string", "examples": ["PT5H"]}}},
+                     {"type": "object", "required": ["set"], "additionalProperties": False,
+                      "properties": {"set": {"type": "string", "format": "date-time"}}}]}}}},
+                 "responses": _responses(ok, 400, 401, 403, 404, 422)}}}
+
+
 def openapi_document() -> dict:
     task_id = {"name": "task_id", "in": "path", "required": True, "schema": {"type": "string"}}
+    training = current_app.config["MASH_SETTINGS"].training
     return {
         "openapi": "3.1.0",
         "info": {"title": "MASH case work API", "version": "1.0.0",
@@ -76,7 +106,7 @@ def openapi_document() -> dict:
                         "case_id": {"type": "integer"}, "reference": {"type": "string"}}}}}}},
                     400, 401, 403, 413, 422)}},
             "/api/v1/cases/{case_id}": {"get": {
-                "summary": "A case with its RAG history and open tasks", "operationId": "getCase",
+                "summary": "A case with its RAG history, open tasks and deadlines", "operationId": "getCase",
                 "parameters": [{"name": "case_id", "in": "path", "required": True, "schema": {"type": "integer"}}],
                 "responses": _responses({"200": {"description": "The case", "content": {"application/json": {
                     "schema": {"$ref": "#/components/schemas/Case"}}}}}, 401, 403, 404)}},
@@ -86,6 +116,9 @@ def openapi_document() -> dict:
                     "application/json": {"schema": {"type": "array", "items": {"type": "object", "properties": {
                         "task_id": {"type": "string"}, "case_id": {"type": "integer"}, "name": {"type": "string"},
                         "role": {"type": "string"}, "due_at": {"type": ["string", "null"]},
+                        "at_risk_at": {"type": ["string", "null"]},
+                        "deadline_state": {"type": ["string", "null"],
+                                           "enum": ["on-track", "at-risk", "breached", None]},
                         "rag": {"type": ["string", "null"]}}}}}}}}, 401, 403)}},
             "/api/v1/tasks/{task_id}": {"get": {
                 "summary": "A task with its form (JSON Schema)", "operationId": "getTask", "parameters": [task_id],
@@ -98,6 +131,15 @@ def openapi_document() -> dict:
                 "responses": _responses({"200": {"description": "The case after the step", "content": {
                     "application/json": {"schema": {"$ref": "#/components/schemas/Case"}}}}},
                     400, 401, 403, 404, 409, 413, 422)}},
+            "/api/v1/cases/{case_id}/rag": {"post": {
+                "summary": "Re-rate a contact (MASH manager); its open deadlines move to the new timescale",
+                "operationId": "changeRag",
+                "parameters": [{"name": "case_id", "in": "path", "required": True, "schema": {"type": "integer"}}],
+                "requestBody": {"required": True, "content": {"application/json": {"schema": RERATE}}},
+                "responses": _responses({"200": {"description": "The case after the re-rating", "content": {
+                    "application/json": {"schema": {"$ref": "#/components/schemas/Case"}}}}},
+                    400, 401, 403, 404, 409, 422)}},
+            **(_clock_paths() if training else {}),
             "/healthz": {"get": {"summary": "Liveness", "security": [], "operationId": "health",
                                  "responses": {"200": {"description": "OK"}}}},
         },

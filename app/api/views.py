@@ -115,8 +115,11 @@ def _training_only() -> None:
 @allow(TASK_ROLES)
 def list_tasks():
     items = inbox_for(get_db().session, g.actor.roles & TASK_ROLES)
+    at = now()
     return jsonify([{"task_id": i.task_id, "case_id": i.case_id, "reference": i.reference, "name": i.name,
-                     "role": i.role, "due_at": i.due_at.isoformat() if i.due_at else None, "rag": i.rag,
+                     "role": i.role, "due_at": i.due_at.isoformat() if i.due_at else None,
+                     "at_risk_at": i.at_risk_at.isoformat() if i.at_risk_at else None,
+                     "deadline_state": i.deadline_state(at), "rag": i.rag,
                      "claimed_by": i.claimed_by} for i in items])
 
 

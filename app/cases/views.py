@@ -1,10 +1,14 @@
 from __future__ import annotations
 
-from flask import Blueprint, abort, g, render_template, request
+from flask import Blueprint, abort, flash, g, redirect, render_template, request, url_for
 
 from app.audit.operations import record
+from app.cases.models import Case
+from app.cases.operations import rerate, rerate_form
 from app.cases.queries import case_detail, list_cases
-from app.core.db import get_db
+from app.core.db import get_db, run_in_transaction
+from app.core.errors import Conflict, ValidationFailed
+from app.forms import parse_html
 from app.core.roles import HUB_ROLES
 from app.auth.access import allow
 from app.process_models.registry import compiled
@@ -13,7 +17,9 @@ bp = Blueprint("cases", __name__, template_folder="templates")
 
 HISTORY_LABELS = {"contact.received": "Contact received", "task.completed": "Task completed",
                   "timer.fired": "Deadline reached", "case.rag-changed": "RAG rating", "case.closed": "Case closed",
-                  "task.claimed": "Task claimed", "task.released": "Task released"}
+                  "task.claimed": "Task claimed", "task.released": "Task released",
+                  "deadline.retimed": "Deadline moved", "timer.incident-raised": "Timers failed",
+                  "timer.incident-resolved": "Timers fired again", "timer.incident-retried": "Timers retried"}
 
 
 @bp.get("/cases")
@@ -40,3 +46,42 @@ def show(case_id: int):
     source_labels = {o.value: o.label for o in source.options} if source else {}
     return render_template("cases/show.html", detail=detail, case=detail.case, source_labels=source_labels,
                            history_labels=HISTORY_LABELS)
+
+
+def _rerate_page(case_id: int, values: dict, errors: list):
+    db = get_db()
+    detail = case_detail(db.session, case_id)
+    if detail is None:
+        abort(404)
+    record(db.session, g.actor, "case.viewed", case_id=case_id, details={"page": "rerate"})
+    db.session.commit()
+    return render_template("cases/rerate.html", detail=detail, case=detail.case,
+                           form=rerate_form(db.session, case_id), values=values, errors=errors)
+
+
+@bp.get("/cases/<int:case_id>/rag")
+@allow("mash-manager")
+def rerate_page(case_id: int):
+    return _rerate_page(case_id, {}, [])
+
+
+@bp.post("/cases/<int:case_id>/rag")
+@allow("mash-manager")
+def rerate_submit(case_id: int):
+    db = get_db()
+    if db.session.get(Case, case_id) is None:
+        abort(404)
+    values, errors = parse_html(rerate_form(db.session, case_id), request.form)
+    db.session.rollback()
+    if not errors:
+        try:
+            case = run_in_transaction(rerate, case_id, values, g.actor)
+        except ValidationFailed as failure:
+            errors = failure.errors
+        except Conflict as refusal:
+            flash(refusal.message, "info")
+            return redirect(url_for("cases.show", case_id=case_id))
+        else:
+            flash(f"{case.reference} is now rated {case.rag.capitalize()}; its open deadlines have moved.", "success")
+            return redirect(url_for("cases.show", case_id=case_id))
+    return _rerate_page(case_id, values, errors)

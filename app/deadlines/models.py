@@ -8,6 +8,18 @@ from sqlalchemy.orm import Mapped, mapped_column
 from app.core.db import Base, UTCDateTime
 
 
+def deadline_state(due_at: datetime, at_risk_at: datetime | None, at: datetime, *, met_at: datetime | None = None,
+                   breached_at: datetime | None = None) -> str:
+    """on-track | at-risk | breached | met. Met late stays "breached": it still counts as a miss."""
+    if met_at is not None:
+        return "met" if met_at <= due_at else "breached"
+    if breached_at is not None or at >= due_at:
+        return "breached"
+    if at_risk_at is not None and at >= at_risk_at:
+        return "at-risk"
+    return "on-track"
+
+
 class Deadline(Base):
     """One deadline of a case, kept from the diagram's timer events inside the same transaction as the step.
 
@@ -40,14 +52,7 @@ class Deadline(Base):
     cancelled_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
     def state(self, at: datetime) -> str:
-        """on-track | at-risk | breached | met (met late stays "breached": it still counts as a miss)."""
-        if self.met_at is not None:
-            return "met" if self.met_at <= self.due_at else "breached"
-        if self.breached_at is not None or at >= self.due_at:
-            return "breached"
-        if self.at_risk_at is not None and at >= self.at_risk_at:
-            return "at-risk"
-        return "on-track"
+        return deadline_state(self.due_at, self.at_risk_at, at, met_at=self.met_at, breached_at=self.breached_at)
 
     @property
     def open(self) -> bool:

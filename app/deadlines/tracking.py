@@ -46,14 +46,16 @@ def sync_deadlines(session: Session, case_id: int, workflow: CaseWorkflow, at: d
         # A breached deadline whose work never finished stays breached.
 
 
-def task_due_times(session: Session, case_id: int) -> dict[str, datetime]:
-    """Each open task's earliest unmet deadline, breached ones included: an overdue task is the most urgent."""
-    dues: dict[str, datetime] = {}
-    for task_id, due in session.execute(select(Deadline.attached_task_id, Deadline.due_at).where(
-            Deadline.case_id == case_id, Deadline.met_at.is_(None), Deadline.cancelled_at.is_(None),
-            Deadline.attached_task_id.is_not(None))):
-        if task_id not in dues or due < dues[task_id]:
-            dues[task_id] = due
+def task_due_times(session: Session, case_id: int) -> dict[str, tuple[datetime, datetime | None]]:
+    """Each open task's earliest unmet deadline (due, at risk), breached ones included: an overdue task is
+    the most urgent."""
+    dues: dict[str, tuple[datetime, datetime | None]] = {}
+    for task_id, due, at_risk in session.execute(
+            select(Deadline.attached_task_id, Deadline.due_at, Deadline.at_risk_at).where(
+                Deadline.case_id == case_id, Deadline.met_at.is_(None), Deadline.cancelled_at.is_(None),
+                Deadline.attached_task_id.is_not(None))):
+        if task_id not in dues or due < dues[task_id][0]:
+            dues[task_id] = (due, at_risk)
     return dues
 
 

@@ -12,7 +12,9 @@ class OpenTask(Base):
     """One READY user task. Kept in step with the workflow inside the same transaction."""
 
     __tablename__ = "open_task"
-    __table_args__ = (Index("ix_open_task_role_created_at", "role", "created_at"),)
+    __table_args__ = (Index("ix_open_task_role_created_at", "role", "created_at"),
+                      # Inboxes sort by time to breach.
+                      Index("ix_open_task_role_due_at", "role", "due_at"))
 
     task_id: Mapped[str] = mapped_column(String(36), primary_key=True)
     case_id: Mapped[int] = mapped_column(ForeignKey("mash_case.id", ondelete="CASCADE"), index=True)
@@ -22,6 +24,7 @@ class OpenTask(Base):
     role: Mapped[str] = mapped_column(String(40))
     form_key: Mapped[str] = mapped_column(String(100))
     due_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), index=True)
+    at_risk_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
     claimed_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
     claimed_by: Mapped[str | None] = mapped_column(String(80))

@@ -46,11 +46,11 @@ def unclaim(session: Session, task_id: str, actor: Actor) -> OpenTask:
 
 
 def sync_open_tasks(session: Session, case_id: int, open_tasks: list[OpenUserTask], at: datetime,
-                    due_times: dict[str, datetime] | None = None) -> None:
+                    due_times: dict[str, tuple[datetime, datetime | None]] | None = None) -> None:
     """Make the case's inbox rows equal the engine's READY user tasks (same transaction as the step).
 
-    ``due_times`` (task id -> earliest unmet deadline, breached ones included) overrides the engine's
-    armed timers, which forget a deadline once it has fired."""
+    ``due_times`` (task id -> earliest unmet deadline and when it is at risk, breached ones included)
+    overrides the engine's armed timers, which forget a deadline once it has fired."""
     due_times = due_times or {}
     current = {task.task_id: task for task in open_tasks}
     rows = {row.task_id: row for row in session.scalars(select(OpenTask).where(OpenTask.case_id == case_id))}
@@ -60,9 +60,10 @@ def sync_open_tasks(session: Session, case_id: int, open_tasks: list[OpenUserTas
     for task_id, task in current.items():
         row = rows.get(task_id)
         if row is None:
-            session.add(OpenTask(task_id=task_id, case_id=case_id, process_id=task.process_id,
-                                 bpmn_id=task.info.bpmn_id, name=task.info.name, role=task.info.role or "",
-                                 form_key=task.info.form_key or "", due_at=due_times.get(task_id, task.due_at),
-                                 created_at=at))
-        elif row.due_at != due_times.get(task_id, task.due_at):
-            row.due_at = due_times.get(task_id, task.due_at)
+            row = OpenTask(task_id=task_id, case_id=case_id, process_id=task.process_id, bpmn_id=task.info.bpmn_id,
+                           name=task.info.name, role=task.info.role or "", form_key=task.info.form_key or "",
+                           created_at=at)
+            session.add(row)
+        due_at, at_risk_at = due_times.get(task_id, (task.due_at, None))
+        if (row.due_at, row.at_risk_at) != (due_at, at_risk_at):
+            row.due_at, row.at_risk_at = due_at, at_risk_at

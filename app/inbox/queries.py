@@ -8,6 +8,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from app.cases.models import Case, Subject
+from app.deadlines.models import deadline_state
 from app.inbox.models import OpenTask
 
 
@@ -21,8 +22,12 @@ class InboxItem:
     role: str
     rag: str | None
     due_at: datetime | None
+    at_risk_at: datetime | None
     created_at: datetime
     claimed_by: str | None
+
+    def deadline_state(self, at: datetime) -> str | None:
+        return deadline_state(self.due_at, self.at_risk_at, at) if self.due_at else None
 
 
 def inbox_for(session: Session, roles: frozenset[str], *, limit: int = 500) -> list[InboxItem]:
@@ -38,7 +43,8 @@ def inbox_for(session: Session, roles: frozenset[str], *, limit: int = 500) -> l
         .order_by(OpenTask.due_at.is_(None), OpenTask.due_at, OpenTask.created_at, OpenTask.task_id)
         .limit(limit))
     return [InboxItem(task_id=t.task_id, case_id=t.case_id, reference=ref or "", subject_name=subject or "",
-                      name=t.name, role=t.role, rag=rag, due_at=t.due_at, created_at=t.created_at,
+                      name=t.name, role=t.role, rag=rag, due_at=t.due_at, at_risk_at=t.at_risk_at,
+                      created_at=t.created_at,
                       claimed_by=t.claimed_by)
             for t, ref, rag, subject in rows]
 

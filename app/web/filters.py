@@ -55,3 +55,4 @@ def register_filters(app: Flask) -> None:
     app.jinja_env.filters["outcome_label"] = lambda code: OUTCOME_LABELS.get(code, code or "")
     app.jinja_env.globals["rag_tags"] = RAG_TAGS
     app.jinja_env.globals["is_overdue"] = is_overdue
+    app.jinja_env.globals["now"] = now
