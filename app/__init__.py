@@ -78,12 +78,13 @@ def _register_blueprints(app: Flask) -> None:
     from app.auth.access import enforce_access
     from app.auth.views import bp as auth_bp
     from app.cases.views import bp as cases_bp
+    from app.dashboard.views import bp as dashboard_bp
     from app.inbox.views import bp as inbox_bp
     from app.intake.views import bp as intake_bp
     from app.web.views import bp as web_bp
 
     app.before_request(enforce_access)
-    for blueprint in (web_bp, auth_bp, intake_bp, inbox_bp, cases_bp):
+    for blueprint in (web_bp, auth_bp, intake_bp, inbox_bp, cases_bp, dashboard_bp):
         app.register_blueprint(blueprint)
     csrf.exempt(api_bp)  # bearer tokens, not cookies: no CSRF exposure
     app.register_blueprint(api_bp)

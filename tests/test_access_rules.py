@@ -4,6 +4,9 @@ from __future__ import annotations
 from app.auth.access import PUBLIC
 
 
+PLACEHOLDERS = {"<int:case_id>": "1", "<task_id>": "x", "<int:incident_id>": "1", "<path:filename>": "x.css"}
+
+
 def _routes(app):
     return [rule for rule in app.url_map.iter_rules() if rule.endpoint != "static"]
 
@@ -17,7 +20,9 @@ def test_without_signing_in_only_public_routes_answer(app):
     client = app.test_client()
     for rule in _routes(app):
         access = app.view_functions[rule.endpoint].access_rule
-        path = rule.rule.replace("<int:case_id>", "1").replace("<task_id>", "x").replace("<path:filename>", "x.css")
+        path = rule.rule
+        for placeholder, value in PLACEHOLDERS.items():
+            path = path.replace(placeholder, value)
         method = "GET" if "GET" in rule.methods else "POST"
         response = client.open(path, method=method)
         if PUBLIC in access:

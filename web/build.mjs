@@ -50,8 +50,9 @@ for (const file of ["bpmn-navigated-viewer.production.min.js", "bpmn-modeler.pro
 }
 copy(join(bpmnDist, "assets"), join(bpmnOut, "assets"));
 
-// The app's own few styles
+// The app's own few styles and scripts
 copy(join(root, "app", "static_src", "app.css"), join(staticDir, "app.css"));
+copy(join(root, "app", "static_src", "dashboard.js"), join(staticDir, "dashboard.js"));
 
 const versions = `govuk-frontend ${pinned["govuk-frontend"]}, bpmn-js ${pinned["bpmn-js"]}`;
 console.log(`Built ${relative(root, staticDir)}/ (${versions}; Arial in place of GDS Transport)`);

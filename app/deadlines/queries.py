@@ -4,7 +4,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import and_, func, or_, select
 from sqlalchemy.orm import Session
 
 from app.cases.models import AgencyReturn, Case, CompletedTask, Subject
@@ -88,13 +88,20 @@ def _agency_of(element_id: str | None) -> str | None:
 
 def sla_wall(session: Session, at: datetime, *, rag: str | None = None, role: str | None = None,
              limit: int = 500) -> SlaWall:
-    """Every open case with its next deadline, sorted by time to breach (most overdue first)."""
-    query = select(Case).where(Case.status == "open")
+    """Open cases with their next deadline, sorted by time to breach (most overdue first).
+
+    The database picks the ``limit`` most urgent cases; the counts cover every open case that matches."""
+    matching = select(Case.id).where(Case.status == "open")
     if rag:
-        query = query.where(Case.rag == rag)
+        matching = matching.where(Case.rag == rag)
     if role:
-        query = query.where(Case.id.in_(select(OpenTask.case_id).where(OpenTask.role == role)))
-    cases = list(session.scalars(query.order_by(Case.received_at).limit(limit)))
+        matching = matching.where(Case.id.in_(select(OpenTask.case_id).where(OpenTask.role == role)))
+    unmet = and_(Deadline.met_at.is_(None), Deadline.cancelled_at.is_(None), Deadline.case_id.in_(matching))
+    next_due = (select(Deadline.case_id, func.min(Deadline.due_at).label("due_at")).where(unmet)
+                .group_by(Deadline.case_id).subquery())
+    cases = list(session.scalars(
+        select(Case).outerjoin(next_due, next_due.c.case_id == Case.id).where(Case.id.in_(matching))
+        .order_by(next_due.c.due_at.is_(None), next_due.c.due_at, Case.received_at).limit(limit)))
     ids = [case.id for case in cases]
     deadlines: dict[int, list[Deadline]] = {}
     returns: dict[int, dict[str, AgencyReturn]] = {}
@@ -129,15 +136,22 @@ def sla_wall(session: Session, at: datetime, *, rag: str | None = None, role: st
             roles_waiting=sorted(roles.get(case.id, set()))))
     far = datetime.max.replace(tzinfo=at.tzinfo)
     rows.sort(key=lambda r: (r.next_deadline is None, r.next_deadline.due_at if r.next_deadline else far, r.case_id))
-    counts = {state: 0 for state in ("on-track", "at-risk", "breached")}
-    for row in rows:
-        if row.next_deadline is not None:
-            counts[row.state] = counts.get(row.state, 0) + 1
+    counts = _counts(session, unmet, at)
     incidents = list(session.execute(
         select(TimerIncident, Case.reference).join(Case, Case.id == TimerIncident.case_id)
         .where(TimerIncident.raised_at.is_not(None), TimerIncident.resolved_at.is_(None))
         .order_by(TimerIncident.raised_at)))
     return SlaWall(at=at, rows=rows, counts=counts, incidents=[(incident, ref or "") for incident, ref in incidents])
+
+
+def _counts(session: Session, unmet, at: datetime) -> dict[str, int]:
+    """Cases by their worst unmet deadline: breached, else at risk, else on track."""
+    def cases_where(*conditions) -> int:
+        return session.scalar(select(func.count(func.distinct(Deadline.case_id))).where(unmet, *conditions)) or 0
+    late = or_(Deadline.breached_at.is_not(None), Deadline.due_at <= at)
+    breached = cases_where(late)
+    at_risk = cases_where(Deadline.at_risk_at <= at, Deadline.case_id.not_in(select(Deadline.case_id).where(unmet, late)))
+    return {"on-track": cases_where() - breached - at_risk, "at-risk": at_risk, "breached": breached}
 
 
 def _agency_statuses(requested: list[str], returned: dict[str, AgencyReturn],
