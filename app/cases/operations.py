@@ -12,7 +12,7 @@ from app.core.errors import Conflict, Forbidden, NotFound, ProcessFailed, Valida
 from app.engine import CaseWorkflow, NotPermitted, ProcessFault, TaskNotReady
 from app.forms import FieldError, validate
 from app.inbox.models import OpenTask
-from app.process_models.registry import compiled, version_by_id
+from app.process_models.registry import compiled_by_id
 
 
 #: The form (forms/rerate.json) for re-rating a contact from its case page or the API.
@@ -20,7 +20,7 @@ RERATE_FORM = "rerate"
 
 
 def start_workflow(session: Session, case: Case, data: dict, actor: Actor) -> None:
-    definition = compiled(version_by_id(session, case.process_version_id))
+    definition = compiled_by_id(session, case.process_version_id)
     try:
         workflow, events = CaseWorkflow.start(definition, data)
     except ProcessFault as fault:
@@ -30,7 +30,7 @@ def start_workflow(session: Session, case: Case, data: dict, actor: Actor) -> No
 
 def form_for_task(session: Session, task: OpenTask):
     case = session.get(Case, task.case_id)
-    return compiled(version_by_id(session, case.process_version_id)).forms[task.form_key]
+    return compiled_by_id(session, case.process_version_id).forms[task.form_key]
 
 
 def complete_task(session: Session, task_id: str, form_data: dict, actor: Actor) -> Case:
@@ -49,7 +49,7 @@ def complete_task(session: Session, task_id: str, form_data: dict, actor: Actor)
     if errors:
         raise ValidationFailed(errors)
     case = session.get(Case, task.case_id)
-    definition = compiled(version_by_id(session, case.process_version_id))
+    definition = compiled_by_id(session, case.process_version_id)
     workflow = CaseWorkflow.restore(definition, case.state)
     try:
         events = workflow.complete_task(task_id, form_data, actor.roles)
@@ -73,7 +73,7 @@ def fire_due_timers(session: Session, case_id: int, actor: Actor) -> int:
     case = session.get(Case, case_id)
     if case is None or case.status != "open":
         return 0
-    workflow = CaseWorkflow.restore(compiled(version_by_id(session, case.process_version_id)), case.state)
+    workflow = CaseWorkflow.restore(compiled_by_id(session, case.process_version_id), case.state)
     try:
         events = workflow.fire_due_timers()
     except ProcessFault as fault:
@@ -89,7 +89,7 @@ def fire_due_timers(session: Session, case_id: int, actor: Actor) -> int:
 
 def rerate_form(session: Session, case_id: int):
     case = session.get(Case, case_id)
-    return compiled(version_by_id(session, case.process_version_id)).forms[RERATE_FORM]
+    return compiled_by_id(session, case.process_version_id).forms[RERATE_FORM]
 
 
 def rerate(session: Session, case_id: int, form_data: dict, actor: Actor) -> Case:
@@ -99,7 +99,7 @@ def rerate(session: Session, case_id: int, form_data: dict, actor: Actor) -> Cas
         raise NotFound("There is no case with this id.")
     if case.status != "open":
         raise Conflict("This contact is closed: its RAG rating can no longer change.")
-    definition = compiled(version_by_id(session, case.process_version_id))
+    definition = compiled_by_id(session, case.process_version_id)
     errors = validate(definition.forms[RERATE_FORM], form_data)
     if errors:
         raise ValidationFailed(errors)

@@ -13,7 +13,7 @@ from app.cases.models import Case, CompletedTask, RagChange
 from app.cases.recording import record_submission
 from app.core.actor import Actor
 from app.core.clock import now
-from app.deadlines.tracking import record_retimed, sync_deadlines, task_due_times
+from app.deadlines.tracking import record_retimed, sync_deadlines
 from app.engine import CaseWorkflow, StepEvent
 from app.inbox.models import OpenTask
 from app.inbox.operations import sync_open_tasks
@@ -45,9 +45,9 @@ def record_progress(session: Session, case: Case, workflow: CaseWorkflow, events
         case.decided_at = case.decided_at or at
         case.decided_by = case.decided_by or actor.username
     case.strategy_outcome = data.get("strategy_outcome", case.strategy_outcome)
-    sync_deadlines(session, case.id, workflow, at)
+    due_times = sync_deadlines(session, case.id, workflow, at)
     open_tasks = workflow.open_user_tasks()
-    sync_open_tasks(session, case.id, open_tasks, at, task_due_times(session, case.id))
+    sync_open_tasks(session, case.id, open_tasks, at, due_times)
     case.current_step = "; ".join(sorted(t.info.name for t in open_tasks))[:500]
     case.state = workflow.serialize()
     case.next_timer_due = workflow.next_timer_due()

@@ -100,6 +100,7 @@ def fire_due(should_continue=lambda: True) -> int:
         batch = [case_id for case_id in due_case_ids() if case_id not in tried]
         if not batch:
             return fired
+        failing = _cases_with_open_incidents(batch)
         for case_id in batch:
             if not should_continue():
                 break
@@ -109,8 +110,16 @@ def fire_due(should_continue=lambda: True) -> int:
             except Exception as error:  # noqa: BLE001 - one broken case must not stop the others
                 _record_failure(case_id, error)
             else:
-                _resolve_after_success(case_id)
+                if case_id in failing:
+                    _resolve_after_success(case_id)
     return fired
+
+
+def _cases_with_open_incidents(case_ids: list[int]) -> set[int]:
+    """One query per batch, not one per firing: almost every firing has no incident to resolve."""
+    with get_db().unit_of_work(write=False) as session:
+        return set(session.scalars(select(TimerIncident.case_id).where(TimerIncident.case_id.in_(case_ids),
+                                                                       TimerIncident.resolved_at.is_(None))))
 
 
 def _record_failure(case_id: int, error: Exception) -> None:
@@ -154,10 +163,6 @@ def _resolve_after_success(case_id: int) -> None:
         if incident is not None:
             incident.resolved_at, incident.resolved_by = now(), SYSTEM.username
             record(session, SYSTEM, "timer.incident-resolved", case_id=case_id, summary="Deadline timers fired")
-    with get_db().unit_of_work(write=False) as session:
-        if session.scalar(select(TimerIncident.id).where(TimerIncident.case_id == case_id,
-                                                         TimerIncident.resolved_at.is_(None))) is None:
-            return
     run_in_transaction(_resolve)
 
 

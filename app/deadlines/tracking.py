@@ -16,7 +16,10 @@ from app.deadlines.models import Deadline
 from app.engine import CaseWorkflow, Retimed, WaitingTimer
 
 
-def sync_deadlines(session: Session, case_id: int, workflow: CaseWorkflow, at: datetime) -> None:
+def sync_deadlines(session: Session, case_id: int, workflow: CaseWorkflow,
+                   at: datetime) -> dict[str, tuple[datetime, datetime | None]]:
+    """Bring the rows up to date; returns each open task's earliest unmet deadline (due, at risk), breached
+    ones included: an overdue task is the most urgent in its inbox."""
     rows = {(row.process_id, row.name): row for row in session.scalars(
         select(Deadline).where(Deadline.case_id == case_id, Deadline.met_at.is_(None),
                                Deadline.cancelled_at.is_(None)))}
@@ -44,18 +47,11 @@ def sync_deadlines(session: Session, case_id: int, workflow: CaseWorkflow, at: d
             # The timer went without firing and its work did not finish: the contact ended another way.
             row.cancelled_at = at
         # A breached deadline whose work never finished stays breached.
-
-
-def task_due_times(session: Session, case_id: int) -> dict[str, tuple[datetime, datetime | None]]:
-    """Each open task's earliest unmet deadline (due, at risk), breached ones included: an overdue task is
-    the most urgent."""
     dues: dict[str, tuple[datetime, datetime | None]] = {}
-    for task_id, due, at_risk in session.execute(
-            select(Deadline.attached_task_id, Deadline.due_at, Deadline.at_risk_at).where(
-                Deadline.case_id == case_id, Deadline.met_at.is_(None), Deadline.cancelled_at.is_(None),
-                Deadline.attached_task_id.is_not(None))):
-        if task_id not in dues or due < dues[task_id][0]:
-            dues[task_id] = (due, at_risk)
+    for row in rows.values():
+        if row.open and row.attached_task_id:
+            if row.attached_task_id not in dues or row.due_at < dues[row.attached_task_id][0]:
+                dues[row.attached_task_id] = (row.due_at, row.at_risk_at)
     return dues
 
 

@@ -9,12 +9,15 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from app.core.clock import now
+from app.core.db import get_db
 from app.engine import CompiledDefinition, ProcessBundle, compile_bundle
 from app.process_models.models import ProcessVersion
 
 ENTRY_PROCESS = "referral"
 
 _cache: dict[str, CompiledDefinition] = {}
+#: (database, version id) -> content hash: a version's content never changes once stored.
+_hash_by_id: dict[tuple[str, int], str] = {}
 _lock = threading.Lock()
 
 
@@ -53,6 +56,19 @@ def register_directories(session: Session, processes_dir: Path, forms_dir: Path,
 def latest_version(session: Session, process_id: str = ENTRY_PROCESS) -> ProcessVersion | None:
     return session.scalar(select(ProcessVersion).where(ProcessVersion.process_id == process_id)
                           .order_by(ProcessVersion.version.desc()).limit(1))
+
+
+def compiled_by_id(session: Session, version_id: int) -> CompiledDefinition:
+    """Parsed specs for a version id without loading the stored bundle again (versions never change)."""
+    key = (get_db().url, version_id)
+    with _lock:
+        definition = _cache.get(_hash_by_id.get(key, ""))
+    if definition is None:
+        version = version_by_id(session, version_id)
+        definition = compiled(version)
+        with _lock:
+            _hash_by_id[key] = version.content_hash
+    return definition
 
 
 def version_by_id(session: Session, version_id: int) -> ProcessVersion:
