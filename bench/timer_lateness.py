@@ -311,6 +311,7 @@ def run_backend(label: str, database_url: str, workdir: Path, args) -> dict:
     instruments.attach(scheduler)
     print(f"[{label}: scheduler running; timers due over {args.spread:.0f} s from +{args.lead:.0f} s ...]",
           file=sys.stderr, flush=True)
+    pg_before = postgres_background() if get_db().engine.dialect.name == "postgresql" else None
     cpu0, wall0 = time.process_time(), time.perf_counter()
     phase_start = wall0
     scheduler.start()
@@ -329,6 +330,7 @@ def run_backend(label: str, database_url: str, workdir: Path, args) -> dict:
         fire_cpu = time.process_time() - cpu0
         fire_ticks, fire_statements = instruments.snapshot()
         fire_busy = instruments.seconds["tick (whole)"]
+        background = postgres_background_since(pg_before) if pg_before is not None else None
         # Idle: nothing left to fire; only the scheduler's threads run (this thread sleeps).
         ticks0, statements0 = instruments.snapshot()
         cpu0, wall0 = time.process_time(), time.perf_counter()
@@ -382,10 +384,36 @@ def run_backend(label: str, database_url: str, workdir: Path, args) -> dict:
         "late_over_1s": sum(1 for value in lateness_ms if value > 1000),
         "cost_by_decile": _cost_by_decile(instruments.firings, phase_start, phase_start + fire_wall),
         "lateness_by_decile": _lateness_by_decile(rows, first_due, args.spread),
+        "background": background,
     }
     get_db().dispose()
     clock.reset()
     return result
+
+
+def postgres_background() -> dict:
+    """The server's clock, checkpoint counters and per-table autovacuum counts, to compare after the phase."""
+    from sqlalchemy import text
+
+    from app.core.db import get_db
+
+    with get_db().engine.connect() as connection:
+        server_now = connection.execute(text("SELECT now()")).scalar()
+        checkpoints = connection.execute(text(
+            "SELECT checkpoints_timed + checkpoints_req FROM pg_stat_bgwriter")).scalar()
+        tables = {name: (vacuums, analyzes) for name, vacuums, analyzes in connection.execute(text(
+            "SELECT relname, autovacuum_count, autoanalyze_count FROM pg_stat_user_tables"))}
+    return {"at": server_now, "checkpoints": checkpoints, "tables": tables}
+
+
+def postgres_background_since(before: dict) -> str:
+    """What PostgreSQL did on its own during the firing phase (autovacuum, autoanalyze, checkpoints)."""
+    after = postgres_background()
+    elapsed = (after["at"] - before["at"]).total_seconds()
+    vacuumed = [name for name, (v, _a) in sorted(after["tables"].items()) if v > before["tables"].get(name, (0, 0))[0]]
+    analyzed = [name for name, (_v, a) in sorted(after["tables"].items()) if a > before["tables"].get(name, (0, 0))[1]]
+    return (f"during the {elapsed:.0f} s firing phase: {after['checkpoints'] - before['checkpoints']} checkpoint(s);"
+            f" autovacuum on {', '.join(vacuumed) or 'nothing'}; autoanalyze on {', '.join(analyzed) or 'nothing'}")
 
 
 def statistics_or_none(values: list[float], q: float) -> float | None:
@@ -463,6 +491,9 @@ def print_report(results: list[dict], profile_top: int) -> None:
     print("\nFiring transactions in each tenth of the firing phase (wall time): count / mean ms per transaction:")
     for r in results:
         print(f"   {r['label']:<27}" + " ".join(f"{n:5d}/{ms:4.1f}" for n, ms in r["cost_by_decile"]))
+    for r in results:
+        if r["background"]:
+            print(f"   {r['label']} server work {r['background']}")
     print("\nWhere the scheduler's time went (wall time of every tick, by step; indented steps are inside the one above):")
     for r in results:
         inst: Instruments = r["instruments"]

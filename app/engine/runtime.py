@@ -5,6 +5,7 @@ does both. Specs are stored once per definition version, not inside every case's
 """
 from __future__ import annotations
 
+import contextlib
 import copy
 import threading
 import uuid
@@ -265,10 +266,8 @@ class CaseWorkflow:
             return None
         armed_iso = armed_at.astimezone(timezone.utc).isoformat()
         try:
-            if at_risk:
-                with at_risk_mode():
-                    return self.workflow.script_engine.evaluate(task, info.expression, {"now": lambda: armed_iso})
-            return self.workflow.script_engine.evaluate(task, info.expression, {"now": lambda: armed_iso})
+            with at_risk_mode() if at_risk else contextlib.nullcontext():
+                return self.workflow.script_engine.evaluate(task, info.expression, {"now": lambda: armed_iso})
         except SpiffWorkflowException as error:
             raise ProcessFault(str(error).split("\n")[0], task.task_spec.bpmn_id) from error
 
