@@ -13,7 +13,9 @@ class Case(Base):
     is the optimistic lock that turns a lost update into a clear conflict."""
 
     __tablename__ = "mash_case"
-    __table_args__ = (Index("ix_mash_case_status_received_at", "status", "received_at"),)
+    __table_args__ = (Index("ix_mash_case_status_received_at", "status", "received_at"),
+                      # The scheduler's "what is due next among open cases" (SQLite otherwise scans open cases).
+                      Index("ix_mash_case_status_next_timer_due", "status", "next_timer_due"))
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     reference: Mapped[str | None] = mapped_column(String(40), unique=True)
