@@ -17,11 +17,6 @@ def _bank_holidays(year: int) -> frozenset[date]:
     return frozenset(holidays.country_holidays("GB", subdiv="ENG", years=year).keys())
 
 
-def bank_holidays(year: int) -> frozenset[date]:
-    """England and Wales bank holidays of a year (from the maintained offline ``holidays`` package)."""
-    return _bank_holidays(year)
-
-
 @dataclass(frozen=True)
 class HubCalendar:
     """Working hours (default 09:00-17:30 Monday to Friday), England and Wales bank holidays, local closures."""
@@ -48,10 +43,6 @@ class HubCalendar:
 
     def _closing(self, day: date) -> datetime:
         return datetime.combine(day, self.closes, LONDON)
-
-    def is_open(self, at: datetime) -> bool:
-        local = at.astimezone(LONDON)
-        return self.is_working_day(local.date()) and self._opening(local.date()) <= local < self._closing(local.date())
 
     def next_opening(self, at: datetime) -> datetime:
         """``at`` itself when the hub is open, else the moment it next opens."""

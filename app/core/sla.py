@@ -49,16 +49,6 @@ class SlaPolicy:
         begin = start if (self.unit == "elapsed-hours" and self.out_of_hours) else calendar.next_opening(start)
         return Window(begin + timedelta(hours=self.duration * self.at_risk), begin + timedelta(hours=self.duration))
 
-    def describe(self) -> str:
-        if self.unit == "none":
-            return "no timescale"
-        amount = f"{self.duration:g}"
-        unit = self.unit.replace("-", " ")
-        if self.duration == 1:
-            unit = unit.removesuffix("s")
-        running = " (the clock runs out of hours)" if self.out_of_hours else ""
-        return f"{amount} {unit}{running}"
-
 
 def working_days_window(start: datetime | date, days: int, at_risk: float, calendar: HubCalendar) -> Window:
     due = calendar.add_working_days(start, days)

@@ -12,9 +12,8 @@ from app.core.roles import AGENCIES
 from app.deadlines.models import Deadline, TimerIncident
 from app.inbox.models import OpenTask
 
-STATES = ("on-track", "at-risk", "breached", "met")
 #: How urgent each state is on the wall (lower sorts first).
-_URGENCY = {"breached": 0, "at-risk": 1, "on-track": 2, "met": 3}
+_URGENCY = {"breached": 0, "at-risk": 1, "on-track": 2}
 
 
 @dataclass(frozen=True)

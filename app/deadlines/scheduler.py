@@ -75,11 +75,6 @@ def release_lease(holder: str) -> None:
                         .values(expires_at=_wall_clock() - timedelta(seconds=1)))
 
 
-def lease_holder() -> SchedulerLease | None:
-    with get_db().unit_of_work(write=False) as session:
-        return session.get(SchedulerLease, LEASE_NAME)
-
-
 # ----------------------------------------------------------------------------- firing
 def due_case_ids(limit: int = 100) -> list[int]:
     with get_db().unit_of_work(write=False) as session:

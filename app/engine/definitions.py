@@ -135,7 +135,6 @@ class TimerInfo:
     name: str
     kind: str
     expression: str
-    attached_to: str | None
 
 
 @dataclass
@@ -295,8 +294,7 @@ def _read_timers(pid: str, tree, file: str, problems: _Problems, compiled: Compi
             problems.add(file, f"deadlineKind '{kind}' is not one of {', '.join(DEADLINE_KINDS)}",
                          event.get("id"), event.get("name"))
         compiled.timers[(pid, event.get("id"))] = TimerInfo(
-            bpmn_id=event.get("id"), name=event.get("name") or event.get("id"), kind=kind, expression=expression,
-            attached_to=event.get("attachedToRef"))
+            bpmn_id=event.get("id"), name=event.get("name") or event.get("id"), kind=kind, expression=expression)
 
 
 def _check_process(pid: str, spec, file: str, forms: dict, problems: _Problems, compiled: CompiledDefinition) -> None:

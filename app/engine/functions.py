@@ -92,6 +92,3 @@ def diagram_functions(config: SlaConfig) -> dict[str, Callable]:
         "rag_deadline": rag_deadline,
     }
 
-
-DIAGRAM_FUNCTIONS: dict[str, Callable] = diagram_functions(SlaConfig())
-"""The functions with the default calendar and policies (for checking expressions without a bundle)."""
