@@ -7,11 +7,11 @@ from app.cases.models import Case
 from app.cases.operations import rerate, rerate_form
 from app.cases.queries import case_detail, list_cases
 from app.core.db import get_db, run_in_transaction
-from app.core.errors import Conflict, ValidationFailed
-from app.forms import parse_html
+from app.core.errors import Conflict
 from app.core.roles import HUB_ROLES
 from app.auth.access import allow
 from app.process_models.registry import compiled
+from app.web.form_posts import submit_form
 
 bp = Blueprint("cases", __name__, template_folder="templates")
 
@@ -71,17 +71,13 @@ def rerate_submit(case_id: int):
     db = get_db()
     if db.session.get(Case, case_id) is None:
         abort(404)
-    values, errors = parse_html(rerate_form(db.session, case_id), request.form)
-    db.session.rollback()
-    if not errors:
-        try:
-            case = run_in_transaction(rerate, case_id, values, g.actor)
-        except ValidationFailed as failure:
-            errors = failure.errors
-        except Conflict as refusal:
-            flash(refusal.message, "info")
-            return redirect(url_for("cases.show", case_id=case_id))
-        else:
-            flash(f"{case.reference} is now rated {case.rag.capitalize()}; its open deadlines have moved.", "success")
-            return redirect(url_for("cases.show", case_id=case_id))
+    try:
+        case, values, errors = submit_form(rerate_form(db.session, case_id),
+                                           lambda values: run_in_transaction(rerate, case_id, values, g.actor))
+    except Conflict as refusal:
+        flash(refusal.message, "info")
+        return redirect(url_for("cases.show", case_id=case_id))
+    if case is not None:
+        flash(f"{case.reference} is now rated {case.rag.capitalize()}; its open deadlines have moved.", "success")
+        return redirect(url_for("cases.show", case_id=case_id))
     return _rerate_page(case_id, values, errors)

@@ -7,11 +7,11 @@ from app.auth.access import TASK_ROLES, allow
 from app.cases.operations import complete_task, form_for_task
 from app.cases.queries import case_detail
 from app.core.db import get_db, run_in_transaction
-from app.core.errors import Conflict, Forbidden, NotFound, ValidationFailed
-from app.forms import parse_html
+from app.core.errors import Conflict, Forbidden, NotFound
 from app.inbox import operations
 from app.inbox.queries import inbox_for, open_task
-from app.process_models.registry import compiled, version_by_id
+from app.process_models.registry import compiled_by_id
+from app.web.form_posts import submit_form
 
 bp = Blueprint("inbox", __name__, template_folder="templates")
 
@@ -34,7 +34,7 @@ def _task_page(task_id: str, values: dict, errors: list):
     if task.role not in g.actor.roles:
         return render_template("error.html", status=403, message="This task belongs to another role."), 403
     detail = case_detail(db.session, task.case_id)
-    definition = compiled(version_by_id(db.session, detail.case.process_version_id))
+    definition = compiled_by_id(db.session, detail.case.process_version_id)
     info = definition.user_tasks.get((task.process_id, task.bpmn_id))
     record(db.session, g.actor, "task.viewed", case_id=task.case_id, task_id=task.task_id, element_id=task.bpmn_id)
     db.session.commit()
@@ -58,21 +58,17 @@ def submit(task_id: str):
         flash("This task has already been completed or is no longer needed.", "info")
         return redirect(url_for("inbox.index"))
     task_name = task_row.name
-    values, errors = parse_html(form_for_task(db.session, task_row), request.form)
-    db.session.rollback()
-    if not errors:
-        try:
-            case = run_in_transaction(complete_task, task_id, values, g.actor)
-        except ValidationFailed as failure:
-            errors = failure.errors
-        except (Conflict, NotFound) as refusal:
-            flash(refusal.message, "info")
-            return redirect(url_for("inbox.index"))
-        except Forbidden as refusal:
-            return render_template("error.html", status=403, message=refusal.message), 403
-        else:
-            flash(f"{task_name} completed for {case.reference}.", "success")
-            return redirect(url_for("inbox.index"))
+    try:
+        case, values, errors = submit_form(form_for_task(db.session, task_row),
+                                           lambda values: run_in_transaction(complete_task, task_id, values, g.actor))
+    except (Conflict, NotFound) as refusal:
+        flash(refusal.message, "info")
+        return redirect(url_for("inbox.index"))
+    except Forbidden as refusal:
+        return render_template("error.html", status=403, message=refusal.message), 403
+    if case is not None:
+        flash(f"{task_name} completed for {case.reference}.", "success")
+        return redirect(url_for("inbox.index"))
     return _task_page(task_id, values, errors)
 
 

@@ -7,9 +7,8 @@ from flask import Blueprint, abort, g, redirect, render_template, request, url_f
 from app.auth.access import INTAKE_ROLES, allow
 from app.cases.queries import case_for_referrer
 from app.core.db import get_db, run_in_transaction
-from app.core.errors import ValidationFailed
-from app.forms import parse_html
 from app.intake.operations import contact_form, receive_contact
+from app.web.form_posts import submit_form
 
 bp = Blueprint("intake", __name__, template_folder="templates")
 
@@ -24,15 +23,11 @@ def new_contact():
     # A double-clicked "Send" must not report the concern twice: the form carries its own key.
     submission_key = request.form.get("submission_key") or uuid.uuid4().hex
     if request.method == "POST":
-        values, errors = parse_html(form, request.form)
-        if not errors:
-            try:
-                case, _created = run_in_transaction(receive_contact, values, g.actor, channel="web",
-                                                    idempotency_key=f"web:{submission_key[:64]}")
-            except ValidationFailed as failure:
-                errors = failure.errors
-            else:
-                return redirect(url_for("intake.received", case_id=case.id))
+        result, values, errors = submit_form(form, lambda values: run_in_transaction(
+            receive_contact, values, g.actor, channel="web", idempotency_key=f"web:{submission_key[:64]}"))
+        if result is not None:
+            case, _created = result
+            return redirect(url_for("intake.received", case_id=case.id))
     return render_template("intake/new_contact.html", form=form, values=values, errors=errors,
                            submission_key=submission_key)
 
