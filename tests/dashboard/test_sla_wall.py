@@ -17,21 +17,17 @@ from app.deadlines.models import TimerIncident
 from app.deadlines.scheduler import fire_due
 from tests import factories as f
 from tests.api.test_referral_walks import complete, report
-from tests.conftest import PASSWORD
+from tests.conftest import WebClient
 
 #: A Wednesday in January (London is on UTC), inside working hours.
 WEDNESDAY_10AM = datetime(2026, 1, 14, 10, 0, tzinfo=timezone.utc)
-CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
+CSRF = WebClient.CSRF
 
 
 # ----------------------------------------------------------------------------- helpers
 def signed_in(app, username: str):
     """A test client signed in through the sign-in page, as a person would."""
-    client = app.test_client()
-    token = CSRF.search(client.get("/login").get_data(as_text=True)).group(1)
-    response = client.post("/login", data={"username": username, "password": PASSWORD, "csrf_token": token})
-    assert response.status_code == 302, response.get_data(as_text=True)
-    return client
+    return WebClient(app, username).client
 
 
 def text(fragment: str) -> str:
