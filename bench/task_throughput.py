@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import math
 import re
 import os
 import secrets
@@ -29,12 +28,9 @@ import urllib.request
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
-VENV_PYTHON = ROOT / ".venv" / "bin" / "python"
-if VENV_PYTHON.exists() and Path(sys.prefix).resolve() != (ROOT / ".venv").resolve() and not os.environ.get("MASH_BENCH_REEXEC"):
-    os.environ["MASH_BENCH_REEXEC"] = "1"
-    os.execv(str(VENV_PYTHON), [str(VENV_PYTHON), *sys.argv])
-sys.path.insert(0, str(ROOT))
+from benchlib import ROOT, percentile, use_project_venv  # bench/ is on sys.path when a script runs
+
+use_project_venv()
 
 from tests import factories as f  # noqa: E402  (payload builders shared with the API tests)
 from tests.postgres_server import ThrowawayPostgres, free_port, postgres_bin  # noqa: E402
@@ -216,11 +212,6 @@ def walk_case(client: Client, names: dict[str, str], case_id: int) -> tuple[int,
         with client._lock:
             client.failed_walks.append(str(failure))
         return done, False
-
-
-def percentile(values: list[float], q: float) -> float:
-    ordered = sorted(values)
-    return ordered[max(0, math.ceil(q * len(ordered)) - 1)]
 
 
 def server_exceptions(log_path: Path) -> dict[str, int]:

@@ -31,7 +31,6 @@ import argparse
 import cProfile
 import io
 import logging
-import math
 import os
 import pstats
 import random
@@ -45,22 +44,14 @@ from collections import Counter
 from datetime import datetime, timedelta
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
-VENV_PYTHON = ROOT / ".venv" / "bin" / "python"
-if VENV_PYTHON.exists() and Path(sys.prefix).resolve() != (ROOT / ".venv").resolve() and not os.environ.get("MASH_BENCH_REEXEC"):
-    os.environ["MASH_BENCH_REEXEC"] = "1"
-    os.execv(str(VENV_PYTHON), [str(VENV_PYTHON), *sys.argv])
-sys.path.insert(0, str(ROOT))
+from benchlib import percentile, use_project_venv  # bench/ is on sys.path when a script runs
+
+use_project_venv()
 
 from tests.postgres_server import ThrowawayPostgres, postgres_bin  # noqa: E402
 
 BUNDLE_DIR = Path(__file__).resolve().parent / "timer_bench"
 PROCESS_ID = "timer_bench"
-
-
-def percentile(values: list[float], q: float) -> float:
-    ordered = sorted(values)
-    return ordered[max(0, math.ceil(q * len(ordered)) - 1)]
 
 
 # ----------------------------------------------------------------------------- instrumentation
