@@ -67,9 +67,6 @@ def create_app(settings: Settings | None = None) -> Flask:
     def govuk_assets(filename: str):
         # govuk-frontend.min.css hard-codes /assets/fonts/... and /assets/images/...
         return send_from_directory(here / "static" / "govuk" / "assets", filename, max_age=86400)
-
-    from app.auth.access import PUBLIC, allow
-    allow(PUBLIC)(app.view_functions["govuk_assets"])
     return app
 
 

@@ -1,47 +1,11 @@
-"""Who may reach which route. Every view declares its rule next to its definition; a route without one
-is refused (deny by default), and a test walks every route to prove it."""
+"""Enforce the authorisation table (app/auth/authorisation.py) on every request: authenticate by session
+or bearer token, then apply the route's rule. A route missing from the table is refused."""
 from __future__ import annotations
-
-from collections.abc import Callable, Iterable
 
 from flask import current_app, g, jsonify, redirect, request, url_for
 from flask_login import current_user
 
-from app.core.roles import HUB_ROLES, LANE_ROLES
-
-PUBLIC = "public"
-SIGNED_IN = "signed-in"
-
-#: Roles that can report a concern: referrers and everyone in the hub.
-INTAKE_ROLES = frozenset({"referrer"}) | HUB_ROLES
-#: Roles that work tasks.
-TASK_ROLES = frozenset(LANE_ROLES)
-#: Roles that manage the hub's work: re-rate contacts, watch the SLA wall, retry failed timers.
-MANAGER_ROLES = frozenset({"mash-manager", "ops-manager"})
-#: Roles that may move the training sandbox's clock.
-TRAINING_CLOCK_ROLES = frozenset({"trainer", "admin"})
-
-
-def allow(*roles: str | Iterable[str]) -> Callable:
-    """Declare the roles that may call a view (or PUBLIC / SIGNED_IN)."""
-    flat: set[str] = set()
-    for role in roles:
-        flat.update([role] if isinstance(role, str) else role)
-
-    def decorate(view: Callable) -> Callable:
-        view.access_rule = frozenset(flat)
-        return view
-
-    return decorate
-
-
-def rule_for(endpoint: str | None) -> frozenset[str] | None:
-    if endpoint is None:
-        return None
-    if endpoint == "static" or endpoint.endswith(".static"):
-        return frozenset({PUBLIC})
-    view = current_app.view_functions.get(endpoint)
-    return getattr(view, "access_rule", None)
+from app.auth.authorisation import PUBLIC, SIGNED_IN, roles_for
 
 
 def is_api_request() -> bool:
@@ -63,7 +27,7 @@ def _api_user():
 
 def enforce_access():
     """before_request hook: authenticate (session or bearer token), then apply the view's rule."""
-    rule = rule_for(request.endpoint)
+    rule = roles_for(request.endpoint)
     if request.endpoint is None:
         return None  # 404/405 handled by Flask
     if rule is None:

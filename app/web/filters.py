@@ -3,7 +3,9 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from flask import Flask
+from flask import Flask, g
+
+from app.auth.authorisation import may_use
 
 from app.core.calendar import LONDON
 from app.core.clock import now
@@ -48,6 +50,12 @@ def is_overdue(value: datetime | None) -> bool:
     return value is not None and value < now()
 
 
+def can(endpoint: str) -> bool:
+    """Whether the signed-in user may use an endpoint, so pages offer only links that will open."""
+    actor = g.get("actor")
+    return actor is not None and may_use(endpoint, actor.roles)
+
+
 def register_filters(app: Flask) -> None:
     app.jinja_env.filters["london"] = london
     app.jinja_env.filters["due_text"] = due_text
@@ -56,3 +64,4 @@ def register_filters(app: Flask) -> None:
     app.jinja_env.globals["rag_tags"] = RAG_TAGS
     app.jinja_env.globals["is_overdue"] = is_overdue
     app.jinja_env.globals["now"] = now
+    app.jinja_env.globals["can"] = can

@@ -1,0 +1,90 @@
+"""The authorisation table: every route of the app (HTML and API) and the roles that may use it.
+
+This is the one place access is declared. ``enforce_access`` refuses any endpoint missing from it
+(deny by default), and tests/test_route_role_matrix.py walks every route with every role and with no
+login against this table. Finer rules (a referrer sees only the contacts they made, an agency only
+its own restricted returns) are need-to-know checks in the services; this table is the outer wall.
+"""
+from __future__ import annotations
+
+from app.core.roles import ALL_ROLES, HUB_ROLES, LANE_ROLES
+
+PUBLIC = "public"
+SIGNED_IN = "signed-in"
+
+#: Roles that can report a concern: referrers and everyone in the hub.
+INTAKE_ROLES = frozenset({"referrer"}) | HUB_ROLES
+#: Roles that work tasks.
+TASK_ROLES = frozenset(LANE_ROLES)
+#: Roles that manage the hub's work: re-rate contacts, watch the SLA wall, retry failed timers.
+MANAGER_ROLES = frozenset({"mash-manager", "ops-manager"})
+#: Roles that may read the audit trail of any case and the hub's sharing records.
+AUDIT_ROLES = frozenset({"auditor", "ops-manager"})
+#: Roles that may read the record of information-sharing decisions (reportable to inspectors).
+SHARING_REPORT_ROLES = frozenset({"mash-manager", "ops-manager", "auditor"})
+#: Roles that may move the training sandbox's clock.
+TRAINING_CLOCK_ROLES = frozenset({"trainer", "admin"})
+
+_PUBLIC = frozenset({PUBLIC})
+_SIGNED_IN = frozenset({SIGNED_IN})
+
+#: endpoint -> roles allowed. Keep grouped by feature; a new route is unreachable until it is listed.
+ROUTE_ROLES: dict[str, frozenset[str]] = {
+    # shell
+    "static": _PUBLIC,
+    "govuk_assets": _PUBLIC,
+    "web.healthz": _PUBLIC,
+    "web.home": _SIGNED_IN,
+    # sign-in
+    "auth.login": _PUBLIC,
+    "auth.logout": _SIGNED_IN,
+    # intake: referrers see only the contacts they made (need-to-know in cases.queries)
+    "intake.new_contact": INTAKE_ROLES,
+    "intake.received": INTAKE_ROLES,
+    "intake.my_contacts": INTAKE_ROLES,
+    # inbox and tasks
+    "inbox.index": TASK_ROLES,
+    "inbox.task": TASK_ROLES,
+    "inbox.submit": TASK_ROLES,
+    "inbox.claim": TASK_ROLES,
+    "inbox.unclaim": TASK_ROLES,
+    # cases (the sealed hub's shared record)
+    "cases.index": HUB_ROLES,
+    "cases.show": HUB_ROLES,
+    "cases.viewers": HUB_ROLES | AUDIT_ROLES,
+    "cases.rerate_page": frozenset({"mash-manager"}),
+    "cases.rerate_submit": frozenset({"mash-manager"}),
+    # SLA wall
+    "dashboard.index": MANAGER_ROLES,
+    "dashboard.retry": MANAGER_ROLES,
+    # JSON API
+    "api.openapi": _PUBLIC,
+    "api.create_contact": INTAKE_ROLES,
+    "api.get_case": HUB_ROLES | {"referrer"},
+    "api.change_rag": frozenset({"mash-manager"}),
+    "api.list_tasks": TASK_ROLES,
+    "api.get_task": TASK_ROLES,
+    "api.complete": TASK_ROLES,
+    "api.get_clock": TRAINING_CLOCK_ROLES,
+    "api.move_clock": TRAINING_CLOCK_ROLES,
+    "api.audit": AUDIT_ROLES,
+}
+
+KNOWN_ROLES: frozenset[str] = frozenset(ALL_ROLES)
+
+
+def roles_for(endpoint: str | None) -> frozenset[str] | None:
+    """The roles allowed on an endpoint, or None when it is not declared (and so refused)."""
+    if endpoint is None:
+        return None
+    if endpoint.endswith(".static"):
+        return _PUBLIC
+    return ROUTE_ROLES.get(endpoint)
+
+
+def may_use(endpoint: str, roles: frozenset[str]) -> bool:
+    """Whether someone holding ``roles`` may use the endpoint (navigation shows only these links)."""
+    rule = roles_for(endpoint)
+    if rule is None:
+        return False
+    return PUBLIC in rule or SIGNED_IN in rule or bool(rule & roles)
