@@ -8,7 +8,7 @@ import sqlalchemy as sa  # noqa: F401
 from alembic import op  # noqa: F401
 
 
-revision = '0003'
+revision = '0004'
 down_revision = '0003'
 branch_labels = None
 depends_on = None
