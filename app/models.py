@@ -1,5 +1,5 @@
 """Import every model so metadata (Alembic, tests) sees the whole schema."""
-from app.audit.models import AuditEvent  # noqa: F401
+from app.audit.models import AuditChainHead, AuditEvent  # noqa: F401
 from app.auth.models import ApiToken, User, UserRole  # noqa: F401
 from app.cases.models import AgencyReturn, Case, CompletedTask, RagChange, ReferrerFeedback, StrategyDiscussion, Subject  # noqa: F401
 from app.core.db import Base  # noqa: F401

@@ -1,0 +1,150 @@
+"""The hash chain over the audit trail: how an entry is hashed, how entries join the chain at commit,
+and how the chain is checked.
+
+Entries are chained when their transaction commits, not when they are recorded: the chain head is
+locked only after everything else in the transaction has been flushed, so the lock is held for the
+commit alone and cannot deadlock with the rows the action itself locks.
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import timezone
+
+from sqlalchemy import event, select
+from sqlalchemy.orm import Session
+
+from app.audit.models import AuditChainHead, AuditEvent
+
+GENESIS = "0" * 64
+PENDING_KEY = "audit_pending"
+
+
+def entry_hash(prev_hash: str, *, seq: int, at, user_id, username, action, case_id, task_id, element_id,
+               summary, details) -> str:
+    """SHA-256 over the previous hash and a canonical JSON of the entry (keys sorted, UTC microseconds)."""
+    body = json.dumps({
+        "seq": seq, "at": at.astimezone(timezone.utc).isoformat(timespec="microseconds"), "user_id": user_id, "username": username,
+        "action": action, "case_id": case_id, "task_id": task_id, "element_id": element_id,
+        "summary": summary or "", "details": details or {},
+    }, sort_keys=True, separators=(",", ":"), ensure_ascii=False, default=str)
+    return hashlib.sha256((prev_hash + body).encode()).hexdigest()
+
+
+def hash_of(row: AuditEvent, prev_hash: str) -> str:
+    return entry_hash(prev_hash, seq=row.seq, at=row.at, user_id=row.user_id, username=row.username,
+                      action=row.action, case_id=row.case_id, task_id=row.task_id, element_id=row.element_id,
+                      summary=row.summary, details=row.details)
+
+
+def pending(session: Session) -> list[AuditEvent]:
+    return session.info.setdefault(PENDING_KEY, [])
+
+
+def _lock_head(session: Session) -> AuditChainHead:
+    head = session.scalars(select(AuditChainHead).where(AuditChainHead.id == 1).with_for_update()).one_or_none()
+    if head is None:  # only in a schema made without the migration, which creates the head row
+        head = AuditChainHead(id=1, seq=0, hash=GENESIS)
+        session.add(head)
+    return head
+
+
+def append_pending(session: Session) -> None:
+    """Chain the session's recorded events onto the head (called just before commit)."""
+    events = session.info.get(PENDING_KEY)
+    if not events:
+        return
+    session.info[PENDING_KEY] = []
+    session.flush()  # the action's own rows (and their locks) first; the head lock comes last
+    head = _lock_head(session)
+    for item in events:
+        item.seq = head.seq + 1
+        item.prev_hash = head.hash
+        item.hash = hash_of(item, head.hash)
+        head.seq, head.hash = item.seq, item.hash
+        session.add(item)
+
+
+def _discard_pending(session: Session, *_args) -> None:
+    session.info.pop(PENDING_KEY, None)
+
+
+def install() -> None:
+    """Hook every Session: chain before commit, forget recorded events on rollback."""
+    if not event.contains(Session, "before_commit", append_pending):
+        event.listen(Session, "before_commit", append_pending)
+        event.listen(Session, "after_rollback", _discard_pending)
+        event.listen(Session, "after_soft_rollback", _discard_pending)
+
+
+@dataclass(frozen=True)
+class Break:
+    """The first place the chain does not hold."""
+
+    seq: int
+    id: int | None
+    problem: str
+
+    def __str__(self) -> str:
+        where = f"entry {self.seq}" + (f" (row id {self.id})" if self.id is not None else "")
+        return f"{where}: {self.problem}"
+
+
+@dataclass(frozen=True)
+class Verification:
+    entries: int
+    head_seq: int
+    head_hash: str
+    first_break: Break | None
+
+    @property
+    def ok(self) -> bool:
+        return self.first_break is None
+
+
+def _rows(session: Session, batch: int = 5000) -> Iterator[AuditEvent]:
+    after = 0
+    while True:
+        rows = list(session.scalars(select(AuditEvent).where(AuditEvent.seq > after)
+                                    .order_by(AuditEvent.seq).limit(batch)))
+        if not rows:
+            return
+        yield from rows
+        after = rows[-1].seq
+        session.expunge_all()
+
+
+def verify(session: Session, *, anchor: tuple[int, str] | None = None) -> Verification:
+    """Walk the whole chain in order: every entry present, unaltered and linked to the one before,
+    the last entry matching the head (so removing the newest entries is caught too), and, given an
+    anchor kept outside the database, the chain still passing through it (so a chain recomputed from
+    scratch by someone with write access is caught)."""
+    head = session.get(AuditChainHead, 1)
+    head_seq, head_hash = (head.seq, head.hash) if head else (0, GENESIS)
+    expected_seq, prev_hash, count = 1, GENESIS, 0
+    for row in _rows(session):
+        count += 1
+        if row.seq != expected_seq:
+            missing = f"{expected_seq}" if row.seq == expected_seq + 1 else f"{expected_seq} to {row.seq - 1}"
+            return Verification(count, head_seq, head_hash, Break(
+                expected_seq, None, f"missing: entry {missing} has been removed (the chain jumps to {row.seq})"))
+        if row.prev_hash != prev_hash:
+            return Verification(count, head_seq, head_hash, Break(
+                row.seq, row.id, "does not link to the entry before it (an entry before it was altered or replaced)"))
+        if hash_of(row, prev_hash) != row.hash:
+            return Verification(count, head_seq, head_hash, Break(
+                row.seq, row.id, f"altered: its content no longer matches its hash (action {row.action!r})"))
+        if anchor is not None and row.seq == anchor[0] and row.hash != anchor[1]:
+            return Verification(count, head_seq, head_hash, Break(
+                row.seq, row.id, "does not match the anchor recorded earlier: the trail has been rewritten"))
+        prev_hash, expected_seq = row.hash, row.seq + 1
+    last = expected_seq - 1
+    if anchor is not None and anchor[0] > last:
+        return Verification(count, head_seq, head_hash, Break(
+            anchor[0], None, f"missing: the anchor entry is beyond the end of the chain (entry {last})"))
+    if last != head_seq or prev_hash != head_hash:
+        return Verification(count, head_seq, head_hash, Break(
+            last + 1, None, f"missing: the chain ends at entry {last} but the head records entry {head_seq}"))
+    return Verification(count, head_seq, head_hash, None)
