@@ -89,6 +89,37 @@ def token(username: str, revoke: bool, label: str) -> None:
             click.echo(mint_token(session, user, label))
 
 
+@main.group()
+def audit() -> None:
+    """The audit trail."""
+
+
+@audit.command("verify")
+@click.option("--anchor", metavar="SEQ:HASH", help="An entry's hash recorded earlier outside the database "
+              "(printed by a previous run): the chain must still pass through it.")
+def audit_verify(anchor: str | None) -> None:
+    """Check the hash chain; exit 1 and name the first bad entry if any row was altered or removed."""
+    from app.audit.chain import verify
+    from app.core.db import get_db
+
+    expected = None
+    if anchor:
+        seq, _, digest = anchor.partition(":")
+        if not seq.isdigit() or len(digest) != 64:
+            raise click.BadParameter("use SEQ:HASH, as printed by a previous run", param_hint="--anchor")
+        expected = (int(seq), digest)
+    _init()
+    with get_db().unit_of_work(write=False) as session:
+        result = verify(session, anchor=expected)
+    if result.ok:
+        click.echo(f"Audit trail intact: {result.entries} entries. Anchor: {result.head_seq}:{result.head_hash}")
+        click.echo("Keep the anchor somewhere the database's administrators cannot write, and pass it with "
+                   "--anchor next time: a trail rewritten from scratch will not reach it.")
+        return
+    click.echo(f"Audit trail broken at {result.first_break}.", err=True)
+    sys.exit(1)
+
+
 @main.command()
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", default=None, type=int, envvar="PORT", help="Default 5000 or $PORT.")
