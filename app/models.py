@@ -1,9 +1,10 @@
 """Import every model so metadata (Alembic, tests) sees the whole schema."""
 from app.audit.models import AuditChainHead, AuditEvent  # noqa: F401
-from app.auth.models import ApiToken, User, UserRole  # noqa: F401
+from app.auth.models import ApiToken, LoginThrottle, User, UserRole, UserSession  # noqa: F401
 from app.cases.models import AgencyReturn, Case, CompletedTask, RagChange, ReferrerFeedback, StrategyDiscussion, Subject  # noqa: F401
 from app.core.db import Base  # noqa: F401
 from app.deadlines.models import Deadline, SchedulerLease, TimerIncident  # noqa: F401
 from app.inbox.models import OpenTask  # noqa: F401
 from app.intake.models import Contact  # noqa: F401
 from app.process_models.models import ProcessVersion  # noqa: F401
+from app.sharing.models import SharingDecision  # noqa: F401

@@ -51,16 +51,22 @@ ROUTE_ROLES: dict[str, frozenset[str]] = {
     # cases (the sealed hub's shared record)
     "cases.index": HUB_ROLES,
     "cases.show": HUB_ROLES,
-    "cases.viewers": HUB_ROLES | AUDIT_ROLES,
     "cases.rerate_page": frozenset({"mash-manager"}),
     "cases.rerate_submit": frozenset({"mash-manager"}),
+    # audit trail
+    "audit.index": AUDIT_ROLES,
+    # sharing record: the report is codes only; the information product is read inside the hub
+    "sharing.index": SHARING_REPORT_ROLES,
+    "sharing.export_csv": SHARING_REPORT_ROLES,
+    "sharing.information_product": HUB_ROLES,
     # SLA wall
     "dashboard.index": MANAGER_ROLES,
     "dashboard.retry": MANAGER_ROLES,
     # JSON API
     "api.openapi": _PUBLIC,
     "api.create_contact": INTAKE_ROLES,
-    "api.get_case": HUB_ROLES | {"referrer"},
+    "api.get_case": HUB_ROLES,
+    "api.get_contact": INTAKE_ROLES,
     "api.change_rag": frozenset({"mash-manager"}),
     "api.list_tasks": TASK_ROLES,
     "api.get_task": TASK_ROLES,
@@ -68,6 +74,9 @@ ROUTE_ROLES: dict[str, frozenset[str]] = {
     "api.get_clock": TRAINING_CLOCK_ROLES,
     "api.move_clock": TRAINING_CLOCK_ROLES,
     "api.audit": AUDIT_ROLES,
+    "api.list_sharing_decisions": SHARING_REPORT_ROLES,
+    # data protection: the subject access export gathers a person's whole record
+    "api.subject_access_export": frozenset({"admin"}),
 }
 
 KNOWN_ROLES: frozenset[str] = frozenset(ALL_ROLES)

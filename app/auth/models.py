@@ -1,8 +1,9 @@
+"""Users and roles, and what signing in keeps: server-side sessions, failed-login counters, API tokens."""
 from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import Boolean, ForeignKey, Integer, String, UniqueConstraint
+from sqlalchemy import JSON, Boolean, ForeignKey, Integer, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.core.actor import Actor
@@ -57,7 +58,10 @@ class UserRole(Base):
 
 
 class ApiToken(Base):
-    """Only the SHA-256 of a token is stored: a leaked database does not leak working tokens."""
+    """Only the SHA-256 of a token is stored: a leaked database does not leak working tokens.
+
+    ``scope`` is the roles the token was minted for; a request made with it acts with the scope's
+    intersection with the user's roles *now*, so taking a role from a user takes it from their tokens."""
 
     __tablename__ = "api_token"
 
@@ -65,7 +69,41 @@ class ApiToken(Base):
     user_id: Mapped[int] = mapped_column(ForeignKey("user_account.id", ondelete="CASCADE"), index=True)
     token_hash: Mapped[str] = mapped_column(String(64), unique=True)
     label: Mapped[str] = mapped_column(String(200), default="")
+    scope: Mapped[list[str]] = mapped_column(JSON)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     last_used_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     user: Mapped[User] = relationship(lazy="joined")
+
+
+class UserSession(Base):
+    """A signed-in browser. The cookie carries a random secret whose SHA-256 is ``secret_hash``; ending
+    the row (sign-out, idle, lifetime) makes every copy of that cookie useless."""
+
+    __tablename__ = "user_session"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    secret_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("user_account.id", ondelete="CASCADE"), index=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    #: The last request that counted as activity, written at most once a minute.
+    last_seen_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    ended_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    #: signed-out, replaced (signed in again in the same browser), idle, lifetime, account-disabled
+    end_reason: Mapped[str | None] = mapped_column(String(20))
+    user: Mapped[User] = relationship(lazy="joined")
+
+
+class LoginThrottle(Base):
+    """Failed sign-ins counted per typed username and per client address. ``key_hash`` is an HMAC of the
+    key under the app's secret: a mistyped password in the username box is never stored readable."""
+
+    __tablename__ = "login_throttle"
+
+    key_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    #: username or address
+    scope: Mapped[str] = mapped_column(String(10))
+    failures: Mapped[int] = mapped_column(Integer)
+    window_started_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    locked_until: Mapped[datetime | None] = mapped_column(UTCDateTime())

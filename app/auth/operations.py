@@ -1,9 +1,11 @@
-"""Passwords (argon2id), sign-in checks and API tokens (stored only as hashes)."""
+"""Passwords (argon2id), signing in (throttled, audited, a fresh server session each time) and API tokens
+(stored only as hashes, scoped to roles, expiring, revocable)."""
 from __future__ import annotations
 
 import hashlib
 import secrets
-from datetime import timedelta
+from dataclasses import dataclass
+from datetime import datetime
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
@@ -12,13 +14,22 @@ from sqlalchemy.orm import Session
 
 from app.audit.operations import record
 from app.auth.models import ApiToken, User, UserRole
+from app.auth.policy import ACTIVITY_GRANULARITY, SignInPolicy
+from app.auth.sessions import end_session, find_session, start_session
+from app.auth.throttle import clear, locked_until, note_failure, throttle_keys
 from app.core.actor import SYSTEM, Actor
 from app.core.clock import now
+from app.core.errors import OperationError
 
+#: argon2-cffi's defaults are argon2id with RFC 9106's low-memory profile; a change of parameters here
+#: is picked up by rehashing each password at its owner's next sign-in.
 _hasher = PasswordHasher()
 _DUMMY_HASH = _hasher.hash("not-a-real-password")
+#: Who a sign-in attempt is before it succeeds.
+ANONYMOUS = Actor(user_id=None, username="anonymous", roles=frozenset())
 
 
+# ----------------------------------------------------------------------------- users and passwords
 def hash_password(password: str) -> str:
     return _hasher.hash(password)
 
@@ -37,40 +48,124 @@ def user_by_username(session: Session, username: str) -> User | None:
     return session.scalar(select(User).where(User.username == username))
 
 
-def authenticate(session: Session, username: str, password: str) -> User | None:
-    """Check a password in constant-ish time whether or not the user exists; audit the attempt."""
-    user = user_by_username(session, username.strip())
+def check_password(user: User | None, password: str) -> bool:
+    """Verify against the user's hash, or a dummy one when there is no such user, so both take as long.
+    A hash made with older parameters is replaced while the plain password is at hand."""
+    stored = user.password_hash if user is not None and user.password_hash else _DUMMY_HASH
     try:
-        ok = _hasher.verify(user.password_hash if user and user.password_hash else _DUMMY_HASH, password)
+        _hasher.verify(stored, password)
     except (VerificationError, InvalidHashError):
-        ok = False
-    if ok and user is not None and user.is_active:
-        record(session, user.as_actor(), "auth.login")
-        return user
-    record(session, SYSTEM, "auth.login-failed", details={"username_known": user is not None})
-    return None
+        return False
+    if user is None or not user.password_hash or not user.is_active:
+        return False
+    if _hasher.check_needs_rehash(user.password_hash):
+        user.password_hash = hash_password(password)
+    return True
 
 
+# ----------------------------------------------------------------------------- signing in
+@dataclass(frozen=True)
+class SignIn:
+    """The outcome of an attempt: a user and the new session's secret, or a lock, or neither (wrong)."""
+
+    user: User | None = None
+    secret: str | None = None
+    locked_until: datetime | None = None
+
+
+def sign_in(session: Session, username: str, password: str, *, address: str | None, secret_key: str,
+            policy: SignInPolicy, replacing: str | None = None) -> SignIn:
+    """One attempt, throttled per username and per address, audited in the attempt's own transaction.
+
+    The typed username is stored in the audit trail only when it is a real user's: an unknown one may be
+    a password typed into the wrong box. ``replacing`` is the browser's previous session secret, ended here."""
+    at = policy.now()
+    keys = throttle_keys(secret_key, username, address, policy)
+    lock = locked_until(session, keys, at)
+    if lock is not None:
+        record(session, ANONYMOUS, "auth.login-throttled",
+               details={"scope": lock[1], "until": lock[0].isoformat(), "address": address})
+        return SignIn(locked_until=lock[0])
+    user = user_by_username(session, username.strip())
+    if not check_password(user, password):
+        who = {"username": user.username} if user is not None else {"username_known": False}
+        record(session, ANONYMOUS, "auth.login-failed", details={**who, "address": address})
+        started = note_failure(session, keys, at, policy)
+        if started is None:
+            return SignIn()
+        record(session, ANONYMOUS, "auth.login-throttled",
+               details={"scope": started[1], "until": started[0].isoformat(), "address": address, "started": True})
+        return SignIn(locked_until=started[0])
+    clear(session, keys[0])
+    if replacing and (previous := find_session(session, replacing)) is not None:
+        end_session(session, previous, "replaced", at)
+    row, secret = start_session(session, user, at)
+    record(session, user.as_actor(), "auth.login", details={"session": row.id, "address": address})
+    return SignIn(user=user, secret=secret)
+
+
+def sign_out(session: Session, secret: str | None, at: datetime) -> None:
+    row = find_session(session, secret) if secret else None
+    if row is not None and row.ended_at is None:
+        end_session(session, row, "signed-out", at)
+        record(session, row.user.as_actor(), "auth.logout", details={"session": row.id})
+
+
+# ----------------------------------------------------------------------------- API tokens
 def _token_hash(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
-def mint_token(session: Session, user: User, label: str = "") -> str:
-    """Return a new bearer token; only its hash is kept."""
+def mint_token(session: Session, user: User, label: str = "", *, roles: list[str] | None = None,
+               expires_at: datetime | None = None, actor: Actor = SYSTEM) -> str:
+    """Return a new bearer token for some (default all) of the user's roles; only its hash is kept."""
+    scope = sorted(set(roles) if roles else user.role_names)
+    if not_held := sorted(set(scope) - user.role_names):
+        raise OperationError(f"{user.username} does not hold {', '.join(not_held)}: a token can only "
+                             f"carry roles its user holds ({', '.join(sorted(user.role_names)) or 'none'}).")
     token = "mash_" + secrets.token_urlsafe(32)
-    session.add(ApiToken(user_id=user.id, token_hash=_token_hash(token), label=label, created_at=now()))
-    record(session, user.as_actor(), "auth.token-minted", details={"label": label})
+    row = ApiToken(user_id=user.id, token_hash=_token_hash(token), label=label, scope=scope, created_at=now(),
+                   expires_at=expires_at)
+    session.add(row)
+    session.flush()
+    record(session, actor, "auth.token-minted", details={
+        "token": row.id, "user": user.username, "label": label, "scope": scope,
+        "expires_at": expires_at.isoformat() if expires_at else None})
     return token
 
 
-def user_for_token(session: Session, token: str) -> User | None:
+@dataclass(frozen=True)
+class TokenUse:
+    """A presented token: the acting user and roles, or why it was refused (unknown, revoked, expired...)."""
+
+    actor: Actor | None
+    user: User | None = None
+    refused: str | None = None
+
+
+def use_token(session: Session, token: str, at: datetime, *, purpose: str) -> TokenUse:
+    """Check a bearer token and audit its use in the request's own transaction (``purpose``: the endpoint).
+
+    The request acts with the token's scope intersected with the user's roles now."""
     row = session.scalar(select(ApiToken).where(ApiToken.token_hash == _token_hash(token)))
-    if row is None or row.revoked_at is not None or not row.user.is_active:
-        return None
-    current = now()
-    if row.last_used_at is None or current - row.last_used_at > timedelta(minutes=1):
-        row.last_used_at = current
-    return row.user
+    if row is None:
+        return TokenUse(None, refused="unknown")
+    refused = ("revoked" if row.revoked_at is not None else
+               "expired" if row.expires_at is not None and row.expires_at <= at else
+               "account-disabled" if not row.user.is_active else None)
+    if refused:
+        record(session, ANONYMOUS, "auth.token-refused", details={"token": row.id, "reason": refused})
+        return TokenUse(None, refused=refused)
+    if row.last_used_at is None or at - row.last_used_at >= ACTIVITY_GRANULARITY:
+        row.last_used_at = at
+    user = row.user
+    actor = Actor(user_id=user.id, username=user.username, roles=frozenset(row.scope) & user.role_names)
+    record(session, actor, "auth.token-used", details={"token": row.id, "endpoint": purpose})
+    return TokenUse(actor, user)
+
+
+def tokens_of(session: Session, user: User) -> list[ApiToken]:
+    return list(session.scalars(select(ApiToken).where(ApiToken.user_id == user.id).order_by(ApiToken.id)))
 
 
 def revoke_tokens(session: Session, user: User, actor: Actor = SYSTEM) -> int:
@@ -80,3 +175,13 @@ def revoke_tokens(session: Session, user: User, actor: Actor = SYSTEM) -> int:
         count += 1
     record(session, actor, "auth.tokens-revoked", details={"user": user.username, "count": count})
     return count
+
+
+def revoke_token(session: Session, token_id: int, actor: Actor = SYSTEM) -> ApiToken:
+    row = session.get(ApiToken, token_id)
+    if row is None:
+        raise OperationError(f"There is no token with id {token_id}.")
+    if row.revoked_at is None:
+        row.revoked_at = now()
+        record(session, actor, "auth.token-revoked", details={"token": row.id, "user": row.user.username})
+    return row

@@ -1,13 +1,18 @@
+"""Sign in and sign out. Every attempt is throttled and audited; each sign-in starts a new server session."""
 from __future__ import annotations
 
+import math
+from datetime import datetime, timedelta
 from urllib.parse import urlparse
 
-from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask import Blueprint, current_app, flash, redirect, render_template, request, session, url_for
 from flask_login import login_user, logout_user
 
-from app.auth.operations import authenticate
+from app.auth.access import SESSION_KEY, policy
+from app.auth.operations import sign_in, sign_out
 from app.core.db import get_db
 from app.forms import FieldError
+from app.web.filters import london
 
 bp = Blueprint("auth", __name__, template_folder="templates")
 
@@ -16,7 +21,7 @@ def _safe_next(target: str | None) -> str:
     if not target:
         return url_for("web.home")
     parsed = urlparse(target)
-    if parsed.scheme or parsed.netloc or not target.startswith("/"):
+    if parsed.scheme or parsed.netloc or not target.startswith("/") or target.startswith("//") or "\\" in target:
         return url_for("web.home")
     return target
 
@@ -33,17 +38,38 @@ def login():
             errors.append(FieldError("password", "Enter your password"))
         if not errors:
             db = get_db()
-            user = authenticate(db.session, username, password)
+            rules = policy()
+            attempt = sign_in(db.session, username, password, address=request.remote_addr,
+                              secret_key=current_app.secret_key, policy=rules, replacing=session.get(SESSION_KEY))
             db.session.commit()
-            if user is not None:
-                login_user(user)
+            if attempt.user is not None:
+                session.clear()  # nothing from before signing in carries over, the form token included
+                session[SESSION_KEY] = attempt.secret
+                login_user(attempt.user)
                 return redirect(_safe_next(request.args.get("next")))
+            if attempt.locked_until is not None:
+                return _throttled(username, attempt.locked_until, rules.now())
             errors.append(FieldError("username", "The username or password is not right"))
     return render_template("auth/login.html", errors=errors, username=username)
 
 
+def _throttled(username: str, until: datetime, at: datetime):
+    """429 with the time to try again, in words and in Retry-After."""
+    shown = until.replace(second=0, microsecond=0)
+    if shown < until:
+        shown += timedelta(minutes=1)  # "wait until 09:16", never a minute too early
+    message = (f"You have tried to sign in too many times. Wait until {london(shown, '%H:%M')} "
+               f"and try again, or ask your system administrator to help.")
+    page = render_template("auth/login.html", errors=[FieldError("username", message)], username=username)
+    return page, 429, {"Retry-After": str(max(1, math.ceil((until - at).total_seconds())))}
+
+
 @bp.post("/logout")
 def logout():
+    db = get_db()
+    sign_out(db.session, session.get(SESSION_KEY), policy().now())
+    db.session.commit()
     logout_user()
+    session.clear()
     flash("You have signed out.", "info")
     return redirect(url_for("auth.login"))

@@ -18,7 +18,23 @@ class Settings:
     forms_dir: Path
     training: bool = False
     run_scheduler: bool = True
-    session_cookie_secure: bool = False
+    #: Served over HTTPS (MASH_HTTPS=1): Secure ``__Host-`` session cookie and Strict-Transport-Security.
+    https: bool = False
+    #: Reverse proxies in front of the app whose X-Forwarded-For/-Proto/-Host are trusted (MASH_PROXY_HOPS).
+    proxy_hops: int = 0
+    #: Sign-in security (app/auth): idle and absolute session limits, and failed-login throttling.
+    session_idle_minutes: int = 30
+    session_max_hours: int = 12
+    login_max_failures: int = 5
+    login_address_max_failures: int = 20
+    login_window_minutes: int = 15
+    login_lockout_minutes: int = 15
+    #: Months after closure before a contact closed with no further action is anonymised (app/retention).
+    #: A council's own retention schedule sets this, not statute: 36 months (3 years) sits within the
+    #: range local authorities publish for contacts that did not progress, long enough for a repeat
+    #: contact about the same child to be seen against the earlier one, short enough not to keep
+    #: families' details indefinitely when the hub decided nothing was needed (UK GDPR Art 5(1)(e)).
+    retention_nfa_months: int = 36
 
 
 def _secret_key(instance_path: Path) -> str:
@@ -31,6 +47,34 @@ def _secret_key(instance_path: Path) -> str:
         path.write_text(secrets.token_hex(32))
         path.chmod(0o600)
     return path.read_text().strip()
+
+
+def _positive_int(name: str, default: int) -> int:
+    """A whole number of at least 1 from the environment: a typo must not silently shorten a retention period."""
+    raw = os.environ.get(name)
+    if raw is None or raw.strip() == "":
+        return default
+    try:
+        value = int(raw)
+    except ValueError:
+        raise ValueError(f"{name} must be a whole number, not {raw!r}") from None
+    if value < 1:
+        raise ValueError(f"{name} must be at least 1, not {value}")
+    return value
+
+
+def _count(name: str, default: int, *, minimum: int = 1) -> int:
+    """A whole number from the environment; a typo must not silently switch a security limit off."""
+    raw = os.environ.get(name)
+    if raw is None or raw.strip() == "":
+        return default
+    try:
+        value = int(raw)
+    except ValueError:
+        raise ValueError(f"{name} must be a whole number, not {raw!r}") from None
+    if value < minimum:
+        raise ValueError(f"{name} must be at least {minimum}, not {value}")
+    return value
 
 
 def load_settings(**overrides) -> Settings:
@@ -46,7 +90,15 @@ def load_settings(**overrides) -> Settings:
         processes_dir=Path(os.environ.get("MASH_PROCESSES_DIR", PROJECT_ROOT / "processes")),
         forms_dir=Path(os.environ.get("MASH_FORMS_DIR", PROJECT_ROOT / "forms")),
         training=training,
-        session_cookie_secure=os.environ.get("MASH_SECURE_COOKIES") == "1",
+        https="1" in (os.environ.get("MASH_HTTPS"), os.environ.get("MASH_SECURE_COOKIES")),
+        proxy_hops=_count("MASH_PROXY_HOPS", 0, minimum=0),
+        session_idle_minutes=_count("MASH_SESSION_IDLE_MINUTES", 30),
+        session_max_hours=_count("MASH_SESSION_MAX_HOURS", 12),
+        login_max_failures=_count("MASH_LOGIN_MAX_FAILURES", 5),
+        login_address_max_failures=_count("MASH_LOGIN_ADDRESS_MAX_FAILURES", 20),
+        login_window_minutes=_count("MASH_LOGIN_WINDOW_MINUTES", 15),
+        login_lockout_minutes=_count("MASH_LOGIN_LOCKOUT_MINUTES", 15),
+        retention_nfa_months=_positive_int("MASH_RETENTION_NFA_MONTHS", 36),
     )
     values.update(overrides)
     return Settings(**values)

@@ -1,0 +1,40 @@
+"""The sign-in rules of this deployment (session limits, throttling), read once from Settings."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta, timezone
+
+from app.core.clock import now
+from app.core.config import Settings
+
+
+@dataclass(frozen=True)
+class SignInPolicy:
+    idle: timedelta
+    lifetime: timedelta
+    max_failures: int
+    address_max_failures: int
+    window: timedelta
+    lockout: timedelta
+    #: In the training sandbox a trainer moves the case clock forward by hours or days; that is not the
+    #: trainees being idle, so sign-in times there follow the system clock.
+    system_time: bool = False
+
+    def now(self) -> datetime:
+        return datetime.now(timezone.utc) if self.system_time else now()
+
+
+#: last_seen_at is written at most this often, so an active session costs one write a minute, not one a request.
+ACTIVITY_GRANULARITY = timedelta(minutes=1)
+
+
+def sign_in_policy(settings: Settings) -> SignInPolicy:
+    return SignInPolicy(
+        idle=timedelta(minutes=settings.session_idle_minutes),
+        lifetime=timedelta(hours=settings.session_max_hours),
+        max_failures=settings.login_max_failures,
+        address_max_failures=settings.login_address_max_failures,
+        window=timedelta(minutes=settings.login_window_minutes),
+        lockout=timedelta(minutes=settings.login_lockout_minutes),
+        system_time=settings.training,
+    )

@@ -1,0 +1,79 @@
+"""Server-side sessions: the browser's cookie holds only a random secret; this table decides whether it
+still signs anyone in. Idle and absolute limits are checked here, so every worker applies the same rule."""
+from __future__ import annotations
+
+import hashlib
+import secrets
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from app.audit.operations import record
+from app.auth.models import User, UserSession
+from app.auth.policy import ACTIVITY_GRANULARITY, SignInPolicy
+
+
+def _hash(secret: str) -> str:
+    return hashlib.sha256(secret.encode()).hexdigest()
+
+
+def start_session(session: Session, user: User, at: datetime) -> tuple[UserSession, str]:
+    """A new session (a new secret at every sign-in, so a planted cookie never becomes signed in)."""
+    secret = secrets.token_urlsafe(32)
+    row = UserSession(secret_hash=_hash(secret), user_id=user.id, user=user, created_at=at, last_seen_at=at)
+    session.add(row)
+    session.flush()
+    return row, secret
+
+
+def find_session(session: Session, secret: str) -> UserSession | None:
+    return session.scalar(select(UserSession).where(UserSession.secret_hash == _hash(secret)))
+
+
+def end_session(session: Session, row: UserSession, reason: str, at: datetime) -> None:
+    if row.ended_at is None:
+        row.ended_at, row.end_reason = at, reason
+
+
+@dataclass(frozen=True)
+class Resumed:
+    """What a request's cookie amounts to: a user, or none and (after a timeout) why."""
+
+    user: User | None
+    ended: str | None = None  # idle or lifetime: the person is told why they must sign in again
+    #: Whether the check wrote anything (an expiry and its audit event, or a new last_seen_at).
+    wrote: bool = False
+
+
+def resume_session(session: Session, secret: str, user_id: str, at: datetime, policy: SignInPolicy, *,
+                   activity: bool, unattended: bool) -> Resumed:
+    """Check the session behind a cookie and, for a request that counts as activity, note it.
+
+    ``activity``: a person did something (the SLA wall's automatic refresh is not activity).
+    ``unattended``: the request is a view that may go on showing once the person has gone idle (the wall);
+    an idle session is then served that view only, until its absolute lifetime ends."""
+    row = find_session(session, secret)
+    if row is None or row.ended_at is not None or str(row.user_id) != user_id:
+        return Resumed(None)
+    if not row.user.is_active:
+        _expire(session, row, "account-disabled", at)
+        return Resumed(None, wrote=True)
+    if at >= row.created_at + policy.lifetime:
+        _expire(session, row, "lifetime", at)
+        return Resumed(None, ended="lifetime", wrote=True)
+    if at - row.last_seen_at >= policy.idle:
+        if unattended:
+            return Resumed(row.user)  # the wall stays up; last_seen_at stays where the person left it
+        _expire(session, row, "idle", at)
+        return Resumed(None, ended="idle", wrote=True)
+    if activity and at - row.last_seen_at >= ACTIVITY_GRANULARITY:
+        row.last_seen_at = at
+        return Resumed(row.user, wrote=True)
+    return Resumed(row.user)
+
+
+def _expire(session: Session, row: UserSession, reason: str, at: datetime) -> None:
+    end_session(session, row, reason, at)
+    record(session, row.user.as_actor(), "auth.session-expired", details={"session": row.id, "reason": reason})
