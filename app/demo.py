@@ -107,5 +107,6 @@ def seed_cases() -> int:
     _do(cases[4].id, "screening", "mash-manager", {"rag": "blue", "rag_rationale": "Parenting advice request only.",
         "consent": "given", "agencies": []})
     _do(cases[4].id, "feedback_to_referrer", "business-support", {"feedback_method": "email",
-        "feedback_summary": "Advice given and parenting support signposted.", "information_product_recipients": ["none"]})
+        "feedback_summary": "Advice given and parenting support signposted.", "information_product_recipients": ["none"],
+        "sharing_consent": "given"})
     return len(cases)

@@ -46,9 +46,14 @@ def decision(outcome: str) -> dict:
     return {"outcome": outcome, "outcome_rationale": f"Outcome {outcome} on the evidence gathered."}
 
 
-def feedback() -> dict:
-    return {"feedback_method": "email", "feedback_summary": "Thank you; we have decided what happens next.",
-            "information_product_recipients": ["none"]}
+def feedback(recipients: list[str] | None = None, **extra) -> dict:
+    """Feedback to the referrer; with recipients, the information product leaves the hub with consent."""
+    data = {"feedback_method": "email", "feedback_summary": "Thank you; we have decided what happens next.",
+            "information_product_recipients": recipients or ["none"], "sharing_consent": "given"}
+    if recipients and recipients != ["none"]:
+        data.update(sharing_purpose="assessment", subject_informed=True)
+    data.update(extra)
+    return data
 
 
 def assessment(outcome: str = "child-in-need-plan", concluded_on: str = "2027-02-01") -> dict:

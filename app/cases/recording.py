@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 from app.cases.models import AgencyReturn, Case, ReferrerFeedback, StrategyDiscussion
 from app.core.actor import Actor
 from app.inbox.models import OpenTask
+from app.sharing.operations import record_dissemination, record_screening
 
 
 def _agency_check(session: Session, case: Case, task: OpenTask, data: dict, actor: Actor, at: datetime) -> None:
@@ -39,9 +40,11 @@ def _feedback(session: Session, case: Case, task: OpenTask, data: dict, actor: A
         case_id=case.id, method=data.get("feedback_method", ""), summary=data.get("feedback_summary", ""),
         recipients=list(data.get("information_product_recipients", [])),
         dissemination_note=data.get("dissemination_note"), sent_by=actor.username, sent_at=at))
+    record_dissemination(session, case, task, data, actor, at)
 
 
 RECORDERS: dict[str, Callable] = {
+    "screening": record_screening,
     "agency_check": _agency_check,
     "decision": _decision,
     "strategy_discussion_record": _strategy_discussion,

@@ -20,6 +20,8 @@ from typing import Any
 from jsonschema import Draft202012Validator, FormatChecker
 from jsonschema.exceptions import SchemaError
 
+from app.core.lawful_bases import LawfulBasisError, with_lawful_bases
+
 DRAFT_2020_12 = "https://json-schema.org/draft/2020-12/schema"
 
 #: Widgets a property may ask for in `x-ui.widget`.
@@ -299,6 +301,11 @@ def _build(key: str, schema: Any, file: str) -> tuple[FormDefinition | None, lis
     checker = _Checker(file)
     if not isinstance(schema, dict):
         return None, [FormDefinitionError(file, "must hold a JSON object")]
+    try:  # lawful-basis fields take their choices from the hub's maintained list
+        schema = dict(with_lawful_bases(schema))
+    except LawfulBasisError as exc:
+        where = "" if exc.file == "the form" else f"{exc.file} "
+        return None, [FormDefinitionError(file, f"{where}{p}") for p in exc.problems]
     if schema.get("$schema") != DRAFT_2020_12:
         checker.problem(f'"$schema" must be "{DRAFT_2020_12}"')
     try:

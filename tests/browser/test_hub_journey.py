@@ -325,6 +325,7 @@ def test_the_manager_reviews_decides_early_help_and_the_case_page_tells_the_whol
     support.choose("How did you give feedback to the referrer?", "Email")
     support.page.get_by_label("What did you tell the referrer?").fill("The family will be offered early help.")
     support.choose("Where did the information product go?", "Nowhere – it stays in the hub")
+    support.choose("Has consent been given to share the information product?", "Given")
     support.submit_task("Save and close the contact", reference, "Send feedback to the referrer")
 
     manager.goto(f"/cases/{case_id}")

@@ -1,0 +1,1 @@
+"""Information sharing: the record of every sharing decision and the information product that leaves the hub."""

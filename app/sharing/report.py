@@ -1,0 +1,107 @@
+"""The sharing record as a report: filters read from a query string, and the rows as JSON and CSV.
+
+One shape for the page, the CSV and the API, so they cannot disagree. It carries the case reference,
+codes, counts and whether a reason was recorded, never subjects' names or free text: the report goes
+to people outside the hub (auditors, inspectors) and into spreadsheets.
+"""
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Mapping, Sequence
+from datetime import date
+
+from app.core.lawful_bases import LawfulBases
+from app.forms import FieldError
+from app.sharing.models import CONSENT_STATUSES, STAGES
+from app.sharing.queries import ReportRow, SharingFilters
+
+CSV_COLUMNS = (
+    "decision_id", "case_reference", "stage", "decision", "recipient", "purpose", "consent_status",
+    "reason_without_consent_recorded", "lawful_basis_art6", "lawful_basis_label", "condition_art9",
+    "condition_label", "law_enforcement_part3", "subject_informed", "subject_informed_reason_recorded",
+    "what_shared", "withheld", "identities_protected", "decided_by", "decided_at",
+)
+
+
+def read_filters(args: Mapping[str, str], bases: LawfulBases) -> tuple[SharingFilters, list[FieldError]]:
+    """Filters from ``?from=&to=&stage=&consent=&lawful_basis=&case_id=``; a value that cannot be
+    read is an error on that field (the page shows the error summary, the API answers 422)."""
+    errors: list[FieldError] = []
+
+    def day(name: str, what: str) -> date | None:
+        raw = (args.get(name) or "").strip()
+        if not raw:
+            return None
+        try:
+            return date.fromisoformat(raw)
+        except ValueError:
+            errors.append(FieldError(name, f"The {what} date must be a real date, like 2027-01-31"))
+            return None
+
+    def choice(name: str, allowed: Sequence[str], message: str) -> str | None:
+        raw = (args.get(name) or "").strip()
+        if raw and raw not in allowed:
+            errors.append(FieldError(name, message))
+            return None
+        return raw or None
+
+    date_from, date_to = day("from", "start"), day("to", "end")
+    if date_from and date_to and date_to < date_from:
+        errors.append(FieldError("to", "The end date must be the same as or after the start date"))
+    case_raw = (args.get("case_id") or "").strip()
+    case_id = int(case_raw) if case_raw.isdigit() else None
+    if case_raw and case_id is None:
+        errors.append(FieldError("case_id", "The case id must be a whole number"))
+    filters = SharingFilters(
+        date_from=date_from, date_to=date_to,
+        stage=choice("stage", STAGES, "Select a stage from the list"),
+        consent=choice("consent", CONSENT_STATUSES, "Select a consent position from the list"),
+        lawful_basis=choice("lawful_basis", [b.code for b in bases.bases], "Select a lawful basis from the list"),
+        case_id=case_id)
+    return filters, errors
+
+
+def decision_json(row: ReportRow) -> dict:
+    """One record for the API: codes and flags only."""
+    d = row.decision
+    return {
+        "id": d.id, "case_id": d.case_id, "case_reference": row.reference, "task_id": d.task_id,
+        "stage": d.stage, "decision": d.decision, "recipient": d.recipient, "purpose": d.purpose,
+        "consent_status": d.consent_status, "reason_without_consent_recorded": bool(d.reason_without_consent),
+        "lawful_basis_art6": d.lawful_basis_art6, "condition_art9": d.condition_art9,
+        "law_enforcement_part3": d.law_enforcement_part3, "subject_informed": d.subject_informed,
+        "subject_informed_reason_recorded": bool(d.subject_informed_reason),
+        "what_shared": list(d.what_shared or []), "withheld": list(d.withheld or []),
+        "identities_protected": d.identities_protected, "information_product": d.product is not None,
+        "decided_by": d.decided_by, "decided_at": d.decided_at.isoformat(),
+    }
+
+
+def csv_text(rows: Sequence[ReportRow], bases: LawfulBases) -> str:
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow(CSV_COLUMNS)
+    for row in rows:
+        d = row.decision
+        writer.writerow([_cell(v) for v in (
+            d.id, row.reference, d.stage, d.decision, d.recipient or "", d.purpose or "", d.consent_status,
+            _yes_no(bool(d.reason_without_consent)), d.lawful_basis_art6 or "",
+            bases.label(d.lawful_basis_art6) if d.lawful_basis_art6 else "", d.condition_art9 or "",
+            bases.label(d.condition_art9) if d.condition_art9 else "", _yes_no(d.law_enforcement_part3),
+            "" if d.subject_informed is None else _yes_no(d.subject_informed),
+            _yes_no(bool(d.subject_informed_reason)), ";".join(d.what_shared or []),
+            ";".join(f"{w['agency']}:{w['reason']}" for w in d.withheld or []), d.identities_protected,
+            d.decided_by, d.decided_at.isoformat())])
+    return out.getvalue()
+
+
+def _yes_no(value: bool) -> str:
+    return "yes" if value else "no"
+
+
+def _cell(value: object) -> object:
+    """Spreadsheets run a cell starting = + - @ as a formula: such text is quoted as text."""
+    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@", "\t", "\r"):
+        return "'" + value
+    return value
