@@ -39,6 +39,10 @@ class Case(Base):
     state: Mapped[str] = mapped_column(Text, default="")
     next_timer_due: Mapped[datetime | None] = mapped_column(UTCDateTime(), index=True)
     version: Mapped[int] = mapped_column(Integer, nullable=False)
+    #: When the retention policy removed this contact's personal data (app/retention); ``state`` is then empty.
+    anonymised_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    #: A coded reason (app.retention.policy.HOLD_REASONS) that keeps the contact from anonymisation.
+    retention_hold: Mapped[str | None] = mapped_column(String(40))
 
     subjects: Mapped[list[Subject]] = relationship(back_populates="case", order_by="Subject.position",
                                                    cascade="all, delete-orphan", lazy="selectin")
@@ -62,7 +66,7 @@ class Subject(Base):
 
     @property
     def full_name(self) -> str:
-        return f"{self.given_name} {self.family_name}"
+        return f"{self.given_name} {self.family_name}".strip() or "Anonymised"
 
 
 class RagChange(Base):

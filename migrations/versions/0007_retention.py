@@ -4,8 +4,8 @@ Revision ID: 0007
 Revises: 0006
 Create Date: 2026-11-21
 """
-import sqlalchemy as sa  # noqa: F401
-from alembic import op  # noqa: F401
+import sqlalchemy as sa
+from alembic import op
 
 
 revision = '0007'
@@ -15,8 +15,12 @@ depends_on = None
 
 
 def upgrade() -> None:
-    pass
+    with op.batch_alter_table('mash_case', schema=None) as batch_op:
+        batch_op.add_column(sa.Column('anonymised_at', sa.DateTime(timezone=True), nullable=True))
+        batch_op.add_column(sa.Column('retention_hold', sa.String(length=40), nullable=True))
 
 
 def downgrade() -> None:
-    pass
+    with op.batch_alter_table('mash_case', schema=None) as batch_op:
+        batch_op.drop_column('retention_hold')
+        batch_op.drop_column('anonymised_at')

@@ -1,0 +1,86 @@
+"""Run the retention policy, one contact per transaction, and place or lift retention holds."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from app.audit.operations import record
+from app.cases.models import Case
+from app.core.actor import Actor
+from app.core.clock import now
+from app.core.db import Database
+from app.core.errors import Conflict, NotFound, ValidationFailed
+from app.forms import FieldError
+from app.retention.anonymise import anonymise_case
+from app.retention.policy import HOLD_REASONS, NFA_OUTCOMES, RetentionCandidate, covered, review_retention
+
+
+@dataclass(frozen=True)
+class AnonymisedCase:
+    reference: str
+    removed: dict[str, int]
+
+
+@dataclass
+class RetentionRun:
+    anonymised: list[AnonymisedCase] = field(default_factory=list)
+    held: list[RetentionCandidate] = field(default_factory=list)
+    #: Contacts that changed between the review and their own transaction (anonymised or held meanwhile).
+    skipped: list[str] = field(default_factory=list)
+    #: (reference, error class). Only the class: database errors can quote the row's personal data.
+    failed: list[tuple[str, str]] = field(default_factory=list)
+
+
+def apply_retention(db: Database, actor: Actor, *, as_of: datetime | None = None, months: int) -> RetentionRun:
+    """Anonymise every contact due at ``as_of`` (default now), each in its own transaction, so one failure
+    neither undoes nor blocks the rest. Already-anonymised contacts are never selected: running twice is safe."""
+    as_of = as_of or now()
+    with db.unit_of_work(write=False) as session:
+        review = review_retention(session, as_of, months)
+    run = RetentionRun(held=review.held)
+    policy = {"outcomes": sorted(NFA_OUTCOMES), "period_months": months, "cutoff": review.cutoff.isoformat()}
+    for candidate in review.due:
+        try:
+            with db.unit_of_work() as session:
+                case = session.get(Case, candidate.case_id)
+                if case is None or not covered(case, review.cutoff) or case.retention_hold:
+                    run.skipped.append(candidate.reference)
+                    continue
+                removed = anonymise_case(session, case, actor, at=now(), policy=policy)
+            run.anonymised.append(AnonymisedCase(candidate.reference, removed))
+        except Exception as error:  # noqa: BLE001  (reported per contact; the run goes on)
+            run.failed.append((candidate.reference, type(error).__name__))
+    return run
+
+
+def case_by_reference(session: Session, reference: str) -> Case:
+    case = session.scalar(select(Case).where(Case.reference == reference.strip()))
+    if case is None:
+        raise NotFound(f"There is no contact {reference}.")
+    return case
+
+
+def place_hold(session: Session, reference: str, reason: str, actor: Actor) -> Case:
+    """Keep a contact from anonymisation until the hold is lifted (reason is a HOLD_REASONS code)."""
+    if reason not in HOLD_REASONS:
+        raise ValidationFailed([FieldError("reason", f"Choose one of: {', '.join(HOLD_REASONS)}")])
+    case = case_by_reference(session, reference)
+    if case.anonymised_at is not None:
+        raise Conflict(f"{case.reference} was anonymised on {case.anonymised_at:%Y-%m-%d}: there is nothing left to hold.")
+    was, case.retention_hold = case.retention_hold, reason
+    record(session, actor, "retention.hold-placed", case_id=case.id, summary=f"Retention hold: {HOLD_REASONS[reason]}",
+           details={"reason": reason, "replaced": was})
+    return case
+
+
+def release_hold(session: Session, reference: str, actor: Actor) -> Case:
+    case = case_by_reference(session, reference)
+    if case.retention_hold is None:
+        raise Conflict(f"{case.reference} has no retention hold.")
+    was, case.retention_hold = case.retention_hold, None
+    record(session, actor, "retention.hold-released", case_id=case.id, summary="Retention hold lifted",
+           details={"reason": was})
+    return case

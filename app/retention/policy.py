@@ -1,0 +1,116 @@
+"""Which contacts the retention policy anonymises now, and which it holds back and why.
+
+The policy: a contact whose front-door decision was no further action is anonymised once it has been
+closed for the configured period (``Settings.retention_nfa_months``). Only Case.outcome "nfa" counts,
+because that is what the policy was agreed for:
+
+- "advice" and blue-rated contacts closed at screening (no decision) are not covered: they are a
+  different class in most councils' retention schedules; add "advice" to NFA_OUTCOMES after the
+  information governance lead signs it off.
+- a strategy discussion that ended in no further action is not covered: there was reasonable cause to
+  suspect significant harm, so the record follows the much longer child protection schedule.
+- a contact passed to an allocated worker belongs to that open social care case (outcome is empty).
+
+A due contact is still held back while
+- it carries a retention hold (litigation, an inquiry's preservation notice, a practice review, a police
+  investigation, a pending information request, a complaint), or
+- another contact about the same person is open or was received within the period: retention runs
+  from the last contact about a child, so a pattern of repeated low-level concerns stays visible.
+"""
+from __future__ import annotations
+
+import calendar
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import or_, select
+from sqlalchemy.orm import Session
+
+from app.cases.models import Case, Subject
+from app.retention.people import PeopleIndex, Person
+
+NFA_OUTCOMES = frozenset({"nfa"})
+
+#: Coded reasons a contact may be held from anonymisation (never free text: the hold is not a case note).
+HOLD_REASONS = {
+    "litigation": "Legal proceedings, actual or expected",
+    "inquiry": "A statutory inquiry's preservation notice",
+    "practice-review": "A child safeguarding practice review",
+    "police-investigation": "A police investigation",
+    "information-request": "A subject access or other information request being answered",
+    "complaint": "A complaint being investigated",
+}
+
+LATER_CONTACT = "later-contact"
+HELD_REASON_LABELS = {LATER_CONTACT: "Another contact about the same person is open or recent",
+                      **{f"hold:{code}": f"Retention hold: {label}" for code, label in HOLD_REASONS.items()}}
+
+
+def months_before(at: datetime, months: int) -> datetime:
+    """The same day-of-month ``months`` earlier (the 31st becomes the month's last day)."""
+    index = at.year * 12 + at.month - 1 - months
+    year, month = divmod(index, 12)
+    return at.replace(year=year, month=month + 1, day=min(at.day, calendar.monthrange(year, month + 1)[1]))
+
+
+@dataclass(frozen=True)
+class RetentionCandidate:
+    """A contact the policy covers. ``held`` is None when it is due now, else a HELD_REASON_LABELS key."""
+
+    case_id: int
+    reference: str
+    closed_at: datetime
+    outcome: str
+    held: str | None = None
+
+
+@dataclass(frozen=True)
+class RetentionReview:
+    as_of: datetime
+    months: int
+    cutoff: datetime
+    due: list[RetentionCandidate]
+    held: list[RetentionCandidate]
+
+
+def covered(case: Case, cutoff: datetime) -> bool:
+    """Whether the policy applies to this contact at all (before holds)."""
+    return (case.status == "closed" and case.outcome in NFA_OUTCOMES and case.strategy_outcome is None
+            and case.closed_at is not None and case.closed_at < cutoff and case.anonymised_at is None)
+
+
+def review_retention(session: Session, as_of: datetime, months: int) -> RetentionReview:
+    """The contacts due for anonymisation at ``as_of``, and those held back, oldest closure first."""
+    cutoff = months_before(as_of, months)
+    cases = [case for case in session.scalars(
+        select(Case).where(Case.status == "closed", Case.outcome.in_(NFA_OUTCOMES), Case.strategy_outcome.is_(None),
+                           Case.closed_at < cutoff, Case.anonymised_at.is_(None))
+        .order_by(Case.closed_at, Case.id)) if covered(case, cutoff)]
+    recent = _recent_people(session, cutoff)
+    due, held = [], []
+    for case in cases:
+        reason = hold_reason(case, recent)
+        candidate = RetentionCandidate(case.id, case.reference or str(case.id), case.closed_at, case.outcome, reason)
+        (held if reason else due).append(candidate)
+    return RetentionReview(as_of=as_of, months=months, cutoff=cutoff, due=due, held=held)
+
+
+def hold_reason(case: Case, recent: PeopleIndex) -> str | None:
+    if case.retention_hold:
+        return f"hold:{case.retention_hold}"
+    for subject in case.subjects:
+        if recent.cases_about(Person.of(subject)) - {case.id}:
+            return LATER_CONTACT
+    return None
+
+
+def _recent_people(session: Session, cutoff: datetime) -> PeopleIndex:
+    """The subjects of contacts still open or received since the cutoff."""
+    index = PeopleIndex()
+    rows = session.execute(
+        select(Subject.case_id, Subject.given_name, Subject.family_name, Subject.date_of_birth)
+        .join(Case, Case.id == Subject.case_id)
+        .where(Case.anonymised_at.is_(None), or_(Case.status != "closed", Case.received_at >= cutoff)))
+    for case_id, given, family, dob in rows:
+        index.add(Person(given, family, dob), case_id)
+    return index

@@ -1,0 +1,43 @@
+"""The case records that hold free text about people: the one list anonymisation and subject access read.
+
+A feature that adds a table of case rows with free text adds one line to CASE_RECORDS; anonymisation
+then blanks those columns and the subject access export includes the rows. Contact, Subject and
+CompletedTask are not listed: each needs its own rule (see anonymise.py and subject_access.py).
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from app.cases.models import AgencyReturn, RagChange, ReferrerFeedback, StrategyDiscussion
+from app.core.db import Base
+from app.deadlines.models import TimerIncident
+from app.sharing.models import SharingDecision
+
+
+@dataclass(frozen=True)
+class CaseRecord:
+    """Rows of one table keyed by ``case_id``. ``name`` keys the export and the anonymisation counts."""
+
+    name: str
+    model: type[Base]
+    free_text: tuple[str, ...]
+    #: False for the hub's own operational rows that say nothing about the person (timer failures).
+    in_subject_access: bool = True
+
+
+CASE_RECORDS: tuple[CaseRecord, ...] = (
+    CaseRecord("rag_history", RagChange, ("rationale",)),
+    CaseRecord("agency_returns", AgencyReturn, ("findings", "restriction_note", "third_parties_to_protect")),
+    CaseRecord("strategy_discussions", StrategyDiscussion, ("summary", "actions")),
+    CaseRecord("referrer_feedback", ReferrerFeedback, ("summary", "dissemination_note")),
+    CaseRecord("timer_incidents", TimerIncident, ("error",), in_subject_access=False),
+    # The information product is kept whole as it left the hub, so it goes with the free text; the codes
+    # (recipient, purpose, lawful basis, consent, what was shared or withheld) stay for reports.
+    CaseRecord("sharing_decisions", SharingDecision, ("reason_without_consent", "subject_informed_reason", "product")),
+    # A feature adding a table of case rows with free text adds its line here.
+)
+
+
+def blank_value(model: type[Base], column: str) -> str | None:
+    """What a removed value becomes: NULL where the column allows it, else an empty string."""
+    return None if model.__table__.c[column].nullable else ""

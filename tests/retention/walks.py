@@ -1,0 +1,107 @@
+"""Contacts walked through the hub over the API with personal details unique to each person, so a scan of
+the whole database can tell exactly which of them survived."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timezone
+
+from click.testing import CliRunner
+
+from app.cli import main
+from tests import factories as f
+from tests.api.test_referral_walks import complete
+
+T0 = datetime(2027, 1, 4, 9, 0, tzinfo=timezone.utc)  # a Monday
+
+
+@dataclass(frozen=True)
+class Person:
+    """One child and everything people wrote about them, each string found nowhere else."""
+
+    given: str
+    family: str
+    dob: str
+    address: str
+    referrer: str
+    tag: str
+    #: Someone an agency asks the hub to protect (a neighbour who reported to the police).
+    neighbour: str
+
+    @property
+    def subject(self) -> dict:
+        return {"role": "child", "given_name": self.given, "family_name": self.family, "date_of_birth": self.dob,
+                "address": self.address}
+
+    def text(self, what: str) -> str:
+        return f"{what} {self.tag}"
+
+    def contact(self, **extra) -> dict:
+        return f.contact(**{
+            "referrer": {"name": self.referrer, "organisation": f"Academy {self.tag}", "role": "DSL",
+                         "email": f"{self.tag.lower()}@school.example.org", "phone": "01632 960" + self.tag[-3:]},
+            "subjects": [self.subject], "concern": self.text("Concern reported about"), **extra})
+
+    def personal_strings(self) -> list[str]:
+        """What the anonymised record must no longer hold anywhere."""
+        return [self.given, self.family, self.dob, self.address, self.referrer, f"Academy {self.tag}",
+                f"{self.tag.lower()}@school.example.org", "01632 960" + self.tag[-3:], self.tag, self.neighbour]
+
+
+ZEPHYRINE = Person("Zephyrine", "Quillfeather", "2016-03-14", "7 Larkspur Mews", "Ottoline Brackenbury", "ZQX101",
+                   "Marigold Featherstonehaugh")
+BARNABY = Person("Barnaby", "Thistlewood", "2014-11-02", "22 Gorse Row", "Perpetua Halloran", "BTX202",
+                 "Aldous Pennywhistle")
+CORDELIA = Person("Cordelia", "Wrenfield", "2013-05-09", "3 Tamarisk Close", "Lysander Oakhurst", "CWX303",
+                  "Griselda Moorcroft")
+DORIAN = Person("Dorian", "Fairweather", "2017-08-21", "9 Samphire Lane", "Hermione Ashdown", "DFX404",
+                "Ambrose Kettlewell")
+EVANGELINE = Person("Evangeline", "Marchbank", "2012-01-30", "14 Heron Quay", "Rupert Eastleigh", "EMX505",
+                    "Philippa Stonebridge")
+PROTECTED_NEIGHBOUR = ZEPHYRINE.neighbour
+
+
+def report_about(api, person: Person, **extra) -> int:
+    response = api("referrer").post("/api/v1/contacts", json=person.contact(**extra))
+    assert response.status_code == 201, response.get_json()
+    return response.get_json()["case_id"]
+
+
+def walk_to_decision(api, person: Person, outcome: str, *, share_with: list[str] | None = None) -> int:
+    """Screen, check with police (protecting a neighbour) and health (hub-only), review, decide, feed back
+    (sending the information product to ``share_with``, without telling the family)."""
+    case_id = report_about(api, person)
+    complete(api, case_id, "screening", "mash-manager",
+             f.screening("amber", ["police", "health"], rag_rationale=person.text("Screening rationale for")))
+    complete(api, case_id, "police_check", "police", f.agency_return(
+        findings=person.text(f"Police findings: {person.neighbour} reported shouting at the home of"),
+        restriction_note=person.text("Police handling note"), third_parties_to_protect=f"{person.neighbour} (neighbour)"))
+    complete(api, case_id, "health_check", "health", f.agency_return(
+        findings=person.text("Health findings"), handling_restriction="hub-only"))
+    complete(api, case_id, "mash_review", "mash-manager",
+             {"rerate": "no", "analysis": person.text(f"Analysis; {person.neighbour} is credible about")})
+    complete(api, case_id, "decision", "mash-manager",
+             {"outcome": outcome, "outcome_rationale": person.text("Decision rationale for")})
+    sharing = {"information_product_recipients": share_with, "sharing_purpose": "early-help",
+               "subject_informed": False, "subject_informed_reason": person.text("Not told because")} if share_with else {}
+    closed = complete(api, case_id, "feedback_to_referrer", "business-support", {
+        **f.feedback(), "sharing_consent": "given", "feedback_summary": person.text("Feedback summary for"),
+        "dissemination_note": person.text("Dissemination note for"), **sharing})
+    assert closed["status"] == "closed", closed
+    return case_id
+
+
+def walk_to_strategy_nfa(api, person: Person) -> int:
+    case_id = report_about(api, person, immediate_risk=True)
+    complete(api, case_id, "convene_strategy_discussion", "social-worker",
+             {"scheduled_on": "2027-01-04", "discussion_format": "virtual", "chair": "Team manager"})
+    complete(api, case_id, "record_strategy_discussion", "social-worker",
+             {**f.strategy_record("nfa"), "summary": person.text("Strategy summary for")})
+    closed = complete(api, case_id, "feedback_to_referrer", "business-support", {**f.feedback(), "sharing_consent": "given"})
+    assert closed["status"] == "closed" and closed["strategy_outcome"] == "nfa", closed
+    return case_id
+
+
+def mash(database_url: str, tmp_path, *args: str):
+    """Run the `mash` command against the test database."""
+    env = {"MASH_DATABASE_URL": database_url, "MASH_INSTANCE_PATH": str(tmp_path / "cli-instance")}
+    return CliRunner().invoke(main, list(args), env=env, catch_exceptions=False)
