@@ -1,7 +1,6 @@
 """The `mash` command: set up the database, seed demo data, serve, and mint API tokens."""
 from __future__ import annotations
 
-import logging
 import sys
 
 import click
@@ -30,10 +29,8 @@ def migrate(settings) -> None:
 @click.group()
 def main() -> None:
     """MASH case work."""
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    # SpiffWorkflow logs every state change (and task data at DEBUG): keep personal data out of logs.
-    logging.getLogger("spiff").setLevel(logging.WARNING)
-    logging.getLogger("apscheduler").setLevel(logging.WARNING)
+    from app.core.logging import configure_logging
+    configure_logging()  # no personal data in logs: see app/core/logging.py
 
 
 @main.command("init-db")
@@ -69,24 +66,70 @@ def demo() -> None:
 
 
 @main.command()
-@click.argument("username")
-@click.option("--revoke", is_flag=True, help="Revoke every token of this user instead.")
+@click.argument("username", required=False)
+@click.option("--role", "roles", multiple=True,
+              help="Limit the token to this role (repeatable); default: all the user's roles.")
 @click.option("--label", default="", help="What the token is for.")
-def token(username: str, revoke: bool, label: str) -> None:
-    """Mint a bearer token for USERNAME (printed once; only its hash is stored)."""
-    from app.auth.operations import mint_token, revoke_tokens, user_by_username
-    from app.core.db import get_db
+@click.option("--expires-days", type=click.IntRange(min=0), default=90, show_default=True,
+              help="Days until the token stops working; 0 for never.")
+@click.option("--list", "list_tokens", is_flag=True, help="List USERNAME's tokens (never the tokens themselves).")
+@click.option("--revoke", is_flag=True, help="Revoke every token of USERNAME.")
+@click.option("--revoke-id", type=int, default=None, help="Revoke the one token with this id.")
+def token(username: str | None, roles: tuple[str, ...], label: str, expires_days: int, list_tokens: bool,
+          revoke: bool, revoke_id: int | None) -> None:
+    """Mint a bearer token for USERNAME (printed once; only its hash is stored), list or revoke tokens. Audited.
 
-    _init()
-    with get_db().unit_of_work() as session:
-        user = user_by_username(session, username)
-        if user is None:
-            click.echo(f"No user called {username}.", err=True)
+    A token acts with the roles it was minted for that its user still holds."""
+    from datetime import timedelta
+
+    from app.auth.operations import mint_token, revoke_token, revoke_tokens, tokens_of, user_by_username
+    from app.auth.policy import sign_in_policy
+    from app.core.db import get_db
+    from app.core.errors import OperationError
+
+    settings = _init()
+    if revoke_id is not None:
+        try:
+            with get_db().unit_of_work() as session:
+                row = revoke_token(session, revoke_id, _cli_actor(session, None))
+                click.echo(f"Token {row.id} of {row.user.username} is revoked.")
+        except OperationError as refusal:
+            click.echo(refusal.message, err=True)
             sys.exit(1)
-        if revoke:
-            click.echo(f"Revoked {revoke_tokens(session, user)} token(s).")
-        else:
-            click.echo(mint_token(session, user, label))
+        return
+    if username is None:
+        click.echo("Give a USERNAME (or --revoke-id ID).", err=True)
+        sys.exit(2)
+    try:
+        with get_db().unit_of_work() as session:
+            user = user_by_username(session, username)
+            if user is None:
+                click.echo(f"No user called {username}.", err=True)
+                sys.exit(1)
+            if list_tokens:
+                for row in tokens_of(session, user):
+                    click.echo(_token_line(row, sign_in_policy(settings).now()))
+            elif revoke:
+                click.echo(f"Revoked {revoke_tokens(session, user, _cli_actor(session, None))} token(s).")
+            else:
+                at = sign_in_policy(settings).now()
+                expires_at = at + timedelta(days=expires_days) if expires_days else None
+                click.echo(mint_token(session, user, label, roles=list(roles) or None, expires_at=expires_at,
+                                      actor=_cli_actor(session, None)))
+    except OperationError as refusal:
+        click.echo(refusal.message, err=True)
+        sys.exit(1)
+
+
+def _token_line(row, at) -> str:
+    """id, label, scope, created, last used, state: never the token (only its hash is stored anyway)."""
+    def when(value):
+        return value.strftime("%Y-%m-%d %H:%M UTC") if value else "-"
+    state = (f"revoked {when(row.revoked_at)}" if row.revoked_at else
+             "never expires" if row.expires_at is None else
+             f"{'expired' if row.expires_at <= at else 'expires'} {when(row.expires_at)}")
+    return (f"{row.id}\t{row.label or '-'}\troles: {' '.join(row.scope)}\tcreated {when(row.created_at)}"
+            f"\tlast used {when(row.last_used_at)}\t{state}")
 
 
 @main.group()
@@ -135,3 +178,160 @@ def serve(host: str, port: int | None, workers: int, threads: int, no_scheduler:
         click.echo("Training sandbox: serving with one worker process so every request sees the same clock.")
         workers = 1
     run_server(host=host, port=port or 5000, workers=workers, threads=threads, scheduler=not no_scheduler)
+
+
+
+# ----------------------------------------------------------------------------- data protection (app/retention)
+def _start_of_day_in_london(day):
+    from datetime import datetime, time
+
+    from app.core.calendar import LONDON
+    return datetime.combine(day, time(0), LONDON)
+
+
+@main.command()
+@click.option("--dry-run", is_flag=True, help="List the contacts that would be anonymised; change nothing.")
+@click.option("--as-of", "as_of", type=click.DateTime(formats=["%Y-%m-%d"]), default=None,
+              help="Apply the policy as on this date (YYYY-MM-DD, start of the day in London). "
+                   "A future date needs --dry-run.")
+def retention(dry_run: bool, as_of) -> None:
+    """Anonymise contacts closed with no further action more than MASH_RETENTION_NFA_MONTHS ago.
+
+    Each contact is anonymised in its own transaction and audited; already-anonymised ones are skipped.
+    Prints references, dates and outcome codes only, never names."""
+    from app.core.actor import SYSTEM
+    from app.core.calendar import LONDON
+    from app.core.clock import now
+    from app.core.db import get_db
+    from app.retention.operations import apply_retention
+    from app.retention.policy import HELD_REASON_LABELS, months_before, review_retention
+
+    settings = _init()
+    months = settings.retention_nfa_months
+    at = _start_of_day_in_london(as_of.date()) if as_of is not None else now()
+    if at > now() and not dry_run:
+        click.echo("--as-of a future date only previews: add --dry-run.", err=True)
+        sys.exit(2)
+    cutoff = months_before(at, months).astimezone(LONDON)
+    click.echo(f"Retention policy: contacts closed with no further action before {cutoff:%Y-%m-%d %H:%M} "
+               f"({months} months before {at.astimezone(LONDON):%Y-%m-%d %H:%M}, London time).")
+    if dry_run:
+        with get_db().unit_of_work(write=False) as session:
+            review = review_retention(session, at, months)
+        click.echo(f"Would anonymise {len(review.due)} contact(s):")
+        for c in review.due:
+            click.echo(f"  {c.reference}  closed {c.closed_at.astimezone(LONDON):%Y-%m-%d}  {c.outcome}")
+        held, failed = review.held, []
+    else:
+        run = apply_retention(get_db(), SYSTEM, as_of=at, months=months)
+        click.echo(f"Anonymised {len(run.anonymised)} contact(s):")
+        for done in run.anonymised:
+            removed = ", ".join(f"{kind.replace('_', ' ')} ({count})" for kind, count in done.removed.items() if count)
+            click.echo(f"  {done.reference}  removed personal data from: {removed or 'nothing'}")
+        for reference in run.skipped:
+            click.echo(f"  {reference}  skipped: it changed after the review (anonymised or held meanwhile)")
+        held, failed = run.held, run.failed
+    if held:
+        click.echo(f"Held back {len(held)} contact(s):")
+        for c in held:
+            click.echo(f"  {c.reference}  closed {c.closed_at.astimezone(LONDON):%Y-%m-%d}  {c.outcome}  "
+                       f"{HELD_REASON_LABELS.get(c.held, c.held)}")
+    if failed:
+        click.echo(f"Failed on {len(failed)} contact(s); nothing changed on them, run again:", err=True)
+        for reference, error in failed:
+            click.echo(f"  {reference}  {error}", err=True)
+        sys.exit(1)
+
+
+@main.command("retention-hold")
+@click.argument("reference")
+@click.option("--reason", default=None, help="Why the contact must be kept, as a code: litigation, inquiry, "
+              "practice-review, police-investigation, information-request or complaint (never a note).")
+@click.option("--release", is_flag=True, help="Lift the contact's hold instead.")
+def retention_hold(reference: str, reason: str | None, release: bool) -> None:
+    """Keep contact REFERENCE from anonymisation (or --release it). Audited."""
+    from app.core.db import get_db
+    from app.core.errors import OperationError
+    from app.retention.operations import place_hold, release_hold
+
+    _init()
+    if release == (reason is not None):
+        click.echo("Give either --reason to place a hold or --release to lift it.", err=True)
+        sys.exit(2)
+    try:
+        with get_db().unit_of_work() as session:
+            if release:
+                case = release_hold(session, reference, _cli_actor(session, None))
+            else:
+                case = place_hold(session, reference, reason, _cli_actor(session, None))
+    except OperationError as refusal:
+        for message in [e.message for e in getattr(refusal, "errors", [])] or [refusal.message]:
+            click.echo(message, err=True)
+        sys.exit(1)
+    click.echo(f"{case.reference}: " + ("hold lifted." if release else f"held ({reason})."))
+
+
+def _cli_actor(session, username: str | None):
+    """Who ran a command, for the audit trail: a named admin user, else the operating-system account."""
+    import getpass
+
+    from app.auth.operations import user_by_username
+    from app.core.actor import Actor
+
+    if username is None:
+        return Actor(user_id=None, username=f"cli:{getpass.getuser()}"[:80], roles=frozenset())
+    user = user_by_username(session, username)
+    if user is None or "admin" not in user.as_actor().roles:
+        click.echo(f"{username} is not an admin user.", err=True)
+        sys.exit(1)
+    return user.as_actor()
+
+
+@main.command("subject-access")
+@click.option("--given-name", required=True)
+@click.option("--family-name", required=True)
+@click.option("--date-of-birth", default=None, help="YYYY-MM-DD; without it, everyone with these names matches.")
+@click.option("--out", "out", type=click.Path(dir_okay=False), default=None,
+              help="Write the JSON here (created readable by you only; never overwritten). Default: standard output.")
+@click.option("--as", "as_user", default=None, help="The admin user making the export (audited); default: your OS account.")
+def subject_access(given_name: str, family_name: str, date_of_birth: str | None, out: str | None,
+                   as_user: str | None) -> None:
+    """Export everything held about one person as JSON, for the information governance officer. Audited."""
+    import json
+    import os
+
+    from app.core.db import get_db
+    from app.core.errors import ValidationFailed
+    from app.retention.subject_access import export_subject_access, person_from_request
+
+    _init()
+    try:
+        person = person_from_request({"given_name": given_name, "family_name": family_name,
+                                      "date_of_birth": date_of_birth})
+    except ValidationFailed as refusal:
+        for error in refusal.errors:
+            click.echo(f"--{error.field.replace('_', '-')}: {error.message}", err=True)
+        sys.exit(2)
+    handle = None
+    if out is not None:
+        try:  # before the export is audited: a file that cannot be written means no export happened
+            handle = os.fdopen(os.open(out, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600), "w", encoding="utf-8")
+        except FileExistsError:
+            click.echo(f"{out} exists: choose a new file (exports are never overwritten).", err=True)
+            sys.exit(2)
+    try:
+        with get_db().unit_of_work() as session:
+            export = export_subject_access(session, person, _cli_actor(session, as_user))
+    except BaseException:
+        if handle is not None:
+            handle.close()
+            os.unlink(out)
+        raise
+    text = json.dumps(export, indent=2, ensure_ascii=False)
+    if handle is None:
+        click.echo(text)
+        return
+    with handle:
+        handle.write(text + "\n")
+    click.echo(f"Wrote {export['subject_access_export']['case_count']} case(s) and "
+               f"{len(export['redactions'])} redaction(s) for review to {out}.", err=True)

@@ -5,6 +5,8 @@ import json
 
 from flask import current_app
 
+from app.sharing.api import sharing_decision_paths
+
 ERROR = {"type": "object", "required": ["errors"], "properties": {"errors": {"type": "array", "items": {
     "type": "object", "required": ["message"],
     "properties": {"field": {"type": ["string", "null"]}, "message": {"type": "string"}}}}}}
@@ -27,6 +29,8 @@ CASE = {"type": "object", "required": ["case_id", "reference", "status", "rag", 
                                                      "strategy-discussion", "marac", "lado", "adult-safeguarding", None]},
     "strategy_outcome": {"type": ["string", "null"], "enum": ["s47-single", "s47-joint", "s17-assessment", "nfa", None]},
     "immediate_risk": {"type": "boolean"}, "linked_case_id": {"type": ["integer", "null"]},
+    "anonymised_at": {"type": ["string", "null"], "format": "date-time",
+                      "description": "When the retention policy removed this contact's personal data"},
     "subjects": {"type": "array", "items": {"type": "object"}},
     "open_tasks": {"type": "array", "items": OPEN_TASK},
     "agency_returns": {"type": "array", "items": {"type": "object"}},
@@ -41,6 +45,22 @@ CASE = {"type": "object", "required": ["case_id", "reference", "status", "rag", 
 RERATE = {"type": "object", "required": ["rag", "rag_rationale"], "additionalProperties": False, "properties": {
     "rag": {"type": "string", "enum": ["red", "amber", "green", "blue"]},
     "rag_rationale": {"type": "string", "minLength": 1, "maxLength": 10000}}}
+
+SUBJECT_ACCESS_REQUEST = {"type": "object", "required": ["given_name", "family_name"], "additionalProperties": False,
+                          "properties": {"given_name": {"type": "string", "minLength": 1, "maxLength": 200},
+                                         "family_name": {"type": "string", "minLength": 1, "maxLength": 200},
+                                         "date_of_birth": {"type": ["string", "null"], "format": "date"}}}
+
+SUBJECT_ACCESS_EXPORT = {"type": "object", "required": ["subject_access_export", "cases", "redactions"], "properties": {
+    "subject_access_export": {"type": "object", "required": ["generated_at", "generated_by", "request", "case_count"]},
+    "cases": {"type": "array", "items": {"type": "object", "required": ["reference", "match", "subject"], "properties": {
+        "reference": {"type": "string"}, "match": {"type": "string", "enum": ["names-and-date-of-birth", "names-only"]},
+        "subject": {"type": "array", "items": {"type": "object"}}, "contact": {"type": "object"},
+        "rag_history": {"type": "array"}, "agency_returns": {"type": "array"}, "strategy_discussions": {"type": "array"},
+        "referrer_feedback": {"type": "array"}, "completed_forms": {"type": "array"}, "viewed_by": {"type": "array"}}}},
+    "redactions": {"type": "array", "items": {"type": "object", "required": ["reference", "record", "field", "reason"],
+                                              "properties": {"reference": {"type": "string"}, "record": {"type": "string"},
+                                                             "field": {"type": "string"}, "reason": {"type": "string"}}}}}}
 
 CLOCK = {"type": "object", "required": ["now", "training"], "properties": {
     "now": {"type": "string", "format": "date-time"}, "training": {"type": "boolean"}}}
@@ -80,6 +100,22 @@ def _clock_paths() -> dict:
                  "responses": _responses(ok, 400, 401, 403, 404, 422)}}}
 
 
+REFERRER_CONTACT = {"type": "object", "required": ["case_id", "reference", "received_at", "status", "feedback"],
+                    "additionalProperties": False, "properties": {
+    "case_id": {"type": "integer"}, "reference": {"type": "string"},
+    "received_at": {"type": "string", "format": "date-time"},
+    "status": {"type": "string", "enum": ["with the hub", "feedback given", "closed"]},
+    "feedback": {"type": "array", "items": {"type": "object", "required": ["method", "summary", "sent_at"], "properties": {
+        "method": {"type": "string"}, "summary": {"type": "string"}, "sent_at": {"type": "string", "format": "date-time"}}}}}}
+
+AUDIT_ENTRY = {"type": "object", "required": ["seq", "at", "username", "action", "case_id", "summary", "details", "hash"],
+               "properties": {
+    "seq": {"type": "integer"}, "at": {"type": "string", "format": "date-time"}, "username": {"type": "string"},
+    "user_id": {"type": ["integer", "null"]}, "action": {"type": "string"}, "case_id": {"type": ["integer", "null"]},
+    "task_id": {"type": ["string", "null"]}, "element_id": {"type": ["string", "null"]},
+    "summary": {"type": "string"}, "details": {"type": "object"},
+    "hash": {"type": "string", "description": "SHA-256 chaining this entry to the one before"}}}
+
 def openapi_document() -> dict:
     task_id = {"name": "task_id", "in": "path", "required": True, "schema": {"type": "string"}}
     training = current_app.config["MASH_SETTINGS"].training
@@ -110,6 +146,27 @@ def openapi_document() -> dict:
                 "parameters": [{"name": "case_id", "in": "path", "required": True, "schema": {"type": "integer"}}],
                 "responses": _responses({"200": {"description": "The case", "content": {"application/json": {
                     "schema": {"$ref": "#/components/schemas/Case"}}}}}, 401, 403, 404)}},
+            "/api/v1/contacts/{case_id}": {"get": {
+                "summary": "The referrer's view of a contact they made: status and feedback, never agency findings",
+                "operationId": "getContact",
+                "parameters": [{"name": "case_id", "in": "path", "required": True, "schema": {"type": "integer"}}],
+                "responses": _responses({"200": {"description": "The contact", "content": {"application/json": {
+                    "schema": REFERRER_CONTACT}}}}, 401, 403, 404)}},
+            "/api/v1/audit": {"get": {
+                "summary": "Audit entries in chain order (auditor, ops-manager). Reading them is audited too. "
+                           "A Link header with rel=\"next\" points to the next page.",
+                "operationId": "listAudit",
+                "parameters": [
+                    {"name": "case_id", "in": "query", "schema": {"type": "integer", "minimum": 1}},
+                    {"name": "username", "in": "query", "schema": {"type": "string"}},
+                    {"name": "action", "in": "query", "schema": {"type": "string"}},
+                    {"name": "from", "in": "query", "schema": {"type": "string", "format": "date"}},
+                    {"name": "to", "in": "query", "schema": {"type": "string", "format": "date"}},
+                    {"name": "after", "in": "query", "description": "The seq of the last entry already read",
+                     "schema": {"type": "integer", "minimum": 0}},
+                    {"name": "limit", "in": "query", "schema": {"type": "integer", "minimum": 1, "maximum": 1000}}],
+                "responses": _responses({"200": {"description": "Entries", "content": {"application/json": {
+                    "schema": {"type": "array", "items": AUDIT_ENTRY}}}}}, 401, 403, 422)}},
             "/api/v1/tasks": {"get": {
                 "summary": "The caller's inbox, soonest to breach first (tasks without a deadline last, oldest first)", "operationId": "listTasks",
                 "responses": _responses({"200": {"description": "Open tasks of the caller's roles", "content": {
@@ -140,6 +197,14 @@ def openapi_document() -> dict:
                     "application/json": {"schema": {"$ref": "#/components/schemas/Case"}}}}},
                     400, 401, 403, 404, 409, 422)}},
             **(_clock_paths() if training else {}),
+            **sharing_decision_paths(_responses),
+            "/api/v1/subject-access-exports": {"post": {
+                "summary": "Everything held about one person, for the information governance officer (admin). "
+                           "Third-party information is withheld and listed under redactions. Audited.",
+                "operationId": "createSubjectAccessExport",
+                "requestBody": {"required": True, "content": {"application/json": {"schema": SUBJECT_ACCESS_REQUEST}}},
+                "responses": _responses({"200": {"description": "The export", "content": {"application/json": {
+                    "schema": SUBJECT_ACCESS_EXPORT}}}}, 400, 401, 403, 413, 415, 422)}},
             "/healthz": {"get": {"summary": "Liveness", "security": [], "operationId": "health",
                                  "responses": {"200": {"description": "OK"}}}},
         },

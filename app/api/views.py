@@ -1,13 +1,14 @@
 from __future__ import annotations
 
-from flask import Blueprint, abort, current_app, g, jsonify, request
+from flask import Blueprint, abort, current_app, g, jsonify, request, url_for
 from sqlalchemy.exc import IntegrityError
 
 from app.api.openapi import openapi_document
 from app.audit.operations import record
+from app.audit.queries import audit_entries, entry_json, parse_filter
 from app.auth.authorisation import TASK_ROLES
 from app.cases.operations import complete_task, form_for_task, rerate
-from app.cases.queries import case_detail, case_summary
+from app.cases.queries import case_detail, case_for_referrer, case_summary, referrer_view
 from app.core.clock import now
 from app.core.db import get_db, run_in_transaction
 from app.deadlines.scheduler import wake_scheduler
@@ -16,6 +17,8 @@ from app.core.errors import OperationError, ValidationFailed
 from app.forms import FieldError
 from app.inbox.queries import inbox_for, open_task
 from app.intake.operations import find_by_idempotency_key, receive_contact
+from app.retention.subject_access import export_subject_access, person_from_request
+from app.sharing.api import list_sharing_decisions as sharing_decisions
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 
@@ -71,6 +74,35 @@ def get_case(case_id: int):
     record(db.session, g.actor, "case.viewed", case_id=case_id, details={"via": "api"})
     db.session.commit()
     return jsonify(case_summary(detail))
+
+
+@bp.get("/contacts/<int:case_id>")
+def get_contact(case_id: int):
+    """The referrer's view of a contact they made: where it is and the feedback, never agency findings."""
+    db = get_db()
+    case = case_for_referrer(db.session, case_id, g.actor)
+    if case is None:  # someone else's contact is answered as if it did not exist
+        return _errors(404, [{"field": None, "message": "There is no contact with this id that you made."}])
+    record(db.session, g.actor, "contact.viewed", case_id=case_id, details={"via": "api"})
+    db.session.commit()
+    return jsonify(referrer_view(db.session, case))
+
+
+@bp.get("/audit")
+def audit():
+    """Audit entries in chain order: ?case_id=&username=&action=&from=&to=&after=&limit=."""
+    db = get_db()
+    wanted, errors = parse_filter(db.session, request.args)
+    if errors:
+        return _errors(422, [{"field": e.field, "message": e.message} for e in errors])
+    entries = audit_entries(db.session, wanted)
+    record(db.session, g.actor, "audit.viewed", case_id=wanted.case_id,
+           details={"via": "api", "username": wanted.username, "action": wanted.action, "rows": len(entries)})
+    db.session.commit()
+    response = jsonify([entry_json(e) for e in entries])
+    if len(entries) == wanted.limit:
+        response.headers["Link"] = f'<{url_for("api.audit", **{**request.args.to_dict(), "after": entries[-1].seq})}>; rel="next"'
+    return response
 
 
 @bp.post("/cases/<int:case_id>/rag")
@@ -143,3 +175,19 @@ def complete(task_id: str):
 @bp.get("/openapi.json")
 def openapi():
     return jsonify(openapi_document())
+
+
+@bp.post("/subject-access-exports")
+def subject_access_export():
+    """Everything held about one person (admin): {"given_name", "family_name", "date_of_birth"?}. Audited."""
+    person = person_from_request(_json_body())
+    return jsonify(run_in_transaction(export_subject_access, person, g.actor))
+
+
+@bp.get("/sharing-decisions")
+def list_sharing_decisions():
+    """The record of sharing decisions, codes only: ?from=YYYY-MM-DD&to=YYYY-MM-DD&case_id=. Audited."""
+    db = get_db()
+    found = sharing_decisions(db.session, request.args, g.actor)
+    db.session.commit()
+    return jsonify(found)

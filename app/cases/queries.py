@@ -1,7 +1,7 @@
 """Reads of the case record for pages and the API. No workflow deserialization."""
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -15,10 +15,12 @@ from app.deadlines.queries import DeadlineView, case_deadlines
 from app.inbox.models import OpenTask
 from app.intake.models import Contact
 from app.process_models.models import ProcessVersion
+from app.sharing.queries import DecisionGroup, case_sharing_decisions
 
 HISTORY_ACTIONS = ("contact.received", "task.completed", "timer.fired", "case.rag-changed", "case.closed",
                    "task.claimed", "task.released", "deadline.retimed", "timer.incident-raised",
-                   "timer.incident-resolved", "timer.incident-retried")
+                   "timer.incident-resolved", "timer.incident-retried", "retention.anonymised",
+                   "retention.hold-placed", "retention.hold-released")
 
 
 @dataclass
@@ -35,6 +37,7 @@ class CaseDetail:
     process: ProcessVersion
     deadlines: list[DeadlineView]
     linked_case: Case | None = None
+    sharing_decisions: list[DecisionGroup] = field(default_factory=list)
 
     def completed(self, form_key: str) -> CompletedTask | None:
         matches = [t for t in self.completed_tasks if t.form_key == form_key]
@@ -50,6 +53,7 @@ def case_detail(session: Session, case_id: int) -> CaseDetail | None:
         case=case,
         contact=session.scalar(select(Contact).where(Contact.case_id == case_id)),
         rag_history=by_case(RagChange, RagChange.id),
+        sharing_decisions=case_sharing_decisions(session, case),
         agency_returns=by_case(AgencyReturn, AgencyReturn.returned_at),
         open_tasks=by_case(OpenTask, OpenTask.created_at),
         completed_tasks=by_case(CompletedTask, CompletedTask.completed_at),
@@ -73,6 +77,36 @@ def case_for_referrer(session: Session, case_id: int, actor: Actor) -> Case | No
         return case
     made_by = session.scalar(select(Contact.created_by_id).where(Contact.case_id == case_id))
     return case if made_by == actor.user_id else None
+
+
+def feedback_given(session: Session, case_id: int) -> list[ReferrerFeedback]:
+    return list(session.scalars(select(ReferrerFeedback).where(ReferrerFeedback.case_id == case_id)
+                                .order_by(ReferrerFeedback.id)))
+
+
+def referrer_status(case: Case, feedback: list[ReferrerFeedback]) -> str:
+    return "feedback given" if feedback else ("closed" if case.status == "closed" else "with the hub")
+
+
+def referrer_view(session: Session, case: Case) -> dict:
+    """What a referrer may know about their own contact: status and the feedback the hub gave them.
+    Never the hub's analysis, agency findings or where the information product went."""
+    feedback = feedback_given(session, case.id)
+    return {
+        "case_id": case.id,
+        "reference": case.reference,
+        "received_at": case.received_at.isoformat(),
+        "status": referrer_status(case, feedback),
+        "feedback": [{"method": fb.method, "summary": fb.summary, "sent_at": fb.sent_at.isoformat()}
+                     for fb in feedback],
+    }
+
+
+def contacts_made_by(session: Session, actor: Actor, limit: int = 200) -> list[tuple[Case, Contact]]:
+    """The contacts this person reported, newest first (a referrer's own list)."""
+    rows = session.execute(select(Case, Contact).join(Contact, Contact.case_id == Case.id)
+                           .where(Contact.created_by_id == actor.user_id).order_by(Case.received_at.desc()).limit(limit))
+    return [(case, contact) for case, contact in rows]
 
 
 def list_cases(session: Session, *, status: str | None = "open", limit: int = 200) -> list[Case]:
@@ -99,6 +133,7 @@ def case_summary(detail: CaseDetail) -> dict:
         "strategy_outcome": case.strategy_outcome,
         "immediate_risk": case.immediate_risk,
         "linked_case_id": case.linked_case_id,
+        "anonymised_at": case.anonymised_at.isoformat() if case.anonymised_at else None,
         "subjects": [{"role": s.role, "given_name": s.given_name, "family_name": s.family_name,
                       "date_of_birth": s.date_of_birth.isoformat() if s.date_of_birth else None,
                       "address": s.address} for s in case.subjects],

@@ -3,6 +3,7 @@ from __future__ import annotations
 from flask import Blueprint, abort, flash, g, redirect, render_template, request, url_for
 
 from app.audit.operations import record
+from app.audit.queries import case_viewers
 from app.cases.models import Case
 from app.cases.operations import rerate, rerate_form
 from app.cases.queries import case_detail, list_cases
@@ -17,7 +18,9 @@ HISTORY_LABELS = {"contact.received": "Contact received", "task.completed": "Tas
                   "timer.fired": "Deadline reached", "case.rag-changed": "RAG rating", "case.closed": "Case closed",
                   "task.claimed": "Task claimed", "task.released": "Task released",
                   "deadline.retimed": "Deadline moved", "timer.incident-raised": "Timers failed",
-                  "timer.incident-resolved": "Timers fired again", "timer.incident-retried": "Timers retried"}
+                  "timer.incident-resolved": "Timers fired again", "timer.incident-retried": "Timers retried",
+                  "retention.anonymised": "Anonymised", "retention.hold-placed": "Retention hold",
+                  "retention.hold-released": "Retention hold lifted"}
 
 
 @bp.get("/cases")
@@ -41,7 +44,7 @@ def show(case_id: int):
     source = contact_form.field("source") if contact_form else None
     source_labels = {o.value: o.label for o in source.options} if source else {}
     return render_template("cases/show.html", detail=detail, case=detail.case, source_labels=source_labels,
-                           history_labels=HISTORY_LABELS)
+                           history_labels=HISTORY_LABELS, viewers=case_viewers(db.session, case_id))
 
 
 def _rerate_page(case_id: int, values: dict, errors: list):

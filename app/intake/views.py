@@ -4,7 +4,8 @@ import uuid
 
 from flask import Blueprint, abort, g, redirect, render_template, request, url_for
 
-from app.cases.queries import case_for_referrer
+from app.audit.operations import record
+from app.cases.queries import case_for_referrer, contacts_made_by, feedback_given, referrer_status
 from app.core.db import get_db, run_in_transaction
 from app.intake.operations import contact_form, receive_contact
 from app.web.form_posts import submit_form
@@ -32,7 +33,20 @@ def new_contact():
 
 @bp.get("/contacts/<int:case_id>/received")
 def received(case_id: int):
-    case = case_for_referrer(get_db().session, case_id, g.actor)
-    if case is None:
+    """The referrer's page for one contact: the reference, what happens next, and the hub's feedback."""
+    db = get_db()
+    case = case_for_referrer(db.session, case_id, g.actor)
+    if case is None:  # someone else's contact looks like no contact at all
         abort(404)
-    return render_template("intake/received.html", case=case)
+    record(db.session, g.actor, "contact.viewed", case_id=case_id)
+    db.session.commit()
+    return render_template("intake/received.html", case=case, feedback=feedback_given(db.session, case_id))
+
+
+@bp.get("/contacts")
+def my_contacts():
+    """The contacts you reported and whether the hub has given feedback: a referrer's own list."""
+    db = get_db()
+    rows = [(case, referrer_status(case, feedback_given(db.session, case.id)))
+            for case, _contact in contacts_made_by(db.session, g.actor)]
+    return render_template("intake/my_contacts.html", rows=rows)

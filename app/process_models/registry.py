@@ -8,6 +8,8 @@ from pathlib import Path
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from app.audit.operations import record
+from app.core.actor import Actor
 from app.core.clock import now
 from app.core.db import get_db
 from app.engine import CompiledDefinition, ProcessBundle, compile_bundle
@@ -44,6 +46,9 @@ def register_bundle(session: Session, bundle: ProcessBundle, *, created_by: str,
                              bundle=json.dumps(bundle.to_json()), created_at=now(), created_by=created_by)
     session.add(version)
     session.flush()
+    record(session, Actor(user_id=None, username=created_by, roles=frozenset()), "process.deployed",
+           summary=f"{process_id} version {version.version} deployed",
+           details={"process_id": process_id, "version": version.version, "content_hash": bundle.content_hash})
     with _lock:
         _cache[bundle.content_hash] = definition
     return version

@@ -250,9 +250,10 @@ def test_an_empty_screening_asks_for_each_answer_in_page_order(forms):
 def test_screening_without_consent_needs_a_reason_when_checks_go_ahead(forms, consent):
     errors = validate(forms["screening"], a_screening(consent=consent))
 
-    assert fields_of(errors) == ["consent_reason"]
+    assert fields_of(errors) == ["consent_reason", "lawful_basis", "special_category_condition"]
     assert errors[0].message == "Enter why agency checks go ahead without consent"
-    with_reason = a_screening(consent=consent, consent_reason="Father is the alleged abuser")
+    with_reason = a_screening(consent=consent, consent_reason="Father is the alleged abuser",
+                              lawful_basis="uk-gdpr-6-1-e", special_category_condition="dpa-sch1-para18")
     assert validate(forms["screening"], with_reason) == []
 
 
@@ -329,12 +330,15 @@ def test_a_decision_needs_an_outcome_and_a_rationale(forms):
 
 def test_feedback_records_where_the_information_product_went(forms):
     form = forms["feedback"]
-    answers = {"feedback_method": "secure-email", "feedback_summary": "Referred for assessment."}
+    answers = {"feedback_method": "secure-email", "feedback_summary": "Referred for assessment.",
+               "sharing_consent": "given"}
 
     assert fields_of(validate(form, answers)) == ["information_product_recipients"]
     nowhere = {**answers, "information_product_recipients": []}
     assert fields_of(validate(form, nowhere)) == ["information_product_recipients"]
-    assert validate(form, {**answers, "information_product_recipients": ["assessment-team"]}) == []
+    shared = {**answers, "information_product_recipients": ["assessment-team"]}
+    assert fields_of(validate(form, shared)) == ["sharing_purpose", "subject_informed"]
+    assert validate(form, {**shared, "sharing_purpose": "assessment", "subject_informed": True}) == []
 
 
 # --- Strategy discussion ----------------------------------------------------------------------
@@ -507,7 +511,9 @@ def test_parse_html_reads_checkboxes_radios_and_text_like_the_api_would_send_the
         "agencies": ["police", "health"],
     }
     assert errors == validate(forms["screening"], data)
-    assert errors == [FieldError("consent_reason", "Enter why agency checks go ahead without consent")]
+    assert errors == [FieldError("consent_reason", "Enter why agency checks go ahead without consent"),
+                      FieldError("lawful_basis", "Select the lawful basis for the checks without consent"),
+                      FieldError("special_category_condition", "Select the condition for special category data")]
 
 
 @pytest.mark.parametrize(("posted", "expected"), [("true", True), ("false", False)])
@@ -617,7 +623,10 @@ def web() -> Flask:
         routes = Blueprint(blueprint, __name__)
         routes.add_url_rule(f"/{endpoint}", endpoint, lambda: "")
         app.register_blueprint(routes, url_prefix=f"/{blueprint}")
-    app.jinja_env.globals.update(csp_nonce=lambda: "n0nce", csrf_token=lambda: "t0ken")
+    # A practitioner's permissions: the layout links only what the authorisation table lets them open.
+    practitioner = {"inbox.index", "intake.new_contact", "cases.index"}
+    app.jinja_env.globals.update(csp_nonce=lambda: "n0nce", csrf_token=lambda: "t0ken",
+                                 can=lambda endpoint: endpoint in practitioner)
     return app
 
 
