@@ -49,22 +49,9 @@ def _secret_key(instance_path: Path) -> str:
     return path.read_text().strip()
 
 
-def _positive_int(name: str, default: int) -> int:
-    """A whole number of at least 1 from the environment: a typo must not silently shorten a retention period."""
-    raw = os.environ.get(name)
-    if raw is None or raw.strip() == "":
-        return default
-    try:
-        value = int(raw)
-    except ValueError:
-        raise ValueError(f"{name} must be a whole number, not {raw!r}") from None
-    if value < 1:
-        raise ValueError(f"{name} must be at least 1, not {value}")
-    return value
-
-
 def _count(name: str, default: int, *, minimum: int = 1) -> int:
-    """A whole number from the environment; a typo must not silently switch a security limit off."""
+    """A whole number from the environment. A typo stops the app instead of silently switching a security
+    limit off or shortening a retention period."""
     raw = os.environ.get(name)
     if raw is None or raw.strip() == "":
         return default
@@ -98,7 +85,7 @@ def load_settings(**overrides) -> Settings:
         login_address_max_failures=_count("MASH_LOGIN_ADDRESS_MAX_FAILURES", 20),
         login_window_minutes=_count("MASH_LOGIN_WINDOW_MINUTES", 15),
         login_lockout_minutes=_count("MASH_LOGIN_LOCKOUT_MINUTES", 15),
-        retention_nfa_months=_positive_int("MASH_RETENTION_NFA_MONTHS", 36),
+        retention_nfa_months=_count("MASH_RETENTION_NFA_MONTHS", 36),
     )
     values.update(overrides)
     return Settings(**values)

@@ -11,8 +11,6 @@ Redactions say where and why, never the withheld text, so the file can be handle
 """
 from __future__ import annotations
 
-import re
-from collections.abc import Iterable
 from datetime import date, datetime
 from typing import Any
 
@@ -28,6 +26,7 @@ from app.core.clock import now
 from app.core.errors import ValidationFailed
 from app.forms import FieldError
 from app.intake.models import Contact
+from app.core.protected_identities import Redactor, protected_names
 from app.retention.people import Person, SubjectMatch, subjects_matching
 from app.retention.records import CASE_RECORDS
 
@@ -109,7 +108,7 @@ def _case_export(session: Session, case: Case, found: list[SubjectMatch], redact
     returns = list(session.scalars(select(AgencyReturn).where(AgencyReturn.case_id == case.id).order_by(AgencyReturn.id)))
     withheld_tasks = {r.task_id: PROTECTED if r.third_parties_to_protect else RESTRICTED
                       for r in returns if r.third_parties_to_protect or r.handling_restriction != "none"}
-    protected = _protected_identities(r.third_parties_to_protect for r in returns)
+    protected = protected_names(r.third_parties_to_protect for r in returns)
 
     export: dict[str, Any] = {
         "reference": ref,
@@ -161,32 +160,18 @@ def _case_export(session: Session, case: Case, found: list[SubjectMatch], redact
             .where(AuditEvent.case_id == case.id, AuditEvent.action.like("%.viewed"))
             .order_by(AuditEvent.id))]
     if protected:
-        export = _scrub(export, protected, lambda path: redact(path, "text naming a protected identity", PROTECTED))
+        export = _scrub(export, Redactor(protected, WITHHELD), lambda path: redact(path, "text naming a protected identity", PROTECTED))
     return export
 
 
-def _protected_identities(texts: Iterable[str | None]) -> list[re.Pattern]:
-    """Each identity an agency listed (one per line, comma or semicolon; a bracketed note dropped)."""
-    items = set()
-    for text in texts:
-        for part in re.split(r"[\n,;]+", text or ""):
-            item = " ".join(re.sub(r"\([^)]*\)", " ", part).split())
-            if len(item) >= 3:
-                items.add(item)
-    return [re.compile(re.escape(item).replace(r"\ ", r"\s+"), re.IGNORECASE)
-            for item in sorted(items, key=len, reverse=True)]
-
-
-def _scrub(value: Any, patterns: list[re.Pattern], on_redact, path: str = "") -> Any:
+def _scrub(value: Any, redactor: Redactor, on_redact, path: str = "") -> Any:
     """Replace every protected identity in the export's text, reporting where."""
     if isinstance(value, dict):
-        return {key: _scrub(item, patterns, on_redact, f"{path}.{key}" if path else key) for key, item in value.items()}
+        return {key: _scrub(item, redactor, on_redact, f"{path}.{key}" if path else key) for key, item in value.items()}
     if isinstance(value, list):
-        return [_scrub(item, patterns, on_redact, f"{path}[{index}]") for index, item in enumerate(value)]
+        return [_scrub(item, redactor, on_redact, f"{path}[{index}]") for index, item in enumerate(value)]
     if isinstance(value, str):
-        scrubbed = value
-        for pattern in patterns:
-            scrubbed = pattern.sub(WITHHELD, scrubbed)
+        scrubbed = redactor(value)
         if scrubbed != value:
             on_redact(path)
         return scrubbed

@@ -13,23 +13,19 @@ The referrer's identity and the partners' handling notes never go out: recipient
 """
 from __future__ import annotations
 
-import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
 from datetime import date, datetime
 
+from app.core.protected_identities import Redactor, protected_names
 from app.core.roles import role_label
 
 HELD_IN_HUB = ("Some partner information is held in the MASH and is not included in this product. "
                "Ask the MASH if you need it.")
-REDACTED = "[identity protected]"
 ITEM_LABELS = {"contact-summary": "Summary of the contact", "subjects": "Who it is about", "rag": "RAG rating",
                "decision": "Decision and rationale", "questions": "Questions for agencies"}
 HUB_ONLY = "hub-only"
 
-#: Entries shorter than this are not names (a stray initial would hide every word "a").
-_MIN_NAME = 2
-_APOSTROPHES = "'’‘`"
 
 
 @dataclass(frozen=True)
@@ -169,49 +165,3 @@ def build_product(facts: CaseFacts, recipient: str, prepared_at: datetime) -> In
         strategy_outcome=facts.strategy_outcome, rationale=redactor(facts.outcome_rationale),
         findings=tuple(findings), partner_information_held=bool(withheld), what_shared=tuple(shared),
         withheld=tuple(withheld), identities_protected=len(names), redactions=redactor.count)
-
-
-def protected_names(lists: Iterable[str | None]) -> list[str]:
-    """The names in partners' "identities to protect" answers: one per line or comma separated.
-
-    A note in brackets or after a spaced dash ("Jane Doe (neighbour)", "Jane Doe – neighbour") is not
-    part of the name; it would otherwise stop the name itself from being found.
-    """
-    names: dict[str, str] = {}
-    for text in lists:
-        for entry in re.split(r"[\n,;]", text or ""):
-            entry = re.sub(r"[(\[].*?([)\]]|$)", " ", entry)
-            entry = re.split(r"\s[-–—]\s", entry)[0]
-            entry = " ".join(entry.split()).strip(" .:")
-            if sum(c.isalpha() for c in entry) >= _MIN_NAME:
-                names.setdefault(entry.casefold(), entry)
-    return list(names.values())
-
-
-class Redactor:
-    """Hides whole names, case-insensitively, however the spaces and apostrophes in them are typed."""
-
-    def __init__(self, names: Sequence[str]) -> None:
-        self.count = 0
-        parts = [_name_pattern(n) for n in sorted(names, key=len, reverse=True)]
-        self.pattern = re.compile(rf"(?<!\w)(?:{'|'.join(parts)})(?!\w)", re.IGNORECASE) if parts else None
-
-    def __call__(self, text: str | None) -> str | None:
-        if text is None or self.pattern is None:
-            return text
-        redacted, found = self.pattern.subn(REDACTED, text)
-        self.count += found
-        return redacted
-
-
-def redact(text: str | None, names: Sequence[str]) -> str | None:
-    """``text`` with each of ``names`` hidden (see Redactor)."""
-    return Redactor(names)(text)
-
-
-def _name_pattern(name: str) -> str:
-    pieces = []
-    for word in name.split():
-        escaped = "".join(f"[{re.escape(_APOSTROPHES)}]" if ch in _APOSTROPHES else re.escape(ch) for ch in word)
-        pieces.append(escaped)
-    return r"\s+".join(pieces)

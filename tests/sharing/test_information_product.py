@@ -3,8 +3,8 @@ from __future__ import annotations
 
 from datetime import date, datetime, timezone
 
-from app.sharing.product import (HELD_IN_HUB, REDACTED, CaseFacts, InformationProduct, ReturnFacts, SubjectFacts,
-                                 build_product, protected_names, redact)
+from app.core.protected_identities import REDACTED, protected_names, redact
+from app.sharing.product import HELD_IN_HUB, CaseFacts, InformationProduct, ReturnFacts, SubjectFacts, build_product
 
 AT = datetime(2027, 1, 5, 10, 0, tzinfo=timezone.utc)
 
