@@ -44,11 +44,8 @@ def pending(session: Session) -> list[AuditEvent]:
 
 
 def _lock_head(session: Session) -> AuditChainHead:
-    head = session.scalars(select(AuditChainHead).where(AuditChainHead.id == 1).with_for_update()).one_or_none()
-    if head is None:  # only in a schema made without the migration, which creates the head row
-        head = AuditChainHead(id=1, seq=0, hash=GENESIS)
-        session.add(head)
-    return head
+    """The one head row (migration 0004 creates it), locked until this transaction commits."""
+    return session.scalars(select(AuditChainHead).where(AuditChainHead.id == 1).with_for_update()).one()
 
 
 def append_pending(session: Session) -> None:

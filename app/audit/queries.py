@@ -3,15 +3,16 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from collections.abc import Mapping
-from datetime import date, datetime, time, timedelta, timezone
+from datetime import datetime
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, type_coerce
 from sqlalchemy.orm import Session
 
 from app.audit.models import AuditEvent
 from app.auth.models import User
 from app.cases.models import Case
-from app.core.calendar import LONDON
+from app.core.db import UTCDateTime
+from app.core.periods import day_starts, read_period
 from app.forms import FieldError
 
 #: Actions that mean someone looked at a case's information.
@@ -46,27 +47,15 @@ def parse_filter(session: Session, args: Mapping[str, str]) -> tuple[AuditFilter
             if case_id is None:
                 errors.append(FieldError("case", "There is no case with this reference"))
 
-    def day(name: str, label: str) -> date | None:
-        text = (args.get(name) or "").strip()
-        if not text:
-            return None
-        try:
-            return date.fromisoformat(text)
-        except ValueError:
-            errors.append(FieldError(name, f"Enter the {label} date as YYYY-MM-DD, for example 2026-11-21"))
-            return None
-
-    since, until = day("from", "from"), day("to", "to")
-    if since and until and until < since:
-        errors.append(FieldError("to", "The to date must be the same as or after the from date"))
+    date_from, date_to = read_period(args, errors)
     limit, after = _whole(args, "limit", 200, errors), _whole(args, "after", 0, errors)
     if limit is not None and not 1 <= limit <= MAX_PAGE:
         errors.append(FieldError("limit", f"The limit must be between 1 and {MAX_PAGE}"))
+    since, until = day_starts(date_from, date_to)
     return AuditFilter(
         case_id=case_id, username=(args.get("username") or "").strip() or None,
         action=(args.get("action") or "").strip() or None,
-        since=datetime.combine(since, time(), LONDON) if since else None,
-        until=datetime.combine(until + timedelta(days=1), time(), LONDON) if until else None,
+        since=since, until=until,
         after_seq=after or 0, limit=limit or 200), errors
 
 
@@ -115,19 +104,15 @@ class Viewer:
 
 def case_viewers(session: Session, case_id: int) -> list[Viewer]:
     """Who has seen this case, most recent first: the question inspectors and courts ask."""
+    # type_coerce: an aggregate of a timestamp is read back as one (SQLite would hand back naive text).
+    first, last = (type_coerce(f(AuditEvent.at), UTCDateTime()) for f in (func.min, func.max))
     rows = session.execute(
-        select(AuditEvent.username, func.count(), func.min(AuditEvent.at), func.max(AuditEvent.at),
+        select(AuditEvent.username, func.count(), first, last,
                func.max(User.display_name), func.max(User.agency))
         .outerjoin(User, User.id == AuditEvent.user_id)
         .where(AuditEvent.case_id == case_id, AuditEvent.action.in_(VIEW_ACTIONS))
-        .group_by(AuditEvent.username).order_by(func.max(AuditEvent.at).desc()))
+        .group_by(AuditEvent.username).order_by(last.desc()))
     return [Viewer(username=username, display_name=name or username, agency=agency or "", views=views,
-                   first_at=_aware(first), last_at=_aware(last))
-            for username, views, first, last, name, agency in rows]
+                   first_at=first_at, last_at=last_at)
+            for username, views, first_at, last_at, name, agency in rows]
 
-
-def _aware(value) -> datetime:
-    """Aggregates bypass the column type on SQLite (naive text); put UTC back."""
-    if isinstance(value, str):
-        value = datetime.fromisoformat(value)
-    return value if value.tzinfo else value.replace(tzinfo=timezone.utc)

@@ -7,7 +7,7 @@ its own restricted returns) are need-to-know checks in the services; this table 
 """
 from __future__ import annotations
 
-from app.core.roles import ALL_ROLES, HUB_ROLES, LANE_ROLES
+from app.core.roles import HUB_ROLES, LANE_ROLES
 
 PUBLIC = "public"
 SIGNED_IN = "signed-in"
@@ -78,8 +78,6 @@ ROUTE_ROLES: dict[str, frozenset[str]] = {
     # data protection: the subject access export gathers a person's whole record
     "api.subject_access_export": frozenset({"admin"}),
 }
-
-KNOWN_ROLES: frozenset[str] = frozenset(ALL_ROLES)
 
 
 def roles_for(endpoint: str | None) -> frozenset[str] | None:

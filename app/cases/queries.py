@@ -84,8 +84,8 @@ def feedback_given(session: Session, case_id: int) -> list[ReferrerFeedback]:
                                 .order_by(ReferrerFeedback.id)))
 
 
-def referrer_status(case: Case, feedback: list[ReferrerFeedback]) -> str:
-    return "feedback given" if feedback else ("closed" if case.status == "closed" else "with the hub")
+def referrer_status(case: Case, feedback_given: bool) -> str:
+    return "feedback given" if feedback_given else ("closed" if case.status == "closed" else "with the hub")
 
 
 def referrer_view(session: Session, case: Case) -> dict:
@@ -96,17 +96,20 @@ def referrer_view(session: Session, case: Case) -> dict:
         "case_id": case.id,
         "reference": case.reference,
         "received_at": case.received_at.isoformat(),
-        "status": referrer_status(case, feedback),
+        "status": referrer_status(case, bool(feedback)),
         "feedback": [{"method": fb.method, "summary": fb.summary, "sent_at": fb.sent_at.isoformat()}
                      for fb in feedback],
     }
 
 
-def contacts_made_by(session: Session, actor: Actor, limit: int = 200) -> list[tuple[Case, Contact]]:
-    """The contacts this person reported, newest first (a referrer's own list)."""
-    rows = session.execute(select(Case, Contact).join(Contact, Contact.case_id == Case.id)
-                           .where(Contact.created_by_id == actor.user_id).order_by(Case.received_at.desc()).limit(limit))
-    return [(case, contact) for case, contact in rows]
+def contacts_made_by(session: Session, actor: Actor, limit: int = 200) -> list[tuple[Case, str]]:
+    """The contacts this person reported, newest first, each with where it is (a referrer's own list)."""
+    cases = list(session.scalars(select(Case).join(Contact, Contact.case_id == Case.id)
+                                 .where(Contact.created_by_id == actor.user_id)
+                                 .order_by(Case.received_at.desc()).limit(limit)))
+    answered = set(session.scalars(select(ReferrerFeedback.case_id)
+                                   .where(ReferrerFeedback.case_id.in_([c.id for c in cases])))) if cases else set()
+    return [(case, referrer_status(case, case.id in answered)) for case in cases]
 
 
 def list_cases(session: Session, *, status: str | None = "open", limit: int = 200) -> list[Case]:

@@ -24,6 +24,7 @@ from pathlib import Path
 from typing import Any
 
 from app.core.config import PROJECT_ROOT
+from app.core.toml_lines import decode_error_line, key_line
 
 LAWFUL_BASES_FILE = "lawful-bases.toml"
 logger = logging.getLogger(__name__)
@@ -99,9 +100,7 @@ def parse_lawful_bases(text: str, file: str = f"processes/{LAWFUL_BASES_FILE}") 
     try:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as error:
-        found = re.search(r"line (\d+)", str(error))
-        raise LawfulBasisError(file, [LawfulBasisProblem(f"not valid TOML: {error}",
-                                                         int(found.group(1)) if found else None)]) from None
+        raise LawfulBasisError(file, [LawfulBasisProblem(f"not valid TOML: {error}", decode_error_line(error))]) from None
     reader = _Reader(text)
     bases = reader.read(data)
     if reader.problems:
@@ -245,15 +244,7 @@ class _Reader:
                         None)
         if index >= len(self.headers):
             return None
-        start = self.headers[index]
-        if key is None:
-            return start + 1
-        for i in range(start + 1, len(self.lines)):
-            if re.match(r"^\s*\[", self.lines[i]):
-                break
-            if re.match(rf"^\s*{re.escape(key)}\s*=", self.lines[i]):
-                return i + 1
-        return start + 1
+        return key_line(self.lines, self.headers[index], key)
 
     def add(self, message: str, index: int | None, key: str | None = None) -> None:
         self.problems.append(LawfulBasisProblem(message, self.line_of(index, key)))

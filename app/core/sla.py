@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 
 from app.core.calendar import WEEKDAYS, HubCalendar
+from app.core.toml_lines import decode_error_line, key_line
 
 POLICY_FILE = "sla-policies.toml"
 RAG_LEVELS = ("red", "amber", "green", "blue")
@@ -100,8 +101,7 @@ def load_policies(text: str | None) -> SlaConfig:
     try:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as error:
-        line = re.search(r"line (\d+)", str(error))
-        raise PolicyError([PolicyProblem(f"not valid TOML: {error}", int(line.group(1)) if line else None)]) from None
+        raise PolicyError([PolicyProblem(f"not valid TOML: {error}", decode_error_line(error))]) from None
     reader = _Reader(text)
     config = reader.config(data)
     if reader.problems:
@@ -117,16 +117,7 @@ class _Reader:
     def line_of(self, table: str, key: str | None = None) -> int | None:
         header = re.compile(rf"^\s*\[\s*{re.escape(table)}\s*\]")
         start = next((i for i, line in enumerate(self.lines) if header.match(line)), None)
-        if start is None:
-            return None
-        if key is None:
-            return start + 1
-        for i in range(start + 1, len(self.lines)):
-            if re.match(r"^\s*\[", self.lines[i]):
-                break
-            if re.match(rf"^\s*{re.escape(key)}\s*=", self.lines[i]):
-                return i + 1
-        return start + 1
+        return None if start is None else key_line(self.lines, start, key)
 
     def add(self, message: str, table: str, key: str | None = None) -> None:
         self.problems.append(PolicyProblem(message, self.line_of(table, key)))

@@ -5,7 +5,7 @@ import uuid
 from flask import Blueprint, abort, g, redirect, render_template, request, url_for
 
 from app.audit.operations import record
-from app.cases.queries import case_for_referrer, contacts_made_by, feedback_given, referrer_status
+from app.cases.queries import case_for_referrer, contacts_made_by, feedback_given
 from app.core.db import get_db, run_in_transaction
 from app.intake.operations import contact_form, receive_contact
 from app.web.form_posts import submit_form
@@ -47,6 +47,4 @@ def received(case_id: int):
 def my_contacts():
     """The contacts you reported and whether the hub has given feedback: a referrer's own list."""
     db = get_db()
-    rows = [(case, referrer_status(case, feedback_given(db.session, case.id)))
-            for case, _contact in contacts_made_by(db.session, g.actor)]
-    return render_template("intake/my_contacts.html", rows=rows)
+    return render_template("intake/my_contacts.html", rows=contacts_made_by(db.session, g.actor))

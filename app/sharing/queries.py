@@ -6,14 +6,14 @@ whom are not hub members, so no free text (which may name people) reaches it.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date, datetime, time, timedelta
+from datetime import date
 
 from sqlalchemy import Select, distinct, func, select
 from sqlalchemy.orm import Session
 
 from app.cases.models import AgencyReturn, Case
-from app.core.calendar import LONDON
 from app.core.lawful_bases import LawfulBases, hub_lawful_bases
+from app.core.periods import day_starts
 from app.core.roles import role_label
 from app.intake.models import Contact
 from app.process_models.registry import compiled_by_id
@@ -159,10 +159,11 @@ def product_record(session: Session, case_id: int, decision_id: int) -> SharingD
 
 
 def _filtered(query: Select, filters: SharingFilters) -> Select:
-    if filters.date_from:
-        query = query.where(SharingDecision.decided_at >= _london_midnight(filters.date_from))
-    if filters.date_to:
-        query = query.where(SharingDecision.decided_at < _london_midnight(filters.date_to + timedelta(days=1)))
+    start, end = day_starts(filters.date_from, filters.date_to)
+    if start:
+        query = query.where(SharingDecision.decided_at >= start)
+    if end:
+        query = query.where(SharingDecision.decided_at < end)
     if filters.stage:
         query = query.where(SharingDecision.stage == filters.stage)
     if filters.consent:
@@ -198,7 +199,3 @@ def sharing_report(session: Session, filters: SharingFilters, limit: int = 500) 
                          by_lawful_basis=counts(SharingDecision.lawful_basis_art6),
                          by_consent=counts(SharingDecision.consent_status),
                          total_records=totals[0], total_decisions=totals[1])
-
-
-def _london_midnight(day: date) -> datetime:
-    return datetime.combine(day, time(0), LONDON)

@@ -9,9 +9,9 @@ from __future__ import annotations
 import csv
 import io
 from collections.abc import Mapping, Sequence
-from datetime import date
 
 from app.core.lawful_bases import LawfulBases
+from app.core.periods import read_period
 from app.forms import FieldError
 from app.sharing.models import CONSENT_STATUSES, STAGES
 from app.sharing.queries import ReportRow, SharingFilters
@@ -29,16 +29,6 @@ def read_filters(args: Mapping[str, str], bases: LawfulBases) -> tuple[SharingFi
     read is an error on that field (the page shows the error summary, the API answers 422)."""
     errors: list[FieldError] = []
 
-    def day(name: str, what: str) -> date | None:
-        raw = (args.get(name) or "").strip()
-        if not raw:
-            return None
-        try:
-            return date.fromisoformat(raw)
-        except ValueError:
-            errors.append(FieldError(name, f"The {what} date must be a real date, like 2027-01-31"))
-            return None
-
     def choice(name: str, allowed: Sequence[str], message: str) -> str | None:
         raw = (args.get(name) or "").strip()
         if raw and raw not in allowed:
@@ -46,9 +36,7 @@ def read_filters(args: Mapping[str, str], bases: LawfulBases) -> tuple[SharingFi
             return None
         return raw or None
 
-    date_from, date_to = day("from", "start"), day("to", "end")
-    if date_from and date_to and date_to < date_from:
-        errors.append(FieldError("to", "The end date must be the same as or after the start date"))
+    date_from, date_to = read_period(args, errors)
     case_raw = (args.get("case_id") or "").strip()
     case_id = int(case_raw) if case_raw.isdigit() else None
     if case_raw and case_id is None:
