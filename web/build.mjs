@@ -2,15 +2,18 @@
 //
 //   npm ci && npm run build
 //
-// No bundler: GOV.UK Frontend ships a precompiled CSS file and an ES module, and bpmn-js ships
-// UMD bundles that expose window.BpmnJS.
+// GOV.UK Frontend ships a precompiled CSS file and an ES module, and bpmn-js ships UMD bundles that
+// expose window.BpmnJS; those are copied as they are. The app's own diagram scripts (web/src/*.js:
+// the modeler, the process maps, token simulation) import bpmn-js modules and are bundled by esbuild
+// into app/static/js/<name>.js, one self-contained file each.
 //
 // One change is made on the way: GOV.UK Frontend's precompiled CSS uses the GDS Transport font,
 // which is reserved for services on GOV.UK. A council service must not use it, so the two
 // @font-face rules are dropped and the font stack falls back to Arial (what the Sass setting
 // $govuk-font-family would do if we compiled the Sass ourselves).
 
-import { cpSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { cpSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { build } from "esbuild";
 import { dirname, join, relative } from "node:path";
 import { fileURLToPath } from "node:url";
 
@@ -49,6 +52,21 @@ for (const file of ["bpmn-navigated-viewer.production.min.js", "bpmn-modeler.pro
   copy(join(bpmnDist, file), join(bpmnOut, file));
 }
 copy(join(bpmnDist, "assets"), join(bpmnOut, "assets"));
+copy(join(modules, "bpmn-js-token-simulation", "assets", "css", "bpmn-js-token-simulation.css"),
+  join(bpmnOut, "token-simulation.css"));
+// What the app reads from a diagram is in the camunda: namespace (formKey, properties).
+copy(join(modules, "camunda-bpmn-moddle", "resources", "camunda.json"), join(bpmnOut, "camunda-moddle.json"));
+
+// The app's diagram scripts, bundled
+const jsOut = join(staticDir, "js");
+fresh(jsOut);
+const entries = readdirSync(join(web, "src")).filter((name) => name.endsWith(".js")).map((name) => join(web, "src", name));
+if (entries.length) {
+  await build({
+    entryPoints: entries, outdir: jsOut, bundle: true, minify: true, format: "iife", target: "es2020",
+    legalComments: "none", logLevel: "error",
+  });
+}
 
 // The app's own few styles and scripts
 copy(join(root, "app", "static_src", "app.css"), join(staticDir, "app.css"));
