@@ -24,6 +24,13 @@ AUDIT_ROLES = frozenset({"auditor", "ops-manager"})
 SHARING_REPORT_ROLES = frozenset({"mash-manager", "ops-manager", "auditor"})
 #: Roles that may move the training sandbox's clock.
 TRAINING_CLOCK_ROLES = frozenset({"trainer", "admin"})
+#: Roles that run the training sandbox: scenarios, stepping, reset.
+TRAINING_ROLES = frozenset({"trainer", "admin"})
+#: Roles that may read the process maps and diagrams (no personal data): the hub, trainers, process
+#: owners and auditors. Referrers are outside the hub and do not need its internals.
+PROCESS_READ_ROLES = HUB_ROLES | {"process-owner", "trainer", "auditor"}
+#: Roles that change how the hub works: deploy diagrams, migrate running cases to a new version.
+PROCESS_OWNER_ROLES = frozenset({"process-owner", "admin"})
 
 _PUBLIC = frozenset({PUBLIC})
 _SIGNED_IN = frozenset({SIGNED_IN})
@@ -62,6 +69,11 @@ ROUTE_ROLES: dict[str, frozenset[str]] = {
     # SLA wall
     "dashboard.index": MANAGER_ROLES,
     "dashboard.retry": MANAGER_ROLES,
+    # process models: deploy and version history (app/process_models)
+    # versions: diff and migration (app/process_models/versions_views.py)
+    # modeler (app/modeler)
+    # process maps and case maps (app/maps)
+    # training sandbox (app/training)
     # JSON API
     "api.openapi": _PUBLIC,
     "api.create_contact": INTAKE_ROLES,

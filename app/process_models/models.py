@@ -21,3 +21,7 @@ class ProcessVersion(Base):
     bundle: Mapped[str] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
     created_by: Mapped[str] = mapped_column(String(80))
+    #: What changed and why, in the process owner's words (shown in the version history).
+    note: Mapped[str | None] = mapped_column(Text)
+    #: How it arrived: init (shipped diagrams), web (upload page), modeler, api or cli.
+    source: Mapped[str | None] = mapped_column(String(20))

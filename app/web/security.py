@@ -32,6 +32,12 @@ STATIC_ENDPOINTS = frozenset({"static", "govuk_assets"})
 _UNSAFE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 
 
+def allow_diagram_styles() -> None:
+    """bpmn-js sets style attributes on the SVG it draws; a diagram page calls this to let it (attributes
+    only: style sheets still come from this origin alone)."""
+    g.csp_style_attributes = True
+
+
 def csp_nonce() -> str:
     """This response's nonce, made on first use (an error page may be rendered before any hook ran)."""
     if "csp_nonce" not in g:
@@ -79,6 +85,8 @@ def register(app: Flask) -> None:
     @app.after_request
     def _headers(response):
         policy = CSP.format(nonce=csp_nonce())
+        if g.get("csp_style_attributes"):
+            policy += "; style-src-attr 'unsafe-inline'"
         response.headers["Content-Security-Policy"] = policy + ("; upgrade-insecure-requests" if https else "")
         for name, value in HEADERS.items():
             response.headers[name] = value
