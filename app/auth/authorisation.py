@@ -70,6 +70,7 @@ ROUTE_ROLES: dict[str, frozenset[str]] = {
     "dashboard.index": MANAGER_ROLES,
     "dashboard.retry": MANAGER_ROLES,
     # process models: deploy and version history (app/process_models)
+    "process_models.diagram": PROCESS_READ_ROLES,
     # versions: diff and migration (app/process_models/versions_views.py)
     # modeler (app/modeler)
     # process maps and case maps (app/maps)

@@ -2,8 +2,11 @@
 from __future__ import annotations
 
 import json
+import re
 import threading
 from pathlib import Path
+
+from lxml import etree
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
@@ -13,6 +16,7 @@ from app.core.actor import Actor
 from app.core.clock import now
 from app.core.db import get_db
 from app.engine import CompiledDefinition, ProcessBundle, compile_bundle
+from app.engine.definitions import BPMN_NS
 from app.process_models.models import ProcessVersion
 
 ENTRY_PROCESS = "referral"
@@ -21,6 +25,7 @@ _cache: dict[str, CompiledDefinition] = {}
 #: (database, version id) -> content hash: a version's content never changes once stored.
 _hash_by_id: dict[tuple[str, int], str] = {}
 _lock = threading.Lock()
+_DECLARED_ENCODING = re.compile(rb"""encoding=["']([A-Za-z0-9._-]+)["']""")
 
 
 def compiled(version: ProcessVersion) -> CompiledDefinition:
@@ -35,15 +40,17 @@ def compiled(version: ProcessVersion) -> CompiledDefinition:
 
 
 def register_bundle(session: Session, bundle: ProcessBundle, *, created_by: str,
-                    process_id: str = ENTRY_PROCESS) -> ProcessVersion:
+                    process_id: str = ENTRY_PROCESS, note: str | None = None, source: str = "init",
+                    definition: CompiledDefinition | None = None) -> ProcessVersion:
     """Validate a bundle and store it as a new version, or return the stored version with the same content."""
-    definition = compile_bundle(bundle, process_id)
+    definition = definition or compile_bundle(bundle, process_id)
     existing = session.scalar(select(ProcessVersion).where(ProcessVersion.content_hash == bundle.content_hash))
     if existing is not None:
         return existing
     latest = session.scalar(select(func.max(ProcessVersion.version)).where(ProcessVersion.process_id == process_id))
     version = ProcessVersion(process_id=process_id, version=(latest or 0) + 1, content_hash=bundle.content_hash,
-                             bundle=json.dumps(bundle.to_json()), created_at=now(), created_by=created_by)
+                             bundle=json.dumps(bundle.to_json()), created_at=now(), created_by=created_by,
+                             note=(note or "").strip() or None, source=source)
     session.add(version)
     session.flush()
     record(session, Actor(user_id=None, username=created_by, roles=frozenset()), "process.deployed",
@@ -56,6 +63,52 @@ def register_bundle(session: Session, bundle: ProcessBundle, *, created_by: str,
 
 def register_directories(session: Session, processes_dir: Path, forms_dir: Path, *, created_by: str = "system") -> ProcessVersion:
     return register_bundle(session, ProcessBundle.from_directories(processes_dir, forms_dir), created_by=created_by)
+
+
+def process_ids(session: Session) -> list[str]:
+    """Every deployed process (a bundle's root process: the one cases start on)."""
+    return list(session.scalars(select(ProcessVersion.process_id).distinct().order_by(ProcessVersion.process_id)))
+
+
+def versions_of(session: Session, process_id: str) -> list[ProcessVersion]:
+    """A process's versions, newest first."""
+    return list(session.scalars(select(ProcessVersion).where(ProcessVersion.process_id == process_id)
+                                .order_by(ProcessVersion.version.desc())))
+
+
+def version_of(session: Session, process_id: str, version: int) -> ProcessVersion | None:
+    return session.scalar(select(ProcessVersion).where(ProcessVersion.process_id == process_id,
+                                                       ProcessVersion.version == version))
+
+
+def bundle_of(version: ProcessVersion) -> ProcessBundle:
+    return ProcessBundle.from_json(json.loads(version.bundle))
+
+
+def diagram_text(raw: bytes) -> str:
+    """A stored diagram as text, whatever encoding its XML declaration names (ISO-8859-1 from older editors)."""
+    try:
+        return raw.decode("utf-8")
+    except UnicodeDecodeError:
+        declared = _DECLARED_ENCODING.search(raw[:200])
+        return raw.decode(declared.group(1).decode("ascii") if declared else "latin-1", errors="replace")
+
+
+def file_of_process(bundle: ProcessBundle, bpmn_process_id: str) -> str | None:
+    """The diagram file that holds an executable process id, or None."""
+    for name, raw in bundle.bpmn.items():
+        if bpmn_process_id in process_ids_in(raw):
+            return name
+    return None
+
+
+def process_ids_in(raw: bytes) -> list[str]:
+    """The ids of the processes a diagram declares (no validation: unparsable files give none)."""
+    try:
+        tree = etree.fromstring(raw, parser=etree.XMLParser(resolve_entities=False, no_network=True))
+    except etree.XMLSyntaxError:
+        return []
+    return [p.get("id") for p in tree.iter(f"{{{BPMN_NS}}}process") if p.get("id")]
 
 
 def latest_version(session: Session, process_id: str = ENTRY_PROCESS) -> ProcessVersion | None:
