@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import sys
+from pathlib import Path
 
 import click
 
@@ -51,6 +52,64 @@ def init_db_command() -> None:
         for problem in error.problems:
             click.echo(f"  {problem}", err=True)
         sys.exit(2)
+
+
+@main.command()
+@click.argument("paths", nargs=-1, required=True, type=click.Path(exists=True, path_type=Path))
+@click.option("--process", "process_id", default=None, help="Which process this deploys (default: found from the files).")
+@click.option("--forms", "forms_dir", type=click.Path(exists=True, file_okay=False, path_type=Path), default=None,
+              help="Where the forms are (default: PATH/forms, else the forms folder beside PATH).")
+@click.option("--note", default="", help="What changed and why (shown in the version history).")
+@click.option("--check", is_flag=True, help="Run every check and deploy nothing.")
+@click.option("--as", "as_user", default=None, help="The user deploying, for the audit trail (default: your OS account).")
+def deploy(paths: tuple[Path, ...], process_id: str | None, forms_dir: Path | None, note: str, check: bool,
+           as_user: str | None) -> None:
+    """Validate and deploy diagrams: `mash deploy processes/` or `mash deploy referral.bpmn forms/screening.json`."""
+    from app.core.db import get_db
+    from app.engine import DefinitionError
+    from app.process_models.deploy import deploy as deploy_files, validate_upload
+
+    _init()
+    files = _deploy_files(paths, forms_dir)
+    try:
+        with get_db().unit_of_work() as session:
+            if check:
+                candidate = validate_upload(session, files, process_id=process_id)
+                click.echo(f"{len(files)} files pass every check (process {candidate.process_id}); nothing deployed.")
+                warnings = candidate.warnings
+            else:
+                actor = _cli_actor(session, as_user, role="process-owner")
+                result = deploy_files(session, files, actor, process_id=process_id, note=note, source="cli")
+                click.echo(f"Deployed {result.process_id} version {result.version}." if result.created else
+                           f"Nothing changed: the files are {result.process_id} version {result.version}.")
+                warnings = result.warnings
+    except DefinitionError as error:
+        click.echo(f"Refused; nothing changed. {len(error.problems)} problem(s):", err=True)
+        for problem in error.problems:
+            click.echo(f"  {problem}", err=True)
+        sys.exit(2)
+    for warning in warnings:
+        click.echo(f"  warning: {warning}")
+
+
+def _deploy_files(paths: tuple[Path, ...], forms_dir: Path | None):
+    """Diagrams, sla-policies.toml and forms from the paths given (folders are read like processes/)."""
+    from app.core.sla import POLICY_FILE
+    from app.process_models.deploy import DIAGRAM_SUFFIXES, UploadedFile
+
+    chosen: list[Path] = []
+    for path in paths:
+        if path.is_file():
+            chosen.append(path)
+            continue
+        chosen += sorted(p for p in path.iterdir() if p.name.lower().endswith(DIAGRAM_SUFFIXES) or p.name == POLICY_FILE)
+        forms = forms_dir or next((d for d in (path / "forms", path.resolve().parent / "forms") if d.is_dir()), None)
+        if forms is not None:
+            chosen += sorted(forms.glob("*.json"))
+    if forms_dir is not None and all(p.is_file() for p in paths):
+        chosen += sorted(forms_dir.glob("*.json"))
+    unique = list(dict.fromkeys(p.resolve() for p in chosen))
+    return [UploadedFile(name=p.name, content=p.read_bytes()) for p in unique]
 
 
 @main.command()
@@ -271,8 +330,8 @@ def retention_hold(reference: str, reason: str | None, release: bool) -> None:
     click.echo(f"{case.reference}: " + ("hold lifted." if release else f"held ({reason})."))
 
 
-def _cli_actor(session, username: str | None):
-    """Who ran a command, for the audit trail: a named admin user, else the operating-system account."""
+def _cli_actor(session, username: str | None, role: str = "admin"):
+    """Who ran a command, for the audit trail: a named user holding ``role`` (or admin), else the OS account."""
     import getpass
 
     from app.auth.operations import user_by_username
@@ -281,8 +340,8 @@ def _cli_actor(session, username: str | None):
     if username is None:
         return Actor(user_id=None, username=f"cli:{getpass.getuser()}"[:80], roles=frozenset())
     user = user_by_username(session, username)
-    if user is None or "admin" not in user.as_actor().roles:
-        click.echo(f"{username} is not an admin user.", err=True)
+    if user is None or not user.as_actor().has_any(role, "admin"):
+        click.echo(f"{username} is not a user with the {role} role.", err=True)
         sys.exit(1)
     return user.as_actor()
 

@@ -5,6 +5,7 @@ import json
 
 from flask import current_app
 
+from app.process_models.api import process_model_paths
 from app.sharing.api import sharing_decision_paths
 
 ERROR = {"type": "object", "required": ["errors"], "properties": {"errors": {"type": "array", "items": {
@@ -75,8 +76,9 @@ def _contact_schema() -> dict:
 
 def _responses(ok: dict, *codes: int) -> dict:
     text = {400: "Bad request", 401: "No or invalid bearer token", 403: "The caller's roles do not allow this",
-            404: "Not found", 409: "The task is no longer ready (someone else completed it) or is claimed",
-            413: "Body too large", 415: "Not JSON", 422: "Invalid input; nothing was stored"}
+            404: "Not found", 409: "A conflict: the task is no longer ready (someone else completed it) or is claimed; "
+                                   "another version was deployed at the same moment",
+            413: "Body too large", 415: "Not JSON (or, for uploads, not multipart/form-data)", 422: "Invalid input; nothing was stored"}
     responses = dict(ok)
     for code in codes:
         responses[str(code)] = {"description": text[code],
@@ -198,6 +200,7 @@ def openapi_document() -> dict:
                     400, 401, 403, 404, 409, 422)}},
             **(_clock_paths() if training else {}),
             **sharing_decision_paths(_responses),
+            **process_model_paths(_responses),
             "/api/v1/subject-access-exports": {"post": {
                 "summary": "Everything held about one person, for the information governance officer (admin). "
                            "Third-party information is withheld and listed under redactions. Audited.",

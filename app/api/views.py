@@ -17,6 +17,9 @@ from app.core.errors import OperationError, ValidationFailed
 from app.forms import FieldError
 from app.inbox.queries import inbox_for, open_task
 from app.intake.operations import find_by_idempotency_key, receive_contact
+from app.engine import DefinitionError
+from app.process_models import api as process_models
+from app.process_models.views import RACE_MESSAGE, uploaded_files
 from app.retention.subject_access import export_subject_access, person_from_request
 from app.sharing.api import list_sharing_decisions as sharing_decisions
 
@@ -191,3 +194,31 @@ def list_sharing_decisions():
     found = sharing_decisions(db.session, request.args, g.actor)
     db.session.commit()
     return jsonify(found)
+
+
+@bp.get("/process-models")
+def list_process_models():
+    """Each deployed process with its versions, newest first."""
+    return jsonify(process_models.list_process_models(get_db().session))
+
+
+@bp.post("/process-models")
+def deploy_process_model():
+    """Multipart: one or more .bpmn files (any field name, usually ``files``), optional forms, process_id, note."""
+    if request.mimetype != process_models.MULTIPART:
+        return _errors(415, [{"field": None, "message": "Send the files as multipart/form-data."}])
+    files = uploaded_files([f for name in request.files for f in request.files.getlist(name)])
+    try:
+        result = run_in_transaction(process_models.deploy_from_api, files, request.form, g.actor)
+    except DefinitionError as error:
+        return _errors(422, process_models.problems_json(error))
+    except IntegrityError:
+        return _errors(409, [{"field": None, "message": RACE_MESSAGE}])
+    response = jsonify(process_models.deployment_json(result))
+    response.status_code = 201 if result.created else 200
+    return response
+
+
+@bp.get("/process-models/<process_id>/versions/<int:version>")
+def get_process_model_version(process_id: str, version: int):
+    return jsonify(process_models.version_files(get_db().session, process_id, version))

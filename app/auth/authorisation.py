@@ -70,6 +70,9 @@ ROUTE_ROLES: dict[str, frozenset[str]] = {
     "dashboard.index": MANAGER_ROLES,
     "dashboard.retry": MANAGER_ROLES,
     # process models: deploy and version history (app/process_models)
+    "process_models.index": PROCESS_READ_ROLES,
+    "process_models.upload": PROCESS_OWNER_ROLES,
+    "process_models.history": PROCESS_READ_ROLES,
     "process_models.diagram": PROCESS_READ_ROLES,
     # versions: diff and migration (app/process_models/versions_views.py)
     # modeler (app/modeler)
@@ -88,6 +91,9 @@ ROUTE_ROLES: dict[str, frozenset[str]] = {
     "api.move_clock": TRAINING_CLOCK_ROLES,
     "api.audit": AUDIT_ROLES,
     "api.list_sharing_decisions": SHARING_REPORT_ROLES,
+    "api.list_process_models": PROCESS_READ_ROLES,
+    "api.deploy_process_model": PROCESS_OWNER_ROLES,
+    "api.get_process_model_version": PROCESS_READ_ROLES,
     # data protection: the subject access export gathers a person's whole record
     "api.subject_access_export": frozenset({"admin"}),
 }

@@ -334,7 +334,8 @@ def _check_expressions(tree, file: str, problems: _Problems) -> None:
     for node in tree.iter(f"{{{BPMN_NS}}}conditionExpression", f"{{{BPMN_NS}}}timeDate",
                           f"{{{BPMN_NS}}}timeDuration", f"{{{BPMN_NS}}}timeCycle", f"{{{BPMN_NS}}}script"):
         owner = node.getparent()
-        while owner is not None and not owner.get("id"):
+        # The element a process owner clicks: the timer event, not its (invisible) event definition.
+        while owner is not None and (not owner.get("id") or owner.tag.endswith("EventDefinition")):
             owner = owner.getparent()
         element_id = owner.get("id") if owner is not None else None
         element_name = owner.get("name") if owner is not None else None

@@ -1,15 +1,42 @@
 """The one deploy pipeline (upload page, modeler, API, `mash deploy`): validate everything, then store a version.
 
-BEING WRITTEN BY THE LEAD: the signatures below are the contract; bodies land shortly.
+An upload is laid over the latest version of its process, so a process owner can send just the diagram
+they redrew: a ``.bpmn`` replaces the stored file that holds the same process, ``<key>.json`` replaces
+that form, ``sla-policies.toml`` the policies; anything not sent stays as it was. The whole result is
+checked (XML, schema, parse, call activities, expressions in the sandbox, forms, lanes) plus bpmnlint on
+the diagrams sent, and every problem comes back at once; nothing is stored unless all of it passes.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
+import re
+from dataclasses import dataclass, field
+from pathlib import PurePosixPath
 
+from lxml import etree
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from app.core.actor import Actor
-from app.engine import CompiledDefinition, ProcessBundle
+from app.core.sla import POLICY_FILE
+from app.engine import CompiledDefinition, DefinitionError, DefinitionProblem, ProcessBundle, compile_bundle
+from app.engine.definitions import BPMN_NS
+from app.process_models.lint import LintFinding, LintUnavailable, lint_diagrams
+from app.process_models.models import ProcessVersion
+from app.process_models.registry import (
+    ENTRY_PROCESS,
+    bundle_of,
+    diagram_text,
+    latest_version,
+    process_ids,
+    register_bundle,
+)
+
+DIAGRAM_SUFFIXES = (".bpmn", ".bpmn20.xml")
+FORM_SUFFIX = ".json"
+MAX_FILES = 50
+PROCESS_ID = re.compile(r"^[A-Za-z_][A-Za-z0-9_.-]{0,99}$")
+SOURCES = ("init", "web", "modeler", "api", "cli")
+UPLOAD = "(upload)"
 
 
 @dataclass(frozen=True)
@@ -27,6 +54,7 @@ class Deployment:
     version_id: int
     #: False when the same content was already deployed: that version is returned, nothing is stored.
     created: bool
+    warnings: list[DefinitionProblem] = field(default_factory=list)
 
 
 @dataclass(frozen=True)
@@ -36,14 +64,205 @@ class Candidate:
     process_id: str
     bundle: ProcessBundle
     definition: CompiledDefinition
+    #: bpmnlint warnings (rules set to "warn"): shown to the process owner, they do not stop a deploy.
+    warnings: list[DefinitionProblem] = field(default_factory=list)
+
+
+@dataclass
+class _Upload:
+    diagrams: dict[str, bytes] = field(default_factory=dict)
+    forms: dict[str, str] = field(default_factory=dict)
+    policies: str | None = None
 
 
 def validate_upload(session: Session, files: list[UploadedFile], *, process_id: str | None = None) -> Candidate:
     """Everything a deploy checks, changing nothing; raises DefinitionError listing every problem."""
-    raise NotImplementedError
+    problems: list[DefinitionProblem] = []
+    upload = _sort_files(files, problems)
+    target = _target_process(session, upload, process_id, problems)
+    if not target:
+        raise DefinitionError(problems)
+    base = latest_version(session, target)
+    bundle = _lay_over(bundle_of(base) if base is not None else None, upload)
+    errors, warnings = _lint(upload.diagrams)
+    definition = None
+    try:
+        definition = compile_bundle(bundle, target)
+    except DefinitionError as error:
+        problems.extend(error.problems)
+    problems.extend(p for p in errors if p not in problems)
+    if problems or definition is None:
+        raise DefinitionError(problems)
+    return Candidate(process_id=target, bundle=bundle, definition=definition, warnings=warnings)
 
 
 def deploy(session: Session, files: list[UploadedFile], actor: Actor, *, process_id: str | None = None,
            note: str = "", source: str = "web") -> Deployment:
     """validate_upload, then store a new immutable version (audited). The caller's transaction commits it."""
-    raise NotImplementedError
+    if source not in SOURCES:
+        raise ValueError(f"unknown deploy source {source!r}")
+    candidate = validate_upload(session, files, process_id=process_id)
+    existing = session.scalar(select(ProcessVersion).where(ProcessVersion.content_hash == candidate.bundle.content_hash))
+    if existing is not None:
+        return Deployment(existing.process_id, existing.version, existing.id, created=False, warnings=candidate.warnings)
+    version = register_bundle(session, candidate.bundle, actor=actor, process_id=candidate.process_id, note=note,
+                              source=source, definition=candidate.definition)
+    return Deployment(version.process_id, version.version, version.id, created=True, warnings=candidate.warnings)
+
+
+# ----------------------------------------------------------------------------- the files sent
+def _sort_files(files: list[UploadedFile], problems: list[DefinitionProblem]) -> _Upload:
+    upload = _Upload()
+    if not files:
+        problems.append(DefinitionProblem(UPLOAD, "no files were sent: choose one or more .bpmn files (and any forms)"))
+    if len(files) > MAX_FILES:
+        problems.append(DefinitionProblem(UPLOAD, f"at most {MAX_FILES} files can be deployed at once"))
+        return upload
+    seen: set[str] = set()
+    for sent in files:
+        name = PurePosixPath(sent.name.replace("\\", "/")).name
+        if not name:
+            problems.append(DefinitionProblem(UPLOAD, "a file was sent without a name"))
+            continue
+        if name in seen:
+            problems.append(DefinitionProblem(name, "this file name was sent twice"))
+            continue
+        seen.add(name)
+        if name.lower().endswith(DIAGRAM_SUFFIXES):
+            upload.diagrams[name] = sent.content
+        elif name == POLICY_FILE:
+            upload.policies = _text(name, sent.content, problems)
+        elif name.lower().endswith(FORM_SUFFIX):
+            text = _text(name, sent.content, problems)
+            if text is not None:
+                upload.forms[name[: -len(FORM_SUFFIX)]] = text
+        else:
+            problems.append(DefinitionProblem(name, "this kind of file is not part of a process: send .bpmn diagrams, "
+                                                    f"forms as <form key>.json, or {POLICY_FILE}"))
+    return upload
+
+
+def _text(name: str, content: bytes, problems: list[DefinitionProblem]) -> str | None:
+    try:
+        return content.decode("utf-8-sig")
+    except UnicodeDecodeError as error:
+        problems.append(DefinitionProblem(name, f"the file is not UTF-8 text (byte {error.start} cannot be read)"))
+        return None
+
+
+# ----------------------------------------------------------------------------- which process
+def _declared(raw: bytes) -> tuple[list[str], set[str]]:
+    """(executable process ids, ids called by call activities) of one diagram; nothing if unparsable."""
+    try:
+        tree = etree.fromstring(raw, parser=etree.XMLParser(resolve_entities=False, no_network=True))
+    except etree.XMLSyntaxError:
+        return [], set()
+    executable = [p.get("id") for p in tree.iter(f"{{{BPMN_NS}}}process")
+                  if p.get("id") and (p.get("isExecutable") or "").strip().lower() == "true"]
+    called = {c.get("calledElement") for c in tree.iter(f"{{{BPMN_NS}}}callActivity") if c.get("calledElement")}
+    return executable, called
+
+
+def _target_process(session: Session, upload: _Upload, process_id: str | None,
+                    problems: list[DefinitionProblem]) -> str:
+    """The deployed process this upload makes a new version of (or the new process it starts)."""
+    if process_id:
+        if not PROCESS_ID.match(process_id):
+            problems.append(DefinitionProblem(UPLOAD, "the process id must start with a letter and use only letters, "
+                                                      "digits, '_', '-' and '.' (at most 100)"))
+        return process_id
+    deployed = process_ids(session)
+    sent: list[str] = []
+    called: set[str] = set()
+    for raw in upload.diagrams.values():
+        ids, calls = _declared(raw)
+        sent += ids
+        called |= calls
+    if not upload.diagrams:
+        if len(deployed) == 1 or not deployed:
+            return deployed[0] if deployed else ENTRY_PROCESS
+        problems.append(DefinitionProblem(UPLOAD, "say which process these forms belong to (process_id): "
+                                                  f"deployed processes are {', '.join(deployed)}"))
+        return ""
+    named = sorted({pid for pid in sent if pid in deployed})
+    if len(named) == 1:
+        return named[0]
+    if len(named) > 1:
+        problems.append(DefinitionProblem(UPLOAD, f"these files hold several deployed processes ({', '.join(named)}): "
+                                                  "deploy one process at a time, or name it (process_id)"))
+        return ""
+    owners = sorted({root for root in deployed if set(sent) & _ids_in_latest(session, root)})
+    if len(owners) == 1:
+        return owners[0]
+    if len(owners) > 1:
+        problems.append(DefinitionProblem(UPLOAD, f"the process is part of several deployed processes "
+                                                  f"({', '.join(owners)}): name the one to deploy (process_id)"))
+        return ""
+    roots = [pid for pid in dict.fromkeys(sent) if pid not in called]
+    if len(roots) == 1:
+        return roots[0]
+    if not sent:
+        problems.append(DefinitionProblem(", ".join(upload.diagrams),
+                                          'no executable process: mark the process isExecutable="true" '
+                                          '(in the modelers: "Executable" on the process)'))
+    else:
+        problems.append(DefinitionProblem(UPLOAD, f"these files start several processes ({', '.join(roots or sent)}): "
+                                                  "name the one cases start on (process_id)"))
+    return ""
+
+
+def _ids_in_latest(session: Session, process_id: str) -> set[str]:
+    latest = latest_version(session, process_id)
+    if latest is None:
+        return set()
+    return {pid for raw in bundle_of(latest).bpmn.values() for pid in _declared(raw)[0]}
+
+
+# ----------------------------------------------------------------------------- the new bundle
+def _lay_over(base: ProcessBundle | None, upload: _Upload) -> ProcessBundle:
+    bpmn = dict(base.bpmn) if base is not None else {}
+    for name, raw in upload.diagrams.items():
+        sent_ids = set(_declared(raw)[0])
+        for stored_name, stored in list(bpmn.items()):
+            if stored_name != name and sent_ids & set(_declared(stored)[0]):
+                del bpmn[stored_name]  # the same process saved under another file name
+        bpmn[name] = raw
+    forms = {**(base.forms if base is not None else {}), **upload.forms}
+    policies = upload.policies if upload.policies is not None else (base.policies if base is not None else None)
+    return ProcessBundle(bpmn=dict(sorted(bpmn.items())), forms=dict(sorted(forms.items())), policies=policies)
+
+
+# ----------------------------------------------------------------------------- bpmnlint
+def _lint(diagrams: dict[str, bytes]) -> tuple[list[DefinitionProblem], list[DefinitionProblem]]:
+    """(errors, warnings) from bpmnlint, each pointing at its element's line."""
+    readable = {name: raw for name, raw in diagrams.items() if _parses(raw)}
+    try:
+        findings = lint_diagrams({name: diagram_text(raw) for name, raw in readable.items()})
+    except LintUnavailable as error:
+        return [DefinitionProblem(name, f"not checked: {error}") for name in readable], []
+    places = {name: _places(raw) for name, raw in readable.items()}
+    errors: list[DefinitionProblem] = []
+    warnings: list[DefinitionProblem] = []
+    for finding in findings:
+        (errors if finding.category == "error" else warnings).append(_problem(finding, places.get(finding.file, {})))
+    return errors, warnings
+
+
+def _parses(raw: bytes) -> bool:
+    try:
+        etree.fromstring(raw, parser=etree.XMLParser(resolve_entities=False, no_network=True))
+    except etree.XMLSyntaxError:
+        return False  # compile_bundle reports it with its line
+    return True
+
+
+def _places(raw: bytes) -> dict[str, tuple[str | None, int]]:
+    tree = etree.fromstring(raw, parser=etree.XMLParser(resolve_entities=False, no_network=True))
+    return {el.get("id"): (el.get("name"), el.sourceline) for el in tree.iter()
+            if isinstance(el.tag, str) and el.get("id") and not el.tag.startswith("{http://www.omg.org/spec/BPMN/20100524/DI}")}
+
+
+def _problem(finding: LintFinding, places: dict[str, tuple[str | None, int]]) -> DefinitionProblem:
+    name, line = places.get(finding.element_id or "", (None, None))
+    message = f"{finding.message[:1].lower()}{finding.message[1:]} (bpmnlint rule {finding.rule})"
+    return DefinitionProblem(finding.file, message, finding.element_id, name or None, line)

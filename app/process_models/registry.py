@@ -39,23 +39,27 @@ def compiled(version: ProcessVersion) -> CompiledDefinition:
     return definition
 
 
-def register_bundle(session: Session, bundle: ProcessBundle, *, created_by: str,
-                    process_id: str = ENTRY_PROCESS, note: str | None = None, source: str = "init",
-                    definition: CompiledDefinition | None = None) -> ProcessVersion:
-    """Validate a bundle and store it as a new version, or return the stored version with the same content."""
+def register_bundle(session: Session, bundle: ProcessBundle, *, created_by: str | None = None,
+                    actor: Actor | None = None, process_id: str = ENTRY_PROCESS, note: str | None = None,
+                    source: str = "init", definition: CompiledDefinition | None = None) -> ProcessVersion:
+    """Validate a bundle and store it as a new version, or return the stored version with the same content.
+
+    Deploys from people go through app/process_models/deploy.py (which adds lint and the overlay);
+    this is the storage step, also used to register the shipped diagrams."""
+    actor = actor or Actor(user_id=None, username=created_by or "system", roles=frozenset())
     definition = definition or compile_bundle(bundle, process_id)
     existing = session.scalar(select(ProcessVersion).where(ProcessVersion.content_hash == bundle.content_hash))
     if existing is not None:
         return existing
     latest = session.scalar(select(func.max(ProcessVersion.version)).where(ProcessVersion.process_id == process_id))
     version = ProcessVersion(process_id=process_id, version=(latest or 0) + 1, content_hash=bundle.content_hash,
-                             bundle=json.dumps(bundle.to_json()), created_at=now(), created_by=created_by,
+                             bundle=json.dumps(bundle.to_json()), created_at=now(), created_by=actor.username,
                              note=(note or "").strip() or None, source=source)
     session.add(version)
     session.flush()
-    record(session, Actor(user_id=None, username=created_by, roles=frozenset()), "process.deployed",
-           summary=f"{process_id} version {version.version} deployed",
-           details={"process_id": process_id, "version": version.version, "content_hash": bundle.content_hash})
+    record(session, actor, "process.deployed", summary=f"{process_id} version {version.version} deployed",
+           details={"process_id": process_id, "version": version.version, "content_hash": bundle.content_hash,
+                    "source": source})
     with _lock:
         _cache[bundle.content_hash] = definition
     return version

@@ -1,22 +1,89 @@
 """/process-models: the deployed processes and their versions, and the upload that deploys a new one."""
 from __future__ import annotations
 
-from flask import Blueprint, Response, abort
+import re
 
-from app.core.db import get_db
+from flask import Blueprint, Response, abort, flash, g, redirect, render_template, request, url_for
+from sqlalchemy.exc import IntegrityError
+from werkzeug.datastructures import FileStorage
+
+from app.core.db import get_db, run_in_transaction
+from app.engine import DefinitionError
+from app.process_models.deploy import UploadedFile, deploy, validate_upload
+from app.process_models.queries import process_catalogue, process_summary
 from app.process_models.registry import bundle_of, diagram_text, version_of
 
 bp = Blueprint("process_models", __name__, template_folder="templates")
 
+RACE_MESSAGE = ("Another version of this process was deployed at the same moment. "
+                "Check the version history, then deploy again.")
+
+
+def uploaded_files(files: list[FileStorage]) -> list[UploadedFile]:
+    """The request's files as the deploy pipeline takes them (empty file inputs are skipped)."""
+    return [UploadedFile(name=f.filename or "", content=f.read()) for f in files if f.filename]
+
+
+@bp.get("/process-models")
+def index():
+    return _index_page()
+
+
+@bp.post("/process-models")
+def upload():
+    """Check and deploy (or only check) the uploaded files; every problem comes back on the page."""
+    files = uploaded_files(request.files.getlist("files"))
+    process_id = request.form.get("process_id", "").strip() or None
+    note = request.form.get("note", "").strip()
+    check_only = request.form.get("action") == "check"
+    if not check_only and not note:
+        return _index_page(field_errors={"note": "Say what changed and why: it is shown in the version history"},
+                           form=request.form, status=400)
+    try:
+        if check_only:
+            candidate = validate_upload(get_db().session, files, process_id=process_id)
+            return _index_page(checked=candidate, form=request.form)
+        result = run_in_transaction(deploy, files, g.actor, process_id=process_id, note=note, source="web")
+    except DefinitionError as error:
+        return _index_page(problems=error.problems, form=request.form, status=422)
+    except IntegrityError:
+        return _index_page(field_errors={"files": RACE_MESSAGE}, form=request.form, status=409)
+    if result.created:
+        flash(f"Version {result.version} of {result.process_id} deployed. New contacts start on it; "
+              "running cases stay on their version.", "success")
+    else:
+        flash(f"Nothing changed: these files are version {result.version} of {result.process_id}.", "info")
+    return redirect(url_for("process_models.history", process_id=result.process_id))
+
+
+def _index_page(*, problems=None, field_errors=None, checked=None, form=None, status: int = 200):
+    errors = [{"message": str(p), "id": "problems"} for p in (problems or [])]
+    errors += [{"message": message, "id": field} for field, message in (field_errors or {}).items()]
+    html = render_template("process_models/index.html", processes=process_catalogue(get_db().session),
+                           problems=problems or [], field_errors=field_errors or {}, errors=errors,
+                           checked=checked, form=form or {})
+    return html, status
+
+
+@bp.get("/process-models/<process_id>")
+def history(process_id: str):
+    summary = process_summary(get_db().session, process_id)
+    if summary is None:
+        abort(404)
+    return render_template("process_models/history.html", process=summary)
+
 
 @bp.get("/process-models/<process_id>/versions/<int:version>/files/<filename>")
 def diagram(process_id: str, version: int, filename: str):
-    """One diagram of a stored version as UTF-8 XML, for the viewers and the modeler."""
+    """One diagram of a stored version as UTF-8 XML, for the viewers, the modeler and downloads."""
     stored = version_of(get_db().session, process_id, version)
     if stored is None:
         abort(404)
     raw = bundle_of(stored).bpmn.get(filename)
     if raw is None:
         abort(404)
-    text = diagram_text(raw)
-    return Response(text.encode("utf-8"), mimetype="application/xml")
+    response = Response(diagram_text(raw).encode("utf-8"), mimetype="application/xml")
+    if request.args.get("download"):
+        safe = re.sub(r"[^A-Za-z0-9._-]", "_", f"{process_id}-v{version}-{filename}")
+        response.headers["Content-Disposition"] = f'attachment; filename="{safe}"'
+    return response

@@ -1,0 +1,107 @@
+"""The process-model API: deploy through the one pipeline, list processes and versions, read a version's files.
+
+The routes sit on the API blueprint (app/api/views.py) so they share its error handling; the logic and
+the OpenAPI entries are here.
+"""
+from __future__ import annotations
+
+from typing import Callable
+
+from sqlalchemy.orm import Session
+
+from app.core.actor import Actor
+from app.core.errors import NotFound
+from app.engine import DefinitionError
+from app.process_models.deploy import Deployment, UploadedFile, deploy
+from app.process_models.queries import process_catalogue
+from app.process_models.registry import bundle_of, diagram_text, version_of
+
+MULTIPART = "multipart/form-data"
+
+
+def deploy_from_api(session: Session, files: list[UploadedFile], form: dict, actor: Actor) -> Deployment:
+    return deploy(session, files, actor, process_id=(form.get("process_id") or "").strip() or None,
+                  note=(form.get("note") or "").strip(), source="api")
+
+
+def deployment_json(result: Deployment) -> dict:
+    return {"process_id": result.process_id, "version": result.version, "created": result.created,
+            "warnings": [w.as_dict() for w in result.warnings]}
+
+
+def problems_json(error: DefinitionError) -> list[dict]:
+    return [p.as_dict() for p in error.problems]
+
+
+def list_process_models(session: Session) -> dict:
+    return {"process_models": [p.as_json() for p in process_catalogue(session)]}
+
+
+def version_files(session: Session, process_id: str, version: int) -> dict:
+    stored = version_of(session, process_id, version)
+    if stored is None:
+        raise NotFound(f"{process_id} has no version {version}.")
+    bundle = bundle_of(stored)
+    return {"process_id": process_id, "version": version, "content_hash": stored.content_hash,
+            "diagrams": {name: diagram_text(raw) for name, raw in bundle.bpmn.items()},
+            "forms": bundle.forms, "policies": bundle.policies}
+
+
+PROBLEM = {"type": "object", "required": ["file", "element_id", "element_name", "line", "message"], "properties": {
+    "file": {"type": "string"}, "element_id": {"type": ["string", "null"]},
+    "element_name": {"type": ["string", "null"]}, "line": {"type": ["integer", "null"]}, "message": {"type": "string"}}}
+DEPLOYMENT = {"type": "object", "required": ["process_id", "version"], "properties": {
+    "process_id": {"type": "string"}, "version": {"type": "integer"},
+    "created": {"type": "boolean", "description": "False when identical files were already deployed as this version"},
+    "warnings": {"type": "array", "items": PROBLEM, "description": "bpmnlint warnings; they do not stop a deploy"}}}
+VERSION = {"type": "object", "required": ["version", "deployed_at", "deployed_by"], "properties": {
+    "version": {"type": "integer"}, "deployed_at": {"type": "string", "format": "date-time"},
+    "deployed_by": {"type": "string"}, "source": {"type": ["string", "null"]}, "note": {"type": ["string", "null"]},
+    "content_hash": {"type": "string"}, "diagrams": {"type": "array", "items": {"type": "string"}},
+    "forms": {"type": "array", "items": {"type": "string"}},
+    "open_cases": {"type": "integer"}, "closed_cases": {"type": "integer"}}}
+PROCESS_MODELS = {"type": "object", "required": ["process_models"], "properties": {"process_models": {
+    "type": "array", "items": {"type": "object", "required": ["process_id", "name", "latest_version", "versions"],
+                               "properties": {"process_id": {"type": "string"}, "name": {"type": "string"},
+                                              "latest_version": {"type": "integer"},
+                                              "versions": {"type": "array", "items": VERSION}}}}}}
+VERSION_FILES = {"type": "object", "required": ["process_id", "version", "diagrams", "forms"], "properties": {
+    "process_id": {"type": "string"}, "version": {"type": "integer"}, "content_hash": {"type": "string"},
+    "diagrams": {"type": "object", "additionalProperties": {"type": "string"}},
+    "forms": {"type": "object", "additionalProperties": {"type": "string"}},
+    "policies": {"type": ["string", "null"]}}}
+
+
+def process_model_paths(responses: Callable[..., dict]) -> dict:
+    """The OpenAPI path entries; ``responses`` adds the API's standard error answers."""
+    invalid = {"description": "The files were refused; nothing changed. Every problem, with file, element and line",
+               "content": {"application/json": {"schema": {"type": "object", "required": ["errors"], "properties": {
+                   "errors": {"type": "array", "items": PROBLEM}}}}}}
+    deploy_responses = responses({
+        "201": {"description": "A new version", "content": {"application/json": {"schema": DEPLOYMENT}}},
+        "200": {"description": "The same files were deployed before: that version",
+                "content": {"application/json": {"schema": DEPLOYMENT}}}}, 401, 403, 409, 413, 415)
+    deploy_responses["422"] = invalid
+    path = {"name": "process_id", "in": "path", "required": True, "schema": {"type": "string"}}
+    return {
+        "/api/v1/process-models": {
+            "get": {"summary": "Each deployed process with its versions", "operationId": "listProcessModels",
+                    "responses": responses({"200": {"description": "Processes, with versions newest first",
+                                                    "content": {"application/json": {"schema": PROCESS_MODELS}}}},
+                                           401, 403)},
+            "post": {"summary": "Deploy one or more .bpmn files (and any forms, sla-policies.toml) as a new version. "
+                                "Files not sent stay as they are in the latest version.",
+                     "operationId": "deployProcessModel",
+                     "requestBody": {"required": True, "content": {MULTIPART: {"schema": {
+                         "type": "object", "required": ["files"], "properties": {
+                             "files": {"type": "array", "items": {"type": "string", "format": "binary"}},
+                             "process_id": {"type": "string", "description": "Which process; default: found from the files"},
+                             "note": {"type": "string", "description": "What changed and why"}}}}}},
+                     "responses": deploy_responses}},
+        "/api/v1/process-models/{process_id}/versions/{version}": {"get": {
+            "summary": "The files of one version", "operationId": "getProcessModelVersion",
+            "parameters": [path, {"name": "version", "in": "path", "required": True, "schema": {"type": "integer"}}],
+            "responses": responses({"200": {"description": "Diagrams (XML text), forms (JSON text) and policies",
+                                            "content": {"application/json": {"schema": VERSION_FILES}}}},
+                                   401, 403, 404)}},
+    }
