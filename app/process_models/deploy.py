@@ -191,12 +191,18 @@ def _target_process(session: Session, upload: _Upload, process_id: str | None,
         problems.append(DefinitionProblem(UPLOAD, f"these files hold several deployed processes ({', '.join(named)}): "
                                                   "deploy one process at a time, or name it (process_id)"))
         return ""
-    owners = sorted({root for root in deployed if set(sent) & _ids_in_latest(session, root)})
+    # A file that does not parse says nothing about its process: go by the stored file of the same name.
+    unreadable = {name for name, raw in upload.diagrams.items() if not _parses(raw)}
+    owners = sorted({root for root in deployed
+                     if set(sent) & _ids_in_latest(session, root) or unreadable & _files_in_latest(session, root)})
     if len(owners) == 1:
         return owners[0]
     if len(owners) > 1:
         problems.append(DefinitionProblem(UPLOAD, f"the process is part of several deployed processes "
                                                   f"({', '.join(owners)}): name the one to deploy (process_id)"))
+        return ""
+    if unreadable:
+        problems.extend(_xml_problem(name, upload.diagrams[name]) for name in sorted(unreadable))
         return ""
     roots = [pid for pid in dict.fromkeys(sent) if pid not in called]
     if len(roots) == 1:
@@ -209,6 +215,19 @@ def _target_process(session: Session, upload: _Upload, process_id: str | None,
         problems.append(DefinitionProblem(UPLOAD, f"these files start several processes ({', '.join(roots or sent)}): "
                                                   "name the one cases start on (process_id)"))
     return ""
+
+
+def _files_in_latest(session: Session, process_id: str) -> set[str]:
+    latest = latest_version(session, process_id)
+    return set(bundle_of(latest).bpmn) if latest is not None else set()
+
+
+def _xml_problem(name: str, raw: bytes) -> DefinitionProblem:
+    try:
+        etree.fromstring(raw, parser=etree.XMLParser(resolve_entities=False, no_network=True))
+    except etree.XMLSyntaxError as error:
+        return DefinitionProblem(name, f"the file is not well-formed XML: {error.msg}", line=error.lineno)
+    raise AssertionError("only called for files that do not parse")
 
 
 def _ids_in_latest(session: Session, process_id: str) -> set[str]:

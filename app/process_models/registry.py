@@ -25,7 +25,7 @@ _cache: dict[str, CompiledDefinition] = {}
 #: (database, version id) -> content hash: a version's content never changes once stored.
 _hash_by_id: dict[tuple[str, int], str] = {}
 _lock = threading.Lock()
-_DECLARED_ENCODING = re.compile(rb"""encoding=["']([A-Za-z0-9._-]+)["']""")
+_ENCODING = r"""encoding\s*=\s*["']([A-Za-z0-9._-]+)["']"""
 
 
 def compiled(version: ProcessVersion) -> CompiledDefinition:
@@ -90,12 +90,24 @@ def bundle_of(version: ProcessVersion) -> ProcessBundle:
 
 
 def diagram_text(raw: bytes) -> str:
-    """A stored diagram as text, whatever encoding its XML declaration names (ISO-8859-1 from older editors)."""
+    """A stored diagram as text, whatever encoding its XML declaration names (ISO-8859-1 from older editors).
+
+    The declaration is rewritten to UTF-8, since whoever reads the text (bpmn-js, bpmnlint) sends it on
+    as UTF-8 and some of them refuse other declared encodings."""
+    prolog_end = raw.find(b"?>") if raw.lstrip().startswith(b"<?xml") else -1
+    declared = re.search(_ENCODING.encode(), raw[:prolog_end]) if prolog_end > 0 else None
+    encoding = declared.group(1).decode("ascii") if declared else "utf-8"
     try:
-        return raw.decode("utf-8")
-    except UnicodeDecodeError:
-        declared = _DECLARED_ENCODING.search(raw[:200])
-        return raw.decode(declared.group(1).decode("ascii") if declared else "latin-1", errors="replace")
+        text = raw.decode(encoding)
+    except (LookupError, UnicodeDecodeError):
+        try:
+            text = raw.decode("utf-8")
+        except UnicodeDecodeError:
+            text = raw.decode("latin-1")
+    if declared is not None:
+        end = text.find("?>")
+        text = re.sub(_ENCODING, 'encoding="UTF-8"', text[:end], count=1) + text[end:]
+    return text
 
 
 def file_of_process(bundle: ProcessBundle, bpmn_process_id: str) -> str | None:
