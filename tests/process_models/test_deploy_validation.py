@@ -345,3 +345,17 @@ def test_the_shipped_forms_are_json_the_pipeline_reads(db):
     for path in (PROJECT_ROOT / "forms").glob("*.json"):
         json.loads(path.read_text(encoding="utf-8"))
     assert deployed(db, ("screening.json", (PROJECT_ROOT / "forms" / "screening.json").read_text())).created is False
+
+
+@pytest.mark.parametrize("database_url", ["sqlite", "postgresql"], indirect=True)
+def test_a_stored_version_cannot_be_changed_or_removed_by_anyone(db):
+    from sqlalchemy import text
+    from sqlalchemy.exc import DatabaseError
+
+    for statement in ("UPDATE process_version SET bundle = '{}' WHERE version = 1",
+                      "DELETE FROM process_version WHERE version = 1"):
+        with pytest.raises(DatabaseError, match="immutable"):
+            with db.unit_of_work() as session:
+                session.execute(text(statement))
+    with db.unit_of_work() as session:
+        assert session.scalar(select(func.count()).select_from(ProcessVersion)) == 1
