@@ -240,6 +240,43 @@ def serve(host: str, port: int | None, workers: int, threads: int, no_scheduler:
 
 
 
+# ----------------------------------------------------------------------------- training sandbox (app/training)
+@main.group()
+def training() -> None:
+    """The training sandbox's scenario library."""
+
+
+@training.command("check")
+@click.option("--dir", "directory", type=click.Path(file_okay=False, exists=True), default=None,
+              help="Scenario folder (default: $MASH_SCENARIOS_DIR or training/scenarios).")
+def training_check(directory: str | None) -> None:
+    """Check every scenario against the current diagram, its forms and the users; exit 1 if any is broken."""
+    import os
+    from pathlib import Path
+
+    from app.core.clock import now
+    from app.core.db import get_db
+    from app.training.scenarios import SCENARIOS_DIR, load_library
+
+    _init()
+    folder = Path(directory or os.environ.get("MASH_SCENARIOS_DIR") or SCENARIOS_DIR)
+    with get_db().unit_of_work(write=False) as session:
+        library = load_library(session, folder, now())
+    if not library:
+        click.echo(f"No scenario files (*.toml) in {folder}.", err=True)
+        sys.exit(1)
+    for entry in library:
+        if entry.broken:
+            click.echo(f"BROKEN  {entry.file}", err=True)
+            for problem in entry.problems:
+                click.echo(f"  {problem}", err=True)
+        else:
+            count = len(entry.scenario.steps)
+            click.echo(f"ok      {entry.file}: {entry.title} ({count} step{'s' if count != 1 else ''})")
+    if any(entry.broken for entry in library):
+        sys.exit(1)
+
+
 # ----------------------------------------------------------------------------- data protection (app/retention)
 def _start_of_day_in_london(day):
     from datetime import datetime, time
@@ -341,7 +378,8 @@ def _cli_actor(session, username: str | None, role: str = "admin"):
         return Actor(user_id=None, username=f"cli:{getpass.getuser()}"[:80], roles=frozenset())
     user = user_by_username(session, username)
     if user is None or not user.as_actor().has_any(role, "admin"):
-        click.echo(f"{username} is not a user with the {role} role.", err=True)
+        click.echo(f"{username} is not an admin user." if role == "admin" else
+                   f"{username} is not a {role} or admin user.", err=True)
         sys.exit(1)
     return user.as_actor()
 

@@ -20,7 +20,7 @@ HISTORY_LABELS = {"contact.received": "Contact received", "task.completed": "Tas
                   "deadline.retimed": "Deadline moved", "timer.incident-raised": "Timers failed",
                   "timer.incident-resolved": "Timers fired again", "timer.incident-retried": "Timers retried",
                   "retention.anonymised": "Anonymised", "retention.hold-placed": "Retention hold",
-                  "retention.hold-released": "Retention hold lifted"}
+                  "retention.hold-released": "Retention hold lifted", "case.migrated": "Moved to a new version"}
 
 
 @bp.get("/cases")

@@ -70,6 +70,17 @@ def _follow(row: Deadline, timer: WaitingTimer) -> None:
     row.attached_task_id, row.attached_element_id = timer.attached_to, timer.attached_bpmn_id
 
 
+def follow_renamed_timers(session: Session, case_id: int, workflow: CaseWorkflow) -> None:
+    """A case moved to a newer version keeps its deadline rows: a timer renamed (or re-kinded) there takes its
+    row with it, instead of the row being cancelled and a new one started."""
+    timers = {timer.task_id: timer for timer in workflow.waiting_timers()}
+    for row in session.scalars(select(Deadline).where(Deadline.case_id == case_id, Deadline.met_at.is_(None),
+                                                      Deadline.cancelled_at.is_(None))):
+        timer = timers.get(row.timer_task_id)
+        if timer is not None and (row.name, row.kind) != (timer.name, timer.kind):
+            row.name, row.kind = timer.name, timer.kind
+
+
 def record_retimed(session: Session, case_id: int, moved: list[Retimed], actor: Actor, reason: str) -> None:
     """An audit event per moved deadline, saying from when to when and why."""
     for item in moved:

@@ -64,6 +64,11 @@ def sync_open_tasks(session: Session, case_id: int, open_tasks: list[OpenUserTas
                            name=task.info.name, role=task.info.role or "", form_key=task.info.form_key or "",
                            created_at=at)
             session.add(row)
+        elif (row.name, row.role, row.form_key) != (task.info.name, task.info.role or "", task.info.form_key or ""):
+            # The case moved to a version that renamed the step, gave it another form or another lane.
+            if row.role != (task.info.role or ""):
+                row.claimed_by_id, row.claimed_by, row.claimed_at = None, None, None
+            row.name, row.role, row.form_key = task.info.name, task.info.role or "", task.info.form_key or ""
         due_at, at_risk_at = due_times.get(task_id, (task.due_at, None))
         if (row.due_at, row.at_risk_at) != (due_at, at_risk_at):
             row.due_at, row.at_risk_at = due_at, at_risk_at

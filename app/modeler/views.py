@@ -1,6 +1,108 @@
 """The modeler page: edit a diagram in the browser, see what the app reads and what lint finds, deploy."""
 from __future__ import annotations
 
-from flask import Blueprint
+from flask import Blueprint, abort, g, jsonify, render_template, request, url_for
+
+from app.core.db import get_db, run_in_transaction
+from app.core.roles import LANE_NAMES, role_for_lane
+from app.engine import DefinitionError
+from app.engine.definitions import DEADLINE_KINDS
+from app.modeler.edits import EditRequestError, note_from, request_problem, uploads_from
+from app.process_models.deploy import deploy as deploy_upload, validate_upload
+from app.process_models.models import ProcessVersion
+from app.process_models.registry import bundle_of, compiled, file_of_process, latest_version, version_of, versions_of
+from app.web.filters import can
+from app.web.security import allow_diagram_styles
 
 bp = Blueprint("modeler", __name__, template_folder="templates")
+
+
+@bp.get("/process-models/<process_id>/edit")
+def edit(process_id: str):
+    """One diagram file of a process in the modeler, starting from the latest version or ``from``."""
+    session = get_db().session
+    latest = _latest_or_404(process_id)
+    start = _starting_version(process_id, latest)
+    bundle = bundle_of(start)
+    files = sorted(bundle.bpmn)
+    file = request.args.get("file") or file_of_process(bundle, process_id) or files[0]
+    if file not in bundle.bpmn:
+        abort(404)
+    forms = compiled(latest).forms
+    allow_diagram_styles()
+    config = {
+        "processId": process_id,
+        "file": file,
+        "version": start.version,
+        "diagramUrl": url_for("process_models.diagram", process_id=process_id, version=start.version, filename=file),
+        "checkUrl": url_for("modeler.check", process_id=process_id),
+        "deployUrl": url_for("modeler.deploy", process_id=process_id),
+        "historyUrl": _link("process_models.history", process_id=process_id),
+        "mapUrl": _link("maps.process_map", process_id=process_id),
+        "forms": [{"key": key, "title": forms[key].title} for key in sorted(forms)],
+        "lanes": {name: role_for_lane(name) for name in LANE_NAMES},
+        "deadlineKinds": list(DEADLINE_KINDS),
+    }
+    return render_template("modeler/edit.html", process_id=process_id, file=file, files=files, start=start,
+                           latest=latest, versions=versions_of(session, process_id), config=config,
+                           upload_url=_link("process_models.index"))
+
+
+@bp.post("/process-models/<process_id>/edit/check")
+def check(process_id: str):
+    """The deploy's own validation of the edited diagrams (bpmnlint included), changing nothing."""
+    _latest_or_404(process_id)
+    try:
+        uploads = uploads_from(request.get_json(silent=True))
+    except EditRequestError as error:
+        return jsonify(errors=[request_problem(str(error))]), 400
+    try:
+        candidate = validate_upload(get_db().session, uploads, process_id=process_id)
+    except DefinitionError as error:
+        return jsonify(problems=[problem.as_dict() for problem in error.problems], warnings=[])
+    return jsonify(problems=[], warnings=[warning.as_dict() for warning in candidate.warnings])
+
+
+@bp.post("/process-models/<process_id>/edit/deploy")
+def deploy(process_id: str):
+    """Validate and store the edited diagrams as a new version; new cases start on it."""
+    _latest_or_404(process_id)
+    body = request.get_json(silent=True)
+    try:
+        uploads = uploads_from(body)
+    except EditRequestError as error:
+        return jsonify(errors=[request_problem(str(error))]), 400
+    note = note_from(body)
+    if not note:
+        return jsonify(errors=[request_problem("Say what changed and why before deploying", field="note")]), 422
+    try:
+        done = run_in_transaction(deploy_upload, uploads, g.actor, process_id=process_id, note=note,
+                                  source="modeler")
+    except DefinitionError as error:
+        return jsonify(errors=[problem.as_dict() for problem in error.problems]), 422
+    latest = latest_version(get_db().session, process_id)
+    return jsonify(process_id=done.process_id, version=done.version, created=done.created,
+                   latest_version=latest.version if latest else done.version,
+                   warnings=[warning.as_dict() for warning in done.warnings]), 201 if done.created else 200
+
+
+def _latest_or_404(process_id: str) -> ProcessVersion:
+    latest = latest_version(get_db().session, process_id)
+    if latest is None:
+        abort(404)
+    return latest
+
+
+def _starting_version(process_id: str, latest: ProcessVersion) -> ProcessVersion:
+    wanted = request.args.get("from")
+    if wanted is None or wanted == str(latest.version):
+        return latest
+    found = version_of(get_db().session, process_id, int(wanted)) if wanted.isdigit() else None
+    if found is None:
+        abort(404)
+    return found
+
+
+def _link(endpoint: str, **values: str) -> str | None:
+    """A link to another page, offered only to someone who may open it."""
+    return url_for(endpoint, **values) if can(endpoint) else None

@@ -3,17 +3,22 @@ from __future__ import annotations
 from flask import Blueprint, g, redirect, url_for
 from sqlalchemy import text
 
-from app.auth.authorisation import TASK_ROLES
+from app.auth.authorisation import may_use
 from app.core.db import get_db
 
 bp = Blueprint("web", __name__)
 
+#: Where each person starts: (what they may do, the page) in order, their own work first. Process owners
+#: start on the process models they change, trainers and auditors on what they read.
+START_PAGES = (("inbox.index", "inbox.index"), ("dashboard.index", "dashboard.index"),
+               ("process_models.upload", "process_models.index"), ("training.start", "maps.index"),
+               ("audit.index", "audit.index"), ("maps.index", "maps.index"))
+
 
 @bp.get("/")
 def home():
-    if g.actor.roles & TASK_ROLES:
-        return redirect(url_for("inbox.index"))
-    return redirect(url_for("intake.new_contact"))
+    start = next((page for needed, page in START_PAGES if may_use(needed, g.actor.roles)), "intake.new_contact")
+    return redirect(url_for(start))
 
 
 @bp.get("/healthz")

@@ -1,0 +1,60 @@
+"""What the modeler page sends (edited diagrams as JSON) turned into the deploy pipeline's uploads.
+
+The browser holds the XML as text; the pipeline wants the bytes of a file. A diagram is encoded in the
+encoding its XML declaration names, so a declaration of ISO-8859-1 is still true of the bytes."""
+from __future__ import annotations
+
+import codecs
+import re
+
+from app.process_models.deploy import UploadedFile
+
+#: A diagram file name as the bundle stores it: no folders, ends in .bpmn.
+FILE_NAME = re.compile(r"^[\w.() -]{1,100}\.bpmn$")
+#: More diagrams than any process has: a request beyond this is not the modeler's.
+MAX_FILES = 20
+_DECLARED_ENCODING = re.compile(r"""^\s*<\?xml[^>]*encoding=["']([A-Za-z0-9._-]+)["']""")
+
+
+class EditRequestError(ValueError):
+    """The request is not what the modeler page sends (a client bug, not a diagram problem)."""
+
+
+def uploads_from(body: object) -> list[UploadedFile]:
+    """``{"files": {"<name>.bpmn": "<xml>", ...}}`` as uploads; raises EditRequestError naming what is wrong."""
+    files = body.get("files") if isinstance(body, dict) else None
+    if not isinstance(files, dict) or not files:
+        raise EditRequestError('send a JSON object with "files": {"<name>.bpmn": "<diagram XML>"}')
+    if len(files) > MAX_FILES:
+        raise EditRequestError(f"send at most {MAX_FILES} diagrams at once")
+    uploads = []
+    for name, text in files.items():
+        if not FILE_NAME.match(name):
+            raise EditRequestError(f"'{name[:100]}' is not a diagram file name (a name ending in .bpmn, no folders)")
+        if not isinstance(text, str):
+            raise EditRequestError(f"the diagram '{name}' must be sent as XML text")
+        uploads.append(UploadedFile(name=name, content=_encoded(text)))
+    return uploads
+
+
+def note_from(body: object) -> str:
+    """The process owner's account of what changed and why ("" when missing)."""
+    note = body.get("note") if isinstance(body, dict) else None
+    return note.strip() if isinstance(note, str) else ""
+
+
+def request_problem(message: str, *, field: str | None = None) -> dict:
+    """A refusal shaped like a diagram problem, so the page shows every answer the same way."""
+    return {"file": None, "element_id": None, "element_name": None, "line": None, "message": message,
+            "field": field}
+
+
+def _encoded(text: str) -> bytes:
+    declared = _DECLARED_ENCODING.match(text[:200])
+    encoding = "utf-8"
+    if declared:
+        try:
+            encoding = codecs.lookup(declared.group(1)).name
+        except LookupError:
+            pass  # the pipeline reports the unknown encoding against the file
+    return text.encode(encoding, errors="xmlcharrefreplace")
