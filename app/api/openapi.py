@@ -6,6 +6,8 @@ import json
 from flask import current_app
 
 from app.process_models.api import process_model_paths
+from app.process_models.compare import diff_paths
+from app.maps.api import trail_paths
 from app.sharing.api import sharing_decision_paths
 
 ERROR = {"type": "object", "required": ["errors"], "properties": {"errors": {"type": "array", "items": {
@@ -200,7 +202,9 @@ def openapi_document() -> dict:
                     400, 401, 403, 404, 409, 422)}},
             **(_clock_paths() if training else {}),
             **sharing_decision_paths(_responses),
+            **trail_paths(_responses),
             **process_model_paths(_responses),
+            **diff_paths(_responses),
             "/api/v1/subject-access-exports": {"post": {
                 "summary": "Everything held about one person, for the information governance officer (admin). "
                            "Third-party information is withheld and listed under redactions. Audited.",

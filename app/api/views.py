@@ -17,8 +17,10 @@ from app.core.errors import OperationError, ValidationFailed
 from app.forms import FieldError
 from app.inbox.queries import inbox_for, open_task
 from app.intake.operations import find_by_idempotency_key, receive_contact
+from app.maps.api import case_trail_json
 from app.engine import DefinitionError
 from app.process_models import api as process_models
+from app.process_models.compare import compare, comparison_json
 from app.process_models.views import RACE_MESSAGE, uploaded_files
 from app.retention.subject_access import export_subject_access, person_from_request
 from app.sharing.api import list_sharing_decisions as sharing_decisions
@@ -222,3 +224,20 @@ def deploy_process_model():
 @bp.get("/process-models/<process_id>/versions/<int:version>")
 def get_process_model_version(process_id: str, version: int):
     return jsonify(process_models.version_files(get_db().session, process_id, version))
+
+
+@bp.get("/cases/<int:case_id>/trail")
+def case_trail(case_id: int):
+    """A case's history of steps, in order: [{element_id, name, state, at, by}]. Audited."""
+    db = get_db()
+    trail = case_trail_json(db.session, case_id, g.actor)
+    if trail is None:
+        return _errors(404, [{"field": None, "message": "There is no case with this id."}])
+    db.session.commit()
+    return jsonify(trail)
+
+
+@bp.get("/process-models/<process_id>/diff")
+def process_model_diff(process_id: str):
+    """What changed between two versions (?from=&to=): the same diff as the version history's compare page."""
+    return jsonify(comparison_json(compare(get_db().session, process_id, request.args)))

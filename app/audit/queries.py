@@ -16,7 +16,8 @@ from app.core.periods import day_starts, read_period
 from app.forms import FieldError
 
 #: Actions that mean someone looked at a case's information.
-VIEW_ACTIONS = ("case.viewed", "task.viewed", "contact.viewed", "information-product.viewed")
+VIEW_ACTIONS = ("case.viewed", "task.viewed", "contact.viewed", "information-product.viewed", "case.map-viewed",
+                "case.trail-viewed")
 
 
 @dataclass(frozen=True)

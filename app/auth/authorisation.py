@@ -75,9 +75,29 @@ ROUTE_ROLES: dict[str, frozenset[str]] = {
     "process_models.history": PROCESS_READ_ROLES,
     "process_models.diagram": PROCESS_READ_ROLES,
     # versions: diff and migration (app/process_models/versions_views.py)
+    "versions.diff": PROCESS_READ_ROLES,
+    "versions.migrations": PROCESS_OWNER_ROLES,
+    "versions.migrate": PROCESS_OWNER_ROLES,
+    "api.process_model_diff": PROCESS_READ_ROLES,
     # modeler (app/modeler)
+    "modeler.edit": PROCESS_OWNER_ROLES,
+    "modeler.check": PROCESS_OWNER_ROLES,
+    "modeler.deploy": PROCESS_OWNER_ROLES,
     # process maps and case maps (app/maps)
-    # training sandbox (app/training)
+    "maps.index": PROCESS_READ_ROLES,
+    "maps.process_map": PROCESS_READ_ROLES,
+    "maps.step": PROCESS_READ_ROLES,
+    "maps.case_map": HUB_ROLES,
+    "api.case_trail": HUB_ROLES,
+    # training sandbox (app/training): 404 outside MASH_TRAINING=1, except the simulation (it touches no case)
+    "training.index": TRAINING_ROLES,
+    "training.start": TRAINING_ROLES,
+    "training.run": TRAINING_ROLES,
+    "training.step": TRAINING_ROLES,
+    "training.run_to": TRAINING_ROLES,
+    "training.move_clock": TRAINING_ROLES,
+    "training.reset": TRAINING_ROLES,
+    "training.simulation": PROCESS_READ_ROLES,
     # JSON API
     "api.openapi": _PUBLIC,
     "api.create_contact": INTAKE_ROLES,

@@ -15,6 +15,8 @@ from app.engine.definitions import (
     UserTaskInfo,
     compile_bundle,
 )
+from app.engine.migration import MigrationCheck, MigrationRefused, VersionChange
+from app.engine.paths import TakenPath, taken_paths
 from app.engine.runtime import (
     CaseWorkflow,
     EngineError,
@@ -44,4 +46,6 @@ __all__ = [
     "OpenUserTask", "ProcessBundle", "ProcessFault", "Retimed", "StepEvent", "TaskNotReady", "TimerInfo", "UserTaskInfo",
     "WaitingTimer",
     "compile_bundle",
+    "TakenPath", "taken_paths",
+    "MigrationCheck", "MigrationRefused", "VersionChange",
 ]

@@ -1,0 +1,52 @@
+"""GET /api/v1/cases/{case_id}/trail: a case's history of steps, and its OpenAPI description.
+
+The route sits on the API blueprint (app/api/views.py) so it shares the API's tokens and errors; what
+it answers is built here from the same trail the case map replays.
+"""
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from sqlalchemy.orm import Session
+
+from app.audit.operations import record
+from app.cases.models import Case
+from app.core.actor import Actor
+from app.maps.trail import case_trail
+
+
+def case_trail_json(session: Session, case_id: int, actor: Actor) -> list[dict] | None:
+    """The trail in order, or None for a case that does not exist. Reading it is audited in the
+    caller's session (the view commits it)."""
+    if session.get(Case, case_id) is None:
+        return None
+    trail = case_trail(session, case_id)
+    record(session, actor, "case.trail-viewed", case_id=case_id, details={"via": "api", "events": len(trail)})
+    return [event.as_json() for event in trail]
+
+
+TRAIL_EVENT = {
+    "type": "object",
+    "required": ["element_id", "name", "state", "at", "by"],
+    "properties": {
+        "element_id": {"type": "string", "description": "The BPMN id of the step in its process"},
+        "name": {"type": "string", "description": "The step's name on the diagram when it happened"},
+        "state": {"type": "string", "description": "What happened to it: ready, waiting, started, completed, "
+                                                   "cancelled or error"},
+        "at": {"type": "string", "format": "date-time", "description": "When, in UTC"},
+        "by": {"type": "string", "description": "The username whose action caused it; \"system\" for timers "
+                                                "fired by the scheduler"},
+        "process_id": {"type": ["string", "null"], "description": "The BPMN process the step belongs to "
+                                                                  "(a called process for its inner steps)"},
+        "task_id": {"type": ["string", "null"], "description": "The engine's task id: one per run of the step"},
+    },
+}
+
+
+def trail_paths(responses: Callable[..., dict]) -> dict:
+    return {"/api/v1/cases/{case_id}/trail": {"get": {
+        "summary": "A case's history of steps in the order they happened (the process map's replay). Audited.",
+        "operationId": "getCaseTrail",
+        "parameters": [{"name": "case_id", "in": "path", "required": True, "schema": {"type": "integer"}}],
+        "responses": responses({"200": {"description": "The trail", "content": {"application/json": {
+            "schema": {"type": "array", "items": TRAIL_EVENT}}}}}, 401, 403, 404)}}}
