@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed-$(shell cat requirements.lock pyproject.toml | sha1s
 ASSETS := app/static/govuk/govuk-frontend.min.css
 PORT ?= 5000
 
-.PHONY: run test setup assets db demo serve system-test-deps bench lint clean help
+.PHONY: run training test setup assets db demo serve system-test-deps bench lint clean help
 
 help: ## Show the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-18s %s\n", $$1, $$2}'
@@ -43,6 +43,12 @@ demo: db ## Seed demo users and cases (once)
 
 serve: ## Serve without setting up
 	$(BIN)/mash serve --port $(PORT)
+
+training: setup ## The training sandbox on its own database (instance/training.db): scenarios, movable clock
+	MASH_TRAINING=1 $(BIN)/mash init-db
+	MASH_TRAINING=1 $(BIN)/mash demo
+	-MASH_TRAINING=1 $(BIN)/mash training check
+	MASH_TRAINING=1 $(BIN)/mash serve --port $(PORT)
 
 # Chromium for the browser tests and PostgreSQL for the database tests come from Debian.
 system-test-deps:

@@ -8,3 +8,4 @@ from app.inbox.models import OpenTask  # noqa: F401
 from app.intake.models import Contact  # noqa: F401
 from app.process_models.models import ProcessVersion  # noqa: F401
 from app.sharing.models import SharingDecision  # noqa: F401
+from app.training.models import TrainingRun  # noqa: F401

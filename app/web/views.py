@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from flask import Blueprint, g, redirect, url_for
+from flask import Blueprint, current_app, g, redirect, url_for
 from sqlalchemy import text
 
 from app.auth.authorisation import may_use
@@ -17,6 +17,8 @@ START_PAGES = (("inbox.index", "inbox.index"), ("dashboard.index", "dashboard.in
 
 @bp.get("/")
 def home():
+    if current_app.config["MASH_SETTINGS"].training and may_use("training.index", g.actor.roles):
+        return redirect(url_for("training.index"))
     start = next((page for needed, page in START_PAGES if may_use(needed, g.actor.roles)), "intake.new_contact")
     return redirect(url_for(start))
 
