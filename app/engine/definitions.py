@@ -18,6 +18,7 @@ from SpiffWorkflow.bpmn.parser.ValidationException import ValidationException
 from SpiffWorkflow.camunda.parser.CamundaParser import CamundaParser
 from SpiffWorkflow.exceptions import SpiffWorkflowException
 
+from app.core.diagram_xml import parse_xml
 from app.core.roles import LANE_ROLES, role_for_lane
 from app.core.sla import POLICY_FILE, PolicyError, SlaConfig, load_policies
 from app.engine.sandbox import SandboxError, compile_expression, compile_script
@@ -169,7 +170,7 @@ class _Problems:
 
 def _parse_xml(name: str, raw: bytes, problems: _Problems):
     try:
-        tree = etree.fromstring(raw, parser=etree.XMLParser(resolve_entities=False, no_network=True))
+        tree = parse_xml(raw)
     except etree.XMLSyntaxError as error:
         problems.add(name, f"the file is not well-formed XML: {error.msg}", line=error.lineno)
         return None

@@ -9,8 +9,7 @@ import threading
 from collections import deque
 from dataclasses import dataclass, field
 
-from lxml import etree
-
+from app.core.diagram_xml import parse_xml_or_none
 from app.core.roles import role_for_lane
 from app.engine.definitions import BPMN_NS, CAMUNDA_NS
 
@@ -113,15 +112,6 @@ class ProcessDiagram:
         return [(lane, steps) for lane, steps in groups.items() if steps]
 
 
-def executable_processes(raw: bytes) -> list[tuple[str, str]]:
-    """(id, name) of each executable process a diagram file declares."""
-    tree = _parse(raw)
-    if tree is None:
-        return []
-    return [(p.get("id"), p.get("name") or p.get("id")) for p in tree.iter(f"{_B}process")
-            if p.get("id") and p.get("isExecutable") == "true"]
-
-
 _cache: dict[tuple[str, str], ProcessDiagram | None] = {}
 _lock = threading.Lock()
 
@@ -138,13 +128,6 @@ def read_process(content_hash: str, file: str, raw: bytes, process_id: str) -> P
     return diagram
 
 
-def _parse(raw: bytes):
-    try:
-        return etree.fromstring(raw, parser=etree.XMLParser(resolve_entities=False, no_network=True))
-    except etree.XMLSyntaxError:
-        return None
-
-
 def _text(node) -> str | None:
     if node is None:
         return None
@@ -153,7 +136,7 @@ def _text(node) -> str | None:
 
 
 def _read(file: str, raw: bytes, process_id: str) -> ProcessDiagram | None:
-    tree = _parse(raw)
+    tree = parse_xml_or_none(raw)
     process = None if tree is None else next(
         (p for p in tree.iter(f"{_B}process") if p.get("id") == process_id), None)
     if process is None:

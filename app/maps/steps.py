@@ -13,11 +13,12 @@ from app.core.roles import LANE_ROLES, role_for_lane, role_label
 from app.core.sla import SlaPolicy
 from app.engine import CompiledDefinition
 from app.forms import FormDefinition
-from app.maps.diagram import Flow, ProcessDiagram, Step, executable_processes, read_process
+from app.maps.diagram import Flow, ProcessDiagram, Step, read_process
 from app.process_models.models import ProcessVersion
 from app.process_models.registry import (
     bundle_of,
     compiled,
+    executable_processes,
     file_of_process,
     latest_version,
     process_ids,

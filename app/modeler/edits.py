@@ -7,13 +7,13 @@ from __future__ import annotations
 import codecs
 import re
 
+from app.core.diagram_xml import declared_encoding
 from app.process_models.deploy import UploadedFile
 
 #: A diagram file name as the bundle stores it: no folders, ends in .bpmn.
 FILE_NAME = re.compile(r"^[\w.() -]{1,100}\.bpmn$")
 #: More diagrams than any process has: a request beyond this is not the modeler's.
 MAX_FILES = 20
-_DECLARED_ENCODING = re.compile(r"""^\s*<\?xml[^>]*encoding=["']([A-Za-z0-9._-]+)["']""")
 
 
 class EditRequestError(ValueError):
@@ -50,11 +50,11 @@ def request_problem(message: str, *, field: str | None = None) -> dict:
 
 
 def _encoded(text: str) -> bytes:
-    declared = _DECLARED_ENCODING.match(text[:200])
+    declared = declared_encoding(text[:200])
     encoding = "utf-8"
     if declared:
         try:
-            encoding = codecs.lookup(declared.group(1)).name
+            encoding = codecs.lookup(declared).name
         except LookupError:
             pass  # the pipeline reports the unknown encoding against the file
     return text.encode(encoding, errors="xmlcharrefreplace")

@@ -14,7 +14,8 @@ from app.core.errors import NotFound
 from app.engine import DefinitionError
 from app.process_models.deploy import Deployment, UploadedFile, deploy
 from app.process_models.queries import process_catalogue
-from app.process_models.registry import bundle_of, diagram_text, version_of
+from app.core.diagram_xml import as_utf8_text
+from app.process_models.registry import bundle_of, version_of
 
 MULTIPART = "multipart/form-data"
 
@@ -43,7 +44,7 @@ def version_files(session: Session, process_id: str, version: int) -> dict:
         raise NotFound(f"{process_id} has no version {version}.")
     bundle = bundle_of(stored)
     return {"process_id": process_id, "version": version, "content_hash": stored.content_hash,
-            "diagrams": {name: diagram_text(raw) for name, raw in bundle.bpmn.items()},
+            "diagrams": {name: as_utf8_text(raw) for name, raw in bundle.bpmn.items()},
             "forms": bundle.forms, "policies": bundle.policies}
 
 

@@ -19,13 +19,14 @@ from sqlalchemy.orm import Session
 from app.core.actor import Actor
 from app.core.sla import POLICY_FILE
 from app.engine import CompiledDefinition, DefinitionError, DefinitionProblem, ProcessBundle, compile_bundle
-from app.engine.definitions import BPMN_NS
+from app.core.diagram_xml import as_utf8_text, parse_xml
 from app.process_models.lint import LintFinding, LintUnavailable, lint_diagrams
 from app.process_models.models import ProcessVersion
 from app.process_models.registry import (
     ENTRY_PROCESS,
     bundle_of,
-    diagram_text,
+    called_processes,
+    executable_processes,
     latest_version,
     process_ids,
     register_bundle,
@@ -37,6 +38,7 @@ MAX_FILES = 50
 PROCESS_ID = re.compile(r"^[A-Za-z_][A-Za-z0-9_.-]{0,99}$")
 SOURCES = ("init", "web", "modeler", "api", "cli")
 UPLOAD = "(upload)"
+BPMN_DI_NS = "http://www.omg.org/spec/BPMN/20100524/DI"
 
 
 @dataclass(frozen=True)
@@ -73,6 +75,16 @@ class _Upload:
     diagrams: dict[str, bytes] = field(default_factory=dict)
     forms: dict[str, str] = field(default_factory=dict)
     policies: str | None = None
+    #: Each diagram parsed once: its root element, or the syntax error that stopped the parse.
+    parsed: dict[str, object] = field(default_factory=dict)
+
+    @property
+    def unreadable(self) -> dict[str, etree.XMLSyntaxError]:
+        return {name: tree for name, tree in self.parsed.items() if isinstance(tree, etree.XMLSyntaxError)}
+
+    @property
+    def readable(self) -> dict[str, object]:
+        return {name: tree for name, tree in self.parsed.items() if not isinstance(tree, etree.XMLSyntaxError)}
 
 
 def validate_upload(session: Session, files: list[UploadedFile], *, process_id: str | None = None) -> Candidate:
@@ -84,7 +96,7 @@ def validate_upload(session: Session, files: list[UploadedFile], *, process_id: 
         raise DefinitionError(problems)
     base = latest_version(session, target)
     bundle = _lay_over(bundle_of(base) if base is not None else None, upload)
-    errors, warnings = _lint(upload.diagrams)
+    errors, warnings = _lint(upload)
     definition = None
     try:
         definition = compile_bundle(bundle, target)
@@ -130,6 +142,10 @@ def _sort_files(files: list[UploadedFile], problems: list[DefinitionProblem]) ->
         seen.add(name)
         if name.lower().endswith(DIAGRAM_SUFFIXES):
             upload.diagrams[name] = sent.content
+            try:
+                upload.parsed[name] = parse_xml(sent.content)
+            except etree.XMLSyntaxError as error:
+                upload.parsed[name] = error
         elif name == POLICY_FILE:
             upload.policies = _text(name, sent.content, problems)
         elif name.lower().endswith(FORM_SUFFIX):
@@ -151,18 +167,6 @@ def _text(name: str, content: bytes, problems: list[DefinitionProblem]) -> str |
 
 
 # ----------------------------------------------------------------------------- which process
-def _declared(raw: bytes) -> tuple[list[str], set[str]]:
-    """(executable process ids, ids called by call activities) of one diagram; nothing if unparsable."""
-    try:
-        tree = etree.fromstring(raw, parser=etree.XMLParser(resolve_entities=False, no_network=True))
-    except etree.XMLSyntaxError:
-        return [], set()
-    executable = [p.get("id") for p in tree.iter(f"{{{BPMN_NS}}}process")
-                  if p.get("id") and (p.get("isExecutable") or "").strip().lower() == "true"]
-    called = {c.get("calledElement") for c in tree.iter(f"{{{BPMN_NS}}}callActivity") if c.get("calledElement")}
-    return executable, called
-
-
 def _target_process(session: Session, upload: _Upload, process_id: str | None,
                     problems: list[DefinitionProblem]) -> str:
     """The deployed process this upload makes a new version of (or the new process it starts)."""
@@ -175,9 +179,8 @@ def _target_process(session: Session, upload: _Upload, process_id: str | None,
     sent: list[str] = []
     called: set[str] = set()
     for raw in upload.diagrams.values():
-        ids, calls = _declared(raw)
-        sent += ids
-        called |= calls
+        sent += [pid for pid, _name in executable_processes(raw)]
+        called |= called_processes(raw)
     if not upload.diagrams:
         if len(deployed) == 1 or not deployed:
             return deployed[0] if deployed else ENTRY_PROCESS
@@ -192,7 +195,7 @@ def _target_process(session: Session, upload: _Upload, process_id: str | None,
                                                   "deploy one process at a time, or name it (process_id)"))
         return ""
     # A file that does not parse says nothing about its process: go by the stored file of the same name.
-    unreadable = {name for name, raw in upload.diagrams.items() if not _parses(raw)}
+    unreadable = set(upload.unreadable)
     owners = sorted({root for root in deployed
                      if set(sent) & _ids_in_latest(session, root) or unreadable & _files_in_latest(session, root)})
     if len(owners) == 1:
@@ -202,7 +205,8 @@ def _target_process(session: Session, upload: _Upload, process_id: str | None,
                                                   f"({', '.join(owners)}): name the one to deploy (process_id)"))
         return ""
     if unreadable:
-        problems.extend(_xml_problem(name, upload.diagrams[name]) for name in sorted(unreadable))
+        problems.extend(DefinitionProblem(name, f"the file is not well-formed XML: {error.msg}", line=error.lineno)
+                        for name, error in sorted(upload.unreadable.items()))
         return ""
     roots = [pid for pid in dict.fromkeys(sent) if pid not in called]
     if len(roots) == 1:
@@ -222,28 +226,20 @@ def _files_in_latest(session: Session, process_id: str) -> set[str]:
     return set(bundle_of(latest).bpmn) if latest is not None else set()
 
 
-def _xml_problem(name: str, raw: bytes) -> DefinitionProblem:
-    try:
-        etree.fromstring(raw, parser=etree.XMLParser(resolve_entities=False, no_network=True))
-    except etree.XMLSyntaxError as error:
-        return DefinitionProblem(name, f"the file is not well-formed XML: {error.msg}", line=error.lineno)
-    raise AssertionError("only called for files that do not parse")
-
-
 def _ids_in_latest(session: Session, process_id: str) -> set[str]:
     latest = latest_version(session, process_id)
     if latest is None:
         return set()
-    return {pid for raw in bundle_of(latest).bpmn.values() for pid in _declared(raw)[0]}
+    return {pid for raw in bundle_of(latest).bpmn.values() for pid, _name in executable_processes(raw)}
 
 
 # ----------------------------------------------------------------------------- the new bundle
 def _lay_over(base: ProcessBundle | None, upload: _Upload) -> ProcessBundle:
     bpmn = dict(base.bpmn) if base is not None else {}
     for name, raw in upload.diagrams.items():
-        sent_ids = set(_declared(raw)[0])
+        sent_ids = {pid for pid, _name in executable_processes(raw)}
         for stored_name, stored in list(bpmn.items()):
-            if stored_name != name and sent_ids & set(_declared(stored)[0]):
+            if stored_name != name and sent_ids & {pid for pid, _name in executable_processes(stored)}:
                 del bpmn[stored_name]  # the same process saved under another file name
         bpmn[name] = raw
     forms = {**(base.forms if base is not None else {}), **upload.forms}
@@ -252,14 +248,15 @@ def _lay_over(base: ProcessBundle | None, upload: _Upload) -> ProcessBundle:
 
 
 # ----------------------------------------------------------------------------- bpmnlint
-def _lint(diagrams: dict[str, bytes]) -> tuple[list[DefinitionProblem], list[DefinitionProblem]]:
-    """(errors, warnings) from bpmnlint, each pointing at its element's line."""
-    readable = {name: raw for name, raw in diagrams.items() if _parses(raw)}
+def _lint(upload: _Upload) -> tuple[list[DefinitionProblem], list[DefinitionProblem]]:
+    """(errors, warnings) from bpmnlint on the readable diagrams (compile_bundle reports the others),
+    each pointing at its element's line."""
+    readable = upload.readable
     try:
-        findings = lint_diagrams({name: diagram_text(raw) for name, raw in readable.items()})
+        findings = lint_diagrams({name: as_utf8_text(upload.diagrams[name]) for name in readable})
     except LintUnavailable as error:
         return [DefinitionProblem(name, f"not checked: {error}") for name in readable], []
-    places = {name: _places(raw) for name, raw in readable.items()}
+    places = {name: _places(tree) for name, tree in readable.items()}
     errors: list[DefinitionProblem] = []
     warnings: list[DefinitionProblem] = []
     for finding in findings:
@@ -267,18 +264,10 @@ def _lint(diagrams: dict[str, bytes]) -> tuple[list[DefinitionProblem], list[Def
     return errors, warnings
 
 
-def _parses(raw: bytes) -> bool:
-    try:
-        etree.fromstring(raw, parser=etree.XMLParser(resolve_entities=False, no_network=True))
-    except etree.XMLSyntaxError:
-        return False  # compile_bundle reports it with its line
-    return True
-
-
-def _places(raw: bytes) -> dict[str, tuple[str | None, int]]:
-    tree = etree.fromstring(raw, parser=etree.XMLParser(resolve_entities=False, no_network=True))
+def _places(tree) -> dict[str, tuple[str | None, int]]:
+    """Element id -> (name, line), for the model elements (not their drawing)."""
     return {el.get("id"): (el.get("name"), el.sourceline) for el in tree.iter()
-            if isinstance(el.tag, str) and el.get("id") and not el.tag.startswith("{http://www.omg.org/spec/BPMN/20100524/DI}")}
+            if isinstance(el.tag, str) and el.get("id") and not el.tag.startswith(f"{{{BPMN_DI_NS}}}")}
 
 
 def _problem(finding: LintFinding, places: dict[str, tuple[str | None, int]]) -> DefinitionProblem:

@@ -19,6 +19,8 @@ from typing import TYPE_CHECKING
 
 from lxml import etree
 
+from app.core.diagram_xml import parse_xml_or_none
+
 if TYPE_CHECKING:  # the stored files only: no engine
     from app.engine import ProcessBundle
 
@@ -243,7 +245,7 @@ def _read_diagrams(bundle: ProcessBundle) -> tuple[dict[tuple[str, str], _Elemen
     elements: dict[tuple[str, str], _Element] = {}
     layout: dict[tuple[str, str], tuple] = {}
     for file in sorted(bundle.bpmn):
-        tree = _parse(bundle.bpmn[file])
+        tree = parse_xml_or_none(bundle.bpmn[file])
         if tree is None:
             continue
         owner = {}  # element id -> process id (or the collaboration id for pools and message flows)
@@ -265,13 +267,6 @@ def _read_diagrams(bundle: ProcessBundle) -> tuple[dict[tuple[str, str], _Elemen
             if ref in owner:
                 layout[(owner[ref], ref)] = _geometry(shape)
     return elements, layout
-
-
-def _parse(raw: bytes):
-    try:
-        return etree.fromstring(raw, parser=etree.XMLParser(resolve_entities=False, no_network=True))
-    except etree.XMLSyntaxError:
-        return None
 
 
 def _read_process(file: str, process, elements: dict, owner: dict) -> None:

@@ -4,14 +4,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from lxml import etree
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from app.cases.models import Case
-from app.engine.definitions import BPMN_NS
 from app.process_models.models import ProcessVersion
-from app.process_models.registry import bundle_of, file_of_process, process_ids, versions_of
+from app.process_models.registry import bundle_of, executable_processes, process_ids, versions_of
 
 
 @dataclass(frozen=True)
@@ -79,14 +77,10 @@ def _version_summary(version: ProcessVersion, counts: dict[tuple[int, str], int]
 
 def process_name(version: ProcessVersion) -> str | None:
     """The root process's name as drawn (the process element's name attribute)."""
-    bundle = bundle_of(version)
-    file = file_of_process(bundle, version.process_id)
-    if file is None:
-        return None
-    tree = etree.fromstring(bundle.bpmn[file], parser=etree.XMLParser(resolve_entities=False, no_network=True))
-    for process in tree.iter(f"{{{BPMN_NS}}}process"):
-        if process.get("id") == version.process_id:
-            return process.get("name")
+    for raw in bundle_of(version).bpmn.values():
+        for pid, name in executable_processes(raw):
+            if pid == version.process_id:
+                return name
     return None
 
 

@@ -2,11 +2,8 @@
 from __future__ import annotations
 
 import json
-import re
 import threading
 from pathlib import Path
-
-from lxml import etree
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
@@ -14,6 +11,7 @@ from sqlalchemy.orm import Session
 from app.audit.operations import record
 from app.core.actor import Actor
 from app.core.clock import now
+from app.core.diagram_xml import parse_xml_or_none
 from app.core.db import get_db
 from app.engine import CompiledDefinition, ProcessBundle, compile_bundle
 from app.engine.definitions import BPMN_NS
@@ -25,7 +23,6 @@ _cache: dict[str, CompiledDefinition] = {}
 #: (database, version id) -> content hash: a version's content never changes once stored.
 _hash_by_id: dict[tuple[str, int], str] = {}
 _lock = threading.Lock()
-_ENCODING = r"""encoding\s*=\s*["']([A-Za-z0-9._-]+)["']"""
 
 
 def compiled(version: ProcessVersion) -> CompiledDefinition:
@@ -89,42 +86,29 @@ def bundle_of(version: ProcessVersion) -> ProcessBundle:
     return ProcessBundle.from_json(json.loads(version.bundle))
 
 
-def diagram_text(raw: bytes) -> str:
-    """A stored diagram as text, whatever encoding its XML declaration names (ISO-8859-1 from older editors).
-
-    The declaration is rewritten to UTF-8, since whoever reads the text (bpmn-js, bpmnlint) sends it on
-    as UTF-8 and some of them refuse other declared encodings."""
-    prolog_end = raw.find(b"?>") if raw.lstrip().startswith(b"<?xml") else -1
-    declared = re.search(_ENCODING.encode(), raw[:prolog_end]) if prolog_end > 0 else None
-    encoding = declared.group(1).decode("ascii") if declared else "utf-8"
-    try:
-        text = raw.decode(encoding)
-    except (LookupError, UnicodeDecodeError):
-        try:
-            text = raw.decode("utf-8")
-        except UnicodeDecodeError:
-            text = raw.decode("latin-1")
-    if declared is not None:
-        end = text.find("?>")
-        text = re.sub(_ENCODING, 'encoding="UTF-8"', text[:end], count=1) + text[end:]
-    return text
-
-
 def file_of_process(bundle: ProcessBundle, bpmn_process_id: str) -> str | None:
     """The diagram file that holds an executable process id, or None."""
     for name, raw in bundle.bpmn.items():
-        if bpmn_process_id in process_ids_in(raw):
+        if any(pid == bpmn_process_id for pid, _name in executable_processes(raw)):
             return name
     return None
 
 
-def process_ids_in(raw: bytes) -> list[str]:
-    """The ids of the processes a diagram declares (no validation: unparsable files give none)."""
-    try:
-        tree = etree.fromstring(raw, parser=etree.XMLParser(resolve_entities=False, no_network=True))
-    except etree.XMLSyntaxError:
+def executable_processes(raw: bytes) -> list[tuple[str, str]]:
+    """(id, name) of each executable process a diagram declares; none if the file does not parse."""
+    tree = parse_xml_or_none(raw)
+    if tree is None:
         return []
-    return [p.get("id") for p in tree.iter(f"{{{BPMN_NS}}}process") if p.get("id")]
+    return [(p.get("id"), p.get("name") or p.get("id")) for p in tree.iter(f"{{{BPMN_NS}}}process")
+            if p.get("id") and (p.get("isExecutable") or "").strip().lower() == "true"]
+
+
+def called_processes(raw: bytes) -> set[str]:
+    """The process ids a diagram's call activities call."""
+    tree = parse_xml_or_none(raw)
+    if tree is None:
+        return set()
+    return {c.get("calledElement") for c in tree.iter(f"{{{BPMN_NS}}}callActivity") if c.get("calledElement")}
 
 
 def latest_version(session: Session, process_id: str = ENTRY_PROCESS) -> ProcessVersion | None:

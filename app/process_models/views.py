@@ -8,10 +8,11 @@ from sqlalchemy.exc import IntegrityError
 from werkzeug.datastructures import FileStorage
 
 from app.core.db import get_db, run_in_transaction
+from app.core.diagram_xml import as_utf8_text
 from app.engine import DefinitionError
 from app.process_models.deploy import UploadedFile, deploy, validate_upload
 from app.process_models.queries import process_catalogue, process_summary
-from app.process_models.registry import bundle_of, diagram_text, version_of
+from app.process_models.registry import bundle_of, version_of
 
 bp = Blueprint("process_models", __name__, template_folder="templates")
 
@@ -82,7 +83,7 @@ def diagram(process_id: str, version: int, filename: str):
     raw = bundle_of(stored).bpmn.get(filename)
     if raw is None:
         abort(404)
-    response = Response(diagram_text(raw).encode("utf-8"), mimetype="application/xml")
+    response = Response(as_utf8_text(raw).encode("utf-8"), mimetype="application/xml")
     if request.args.get("download"):
         safe = re.sub(r"[^A-Za-z0-9._-]", "_", f"{process_id}-v{version}-{filename}")
         response.headers["Content-Disposition"] = f'attachment; filename="{safe}"'

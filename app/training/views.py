@@ -12,8 +12,8 @@ from app.core.clock import now
 from app.core.config import PROJECT_ROOT
 from app.core.db import get_db, run_in_transaction
 from app.core.errors import OperationError
-from app.process_models.registry import (ENTRY_PROCESS, bundle_of, file_of_process, latest_version, process_ids,
-                                         process_ids_in)
+from app.maps.steps import locate, processes_in
+from app.process_models.registry import ENTRY_PROCESS
 from app.training import runner
 from app.training.models import TrainingRun
 from app.training.scenarios import SCENARIOS_DIR, LibraryEntry, load_library, load_scenario
@@ -192,11 +192,11 @@ def reset(run_id: int):
 @bp.get("/training/simulation/<process_id>")
 def simulation(process_id: str):
     """The diagram with token simulation: a class follows the flow with no case at all."""
-    session = get_db().session
-    found = _diagram_of(session, process_id)
-    if found is None:
+    place = locate(get_db().session, process_id)
+    if place is None:
         abort(404)
-    version, filename, others = found
+    version, filename = place.version, place.diagram.file
+    others = sorted(pid for pid, _name in processes_in(version) if pid != process_id)
     allow_diagram_styles()
     diagram_url = url_for("process_models.diagram", process_id=version.process_id, version=version.version,
                           filename=filename)
@@ -204,17 +204,3 @@ def simulation(process_id: str):
                 "root": version.process_id if version.process_id != process_id else None}
     return render_template("training/simulation.html", process_id=process_id, version=version,
                            diagram_url=diagram_url, others=others, map_args=map_args)
-
-
-def _diagram_of(session, bpmn_process_id: str):
-    """(latest version holding the process, its file, the other processes in that version) or None.
-
-    A called process (the strategy discussion) lives in the bundle of the process that calls it."""
-    for deployed in process_ids(session):
-        version = latest_version(session, deployed)
-        bundle = bundle_of(version)
-        filename = file_of_process(bundle, bpmn_process_id)
-        if filename is not None:
-            others = sorted({pid for raw in bundle.bpmn.values() for pid in process_ids_in(raw)} - {bpmn_process_id})
-            return version, filename, others
-    return None
