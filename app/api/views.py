@@ -21,7 +21,7 @@ from app.maps.api import case_trail_json
 from app.engine import DefinitionError
 from app.process_models import api as process_models
 from app.process_models.compare import compare, comparison_json
-from app.process_models.views import RACE_MESSAGE, uploaded_files
+from app.process_models.views import uploaded_files
 from app.retention.subject_access import export_subject_access, person_from_request
 from app.sharing.api import list_sharing_decisions as sharing_decisions
 
@@ -214,8 +214,6 @@ def deploy_process_model():
         result = run_in_transaction(process_models.deploy_from_api, files, request.form, g.actor)
     except DefinitionError as error:
         return _errors(422, process_models.problems_json(error))
-    except IntegrityError:
-        return _errors(409, [{"field": None, "message": RACE_MESSAGE}])
     response = jsonify(process_models.deployment_json(result))
     response.status_code = 201 if result.created else 200
     return response

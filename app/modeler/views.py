@@ -4,6 +4,7 @@ from __future__ import annotations
 from flask import Blueprint, abort, g, jsonify, render_template, request, url_for
 
 from app.core.db import get_db, run_in_transaction
+from app.core.errors import Conflict
 from app.core.roles import LANE_NAMES, role_for_lane
 from app.engine import DefinitionError
 from app.engine.definitions import DEADLINE_KINDS
@@ -80,6 +81,8 @@ def deploy(process_id: str):
                                   source="modeler")
     except DefinitionError as error:
         return jsonify(errors=[problem.as_dict() for problem in error.problems]), 422
+    except Conflict as race:
+        return jsonify(errors=[request_problem(race.message)]), race.status
     latest = latest_version(get_db().session, process_id)
     return jsonify(process_id=done.process_id, version=done.version, created=done.created,
                    latest_version=latest.version if latest else done.version,

@@ -14,9 +14,11 @@ from pathlib import PurePosixPath
 
 from lxml import etree
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from app.core.actor import Actor
+from app.core.errors import Conflict
 from app.core.sla import POLICY_FILE
 from app.engine import CompiledDefinition, DefinitionError, DefinitionProblem, ProcessBundle, compile_bundle
 from app.core.diagram_xml import as_utf8_text, parse_xml
@@ -38,6 +40,8 @@ MAX_FILES = 50
 PROCESS_ID = re.compile(r"^[A-Za-z_][A-Za-z0-9_.-]{0,99}$")
 SOURCES = ("init", "web", "modeler", "api", "cli")
 UPLOAD = "(upload)"
+RACE_MESSAGE = ("Another version of this process was deployed at the same moment. "
+                "Check the version history, then deploy again.")
 BPMN_DI_NS = "http://www.omg.org/spec/BPMN/20100524/DI"
 
 
@@ -117,8 +121,11 @@ def deploy(session: Session, files: list[UploadedFile], actor: Actor, *, process
     existing = session.scalar(select(ProcessVersion).where(ProcessVersion.content_hash == candidate.bundle.content_hash))
     if existing is not None:
         return Deployment(existing.process_id, existing.version, existing.id, created=False, warnings=candidate.warnings)
-    version = register_bundle(session, candidate.bundle, actor=actor, process_id=candidate.process_id, note=note,
-                              source=source, definition=candidate.definition)
+    try:
+        version = register_bundle(session, candidate.bundle, actor=actor, process_id=candidate.process_id, note=note,
+                                  source=source, definition=candidate.definition)
+    except IntegrityError as error:  # two deploys took the same version number; the other one won
+        raise Conflict(RACE_MESSAGE) from error
     return Deployment(version.process_id, version.version, version.id, created=True, warnings=candidate.warnings)
 
 

@@ -4,10 +4,10 @@ from __future__ import annotations
 import re
 
 from flask import Blueprint, Response, abort, flash, g, redirect, render_template, request, url_for
-from sqlalchemy.exc import IntegrityError
 from werkzeug.datastructures import FileStorage
 
 from app.core.db import get_db, run_in_transaction
+from app.core.errors import Conflict
 from app.core.diagram_xml import as_utf8_text
 from app.engine import DefinitionError
 from app.process_models.deploy import UploadedFile, deploy, validate_upload
@@ -15,10 +15,6 @@ from app.process_models.queries import process_catalogue, process_summary
 from app.process_models.registry import bundle_of, version_of
 
 bp = Blueprint("process_models", __name__, template_folder="templates")
-
-RACE_MESSAGE = ("Another version of this process was deployed at the same moment. "
-                "Check the version history, then deploy again.")
-
 
 def uploaded_files(files: list[FileStorage]) -> list[UploadedFile]:
     """The request's files as the deploy pipeline takes them (empty file inputs are skipped)."""
@@ -47,8 +43,8 @@ def upload():
         result = run_in_transaction(deploy, files, g.actor, process_id=process_id, note=note, source="web")
     except DefinitionError as error:
         return _index_page(problems=error.problems, form=request.form, status=422)
-    except IntegrityError:
-        return _index_page(field_errors={"files": RACE_MESSAGE}, form=request.form, status=409)
+    except Conflict as race:
+        return _index_page(field_errors={"files": race.message}, form=request.form, status=race.status)
     if result.created:
         flash(f"Version {result.version} of {result.process_id} deployed. New contacts start on it; "
               "running cases stay on their version.", "success")

@@ -359,3 +359,33 @@ def test_a_stored_version_cannot_be_changed_or_removed_by_anyone(db):
                 session.execute(text(statement))
     with db.unit_of_work() as session:
         assert session.scalar(select(func.count()).select_from(ProcessVersion)) == 1
+
+
+@pytest.mark.parametrize("database_url", ["postgresql"], indirect=True)
+def test_two_owners_deploying_at_once_leave_one_winner_and_a_clear_conflict(api, db, monkeypatch):
+    """The second deploy read the same latest version number before the first one committed."""
+    import app.process_models.registry as registry
+    from app.core.clock import now as real_now
+
+    winner = edited('name="Screen the contact"', 'name="Screen the contact (first)"')
+    loser = edited('name="Screen the contact"', 'name="Screen the contact (second)"')
+    raced: list[int] = []
+
+    def numbered_then_beaten():
+        # Called as the loser builds its row, after it chose version 2: the winner commits version 2 first.
+        if not raced:
+            raced.append(0)  # the winner's own deploy passes through here too
+            raced[0] = deployed(db, ("referral.bpmn", winner)).version
+        return real_now()
+
+    monkeypatch.setattr(registry, "now", numbered_then_beaten)
+    owner = api("process-owner")
+    response = owner.client.post("/api/v1/process-models", data=multipart(("referral.bpmn", loser)),
+                                 headers=owner._headers(), content_type="multipart/form-data")
+    assert raced == [2]
+    assert response.status_code == 409
+    assert "deployed at the same moment" in response.get_json()["errors"][0]["message"]
+    with db.unit_of_work() as session:
+        from app.process_models.registry import bundle_of, version_of
+        assert b"(first)" in bundle_of(version_of(session, "referral", 2)).bpmn["referral.bpmn"]
+        assert session.scalar(select(func.count()).select_from(ProcessVersion)) == 2
