@@ -6,6 +6,7 @@ from app.core.db import Base  # noqa: F401
 from app.deadlines.models import Deadline, SchedulerLease, TimerIncident  # noqa: F401
 from app.inbox.models import OpenTask  # noqa: F401
 from app.intake.models import Contact  # noqa: F401
+from app.people.models import Person, PersonMerge, PersonRelationship, SubjectMatch  # noqa: F401
 from app.process_models.models import ProcessVersion  # noqa: F401
 from app.sharing.models import SharingDecision  # noqa: F401
 from app.training.models import TrainingRun  # noqa: F401

@@ -43,6 +43,8 @@ class Case(Base):
     anonymised_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     #: A coded reason (app.retention.policy.HOLD_REASONS) that keeps the contact from anonymisation.
     retention_hold: Mapped[str | None] = mapped_column(String(40))
+    #: CIN census factor codes (DOMAIN.md 5.2) the screener coded the concern with (app/core/codes.py).
+    presenting_factors: Mapped[list | None] = mapped_column(JSON)
 
     subjects: Mapped[list[Subject]] = relationship(back_populates="case", order_by="Subject.position",
                                                    cascade="all, delete-orphan", lazy="selectin")
@@ -62,6 +64,11 @@ class Subject(Base):
     family_name: Mapped[str] = mapped_column(String(200))
     date_of_birth: Mapped[date | None] = mapped_column(Date)
     address: Mapped[str | None] = mapped_column(String(500))
+    nhs_number: Mapped[str | None] = mapped_column(String(10))
+    #: CIN ``GenderCurrent`` code, as the referrer gave it.
+    gender: Mapped[str | None] = mapped_column(String(1))
+    #: The person record made for this subject at intake (app/people); merges may make it part of another.
+    person_id: Mapped[int | None] = mapped_column(ForeignKey("person.id", ondelete="SET NULL"), index=True)
     case: Mapped[Case] = relationship(back_populates="subjects")
 
     @property

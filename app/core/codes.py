@@ -1,0 +1,97 @@
+"""The DfE children in need census and Ofsted Annex A codes the hub reports with (DOMAIN.md 4, 5, 7).
+
+One place for every code and every mapping from the hub's own values (decision outcomes, strategy
+discussion outcomes) to the census, so reports, the MI dataset and repeat-concern rules agree.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+#: CIN ``ReferralSource`` (also Annex A "Contact Source") -> the partner agency it counts as.
+#: Repeat-concern rules count agencies, so a school and the education service are one agency.
+SOURCE_AGENCY: dict[str, str] = {
+    "1A": "individual", "1B": "individual", "1C": "individual", "1D": "individual",
+    "2A": "education", "2B": "education",
+    "3A": "health", "3B": "health", "3C": "health", "3D": "health", "3E": "health", "3F": "health",
+    "4": "housing",
+    "5A": "la-services", "5B": "la-services", "5C": "la-services", "5D": "la-services",
+    "6": "police", "7": "legal", "8": "other", "9": "anonymous", "10": "unknown",
+}
+
+AGENCY_LABELS: dict[str, str] = {
+    "individual": "Individual", "education": "Education", "health": "Health", "housing": "Housing",
+    "la-services": "Local authority services", "police": "Police", "legal": "Other legal agency",
+    "other": "Other", "anonymous": "Anonymous", "unknown": "Unknown",
+}
+
+#: CIN ``FactorsIdentifiedAtAssessment`` (DOMAIN.md 5.2), shortened where the census text is long.
+PRESENTING_FACTORS: dict[str, str] = {
+    "1A": "Alcohol misuse – child", "1B": "Alcohol misuse – parent or carer",
+    "1C": "Alcohol misuse – other person in the household",
+    "2A": "Drug misuse – child", "2B": "Drug misuse – parent or carer",
+    "2C": "Drug misuse – other person in the household",
+    "3A": "Domestic violence – child the subject", "3B": "Domestic violence – parent or carer the subject",
+    "3C": "Domestic violence – other person in the household the subject",
+    "4A": "Mental health – child", "4B": "Mental health – parent or carer",
+    "4C": "Mental health – other person in the family or household",
+    "5A": "Learning disability – child", "5B": "Learning disability – parent or carer",
+    "5C": "Learning disability – other person in the family or household",
+    "6A": "Physical disability or illness – child", "6B": "Physical disability or illness – parent or carer",
+    "6C": "Physical disability or illness – other person in the family or household",
+    "7A": "Young carer",
+    "8B": "Privately fostered – overseas child intending to return",
+    "8C": "Privately fostered – overseas child intending to stay",
+    "8D": "Privately fostered – UK child in an educational placement",
+    "8E": "Privately fostered – UK child in alternative family arrangements",
+    "8F": "Privately fostered – other",
+    "9A": "Unaccompanied asylum-seeking child", "10A": "Going or being missing",
+    "11A": "Child sexual exploitation", "12A": "Trafficking", "13A": "Gangs",
+    "14A": "Socially unacceptable behaviour", "15A": "Self-harm",
+    "16A": "Neglect", "17A": "Emotional abuse",
+    "18B": "Physical abuse – child on child", "18C": "Physical abuse – adult on child",
+    "19B": "Sexual abuse – child on child", "19C": "Sexual abuse – adult on child",
+    "20": "Other", "21": "No factors identified", "22A": "Female genital mutilation",
+    "23A": "Abuse linked to faith or belief", "24A": "Child criminal exploitation",
+}
+
+#: CIN ``GenderCurrent``.
+GENDERS: dict[str, str] = {"1": "Male", "2": "Female", "0": "Not recorded or unborn", "9": "Indeterminate"}
+
+
+@dataclass(frozen=True)
+class OutcomeCodes:
+    """How one front-door decision is counted: SSD contact outcome flag, whether it is a CIN referral,
+    and the census ``ReferralNFA`` where a referral was opened."""
+
+    label: str
+    ssd_flag: str
+    is_referral: bool
+    referral_nfa: bool | None = None
+
+
+#: The hub's decision outcomes (forms/decision.json) mapped to the census (DOMAIN.md 4).
+OUTCOMES: dict[str, OutcomeCodes] = {
+    "nfa": OutcomeCodes("No further action", "NFA_FLAG", False),
+    "advice": OutcomeCodes("Advice or information", "ADVICE_FLAG", False),
+    "early-help": OutcomeCodes("Step down to early help", "OTHER_OUTCOMES_EXIST_FLAG", False),
+    "s17-assessment": OutcomeCodes("Child and family (section 17) assessment", "NEW_REFERRAL_FLAG", True, False),
+    "strategy-discussion": OutcomeCodes("Strategy discussion", "CP_ENQUIRY_FLAG", True, False),
+    "marac": OutcomeCodes("Refer to MARAC", "OTHER_OUTCOMES_EXIST_FLAG", False),
+    "lado": OutcomeCodes("Refer to the LADO", "OTHER_OUTCOMES_EXIST_FLAG", False),
+    "adult-safeguarding": OutcomeCodes("Adult safeguarding concern", "OTHER_OUTCOMES_EXIST_FLAG", False),
+    # Not a decision on the form: the contact went to the allocated worker of an open case.
+    "existing-open-case": OutcomeCodes("Passed to the allocated worker of an open case", "EXISTING_REFERRAL_FLAG", False),
+}
+
+#: Strategy discussion outcomes (forms/strategy_discussion_record.json) that start a section 47 enquiry.
+SECTION_47_OUTCOMES = frozenset({"s47-single", "s47-joint"})
+
+
+def is_referral(outcome: str | None) -> bool:
+    """A contact that became a CIN referral: the census's unit for re-referrals within 12 months."""
+    codes = OUTCOMES.get(outcome or "")
+    return bool(codes and codes.is_referral)
+
+
+def source_agency(source: str | None) -> str:
+    return SOURCE_AGENCY.get(source or "", "unknown")

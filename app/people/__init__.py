@@ -1,0 +1,1 @@
+"""The person index: people as records of their own, matched to the subjects of contacts."""

@@ -1,0 +1,51 @@
+"""Which person records are one person: a record and everything merged into it, at any depth.
+
+The one place that follows ``merged_into_id``. Merges are rare next to people, so the bulk form reads
+every merged record once and resolves in memory (what reports over a year of contacts need).
+"""
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from app.people.models import Person
+
+
+def root_of(session: Session, person_id: int) -> int:
+    """The person record this one is (now) part of: itself when it was never merged."""
+    seen = {person_id}
+    while (parent := session.scalar(select(Person.merged_into_id).where(Person.id == person_id))) is not None:
+        if parent in seen:  # a cycle would be a bug elsewhere; stop rather than spin
+            break
+        seen.add(parent)
+        person_id = parent
+    return person_id
+
+
+def cluster_of(session: Session, person_id: int) -> set[int]:
+    """The root of ``person_id`` and every record merged into it, directly or through another."""
+    members = {root_of(session, person_id)}
+    frontier = set(members)
+    while frontier:
+        frontier = set(session.scalars(select(Person.id).where(Person.merged_into_id.in_(frontier)))) - members
+        members |= frontier
+    return members
+
+
+def merged_parents(session: Session) -> dict[int, int]:
+    """Every merged record and the record it was merged into."""
+    return dict(session.execute(select(Person.id, Person.merged_into_id).where(Person.merged_into_id.is_not(None))).all())
+
+
+def roots_for(session: Session, person_ids: Iterable[int], parents: dict[int, int] | None = None) -> dict[int, int]:
+    """Each id's root, for many ids at once."""
+    parents = merged_parents(session) if parents is None else parents
+    roots: dict[int, int] = {}
+    for person_id in person_ids:
+        current, hops = person_id, 0
+        while current in parents and hops < 100:
+            current, hops = parents[current], hops + 1
+        roots[person_id] = current
+    return roots
