@@ -98,6 +98,10 @@ ROUTE_ROLES: dict[str, frozenset[str]] = {
     "training.move_clock": TRAINING_ROLES,
     "training.reset": TRAINING_ROLES,
     "training.simulation": PROCESS_READ_ROLES,
+    # person index (app/people)
+    # chronology and repeat concerns (app/concerns)
+    # management information (app/reports)
+    # information product of a decided case (app/information_product)
     # JSON API
     "api.openapi": _PUBLIC,
     "api.create_contact": INTAKE_ROLES,

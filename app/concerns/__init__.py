@@ -1,0 +1,1 @@
+"""Chronologies and repeat concerns: the pattern across contacts that no single contact shows."""

@@ -1,0 +1,1 @@
+"""Management information: what the hub achieves, for managers and performance analysts."""
