@@ -49,3 +49,18 @@ def roots_for(session: Session, person_ids: Iterable[int], parents: dict[int, in
             current, hops = parents[current], hops + 1
         roots[person_id] = current
     return roots
+
+
+def parents_above(session: Session, person_ids: Iterable[int]) -> dict[int, int]:
+    """The merge parents of these records and of every record above them: one indexed read per level,
+    for resolving a handful of ids (a match query's hits) without reading every merge."""
+    parents: dict[int, int] = {}
+    frontier = set(person_ids)
+    seen = set(frontier)
+    while frontier:
+        found = dict(session.execute(select(Person.id, Person.merged_into_id)
+                                     .where(Person.id.in_(frontier), Person.merged_into_id.is_not(None))).all())
+        parents.update(found)
+        frontier = set(found.values()) - seen
+        seen |= frontier
+    return parents

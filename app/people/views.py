@@ -1,6 +1,213 @@
-"""Pages of the person index."""
+"""Pages of the person index: a contact's subjects with their proposed matches, search, and a person."""
 from __future__ import annotations
 
-from flask import Blueprint
+from datetime import date
+
+from flask import Blueprint, abort, flash, g, redirect, render_template, request, url_for
+from werkzeug.routing import BuildError
+
+from app.audit.operations import record
+from app.cases.models import Case
+from app.core.codes import GENDERS
+from app.core.db import get_db, run_in_transaction
+from app.core.errors import Conflict, NotFound, ValidationFailed
+from app.forms import FieldError
+from app.people import operations
+from app.people.clusters import root_of
+from app.people.matching import Candidate, search
+from app.people.models import Person, PersonMerge
+from app.people.names import normalise_nhs_number, postcode_of
+from app.people.queries import case_people, person_profile, person_summary
 
 bp = Blueprint("people", __name__, template_folder="templates")
+
+#: Search shows weaker matches than intake proposes: the screener is looking, not being told.
+SEARCH_FROM = 40
+SEARCH_LIMIT = 20
+
+
+# ----------------------------------------------------------------------------- a contact's subjects
+def _case_page(case_id: int, errors: list | None = None, form_id: str | None = None, values: dict | None = None):
+    db = get_db()
+    case = db.session.get(Case, case_id)
+    if case is None:
+        abort(404)
+    subjects = [] if case.anonymised_at else case_people(db.session, case)
+    record(db.session, g.actor, "case.viewed", case_id=case_id, details={"page": "people"})
+    db.session.commit()
+    return render_template("people/case.html", case=case, subjects=subjects, errors=errors or [], form_id=form_id,
+                           values=values or {})
+
+
+@bp.get("/cases/<int:case_id>/people")
+def case_page(case_id: int):
+    return _case_page(case_id)
+
+
+def _decide(case_id: int, action, done: str):
+    if get_db().session.get(Case, case_id) is None:
+        abort(404)
+    try:
+        action()
+    except NotFound:
+        abort(404)
+    except Conflict as refusal:
+        flash(refusal.message, "info")
+        return redirect(url_for("people.case_page", case_id=case_id))
+    flash(done, "success")
+    return redirect(url_for("people.case_page", case_id=case_id))
+
+
+@bp.post("/cases/<int:case_id>/people/matches/<int:match_id>/confirm")
+def confirm(case_id: int, match_id: int):
+    return _decide(case_id, lambda: run_in_transaction(operations.confirm_match, match_id, g.actor, case_id=case_id),
+                   "Match confirmed: the subject's record is now part of the known person, and their histories are joined.")
+
+
+@bp.post("/cases/<int:case_id>/people/matches/<int:match_id>/reject")
+def reject(case_id: int, match_id: int):
+    return _decide(case_id, lambda: run_in_transaction(operations.reject_match, match_id, g.actor, case_id=case_id),
+                   "Recorded as not the same person. This person will not be proposed again for this subject.")
+
+
+@bp.post("/cases/<int:case_id>/people/merges/<int:merge_id>/unmerge")
+def unmerge_on_case(case_id: int, merge_id: int):
+    if get_db().session.get(Case, case_id) is None:
+        abort(404)
+    reason = request.form.get("reason", "")
+    try:
+        return _decide(case_id, lambda: run_in_transaction(operations.unmerge, merge_id, reason, g.actor,
+                                                           case_id=case_id),
+                       "Unmerged: the subject is a person of their own again.")
+    except ValidationFailed as failure:
+        return _case_page(case_id, _anchored(failure.errors, merge_id), f"unmerge-{merge_id}", {"reason": reason})
+
+
+def _anchored(errors: list[FieldError], form_number: int) -> list[FieldError]:
+    """Several forms share field names on one page: the error summary must link to the right one."""
+    return [FieldError(e.field, e.message, f"{e.field}-{form_number}") for e in errors]
+
+
+# ----------------------------------------------------------------------------- search
+def _search_terms(args) -> tuple[dict, list[FieldError]]:
+    terms = {name: (args.get(name) or "").strip() for name in
+             ("given_name", "family_name", "dob-day", "dob-month", "dob-year", "nhs_number", "postcode")}
+    errors = []
+    born = None
+    parts = [terms["dob-day"], terms["dob-month"], terms["dob-year"]]
+    if any(parts):
+        try:
+            born = date(int(parts[2]), int(parts[1]), int(parts[0]))
+        except ValueError:
+            errors.append(FieldError("dob", "Date of birth must be a real date", "dob-day"))
+    if not (terms["given_name"] and terms["family_name"]) and not terms["nhs_number"]:
+        errors.append(FieldError("given_name", "Enter a given and a family name, or an NHS number"))
+    terms["date_of_birth"] = born
+    return terms, errors
+
+
+@bp.get("/people")
+def index():
+    db = get_db()
+    terms, errors = _search_terms(request.args)
+    searched = any(request.args.values())
+    results = []
+    if searched and not errors:
+        candidate = Candidate(terms["given_name"], terms["family_name"], terms["date_of_birth"],
+                              normalise_nhs_number(terms["nhs_number"]),
+                              postcode=postcode_of(terms["postcode"]) or (terms["postcode"].replace(" ", "").upper() or None))
+        found = search(db.session, candidate, threshold=SEARCH_FROM, limit=SEARCH_LIMIT).matches
+        results = [(match, person_summary(db.session, match.person_id)) for match in found]
+        record(db.session, g.actor, "person.searched", summary="Searched the person index",
+               details={"results": len(results), "by_nhs_number": bool(terms["nhs_number"]),
+                        "by_date_of_birth": terms["date_of_birth"] is not None})
+        db.session.commit()
+    return render_template("people/index.html", terms=terms, errors=errors if searched else [], results=results,
+                           searched=searched and not errors)
+
+
+# ----------------------------------------------------------------------------- a person
+def _links(person_id: int) -> list[tuple[str, str, str]]:
+    """Chronology pages (app/concerns), shown when they exist."""
+    links = []
+    for endpoint, text in (("concerns.person_chronology", "Chronology"),
+                           ("concerns.household_chronology", "Household chronology")):
+        try:
+            links.append((endpoint, url_for(endpoint, person_id=person_id), text))
+        except BuildError:
+            continue
+    return links
+
+
+def _person_page(person_id: int, errors: list | None = None, form_id: str | None = None, values: dict | None = None):
+    db = get_db()
+    if db.session.get(Person, person_id) is None:
+        abort(404)
+    root = root_of(db.session, person_id)
+    if root != person_id:
+        flash(f"Person {person_id} was merged into person {root}: this is that person.", "info")
+        return redirect(url_for("people.show", person_id=root))
+    profile = person_profile(db.session, person_id)
+    record(db.session, g.actor, "person.viewed", summary="Viewed a person", details={"person_id": person_id})
+    db.session.commit()
+    return render_template("people/show.html", profile=profile, person=profile.root, links=_links(person_id),
+                           dates_of_birth=", ".join(d.strftime("%-d %b %Y") for d in profile.summary.dates_of_birth),
+                           genders=", ".join(GENDERS.get(code, code) for code in profile.genders),
+                           relationships=operations.RELATIONSHIPS, errors=errors or [], form_id=form_id,
+                           values=values or {})
+
+
+@bp.get("/people/<int:person_id>")
+def show(person_id: int):
+    return _person_page(person_id)
+
+
+def _person_action(person_id: int, action, done: str, form_id: str, values: dict, form_number: int | None = None):
+    if get_db().session.get(Person, person_id) is None:
+        abort(404)
+    try:
+        run_in_transaction(action)
+    except NotFound:
+        abort(404)
+    except Conflict as refusal:
+        flash(refusal.message, "info")
+    except ValidationFailed as failure:
+        errors = _anchored(failure.errors, form_number) if form_number is not None else failure.errors
+        return _person_page(person_id, errors, form_id, values)
+    else:
+        flash(done, "success")
+    return redirect(url_for("people.show", person_id=root_of(get_db().session, person_id)))
+
+
+def _number(value: str | None) -> int | None:
+    value = (value or "").strip()
+    return int(value) if value.isdigit() and len(value) < 12 else None
+
+
+@bp.post("/people/<int:person_id>/merges/<int:merge_id>/unmerge")
+def unmerge(person_id: int, merge_id: int):
+    session = get_db().session
+    found = session.get(PersonMerge, merge_id)
+    if found is None or session.get(Person, person_id) is None or root_of(session, person_id) not in {
+            root_of(session, found.person_id), root_of(session, found.into_person_id)}:
+        abort(404)
+    reason = request.form.get("reason", "")
+    return _person_action(person_id, lambda s: operations.unmerge(s, merge_id, reason, g.actor),
+                          "Unmerged: the records are separate people again.", f"unmerge-{merge_id}",
+                          {"reason": reason}, merge_id)
+
+
+@bp.post("/people/<int:person_id>/merge")
+def merge(person_id: int):
+    other, reason = request.form.get("other_person_id", ""), request.form.get("reason", "")
+    return _person_action(person_id, lambda s: operations.merge_people(s, person_id, _number(other), reason, g.actor),
+                          "Merged: the other record is now part of this person.", "merge",
+                          {"other_person_id": other, "reason": reason})
+
+
+@bp.post("/people/<int:person_id>/relationships")
+def add_relationship(person_id: int):
+    kind, other = request.form.get("relationship", ""), request.form.get("related_person_id", "")
+    return _person_action(person_id, lambda s: operations.add_relationship(s, person_id, kind or None, _number(other),
+                                                                           g.actor),
+                          "Relationship recorded.", "relationship", {"relationship": kind, "related_person_id": other})
