@@ -2,17 +2,21 @@
 from __future__ import annotations
 
 import os
+from datetime import timedelta
 
 from sqlalchemy import select
 
 from app.auth.models import User
 from app.auth.operations import create_user, user_by_username
-from app.cases.models import Case
+from app.cases.models import Case, Subject
 from app.cases.operations import complete_task
+from app.core.clock import clock, now
 from app.core.db import get_db, run_in_transaction
 from app.core.roles import LANE_NAMES, OTHER_ROLES, role_for_lane, role_label
 from app.inbox.models import OpenTask
 from app.intake.operations import receive_contact
+from app.people.models import SubjectMatch
+from app.people.operations import confirm_match
 
 DEMO_PASSWORD_ENV = "MASH_DEMO_PASSWORD"
 DEFAULT_DEMO_PASSWORD = "demo-only-password"
@@ -65,7 +69,7 @@ def _do(case_id: int, bpmn_id: str, username: str, data: dict) -> None:
 
 
 SCREEN_AMBER = {"rag": "amber", "rag_rationale": "Repeated bruising noticed by school; no explanation given.",
-                "consent": "given", "agencies": ["police", "health", "education"],
+                "presenting_factors": ["18C", "3B"], "consent": "given", "agencies": ["police", "health", "education"],
                 "questions_for_agencies": "Any domestic abuse call-outs at the address? Missed health appointments?"}
 
 
@@ -74,6 +78,7 @@ def seed_cases() -> int:
     with get_db().unit_of_work(write=False) as session:
         if session.scalar(select(Case.id).limit(1)) is not None:
             return 0
+    history = seed_history()
     referrer = _actor("referrer")
     cases = [
         run_in_transaction(receive_contact, _contact("Amelia", "Brown", "2016-03-14",
@@ -98,15 +103,86 @@ def seed_cases() -> int:
         "findings": "Two domestic abuse call-outs to the address in the last 6 months (DASH: medium)."})
     # Maya: all checks back, awaiting the MASH review.
     _do(cases[2].id, "screening", "mash-manager", {**SCREEN_AMBER, "rag": "red", "agencies": ["police", "health"],
-        "rag_rationale": "Online grooming risk; possible child sexual exploitation."})
+        "rag_rationale": "Online grooming risk; possible child sexual exploitation.", "presenting_factors": ["11A"]})
     _do(cases[2].id, "police_check", "police", {"nothing_known": True, "handling_restriction": "none"})
     _do(cases[2].id, "health_check", "health", {"nothing_known": False, "handling_restriction": "none",
         "findings": "Seen by school nurse twice this term for low mood."})
     # Noah: immediate risk went straight to a strategy discussion, being convened.
     # Olivia: advice only, closed after feedback.
     _do(cases[4].id, "screening", "mash-manager", {"rag": "blue", "rag_rationale": "Parenting advice request only.",
-        "consent": "given", "agencies": []})
+        "presenting_factors": ["21"], "consent": "given", "agencies": []})
     _do(cases[4].id, "feedback_to_referrer", "business-support", {"feedback_method": "email",
         "feedback_summary": "Advice given and parenting support signposted.", "information_product_recipients": ["none"],
         "sharing_consent": "given"})
-    return len(cases)
+    return history + len(cases)
+
+
+#: A pattern no single contact shows: a school's worry, a police call-out and a missed health appointment
+#: about the same child over three months, each closed; then a fourth contact waiting for screening, with
+#: the child's name mistyped, so the screener sees the possible match and the repeat-concern flags.
+HISTORY = (
+    # (days ago, source, given name as reported, outcome, rag, agencies, concern)
+    (84, "2A", "Ruby", "early-help", "green", ["education"],
+     "Ruby has been late most days this half term and says she looks after her baby brother in the mornings."),
+    (47, "6", "Ruby", "s17-assessment", "amber", ["police", "health"],
+     "Police attended a verbal argument at Ruby's home at 23:00; Ruby answered the door."),
+    (19, "3A", "Rubie", "nfa", "green", ["health"],
+     "Ruby was not brought to two paediatric appointments; the surgery could not reach her mother."),
+)
+RUBY = {"family_name": "Green", "date_of_birth": "2014-02-11", "address": "7 Orchard Close, Exampletown EX4 2PL"}
+
+
+def _walk_to_closure(case_id: int, outcome: str, rag: str, agencies: list[str]) -> None:
+    _do(case_id, "screening", "mash-manager", {
+        "rag": rag, "rag_rationale": "Needs unmet; no immediate risk on what the contact says.", "consent": "given",
+        "agencies": agencies, "presenting_factors": ["7A"] if rag == "green" else ["3A"]})
+    for agency in agencies:
+        clock.advance(timedelta(hours=3))
+        _do(case_id, f"{agency.replace('-', '_')}_check", agency,
+            {"nothing_known": False, "handling_restriction": "none",
+             "findings": "Known to us; details in our record of the last month."})
+    clock.advance(timedelta(hours=2))
+    _do(case_id, "mash_review", "mash-manager", {"rerate": "no", "analysis": "Low-level concerns; parents engage."})
+    _do(case_id, "decision", "mash-manager", {"outcome": outcome, "outcome_rationale": "Proportionate on the checks."})
+    clock.advance(timedelta(hours=1))
+    _do(case_id, "feedback_to_referrer", "business-support", {
+        "feedback_method": "email", "feedback_summary": "Thank you; we have decided what happens next.",
+        "information_product_recipients": ["none"], "sharing_consent": "given"})
+    if outcome == "s17-assessment":
+        _do(case_id, "record_assessment", "social-worker", {
+            "concluded_on": (clock.now() + timedelta(days=10)).date().isoformat(),
+            "assessment_outcome": "early-help", "assessment_summary": "Family support agreed; stepped down."})
+
+
+def _confirm_proposals(case_id: int, manager) -> None:
+    """What the screener does on the case's people page: the best proposal for each subject is the same child."""
+    with get_db().unit_of_work(write=False) as session:
+        best = {}
+        for match in session.scalars(select(SubjectMatch).join(Subject, Subject.id == SubjectMatch.subject_id)
+                                     .where(Subject.case_id == case_id, SubjectMatch.status == "proposed")
+                                     .order_by(SubjectMatch.score)):
+            best[match.subject_id] = match.id
+    for match_id in best.values():
+        run_in_transaction(confirm_match, match_id, manager)
+
+
+def seed_history() -> int:
+    """Ruby's earlier contacts, each confirmed as the same person, then today's contact about her."""
+    referrer = _actor("referrer")
+    manager = _actor("mash-manager")
+    start = now()
+    try:
+        for days_ago, source, given, outcome, rag, agencies, concern in HISTORY:
+            clock.freeze(start - timedelta(days=days_ago))
+            payload = _contact(given, RUBY["family_name"], RUBY["date_of_birth"], concern, source=source)
+            payload["subjects"][0]["address"] = RUBY["address"]
+            case = run_in_transaction(receive_contact, payload, referrer, channel="web")[0]
+            _confirm_proposals(case.id, manager)
+            _walk_to_closure(case.id, outcome, rag, agencies)
+    finally:
+        clock.reset()
+    payload = _contact("Ruby", "Grene", RUBY["date_of_birth"],
+                       "Ruby told her teacher there is no food at home and her mum has not been out of bed for days.")
+    payload["subjects"][0]["address"] = RUBY["address"]
+    run_in_transaction(receive_contact, payload, referrer, channel="web")
+    return len(HISTORY) + 1

@@ -20,8 +20,10 @@ def contact(*, given: str = "Ava", family: str = "Smith", dob: str | None = "201
     return deepcopy(body)
 
 
-def screening(rag: str = "amber", agencies: list[str] | None = None, **extra) -> dict:
+def screening(rag: str = "amber", agencies: list[str] | None = None, factors: list[str] | None = None,
+              **extra) -> dict:
     data = {"rag": rag, "rag_rationale": f"Rated {rag} on the information in the contact.", "consent": "given",
+            "presenting_factors": ["16A"] if factors is None else factors,
             "agencies": ["police", "health", "education"] if agencies is None else agencies}
     data.update(extra)
     return data

@@ -8,6 +8,8 @@ from flask import current_app
 from app.process_models.api import process_model_paths
 from app.process_models.compare import diff_paths
 from app.maps.api import trail_paths
+from app.people.api import MATCH, person_paths
+from app.reports.api import mi_dataset_paths
 from app.sharing.api import sharing_decision_paths
 
 ERROR = {"type": "object", "required": ["errors"], "properties": {"errors": {"type": "array", "items": {
@@ -34,7 +36,10 @@ CASE = {"type": "object", "required": ["case_id", "reference", "status", "rag", 
     "immediate_risk": {"type": "boolean"}, "linked_case_id": {"type": ["integer", "null"]},
     "anonymised_at": {"type": ["string", "null"], "format": "date-time",
                       "description": "When the retention policy removed this contact's personal data"},
-    "subjects": {"type": "array", "items": {"type": "object"}},
+    "subjects": {"type": "array", "items": {"type": "object", "properties": {
+        "person_id": {"type": ["integer", "null"],
+                      "description": "The person in the index, once nothing is left to decide (null while matches are proposed)"},
+        "proposed_matches": {"type": "array", "items": MATCH}}}},
     "open_tasks": {"type": "array", "items": OPEN_TASK},
     "agency_returns": {"type": "array", "items": {"type": "object"}},
     "deadlines": {"type": "array", "items": {"type": "object", "required": ["name", "kind", "due_at", "state", "met_at"],
@@ -43,7 +48,19 @@ CASE = {"type": "object", "required": ["case_id", "reference", "status", "rag", 
         "due_at": {"type": "string", "format": "date-time"},
         "state": {"type": "string", "enum": ["on-track", "at-risk", "breached", "met"]},
         "met_at": {"type": ["string", "null"], "format": "date-time"}}}},
-    "process": {"type": "object", "properties": {"id": {"type": "string"}, "version": {"type": "integer"}}}}}
+    "process": {"type": "object", "properties": {"id": {"type": "string"}, "version": {"type": "integer"}}},
+    "repeat_concerns": {
+        "type": "array", "description": "Repeat-concern flags by the hub's rules (processes/repeat-concerns.toml), per "
+                                        "subject; possible ones show only if a proposed match is confirmed",
+        "items": {"type": "object", "required": ["rule", "label", "person_id", "subject_position", "explanation",
+                                                 "possible", "contacts"], "properties": {
+            "rule": {"type": "string"}, "label": {"type": "string"}, "person_id": {"type": "integer"},
+            "subject_position": {"type": "integer"}, "explanation": {"type": "string"}, "possible": {"type": "boolean"},
+            "proposed_person_id": {"type": ["integer", "null"]},
+            "contacts": {"type": "array", "items": {"type": "object", "required": ["case_id", "reference", "received_at",
+                                                                               "agency"], "properties": {
+                "case_id": {"type": "integer"}, "reference": {"type": "string"},
+                "received_at": {"type": "string", "format": "date-time"}, "agency": {"type": "string"}}}}}}}}}
 
 RERATE = {"type": "object", "required": ["rag", "rag_rationale"], "additionalProperties": False, "properties": {
     "rag": {"type": "string", "enum": ["red", "amber", "green", "blue"]},
@@ -202,7 +219,9 @@ def openapi_document() -> dict:
                     400, 401, 403, 404, 409, 422)}},
             **(_clock_paths() if training else {}),
             **sharing_decision_paths(_responses),
+            **mi_dataset_paths(_responses),
             **trail_paths(_responses),
+            **person_paths(_responses),
             **process_model_paths(_responses),
             **diff_paths(_responses),
             "/api/v1/subject-access-exports": {"post": {

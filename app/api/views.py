@@ -18,10 +18,13 @@ from app.forms import FieldError
 from app.inbox.queries import inbox_for, open_task
 from app.intake.operations import find_by_idempotency_key, receive_contact
 from app.maps.api import case_trail_json
+from app.people.api import person_document
 from app.engine import DefinitionError
 from app.process_models import api as process_models
 from app.process_models.compare import compare, comparison_json
 from app.process_models.views import uploaded_files
+from app.reports.api import mi_dataset_rows
+from app.reports.dataset import csv_text as mi_csv
 from app.retention.subject_access import export_subject_access, person_from_request
 from app.sharing.api import list_sharing_decisions as sharing_decisions
 
@@ -239,3 +242,25 @@ def case_trail(case_id: int):
 def process_model_diff(process_id: str):
     """What changed between two versions (?from=&to=): the same diff as the version history's compare page."""
     return jsonify(comparison_json(compare(get_db().session, process_id, request.args)))
+
+
+@bp.get("/reports/mi-dataset")
+def mi_dataset():
+    """The row-level MI dataset: ?from=YYYY-MM-DD&to=YYYY-MM-DD (&source=&rag=&channel=). JSON, or CSV for
+    Accept: text/csv. Audited."""
+    as_csv = request.accept_mimetypes.best_match(["application/json", "text/csv"]) == "text/csv"
+    db = get_db()
+    rows = mi_dataset_rows(db.session, request.args, g.actor, as_csv=as_csv)
+    db.session.commit()
+    return current_app.response_class(mi_csv(rows), mimetype="text/csv") if as_csv else jsonify(rows)
+
+
+@bp.get("/people/<int:person_id>")
+def get_person(person_id: int):
+    """A person in the person index (the root of any merged records) with their chronology. Audited."""
+    db = get_db()
+    document = person_document(db.session, person_id, g.actor)
+    if document is None:
+        return _errors(404, [{"field": None, "message": "There is no person with this id."}])
+    db.session.commit()
+    return jsonify(document)

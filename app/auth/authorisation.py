@@ -32,6 +32,11 @@ PROCESS_READ_ROLES = HUB_ROLES | {"process-owner", "trainer", "auditor"}
 #: Roles that change how the hub works: deploy diagrams, migrate running cases to a new version.
 PROCESS_OWNER_ROLES = frozenset({"process-owner", "admin"})
 
+#: Roles that may read the person index: who is who across every contact.
+PEOPLE_READ_ROLES = frozenset({"mash-manager", "social-worker", "business-support", "ops-manager", "admin"})
+#: Roles that decide who is who: confirm or reject proposed matches, merge and unmerge, record relationships.
+PEOPLE_DECIDE_ROLES = frozenset({"mash-manager", "social-worker"})
+
 _PUBLIC = frozenset({PUBLIC})
 _SIGNED_IN = frozenset({SIGNED_IN})
 
@@ -98,10 +103,32 @@ ROUTE_ROLES: dict[str, frozenset[str]] = {
     "training.move_clock": TRAINING_ROLES,
     "training.reset": TRAINING_ROLES,
     "training.simulation": PROCESS_READ_ROLES,
-    # person index (app/people)
+    # person index (app/people): hub-wide sensitive data, read by the hub's own staff (not agencies, who
+    # see people through their checks); matches are decided by those who screen
+    "people.index": PEOPLE_READ_ROLES,
+    "people.show": PEOPLE_READ_ROLES,
+    "people.case_page": PEOPLE_READ_ROLES,
+    "people.confirm": PEOPLE_DECIDE_ROLES,
+    "people.reject": PEOPLE_DECIDE_ROLES,
+    "people.unmerge_on_case": PEOPLE_DECIDE_ROLES,
+    "people.unmerge": PEOPLE_DECIDE_ROLES,
+    "people.merge": PEOPLE_DECIDE_ROLES,
+    "people.add_relationship": PEOPLE_DECIDE_ROLES,
+    "api.get_person": PEOPLE_READ_ROLES,
     # chronology and repeat concerns (app/concerns)
+    "concerns.person_chronology": frozenset({"mash-manager", "social-worker", "business-support", "ops-manager",
+                                             "admin"}),
+    "concerns.household_chronology": frozenset({"mash-manager", "social-worker", "business-support", "ops-manager",
+                                                "admin"}),
     # management information (app/reports)
-    # information product of a decided case (app/information_product)
+    "reports.index": MANAGER_ROLES,
+    "reports.table_csv": MANAGER_ROLES,
+    "reports.mi_dataset_csv": MANAGER_ROLES,
+    "api.mi_dataset": MANAGER_ROLES,
+    # information product of a decided case (app/information_product): every agency's findings, hub-only
+    # ones too, so the hub's decision makers and oversight only
+    "information_product.show": frozenset({"mash-manager", "social-worker", "ops-manager", "admin"}),
+    "information_product.pdf": frozenset({"mash-manager", "social-worker", "ops-manager", "admin"}),
     # JSON API
     "api.openapi": _PUBLIC,
     "api.create_contact": INTAKE_ROLES,

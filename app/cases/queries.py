@@ -4,16 +4,18 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, object_session
 
 from app.audit.models import AuditEvent
 from app.cases.models import AgencyReturn, Case, CompletedTask, RagChange, ReferrerFeedback, StrategyDiscussion
+from app.concerns.repeats import repeat_concerns_json
 from app.core.actor import Actor
 from app.core.clock import now
 from app.core.roles import HUB_ROLES
 from app.deadlines.queries import DeadlineView, case_deadlines
 from app.inbox.models import OpenTask
 from app.intake.models import Contact
+from app.people.queries import subjects_json
 from app.process_models.models import ProcessVersion
 from app.sharing.queries import DecisionGroup, case_sharing_decisions
 
@@ -139,7 +141,8 @@ def case_summary(detail: CaseDetail) -> dict:
         "anonymised_at": case.anonymised_at.isoformat() if case.anonymised_at else None,
         "subjects": [{"role": s.role, "given_name": s.given_name, "family_name": s.family_name,
                       "date_of_birth": s.date_of_birth.isoformat() if s.date_of_birth else None,
-                      "address": s.address} for s in case.subjects],
+                      "address": s.address, "nhs_number": s.nhs_number, "gender": s.gender, **people}
+                     for s, people in zip(case.subjects, subjects_json(object_session(case), case))],
         "open_tasks": [{"task_id": t.task_id, "name": t.name, "role": t.role,
                         "due_at": t.due_at.isoformat() if t.due_at else None} for t in detail.open_tasks],
         "agency_returns": [{"agency": r.agency, "nothing_known": r.nothing_known,
@@ -147,4 +150,5 @@ def case_summary(detail: CaseDetail) -> dict:
                             "returned_at": r.returned_at.isoformat()} for r in detail.agency_returns],
         "deadlines": [d.as_json() for d in detail.deadlines],
         "process": {"id": detail.process.process_id, "version": detail.process.version},
+        "repeat_concerns": repeat_concerns_json(case),
     }

@@ -16,6 +16,12 @@ from app.inbox.models import OpenTask
 from app.sharing.operations import record_dissemination, record_screening
 
 
+def _screening(session: Session, case: Case, task: OpenTask, data: dict, actor: Actor, at: datetime) -> None:
+    """The census factors the screener coded the concern with, and the sharing record of the checks asked for."""
+    case.presenting_factors = list(data.get("presenting_factors") or [])
+    record_screening(session, case, task, data, actor, at)
+
+
 def _agency_check(session: Session, case: Case, task: OpenTask, data: dict, actor: Actor, at: datetime) -> None:
     session.add(AgencyReturn(
         case_id=case.id, task_id=task.task_id, agency=task.role, nothing_known=bool(data.get("nothing_known")),
@@ -44,7 +50,7 @@ def _feedback(session: Session, case: Case, task: OpenTask, data: dict, actor: A
 
 
 RECORDERS: dict[str, Callable] = {
-    "screening": record_screening,
+    "screening": _screening,
     "agency_check": _agency_check,
     "decision": _decision,
     "strategy_discussion_record": _strategy_discussion,

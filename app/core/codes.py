@@ -18,6 +18,26 @@ SOURCE_AGENCY: dict[str, str] = {
     "6": "police", "7": "legal", "8": "other", "9": "anonymous", "10": "unknown",
 }
 
+#: CIN ``ReferralSource`` labels (DOMAIN.md 5.1), as forms/contact.json shows them to referrers.
+SOURCE_LABELS: dict[str, str] = {
+    "1A": "Individual – family member, relative or carer",
+    "1B": "Individual – acquaintance (including neighbours and child minders)",
+    "1C": "Individual – self", "1D": "Individual – other (including strangers)",
+    "2A": "Schools", "2B": "Education services",
+    "3A": "Health services – general practitioner (GP)", "3B": "Health services – health visitor",
+    "3C": "Health services – school nurse", "3D": "Health services – other primary health services",
+    "3E": "Health services – A&E (accident and emergency department)",
+    "3F": "Health services – other (for example hospice)",
+    "4": "Housing – local authority housing or housing association",
+    "5A": "LA services – social care, for example adults social care services",
+    "5B": "LA services – other internal, for example youth offending (excluding housing)",
+    "5C": "LA services – external, for example another local authority's adults social care services",
+    "5D": "LA services – early help", "6": "Police",
+    "7": "Other legal agency – including courts, probation, immigration, CAFCASS or prison",
+    "8": "Other – including children's centres, independent agency providers or voluntary organisations",
+    "9": "Anonymous", "10": "Unknown",
+}
+
 AGENCY_LABELS: dict[str, str] = {
     "individual": "Individual", "education": "Education", "health": "Health", "housing": "Housing",
     "la-services": "Local authority services", "police": "Police", "legal": "Other legal agency",
@@ -95,3 +115,45 @@ def is_referral(outcome: str | None) -> bool:
 
 def source_agency(source: str | None) -> str:
     return SOURCE_AGENCY.get(source or "", "unknown")
+
+
+#: The end event of a contact that went to the allocated worker of an already open case (no MASH decision).
+EXISTING_OPEN_CASE_CLOSURE = "end_passed_to_allocated_worker"
+
+#: Decision outcomes that are CIN referrals (the census unit for re-referrals and Annex A list 3).
+REFERRAL_OUTCOMES = frozenset(code for code, codes in OUTCOMES.items() if codes.is_referral)
+
+#: The outcomes a contact "converts" to, per source (DOMAIN.md 7: % NFA / early help / assessment / strategy).
+CONVERSION_OUTCOMES: dict[str, str] = {
+    "nfa": "No further action", "early-help": "Early help", "s17-assessment": "Assessment",
+    "strategy-discussion": "Strategy discussion",
+}
+
+#: How a contact reached the hub (Contact.channel).
+CHANNELS: dict[str, str] = {"web": "Online form", "api": "Partner system (API)"}
+
+#: RAG ratings from least to most urgent: a move up the list is an escalation.
+RAG_URGENCY: tuple[str, ...] = ("blue", "green", "amber", "red")
+RAG_LABELS: dict[str, str] = {"red": "Red", "amber": "Amber", "green": "Green", "blue": "Blue"}
+
+#: Subject roles that are children: the census counts referrals per child.
+CHILD_ROLES = frozenset({"child"})
+
+
+def contact_outcome(outcome: str | None, closure: str | None) -> str | None:
+    """The census outcome of a contact: the decision, or "existing-open-case" when it went to an open case."""
+    if closure == EXISTING_OPEN_CASE_CLOSURE:
+        return "existing-open-case"
+    return outcome
+
+
+def is_section_47(strategy_outcome: str | None) -> bool:
+    return strategy_outcome in SECTION_47_OUTCOMES
+
+
+def rag_movement(initial: str | None, final: str | None) -> str | None:
+    """"escalated", "de-escalated" or "unchanged" between the screening RAG and the final one."""
+    if initial not in RAG_URGENCY or final not in RAG_URGENCY:
+        return None
+    before, after = RAG_URGENCY.index(initial), RAG_URGENCY.index(final)
+    return "escalated" if after > before else "de-escalated" if after < before else "unchanged"

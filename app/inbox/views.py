@@ -6,10 +6,12 @@ from app.audit.operations import record
 from app.auth.authorisation import TASK_ROLES
 from app.cases.operations import complete_task, form_for_task
 from app.cases.queries import case_detail
+from app.concerns.repeats import screening_view
 from app.core.db import get_db, run_in_transaction
 from app.core.errors import Conflict, Forbidden, NotFound
 from app.inbox import operations
 from app.inbox.queries import inbox_for, open_task
+from app.people.queries import case_match_summary
 from app.process_models.registry import compiled_by_id
 from app.web.form_posts import submit_form
 
@@ -39,7 +41,11 @@ def _task_page(task_id: str, values: dict, errors: list):
     db.session.commit()
     return render_template("inbox/task.html", task=task, detail=detail, form=definition.forms[task.form_key],
                            documentation=info.documentation if info else None, values=values, errors=errors,
-                           show_returns=bool(g.actor.roles & RETURNS_READERS))
+                           show_returns=bool(g.actor.roles & RETURNS_READERS),
+                           person_matches=case_match_summary(db.session, task.case_id)
+                           if task.form_key == "screening" and g.actor.roles & RETURNS_READERS else None,
+                           repeat_concerns=screening_view(db.session, detail.case)
+                           if task.form_key in ("screening", "mash_review", "decision") and g.actor.roles & RETURNS_READERS else None)
 
 
 @bp.get("/tasks/<task_id>")

@@ -14,6 +14,8 @@ from app.core.clock import now
 from app.core.errors import ProcessFailed, ValidationFailed
 from app.forms import FormDefinition, validate
 from app.intake.models import Contact
+from app.people.intake import index_subjects, nhs_number_errors
+from app.people.names import normalise_nhs_number
 from app.process_models.registry import compiled, latest_version
 
 
@@ -59,7 +61,8 @@ def receive_contact(session: Session, payload: dict, actor: Actor, *, channel: s
         existing = find_by_idempotency_key(session, actor, idempotency_key)
         if existing is not None:
             return existing, False
-    errors = validate(contact_form(session), payload)
+    form = contact_form(session)
+    errors = validate(form, payload) or nhs_number_errors(form, payload["subjects"])
     if errors:
         raise ValidationFailed(errors)
     received_at = now()
@@ -71,6 +74,7 @@ def receive_contact(session: Session, payload: dict, actor: Actor, *, channel: s
         case.subjects.append(Subject(
             position=position, role=subject["role"], given_name=subject["given_name"].strip(),
             family_name=subject["family_name"].strip(), address=subject.get("address"),
+            nhs_number=normalise_nhs_number(subject.get("nhs_number")), gender=subject.get("gender"),
             date_of_birth=date.fromisoformat(subject["date_of_birth"]) if subject.get("date_of_birth") else None))
     session.add(case)
     session.flush()
@@ -86,6 +90,7 @@ def receive_contact(session: Session, payload: dict, actor: Actor, *, channel: s
         received_at=received_at))
     record(session, actor, "contact.received", case_id=case.id, summary=f"Contact {case.reference} received",
            details={"channel": channel, "source": payload["source"]})
+    index_subjects(session, case, actor)
     start_workflow(session, case, {
         "reference": case.reference,
         "received_at": received_at.isoformat(),

@@ -1,6 +1,80 @@
-"""Report pages."""
+"""The management information page, a CSV of each of its tables, and the row-level MI dataset as CSV.
+
+Each view is audited with its filters and counts, never content: ``reports.viewed`` for the page,
+``reports.exported`` for every download.
+"""
 from __future__ import annotations
 
-from flask import Blueprint
+import csv
+import io
+
+from flask import Blueprint, Response, abort, g, redirect, render_template, request, url_for
+
+from app.audit.operations import record
+from app.core.calendar import LONDON
+from app.core.clock import now
+from app.core.codes import AGENCY_LABELS, CHANNELS, RAG_LABELS
+from app.core.db import get_db
+from app.reports.dataset import csv_text as dataset_csv, mi_dataset
+from app.reports.figures import Table
+from app.reports.filters import read_filters
+from app.reports.report import build_report
 
 bp = Blueprint("reports", __name__, template_folder="templates")
+
+
+def _today():
+    return now().astimezone(LONDON).date()
+
+
+@bp.get("/reports")
+def index():
+    db = get_db()
+    filters, errors = read_filters(request.args, _today())
+    report = None if errors else build_report(db.session, filters, now())
+    record(db.session, g.actor, "reports.viewed",
+           details={**filters.as_args(), "contacts": report.contacts if report else 0})
+    db.session.commit()
+    return render_template("reports/index.html", report=report, filters=filters, errors=errors, args=request.args,
+                           agencies=AGENCY_LABELS, rags=RAG_LABELS, channels=CHANNELS)
+
+
+def _csv(name: str, text: str) -> Response:
+    stamp = now().astimezone(LONDON).strftime("%Y-%m-%d")
+    return Response(text, mimetype="text/csv",
+                    headers={"Content-Disposition": f'attachment; filename="{name}-{stamp}.csv"'})
+
+
+def table_csv_text(table: Table) -> str:
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow([column.key for column in table.columns])
+    for row in [*table.rows, *([table.total] if table.total else [])]:
+        writer.writerow(["" if cell is None else cell for cell in row])
+    return out.getvalue()
+
+
+@bp.get("/reports/<table>.csv")
+def table_csv(table: str):
+    db = get_db()
+    filters, errors = read_filters(request.args, _today())
+    if errors:
+        return redirect(url_for("reports.index", **request.args))
+    found = build_report(db.session, filters, now()).tables.get(table)
+    if found is None:
+        abort(404)
+    record(db.session, g.actor, "reports.exported", details={"table": table, **filters.as_args(), "rows": len(found.rows)})
+    db.session.commit()
+    return _csv(f"mash-{table}", table_csv_text(found))
+
+
+@bp.get("/reports/mi-dataset.csv")
+def mi_dataset_csv():
+    db = get_db()
+    filters, errors = read_filters(request.args, _today())
+    if errors:
+        return redirect(url_for("reports.index", **request.args))
+    rows = mi_dataset(db.session, filters)
+    record(db.session, g.actor, "reports.exported", details={"table": "mi-dataset", **filters.as_args(), "rows": len(rows)})
+    db.session.commit()
+    return _csv("mash-mi-dataset", dataset_csv(rows))

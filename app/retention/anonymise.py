@@ -7,7 +7,8 @@ times, strategy discussion date, attendee agencies and outcome, feedback method 
 every completed form's coded answers (choices from a fixed list and yes/no), deadlines, subject roles,
 and the audit trail (which holds no personal data and is never changed).
 
-Removed: subject names, dates of birth and addresses; the referrer's name, organisation, role, e-mail
+Removed: subject names, dates of birth, NHS numbers and addresses, and the same in the person records
+made for them (app/people/retention.py); the referrer's name, organisation, role, e-mail
 and phone; the concern; every free-text answer (rationales, findings, notes, identities to protect,
 summaries, actions); the decision rationale; and the serialized workflow, which holds all form data.
 Dates of birth are dropped rather than reduced to a year: with a date of contact and a small area a
@@ -26,6 +27,7 @@ from app.audit.operations import record
 from app.cases.models import Case, CompletedTask
 from app.core.actor import Actor
 from app.intake.models import Contact
+from app.people.retention import forget_people
 from app.process_models.registry import compiled_by_id
 from app.retention.records import CASE_RECORDS, blank_value
 
@@ -35,13 +37,14 @@ ANONYMISED_STATE = ""
 
 CONTACT_PERSONAL = ("referrer_name", "referrer_organisation", "referrer_role", "referrer_email", "referrer_phone",
                     "concern", "consent_reason", "idempotency_key")
-SUBJECT_PERSONAL = ("given_name", "family_name", "date_of_birth", "address")
+SUBJECT_PERSONAL = ("given_name", "family_name", "date_of_birth", "address", "nhs_number")
 
 
 def anonymise_case(session: Session, case: Case, actor: Actor, *, at: datetime, policy: dict) -> dict[str, int]:
     """Anonymise one case in the caller's transaction and audit it there. Returns how many rows of each
     kind lost personal data (the audit event's details: counts only)."""
     removed: dict[str, int] = {"subjects": 0, "contact": 0, "completed_forms": 0}
+    removed["people"] = forget_people(session, case, actor)
     for subject in case.subjects:
         _blank(subject, SUBJECT_PERSONAL)
         removed["subjects"] += 1

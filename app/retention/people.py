@@ -5,8 +5,6 @@ call this module, so a person index (issue 6) can replace it without touching ei
 """
 from __future__ import annotations
 
-import re
-import unicodedata
 from dataclasses import dataclass
 from datetime import date
 
@@ -14,6 +12,7 @@ from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
 from app.cases.models import Subject
+from app.people.names import normalise_name
 
 #: How sure a match is. "names-only" means one side has no date of birth: a person must check it.
 EXACT = "names-and-date-of-birth"
@@ -38,12 +37,6 @@ class Person:
     def identifiable(self) -> bool:
         """An anonymised subject (blank names) is nobody and matches nobody."""
         return all(self.names_key)
-
-
-def normalise_name(name: str) -> str:
-    """'  Zoë  O'Brien-Smith' -> 'zoe o brien smith': case, accents, punctuation and spacing do not count."""
-    letters = "".join(c for c in unicodedata.normalize("NFKD", name or "") if not unicodedata.combining(c))
-    return " ".join(re.sub(r"[\W_]+", " ", letters.casefold()).split())
 
 
 def match(person: Person, candidate: Person) -> str | None:

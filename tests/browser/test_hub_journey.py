@@ -186,6 +186,7 @@ def fill_contact_form(page: Page) -> None:
 def fill_screening(who: Person, rationale: str = "Injury with a disclosure; no immediate danger.") -> None:
     who.choose("RAG rating", "Amber – possible significant harm, research within 1 working day")
     who.page.get_by_label("Why have you given this RAG rating?").fill(rationale)
+    who.choose("What are the presenting factors?", "Physical abuse – adult on child")
     who.choose("Has consent been given for agency checks?", "Given")
     who.choose("Which agencies should check their records?", "Police")
     who.choose("Which agencies should check their records?", "Health")
@@ -241,6 +242,7 @@ def test_the_manager_claims_and_screens_the_contact_and_is_told_what_is_missing(
     expect(summary.get_by_role("heading")).to_have_text("There is a problem")
     links = summary.locator("a")
     expect(links).to_have_text(["Select a RAG rating", "Enter why you have given this RAG rating",
+                                "Select the presenting factors, or “No factors identified”",
                                 "Select whether consent has been given"])
     expect(page.locator("#rag_rationale-error")).to_contain_text("Enter why you have given this RAG rating")
     manager.screenshot("screening-errors")
@@ -376,7 +378,7 @@ def test_the_journey_works_without_javascript(person, api):
     manager.open_task(reference, "Screen the contact")
     manager.click(manager.page.get_by_role("button", name="Save and continue"))
     assert manager.page.title().startswith("Error:")
-    expect(manager.page.locator(".govuk-error-summary a")).to_have_count(3)
+    expect(manager.page.locator(".govuk-error-summary a")).to_have_count(4)
     fill_screening(manager)
     manager.submit_task("Save and continue", reference, "Screen the contact")
 

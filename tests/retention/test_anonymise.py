@@ -99,7 +99,8 @@ def test_anonymising_removes_every_personal_string_and_keeps_the_facts(api, web,
             select(Deadline).where(Deadline.case_id == old).order_by(Deadline.id))] == deadlines
         assert session.scalar(select(Contact.source).where(Contact.case_id == old)) == source
         forms = {t.form_key: t.data for t in session.scalars(select(CompletedTask).where(CompletedTask.case_id == old))}
-        assert forms["screening"] == {"rag": "amber", "consent": "given", "agencies": ["police", "health"]}
+        assert forms["screening"] == {"rag": "amber", "presenting_factors": ["16A"], "consent": "given",
+                                      "agencies": ["police", "health"]}
         assert forms["decision"] == {"outcome": "nfa"}
         assert forms["feedback"] == {"feedback_method": "email", "information_product_recipients": ["early-help"],
                                      "sharing_purpose": "early-help", "sharing_consent": "given",

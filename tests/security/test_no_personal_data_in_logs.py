@@ -58,7 +58,8 @@ def test_reporting_and_screening_through_the_pages_logs_no_personal_data(api, we
     screening = task_id(api, case_id, "screening", "mash-manager")
     manager = web("mash-manager")
     done = manager.post_form(f"/tasks/{screening}", {"rag": "amber", "rag_rationale": f"{GIVEN} {FAMILY} disclosed.",
-                                                      "consent": "given", "agencies": ["police"]})
+                                                      "presenting_factors": ["16A"], "consent": "given",
+                                                      "agencies": ["police"]})
     assert done.status_code == 302, done.get_data(as_text=True)[:2000]
     assert GIVEN in manager.get(f"/cases/{case_id}").get_data(as_text=True)
     manager.get(f"/cases?q={GIVEN}+{FAMILY}")  # a search term in a query string

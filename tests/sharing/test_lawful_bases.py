@@ -84,7 +84,7 @@ def test_the_governance_lead_edits_the_list_and_the_form_follows(tmp_path, monke
 
     offered = {o.value: o.label for o in form.field("lawful_basis").options}
     assert offered == {"dpa-part3-sch8": "Law enforcement", "uk-gdpr-6-1-c": "Legal obligation"}
-    refused = {"rag": "red", "rag_rationale": "Injury.", "consent": "refused", "agencies": ["police"],
+    refused = {"rag": "red", "rag_rationale": "Injury.", "presenting_factors": ["18C"], "consent": "refused", "agencies": ["police"],
                "consent_reason": "Would alert the abuser.", "special_category_condition": "dpa-sch1-para18"}
     assert [e.field for e in validate(form, {**refused, "lawful_basis": "uk-gdpr-6-1-e"})] == ["lawful_basis"]
     assert validate(form, {**refused, "lawful_basis": "uk-gdpr-6-1-c"}) == []

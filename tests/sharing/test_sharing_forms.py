@@ -81,7 +81,8 @@ def test_the_screening_page_shows_the_error_summary_linking_to_each_missing_answ
     path = f"/tasks/{task_id(api, case_id, 'screening', 'mash-manager')}"
 
     response = web("mash-manager").post_form(path, {"rag": "amber", "rag_rationale": "Disclosure at school.",
-                                                    "consent": "not-sought", "agencies": ["police", "health"]})
+                                                    "presenting_factors": ["18C"], "consent": "not-sought",
+                                                    "agencies": ["police", "health"]})
 
     html = response.get_data(as_text=True)
     assert response.status_code == 200 and "<title>Error:" in html

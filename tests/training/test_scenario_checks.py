@@ -31,6 +31,7 @@ user = "mash-manager"
 [steps.answers]
 rag = "blue"
 rag_rationale = "Advice only."
+presenting_factors = ["21"]
 consent = "given"
 '''
 

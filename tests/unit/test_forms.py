@@ -60,6 +60,7 @@ def a_screening(**changes: Any) -> dict[str, Any]:
     answers = {
         "rag": "amber",
         "rag_rationale": "Bruising reported by school; no explanation given.",
+        "presenting_factors": ["18C"],
         "consent": "given",
         "agencies": ["police", "health", "education"],
     }
@@ -242,6 +243,7 @@ def test_an_empty_screening_asks_for_each_answer_in_page_order(forms):
     assert errors == [
         FieldError("rag", "Select a RAG rating"),
         FieldError("rag_rationale", "Enter why you have given this RAG rating"),
+        FieldError("presenting_factors", "Select the presenting factors, or “No factors identified”"),
         FieldError("consent", "Select whether consent has been given"),
     ]
 
@@ -494,6 +496,8 @@ def test_parse_html_reads_checkboxes_radios_and_text_like_the_api_would_send_the
             ("csrf_token", "abc"),
             ("rag", "red"),
             ("rag_rationale", "  Disclosure at school.\r\nInjuries seen.  "),
+            ("presenting_factors", "18C"),
+            ("presenting_factors", "3B"),
             ("consent", "not-sought"),
             ("consent_reason", ""),
             ("agencies", "police"),
@@ -507,6 +511,7 @@ def test_parse_html_reads_checkboxes_radios_and_text_like_the_api_would_send_the
     assert data == {
         "rag": "red",
         "rag_rationale": "Disclosure at school.\nInjuries seen.",
+        "presenting_factors": ["18C", "3B"],
         "consent": "not-sought",
         "agencies": ["police", "health"],
     }

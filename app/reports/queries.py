@@ -1,0 +1,181 @@
+"""The rows the management information is computed from: a handful of queries per report, never per case.
+
+Each query is scoped the same way (contacts received in the period, with the chosen source agency, final
+RAG and channel) and reads projection columns only: no workflow is deserialized. The figures are then
+pure functions over these rows (app/reports/figures.py), so a test can check each against a hand count.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, datetime
+
+from sqlalchemy import Select, select
+from sqlalchemy.orm import Session
+
+from app.cases.models import AgencyReturn, Case, StrategyDiscussion, Subject
+from app.core.codes import CHILD_ROLES, REFERRAL_OUTCOMES, contact_outcome
+from app.core.sla import SlaConfig
+from app.inbox.models import OpenTask
+from app.intake.models import Contact
+from app.people.clusters import roots_for
+from app.process_models.registry import compiled_by_id
+from app.reports.filters import ReportFilters
+
+#: The form of an agency's check task: an open one is a request not yet returned.
+AGENCY_CHECK_FORM = "agency_check"
+
+
+@dataclass(frozen=True)
+class ContactRow:
+    case_id: int
+    reference: str | None
+    received_at: datetime
+    decided_at: datetime | None
+    closure: str | None
+    status: str
+    outcome: str | None
+    rag_initial: str | None
+    rag: str | None
+    process_version_id: int
+    source: str
+    channel: str
+    #: Empty unless read for the MI dataset.
+    presenting_factors: tuple[str, ...]
+
+    @property
+    def census_outcome(self) -> str | None:
+        return contact_outcome(self.outcome, self.closure)
+
+
+@dataclass(frozen=True)
+class CheckRow:
+    """One agency check request: returned (``returned_at``) or still open."""
+
+    case_id: int
+    agency: str
+    requested_at: datetime | None
+    due_at: datetime | None
+    returned_at: datetime | None
+
+
+@dataclass(frozen=True)
+class ReferralRow:
+    """A referral and the children it was about (as person-cluster keys)."""
+
+    case_id: int
+    received_at: datetime
+    children: frozenset[str]
+
+
+@dataclass(frozen=True)
+class ChildRow:
+    """The first child of a contact, for the MI dataset's age and gender (the date of birth stays here)."""
+
+    case_id: int
+    date_of_birth: date | None
+    gender: str | None
+
+
+@dataclass
+class ReportRows:
+    filters: ReportFilters
+    contacts: list[ContactRow]
+    #: case id -> the strategy discussion outcomes recorded for it.
+    strategy: dict[int, list[str]]
+    checks: list[CheckRow]
+    #: Referrals received from 12 months before the period to its end, any source (for re-referrals).
+    referrals: list[ReferralRow]
+    sla: dict[int, SlaConfig] = field(default_factory=dict)
+
+
+def _scoped(stmt: Select, filters: ReportFilters) -> Select:
+    start, end = filters.instants()
+    stmt = stmt.where(Case.received_at >= start, Case.received_at < end)
+    if filters.sources is not None:
+        stmt = stmt.where(Contact.source.in_(filters.sources))
+    if filters.rag:
+        stmt = stmt.where(Case.rag == filters.rag)
+    if filters.channel:
+        stmt = stmt.where(Contact.channel == filters.channel)
+    return stmt
+
+
+def contact_rows(session: Session, filters: ReportFilters, *, factors: bool = False) -> list[ContactRow]:
+    """``factors``: also read the presenting factors. Only the MI dataset needs them, and on SQLite they sit
+    after the serialized workflow in each case row, so reading them walks its overflow pages."""
+    columns = [Case.id, Case.reference, Case.received_at, Case.decided_at, Case.closure, Case.status, Case.outcome,
+               Case.rag_initial, Case.rag, Case.process_version_id, Contact.source, Contact.channel]
+    stmt = (select(*columns, *([Case.presenting_factors] if factors else []))
+            .join(Contact, Contact.case_id == Case.id).order_by(Case.received_at, Case.id))
+    return [ContactRow(*row[:12], tuple(row[12] or ()) if factors else ())
+            for row in session.execute(_scoped(stmt, filters))]
+
+
+def strategy_rows(session: Session, filters: ReportFilters) -> dict[int, list[str]]:
+    stmt = (select(StrategyDiscussion.case_id, StrategyDiscussion.strategy_outcome)
+            .join(Case, Case.id == StrategyDiscussion.case_id).join(Contact, Contact.case_id == Case.id)
+            .order_by(StrategyDiscussion.id))
+    found: dict[int, list[str]] = {}
+    for case_id, outcome in session.execute(_scoped(stmt, filters)):
+        found.setdefault(case_id, []).append(outcome)
+    return found
+
+
+def check_rows(session: Session, filters: ReportFilters) -> list[CheckRow]:
+    returned = (select(AgencyReturn.case_id, AgencyReturn.agency, AgencyReturn.requested_at, AgencyReturn.due_at,
+                       AgencyReturn.returned_at)
+                .join(Case, Case.id == AgencyReturn.case_id).join(Contact, Contact.case_id == Case.id))
+    waiting = (select(OpenTask.case_id, OpenTask.role, OpenTask.created_at, OpenTask.due_at)
+               .join(Case, Case.id == OpenTask.case_id).join(Contact, Contact.case_id == Case.id)
+               .where(OpenTask.form_key == AGENCY_CHECK_FORM))
+    return ([CheckRow(*row) for row in session.execute(_scoped(returned, filters))]
+            + [CheckRow(*row, None) for row in session.execute(_scoped(waiting, filters))])
+
+
+def year_before(day: datetime) -> datetime:
+    """The same moment a year earlier (28 February for 29 February): the census's "within 12 months"."""
+    try:
+        return day.replace(year=day.year - 1)
+    except ValueError:
+        return day.replace(year=day.year - 1, day=28)
+
+
+def referral_rows(session: Session, filters: ReportFilters) -> list[ReferralRow]:
+    """Every referral about a child from 12 months before the period to its end, whatever its source: a
+    previous referral counts however it came in. Children are person clusters (merged records are one
+    child); a subject with no person record is only ever itself."""
+    start, end = filters.instants()
+    stmt = (select(Case.id, Case.received_at, Subject.id, Subject.person_id)
+            .join(Subject, Subject.case_id == Case.id)
+            .where(Case.outcome.in_(REFERRAL_OUTCOMES), Case.received_at >= year_before(start),
+                   Case.received_at < end, Subject.role.in_(CHILD_ROLES)))
+    rows = session.execute(stmt).all()
+    roots = roots_for(session, {person_id for *_, person_id in rows if person_id is not None})
+    children: dict[int, tuple[datetime, set[str]]] = {}
+    for case_id, received_at, subject_id, person_id in rows:
+        key = f"person:{roots[person_id]}" if person_id is not None else f"subject:{subject_id}"
+        children.setdefault(case_id, (received_at, set()))[1].add(key)
+    return [ReferralRow(case_id, received_at, frozenset(keys)) for case_id, (received_at, keys) in children.items()]
+
+
+def first_children(session: Session, filters: ReportFilters) -> dict[int, ChildRow]:
+    """Each contact's first child subject (by position on the contact)."""
+    stmt = (select(Subject.case_id, Subject.date_of_birth, Subject.gender)
+            .join(Case, Case.id == Subject.case_id).join(Contact, Contact.case_id == Case.id)
+            .where(Subject.role.in_(CHILD_ROLES)).order_by(Subject.case_id, Subject.position))
+    found: dict[int, ChildRow] = {}
+    for case_id, born, gender in session.execute(_scoped(stmt, filters)):
+        found.setdefault(case_id, ChildRow(case_id, born, gender))
+    return found
+
+
+def sla_configs(session: Session, version_ids: set[int]) -> dict[int, SlaConfig]:
+    """The SLA policies each contact was worked to: those of the process version it started on."""
+    return {version_id: compiled_by_id(session, version_id).sla for version_id in version_ids}
+
+
+def report_rows(session: Session, filters: ReportFilters, *, factors: bool = False) -> ReportRows:
+    contacts = contact_rows(session, filters, factors=factors)
+    return ReportRows(filters=filters, contacts=contacts, strategy=strategy_rows(session, filters),
+                      checks=check_rows(session, filters), referrals=referral_rows(session, filters),
+                      sla=sla_configs(session, {c.process_version_id for c in contacts}))
