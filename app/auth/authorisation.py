@@ -37,6 +37,9 @@ PEOPLE_READ_ROLES = frozenset({"mash-manager", "social-worker", "business-suppor
 #: Roles that decide who is who: confirm or reject proposed matches, merge and unmerge, record relationships.
 PEOPLE_DECIDE_ROLES = frozenset({"mash-manager", "social-worker"})
 
+#: Roles that read the hub's whole decision record of a case, hub-only agency findings included.
+DECISION_RECORD_ROLES = frozenset({"mash-manager", "social-worker", "ops-manager", "admin"})
+
 _PUBLIC = frozenset({PUBLIC})
 _SIGNED_IN = frozenset({SIGNED_IN})
 
@@ -116,10 +119,8 @@ ROUTE_ROLES: dict[str, frozenset[str]] = {
     "people.add_relationship": PEOPLE_DECIDE_ROLES,
     "api.get_person": PEOPLE_READ_ROLES,
     # chronology and repeat concerns (app/concerns)
-    "concerns.person_chronology": frozenset({"mash-manager", "social-worker", "business-support", "ops-manager",
-                                             "admin"}),
-    "concerns.household_chronology": frozenset({"mash-manager", "social-worker", "business-support", "ops-manager",
-                                                "admin"}),
+    "concerns.person_chronology": PEOPLE_READ_ROLES,
+    "concerns.household_chronology": PEOPLE_READ_ROLES,
     # management information (app/reports)
     "reports.index": MANAGER_ROLES,
     "reports.table_csv": MANAGER_ROLES,
@@ -127,8 +128,8 @@ ROUTE_ROLES: dict[str, frozenset[str]] = {
     "api.mi_dataset": MANAGER_ROLES,
     # information product of a decided case (app/information_product): every agency's findings, hub-only
     # ones too, so the hub's decision makers and oversight only
-    "information_product.show": frozenset({"mash-manager", "social-worker", "ops-manager", "admin"}),
-    "information_product.pdf": frozenset({"mash-manager", "social-worker", "ops-manager", "admin"}),
+    "information_product.show": DECISION_RECORD_ROLES,
+    "information_product.pdf": DECISION_RECORD_ROLES,
     # JSON API
     "api.openapi": _PUBLIC,
     "api.create_contact": INTAKE_ROLES,

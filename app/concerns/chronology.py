@@ -21,7 +21,7 @@ from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
 from app.cases.models import AgencyReturn, Case, RagChange, ReferrerFeedback, StrategyDiscussion, Subject
-from app.core.codes import AGENCY_LABELS, CHANNELS, OUTCOMES, SOURCE_LABELS, is_section_47, source_agency
+from app.core.codes import AGENCY_LABELS, CHANNELS, SOURCE_LABELS, outcome_label, source_agency
 from app.intake.models import Contact
 from app.people.clusters import cluster_of, merged_parents, root_of, roots_for
 from app.people.models import PersonRelationship
@@ -147,7 +147,7 @@ def _entries(session: Session, about: dict[int, int | None], *, since: datetime 
         contact = contacts.get(case_id)
         add(case.received_at, "contact", case_id, *_contact_summary(contact))
         if case.outcome and case.decided_at:
-            add(case.decided_at, "decision", case_id, f"Decision: {_outcome_label(case.outcome)}")
+            add(case.decided_at, "decision", case_id, f"Decision: {outcome_label(case.outcome)}")
         if case.closed_at:
             add(case.closed_at, "closed", case_id, _closure_summary(case.closure))
     for change in _rows(session, RagChange, live):
@@ -158,7 +158,7 @@ def _entries(session: Session, about: dict[int, int | None], *, since: datetime 
     for meeting in _rows(session, StrategyDiscussion, live):
         add(meeting.recorded_at, "strategy-discussion", meeting.case_id,
             f"Strategy discussion held {meeting.held_on.strftime('%-d %b %Y')}: "
-            f"{_outcome_label(meeting.strategy_outcome)}")
+            f"{outcome_label(meeting.strategy_outcome)}")
     for feedback in _rows(session, ReferrerFeedback, live):
         add(feedback.sent_at, "feedback", feedback.case_id, f"Feedback to the referrer by {_words(feedback.method)}")
     if since is not None:
@@ -217,16 +217,6 @@ def _return_summary(ret: AgencyReturn) -> str:
         return f"{who}: nothing known"
     findings = first_line(ret.findings, 80)
     return f"{who}: information shared" + (f" – {findings}" if findings else "")
-
-
-def _outcome_label(outcome: str) -> str:
-    """A decision or strategy discussion outcome in words (both share nfa and s17-assessment)."""
-    codes = OUTCOMES.get(outcome)
-    if codes:
-        return codes.label
-    if is_section_47(outcome):
-        return "Section 47 enquiry" + (" (joint with police)" if outcome.endswith("joint") else "")
-    return _words(outcome)
 
 
 def _closure_summary(closure: str | None) -> str:

@@ -96,15 +96,27 @@ OUTCOMES: dict[str, OutcomeCodes] = {
     "early-help": OutcomeCodes("Step down to early help", "OTHER_OUTCOMES_EXIST_FLAG", False),
     "s17-assessment": OutcomeCodes("Child and family (section 17) assessment", "NEW_REFERRAL_FLAG", True, False),
     "strategy-discussion": OutcomeCodes("Strategy discussion", "CP_ENQUIRY_FLAG", True, False),
-    "marac": OutcomeCodes("Refer to MARAC", "OTHER_OUTCOMES_EXIST_FLAG", False),
-    "lado": OutcomeCodes("Refer to the LADO", "OTHER_OUTCOMES_EXIST_FLAG", False),
+    "marac": OutcomeCodes("Referral to MARAC", "OTHER_OUTCOMES_EXIST_FLAG", False),
+    "lado": OutcomeCodes("Referral to the LADO", "OTHER_OUTCOMES_EXIST_FLAG", False),
     "adult-safeguarding": OutcomeCodes("Adult safeguarding concern", "OTHER_OUTCOMES_EXIST_FLAG", False),
     # Not a decision on the form: the contact went to the allocated worker of an open case.
     "existing-open-case": OutcomeCodes("Passed to the allocated worker of an open case", "EXISTING_REFERRAL_FLAG", False),
 }
 
-#: Strategy discussion outcomes (forms/strategy_discussion_record.json) that start a section 47 enquiry.
+#: Strategy discussion outcomes (forms/strategy_discussion_record.json) that are not decision outcomes too.
+STRATEGY_OUTCOMES: dict[str, str] = {
+    "s47-single": "Section 47 enquiry (single agency)", "s47-joint": "Section 47 enquiry (joint with police)",
+}
+
+#: Strategy discussion outcomes that start a section 47 enquiry.
 SECTION_47_OUTCOMES = frozenset({"s47-single", "s47-joint"})
+
+
+def outcome_label(outcome: str | None) -> str:
+    """A decision or strategy discussion outcome in words (the two share nfa and s17-assessment)."""
+    if outcome in OUTCOMES:
+        return OUTCOMES[outcome].label
+    return STRATEGY_OUTCOMES.get(outcome or "", outcome or "")
 
 
 def is_referral(outcome: str | None) -> bool:
@@ -137,7 +149,7 @@ RAG_URGENCY: tuple[str, ...] = ("blue", "green", "amber", "red")
 RAG_LABELS: dict[str, str] = {"red": "Red", "amber": "Amber", "green": "Green", "blue": "Blue"}
 
 #: Subject roles that are children: the census counts referrals per child.
-CHILD_ROLES = frozenset({"child"})
+CHILD_ROLES = frozenset({"child", "unborn"})
 
 
 def contact_outcome(outcome: str | None, closure: str | None) -> str | None:

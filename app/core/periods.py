@@ -2,7 +2,7 @@
 page and API that filters by date, so the audit trail and the sharing report agree on what a day is."""
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from datetime import date, datetime, time, timedelta
 
 from app.core.calendar import LONDON
@@ -33,3 +33,13 @@ def day_starts(date_from: date | None, date_to: date | None) -> tuple[datetime |
     start = datetime.combine(date_from, time(0), LONDON) if date_from else None
     end = datetime.combine(date_to + timedelta(days=1), time(0), LONDON) if date_to else None
     return start, end
+
+
+def read_choice(args: Mapping[str, str], name: str, allowed: Collection[str], message: str,
+                errors: list[FieldError]) -> str | None:
+    """A filter picked from a list (``?rag=red``): blank is no filter; anything off the list is an error."""
+    raw = (args.get(name) or "").strip()
+    if raw and raw not in allowed:
+        errors.append(FieldError(name, message))
+        return None
+    return raw or None

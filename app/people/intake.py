@@ -11,14 +11,13 @@ from app.audit.operations import record
 from app.cases.models import Case, Subject
 from app.core.actor import Actor
 from app.core.clock import now
+from app.core.codes import CHILD_ROLES
 from app.forms import FieldError, FormDefinition
 from app.people.clusters import root_of
 from app.people.matching import Candidate, propose
 from app.people.models import Person, PersonRelationship, SubjectMatch
 from app.people.names import family_key, given_key, is_valid_nhs_number, normalise_nhs_number, postcode_of
 
-#: Subjects the others on a contact are related to.
-CHILD_ROLES = frozenset({"child", "unborn"})
 #: How a subject in each other role relates to each child on the same contact.
 ROLE_TO_CHILD = {"parent": "parent", "carer": "carer", "alleged-perpetrator": "alleged-perpetrator",
                  "adult": "household-member", "household-member": "household-member", "other": "household-member"}

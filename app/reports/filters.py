@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import date
 
 from app.core.codes import AGENCY_LABELS, CHANNELS, RAG_LABELS, SOURCE_AGENCY
-from app.core.periods import day_starts, read_period
+from app.core.periods import day_starts, read_choice, read_period
 from app.forms import FieldError
 
 
@@ -54,12 +54,8 @@ def read_filters(args: Mapping[str, str], today: date) -> tuple[ReportFilters, l
     field (the page shows the error summary, the API answers 422). A missing date takes the default."""
     errors: list[FieldError] = []
 
-    def choice(name: str, allowed: Mapping[str, str], message: str) -> str | None:
-        raw = (args.get(name) or "").strip()
-        if raw and raw not in allowed:
-            errors.append(FieldError(name, message))
-            return None
-        return raw or None
+    def choice(name: str, allowed, message: str) -> str | None:
+        return read_choice(args, name, allowed, message, errors)
 
     date_from, date_to = read_period(args, errors)
     default_from, default_to = default_period(today)

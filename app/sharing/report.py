@@ -11,7 +11,7 @@ import io
 from collections.abc import Mapping, Sequence
 
 from app.core.lawful_bases import LawfulBases
-from app.core.periods import read_period
+from app.core.periods import read_choice, read_period
 from app.forms import FieldError
 from app.sharing.models import CONSENT_STATUSES, STAGES
 from app.sharing.queries import ReportRow, SharingFilters
@@ -29,12 +29,8 @@ def read_filters(args: Mapping[str, str], bases: LawfulBases) -> tuple[SharingFi
     read is an error on that field (the page shows the error summary, the API answers 422)."""
     errors: list[FieldError] = []
 
-    def choice(name: str, allowed: Sequence[str], message: str) -> str | None:
-        raw = (args.get(name) or "").strip()
-        if raw and raw not in allowed:
-            errors.append(FieldError(name, message))
-            return None
-        return raw or None
+    def choice(name: str, allowed, message: str) -> str | None:
+        return read_choice(args, name, allowed, message, errors)
 
     date_from, date_to = read_period(args, errors)
     case_raw = (args.get("case_id") or "").strip()

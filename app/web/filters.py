@@ -9,18 +9,11 @@ from app.auth.authorisation import may_use
 
 from app.core.calendar import LONDON
 from app.core.clock import now
+from app.core.codes import outcome_label
 from app.core.roles import role_label
 
 RAG_TAGS = {"red": ("Red", "govuk-tag--red"), "amber": ("Amber", "govuk-tag--orange"),
             "green": ("Green", "govuk-tag--green"), "blue": ("Blue", "govuk-tag--blue")}
-
-OUTCOME_LABELS = {
-    "nfa": "No further action", "advice": "Advice or information", "early-help": "Step down to early help",
-    "s17-assessment": "Child and family (section 17) assessment",
-    "strategy-discussion": "Strategy discussion", "marac": "Referral to MARAC", "lado": "Referral to the LADO",
-    "adult-safeguarding": "Adult safeguarding concern",
-    "s47-single": "Section 47 enquiry (single agency)", "s47-joint": "Section 47 enquiry (joint with police)",
-}
 
 
 def london(value: datetime | None, fmt: str = "%-d %b %Y %H:%M") -> str:
@@ -60,7 +53,7 @@ def register_filters(app: Flask) -> None:
     app.jinja_env.filters["london"] = london
     app.jinja_env.filters["due_text"] = due_text
     app.jinja_env.filters["role_label"] = role_label
-    app.jinja_env.filters["outcome_label"] = lambda code: OUTCOME_LABELS.get(code, code or "")
+    app.jinja_env.filters["outcome_label"] = outcome_label
     app.jinja_env.globals["rag_tags"] = RAG_TAGS
     app.jinja_env.globals["is_overdue"] = is_overdue
     app.jinja_env.globals["now"] = now
