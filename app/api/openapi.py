@@ -27,6 +27,8 @@ CASE = {"type": "object", "required": ["case_id", "reference", "status", "rag", 
     "received_at": {"type": "string", "format": "date-time"},
     "rag": {"type": ["string", "null"], "enum": ["red", "amber", "green", "blue", None]},
     "rag_initial": {"type": ["string", "null"]},
+    "presenting_factors": {"type": "array", "items": {"type": "string"},
+                           "description": "CIN census factor codes recorded at screening (empty before screening)"},
     "rag_history": {"type": "array", "items": {"type": "object", "properties": {
         "from": {"type": ["string", "null"]}, "to": {"type": "string"}, "rationale": {"type": "string"},
         "by": {"type": "string"}, "at": {"type": "string", "format": "date-time"}, "step": {"type": ["string", "null"]}}}},
@@ -74,10 +76,14 @@ SUBJECT_ACCESS_REQUEST = {"type": "object", "required": ["given_name", "family_n
 SUBJECT_ACCESS_EXPORT = {"type": "object", "required": ["subject_access_export", "cases", "redactions"], "properties": {
     "subject_access_export": {"type": "object", "required": ["generated_at", "generated_by", "request", "case_count"]},
     "cases": {"type": "array", "items": {"type": "object", "required": ["reference", "match", "subject"], "properties": {
-        "reference": {"type": "string"}, "match": {"type": "string", "enum": ["names-and-date-of-birth", "names-only"]},
+        "reference": {"type": "string"}, "match": {"type": "string", "enum": ["names-and-date-of-birth", "names-only",
+                                                                     "confirmed-in-person-index"]},
         "subject": {"type": "array", "items": {"type": "object"}}, "contact": {"type": "object"},
         "rag_history": {"type": "array"}, "agency_returns": {"type": "array"}, "strategy_discussions": {"type": "array"},
         "referrer_feedback": {"type": "array"}, "completed_forms": {"type": "array"}, "viewed_by": {"type": "array"}}}},
+    "person_index": {"type": "array", "items": {"type": "object", "required": ["records", "merges", "relationships"],
+                                                "properties": {"records": {"type": "array"}, "merges": {"type": "array"},
+                                                               "relationships": {"type": "array"}}}},
     "redactions": {"type": "array", "items": {"type": "object", "required": ["reference", "record", "field", "reason"],
                                               "properties": {"reference": {"type": "string"}, "record": {"type": "string"},
                                                              "field": {"type": "string"}, "reason": {"type": "string"}}}}}}

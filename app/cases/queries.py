@@ -132,6 +132,7 @@ def case_summary(detail: CaseDetail) -> dict:
         "received_at": case.received_at.isoformat(),
         "rag": case.rag,
         "rag_initial": case.rag_initial,
+        "presenting_factors": list(case.presenting_factors or []),
         "rag_history": [{"from": r.from_rag, "to": r.to_rag, "rationale": r.rationale, "by": r.changed_by,
                          "at": r.changed_at.isoformat(), "step": r.step} for r in detail.rag_history],
         "outcome": case.outcome,

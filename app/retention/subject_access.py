@@ -20,14 +20,17 @@ from sqlalchemy.orm import Session
 from app.audit.models import AuditEvent
 from app.audit.operations import record
 from app.auth.models import User
-from app.cases.models import AgencyReturn, Case, CompletedTask
+from app.cases.models import AgencyReturn, Case, CompletedTask, Subject
 from app.core.actor import Actor
 from app.core.clock import now
 from app.core.errors import ValidationFailed
 from app.forms import FieldError
 from app.intake.models import Contact
 from app.core.protected_identities import Redactor, protected_names
-from app.retention.people import Person, SubjectMatch, subjects_matching
+from app.people.clusters import cluster_of, roots_for
+from app.people.models import Person as IndexedPerson, PersonMerge, PersonRelationship
+from app.people.operations import RELATIONSHIPS
+from app.retention.people import EXACT, NAMES_ONLY, Person, SubjectMatch, subjects_matching
 from app.retention.records import CASE_RECORDS
 
 PARA_16 = "Information about another person (DPA 2018 Sch 2 para 16): disclose only after review"
@@ -36,6 +39,8 @@ RESTRICTED = "The agency's return may not leave the hub without its consent: ask
 WITHHELD = "[withheld]"
 CONTACT_FIELDS = ("received_at", "channel", "source", "concern", "immediate_risk", "consent_status", "consent_reason")
 REFERRER_FIELDS = ("referrer_name", "referrer_organisation", "referrer_role", "referrer_email", "referrer_phone")
+#: A subject found because the hub confirmed, in the person index, that it is the same person.
+PERSON_INDEX = "confirmed-in-person-index"
 #: Agency return fields withheld when the return protects identities or is restricted to the hub.
 RESTRICTED_FIELDS = ("findings", "restriction_note")
 
@@ -71,12 +76,14 @@ def person_from_request(body: dict) -> Person:
 def export_subject_access(session: Session, person: Person, actor: Actor) -> dict:
     """Build the export and audit it (counts and case ids only) in the caller's transaction."""
     matches: dict[int, list[SubjectMatch]] = {}
-    for found in subjects_matching(session, person):
+    found_by_name = subjects_matching(session, person)
+    for found in found_by_name + _confirmed_elsewhere(session, found_by_name):
         matches.setdefault(found.subject.case_id, []).append(found)
     redactions: list[dict] = []
     cases = [_case_export(session, session.get(Case, case_id), found, redactions)
              for case_id, found in sorted(matches.items())]
-    names_only = sum(1 for c in cases if c["match"] != "names-and-date-of-birth")
+    person_index = _person_index_export(session, [m for found in matches.values() for m in found], redactions)
+    names_only = sum(1 for c in cases if c["match"] == NAMES_ONLY)
     record(session, actor, "subject-access.exported", summary=f"Subject access export: {len(cases)} case(s)",
            details={"cases": len(cases), "case_ids": sorted(matches), "names_only_matches": names_only,
                     "redactions": len(redactions), "date_of_birth_given": person.date_of_birth is not None})
@@ -87,14 +94,59 @@ def export_subject_access(session: Session, person: Person, actor: Actor) -> dic
                         "date_of_birth": _json(person.date_of_birth)},
             "matching": "Names compared ignoring case, accents, punctuation and spacing, and the date of birth "
                         "when given. A 'names-only' match has no date of birth on one side: confirm it is this "
-                        "person before disclosing.",
+                        "person before disclosing. A 'confirmed-in-person-index' match is a contact the hub "
+                        "confirmed is about the same person, under another spelling or date.",
             "notice": "For the information governance officer's review before disclosure. Information about "
                       "other people is withheld and listed under redactions.",
             "case_count": len(cases),
         },
         "cases": cases,
+        "person_index": person_index,
         "redactions": redactions,
     }
+
+
+def _confirmed_elsewhere(session: Session, found: list[SubjectMatch]) -> list[SubjectMatch]:
+    """Subjects the person index holds as the same person (confirmed merges), however they were written."""
+    person_ids = {m.subject.person_id for m in found if m.subject.person_id is not None}
+    members = set().union(*(cluster_of(session, person_id) for person_id in person_ids)) if person_ids else set()
+    seen = {m.subject.id for m in found}
+    others = session.scalars(select(Subject).where(Subject.person_id.in_(members), Subject.id.not_in(seen))
+                             .order_by(Subject.case_id, Subject.position)) if members else []
+    return [SubjectMatch(subject, PERSON_INDEX) for subject in others]
+
+
+def _person_index_export(session: Session, found: list[SubjectMatch], redactions: list[dict]) -> list[dict]:
+    """What the person index holds about them: each record (every spelling and date a contact used), when
+    records were merged or split, and their relationships (the other person withheld)."""
+    person_ids = {m.subject.person_id for m in found if m.subject.person_id is not None}
+    exports = []
+    for root in sorted(set(roots_for(session, person_ids).values())):
+        members = cluster_of(session, root)
+        path = f"person_index[{len(exports)}]"
+        records = session.scalars(select(IndexedPerson).where(IndexedPerson.id.in_(members)).order_by(IndexedPerson.id))
+        merges = session.scalars(select(PersonMerge).where(PersonMerge.person_id.in_(members)).order_by(PersonMerge.id))
+        related = list(session.scalars(
+            select(PersonRelationship).where((PersonRelationship.person_id.in_(members))
+                                             | (PersonRelationship.related_person_id.in_(members)))
+            .order_by(PersonRelationship.id)))
+        for index, _ in enumerate(related):
+            redactions.append({"reference": "person-index", "record": f"{path}.relationships[{index}]", "field": "other person",
+                               "reason": PARA_16})
+        exports.append({
+            "records": [_row(r, exclude=("id", "merged_into_id", "given_key", "family_key")) for r in records],
+            "merges": [{"merged_at": _json(m.merged_at), "merged_by": m.merged_by, "unmerged_at": _json(m.unmerged_at),
+                        "unmerged_by": m.unmerged_by} for m in merges],
+            "relationships": [_relationship(r, members) for r in related],
+        })
+    return exports
+
+
+def _relationship(row: PersonRelationship, members: set[int]) -> dict:
+    label = RELATIONSHIPS.get(row.relationship, row.relationship)
+    said = (f"This person is {label} another person" if row.person_id in members
+            else f"Another person is {label} this person")
+    return {"relationship": row.relationship, "said": said, "recorded_at": _json(row.recorded_at)}
 
 
 def _case_export(session: Session, case: Case, found: list[SubjectMatch], redactions: list[dict]) -> dict:
@@ -112,7 +164,7 @@ def _case_export(session: Session, case: Case, found: list[SubjectMatch], redact
 
     export: dict[str, Any] = {
         "reference": ref,
-        "match": "names-and-date-of-birth" if any(m.match == "names-and-date-of-birth" for m in found) else "names-only",
+        "match": next(kind for kind in (EXACT, PERSON_INDEX, NAMES_ONLY) if any(m.match == kind for m in found)),
         **{name: _json(getattr(case, name)) for name in (
             "status", "received_at", "closed_at", "closure", "outcome", "outcome_rationale", "strategy_outcome",
             "rag_initial", "rag", "consent", "immediate_risk", "decided_at", "decided_by")},

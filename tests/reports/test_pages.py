@@ -166,6 +166,7 @@ def test_screening_requires_presenting_factors_and_records_them(db, api, web):
     mixed = web("mash-manager").post_form(f"/tasks/{task}", {**f.screening(factors=["21", "16A"])})
     assert summary_links(mixed.get_data(as_text=True)) == [
         ("presenting_factors", "“No factors identified” cannot be selected with other factors")]
-    complete(api, case_id, "screening", "mash-manager", f.screening(factors=["16A", "4B"]))
+    after = complete(api, case_id, "screening", "mash-manager", f.screening(factors=["16A", "4B"]))
     with db.unit_of_work(write=False) as session:
         assert session.get(Case, case_id).presenting_factors == ["16A", "4B"]
+    assert after["presenting_factors"] == ["16A", "4B"]  # the case API shows the coding

@@ -11,8 +11,11 @@ from jsonschema import Draft202012Validator
 from sqlalchemy import select
 
 from app.audit.models import AuditEvent
+from app.auth.models import User
 from app.core.clock import clock
-from app.core.db import get_db
+from app.core.db import get_db, run_in_transaction
+from app.people.models import SubjectMatch as Proposal
+from app.people.operations import confirm_match
 from tests.retention.walks import BARNABY, PROTECTED_NEIGHBOUR, T0, ZEPHYRINE, mash, report_about, walk_to_decision
 
 
@@ -150,3 +153,40 @@ def test_a_named_exporter_must_be_an_admin(api, database_url, tmp_path):
     with get_db().unit_of_work(write=False) as session:
         event = session.scalar(select(AuditEvent).where(AuditEvent.action == "subject-access.exported"))
     assert event.username == "admin" and event.user_id is not None
+
+
+def test_a_contact_the_hub_confirmed_is_the_same_person_is_in_the_export_with_what_the_index_holds(
+        api, database_url, tmp_path):
+    """The person index, not the spelling, decides: a contact written "Zefirine Quilfeather" that the screener
+    confirmed is Zephyrine is hers; her index records, merges and relationships come too, the other person
+    in each relationship withheld."""
+    clock.freeze(T0)
+    first = report_about(api, ZEPHYRINE, subjects=[
+        ZEPHYRINE.subject, {"role": "parent", "given_name": "Perpetua", "family_name": "Quillfeather"}])
+    clock.advance(timedelta(days=30))
+    misspelt = report_about(api, ZEPHYRINE, subjects=[
+        {**ZEPHYRINE.subject, "given_name": "Zefirine", "family_name": "Quilfeather"}])
+    proposals = api("mash-manager").get(f"/api/v1/cases/{misspelt}").get_json()["subjects"][0]["proposed_matches"]
+    assert proposals, "the misspelt name must be proposed as Zephyrine"
+    with get_db().unit_of_work(write=False) as session:
+        match_id = session.scalar(select(Proposal.id).where(Proposal.person_id == proposals[0]["person_id"]))
+        manager = session.scalar(select(User).where(User.username == "mash-manager")).as_actor()
+    run_in_transaction(confirm_match, match_id, manager)  # what the screener's Confirm button does
+
+    out = tmp_path / "sar.json"
+    result = mash(database_url, tmp_path, "subject-access", "--given-name", ZEPHYRINE.given, "--family-name",
+                  ZEPHYRINE.family, "--date-of-birth", ZEPHYRINE.dob, "--out", str(out))
+    assert result.exit_code == 0, result.output
+    raw = out.read_text(encoding="utf-8")
+    export = json.loads(raw)
+    refs = {case_id: api("mash-manager").get(f"/api/v1/cases/{case_id}").get_json()["reference"] for case_id in (first, misspelt)}
+    matches = {c["reference"]: c["match"] for c in export["cases"]}
+    assert matches == {refs[first]: "names-and-date-of-birth", refs[misspelt]: "confirmed-in-person-index"}
+    [held] = export["person_index"]
+    assert sorted((r["given_name"], r["family_name"]) for r in held["records"]) == [
+        ("Zefirine", "Quilfeather"), ("Zephyrine", "Quillfeather")]
+    assert len(held["merges"]) == 1 and held["merges"][0]["merged_by"] == "mash-manager"
+    assert [r["said"] for r in held["relationships"]] == ["Another person is parent of this person"]
+    assert "Perpetua" not in raw
+    assert {(r["record"], r["field"]) for r in export["redactions"] if r["reference"] == "person-index"} == {
+        ("person_index[0].relationships[0]", "other person")}
