@@ -125,6 +125,7 @@ ROUTE_ROLES: dict[str, frozenset[str]] = {
     "reports.index": MANAGER_ROLES,
     "reports.table_csv": MANAGER_ROLES,
     "reports.mi_dataset_csv": MANAGER_ROLES,
+    "reports.annex_a_csv": MANAGER_ROLES,
     "api.mi_dataset": MANAGER_ROLES,
     # information product of a decided case (app/information_product): every agency's findings, hub-only
     # ones too, so the hub's decision makers and oversight only

@@ -169,3 +169,27 @@ def rag_movement(initial: str | None, final: str | None) -> str | None:
         return None
     before, after = RAG_URGENCY.index(initial), RAG_URGENCY.index(final)
     return "escalated" if after > before else "de-escalated" if after < before else "unchanged"
+
+
+# ----------------------------------------------------------------------------- Ofsted Annex A
+#: Annex A's "Contact Source" / "Referral Source" categories, as its template writes them.
+ANNEX_A_SOURCES: dict[str, str] = {
+    "1A": "a) 1A: Individual", "1B": "b) 1B: Individual", "1C": "c) 1C: Individual", "1D": "d) 1D: Individual",
+    "2A": "e) 2A: Schools", "2B": "f) 2B: Education services",
+    "3A": "g) 3A: Health services", "3B": "h) 3B: Health services", "3C": "i) 3C: Health services",
+    "3D": "j) 3D: Health services", "3E": "k) 3E: Health services", "3F": "l) 3F: Health services",
+    "4": "m) 4: Housing", "5A": "n) 5A: LA services", "5B": "o) 5B: LA services", "5C": "p) 5C: LA services",
+    "5D": "p1) 5D: LA services", "6": "q) 6: Police", "7": "r) 7: Other legal agency", "8": "s) 8: Other",
+    "9": "t) 9: Anonymous", "10": "u) 10: Unknown",
+}
+#: Annex A gender categories from the CIN ``GenderCurrent`` code (indeterminate is "not stated" there).
+ANNEX_A_GENDERS: dict[str, str] = {"1": "a) Male", "2": "b) Female", "0": "c) Not stated/recorded",
+                                   "9": "c) Not stated/recorded"}
+ANNEX_A_GENDER_UNKNOWN = "c) Not stated/recorded"
+#: Annex A ethnicity categories from the CIN codes (DOMAIN.md 5.7).
+ANNEX_A_ETHNICITIES: dict[str, str] = {
+    code: f"{letter}) {code}" for letter, code in zip(
+        "abcdefghijklmnopqrs", ("WBRI", "WIRI", "WIRT", "WOTH", "WROM", "MWBC", "MWBA", "MWAS", "MOTH", "AIND", "APKN",
+                               "ABAN", "AOTH", "BCRB", "BAFR", "BOTH", "CHNE", "OOTH", "REFU"))
+} | {"NOBT": "s) NOBT"}
+ANNEX_A_ETHNICITY_UNKNOWN = "s) NOBT"

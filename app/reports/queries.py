@@ -88,7 +88,7 @@ class ReportRows:
     sla: dict[int, SlaConfig] = field(default_factory=dict)
 
 
-def _scoped(stmt: Select, filters: ReportFilters) -> Select:
+def scoped(stmt: Select, filters: ReportFilters) -> Select:
     start, end = filters.instants()
     stmt = stmt.where(Case.received_at >= start, Case.received_at < end)
     if filters.sources is not None:
@@ -108,7 +108,7 @@ def contact_rows(session: Session, filters: ReportFilters, *, factors: bool = Fa
     stmt = (select(*columns, *([Case.presenting_factors] if factors else []))
             .join(Contact, Contact.case_id == Case.id).order_by(Case.received_at, Case.id))
     return [ContactRow(*row[:12], tuple(row[12] or ()) if factors else ())
-            for row in session.execute(_scoped(stmt, filters))]
+            for row in session.execute(scoped(stmt, filters))]
 
 
 def strategy_rows(session: Session, filters: ReportFilters) -> dict[int, list[str]]:
@@ -116,7 +116,7 @@ def strategy_rows(session: Session, filters: ReportFilters) -> dict[int, list[st
             .join(Case, Case.id == StrategyDiscussion.case_id).join(Contact, Contact.case_id == Case.id)
             .order_by(StrategyDiscussion.id))
     found: dict[int, list[str]] = {}
-    for case_id, outcome in session.execute(_scoped(stmt, filters)):
+    for case_id, outcome in session.execute(scoped(stmt, filters)):
         found.setdefault(case_id, []).append(outcome)
     return found
 
@@ -128,8 +128,8 @@ def check_rows(session: Session, filters: ReportFilters) -> list[CheckRow]:
     waiting = (select(OpenTask.case_id, OpenTask.role, OpenTask.created_at, OpenTask.due_at)
                .join(Case, Case.id == OpenTask.case_id).join(Contact, Contact.case_id == Case.id)
                .where(OpenTask.form_key == AGENCY_CHECK_FORM))
-    return ([CheckRow(*row) for row in session.execute(_scoped(returned, filters))]
-            + [CheckRow(*row, None) for row in session.execute(_scoped(waiting, filters))])
+    return ([CheckRow(*row) for row in session.execute(scoped(returned, filters))]
+            + [CheckRow(*row, None) for row in session.execute(scoped(waiting, filters))])
 
 
 def year_before(day: datetime) -> datetime:
@@ -164,7 +164,7 @@ def first_children(session: Session, filters: ReportFilters) -> dict[int, ChildR
             .join(Case, Case.id == Subject.case_id).join(Contact, Contact.case_id == Case.id)
             .where(Subject.role.in_(CHILD_ROLES)).order_by(Subject.case_id, Subject.position))
     found: dict[int, ChildRow] = {}
-    for case_id, born, gender in session.execute(_scoped(stmt, filters)):
+    for case_id, born, gender in session.execute(scoped(stmt, filters)):
         found.setdefault(case_id, ChildRow(case_id, born, gender))
     return found
 

@@ -15,6 +15,7 @@ from app.core.calendar import LONDON
 from app.core.clock import now
 from app.core.codes import AGENCY_LABELS, CHANNELS, RAG_LABELS
 from app.core.db import get_db
+from app.reports import annex_a
 from app.reports.dataset import csv_text as dataset_csv, mi_dataset
 from app.reports.figures import Table
 from app.reports.filters import read_filters
@@ -78,3 +79,19 @@ def mi_dataset_csv():
     record(db.session, g.actor, "reports.exported", details={"table": "mi-dataset", **filters.as_args(), "rows": len(rows)})
     db.session.commit()
     return _csv("mash-mi-dataset", dataset_csv(rows))
+
+
+@bp.get("/reports/annex-a/list-<int:number>.csv")
+def annex_a_csv(number: int):
+    """Ofsted Annex A list 1 (contacts) or 3 (referrals) for the period, as the template lays it out."""
+    if number not in annex_a.LISTS:
+        abort(404)
+    db = get_db()
+    filters, errors = read_filters(request.args, _today())
+    if errors:
+        return redirect(url_for("reports.index", **request.args))
+    rows = annex_a.annex_a_rows(db.session, filters, number)
+    record(db.session, g.actor, "reports.exported",
+           details={"table": f"annex-a-list-{number}", **filters.as_args(), "rows": len(rows)})
+    db.session.commit()
+    return _csv(f"annex-a-list-{number}", annex_a.csv_text(number, rows))

@@ -170,3 +170,41 @@ def test_screening_requires_presenting_factors_and_records_them(db, api, web):
     with db.unit_of_work(write=False) as session:
         assert session.get(Case, case_id).presenting_factors == ["16A", "4B"]
     assert after["presenting_factors"] == ["16A", "4B"]  # the case API shows the coding
+
+
+def test_annex_a_lists_1_and_3_have_the_template_columns_and_the_hand_counted_rows(db, web):
+    fixture(db)
+    manager = web("mash-manager")
+    page = manager.get(f"/reports?{QUERY}").get_data(as_text=True)
+    assert "/reports/annex-a/list-1.csv?from=2026-11-01&amp;to=2027-02-28" in page
+    contacts = manager.get(f"/reports/annex-a/list-1.csv?{QUERY}")
+    assert contacts.status_code == 200
+    header = contacts.get_data(as_text=True).splitlines()[0]
+    assert header == ("Child Unique ID,Gender,Ethnicity,Date of Birth,Age of Child (Years),Date of Contact,"
+                      "Contact Source")
+    list_1 = rows_of(contacts.get_data(as_text=True))
+    # One child on each of the 12 contacts (parents are not listed), oldest contact first: C12 on 23 Nov.
+    assert len(list_1) == 12
+    assert [r["Date of Contact"] for r in list_1][:2] == ["23/11/2026", "11/01/2027"]
+    assert {r["Contact Source"] for r in list_1} == {"q) 6: Police", "e) 2A: Schools", "g) 3A: Health services",
+                                                    "a) 1A: Individual"}
+    assert {r["Ethnicity"] for r in list_1} == {"s) NOBT"}  # not asked at the front door
+
+    referrals = rows_of(manager.get(f"/reports/annex-a/list-3.csv?{QUERY}").get_data(as_text=True))
+    # Referrals: C12, C1, C2, C4, C11. Previous referrals in the 12 months before, per child (hand count):
+    # C12 (child X): E0 on 2 Mar 2026 (E_old, 1 Oct 2025, is too early) = 1; C1 (child Y) = 0;
+    # C2 (P2): E2 on 1 Jun 2026 (E1, 1 Dec 2025, is too early) = 1; C4 (no person record) = 0;
+    # C11 (P11, merged into P2b, merged into P2): E2 and C2 = 2.
+    by_date = {r["Date of referral"]: r for r in referrals}
+    assert {day: int(r["Number of Referrals in Last 12 Months"]) for day, r in by_date.items()} == {
+        "24/11/2026": 1, "11/01/2027": 0, "13/01/2027": 1, "20/01/2027": 0, "09/02/2027": 2}
+    assert by_date["13/01/2027"]["Child Unique ID"] == by_date["09/02/2027"]["Child Unique ID"]  # one child
+    assert by_date["20/01/2027"]["Child Unique ID"].startswith("S")  # no person record: the subject itself
+    # C4's strategy discussion ended in no further action: the census's ReferralNFA; the others went on.
+    assert {day: r["Referral NFA?"] for day, r in by_date.items()} == {
+        "24/11/2026": "b) No", "11/01/2027": "b) No", "13/01/2027": "b) No", "20/01/2027": "a) Yes",
+        "09/02/2027": "b) No"}
+    assert by_date["11/01/2027"]["Referral Source"] == "q) 6: Police"
+    exported = [d for d in audit(db, "reports.exported") if d["table"].startswith("annex-a")]
+    assert [(d["table"], d["rows"]) for d in exported] == [("annex-a-list-1", 12), ("annex-a-list-3", 5)]
+    assert manager.get(f"/reports/annex-a/list-2.csv?{QUERY}").status_code == 404

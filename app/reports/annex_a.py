@@ -1,0 +1,120 @@
+"""Ofsted ILACS Annex A list 1 (contacts) and list 3 (referrals), from the same rows as the reports.
+
+Column headings and category values are the Annex A template's (DOMAIN.md 7; codes in app/core/codes.py), so
+a performance analyst can paste the file into the return. One row per child per contact. The child's id is
+the person index's: merged records are one child ("P" and the person id), and a child with no person record
+stands for itself ("S" and the subject id). Ethnicity is not asked at the front door, so it is "not yet
+obtained" unless the person index holds it. "Allocated Team" and "Allocated Worker" stay blank: the hub
+decides, and the team that receives the referral allocates it.
+"""
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date, datetime
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from app.cases.models import Case, Subject
+from app.core.calendar import LONDON
+from app.core.codes import (ANNEX_A_ETHNICITIES, ANNEX_A_ETHNICITY_UNKNOWN, ANNEX_A_GENDER_UNKNOWN, ANNEX_A_GENDERS,
+                            ANNEX_A_SOURCES, CHILD_ROLES, is_referral)
+from app.intake.models import Contact
+from app.people.clusters import roots_for
+from app.people.models import Person
+from app.reports.dataset import age_on
+from app.reports.filters import ReportFilters
+from app.reports.queries import ReferralRow, report_rows, scoped, year_before
+
+CHILD_COLUMNS = ("Child Unique ID", "Gender", "Ethnicity", "Date of Birth", "Age of Child (Years)")
+LIST_1_COLUMNS = (*CHILD_COLUMNS, "Date of Contact", "Contact Source")
+LIST_3_COLUMNS = (*CHILD_COLUMNS, "Date of referral", "Referral Source", "Referral NFA?",
+                  "Number of Referrals in Last 12 Months", "Allocated Team", "Allocated Worker")
+LISTS = {1: LIST_1_COLUMNS, 3: LIST_3_COLUMNS}
+
+
+@dataclass(frozen=True)
+class ChildOnContact:
+    case_id: int
+    key: str  # the re-referral key: "person:<root>" or "subject:<id>"
+    child_id: str
+    date_of_birth: date | None
+    gender: str | None
+    ethnicity: str | None
+
+
+def _day(value: date | datetime | None) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, datetime):
+        value = value.astimezone(LONDON).date()
+    return value.strftime("%d/%m/%Y")
+
+
+def children_on_contacts(session: Session, filters: ReportFilters) -> list[ChildOnContact]:
+    stmt = (select(Subject.case_id, Subject.id, Subject.person_id, Subject.date_of_birth, Subject.gender)
+            .join(Case, Case.id == Subject.case_id).join(Contact, Contact.case_id == Case.id)
+            .where(Subject.role.in_(CHILD_ROLES)).order_by(Case.received_at, Case.id, Subject.position))
+    rows = session.execute(scoped(stmt, filters)).all()
+    roots = roots_for(session, {row.person_id for row in rows if row.person_id is not None})
+    ethnicity = dict(session.execute(select(Person.id, Person.ethnicity)
+                                     .where(Person.id.in_(set(roots.values())), Person.ethnicity.is_not(None))).all()) \
+        if roots else {}
+    found = []
+    for case_id, subject_id, person_id, born, gender in rows:
+        root = roots.get(person_id) if person_id is not None else None
+        found.append(ChildOnContact(case_id, f"person:{root}" if root else f"subject:{subject_id}",
+                                    f"P{root}" if root else f"S{subject_id}", born, gender, ethnicity.get(root)))
+    return found
+
+
+def _child_cells(child: ChildOnContact, on: datetime) -> list[object]:
+    age = age_on(child.date_of_birth, on.astimezone(LONDON).date())
+    return [child.child_id, ANNEX_A_GENDERS.get(child.gender or "", ANNEX_A_GENDER_UNKNOWN),
+            ANNEX_A_ETHNICITIES.get(child.ethnicity or "", ANNEX_A_ETHNICITY_UNKNOWN), _day(child.date_of_birth),
+            "" if age is None else age]
+
+
+def _earlier_referrals(child: str, this: ReferralRow | None, by_child: dict[str, list[ReferralRow]]) -> int:
+    if this is None:
+        return 0
+    since = year_before(this.received_at)
+    return sum(1 for r in by_child.get(child, ()) if since <= r.received_at
+               and (r.received_at, r.case_id) < (this.received_at, this.case_id))
+
+
+def annex_a_rows(session: Session, filters: ReportFilters, number: int) -> list[list[object]]:
+    """List 1 (every child on every contact) or list 3 (every child on a contact that became a referral)."""
+    rows = report_rows(session, filters)
+    contacts = {c.case_id: c for c in rows.contacts}
+    children = children_on_contacts(session, filters)
+    if number == 1:
+        return [[*_child_cells(child, contacts[child.case_id].received_at), _day(contacts[child.case_id].received_at),
+                 ANNEX_A_SOURCES.get(contacts[child.case_id].source, "")] for child in children]
+    referrals = {r.case_id: r for r in rows.referrals}
+    by_child: dict[str, list[ReferralRow]] = {}
+    for referral in referrals.values():
+        for key in referral.children:
+            by_child.setdefault(key, []).append(referral)
+    found = []
+    for child in children:
+        contact = contacts[child.case_id]
+        if not is_referral(contact.outcome):
+            continue
+        # The referral ended at its strategy discussion with no further action: the census's ReferralNFA.
+        nfa = rows.strategy.get(child.case_id) == ["nfa"]
+        found.append([*_child_cells(child, contact.received_at), _day(contact.decided_at or contact.received_at),
+                      ANNEX_A_SOURCES.get(contact.source, ""), "a) Yes" if nfa else "b) No",
+                      _earlier_referrals(child.key, referrals.get(child.case_id), by_child), "", ""])
+    return found
+
+
+def csv_text(number: int, rows: Sequence[Sequence[object]]) -> str:
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow(LISTS[number])
+    writer.writerows(rows)
+    return out.getvalue()
