@@ -37,6 +37,8 @@ PEOPLE_READ_ROLES = frozenset({"mash-manager", "social-worker", "business-suppor
 #: Roles that decide who is who: confirm or reject proposed matches, merge and unmerge, record relationships.
 PEOPLE_DECIDE_ROLES = frozenset({"mash-manager", "social-worker"})
 
+#: Roles that read every agency's return while working a task, and the pattern across contacts (decision makers).
+RETURNS_READERS = frozenset({"mash-manager", "social-worker"})
 #: Roles that read the hub's whole decision record of a case, hub-only agency findings included.
 DECISION_RECORD_ROLES = frozenset({"mash-manager", "social-worker", "ops-manager", "admin"})
 

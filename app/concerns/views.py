@@ -12,11 +12,11 @@ from flask import Blueprint, Response, abort, g, render_template, request, url_f
 from sqlalchemy import select
 
 from app.audit.operations import record
+from app.auth.authorisation import RETURNS_READERS
 from app.cases.models import Case
 from app.concerns.chronology import KINDS, ChronologyEntry, agency_label, household_chronology, person_chronology
 from app.concerns.repeats import ScreeningView, screening_view
 from app.core.db import get_db
-from app.inbox.views import RETURNS_READERS
 from app.people.clusters import root_of
 from app.people.models import Person
 

@@ -3,7 +3,7 @@ from __future__ import annotations
 from flask import Blueprint, abort, flash, g, redirect, render_template, request, url_for
 
 from app.audit.operations import record
-from app.auth.authorisation import TASK_ROLES
+from app.auth.authorisation import RETURNS_READERS, TASK_ROLES
 from app.cases.operations import complete_task, form_for_task
 from app.cases.queries import case_detail
 from app.concerns.repeats import screening_view
@@ -17,8 +17,6 @@ from app.web.form_posts import submit_form
 
 bp = Blueprint("inbox", __name__, template_folder="templates")
 
-#: Roles that read every agency's return while working a task (the decision makers).
-RETURNS_READERS = frozenset({"mash-manager", "social-worker"})
 
 
 @bp.get("/inbox")
