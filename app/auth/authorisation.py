@@ -115,6 +115,7 @@ ROUTE_ROLES: dict[str, frozenset[str]] = {
     "people.case_page": PEOPLE_READ_ROLES,
     "people.confirm": PEOPLE_DECIDE_ROLES,
     "people.reject": PEOPLE_DECIDE_ROLES,
+    "people.look_again": PEOPLE_DECIDE_ROLES,
     "people.unmerge_on_case": PEOPLE_DECIDE_ROLES,
     "people.unmerge": PEOPLE_DECIDE_ROLES,
     "people.merge": PEOPLE_DECIDE_ROLES,

@@ -86,6 +86,27 @@ def reject_match(session: Session, match_id: int, actor: Actor, *, case_id: int 
     return match
 
 
+def look_again(session: Session, subject_id: int, actor: Actor, *, case_id: int | None = None) -> list[SubjectMatch]:
+    """Match an undecided subject against the index as it is now (people added, merged or split since the
+    contact arrived). A person already decided about is not proposed again."""
+    from app.people.intake import propose_for_subject  # intake builds on these decisions
+
+    subject = session.get(Subject, subject_id)
+    if subject is None or (case_id is not None and subject.case_id != case_id):
+        raise NotFound("There is no such subject on this contact.")
+    if subject.person_id is None:
+        raise Conflict("This subject's details were removed under the retention policy.")
+    _lock(session, subject.person_id)
+    if root_of(session, subject.person_id) != subject.person_id:
+        raise Conflict("This subject is already linked to a known person. The page now shows the link.")
+    same_contact = session.scalars(select(Subject.person_id).where(Subject.case_id == subject.case_id,
+                                                                   Subject.person_id.is_not(None))).all()
+    found = propose_for_subject(session, subject, exclude=same_contact)
+    record(session, actor, "person.matched-again", case_id=subject.case_id, summary="Looked in the person index again",
+           details={"person_id": subject.person_id, "proposed": len(found)})
+    return found
+
+
 def _reason(reason: str | None, missing: str) -> str:
     text = (reason or "").strip()
     if not text:

@@ -70,6 +70,22 @@ def reject(case_id: int, match_id: int):
                    "Recorded as not the same person. This person will not be proposed again for this subject.")
 
 
+@bp.post("/cases/<int:case_id>/people/subjects/<int:subject_id>/look-again")
+def look_again(case_id: int, subject_id: int):
+    if get_db().session.get(Case, case_id) is None:
+        abort(404)
+    try:
+        found = run_in_transaction(operations.look_again, subject_id, g.actor, case_id=case_id)
+    except NotFound:
+        abort(404)
+    except Conflict as refusal:
+        flash(refusal.message, "info")
+    else:
+        flash(f"{len(found)} new possible match{'es' if len(found) != 1 else ''} in the person index."
+              if found else "No one new in the person index matches closely enough.", "success")
+    return redirect(url_for("people.case_page", case_id=case_id))
+
+
 @bp.post("/cases/<int:case_id>/people/merges/<int:merge_id>/unmerge")
 def unmerge_on_case(case_id: int, merge_id: int):
     if get_db().session.get(Case, case_id) is None:
