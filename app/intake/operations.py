@@ -38,8 +38,16 @@ def find_by_idempotency_key(session: Session, actor: Actor, key: str) -> Case | 
 
 
 def _open_case_for(session: Session, subjects: list[dict]) -> Case | None:
-    """A subject already on an open case (same names and date of birth) goes to that case's worker."""
+    """A subject already on an open case goes to that case's worker: the same NHS number (an identifier, not
+    a guess), or the same names and date of birth. A fuzzy match waits for the screener instead."""
     for subject in subjects:
+        nhs_number = normalise_nhs_number(subject.get("nhs_number"))
+        if nhs_number:
+            match = session.scalar(
+                select(Case).join(Subject, Subject.case_id == Case.id)
+                .where(Case.status == "open", Subject.nhs_number == nhs_number).order_by(Case.received_at).limit(1))
+            if match is not None:
+                return match
         if not subject.get("date_of_birth"):
             continue
         match = session.scalar(

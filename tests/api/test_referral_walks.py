@@ -155,3 +155,18 @@ def test_re_rating_at_review_keeps_the_rag_before_and_after(api):
     assert after["rag_initial"] == "green"
     assert [(h["from"], h["to"]) for h in after["rag_history"]] == [(None, "green"), ("green", "red")]
     assert after["rag_history"][1]["rationale"] == "Re-rated to red after the agency returns."
+
+
+def test_the_same_nhs_number_on_an_open_case_is_passed_to_the_allocated_worker_whatever_the_name(api):
+    def with_nhs(given: str, family: str, nhs_number: str) -> int:
+        body = f.contact(given=given, family=family, dob=None)
+        body["subjects"][0]["nhs_number"] = nhs_number
+        response = api("referrer").post("/api/v1/contacts", json=body)
+        assert response.status_code == 201, response.get_json()
+        return response.get_json()["case_id"]
+
+    first = with_nhs("Mohammed", "Rahman", "943 476 5919")
+    second = with_nhs("Muhammad", "Rahmen", "9434765919")  # spelt otherwise, no date of birth: the number decides
+    other = with_nhs("Mohammed", "Rahman", "401 023 2137")  # the same name with another number is someone else
+    assert api("mash-manager").get(f"/api/v1/cases/{second}").get_json()["linked_case_id"] == first
+    assert api("mash-manager").get(f"/api/v1/cases/{other}").get_json()["linked_case_id"] is None
