@@ -349,11 +349,11 @@ def agency_responses(checks: Iterable[CheckRow], at: datetime) -> list[AgencyRes
     found = []
     for agency in sorted(by_agency, key=lambda a: (order.index(a) if a in order else len(order), a)):
         rows = by_agency[agency]
-        returned = [c for c in rows if c.returned_at is not None]
-        waits = [hours(c.returned_at - c.requested_at) for c in returned if c.requested_at is not None]
-        timed = [c for c in returned if c.due_at is not None]
-        on_time = sum(c.returned_at <= c.due_at for c in timed)
-        waiting = [c for c in rows if c.returned_at is None]
+        returned = [c for c in rows if c.returned]
+        waits = [c.hours_to_return for c in returned if c.hours_to_return is not None]
+        timed = [c for c in returned if c.on_time is not None]
+        on_time = sum(c.on_time for c in timed)
+        waiting = [c for c in rows if not c.returned]
         found.append(AgencyResponse(
             agency, len(rows), len(returned), median(waits), p90(waits), on_time, len(timed) - on_time, len(waiting),
             sum(c.due_at is not None and c.due_at < at for c in waiting)))

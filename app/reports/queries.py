@@ -9,11 +9,12 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
-from sqlalchemy import Select, select
+from sqlalchemy import Select, case, select
 from sqlalchemy.orm import Session
 
 from app.cases.models import AgencyReturn, Case, StrategyDiscussion, Subject
 from app.core.codes import CHILD_ROLES, REFERRAL_OUTCOMES, contact_outcome
+from app.core.db import hours_between
 from app.core.sla import SlaConfig
 from app.inbox.models import OpenTask
 from app.intake.models import Contact
@@ -49,13 +50,18 @@ class ContactRow:
 
 @dataclass(frozen=True)
 class CheckRow:
-    """One agency check request: returned (``returned_at``) or still open."""
+    """One agency check request: returned (with the hours it took and whether it beat its due time, both
+    worked out by the database) or still open (with its due time)."""
 
     case_id: int
     agency: str
-    requested_at: datetime | None
+    returned: bool
+    #: Hours from request to return; None while open or when the request time is unknown.
+    hours_to_return: float | None
+    #: Returned by the due time; None while open or when there was no due time.
+    on_time: bool | None
+    #: An open request's due time.
     due_at: datetime | None
-    returned_at: datetime | None
 
 
 @dataclass(frozen=True)
@@ -122,14 +128,20 @@ def strategy_rows(session: Session, filters: ReportFilters) -> dict[int, list[st
 
 
 def check_rows(session: Session, filters: ReportFilters) -> list[CheckRow]:
-    returned = (select(AgencyReturn.case_id, AgencyReturn.agency, AgencyReturn.requested_at, AgencyReturn.due_at,
-                       AgencyReturn.returned_at)
+    on_time = case((AgencyReturn.due_at.is_(None), None), (AgencyReturn.returned_at <= AgencyReturn.due_at, 1), else_=0)
+    returned = (select(AgencyReturn.case_id, AgencyReturn.agency,
+                       hours_between(AgencyReturn.requested_at, AgencyReturn.returned_at), on_time)
                 .join(Case, Case.id == AgencyReturn.case_id).join(Contact, Contact.case_id == Case.id))
-    waiting = (select(OpenTask.case_id, OpenTask.role, OpenTask.created_at, OpenTask.due_at)
+    waiting = (select(OpenTask.case_id, OpenTask.role, OpenTask.due_at)
                .join(Case, Case.id == OpenTask.case_id).join(Contact, Contact.case_id == Case.id)
                .where(OpenTask.form_key == AGENCY_CHECK_FORM))
-    return ([CheckRow(*row) for row in session.execute(scoped(returned, filters))]
-            + [CheckRow(*row, None) for row in session.execute(scoped(waiting, filters))])
+    # SQLite's julianday is a double: 14.5 hours comes back as 14.49999999627. Millisecond timestamps need no
+    # more than six decimals of an hour (3.6 ms).
+    return ([CheckRow(case_id, agency, True, None if hours is None else round(hours, 6),
+                      None if beat is None else bool(beat), None)
+             for case_id, agency, hours, beat in session.execute(scoped(returned, filters))]
+            + [CheckRow(case_id, agency, False, None, None, due_at)
+               for case_id, agency, due_at in session.execute(scoped(waiting, filters))])
 
 
 def year_before(day: datetime) -> datetime:
