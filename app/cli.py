@@ -432,3 +432,69 @@ def subject_access(given_name: str, family_name: str, date_of_birth: str | None,
         handle.write(text + "\n")
     click.echo(f"Wrote {export['subject_access_export']['case_count']} case(s) and "
                f"{len(export['redactions'])} redaction(s) for review to {out}.", err=True)
+
+
+# ----------------------------------------------------------------------------- recovery (app/core/backup.py)
+@main.command()
+@click.argument("path", type=click.Path(dir_okay=False, path_type=Path))
+def backup(path: Path) -> None:
+    """Back up the database to a new file PATH (readable by you only; never overwritten). Safe while the
+    hub is working: SQLite's online backup, or pg_dump --format=custom for PostgreSQL. Audited."""
+    from app.core.backup import BackupError, label, make_backup, record_backup
+    from app.core.db import get_db
+
+    settings = _init()
+    try:
+        made = make_backup(settings.database_url, path)
+    except BackupError as refusal:
+        click.echo(refusal.message, err=True)
+        sys.exit(2)
+    with get_db().unit_of_work() as session:
+        record_backup(session, _cli_actor(session, None), made)
+    click.echo(f"Backed up the {label(made.kind)} database to {made.path} ({made.size:,} bytes, mode 0600): "
+               f"{made.contents.describe()}.")
+
+
+@main.command()
+@click.argument("path", type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--yes", is_flag=True, help="Confirm: the current database is replaced and its data lost.")
+def restore(path: Path, yes: bool) -> None:
+    """Replace the database with the backup at PATH (from `mash backup`), migrate it to this version,
+    check its audit chain and audit the restore. Exit 1 if the restored audit chain is broken."""
+    from app.core.backup import BackupError, after_restore, check_backup, contents_of, label, restore_backup
+    from app.core.db import get_db
+
+    settings = _init()
+    try:
+        check_backup(settings.database_url, path)
+    except BackupError as refusal:
+        click.echo(refusal.message, err=True)
+        sys.exit(2)
+    if not yes:
+        click.echo("Restoring replaces the current database: everything since the backup is lost. "
+                   "Run again with --yes to go ahead.", err=True)
+        sys.exit(2)
+    db = get_db()
+    try:
+        with db.engine.connect() as connection:
+            replaced = contents_of(connection)
+    except Exception:  # noqa: BLE001  (a database damaged or empty enough to need restoring)
+        replaced = None
+    db.dispose()  # no pooled connection may keep a view of the database being replaced
+    try:
+        kind = restore_backup(settings.database_url, path)
+    except BackupError as refusal:
+        click.echo(f"Restore failed: {refusal.message}", err=True)
+        sys.exit(1)
+    db.dispose()
+    migrate(settings)
+    with db.unit_of_work() as session:
+        result = after_restore(session, _cli_actor(session, None), kind, replaced)
+    click.echo(f"Restored the {label(kind)} database from {path}: {result.contents.describe()}.")
+    if replaced is not None:
+        click.echo(f"The replaced database's audit chain ran to {replaced.audit_head_seq}:{replaced.audit_head_hash}.")
+    click.echo("Run `mash retention` now: contacts anonymised since the backup was made hold personal data again.")
+    if not result.audit_intact:
+        click.echo(f"Audit trail broken at {result.audit_problem}.", err=True)
+        sys.exit(1)
+    click.echo("Audit trail intact.")
