@@ -2,6 +2,7 @@ from __future__ import annotations
 
 from flask import Blueprint, abort, current_app, g, jsonify, request, url_for
 from sqlalchemy.exc import IntegrityError
+from werkzeug.routing import IntegerConverter
 
 from app.api.openapi import openapi_document
 from app.audit.operations import record
@@ -29,6 +30,18 @@ from app.retention.subject_access import export_subject_access, person_from_requ
 from app.sharing.api import list_sharing_decisions as sharing_decisions
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
+
+
+class _RowId(IntegerConverter):
+    """A whole number that fits the database's integer: a larger one is no such row (404), not an overflow."""
+
+    def __init__(self, url_map) -> None:
+        super().__init__(url_map, max=2**63 - 1)
+
+
+@bp.record_once
+def _register_row_ids(state) -> None:
+    state.app.url_map.converters["id"] = _RowId
 
 
 def _errors(status: int, errors: list[dict]):
@@ -73,7 +86,7 @@ def create_contact():
     return jsonify({"case_id": case.id, "reference": case.reference}), 201
 
 
-@bp.get("/cases/<int:case_id>")
+@bp.get("/cases/<id:case_id>")
 def get_case(case_id: int):
     db = get_db()
     detail = case_detail(db.session, case_id)
@@ -84,7 +97,7 @@ def get_case(case_id: int):
     return jsonify(case_summary(detail))
 
 
-@bp.get("/contacts/<int:case_id>")
+@bp.get("/contacts/<id:case_id>")
 def get_contact(case_id: int):
     """The referrer's view of a contact they made: where it is and the feedback, never agency findings."""
     db = get_db()
@@ -113,7 +126,7 @@ def audit():
     return response
 
 
-@bp.post("/cases/<int:case_id>/rag")
+@bp.post("/cases/<id:case_id>/rag")
 def change_rag(case_id: int):
     """Re-rate a contact: {"rag": "red", "rag_rationale": "..."}; its open deadlines move with it."""
     body = _json_body()
@@ -222,12 +235,12 @@ def deploy_process_model():
     return response
 
 
-@bp.get("/process-models/<process_id>/versions/<int:version>")
+@bp.get("/process-models/<process_id>/versions/<id:version>")
 def get_process_model_version(process_id: str, version: int):
     return jsonify(process_models.version_files(get_db().session, process_id, version))
 
 
-@bp.get("/cases/<int:case_id>/trail")
+@bp.get("/cases/<id:case_id>/trail")
 def case_trail(case_id: int):
     """A case's history of steps, in order: [{element_id, name, state, at, by}]. Audited."""
     db = get_db()
@@ -255,7 +268,7 @@ def mi_dataset():
     return current_app.response_class(mi_csv(rows), mimetype="text/csv") if as_csv else jsonify(rows)
 
 
-@bp.get("/people/<int:person_id>")
+@bp.get("/people/<id:person_id>")
 def get_person(person_id: int):
     """A person in the person index (the root of any merged records) with their chronology. Audited."""
     db = get_db()

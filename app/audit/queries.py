@@ -42,7 +42,11 @@ def parse_filter(session: Session, args: Mapping[str, str]) -> tuple[AuditFilter
     case_text = (args.get("case_id") or args.get("case") or "").strip()
     if case_text:
         if case_text.isdigit():
-            case_id = int(case_text)
+            # A case that does not exist cannot be audited as looked at (the trail points at real cases).
+            number = int(case_text)
+            case_id = number if number < 2**63 and session.get(Case, number) is not None else None
+            if case_id is None:
+                errors.append(FieldError("case", "There is no case with this id"))
         else:
             case_id = session.scalar(select(Case.id).where(Case.reference == case_text.upper()))
             if case_id is None:
@@ -64,7 +68,7 @@ def _whole(args: Mapping[str, str], name: str, default: int, errors: list[FieldE
     text = (args.get(name) or "").strip()
     if not text:
         return default
-    if not text.isdigit():
+    if not text.isdigit() or int(text) >= 2**63:
         errors.append(FieldError(name, f"The {name} must be a whole number"))
         return None
     return int(text)

@@ -8,6 +8,8 @@ from datetime import date, datetime, time, timedelta
 from app.core.calendar import LONDON
 from app.forms import FieldError
 
+FIRST_YEAR, LAST_YEAR = 1900, 2999
+
 
 def read_period(args: Mapping[str, str], errors: list[FieldError]) -> tuple[date | None, date | None]:
     """The ``from`` and ``to`` days; a value that cannot be read is an error on its field."""
@@ -17,10 +19,14 @@ def read_period(args: Mapping[str, str], errors: list[FieldError]) -> tuple[date
         if not raw:
             return None
         try:
-            return date.fromisoformat(raw)
+            found = date.fromisoformat(raw)
         except ValueError:
             errors.append(FieldError(name, f"The {what} date must be a real date, like 2027-01-31"))
             return None
+        if not FIRST_YEAR <= found.year <= LAST_YEAR:  # year 1 or 9999 overflow once turned into instants
+            errors.append(FieldError(name, f"The {what} date must be between {FIRST_YEAR} and {LAST_YEAR}"))
+            return None
+        return found
 
     date_from, date_to = day("from", "start"), day("to", "end")
     if date_from and date_to and date_to < date_from:

@@ -10,9 +10,11 @@ from collections.abc import Callable, Mapping
 from sqlalchemy.orm import Session
 
 from app.audit.operations import record
+from app.cases.models import Case
 from app.core.actor import Actor
 from app.core.errors import ValidationFailed
 from app.core.lawful_bases import hub_lawful_bases
+from app.forms import FieldError
 from app.sharing.models import CONSENT_STATUSES, DECISIONS, STAGES
 from app.sharing.queries import report_rows
 from app.sharing.report import decision_json, read_filters
@@ -22,6 +24,9 @@ def list_sharing_decisions(session: Session, args: Mapping[str, str], actor: Act
     """The matching records, newest first; bad filters are a 422 naming the query argument.
     The listing is audited in the caller's session (the view commits it)."""
     filters, errors = read_filters(args, hub_lawful_bases())
+    if filters.case_id is not None and (filters.case_id >= 2**63 or session.get(Case, filters.case_id) is None):
+        # The listing is audited against its case: a case that does not exist is an error, not a broken trail.
+        errors.append(FieldError("case_id", "There is no case with this id"))
     if errors:
         raise ValidationFailed(errors)
     rows = report_rows(session, filters)
