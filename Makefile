@@ -30,7 +30,7 @@ web/node_modules/.package-lock.json: web/package.json web/package-lock.json
 	cd web && npm ci --no-audit --no-fund --loglevel=error
 	touch $@
 
-$(ASSETS): web/node_modules/.package-lock.json web/build.mjs $(wildcard app/static_src/*) $(wildcard web/src/*)
+$(ASSETS): web/node_modules/.package-lock.json web/build.mjs $(wildcard app/static_src/*) $(wildcard web/src/*) $(wildcard web/src/lib/*)
 	cd web && npm run --silent build
 
 assets: $(ASSETS) ## Build the GOV.UK Frontend and bpmn-js assets into app/static

@@ -23,3 +23,30 @@ def percentile(values: list[float], q: float) -> float:
     """Nearest-rank percentile (q in 0..1) of a non-empty list."""
     ordered = sorted(values)
     return ordered[max(0, math.ceil(q * len(ordered)) - 1)]
+
+
+def on_sqlite_and_postgres(prefix: str, run, *, postgres_url: str | None, no_postgres: bool) -> None:
+    """Call ``run(label, url, workdir)`` on a fresh SQLite file, then on PostgreSQL: the URL given, or a throwaway
+    server (skipped, with a line on stderr, when its binaries are not installed)."""
+    import shutil
+    import tempfile
+
+    from tests.postgres_server import ThrowawayPostgres, postgres_bin
+
+    workdir = Path(tempfile.mkdtemp(prefix=f"mash-bench-{prefix}-"))
+    try:
+        run("SQLite", f"sqlite:///{workdir / f'{prefix}.db'}", workdir)
+        if postgres_url:
+            run("PostgreSQL", postgres_url, workdir)
+        elif not no_postgres:
+            bin_dir = postgres_bin()
+            if bin_dir is None:
+                print("PostgreSQL: server binaries not installed; skipped", file=sys.stderr)
+                return
+            server = ThrowawayPostgres(bin_dir, durable=True)
+            try:
+                run(f"PostgreSQL {server.version}", server.create_database(f"mash_{prefix}_bench"), workdir)
+            finally:
+                server.stop()
+    finally:
+        shutil.rmtree(workdir, ignore_errors=True)

@@ -15,15 +15,12 @@ from __future__ import annotations
 
 import argparse
 import random
-import shutil
-import sys
-import tempfile
 import time
 from dataclasses import replace
 from datetime import date, datetime, timedelta, timezone
 from pathlib import Path
 
-from benchlib import percentile, use_project_venv  # bench/ is on sys.path when a script runs
+from benchlib import on_sqlite_and_postgres, percentile, use_project_venv  # bench/ is on sys.path when a script runs
 
 use_project_venv()
 
@@ -33,7 +30,6 @@ from app.core.db import init_db  # noqa: E402
 from app.people.clusters import root_of  # noqa: E402
 from app.people.matching import Candidate, search  # noqa: E402
 from app.people.names import NAME_VARIANTS, family_key, given_key  # noqa: E402
-from tests.postgres_server import ThrowawayPostgres, postgres_bin  # noqa: E402
 
 GIVEN = ("Oliver Noah George Arthur Muhammad Leo Harry Oscar Archie Henry Theodore Freddie Jack Charlie Theo Alfie "
          "Jacob Thomas Finley Arlo William Lucas Roman Tommy Isaac Teddy Alexander Luca Edward James Joshua Albie "
@@ -263,24 +259,8 @@ def main() -> None:
     print(f"Person index: {args.people:,} records ({merged:,} merged into another), generated in "
           f"{time.perf_counter() - started:.0f} s; {args.queries} lookups (half true matches, half not on file).",
           flush=True)
-    workdir = Path(tempfile.mkdtemp(prefix="mash-bench-people-"))
-    try:
-        run("SQLite", f"sqlite:///{workdir / 'people.db'}", rows, args, workdir)
-        if args.postgres:
-            run("PostgreSQL", args.postgres, rows, args, workdir)
-        elif not args.no_postgres:
-            bin_dir = postgres_bin()
-            if bin_dir is None:
-                print("PostgreSQL: server binaries not installed; skipped", file=sys.stderr)
-                return
-            server = ThrowawayPostgres(bin_dir, durable=True)
-            try:
-                run(f"PostgreSQL {server.version}", server.create_database("mash_people_bench"), rows, args, workdir)
-            finally:
-                server.stop()
-    finally:
-        shutil.rmtree(workdir, ignore_errors=True)
-
+    on_sqlite_and_postgres("people", lambda label, url, workdir: run(label, url, rows, args, workdir),
+                           postgres_url=args.postgres, no_postgres=args.no_postgres)
 
 if __name__ == "__main__":
     main()

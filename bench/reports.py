@@ -15,16 +15,13 @@ from __future__ import annotations
 import argparse
 import json
 import random
-import shutil
 import statistics
-import sys
-import tempfile
 import time
 from collections.abc import Callable
 from datetime import date, datetime, timedelta, timezone
 from pathlib import Path
 
-from benchlib import percentile, use_project_venv  # bench/ is on sys.path when a script runs
+from benchlib import on_sqlite_and_postgres, percentile, use_project_venv  # bench/ is on sys.path when a script runs
 
 use_project_venv()
 
@@ -44,7 +41,6 @@ from app.reports import figures, queries  # noqa: E402
 from app.reports.dataset import csv_text, mi_dataset  # noqa: E402
 from app.reports.filters import ReportFilters  # noqa: E402
 from app.reports.report import build_report  # noqa: E402
-from tests.postgres_server import ThrowawayPostgres, postgres_bin  # noqa: E402
 
 #: The hub's year ends here; the report is read the next morning.
 YEAR_END = datetime(2027, 3, 31, 17, 0, tzinfo=timezone.utc)
@@ -260,24 +256,8 @@ def main() -> None:
     args = parser.parse_args()
     print(f"Reports on {args.contacts} contacts over a year; {args.runs} runs per step. "
           f"Calendar: {hub_calendar.opens:%H:%M}-{hub_calendar.closes:%H:%M}.", flush=True)
-    workdir = Path(tempfile.mkdtemp(prefix="mash-bench-reports-"))
-    try:
-        run("SQLite", f"sqlite:///{workdir / 'reports.db'}", args, workdir)
-        if args.postgres:
-            run("PostgreSQL", args.postgres, args, workdir)
-        elif not args.no_postgres:
-            bin_dir = postgres_bin()
-            if bin_dir is None:
-                print("PostgreSQL: server binaries not installed; skipped", file=sys.stderr)
-                return
-            server = ThrowawayPostgres(bin_dir, durable=True)
-            try:
-                run(f"PostgreSQL {server.version}", server.create_database("mash_reports_bench"), args, workdir)
-            finally:
-                server.stop()
-    finally:
-        shutil.rmtree(workdir, ignore_errors=True)
-
+    on_sqlite_and_postgres("reports", lambda label, url, workdir: run(label, url, args, workdir),
+                           postgres_url=args.postgres, no_postgres=args.no_postgres)
 
 if __name__ == "__main__":
     main()

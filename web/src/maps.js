@@ -5,6 +5,7 @@
 // a step, and on a case map the states, arrows taken, run counts and deadline badges, with a replay
 // that moves through the server's precomputed frames without reloading.
 import NavigatedViewer from "bpmn-js/lib/NavigatedViewer";
+import { openProcessDiagram } from "./lib/diagrams.js";
 
 // A deadline's state in words (the colour only repeats them), as the server's deadline_state tags say it.
 const STATE_TAGS = {
@@ -67,20 +68,6 @@ function expandFrames(data) {
     });
     return { elements, flows, deadlines };
   });
-}
-
-// A file may draw several processes: show the diagram whose plane is this process (or its pool).
-async function openProcessDiagram(viewer, processId) {
-  if (!processId) return;
-  const diagrams = viewer.getDefinitions().diagrams || [];
-  const shows = (diagram) => {
-    const element = diagram.plane && diagram.plane.bpmnElement;
-    if (!element) return false;
-    if (element.id === processId) return true;
-    return (element.participants || []).some((p) => p.processRef && p.processRef.id === processId);
-  };
-  const wanted = diagrams.find(shows);
-  if (wanted && wanted !== diagrams[0]) await viewer.open(wanted);
 }
 
 // A large diagram fitted whole is too small to read: a case map opens on the part the case has been through.

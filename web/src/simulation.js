@@ -7,6 +7,7 @@
 // a running list of the steps the token reached with each step's documentation, read to screen readers.
 import NavigatedViewer from "bpmn-js/lib/NavigatedViewer";
 import TokenSimulationModule from "bpmn-js-token-simulation/lib/viewer";
+import { openProcessDiagram } from "./lib/diagrams.js";
 
 const TOGGLE_MODE = "tokenSimulation.toggleMode";
 const RESET = "tokenSimulation.resetSimulation";
@@ -41,19 +42,6 @@ async function start(box) {
   simulation.bindControls();
   simulation.buildRoutes(document.getElementById("simulation-routes"));
   box.dataset.ready = "true";
-}
-
-// A file may draw several processes: show the diagram whose plane is this process (or its pool).
-async function openProcessDiagram(viewer, processId) {
-  const diagrams = viewer.getDefinitions().diagrams || [];
-  const shows = (diagram) => {
-    const element = diagram.plane && diagram.plane.bpmnElement;
-    if (!element) return false;
-    if (element.id === processId) return true;
-    return (element.participants || []).some((p) => p.processRef && p.processRef.id === processId);
-  };
-  const wanted = diagrams.find(shows);
-  if (wanted && wanted !== diagrams[0]) await viewer.open(wanted);
 }
 
 function nameOf(element) {
