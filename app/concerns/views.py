@@ -9,7 +9,6 @@ import csv
 import io
 
 from flask import Blueprint, Response, abort, g, render_template, request, url_for
-from sqlalchemy import select
 
 from app.audit.operations import record
 from app.auth.authorisation import RETURNS_READERS
@@ -19,6 +18,7 @@ from app.concerns.repeats import ScreeningView, screening_view
 from app.core.db import get_db
 from app.people.clusters import root_of
 from app.people.models import Person
+from app.people.queries import names_of
 
 bp = Blueprint("concerns", __name__, template_folder="templates")
 
@@ -66,7 +66,7 @@ def _chronology(view: str, person_id: int):
     household = {}
     if view == "household":
         ids = {e.person_id for e in entries if e.person_id is not None}
-        household = {p.id: p.full_name for p in db.session.scalars(select(Person).where(Person.id.in_(ids)))}
+        household = names_of(db.session, ids)
     filters = {k: v for k, v in (("agency", agency), ("kind", kind)) if v}
     agency_items = [{"value": "", "text": "All agencies"}] + [
         {"value": a, "text": agency_label(a), "selected": a == agency} for a in agencies]

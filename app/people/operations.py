@@ -16,6 +16,7 @@ from app.core.clock import now
 from app.core.errors import Conflict, NotFound, ValidationFailed
 from app.forms import FieldError
 from app.people.clusters import root_of
+from app.people.intake import propose_for_subject
 from app.people.models import Person, PersonMerge, PersonRelationship, SubjectMatch
 
 #: Relationship codes (DOMAIN.md 2.1) and how a person page reads them: "<person> is <label> <related>".
@@ -89,8 +90,6 @@ def reject_match(session: Session, match_id: int, actor: Actor, *, case_id: int 
 def look_again(session: Session, subject_id: int, actor: Actor, *, case_id: int | None = None) -> list[SubjectMatch]:
     """Match an undecided subject against the index as it is now (people added, merged or split since the
     contact arrived). A person already decided about is not proposed again."""
-    from app.people.intake import propose_for_subject  # intake builds on these decisions
-
     subject = session.get(Subject, subject_id)
     if subject is None or (case_id is not None and subject.case_id != case_id):
         raise NotFound("There is no such subject on this contact.")

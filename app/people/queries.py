@@ -52,6 +52,13 @@ def _distinct(values) -> list:
     return seen
 
 
+def names_of(session: Session, person_ids: set[int]) -> dict[int, str]:
+    """Each person record's name, for labelling entries that carry only a person id."""
+    if not person_ids:
+        return {}
+    return {p.id: p.full_name for p in session.scalars(select(Person).where(Person.id.in_(person_ids)))}
+
+
 def person_summary(session: Session, person_id: int) -> PersonSummary:
     root = root_of(session, person_id)
     members = cluster_of(session, root)
