@@ -265,7 +265,7 @@ def run_backend(label: str, database_url: str, workdir: Path, args) -> dict:
     from app.cases.models import Case
     from app.core.clock import clock, now
     from app.core.db import get_db
-    from app.deadlines.models import TimerIncident
+    from app.incidents.models import Incident
     from app.deadlines.scheduler import DeadlineScheduler
 
     clock.reset()
@@ -344,7 +344,7 @@ def run_backend(label: str, database_url: str, workdir: Path, args) -> dict:
         rows = session.execute(select(AuditEvent.case_id, AuditEvent.task_id, AuditEvent.details)
                                .where(AuditEvent.action == "timer.fired")).all()
         still_waiting = session.scalar(select(func.count()).select_from(Case).where(Case.next_timer_due.is_not(None)))
-        incidents = session.scalar(select(func.count()).select_from(TimerIncident))
+        incidents = session.scalar(select(func.count()).select_from(Incident))
     per_timer = Counter((case_id, task_id) for case_id, task_id, _ in rows)
     duplicates = sum(count - 1 for count in per_timer.values() if count > 1)
     fired_cases = {case_id for case_id, _, _ in rows}

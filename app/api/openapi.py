@@ -9,6 +9,7 @@ from app.process_models.api import process_model_paths
 from app.process_models.compare import diff_paths
 from app.maps.api import trail_paths
 from app.people.api import MATCH, person_paths
+from app.incidents.api import HELD, incident_paths
 from app.reports.api import mi_dataset_paths
 from app.sharing.api import sharing_decision_paths
 
@@ -213,7 +214,10 @@ def openapi_document() -> dict:
                 "summary": "Complete a task with its form data", "operationId": "completeTask", "parameters": [task_id],
                 "requestBody": {"required": True, "content": {"application/json": {"schema": {"type": "object"}}}},
                 "responses": _responses({"200": {"description": "The case after the step", "content": {
-                    "application/json": {"schema": {"$ref": "#/components/schemas/Case"}}}}},
+                    "application/json": {"schema": {"$ref": "#/components/schemas/Case"}}}},
+                    "202": {"description": "The answers are held, but the process failed after this step: an "
+                                           "incident was raised for managers, who retry it once the diagram is fixed",
+                            "content": {"application/json": {"schema": HELD}}}},
                     400, 401, 403, 404, 409, 413, 422)}},
             "/api/v1/cases/{case_id}/rag": {"post": {
                 "summary": "Re-rate a contact (MASH manager); its open deadlines move to the new timescale",
@@ -228,6 +232,7 @@ def openapi_document() -> dict:
             **mi_dataset_paths(_responses),
             **trail_paths(_responses),
             **person_paths(_responses),
+            **incident_paths(_responses),
             **process_model_paths(_responses),
             **diff_paths(_responses),
             "/api/v1/subject-access-exports": {"post": {

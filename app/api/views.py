@@ -8,7 +8,7 @@ from app.api.openapi import openapi_document
 from app.audit.operations import record
 from app.audit.queries import audit_entries, entry_json, parse_filter
 from app.auth.authorisation import TASK_ROLES
-from app.cases.operations import complete_task, form_for_task, rerate
+from app.cases.operations import form_for_task, rerate
 from app.cases.queries import case_detail, case_for_referrer, case_summary, referrer_view
 from app.core.clock import now
 from app.core.db import get_db, run_in_transaction
@@ -17,6 +17,9 @@ from app.deadlines.training_clock import set_training_clock
 from app.core.errors import OperationError, ValidationFailed
 from app.forms import FieldError
 from app.inbox.queries import inbox_for, open_task
+from app.incidents.api import incident_json
+from app.incidents.operations import IncidentRaised, complete_or_raise_incident, give_task_back, retry_incident
+from app.incidents.queries import raised_incidents
 from app.intake.operations import find_by_idempotency_key, receive_contact
 from app.maps.api import case_trail_json
 from app.people.api import person_document
@@ -189,7 +192,12 @@ def get_task(task_id: str):
 @bp.post("/tasks/<task_id>/complete")
 def complete(task_id: str):
     body = _json_body()
-    case = run_in_transaction(complete_task, task_id, body, g.actor)
+    try:
+        case = complete_or_raise_incident(task_id, body, g.actor)
+    except IncidentRaised as held:
+        response = jsonify({"incident_id": held.incident_id, "case_id": held.case_id, "message": held.message})
+        response.status_code = 202
+        return response
     return jsonify(_summary(case.id))
 
 
@@ -277,3 +285,27 @@ def get_person(person_id: int):
         return _errors(404, [{"field": None, "message": "There is no person with this id."}])
     db.session.commit()
     return jsonify(document)
+
+
+@bp.get("/incidents")
+def list_incidents():
+    """Cases stopped by a fault in the process: what the SLA wall shows managers. Audited."""
+    db = get_db()
+    incidents = raised_incidents(db.session)
+    record(db.session, g.actor, "incidents.viewed", details={"via": "api", "incidents": len(incidents)})
+    db.session.commit()
+    return jsonify({"incidents": [incident_json(view) for view in incidents]})
+
+
+@bp.post("/incidents/<id:incident_id>/retry")
+def retry_incident_now(incident_id: int):
+    incident = retry_incident(incident_id, g.actor)
+    if incident.kind == "timer":
+        wake_scheduler()
+    return jsonify({"incident_id": incident.id, "resolved": incident.resolved_at is not None})
+
+
+@bp.post("/incidents/<id:incident_id>/give-back")
+def give_back_task(incident_id: int):
+    incident = run_in_transaction(give_task_back, incident_id, g.actor)
+    return jsonify({"incident_id": incident.id, "resolved": True})

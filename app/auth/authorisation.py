@@ -79,6 +79,7 @@ ROUTE_ROLES: dict[str, frozenset[str]] = {
     # SLA wall
     "dashboard.index": MANAGER_ROLES,
     "dashboard.retry": MANAGER_ROLES,
+    "dashboard.give_back": MANAGER_ROLES,
     # process models: deploy and version history (app/process_models)
     "process_models.index": PROCESS_READ_ROLES,
     "process_models.upload": PROCESS_OWNER_ROLES,
@@ -130,6 +131,10 @@ ROUTE_ROLES: dict[str, frozenset[str]] = {
     "reports.mi_dataset_csv": MANAGER_ROLES,
     "reports.annex_a_csv": MANAGER_ROLES,
     "api.mi_dataset": MANAGER_ROLES,
+    # incidents (app/incidents): managers see and retry them, as on the SLA wall
+    "api.list_incidents": MANAGER_ROLES,
+    "api.retry_incident_now": MANAGER_ROLES,
+    "api.give_back_task": MANAGER_ROLES,
     # information product of a decided case (app/information_product): every agency's findings, hub-only
     # ones too, so the hub's decision makers and oversight only
     "information_product.show": DECISION_RECORD_ROLES,

@@ -24,7 +24,7 @@ def start_workflow(session: Session, case: Case, data: dict, actor: Actor) -> No
     try:
         workflow, events = CaseWorkflow.start(definition, data)
     except ProcessFault as fault:
-        raise ProcessFailed(f"The process failed at '{fault.element_id}': {fault}") from fault
+        raise ProcessFailed(f"The process failed at '{fault.element_id}': {fault}", fault.element_id) from fault
     record_progress(session, case, workflow, events, actor)
 
 
@@ -58,7 +58,7 @@ def complete_task(session: Session, task_id: str, form_data: dict, actor: Actor)
     except NotPermitted as error:
         raise Forbidden(str(error)) from error
     except ProcessFault as fault:
-        raise ProcessFailed(f"The process failed at '{fault.element_id}': {fault}") from fault
+        raise ProcessFailed(f"The process failed at '{fault.element_id}': {fault}", fault.element_id) from fault
     record(session, actor, "task.completed", case_id=case.id, task_id=task_id, element_id=task.bpmn_id,
            summary=task.name, details={"form": task.form_key})
     record_progress(session, case, workflow, events, actor, submitted=(task, form_data))

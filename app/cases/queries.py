@@ -22,7 +22,9 @@ from app.sharing.queries import DecisionGroup, case_sharing_decisions
 HISTORY_ACTIONS = ("contact.received", "task.completed", "timer.fired", "case.rag-changed", "case.closed",
                    "task.claimed", "task.released", "deadline.retimed", "timer.incident-raised",
                    "timer.incident-resolved", "timer.incident-retried", "retention.anonymised",
-                   "retention.hold-placed", "retention.hold-released")
+                   "retention.hold-placed", "retention.hold-released", "task.incident-raised",
+                   "task.incident-failed-again", "task.incident-resolved",
+                   "task.incident-returned")
 
 
 @dataclass

@@ -9,6 +9,7 @@ from app.cases.operations import rerate, rerate_form
 from app.cases.queries import case_detail, list_cases
 from app.core.db import get_db, run_in_transaction
 from app.core.errors import Conflict
+from app.incidents.queries import case_incidents
 from app.process_models.registry import compiled
 from app.web.form_posts import submit_form
 
@@ -20,7 +21,10 @@ HISTORY_LABELS = {"contact.received": "Contact received", "task.completed": "Tas
                   "deadline.retimed": "Deadline moved", "timer.incident-raised": "Timers failed",
                   "timer.incident-resolved": "Timers fired again", "timer.incident-retried": "Timers retried",
                   "retention.anonymised": "Anonymised", "retention.hold-placed": "Retention hold",
-                  "retention.hold-released": "Retention hold lifted", "case.migrated": "Moved to a new version"}
+                  "retention.hold-released": "Retention hold lifted", "case.migrated": "Moved to a new version",
+                  "task.incident-raised": "Step failed: answers held",
+                  "task.incident-failed-again": "Step failed again", "task.incident-resolved": "Step went through",
+                  "task.incident-returned": "Task given back"}
 
 
 @bp.get("/cases")
@@ -44,7 +48,8 @@ def show(case_id: int):
     source = contact_form.field("source") if contact_form else None
     source_labels = {o.value: o.label for o in source.options} if source else {}
     return render_template("cases/show.html", detail=detail, case=detail.case, source_labels=source_labels,
-                           history_labels=HISTORY_LABELS, viewers=case_viewers(db.session, case_id))
+                           history_labels=HISTORY_LABELS, viewers=case_viewers(db.session, case_id),
+                           incidents=case_incidents(db.session, case_id))
 
 
 def _rerate_page(case_id: int, values: dict, errors: list):

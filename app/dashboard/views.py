@@ -17,7 +17,9 @@ from app.core.db import get_db, run_in_transaction
 from app.core.errors import Conflict, NotFound
 from app.core.roles import LANE_ROLES
 from app.deadlines.queries import sla_wall
-from app.deadlines.scheduler import retry_incident, wake_scheduler
+from app.deadlines.scheduler import wake_scheduler
+from app.incidents.models import TIMER
+from app.incidents.operations import give_task_back, retry_incident
 
 bp = Blueprint("dashboard", __name__, template_folder="templates")
 
@@ -83,15 +85,33 @@ def index():
 
 @bp.post("/dashboard/incidents/<int:incident_id>/retry")
 def retry(incident_id: int):
-    """A manager has fixed (or wants to re-test) the cause: the case's timers are due again now."""
+    """The cause is fixed (or worth re-testing): timers are due again now; a held task is completed now."""
     back = _wall_args(wall_filters(request.form), refresh_seconds(request.form.get("refresh")))
     try:
-        run_in_transaction(retry_incident, incident_id, g.actor)
+        incident = retry_incident(incident_id, g.actor)
     except NotFound:
         abort(404)
     except Conflict as refusal:
         flash(refusal.message, "info")
     else:
-        wake_scheduler()
-        flash("The case's deadline timers will be tried again now.", "success")
+        if incident.kind == TIMER:
+            wake_scheduler()
+            flash("The case's deadline timers will be tried again now.", "success")
+        else:
+            flash(f"{incident.task_name} went through with the saved answers; the case has moved on.", "success")
+    return redirect(url_for("dashboard.index", **back))
+
+
+@bp.post("/dashboard/incidents/<int:incident_id>/give-back")
+def give_back(incident_id: int):
+    """Set a task incident's saved answers aside: the task is back in its inbox to be done again."""
+    back = _wall_args(wall_filters(request.form), refresh_seconds(request.form.get("refresh")))
+    try:
+        incident = run_in_transaction(give_task_back, incident_id, g.actor)
+    except NotFound:
+        abort(404)
+    except Conflict as refusal:
+        flash(refusal.message, "info")
+    else:
+        flash(f"{incident.task_name} is back in the inbox to be done again.", "success")
     return redirect(url_for("dashboard.index", **back))

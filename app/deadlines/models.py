@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, Index, Integer, String, Text
+from sqlalchemy import ForeignKey, Index, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from app.core.db import Base, UTCDateTime
@@ -57,23 +57,6 @@ class Deadline(Base):
     @property
     def open(self) -> bool:
         return self.met_at is None and self.cancelled_at is None
-
-
-class TimerIncident(Base):
-    """A case whose due timers failed to fire: retried with back-off, then raised for managers to see."""
-
-    __tablename__ = "timer_incident"
-
-    id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    case_id: Mapped[int] = mapped_column(ForeignKey("mash_case.id", ondelete="CASCADE"), index=True)
-    attempts: Mapped[int] = mapped_column(Integer, default=0)
-    error: Mapped[str] = mapped_column(Text, default="")
-    element_id: Mapped[str | None] = mapped_column(String(200))
-    first_failed_at: Mapped[datetime] = mapped_column(UTCDateTime())
-    last_failed_at: Mapped[datetime] = mapped_column(UTCDateTime())
-    raised_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
-    resolved_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
-    resolved_by: Mapped[str | None] = mapped_column(String(80))
 
 
 class SchedulerLease(Base):

@@ -9,8 +9,9 @@ from sqlalchemy.orm import Session
 
 from app.cases.models import AgencyReturn, Case, CompletedTask, Subject
 from app.core.roles import AGENCIES
-from app.deadlines.models import Deadline, TimerIncident
+from app.deadlines.models import Deadline
 from app.inbox.models import OpenTask
+from app.incidents.queries import IncidentView, raised_incidents
 
 #: How urgent each state is on the wall (lower sorts first).
 _URGENCY = {"breached": 0, "at-risk": 1, "on-track": 2}
@@ -74,7 +75,7 @@ class SlaWall:
     at: datetime
     rows: list[WallRow]
     counts: dict[str, int] = field(default_factory=dict)
-    incidents: list[tuple[TimerIncident, str]] = field(default_factory=list)
+    incidents: list[IncidentView] = field(default_factory=list)
 
 
 def _agency_of(element_id: str | None) -> str | None:
@@ -136,11 +137,7 @@ def sla_wall(session: Session, at: datetime, *, rag: str | None = None, role: st
     far = datetime.max.replace(tzinfo=at.tzinfo)
     rows.sort(key=lambda r: (r.next_deadline is None, r.next_deadline.due_at if r.next_deadline else far, r.case_id))
     counts = _counts(session, unmet, at)
-    incidents = list(session.execute(
-        select(TimerIncident, Case.reference).join(Case, Case.id == TimerIncident.case_id)
-        .where(TimerIncident.raised_at.is_not(None), TimerIncident.resolved_at.is_(None))
-        .order_by(TimerIncident.raised_at)))
-    return SlaWall(at=at, rows=rows, counts=counts, incidents=[(incident, ref or "") for incident, ref in incidents])
+    return SlaWall(at=at, rows=rows, counts=counts, incidents=raised_incidents(session))
 
 
 def _counts(session: Session, unmet, at: datetime) -> dict[str, int]:

@@ -5,7 +5,7 @@ waking costs one index lookup, not a poll of every case. Several web processes m
 scheduler; only the one holding the lease (a row in ``scheduler_lease``) fires. Each case fires in its
 own transaction under the case row's optimistic lock, so a timer cannot fire twice even if two
 schedulers ever overlapped. A firing that fails is retried with back-off, then raised as an incident
-that managers see on the SLA wall.
+(app.incidents) that managers see on the SLA wall and retry from there.
 """
 from __future__ import annotations
 
@@ -23,11 +23,11 @@ from sqlalchemy.exc import IntegrityError
 from app.audit.operations import record
 from app.cases.models import Case
 from app.cases.operations import fire_due_timers
-from app.core.actor import SYSTEM, Actor
+from app.core.actor import SYSTEM
 from app.core.clock import now
 from app.core.db import get_db, run_in_transaction
-from app.core.errors import Conflict, NotFound
-from app.deadlines.models import SchedulerLease, TimerIncident
+from app.deadlines.models import SchedulerLease
+from app.incidents.models import TIMER, Incident
 
 log = logging.getLogger(__name__)
 
@@ -113,8 +113,13 @@ def fire_due(should_continue=lambda: True) -> int:
 def _cases_with_open_incidents(case_ids: list[int]) -> set[int]:
     """One query per batch, not one per firing: almost every firing has no incident to resolve."""
     with get_db().unit_of_work(write=False) as session:
-        return set(session.scalars(select(TimerIncident.case_id).where(TimerIncident.case_id.in_(case_ids),
-                                                                       TimerIncident.resolved_at.is_(None))))
+        return set(session.scalars(select(Incident.case_id).where(Incident.kind == TIMER, Incident.case_id.in_(case_ids),
+                                                                  Incident.resolved_at.is_(None))))
+
+
+def _open_timer_incident(session, case_id: int) -> Incident | None:
+    return session.scalar(select(Incident).where(Incident.kind == TIMER, Incident.case_id == case_id,
+                                                 Incident.resolved_at.is_(None)))
 
 
 def _record_failure(case_id: int, error: Exception) -> None:
@@ -125,10 +130,9 @@ def _record_failure(case_id: int, error: Exception) -> None:
 
     def _store(session) -> None:
         at = now()
-        incident = session.scalar(select(TimerIncident).where(TimerIncident.case_id == case_id,
-                                                              TimerIncident.resolved_at.is_(None)))
+        incident = _open_timer_incident(session, case_id)
         if incident is None:
-            incident = TimerIncident(case_id=case_id, attempts=0, first_failed_at=at)
+            incident = Incident(case_id=case_id, kind=TIMER, attempts=0, first_failed_at=at)
             session.add(incident)
         incident.attempts += 1
         incident.error = message[:2000]
@@ -153,26 +157,11 @@ def _record_failure(case_id: int, error: Exception) -> None:
 
 def _resolve_after_success(case_id: int) -> None:
     def _resolve(session) -> None:
-        incident = session.scalar(select(TimerIncident).where(TimerIncident.case_id == case_id,
-                                                              TimerIncident.resolved_at.is_(None)))
+        incident = _open_timer_incident(session, case_id)
         if incident is not None:
-            incident.resolved_at, incident.resolved_by = now(), SYSTEM.username
+            incident.resolved_at, incident.resolved_by, incident.resolution = now(), SYSTEM.username, "fired"
             record(session, SYSTEM, "timer.incident-resolved", case_id=case_id, summary="Deadline timers fired")
     run_in_transaction(_resolve)
-
-
-def retry_incident(session, incident_id: int, actor: Actor) -> TimerIncident:
-    """A manager asks for another try: the case is due again now, and the scheduler picks it up."""
-    incident = session.get(TimerIncident, incident_id)
-    if incident is None:
-        raise NotFound("There is no such incident.")
-    if incident.resolved_at is not None:
-        raise Conflict("This incident is already resolved.")
-    incident.attempts = 0
-    incident.raised_at = None
-    session.get(Case, incident.case_id).next_timer_due = now()
-    record(session, actor, "timer.incident-retried", case_id=incident.case_id, summary="Deadline timers retried")
-    return incident
 
 
 # ----------------------------------------------------------------------------- the scheduler

@@ -4,13 +4,15 @@ from flask import Blueprint, abort, flash, g, redirect, render_template, request
 
 from app.audit.operations import record
 from app.auth.authorisation import RETURNS_READERS, TASK_ROLES
-from app.cases.operations import complete_task, form_for_task
+from app.cases.operations import form_for_task
 from app.cases.queries import case_detail
 from app.concerns.repeats import screening_view
 from app.core.db import get_db, run_in_transaction
 from app.core.errors import Conflict, Forbidden, NotFound
 from app.inbox import operations
 from app.inbox.queries import inbox_for, open_task
+from app.incidents.operations import IncidentRaised, complete_or_raise_incident, open_task_incident
+from app.incidents.queries import held_task_ids
 from app.people.queries import case_match_summary
 from app.process_models.registry import compiled_by_id
 from app.web.form_posts import submit_form
@@ -21,8 +23,9 @@ bp = Blueprint("inbox", __name__, template_folder="templates")
 
 @bp.get("/inbox")
 def index():
-    items = inbox_for(get_db().session, g.actor.roles & TASK_ROLES)
-    return render_template("inbox/index.html", items=items)
+    session = get_db().session
+    items = inbox_for(session, g.actor.roles & TASK_ROLES)
+    return render_template("inbox/index.html", items=items, held=held_task_ids(session, [i.task_id for i in items]))
 
 
 def _task_page(task_id: str, values: dict, errors: list):
@@ -39,6 +42,7 @@ def _task_page(task_id: str, values: dict, errors: list):
     db.session.commit()
     return render_template("inbox/task.html", task=task, detail=detail, form=definition.forms[task.form_key],
                            documentation=info.documentation if info else None, values=values, errors=errors,
+                           incident=open_task_incident(db.session, task_id),
                            show_returns=bool(g.actor.roles & RETURNS_READERS),
                            person_matches=case_match_summary(db.session, task.case_id)
                            if task.form_key == "screening" and g.actor.roles & RETURNS_READERS else None,
@@ -61,7 +65,10 @@ def submit(task_id: str):
     task_name = task_row.name
     try:
         case, values, errors = submit_form(form_for_task(db.session, task_row),
-                                           lambda values: run_in_transaction(complete_task, task_id, values, g.actor))
+                                           lambda values: complete_or_raise_incident(task_id, values, g.actor))
+    except IncidentRaised as held:
+        flash(held.message, "info")
+        return redirect(url_for("inbox.index"))
     except (Conflict, NotFound) as refusal:
         flash(refusal.message, "info")
         return redirect(url_for("inbox.index"))

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 
 from app.cases.models import AgencyReturn, RagChange, ReferrerFeedback, StrategyDiscussion
 from app.core.db import Base
-from app.deadlines.models import TimerIncident
+from app.incidents.models import Incident
 from app.sharing.models import SharingDecision
 
 
@@ -21,7 +21,7 @@ class CaseRecord:
     name: str
     model: type[Base]
     free_text: tuple[str, ...]
-    #: False for the hub's own operational rows that say nothing about the person (timer failures).
+    #: False for the hub's own operational rows (incidents): held answers reach the case records once retried.
     in_subject_access: bool = True
 
 
@@ -30,7 +30,8 @@ CASE_RECORDS: tuple[CaseRecord, ...] = (
     CaseRecord("agency_returns", AgencyReturn, ("findings", "restriction_note", "third_parties_to_protect")),
     CaseRecord("strategy_discussions", StrategyDiscussion, ("summary", "actions")),
     CaseRecord("referrer_feedback", ReferrerFeedback, ("summary", "dissemination_note")),
-    CaseRecord("timer_incidents", TimerIncident, ("error",), in_subject_access=False),
+    # An incident holds the engine's message and, for a task, the answers given at that step.
+    CaseRecord("incidents", Incident, ("error", "submission"), in_subject_access=False),
     # The information product is kept whole as it left the hub, so it goes with the free text; the codes
     # (recipient, purpose, lawful basis, consent, what was shared or withheld) stay for reports.
     CaseRecord("sharing_decisions", SharingDecision, ("reason_without_consent", "subject_informed_reason", "product")),

@@ -13,7 +13,7 @@ from app.audit.models import AuditEvent
 from app.core.clock import clock
 from app.core.db import get_db
 from app.dashboard.views import countdown, refresh_seconds, wall_filters
-from app.deadlines.models import TimerIncident
+from app.incidents.models import Incident
 from app.deadlines.scheduler import fire_due
 from tests import factories as f
 from tests.api.test_referral_walks import complete, report
@@ -172,9 +172,9 @@ def test_each_view_of_the_wall_is_audited_once(app, hub):
 def raise_incident(case_id: int, *, resolved: bool = False) -> int:
     at = clock.now()
     with get_db().unit_of_work() as session:
-        incident = TimerIncident(case_id=case_id, attempts=3, error="Timer expression failed: rag is not defined",
-                                 element_id="police_check_deadline", first_failed_at=at, last_failed_at=at,
-                                 raised_at=at, resolved_at=at if resolved else None)
+        incident = Incident(case_id=case_id, kind="timer", attempts=3, error="Timer expression failed: rag is not defined",
+                            element_id="police_check_deadline", first_failed_at=at, last_failed_at=at,
+                            raised_at=at, resolved_at=at if resolved else None)
         session.add(incident)
         session.flush()
         return incident.id
@@ -185,10 +185,12 @@ def test_a_raised_incident_shows_on_the_wall_and_retry_clears_it(app, hub):
     client = signed_in(app, "mash-manager")
     page = wall_page(client, "?rag=amber&refresh=5")
     panel = text(re.search(r'<section class="mash-wall__incidents".*?</section>', page, re.S).group(0))
-    assert "Deadline timers that failed to fire" in panel
+    assert "Cases stopped by a fault in the process" in panel
     assert "Timer expression failed: rag is not defined" in panel and "police_check_deadline" in panel
-    assert "(police_check_deadline) 3 15 Jan 2026 14:00" in panel  # attempts, then when it was raised
-    assert "Retry deadline timers for MASH-2026-000002" in panel
+    # the version the case runs, attempts, then when it was raised
+    assert "(at police_check_deadline) referral version 1 3 15 Jan 2026 14:00" in panel
+    assert "Retry Deadline timers for MASH-2026-000002" in panel
+    assert "Give the task back" not in panel  # only a task's held answers can be set aside
 
     form = re.search(rf'<form method="post" action="/dashboard/incidents/{incident_id}/retry">(.*?)</form>',
                      page, re.S).group(1)
@@ -201,7 +203,7 @@ def test_a_raised_incident_shows_on_the_wall_and_retry_clears_it(app, hub):
     assert "tried again now" in after and "mash-wall__incidents" not in after
 
     with get_db().unit_of_work(write=False) as session:
-        incident = session.get(TimerIncident, incident_id)
+        incident = session.get(Incident, incident_id)
         assert (incident.raised_at, incident.attempts, incident.resolved_at) == (None, 0, None)
         retried = session.scalars(select(AuditEvent).where(AuditEvent.action == "timer.incident-retried")).all()
     assert [(e.username, e.case_id) for e in retried] == [("mash-manager", hub["amber"])]

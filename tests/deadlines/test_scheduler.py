@@ -15,8 +15,9 @@ from app.cases.operations import start_workflow
 from app.core.actor import SYSTEM
 from app.core.clock import clock, now
 from app.deadlines import scheduler as scheduling
-from app.deadlines.models import TimerIncident
-from app.deadlines.scheduler import DeadlineScheduler, acquire_lease, fire_due, retry_incident
+from app.incidents.models import Incident
+from app.deadlines.scheduler import DeadlineScheduler, acquire_lease, fire_due
+from app.incidents.operations import retry_incident
 from app.engine import ProcessBundle
 from app.process_models.registry import register_bundle
 from tests import factories as f
@@ -149,9 +150,9 @@ def faulty_case(db, due_in: timedelta) -> int:
         return case.id
 
 
-def incident_of(db, case_id: int) -> TimerIncident | None:
+def incident_of(db, case_id: int) -> Incident | None:
     with db.unit_of_work(write=False) as session:
-        return session.scalar(select(TimerIncident).where(TimerIncident.case_id == case_id))
+        return session.scalar(select(Incident).where(Incident.case_id == case_id))
 
 
 def case_row(db, case_id: int) -> Case:
@@ -192,7 +193,8 @@ def test_a_failing_firing_is_retried_a_bounded_number_of_times_then_raised_for_m
 
     from app.auth.operations import user_by_username
     with db.unit_of_work() as session:
-        retry_incident(session, raised.id, user_by_username(session, "mash-manager").as_actor())
+        manager = user_by_username(session, "mash-manager").as_actor()
+    retry_incident(raised.id, manager)
     assert case_row(db, case_id).next_timer_due == now()
     fire_due()
     again = incident_of(db, case_id)

@@ -1,0 +1,69 @@
+"""Reading incidents: the managers' list (SLA wall, API) and the ones that hold a case's tasks."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session, aliased
+
+from app.cases.models import Case
+from app.incidents.models import TASK, Incident
+from app.process_models.models import ProcessVersion
+
+
+@dataclass(frozen=True)
+class IncidentView:
+    """An open incident as managers see it, with what a fix needs: the version the case runs and the latest."""
+
+    id: int
+    case_id: int
+    reference: str
+    kind: str
+    step: str
+    element_id: str | None
+    error: str
+    attempts: int
+    raised_at: datetime
+    submitted_by: str | None
+    process_id: str
+    version: int
+    latest_version: int
+
+    @property
+    def fix_deployed(self) -> bool:
+        """A newer version exists: the case can be moved onto it before retrying."""
+        return self.latest_version > self.version
+
+
+def raised_incidents(session: Session) -> list[IncidentView]:
+    """Every incident waiting for a manager, oldest first (one query)."""
+    version = aliased(ProcessVersion)
+    latest = (select(ProcessVersion.process_id, func.max(ProcessVersion.version).label("latest"))
+              .group_by(ProcessVersion.process_id).subquery())
+    rows = session.execute(
+        select(Incident, Case.reference, version.process_id, version.version, latest.c.latest)
+        .join(Case, Case.id == Incident.case_id)
+        .join(version, version.id == Case.process_version_id)
+        .join(latest, latest.c.process_id == version.process_id)
+        .where(Incident.raised_at.is_not(None), Incident.resolved_at.is_(None))
+        .order_by(Incident.raised_at, Incident.id))
+    return [IncidentView(id=i.id, case_id=i.case_id, reference=reference or str(i.case_id), kind=i.kind,
+                         step=i.task_name or "Deadline timers", element_id=i.element_id, error=i.error,
+                         attempts=i.attempts, raised_at=i.raised_at, submitted_by=i.submitted_by,
+                         process_id=process_id, version=number, latest_version=newest)
+            for i, reference, process_id, number, newest in rows]
+
+
+def held_task_ids(session: Session, task_ids: list[str]) -> set[str]:
+    """Which of these open tasks have answers held by an open incident (one query per inbox page)."""
+    if not task_ids:
+        return set()
+    return set(session.scalars(select(Incident.task_id).where(Incident.kind == TASK, Incident.task_id.in_(task_ids),
+                                                              Incident.resolved_at.is_(None))))
+
+
+def case_incidents(session: Session, case_id: int) -> list[Incident]:
+    """A case's open incidents, for its case page."""
+    return list(session.scalars(select(Incident).where(Incident.case_id == case_id, Incident.resolved_at.is_(None))
+                                .order_by(Incident.first_failed_at)))
