@@ -41,6 +41,8 @@ def create_app(settings: Settings | None = None) -> Flask:
     login_manager.login_view = "auth.login"
 
     _register_security(app, settings)
+    from app.web.row_ids import register_row_ids
+    register_row_ids(app)
     _register_blueprints(app)
 
     @app.teardown_appcontext

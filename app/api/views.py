@@ -2,7 +2,6 @@ from __future__ import annotations
 
 from flask import Blueprint, abort, current_app, g, jsonify, request, url_for
 from sqlalchemy.exc import IntegrityError
-from werkzeug.routing import IntegerConverter
 
 from app.api.openapi import openapi_document
 from app.audit.operations import record
@@ -33,18 +32,6 @@ from app.retention.subject_access import export_subject_access, person_from_requ
 from app.sharing.api import list_sharing_decisions as sharing_decisions
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
-
-
-class _RowId(IntegerConverter):
-    """A whole number that fits the database's integer: a larger one is no such row (404), not an overflow."""
-
-    def __init__(self, url_map) -> None:
-        super().__init__(url_map, max=2**63 - 1)
-
-
-@bp.record_once
-def _register_row_ids(state) -> None:
-    state.app.url_map.converters["id"] = _RowId
 
 
 def _errors(status: int, errors: list[dict]):
