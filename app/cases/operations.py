@@ -11,8 +11,10 @@ from app.core.clock import now
 from app.core.errors import Conflict, Forbidden, NotFound, ProcessFailed, ValidationFailed
 from app.engine import CaseWorkflow, NotPermitted, ProcessFault, TaskNotReady
 from app.forms import FieldError, validate
+from app.incidents.models import START, Incident
 from app.inbox.models import OpenTask
-from app.process_models.registry import compiled_by_id
+from app.process_models.models import ProcessVersion
+from app.process_models.registry import compiled_by_id, latest_version
 
 
 #: The form (forms/rerate.json) for re-rating a contact from its case page or the API.
@@ -20,12 +22,46 @@ RERATE_FORM = "rerate"
 
 
 def start_workflow(session: Session, case: Case, data: dict, actor: Actor) -> None:
+    """Start the case's process. If its first steps fail, the contact is still kept: the case waits at its
+    start with an incident for managers, and starts when they retry after the diagram is fixed."""
     definition = compiled_by_id(session, case.process_version_id)
     try:
         workflow, events = CaseWorkflow.start(definition, data)
     except ProcessFault as fault:
+        # Kept unstarted: the first steps run again when a manager retries (start_again).
+        record_progress(session, case, CaseWorkflow.prepare(definition, data), [], actor)
+        case.current_step = "Waiting for a process fix"
+        incident = Incident.raised_now(case_id=case.id, kind=START, at=now(), element_id=fault.element_id,
+                                       error=f"The process failed at '{fault.element_id}': {fault}",
+                                       task_name="Start of the process")
+        session.add(incident)
+        session.flush()
+        record(session, actor, "case.incident-raised", case_id=case.id, element_id=fault.element_id,
+               summary="The process could not start", details={"incident_id": incident.id})
+        return
+    record_progress(session, case, workflow, events, actor)
+
+
+def start_again(session: Session, case_id: int, actor: Actor) -> Case:
+    """Start a case that could not start, on the latest version of its process.
+
+    Nothing of its old version ran, so there is nothing to carry over: the process starts afresh with the
+    data the contact gave (the engine's version migration cannot move a workflow that never started)."""
+    case = session.get(Case, case_id)
+    if case is None or case.status != "open":
+        raise Conflict("This case is not waiting to start.")
+    data = CaseWorkflow.restore(compiled_by_id(session, case.process_version_id), case.state).case_data()
+    latest = latest_version(session, session.get(ProcessVersion, case.process_version_id).process_id)
+    if latest.id != case.process_version_id:
+        record(session, actor, "case.migrated", case_id=case.id, summary=f"Started on version {latest.version}",
+               details={"to_version": latest.version})
+        case.process_version_id = latest.id
+    try:
+        workflow, events = CaseWorkflow.start(compiled_by_id(session, latest.id), data)
+    except ProcessFault as fault:
         raise ProcessFailed(f"The process failed at '{fault.element_id}': {fault}", fault.element_id) from fault
     record_progress(session, case, workflow, events, actor)
+    return case
 
 
 def form_for_task(session: Session, task: OpenTask):

@@ -24,7 +24,8 @@ HISTORY_ACTIONS = ("contact.received", "task.completed", "timer.fired", "case.ra
                    "timer.incident-resolved", "timer.incident-retried", "retention.anonymised",
                    "retention.hold-placed", "retention.hold-released", "task.incident-raised",
                    "task.incident-failed-again", "task.incident-resolved",
-                   "task.incident-returned")
+                   "task.incident-returned", "case.incident-raised", "case.incident-failed-again",
+                   "case.incident-resolved")
 
 
 @dataclass

@@ -24,7 +24,8 @@ HISTORY_LABELS = {"contact.received": "Contact received", "task.completed": "Tas
                   "retention.hold-released": "Retention hold lifted", "case.migrated": "Moved to a new version",
                   "task.incident-raised": "Step failed: answers held",
                   "task.incident-failed-again": "Step failed again", "task.incident-resolved": "Step went through",
-                  "task.incident-returned": "Task given back"}
+                  "task.incident-returned": "Task given back", "case.incident-raised": "Could not start",
+                  "case.incident-failed-again": "Start failed again", "case.incident-resolved": "Started"}
 
 
 @bp.get("/cases")

@@ -18,7 +18,7 @@ from app.core.errors import Conflict, NotFound
 from app.core.roles import LANE_ROLES
 from app.deadlines.queries import sla_wall
 from app.deadlines.scheduler import wake_scheduler
-from app.incidents.models import TIMER
+from app.incidents.models import START, TIMER
 from app.incidents.operations import give_task_back, retry_incident
 
 bp = Blueprint("dashboard", __name__, template_folder="templates")
@@ -97,6 +97,8 @@ def retry(incident_id: int):
         if incident.kind == TIMER:
             wake_scheduler()
             flash("The case's deadline timers will be tried again now.", "success")
+        elif incident.kind == START:
+            flash("The case's process has started.", "success")
         else:
             flash(f"{incident.task_name} went through with the saved answers; the case has moved on.", "success")
     return redirect(url_for("dashboard.index", **back))

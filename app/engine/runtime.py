@@ -186,13 +186,18 @@ class CaseWorkflow:
     # ------------------------------------------------------------------ lifecycle
     @classmethod
     def start(cls, definition: CompiledDefinition, data: dict) -> tuple[CaseWorkflow, list[StepEvent]]:
-        workflow = BpmnWorkflow(definition.spec, definition.subprocess_specs, script_engine=_script_engine(definition))
-        case = cls(definition, workflow)
-        start = workflow.get_tasks(state=TaskState.READY)
-        for task in start:
-            task.data.update(copy.deepcopy(data))
+        case = cls.prepare(definition, data)
         events = case._step(lambda: None)
         return case, events
+
+    @classmethod
+    def prepare(cls, definition: CompiledDefinition, data: dict) -> CaseWorkflow:
+        """A workflow with its data, not yet run: what a case keeps when its first steps fail, so that a later
+        ``fire_due_timers`` (which runs whatever is ready) starts it once the diagram is fixed."""
+        workflow = BpmnWorkflow(definition.spec, definition.subprocess_specs, script_engine=_script_engine(definition))
+        for task in workflow.get_tasks(state=TaskState.READY):
+            task.data.update(copy.deepcopy(data))
+        return cls(definition, workflow)
 
     @classmethod
     def restore(cls, definition: CompiledDefinition, state: str) -> CaseWorkflow:

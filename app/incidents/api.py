@@ -10,9 +10,9 @@ INCIDENT = {"type": "object", "additionalProperties": False,
                          "raised_at", "submitted_by", "process_id", "version", "latest_version"],
             "properties": {
     "incident_id": {"type": "integer"}, "case_id": {"type": "integer"}, "reference": {"type": "string"},
-    "kind": {"type": "string", "enum": ["timer", "task"],
+    "kind": {"type": "string", "enum": ["timer", "task", "start"],
              "description": "timer: the case's deadline timers failed to fire; task: a submitted task's next "
-                            "steps failed and its answers are held"},
+                            "steps failed and its answers are held; start: a contact's process could not start"},
     "step": {"type": "string"}, "element_id": {"type": ["string", "null"]}, "error": {"type": "string"},
     "attempts": {"type": "integer"}, "raised_at": {"type": "string", "format": "date-time"},
     "submitted_by": {"type": ["string", "null"]}, "process_id": {"type": "string"},

@@ -11,6 +11,8 @@ from app.core.db import Base, UTCDateTime
 TIMER = "timer"
 #: A submitted task's next steps failed; the answers are held here until a manager retries them.
 TASK = "task"
+#: A contact's first steps failed: the contact and its case are kept, waiting at the start for a fix.
+START = "start"
 
 
 class Incident(Base):
@@ -43,3 +45,9 @@ class Incident(Base):
     @property
     def open(self) -> bool:
         return self.resolved_at is None
+
+    @classmethod
+    def raised_now(cls, *, case_id: int, kind: str, error: str, element_id: str | None, at, **fields) -> Incident:
+        """An incident that goes straight to managers: a broken diagram will not mend itself on a second try."""
+        return cls(case_id=case_id, kind=kind, attempts=1, error=error[:2000], element_id=element_id,
+                   first_failed_at=at, last_failed_at=at, raised_at=at, **fields)

@@ -16,12 +16,12 @@ from sqlalchemy.orm import Session
 
 from app.audit.operations import record
 from app.cases.models import Case
-from app.cases.operations import complete_task
+from app.cases.operations import complete_task, start_again
 from app.core.actor import Actor
 from app.core.clock import now
 from app.core.db import run_in_transaction
 from app.core.errors import Conflict, NotFound, OperationError, ProcessFailed, ValidationFailed
-from app.incidents.models import TASK, TIMER, Incident
+from app.incidents.models import START, TASK, TIMER, Incident
 from app.inbox.models import OpenTask
 
 log = logging.getLogger(__name__)
@@ -68,10 +68,9 @@ def _hold_answers(session: Session, task_id: str, form_data: dict, actor: Actor,
     at = now()
     # Log ids and the kind of failure only: engine messages can quote case data.
     log.warning("task %s of case id %s raised an incident at %s", task.bpmn_id, task.case_id, failure.element_id)
-    incident = Incident(case_id=task.case_id, kind=TASK, attempts=1, error=failure.message[:2000],
-                        element_id=failure.element_id, task_id=task_id, task_name=task.name,
-                        submission=json.dumps(form_data), submitted_by=actor.username,
-                        submitted_by_id=actor.user_id, first_failed_at=at, last_failed_at=at, raised_at=at)
+    incident = Incident.raised_now(case_id=task.case_id, kind=TASK, error=failure.message, element_id=failure.element_id,
+                                   at=at, task_id=task_id, task_name=task.name, submission=json.dumps(form_data),
+                                   submitted_by=actor.username, submitted_by_id=actor.user_id)
     session.add(incident)
     session.flush()
     record(session, actor, "task.incident-raised", case_id=task.case_id, task_id=task_id,
@@ -93,8 +92,8 @@ def retry_incident(incident_id: int, actor: Actor) -> Incident:
     """A manager asks for another try once the cause is fixed.
 
     A timer incident makes the case due again now, for the scheduler. A task incident completes the task
-    with the held answers, as the person who gave them; if it fails again the incident stays open with
-    the new error, and the refusal says so."""
+    with the held answers, as the person who gave them. A case that could not start is started. If it fails
+    again the incident stays open with the new error, and the refusal says so."""
     try:
         return run_in_transaction(_retry, incident_id, actor)
     except ProcessFailed as failure:
@@ -115,7 +114,11 @@ def _retry(session: Session, incident_id: int, actor: Actor) -> Incident:
         session.get(Case, incident.case_id).next_timer_due = now()
         record(session, actor, "timer.incident-retried", case_id=incident.case_id, summary="Deadline timers retried")
         return incident
-    # A task retry is audited by its result: resolved here, or "failed-again" (this transaction rolls back).
+    # A retry is audited by its result: resolved here, or "failed-again" (this transaction rolls back).
+    if incident.kind == START:
+        start_again(session, incident.case_id, actor)
+        _resolve(session, incident, actor, "started")
+        return incident
     if session.get(OpenTask, incident.task_id) is None:
         # The step is no longer waiting (the case was closed or moved past it): nothing to complete.
         _resolve(session, incident, actor, "not-needed")
@@ -138,7 +141,7 @@ def _count_failed_retry(session: Session, incident_id: int, actor: Actor, failur
     incident.error = failure.message[:2000]
     incident.element_id = failure.element_id
     incident.last_failed_at = now()
-    record(session, actor, "task.incident-failed-again", case_id=incident.case_id, task_id=incident.task_id,
+    record(session, actor, _action(incident, "failed-again"), case_id=incident.case_id, task_id=incident.task_id,
            element_id=failure.element_id, summary=incident.task_name, details={"incident_id": incident.id})
 
 
@@ -156,6 +159,11 @@ def give_task_back(session: Session, incident_id: int, actor: Actor) -> Incident
 def _resolve(session: Session, incident: Incident, actor: Actor, resolution: str) -> None:
     incident.resolved_at, incident.resolved_by, incident.resolution = now(), actor.username, resolution
     incident.submission = None  # the held answers have done their job (or were set aside): not kept beyond it
-    record(session, actor, f"{incident.kind}.incident-resolved", case_id=incident.case_id, task_id=incident.task_id,
+    record(session, actor, _action(incident, "resolved"), case_id=incident.case_id, task_id=incident.task_id,
            summary=incident.task_name or "Deadline timers fired", details={"incident_id": incident.id,
                                                                             "resolution": resolution})
+
+
+def _action(incident: Incident, what: str) -> str:
+    """Audit actions by what stopped: "timer.", "task." or (a case that could not start) "case."."""
+    return f"{'case' if incident.kind == START else incident.kind}.incident-{what}"

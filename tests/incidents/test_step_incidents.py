@@ -16,6 +16,7 @@ from app.auth.operations import user_by_username
 from app.cases.models import Case, CompletedTask
 from app.incidents.models import Incident
 from app.inbox.models import OpenTask
+from app.process_models import registry
 from app.process_models.migration import migrate_cases
 from tests import factories as f
 from tests.api.test_referral_walks import complete, report, screen_and_check, task_id
@@ -161,3 +162,39 @@ def test_the_wall_shows_a_held_step_and_a_manager_can_give_the_task_back(api, we
         assert (incident.resolution, incident.resolved_by, incident.submission) == ("returned", "mash-manager", None)
     assert actions(db, case_id)[-2:] == [("task.incident-returned", "mash-manager"),
                                          ("task.incident-resolved", "mash-manager")]
+
+
+#: Version 2 breaks the first gateway every contact passes: the start itself fails.
+START_GOOD = b'has_open_case == True</bpmn:conditionExpression>'
+START_BROKEN = b'has_open_case == open_case_found</bpmn:conditionExpression>'
+
+
+def test_a_contact_whose_process_cannot_start_is_kept_and_starts_after_the_fix(api, db):
+    deploy(db, lambda bundle: with_diagram(bundle, (START_GOOD, START_BROKEN)))
+    response = api("referrer").post("/api/v1/contacts", json=f.contact())
+    assert response.status_code == 201  # the referrer is told it was received: it was, and it is kept
+    case_id = response.get_json()["case_id"]
+    with db.unit_of_work(write=False) as session:
+        case = session.get(Case, case_id)
+        assert (case.status, case.current_step) == ("open", "Waiting for a process fix")
+        assert count(db, OpenTask, OpenTask.case_id == case_id) == 0
+    [listed] = api("mash-manager").get("/api/v1/incidents").get_json()["incidents"]
+    assert (listed["case_id"], listed["kind"], listed["step"]) == (case_id, "start", "Start of the process")
+    assert "open_case_found" in listed["error"]
+
+    # Retry starts it afresh on the latest version: nothing of the broken one ran, so nothing is carried over.
+    retry = api("mash-manager").post(f"/api/v1/incidents/{listed['incident_id']}/retry")
+    assert retry.status_code == 409 and "failed again" in retry.get_json()["errors"][0]["message"]
+    deploy(db, lambda bundle: with_diagram(bundle, (START_BROKEN, b'True == has_open_case</bpmn:conditionExpression>')))
+    assert api("mash-manager").post(f"/api/v1/incidents/{listed['incident_id']}/retry").status_code == 200
+    after = api("mash-manager").get(f"/api/v1/cases/{case_id}").get_json()
+    assert [t["name"] for t in after["open_tasks"]] == ["Screen the contact"]
+    with db.unit_of_work(write=False) as session:
+        audit = [e.action for e in session.scalars(select(AuditEvent).where(AuditEvent.case_id == case_id)
+                                                   .order_by(AuditEvent.seq))]
+    assert [a for a in audit if a.startswith("case.") and a != "case.viewed"] == [
+        "case.incident-raised", "case.incident-failed-again", "case.migrated", "case.incident-resolved"]
+    with db.unit_of_work(write=False) as session:
+        case = session.get(Case, case_id)
+        assert case.process_version_id == registry.latest_version(session, "referral").id
+        assert case.current_step == "Screen the contact"
