@@ -1,12 +1,16 @@
 """Task throughput and latency of the JSON API, on SQLite and PostgreSQL, against the engine's in-memory ceiling.
 
 For each backend: a fresh database in a temp dir, `mash init-db` + `mash demo`, tokens from `mash token`, and
-`mash serve --workers 1 --threads 8` on a free loopback port. Client threads (standard library only) report N
-contacts, then walk every case screening (amber: police + health) -> police check -> health check -> review ->
-decision (nfa) -> feedback; each step looks the task up (GET case, GET the actor's inbox) and completes it.
-Different cases run concurrently; the steps of one case run in order. Prints figures, never pass/fail.
+`mash serve --workers N --threads 8` on a free loopback port: SQLite with 1 worker, PostgreSQL once per `--workers`
+count (default 1 and 2; one scheduler acts, the others stand by on its lease). Client threads (standard library
+only) report N contacts, then walk every case screening (amber: police + health) -> police check -> health check
+-> review -> decision (nfa) -> feedback; each step looks the task up (GET case, GET the actor's inbox) and completes it.
+Different cases run concurrently; the steps of one case run in order. The same walk also runs in the engine
+alone (SpiffWorkflow in memory: the ceiling), and one table puts every figure of the run side by side with its
+ratio to that ceiling. Prints figures and never judges them; exits 1 only if a case did not walk to closure.
 
-    .venv/bin/python bench/task_throughput.py [--cases 60] [--clients 8] [--quick] [--no-postgres]
+    .venv/bin/python bench/task_throughput.py [--cases 60] [--clients 8] [--workers 1,2] [--rounds 1]
+                                              [--quick] [--no-postgres]
 """
 from __future__ import annotations
 
@@ -59,7 +63,7 @@ def mash_command() -> list[str]:
 class MashServer:
     """`mash init-db`, `mash demo`, tokens, then `mash serve` on a free port; stopped by stop()."""
 
-    def __init__(self, database_url: str, workdir: Path) -> None:
+    def __init__(self, database_url: str, workdir: Path, *, workers: int = 1, threads: int = 8) -> None:
         instance = workdir / "instance"
         instance.mkdir(parents=True, exist_ok=True)
         self.env = {**os.environ, "MASH_DATABASE_URL": database_url, "MASH_INSTANCE_PATH": str(instance),
@@ -75,7 +79,8 @@ class MashServer:
         self.base = f"http://{HOST}:{self.port}"
         self._log = open(self.log_path, "wb")
         self.process = subprocess.Popen(
-            [*mash_command(), "serve", "--host", HOST, "--port", str(self.port), "--workers", "1", "--threads", "8"],
+            [*mash_command(), "serve", "--host", HOST, "--port", str(self.port), "--workers", str(workers),
+             "--threads", str(threads)],
             cwd=ROOT, env=self.env, stdout=self._log, stderr=subprocess.STDOUT)
         try:
             self._wait_until_healthy()
@@ -225,11 +230,22 @@ def server_exceptions(log_path: Path) -> dict[str, int]:
     return found
 
 
+def requests_per_worker(log_path: Path) -> dict[str, int]:
+    """Requests answered per worker pid, from the access log (`<pid> host "METHOD /path" status ...`)."""
+    found: dict[str, int] = {}
+    if log_path.exists():
+        for line in log_path.read_text(errors="replace").splitlines():
+            match = re.match(r"^<(\d+)> \S+ \"[A-Z]+ ", line)
+            if match:
+                found[match.group(1)] = found.get(match.group(1), 0) + 1
+    return found
+
+
 def run_backend(label: str, database_url: str, workdir: Path, names: dict[str, str], cases: int, clients: int,
-                retries: int) -> dict:
-    print(f"[{label}: init-db, demo, tokens, serve ...]", file=sys.stderr, flush=True)
+                retries: int, *, workers: int = 1) -> dict:
+    print(f"[{label}, {workers} worker(s): init-db, demo, tokens, serve ...]", file=sys.stderr, flush=True)
     setup_started = time.perf_counter()
-    server = MashServer(database_url, workdir)
+    server = MashServer(database_url, workdir, workers=workers)
     try:
         setup_s = time.perf_counter() - setup_started
         client = Client(server.base, server.tokens, retries)
@@ -251,7 +267,7 @@ def run_backend(label: str, database_url: str, workdir: Path, names: dict[str, s
         server.stop()
     completed = sum(done for done, _ in results)
     closed = sum(1 for _, is_closed in results if is_closed)
-    print(f"\n== {label}  (setup {setup_s:.1f} s: init-db, demo, tokens, serve)")
+    print(f"\n== {label}, {workers} worker(s) x 8 threads  (setup {setup_s:.1f} s: init-db, demo, tokens, serve)")
     print(f"   contacts          {len(case_ids):5d} in {contact_s:6.2f} s  -> {len(case_ids) / contact_s:7.1f} contacts/s")
     print(f"   task completions  {completed:5d} in {complete_s:6.2f} s  -> {completed / complete_s:7.1f} completions/s"
           f"  (each step = GET case + GET tasks + POST complete)")
@@ -275,12 +291,21 @@ def run_backend(label: str, database_url: str, workdir: Path, names: dict[str, s
     exceptions = sorted(server_exceptions(server.log_path).items(), key=lambda item: -item[1])
     for line, count in exceptions[:1]:
         print(f"     server log: {count} x {line}" + (f"  (+{len(exceptions) - 1} other lines)" if len(exceptions) > 1 else ""))
-    return {"label": label, "completions_per_s": completed / complete_s, "errors": total_errors}
+    split = requests_per_worker(server.log_path)
+    if workers > 1:
+        print("   requests answered per worker pid: "
+              + ", ".join(f"{pid}: {count}" for pid, count in sorted(split.items(), key=lambda item: -item[1])))
+    complete = client.latency["POST complete"]
+    return {"label": label, "workers": workers, "completions_per_s": completed / complete_s, "errors": total_errors,
+            "p50": statistics.median(complete) if complete else None,
+            "p95": percentile(complete, 0.95) if complete else None, "pids": len(split),
+            "closed": closed, "cases": cases}
 
 
 # ----------------------------------------------------------------------------- in-memory ceiling
-def engine_ceiling(definition, cases: int) -> dict[str, tuple[float, float]]:
-    """(starts/s, completions/s) for the referral walk in the engine alone, plain and with serialize+restore."""
+def engine_ceiling(definition, cases: int) -> dict[str, dict]:
+    """The referral walk in the engine alone (SpiffWorkflow in memory, one thread), plain and with
+    serialize+restore after every step: starts/s, completions/s and p50/p95 ms of one completion."""
     from app.core.clock import now
     from app.core.roles import LANE_ROLES
     from app.engine import CaseWorkflow
@@ -288,37 +313,87 @@ def engine_ceiling(definition, cases: int) -> dict[str, tuple[float, float]]:
     roles = frozenset(LANE_ROLES)
     results = {}
     for variant, persist in (("plain", False), ("serialize+restore each step", True)):
-        start_s = complete_s = 0.0
-        completed = 0
+        start_s = 0.0
+        steps: list[float] = []
         for number in range(-2, cases):  # two untimed warm-up cases
             if number == 0:
-                start_s = complete_s = 0.0
-                completed = 0
+                start_s, steps = 0.0, []
             data = {"reference": f"MASH-BENCH-{number:06d}", "received_at": now().isoformat(), "source": "2A",
                     "immediate_risk": False, "has_open_case": False, "outcome": None, "strategy_outcome": None}
             t0 = time.perf_counter()
             workflow, _ = CaseWorkflow.start(definition, data)
             if persist:
                 workflow = CaseWorkflow.restore(definition, workflow.serialize())
-            t1 = time.perf_counter()
-            start_s += t1 - t0
+            start_s += time.perf_counter() - t0
             for element, _user, form in STEPS:
+                t1 = time.perf_counter()
                 task = next(t for t in workflow.open_user_tasks() if t.info.bpmn_id == element)
                 workflow.complete_task(task.task_id, form, roles)
                 if persist:
                     workflow = CaseWorkflow.restore(definition, workflow.serialize())
-                completed += 1
-            complete_s += time.perf_counter() - t1
+                steps.append(time.perf_counter() - t1)
             assert workflow.completed and workflow.end_event() == "end_closed", workflow.end_event()
-        results[variant] = (cases / start_s, completed / complete_s)
+        results[variant] = {"starts_per_s": cases / start_s, "completions_per_s": len(steps) / sum(steps),
+                            "p50": statistics.median(steps) * 1000, "p95": percentile(steps, 0.95) * 1000}
     return results
+
+
+def worker_counts(text: str) -> list[int]:
+    try:
+        counts = sorted({int(part) for part in text.split(",") if part.strip()})
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected worker counts like 1,2 (got {text!r})") from None
+    if not counts or counts[0] < 1:
+        raise argparse.ArgumentTypeError("worker counts are whole numbers from 1")
+    return counts
+
+
+def load_average() -> str:
+    try:
+        return " ".join(Path("/proc/loadavg").read_text().split()[:3])
+    except OSError:
+        return "n/a"
+
+
+def print_side_by_side(http: list[dict], ceiling: dict[str, dict], cases: int) -> None:
+    """Every figure of this run in one table, each HTTP row as a fraction of the in-memory ceiling."""
+    plain = ceiling["plain"]["completions_per_s"]
+    persisted = ceiling["serialize+restore each step"]["completions_per_s"]
+    print(f"\n== Side by side, one run: task completions per second ({cases} cases per row)")
+    print(f"   {'':<44}{'workers':>8}{'completions/s':>15}{'complete p50/p95 ms':>21}{'/ plain':>9}"
+          f"{'/ ser+rest':>11}{'errors':>8}")
+    for row in http:
+        latency = f"{row['p50']:.0f} / {row['p95']:.0f}" if row["p50"] is not None else "-"
+        rate = row["completions_per_s"]
+        print(f"   {'HTTP, ' + row['label']:<44}{row['workers']:>8}{rate:15.1f}{latency:>21}{rate / plain:9.3f}"
+              f"{rate / persisted:11.3f}{row['errors']:8d}")
+    for variant, label in (("plain", "SpiffWorkflow in memory (ceiling)"),
+                           ("serialize+restore each step", "SpiffWorkflow in memory, serialize+restore")):
+        figures = ceiling[variant]
+        rate = figures["completions_per_s"]
+        latency = f"{figures['p50']:.1f} / {figures['p95']:.1f}"
+        print(f"   {label:<44}{'-':>8}{rate:15.1f}{latency:>21}{rate / plain:9.3f}{rate / persisted:11.3f}{'-':>8}")
+    by_workers: dict[int, list[float]] = {}
+    for row in http:
+        if row["label"].startswith("PostgreSQL"):
+            by_workers.setdefault(row["workers"], []).append(row["completions_per_s"])
+    if 1 in by_workers and len(by_workers) > 1:
+        one = statistics.median(by_workers[1])
+        print("   PostgreSQL, N workers / 1 worker (median of each configuration's runs): " + ", ".join(
+            f"{n}: {statistics.median(rates) / one:.2f}x" for n, rates in sorted(by_workers.items()) if n != 1))
 
 
 # ----------------------------------------------------------------------------- main
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--cases", type=int, default=None, help="cases per backend (default 60; 15 with --quick)")
+    parser.add_argument("--cases", type=int, default=None, help="cases per server run (default 60; 15 with --quick)")
     parser.add_argument("--clients", type=int, default=8, help="concurrent client threads (default 8)")
+    parser.add_argument("--workers", type=worker_counts, default=[1, 2],
+                        help="`mash serve` worker processes on PostgreSQL, one run each (default 1,2)")
+    parser.add_argument("--sqlite-workers", type=worker_counts, default=[1],
+                        help="worker processes on SQLite, one run each (default 1: its writers queue on one lock)")
+    parser.add_argument("--rounds", type=int, default=1,
+                        help="run every server configuration this many times, alternating (default 1)")
     parser.add_argument("--quick", action="store_true", help="a ~30 s run: fewer cases, SQLite only")
     parser.add_argument("--no-postgres", action="store_true", help="skip PostgreSQL even if installed")
     parser.add_argument("--retries", type=int, default=3, help="retries of a request after a 5xx (each counted as an error)")
@@ -336,43 +411,51 @@ def main() -> None:
     pg_bin = None if (args.quick or args.no_postgres) else postgres_bin()
     pg_note = ("" if pg_bin is not None else "; PostgreSQL skipped (" + (
         "--quick" if args.quick else "--no-postgres" if args.no_postgres else "no /usr/lib/postgresql/*/bin") + ")")
+    workers_note = f"SQLite {','.join(map(str, args.sqlite_workers))}" + (
+        f", PostgreSQL {','.join(map(str, args.workers))}" if pg_bin is not None else "")
     print(f"MASH task throughput | {os.cpu_count()} CPUs, Python {sys.version.split()[0]}, SQLite {sqlite3.sqlite_version}"
-          f" | {cases} cases, {clients} client threads, server 1 worker x 8 threads{pg_note}")
+          f" | {cases} cases, {clients} client threads, server workers x 8 threads: {workers_note}{pg_note}")
     print("walk: contact -> screening (amber; police+health) -> police_check -> health_check -> mash_review"
           " -> decision (nfa) -> feedback_to_referrer")
+    print(f"load average at start: {load_average()}")
     ceiling = engine_ceiling(definition, cases)
     http: list[dict] = []
+    postgres = ThrowawayPostgres(pg_bin, durable=True, max_connections=100 * max(args.workers)) if pg_bin else None
     workdir = Path(tempfile.mkdtemp(prefix="mash-bench-"))
     try:
-        sqlite_dir = workdir / "sqlite"
-        sqlite_dir.mkdir()
-        http.append(run_backend("SQLite", f"sqlite:///{sqlite_dir / 'mash.db'}", sqlite_dir, names, cases, clients, args.retries))
-        if pg_bin is not None:
-            postgres = ThrowawayPostgres(pg_bin, durable=True, max_connections=100)
-            try:
-                pg_dir = workdir / "postgresql"
-                pg_dir.mkdir()
-                http.append(run_backend(f"PostgreSQL {postgres.version}", postgres.create_database("mash_bench"), pg_dir,
-                                        names, cases, clients, args.retries))
-            finally:
-                postgres.stop()
+        # Rounds alternate the configurations, so a burst of load from elsewhere on the machine does not land
+        # on one of them only. Every run has a fresh database (PostgreSQL: on the same server).
+        for round_no in range(1, args.rounds + 1):
+            tag = f" #{round_no}" if args.rounds > 1 else ""
+            for workers in args.sqlite_workers:
+                run_dir = workdir / f"sqlite-{workers}w-{round_no}"
+                run_dir.mkdir()
+                http.append(run_backend(f"SQLite{tag}", f"sqlite:///{run_dir / 'mash.db'}", run_dir, names, cases,
+                                        clients, args.retries, workers=workers))
+            for workers in args.workers if postgres is not None else ():
+                run_dir = workdir / f"postgresql-{workers}w-{round_no}"
+                run_dir.mkdir()
+                http.append(run_backend(f"PostgreSQL {postgres.version}{tag}",
+                                        postgres.create_database(f"mash_bench_{workers}w_{round_no}"), run_dir, names,
+                                        cases, clients, args.retries, workers=workers))
     finally:
+        if postgres is not None:
+            postgres.stop()
         if args.keep:
-            print(f"\nKept {workdir} (server.log per backend).")
+            print(f"\nKept {workdir} (server.log per run).")
         else:
             shutil.rmtree(workdir, ignore_errors=True)
 
-    print(f"\n== In-memory ceiling: the same walk in app.engine alone (no database, no HTTP, 1 thread, {cases} cases)")
+    print(f"\n== In-memory ceiling: the same walk in app.engine alone (SpiffWorkflow, no database, no HTTP, 1 thread,"
+          f" {cases} cases)")
     print(f"   {'variant':<30}{'starts/s':>10}{'completions/s':>15}{'ms/completion':>15}")
-    for variant, (starts, completions) in ceiling.items():
-        print(f"   {variant:<30}{starts:10.1f}{completions:15.1f}{1000 / completions:15.2f}")
-    print("\n== HTTP / ceiling (task completions per second)")
-    plain, persisted = ceiling["plain"][1], ceiling["serialize+restore each step"][1]
-    print(f"   {'backend':<30}{'HTTP/s':>8}{'/ plain':>10}{'/ ser+restore':>15}{'errors':>8}")
-    for row in http:
-        rate = row["completions_per_s"]
-        print(f"   {row['label']:<30}{rate:8.1f}{rate / plain:10.3f}{rate / persisted:15.3f}{row['errors']:8d}")
-    print(f"\nTotal run time {time.perf_counter() - overall:.0f} s.")
+    for variant, figures in ceiling.items():
+        print(f"   {variant:<30}{figures['starts_per_s']:10.1f}{figures['completions_per_s']:15.1f}"
+              f"{1000 / figures['completions_per_s']:15.2f}")
+    print_side_by_side(http, ceiling, cases)
+    print(f"\nload average at end: {load_average()}   total run time {time.perf_counter() - overall:.0f} s.")
+    if any(row["closed"] != row["cases"] for row in http):
+        sys.exit(1)  # correctness: a case did not walk to closure (see "abandoned" above)
 
 
 if __name__ == "__main__":

@@ -24,6 +24,14 @@ def _start_scheduler(worker) -> None:
     worker.mash_scheduler.start()
 
 
+def _stop_scheduler(_arbiter, worker) -> None:
+    """A worker leaving cleanly (stop, reload, restart) hands the lease back, so another takes over at once
+    rather than when the lease lapses."""
+    scheduler = getattr(worker, "mash_scheduler", None)
+    if scheduler is not None:
+        scheduler.shutdown()
+
+
 def run_server(*, host: str, port: int, workers: int, threads: int, scheduler: bool) -> None:
     options = {
         "bind": f"{host}:{port}",
@@ -31,11 +39,15 @@ def run_server(*, host: str, port: int, workers: int, threads: int, scheduler: b
         "threads": threads,
         "worker_class": "gthread",
         "accesslog": "-",
-        # No query strings in the access log: they could carry personal data.
-        "access_log_format": '%(h)s "%(m)s %(U)s" %(s)s %(b)s %(M)sms',
+        # No query strings in the access log: they could carry personal data. <pid> says which worker answered.
+        "access_log_format": '%(p)s %(h)s "%(m)s %(U)s" %(s)s %(b)s %(M)sms',
         "timeout": 60,
         "graceful_timeout": 10,
+        # gunicorn's management socket defaults to one path per user ($HOME/.gunicorn/gunicorn.ctl), which a
+        # second `mash serve` on the host would take over; the hub does not use it.
+        "control_socket_disable": True,
     }
     if scheduler:
         options["post_worker_init"] = _start_scheduler
+        options["worker_exit"] = _stop_scheduler
     _Server(options).run()
