@@ -113,8 +113,13 @@ def _deploy_files(paths: tuple[Path, ...], forms_dir: Path | None):
 
 
 @main.command()
-def demo() -> None:
-    """Seed demo users and cases (idempotent)."""
+@click.option("--cases", "open_cases", type=click.IntRange(min=0), default=0,
+              help="Also add this many open cases at a spread of steps (app/demo_volume.py), for scale measurements.")
+@click.option("--closed", "closed_cases", type=click.IntRange(min=0), default=0,
+              help="Also add this many closed cases, spread over the last few years.")
+@click.option("--seed", type=int, default=1, show_default=True, help="Random seed for the added cases.")
+def demo(open_cases: int, closed_cases: int, seed: int) -> None:
+    """Seed demo users and cases (idempotent); --cases/--closed add volumes on top (not idempotent)."""
     from app.demo import DEFAULT_DEMO_PASSWORD, DEMO_PASSWORD_ENV, seed_cases, seed_users
 
     _init()
@@ -122,6 +127,12 @@ def demo() -> None:
     cases = seed_cases()
     click.echo(f"Demo data: {users} new users, {cases} new cases. Users are named by role (e.g. mash-manager, police);"
                f" password from {DEMO_PASSWORD_ENV} (default '{DEFAULT_DEMO_PASSWORD}').")
+    if open_cases or closed_cases:
+        from app.demo_volume import generate
+
+        result = generate(open_cases, closed_cases, seed=seed, progress=click.echo)
+        click.echo(f"Added {result.open_cases} open and {result.closed_cases} closed cases "
+                   f"({result.templates} walked through the workflow, the rest copied) in {result.seconds:.0f} s.")
 
 
 @main.command()
