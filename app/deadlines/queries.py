@@ -4,7 +4,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from sqlalchemy import and_, func, or_, select
+from sqlalchemy import and_, case as when, func, or_, select, tuple_
 from sqlalchemy.orm import Session
 
 from app.cases.models import AgencyReturn, Case, CompletedTask, Subject
@@ -91,18 +91,14 @@ def sla_wall(session: Session, at: datetime, *, rag: str | None = None, role: st
     """Open cases with their next deadline, sorted by time to breach (most overdue first).
 
     The database picks the ``limit`` most urgent cases; the counts cover every open case that matches."""
-    matching = select(Case.id).where(Case.status == "open")
+    filters = [Case.status == "open"]
     if rag:
-        matching = matching.where(Case.rag == rag)
+        filters.append(Case.rag == rag)
     if role:
-        matching = matching.where(Case.id.in_(select(OpenTask.case_id).where(OpenTask.role == role)))
-    unmet = and_(Deadline.met_at.is_(None), Deadline.cancelled_at.is_(None), Deadline.case_id.in_(matching))
-    next_due = (select(Deadline.case_id, func.min(Deadline.due_at).label("due_at")).where(unmet)
-                .group_by(Deadline.case_id).subquery())
-    cases = list(session.scalars(
-        select(Case).outerjoin(next_due, next_due.c.case_id == Case.id).where(Case.id.in_(matching))
-        .order_by(next_due.c.due_at.is_(None), next_due.c.due_at, Case.received_at).limit(limit)))
-    ids = [case.id for case in cases]
+        filters.append(Case.id.in_(select(OpenTask.case_id).where(OpenTask.role == role)))
+    ids = _most_urgent(session, filters, limit)
+    by_id = {case.id: case for case in session.scalars(select(Case).where(Case.id.in_(ids)))} if ids else {}
+    cases = [by_id[case_id] for case_id in ids]
     deadlines: dict[int, list[Deadline]] = {}
     returns: dict[int, dict[str, AgencyReturn]] = {}
     requested: dict[int, list[str]] = {}
@@ -136,18 +132,55 @@ def sla_wall(session: Session, at: datetime, *, rag: str | None = None, role: st
             roles_waiting=sorted(roles.get(case.id, set()))))
     far = datetime.max.replace(tzinfo=at.tzinfo)
     rows.sort(key=lambda r: (r.next_deadline is None, r.next_deadline.due_at if r.next_deadline else far, r.case_id))
-    counts = _counts(session, unmet, at)
+    counts = _counts(session, filters, at)
     return SlaWall(at=at, rows=rows, counts=counts, incidents=raised_incidents(session))
 
 
-def _counts(session: Session, unmet, at: datetime) -> dict[str, int]:
-    """Cases by their worst unmet deadline: breached, else at risk, else on track."""
-    def cases_where(*conditions) -> int:
-        return session.scalar(select(func.count(func.distinct(Deadline.case_id))).where(unmet, *conditions)) or 0
+_UNMET = and_(Deadline.met_at.is_(None), Deadline.cancelled_at.is_(None))
+
+
+def _most_urgent(session: Session, filters: list, limit: int, page: int | None = None) -> list[int]:
+    """The ids of the ``limit`` matching cases whose earliest unmet deadline comes first, then cases without one.
+
+    Unmet deadlines are read in due order from ``ix_deadline_open_due`` a page at a time, and each case is taken
+    the first time it appears (that is its earliest due time). So a wall over 100,000 open cases reads a few
+    hundred index entries instead of grouping every open case's deadlines."""
+    ids: list[int] = []
+    seen: set[int] = set()
+    page = page or max(limit * 3, 100)
+    after = None
+    while len(ids) < limit:
+        query = (select(Deadline.case_id, Deadline.due_at, Deadline.id).join(Case, Case.id == Deadline.case_id)
+                 .where(_UNMET, *filters).order_by(Deadline.due_at, Deadline.id).limit(page))
+        if after is not None:
+            query = query.where(tuple_(Deadline.due_at, Deadline.id) > tuple_(*after))
+        rows = session.execute(query).all()
+        for case_id, _due, _id in rows:
+            if case_id not in seen:
+                seen.add(case_id)
+                ids.append(case_id)
+                if len(ids) == limit:
+                    return ids
+        if len(rows) < page:
+            break
+        after = (rows[-1][1], rows[-1][2])
+    has_unmet = select(Deadline.id).where(_UNMET, Deadline.case_id == Case.id).exists()
+    ids += session.scalars(select(Case.id).where(*filters, ~has_unmet)
+                           .order_by(Case.received_at, Case.id).limit(limit - len(ids)))
+    return ids
+
+
+def _counts(session: Session, filters: list, at: datetime) -> dict[str, int]:
+    """Cases by their worst unmet deadline: breached, else at risk, else on track (one pass over the deadlines)."""
     late = or_(Deadline.breached_at.is_not(None), Deadline.due_at <= at)
-    breached = cases_where(late)
-    at_risk = cases_where(Deadline.at_risk_at <= at, Deadline.case_id.not_in(select(Deadline.case_id).where(unmet, late)))
-    return {"on-track": cases_where() - breached - at_risk, "at-risk": at_risk, "breached": breached}
+    per_case = (select(func.max(when((late, 1), else_=0)).label("late"),
+                       func.max(when((Deadline.at_risk_at <= at, 1), else_=0)).label("risk"))
+                .join(Case, Case.id == Deadline.case_id).where(_UNMET, *filters)
+                .group_by(Deadline.case_id).subquery())
+    total, breached, at_risk = session.execute(select(
+        func.count(), func.coalesce(func.sum(per_case.c.late), 0),
+        func.coalesce(func.sum(when((and_(per_case.c.late == 0, per_case.c.risk == 1), 1), else_=0)), 0))).one()
+    return {"on-track": total - breached - at_risk, "at-risk": at_risk, "breached": breached}
 
 
 def _agency_statuses(requested: list[str], returned: dict[str, AgencyReturn],

@@ -24,3 +24,36 @@ def test_a_short_wall_keeps_the_most_urgent_cases_and_counts_them_all(api, db):
         assert [row.case_id for row in wall.rows] == [red]
         assert wall.counts == {"breached": 1, "at-risk": 0, "on-track": 1}
         assert sla_wall(session, now(), rag="green").counts == {"breached": 0, "at-risk": 0, "on-track": 1}
+
+
+def test_the_wall_reads_cases_by_their_earliest_deadline_a_page_at_a_time(api, db):
+    """The keyset walk over unmet deadlines gives the same order as grouping every case, whatever the page size."""
+    from sqlalchemy import func, select
+
+    from app.cases.models import Case
+    from app.deadlines.models import Deadline
+    from app.deadlines.queries import _most_urgent
+
+    clock.freeze(datetime(2027, 1, 4, 10, 0, tzinfo=timezone.utc))
+    cases = []
+    for number, (rag, agencies) in enumerate([("green", ["police"]), ("red", ["police", "health"]),
+                                              ("amber", ["health"]), ("red", ["police"])]):
+        case_id = report(api, given=f"Child{number}", family="Page")
+        complete(api, case_id, "screening", "mash-manager", f.screening(rag, agencies))
+        cases.append(case_id)
+        clock.advance(timedelta(minutes=7))
+    unscreened = report(api, given="Waiting", family="Page")  # its only deadlines are screening's
+    with db.unit_of_work(write=False) as session:
+        grouped = list(session.execute(
+            select(Deadline.case_id, func.min(Deadline.due_at)).where(Deadline.met_at.is_(None),
+                                                                      Deadline.cancelled_at.is_(None))
+            .group_by(Deadline.case_id)))
+        expected = [case_id for case_id, _due in sorted(grouped, key=lambda row: (row[1], row[0]))]
+        assert sorted(expected) == sorted(cases + [unscreened])
+        assert len(session.scalars(select(Deadline.id).where(Deadline.met_at.is_(None))).all()) > len(expected)
+        open_cases = [Case.status == "open"]
+        assert _most_urgent(session, open_cases, limit=10, page=1) == expected
+        assert _most_urgent(session, open_cases, limit=10) == expected
+        assert _most_urgent(session, open_cases, limit=2, page=1) == expected[:2]
+        red = [Case.status == "open", Case.rag == "red"]
+        assert _most_urgent(session, red, limit=10, page=2) == [c for c in expected if c in (cases[1], cases[3])]
