@@ -509,3 +509,29 @@ def restore(path: Path, yes: bool) -> None:
         click.echo(f"Audit trail broken at {result.audit_problem}.", err=True)
         sys.exit(1)
     click.echo("Audit trail intact.")
+
+
+# ----------------------------------------------------------------------------- deadline scheduler alone (app/deadlines)
+@main.command()
+def scheduler() -> None:
+    """Run only the deadline scheduler, without the web server (pair with `mash serve --no-scheduler`), until
+    stopped. Several may run: the lease lets one fire at a time. SIGTERM or Ctrl-C hands the lease back at once;
+    a killed process's lease lapses after the lease TTL, and then another scheduler takes over."""
+    import signal
+    import threading
+
+    from app.deadlines.scheduler import LEASE_TTL, DeadlineScheduler
+
+    _init()
+    stopping = threading.Event()
+    for signum in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(signum, lambda *_: stopping.set())
+    running = DeadlineScheduler()
+    running.start()
+    click.echo(f"Deadline scheduler running (lease TTL {LEASE_TTL.total_seconds():.0f} s). Stop with SIGTERM or Ctrl-C.")
+    try:
+        while not stopping.wait(1):
+            pass
+    finally:
+        running.shutdown()
+    click.echo("Deadline scheduler stopped; its lease is handed back.")
