@@ -40,7 +40,9 @@ def inbox_for(session: Session, roles: frozenset[str], *, limit: int = 500) -> l
         select(OpenTask, Case.reference, Case.rag, first_subject)
         .join(Case, Case.id == OpenTask.case_id)
         .where(OpenTask.role.in_(sorted(roles)))
-        .order_by(OpenTask.due_at.is_(None), OpenTask.due_at, OpenTask.created_at, OpenTask.task_id)
+        # NULLS LAST, not "due_at IS NULL" first: PostgreSQL then reads one role's tasks in ix_open_task_role_due_at's
+        # order and stops at the limit, instead of sorting every open task of the role.
+        .order_by(OpenTask.due_at.asc().nulls_last(), OpenTask.created_at, OpenTask.task_id)
         .limit(limit))
     return [InboxItem(task_id=t.task_id, case_id=t.case_id, reference=ref or "", subject_name=subject or "",
                       name=t.name, role=t.role, rag=rag, due_at=t.due_at, at_risk_at=t.at_risk_at,
