@@ -187,6 +187,7 @@ class DeadlineScheduler:
         self._lock = threading.Lock()
         self._running = False
         self.is_leader = False
+        self._renewed_at = _wall_clock()
 
     def start(self) -> None:
         global _running_scheduler
@@ -217,8 +218,9 @@ class DeadlineScheduler:
             return
         try:
             self.is_leader = acquire_lease(self.holder)
+            self._renewed_at = _wall_clock()
             if self.is_leader:
-                fire_due(lambda: self._running)
+                fire_due(self._keep_firing)
         except Exception:  # noqa: BLE001
             log.exception("deadline tick failed")
         if not self._running:
@@ -235,6 +237,18 @@ class DeadlineScheduler:
                 # a short pause instead of a spin.
                 wake_at = min(max(upcoming, current + timedelta(milliseconds=20)), wake_at)
         self._schedule(wake_at)
+
+    def _keep_firing(self) -> bool:
+        """Between firings: go on while running and still the lease holder. A long pass (a backlog after an
+        outage) renews the lease as it goes, so it never lapses under a holder that is still firing and a
+        standby never fires alongside it."""
+        if not self._running:
+            return False
+        current = _wall_clock()
+        if current - self._renewed_at >= MAX_SLEEP:
+            self.is_leader = acquire_lease(self.holder)
+            self._renewed_at = current
+        return self.is_leader
 
     def _schedule(self, at: datetime) -> None:
         # APScheduler runs on the real clock; translate our (possibly moved) clock's instant into a delay.

@@ -14,11 +14,13 @@ from app.cases.models import Case
 from app.cases.operations import start_workflow
 from app.core.actor import SYSTEM
 from app.core.clock import clock, now
+from app.core.db import get_db
 from app.deadlines import scheduler as scheduling
-from app.incidents.models import Incident
+from app.deadlines.models import SchedulerLease
 from app.deadlines.scheduler import DeadlineScheduler, acquire_lease, fire_due
-from app.incidents.operations import retry_incident
 from app.engine import ProcessBundle
+from app.incidents.models import Incident
+from app.incidents.operations import retry_incident
 from app.process_models.registry import register_bundle
 from tests import factories as f
 from tests.api.test_referral_walks import complete, report
@@ -99,6 +101,28 @@ def test_only_the_lease_holder_fires_and_a_standby_takes_over_when_it_lapses(app
     time.sleep(0.01)
     assert acquire_lease("web-2") is True  # web-1 stopped renewing: web-2 takes over
     assert acquire_lease("web-1") is False
+
+
+def test_a_long_firing_pass_renews_the_lease_and_stops_once_it_is_lost(app):
+    """A backlog can take longer than the lease: the holder renews between firings, and stops if it lost it."""
+    leader = DeadlineScheduler(holder="web-1")
+    leader._running = True
+    leader.is_leader = acquire_lease("web-1", ttl=timedelta(seconds=1))  # as its tick does
+    assert leader.is_leader is True
+    with get_db().unit_of_work(write=False) as session:
+        lapses = session.get(SchedulerLease, scheduling.LEASE_NAME).expires_at
+
+    assert leader._keep_firing() is True  # renewed a moment ago: no round trip
+    leader._renewed_at -= scheduling.MAX_SLEEP
+    assert leader._keep_firing() is True
+    with get_db().unit_of_work(write=False) as session:
+        assert session.get(SchedulerLease, scheduling.LEASE_NAME).expires_at > lapses + timedelta(seconds=10)
+
+    assert acquire_lease("web-1", ttl=timedelta(milliseconds=1)) is True
+    time.sleep(0.01)
+    assert acquire_lease("web-2") is True  # web-1's lease lapsed (it stalled): web-2 now fires
+    leader._renewed_at -= scheduling.MAX_SLEEP
+    assert leader._keep_firing() is False and leader.is_leader is False
 
 
 def test_of_two_running_schedulers_one_leads(app):
