@@ -114,11 +114,6 @@ def fire_due_timers(session: Session, case_id: int, actor: Actor) -> int:
         events = workflow.fire_due_timers()
     except ProcessFault as fault:
         raise ProcessFailed(f"The process failed at '{fault.element_id}': {fault}", fault.element_id) from fault
-    at = now()
-    for timer in workflow.fired_timers:
-        record(session, actor, "timer.fired", case_id=case.id, task_id=timer.task_id, element_id=timer.bpmn_id,
-               summary=timer.name, details={"due_at": timer.due_at.isoformat() if timer.due_at else None,
-                                            "fired_at": at.isoformat(), "kind": timer.kind})
     record_progress(session, case, workflow, events, actor)
     return len(workflow.fired_timers)
 

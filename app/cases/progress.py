@@ -25,6 +25,11 @@ CONTRACT_FIELDS = ("rag", "outcome", "strategy_outcome", "consent")
 def record_progress(session: Session, case: Case, workflow: CaseWorkflow, events: list[StepEvent], actor: Actor,
                     submitted: tuple[OpenTask, dict] | None = None, rag_rationale: str | None = None) -> None:
     at = now()
+    for timer in workflow.fired_timers:
+        # Whatever step ran them (the scheduler, a task, the start, a version move): each firing once, here.
+        record(session, actor, "timer.fired", case_id=case.id, task_id=timer.task_id, element_id=timer.bpmn_id,
+               summary=timer.name, details={"due_at": timer.due_at.isoformat() if timer.due_at else None,
+                                            "fired_at": at.isoformat(), "kind": timer.kind})
     data = workflow.case_data()
     if submitted is not None:
         task, form_data = submitted

@@ -19,7 +19,6 @@ from app.audit.operations import record
 from app.cases.models import Case
 from app.cases.progress import record_progress
 from app.core.actor import Actor
-from app.core.clock import now
 from app.core.db import run_in_transaction
 from app.core.errors import NotFound, ValidationFailed
 from app.deadlines.tracking import follow_renamed_timers
@@ -194,12 +193,8 @@ def _migrate_case(session: Session, process_id: str, to_version: int, case_id: i
     except MigrationRefused as refusal:
         return refused("; ".join(refusal.reasons))
     workflow = migrated.workflow
-    at = now()
-    for timer in workflow.fired_timers:
-        # Due while the case moved (the scheduler had not reached it yet): it fires as it would have.
-        record(session, actor, "timer.fired", case_id=case.id, task_id=timer.task_id, element_id=timer.bpmn_id,
-               summary=timer.name, details={"due_at": timer.due_at.isoformat() if timer.due_at else None,
-                                            "fired_at": at.isoformat(), "kind": timer.kind})
+    # A timer due while the case moved (the scheduler had not reached it yet) fires as it would have;
+    # record_progress records it.
     case.process_version_id = target.id
     follow_renamed_timers(session, case.id, workflow)
     record_progress(session, case, workflow, migrated.events, actor)

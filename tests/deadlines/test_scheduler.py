@@ -184,6 +184,22 @@ def case_row(db, case_id: int) -> Case:
         return session.get(Case, case_id)
 
 
+def test_a_timer_already_due_when_its_case_starts_fires_at_once_and_is_recorded(app, db):
+    """Whatever step runs a timer (here the start, not the scheduler), its firing is in the audit trail once."""
+    clock.freeze(MONDAY_10)
+    with db.unit_of_work() as session:
+        version = register_bundle(session, ProcessBundle(bpmn={"fault.bpmn": FAULTY_TIMER}, forms={}),
+                                  created_by="tests", process_id="timer_fault")
+        case = Case(status="open", received_at=now(), process_version_id=version.id, reference="MASH-LATE-1")
+        session.add(case)
+        session.flush()
+        start_workflow(session, case, {"due_at": (now() - timedelta(minutes=1)).isoformat(), "divisor": 1}, SYSTEM)
+        case_id = case.id
+    assert case_row(db, case_id).status == "closed"
+    [fired] = fired_events(db, case_id)
+    assert fired.element_id == "wait" and fired.details["due_at"] == (MONDAY_10 - timedelta(minutes=1)).isoformat()
+
+
 def test_a_failing_firing_is_retried_a_bounded_number_of_times_then_raised_for_managers(app, db):
     clock.freeze(MONDAY_10)
     case_id = faulty_case(db, timedelta(minutes=1))
