@@ -21,6 +21,7 @@ import urllib.request
 from dataclasses import dataclass, field
 
 from tests import factories as f
+from tests.server_processes import REFERRAL_WALK
 
 #: Request types, in the order they are printed.
 REQUEST_TYPES = ("GET login page", "POST login", "POST contacts", "GET contact", "GET tasks", "GET inbox page", "GET case",
@@ -28,14 +29,7 @@ REQUEST_TYPES = ("GET login page", "POST login", "POST contacts", "GET contact",
 #: The roles in a run, and their weight in the default mix of 50 people.
 MIX = {"referrer": 8, "mash-manager": 18, "police": 8, "health": 8, "business-support": 8}
 #: (element id, role, form data): the walk every case takes, as in task_throughput.py.
-STEPS = (
-    ("screening", "mash-manager", f.screening("amber", ["police", "health"])),
-    ("police_check", "police", f.agency_return()),
-    ("health_check", "health", f.agency_return()),
-    ("mash_review", "mash-manager", f.review()),
-    ("decision", "mash-manager", f.decision("nfa")),
-    ("feedback_to_referrer", "business-support", f.feedback()),
-)
+STEPS = REFERRAL_WALK
 #: Mean think times in seconds (each drawn uniformly from 0.5x to 1.5x the mean, then scaled by ``pace``).
 THINK = {
     "contact": 10.0,  # a referrer fills in the next contact form

@@ -38,25 +38,14 @@ use_project_venv()
 
 from tests import factories as f  # noqa: E402  (payload builders shared with the API tests)
 from tests.postgres_server import ThrowawayPostgres, free_port, postgres_bin  # noqa: E402
+from tests.server_processes import REFERRAL_WALK, mash_command  # noqa: E402
 
 HOST = "127.0.0.1"
 USERS = ("mash-manager", "police", "health", "business-support", "referrer")
 REQUEST_TYPES = ("POST contacts", "GET tasks", "GET case", "POST complete")
 # (element id, acting user, form data): the walk every case takes.
-STEPS = (
-    ("screening", "mash-manager", f.screening("amber", ["police", "health"])),
-    ("police_check", "police", f.agency_return()),
-    ("health_check", "health", f.agency_return()),
-    ("mash_review", "mash-manager", f.review()),
-    ("decision", "mash-manager", f.decision("nfa")),
-    ("feedback_to_referrer", "business-support", f.feedback()),
-)
+STEPS = REFERRAL_WALK
 _OPENER = urllib.request.build_opener(urllib.request.ProxyHandler({}))  # loopback only: never via a proxy
-
-
-def mash_command() -> list[str]:
-    script = Path(sys.executable).parent / "mash"
-    return [str(script)] if script.exists() else [shutil.which("mash") or "mash"]
 
 
 # ----------------------------------------------------------------------------- the app under test

@@ -24,7 +24,6 @@ import os
 import random
 import signal
 import subprocess
-import sys
 import time
 import urllib.request
 from collections import Counter
@@ -35,6 +34,7 @@ from typing import Callable
 
 from app.core.config import PROJECT_ROOT
 from tests.postgres_server import free_port
+from tests.server_processes import mash_command, process_group_members
 
 TIMER_DIAGRAM_DIR = PROJECT_ROOT / "bench" / "timer_bench"
 TIMER_PROCESS_ID = "timer_bench"
@@ -191,27 +191,6 @@ def timer_incidents() -> int:
 
 
 # ----------------------------------------------------------------------------- the scheduler's process
-def mash_command() -> list[str]:
-    script = Path(sys.executable).parent / "mash"
-    return [str(script)] if script.exists() else [sys.executable, "-c", "from app.cli import main; main()"]
-
-
-def process_group_members(pgid: int) -> list[int]:
-    """Live (not zombie) processes in a process group, from /proc."""
-    members = []
-    for entry in Path("/proc").iterdir():
-        if not entry.name.isdigit():
-            continue
-        try:
-            stat = (entry / "stat").read_text()
-        except OSError:
-            continue
-        fields = stat[stat.rindex(")") + 2:].split()  # after "pid (comm) ": state, ppid, pgrp, ...
-        if int(fields[2]) == pgid and fields[0] != "Z":
-            members.append(int(entry.name))
-    return members
-
-
 class ServerProcess:
     """`mash serve` (gunicorn master + one worker running the deadline scheduler), or with `web=False` the
     scheduler alone (`mash scheduler`), in its own process group."""

@@ -21,7 +21,6 @@ import os
 import random
 import signal
 import subprocess
-import sys
 import threading
 import time
 import urllib.error
@@ -33,24 +32,13 @@ from pathlib import Path
 from app.core.config import PROJECT_ROOT
 from tests import factories as f
 from tests.postgres_server import free_port
+from tests.server_processes import REFERRAL_WALK, mash_command, process_group_members
 
 HOST = "127.0.0.1"
 USERS = ("mash-manager", "police", "health", "business-support", "referrer")
 #: (element id, acting user, form data): the walk every case takes, as in bench/task_throughput.py.
-STEPS = (
-    ("screening", "mash-manager", f.screening("amber", ["police", "health"])),
-    ("police_check", "police", f.agency_return()),
-    ("health_check", "health", f.agency_return()),
-    ("mash_review", "mash-manager", f.review()),
-    ("decision", "mash-manager", f.decision("nfa")),
-    ("feedback_to_referrer", "business-support", f.feedback()),
-)
+STEPS = REFERRAL_WALK
 _OPENER = urllib.request.build_opener(urllib.request.ProxyHandler({}))  # loopback only: never via a proxy
-
-
-def mash_command() -> list[str]:
-    script = Path(sys.executable).parent / "mash"
-    return [str(script)] if script.exists() else ["mash"]
 
 
 # ----------------------------------------------------------------------------- the server under test
@@ -133,25 +121,10 @@ class HubServer:
 def _wait_until_group_gone(group: int, timeout: float = 15.0) -> None:
     """The workers are the master's children: they die with it, but are reaped by init, so look in /proc."""
     deadline = time.monotonic() + timeout
-    while _live_members(group):
+    while process_group_members(group):
         if time.monotonic() > deadline:
-            raise RuntimeError(f"processes of group {group} still alive after SIGKILL: {_live_members(group)}")
+            raise RuntimeError(f"processes of group {group} still alive after SIGKILL: {process_group_members(group)}")
         time.sleep(0.02)
-
-
-def _live_members(group: int) -> list[int]:
-    members = []
-    for entry in Path("/proc").iterdir():
-        if not entry.name.isdigit():
-            continue
-        try:
-            stat = (entry / "stat").read_text()
-        except OSError:
-            continue
-        fields = stat[stat.rindex(")") + 2:].split()  # state, ppid, pgrp, ...
-        if int(fields[2]) == group and fields[0] != "Z":
-            members.append(int(entry.name))
-    return members
 
 
 def mint_tokens(database_url: str, users: tuple[str, ...] = USERS) -> dict[str, str]:
