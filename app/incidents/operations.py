@@ -98,8 +98,9 @@ def retry_incident(incident_id: int, actor: Actor) -> Incident:
         return run_in_transaction(_retry, incident_id, actor)
     except ProcessFailed as failure:
         run_in_transaction(_count_failed_retry, incident_id, actor, failure)
-        raise Conflict(f"The step failed again at '{failure.element_id or 'an unknown element'}'. "
-                       "Fix the diagram and move the case onto the fixed version, then retry.") from failure
+        raise Conflict(f"The step failed again at '{failure.element_id or 'an unknown element'}'. Deploy a fixed "
+                       "version of the diagram and move the case onto it (a case that never started needs no "
+                       "move), then retry.") from failure
     except ValidationFailed as refusal:
         fields = ", ".join(sorted({e.field for e in refusal.errors if e.field})) or "the form"
         raise Conflict(f"The saved answers no longer fit this step's form ({fields}). "
