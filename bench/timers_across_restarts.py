@@ -91,7 +91,6 @@ def print_report(results: list[dict]) -> None:
                                             f"{len(r['result'].case_ids) / r['result'].create_seconds:.0f}"),
         ("first due after creation start (s)", lambda r: f"{r['result'].first_due_in:.0f}"),
         ("armed after already due", lambda r: r["verdict"].armed_late),
-        ("  fired inside creation", lambda r: len(r["verdict"].fired_at_creation)),
         ("SIGKILLs (+ restarts)", lambda r: len(r["result"].cycles)),
         ("fired", lambda r: r["verdict"].fired),
         ("missed", lambda r: len(r["verdict"].missed)),
@@ -215,8 +214,8 @@ def main() -> int:
         print(f"Note: no timer was pending at {', '.join(quiet)}.", file=sys.stderr)
     if any(r["verdict"].armed_late for r in results):
         print("Note: creation overran the time it was given (the machine slowed down), so some timers fell due "
-              "while cases were still being created; a timer already due when its case starts passes inside "
-              "start_workflow, with no timer.fired event ('fired inside creation'). Pass a longer --lead-in.",
+              "while cases were still being created and fired as their cases started, not across a restart. "
+              "Pass a longer --lead-in.",
               file=sys.stderr)
     broken = [r["label"] for r in results if not r["verdict"].correct or r["pending"] or r["result"].timed_out]
     if broken:

@@ -304,8 +304,8 @@ def run(database_url: str, workdir: Path, *, cases: int, spread: float, lead_in:
         say(f"scheduler holds the lease {(first_lease.acquired_at - server.started_at).total_seconds():.1f} s "
             "after its process started")
 
-        # A timer already due when its case is created fires inside start_workflow, as an engine step with no
-        # `timer.fired` event: give creation twice the time this machine needs for it now, plus `lead_in`.
+        # A timer already due when its case is created fires at once, before any scheduler could be killed:
+        # give creation twice the time this machine needs for it now, plus `lead_in`, so every timer waits.
         rate = creation_rate(version_id, min(batch, 100))
         first_due_in = CREATION_SAFETY * cases / rate + lead_in
         say(f"creating {cases} cases at about {rate:.0f}/s; the first timer falls due in {first_due_in:.0f} s")
@@ -393,9 +393,7 @@ class Verdict:
     lateness_ms: list[float]  # fired_at - due_at (or - armed_at if armed after due), every firing
     dead_lateness_ms: list[float]  # timers that fell due between a kill and the restarted scheduler taking the lease
     live_lateness_ms: list[float]  # the others
-    armed_late: int  # timers armed after they were due (creation overran the time it was given)
-    #: Armed after due and no `timer.fired`: such a timer passes as an engine step inside start_workflow.
-    fired_at_creation: list[int]
+    armed_late: int  # timers armed after they were due (creation overran the time it was given): fired at once
 
     @property
     def correct(self) -> bool:
@@ -428,10 +426,8 @@ def check(result: Run, events: list[tuple[int, str | None, dict]] | None = None)
         late = (fired - ready).total_seconds() * 1000
         lateness.append(late)
         (dead if any(start <= ready < end for start, end in dead_windows) else live).append(late)
-    unfired = [case_id for case_id in result.case_ids if case_id not in per_case]
     return Verdict(fired=sum(per_case[case_id] for case_id in mine),
-                   missed=[case_id for case_id in unfired if not armed_after_due(case_id)],
-                   fired_at_creation=[case_id for case_id in unfired if armed_after_due(case_id)],
+                   missed=[case_id for case_id in result.case_ids if case_id not in per_case],
                    twice=twice, early=early, wrong_due=wrong_due, unknown=sum(1 for c in per_case if c not in mine),
                    lateness_ms=lateness, dead_lateness_ms=dead, live_lateness_ms=live,
                    armed_late=sum(1 for case_id in result.case_ids if armed_after_due(case_id)))
