@@ -51,10 +51,12 @@ def start_again(session: Session, case_id: int, actor: Actor) -> Case:
     if case is None or case.status != "open":
         raise Conflict("This case is not waiting to start.")
     data = CaseWorkflow.restore(compiled_by_id(session, case.process_version_id), case.state).case_data()
-    latest = latest_version(session, session.get(ProcessVersion, case.process_version_id).process_id)
-    if latest.id != case.process_version_id:
+    version = session.get(ProcessVersion, case.process_version_id)
+    latest = latest_version(session, version.process_id)
+    if latest.id != version.id:
         record(session, actor, "case.migrated", case_id=case.id, summary=f"Started on version {latest.version}",
-               details={"to_version": latest.version})
+               details={"process_id": version.process_id, "from_version": version.version,
+                        "to_version": latest.version})
         case.process_version_id = latest.id
     try:
         workflow, events = CaseWorkflow.start(compiled_by_id(session, latest.id), data)

@@ -19,13 +19,19 @@ from app.people.queries import subjects_json
 from app.process_models.models import ProcessVersion
 from app.sharing.queries import DecisionGroup, case_sharing_decisions
 
-HISTORY_ACTIONS = ("contact.received", "task.completed", "timer.fired", "case.rag-changed", "case.closed",
-                   "task.claimed", "task.released", "deadline.retimed", "timer.incident-raised",
-                   "timer.incident-resolved", "timer.incident-retried", "retention.anonymised",
-                   "retention.hold-placed", "retention.hold-released", "task.incident-raised",
-                   "task.incident-failed-again", "task.incident-resolved",
-                   "task.incident-returned", "case.incident-raised", "case.incident-failed-again",
-                   "case.incident-resolved")
+#: What the case page's history shows, and how it names each action.
+HISTORY_LABELS = {"contact.received": "Contact received", "task.completed": "Task completed",
+                  "timer.fired": "Deadline reached", "case.rag-changed": "RAG rating", "case.closed": "Case closed",
+                  "task.claimed": "Task claimed", "task.released": "Task released",
+                  "deadline.retimed": "Deadline moved", "timer.incident-raised": "Timers failed",
+                  "timer.incident-resolved": "Timers fired again", "timer.incident-retried": "Timers retried",
+                  "retention.anonymised": "Anonymised", "retention.hold-placed": "Retention hold",
+                  "retention.hold-released": "Retention hold lifted", "case.migrated": "Moved to a new version",
+                  "task.incident-raised": "Step failed: answers held",
+                  "task.incident-failed-again": "Step failed again", "task.incident-resolved": "Step went through",
+                  "task.incident-returned": "Task given back", "case.incident-raised": "Could not start",
+                  "case.incident-failed-again": "Start failed again", "case.incident-resolved": "Started"}
+HISTORY_ACTIONS = tuple(HISTORY_LABELS)
 
 
 @dataclass

@@ -6,7 +6,7 @@ from app.audit.operations import record
 from app.audit.queries import case_viewers
 from app.cases.models import Case
 from app.cases.operations import rerate, rerate_form
-from app.cases.queries import case_detail, list_cases
+from app.cases.queries import HISTORY_LABELS, case_detail, list_cases
 from app.core.db import get_db, run_in_transaction
 from app.core.errors import Conflict
 from app.incidents.queries import case_incidents
@@ -14,18 +14,6 @@ from app.process_models.registry import compiled
 from app.web.form_posts import submit_form
 
 bp = Blueprint("cases", __name__, template_folder="templates")
-
-HISTORY_LABELS = {"contact.received": "Contact received", "task.completed": "Task completed",
-                  "timer.fired": "Deadline reached", "case.rag-changed": "RAG rating", "case.closed": "Case closed",
-                  "task.claimed": "Task claimed", "task.released": "Task released",
-                  "deadline.retimed": "Deadline moved", "timer.incident-raised": "Timers failed",
-                  "timer.incident-resolved": "Timers fired again", "timer.incident-retried": "Timers retried",
-                  "retention.anonymised": "Anonymised", "retention.hold-placed": "Retention hold",
-                  "retention.hold-released": "Retention hold lifted", "case.migrated": "Moved to a new version",
-                  "task.incident-raised": "Step failed: answers held",
-                  "task.incident-failed-again": "Step failed again", "task.incident-resolved": "Step went through",
-                  "task.incident-returned": "Task given back", "case.incident-raised": "Could not start",
-                  "case.incident-failed-again": "Start failed again", "case.incident-resolved": "Started"}
 
 
 @bp.get("/cases")

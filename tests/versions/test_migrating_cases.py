@@ -105,6 +105,7 @@ def test_a_case_on_its_rag_timescale_moves_keeps_its_due_time_and_finishes_on_th
     [moved] = audit(db, "case.migrated", case_id)
     assert moved.details == {"process_id": "referral", "from_version": 1, "to_version": v2}
     assert moved.username == "process-owner"
+    assert "Moved to a new version" in web("mash-manager").get(f"/cases/{case_id}").get_data(as_text=True)
     [batch] = audit(db, "process.cases-migrated")
     assert batch.details == {"process_id": "referral", "to_version": v2, "moved": 1, "refused": 0}
 
