@@ -22,7 +22,6 @@ after an error); a load killed outright leaves them dropped, so start again from
 """
 from __future__ import annotations
 
-import hashlib
 import json
 import random
 import re
@@ -34,6 +33,7 @@ from datetime import date, datetime, timedelta, timezone
 
 from sqlalchemy import JSON, Table, func, select
 
+from app.audit.chain import entry_hash
 from app.audit.models import AuditEvent
 from app.cases.models import AgencyReturn, Case, CompletedTask, RagChange, ReferrerFeedback, StrategyDiscussion, Subject
 from app.cases.operations import fire_due_timers
@@ -258,10 +258,7 @@ def _load_template(session, values: Values, case_id: int, share: float, closed: 
         details = event["details"] or {}
         varies = any(isinstance(v, str) and (v == case.reference or _is_time(v)) for v in details.values()) \
             or "decision_id" in details or "person_ids" in details
-        template.audit.append((dict(event, details=details, details_json=json.dumps(details), details_body=_compact(details),
-                                    summary_json=_compact(event["summary"] or ""), action_json=_compact(event["action"]),
-                                    element_json=_compact(event["element_id"]), user_json=_compact(event["user_id"]),
-                                    username_json=_compact(event["username"])), varies))
+        template.audit.append((dict(event, details=details, details_json=json.dumps(details)), varies))
     return template
 
 
@@ -421,12 +418,8 @@ def _copy_rows(template: Template, copy: Copy, ids: Ids, values: Values, out: di
     return decisions
 
 
-def _compact(value) -> str:
-    return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False, default=str)
-
-
 def _copy_event(event: dict, varies: bool, template: Template, copy: Copy, decisions: dict[int, int]) -> dict:
-    details, details_json, details_body = event["details"], event["details_json"], event["details_body"]
+    details, details_json = event["details"], event["details_json"]
     if varies:
         details = dict(details)
         for key, value in details.items():
@@ -439,27 +432,14 @@ def _copy_event(event: dict, varies: bool, template: Template, copy: Copy, decis
             details["decision_id"] = decisions.get(details["decision_id"], details["decision_id"])
         if "person_ids" in details:
             details["person_ids"] = copy.person_ids[:len(details["person_ids"])]
-        details_json, details_body = json.dumps(details), _compact(details)
+        details_json = json.dumps(details)
     summary = event["summary"] or ""
     if template.reference in summary:
         summary = summary.replace(template.reference, copy.reference)
     task_id = copy.task_id(event["task_id"])
     return {"at": event["at"] - copy.shift, "user_id": event["user_id"], "username": event["username"],
             "action": event["action"], "case_id": copy.case_id, "task_id": task_id, "element_id": event["element_id"],
-            "summary": summary, "details": details_json,
-            # entry_hash's canonical JSON (app/audit/chain.py), built from parts that rarely change
-            "body": (event["summary_json"] if summary == (event["summary"] or "") else _compact(summary), details_body,
-                     _compact(task_id))}
-
-
-def _event_hash(prev_hash: str, seq: int, event: dict, source: dict) -> str:
-    """The same digest as app.audit.chain.entry_hash (tests compare them), without a JSON encoding per entry."""
-    summary, details_body, task_id = event["body"]
-    at = event["at"].astimezone(timezone.utc).isoformat(timespec="microseconds")
-    body = (f'{{"action":{source["action_json"]},"at":"{at}","case_id":{event["case_id"]},"details":{details_body},'
-            f'"element_id":{source["element_json"]},"seq":{seq},"summary":{summary},"task_id":{task_id},'
-            f'"user_id":{source["user_json"]},"username":{source["username_json"]}}}')
-    return hashlib.sha256((prev_hash + body).encode()).hexdigest()
+            "summary": summary, "details": details_json, "details_value": details}
 
 
 # ----------------------------------------------------------------------------------------------- the run
@@ -580,7 +560,12 @@ def _write_batch(raw, values: Values, plan: Iterable[bool], open_t: list[Templat
             event = _copy_event(source, varies, template, copy, decisions)
             seq += 1
             event.update(id=ids.take("audit_event"), seq=seq, prev_hash=head)
-            head = event["hash"] = _event_hash(head, seq, event, source)
+            # The chain's one hash function, so a generated trail verifies exactly like a lived one.
+            head = event["hash"] = entry_hash(head, seq=seq, at=event["at"], user_id=event["user_id"],
+                                              username=event["username"], action=event["action"],
+                                              case_id=event["case_id"], task_id=event["task_id"],
+                                              element_id=event["element_id"], summary=event["summary"],
+                                              details=event["details_value"])
             event["at"] = values.time(event["at"])
             events.append([event[c] for c in audit_columns])
     _write(cursor, values, out)
