@@ -20,21 +20,21 @@ from app.cases.operations import complete_task, start_again
 from app.core.actor import Actor
 from app.core.clock import now
 from app.core.db import run_in_transaction
-from app.core.errors import Conflict, NotFound, OperationError, ProcessFailed, ValidationFailed
+from app.core.errors import Conflict, NotFound, ProcessFailed, ValidationFailed
 from app.incidents.models import START, TASK, TIMER, Incident
 from app.inbox.models import OpenTask
 
 log = logging.getLogger(__name__)
 
 
-class IncidentRaised(OperationError):
-    """The answers were kept, but the process could not go on from this step: an incident was raised."""
-
-    status = 202
+class IncidentRaised(Exception):
+    """Not a refusal: the answers were kept, but the process could not go on from this step. Pages say so;
+    the API answers 202 Accepted with the incident."""
 
     def __init__(self, incident_id: int, case_id: int) -> None:
-        super().__init__("Your answers are saved, but the process could not go on from this step. "
-                         "Managers have been told; the case will move on once the process is fixed.")
+        self.message = ("Your answers are saved, but the process could not go on from this step. "
+                        "Managers have been told; the case will move on once the process is fixed.")
+        super().__init__(self.message)
         self.incident_id = incident_id
         self.case_id = case_id
 
