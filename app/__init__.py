@@ -8,9 +8,9 @@ from flask_login import LoginManager
 from flask_wtf.csrf import CSRFProtect
 from jinja2 import ChainableUndefined, ChoiceLoader, FileSystemLoader, PackageLoader, PrefixLoader
 
+from app import models as _models  # noqa: F401,E402  (every table, so foreign keys resolve)
 from app.core.config import Settings, load_settings
 from app.core.db import init_db
-from app import models as _models  # noqa: F401,E402  (every table, so foreign keys resolve)
 
 csrf = CSRFProtect()
 login_manager = LoginManager()
@@ -73,8 +73,8 @@ def _register_blueprints(app: Flask) -> None:
     from app.process_models.versions_views import bp as versions_bp
     from app.process_models.views import bp as process_models_bp
     from app.reports.views import bp as reports_bp
-    from app.training.views import bp as training_bp
     from app.sharing.views import bp as sharing_bp
+    from app.training.views import bp as training_bp
     from app.web.views import bp as web_bp
 
     app.before_request(enforce_access)

@@ -67,7 +67,8 @@ def deploy(paths: tuple[Path, ...], process_id: str | None, forms_dir: Path | No
     """Validate and deploy diagrams: `mash deploy processes/` or `mash deploy referral.bpmn forms/screening.json`."""
     from app.core.db import get_db
     from app.engine import DefinitionError
-    from app.process_models.deploy import deploy as deploy_files, validate_upload
+    from app.process_models.deploy import deploy as deploy_files
+    from app.process_models.deploy import validate_upload
 
     _init()
     files = _deploy_files(paths, forms_dir)

@@ -29,7 +29,7 @@ import secrets
 import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta, timezone
 
 from sqlalchemy import JSON, Table, func, select
 
@@ -58,15 +58,8 @@ BATCH = 2000
 #: From this many copies on, PostgreSQL's secondary indexes are rebuilt after the load instead of kept during it.
 BULK_INDEX_DROP = 20_000
 
-GIVEN = ("Amelia Olivia Isla Ava Mia Ivy Lily Freya Florence Grace Ella Sophia Evie Rosie Willow Poppy Harper "
-         "Noah Oliver Leo George Arthur Muhammad Oscar Theo Harry Jack Henry Charlie Freddie Archie Alfie Jacob "
-         "Thomas Finley Isaac Reggie Ezra Hugo Ruby Maya Zara Aisha Hannah Chloe Kai Jayden Tyler Ethan").split()
-FAMILY = ("Smith Jones Williams Taylor Brown Davies Evans Wilson Thomas Johnson Roberts Robinson Thompson Wright "
-          "Walker White Edwards Hughes Green Hall Lewis Harris Clarke Patel Jackson Wood Turner Martin Cooper Hill "
-          "Ward Morris Moore Clark Lee King Baker Harrison Morgan Allen James Scott Phillips Watson Davis Parker "
-          "Price Bennett Young Griffiths Mitchell Kelly Cook Carter Richardson Bailey Collins Bell Shaw Murphy "
-          "Miller Cox Richards Khan Marshall Anderson Simpson Ellis Adams Singh Begum Wilkinson Foster Chapman "
-          "Powell Webb Rogers Gray Mason Ali Hunt Hussain Campbell Matthews Owen Palmer Holmes Mills Barnes").split()
+GIVEN = ["Amelia", "Olivia", "Isla", "Ava", "Mia", "Ivy", "Lily", "Freya", "Florence", "Grace", "Ella", "Sophia", "Evie", "Rosie", "Willow", "Poppy", "Harper", "Noah", "Oliver", "Leo", "George", "Arthur", "Muhammad", "Oscar", "Theo", "Harry", "Jack", "Henry", "Charlie", "Freddie", "Archie", "Alfie", "Jacob", "Thomas", "Finley", "Isaac", "Reggie", "Ezra", "Hugo", "Ruby", "Maya", "Zara", "Aisha", "Hannah", "Chloe", "Kai", "Jayden", "Tyler", "Ethan"]
+FAMILY = ["Smith", "Jones", "Williams", "Taylor", "Brown", "Davies", "Evans", "Wilson", "Thomas", "Johnson", "Roberts", "Robinson", "Thompson", "Wright", "Walker", "White", "Edwards", "Hughes", "Green", "Hall", "Lewis", "Harris", "Clarke", "Patel", "Jackson", "Wood", "Turner", "Martin", "Cooper", "Hill", "Ward", "Morris", "Moore", "Clark", "Lee", "King", "Baker", "Harrison", "Morgan", "Allen", "James", "Scott", "Phillips", "Watson", "Davis", "Parker", "Price", "Bennett", "Young", "Griffiths", "Mitchell", "Kelly", "Cook", "Carter", "Richardson", "Bailey", "Collins", "Bell", "Shaw", "Murphy", "Miller", "Cox", "Richards", "Khan", "Marshall", "Anderson", "Simpson", "Ellis", "Adams", "Singh", "Begum", "Wilkinson", "Foster", "Chapman", "Powell", "Webb", "Rogers", "Gray", "Mason", "Ali", "Hunt", "Hussain", "Campbell", "Matthews", "Owen", "Palmer", "Holmes", "Mills", "Barnes"]
 STREETS = ("High Street", "Station Road", "Church Lane", "Victoria Road", "Park Avenue", "Mill Lane", "Orchard Close",
            "Queens Road", "Manor Way", "The Crescent")
 CONCERNS = (
@@ -206,7 +199,7 @@ class Values:
         return value.isoformat() if kind == "date" else int(value)
 
     def time(self, value: datetime):
-        return value.astimezone(timezone.utc).strftime("%Y-%m-%d %H:%M:%S.%f") if self.sqlite else value
+        return value.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S.%f") if self.sqlite else value
 
 
 # What a copy changes in a template row (patch kinds).

@@ -4,8 +4,8 @@ from app.auth.models import ApiToken, LoginThrottle, User, UserRole, UserSession
 from app.cases.models import AgencyReturn, Case, CompletedTask, RagChange, ReferrerFeedback, StrategyDiscussion, Subject  # noqa: F401
 from app.core.db import Base  # noqa: F401
 from app.deadlines.models import Deadline, SchedulerLease  # noqa: F401
-from app.incidents.models import Incident  # noqa: F401
 from app.inbox.models import OpenTask  # noqa: F401
+from app.incidents.models import Incident  # noqa: F401
 from app.intake.models import Contact  # noqa: F401
 from app.people.models import Person, PersonMerge, PersonRelationship, SubjectMatch  # noqa: F401
 from app.process_models.models import ProcessVersion  # noqa: F401

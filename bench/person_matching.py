@@ -17,7 +17,7 @@ import argparse
 import random
 import time
 from dataclasses import replace
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta, timezone
 from pathlib import Path
 
 from benchlib import on_sqlite_and_postgres, percentile, use_project_venv  # bench/ is on sys.path when a script runs
@@ -31,33 +31,9 @@ from app.people.clusters import root_of  # noqa: E402
 from app.people.matching import Candidate, search  # noqa: E402
 from app.people.names import NAME_VARIANTS, family_key, given_key  # noqa: E402
 
-GIVEN = ("Oliver Noah George Arthur Muhammad Leo Harry Oscar Archie Henry Theodore Freddie Jack Charlie Theo Alfie "
-         "Jacob Thomas Finley Arlo William Lucas Roman Tommy Isaac Teddy Alexander Luca Edward James Joshua Albie "
-         "Elijah Max Mohammed Reuben Mason Sebastian Rory Jude Louie Benjamin Ethan Adam Hunter Logan Jaxon Ezra "
-         "Olivia Amelia Isla Ava Ivy Freya Lily Florence Mia Willow Rosie Sophia Isabella Grace Daisy Sienna Poppy "
-         "Elsie Emily Ella Evelyn Phoebe Sofia Evie Charlotte Harper Millie Matilda Maya Sophie Alice Emilia Isabelle "
-         "Ruby Sophie Aria Maisie Hallie Eva Lottie Ayla Layla Esme Violet Bonnie Margot Robert John Elizabeth "
-         "Katherine Stephen Jonathan Fatima Aisha Yusuf Ibrahim Zara Amira Kai Jayden Tyler Kayden Leah Chloe "
-         "Jessica Hannah Lauren Bethany Megan Ryan Liam Dylan Connor Callum Kieran Shannon Jade Courtney").split()
-COMMON_FAMILY = ("Smith Jones Williams Taylor Brown Davies Evans Wilson Thomas Johnson Roberts Robinson Thompson "
-                 "Wright Walker White Edwards Hughes Green Hall Lewis Harris Clarke Patel Jackson Wood Turner Martin "
-                 "Cooper Hill Ward Morris Moore Clark Lee King Baker Harrison Morgan Allen James Scott Phillips Watson "
-                 "Davis Parker Price Bennett Young Griffiths Mitchell Kelly Cook Carter Richardson Bailey Collins Bell "
-                 "Shaw Murphy Miller Cox Richards Khan Marshall Anderson Simpson Ellis Adams Singh Begum Wilkinson "
-                 "Foster Chapman Powell Webb Rogers Gray Mason Ali Hunt Hussain Campbell Matthews Owen Palmer Holmes "
-                 "Mills Barnes Knight Lloyd Butler Russell Barker Fisher Stevens Jenkins Murray Dixon Harvey Graham "
-                 "Pearson Ahmed Fletcher Walsh Kaur Gibson Howard Andrews Stewart Elliott Reynolds Saunders Payne "
-                 "Fox Ford Pearce Day Brooks West Lawrence Cole Atkinson Bradley Spencer Gill Dawson Ball Burton "
-                 "O'Brien Watts Rose Booth Perry Ryan Grant Wells Armstrong Francis Rees Hayes Hart Hudson Newman "
-                 "Barrett Webster Hunter Gregory Carr Lowe Page Marsh Riley Dunn Woods Parsons Berry Stone Reid "
-                 "Holland Hawkins Harding Porter Robertson Newton Oliver Reed Kennedy Williamson Bird Gardner Shah "
-                 "Dean Lane Cooke Bates Henderson Parry Burgess Bishop Walton Burns Nicholson Shepherd Ross Cross "
-                 "Long Freeman Warren Nicholls Hamilton Byrne Sutton McDonald Yates Hodgson Robson Curtis Hopkins "
-                 "O'Connor Harper Coleman Watkins Moss McCarthy Chambers O'Neill Griffin Sharp Hardy Wheeler Potter "
-                 "Osborne Johnston Gordon Doyle Wallace George Jordan Hutchinson Rahman Okafor Nowak Kowalski Mensah "
-                 "Okoro Adeyemi Osei Nguyen Chen Wang Silva Santos Costa Popescu Ionescu Yilmaz Demir").split()
-SYLLABLES = ("ab al an ar as ba be bo ca ce da de do el en er fa fe ga ge ha he ho ia ib in ka ke ko la le lo "
-             "ma me mi mo na ne no ol on or pa pe ra re ri ro sa se so ta te to ul un ur va ve wa we ya yo za").split()
+GIVEN = ["Oliver", "Noah", "George", "Arthur", "Muhammad", "Leo", "Harry", "Oscar", "Archie", "Henry", "Theodore", "Freddie", "Jack", "Charlie", "Theo", "Alfie", "Jacob", "Thomas", "Finley", "Arlo", "William", "Lucas", "Roman", "Tommy", "Isaac", "Teddy", "Alexander", "Luca", "Edward", "James", "Joshua", "Albie", "Elijah", "Max", "Mohammed", "Reuben", "Mason", "Sebastian", "Rory", "Jude", "Louie", "Benjamin", "Ethan", "Adam", "Hunter", "Logan", "Jaxon", "Ezra", "Olivia", "Amelia", "Isla", "Ava", "Ivy", "Freya", "Lily", "Florence", "Mia", "Willow", "Rosie", "Sophia", "Isabella", "Grace", "Daisy", "Sienna", "Poppy", "Elsie", "Emily", "Ella", "Evelyn", "Phoebe", "Sofia", "Evie", "Charlotte", "Harper", "Millie", "Matilda", "Maya", "Sophie", "Alice", "Emilia", "Isabelle", "Ruby", "Sophie", "Aria", "Maisie", "Hallie", "Eva", "Lottie", "Ayla", "Layla", "Esme", "Violet", "Bonnie", "Margot", "Robert", "John", "Elizabeth", "Katherine", "Stephen", "Jonathan", "Fatima", "Aisha", "Yusuf", "Ibrahim", "Zara", "Amira", "Kai", "Jayden", "Tyler", "Kayden", "Leah", "Chloe", "Jessica", "Hannah", "Lauren", "Bethany", "Megan", "Ryan", "Liam", "Dylan", "Connor", "Callum", "Kieran", "Shannon", "Jade", "Courtney"]
+COMMON_FAMILY = ["Smith", "Jones", "Williams", "Taylor", "Brown", "Davies", "Evans", "Wilson", "Thomas", "Johnson", "Roberts", "Robinson", "Thompson", "Wright", "Walker", "White", "Edwards", "Hughes", "Green", "Hall", "Lewis", "Harris", "Clarke", "Patel", "Jackson", "Wood", "Turner", "Martin", "Cooper", "Hill", "Ward", "Morris", "Moore", "Clark", "Lee", "King", "Baker", "Harrison", "Morgan", "Allen", "James", "Scott", "Phillips", "Watson", "Davis", "Parker", "Price", "Bennett", "Young", "Griffiths", "Mitchell", "Kelly", "Cook", "Carter", "Richardson", "Bailey", "Collins", "Bell", "Shaw", "Murphy", "Miller", "Cox", "Richards", "Khan", "Marshall", "Anderson", "Simpson", "Ellis", "Adams", "Singh", "Begum", "Wilkinson", "Foster", "Chapman", "Powell", "Webb", "Rogers", "Gray", "Mason", "Ali", "Hunt", "Hussain", "Campbell", "Matthews", "Owen", "Palmer", "Holmes", "Mills", "Barnes", "Knight", "Lloyd", "Butler", "Russell", "Barker", "Fisher", "Stevens", "Jenkins", "Murray", "Dixon", "Harvey", "Graham", "Pearson", "Ahmed", "Fletcher", "Walsh", "Kaur", "Gibson", "Howard", "Andrews", "Stewart", "Elliott", "Reynolds", "Saunders", "Payne", "Fox", "Ford", "Pearce", "Day", "Brooks", "West", "Lawrence", "Cole", "Atkinson", "Bradley", "Spencer", "Gill", "Dawson", "Ball", "Burton", "O'Brien", "Watts", "Rose", "Booth", "Perry", "Ryan", "Grant", "Wells", "Armstrong", "Francis", "Rees", "Hayes", "Hart", "Hudson", "Newman", "Barrett", "Webster", "Hunter", "Gregory", "Carr", "Lowe", "Page", "Marsh", "Riley", "Dunn", "Woods", "Parsons", "Berry", "Stone", "Reid", "Holland", "Hawkins", "Harding", "Porter", "Robertson", "Newton", "Oliver", "Reed", "Kennedy", "Williamson", "Bird", "Gardner", "Shah", "Dean", "Lane", "Cooke", "Bates", "Henderson", "Parry", "Burgess", "Bishop", "Walton", "Burns", "Nicholson", "Shepherd", "Ross", "Cross", "Long", "Freeman", "Warren", "Nicholls", "Hamilton", "Byrne", "Sutton", "McDonald", "Yates", "Hodgson", "Robson", "Curtis", "Hopkins", "O'Connor", "Harper", "Coleman", "Watkins", "Moss", "McCarthy", "Chambers", "O'Neill", "Griffin", "Sharp", "Hardy", "Wheeler", "Potter", "Osborne", "Johnston", "Gordon", "Doyle", "Wallace", "George", "Jordan", "Hutchinson", "Rahman", "Okafor", "Nowak", "Kowalski", "Mensah", "Okoro", "Adeyemi", "Osei", "Nguyen", "Chen", "Wang", "Silva", "Santos", "Costa", "Popescu", "Ionescu", "Yilmaz", "Demir"]
+SYLLABLES = ["ab", "al", "an", "ar", "as", "ba", "be", "bo", "ca", "ce", "da", "de", "do", "el", "en", "er", "fa", "fe", "ga", "ge", "ha", "he", "ho", "ia", "ib", "in", "ka", "ke", "ko", "la", "le", "lo", "ma", "me", "mi", "mo", "na", "ne", "no", "ol", "on", "or", "pa", "pe", "ra", "re", "ri", "ro", "sa", "se", "so", "ta", "te", "to", "ul", "un", "ur", "va", "ve", "wa", "we", "ya", "yo", "za"]
 NICKNAMES = {group[0]: group[1:] for group in NAME_VARIANTS}
 OUTWARD = [f"{area}{district}" for area in ("E", "N", "SE", "SW", "W", "NW", "B", "M", "LS", "BS", "L", "S", "NG",
                                              "CF", "G", "EH", "BN", "OX", "CB", "LE") for district in range(1, 30)]
@@ -111,7 +87,7 @@ def people_rows(rng: random.Random, count: int) -> list[tuple]:
     keys_f: dict[str, str] = {}
     postcodes = [f"{rng.choice(OUTWARD)}{rng.randint(1, 9)}{rng.choice('ABDEFGHJLNPQRSTUWXYZ')}"
                  f"{rng.choice('ABDEFGHJLNPQRSTUWXYZ')}" for _ in range(max(1, count // 8))]
-    created = datetime(2026, 1, 1, tzinfo=timezone.utc)
+    created = datetime(2026, 1, 1, tzinfo=UTC)
     rows: list[tuple] = []
     for person_id in range(1, count + 1):
         merged_into = None

@@ -18,7 +18,7 @@ import random
 import statistics
 import time
 from collections.abc import Callable
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta, timezone
 from pathlib import Path
 
 from benchlib import on_sqlite_and_postgres, percentile, use_project_venv  # bench/ is on sys.path when a script runs
@@ -43,7 +43,7 @@ from app.reports.filters import ReportFilters  # noqa: E402
 from app.reports.report import build_report  # noqa: E402
 
 #: The hub's year ends here; the report is read the next morning.
-YEAR_END = datetime(2027, 3, 31, 17, 0, tzinfo=timezone.utc)
+YEAR_END = datetime(2027, 3, 31, 17, 0, tzinfo=UTC)
 AT = YEAR_END + timedelta(hours=16)
 SOURCES = (("6", 30), ("2A", 18), ("2B", 2), ("3A", 5), ("3B", 4), ("3C", 2), ("3E", 4), ("1A", 8), ("1B", 2),
            ("5A", 3), ("5D", 6), ("4", 3), ("7", 3), ("8", 6), ("9", 3), ("10", 1))

@@ -16,8 +16,8 @@ from __future__ import annotations
 
 import argparse
 import json
-import re
 import os
+import re
 import secrets
 import shutil
 import signal
@@ -136,7 +136,7 @@ class Client:
     def __init__(self, base: str, tokens: dict[str, str], retries: int) -> None:
         self.base, self.tokens = base, tokens
         self.latency = {kind: [] for kind in REQUEST_TYPES}
-        self.errors = {kind: 0 for kind in REQUEST_TYPES}
+        self.errors = dict.fromkeys(REQUEST_TYPES, 0)
         self.samples: list[str] = []
         self.statuses: dict[str, int] = {}
         self.failed_walks: list[str] = []
@@ -392,8 +392,9 @@ def main() -> None:
     clients = max(1, args.clients)
     overall = time.perf_counter()
 
-    from app.engine import ProcessBundle, compile_bundle
     import sqlite3
+
+    from app.engine import ProcessBundle, compile_bundle
 
     definition = compile_bundle(ProcessBundle.from_directories(ROOT / "processes", ROOT / "forms"))
     names = {element: definition.user_tasks[("referral", element)].name for element, _, _ in STEPS}

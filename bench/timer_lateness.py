@@ -265,8 +265,8 @@ def run_backend(label: str, database_url: str, workdir: Path, args) -> dict:
     from app.cases.models import Case
     from app.core.clock import clock, now
     from app.core.db import get_db
-    from app.incidents.models import Incident
     from app.deadlines.scheduler import DeadlineScheduler
+    from app.incidents.models import Incident
 
     clock.reset()
     print(f"[{label}: migrate, register the bench diagram ...]", file=sys.stderr, flush=True)

@@ -5,11 +5,11 @@ import json
 
 from flask import current_app
 
-from app.process_models.api import process_model_paths
-from app.process_models.compare import diff_paths
+from app.incidents.api import HELD, incident_paths
 from app.maps.api import trail_paths
 from app.people.api import MATCH, person_paths
-from app.incidents.api import HELD, incident_paths
+from app.process_models.api import process_model_paths
+from app.process_models.compare import diff_paths
 from app.reports.api import mi_dataset_paths
 from app.sharing.api import sharing_decision_paths
 

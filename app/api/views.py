@@ -11,9 +11,10 @@ from app.cases.operations import form_for_task, rerate
 from app.cases.queries import case_detail, case_for_referrer, case_summary, referrer_view
 from app.core.clock import now
 from app.core.db import get_db, run_in_transaction
+from app.core.errors import OperationError, ValidationFailed
 from app.deadlines.scheduler import wake_scheduler
 from app.deadlines.training_clock import set_training_clock
-from app.core.errors import OperationError, ValidationFailed
+from app.engine import DefinitionError
 from app.forms import FieldError
 from app.inbox.queries import inbox_for, open_task
 from app.incidents.api import incident_json
@@ -22,7 +23,6 @@ from app.incidents.queries import raised_incidents
 from app.intake.operations import find_by_idempotency_key, receive_contact
 from app.maps.api import case_trail_json
 from app.people.api import person_document
-from app.engine import DefinitionError
 from app.process_models import api as process_models
 from app.process_models.compare import compare, comparison_json
 from app.process_models.views import uploaded_files

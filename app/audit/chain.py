@@ -11,7 +11,7 @@ import hashlib
 import json
 from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import timezone
+from datetime import UTC, timezone
 
 from sqlalchemy import event, select
 from sqlalchemy.orm import Session
@@ -26,7 +26,7 @@ def entry_hash(prev_hash: str, *, seq: int, at, user_id, username, action, case_
                summary, details) -> str:
     """SHA-256 over the previous hash and a canonical JSON of the entry (keys sorted, UTC microseconds)."""
     body = json.dumps({
-        "seq": seq, "at": at.astimezone(timezone.utc).isoformat(timespec="microseconds"), "user_id": user_id, "username": username,
+        "seq": seq, "at": at.astimezone(UTC).isoformat(timespec="microseconds"), "user_id": user_id, "username": username,
         "action": action, "case_id": case_id, "task_id": task_id, "element_id": element_id,
         "summary": summary or "", "details": details or {},
     }, sort_keys=True, separators=(",", ":"), ensure_ascii=False, default=str)

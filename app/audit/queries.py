@@ -1,8 +1,8 @@
 """Reading the audit trail: for auditors (filtered entries) and for the case page (who has seen it)."""
 from __future__ import annotations
 
-from dataclasses import dataclass
 from collections.abc import Mapping
+from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import func, select, type_coerce

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta, timezone
 
 from app.core.clock import now
 from app.core.config import Settings
@@ -21,7 +21,7 @@ class SignInPolicy:
     system_time: bool = False
 
     def now(self) -> datetime:
-        return datetime.now(timezone.utc) if self.system_time else now()
+        return datetime.now(UTC) if self.system_time else now()
 
 
 #: last_seen_at is written at most this often, so an active session costs one write a minute, not one a request.

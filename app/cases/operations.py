@@ -11,11 +11,10 @@ from app.core.clock import now
 from app.core.errors import Conflict, Forbidden, NotFound, ProcessFailed, ValidationFailed
 from app.engine import CaseWorkflow, NotPermitted, ProcessFault, TaskNotReady
 from app.forms import FieldError, validate
-from app.incidents.models import START, Incident
 from app.inbox.models import OpenTask
+from app.incidents.models import START, Incident
 from app.process_models.models import ProcessVersion
 from app.process_models.registry import compiled_by_id, latest_version
-
 
 #: The form (forms/rerate.json) for re-rating a contact from its case page or the API.
 RERATE_FORM = "rerate"

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date, datetime, time, timedelta, timezone
+from datetime import UTC, date, datetime, time, timedelta, timezone
 from functools import lru_cache
 from zoneinfo import ZoneInfo
 
@@ -49,15 +49,15 @@ class HubCalendar:
         local = at.astimezone(LONDON)
         day = local.date()
         if self.is_working_day(day) and local < self._closing(day):
-            return max(local, self._opening(day)).astimezone(timezone.utc)
-        return self._opening(self.next_working_day(day)).astimezone(timezone.utc)
+            return max(local, self._opening(day)).astimezone(UTC)
+        return self._opening(self.next_working_day(day)).astimezone(UTC)
 
     def add_working_days(self, start: datetime | date, days: int) -> datetime:
         """Close of business on the n-th working day after the day of ``start`` (n=0: close of that day)."""
         day = start.astimezone(LONDON).date() if isinstance(start, datetime) else start
         for _ in range(days):
             day = self.next_working_day(day)
-        return self._closing(day).astimezone(timezone.utc)
+        return self._closing(day).astimezone(UTC)
 
     def add_working_hours(self, start: datetime, hours: float) -> datetime:
         """Count only time inside working hours; out-of-hours time does not use up the clock."""
@@ -66,7 +66,7 @@ class HubCalendar:
         while True:
             available = self._closing(local.date()) - local
             if remaining <= available:
-                return (local + remaining).astimezone(timezone.utc)
+                return (local + remaining).astimezone(UTC)
             remaining -= available
             local = self._opening(self.next_working_day(local.date()))
 

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import threading
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta, timezone
 
 
 class Clock:
@@ -17,7 +17,7 @@ class Clock:
         with self._lock:
             if self._frozen is not None:
                 return self._frozen
-            return datetime.now(timezone.utc) + self._offset
+            return datetime.now(UTC) + self._offset
 
     def freeze(self, at: datetime) -> None:
         with self._lock:
@@ -39,7 +39,7 @@ class Clock:
 def _aware(value: datetime) -> datetime:
     if value.tzinfo is None:
         raise ValueError("times must carry a timezone")
-    return value.astimezone(timezone.utc)
+    return value.astimezone(UTC)
 
 
 clock = Clock()

@@ -3,13 +3,13 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
-from datetime import datetime, timezone
+from datetime import UTC, datetime, timezone
 
 from sqlalchemy import DateTime, Float, MetaData, create_engine, event
 from sqlalchemy.engine import Engine
 from sqlalchemy.ext.compiler import compiles
-from sqlalchemy.sql.functions import FunctionElement
 from sqlalchemy.orm import DeclarativeBase, Session, scoped_session, sessionmaker
+from sqlalchemy.sql.functions import FunctionElement
 from sqlalchemy.types import TypeDecorator
 
 NAMING = {
@@ -36,15 +36,15 @@ class UTCDateTime(TypeDecorator):
             return None
         if value.tzinfo is None:
             raise ValueError("naive datetime given to a UTC column")
-        value = value.astimezone(timezone.utc)
+        value = value.astimezone(UTC)
         return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
 
     def process_result_value(self, value: datetime | None, dialect):
         if value is None:
             return None
         if value.tzinfo is None:
-            return value.replace(tzinfo=timezone.utc)
-        return value.astimezone(timezone.utc)
+            return value.replace(tzinfo=UTC)
+        return value.astimezone(UTC)
 
 
 class hours_between(FunctionElement):  # noqa: N801  (used like a SQL function)
@@ -174,5 +174,5 @@ def run_in_transaction(fn, *args, retries: int = 8, **kwargs):
                 raise
         except OperationalError as error:
             # SQLite: a reader's snapshot went stale before it could write; retry on fresh data.
-            if "locked" not in str(error).lower() and "busy" not in str(error).lower() or attempt == retries - 1:
+            if ("locked" not in str(error).lower() and "busy" not in str(error).lower()) or attempt == retries - 1:
                 raise

@@ -4,7 +4,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from sqlalchemy import and_, case as when, func, or_, select, tuple_
+from sqlalchemy import and_, func, or_, select, tuple_
+from sqlalchemy import case as when
 from sqlalchemy.orm import Session
 
 from app.cases.models import AgencyReturn, Case, CompletedTask, Subject

@@ -14,7 +14,7 @@ import os
 import socket
 import threading
 import uuid
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta, timezone
 
 from apscheduler.schedulers.background import BackgroundScheduler
 from sqlalchemy import func, select, update
@@ -43,7 +43,7 @@ JOB_ID = "mash-deadlines"
 
 def _wall_clock() -> datetime:
     """Leases are about processes staying alive, so they run on real time, not the hub's (movable) clock."""
-    return datetime.now(timezone.utc)
+    return datetime.now(UTC)
 
 
 # ----------------------------------------------------------------------------- the lease

@@ -12,13 +12,13 @@ from __future__ import annotations
 import contextlib
 from collections.abc import Callable, Iterator
 from contextvars import ContextVar
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta, timezone
 
 from app.core.clock import now as clock_now
 from app.core.sla import SlaConfig, Window, working_days_window
 
 #: What a timer expression returns when there is no deadline (a RAG level whose unit is "none").
-NO_DEADLINE = datetime(9999, 12, 31, tzinfo=timezone.utc)
+NO_DEADLINE = datetime(9999, 12, 31, tzinfo=UTC)
 
 _AT_RISK: ContextVar[bool] = ContextVar("at_risk", default=False)
 
@@ -52,7 +52,7 @@ def _time(value, function: str) -> datetime:
 
 
 def _iso(value: datetime) -> str:
-    return value.astimezone(timezone.utc).isoformat()
+    return value.astimezone(UTC).isoformat()
 
 
 def _answer(window: Window | None) -> str:

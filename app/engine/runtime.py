@@ -10,7 +10,7 @@ import copy
 import threading
 import uuid
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime, timezone
 
 from SpiffWorkflow.bpmn import BpmnWorkflow
 from SpiffWorkflow.bpmn.script_engine import PythonScriptEngine
@@ -30,6 +30,7 @@ from app.core.clock import now as clock_now
 from app.engine.definitions import CompiledDefinition, TimerInfo, UserTaskInfo
 from app.engine.functions import NO_DEADLINE, at_risk_mode, diagram_functions
 from app.engine.sandbox import RestrictedEnvironment
+
 
 class _LiveSpecConverter(BpmnWorkflowConverter):
     """Writes no spec into a case's state and restores with the definition's already-parsed specs.
@@ -143,7 +144,7 @@ def _script_engine(definition: CompiledDefinition) -> PythonScriptEngine:
 
 
 def _aware(value: datetime) -> datetime:
-    return value if value.tzinfo else value.replace(tzinfo=timezone.utc)
+    return value if value.tzinfo else value.replace(tzinfo=UTC)
 
 
 def _timer_due(task) -> datetime | None:
@@ -269,7 +270,7 @@ class CaseWorkflow:
         info = self._timer_info(task)
         if info is None or not isinstance(task.task_spec.event_definition, TimeDateEventDefinition):
             return None
-        armed_iso = armed_at.astimezone(timezone.utc).isoformat()
+        armed_iso = armed_at.astimezone(UTC).isoformat()
         try:
             with at_risk_mode() if at_risk else contextlib.nullcontext():
                 return self.workflow.script_engine.evaluate(task, info.expression, {"now": lambda: armed_iso})

@@ -21,8 +21,8 @@ from app.core.actor import Actor
 from app.core.clock import now
 from app.core.db import run_in_transaction
 from app.core.errors import Conflict, NotFound, ProcessFailed, ValidationFailed
-from app.incidents.models import START, TASK, TIMER, Incident
 from app.inbox.models import OpenTask
+from app.incidents.models import START, TASK, TIMER, Incident
 
 log = logging.getLogger(__name__)
 

@@ -10,7 +10,7 @@ stood at that moment.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import UTC, datetime, timezone
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -44,7 +44,7 @@ class TrailEvent:
 
     def as_json(self) -> dict:
         return {"element_id": self.element_id, "name": self.name, "state": self.state,
-                "at": self.at.astimezone(timezone.utc).isoformat(), "by": self.by,
+                "at": self.at.astimezone(UTC).isoformat(), "by": self.by,
                 "process_id": self.process_id, "task_id": self.task_id}
 
 

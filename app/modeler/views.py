@@ -9,7 +9,8 @@ from app.core.roles import LANE_NAMES, role_for_lane
 from app.engine import DefinitionError
 from app.engine.definitions import DEADLINE_KINDS
 from app.modeler.edits import EditRequestError, note_from, request_problem, uploads_from
-from app.process_models.deploy import deploy as deploy_upload, validate_upload
+from app.process_models.deploy import deploy as deploy_upload
+from app.process_models.deploy import validate_upload
 from app.process_models.models import ProcessVersion
 from app.process_models.registry import bundle_of, compiled, file_of_process, latest_version, version_of, versions_of
 from app.web.filters import can

@@ -5,16 +5,16 @@ the OpenAPI entries are here.
 """
 from __future__ import annotations
 
-from typing import Callable
+from collections.abc import Callable
 
 from sqlalchemy.orm import Session
 
 from app.core.actor import Actor
+from app.core.diagram_xml import as_utf8_text
 from app.core.errors import NotFound
 from app.engine import DefinitionError
 from app.process_models.deploy import Deployment, UploadedFile, deploy
 from app.process_models.queries import process_catalogue
-from app.core.diagram_xml import as_utf8_text
 from app.process_models.registry import bundle_of, version_of
 
 MULTIPART = "multipart/form-data"

@@ -18,10 +18,10 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from app.core.actor import Actor
+from app.core.diagram_xml import as_utf8_text, parse_xml
 from app.core.errors import Conflict
 from app.core.sla import POLICY_FILE
 from app.engine import CompiledDefinition, DefinitionError, DefinitionProblem, ProcessBundle, compile_bundle
-from app.core.diagram_xml import as_utf8_text, parse_xml
 from app.process_models.lint import LintFinding, LintUnavailable, lint_diagrams
 from app.process_models.models import ProcessVersion
 from app.process_models.registry import (

@@ -11,8 +11,8 @@ from sqlalchemy.orm import Session
 from app.audit.operations import record
 from app.core.actor import Actor
 from app.core.clock import now
-from app.core.diagram_xml import parse_xml_or_none
 from app.core.db import get_db
+from app.core.diagram_xml import parse_xml_or_none
 from app.engine import CompiledDefinition, ProcessBundle, compile_bundle
 from app.engine.definitions import BPMN_NS
 from app.process_models.models import ProcessVersion

@@ -7,8 +7,8 @@ from flask import Blueprint, Response, abort, flash, g, redirect, render_templat
 from werkzeug.datastructures import FileStorage
 
 from app.core.db import get_db, run_in_transaction
-from app.core.errors import Conflict
 from app.core.diagram_xml import as_utf8_text
+from app.core.errors import Conflict
 from app.engine import DefinitionError
 from app.process_models.deploy import UploadedFile, deploy, validate_upload
 from app.process_models.queries import process_catalogue, process_summary

@@ -20,8 +20,15 @@ from sqlalchemy.orm import Session
 
 from app.cases.models import Case, Subject
 from app.core.calendar import LONDON
-from app.core.codes import (ANNEX_A_ETHNICITIES, ANNEX_A_ETHNICITY_UNKNOWN, ANNEX_A_GENDER_UNKNOWN, ANNEX_A_GENDERS,
-                            ANNEX_A_SOURCES, CHILD_ROLES, is_referral)
+from app.core.codes import (
+    ANNEX_A_ETHNICITIES,
+    ANNEX_A_ETHNICITY_UNKNOWN,
+    ANNEX_A_GENDER_UNKNOWN,
+    ANNEX_A_GENDERS,
+    ANNEX_A_SOURCES,
+    CHILD_ROLES,
+    is_referral,
+)
 from app.intake.models import Contact
 from app.people.clusters import roots_for
 from app.people.models import Person

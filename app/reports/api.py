@@ -6,6 +6,7 @@ built here. JSON by default, CSV for ``Accept: text/csv``. The period defaults a
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
+
 from sqlalchemy.orm import Session
 
 from app.audit.operations import record

@@ -14,11 +14,21 @@ import statistics
 from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta, timezone
 
 from app.core.calendar import LONDON
-from app.core.codes import (AGENCY_LABELS, CONVERSION_OUTCOMES, OUTCOMES, RAG_LABELS, RAG_URGENCY, SOURCE_AGENCY,
-                            is_referral, is_section_47, rag_movement, source_agency)
+from app.core.codes import (
+    AGENCY_LABELS,
+    CONVERSION_OUTCOMES,
+    OUTCOMES,
+    RAG_LABELS,
+    RAG_URGENCY,
+    SOURCE_AGENCY,
+    is_referral,
+    is_section_47,
+    rag_movement,
+    source_agency,
+)
 from app.core.roles import AGENCIES, role_label
 from app.core.sla import SlaConfig, SlaPolicy
 from app.reports.filters import ReportFilters
@@ -215,8 +225,8 @@ class DecisionClock:
         if key not in self._days:
             calendar = self._config(version_id).calendar
             # In UTC, like the stored times: comparing across time zones costs a zone lookup every time.
-            self._days[key] = ((datetime.combine(day, calendar.opens, LONDON).astimezone(timezone.utc),
-                                datetime.combine(day, calendar.closes, LONDON).astimezone(timezone.utc))
+            self._days[key] = ((datetime.combine(day, calendar.opens, LONDON).astimezone(UTC),
+                                datetime.combine(day, calendar.closes, LONDON).astimezone(UTC))
                                if calendar.is_working_day(day) else None)
         return self._days[key]
 

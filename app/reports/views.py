@@ -16,7 +16,8 @@ from app.core.clock import now
 from app.core.codes import AGENCY_LABELS, CHANNELS, RAG_LABELS
 from app.core.db import get_db
 from app.reports import annex_a
-from app.reports.dataset import csv_text as dataset_csv, mi_dataset
+from app.reports.dataset import csv_text as dataset_csv
+from app.reports.dataset import mi_dataset
 from app.reports.figures import Table
 from app.reports.filters import read_filters
 from app.reports.report import build_report

@@ -24,11 +24,12 @@ from app.cases.models import AgencyReturn, Case, CompletedTask, Subject
 from app.core.actor import Actor
 from app.core.clock import now
 from app.core.errors import ValidationFailed
+from app.core.protected_identities import Redactor, protected_names
 from app.forms import FieldError
 from app.intake.models import Contact
-from app.core.protected_identities import Redactor, protected_names
 from app.people.clusters import cluster_of, roots_for
-from app.people.models import Person as IndexedPerson, PersonMerge, PersonRelationship
+from app.people.models import Person as IndexedPerson
+from app.people.models import PersonMerge, PersonRelationship
 from app.people.operations import RELATIONSHIPS
 from app.retention.people import EXACT, NAMES_ONLY, Person, SubjectMatch, subjects_matching
 from app.retention.records import CASE_RECORDS

@@ -12,9 +12,9 @@ from flask import Blueprint, Response, abort, g, redirect, render_template, requ
 
 from app.audit.operations import record
 from app.cases.models import Case
+from app.core.calendar import LONDON
 from app.core.clock import now
 from app.core.db import get_db
-from app.core.calendar import LONDON
 from app.core.lawful_bases import KINDS, hub_lawful_bases
 from app.process_models.registry import compiled_by_id
 from app.sharing.product import InformationProduct

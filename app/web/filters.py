@@ -6,7 +6,6 @@ from datetime import datetime
 from flask import Flask, g
 
 from app.auth.authorisation import may_use
-
 from app.core.calendar import LONDON
 from app.core.clock import now
 from app.core.codes import outcome_label

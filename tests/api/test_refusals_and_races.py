@@ -116,9 +116,9 @@ def test_a_claimed_task_can_only_be_completed_by_the_claimant(api, app):
         create_user(session, "manager-two", display_name="Second manager", agency="CSC", roles=["mash-manager"],
                     password="x-password-2")
     with app.test_request_context():
+        from app.auth.operations import user_by_username
         from app.core.db import run_in_transaction
         from app.inbox.operations import claim
-        from app.auth.operations import user_by_username
         with get_db().unit_of_work(write=False) as session:
             actor = user_by_username(session, "mash-manager").as_actor()
         run_in_transaction(claim, screening, actor)

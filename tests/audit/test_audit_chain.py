@@ -17,8 +17,8 @@ from app.audit.chain import verify
 from app.audit.models import AuditEvent
 from app.audit.operations import record
 from app.core.actor import SYSTEM
-from tests.api.test_referral_walks import complete, report
 from tests import factories as f
+from tests.api.test_referral_walks import complete, report
 
 BOTH = pytest.mark.parametrize("database_url", ["sqlite", "postgresql"], indirect=True)
 

@@ -7,7 +7,7 @@ own clock is wrong by however far that is: only a wall that corrects for the ser
 from __future__ import annotations
 
 import re
-from datetime import datetime, timezone
+from datetime import UTC, datetime, timezone
 
 import pytest
 from playwright.sync_api import Browser, Page, expect
@@ -16,7 +16,7 @@ from app.core.clock import clock
 from tests import factories as f
 from tests.browser.test_hub_journey import Person, complete, report
 
-WEDNESDAY_10AM = datetime(2026, 1, 14, 10, 0, tzinfo=timezone.utc)
+WEDNESDAY_10AM = datetime(2026, 1, 14, 10, 0, tzinfo=UTC)
 #: A red police check screened moments after 10:00 is due at 14:00: just under four hours left.
 RED_COUNTDOWN = re.compile(r"^3 h 5\d min \d\d s left$")
 
@@ -24,7 +24,7 @@ RED_COUNTDOWN = re.compile(r"^3 h 5\d min \d\d s left$")
 @pytest.fixture(autouse=True)
 def _server_on_wednesday_morning():
     """Move the hub's clock, still running, to Wednesday 10:00 (the autouse clock fixture resets it)."""
-    clock.advance(WEDNESDAY_10AM - datetime.now(timezone.utc))
+    clock.advance(WEDNESDAY_10AM - datetime.now(UTC))
 
 
 def red_case(api, given: str = "Rosa", family: str = "Reed") -> dict:

@@ -1,7 +1,7 @@
 """Rows as intake, screening and the decision write them, made directly (walking the BPMN is slow)."""
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta, timezone
 from itertools import count
 
 from sqlalchemy import select
@@ -12,7 +12,7 @@ from app.intake.models import Contact
 from app.people.models import Person, PersonRelationship, SubjectMatch
 from app.process_models.models import ProcessVersion
 
-T0 = datetime(2026, 3, 2, 10, 0, tzinfo=timezone.utc)
+T0 = datetime(2026, 3, 2, 10, 0, tzinfo=UTC)
 _refs = count(1)
 
 

@@ -4,7 +4,6 @@ from __future__ import annotations
 from datetime import date, timedelta
 
 import pytest
-
 from sqlalchemy import event
 
 from app.cases.models import ReferrerFeedback, StrategyDiscussion

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import html
 import re
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta, timezone
 
 import pytest
 from sqlalchemy import select
@@ -13,14 +13,14 @@ from app.audit.models import AuditEvent
 from app.core.clock import clock
 from app.core.db import get_db
 from app.dashboard.views import countdown, refresh_seconds, wall_filters
-from app.incidents.models import Incident
 from app.deadlines.scheduler import fire_due
+from app.incidents.models import Incident
 from tests import factories as f
 from tests.api.test_referral_walks import complete, report
 from tests.conftest import WebClient
 
 #: A Wednesday in January (London is on UTC), inside working hours.
-WEDNESDAY_10AM = datetime(2026, 1, 14, 10, 0, tzinfo=timezone.utc)
+WEDNESDAY_10AM = datetime(2026, 1, 14, 10, 0, tzinfo=UTC)
 CSRF = WebClient.CSRF
 
 

@@ -3,7 +3,7 @@ on track, at risk, breached (a chase for the manager, the check still open), met
 moves the open deadlines and says so."""
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta, timezone
 
 import pytest
 from sqlalchemy import select
@@ -14,7 +14,7 @@ from app.deadlines.scheduler import fire_due
 from tests import factories as f
 from tests.api.test_referral_walks import complete, report
 
-MONDAY_10 = datetime(2027, 1, 4, 10, 0, tzinfo=timezone.utc)  # Monday, 10:00 in London (GMT)
+MONDAY_10 = datetime(2027, 1, 4, 10, 0, tzinfo=UTC)  # Monday, 10:00 in London (GMT)
 BOTH = pytest.mark.parametrize("database_url", ["sqlite", "postgresql"], indirect=True)
 
 

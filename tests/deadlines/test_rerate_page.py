@@ -1,7 +1,7 @@
 """A MASH manager re-rates a contact from its case page, with the GOV.UK error summary when the form is wrong."""
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime, timezone
 
 from app.core.clock import clock
 from tests import factories as f
@@ -9,7 +9,7 @@ from tests.api.test_referral_walks import complete, report
 
 
 def test_the_manager_re_rates_from_the_case_page_and_sees_the_deadlines_move(api, web):
-    clock.freeze(datetime(2027, 1, 4, 10, 0, tzinfo=timezone.utc))
+    clock.freeze(datetime(2027, 1, 4, 10, 0, tzinfo=UTC))
     case_id = report(api)
     complete(api, case_id, "screening", "mash-manager", f.screening("green", ["police"]))
     manager = web("mash-manager")

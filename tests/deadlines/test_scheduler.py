@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import threading
 import time
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta, timezone
 
 import pytest
 from sqlalchemy import func, select
@@ -26,7 +26,7 @@ from tests import factories as f
 from tests.api.test_referral_walks import complete, report
 from tests.conftest import wait_for
 
-MONDAY_10 = datetime(2027, 1, 4, 10, 0, tzinfo=timezone.utc)
+MONDAY_10 = datetime(2027, 1, 4, 10, 0, tzinfo=UTC)
 BOTH = pytest.mark.parametrize("database_url", ["sqlite", "postgresql"], indirect=True)
 
 

@@ -4,7 +4,7 @@ Times below are written as the hub sees them (Europe/London) and checked as inst
 """
 from __future__ import annotations
 
-from datetime import date, datetime, time, timedelta, timezone
+from datetime import UTC, date, datetime, time, timedelta, timezone
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -12,7 +12,7 @@ import pytest
 from app.core.calendar import HubCalendar
 from app.core.config import PROJECT_ROOT
 from app.core.sla import POLICY_FILE, PolicyError, SlaConfig, SlaPolicy, load_policies
-from app.engine import ProcessBundle, compile_bundle, DefinitionError
+from app.engine import DefinitionError, ProcessBundle, compile_bundle
 from app.engine.functions import NO_DEADLINE, at_risk_mode, diagram_functions
 
 LONDON = ZoneInfo("Europe/London")
@@ -122,15 +122,15 @@ def test_blue_has_no_timescale():
 # ----------------------------------------------------------------------------- the calendar
 def test_red_across_the_march_clock_change_counts_real_hours():
     # 00:30 GMT on Sunday 28 March 2027; clocks go forward at 01:00. Four real hours later is 05:30 BST.
-    window = RED_OUT_OF_HOURS.window(datetime(2027, 3, 28, 0, 30, tzinfo=timezone.utc), HUB)
-    assert window.due_at == datetime(2027, 3, 28, 4, 30, tzinfo=timezone.utc)
+    window = RED_OUT_OF_HOURS.window(datetime(2027, 3, 28, 0, 30, tzinfo=UTC), HUB)
+    assert window.due_at == datetime(2027, 3, 28, 4, 30, tzinfo=UTC)
     assert window.due_at.astimezone(LONDON).time() == time(5, 30)
 
 
 def test_working_days_across_the_october_clock_change_end_at_local_close_of_business():
     # Friday 29 October 2027 (BST) + 1 working day = Monday 1 November 17:30 GMT.
     due = HUB.add_working_days(london(2027, 10, 29, 10, 0), 1)
-    assert due == datetime(2027, 11, 1, 17, 30, tzinfo=timezone.utc)
+    assert due == datetime(2027, 11, 1, 17, 30, tzinfo=UTC)
     # And the working hours between are counted in local time: Friday 7.5 h + Monday 8.5 h.
     assert HUB.working_time_between(london(2027, 10, 29, 10, 0), due) == timedelta(hours=16)
 

@@ -1,7 +1,7 @@
 """The SLA wall's query: the most urgent cases first even when the wall shows only some, counts over all."""
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta, timezone
 
 from app.core.clock import clock, now
 from app.deadlines.queries import sla_wall
@@ -11,7 +11,7 @@ from tests.api.test_referral_walks import complete, report
 
 
 def test_a_short_wall_keeps_the_most_urgent_cases_and_counts_them_all(api, db):
-    clock.freeze(datetime(2027, 1, 4, 10, 0, tzinfo=timezone.utc))
+    clock.freeze(datetime(2027, 1, 4, 10, 0, tzinfo=UTC))
     green = report(api, given="Early")  # received first, but least urgent
     complete(api, green, "screening", "mash-manager", f.screening("green", ["police"]))
     clock.advance(timedelta(minutes=5))
@@ -34,7 +34,7 @@ def test_the_wall_reads_cases_by_their_earliest_deadline_a_page_at_a_time(api, d
     from app.deadlines.models import Deadline
     from app.deadlines.queries import _most_urgent
 
-    clock.freeze(datetime(2027, 1, 4, 10, 0, tzinfo=timezone.utc))
+    clock.freeze(datetime(2027, 1, 4, 10, 0, tzinfo=UTC))
     cases = []
     for number, (rag, agencies) in enumerate([("green", ["police"]), ("red", ["police", "health"]),
                                               ("amber", ["health"]), ("red", ["police"])]):

@@ -4,7 +4,7 @@ runs in `mash serve`'s worker, on PostgreSQL in `mash scheduler` (the scheduler 
 timers, waiting out each dead holder's lease) is bench/timers_across_restarts.py."""
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta, timezone
 
 import pytest
 
@@ -46,7 +46,7 @@ def test_every_timer_fires_exactly_once_when_the_scheduler_is_killed_twice(datab
 
 
 def test_the_check_sees_a_timer_fired_twice_missed_or_early():
-    due = datetime(2027, 1, 4, 10, 0, tzinfo=timezone.utc)
+    due = datetime(2027, 1, 4, 10, 0, tzinfo=UTC)
     run = harness.Run(version_id=1, case_ids=[1, 2], due_times={1: due, 2: due}, armed_at={1: due, 2: due},
                       first_due=due, last_due=due, create_seconds=0, first_start=due, first_serving=due,
                       first_lease=due, first_due_in=0, finished_at=due + timedelta(minutes=1))

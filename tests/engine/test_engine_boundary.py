@@ -2,15 +2,22 @@
 state round trips and timers on the injected clock."""
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta, timezone
 
 import pytest
 
 from app.core.clock import clock
 from app.core.config import PROJECT_ROOT
 from app.core.roles import LANE_ROLES
-from app.engine import (CaseWorkflow, DefinitionError, NotPermitted, ProcessBundle, ProcessFault, TaskNotReady,
-                        compile_bundle)
+from app.engine import (
+    CaseWorkflow,
+    DefinitionError,
+    NotPermitted,
+    ProcessBundle,
+    ProcessFault,
+    TaskNotReady,
+    compile_bundle,
+)
 from app.engine.sandbox import RestrictedEnvironment, SandboxError, compile_expression
 from tests import factories as f
 
@@ -172,11 +179,11 @@ def test_a_failing_script_is_reported_and_the_case_is_untouched(definition):
 
 # ----------------------------------------------------------------------------- timers
 def test_a_late_agency_check_raises_a_chase_and_can_still_be_returned(definition):
-    clock.freeze(datetime(2027, 1, 4, 9, 0, tzinfo=timezone.utc))  # Monday
+    clock.freeze(datetime(2027, 1, 4, 9, 0, tzinfo=UTC))  # Monday
     workflow = start(definition)
     do(workflow, "screening", f.screening("red", ["police"]))
     police = next(t for t in workflow.open_user_tasks() if t.info.bpmn_id == "police_check")
-    assert police.due_at == datetime(2027, 1, 4, 13, 0, tzinfo=timezone.utc)  # red: 4 elapsed hours
+    assert police.due_at == datetime(2027, 1, 4, 13, 0, tzinfo=UTC)  # red: 4 elapsed hours
     clock.advance(timedelta(hours=3, minutes=59))
     workflow.fire_due_timers()
     assert names(workflow) == ["police_check"]
@@ -188,16 +195,16 @@ def test_a_late_agency_check_raises_a_chase_and_can_still_be_returned(definition
 
 
 def test_screening_is_due_by_close_of_the_next_working_day_across_a_bank_holiday(definition):
-    clock.freeze(datetime(2026, 12, 24, 15, 0, tzinfo=timezone.utc))  # Thursday before Christmas
+    clock.freeze(datetime(2026, 12, 24, 15, 0, tzinfo=UTC))  # Thursday before Christmas
     workflow = start(definition)
     screening = workflow.open_user_tasks()[0]
     # 25 Dec and the substitute Boxing Day (Mon 28 Dec) are bank holidays: next working day is Tue 29 Dec.
-    assert screening.due_at == datetime(2026, 12, 29, 17, 30, tzinfo=timezone.utc)
+    assert screening.due_at == datetime(2026, 12, 29, 17, 30, tzinfo=UTC)
     assert workflow.next_timer_due() == screening.due_at
 
 
 def test_the_icpc_target_is_15_working_days_after_the_strategy_discussion(definition):
-    clock.freeze(datetime(2027, 3, 22, 9, 0, tzinfo=timezone.utc))
+    clock.freeze(datetime(2027, 3, 22, 9, 0, tzinfo=UTC))
     workflow = start(definition, immediate_risk=True)
     do(workflow, "convene_strategy_discussion", {"scheduled_on": "2027-03-22", "discussion_format": "virtual",
                                                  "chair": "Team manager"})
@@ -205,4 +212,4 @@ def test_the_icpc_target_is_15_working_days_after_the_strategy_discussion(defini
     icpc = next(t for t in workflow.open_user_tasks() if t.info.bpmn_id == "convene_icpc")
     # 15 working days from Mon 22 Mar 2027, skipping Good Friday (26 Mar) and Easter Monday (29 Mar): Wed 14 Apr,
     # 17:30 British Summer Time = 16:30 UTC.
-    assert icpc.due_at == datetime(2027, 4, 14, 16, 30, tzinfo=timezone.utc)
+    assert icpc.due_at == datetime(2027, 4, 14, 16, 30, tzinfo=UTC)

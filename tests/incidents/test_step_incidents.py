@@ -14,8 +14,8 @@ from app.audit.chain import verify
 from app.audit.models import AuditEvent
 from app.auth.operations import user_by_username
 from app.cases.models import Case, CompletedTask
-from app.incidents.models import Incident
 from app.inbox.models import OpenTask
+from app.incidents.models import Incident
 from app.process_models import registry
 from app.process_models.migration import migrate_cases
 from tests import factories as f

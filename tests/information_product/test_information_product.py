@@ -12,8 +12,14 @@ from sqlalchemy import select
 from app.audit.models import AuditEvent
 from app.cases.models import Case
 from app.information_product.record import HUB_ONLY_MARKING, MARKING, SECTIONS
-from tests.information_product.walks import (ANALYSIS, HEALTH_FINDINGS, POLICE_FINDINGS, REVIEW_RATIONALE,
-                                             disseminated, reported)
+from tests.information_product.walks import (
+    ANALYSIS,
+    HEALTH_FINDINGS,
+    POLICE_FINDINGS,
+    REVIEW_RATIONALE,
+    disseminated,
+    reported,
+)
 
 
 def reference(db, case_id: int) -> str:

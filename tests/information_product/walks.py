@@ -1,7 +1,7 @@
 """A contact walked in-process, through the real operations, to a decision with something in every section."""
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta, timezone
 
 from sqlalchemy import select
 
@@ -14,7 +14,7 @@ from app.inbox.models import OpenTask
 from app.intake.operations import receive_contact
 from tests import factories as f
 
-RECEIVED = datetime(2027, 1, 4, 9, 0, tzinfo=timezone.utc)  # a Monday morning
+RECEIVED = datetime(2027, 1, 4, 9, 0, tzinfo=UTC)  # a Monday morning
 POLICE_FINDINGS = "Two domestic abuse call-outs to the address in the last 6 months (DASH: medium)."
 HEALTH_FINDINGS = "Missed two health visitor appointments since October."
 ANALYSIS = "Pattern of missed appointments and call-outs; protective: school attendance is good."

@@ -1,7 +1,7 @@
 """A case on its own map: steps done and open, arrows taken, runs, deadline badges, and the replay."""
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta, timezone
 
 from sqlalchemy import select
 
@@ -81,7 +81,7 @@ def test_replay_at_k_shows_the_map_as_it_was_just_after_event_k(api, web):
     assert "Flow_screening_to_rag" in frame["flows"]
     assert "Flow_police_check_yes" not in frame["flows"]
     assert data["frames"][k]["elements"] == {"screening": frame["elements"]["screening"]}  # only what changed
-    assert "Event {} of {}: <strong>Screen the contact</strong> completed at".format(k, len(events)) in html
+    assert f"Event {k} of {len(events)}: <strong>Screen the contact</strong> completed at" in html
     assert "by mash-manager" in html
     steps = {row[0]: row[1] for row in table_rows(html, "maps-case-steps")}
     assert steps["Screen the contact"] == "Done" and "Check police records" not in steps
@@ -129,7 +129,7 @@ def test_a_called_process_is_drawn_for_the_case_and_a_closed_case_shows_how_it_e
 def test_runs_count_each_time_a_step_was_done_and_the_last_state_wins():
     """A step drawn in a loop runs again under a new task id: each completed run counts."""
     step = Step(id="review", name="Review", kind="userTask", lane=None, documentation=None)
-    when = datetime(2027, 1, 4, 10, tzinfo=timezone.utc)
+    when = datetime(2027, 1, 4, 10, tzinfo=UTC)
     trail = [TrailEvent(n, "review", "Review", state, when + timedelta(minutes=n), "mash-manager", "p", task)
              for n, (state, task) in enumerate([("ready", "a"), ("completed", "a"), ("ready", "b"),
                                                 ("completed", "b"), ("ready", "c")], start=1)]

@@ -3,14 +3,14 @@ from __future__ import annotations
 
 import json
 import re
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta, timezone
 
 from app.core.clock import clock
 from tests import factories as f
 from tests.api.test_referral_walks import complete, report
 
 #: Monday 4 January 2027, 10:00 London (UTC in winter): a working day.
-MONDAY_10 = datetime(2027, 1, 4, 10, 0, tzinfo=timezone.utc)
+MONDAY_10 = datetime(2027, 1, 4, 10, 0, tzinfo=UTC)
 
 
 def at(minutes: int) -> str:

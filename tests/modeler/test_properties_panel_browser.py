@@ -12,8 +12,8 @@ from playwright.sync_api import Page, expect
 
 from app.engine import ProcessBundle
 from app.process_models.registry import bundle_of, compiled, latest_version, register_bundle
-from tests.browser.test_modeler_deploy import CHECK_TIMEOUT, choose, set_field
 from tests.browser.test_hub_journey import Person
+from tests.browser.test_modeler_deploy import CHECK_TIMEOUT, choose, set_field
 
 pytestmark = pytest.mark.usefixtures("live_server")
 

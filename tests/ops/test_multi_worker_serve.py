@@ -11,7 +11,7 @@ import sys
 import urllib.request
 from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta, timezone
 from pathlib import Path
 
 import pytest
@@ -88,7 +88,7 @@ def cases_due(version_id: int, due_times: list[datetime]) -> list[int]:
     from app.core.db import get_db
 
     with get_db().unit_of_work() as session:
-        cases = [Case(status="open", received_at=datetime.now(timezone.utc), process_version_id=version_id)
+        cases = [Case(status="open", received_at=datetime.now(UTC), process_version_id=version_id)
                  for _ in due_times]
         session.add_all(cases)
         session.flush()
@@ -123,7 +123,7 @@ def holder_pid(row) -> int | None:
 
 
 def soon(*seconds: float) -> list[datetime]:
-    now = datetime.now(timezone.utc)
+    now = datetime.now(UTC)
     return [now + timedelta(seconds=s) for s in seconds]
 
 
@@ -149,7 +149,7 @@ def test_two_workers_share_requests_and_one_scheduler_fires_each_timer_once_even
         first = cases_due(version_id, soon(1, 1.5, 2, 2.5, 3))
         assert wait_for(lambda: all(firings()[case] for case in first), 30), (firings(), server.log()[-3000:])
         leader = lease()
-        assert holder_pid(leader) in workers and leader.expires_at > datetime.now(timezone.utc), leader.holder
+        assert holder_pid(leader) in workers and leader.expires_at > datetime.now(UTC), leader.holder
 
         # Kill the leader outright: it cannot hand the lease back. gunicorn boots a replacement, and once the
         # lease lapses (15 s) the standby or the new worker fires what fell due in the meantime.
@@ -162,10 +162,10 @@ def test_two_workers_share_requests_and_one_scheduler_fires_each_timer_once_even
         assert successor.holder != leader.holder and holder_pid(successor) in alive, successor.holder
 
         fired = firings()
-        assert {case: fired[case] for case in first + second} == {case: 1 for case in first + second}
+        assert {case: fired[case] for case in first + second} == dict.fromkeys(first + second, 1)
         assert sum(fired.values()) == len(first + second)
     finally:
         server.stop()
     assert server.process.returncode == 0, server.log()[-2000:]
     # Stopped cleanly, the last leader handed its lease back: a new server need not wait for it to lapse.
-    assert lease().expires_at <= datetime.now(timezone.utc)
+    assert lease().expires_at <= datetime.now(UTC)

@@ -1,12 +1,12 @@
 """Person records made directly, as intake would make them, for matching tests that need a known index."""
 from __future__ import annotations
 
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime, timezone
 
 from app.people.models import Person
 from app.people.names import family_key, given_key, postcode_of
 
-T0 = datetime(2027, 1, 4, 9, 0, tzinfo=timezone.utc)
+T0 = datetime(2027, 1, 4, 9, 0, tzinfo=UTC)
 
 
 def person(session, given: str, family: str, dob: str | None = None, *, nhs: str | None = None,

@@ -7,8 +7,15 @@ import pytest
 
 from app.core.codes import GENDERS
 from app.core.config import PROJECT_ROOT
-from app.people.names import (are_variants, family_key, given_key, is_valid_nhs_number, normalise_name,
-                              normalise_nhs_number, postcode_of)
+from app.people.names import (
+    are_variants,
+    family_key,
+    given_key,
+    is_valid_nhs_number,
+    normalise_name,
+    normalise_nhs_number,
+    postcode_of,
+)
 
 
 def test_names_lose_case_accents_punctuation_and_spacing():

@@ -28,7 +28,7 @@ C4's child has no person record (only ever itself).
 """
 from __future__ import annotations
 
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime, timezone
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -42,11 +42,11 @@ from app.process_models.registry import latest_version
 
 PERIOD = {"from": "2026-11-01", "to": "2027-02-28"}
 #: When the report is read (the clock): every due time in the fixture but one has passed.
-AT = datetime(2027, 3, 15, 12, 0, tzinfo=timezone.utc)
+AT = datetime(2027, 3, 15, 12, 0, tzinfo=UTC)
 
 
 def at(month: int, day: int, hour: int, minute: int = 0, year: int = 2027) -> datetime:
-    return datetime(year, month, day, hour, minute, tzinfo=timezone.utc)
+    return datetime(year, month, day, hour, minute, tzinfo=UTC)
 
 
 def _person(session: Session, name: str, merged_into: Person | None = None) -> Person:

@@ -6,7 +6,7 @@ check runs on SQLite and PostgreSQL, since the period and filter queries are SQL
 from __future__ import annotations
 
 from collections import Counter
-from datetime import date
+from datetime import UTC, date
 
 import pytest
 
@@ -192,7 +192,7 @@ def test_the_decision_clock_counts_like_the_hubs_calendar_and_sla_policies():
 
     config = SlaConfig()
     clock = figures.DecisionClock({1: config})
-    start = datetime(2027, 3, 24, 7, 15, tzinfo=timezone.utc)
+    start = datetime(2027, 3, 24, 7, 15, tzinfo=UTC)
     for step in range(0, 200, 7):
         received = start + timedelta(hours=step * 0.75)
         decided = received + timedelta(hours=step % 90 + 0.5)

@@ -2,13 +2,23 @@
 and not held back (a retention hold, or a later contact about the same child)."""
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import UTC, timedelta
 
 from app.core.clock import clock, now
 from app.core.db import get_db
 from app.retention.policy import LATER_CONTACT, months_before, review_retention
-from tests.retention.walks import (BARNABY, CORDELIA, DORIAN, EVANGELINE, T0, ZEPHYRINE, mash, report_about,
-                                   walk_to_decision, walk_to_strategy_nfa)
+from tests.retention.walks import (
+    BARNABY,
+    CORDELIA,
+    DORIAN,
+    EVANGELINE,
+    T0,
+    ZEPHYRINE,
+    mash,
+    report_about,
+    walk_to_decision,
+    walk_to_strategy_nfa,
+)
 
 
 def _reference(api, case_id: int) -> str:
@@ -92,8 +102,9 @@ def test_a_retention_hold_keeps_a_contact_until_it_is_lifted_and_both_are_audite
     assert mash(database_url, tmp_path, "retention-hold", reference, "--release").exit_code == 0
     run = mash(database_url, tmp_path, "retention")
     assert "Anonymised 1 contact(s)" in run.output
-    from app.audit.models import AuditEvent
     from sqlalchemy import select
+
+    from app.audit.models import AuditEvent
     with get_db().unit_of_work(write=False) as session:
         actions = list(session.scalars(select(AuditEvent.action).where(AuditEvent.case_id == case_id,
                                                                       AuditEvent.action.like("retention.%"))
@@ -108,7 +119,7 @@ def test_a_future_date_only_previews(database_url, tmp_path, app):
 
 def test_months_are_calendar_months():
     from datetime import datetime, timezone
-    at = datetime(2030, 3, 31, 12, tzinfo=timezone.utc)
-    assert months_before(at, 1) == datetime(2030, 2, 28, 12, tzinfo=timezone.utc)
-    assert months_before(at, 36) == datetime(2027, 3, 31, 12, tzinfo=timezone.utc)
-    assert months_before(datetime(2028, 2, 29, tzinfo=timezone.utc), 12) == datetime(2027, 2, 28, tzinfo=timezone.utc)
+    at = datetime(2030, 3, 31, 12, tzinfo=UTC)
+    assert months_before(at, 1) == datetime(2030, 2, 28, 12, tzinfo=UTC)
+    assert months_before(at, 36) == datetime(2027, 3, 31, 12, tzinfo=UTC)
+    assert months_before(datetime(2028, 2, 29, tzinfo=UTC), 12) == datetime(2027, 2, 28, tzinfo=UTC)

@@ -3,7 +3,7 @@ the whole database can tell exactly which of them survived."""
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime, timezone
 
 from click.testing import CliRunner
 
@@ -11,7 +11,7 @@ from app.cli import main
 from tests import factories as f
 from tests.api.test_referral_walks import complete
 
-T0 = datetime(2027, 1, 4, 9, 0, tzinfo=timezone.utc)  # a Monday
+T0 = datetime(2027, 1, 4, 9, 0, tzinfo=UTC)  # a Monday
 
 
 @dataclass(frozen=True)

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import re
 from concurrent.futures import ThreadPoolExecutor
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta, timezone
 
 import pytest
 from sqlalchemy import select
@@ -15,7 +15,7 @@ from app.auth.models import LoginThrottle
 from app.core.clock import clock
 from tests.security.conftest import attempt
 
-T0 = datetime(2027, 3, 1, 9, 0, tzinfo=timezone.utc)
+T0 = datetime(2027, 3, 1, 9, 0, tzinfo=UTC)
 BOTH = pytest.mark.parametrize("database_url", ["sqlite", "postgresql"], indirect=True)
 
 

@@ -2,7 +2,7 @@
 session for every copy of the cookie; each sign-in gets a new id; the SLA wall's refresh is not activity."""
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta, timezone
 
 import pytest
 from sqlalchemy import event, select
@@ -14,7 +14,7 @@ from app.core.config import load_settings
 from app.core.db import get_db
 from tests.security.conftest import attempt
 
-T0 = datetime(2027, 3, 1, 9, 0, tzinfo=timezone.utc)
+T0 = datetime(2027, 3, 1, 9, 0, tzinfo=UTC)
 
 
 def signed_in(app, username: str = "police"):

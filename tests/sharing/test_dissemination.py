@@ -10,7 +10,7 @@ from sqlalchemy import select
 from app.audit.models import AuditEvent
 from app.core.protected_identities import REDACTED
 from app.sharing.product import HELD_IN_HUB
-from tests.sharing.walks import (POLICE_FINDINGS, WITHOUT_CONSENT, decisions, disseminated, screened_without_consent)
+from tests.sharing.walks import POLICE_FINDINGS, WITHOUT_CONSENT, decisions, disseminated, screened_without_consent
 
 BOTH = pytest.mark.parametrize("database_url", ["sqlite", "postgresql"], indirect=True)
 

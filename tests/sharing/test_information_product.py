@@ -1,19 +1,19 @@
 """The information product as a pure function: what leaves the hub for one recipient."""
 from __future__ import annotations
 
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime, timezone
 
 from app.core.protected_identities import REDACTED, protected_names, redact
 from app.sharing.product import HELD_IN_HUB, CaseFacts, InformationProduct, ReturnFacts, SubjectFacts, build_product
 
-AT = datetime(2027, 1, 5, 10, 0, tzinfo=timezone.utc)
+AT = datetime(2027, 1, 5, 10, 0, tzinfo=UTC)
 
 
 def a_return(id: int, agency: str, findings: str | None, *, restriction: str = "none", protect: str | None = None,
              nothing_known: bool = False) -> ReturnFacts:
     return ReturnFacts(id=id, agency=agency, nothing_known=nothing_known, findings=findings,
                        handling_restriction=restriction, third_parties_to_protect=protect,
-                       returned_at=datetime(2027, 1, 4, 9, id, tzinfo=timezone.utc))
+                       returned_at=datetime(2027, 1, 4, 9, id, tzinfo=UTC))
 
 
 def facts(*returns: ReturnFacts, concern: str = "Ava has a bruise and says she was hit at home.",

@@ -7,8 +7,13 @@ from pathlib import Path
 import pytest
 
 from app.core.config import PROJECT_ROOT
-from app.core.lawful_bases import (LAWFUL_BASES_FILE, LawfulBasisError, load_lawful_bases, parse_lawful_bases,
-                                   with_lawful_bases)
+from app.core.lawful_bases import (
+    LAWFUL_BASES_FILE,
+    LawfulBasisError,
+    load_lawful_bases,
+    parse_lawful_bases,
+    with_lawful_bases,
+)
 from app.forms import FormDefinitionError, load_form_data, validate
 
 SHIPPED = PROJECT_ROOT / "processes" / LAWFUL_BASES_FILE

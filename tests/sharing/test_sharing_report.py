@@ -5,7 +5,7 @@ from __future__ import annotations
 import csv
 import io
 import re
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta, timezone
 
 import pytest
 from jsonschema import Draft202012Validator
@@ -18,7 +18,7 @@ from tests import factories as f
 from tests.api.test_referral_walks import complete, report
 from tests.sharing.walks import WITHOUT_CONSENT
 
-MONDAY = datetime(2027, 1, 4, 10, 0, tzinfo=timezone.utc)
+MONDAY = datetime(2027, 1, 4, 10, 0, tzinfo=UTC)
 
 
 @pytest.fixture

@@ -3,7 +3,7 @@ deadlines keep their due times, call activities move with their own diff, and a 
 is refused with the reason in plain words, never left unrestorable."""
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta, timezone
 
 import pytest
 
@@ -16,7 +16,7 @@ from tests import factories as f
 from tests.versions.edits import closure_step, replace, timer_expression, with_diagram
 
 ALL_ROLES = frozenset(LANE_ROLES)
-MONDAY_10 = datetime(2027, 1, 4, 10, 0, tzinfo=timezone.utc)
+MONDAY_10 = datetime(2027, 1, 4, 10, 0, tzinfo=UTC)
 CONVENE = {"scheduled_on": "2027-01-04", "discussion_format": "virtual", "chair": "Team manager"}
 
 
@@ -76,7 +76,7 @@ def test_a_changed_timer_keeps_the_due_time_it_was_armed_with(shipped, v1):
                                                                "add_working_days(now(), 5)")))
     moved = VersionChange(v1, v2, "version 2").migrate(workflow.serialize()).workflow
     assert timers(moved)["police_check_deadline"] == before  # same task, due, at-risk and armed times
-    assert moved.next_timer_due() == datetime(2027, 1, 4, 14, 0, tzinfo=timezone.utc)
+    assert moved.next_timer_due() == datetime(2027, 1, 4, 14, 0, tzinfo=UTC)
     # Saved and restored on the new version, the old due time still fires the old deadline's path.
     again = CaseWorkflow.restore(v2, moved.serialize())
     clock.advance(timedelta(hours=3, minutes=1))

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import html
 import re
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta, timezone
 
 import pytest
 from sqlalchemy import select
@@ -21,9 +21,9 @@ from tests import factories as f
 from tests.api.test_referral_walks import complete, report, task_id
 from tests.versions.edits import closure_step, deploy, timer_expression, with_diagram
 
-MONDAY_10 = datetime(2027, 1, 4, 10, 0, tzinfo=timezone.utc)
+MONDAY_10 = datetime(2027, 1, 4, 10, 0, tzinfo=UTC)
 #: Amber: one working day from receipt, counted by the SLA policy.
-AMBER_DUE = datetime(2027, 1, 5, 17, 30, tzinfo=timezone.utc)
+AMBER_DUE = datetime(2027, 1, 5, 17, 30, tzinfo=UTC)
 MIGRATIONS = "/process-models/referral/migrations"
 
 

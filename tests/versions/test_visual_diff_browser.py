@@ -5,8 +5,8 @@ from __future__ import annotations
 from playwright.sync_api import Page, expect
 
 from tests.browser.test_hub_journey import Person
-from tests.versions.test_diff_pages import second_version
 from tests.versions.edits import deploy
+from tests.versions.test_diff_pages import second_version
 
 
 def test_the_visual_diff_marks_added_removed_and_changed_elements(page: Page, live_server, db):
