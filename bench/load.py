@@ -40,7 +40,6 @@ use_project_venv()
 
 from load_users import ARRIVAL_S, MIX, REQUEST_TYPES, STEPS, THINK, Hub, Recorder, expected_open, roster, run_people  # noqa: E402
 from task_throughput import MashServer, server_exceptions  # noqa: E402
-
 from tests.postgres_server import ThrowawayPostgres, postgres_bin  # noqa: E402
 
 _OPENER = urllib.request.build_opener(urllib.request.ProxyHandler({}))

@@ -33,8 +33,8 @@ use_project_venv()
 import subprocess  # noqa: E402
 
 from sqlalchemy import create_engine, event, text  # noqa: E402
-from task_throughput import ROOT, MashServer  # noqa: E402
 
+from task_throughput import ROOT, MashServer  # noqa: E402
 from tests.postgres_server import ThrowawayPostgres, postgres_bin  # noqa: E402
 from tests.server_processes import mash_command  # noqa: E402
 
