@@ -521,7 +521,7 @@ def scheduler() -> None:
     import signal
     import threading
 
-    from app.deadlines.scheduler import LEASE_TTL, DeadlineScheduler
+    from app.casework.scheduler import LEASE_TTL, DeadlineScheduler
 
     _init()
     stopping = threading.Event()

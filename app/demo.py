@@ -9,7 +9,7 @@ from sqlalchemy import select
 from app.auth.models import User
 from app.auth.operations import create_user, user_by_username
 from app.cases.models import Case, Subject
-from app.cases.operations import complete_task
+from app.casework.completion import complete_task
 from app.core.clock import clock, now
 from app.core.db import get_db, run_in_transaction
 from app.core.roles import LANE_NAMES, OTHER_ROLES, role_for_lane, role_label

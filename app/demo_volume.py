@@ -29,14 +29,14 @@ import secrets
 import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 
 from sqlalchemy import JSON, Table, func, select
 
 from app.audit.chain import entry_hash
 from app.audit.models import AuditEvent
 from app.cases.models import AgencyReturn, Case, CompletedTask, RagChange, ReferrerFeedback, StrategyDiscussion, Subject
-from app.cases.operations import fire_due_timers
+from app.casework.timers import fire_due_timers
 from app.core.actor import SYSTEM
 from app.core.clock import clock, now
 from app.core.db import UTCDateTime, get_db, run_in_transaction

@@ -59,24 +59,24 @@ PROCESS_ID = "timer_bench"
 #: labels are inside their parent; `(rest)` rows are the parent minus its timed children. A name this version
 #: of the app does not have is skipped (and listed under the breakdown), so the bench survives refactorings.
 TIMED = (
-    ("app.deadlines.scheduler", "acquire_lease", "acquire_lease", 1),
-    ("app.deadlines.scheduler", "due_case_ids", "due_case_ids (query)", 1),
-    ("app.deadlines.scheduler", "run_in_transaction", "firing transaction", 1),
-    ("app.deadlines.scheduler", "fire_due_timers", "fire_due_timers (operation)", 2),
-    ("app.cases.operations", "version_by_id", "version_by_id", 3),
-    ("app.cases.operations", "compiled_by_id", "compiled_by_id", 3),
+    ("app.casework.scheduler", "acquire_lease", "acquire_lease", 1),
+    ("app.casework.scheduler", "due_case_ids", "due_case_ids (query)", 1),
+    ("app.casework.scheduler", "run_in_transaction", "firing transaction", 1),
+    ("app.casework.scheduler", "fire_due_timers", "fire_due_timers (operation)", 2),
+    ("app.casework.timers", "version_by_id", "version_by_id", 3),
+    ("app.casework.timers", "compiled_by_id", "compiled_by_id", 3),
     ("app.engine.runtime:CaseWorkflow", "restore", "CaseWorkflow.restore", 3),
     ("app.engine.runtime:CaseWorkflow", "fire_due_timers", "engine step", 3),
-    ("app.cases.operations", "record", "audit timer.fired", 3),
-    ("app.cases.operations", "record_progress", "record_progress", 3),
-    ("app.cases.progress", "sync_deadlines", "sync_deadlines", 4),
-    ("app.cases.progress", "task_due_times", "task_due_times", 4),
-    ("app.cases.progress", "sync_open_tasks", "sync_open_tasks", 4),
+    ("app.casework.timers", "record", "audit timer.fired", 3),
+    ("app.casework.timers", "record_progress", "record_progress", 3),
+    ("app.casework.progress", "sync_deadlines", "sync_deadlines", 4),
+    ("app.casework.progress", "task_due_times", "task_due_times", 4),
+    ("app.casework.progress", "sync_open_tasks", "sync_open_tasks", 4),
     ("app.engine.runtime:CaseWorkflow", "serialize", "CaseWorkflow.serialize", 4),
-    ("app.cases.progress", "record", "audit step/close events", 4),
-    ("app.deadlines.scheduler", "_cases_with_open_incidents", "_cases_with_open_incidents", 1),
-    ("app.deadlines.scheduler", "_resolve_after_success", "_resolve_after_success", 1),
-    ("app.deadlines.scheduler", "next_due", "next_due (query)", 1),
+    ("app.casework.progress", "record", "audit step/close events", 4),
+    ("app.casework.scheduler", "_cases_with_open_incidents", "_cases_with_open_incidents", 1),
+    ("app.casework.scheduler", "_resolve_after_success", "_resolve_after_success", 1),
+    ("app.casework.scheduler", "next_due", "next_due (query)", 1),
 )
 #: How the breakdown is printed: (label, depth, children whose time is subtracted for a "(rest)" row).
 BREAKDOWN = (
@@ -223,7 +223,7 @@ def prepare_database(database_url: str, workdir: Path):
 
 def create_cases(version_id: int, due_times: list[datetime], batch: int) -> list[int]:
     from app.cases.models import Case
-    from app.cases.operations import start_workflow
+    from app.casework.starting import start_workflow
     from app.core.actor import SYSTEM
     from app.core.clock import now
     from app.core.db import get_db
@@ -263,9 +263,9 @@ def run_backend(label: str, database_url: str, workdir: Path, args) -> dict:
 
     from app.audit.models import AuditEvent
     from app.cases.models import Case
+    from app.casework.scheduler import DeadlineScheduler
     from app.core.clock import clock, now
     from app.core.db import get_db
-    from app.deadlines.scheduler import DeadlineScheduler
     from app.incidents.models import Incident
 
     clock.reset()

@@ -174,7 +174,7 @@ def main() -> int:
             return 2
         backends.remove("postgresql")
         print("PostgreSQL: server binaries not installed; skipped", file=sys.stderr)
-    from app.deadlines.scheduler import LEASE_TTL, MAX_SLEEP
+    from app.casework.scheduler import LEASE_TTL, MAX_SLEEP
 
     print(f"MASH timers across restarts | {os.cpu_count()} CPUs, Python {sys.version.split()[0]}, SQLite "
           f"{sqlite3.sqlite_version} | {args.cases} timers over {args.spread:.0f} s, {args.kills} SIGKILLs of "

@@ -7,18 +7,21 @@ from app.api.openapi import openapi_document
 from app.audit.operations import record
 from app.audit.queries import audit_entries, entry_json, parse_filter
 from app.auth.authorisation import TASK_ROLES
-from app.cases.operations import form_for_task, rerate
-from app.cases.queries import case_detail, case_for_referrer, case_summary, referrer_view
+from app.cases.queries import case_for_referrer, referrer_view
+from app.casework.completion import AnswersHeld, form_for_task, submit_task
+from app.casework.detail import case_detail, case_summary
+from app.casework.rerating import rerate
+from app.casework.retries import retry_incident
+from app.casework.scheduler import wake_scheduler
 from app.core.clock import now
 from app.core.db import get_db, run_in_transaction
 from app.core.errors import OperationError, ValidationFailed
-from app.deadlines.scheduler import wake_scheduler
 from app.deadlines.training_clock import set_training_clock
 from app.engine import DefinitionError
 from app.forms import FieldError
 from app.inbox.queries import inbox_for, open_task
 from app.incidents.api import incident_json
-from app.incidents.operations import IncidentRaised, complete_or_raise_incident, give_task_back, retry_incident
+from app.incidents.operations import give_task_back
 from app.incidents.queries import raised_incidents
 from app.intake.operations import find_by_idempotency_key, receive_contact
 from app.maps.api import case_trail_json
@@ -179,13 +182,12 @@ def get_task(task_id: str):
 @bp.post("/tasks/<task_id>/complete")
 def complete(task_id: str):
     body = _json_body()
-    try:
-        case = complete_or_raise_incident(task_id, body, g.actor)
-    except IncidentRaised as held:
-        response = jsonify({"incident_id": held.incident_id, "case_id": held.case_id, "message": held.message})
+    outcome = submit_task(task_id, body, g.actor)
+    if isinstance(outcome, AnswersHeld):
+        response = jsonify({"incident_id": outcome.incident_id, "case_id": outcome.case_id, "message": outcome.message})
         response.status_code = 202
         return response
-    return jsonify(_summary(case.id))
+    return jsonify(_summary(outcome.id))
 
 
 @bp.get("/openapi.json")

@@ -5,8 +5,9 @@ from flask import Blueprint, abort, flash, g, redirect, render_template, request
 from app.audit.operations import record
 from app.audit.queries import case_viewers
 from app.cases.models import Case
-from app.cases.operations import rerate, rerate_form
-from app.cases.queries import HISTORY_LABELS, case_detail, list_cases
+from app.cases.queries import HISTORY_LABELS, list_cases
+from app.casework.detail import case_detail
+from app.casework.rerating import rerate, rerate_form
 from app.core.db import get_db, run_in_transaction
 from app.core.errors import Conflict
 from app.incidents.queries import case_incidents

@@ -12,14 +12,15 @@ from datetime import datetime
 from flask import Blueprint, abort, flash, g, redirect, render_template, request, url_for
 
 from app.audit.operations import record
+from app.casework.retries import retry_incident
+from app.casework.scheduler import wake_scheduler
 from app.core.clock import now
 from app.core.db import get_db, run_in_transaction
 from app.core.errors import Conflict, NotFound
 from app.core.roles import LANE_ROLES
 from app.deadlines.queries import sla_wall
-from app.deadlines.scheduler import wake_scheduler
 from app.incidents.models import START, TIMER
-from app.incidents.operations import give_task_back, retry_incident
+from app.incidents.operations import give_task_back
 
 bp = Blueprint("dashboard", __name__, template_folder="templates")
 

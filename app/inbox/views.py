@@ -4,15 +4,14 @@ from flask import Blueprint, abort, flash, g, redirect, render_template, request
 
 from app.audit.operations import record
 from app.auth.authorisation import RETURNS_READERS, TASK_ROLES
-from app.cases.operations import form_for_task
-from app.cases.queries import case_detail
+from app.casework.completion import AnswersHeld, form_for_task, submit_task
+from app.casework.detail import case_detail
 from app.concerns.repeats import screening_view
 from app.core.db import get_db, run_in_transaction
 from app.core.errors import Conflict, Forbidden, NotFound
 from app.inbox import operations
 from app.inbox.queries import inbox_for, open_task
-from app.incidents.operations import IncidentRaised, complete_or_raise_incident, open_task_incident
-from app.incidents.queries import held_task_ids
+from app.incidents.queries import held_task_ids, open_task_incident
 from app.people.queries import case_match_summary
 from app.process_models.registry import compiled_by_id
 from app.web.form_posts import submit_form
@@ -64,18 +63,18 @@ def submit(task_id: str):
         return redirect(url_for("inbox.index"))
     task_name = task_row.name
     try:
-        case, values, errors = submit_form(form_for_task(db.session, task_row),
-                                           lambda values: complete_or_raise_incident(task_id, values, g.actor))
-    except IncidentRaised as held:
-        flash(held.message, "info")
-        return redirect(url_for("inbox.index"))
+        outcome, values, errors = submit_form(form_for_task(db.session, task_row),
+                                              lambda values: submit_task(task_id, values, g.actor))
     except (Conflict, NotFound) as refusal:
         flash(refusal.message, "info")
         return redirect(url_for("inbox.index"))
     except Forbidden as refusal:
         return render_template("error.html", status=403, message=refusal.message), 403
-    if case is not None:
-        flash(f"{task_name} completed for {case.reference}.", "success")
+    if isinstance(outcome, AnswersHeld):
+        flash(outcome.message, "info")
+        return redirect(url_for("inbox.index"))
+    if outcome is not None:
+        flash(f"{task_name} completed for {outcome.reference}.", "success")
         return redirect(url_for("inbox.index"))
     return _task_page(task_id, values, errors)
 

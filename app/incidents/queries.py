@@ -8,7 +8,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session, aliased
 
 from app.cases.models import Case
-from app.incidents.models import TASK, Incident
+from app.incidents.models import TASK, TIMER, Incident
 from app.process_models.models import ProcessVersion
 
 
@@ -67,3 +67,19 @@ def case_incidents(session: Session, case_id: int) -> list[Incident]:
     """A case's open incidents, for its case page."""
     return list(session.scalars(select(Incident).where(Incident.case_id == case_id, Incident.resolved_at.is_(None))
                                 .order_by(Incident.first_failed_at)))
+
+
+def open_task_incident(session: Session, task_id: str) -> Incident | None:
+    """The incident holding a task's answers, while it waits for a manager."""
+    return session.scalar(select(Incident).where(Incident.kind == TASK, Incident.task_id == task_id,
+                                                 Incident.resolved_at.is_(None)))
+
+
+def open_timer_incident(session: Session, case_id: int) -> Incident | None:
+    return session.scalar(select(Incident).where(Incident.kind == TIMER, Incident.case_id == case_id,
+                                                 Incident.resolved_at.is_(None)))
+
+
+def cases_with_open_timer_incidents(session: Session, case_ids: list[int]) -> set[int]:
+    return set(session.scalars(select(Incident.case_id).where(Incident.kind == TIMER, Incident.case_id.in_(case_ids),
+                                                              Incident.resolved_at.is_(None))))

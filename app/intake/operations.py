@@ -8,7 +8,7 @@ from sqlalchemy.orm import Session
 
 from app.audit.operations import record
 from app.cases.models import Case, Subject
-from app.cases.operations import start_workflow
+from app.casework.starting import start_workflow
 from app.core.actor import Actor
 from app.core.clock import now
 from app.core.errors import ProcessFailed, ValidationFailed

@@ -1,6 +1,6 @@
 """A case's history on its map: the trail of steps from the audit trail, and the map as of any event.
 
-Every engine step is audited as a ``step.<state>`` event (app/cases/progress.py) in the transaction
+Every engine step is audited as a ``step.<state>`` event (app/casework/progress.py) in the transaction
 that made it, so the trail is exactly what happened, in order, with who caused it (``system`` for
 timers fired by the scheduler). The arrows taken come from the workflow's task tree
 (app/engine/paths.py); the deadline badges from the case's deadline rows. Replaying event k shows the
@@ -10,7 +10,7 @@ stood at that moment.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timezone
+from datetime import UTC, datetime
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session

@@ -3,10 +3,10 @@ from __future__ import annotations
 
 from flask import Blueprint, abort, g, render_template, request, url_for
 
+from app.casework.version_moves import migrate_cases, parse_selection, preview, target_version
 from app.core.db import get_db
 from app.core.errors import NotFound, ValidationFailed
 from app.process_models.compare import compare
-from app.process_models.migration import migrate_cases, parse_selection, preview, target_version
 from app.process_models.queries import process_name
 from app.process_models.registry import versions_of
 from app.web.security import allow_diagram_styles

@@ -1,6 +1,6 @@
 """Record sharing decisions from the screening and dissemination (feedback) forms.
 
-Called from app.cases.recording inside the step's own transaction, so a decision is stored, and
+Called from app.casework.recording inside the step's own transaction, so a decision is stored, and
 audited, exactly when the step that made it commits. One row per recipient (golden rule 7: record
 what was shared, with whom and why, and record decisions not to share as well). The audit events
 carry codes and ids only; the reasons stay on the record.

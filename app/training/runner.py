@@ -17,14 +17,14 @@ from sqlalchemy.orm import Session
 from app.audit.operations import record
 from app.auth.operations import user_by_username
 from app.cases.models import Case, CompletedTask
-from app.cases.operations import complete_task
+from app.casework.completion import complete_task
+from app.casework.scheduler import fire_due, wake_scheduler
 from app.core.actor import Actor
 from app.core.clock import now
 from app.core.db import run_in_transaction
 from app.core.errors import Conflict, NotFound, OperationError, ValidationFailed
 from app.deadlines.models import Deadline
 from app.deadlines.queries import DeadlineView, case_deadlines
-from app.deadlines.scheduler import fire_due, wake_scheduler
 from app.deadlines.training_clock import set_training_clock
 from app.inbox.models import OpenTask
 from app.intake.operations import receive_contact

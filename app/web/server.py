@@ -19,7 +19,7 @@ class _Server(BaseApplication):
 
 
 def _start_scheduler(worker) -> None:
-    from app.deadlines.scheduler import DeadlineScheduler
+    from app.casework.scheduler import DeadlineScheduler
     worker.mash_scheduler = DeadlineScheduler()
     worker.mash_scheduler.start()
 

@@ -4,16 +4,16 @@ from __future__ import annotations
 
 import html
 import re
-from datetime import UTC, datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from sqlalchemy import select
 
 from app.audit.models import AuditEvent
+from app.casework.scheduler import fire_due
 from app.core.clock import clock
 from app.core.db import get_db
 from app.dashboard.views import countdown, refresh_seconds, wall_filters
-from app.deadlines.scheduler import fire_due
 from app.incidents.models import Incident
 from tests import factories as f
 from tests.api.test_referral_walks import complete, report

@@ -29,7 +29,7 @@ import urllib.request
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from app.core.config import PROJECT_ROOT
@@ -104,7 +104,7 @@ def creation_rate(version_id: int, count: int) -> float:
 
 def _start_cases(session, version_id: int, due_times: list[datetime]) -> list:
     from app.cases.models import Case
-    from app.cases.operations import start_workflow
+    from app.casework.starting import start_workflow
     from app.core.actor import SYSTEM
     from app.core.clock import now
 
@@ -145,9 +145,9 @@ class Lease:
 def current_lease() -> Lease | None:
     from sqlalchemy import select
 
+    from app.casework.scheduler import LEASE_NAME
     from app.core.db import get_db
     from app.deadlines.models import SchedulerLease
-    from app.deadlines.scheduler import LEASE_NAME
 
     with get_db().unit_of_work(write=False) as session:
         row = session.scalar(select(SchedulerLease).where(SchedulerLease.name == LEASE_NAME))
@@ -158,9 +158,9 @@ def expire_lease_of(holder: str) -> None:
     """What a supervisor that saw the holder's processes die could do: end its lease now, not at its expiry."""
     from sqlalchemy import update
 
+    from app.casework.scheduler import LEASE_NAME
     from app.core.db import get_db
     from app.deadlines.models import SchedulerLease
-    from app.deadlines.scheduler import LEASE_NAME
 
     with get_db().unit_of_work() as session:
         session.execute(update(SchedulerLease).where(SchedulerLease.name == LEASE_NAME, SchedulerLease.holder == holder)

@@ -3,14 +3,14 @@ on track, at risk, breached (a chase for the manager, the check still open), met
 moves the open deadlines and says so."""
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from sqlalchemy import select
 
 from app.audit.models import AuditEvent
+from app.casework.scheduler import fire_due
 from app.core.clock import clock
-from app.deadlines.scheduler import fire_due
 from tests import factories as f
 from tests.api.test_referral_walks import complete, report
 

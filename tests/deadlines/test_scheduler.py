@@ -4,23 +4,23 @@ from __future__ import annotations
 
 import threading
 import time
-from datetime import UTC, datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from sqlalchemy import func, select
 
 from app.audit.models import AuditEvent
 from app.cases.models import Case
-from app.cases.operations import start_workflow
+from app.casework import scheduler as scheduling
+from app.casework.retries import retry_incident
+from app.casework.scheduler import DeadlineScheduler, acquire_lease, fire_due
+from app.casework.starting import start_workflow
 from app.core.actor import SYSTEM
 from app.core.clock import clock, now
 from app.core.db import get_db
-from app.deadlines import scheduler as scheduling
 from app.deadlines.models import SchedulerLease
-from app.deadlines.scheduler import DeadlineScheduler, acquire_lease, fire_due
 from app.engine import ProcessBundle
 from app.incidents.models import Incident
-from app.incidents.operations import retry_incident
 from app.process_models.registry import register_bundle
 from tests import factories as f
 from tests.api.test_referral_walks import complete, report

@@ -1,11 +1,11 @@
 """The SLA wall's query: the most urgent cases first even when the wall shows only some, counts over all."""
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
+from app.casework.scheduler import fire_due
 from app.core.clock import clock, now
 from app.deadlines.queries import sla_wall
-from app.deadlines.scheduler import fire_due
 from tests import factories as f
 from tests.api.test_referral_walks import complete, report
 

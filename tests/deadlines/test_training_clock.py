@@ -8,8 +8,8 @@ from datetime import datetime, timedelta
 import pytest
 
 from app import create_app
+from app.casework.scheduler import DeadlineScheduler
 from app.core.clock import now
-from app.deadlines.scheduler import DeadlineScheduler
 from app.deadlines.training_clock import parse_duration
 from tests import factories as f
 from tests.api.test_referral_walks import complete, report

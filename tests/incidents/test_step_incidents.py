@@ -14,10 +14,10 @@ from app.audit.chain import verify
 from app.audit.models import AuditEvent
 from app.auth.operations import user_by_username
 from app.cases.models import Case, CompletedTask
+from app.casework.version_moves import migrate_cases
 from app.inbox.models import OpenTask
 from app.incidents.models import Incident
 from app.process_models import registry
-from app.process_models.migration import migrate_cases
 from tests import factories as f
 from tests.api.test_referral_walks import complete, report, screen_and_check, task_id
 from tests.versions.edits import deploy, with_diagram

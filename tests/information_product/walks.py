@@ -1,13 +1,13 @@
 """A contact walked in-process, through the real operations, to a decision with something in every section."""
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import select
 
 from app.auth.models import User
 from app.cases.models import Case
-from app.cases.operations import complete_task
+from app.casework.completion import complete_task
 from app.core.clock import clock
 from app.core.db import run_in_transaction
 from app.inbox.models import OpenTask

@@ -8,8 +8,8 @@ from jsonschema import Draft202012Validator
 from sqlalchemy import select
 
 from app.audit.models import AuditEvent
+from app.casework.scheduler import fire_due
 from app.core.clock import clock
-from app.deadlines.scheduler import fire_due
 from tests import factories as f
 from tests.api.test_referral_walks import complete, report
 from tests.maps.walks import MONDAY_10, at, walk_to_feedback

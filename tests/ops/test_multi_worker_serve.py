@@ -11,7 +11,7 @@ import sys
 import urllib.request
 from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
-from datetime import UTC, datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -83,7 +83,7 @@ def register_timer_diagram() -> int:
 def cases_due(version_id: int, due_times: list[datetime]) -> list[int]:
     """Cases each waiting on one timer, stored from this process as another process's requests would be."""
     from app.cases.models import Case
-    from app.cases.operations import start_workflow
+    from app.casework.starting import start_workflow
     from app.core.actor import SYSTEM
     from app.core.db import get_db
 

@@ -14,20 +14,20 @@ import os
 import socket
 import threading
 import uuid
-from datetime import UTC, datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 from apscheduler.schedulers.background import BackgroundScheduler
 from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
 
-from app.audit.operations import record
 from app.cases.models import Case
-from app.cases.operations import fire_due_timers
+from app.casework.timers import fire_due_timers
 from app.core.actor import SYSTEM
 from app.core.clock import now
 from app.core.db import get_db, run_in_transaction
 from app.deadlines.models import SchedulerLease
-from app.incidents.models import TIMER, Incident
+from app.incidents.operations import count_timer_failure, resolve_timer_incident
+from app.incidents.queries import cases_with_open_timer_incidents
 
 log = logging.getLogger(__name__)
 
@@ -113,13 +113,7 @@ def fire_due(should_continue=lambda: True) -> int:
 def _cases_with_open_incidents(case_ids: list[int]) -> set[int]:
     """One query per batch, not one per firing: almost every firing has no incident to resolve."""
     with get_db().unit_of_work(write=False) as session:
-        return set(session.scalars(select(Incident.case_id).where(Incident.kind == TIMER, Incident.case_id.in_(case_ids),
-                                                                  Incident.resolved_at.is_(None))))
-
-
-def _open_timer_incident(session, case_id: int) -> Incident | None:
-    return session.scalar(select(Incident).where(Incident.kind == TIMER, Incident.case_id == case_id,
-                                                 Incident.resolved_at.is_(None)))
+        return cases_with_open_timer_incidents(session, case_ids)
 
 
 def _record_failure(case_id: int, error: Exception) -> None:
@@ -129,25 +123,14 @@ def _record_failure(case_id: int, error: Exception) -> None:
     message = getattr(error, "message", None) or str(error) or type(error).__name__
 
     def _store(session) -> None:
-        at = now()
-        incident = _open_timer_incident(session, case_id)
-        if incident is None:
-            incident = Incident(case_id=case_id, kind=TIMER, attempts=0, first_failed_at=at)
-            session.add(incident)
-        incident.attempts += 1
-        incident.error = message[:2000]
-        incident.element_id = getattr(error, "element_id", None)
-        incident.last_failed_at = at
+        incident = count_timer_failure(session, case_id, message, getattr(error, "element_id", None),
+                                       raise_after=MAX_ATTEMPTS, actor=SYSTEM)
         case = session.get(Case, case_id)
         if incident.attempts >= MAX_ATTEMPTS:
             # Stop trying: the case waits for a manager to retry it from the SLA wall.
             case.next_timer_due = None
-            if incident.raised_at is None:
-                incident.raised_at = at
-                record(session, SYSTEM, "timer.incident-raised", case_id=case_id, element_id=incident.element_id,
-                       summary="Deadline timers failed to fire", details={"attempts": incident.attempts})
         else:
-            case.next_timer_due = at + RETRY_DELAYS[min(incident.attempts - 1, len(RETRY_DELAYS) - 1)]
+            case.next_timer_due = now() + RETRY_DELAYS[min(incident.attempts - 1, len(RETRY_DELAYS) - 1)]
 
     try:
         run_in_transaction(_store)
@@ -156,12 +139,7 @@ def _record_failure(case_id: int, error: Exception) -> None:
 
 
 def _resolve_after_success(case_id: int) -> None:
-    def _resolve(session) -> None:
-        incident = _open_timer_incident(session, case_id)
-        if incident is not None:
-            incident.resolved_at, incident.resolved_by, incident.resolution = now(), SYSTEM.username, "fired"
-            record(session, SYSTEM, "timer.incident-resolved", case_id=case_id, summary="Deadline timers fired")
-    run_in_transaction(_resolve)
+    run_in_transaction(resolve_timer_incident, case_id, SYSTEM)
 
 
 # ----------------------------------------------------------------------------- the scheduler

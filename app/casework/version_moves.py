@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session
 
 from app.audit.operations import record
 from app.cases.models import Case
-from app.cases.progress import record_progress
+from app.casework.progress import record_progress
 from app.core.actor import Actor
 from app.core.db import run_in_transaction
 from app.core.errors import NotFound, ValidationFailed

@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session
 
 from app.audit.operations import record
 from app.cases.models import Case, CompletedTask, RagChange
-from app.cases.recording import record_submission
+from app.casework.recording import record_submission
 from app.core.actor import Actor
 from app.core.clock import now
 from app.deadlines.tracking import record_retimed, sync_deadlines

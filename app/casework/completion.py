@@ -1,0 +1,93 @@
+"""Completing a task: the step itself, and submitting a task's form from a page or the API.
+
+A task whose next steps fail (a broken expression in the diagram) must not lose what the practitioner
+entered and must not stop the hub: the failed step rolls back, then the answers are held in an incident
+that managers see. The case stays at the step, its other tasks can still be worked, and every other
+case carries on; a manager retries once the diagram is fixed (app.casework.retries).
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy.orm import Session
+
+from app.audit.operations import record
+from app.cases.models import Case, CompletedTask
+from app.casework.faults import process_failed
+from app.casework.progress import record_progress
+from app.core.actor import Actor
+from app.core.db import run_in_transaction
+from app.core.errors import Conflict, Forbidden, NotFound, ProcessFailed, ValidationFailed
+from app.engine import CaseWorkflow, NotPermitted, ProcessFault, TaskNotReady
+from app.forms import FormDefinition, validate
+from app.inbox.models import OpenTask
+from app.incidents.operations import hold_answers
+from app.incidents.queries import open_task_incident
+from app.process_models.registry import compiled_by_id
+
+
+@dataclass(frozen=True)
+class AnswersHeld:
+    """Not a refusal: the answers were kept, but the process could not go on from this step. Pages say so;
+    the API answers 202 Accepted with the incident."""
+
+    incident_id: int
+    case_id: int
+    message: str = ("Your answers are saved, but the process could not go on from this step. "
+                    "Managers have been told; the case will move on once the process is fixed.")
+
+
+def form_for_task(session: Session, task: OpenTask) -> FormDefinition:
+    case = session.get(Case, task.case_id)
+    return compiled_by_id(session, case.process_version_id).forms[task.form_key]
+
+
+def submit_task(task_id: str, form_data: dict, actor: Actor) -> Case | AnswersHeld:
+    """What a person's submission of a task does: complete it, or, if the diagram fails after it, hold the
+    answers in an incident for managers (AnswersHeld). Refusals (not ready, another role's task, claimed by
+    someone else, invalid answers, already held) change nothing."""
+    try:
+        return run_in_transaction(_complete_unless_held, task_id, form_data, actor)
+    except ProcessFailed as failure:
+        incident_id, case_id = run_in_transaction(hold_answers, task_id, form_data, actor, failure)
+        return AnswersHeld(incident_id, case_id)
+
+
+def _complete_unless_held(session: Session, task_id: str, form_data: dict, actor: Actor) -> Case:
+    if open_task_incident(session, task_id) is not None:
+        raise Conflict("This step is waiting for a fix to the process. Its answers are already saved; "
+                       "a manager will retry them.")
+    return complete_task(session, task_id, form_data, actor)
+
+
+def complete_task(session: Session, task_id: str, form_data: dict, actor: Actor) -> Case:
+    """Complete one READY task with its form, in the caller's transaction: one winner when two people try
+    at once. Raises ProcessFailed when the diagram fails after the task (the caller rolls back)."""
+    task = session.get(OpenTask, task_id)
+    if task is None:
+        done = session.get(CompletedTask, task_id)
+        if done is not None:
+            raise Conflict(f"This task was already completed by {done.completed_by}. Reload the case to see what happens next.")
+        raise NotFound("There is no task with this reference.")
+    if task.role not in actor.roles:
+        raise Forbidden("This task belongs to another role.")
+    if task.claimed_by_id is not None and task.claimed_by_id != actor.user_id:
+        raise Conflict(f"This task is claimed by {task.claimed_by}. Ask them to release it first.")
+    errors = validate(form_for_task(session, task), form_data)
+    if errors:
+        raise ValidationFailed(errors)
+    case = session.get(Case, task.case_id)
+    definition = compiled_by_id(session, case.process_version_id)
+    workflow = CaseWorkflow.restore(definition, case.state)
+    try:
+        events = workflow.complete_task(task_id, form_data, actor.roles)
+    except TaskNotReady as error:
+        raise Conflict(str(error)) from error
+    except NotPermitted as error:
+        raise Forbidden(str(error)) from error
+    except ProcessFault as fault:
+        raise process_failed(fault) from fault
+    record(session, actor, "task.completed", case_id=case.id, task_id=task_id, element_id=task.bpmn_id,
+           summary=task.name, details={"form": task.form_key})
+    record_progress(session, case, workflow, events, actor, submitted=(task, form_data))
+    return case
