@@ -27,6 +27,9 @@ def create_app(settings: Settings | None = None) -> Flask:
         WTF_CSRF_TIME_LIMIT=None,
     )
     db = init_db(settings.database_url)
+    from app.web import refusals, unit_of_work
+    unit_of_work.register(app)  # first, so every other hook runs inside the request's unit of work
+    refusals.register(app)
 
     app.jinja_loader = ChoiceLoader([
         FileSystemLoader(str(here / "templates")),
@@ -89,7 +92,7 @@ def _register_blueprints(app: Flask) -> None:
 def _register_security(app: Flask, settings: Settings) -> None:
     """Cookies, headers, CSRF, server-side sessions and clean logs: app/web/security.py, app/auth/access.py,
     app/core/logging.py."""
-    from app.auth.access import commit_sign_in_writes, load_user
+    from app.auth.access import load_user
     from app.core.logging import install_log_hygiene
     from app.web import security
 
@@ -97,4 +100,3 @@ def _register_security(app: Flask, settings: Settings) -> None:
     security.configure(app, settings)
     security.register(app)
     login_manager.user_loader(load_user)
-    app.after_request(commit_sign_in_writes)

@@ -12,11 +12,9 @@ from app.casework.completion import AnswersHeld, form_for_task, submit_task
 from app.casework.detail import case_detail, case_summary
 from app.casework.rerating import rerate
 from app.casework.retries import retry_incident
-from app.casework.scheduler import wake_scheduler
 from app.core.clock import now
 from app.core.db import get_db, run_in_transaction
 from app.core.errors import OperationError, ValidationFailed
-from app.deadlines.training_clock import set_training_clock
 from app.engine import DefinitionError
 from app.forms import FieldError
 from app.inbox.queries import inbox_for, open_task
@@ -33,6 +31,8 @@ from app.reports.api import mi_dataset_rows
 from app.reports.dataset import csv_text as mi_csv
 from app.retention.subject_access import export_subject_access, person_from_request
 from app.sharing.api import list_sharing_decisions as sharing_decisions
+from app.training import clock as training_clock
+from app.web.unit_of_work import refuse_action
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 
@@ -45,6 +45,7 @@ def _errors(status: int, errors: list[dict]):
 
 @bp.errorhandler(OperationError)
 def _operation_error(error: OperationError):
+    refuse_action(error)
     if isinstance(error, ValidationFailed):
         return _errors(422, [{"field": e.field, "message": e.message} for e in error.errors])
     return _errors(error.status, [{"field": None, "message": error.message}])
@@ -86,7 +87,6 @@ def get_case(case_id: int):
     if detail is None:
         return _errors(404, [{"field": None, "message": "There is no case with this id."}])
     record(db.session, g.actor, "case.viewed", case_id=case_id, details={"via": "api"})
-    db.session.commit()
     return jsonify(case_summary(detail))
 
 
@@ -98,7 +98,6 @@ def get_contact(case_id: int):
     if case is None:  # someone else's contact is answered as if it did not exist
         return _errors(404, [{"field": None, "message": "There is no contact with this id that you made."}])
     record(db.session, g.actor, "contact.viewed", case_id=case_id, details={"via": "api"})
-    db.session.commit()
     return jsonify(referrer_view(db.session, case))
 
 
@@ -112,7 +111,6 @@ def audit():
     entries = audit_entries(db.session, wanted)
     record(db.session, g.actor, "audit.viewed", case_id=wanted.case_id,
            details={"via": "api", "username": wanted.username, "action": wanted.action, "rows": len(entries)})
-    db.session.commit()
     response = jsonify([entry_json(e) for e in entries])
     if len(entries) == wanted.limit:
         response.headers["Link"] = f'<{url_for("api.audit", **{**request.args.to_dict(), "after": entries[-1].seq})}>; rel="next"'
@@ -138,11 +136,7 @@ def move_clock():
     """Training sandbox only: {"advance": "PT5H"} or {"set": "2027-01-04T09:00:00Z"}. Due timers fire at once."""
     _training_only()
     body = _json_body()
-    moved = set_training_clock(body)
-    record(get_db().session, g.actor, "clock.moved", summary=f"Training clock set to {moved.isoformat()}",
-           details={key: body[key] for key in ("advance", "set") if key in body})
-    get_db().session.commit()
-    wake_scheduler()
+    moved = training_clock.move_clock(body, g.actor)
     return jsonify({"now": moved.isoformat(), "training": True})
 
 
@@ -172,7 +166,6 @@ def get_task(task_id: str):
         return _errors(403, [{"field": None, "message": "This task belongs to another role."}])
     form = form_for_task(db.session, task)
     record(db.session, g.actor, "task.viewed", case_id=task.case_id, task_id=task_id, details={"via": "api"})
-    db.session.commit()
     return jsonify({"task_id": task.task_id, "case_id": task.case_id, "name": task.name, "role": task.role,
                     "element_id": task.bpmn_id, "due_at": task.due_at.isoformat() if task.due_at else None,
                     "claimed_by": task.claimed_by, "form_key": task.form_key, "form": form.schema,
@@ -207,7 +200,6 @@ def list_sharing_decisions():
     """The record of sharing decisions, codes only: ?from=YYYY-MM-DD&to=YYYY-MM-DD&case_id=. Audited."""
     db = get_db()
     found = sharing_decisions(db.session, request.args, g.actor)
-    db.session.commit()
     return jsonify(found)
 
 
@@ -244,7 +236,6 @@ def case_trail(case_id: int):
     trail = case_trail_json(db.session, case_id, g.actor)
     if trail is None:
         return _errors(404, [{"field": None, "message": "There is no case with this id."}])
-    db.session.commit()
     return jsonify(trail)
 
 
@@ -261,7 +252,6 @@ def mi_dataset():
     as_csv = request.accept_mimetypes.best_match(["application/json", "text/csv"]) == "text/csv"
     db = get_db()
     rows = mi_dataset_rows(db.session, request.args, g.actor, as_csv=as_csv)
-    db.session.commit()
     return current_app.response_class(mi_csv(rows), mimetype="text/csv") if as_csv else jsonify(rows)
 
 
@@ -272,7 +262,6 @@ def get_person(person_id: int):
     document = person_document(db.session, person_id, g.actor)
     if document is None:
         return _errors(404, [{"field": None, "message": "There is no person with this id."}])
-    db.session.commit()
     return jsonify(document)
 
 
@@ -282,15 +271,12 @@ def list_incidents():
     db = get_db()
     incidents = raised_incidents(db.session)
     record(db.session, g.actor, "incidents.viewed", details={"via": "api", "incidents": len(incidents)})
-    db.session.commit()
     return jsonify({"incidents": [incident_json(view) for view in incidents]})
 
 
 @bp.post("/incidents/<id:incident_id>/retry")
 def retry_incident_now(incident_id: int):
     incident = retry_incident(incident_id, g.actor)
-    if incident.kind == "timer":
-        wake_scheduler()
     return jsonify({"incident_id": incident.id, "resolved": incident.resolved_at is not None})
 
 

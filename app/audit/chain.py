@@ -17,6 +17,7 @@ from sqlalchemy import event, select
 from sqlalchemy.orm import Session
 
 from app.audit.models import AuditChainHead, AuditEvent
+from app.core.db import queued
 
 GENESIS = "0" * 64
 PENDING_KEY = "audit_pending"
@@ -40,7 +41,9 @@ def hash_of(row: AuditEvent, prev_hash: str) -> str:
 
 
 def pending(session: Session) -> list[AuditEvent]:
-    return session.info.setdefault(PENDING_KEY, [])
+    """Events recorded in this session's transaction, chained when it commits; those recorded inside a
+    savepoint that rolls back go with it, unless marked ``kept_on_rollback`` (app.core.db.queued)."""
+    return queued(session, PENDING_KEY)
 
 
 def _lock_head(session: Session) -> AuditChainHead:
@@ -51,8 +54,8 @@ def _lock_head(session: Session) -> AuditChainHead:
 def append_pending(session: Session) -> None:
     """Chain the session's recorded events onto the head (called just before commit)."""
     events = session.info.get(PENDING_KEY)
-    if not events:
-        return
+    if not events or session.in_nested_transaction():
+        return  # a savepoint's release: its events are chained when the whole transaction commits
     session.info[PENDING_KEY] = []
     session.flush()  # the action's own rows (and their locks) first; the head lock comes last
     head = _lock_head(session)
@@ -64,16 +67,10 @@ def append_pending(session: Session) -> None:
         session.add(item)
 
 
-def _discard_pending(session: Session, *_args) -> None:
-    session.info.pop(PENDING_KEY, None)
-
-
 def install() -> None:
-    """Hook every Session: chain before commit, forget recorded events on rollback."""
+    """Hook every Session: chain before commit (a rollback forgets recorded events: app.core.db.queued)."""
     if not event.contains(Session, "before_commit", append_pending):
         event.listen(Session, "before_commit", append_pending)
-        event.listen(Session, "after_rollback", _discard_pending)
-        event.listen(Session, "after_soft_rollback", _discard_pending)
 
 
 @dataclass(frozen=True)

@@ -2,12 +2,13 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 
 from sqlalchemy import func, select, type_coerce
 from sqlalchemy.orm import Session
 
+from app.audit.chain import pending
 from app.audit.models import AuditEvent
 from app.auth.models import User
 from app.cases.models import Case
@@ -117,7 +118,20 @@ def case_viewers(session: Session, case_id: int) -> list[Viewer]:
         .outerjoin(User, User.id == AuditEvent.user_id)
         .where(AuditEvent.case_id == case_id, AuditEvent.action.in_(VIEW_ACTIONS))
         .group_by(AuditEvent.username).order_by(last.desc()))
-    return [Viewer(username=username, display_name=name or username, agency=agency or "", views=views,
-                   first_at=first_at, last_at=last_at)
-            for username, views, first_at, last_at, name, agency in rows]
+    viewers = {username: Viewer(username=username, display_name=name or username, agency=agency or "", views=views,
+                                first_at=first_at, last_at=last_at)
+               for username, views, first_at, last_at, name, agency in rows}
+    # This request's own view is on the record too: it commits with the page that shows it.
+    for event in pending(session):
+        if event.case_id != case_id or event.action not in VIEW_ACTIONS:
+            continue
+        seen = viewers.get(event.username)
+        if seen is None:
+            user = session.get(User, event.user_id) if event.user_id is not None else None
+            viewers[event.username] = Viewer(event.username, user.display_name if user else event.username,
+                                             user.agency if user else "", 1, event.at, event.at)
+        else:
+            viewers[event.username] = replace(seen, views=seen.views + 1, first_at=min(seen.first_at, event.at),
+                                              last_at=max(seen.last_at, event.at))
+    return sorted(viewers.values(), key=lambda viewer: viewer.last_at, reverse=True)
 

@@ -2,24 +2,20 @@
 session or bearer token, then apply the route's rule. A route missing from the table is refused.
 
 Sign-in facts a request produces (token use, session activity, an expired session) are written into the
-request's own database session and commit with the request's action; ``commit_sign_in_writes`` commits
-them only when the view did not commit anything itself (a read-only request), so no request pays for a
-commit of its own.
+request's own unit of work before its action starts (app.web.unit_of_work), so they commit with the action,
+and still commit when the action is refused; no request pays for a commit of its own.
 """
 from __future__ import annotations
 
 from flask import current_app, flash, g, jsonify, redirect, render_template, request, session, url_for
 from flask_login import current_user
-from sqlalchemy import event
-from sqlalchemy.exc import SQLAlchemyError
-from sqlalchemy.orm import Session
 
 from app.auth.authorisation import PUBLIC, SIGNED_IN, roles_for
 from app.auth.models import User
 from app.auth.operations import use_token
 from app.auth.policy import SignInPolicy, sign_in_policy
 from app.auth.sessions import resume_session
-from app.core.db import get_db
+from app.core.db import get_db, request_unit
 
 #: The Flask cookie's key for the server session's secret (the only sign-in fact the cookie carries
 #: besides Flask-Login's user id, which must match the server session's user).
@@ -27,8 +23,6 @@ SESSION_KEY = "sid"
 #: Views an idle session may go on showing: the SLA wall runs unattended on an office screen. Once its
 #: user has been idle past the limit, that session is served the wall only, until its absolute lifetime.
 UNATTENDED_VIEWS = frozenset({"dashboard.index"})
-#: Session.info key: this transaction holds sign-in facts not yet committed.
-_PENDING = "mash.sign_in_writes"
 
 
 def is_api_request() -> bool:
@@ -51,8 +45,6 @@ def load_user(user_id: str) -> User | None:
     rules = policy()
     resumed = resume_session(get_db().session, secret, user_id, rules.now(), rules, activity=not automatic,
                              unattended=unattended)
-    if resumed.wrote:
-        _written()
     if resumed.user is None:
         g.sign_in_ended = resumed.ended
     return resumed.user
@@ -78,11 +70,8 @@ def _api_actor():
     header = request.headers.get("Authorization", "")
     if not header.startswith("Bearer "):
         return None
-    use = use_token(get_db().session, header.removeprefix("Bearer ").strip(), policy().now(),
-                    purpose=request.endpoint)
-    if use.refused != "unknown":
-        _written()  # its use (or its refusal) is audited
-    return use
+    return use_token(get_db().session, header.removeprefix("Bearer ").strip(), policy().now(),
+                     purpose=request.endpoint)
 
 
 # ----------------------------------------------------------------------------- the rule
@@ -107,6 +96,8 @@ def enforce_access():
             return _to_sign_in()
         g.user, g.actor = current_user._get_current_object(), current_user.as_actor()
     if SIGNED_IN in rule or g.actor.roles & rule:
+        if (unit := request_unit()) is not None:
+            unit.start_action()  # who asked is settled: what follows is the action, undone if it is refused
         return None
     return _refuse(403, "You do not have access to this page.")
 
@@ -119,31 +110,3 @@ def _refuse(status: int, message: str):
             response.headers["WWW-Authenticate"] = 'Bearer realm="mash"'
         return response
     return render_template("error.html", status=status, message=message), status
-
-
-# ----------------------------------------------------------------------------- committing sign-in facts
-def _written() -> None:
-    get_db().session.info[_PENDING] = True
-
-
-@event.listens_for(Session, "after_commit")
-@event.listens_for(Session, "after_soft_rollback")
-def _settled(db_session: Session, *_transaction) -> None:
-    db_session.info.pop(_PENDING, None)
-
-
-def commit_sign_in_writes(response):
-    """after_request: commit sign-in facts the view left uncommitted (a read-only request). A view that
-    committed took them with its own action; a failed request (5xx) keeps nothing."""
-    db = get_db()
-    if not db.scoped.registry.has():
-        return response
-    db_session = db.session
-    if db_session.info.pop(_PENDING, False) and response.status_code < 500:
-        try:
-            db_session.commit()
-        except SQLAlchemyError as error:
-            db_session.rollback()
-            current_app.logger.error("could not record sign-in facts for %s (%s)", request.endpoint,
-                                     type(error).__name__)
-    return response

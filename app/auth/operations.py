@@ -84,17 +84,18 @@ def sign_in(session: Session, username: str, password: str, *, address: str | No
     lock = locked_until(session, keys, at)
     if lock is not None:
         record(session, ANONYMOUS, "auth.login-throttled",
-               details={"scope": lock[1], "until": lock[0].isoformat(), "address": address})
+               details={"scope": lock[1], "until": lock[0].isoformat(), "address": address}, security=True)
         return SignIn(locked_until=lock[0])
     user = user_by_username(session, username.strip())
     if not check_password(user, password):
         who = {"username": user.username} if user is not None else {"username_known": False}
-        record(session, ANONYMOUS, "auth.login-failed", details={**who, "address": address})
+        record(session, ANONYMOUS, "auth.login-failed", details={**who, "address": address}, security=True)
         started = note_failure(session, keys, at, policy)
         if started is None:
             return SignIn()
         record(session, ANONYMOUS, "auth.login-throttled",
-               details={"scope": started[1], "until": started[0].isoformat(), "address": address, "started": True})
+               details={"scope": started[1], "until": started[0].isoformat(), "address": address, "started": True},
+               security=True)
         return SignIn(locked_until=started[0])
     clear(session, keys[0])
     if replacing and (previous := find_session(session, replacing)) is not None:
@@ -154,7 +155,7 @@ def use_token(session: Session, token: str, at: datetime, *, purpose: str) -> To
                "expired" if row.expires_at is not None and row.expires_at <= at else
                "account-disabled" if not row.user.is_active else None)
     if refused:
-        record(session, ANONYMOUS, "auth.token-refused", details={"token": row.id, "reason": refused})
+        record(session, ANONYMOUS, "auth.token-refused", details={"token": row.id, "reason": refused}, security=True)
         return TokenUse(None, refused=refused)
     if row.last_used_at is None or at - row.last_used_at >= ACTIVITY_GRANULARITY:
         row.last_used_at = at

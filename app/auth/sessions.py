@@ -43,8 +43,6 @@ class Resumed:
 
     user: User | None
     ended: str | None = None  # idle or lifetime: the person is told why they must sign in again
-    #: Whether the check wrote anything (an expiry and its audit event, or a new last_seen_at).
-    wrote: bool = False
 
 
 def resume_session(session: Session, secret: str, user_id: str, at: datetime, policy: SignInPolicy, *,
@@ -59,18 +57,17 @@ def resume_session(session: Session, secret: str, user_id: str, at: datetime, po
         return Resumed(None)
     if not row.user.is_active:
         _expire(session, row, "account-disabled", at)
-        return Resumed(None, wrote=True)
+        return Resumed(None)
     if at >= row.created_at + policy.lifetime:
         _expire(session, row, "lifetime", at)
-        return Resumed(None, ended="lifetime", wrote=True)
+        return Resumed(None, ended="lifetime")
     if at - row.last_seen_at >= policy.idle:
         if unattended:
             return Resumed(row.user)  # the wall stays up; last_seen_at stays where the person left it
         _expire(session, row, "idle", at)
-        return Resumed(None, ended="idle", wrote=True)
+        return Resumed(None, ended="idle")
     if activity and at - row.last_seen_at >= ACTIVITY_GRANULARITY:
         row.last_seen_at = at
-        return Resumed(row.user, wrote=True)
     return Resumed(row.user)
 
 

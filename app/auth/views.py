@@ -41,7 +41,6 @@ def login():
             rules = policy()
             attempt = sign_in(db.session, username, password, address=request.remote_addr,
                               secret_key=current_app.secret_key, policy=rules, replacing=session.get(SESSION_KEY))
-            db.session.commit()
             if attempt.user is not None:
                 session.clear()  # nothing from before signing in carries over, the form token included
                 session[SESSION_KEY] = attempt.secret
@@ -68,7 +67,6 @@ def _throttled(username: str, until: datetime, at: datetime):
 def logout():
     db = get_db()
     sign_out(db.session, session.get(SESSION_KEY), policy().now())
-    db.session.commit()
     logout_user()
     session.clear()
     flash("You have signed out.", "info")

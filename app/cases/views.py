@@ -1,6 +1,8 @@
+"""The case pages: the list of cases, one case, and re-rating a contact."""
 from __future__ import annotations
 
 from flask import Blueprint, abort, flash, g, redirect, render_template, request, url_for
+from flask.typing import ResponseReturnValue
 
 from app.audit.operations import record
 from app.audit.queries import case_viewers
@@ -9,16 +11,15 @@ from app.cases.queries import HISTORY_LABELS, list_cases
 from app.casework.detail import case_detail
 from app.casework.rerating import rerate, rerate_form
 from app.core.db import get_db, run_in_transaction
-from app.core.errors import Conflict
 from app.incidents.queries import case_incidents
 from app.process_models.registry import compiled
-from app.web.form_posts import submit_form
+from app.web.refusals import go_back_to, read_form
 
 bp = Blueprint("cases", __name__, template_folder="templates")
 
 
 @bp.get("/cases")
-def index():
+def index() -> ResponseReturnValue:
     status = request.args.get("status", "open")
     if status not in ("open", "closed", "all"):
         status = "open"
@@ -27,13 +28,12 @@ def index():
 
 
 @bp.get("/cases/<int:case_id>")
-def show(case_id: int):
+def show(case_id: int) -> ResponseReturnValue:
     db = get_db()
     detail = case_detail(db.session, case_id)
     if detail is None:
         abort(404)
     record(db.session, g.actor, "case.viewed", case_id=case_id)
-    db.session.commit()
     contact_form = compiled(detail.process).forms.get("contact")
     source = contact_form.field("source") if contact_form else None
     source_labels = {o.value: o.label for o in source.options} if source else {}
@@ -42,34 +42,28 @@ def show(case_id: int):
                            incidents=case_incidents(db.session, case_id))
 
 
-def _rerate_page(case_id: int, values: dict, errors: list):
+def _rerate_page(case_id: int, values: dict, errors: list) -> ResponseReturnValue:
     db = get_db()
     detail = case_detail(db.session, case_id)
     if detail is None:
         abort(404)
     record(db.session, g.actor, "case.viewed", case_id=case_id, details={"page": "rerate"})
-    db.session.commit()
     return render_template("cases/rerate.html", detail=detail, case=detail.case,
                            form=rerate_form(db.session, case_id), values=values, errors=errors)
 
 
 @bp.get("/cases/<int:case_id>/rag")
-def rerate_page(case_id: int):
+def rerate_page(case_id: int) -> ResponseReturnValue:
     return _rerate_page(case_id, {}, [])
 
 
 @bp.post("/cases/<int:case_id>/rag")
-def rerate_submit(case_id: int):
+def rerate_submit(case_id: int) -> ResponseReturnValue:
     db = get_db()
     if db.session.get(Case, case_id) is None:
         abort(404)
-    try:
-        case, values, errors = submit_form(rerate_form(db.session, case_id),
-                                           lambda values: run_in_transaction(rerate, case_id, values, g.actor))
-    except Conflict as refusal:
-        flash(refusal.message, "info")
-        return redirect(url_for("cases.show", case_id=case_id))
-    if case is not None:
-        flash(f"{case.reference} is now rated {case.rag.capitalize()}; its open deadlines have moved.", "success")
-        return redirect(url_for("cases.show", case_id=case_id))
-    return _rerate_page(case_id, values, errors)
+    go_back_to(url_for("cases.show", case_id=case_id))
+    values = read_form(rerate_form(db.session, case_id), lambda values, errors: _rerate_page(case_id, values, errors))
+    case = run_in_transaction(rerate, case_id, values, g.actor)
+    flash(f"{case.reference} is now rated {case.rag.capitalize()}; its open deadlines have moved.", "success")
+    return redirect(url_for("cases.show", case_id=case_id))

@@ -1,6 +1,6 @@
 """A manager's retry of an incident, once the cause is fixed (a corrected diagram deployed, the case moved).
 
-A timer incident makes the case due again now, for the scheduler. A task incident completes the task with
+A timer incident makes the case due again now, and wakes the scheduler once that is committed. A task incident completes the task with
 the held answers, as the person who gave them. A case that could not start is started. If it fails again
 the incident stays open with the new error, and the refusal says so.
 """
@@ -13,10 +13,11 @@ from sqlalchemy.orm import Session
 from app.audit.operations import record
 from app.cases.models import Case
 from app.casework.completion import complete_task
+from app.casework.scheduler import wake_scheduler
 from app.casework.starting import start_again
 from app.core.actor import Actor
 from app.core.clock import now
-from app.core.db import run_in_transaction
+from app.core.db import after_commit, run_in_transaction
 from app.core.errors import Conflict, ProcessFailed, ValidationFailed
 from app.inbox.models import OpenTask
 from app.incidents.models import START, TIMER, Incident
@@ -30,7 +31,7 @@ def retry_incident(incident_id: int, actor: Actor) -> Incident:
         run_in_transaction(count_failed_retry, incident_id, actor, failure)
         raise Conflict(f"The step failed again at '{failure.element_id or 'an unknown element'}'. Deploy a fixed "
                        "version of the diagram and move the case onto it (a case that never started needs no "
-                       "move), then retry.") from failure
+                       "move), then retry.", earlier_steps_stand=True) from failure
     except ValidationFailed as refusal:
         fields = ", ".join(sorted({e.field for e in refusal.errors if e.field})) or "the form"
         raise Conflict(f"The saved answers no longer fit this step's form ({fields}). "
@@ -44,6 +45,7 @@ def _retry(session: Session, incident_id: int, actor: Actor) -> Incident:
         incident.raised_at = None
         session.get(Case, incident.case_id).next_timer_due = now()
         record(session, actor, "timer.incident-retried", case_id=incident.case_id, summary="Deadline timers retried")
+        after_commit(session, wake_scheduler)
         return incident
     # A retry is audited by its result: resolved here, or "failed-again" (this transaction rolls back).
     if incident.kind == START:

@@ -77,13 +77,13 @@ def release_lease(holder: str) -> None:
 
 # ----------------------------------------------------------------------------- firing
 def due_case_ids(limit: int = 100) -> list[int]:
-    with get_db().unit_of_work(write=False) as session:
+    with get_db().reading() as session:
         return list(session.scalars(select(Case.id).where(Case.status == "open", Case.next_timer_due <= now())
                                     .order_by(Case.next_timer_due).limit(limit)))
 
 
 def next_due() -> datetime | None:
-    with get_db().unit_of_work(write=False) as session:
+    with get_db().reading() as session:
         return session.scalar(select(func.min(Case.next_timer_due)).where(Case.status == "open"))
 
 
@@ -112,7 +112,7 @@ def fire_due(should_continue=lambda: True) -> int:
 
 def _cases_with_open_incidents(case_ids: list[int]) -> set[int]:
     """One query per batch, not one per firing: almost every firing has no incident to resolve."""
-    with get_db().unit_of_work(write=False) as session:
+    with get_db().reading() as session:
         return cases_with_open_timer_incidents(session, case_ids)
 
 

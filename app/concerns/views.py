@@ -60,7 +60,6 @@ def _chronology(view: str, person_id: int):
     as_csv = request.args.get("format") == "csv"
     record(db.session, g.actor, "person.chronology-viewed",
            details={"person_id": root.id, "view": view, "csv": as_csv, "entries": len(shown)})
-    db.session.commit()
     if as_csv:
         return _csv(shown, f"{view}-chronology-{root.id}.csv")
     household = {}

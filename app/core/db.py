@@ -1,16 +1,24 @@
 """Database engine and sessions: one unit of work per request or job, committed at the boundary."""
 from __future__ import annotations
 
-from collections.abc import Iterator
+import logging
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from contextvars import ContextVar
 from datetime import UTC, datetime
+from typing import Any, TypeVar, cast
 
 from sqlalchemy import DateTime, Float, MetaData, create_engine, event
 from sqlalchemy.engine import Engine
+from sqlalchemy.exc import OperationalError
 from sqlalchemy.ext.compiler import compiles
-from sqlalchemy.orm import DeclarativeBase, Session, scoped_session, sessionmaker
+from sqlalchemy.orm import DeclarativeBase, Session, SessionTransaction, scoped_session, sessionmaker
+from sqlalchemy.orm.exc import StaleDataError
 from sqlalchemy.sql.functions import FunctionElement
 from sqlalchemy.types import TypeDecorator
+
+log = logging.getLogger(__name__)
+T = TypeVar("T")
 
 NAMING = {
     "ix": "ix_%(table_name)s_%(column_0_N_name)s",
@@ -111,6 +119,17 @@ class Database:
         self.scoped.remove()
 
     @contextmanager
+    def reading(self) -> Iterator[Session]:
+        """A session to read with: inside a request the request's own (it sees what the request has done so
+        far), elsewhere a read transaction of its own."""
+        unit = request_unit()
+        if unit is not None:
+            yield unit.session
+            return
+        with self.unit_of_work(write=False) as session:
+            yield session
+
+    @contextmanager
     def unit_of_work(self, *, write: bool = True) -> Iterator[Session]:
         """A session of its own, committed on success and rolled back on any error."""
         session = self.session_factory()
@@ -155,16 +174,148 @@ def begin_write(session: Session) -> None:
     session.connection(execution_options={"sqlite_write": True})
 
 
-def run_in_transaction(fn, *args, retries: int = 8, **kwargs):
-    """Run ``fn(session, ...)`` as one unit of work. A version conflict between two legitimate actions
-    (two agencies returning on the same case at once) is retried here, never shown to the user; the
-    operation itself decides, on the fresh state, whether its action is still possible."""
-    from sqlalchemy.exc import OperationalError
-    from sqlalchemy.orm.exc import StaleDataError
+# ----------------------------------------------------------------------------- queues that follow savepoints
+#: Session.info key: marks of each open savepoint, {id(savepoint): {queue key: length when it began}}.
+_MARKS = "mash.savepoint_marks"
+#: Session.info key of the callbacks to run once the session's transaction has committed.
+AFTER_COMMIT = "mash.after_commit"
+#: The keys of every such queue.
+_QUEUES: set[str] = {AFTER_COMMIT}
 
+
+def queued(session: Session, key: str) -> list[Any]:
+    """A list kept on the session that follows its transactions: what was queued inside a savepoint goes with
+    it when it rolls back (except items marked ``kept_on_rollback``), and everything goes with a rollback of
+    the whole transaction. The audit trail's pending events and after-commit effects are such queues."""
+    _QUEUES.add(key)
+    return cast(list[Any], session.info.setdefault(key, []))
+
+
+def after_commit(session: Session, callback: Callable[[], object]) -> None:
+    """Run ``callback`` once the session's transaction has committed (waking the scheduler, sending a
+    notification); never if it rolls back. A failing callback is logged and does not undo the commit."""
+    queued(session, AFTER_COMMIT).append(callback)
+
+
+def _mark(session: Session, transaction: SessionTransaction) -> None:
+    if transaction.nested:
+        lengths = {key: len(session.info[key]) for key in _QUEUES if key in session.info}
+        session.info.setdefault(_MARKS, {})[id(transaction)] = lengths
+
+
+def _rolled_back(session: Session, previous: SessionTransaction) -> None:
+    if previous.nested:
+        lengths = session.info.get(_MARKS, {}).pop(id(previous), {})
+        for key in _QUEUES & session.info.keys():
+            items = session.info[key]
+            since = items[lengths.get(key, 0):]
+            del items[lengths.get(key, 0):]
+            items.extend(item for item in since if getattr(item, "kept_on_rollback", False))
+    elif previous.parent is None:
+        for key in _QUEUES & session.info.keys():
+            del session.info[key]
+        session.info.pop(_MARKS, None)
+
+
+def _committed(session: Session) -> None:
+    if session.in_nested_transaction():
+        return  # a savepoint released: its queued items now belong to the enclosing transaction
+    session.info.pop(_MARKS, None)
+    for callback in session.info.pop(AFTER_COMMIT, []):
+        try:
+            callback()
+        except Exception:  # noqa: BLE001 - the transaction has committed; an effect after it must not undo that
+            log.exception("an after-commit effect failed")
+
+
+event.listen(Session, "after_transaction_create", _mark)
+event.listen(Session, "after_soft_rollback", _rolled_back)
+event.listen(Session, "after_commit", _committed)
+
+
+# ----------------------------------------------------------------------------- one unit of work per request
+class RequestUnit:
+    """One request's unit of work: everything the request does commits once, at its end, or not at all.
+
+    Who is asking (a session's activity, a token's use, a refused token) is written before the action
+    begins; the action (``start_action``) is a savepoint, so a refusal undoes the action alone and those
+    facts, with any security event the action recorded, still commit. Operations inside the request run as
+    savepoints of it (``run_in_transaction``), so a version conflict retries one operation on fresh data."""
+
+    def __init__(self, session: Session) -> None:
+        self.session = session
+        self.refused = False
+        self._action: SessionTransaction | None = None
+
+    def start_action(self) -> None:
+        if self._action is None and self.session.in_transaction():
+            self._action = self.session.begin_nested()
+
+    def refuse(self, *, earlier_steps_stand: bool = False) -> None:
+        """Undo the action, keeping who asked and the security events queued with it; or, when the refusal
+        says so, keep the steps the action completed before it (the refused step undid itself)."""
+        self.refused = True
+        if earlier_steps_stand:
+            return
+        if self._action is not None and self._action.is_active:
+            self._action.rollback()
+        else:
+            self.session.rollback()
+        self._action = None
+
+    def finish(self, *, keep: bool) -> None:
+        """Commit (running the after-commit effects) or roll everything back."""
+        if keep and self.session.in_transaction():
+            self.session.commit()
+        elif not keep:
+            self.session.rollback()
+
+    def run(self, fn: Callable[..., T], *args: Any, retries: int, **kwargs: Any) -> T:
+        for attempt in range(retries):
+            try:
+                with self.session.begin_nested():
+                    return fn(self.session, *args, **kwargs)
+            except StaleDataError:
+                if attempt == retries - 1:
+                    raise
+                # Another request changed the case first: read it afresh and let the operation decide again.
+                self.session.expire_all()
+        raise AssertionError("unreachable")
+
+
+_request_unit: ContextVar[RequestUnit | None] = ContextVar("mash_request_unit", default=None)
+
+
+def open_request_unit() -> RequestUnit:
+    unit = RequestUnit(get_db().session)
+    _request_unit.set(unit)
+    return unit
+
+
+def request_unit() -> RequestUnit | None:
+    """The unit of work of the request being served on this thread, if any."""
+    return _request_unit.get()
+
+
+def end_request_unit() -> RequestUnit | None:
+    """Take the request's unit of work off the request, to finish it."""
+    unit = _request_unit.get()
+    _request_unit.set(None)
+    return unit
+
+
+def run_in_transaction(fn: Callable[..., T], *args: Any, retries: int = 8, **kwargs: Any) -> T:
+    """Run ``fn(session, ...)`` as one atomic step. Inside a request it is a savepoint of the request's unit of
+    work, committed with the request; elsewhere (the scheduler, the command line) a transaction of its own,
+    committed here. A version conflict between two legitimate actions (two agencies returning on the same
+    case at once) is retried, never shown to the user; the operation decides, on the fresh state, whether its
+    action is still possible."""
+    unit = request_unit()
+    if unit is not None:
+        return unit.run(fn, *args, retries=retries, **kwargs)
     db = get_db()
-    # End the request session's transaction so reads after the operation see what it committed.
-    db.scoped().commit()
+    if db.scoped.registry.has():
+        db.scoped().commit()  # a thread's own reads end first, so they cannot hold SQLite's write lock
     for attempt in range(retries):
         try:
             with db.unit_of_work() as session:
@@ -176,3 +327,4 @@ def run_in_transaction(fn, *args, retries: int = 8, **kwargs):
             # SQLite: a reader's snapshot went stale before it could write; retry on fresh data.
             if ("locked" not in str(error).lower() and "busy" not in str(error).lower()) or attempt == retries - 1:
                 raise
+    raise AssertionError("unreachable")

@@ -4,10 +4,15 @@ from __future__ import annotations
 
 class OperationError(Exception):
     status = 400
+    #: Whether what the request did before this refusal stands (a failure it recorded, the steps of a training
+    #: script it completed). The refused step itself is always undone; otherwise the whole action is.
+    earlier_steps_stand = False
 
-    def __init__(self, message: str) -> None:
+    def __init__(self, message: str, *, earlier_steps_stand: bool | None = None) -> None:
         super().__init__(message)
         self.message = message
+        if earlier_steps_stand is not None:
+            self.earlier_steps_stand = earlier_steps_stand
 
 
 class NotFound(OperationError):

@@ -9,18 +9,17 @@ from __future__ import annotations
 from collections.abc import Mapping
 from datetime import datetime
 
-from flask import Blueprint, abort, flash, g, redirect, render_template, request, url_for
+from flask import Blueprint, flash, g, redirect, render_template, request, url_for
 
 from app.audit.operations import record
 from app.casework.retries import retry_incident
-from app.casework.scheduler import wake_scheduler
 from app.core.clock import now
 from app.core.db import get_db, run_in_transaction
-from app.core.errors import Conflict, NotFound
 from app.core.roles import LANE_ROLES
 from app.deadlines.queries import sla_wall
 from app.incidents.models import START, TIMER
 from app.incidents.operations import give_task_back
+from app.web.refusals import go_back_to
 
 bp = Blueprint("dashboard", __name__, template_folder="templates")
 
@@ -69,6 +68,10 @@ def _wall_args(filters: Mapping[str, str | None], refresh: int) -> dict[str, str
     return args
 
 
+def _back_to_wall() -> str:
+    return url_for("dashboard.index", **_wall_args(wall_filters(request.form), refresh_seconds(request.form.get("refresh"))))
+
+
 @bp.get("/dashboard")
 def index():
     db = get_db()
@@ -78,7 +81,6 @@ def index():
     wall = sla_wall(db.session, now(), **filters)
     record(db.session, g.actor, "dashboard.viewed",
            details={**filters, "fragment": fragment, "cases": len(wall.rows)})
-    db.session.commit()
     return render_template("dashboard/_wall.html" if fragment else "dashboard/index.html", wall=wall,
                            filters=filters, refresh=refresh, wall_args=_wall_args(filters, refresh),
                            countdown=countdown, lane_roles=LANE_ROLES, rag_filters=RAG_FILTERS)
@@ -87,34 +89,23 @@ def index():
 @bp.post("/dashboard/incidents/<int:incident_id>/retry")
 def retry(incident_id: int):
     """The cause is fixed (or worth re-testing): timers are due again now; a held task is completed now."""
-    back = _wall_args(wall_filters(request.form), refresh_seconds(request.form.get("refresh")))
-    try:
-        incident = retry_incident(incident_id, g.actor)
-    except NotFound:
-        abort(404)
-    except Conflict as refusal:
-        flash(refusal.message, "info")
+    back = _back_to_wall()
+    go_back_to(back)
+    incident = retry_incident(incident_id, g.actor)
+    if incident.kind == TIMER:
+        flash("The case's deadline timers will be tried again now.", "success")
+    elif incident.kind == START:
+        flash("The case's process has started.", "success")
     else:
-        if incident.kind == TIMER:
-            wake_scheduler()
-            flash("The case's deadline timers will be tried again now.", "success")
-        elif incident.kind == START:
-            flash("The case's process has started.", "success")
-        else:
-            flash(f"{incident.task_name} went through with the saved answers; the case has moved on.", "success")
-    return redirect(url_for("dashboard.index", **back))
+        flash(f"{incident.task_name} went through with the saved answers; the case has moved on.", "success")
+    return redirect(back)
 
 
 @bp.post("/dashboard/incidents/<int:incident_id>/give-back")
 def give_back(incident_id: int):
     """Set a task incident's saved answers aside: the task is back in its inbox to be done again."""
-    back = _wall_args(wall_filters(request.form), refresh_seconds(request.form.get("refresh")))
-    try:
-        incident = run_in_transaction(give_task_back, incident_id, g.actor)
-    except NotFound:
-        abort(404)
-    except Conflict as refusal:
-        flash(refusal.message, "info")
-    else:
-        flash(f"{incident.task_name} is back in the inbox to be done again.", "success")
-    return redirect(url_for("dashboard.index", **back))
+    back = _back_to_wall()
+    go_back_to(back)
+    incident = run_in_transaction(give_task_back, incident_id, g.actor)
+    flash(f"{incident.task_name} is back in the inbox to be done again.", "success")
+    return redirect(back)

@@ -1,6 +1,10 @@
+"""The inbox: each role's open tasks, claiming them, and the task page where a step is done."""
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from flask import Blueprint, abort, flash, g, redirect, render_template, request, url_for
+from flask.typing import ResponseReturnValue
 
 from app.audit.operations import record
 from app.auth.authorisation import RETURNS_READERS, TASK_ROLES
@@ -10,35 +14,34 @@ from app.concerns.repeats import screening_view
 from app.core.db import get_db, run_in_transaction
 from app.core.errors import Conflict, Forbidden, NotFound
 from app.inbox import operations
+from app.inbox.models import OpenTask
 from app.inbox.queries import inbox_for, open_task
 from app.incidents.queries import held_task_ids, open_task_incident
 from app.people.queries import case_match_summary
 from app.process_models.registry import compiled_by_id
-from app.web.form_posts import submit_form
+from app.web.refusals import go_back_to, read_form
 
 bp = Blueprint("inbox", __name__, template_folder="templates")
 
 
-
 @bp.get("/inbox")
-def index():
+def index() -> ResponseReturnValue:
     session = get_db().session
     items = inbox_for(session, g.actor.roles & TASK_ROLES)
     return render_template("inbox/index.html", items=items, held=held_task_ids(session, [i.task_id for i in items]))
 
 
-def _task_page(task_id: str, values: dict, errors: list):
+def _task_page(task_id: str, values: dict, errors: list) -> ResponseReturnValue:
     db = get_db()
     task = open_task(db.session, task_id)
     if task is None:
         abort(404)
     if task.role not in g.actor.roles:
-        return render_template("error.html", status=403, message="This task belongs to another role."), 403
+        raise Forbidden("This task belongs to another role.")
     detail = case_detail(db.session, task.case_id)
     definition = compiled_by_id(db.session, detail.case.process_version_id)
     info = definition.user_tasks.get((task.process_id, task.bpmn_id))
     record(db.session, g.actor, "task.viewed", case_id=task.case_id, task_id=task.task_id, element_id=task.bpmn_id)
-    db.session.commit()
     return render_template("inbox/task.html", task=task, detail=detail, form=definition.forms[task.form_key],
                            documentation=info.documentation if info else None, values=values, errors=errors,
                            incident=open_task_incident(db.session, task_id),
@@ -50,50 +53,42 @@ def _task_page(task_id: str, values: dict, errors: list):
 
 
 @bp.get("/tasks/<task_id>")
-def task(task_id: str):
+def task(task_id: str) -> ResponseReturnValue:
     return _task_page(task_id, {}, [])
 
 
 @bp.post("/tasks/<task_id>")
-def submit(task_id: str):
+def submit(task_id: str) -> ResponseReturnValue:
     db = get_db()
     task_row = open_task(db.session, task_id)
     if task_row is None:
         flash("This task has already been completed or is no longer needed.", "info")
         return redirect(url_for("inbox.index"))
     task_name = task_row.name
-    try:
-        outcome, values, errors = submit_form(form_for_task(db.session, task_row),
-                                              lambda values: submit_task(task_id, values, g.actor))
-    except (Conflict, NotFound) as refusal:
-        flash(refusal.message, "info")
-        return redirect(url_for("inbox.index"))
-    except Forbidden as refusal:
-        return render_template("error.html", status=403, message=refusal.message), 403
+    go_back_to(url_for("inbox.index"), Conflict, NotFound)
+    values = read_form(form_for_task(db.session, task_row),
+                       lambda values, errors: _task_page(task_id, values, errors))
+    outcome = submit_task(task_id, values, g.actor)
     if isinstance(outcome, AnswersHeld):
         flash(outcome.message, "info")
         return redirect(url_for("inbox.index"))
-    if outcome is not None:
-        flash(f"{task_name} completed for {outcome.reference}.", "success")
-        return redirect(url_for("inbox.index"))
-    return _task_page(task_id, values, errors)
+    flash(f"{task_name} completed for {outcome.reference}.", "success")
+    return redirect(url_for("inbox.index"))
 
 
 @bp.post("/tasks/<task_id>/claim")
-def claim(task_id: str):
+def claim(task_id: str) -> ResponseReturnValue:
     return _claim_action(operations.claim, task_id, "You have claimed this task.")
 
 
 @bp.post("/tasks/<task_id>/unclaim")
-def unclaim(task_id: str):
+def unclaim(task_id: str) -> ResponseReturnValue:
     return _claim_action(operations.unclaim, task_id, "You have released this task.")
 
 
-def _claim_action(action, task_id: str, done: str):
-    try:
-        run_in_transaction(action, task_id, g.actor)
-        flash(done, "success")
-    except (Conflict, NotFound, Forbidden) as refusal:
-        flash(refusal.message, "info")
-    target = request.form.get("next")
-    return redirect(url_for("inbox.task", task_id=task_id) if target == "task" else url_for("inbox.index"))
+def _claim_action(action: Callable[..., OpenTask], task_id: str, done: str) -> ResponseReturnValue:
+    target = url_for("inbox.task", task_id=task_id) if request.form.get("next") == "task" else url_for("inbox.index")
+    go_back_to(target, Conflict, NotFound, Forbidden)
+    run_in_transaction(action, task_id, g.actor)
+    flash(done, "success")
+    return redirect(target)

@@ -29,7 +29,6 @@ def _decided_record(case_id: int, fmt: str) -> CaseRecord | Response:
         return Response(render_template("information_product/not_decided.html", case=case), status=409)
     product = case_record(db.session, case, g.actor)
     record(db.session, g.actor, "information-product.viewed", case_id=case_id, details={"format": fmt})
-    db.session.commit()
     return product
 
 

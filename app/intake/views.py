@@ -1,14 +1,16 @@
+"""The front door: reporting a safeguarding concern, and a referrer's own contacts."""
 from __future__ import annotations
 
 import uuid
 
 from flask import Blueprint, abort, g, redirect, render_template, request, url_for
+from flask.typing import ResponseReturnValue
 
 from app.audit.operations import record
 from app.cases.queries import case_for_referrer, contacts_made_by, feedback_given
 from app.core.db import get_db, run_in_transaction
 from app.intake.operations import contact_form, receive_contact
-from app.web.form_posts import submit_form
+from app.web.refusals import read_form
 
 bp = Blueprint("intake", __name__, template_folder="templates")
 
@@ -17,18 +19,19 @@ bp = Blueprint("intake", __name__, template_folder="templates")
 def new_contact():
     """Report a safeguarding concern: the professional's front door to the hub."""
     form = contact_form(get_db().session)
-    values: dict = {}
-    errors: list = []
     # A double-clicked "Send" must not report the concern twice: the form carries its own key.
     submission_key = request.form.get("submission_key") or uuid.uuid4().hex
-    if request.method == "POST":
-        result, values, errors = submit_form(form, lambda values: run_in_transaction(
-            receive_contact, values, g.actor, channel="web", idempotency_key=f"web:{submission_key[:64]}"))
-        if result is not None:
-            case, _created = result
-            return redirect(url_for("intake.received", case_id=case.id))
-    return render_template("intake/new_contact.html", form=form, values=values, errors=errors,
-                           submission_key=submission_key)
+
+    def page(values: dict, errors: list) -> ResponseReturnValue:
+        return render_template("intake/new_contact.html", form=form, values=values, errors=errors,
+                               submission_key=submission_key)
+
+    if request.method == "GET":
+        return page({}, [])
+    values = read_form(form, page)
+    case, _created = run_in_transaction(receive_contact, values, g.actor, channel="web",
+                                        idempotency_key=f"web:{submission_key[:64]}")
+    return redirect(url_for("intake.received", case_id=case.id))
 
 
 @bp.get("/contacts/<int:case_id>/received")
@@ -39,7 +42,6 @@ def received(case_id: int):
     if case is None:  # someone else's contact looks like no contact at all
         abort(404)
     record(db.session, g.actor, "contact.viewed", case_id=case_id)
-    db.session.commit()
     return render_template("intake/received.html", case=case, feedback=feedback_given(db.session, case_id))
 
 

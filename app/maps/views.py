@@ -101,7 +101,6 @@ def case_map(case_id: int):
     frame = found.frame(at)
     record(db.session, g.actor, "case.map-viewed", case_id=case_id,
            details={"process_id": found.place.process_id, "at": frame.k if at is not None else None})
-    db.session.commit()
     allow_diagram_styles()
     return render_template("maps/case_map.html", found=found, case=case, frame=frame, place=found.place,
                            data=_case_map_data(found, frame), replay_url=_replay_url(found),

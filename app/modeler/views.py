@@ -14,6 +14,7 @@ from app.process_models.deploy import validate_upload
 from app.process_models.models import ProcessVersion
 from app.process_models.registry import bundle_of, compiled, file_of_process, latest_version, version_of, versions_of
 from app.web.filters import can
+from app.web.refusals import on_refusal
 from app.web.security import allow_diagram_styles
 
 bp = Blueprint("modeler", __name__, template_folder="templates")
@@ -77,13 +78,13 @@ def deploy(process_id: str):
     note = note_from(body)
     if not note:
         return jsonify(errors=[request_problem("Say what changed and why before deploying", field="note")]), 422
+    # Another deploy of the same process at the same moment: the modeler says so beside the diagram.
+    on_refusal(lambda race: (jsonify(errors=[request_problem(race.message)]), race.status), Conflict)
     try:
         done = run_in_transaction(deploy_upload, uploads, g.actor, process_id=process_id, note=note,
                                   source="modeler")
     except DefinitionError as error:
         return jsonify(errors=[problem.as_dict() for problem in error.problems]), 422
-    except Conflict as race:
-        return jsonify(errors=[request_problem(race.message)]), race.status
     latest = latest_version(get_db().session, process_id)
     return jsonify(process_id=done.process_id, version=done.version, created=done.created,
                    latest_version=latest.version if latest else done.version,

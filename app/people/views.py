@@ -1,16 +1,19 @@
 """Pages of the person index: a contact's subjects with their proposed matches, search, and a person."""
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date
 
 from flask import Blueprint, abort, flash, g, redirect, render_template, request, url_for
+from flask.typing import ResponseReturnValue
+from sqlalchemy.orm import Session
 from werkzeug.routing import BuildError
 
 from app.audit.operations import record
 from app.cases.models import Case
 from app.core.codes import GENDERS
 from app.core.db import get_db, run_in_transaction
-from app.core.errors import Conflict, NotFound, ValidationFailed
+from app.core.errors import OperationError, ValidationFailed
 from app.forms import FieldError
 from app.people import operations
 from app.people.clusters import root_of
@@ -18,6 +21,7 @@ from app.people.matching import Candidate, search
 from app.people.models import Person, PersonMerge
 from app.people.names import normalise_nhs_number, postcode_of
 from app.people.queries import case_people, person_profile, person_summary
+from app.web.refusals import go_back_to, on_refusal
 
 bp = Blueprint("people", __name__, template_folder="templates")
 
@@ -34,7 +38,6 @@ def _case_page(case_id: int, errors: list | None = None, form_id: str | None = N
         abort(404)
     subjects = [] if case.anonymised_at else case_people(db.session, case)
     record(db.session, g.actor, "case.viewed", case_id=case_id, details={"page": "people"})
-    db.session.commit()
     return render_template("people/case.html", case=case, subjects=subjects, errors=errors or [], form_id=form_id,
                            values=values or {})
 
@@ -44,16 +47,11 @@ def case_page(case_id: int):
     return _case_page(case_id)
 
 
-def _decide(case_id: int, action, done: str):
+def _decide(case_id: int, action: Callable[[], object], done: str) -> ResponseReturnValue:
     if get_db().session.get(Case, case_id) is None:
         abort(404)
-    try:
-        action()
-    except NotFound:
-        abort(404)
-    except Conflict as refusal:
-        flash(refusal.message, "info")
-        return redirect(url_for("people.case_page", case_id=case_id))
+    go_back_to(url_for("people.case_page", case_id=case_id))
+    action()
     flash(done, "success")
     return redirect(url_for("people.case_page", case_id=case_id))
 
@@ -74,15 +72,10 @@ def reject(case_id: int, match_id: int):
 def look_again(case_id: int, subject_id: int):
     if get_db().session.get(Case, case_id) is None:
         abort(404)
-    try:
-        found = run_in_transaction(operations.look_again, subject_id, g.actor, case_id=case_id)
-    except NotFound:
-        abort(404)
-    except Conflict as refusal:
-        flash(refusal.message, "info")
-    else:
-        flash(f"{len(found)} new possible match{'es' if len(found) != 1 else ''} in the person index."
-              if found else "No one new in the person index matches closely enough.", "success")
+    go_back_to(url_for("people.case_page", case_id=case_id))
+    found = run_in_transaction(operations.look_again, subject_id, g.actor, case_id=case_id)
+    flash(f"{len(found)} new possible match{'es' if len(found) != 1 else ''} in the person index."
+          if found else "No one new in the person index matches closely enough.", "success")
     return redirect(url_for("people.case_page", case_id=case_id))
 
 
@@ -91,12 +84,14 @@ def unmerge_on_case(case_id: int, merge_id: int):
     if get_db().session.get(Case, case_id) is None:
         abort(404)
     reason = request.form.get("reason", "")
-    try:
-        return _decide(case_id, lambda: run_in_transaction(operations.unmerge, merge_id, reason, g.actor,
-                                                           case_id=case_id),
-                       "Unmerged: the subject is a person of their own again.")
-    except ValidationFailed as failure:
-        return _case_page(case_id, _anchored(failure.errors, merge_id), f"unmerge-{merge_id}", {"reason": reason})
+    on_refusal(lambda failure: _case_page(case_id, _anchored(_errors(failure), merge_id), f"unmerge-{merge_id}",
+                                          {"reason": reason}), ValidationFailed)
+    return _decide(case_id, lambda: run_in_transaction(operations.unmerge, merge_id, reason, g.actor, case_id=case_id),
+                   "Unmerged: the subject is a person of their own again.")
+
+
+def _errors(refusal: OperationError) -> list[FieldError]:
+    return refusal.errors if isinstance(refusal, ValidationFailed) else []
 
 
 def _anchored(errors: list[FieldError], form_number: int) -> list[FieldError]:
@@ -137,7 +132,6 @@ def index():
         record(db.session, g.actor, "person.searched", summary="Searched the person index",
                details={"results": len(results), "by_nhs_number": bool(terms["nhs_number"]),
                         "by_date_of_birth": terms["date_of_birth"] is not None})
-        db.session.commit()
     return render_template("people/index.html", terms=terms, errors=errors if searched else [], results=results,
                            searched=searched and not errors)
 
@@ -165,7 +159,6 @@ def _person_page(person_id: int, errors: list | None = None, form_id: str | None
         return redirect(url_for("people.show", person_id=root))
     profile = person_profile(db.session, person_id)
     record(db.session, g.actor, "person.viewed", summary="Viewed a person", details={"person_id": person_id})
-    db.session.commit()
     return render_template("people/show.html", profile=profile, person=profile.root, links=_links(person_id),
                            dates_of_birth=", ".join(d.strftime("%-d %b %Y") for d in profile.summary.dates_of_birth),
                            genders=", ".join(GENDERS.get(code, code) for code in profile.genders),
@@ -178,20 +171,19 @@ def show(person_id: int):
     return _person_page(person_id)
 
 
-def _person_action(person_id: int, action, done: str, form_id: str, values: dict, form_number: int | None = None):
+def _person_action(person_id: int, action: Callable[[Session], object], done: str, form_id: str, values: dict,
+                   form_number: int | None = None) -> ResponseReturnValue:
     if get_db().session.get(Person, person_id) is None:
         abort(404)
-    try:
-        run_in_transaction(action)
-    except NotFound:
-        abort(404)
-    except Conflict as refusal:
-        flash(refusal.message, "info")
-    except ValidationFailed as failure:
-        errors = _anchored(failure.errors, form_number) if form_number is not None else failure.errors
+
+    def form_again(failure: OperationError) -> ResponseReturnValue:
+        errors = _anchored(_errors(failure), form_number) if form_number is not None else _errors(failure)
         return _person_page(person_id, errors, form_id, values)
-    else:
-        flash(done, "success")
+
+    go_back_to(url_for("people.show", person_id=root_of(get_db().session, person_id)))
+    on_refusal(form_again, ValidationFailed)
+    run_in_transaction(action)
+    flash(done, "success")
     return redirect(url_for("people.show", person_id=root_of(get_db().session, person_id)))
 
 

@@ -1,6 +1,8 @@
 """Version history pages: the diff between two versions and the migration of running cases."""
 from __future__ import annotations
 
+from typing import cast
+
 from flask import Blueprint, abort, g, render_template, request, url_for
 
 from app.casework.version_moves import migrate_cases, parse_selection, preview, target_version
@@ -9,6 +11,7 @@ from app.core.errors import NotFound, ValidationFailed
 from app.process_models.compare import compare
 from app.process_models.queries import process_name
 from app.process_models.registry import versions_of
+from app.web.refusals import on_refusal
 from app.web.security import allow_diagram_styles
 
 bp = Blueprint("versions", __name__, template_folder="templates")
@@ -59,11 +62,7 @@ def _preview_page(process_id: str, to: int | None, errors: list | None = None, s
     db = get_db()
     if not versions_of(db.session, process_id):
         abort(404)
-    try:
-        found = preview(db.session, process_id, to, g.actor)
-    except NotFound:
-        abort(404)
-    db.session.commit()
+    found = preview(db.session, process_id, to, g.actor)
     return render_template("versions/migrations.html", preview=found, process_id=process_id,
                            process_name=process_name(found.versions[0]) or process_id,
                            errors=_error_list(errors or [])), status
@@ -77,19 +76,15 @@ def migrations(process_id: str):
 
 @bp.post("/process-models/<process_id>/migrations")
 def migrate(process_id: str):
-    """Move the chosen cases, each in its own transaction, and say which moved and which did not."""
+    """Move the chosen cases, each on its own, and say which moved and which did not."""
     session = get_db().session
     wanted = _wanted_version()
     if wanted is None or not versions_of(session, process_id):
         abort(404)
-    try:
-        target = target_version(session, process_id, wanted)
-        chosen = parse_selection(request.form.getlist("cases"))
-    except NotFound:
-        abort(404)
-    except ValidationFailed as failure:
-        return _preview_page(process_id, wanted, failure.errors, status=400)
+    on_refusal(lambda failure: _preview_page(process_id, wanted, cast(ValidationFailed, failure).errors, status=400),
+               ValidationFailed)
+    target = target_version(session, process_id, wanted)
+    chosen = parse_selection(request.form.getlist("cases"))
     name, to_version = process_name(target) or process_id, target.version
-    session.rollback()  # end the page's read before the moves' own transactions
     result = migrate_cases(process_id, to_version, chosen, g.actor)
     return render_template("versions/migrated.html", result=result, process_id=process_id, process_name=name)

@@ -13,6 +13,7 @@ from app.engine import DefinitionError
 from app.process_models.deploy import UploadedFile, deploy, validate_upload
 from app.process_models.queries import process_catalogue, process_summary
 from app.process_models.registry import bundle_of, version_of
+from app.web.refusals import on_refusal
 
 bp = Blueprint("process_models", __name__, template_folder="templates")
 
@@ -36,6 +37,9 @@ def upload():
     if not check_only and not note:
         return _index_page(field_errors={"note": "Say what changed and why: it is shown in the version history"},
                            form=request.form, status=400)
+    # Another deploy of the same process at the same moment: said beside the files, as a field error.
+    on_refusal(lambda race: _index_page(field_errors={"files": race.message}, form=request.form, status=race.status),
+               Conflict)
     try:
         if check_only:
             candidate = validate_upload(get_db().session, files, process_id=process_id)
@@ -43,8 +47,6 @@ def upload():
         result = run_in_transaction(deploy, files, g.actor, process_id=process_id, note=note, source="web")
     except DefinitionError as error:
         return _index_page(problems=error.problems, form=request.form, status=422)
-    except Conflict as race:
-        return _index_page(field_errors={"files": race.message}, form=request.form, status=race.status)
     if result.created:
         flash(f"Version {result.version} of {result.process_id} deployed. New contacts start on it; "
               "running cases stay on their version.", "success")

@@ -36,7 +36,6 @@ def index():
     report = None if errors else build_report(db.session, filters, now())
     record(db.session, g.actor, "reports.viewed",
            details={**filters.as_args(), "contacts": report.contacts if report else 0})
-    db.session.commit()
     return render_template("reports/index.html", report=report, filters=filters, errors=errors, args=request.args,
                            agencies=AGENCY_LABELS, rags=RAG_LABELS, channels=CHANNELS)
 
@@ -66,7 +65,6 @@ def table_csv(table: str):
     if found is None:
         abort(404)
     record(db.session, g.actor, "reports.exported", details={"table": table, **filters.as_args(), "rows": len(found.rows)})
-    db.session.commit()
     return _csv(f"mash-{table}", table_csv_text(found))
 
 
@@ -78,7 +76,6 @@ def mi_dataset_csv():
         return redirect(url_for("reports.index", **request.args))
     rows = mi_dataset(db.session, filters)
     record(db.session, g.actor, "reports.exported", details={"table": "mi-dataset", **filters.as_args(), "rows": len(rows)})
-    db.session.commit()
     return _csv("mash-mi-dataset", dataset_csv(rows))
 
 
@@ -94,5 +91,4 @@ def annex_a_csv(number: int):
     rows = annex_a.annex_a_rows(db.session, filters, number)
     record(db.session, g.actor, "reports.exported",
            details={"table": f"annex-a-list-{number}", **filters.as_args(), "rows": len(rows)})
-    db.session.commit()
     return _csv(f"annex-a-list-{number}", annex_a.csv_text(number, rows))

@@ -48,7 +48,6 @@ def index():
     report = None if errors else sharing_report(db.session, filters, PAGE_LIMIT)
     record(db.session, g.actor, "sharing.report-viewed",
            details={**filters.as_args(), "records": report.total_records if report else 0})
-    db.session.commit()
     # Retired bases stay selectable here: records made under them must still be found.
     basis_groups = [(kind_label, [(b.code, b.label + (" (retired)" if b.retired else ""))
                                   for b in bases.bases if b.kind == kind]) for kind, kind_label in KINDS.items()]
@@ -65,7 +64,6 @@ def export_csv():
         return redirect(url_for("sharing.index", **request.args))
     rows = report_rows(db.session, filters)
     record(db.session, g.actor, "sharing.report-exported", details={**filters.as_args(), "records": len(rows)})
-    db.session.commit()
     stamp = now().astimezone(LONDON).strftime("%Y-%m-%d")
     return Response(csv_text(rows, bases), mimetype="text/csv",
                     headers={"Content-Disposition": f'attachment; filename="sharing-decisions-{stamp}.csv"'})
@@ -83,7 +81,6 @@ def information_product(case_id: int, decision_id: int):
     source = contact_form.field("source") if contact_form else None
     record(db.session, g.actor, "information-product.viewed", case_id=case_id, task_id=decision.task_id,
            details={"decision_id": decision.id, "recipient": decision.recipient})
-    db.session.commit()
     return render_template("sharing/information_product.html", case=case, decision=labels.view(decision),
                            product=InformationProduct.from_json(decision.product),
                            source_labels={o.value: o.label for o in source.options} if source else {})

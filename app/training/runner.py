@@ -21,14 +21,14 @@ from app.casework.completion import complete_task
 from app.casework.scheduler import fire_due, wake_scheduler
 from app.core.actor import Actor
 from app.core.clock import now
-from app.core.db import run_in_transaction
+from app.core.db import after_commit, get_db, run_in_transaction
 from app.core.errors import Conflict, NotFound, OperationError, ValidationFailed
 from app.deadlines.models import Deadline
 from app.deadlines.queries import DeadlineView, case_deadlines
-from app.deadlines.training_clock import set_training_clock
 from app.inbox.models import OpenTask
 from app.intake.operations import receive_contact
 from app.process_models.registry import compiled_by_id
+from app.training.clock import move_clock
 from app.training.models import TrainingRun
 from app.training.scenarios import ClockMove, Scenario, ScriptedStep, london_today, resolve_answers
 
@@ -82,6 +82,8 @@ class StepRefused(OperationError):
     """A scripted step could not be done; ``errors`` are the messages for the page's error summary."""
 
     status = 409
+    #: A run moves its clock and does its steps one transaction each: those done before the refusal stand.
+    earlier_steps_stand = True
 
     def __init__(self, message: str, errors: list[str] | None = None) -> None:
         super().__init__(message)
@@ -227,32 +229,24 @@ def _clock_target(session: Session, case_id: int, move: ClockMove) -> dict | Non
     return {"set": target.isoformat()} if target > at else None
 
 
-def _record_clock_move(session: Session, trainer: Actor, body: dict | None, moved: datetime | None, run_id: int,
-                       scripted_step: int | None) -> None:
-    if scripted_step is not None:
-        session.get(TrainingRun, run_id).clock_moves_made = scripted_step
-    if moved is not None:
-        record(session, trainer, "clock.moved", summary=f"Training clock set to {moved.isoformat()}",
-               details={**body, "via": "training", "run_id": run_id,
-                        **({"scripted_step": scripted_step} if scripted_step is not None else {})})
+def _count_scripted_move(session: Session, run_id: int, scripted_step: int) -> None:
+    session.get(TrainingRun, run_id).clock_moves_made = scripted_step
 
 
 def _move_clock(run_id: int, move: ClockMove, trainer: Actor, scripted_step: int | None = None) -> datetime | None:
-    """Move the clock for a run (everyone in the sandbox shares it) and fire whatever fell due.
-
-    The target is worked out in one transaction, the clock moved outside any (a retried transaction must never
-    move it twice), and the move recorded in another."""
+    """Move the clock for a run (everyone in the sandbox shares it) and fire whatever fell due."""
     def target(session: Session) -> dict | None:
         return _clock_target(session, _run(session, run_id).case_id, move)
     body = run_in_transaction(target)
-    moved = set_training_clock(body) if body is not None else None
-    if moved is not None or scripted_step is not None:
-        run_in_transaction(_record_clock_move, trainer, body, moved, run_id, scripted_step)
+    scripted = {"scripted_step": scripted_step} if scripted_step is not None else {}
+    moved = move_clock(body, trainer, via="training", run_id=run_id, **scripted) if body is not None else None
+    if scripted_step is not None:
+        run_in_transaction(_count_scripted_move, run_id, scripted_step)
     fire_due_now()
     return moved
 
 
-def move_clock(run_id: int, choice: str, trainer: Actor) -> datetime | None:
+def move_clock_for(run_id: int, choice: str, trainer: Actor) -> datetime | None:
     """One of the run page's clock buttons (CLOCK_CHOICES). Returns the new time, None if nothing moved."""
     if choice not in CLOCK_CHOICES:
         raise StepRefused("Choose how far to move the clock")
@@ -264,7 +258,8 @@ def fire_due_now() -> int:
     case row's version keeps a timer from firing twice if the scheduler gets there at the same moment), so the
     page after a step or a clock move already shows chases and breaches."""
     fired = fire_due()
-    wake_scheduler()
+    with get_db().reading() as session:
+        after_commit(session, wake_scheduler)  # the clock may have moved: the scheduler plans its wait again
     return fired
 
 

@@ -6,6 +6,7 @@ import os
 from pathlib import Path
 
 from flask import Blueprint, abort, current_app, flash, g, redirect, render_template, request, url_for
+from flask.typing import ResponseReturnValue
 
 from app.audit.operations import record
 from app.core.clock import now
@@ -18,6 +19,7 @@ from app.training import runner
 from app.training.models import TrainingRun
 from app.training.scenarios import SCENARIOS_DIR, LibraryEntry, load_library, load_scenario
 from app.web.filters import london
+from app.web.refusals import on_refusal
 from app.web.security import allow_diagram_styles
 
 bp = Blueprint("training", __name__, template_folder="templates")
@@ -76,11 +78,12 @@ def start(scenario_id: str):
     if running is not None:
         flash("This scenario is already running: carry on with it, or reset it to start again.", "info")
         return redirect(url_for("training.run", run_id=running.id))
-    try:
-        run = run_in_transaction(runner.start, entry.scenario, g.actor)
-    except OperationError as refusal:
+    def not_started(refusal: OperationError) -> ResponseReturnValue:
         flash(f"“{entry.title}” could not start: {refusal.message}", "info")
         return redirect(url_for("training.index"))
+
+    on_refusal(not_started)
+    run = run_in_transaction(runner.start, entry.scenario, g.actor)
     flash(f"“{entry.title}” has started: the contact is in the hub.", "success")
     return redirect(url_for("training.run", run_id=run.id))
 
@@ -100,7 +103,6 @@ def _run_page(run_id: int, errors: list[dict] | None = None):
     scenario = entry.scenario if entry else None
     state = runner.run_state(db.session, run, scenario)
     record(db.session, g.actor, "case.viewed", case_id=run.case_id, details={"page": "training-run", "run_id": run.id})
-    db.session.commit()
     newer = runner.active_run(db.session, run.scenario_id) if run.reset_at is not None else None
     return render_template("training/run.html", run=run, entry=entry, scenario=scenario, state=state,
                            case=state.case, errors=errors or [], clock_choices=runner.CLOCK_CHOICES,
@@ -122,9 +124,14 @@ def _runnable(run_id: int):
     return run, entry.scenario, None
 
 
-def _refused(run_id: int, refusal: OperationError, href: str):
+def _refused(run_id: int, refusal: OperationError, href: str) -> ResponseReturnValue:
     messages = refusal.errors if isinstance(refusal, runner.StepRefused) else [refusal.message]
     return _run_page(run_id, [{"text": text, "href": href} for text in messages])
+
+
+def _refusals_on_run_page(run_id: int, href: str) -> None:
+    """A step the script cannot take is said on the run page's error summary, linked to the button."""
+    on_refusal(lambda refusal: _refused(run_id, refusal, href))
 
 
 @bp.post("/training/runs/<int:run_id>/step")
@@ -132,10 +139,8 @@ def step(run_id: int):
     run, scenario, page = _runnable(run_id)
     if page is not None:
         return page
-    try:
-        done = runner.do_next_step(run.id, scenario, g.actor)
-    except OperationError as refusal:
-        return _refused(run_id, refusal, "#next-step")
+    _refusals_on_run_page(run_id, "#next-step")
+    done = runner.do_next_step(run.id, scenario, g.actor)
     flash(f"Step {done.number} done: “{done.name}” as {done.username}.", "success")
     return redirect(url_for("training.run", run_id=run_id))
 
@@ -148,12 +153,13 @@ def run_to(run_id: int):
     raw = request.form.get("target", "")
     if not raw.isdigit():
         return _run_page(run_id, [{"text": "Choose the step to run to", "href": "#target"}])
-    try:
-        done = runner.run_to(run.id, scenario, int(raw), g.actor)
-    except OperationError as refusal:
+    def stopped(refusal: OperationError) -> ResponseReturnValue:
         if isinstance(refusal, runner.StepRefused) and refusal.done:
             flash(f"Steps {refusal.done[0].number} to {refusal.done[-1].number} done, then it stopped.", "info")
         return _refused(run_id, refusal, "#target")
+
+    on_refusal(stopped)
+    done = runner.run_to(run.id, scenario, int(raw), g.actor)
     if done:
         flash(f"Steps {done[0].number} to {done[-1].number} done.", "success")
     return redirect(url_for("training.run", run_id=run_id))
@@ -163,10 +169,8 @@ def run_to(run_id: int):
 def move_clock(run_id: int):
     _run_or_404(run_id)
     choice = request.form.get("move", "")
-    try:
-        moved = runner.move_clock(run_id, choice, g.actor)
-    except OperationError as refusal:
-        return _refused(run_id, refusal, "#move-clock")
+    _refusals_on_run_page(run_id, "#move-clock")
+    moved = runner.move_clock_for(run_id, choice, g.actor)
     if moved is None:
         flash("That time has already come: the clock did not move.", "info")
     else:
@@ -179,10 +183,8 @@ def reset(run_id: int):
     run, scenario, page = _runnable(run_id)
     if page is not None:
         return page
-    try:
-        fresh = run_in_transaction(runner.reset, run.id, scenario, g.actor)
-    except OperationError as refusal:
-        return _refused(run_id, refusal, "#reset")
+    _refusals_on_run_page(run_id, "#reset")
+    fresh = run_in_transaction(runner.reset, run.id, scenario, g.actor)
     flash("The scenario has started again on a new contact. The earlier contact is closed and its audit entries "
           "stay.", "success")
     return redirect(url_for("training.run", run_id=fresh.id))
