@@ -12,7 +12,7 @@ from sqlalchemy import DateTime, Float, MetaData, create_engine, event
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.ext.compiler import compiles
-from sqlalchemy.orm import DeclarativeBase, Session, SessionTransaction, scoped_session, sessionmaker
+from sqlalchemy.orm import DeclarativeBase, ORMExecuteState, Session, SessionTransaction, scoped_session, sessionmaker
 from sqlalchemy.orm.exc import StaleDataError
 from sqlalchemy.sql.functions import FunctionElement
 from sqlalchemy.types import TypeDecorator
@@ -181,6 +181,8 @@ _MARKS = "mash.savepoint_marks"
 AFTER_COMMIT = "mash.after_commit"
 #: The keys of every such queue.
 _QUEUES: set[str] = {AFTER_COMMIT}
+#: Session.info key: the transaction has flushed or executed a write.
+_WROTE = "mash.wrote"
 
 
 def queued(session: Session, key: str) -> list[Any]:
@@ -195,6 +197,22 @@ def after_commit(session: Session, callback: Callable[[], object]) -> None:
     """Run ``callback`` once the session's transaction has committed (waking the scheduler, sending a
     notification); never if it rolls back. A failing callback is logged and does not undo the commit."""
     queued(session, AFTER_COMMIT).append(callback)
+
+
+def wrote(session: Session) -> bool:
+    """Whether the session's transaction has anything to commit: rows written or waiting to be, audit events
+    or after-commit effects queued."""
+    return bool(session.info.get(_WROTE) or session.new or session.dirty or session.deleted
+                or any(session.info.get(key) for key in _QUEUES))
+
+
+def _flushed(session: Session, _context: object) -> None:
+    session.info[_WROTE] = True
+
+
+def _executed(state: ORMExecuteState) -> None:
+    if state.is_insert or state.is_update or state.is_delete:
+        state.session.info[_WROTE] = True
 
 
 def _mark(session: Session, transaction: SessionTransaction) -> None:
@@ -215,12 +233,14 @@ def _rolled_back(session: Session, previous: SessionTransaction) -> None:
         for key in _QUEUES & session.info.keys():
             del session.info[key]
         session.info.pop(_MARKS, None)
+        session.info.pop(_WROTE, None)
 
 
 def _committed(session: Session) -> None:
     if session.in_nested_transaction():
         return  # a savepoint released: its queued items now belong to the enclosing transaction
     session.info.pop(_MARKS, None)
+    session.info.pop(_WROTE, None)
     for callback in session.info.pop(AFTER_COMMIT, []):
         try:
             callback()
@@ -228,6 +248,8 @@ def _committed(session: Session) -> None:
             log.exception("an after-commit effect failed")
 
 
+event.listen(Session, "after_flush", _flushed)
+event.listen(Session, "do_orm_execute", _executed)
 event.listen(Session, "after_transaction_create", _mark)
 event.listen(Session, "after_soft_rollback", _rolled_back)
 event.listen(Session, "after_commit", _committed)
@@ -264,10 +286,11 @@ class RequestUnit:
         self._action = None
 
     def finish(self, *, keep: bool) -> None:
-        """Commit (running the after-commit effects) or roll everything back."""
-        if keep and self.session.in_transaction():
+        """Commit (running the after-commit effects) or roll everything back. A request that wrote nothing
+        ends its transaction without a commit: a read-only page costs no synced write."""
+        if keep and self.session.in_transaction() and wrote(self.session):
             self.session.commit()
-        elif not keep:
+        else:
             self.session.rollback()
 
     def run(self, fn: Callable[..., T], *args: Any, retries: int, **kwargs: Any) -> T:

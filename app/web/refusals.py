@@ -17,6 +17,7 @@ from collections.abc import Callable
 
 from flask import Flask, flash, g, redirect, render_template, request
 from flask.typing import ResponseReturnValue
+from werkzeug.exceptions import HTTPException
 
 from app.core.errors import Conflict, NotFound, OperationError, ValidationFailed
 from app.forms import FieldError, FormDefinition, parse_html
@@ -49,13 +50,22 @@ def read_form(form: FormDefinition, page: Callable[[dict, list[FieldError]], Res
     return values
 
 
+def _error_page(refusal: OperationError) -> ResponseReturnValue:
+    if isinstance(refusal, NotFound):
+        return render_template("error.html", status=404, message="Page not found."), 404
+    return render_template("error.html", status=refusal.status, message=refusal.message), refusal.status
+
+
 def register(app: Flask) -> None:
     @app.errorhandler(OperationError)
     def _refused(refusal: OperationError) -> ResponseReturnValue:
         refuse_action(refusal)
         for kinds, show in g.get("refusal_pages", ()):
             if isinstance(refusal, kinds):
-                return show(refusal)
-        if isinstance(refusal, NotFound):
-            return render_template("error.html", status=404, message="Page not found."), 404
-        return render_template("error.html", status=refusal.status, message=refusal.message), refusal.status
+                try:
+                    return show(refusal)
+                except OperationError as instead:  # the page itself is refused (another role's task)
+                    return _error_page(instead)
+                except HTTPException as missing:  # or gone
+                    return app.handle_http_exception(missing)
+        return _error_page(refusal)
