@@ -1,8 +1,10 @@
 from __future__ import annotations
 
-from flask import Blueprint, abort, current_app, g, jsonify, request, url_for
+from flask import abort, current_app, g, jsonify, request, url_for
 from sqlalchemy.exc import IntegrityError
 
+from app.api import bp, json_body
+from app.api.errors import error_response, invalid, refusal
 from app.api.openapi import openapi_document
 from app.audit.operations import record
 from app.audit.queries import audit_entries, entry_json, parse_filter
@@ -11,7 +13,7 @@ from app.cases.operations import form_for_task, rerate
 from app.cases.queries import case_detail, case_for_referrer, case_summary, referrer_view
 from app.core.clock import now
 from app.core.db import get_db, run_in_transaction
-from app.core.errors import OperationError, ValidationFailed
+from app.core.errors import ValidationFailed
 from app.deadlines.scheduler import wake_scheduler
 from app.deadlines.training_clock import set_training_clock
 from app.engine import DefinitionError
@@ -31,30 +33,6 @@ from app.reports.dataset import csv_text as mi_csv
 from app.retention.subject_access import export_subject_access, person_from_request
 from app.sharing.api import list_sharing_decisions as sharing_decisions
 
-bp = Blueprint("api", __name__, url_prefix="/api/v1")
-
-
-def _errors(status: int, errors: list[dict]):
-    response = jsonify({"errors": errors})
-    response.status_code = status
-    return response
-
-
-@bp.errorhandler(OperationError)
-def _operation_error(error: OperationError):
-    if isinstance(error, ValidationFailed):
-        return _errors(422, [{"field": e.field, "message": e.message} for e in error.errors])
-    return _errors(error.status, [{"field": None, "message": error.message}])
-
-
-def _json_body() -> dict:
-    if not request.is_json:
-        raise OperationError("Send the body as JSON with Content-Type: application/json.")
-    body = request.get_json(silent=True)
-    if not isinstance(body, dict):
-        raise ValidationFailed([FieldError(None, "The body must be a JSON object.")])
-    return body
-
 
 def _summary(case_id: int) -> dict:
     return case_summary(case_detail(get_db().session, case_id))
@@ -62,7 +40,7 @@ def _summary(case_id: int) -> dict:
 
 @bp.post("/contacts")
 def create_contact():
-    body = _json_body()
+    body = json_body()
     key = request.headers.get("Idempotency-Key")
     if key is not None and not (0 < len(key) <= 200):
         raise ValidationFailed([FieldError("Idempotency-Key", "The Idempotency-Key header must be 1 to 200 characters")])
@@ -81,7 +59,7 @@ def get_case(case_id: int):
     db = get_db()
     detail = case_detail(db.session, case_id)
     if detail is None:
-        return _errors(404, [{"field": None, "message": "There is no case with this id."}])
+        return refusal(404, "There is no case with this id.")
     record(db.session, g.actor, "case.viewed", case_id=case_id, details={"via": "api"})
     db.session.commit()
     return jsonify(case_summary(detail))
@@ -93,7 +71,7 @@ def get_contact(case_id: int):
     db = get_db()
     case = case_for_referrer(db.session, case_id, g.actor)
     if case is None:  # someone else's contact is answered as if it did not exist
-        return _errors(404, [{"field": None, "message": "There is no contact with this id that you made."}])
+        return refusal(404, "There is no contact with this id that you made.")
     record(db.session, g.actor, "contact.viewed", case_id=case_id, details={"via": "api"})
     db.session.commit()
     return jsonify(referrer_view(db.session, case))
@@ -105,7 +83,7 @@ def audit():
     db = get_db()
     wanted, errors = parse_filter(db.session, request.args)
     if errors:
-        return _errors(422, [{"field": e.field, "message": e.message} for e in errors])
+        return invalid(errors)
     entries = audit_entries(db.session, wanted)
     record(db.session, g.actor, "audit.viewed", case_id=wanted.case_id,
            details={"via": "api", "username": wanted.username, "action": wanted.action, "rows": len(entries)})
@@ -119,7 +97,7 @@ def audit():
 @bp.post("/cases/<id:case_id>/rag")
 def change_rag(case_id: int):
     """Re-rate a contact: {"rag": "red", "rag_rationale": "..."}; its open deadlines move with it."""
-    body = _json_body()
+    body = json_body()
     run_in_transaction(rerate, case_id, body, g.actor)
     return jsonify(_summary(case_id))
 
@@ -134,7 +112,7 @@ def get_clock():
 def move_clock():
     """Training sandbox only: {"advance": "PT5H"} or {"set": "2027-01-04T09:00:00Z"}. Due timers fire at once."""
     _training_only()
-    body = _json_body()
+    body = json_body()
     moved = set_training_clock(body)
     record(get_db().session, g.actor, "clock.moved", summary=f"Training clock set to {moved.isoformat()}",
            details={key: body[key] for key in ("advance", "set") if key in body})
@@ -164,9 +142,9 @@ def get_task(task_id: str):
     db = get_db()
     task = open_task(db.session, task_id)
     if task is None:
-        return _errors(404, [{"field": None, "message": "There is no open task with this id."}])
+        return refusal(404, "There is no open task with this id.")
     if task.role not in g.actor.roles:
-        return _errors(403, [{"field": None, "message": "This task belongs to another role."}])
+        return refusal(403, "This task belongs to another role.")
     form = form_for_task(db.session, task)
     record(db.session, g.actor, "task.viewed", case_id=task.case_id, task_id=task_id, details={"via": "api"})
     db.session.commit()
@@ -178,7 +156,7 @@ def get_task(task_id: str):
 
 @bp.post("/tasks/<task_id>/complete")
 def complete(task_id: str):
-    body = _json_body()
+    body = json_body()
     try:
         case = complete_or_raise_incident(task_id, body, g.actor)
     except IncidentRaised as held:
@@ -196,7 +174,7 @@ def openapi():
 @bp.post("/subject-access-exports")
 def subject_access_export():
     """Everything held about one person (admin): {"given_name", "family_name", "date_of_birth"?}. Audited."""
-    person = person_from_request(_json_body())
+    person = person_from_request(json_body())
     return jsonify(run_in_transaction(export_subject_access, person, g.actor))
 
 
@@ -219,12 +197,12 @@ def list_process_models():
 def deploy_process_model():
     """Multipart: one or more .bpmn files (any field name, usually ``files``), optional forms, process_id, note."""
     if request.mimetype != process_models.MULTIPART:
-        return _errors(415, [{"field": None, "message": "Send the files as multipart/form-data."}])
+        return refusal(415, "Send the files as multipart/form-data.")
     files = uploaded_files([f for name in request.files for f in request.files.getlist(name)])
     try:
         result = run_in_transaction(process_models.deploy_from_api, files, request.form, g.actor)
     except DefinitionError as error:
-        return _errors(422, process_models.problems_json(error))
+        return error_response(422, process_models.problems_json(error))
     response = jsonify(process_models.deployment_json(result))
     response.status_code = 201 if result.created else 200
     return response
@@ -241,7 +219,7 @@ def case_trail(case_id: int):
     db = get_db()
     trail = case_trail_json(db.session, case_id, g.actor)
     if trail is None:
-        return _errors(404, [{"field": None, "message": "There is no case with this id."}])
+        return refusal(404, "There is no case with this id.")
     db.session.commit()
     return jsonify(trail)
 
@@ -269,7 +247,7 @@ def get_person(person_id: int):
     db = get_db()
     document = person_document(db.session, person_id, g.actor)
     if document is None:
-        return _errors(404, [{"field": None, "message": "There is no person with this id."}])
+        return refusal(404, "There is no person with this id.")
     db.session.commit()
     return jsonify(document)
 
