@@ -57,7 +57,7 @@ def create_app(settings: Settings | None = None) -> Flask:
 
 
 def _register_blueprints(app: Flask) -> None:
-    from app.api.views import bp as api_bp
+    from app.api.routes import bp as api_bp  # with every feature's API routes on it
     from app.audit.views import bp as audit_bp
     from app.auth.access import enforce_access
     from app.auth.views import bp as auth_bp

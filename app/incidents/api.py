@@ -3,7 +3,14 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from app.incidents.queries import IncidentView
+from flask import g, jsonify
+
+from app.api import bp
+from app.audit.operations import record
+from app.core.db import get_db, run_in_transaction
+from app.deadlines.scheduler import wake_scheduler
+from app.incidents.operations import give_task_back, retry_incident
+from app.incidents.queries import IncidentView, raised_incidents
 
 INCIDENT = {"type": "object", "additionalProperties": False,
             "required": ["incident_id", "case_id", "reference", "kind", "step", "element_id", "error", "attempts",
@@ -28,6 +35,30 @@ def incident_json(view: IncidentView) -> dict:
             "step": view.step, "element_id": view.element_id, "error": view.error, "attempts": view.attempts,
             "raised_at": view.raised_at.isoformat(), "submitted_by": view.submitted_by,
             "process_id": view.process_id, "version": view.version, "latest_version": view.latest_version}
+
+
+@bp.get("/incidents")
+def list_incidents():
+    """Cases stopped by a fault in the process: what the SLA wall shows managers. Audited."""
+    db = get_db()
+    incidents = raised_incidents(db.session)
+    record(db.session, g.actor, "incidents.viewed", details={"via": "api", "incidents": len(incidents)})
+    db.session.commit()
+    return jsonify({"incidents": [incident_json(view) for view in incidents]})
+
+
+@bp.post("/incidents/<id:incident_id>/retry")
+def retry_incident_now(incident_id: int):
+    incident = retry_incident(incident_id, g.actor)
+    if incident.kind == "timer":
+        wake_scheduler()
+    return jsonify({"incident_id": incident.id, "resolved": incident.resolved_at is not None})
+
+
+@bp.post("/incidents/<id:incident_id>/give-back")
+def give_back_task(incident_id: int):
+    incident = run_in_transaction(give_task_back, incident_id, g.actor)
+    return jsonify({"incident_id": incident.id, "resolved": True})
 
 
 def incident_paths(responses: Callable[..., dict]) -> dict:

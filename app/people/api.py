@@ -1,11 +1,15 @@
 """The person index in the JSON API: GET /api/v1/people/{person_id} and its OpenAPI description."""
 from __future__ import annotations
 
+from flask import g, jsonify
 from sqlalchemy.orm import Session
 
+from app.api import bp
+from app.api.errors import refusal
 from app.audit.operations import record
 from app.concerns.chronology import person_chronology
 from app.core.actor import Actor
+from app.core.db import get_db
 from app.people.clusters import root_of
 from app.people.models import Person
 from app.people.queries import person_json
@@ -19,6 +23,17 @@ def person_document(session: Session, person_id: int, actor: Actor) -> dict | No
     document = person_json(session, root, [entry.as_json() for entry in person_chronology(session, root)])
     record(session, actor, "person.viewed", summary="Viewed a person", details={"person_id": root, "via": "api"})
     return document
+
+
+@bp.get("/people/<id:person_id>")
+def get_person(person_id: int):
+    """A person in the person index (the root of any merged records) with their chronology. Audited."""
+    db = get_db()
+    document = person_document(db.session, person_id, g.actor)
+    if document is None:
+        return refusal(404, "There is no person with this id.")
+    db.session.commit()
+    return jsonify(document)
 
 
 MATCH = {"type": "object", "required": ["person_id", "score", "reasons"], "properties": {

@@ -1,0 +1,30 @@
+"""A case in the JSON API: read it (audited), and re-rate it as the MASH manager."""
+from __future__ import annotations
+
+from flask import g, jsonify
+
+from app.api import bp, json_body
+from app.api.errors import refusal
+from app.audit.operations import record
+from app.cases.operations import rerate
+from app.cases.queries import case_detail, case_summary
+from app.core.db import get_db, run_in_transaction
+
+
+@bp.get("/cases/<id:case_id>")
+def get_case(case_id: int):
+    db = get_db()
+    detail = case_detail(db.session, case_id)
+    if detail is None:
+        return refusal(404, "There is no case with this id.")
+    record(db.session, g.actor, "case.viewed", case_id=case_id, details={"via": "api"})
+    db.session.commit()
+    return jsonify(case_summary(detail))
+
+
+@bp.post("/cases/<id:case_id>/rag")
+def change_rag(case_id: int):
+    """Re-rate a contact: {"rag": "red", "rag_rationale": "..."}; its open deadlines move with it."""
+    body = json_body()
+    run_in_transaction(rerate, case_id, body, g.actor)
+    return jsonify(case_summary(case_detail(get_db().session, case_id)))

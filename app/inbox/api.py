@@ -1,0 +1,55 @@
+"""Tasks in the JSON API: the caller's inbox, one task with its form, and completing it."""
+from __future__ import annotations
+
+from flask import g, jsonify
+
+from app.api import bp, json_body
+from app.api.errors import refusal
+from app.audit.operations import record
+from app.auth.authorisation import TASK_ROLES
+from app.cases.operations import form_for_task
+from app.cases.queries import case_detail, case_summary
+from app.core.clock import now
+from app.core.db import get_db
+from app.inbox.queries import inbox_for, open_task
+from app.incidents.operations import IncidentRaised, complete_or_raise_incident
+
+
+@bp.get("/tasks")
+def list_tasks():
+    items = inbox_for(get_db().session, g.actor.roles & TASK_ROLES)
+    at = now()
+    return jsonify([{"task_id": i.task_id, "case_id": i.case_id, "reference": i.reference, "name": i.name,
+                     "role": i.role, "due_at": i.due_at.isoformat() if i.due_at else None,
+                     "at_risk_at": i.at_risk_at.isoformat() if i.at_risk_at else None,
+                     "deadline_state": i.deadline_state(at), "rag": i.rag,
+                     "claimed_by": i.claimed_by} for i in items])
+
+
+@bp.get("/tasks/<task_id>")
+def get_task(task_id: str):
+    db = get_db()
+    task = open_task(db.session, task_id)
+    if task is None:
+        return refusal(404, "There is no open task with this id.")
+    if task.role not in g.actor.roles:
+        return refusal(403, "This task belongs to another role.")
+    form = form_for_task(db.session, task)
+    record(db.session, g.actor, "task.viewed", case_id=task.case_id, task_id=task_id, details={"via": "api"})
+    db.session.commit()
+    return jsonify({"task_id": task.task_id, "case_id": task.case_id, "name": task.name, "role": task.role,
+                    "element_id": task.bpmn_id, "due_at": task.due_at.isoformat() if task.due_at else None,
+                    "claimed_by": task.claimed_by, "form_key": task.form_key, "form": form.schema,
+                    "case": case_summary(case_detail(db.session, task.case_id))})
+
+
+@bp.post("/tasks/<task_id>/complete")
+def complete(task_id: str):
+    body = json_body()
+    try:
+        case = complete_or_raise_incident(task_id, body, g.actor)
+    except IncidentRaised as held:
+        response = jsonify({"incident_id": held.incident_id, "case_id": held.case_id, "message": held.message})
+        response.status_code = 202
+        return response
+    return jsonify(case_summary(case_detail(get_db().session, case.id)))
