@@ -5,12 +5,10 @@ added to FEATURES; a new route in an existing one needs only its rule in app/aut
 """
 from __future__ import annotations
 
-from types import ModuleType
-
 from flask import jsonify
 
 from app.api import bp
-from app.api.openapi import openapi_document
+from app.api.openapi import FeatureApi, openapi_document
 from app.audit import api as audit
 from app.cases import api as cases
 from app.inbox import api as inbox
@@ -27,10 +25,10 @@ from app.training import api as training
 __all__ = ["FEATURES", "bp"]
 
 #: The features with routes on the API, in the order the OpenAPI document lists them.
-FEATURES: tuple[ModuleType, ...] = (intake, cases, audit, inbox, training, sharing, reports, maps, people,
+FEATURES: tuple[FeatureApi, ...] = (intake, cases, audit, inbox, training, sharing, reports, maps, people,
                                     incidents, process_models, retention)
 
 
 @bp.get("/openapi.json")
 def openapi():
-    return jsonify(openapi_document())
+    return jsonify(openapi_document(FEATURES))

@@ -5,6 +5,7 @@ from flask import g, jsonify
 
 from app.api import bp, json_body
 from app.api.errors import refusal
+from app.api.openapi import responses
 from app.audit.operations import record
 from app.cases.operations import rerate
 from app.cases.queries import case_detail, case_summary
@@ -28,3 +29,26 @@ def change_rag(case_id: int):
     body = json_body()
     run_in_transaction(rerate, case_id, body, g.actor)
     return jsonify(case_summary(case_detail(get_db().session, case_id)))
+
+
+RERATE = {"type": "object", "required": ["rag", "rag_rationale"], "additionalProperties": False, "properties": {
+    "rag": {"type": "string", "enum": ["red", "amber", "green", "blue"]},
+    "rag_rationale": {"type": "string", "minLength": 1, "maxLength": 10000}}}
+
+
+def openapi_paths() -> dict[str, dict]:
+    return {
+        "/api/v1/cases/{case_id}": {"get": {
+            "summary": "A case with its RAG history, open tasks and deadlines", "operationId": "getCase",
+            "parameters": [{"name": "case_id", "in": "path", "required": True, "schema": {"type": "integer"}}],
+            "responses": responses({"200": {"description": "The case", "content": {"application/json": {
+                "schema": {"$ref": "#/components/schemas/Case"}}}}}, 401, 403, 404)}},
+        "/api/v1/cases/{case_id}/rag": {"post": {
+            "summary": "Re-rate a contact (MASH manager); its open deadlines move to the new timescale",
+            "operationId": "changeRag",
+            "parameters": [{"name": "case_id", "in": "path", "required": True, "schema": {"type": "integer"}}],
+            "requestBody": {"required": True, "content": {"application/json": {"schema": RERATE}}},
+            "responses": responses({"200": {"description": "The case after the re-rating", "content": {
+                "application/json": {"schema": {"$ref": "#/components/schemas/Case"}}}}},
+                400, 401, 403, 404, 409, 422)}},
+    }

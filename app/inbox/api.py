@@ -5,6 +5,7 @@ from flask import g, jsonify
 
 from app.api import bp, json_body
 from app.api.errors import refusal
+from app.api.openapi import responses
 from app.audit.operations import record
 from app.auth.authorisation import TASK_ROLES
 from app.cases.operations import form_for_task
@@ -53,3 +54,38 @@ def complete(task_id: str):
         response.status_code = 202
         return response
     return jsonify(case_summary(case_detail(get_db().session, case.id)))
+
+
+#: The 202 answer of POST /tasks/{task_id}/complete when the process failed after the step.
+HELD = {"type": "object", "required": ["incident_id", "case_id", "message"], "properties": {
+    "incident_id": {"type": "integer"}, "case_id": {"type": "integer"}, "message": {"type": "string"}}}
+
+
+def openapi_paths() -> dict[str, dict]:
+    task_id = {"name": "task_id", "in": "path", "required": True, "schema": {"type": "string"}}
+    return {
+        "/api/v1/tasks": {"get": {
+            "summary": "The caller's inbox, soonest to breach first (tasks without a deadline last, oldest first)", "operationId": "listTasks",
+            "responses": responses({"200": {"description": "Open tasks of the caller's roles", "content": {
+                "application/json": {"schema": {"type": "array", "items": {"type": "object", "properties": {
+                    "task_id": {"type": "string"}, "case_id": {"type": "integer"}, "name": {"type": "string"},
+                    "role": {"type": "string"}, "due_at": {"type": ["string", "null"]},
+                    "at_risk_at": {"type": ["string", "null"]},
+                    "deadline_state": {"type": ["string", "null"],
+                                       "enum": ["on-track", "at-risk", "breached", None]},
+                    "rag": {"type": ["string", "null"]}}}}}}}}, 401, 403)}},
+        "/api/v1/tasks/{task_id}": {"get": {
+            "summary": "A task with its form (JSON Schema)", "operationId": "getTask", "parameters": [task_id],
+            "responses": responses({"200": {"description": "The task", "content": {"application/json": {
+                "schema": {"type": "object", "required": ["task_id", "form"], "properties": {
+                    "task_id": {"type": "string"}, "form": {"type": "object"}}}}}}}, 401, 403, 404)}},
+        "/api/v1/tasks/{task_id}/complete": {"post": {
+            "summary": "Complete a task with its form data", "operationId": "completeTask", "parameters": [task_id],
+            "requestBody": {"required": True, "content": {"application/json": {"schema": {"type": "object"}}}},
+            "responses": responses({"200": {"description": "The case after the step", "content": {
+                "application/json": {"schema": {"$ref": "#/components/schemas/Case"}}}},
+                "202": {"description": "The answers are held, but the process failed after this step: an "
+                                       "incident was raised for managers, who retry it once the diagram is fixed",
+                        "content": {"application/json": {"schema": HELD}}}},
+                400, 401, 403, 404, 409, 413, 422)}},
+    }

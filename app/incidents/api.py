@@ -1,11 +1,10 @@
 """The incidents API: what a partner system or an operations console needs to see and retry incidents."""
 from __future__ import annotations
 
-from collections.abc import Callable
-
 from flask import g, jsonify
 
 from app.api import bp
+from app.api.openapi import responses
 from app.audit.operations import record
 from app.core.db import get_db, run_in_transaction
 from app.deadlines.scheduler import wake_scheduler
@@ -25,10 +24,6 @@ INCIDENT = {"type": "object", "additionalProperties": False,
     "submitted_by": {"type": ["string", "null"]}, "process_id": {"type": "string"},
     "version": {"type": "integer", "description": "The process version the case runs"},
     "latest_version": {"type": "integer", "description": "Newer than version: a fix is deployed; move the case, then retry"}}}
-
-HELD = {"type": "object", "required": ["incident_id", "case_id", "message"], "properties": {
-    "incident_id": {"type": "integer"}, "case_id": {"type": "integer"}, "message": {"type": "string"}}}
-
 
 def incident_json(view: IncidentView) -> dict:
     return {"incident_id": view.id, "case_id": view.case_id, "reference": view.reference, "kind": view.kind,
@@ -61,7 +56,7 @@ def give_back_task(incident_id: int):
     return jsonify({"incident_id": incident.id, "resolved": True})
 
 
-def incident_paths(responses: Callable[..., dict]) -> dict:
+def openapi_paths() -> dict[str, dict]:
     incident_id = {"name": "incident_id", "in": "path", "required": True, "schema": {"type": "integer"}}
     outcome = {"200": {"description": "Done: a task incident's answers went through, or a timer incident is due "
                                       "again now", "content": {"application/json": {"schema": {

@@ -6,6 +6,7 @@ from sqlalchemy.exc import IntegrityError
 
 from app.api import bp, json_body
 from app.api.errors import refusal
+from app.api.openapi import responses
 from app.audit.operations import record
 from app.cases.queries import case_for_referrer, referrer_view
 from app.core.db import get_db, run_in_transaction
@@ -40,3 +41,33 @@ def get_contact(case_id: int):
     record(db.session, g.actor, "contact.viewed", case_id=case_id, details={"via": "api"})
     db.session.commit()
     return jsonify(referrer_view(db.session, case))
+
+
+REFERRER_CONTACT = {"type": "object", "required": ["case_id", "reference", "received_at", "status", "feedback"],
+                    "additionalProperties": False, "properties": {
+    "case_id": {"type": "integer"}, "reference": {"type": "string"},
+    "received_at": {"type": "string", "format": "date-time"},
+    "status": {"type": "string", "enum": ["with the hub", "feedback given", "closed"]},
+    "feedback": {"type": "array", "items": {"type": "object", "required": ["method", "summary", "sent_at"], "properties": {
+        "method": {"type": "string"}, "summary": {"type": "string"}, "sent_at": {"type": "string", "format": "date-time"}}}}}}
+
+
+def openapi_paths() -> dict[str, dict]:
+    return {
+        "/api/v1/contacts": {"post": {
+            "summary": "Report a safeguarding concern (a contact)", "operationId": "createContact",
+            "parameters": [{"name": "Idempotency-Key", "in": "header", "required": False,
+                            "schema": {"type": "string", "minLength": 1, "maxLength": 200}}],
+            "requestBody": {"required": True, "content": {"application/json": {
+                "schema": {"$ref": "#/components/schemas/Contact"}}}},
+            "responses": responses({"201": {"description": "Contact received", "content": {"application/json": {
+                "schema": {"type": "object", "required": ["case_id", "reference"], "properties": {
+                    "case_id": {"type": "integer"}, "reference": {"type": "string"}}}}}}},
+                400, 401, 403, 413, 422)}},
+        "/api/v1/contacts/{case_id}": {"get": {
+            "summary": "The referrer's view of a contact they made: status and feedback, never agency findings",
+            "operationId": "getContact",
+            "parameters": [{"name": "case_id", "in": "path", "required": True, "schema": {"type": "integer"}}],
+            "responses": responses({"200": {"description": "The contact", "content": {"application/json": {
+                "schema": REFERRER_CONTACT}}}}, 401, 403, 404)}},
+    }

@@ -4,13 +4,12 @@ What it answers is built from the same trail the case map replays.
 """
 from __future__ import annotations
 
-from collections.abc import Callable
-
 from flask import g, jsonify
 from sqlalchemy.orm import Session
 
 from app.api import bp
 from app.api.errors import refusal
+from app.api.openapi import responses
 from app.audit.operations import record
 from app.cases.models import Case
 from app.core.actor import Actor
@@ -57,7 +56,7 @@ TRAIL_EVENT = {
 }
 
 
-def trail_paths(responses: Callable[..., dict]) -> dict:
+def openapi_paths() -> dict[str, dict]:
     return {"/api/v1/cases/{case_id}/trail": {"get": {
         "summary": "A case's history of steps in the order they happened (the process map's replay). Audited.",
         "operationId": "getCaseTrail",

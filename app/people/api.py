@@ -6,6 +6,7 @@ from sqlalchemy.orm import Session
 
 from app.api import bp
 from app.api.errors import refusal
+from app.api.openapi import responses
 from app.audit.operations import record
 from app.concerns.chronology import person_chronology
 from app.core.actor import Actor
@@ -36,10 +37,6 @@ def get_person(person_id: int):
     return jsonify(document)
 
 
-MATCH = {"type": "object", "required": ["person_id", "score", "reasons"], "properties": {
-    "person_id": {"type": "integer"}, "score": {"type": "number", "minimum": 0, "maximum": 100},
-    "reasons": {"type": "array", "items": {"type": "string"}}}}
-
 PERSON = {"type": "object", "required": ["person_id", "given_name", "family_name", "date_of_birth", "nhs_number",
                                          "gender", "names", "merged_person_ids", "relationships", "contacts",
                                          "chronology"], "properties": {
@@ -65,7 +62,7 @@ PERSON = {"type": "object", "required": ["person_id", "given_name", "family_name
     "chronology": {"type": "array", "items": {"type": "object", "required": ["at", "kind", "case_id", "summary"]}}}}
 
 
-def person_paths(responses) -> dict:
+def openapi_paths() -> dict[str, dict]:
     return {"/api/v1/people/{person_id}": {"get": {
         "summary": "A person in the person index (the root of any merged records) with their chronology. Audited.",
         "operationId": "getPerson",

@@ -3,19 +3,18 @@ compare two versions.
 """
 from __future__ import annotations
 
-from collections.abc import Callable
-
 from flask import g, jsonify, request
 from sqlalchemy.orm import Session
 
 from app.api import bp
 from app.api.errors import error_response, refusal
+from app.api.openapi import responses
 from app.core.actor import Actor
 from app.core.db import get_db, run_in_transaction
 from app.core.diagram_xml import as_utf8_text
 from app.core.errors import NotFound
 from app.engine import DefinitionError
-from app.process_models.compare import compare, comparison_json
+from app.process_models.compare import compare, comparison_json, diff_paths
 from app.process_models.deploy import Deployment, UploadedFile, deploy
 from app.process_models.queries import process_catalogue
 from app.process_models.registry import bundle_of, version_of
@@ -109,8 +108,7 @@ VERSION_FILES = {"type": "object", "required": ["process_id", "version", "diagra
     "policies": {"type": ["string", "null"]}}}
 
 
-def process_model_paths(responses: Callable[..., dict]) -> dict:
-    """The OpenAPI path entries; ``responses`` adds the API's standard error answers."""
+def openapi_paths() -> dict[str, dict]:
     invalid = {"description": "The files were refused; nothing changed. Every problem, with file, element and line",
                "content": {"application/json": {"schema": {"type": "object", "required": ["errors"], "properties": {
                    "errors": {"type": "array", "items": PROBLEM}}}}}}
@@ -141,4 +139,5 @@ def process_model_paths(responses: Callable[..., dict]) -> dict:
             "responses": responses({"200": {"description": "Diagrams (XML text), forms (JSON text) and policies",
                                             "content": {"application/json": {"schema": VERSION_FILES}}}},
                                    401, 403, 404)}},
+        **diff_paths(responses),
     }

@@ -4,12 +4,13 @@ JSON by default, CSV for ``Accept: text/csv``. The period defaults as on the pag
 """
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 
 from flask import current_app, g, jsonify, request
 from sqlalchemy.orm import Session
 
 from app.api import bp
+from app.api.openapi import responses
 from app.audit.operations import record
 from app.core.actor import Actor
 from app.core.calendar import LONDON
@@ -90,8 +91,7 @@ MI_ROW = {
 }
 
 
-def mi_dataset_paths(responses: Callable[..., dict]) -> dict:
-    """The path entry for the OpenAPI document; ``responses`` adds the API's standard error answers."""
+def openapi_paths() -> dict[str, dict]:
     def query(name: str, schema: dict, description: str) -> dict:
         return {"name": name, "in": "query", "required": False, "schema": schema, "description": description}
 

@@ -1,12 +1,13 @@
 """GET /api/v1/sharing-decisions: the sharing record for reporting systems, and its OpenAPI description."""
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 
 from flask import g, jsonify, request
 from sqlalchemy.orm import Session
 
 from app.api import bp
+from app.api.openapi import responses
 from app.audit.operations import record
 from app.cases.models import Case
 from app.core.actor import Actor
@@ -75,8 +76,7 @@ SHARING_DECISION = {
 }
 
 
-def sharing_decision_paths(responses: Callable[..., dict]) -> dict:
-    """The path entry for the OpenAPI document; ``responses`` adds the API's standard error answers."""
+def openapi_paths() -> dict[str, dict]:
     def query(name: str, schema: dict, description: str) -> dict:
         return {"name": name, "in": "query", "required": False, "schema": schema, "description": description}
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask import abort, current_app, g, jsonify
 
 from app.api import bp, json_body
+from app.api.openapi import responses
 from app.audit.operations import record
 from app.core.clock import now
 from app.core.db import get_db
@@ -34,3 +35,25 @@ def move_clock():
 def _training_only() -> None:
     if not current_app.config["MASH_SETTINGS"].training:
         abort(404)
+
+
+CLOCK = {"type": "object", "required": ["now", "training"], "properties": {
+    "now": {"type": "string", "format": "date-time"}, "training": {"type": "boolean"}}}
+
+
+def openapi_paths() -> dict[str, dict]:
+    """Only the training sandbox has a clock to move: elsewhere the document leaves it out."""
+    if not current_app.config["MASH_SETTINGS"].training:
+        return {}
+    ok = {"200": {"description": "The sandbox's time", "content": {"application/json": {"schema": CLOCK}}}}
+    return {"/api/v1/clock": {
+        "get": {"summary": "The training sandbox's time", "operationId": "getClock",
+                "responses": responses(ok, 401, 403, 404)},
+        "post": {"summary": "Move the training sandbox's clock forward; due timers fire within a second",
+                 "operationId": "moveClock",
+                 "requestBody": {"required": True, "content": {"application/json": {"schema": {"oneOf": [
+                     {"type": "object", "required": ["advance"], "additionalProperties": False,
+                      "properties": {"advance": {"type": "string", "examples": ["PT5H"]}}},
+                     {"type": "object", "required": ["set"], "additionalProperties": False,
+                      "properties": {"set": {"type": "string", "format": "date-time"}}}]}}}},
+                 "responses": responses(ok, 400, 401, 403, 404, 422)}}}
