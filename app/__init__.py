@@ -60,9 +60,9 @@ def create_app(settings: Settings | None = None) -> Flask:
 
 
 def _register_blueprints(app: Flask) -> None:
-    from app.api.views import bp as api_bp
+    from app.api.routes import bp as api_bp  # with every feature's API routes on it
     from app.audit.views import bp as audit_bp
-    from app.auth.access import enforce_access
+    from app.web.access import enforce_access
     from app.auth.views import bp as auth_bp
     from app.cases.views import bp as cases_bp
     from app.concerns.views import bp as concerns_bp
@@ -90,9 +90,9 @@ def _register_blueprints(app: Flask) -> None:
 
 
 def _register_security(app: Flask, settings: Settings) -> None:
-    """Cookies, headers, CSRF, server-side sessions and clean logs: app/web/security.py, app/auth/access.py,
+    """Cookies, headers, CSRF, server-side sessions and clean logs: app/web/security.py, app/web/access.py,
     app/core/logging.py."""
-    from app.auth.access import load_user
+    from app.web.access import load_user
     from app.core.logging import install_log_hygiene
     from app.web import security
 

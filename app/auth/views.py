@@ -8,7 +8,7 @@ from urllib.parse import urlparse
 from flask import Blueprint, current_app, flash, redirect, render_template, request, session, url_for
 from flask_login import login_user, logout_user
 
-from app.auth.access import SESSION_KEY, policy
+from app.web.access import SESSION_KEY, policy
 from app.auth.operations import sign_in, sign_out
 from app.core.db import get_db
 from app.forms import FieldError

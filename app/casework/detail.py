@@ -15,6 +15,7 @@ from app.cases.models import AgencyReturn, Case, CompletedTask, RagChange, Refer
 from app.cases.queries import case_history
 from app.concerns.repeats import repeat_concerns_json
 from app.core.clock import now
+from app.core.errors import NotFound
 from app.deadlines.queries import DeadlineView, case_deadlines
 from app.inbox.models import OpenTask
 from app.intake.models import Contact
@@ -98,3 +99,11 @@ def case_summary(detail: CaseDetail) -> dict:
         "process": {"id": detail.process.process_id, "version": detail.process.version},
         "repeat_concerns": repeat_concerns_json(case),
     }
+
+
+def summary_of_case(session: Session, case_id: int) -> dict:
+    """The API's case, by id, for answers about a case that exists (after completing a task or re-rating it)."""
+    detail = case_detail(session, case_id)
+    if detail is None:
+        raise NotFound("There is no case with this id.")
+    return case_summary(detail)

@@ -1,9 +1,15 @@
 """The incidents API: what a partner system or an operations console needs to see and retry incidents."""
 from __future__ import annotations
 
-from collections.abc import Callable
+from flask import g, jsonify
 
-from app.incidents.queries import IncidentView
+from app.api import bp
+from app.api.openapi import responses
+from app.audit.operations import record
+from app.casework.retries import retry_incident
+from app.core.db import get_db, run_in_transaction
+from app.incidents.operations import give_task_back
+from app.incidents.queries import IncidentView, raised_incidents
 
 INCIDENT = {"type": "object", "additionalProperties": False,
             "required": ["incident_id", "case_id", "reference", "kind", "step", "element_id", "error", "attempts",
@@ -19,10 +25,6 @@ INCIDENT = {"type": "object", "additionalProperties": False,
     "version": {"type": "integer", "description": "The process version the case runs"},
     "latest_version": {"type": "integer", "description": "Newer than version: a fix is deployed; move the case, then retry"}}}
 
-HELD = {"type": "object", "required": ["incident_id", "case_id", "message"], "properties": {
-    "incident_id": {"type": "integer"}, "case_id": {"type": "integer"}, "message": {"type": "string"}}}
-
-
 def incident_json(view: IncidentView) -> dict:
     return {"incident_id": view.id, "case_id": view.case_id, "reference": view.reference, "kind": view.kind,
             "step": view.step, "element_id": view.element_id, "error": view.error, "attempts": view.attempts,
@@ -30,7 +32,28 @@ def incident_json(view: IncidentView) -> dict:
             "process_id": view.process_id, "version": view.version, "latest_version": view.latest_version}
 
 
-def incident_paths(responses: Callable[..., dict]) -> dict:
+@bp.get("/incidents")
+def list_incidents():
+    """Cases stopped by a fault in the process: what the SLA wall shows managers. Audited."""
+    db = get_db()
+    incidents = raised_incidents(db.session)
+    record(db.session, g.actor, "incidents.viewed", details={"via": "api", "incidents": len(incidents)})
+    return jsonify({"incidents": [incident_json(view) for view in incidents]})
+
+
+@bp.post("/incidents/<id:incident_id>/retry")
+def retry_incident_now(incident_id: int):
+    incident = retry_incident(incident_id, g.actor)
+    return jsonify({"incident_id": incident.id, "resolved": incident.resolved_at is not None})
+
+
+@bp.post("/incidents/<id:incident_id>/give-back")
+def give_back_task(incident_id: int):
+    incident = run_in_transaction(give_task_back, incident_id, g.actor)
+    return jsonify({"incident_id": incident.id, "resolved": True})
+
+
+def openapi_paths() -> dict[str, dict]:
     incident_id = {"name": "incident_id", "in": "path", "required": True, "schema": {"type": "integer"}}
     outcome = {"200": {"description": "Done: a task incident's answers went through, or a timer incident is due "
                                       "again now", "content": {"application/json": {"schema": {

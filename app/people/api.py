@@ -1,11 +1,16 @@
 """The person index in the JSON API: GET /api/v1/people/{person_id} and its OpenAPI description."""
 from __future__ import annotations
 
+from flask import g, jsonify
 from sqlalchemy.orm import Session
 
+from app.api import bp
+from app.api.errors import refusal
+from app.api.openapi import responses
 from app.audit.operations import record
 from app.concerns.chronology import person_chronology
 from app.core.actor import Actor
+from app.core.db import get_db
 from app.people.clusters import root_of
 from app.people.models import Person
 from app.people.queries import person_json
@@ -21,9 +26,15 @@ def person_document(session: Session, person_id: int, actor: Actor) -> dict | No
     return document
 
 
-MATCH = {"type": "object", "required": ["person_id", "score", "reasons"], "properties": {
-    "person_id": {"type": "integer"}, "score": {"type": "number", "minimum": 0, "maximum": 100},
-    "reasons": {"type": "array", "items": {"type": "string"}}}}
+@bp.get("/people/<id:person_id>")
+def get_person(person_id: int):
+    """A person in the person index (the root of any merged records) with their chronology. Audited."""
+    db = get_db()
+    document = person_document(db.session, person_id, g.actor)
+    if document is None:
+        return refusal(404, "There is no person with this id.")
+    return jsonify(document)
+
 
 PERSON = {"type": "object", "required": ["person_id", "given_name", "family_name", "date_of_birth", "nhs_number",
                                          "gender", "names", "merged_person_ids", "relationships", "contacts",
@@ -50,7 +61,7 @@ PERSON = {"type": "object", "required": ["person_id", "given_name", "family_name
     "chronology": {"type": "array", "items": {"type": "object", "required": ["at", "kind", "case_id", "summary"]}}}}
 
 
-def person_paths(responses) -> dict:
+def openapi_paths() -> dict[str, dict]:
     return {"/api/v1/people/{person_id}": {"get": {
         "summary": "A person in the person index (the root of any merged records) with their chronology. Audited.",
         "operationId": "getPerson",

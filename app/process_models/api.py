@@ -1,21 +1,24 @@
-"""The process-model API: deploy through the one pipeline, list processes and versions, read a version's files.
-
-The routes sit on the API blueprint (app/api/views.py) so they share its error handling; the logic and
-the OpenAPI entries are here.
+"""The process-model API: deploy through the one pipeline, list processes and versions, read a version's files,
+compare two versions.
 """
 from __future__ import annotations
 
-from collections.abc import Callable
-
+from flask import g, jsonify, request
 from sqlalchemy.orm import Session
 
+from app.api import bp
+from app.api.errors import error_response, refusal
+from app.api.openapi import responses
 from app.core.actor import Actor
+from app.core.db import get_db, run_in_transaction
 from app.core.diagram_xml import as_utf8_text
 from app.core.errors import NotFound
 from app.engine import DefinitionError
+from app.process_models.compare import compare, comparison_json, diff_paths
 from app.process_models.deploy import Deployment, UploadedFile, deploy
 from app.process_models.queries import process_catalogue
 from app.process_models.registry import bundle_of, version_of
+from app.process_models.views import uploaded_files
 
 MULTIPART = "multipart/form-data"
 
@@ -34,7 +37,7 @@ def problems_json(error: DefinitionError) -> list[dict]:
     return [p.as_dict() for p in error.problems]
 
 
-def list_process_models(session: Session) -> dict:
+def catalogue_json(session: Session) -> dict:
     return {"process_models": [p.as_json() for p in process_catalogue(session)]}
 
 
@@ -46,6 +49,38 @@ def version_files(session: Session, process_id: str, version: int) -> dict:
     return {"process_id": process_id, "version": version, "content_hash": stored.content_hash,
             "diagrams": {name: as_utf8_text(raw) for name, raw in bundle.bpmn.items()},
             "forms": bundle.forms, "policies": bundle.policies}
+
+
+@bp.get("/process-models")
+def list_process_models():
+    """Each deployed process with its versions, newest first."""
+    return jsonify(catalogue_json(get_db().session))
+
+
+@bp.post("/process-models")
+def deploy_process_model():
+    """Multipart: one or more .bpmn files (any field name, usually ``files``), optional forms, process_id, note."""
+    if request.mimetype != MULTIPART:
+        return refusal(415, "Send the files as multipart/form-data.")
+    files = uploaded_files([f for name in request.files for f in request.files.getlist(name)])
+    try:
+        result = run_in_transaction(deploy_from_api, files, request.form, g.actor)
+    except DefinitionError as error:
+        return error_response(422, problems_json(error))
+    response = jsonify(deployment_json(result))
+    response.status_code = 201 if result.created else 200
+    return response
+
+
+@bp.get("/process-models/<process_id>/versions/<id:version>")
+def get_process_model_version(process_id: str, version: int):
+    return jsonify(version_files(get_db().session, process_id, version))
+
+
+@bp.get("/process-models/<process_id>/diff")
+def process_model_diff(process_id: str):
+    """What changed between two versions (?from=&to=): the same diff as the version history's compare page."""
+    return jsonify(comparison_json(compare(get_db().session, process_id, request.args)))
 
 
 PROBLEM = {"type": "object", "required": ["file", "element_id", "element_name", "line", "message"], "properties": {
@@ -73,8 +108,7 @@ VERSION_FILES = {"type": "object", "required": ["process_id", "version", "diagra
     "policies": {"type": ["string", "null"]}}}
 
 
-def process_model_paths(responses: Callable[..., dict]) -> dict:
-    """The OpenAPI path entries; ``responses`` adds the API's standard error answers."""
+def openapi_paths() -> dict[str, dict]:
     invalid = {"description": "The files were refused; nothing changed. Every problem, with file, element and line",
                "content": {"application/json": {"schema": {"type": "object", "required": ["errors"], "properties": {
                    "errors": {"type": "array", "items": PROBLEM}}}}}}
@@ -105,4 +139,5 @@ def process_model_paths(responses: Callable[..., dict]) -> dict:
             "responses": responses({"200": {"description": "Diagrams (XML text), forms (JSON text) and policies",
                                             "content": {"application/json": {"schema": VERSION_FILES}}}},
                                    401, 403, 404)}},
+        **diff_paths(responses),
     }

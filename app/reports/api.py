@@ -1,21 +1,24 @@
 """GET /api/v1/reports/mi-dataset: the row-level MI dataset for performance systems, and its OpenAPI description.
 
-The route sits on the API blueprint (app/api/views.py) so it shares the API's error handling; the answer is
-built here. JSON by default, CSV for ``Accept: text/csv``. The period defaults as on the page.
+JSON by default, CSV for ``Accept: text/csv``. The period defaults as on the page.
 """
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 
+from flask import current_app, g, jsonify, request
 from sqlalchemy.orm import Session
 
+from app.api import bp
+from app.api.openapi import responses
 from app.audit.operations import record
 from app.core.actor import Actor
 from app.core.calendar import LONDON
 from app.core.clock import now
 from app.core.codes import AGENCY_LABELS, CHANNELS, OUTCOMES, PRESENTING_FACTORS, RAG_LABELS, SOURCE_AGENCY
+from app.core.db import get_db
 from app.core.errors import ValidationFailed
-from app.reports.dataset import mi_dataset
+from app.reports import dataset
 from app.reports.filters import read_filters
 
 
@@ -24,11 +27,21 @@ def mi_dataset_rows(session: Session, args: Mapping[str, str], actor: Actor, *, 
     filters, errors = read_filters(args, now().astimezone(LONDON).date())
     if errors:
         raise ValidationFailed(errors)
-    rows = mi_dataset(session, filters)
+    rows = dataset.mi_dataset(session, filters)
     record(session, actor, "reports.exported", details={
         "via": "api", "table": "mi-dataset", "format": "csv" if as_csv else "json", **filters.as_args(),
         "rows": len(rows)})
     return rows
+
+
+@bp.get("/reports/mi-dataset")
+def mi_dataset():
+    """The row-level MI dataset: ?from=YYYY-MM-DD&to=YYYY-MM-DD (&source=&rag=&channel=). JSON, or CSV for
+    Accept: text/csv. Audited."""
+    as_csv = request.accept_mimetypes.best_match(["application/json", "text/csv"]) == "text/csv"
+    db = get_db()
+    rows = mi_dataset_rows(db.session, request.args, g.actor, as_csv=as_csv)
+    return current_app.response_class(dataset.csv_text(rows), mimetype="text/csv") if as_csv else jsonify(rows)
 
 
 def _nullable(schema: dict) -> dict:
@@ -77,8 +90,7 @@ MI_ROW = {
 }
 
 
-def mi_dataset_paths(responses: Callable[..., dict]) -> dict:
-    """The path entry for the OpenAPI document; ``responses`` adds the API's standard error answers."""
+def openapi_paths() -> dict[str, dict]:
     def query(name: str, schema: dict, description: str) -> dict:
         return {"name": name, "in": "query", "required": False, "schema": schema, "description": description}
 

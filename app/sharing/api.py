@@ -1,17 +1,17 @@
-"""GET /api/v1/sharing-decisions: the sharing record for reporting systems, and its OpenAPI description.
-
-The route itself sits on the API blueprint (app/api/views.py) so it shares the API's error handling;
-what it answers is built here.
-"""
+"""GET /api/v1/sharing-decisions: the sharing record for reporting systems, and its OpenAPI description."""
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 
+from flask import g, jsonify, request
 from sqlalchemy.orm import Session
 
+from app.api import bp
+from app.api.openapi import responses
 from app.audit.operations import record
 from app.cases.models import Case
 from app.core.actor import Actor
+from app.core.db import get_db
 from app.core.errors import ValidationFailed
 from app.core.lawful_bases import hub_lawful_bases
 from app.forms import FieldError
@@ -20,9 +20,9 @@ from app.sharing.queries import report_rows
 from app.sharing.report import decision_json, read_filters
 
 
-def list_sharing_decisions(session: Session, args: Mapping[str, str], actor: Actor) -> list[dict]:
+def sharing_decisions(session: Session, args: Mapping[str, str], actor: Actor) -> list[dict]:
     """The matching records, newest first; bad filters are a 422 naming the query argument.
-    The listing is audited in the caller's session (the view commits it)."""
+    The listing is audited in the caller's session (committed with the request)."""
     filters, errors = read_filters(args, hub_lawful_bases())
     if filters.case_id is not None and (filters.case_id >= 2**63 or session.get(Case, filters.case_id) is None):
         # The listing is audited against its case: a case that does not exist is an error, not a broken trail.
@@ -33,6 +33,14 @@ def list_sharing_decisions(session: Session, args: Mapping[str, str], actor: Act
     record(session, actor, "sharing.listed", case_id=filters.case_id,
            details={"via": "api", **filters.as_args(), "records": len(rows)})
     return [decision_json(row) for row in rows]
+
+
+@bp.get("/sharing-decisions")
+def list_sharing_decisions():
+    """The record of sharing decisions, codes only: ?from=YYYY-MM-DD&to=YYYY-MM-DD&case_id=. Audited."""
+    db = get_db()
+    found = sharing_decisions(db.session, request.args, g.actor)
+    return jsonify(found)
 
 
 SHARING_DECISION = {
@@ -67,8 +75,7 @@ SHARING_DECISION = {
 }
 
 
-def sharing_decision_paths(responses: Callable[..., dict]) -> dict:
-    """The path entry for the OpenAPI document; ``responses`` adds the API's standard error answers."""
+def openapi_paths() -> dict[str, dict]:
     def query(name: str, schema: dict, description: str) -> dict:
         return {"name": name, "in": "query", "required": False, "schema": schema, "description": description}
 

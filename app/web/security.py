@@ -6,11 +6,12 @@ from __future__ import annotations
 import secrets
 from datetime import timedelta
 
-from flask import Flask, current_app, g, jsonify, render_template, request
+from flask import Flask, current_app, g, render_template, request
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 from werkzeug.middleware.proxy_fix import ProxyFix
 
+from app.api.errors import refusal
 from app.core.config import Settings
 
 #: Scripts run only from this origin or inline with the request's nonce; no inline styles, no plugins,
@@ -125,7 +126,5 @@ def register(app: Flask) -> None:
 
 def _refusal(status: int, message: str):
     if request.path.startswith("/api/"):
-        response = jsonify({"errors": [{"field": None, "message": message}]})
-        response.status_code = status
-        return response
+        return refusal(status, message)
     return render_template("error.html", status=status, message=message), status

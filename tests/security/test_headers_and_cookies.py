@@ -87,7 +87,7 @@ def test_a_body_too_large_is_refused_with_them(api):
 
 
 def test_a_server_error_shows_no_trace_and_has_them(app, api, monkeypatch):
-    import app.api.views as api_views
+    import app.inbox.api as api_views
 
     def broken(*_args, **_kwargs):
         raise RuntimeError("boom")

@@ -68,7 +68,7 @@ def test_reporting_and_screening_through_the_pages_logs_no_personal_data(api, we
 
 def test_a_failure_inside_a_request_is_logged_by_class_and_place_without_its_message(app, api, caplog,
                                                                                    monkeypatch):
-    import app.api.views as api_views
+    import app.intake.api as api_views
 
     def failing(*_args, **_kwargs):
         raise ValueError(f"could not file the contact for {GIVEN} {FAMILY} at {ADDRESS}")

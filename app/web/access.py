@@ -7,9 +7,10 @@ and still commit when the action is refused; no request pays for a commit of its
 """
 from __future__ import annotations
 
-from flask import current_app, flash, g, jsonify, redirect, render_template, request, session, url_for
+from flask import current_app, flash, g, redirect, render_template, request, session, url_for
 from flask_login import current_user
 
+from app.api.errors import refusal
 from app.auth.authorisation import PUBLIC, SIGNED_IN, roles_for
 from app.auth.models import User
 from app.auth.operations import use_token
@@ -104,8 +105,7 @@ def enforce_access():
 
 def _refuse(status: int, message: str):
     if is_api_request():
-        response = jsonify({"errors": [{"field": None, "message": message}]})
-        response.status_code = status
+        response = refusal(status, message)
         if status == 401:
             response.headers["WWW-Authenticate"] = 'Bearer realm="mash"'
         return response

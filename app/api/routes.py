@@ -1,0 +1,34 @@
+"""Every feature's API routes on the one blueprint: importing this module is what registers them.
+
+A feature keeps its JSON routes in its own ``api.py``, decorating ``app.api.bp``. A new feature's module is
+added to FEATURES; a new route in an existing one needs only its rule in app/auth/authorisation.py.
+"""
+from __future__ import annotations
+
+from flask import jsonify
+
+from app.api import bp
+from app.api.openapi import FeatureApi, openapi_document
+from app.audit import api as audit
+from app.cases import api as cases
+from app.inbox import api as inbox
+from app.incidents import api as incidents
+from app.intake import api as intake
+from app.maps import api as maps
+from app.people import api as people
+from app.process_models import api as process_models
+from app.reports import api as reports
+from app.retention import api as retention
+from app.sharing import api as sharing
+from app.training import api as training
+
+__all__ = ["FEATURES", "bp"]
+
+#: The features with routes on the API, in the order the OpenAPI document lists them.
+FEATURES: tuple[FeatureApi, ...] = (intake, cases, audit, inbox, training, sharing, reports, maps, people,
+                                    incidents, process_models, retention)
+
+
+@bp.get("/openapi.json")
+def openapi():
+    return jsonify(openapi_document(FEATURES))
