@@ -11,7 +11,7 @@ import hashlib
 import json
 from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import UTC, timezone
+from datetime import UTC
 
 from sqlalchemy import event, select
 from sqlalchemy.orm import Session

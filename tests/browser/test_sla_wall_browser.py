@@ -7,7 +7,7 @@ own clock is wrong by however far that is: only a wall that corrects for the ser
 from __future__ import annotations
 
 import re
-from datetime import UTC, datetime, timezone
+from datetime import UTC, datetime
 
 import pytest
 from playwright.sync_api import Browser, Page, expect

@@ -1,7 +1,7 @@
 """Rows as intake, screening and the decision write them, made directly (walking the BPMN is slow)."""
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from itertools import count
 
 from sqlalchemy import select

@@ -3,7 +3,7 @@ on track, at risk, breached (a chase for the manager, the check still open), met
 moves the open deadlines and says so."""
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from sqlalchemy import select

@@ -1,7 +1,7 @@
 """A MASH manager re-rates a contact from its case page, with the GOV.UK error summary when the form is wrong."""
 from __future__ import annotations
 
-from datetime import UTC, datetime, timezone
+from datetime import UTC, datetime
 
 from app.core.clock import clock
 from tests import factories as f

@@ -4,7 +4,7 @@ Times below are written as the hub sees them (Europe/London) and checked as inst
 """
 from __future__ import annotations
 
-from datetime import UTC, date, datetime, time, timedelta, timezone
+from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest

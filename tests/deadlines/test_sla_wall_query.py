@@ -1,7 +1,7 @@
 """The SLA wall's query: the most urgent cases first even when the wall shows only some, counts over all."""
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 from app.core.clock import clock, now
 from app.deadlines.queries import sla_wall

@@ -4,7 +4,7 @@ runs in `mash serve`'s worker, on PostgreSQL in `mash scheduler` (the scheduler 
 timers, waiting out each dead holder's lease) is bench/timers_across_restarts.py."""
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import pytest
 

@@ -2,7 +2,7 @@
 state round trips and timers on the injected clock."""
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import pytest
 

@@ -1,7 +1,7 @@
 """A contact walked in-process, through the real operations, to a decision with something in every section."""
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import select
 

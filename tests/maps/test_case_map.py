@@ -1,7 +1,7 @@
 """A case on its own map: steps done and open, arrows taken, runs, deadline badges, and the replay."""
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import select
 

@@ -1,7 +1,7 @@
 """Person records made directly, as intake would make them, for matching tests that need a known index."""
 from __future__ import annotations
 
-from datetime import UTC, date, datetime, timezone
+from datetime import UTC, date, datetime
 
 from app.people.models import Person
 from app.people.names import family_key, given_key, postcode_of

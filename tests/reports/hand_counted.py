@@ -28,7 +28,7 @@ C4's child has no person record (only ever itself).
 """
 from __future__ import annotations
 
-from datetime import UTC, date, datetime, timezone
+from datetime import UTC, date, datetime
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session

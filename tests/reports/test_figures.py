@@ -184,7 +184,7 @@ def test_weeks_for_short_periods_and_the_percentile_rule():
 def test_the_decision_clock_counts_like_the_hubs_calendar_and_sla_policies():
     """The report's fast clock gives the same answers as HubCalendar and SlaPolicy.window, across a bank holiday
     (Good Friday 26 March 2027), a weekend and the clock change (28 March 2027)."""
-    from datetime import datetime, timedelta, timezone
+    from datetime import datetime, timedelta
 
     from app.core.calendar import calendar
     from app.core.sla import SlaConfig

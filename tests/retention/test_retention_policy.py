@@ -118,7 +118,7 @@ def test_a_future_date_only_previews(database_url, tmp_path, app):
 
 
 def test_months_are_calendar_months():
-    from datetime import datetime, timezone
+    from datetime import datetime
     at = datetime(2030, 3, 31, 12, tzinfo=UTC)
     assert months_before(at, 1) == datetime(2030, 2, 28, 12, tzinfo=UTC)
     assert months_before(at, 36) == datetime(2027, 3, 31, 12, tzinfo=UTC)

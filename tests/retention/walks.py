@@ -3,7 +3,7 @@ the whole database can tell exactly which of them survived."""
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, datetime, timezone
+from datetime import UTC, datetime
 
 from click.testing import CliRunner
 

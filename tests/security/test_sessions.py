@@ -2,7 +2,7 @@
 session for every copy of the cookie; each sign-in gets a new id; the SLA wall's refresh is not activity."""
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from sqlalchemy import event, select

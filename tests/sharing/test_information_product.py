@@ -1,7 +1,7 @@
 """The information product as a pure function: what leaves the hub for one recipient."""
 from __future__ import annotations
 
-from datetime import UTC, date, datetime, timezone
+from datetime import UTC, date, datetime
 
 from app.core.protected_identities import REDACTED, protected_names, redact
 from app.sharing.product import HELD_IN_HUB, CaseFacts, InformationProduct, ReturnFacts, SubjectFacts, build_product

@@ -3,7 +3,7 @@ deadlines keep their due times, call activities move with their own diff, and a 
 is refused with the reason in plain words, never left unrestorable."""
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
