@@ -21,7 +21,7 @@ import tomllib
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 from app.core.config import PROJECT_ROOT
 from app.core.toml_lines import decode_error_line, key_line
@@ -249,7 +249,7 @@ class _Reader:
     def add(self, message: str, index: int | None, key: str | None = None) -> None:
         self.problems.append(LawfulBasisProblem(message, self.line_of(index, key)))
 
-    def read(self, data: dict) -> list[LawfulBasis]:
+    def read(self, data: dict[str, Any]) -> list[LawfulBasis]:
         for key in data:
             if key != "basis":
                 self.add(f"unknown setting '{key}': the file holds only [[basis]] entries", None, key)
@@ -274,7 +274,7 @@ class _Reader:
             bases.append(basis)
         return bases
 
-    def entry(self, index: int, entry: dict) -> LawfulBasis | None:
+    def entry(self, index: int, entry: dict[str, Any]) -> LawfulBasis | None:
         ok = True
         for key in entry:
             if key not in _KEYS:
@@ -301,5 +301,7 @@ class _Reader:
                 ok = False
         if not ok:
             return None
+        # Each was checked above to be text.
+        code, kind, label = cast(str, code), cast(str, kind), cast(str, label)
         return LawfulBasis(code=code, kind=kind, label=label.strip(), hint=hint.strip() if hint else None,
                            consent=entry.get("consent", False), retired=entry.get("retired", False))
