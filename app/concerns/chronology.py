@@ -194,8 +194,8 @@ def agency_label(agency: str | None) -> str:
 def _contact_summary(contact: Contact | None) -> tuple[str, str | None]:
     if contact is None:
         return "Contact received", None
-    summary = f"Contact by {CHANNELS.get(contact.channel, _words(contact.channel)).lower()} from " \
-              f"{SOURCE_LABELS.get(contact.source, 'an unknown source')}"
+    summary = (f"Contact by {CHANNELS.get(contact.channel, _words(contact.channel)).lower()} from "
+               f"{SOURCE_LABELS.get(contact.source, 'an unknown source')}")
     if contact.referrer_organisation:
         summary += f" ({contact.referrer_organisation})"
     concern = first_line(contact.concern)
