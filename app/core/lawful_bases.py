@@ -100,7 +100,8 @@ def parse_lawful_bases(text: str, file: str = f"processes/{LAWFUL_BASES_FILE}") 
     try:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as error:
-        raise LawfulBasisError(file, [LawfulBasisProblem(f"not valid TOML: {error}", decode_error_line(error))]) from None
+        problem = LawfulBasisProblem(f"not valid TOML: {error}", decode_error_line(error))
+        raise LawfulBasisError(file, [problem]) from None
     reader = _Reader(text)
     bases = reader.read(data)
     if reader.problems:
@@ -240,8 +241,8 @@ class _Reader:
         """The line of entry ``index`` (or of a top-level key when index is None)."""
         if index is None:
             end = self.headers[0] if self.headers else len(self.lines)
-            return next((i + 1 for i in range(end) if key and re.match(rf"^\s*\[*\s*{re.escape(key)}\b", self.lines[i])),
-                        None)
+            return next((i + 1 for i in range(end)
+                         if key and re.match(rf"^\s*\[*\s*{re.escape(key)}\b", self.lines[i])), None)
         if index >= len(self.headers):
             return None
         return key_line(self.lines, self.headers[index], key)

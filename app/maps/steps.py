@@ -77,7 +77,8 @@ def place_in(version: ProcessVersion, process_id: str) -> MapPlace | None:
     return MapPlace(version=version, definition=compiled(version), diagram=diagram)
 
 
-def locate(session: Session, process_id: str, *, version: int | None = None, root: str | None = None) -> MapPlace | None:
+def locate(session: Session, process_id: str, *, version: int | None = None,
+           root: str | None = None) -> MapPlace | None:
     """A deployed process by its BPMN id. ``version`` is the root process's version (latest when not
     given); ``root`` picks the deployed process when several bundles hold the same called process."""
     roots = [root] if root else sorted(process_ids(session), key=lambda pid: pid != process_id)

@@ -202,7 +202,10 @@ def _words(step: Step, detail: str, runs: int) -> str:
     if detail == "ready":
         text = "Waiting for a person" if step.is_activity else "Ready"
     elif detail == "waiting":
-        text = "Timer running" if timer else "Waiting for other branches" if step.kind.endswith("Gateway") else "Waiting"
+        if timer:
+            text = "Timer running"
+        else:
+            text = "Waiting for other branches" if step.kind.endswith("Gateway") else "Waiting"
     elif detail == "started":
         text = "In progress"
     elif detail == "error":

@@ -36,7 +36,8 @@ def cluster_of(session: Session, person_id: int) -> set[int]:
 
 def merged_parents(session: Session) -> dict[int, int]:
     """Every merged record and the record it was merged into."""
-    return dict(session.execute(select(Person.id, Person.merged_into_id).where(Person.merged_into_id.is_not(None))).all())
+    return dict(session.execute(select(Person.id, Person.merged_into_id)
+                                .where(Person.merged_into_id.is_not(None))).all())
 
 
 def roots_for(session: Session, person_ids: Iterable[int], parents: dict[int, int] | None = None) -> dict[int, int]:

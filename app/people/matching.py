@@ -164,7 +164,7 @@ def _score_birth(given: date | None, known: date | None, add) -> None:
         add(30, "Same date of birth")
     elif _day_month_swapped(given) == known:
         add(18, "Date of birth with day and month swapped")
-    elif sum(a != b for a, b in zip(given.isoformat(), known.isoformat())) == 1:
+    elif sum(a != b for a, b in zip(given.isoformat(), known.isoformat(), strict=True)) == 1:
         add(8, "Date of birth one digit different")
     else:
         add(-35, "Different date of birth")

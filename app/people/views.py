@@ -61,7 +61,8 @@ def _decide(case_id: int, action, done: str):
 @bp.post("/cases/<int:case_id>/people/matches/<int:match_id>/confirm")
 def confirm(case_id: int, match_id: int):
     return _decide(case_id, lambda: run_in_transaction(operations.confirm_match, match_id, g.actor, case_id=case_id),
-                   "Match confirmed: the subject's record is now part of the known person, and their histories are joined.")
+                   "Match confirmed: the subject's record is now part of the known person, "
+                   "and their histories are joined.")
 
 
 @bp.post("/cases/<int:case_id>/people/matches/<int:match_id>/reject")
@@ -131,7 +132,8 @@ def index():
     if searched and not errors:
         candidate = Candidate(terms["given_name"], terms["family_name"], terms["date_of_birth"],
                               normalise_nhs_number(terms["nhs_number"]),
-                              postcode=postcode_of(terms["postcode"]) or (terms["postcode"].replace(" ", "").upper() or None))
+                              postcode=(postcode_of(terms["postcode"])
+                                        or terms["postcode"].replace(" ", "").upper() or None))
         found = search(db.session, candidate, threshold=SEARCH_FROM, limit=SEARCH_LIMIT).matches
         results = [(match, person_summary(db.session, match.person_id)) for match in found]
         record(db.session, g.actor, "person.searched", summary="Searched the person index",

@@ -71,7 +71,8 @@ def comparison_json(comparison: Comparison) -> dict:
 
 
 _CHANGE = {"type": "object", "required": ["what", "old", "new"], "properties": {
-    "what": {"type": "string", "description": "What differs, e.g. Name, Form key, Timer, Condition, Lane (who does it)"},
+    "what": {"type": "string",
+             "description": "What differs, e.g. Name, Form key, Timer, Condition, Lane (who does it)"},
     "old": {"type": ["string", "null"]}, "new": {"type": ["string", "null"]}}}
 _STATUS = {"type": "string", "enum": ["added", "removed", "changed"]}
 DIFF = {"type": "object", "required": ["process_id", "from", "to", "counts", "elements", "forms", "policies", "moved"],

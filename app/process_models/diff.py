@@ -274,7 +274,8 @@ def _read_process(file: str, process, elements: dict, owner: dict) -> None:
     lanes = {}
     for lane in process.iter(f"{{{BPMN}}}lane"):
         for ref in lane.findall(f"{{{BPMN}}}flowNodeRef"):
-            lanes[(ref.text or "").strip()] = lane.get("name") or lane.get("id")  # innermost lane wins (iter is depth-first)
+            # The innermost lane wins (iter is depth-first).
+            lanes[(ref.text or "").strip()] = lane.get("name") or lane.get("id")
     names = {el.get("id"): el.get("name") for el in process.iter() if isinstance(el.tag, str) and el.get("id")}
     for element in [process, *process.iter(f"{{{BPMN}}}lane"), *_flow_elements(process)]:
         element_id = element.get("id")
@@ -374,9 +375,8 @@ def _loop(element) -> str | None:
     for name, value in sorted(loop.attrib.items()):
         if name != "isSequential":
             parts.append(f"{etree.QName(name).localname}={value}")
-    for child in loop:
-        if isinstance(child.tag, str):
-            parts.append(f"{etree.QName(child).localname}={_text(child) or child.get('name') or child.get('id')}")
+    parts.extend(f"{etree.QName(child).localname}={_text(child) or child.get('name') or child.get('id')}"
+                 for child in loop if isinstance(child.tag, str))
     return "; ".join(parts)
 
 
@@ -447,7 +447,8 @@ def _field_diffs(before: dict, after: dict) -> tuple[FieldDiff, ...]:
     result = []
     for name in list(new_fields) + [n for n in old_fields if n not in new_fields]:
         old_field, new_field = old_fields.get(name), new_fields.get(name)
-        title = ((new_field or old_field or {}).get("title") or name) if isinstance(new_field or old_field, dict) else name
+        either = new_field or old_field
+        title = ((either or {}).get("title") or name) if isinstance(either, dict) else name
         if old_field is None:
             result.append(FieldDiff(ADDED, name, title))
         elif new_field is None:

@@ -62,7 +62,8 @@ def register_bundle(session: Session, bundle: ProcessBundle, *, created_by: str 
     return version
 
 
-def register_directories(session: Session, processes_dir: Path, forms_dir: Path, *, created_by: str = "system") -> ProcessVersion:
+def register_directories(session: Session, processes_dir: Path, forms_dir: Path, *,
+                         created_by: str = "system") -> ProcessVersion:
     return register_bundle(session, ProcessBundle.from_directories(processes_dir, forms_dir), created_by=created_by)
 
 

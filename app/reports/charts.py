@@ -72,7 +72,7 @@ def stacked_columns(chart_id: str, title: str, desc: str, columns: Sequence[tupl
     for i, (label, counts) in enumerate(columns):
         x = AXIS_GAP + i * slot + slot * 0.15
         base = PLOT_HEIGHT + 10
-        for (css, name), count in zip(series, counts):
+        for (css, name), count in zip(series, counts, strict=False):
             if not count:
                 continue
             height = PLOT_HEIGHT * count / top

@@ -127,7 +127,8 @@ def source_outcomes(contacts: Iterable[ContactRow]) -> SourceOutcomes:
     for contact in contacts:
         by_source.setdefault(contact.source, Counter())[contact.census_outcome] += 1
     order = list(SOURCE_AGENCY)
-    by_source = {code: by_source[code] for code in sorted(by_source, key=lambda c: order.index(c) if c in order else 99)}
+    by_source = {code: by_source[code]
+                 for code in sorted(by_source, key=lambda c: order.index(c) if c in order else 99)}
     by_agency: dict[str, Counter] = {}
     for code, counts in by_source.items():
         by_agency.setdefault(source_agency(code), Counter()).update(counts)
@@ -180,7 +181,7 @@ def timeliness(contacts: Iterable[ContactRow], sla: dict[int, SlaConfig], at: da
     newest = sla[max(sla)] if sla else SlaConfig()
     found = [_timeliness(rag, rows, at, timescale_text(newest.policy(rag))) for rag, rows in groups.items()]
     everyone = [row for rows in groups.values() for row in rows]
-    return found + [_timeliness(None, everyone, at, "As for each rating")]
+    return [*found, _timeliness(None, everyone, at, "As for each rating")]
 
 
 @dataclass(frozen=True)
@@ -307,18 +308,21 @@ class RagMovement:
 
     def table(self) -> Table:
         columns = (Column("rag_before", "RAG at screening", False),
-                   *(Column(f"after_{rag}", f"After: {RAG_LABELS[rag]}") for rag in RAGS), Column("contacts", "Contacts"))
+                   *(Column(f"after_{rag}", f"After: {RAG_LABELS[rag]}") for rag in RAGS),
+                   Column("contacts", "Contacts"))
         rows = [(RAG_LABELS[before], *(self.matrix[(before, after)] for after in RAGS),
                  sum(self.matrix[(before, after)] for after in RAGS)) for before in RAGS]
         total = ("All", *(sum(self.matrix[(before, after)] for before in RAGS) for after in RAGS), self.rated)
-        return Table("rag-movement", "RAG rating at screening (rows) and after the MASH (columns)", columns, rows, total)
+        return Table("rag-movement", "RAG rating at screening (rows) and after the MASH (columns)", columns, rows,
+                     total)
 
     def rates_table(self) -> Table:
         columns = (Column("movement", "Movement", False), Column("contacts", "Contacts"), Column("percent", "%"))
         rows = [("Escalated", self.escalated, self.escalation_rate),
                 ("De-escalated", self.de_escalated, self.de_escalation_rate),
                 ("Unchanged", self.unchanged, percent(self.unchanged, self.rated))]
-        return Table("rag-movement-rates", "Escalation and de-escalation", columns, rows, ("All rated", self.rated, None))
+        return Table("rag-movement-rates", "Escalation and de-escalation", columns, rows,
+                     ("All rated", self.rated, None))
 
 
 def rag_movements(contacts: Iterable[ContactRow]) -> RagMovement:
@@ -425,7 +429,8 @@ def previous_referrals(contacts: Iterable[ContactRow], referrals: Iterable[Refer
             since = year_before(this.received_at)
             for child in this.children:
                 earlier.update(r.case_id for r in by_child[child]
-                               if since <= r.received_at and (r.received_at, r.case_id) < (this.received_at, this.case_id))
+                               if since <= r.received_at
+                               and (r.received_at, r.case_id) < (this.received_at, this.case_id))
         found[contact.case_id] = len(earlier)
     return found
 
@@ -452,7 +457,8 @@ class Conversions:
 
     def table(self) -> Table:
         columns = (Column("stage", "Stage", False), Column("count", "Number"),
-                   Column("percent_of_contacts", "% of contacts"), Column("percent_of_previous", "% of the stage before"))
+                   Column("percent_of_contacts", "% of contacts"),
+                   Column("percent_of_previous", "% of the stage before"))
         return Table("conversions", "From contact to section 47 enquiry", columns,
                      [(label, n, of_contacts, of_previous) for _, label, n, of_contacts, of_previous in self.stages()])
 

@@ -44,7 +44,8 @@ class Report:
                     for a in self.sources.by_agency]
         timely = [t for t in self.timeliness if t.rag and t.measured]
         returns = [(role_label(r.agency), r.on_time_rate, shown(r.on_time_rate)) for r in self.agencies]
-        stages = [(label, n, f"{n} ({shown(of_contacts)})") for _, label, n, of_contacts, _ in self.conversions.stages()]
+        stages = [(label, n, f"{n} ({shown(of_contacts)})")
+                  for _, label, n, of_contacts, _ in self.conversions.stages()]
         series = [(f"reports-chart__bar--{rag}", RAG_LABELS[rag]) for rag in RAGS] + \
             [("reports-chart__bar--none", "Not rated")]
         columns = [(b.label, [b.counts[rag] for rag in RAGS] + [b.counts[None]]) for b in self.volume.buckets]

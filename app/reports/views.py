@@ -65,7 +65,8 @@ def table_csv(table: str):
     found = build_report(db.session, filters, now()).tables.get(table)
     if found is None:
         abort(404)
-    record(db.session, g.actor, "reports.exported", details={"table": table, **filters.as_args(), "rows": len(found.rows)})
+    record(db.session, g.actor, "reports.exported",
+           details={"table": table, **filters.as_args(), "rows": len(found.rows)})
     db.session.commit()
     return _csv(f"mash-{table}", table_csv_text(found))
 
@@ -77,7 +78,8 @@ def mi_dataset_csv():
     if errors:
         return redirect(url_for("reports.index", **request.args))
     rows = mi_dataset(db.session, filters)
-    record(db.session, g.actor, "reports.exported", details={"table": "mi-dataset", **filters.as_args(), "rows": len(rows)})
+    record(db.session, g.actor, "reports.exported",
+           details={"table": "mi-dataset", **filters.as_args(), "rows": len(rows)})
     db.session.commit()
     return _csv("mash-mi-dataset", dataset_csv(rows))
 

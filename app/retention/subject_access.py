@@ -11,6 +11,7 @@ Redactions say where and why, never the withheld text, so the file can be handle
 """
 from __future__ import annotations
 
+import contextlib
 from datetime import date, datetime
 from typing import Any
 
@@ -58,10 +59,8 @@ def person_from_request(body: dict) -> Person:
     born = body.get("date_of_birth")
     date_of_birth = None
     if born not in (None, ""):
-        try:
+        with contextlib.suppress(ValueError):
             date_of_birth = date.fromisoformat(born) if isinstance(born, str) else None
-        except ValueError:
-            pass
         if date_of_birth is None:
             errors.append(FieldError("date_of_birth", "Enter the date of birth as YYYY-MM-DD"))
     unknown = set(body) - {"given_name", "family_name", "date_of_birth"}
@@ -132,8 +131,8 @@ def _person_index_export(session: Session, found: list[SubjectMatch], redactions
                                              | (PersonRelationship.related_person_id.in_(members)))
             .order_by(PersonRelationship.id)))
         for index, _ in enumerate(related):
-            redactions.append({"reference": "person-index", "record": f"{path}.relationships[{index}]", "field": "other person",
-                               "reason": PARA_16})
+            redactions.append({"reference": "person-index", "record": f"{path}.relationships[{index}]",
+                               "field": "other person", "reason": PARA_16})
         exports.append({
             "records": [_row(r, exclude=("id", "merged_into_id", "given_key", "family_key")) for r in records],
             "merges": [{"merged_at": _json(m.merged_at), "merged_by": m.merged_by, "unmerged_at": _json(m.unmerged_at),
@@ -158,7 +157,8 @@ def _case_export(session: Session, case: Case, found: list[SubjectMatch], redact
     others = [s for s in case.subjects if s.id not in mine]
     for subject in others:
         redact(f"subjects[{subject.position}]", "name, date of birth, address", PARA_16)
-    returns = list(session.scalars(select(AgencyReturn).where(AgencyReturn.case_id == case.id).order_by(AgencyReturn.id)))
+    returns = list(session.scalars(select(AgencyReturn).where(AgencyReturn.case_id == case.id)
+                                   .order_by(AgencyReturn.id)))
     withheld_tasks = {r.task_id: PROTECTED if r.third_parties_to_protect else RESTRICTED
                       for r in returns if r.third_parties_to_protect or r.handling_restriction != "none"}
     protected = protected_names(r.third_parties_to_protect for r in returns)
@@ -213,7 +213,8 @@ def _case_export(session: Session, case: Case, found: list[SubjectMatch], redact
             .where(AuditEvent.case_id == case.id, AuditEvent.action.like("%.viewed"))
             .order_by(AuditEvent.id))]
     if protected:
-        export = _scrub(export, Redactor(protected, WITHHELD), lambda path: redact(path, "text naming a protected identity", PROTECTED))
+        export = _scrub(export, Redactor(protected, WITHHELD),
+                        lambda path: redact(path, "text naming a protected identity", PROTECTED))
     return export
 
 

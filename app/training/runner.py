@@ -107,7 +107,8 @@ def run_state(session: Session, run: TrainingRun, scenario: Scenario | None) -> 
     case = session.get(Case, run.case_id)
     completed = list(session.scalars(select(CompletedTask).where(CompletedTask.case_id == case.id)
                                      .order_by(CompletedTask.completed_at)))
-    open_tasks = list(session.scalars(select(OpenTask).where(OpenTask.case_id == case.id).order_by(OpenTask.created_at)))
+    open_tasks = list(session.scalars(select(OpenTask).where(OpenTask.case_id == case.id)
+                                      .order_by(OpenTask.created_at)))
     state = RunState(run=run, case=case, steps=[], open_tasks=open_tasks,
                      deadlines=case_deadlines(session, case.id, now()))
     if scenario is None:
@@ -167,7 +168,8 @@ def start(session: Session, scenario: Scenario, trainer: Actor) -> TrainingRun:
     if active_run(session, scenario.id) is not None:
         raise Conflict("This scenario is already running: carry on with it, or reset it to start again.")
     reporter = _actor_of(session, scenario.reported_by)
-    earlier = [receive_contact(session, contact, reporter, channel="web")[0].id for contact in scenario.earlier_contacts]
+    earlier = [receive_contact(session, contact, reporter, channel="web")[0].id
+               for contact in scenario.earlier_contacts]
     case, _created = receive_contact(session, scenario.contact, reporter, channel="web")
     run = TrainingRun(scenario_id=scenario.id, case_id=case.id, earlier_case_ids=earlier, started_at=now(),
                       started_by=trainer.username, clock_moves_made=0)
@@ -188,7 +190,8 @@ def reset(session: Session, run_id: int, scenario: Scenario, trainer: Actor) -> 
         if case is not None and case.status == "open":
             _close_for_reset(session, case, trainer, at)
     run.reset_at = at
-    record(session, trainer, "training.reset", case_id=run.case_id, summary=f"Training scenario {run.scenario_id} reset",
+    record(session, trainer, "training.reset", case_id=run.case_id,
+           summary=f"Training scenario {run.scenario_id} reset",
            details={"scenario": run.scenario_id, "run_id": run.id})
     session.flush()
     return start(session, scenario, trainer)
@@ -213,7 +216,8 @@ def _clock_target(session: Session, case_id: int, move: ClockMove) -> dict | Non
         return {"advance": f"PT{int(move.duration.total_seconds())}S"}
     unmet = (Deadline.case_id == case_id, Deadline.met_at.is_(None), Deadline.cancelled_at.is_(None))
     if move.past is not None:
-        rows = list(session.scalars(select(Deadline).where(*unmet, Deadline.name == move.past).order_by(Deadline.due_at)))
+        rows = list(session.scalars(select(Deadline).where(*unmet, Deadline.name == move.past)
+                                    .order_by(Deadline.due_at)))
         if not rows:
             raise StepRefused(f"The case has no open deadline called “{move.past}” yet, so the clock cannot move past "
                               "it. Is the case where the script expects?")

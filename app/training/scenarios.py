@@ -126,7 +126,8 @@ def describe_duration(delta: timedelta | None) -> str:
     minutes = int((delta or timedelta(0)).total_seconds() // 60)
     days, rest = divmod(minutes, 24 * 60)
     hours, minutes = divmod(rest, 60)
-    parts = [f"{n} {unit}{'s' if n != 1 else ''}" for n, unit in ((days, "day"), (hours, "hour"), (minutes, "minute")) if n]
+    parts = [f"{n} {unit}{'s' if n != 1 else ''}"
+             for n, unit in ((days, "day"), (hours, "hour"), (minutes, "minute")) if n]
     return " ".join(parts) or "0 minutes"
 
 
@@ -241,7 +242,8 @@ def parse_scenario(path: Path) -> tuple[Scenario | None, list[ScenarioProblem]]:
 def _parse_step(item: Any, number: int, line: int | None) -> tuple[ScriptedStep | None, list[str]]:
     if not isinstance(item, dict):
         return None, ["A step must be a [[steps]] table"]
-    problems = [f"Unknown setting {key!r} (use {', '.join(sorted(_STEP_KEYS))})" for key in sorted(set(item) - _STEP_KEYS)]
+    problems = [f"Unknown setting {key!r} (use {', '.join(sorted(_STEP_KEYS))})"
+                for key in sorted(set(item) - _STEP_KEYS)]
     bpmn_id = _text(item, "step", problems)
     username = _text(item, "user", problems)
     note = _text(item, "note", problems, required=False) or None
