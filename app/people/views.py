@@ -166,6 +166,8 @@ def _person_page(person_id: int, errors: list | None = None, form_id: str | None
         flash(f"Person {person_id} was merged into person {root}: this is that person.", "info")
         return redirect(url_for("people.show", person_id=root))
     profile = person_profile(db.session, person_id)
+    if profile is None:  # never: the person was read above
+        abort(404)
     record(db.session, g.actor, "person.viewed", summary="Viewed a person", details={"person_id": person_id})
     db.session.commit()
     return render_template("people/show.html", profile=profile, person=profile.root, links=_links(person_id),
