@@ -12,7 +12,7 @@ from app.cases.models import Case, Subject
 from app.cases.operations import complete_task
 from app.core.clock import clock, now
 from app.core.db import get_db, run_in_transaction
-from app.core.roles import LANE_NAMES, OTHER_ROLES, role_for_lane, role_label
+from app.core.roles import LANE_NAMES, LANE_ROLES, OTHER_ROLES, role_label
 from app.inbox.models import OpenTask
 from app.intake.operations import receive_contact
 from app.people.models import SubjectMatch
@@ -27,7 +27,7 @@ AGENCY_OF = {"mash-manager": "Children's social care", "social-worker": "Childre
 
 def demo_users() -> list[tuple[str, str, list[str]]]:
     """(username, display name, roles): a user per lane named by its slug, plus the other roles."""
-    users = [(role_for_lane(lane), f"{lane} (demo)", [role_for_lane(lane)]) for lane in LANE_NAMES]
+    users = [(role, f"{lane} (demo)", [role]) for lane, role in zip(LANE_NAMES, LANE_ROLES, strict=True)]
     users += [(role, f"{role_label(role)} (demo)", [role]) for role in OTHER_ROLES]
     return users
 
@@ -60,7 +60,7 @@ def _contact(given: str, family: str, dob: str, concern: str, *, source: str = "
 
 def _actor(username: str):
     with get_db().unit_of_work(write=False) as session:
-        return session.scalar(select(User).where(User.username == username)).as_actor()
+        return session.scalars(select(User).where(User.username == username)).one().as_actor()
 
 
 def _do(case_id: int, bpmn_id: str, username: str, data: dict) -> None:

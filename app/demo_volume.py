@@ -30,8 +30,9 @@ import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
+from typing import Any
 
-from sqlalchemy import JSON, Table, func, select
+from sqlalchemy import JSON, ColumnElement, Table, func, select
 
 from app.audit.chain import entry_hash
 from app.audit.models import AuditEvent
@@ -39,7 +40,7 @@ from app.cases.models import AgencyReturn, Case, CompletedTask, RagChange, Refer
 from app.cases.operations import fire_due_timers
 from app.core.actor import SYSTEM
 from app.core.clock import clock, now
-from app.core.db import UTCDateTime, get_db, run_in_transaction
+from app.core.db import Base, UTCDateTime, get_db, run_in_transaction
 from app.deadlines.models import Deadline
 from app.demo import SCREEN_AMBER, _actor, _contact, _do, _walk_to_closure
 from app.inbox.models import OpenTask
@@ -126,15 +127,16 @@ OPEN_STAGES: tuple[tuple[str, float, bool, tuple], ...] = (
 #: Open templates start this long before generation; their due timers are then fired, so the wall shows breaches.
 OPEN_AGES = (timedelta(0), timedelta(days=4))
 #: (outcome, share of closed cases, rag, agencies); "advice" is a Blue contact closed after feedback.
-CLOSED_OUTCOMES = (("advice", 0.15, "blue", []), ("nfa", 0.35, "green", ["education"]),
-                   ("early-help", 0.30, "amber", ["police", "health"]),
-                   ("s17-assessment", 0.20, "amber", ["police", "health", "education"]))
+CLOSED_OUTCOMES: tuple[tuple[str, float, str, list[str]], ...] = (
+    ("advice", 0.15, "blue", []), ("nfa", 0.35, "green", ["education"]),
+    ("early-help", 0.30, "amber", ["police", "health"]),
+    ("s17-assessment", 0.20, "amber", ["police", "health", "education"]))
 
 #: Tables copied with a case, parent first; person rows are copied through subject.person_id.
-CASE_TABLES: tuple[Table, ...] = tuple(m.__table__ for m in (
+CASE_TABLES: tuple[Table, ...] = tuple(Base.metadata.tables[m.__tablename__] for m in (
     Case, Contact, Person, Subject, OpenTask, Deadline, CompletedTask, AgencyReturn, RagChange, SharingDecision,
     ReferrerFeedback, StrategyDiscussion))
-AUDIT = AuditEvent.__table__
+AUDIT = Base.metadata.tables[AuditEvent.__tablename__]
 TASK_ID_COLUMNS = {"task_id", "timer_task_id", "attached_task_id"}
 _TOKEN = re.compile(r'(?P<uuid>[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-)[0-9a-f]{12}'
                     r'|(?P<dt>\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(?:\.\d+)?\+00:00)'
@@ -246,11 +248,12 @@ def _load_template(session, values: Values, case_id: int, share: float, closed: 
     template = Template(case_id, share, closed, case.reference, case.received_at, max_shift)
     if not closed:
         template.state_parts = _split_state(case.state)
-    subjects = Subject.__table__
+    subjects = Base.metadata.tables[Subject.__tablename__]
     person_ids = list(session.scalars(select(subjects.c.person_id).where(subjects.c.case_id == case_id)
                                       .order_by(subjects.c.position)))
     template.people = len(person_ids)
     for table in CASE_TABLES:
+        where: ColumnElement[bool]
         if table.name == "person":
             where = table.c.id.in_(person_ids)
         else:
@@ -274,7 +277,8 @@ def _is_time(value: str) -> bool:
 
 def _compile(table: Table, values: Values, row: dict, template: Template, person_ids: list[int]) -> tuple[list, list]:
     """A row as the writer sends it, and where each copy differs: (column index, patch kind, template value)."""
-    base, patches = [], []
+    base: list[Any] = []
+    patches: list[tuple[int, int, Any]] = []
     for index, column in enumerate(table.c):
         name, value = column.name, row[column.name]
         kind = _kind(column)
@@ -312,6 +316,8 @@ def _split_state(state: str) -> list:
     last = 0
     for match in _TOKEN.finditer(state):
         kind = match.lastgroup
+        if kind is None:  # never: every alternative of the pattern is a named group
+            continue
         start, end = match.span() if kind == "uuid" else match.span(kind)  # a task id is rewritten whole
         parts.append(state[last:start])
         value = match.group(kind)

@@ -49,7 +49,7 @@ class MapPlace:
 
     def callers(self) -> list[tuple[str, Step]]:
         """(process id, call activity) of every step in this version that calls this process."""
-        found = []
+        found: list[tuple[str, Step]] = []
         for pid, _name in processes_in(self.version):
             other = place_in(self.version, pid)
             if other is not None:
@@ -109,6 +109,8 @@ def process_listing(session: Session) -> list[ProcessEntry]:
     entries = []
     for root_id in process_ids(session):
         latest = latest_version(session, root_id)
+        if latest is None:  # never: the id is of a deployed process
+            continue
         count = len(versions_of(session, root_id))
         for pid, _name in processes_in(latest):
             place = place_in(latest, pid)

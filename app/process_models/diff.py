@@ -15,7 +15,7 @@ import json
 import textwrap
 import tomllib
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from lxml import etree
 
@@ -185,11 +185,11 @@ def diff_bundles(old: ProcessBundle, new: ProcessBundle) -> VersionDiff:
     moved: list[ElementDiff] = []
     for key in _ordered_keys(old_elements, new_elements):
         before, after = old_elements.get(key), new_elements.get(key)
-        if before is None:
+        if before is None and after is not None:
             elements.append(_element(ADDED, after, None, after))
-        elif after is None:
+        elif after is None and before is not None:
             elements.append(_element(REMOVED, before, before, None))
-        else:
+        elif before is not None and after is not None:
             changes = _changes(before, after)
             if changes:
                 elements.append(_element(CHANGED, after, before, after, changes))
@@ -248,7 +248,7 @@ def _read_diagrams(bundle: ProcessBundle) -> tuple[dict[tuple[str, str], _Elemen
         tree = parse_xml_or_none(bundle.bpmn[file])
         if tree is None:
             continue
-        owner = {}  # element id -> process id (or the collaboration id for pools and message flows)
+        owner: dict[str, str] = {}  # element id -> process id (or the collaboration id for pools and message flows)
         for container in tree:
             if not isinstance(container.tag, str):
                 continue
@@ -257,14 +257,14 @@ def _read_diagrams(bundle: ProcessBundle) -> tuple[dict[tuple[str, str], _Elemen
                 _read_process(file, container, elements, owner)
             elif local == "collaboration":
                 for child in container:
-                    if isinstance(child.tag, str) and child.get("id"):
-                        key = (container.get("id") or "collaboration", child.get("id"))
+                    if isinstance(child.tag, str) and (child_id := child.get("id")):
+                        key = (container.get("id") or "collaboration", child_id)
                         elements[key] = _Element(file, key[0], key[1], etree.QName(child).localname,
                                                  _attributes(child, {}), len(elements))
-                        owner[child.get("id")] = key[0]
+                        owner[child_id] = key[0]
         for shape in tree.iter(f"{{{BPMNDI}}}BPMNShape", f"{{{BPMNDI}}}BPMNEdge"):
             ref = shape.get("bpmnElement")
-            if ref in owner:
+            if ref is not None and ref in owner:
                 layout[(owner[ref], ref)] = _geometry(shape)
     return elements, layout
 
@@ -491,12 +491,14 @@ def _flat_policies(text: str | None) -> dict[str, str]:
         return {"(policies file)": text}
     flat: dict[str, str] = {}
 
-    def walk(prefix: str, value) -> None:
+    def walk(prefix: str, value: Any) -> None:
         if isinstance(value, dict):
             for key, inner in value.items():
                 walk(f"{prefix}.{key}" if prefix else key, inner)
-        else:
-            flat[prefix] = _show(value) if not isinstance(value, (int, float, bool)) else json.dumps(value)
+        elif isinstance(value, (int, float, bool)):
+            flat[prefix] = json.dumps(value)
+        else:  # TOML has no null: text, a date or a list
+            flat[prefix] = _show(value) or ""
 
     walk("", data)
     return flat

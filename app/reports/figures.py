@@ -108,7 +108,7 @@ class SourceOutcomes:
                    Column("contacts", "Contacts"))
         rows = [(code, AGENCY_LABELS[source_agency(code)], *(counts[o] for o in OUTCOME_COLUMNS), sum(counts.values()))
                 for code, counts in self.by_source.items()]
-        totals = Counter()
+        totals: Counter[str | None] = Counter()
         for counts in self.by_source.values():
             totals.update(counts)
         total = ("All sources", "", *(totals[o] for o in OUTCOME_COLUMNS), sum(totals.values()))
@@ -218,7 +218,8 @@ class DecisionClock:
             return window.due_at if window else None
         key = (contact.process_version_id, contact.rag, contact.received_at.astimezone(LONDON).date())
         if key not in self._due:
-            self._due[key] = policy.window(contact.received_at, config.calendar).due_at
+            window = policy.window(contact.received_at, config.calendar)
+            self._due[key] = window.due_at if window else None  # a working-days timescale always has one
         return self._due[key]
 
     def _opening_hours(self, version_id: int, day: date) -> tuple[datetime, datetime] | None:
@@ -258,7 +259,7 @@ def _timeliness(rag: str | None, rows: list[tuple[ContactRow, DecisionTiming]], 
     working: list[float] = []
     measured = within = 0
     for contact, timing in rows:
-        if timing.hours is not None:
+        if timing.hours is not None and timing.working_hours is not None:  # both are known once decided
             elapsed.append(timing.hours)
             working.append(timing.working_hours)
         if timing.within is not None:
@@ -366,7 +367,7 @@ def agency_responses(checks: Iterable[CheckRow], at: datetime) -> list[AgencyRes
         returned = [c for c in rows if c.returned]
         waits = [c.hours_to_return for c in returned if c.hours_to_return is not None]
         timed = [c for c in returned if c.on_time is not None]
-        on_time = sum(c.on_time for c in timed)
+        on_time = sum(1 for c in timed if c.on_time)
         waiting = [c for c in rows if not c.returned]
         found.append(AgencyResponse(
             agency, len(rows), len(returned), median(waits), p90(waits), on_time, len(timed) - on_time, len(waiting),

@@ -56,7 +56,8 @@ class Report:
             "timeliness": bar_chart("chart-timeliness", "Decided within timescale, by final RAG rating",
                                     "Bar chart of the percentage of contacts decided within their RAG timescale. "
                                     "The table below gives the same figures.",
-                                    [(RAG_LABELS[t.rag], t.within_rate, shown(t.within_rate)) for t in timely], 100),
+                                    [(RAG_LABELS[t.rag], t.within_rate, shown(t.within_rate)) for t in timely if t.rag],
+                                    100),
             "agencies": bar_chart("chart-agencies", "Agency checks returned by the due time",
                                   "Bar chart of the percentage of each agency's checks returned by their due time. "
                                   "The table below gives the same figures.", returns, 100),

@@ -7,8 +7,10 @@ from __future__ import annotations
 
 import csv
 import io
+from typing import Any
 
 from flask import Blueprint, Response, abort, g, redirect, render_template, request, url_for
+from werkzeug.datastructures import MultiDict
 
 from app.audit.operations import record
 from app.core.calendar import LONDON
@@ -41,6 +43,11 @@ def index():
                            agencies=AGENCY_LABELS, rags=RAG_LABELS, channels=CHANNELS)
 
 
+def _query(args: MultiDict[str, str]) -> dict[str, Any]:
+    """The query's arguments (the first value of each), to send back to the report page."""
+    return args.to_dict()
+
+
 def _csv(name: str, text: str) -> Response:
     stamp = now().astimezone(LONDON).strftime("%Y-%m-%d")
     return Response(text, mimetype="text/csv",
@@ -61,7 +68,7 @@ def table_csv(table: str):
     db = get_db()
     filters, errors = read_filters(request.args, _today())
     if errors:
-        return redirect(url_for("reports.index", **request.args))
+        return redirect(url_for("reports.index", **_query(request.args)))
     found = build_report(db.session, filters, now()).tables.get(table)
     if found is None:
         abort(404)
@@ -76,7 +83,7 @@ def mi_dataset_csv():
     db = get_db()
     filters, errors = read_filters(request.args, _today())
     if errors:
-        return redirect(url_for("reports.index", **request.args))
+        return redirect(url_for("reports.index", **_query(request.args)))
     rows = mi_dataset(db.session, filters)
     record(db.session, g.actor, "reports.exported",
            details={"table": "mi-dataset", **filters.as_args(), "rows": len(rows)})
@@ -92,7 +99,7 @@ def annex_a_csv(number: int):
     db = get_db()
     filters, errors = read_filters(request.args, _today())
     if errors:
-        return redirect(url_for("reports.index", **request.args))
+        return redirect(url_for("reports.index", **_query(request.args)))
     rows = annex_a.annex_a_rows(db.session, filters, number)
     record(db.session, g.actor, "reports.exported",
            details={"table": f"annex-a-list-{number}", **filters.as_args(), "rows": len(rows)})

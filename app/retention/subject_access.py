@@ -12,6 +12,7 @@ Redactions say where and why, never the withheld text, so the file can be handle
 from __future__ import annotations
 
 import contextlib
+from collections.abc import Iterable
 from datetime import date, datetime
 from typing import Any
 
@@ -80,7 +81,7 @@ def export_subject_access(session: Session, person: Person, actor: Actor) -> dic
     for found in found_by_name + _confirmed_elsewhere(session, found_by_name):
         matches.setdefault(found.subject.case_id, []).append(found)
     redactions: list[dict] = []
-    cases = [_case_export(session, session.get(Case, case_id), found, redactions)
+    cases = [_case_export(session, session.get_one(Case, case_id), found, redactions)
              for case_id, found in sorted(matches.items())]
     person_index = _person_index_export(session, [m for found in matches.values() for m in found], redactions)
     names_only = sum(1 for c in cases if c["match"] == NAMES_ONLY)
@@ -109,10 +110,11 @@ def export_subject_access(session: Session, person: Person, actor: Actor) -> dic
 def _confirmed_elsewhere(session: Session, found: list[SubjectMatch]) -> list[SubjectMatch]:
     """Subjects the person index holds as the same person (confirmed merges), however they were written."""
     person_ids = {m.subject.person_id for m in found if m.subject.person_id is not None}
-    members = set().union(*(cluster_of(session, person_id) for person_id in person_ids)) if person_ids else set()
+    members: set[int] = set().union(*(cluster_of(session, person_id) for person_id in person_ids))
     seen = {m.subject.id for m in found}
-    others = session.scalars(select(Subject).where(Subject.person_id.in_(members), Subject.id.not_in(seen))
-                             .order_by(Subject.case_id, Subject.position)) if members else []
+    others: Iterable[Subject] = session.scalars(
+        select(Subject).where(Subject.person_id.in_(members), Subject.id.not_in(seen))
+        .order_by(Subject.case_id, Subject.position)) if members else []
     return [SubjectMatch(subject, PERSON_INDEX) for subject in others]
 
 
@@ -120,7 +122,7 @@ def _person_index_export(session: Session, found: list[SubjectMatch], redactions
     """What the person index holds about them: each record (every spelling and date a contact used), when
     records were merged or split, and their relationships (the other person withheld)."""
     person_ids = {m.subject.person_id for m in found if m.subject.person_id is not None}
-    exports = []
+    exports: list[dict[str, Any]] = []
     for root in sorted(set(roots_for(session, person_ids).values())):
         members = cluster_of(session, root)
         path = f"person_index[{len(exports)}]"

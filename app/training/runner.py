@@ -104,7 +104,7 @@ def active_runs(session: Session) -> list[tuple[TrainingRun, Case]]:
 
 
 def run_state(session: Session, run: TrainingRun, scenario: Scenario | None) -> RunState:
-    case = session.get(Case, run.case_id)
+    case = session.get_one(Case, run.case_id)
     completed = list(session.scalars(select(CompletedTask).where(CompletedTask.case_id == case.id)
                                      .order_by(CompletedTask.completed_at)))
     open_tasks = list(session.scalars(select(OpenTask).where(OpenTask.case_id == case.id)
@@ -215,6 +215,7 @@ def _clock_target(session: Session, case_id: int, move: ClockMove) -> dict | Non
     if move.duration is not None:
         return {"advance": f"PT{int(move.duration.total_seconds())}S"}
     unmet = (Deadline.case_id == case_id, Deadline.met_at.is_(None), Deadline.cancelled_at.is_(None))
+    due: datetime | None
     if move.past is not None:
         rows = list(session.scalars(select(Deadline).where(*unmet, Deadline.name == move.past)
                                     .order_by(Deadline.due_at)))
@@ -234,10 +235,10 @@ def _clock_target(session: Session, case_id: int, move: ClockMove) -> dict | Non
 def _record_clock_move(session: Session, trainer: Actor, body: dict | None, moved: datetime | None, run_id: int,
                        scripted_step: int | None) -> None:
     if scripted_step is not None:
-        session.get(TrainingRun, run_id).clock_moves_made = scripted_step
+        session.get_one(TrainingRun, run_id).clock_moves_made = scripted_step
     if moved is not None:
         record(session, trainer, "clock.moved", summary=f"Training clock set to {moved.isoformat()}",
-               details={**body, "via": "training", "run_id": run_id,
+               details={**(body or {}), "via": "training", "run_id": run_id,
                         **({"scripted_step": scripted_step} if scripted_step is not None else {})})
 
 
@@ -299,7 +300,7 @@ def _complete_scripted_step(session: Session, run_id: int, scenario: Scenario, s
                           f"{', '.join(open_now) or 'nothing'}. A trainee may have taken another route: "
                           "reset to start again.")
     actor = _actor_of(session, step.username)
-    form = compiled_by_id(session, session.get(Case, run.case_id).process_version_id).forms[task.form_key]
+    form = compiled_by_id(session, session.get_one(Case, run.case_id).process_version_id).forms[task.form_key]
     try:
         complete_task(session, task.task_id, resolve_answers(form, step.answers, london_today(now())), actor)
     except ValidationFailed as refusal:

@@ -275,7 +275,7 @@ def resolve_answers(form: FormDefinition, answers: dict, today: date) -> dict:
     Everything else is passed exactly as written."""
     resolved = dict(answers)
     for key, value in answers.items():
-        widget = form.field(key).widget if form.field(key) else None
+        widget = found.widget if (found := form.field(key)) else None
         match = _RELATIVE_DATE.match(value.strip()) if widget == "date" and isinstance(value, str) else None
         if match:
             days = int(match.group(2) or 0) * (-1 if match.group(1) == "-" else 1)
@@ -308,7 +308,7 @@ def check_scenario(scenario: Scenario, definition: CompiledDefinition, contact_f
                                               "(run 'mash demo' for the demo users)"))
     elif not reporter & INTAKE_ROLES:
         problems.append(ScenarioProblem(file, f"reported_by: {scenario.reported_by} cannot report a concern"))
-    timer_names = {timer.name for timer in definition.timers.values()}
+    timer_names = {timer.name for timer in definition.timers.values() if timer.name is not None}
     steps = []
     for step in scenario.steps:
         where = {"step": step.number, "line": step.line}
