@@ -18,8 +18,7 @@ test: setup system-test-deps lint ## Install what the tests need, lint, and run 
 	$(BIN)/python -m pytest
 
 lint: setup ## Ruff (rules in pyproject.toml) over app, tests and bench; mypy over app (strict on engine and core)
-	$(BIN)/ruff check app tests bench
-	$(BIN)/mypy
+	status=0; $(BIN)/ruff check app tests bench || status=1; $(BIN)/mypy || status=1; exit $$status
 
 setup: $(STAMP) $(ASSETS) ## Python dependencies (pinned) and web assets (npm)
 
