@@ -1,4 +1,4 @@
-# Two commands: `make run` (set up everything, serve the demo) and `make test` (set up, run the whole suite).
+# Two commands: `make run` (set up everything, serve the demo) and `make test` (set up, lint, run the whole suite).
 SHELL := /bin/bash
 VENV  := .venv
 BIN   := $(VENV)/bin
@@ -14,8 +14,11 @@ help: ## Show the targets
 run: setup db demo ## Set up, migrate, seed demo data and serve on http://127.0.0.1:$(PORT)
 	$(BIN)/mash serve --port $(PORT)
 
-test: setup system-test-deps ## Install what the tests need and run the whole suite
+test: setup system-test-deps lint ## Install what the tests need, lint, and run the whole suite
 	$(BIN)/python -m pytest
+
+lint: setup ## Ruff (rules in pyproject.toml) over app, tests and bench; mypy over app (strict on engine and core)
+	status=0; $(BIN)/ruff check app tests bench || status=1; $(BIN)/mypy || status=1; exit $$status
 
 setup: $(STAMP) $(ASSETS) ## Python dependencies (pinned) and web assets (npm)
 

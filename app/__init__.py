@@ -8,7 +8,7 @@ from flask_login import LoginManager
 from flask_wtf.csrf import CSRFProtect
 from jinja2 import ChainableUndefined, ChoiceLoader, FileSystemLoader, PackageLoader, PrefixLoader
 
-from app import models as _models  # noqa: F401,E402  (every table, so foreign keys resolve)
+from app import models as _models  # noqa: F401  (every table, so foreign keys resolve)
 from app.core.config import Settings, load_settings
 from app.core.db import init_db
 

@@ -12,14 +12,14 @@ from app.cases.models import Case, Subject
 from app.casework.completion import complete_task
 from app.core.clock import clock, now
 from app.core.db import get_db, run_in_transaction
-from app.core.roles import LANE_NAMES, OTHER_ROLES, role_for_lane, role_label
+from app.core.roles import LANE_NAMES, LANE_ROLES, OTHER_ROLES, role_label
 from app.inbox.models import OpenTask
 from app.intake.operations import receive_contact
 from app.people.models import SubjectMatch
 from app.people.operations import confirm_match
 
-DEMO_PASSWORD_ENV = "MASH_DEMO_PASSWORD"
-DEFAULT_DEMO_PASSWORD = "demo-only-password"
+DEMO_PASSWORD_ENV = "MASH_DEMO_PASSWORD"  # noqa: S105  (the variable's name, not a password)
+DEFAULT_DEMO_PASSWORD = "demo-only-password"  # noqa: S105  (the demo users' published password, README)
 
 AGENCY_OF = {"mash-manager": "Children's social care", "social-worker": "Children's social care",
              "business-support": "Children's social care", "referrer": "Oakfield Primary School"}
@@ -27,7 +27,7 @@ AGENCY_OF = {"mash-manager": "Children's social care", "social-worker": "Childre
 
 def demo_users() -> list[tuple[str, str, list[str]]]:
     """(username, display name, roles): a user per lane named by its slug, plus the other roles."""
-    users = [(role_for_lane(lane), f"{lane} (demo)", [role_for_lane(lane)]) for lane in LANE_NAMES]
+    users = [(role, f"{lane} (demo)", [role]) for lane, role in zip(LANE_NAMES, LANE_ROLES, strict=True)]
     users += [(role, f"{role_label(role)} (demo)", [role]) for role in OTHER_ROLES]
     return users
 
@@ -47,8 +47,9 @@ def seed_users(password: str | None = None) -> int:
 def _contact(given: str, family: str, dob: str, concern: str, *, source: str = "2A", immediate: bool = False) -> dict:
     return {
         "source": source,
-        "referrer": {"name": "Sam Patel", "organisation": "Oakfield Primary School", "role": "Designated safeguarding lead",
-                     "email": "dsl@oakfield.example.org", "phone": "01632 960001"},
+        "referrer": {"name": "Sam Patel", "organisation": "Oakfield Primary School",
+                     "role": "Designated safeguarding lead", "email": "dsl@oakfield.example.org",
+                     "phone": "01632 960001"},
         "subjects": [{"role": "child", "given_name": given, "family_name": family, "date_of_birth": dob,
                       "address": "12 Example Road, Exampletown"}],
         "concern": concern,
@@ -59,12 +60,13 @@ def _contact(given: str, family: str, dob: str, concern: str, *, source: str = "
 
 def _actor(username: str):
     with get_db().unit_of_work(write=False) as session:
-        return session.scalar(select(User).where(User.username == username)).as_actor()
+        return session.scalars(select(User).where(User.username == username)).one().as_actor()
 
 
 def _do(case_id: int, bpmn_id: str, username: str, data: dict) -> None:
     with get_db().unit_of_work(write=False) as session:
-        task_id = session.scalar(select(OpenTask.task_id).where(OpenTask.case_id == case_id, OpenTask.bpmn_id == bpmn_id))
+        task_id = session.scalar(select(OpenTask.task_id)
+                                 .where(OpenTask.case_id == case_id, OpenTask.bpmn_id == bpmn_id))
     run_in_transaction(complete_task, task_id, data, _actor(username))
 
 
@@ -74,7 +76,8 @@ SCREEN_AMBER = {"rag": "amber", "rag_rationale": "Repeated bruising noticed by s
 
 
 def seed_cases() -> int:
-    """Five demo cases, once: awaiting screening, mid agency checks, awaiting decision, in strategy discussion, closed."""
+    """Five demo cases, once: awaiting screening, mid agency checks, awaiting decision, in strategy discussion,
+    closed."""
     with get_db().unit_of_work(write=False) as session:
         if session.scalar(select(Case.id).limit(1)) is not None:
             return 0
@@ -111,9 +114,9 @@ def seed_cases() -> int:
     # Olivia: advice only, closed after feedback.
     _do(cases[4].id, "screening", "mash-manager", {"rag": "blue", "rag_rationale": "Parenting advice request only.",
         "presenting_factors": ["21"], "consent": "given", "agencies": []})
-    _do(cases[4].id, "feedback_to_referrer", "business-support", {"feedback_method": "email",
-        "feedback_summary": "Advice given and parenting support signposted.", "information_product_recipients": ["none"],
-        "sharing_consent": "given"})
+    _do(cases[4].id, "feedback_to_referrer", "business-support", {
+        "feedback_method": "email", "feedback_summary": "Advice given and parenting support signposted.",
+        "information_product_recipients": ["none"], "sharing_consent": "given"})
     return history + len(cases)
 
 

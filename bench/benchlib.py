@@ -15,7 +15,7 @@ def use_project_venv() -> None:
     if (venv_python.exists() and Path(sys.prefix).resolve() != (ROOT / ".venv").resolve()
             and not os.environ.get("MASH_BENCH_REEXEC")):
         os.environ["MASH_BENCH_REEXEC"] = "1"
-        os.execv(str(venv_python), [str(venv_python), *sys.argv])
+        os.execv(str(venv_python), [str(venv_python), *sys.argv])  # noqa: S606  (the same script, in the project venv)
     sys.path.insert(0, str(ROOT))
 
 

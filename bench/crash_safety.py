@@ -59,7 +59,8 @@ def print_report(label: str, setup_s: float, run_s: float, report: CrashReport, 
     done_409 = report.resolved["completion: retried, 409 already completed"]
     restarts = report.restart_seconds[1:] or [0.0]
     print(f"\n== {label}  (setup {setup_s:.1f} s: init-db + demo; run {run_s:.1f} s)")
-    print(f"   cases walked       {report.cases:5d}, closed {report.closed}; contacts acknowledged (201) {report.contacts}")
+    print(f"   cases walked       {report.cases:5d}, closed {report.closed}; "
+          f"contacts acknowledged (201) {report.contacts}")
     print(f"   task completions   {report.completions:5d}: acknowledged (2xx) {report.completions - done_409},"
           f" done with no answer (retry got 409) {done_409}; {report.completions_after_last_kill} after the last kill")
     print(f"   kills (SIGKILL)    {report.kills:5d}; restart to /healthz p50 {statistics.median(restarts):.1f} s,"
@@ -88,12 +89,14 @@ def main() -> None:
     parser.add_argument("--kills", type=int, default=20, help="SIGKILLs per backend (default 20)")
     parser.add_argument("--clients", type=int, default=8, help="concurrent client threads (default 8)")
     parser.add_argument("--seed", type=int, default=1, help="seed of the kill points (default 1)")
-    parser.add_argument("--postgres-url", default=None, help="an empty PostgreSQL database to use instead of a throwaway server")
+    parser.add_argument("--postgres-url", default=None,
+                        help="an empty PostgreSQL database to use instead of a throwaway server")
     parser.add_argument("--no-postgres", action="store_true", help="SQLite only")
     args = parser.parse_args()
     cases = math.ceil(args.completions / len(STEPS))
     print(f"MASH crash safety | {os.cpu_count()} CPUs, load average {load_average()} | {cases} cases x "
-          f"{len(STEPS)} steps, {args.kills} kills, {args.clients} client threads, seed {args.seed}; server 1 worker x 8 threads")
+          f"{len(STEPS)} steps, {args.kills} kills, {args.clients} client threads, seed {args.seed}; "
+          "server 1 worker x 8 threads")
     violations = 0
     started = time.perf_counter()
 

@@ -189,7 +189,8 @@ def main() -> None:
     print("think times (mean s, each drawn from 0.5x-1.5x, times pace): "
           + ", ".join(f"{what} {mean:g}" for what, mean in THINK.items())
           + f"; people arrive over the first tenth of the run (at most {ARRIVAL_S:g} s)")
-    options = dict(users=args.users, minutes=args.minutes, workers=args.workers, seed=args.seed, pace=args.pace)
+    options = {"users": args.users, "minutes": args.minutes, "workers": args.workers, "seed": args.seed,
+               "pace": args.pace}
     outcomes: list[Outcome] = []
     workdir = Path(tempfile.mkdtemp(prefix="mash-load-"))
     try:

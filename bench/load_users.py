@@ -24,8 +24,8 @@ from tests import factories as f
 from tests.server_processes import REFERRAL_WALK
 
 #: Request types, in the order they are printed.
-REQUEST_TYPES = ("GET login page", "POST login", "POST contacts", "GET contact", "GET tasks", "GET inbox page", "GET case",
-                 "GET case page", "POST complete")
+REQUEST_TYPES = ("GET login page", "POST login", "POST contacts", "GET contact", "GET tasks", "GET inbox page",
+                 "GET case", "GET case page", "POST complete")
 #: The roles in a run, and their weight in the default mix of 50 people.
 MIX = {"referrer": 8, "mash-manager": 18, "police": 8, "health": 8, "business-support": 8}
 #: (element id, role, form data): the walk every case takes, as in task_throughput.py.

@@ -31,9 +31,46 @@ from app.people.clusters import root_of  # noqa: E402
 from app.people.matching import Candidate, search  # noqa: E402
 from app.people.names import NAME_VARIANTS, family_key, given_key  # noqa: E402
 
-GIVEN = ["Oliver", "Noah", "George", "Arthur", "Muhammad", "Leo", "Harry", "Oscar", "Archie", "Henry", "Theodore", "Freddie", "Jack", "Charlie", "Theo", "Alfie", "Jacob", "Thomas", "Finley", "Arlo", "William", "Lucas", "Roman", "Tommy", "Isaac", "Teddy", "Alexander", "Luca", "Edward", "James", "Joshua", "Albie", "Elijah", "Max", "Mohammed", "Reuben", "Mason", "Sebastian", "Rory", "Jude", "Louie", "Benjamin", "Ethan", "Adam", "Hunter", "Logan", "Jaxon", "Ezra", "Olivia", "Amelia", "Isla", "Ava", "Ivy", "Freya", "Lily", "Florence", "Mia", "Willow", "Rosie", "Sophia", "Isabella", "Grace", "Daisy", "Sienna", "Poppy", "Elsie", "Emily", "Ella", "Evelyn", "Phoebe", "Sofia", "Evie", "Charlotte", "Harper", "Millie", "Matilda", "Maya", "Sophie", "Alice", "Emilia", "Isabelle", "Ruby", "Sophie", "Aria", "Maisie", "Hallie", "Eva", "Lottie", "Ayla", "Layla", "Esme", "Violet", "Bonnie", "Margot", "Robert", "John", "Elizabeth", "Katherine", "Stephen", "Jonathan", "Fatima", "Aisha", "Yusuf", "Ibrahim", "Zara", "Amira", "Kai", "Jayden", "Tyler", "Kayden", "Leah", "Chloe", "Jessica", "Hannah", "Lauren", "Bethany", "Megan", "Ryan", "Liam", "Dylan", "Connor", "Callum", "Kieran", "Shannon", "Jade", "Courtney"]
-COMMON_FAMILY = ["Smith", "Jones", "Williams", "Taylor", "Brown", "Davies", "Evans", "Wilson", "Thomas", "Johnson", "Roberts", "Robinson", "Thompson", "Wright", "Walker", "White", "Edwards", "Hughes", "Green", "Hall", "Lewis", "Harris", "Clarke", "Patel", "Jackson", "Wood", "Turner", "Martin", "Cooper", "Hill", "Ward", "Morris", "Moore", "Clark", "Lee", "King", "Baker", "Harrison", "Morgan", "Allen", "James", "Scott", "Phillips", "Watson", "Davis", "Parker", "Price", "Bennett", "Young", "Griffiths", "Mitchell", "Kelly", "Cook", "Carter", "Richardson", "Bailey", "Collins", "Bell", "Shaw", "Murphy", "Miller", "Cox", "Richards", "Khan", "Marshall", "Anderson", "Simpson", "Ellis", "Adams", "Singh", "Begum", "Wilkinson", "Foster", "Chapman", "Powell", "Webb", "Rogers", "Gray", "Mason", "Ali", "Hunt", "Hussain", "Campbell", "Matthews", "Owen", "Palmer", "Holmes", "Mills", "Barnes", "Knight", "Lloyd", "Butler", "Russell", "Barker", "Fisher", "Stevens", "Jenkins", "Murray", "Dixon", "Harvey", "Graham", "Pearson", "Ahmed", "Fletcher", "Walsh", "Kaur", "Gibson", "Howard", "Andrews", "Stewart", "Elliott", "Reynolds", "Saunders", "Payne", "Fox", "Ford", "Pearce", "Day", "Brooks", "West", "Lawrence", "Cole", "Atkinson", "Bradley", "Spencer", "Gill", "Dawson", "Ball", "Burton", "O'Brien", "Watts", "Rose", "Booth", "Perry", "Ryan", "Grant", "Wells", "Armstrong", "Francis", "Rees", "Hayes", "Hart", "Hudson", "Newman", "Barrett", "Webster", "Hunter", "Gregory", "Carr", "Lowe", "Page", "Marsh", "Riley", "Dunn", "Woods", "Parsons", "Berry", "Stone", "Reid", "Holland", "Hawkins", "Harding", "Porter", "Robertson", "Newton", "Oliver", "Reed", "Kennedy", "Williamson", "Bird", "Gardner", "Shah", "Dean", "Lane", "Cooke", "Bates", "Henderson", "Parry", "Burgess", "Bishop", "Walton", "Burns", "Nicholson", "Shepherd", "Ross", "Cross", "Long", "Freeman", "Warren", "Nicholls", "Hamilton", "Byrne", "Sutton", "McDonald", "Yates", "Hodgson", "Robson", "Curtis", "Hopkins", "O'Connor", "Harper", "Coleman", "Watkins", "Moss", "McCarthy", "Chambers", "O'Neill", "Griffin", "Sharp", "Hardy", "Wheeler", "Potter", "Osborne", "Johnston", "Gordon", "Doyle", "Wallace", "George", "Jordan", "Hutchinson", "Rahman", "Okafor", "Nowak", "Kowalski", "Mensah", "Okoro", "Adeyemi", "Osei", "Nguyen", "Chen", "Wang", "Silva", "Santos", "Costa", "Popescu", "Ionescu", "Yilmaz", "Demir"]
-SYLLABLES = ["ab", "al", "an", "ar", "as", "ba", "be", "bo", "ca", "ce", "da", "de", "do", "el", "en", "er", "fa", "fe", "ga", "ge", "ha", "he", "ho", "ia", "ib", "in", "ka", "ke", "ko", "la", "le", "lo", "ma", "me", "mi", "mo", "na", "ne", "no", "ol", "on", "or", "pa", "pe", "ra", "re", "ri", "ro", "sa", "se", "so", "ta", "te", "to", "ul", "un", "ur", "va", "ve", "wa", "we", "ya", "yo", "za"]
+GIVEN = ["Oliver", "Noah", "George", "Arthur", "Muhammad", "Leo", "Harry", "Oscar", "Archie", "Henry", "Theodore",
+         "Freddie", "Jack", "Charlie", "Theo", "Alfie", "Jacob", "Thomas", "Finley", "Arlo", "William", "Lucas",
+         "Roman", "Tommy", "Isaac", "Teddy", "Alexander", "Luca", "Edward", "James", "Joshua", "Albie", "Elijah",
+         "Max", "Mohammed", "Reuben", "Mason", "Sebastian", "Rory", "Jude", "Louie", "Benjamin", "Ethan", "Adam",
+         "Hunter", "Logan", "Jaxon", "Ezra", "Olivia", "Amelia", "Isla", "Ava", "Ivy", "Freya", "Lily", "Florence",
+         "Mia", "Willow", "Rosie", "Sophia", "Isabella", "Grace", "Daisy", "Sienna", "Poppy", "Elsie", "Emily", "Ella",
+         "Evelyn", "Phoebe", "Sofia", "Evie", "Charlotte", "Harper", "Millie", "Matilda", "Maya", "Sophie", "Alice",
+         "Emilia", "Isabelle", "Ruby", "Sophie", "Aria", "Maisie", "Hallie", "Eva", "Lottie", "Ayla", "Layla", "Esme",
+         "Violet", "Bonnie", "Margot", "Robert", "John", "Elizabeth", "Katherine", "Stephen", "Jonathan", "Fatima",
+         "Aisha", "Yusuf", "Ibrahim", "Zara", "Amira", "Kai", "Jayden", "Tyler", "Kayden", "Leah", "Chloe", "Jessica",
+         "Hannah", "Lauren", "Bethany", "Megan", "Ryan", "Liam", "Dylan", "Connor", "Callum", "Kieran", "Shannon",
+         "Jade", "Courtney"]
+COMMON_FAMILY = ["Smith", "Jones", "Williams", "Taylor", "Brown", "Davies", "Evans", "Wilson", "Thomas", "Johnson",
+                 "Roberts", "Robinson", "Thompson", "Wright", "Walker", "White", "Edwards", "Hughes", "Green", "Hall",
+                 "Lewis", "Harris", "Clarke", "Patel", "Jackson", "Wood", "Turner", "Martin", "Cooper", "Hill", "Ward",
+                 "Morris", "Moore", "Clark", "Lee", "King", "Baker", "Harrison", "Morgan", "Allen", "James", "Scott",
+                 "Phillips", "Watson", "Davis", "Parker", "Price", "Bennett", "Young", "Griffiths", "Mitchell",
+                 "Kelly", "Cook", "Carter", "Richardson", "Bailey", "Collins", "Bell", "Shaw", "Murphy", "Miller",
+                 "Cox", "Richards", "Khan", "Marshall", "Anderson", "Simpson", "Ellis", "Adams", "Singh", "Begum",
+                 "Wilkinson", "Foster", "Chapman", "Powell", "Webb", "Rogers", "Gray", "Mason", "Ali", "Hunt",
+                 "Hussain", "Campbell", "Matthews", "Owen", "Palmer", "Holmes", "Mills", "Barnes", "Knight", "Lloyd",
+                 "Butler", "Russell", "Barker", "Fisher", "Stevens", "Jenkins", "Murray", "Dixon", "Harvey", "Graham",
+                 "Pearson", "Ahmed", "Fletcher", "Walsh", "Kaur", "Gibson", "Howard", "Andrews", "Stewart", "Elliott",
+                 "Reynolds", "Saunders", "Payne", "Fox", "Ford", "Pearce", "Day", "Brooks", "West", "Lawrence", "Cole",
+                 "Atkinson", "Bradley", "Spencer", "Gill", "Dawson", "Ball", "Burton", "O'Brien", "Watts", "Rose",
+                 "Booth", "Perry", "Ryan", "Grant", "Wells", "Armstrong", "Francis", "Rees", "Hayes", "Hart", "Hudson",
+                 "Newman", "Barrett", "Webster", "Hunter", "Gregory", "Carr", "Lowe", "Page", "Marsh", "Riley", "Dunn",
+                 "Woods", "Parsons", "Berry", "Stone", "Reid", "Holland", "Hawkins", "Harding", "Porter", "Robertson",
+                 "Newton", "Oliver", "Reed", "Kennedy", "Williamson", "Bird", "Gardner", "Shah", "Dean", "Lane",
+                 "Cooke", "Bates", "Henderson", "Parry", "Burgess", "Bishop", "Walton", "Burns", "Nicholson",
+                 "Shepherd", "Ross", "Cross", "Long", "Freeman", "Warren", "Nicholls", "Hamilton", "Byrne", "Sutton",
+                 "McDonald", "Yates", "Hodgson", "Robson", "Curtis", "Hopkins", "O'Connor", "Harper", "Coleman",
+                 "Watkins", "Moss", "McCarthy", "Chambers", "O'Neill", "Griffin", "Sharp", "Hardy", "Wheeler",
+                 "Potter", "Osborne", "Johnston", "Gordon", "Doyle", "Wallace", "George", "Jordan", "Hutchinson",
+                 "Rahman", "Okafor", "Nowak", "Kowalski", "Mensah", "Okoro", "Adeyemi", "Osei", "Nguyen", "Chen",
+                 "Wang", "Silva", "Santos", "Costa", "Popescu", "Ionescu", "Yilmaz", "Demir"]
+SYLLABLES = ["ab", "al", "an", "ar", "as", "ba", "be", "bo", "ca", "ce", "da", "de", "do", "el", "en", "er", "fa",
+             "fe", "ga", "ge", "ha", "he", "ho", "ia", "ib", "in", "ka", "ke", "ko", "la", "le", "lo", "ma", "me",
+             "mi", "mo", "na", "ne", "no", "ol", "on", "or", "pa", "pe", "ra", "re", "ri", "ro", "sa", "se", "so",
+             "ta", "te", "to", "ul", "un", "ur", "va", "ve", "wa", "we", "ya", "yo", "za"]
 NICKNAMES = {group[0]: group[1:] for group in NAME_VARIANTS}
 OUTWARD = [f"{area}{district}" for area in ("E", "N", "SE", "SW", "W", "NW", "B", "M", "LS", "BS", "L", "S", "NG",
                                              "CF", "G", "EH", "BN", "OX", "CB", "LE") for district in range(1, 30)]
@@ -47,7 +84,7 @@ def rare_family(rng: random.Random) -> str:
 def nhs_number(rng: random.Random) -> str | None:
     while True:
         digits = [rng.randint(0, 9) for _ in range(9)]
-        check = 11 - sum(d * w for d, w in zip(digits, range(10, 1, -1))) % 11
+        check = 11 - sum(d * w for d, w in zip(digits, range(10, 1, -1), strict=True)) % 11
         check = 0 if check == 11 else check
         if check != 10:
             return "".join(map(str, digits)) + str(check)
@@ -121,11 +158,12 @@ def fill(url: str, rows: list[tuple]) -> None:
         cursor = raw.cursor()
         if url.startswith("sqlite"):
             # As SQLAlchemy stores them on SQLite: ISO text, UTC without an offset.
-            naive = [row[:3] + (row[3] and row[3].isoformat(),) + row[4:-1]
-                     + (row[-1].strftime("%Y-%m-%d %H:%M:%S.%f"),) for row in rows]
+            naive = [(*row[:3], row[3] and row[3].isoformat(), *row[4:-1], row[-1].strftime("%Y-%m-%d %H:%M:%S.%f"))
+                     for row in rows]
             cursor.execute("BEGIN")  # the app's SQLite connections are in autocommit mode until asked
-            cursor.executemany(f"INSERT INTO person ({', '.join(COLUMNS)}) VALUES ({', '.join('?' * len(COLUMNS))})",
-                               naive)
+            placeholders = ", ".join("?" * len(COLUMNS))
+            cursor.executemany(f"INSERT INTO person ({', '.join(COLUMNS)}) VALUES ({placeholders})",  # noqa: S608
+                               naive)  # (the bench's own column names)
         else:
             with cursor.copy(f"COPY person ({', '.join(COLUMNS)}) FROM STDIN") as copy:
                 for row in rows:
@@ -145,7 +183,7 @@ DISGUISES = ("typo in the given name", "typo in the family name", "nickname", "n
 
 
 def disguise(rng: random.Random, row: tuple, how: str) -> Candidate:
-    _, given, family, born, nhs, gender, _, postcode, *_ = row
+    _, given, family, born, _nhs, gender, _, postcode, *_ = row
     exact = Candidate(given, family, born, None, gender, postcode)
     if how == "typo in the given name":
         return replace(exact, given_name=typo(rng, given))
@@ -227,7 +265,8 @@ def main() -> None:
     parser.add_argument("--queries", type=int, default=1000)
     parser.add_argument("--seed", type=int, default=6)
     parser.add_argument("--no-postgres", action="store_true")
-    parser.add_argument("--postgres", metavar="URL", help="an empty PostgreSQL database to use instead of a throwaway server")
+    parser.add_argument("--postgres", metavar="URL",
+                        help="an empty PostgreSQL database to use instead of a throwaway server")
     args = parser.parse_args()
     started = time.perf_counter()
     rows = people_rows(random.Random(args.seed), args.people)

@@ -26,6 +26,7 @@ from benchlib import on_sqlite_and_postgres, percentile, use_project_venv  # ben
 use_project_venv()
 
 from sqlalchemy import insert, select  # noqa: E402
+from sqlalchemy.orm import Session  # noqa: E402
 
 from app.auth.models import User  # noqa: E402
 from app.cases.models import AgencyReturn, Case, RagChange, StrategyDiscussion, Subject  # noqa: E402
@@ -65,7 +66,7 @@ STATE = json.dumps({"serializer_version": "bench", "data": {"tasks": [{"id": f"{
 
 
 def pick(rng: random.Random, weighted) -> str:
-    values, weights = zip(*weighted)
+    values, weights = zip(*weighted, strict=True)
     return rng.choices(values, weights)[0]
 
 
@@ -95,7 +96,8 @@ def fill(url: str, contacts: int, seed: int = 6) -> None:
     children = int(contacts * 0.7)  # about 30% of contacts are about a child the hub has seen before
     people = [{"id": i, "given_name": f"Child{i}", "family_name": "Bench", "given_key": "", "family_key": "",
                "date_of_birth": date(2010, 1, 1) + timedelta(days=rng.randrange(0, 16 * 365)),
-               "gender": rng.choice("12"), "created_at": YEAR_END - timedelta(days=400)} for i in range(1, children + 1)]
+               "gender": rng.choice("12"), "created_at": YEAR_END - timedelta(days=400)}
+              for i in range(1, children + 1)]
     # A contact's subject gets a person record of its own; 60% of repeat children were matched and merged.
     cases, contact_rows, subjects, rag_changes, returns, tasks, discussions = [], [], [], [], [], [], []
     next_person = children + 1
@@ -126,7 +128,8 @@ def fill(url: str, contacts: int, seed: int = 6) -> None:
         status = "open" if still_open and not open_case else "closed"
         cases.append({
             "id": case_id, "reference": f"MASH-B-{case_id:06d}", "status": status,
-            "closure": ("end_passed_to_allocated_worker" if open_case else "end_closed") if status == "closed" else None,
+            "closure": (("end_passed_to_allocated_worker" if open_case else "end_closed")
+                        if status == "closed" else None),
             "rag": rag, "rag_initial": rag_initial, "outcome": outcome, "has_open_case": open_case,
             "immediate_risk": False, "received_at": received, "decided_at": decided if outcome else None,
             "decided_by": "mash-manager" if outcome else None, "closed_at": decided if status == "closed" else None,
@@ -154,7 +157,8 @@ def fill(url: str, contacts: int, seed: int = 6) -> None:
                                     "changed_at": received + (decided - received) / 2})
         if rag_initial and rag_initial != "blue":
             requested = received + timedelta(minutes=30)
-            window = {"red": timedelta(hours=4), "amber": timedelta(hours=30), "green": timedelta(hours=80)}[rag_initial]
+            window = {"red": timedelta(hours=4), "amber": timedelta(hours=30),
+                      "green": timedelta(hours=80)}[rag_initial]
             for agency in rng.sample(AGENCIES, rng.randint(2, 4)):
                 took = window * rng.lognormvariate(-0.5, 0.5)
                 task_id = f"{case_id}-{agency}"
@@ -206,27 +210,32 @@ def measure(url: str, runs: int) -> None:
             rows = queries.report_rows(session, filters)
             print(f"  {label}: {len(rows.contacts)} contacts, {len(rows.checks)} checks, "
                   f"{len(rows.referrals)} referrals (with the 12 months before)")
-            steps: list[tuple[str, Callable[[], object]]] = [
-                ("query: contacts", lambda: queries.contact_rows(session, filters)),
-                ("query: strategy discussions", lambda: queries.strategy_rows(session, filters)),
-                ("query: agency checks", lambda: queries.check_rows(session, filters)),
-                ("query: referrals + person clusters", lambda: queries.referral_rows(session, filters)),
-                ("figure: sources and outcomes", lambda: figures.source_outcomes(rows.contacts)),
-                ("figure: time to decision", lambda: figures.timeliness(rows.contacts, rows.sla, AT)),
-                ("figure: RAG before and after", lambda: figures.rag_movements(rows.contacts)),
-                ("figure: agency responses", lambda: figures.agency_responses(rows.checks, AT)),
-                ("figure: re-referrals", lambda: figures.re_referrals(rows.contacts, rows.referrals)),
-                ("figure: conversions", lambda: figures.conversions(rows.contacts, rows.strategy)),
-                ("figure: volume", lambda: figures.volume(rows.contacts, filters)),
-                ("whole report (queries + figures + tables + charts)",
-                 lambda: (lambda r: (r.tables, r.charts))(build_report(session, filters, AT))),
-                ("MI dataset (rows + CSV)", lambda: csv_text(mi_dataset(session, filters))),
-            ]
             print(f"    {'step':<54} {'p50 ms':>9} {'p95 ms':>9}")
-            for name, work in steps:
+            for name, work in steps(session, filters, rows):
                 p50, p95 = timed(runs, work)
                 print(f"    {name:<54} {p50:>9.1f} {p95:>9.1f}", flush=True)
     db.dispose()
+
+
+def steps(session: Session, filters: ReportFilters,
+          rows: queries.ReportRows) -> list[tuple[str, Callable[[], object]]]:
+    """Each query and figure of the report on its own, then the whole report and the MI dataset."""
+    return [
+        ("query: contacts", lambda: queries.contact_rows(session, filters)),
+        ("query: strategy discussions", lambda: queries.strategy_rows(session, filters)),
+        ("query: agency checks", lambda: queries.check_rows(session, filters)),
+        ("query: referrals + person clusters", lambda: queries.referral_rows(session, filters)),
+        ("figure: sources and outcomes", lambda: figures.source_outcomes(rows.contacts)),
+        ("figure: time to decision", lambda: figures.timeliness(rows.contacts, rows.sla, AT)),
+        ("figure: RAG before and after", lambda: figures.rag_movements(rows.contacts)),
+        ("figure: agency responses", lambda: figures.agency_responses(rows.checks, AT)),
+        ("figure: re-referrals", lambda: figures.re_referrals(rows.contacts, rows.referrals)),
+        ("figure: conversions", lambda: figures.conversions(rows.contacts, rows.strategy)),
+        ("figure: volume", lambda: figures.volume(rows.contacts, filters)),
+        ("whole report (queries + figures + tables + charts)",
+         lambda: (lambda r: (r.tables, r.charts))(build_report(session, filters, AT))),
+        ("MI dataset (rows + CSV)", lambda: csv_text(mi_dataset(session, filters))),
+    ]
 
 
 def prepare(url: str, instance: Path) -> None:
@@ -252,7 +261,8 @@ def main() -> None:
     parser.add_argument("--contacts", type=int, default=24_000)
     parser.add_argument("--runs", type=int, default=7)
     parser.add_argument("--no-postgres", action="store_true")
-    parser.add_argument("--postgres", metavar="URL", help="an empty PostgreSQL database to use instead of a throwaway server")
+    parser.add_argument("--postgres", metavar="URL",
+                        help="an empty PostgreSQL database to use instead of a throwaway server")
     args = parser.parse_args()
     print(f"Reports on {args.contacts} contacts over a year; {args.runs} runs per step. "
           f"Calendar: {hub_calendar.opens:%H:%M}-{hub_calendar.closes:%H:%M}.", flush=True)

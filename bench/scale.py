@@ -26,7 +26,7 @@ import urllib.request
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from benchlib import percentile, use_project_venv  # noqa: E402
+from benchlib import percentile, use_project_venv
 
 use_project_venv()
 
@@ -204,12 +204,12 @@ def main() -> None:
         postgres.execute("SELECT pg_reload_conf()")
         url = postgres.create_database("mash_scale")
         print(f"PostgreSQL {postgres.version}; {args.open} open and {args.closed} closed cases; "
-              f"load average {open('/proc/loadavg').read().split()[0]}", flush=True)
+              f"load average {Path('/proc/loadavg').read_text().split()[0]}", flush=True)
         password = secrets.token_urlsafe(16)  # the demo users are made by this first `mash demo`
         seconds = generate(url, args.open, args.closed, args.seed, password)
         counts, tables, samples = database_figures(url)
         print(f"\nGeneration: {seconds:.0f} s ({(args.open + args.closed) / seconds:.0f} cases/s); "
-              f"load average {' '.join(open('/proc/loadavg').read().split()[:3])}")
+              f"load average {' '.join(Path('/proc/loadavg').read_text().split()[:3])}")
         for name, value in counts.items():
             print(f"  {name:15} {value}")
         print("  largest tables: " + "; ".join(f"{t[0]} {t[1]}" for t in tables))
@@ -228,7 +228,7 @@ def main() -> None:
             rows, failed = measure(server, samples, args.requests, random.Random(args.seed), password)
             failures += failed
             print(f"\n{'page':32} {'p50 ms':>8} {'p95 ms':>8} {'max ms':>8} {'bytes':>9}  statuses  "
-                  f"(load average {' '.join(open('/proc/loadavg').read().split()[:3])})")
+                  f"(load average {' '.join(Path('/proc/loadavg').read_text().split()[:3])})")
             for label, p50, p95, worst, size, statuses in rows:
                 print(f"{label:32} {p50:8.1f} {p95:8.1f} {worst:8.1f} {size:9d}  {statuses}")
             if not args.no_explain:

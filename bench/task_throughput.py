@@ -66,7 +66,7 @@ class MashServer:
         self.tokens = self._mint(mash_command())
         self.port = free_port()
         self.base = f"http://{HOST}:{self.port}"
-        self._log = open(self.log_path, "wb")
+        self._log = open(self.log_path, "wb")  # noqa: SIM115  (the server's output for its whole life; closed in stop)
         self.process = subprocess.Popen(
             [*mash_command(), "serve", "--host", HOST, "--port", str(self.port), "--workers", str(workers),
              "--threads", str(threads)],
@@ -257,7 +257,8 @@ def run_backend(label: str, database_url: str, workdir: Path, names: dict[str, s
     completed = sum(done for done, _ in results)
     closed = sum(1 for _, is_closed in results if is_closed)
     print(f"\n== {label}, {workers} worker(s) x 8 threads  (setup {setup_s:.1f} s: init-db, demo, tokens, serve)")
-    print(f"   contacts          {len(case_ids):5d} in {contact_s:6.2f} s  -> {len(case_ids) / contact_s:7.1f} contacts/s")
+    print(f"   contacts          {len(case_ids):5d} in {contact_s:6.2f} s  "
+          f"-> {len(case_ids) / contact_s:7.1f} contacts/s")
     print(f"   task completions  {completed:5d} in {complete_s:6.2f} s  -> {completed / complete_s:7.1f} completions/s"
           f"  (each step = GET case + GET tasks + POST complete)")
     print(f"   cases closed      {closed:5d} / {cases}")
@@ -279,7 +280,8 @@ def run_backend(label: str, database_url: str, workdir: Path, names: dict[str, s
         print(f"     e.g. {sample}")
     exceptions = sorted(server_exceptions(server.log_path).items(), key=lambda item: -item[1])
     for line, count in exceptions[:1]:
-        print(f"     server log: {count} x {line}" + (f"  (+{len(exceptions) - 1} other lines)" if len(exceptions) > 1 else ""))
+        others = f"  (+{len(exceptions) - 1} other lines)" if len(exceptions) > 1 else ""
+        print(f"     server log: {count} x {line}{others}")
     split = requests_per_worker(server.log_path)
     if workers > 1:
         print("   requests answered per worker pid: "
@@ -321,7 +323,8 @@ def engine_ceiling(definition, cases: int) -> dict[str, dict]:
                 if persist:
                     workflow = CaseWorkflow.restore(definition, workflow.serialize())
                 steps.append(time.perf_counter() - t1)
-            assert workflow.completed and workflow.end_event() == "end_closed", workflow.end_event()
+            if not (workflow.completed and workflow.end_event() == "end_closed"):
+                raise RuntimeError(f"the walk did not close the case: it ended at {workflow.end_event()}")
         results[variant] = {"starts_per_s": cases / start_s, "completions_per_s": len(steps) / sum(steps),
                             "p50": statistics.median(steps) * 1000, "p95": percentile(steps, 0.95) * 1000}
     return results
@@ -385,7 +388,8 @@ def main() -> None:
                         help="run every server configuration this many times, alternating (default 1)")
     parser.add_argument("--quick", action="store_true", help="a ~30 s run: fewer cases, SQLite only")
     parser.add_argument("--no-postgres", action="store_true", help="skip PostgreSQL even if installed")
-    parser.add_argument("--retries", type=int, default=3, help="retries of a request after a 5xx (each counted as an error)")
+    parser.add_argument("--retries", type=int, default=3,
+                        help="retries of a request after a 5xx (each counted as an error)")
     parser.add_argument("--keep", action="store_true", help="keep the temp dir (databases, server logs) and print it")
     args = parser.parse_args()
     cases = args.cases if args.cases is not None else (15 if args.quick else 60)
@@ -403,8 +407,9 @@ def main() -> None:
         "--quick" if args.quick else "--no-postgres" if args.no_postgres else "no /usr/lib/postgresql/*/bin") + ")")
     workers_note = f"SQLite {','.join(map(str, args.sqlite_workers))}" + (
         f", PostgreSQL {','.join(map(str, args.workers))}" if pg_bin is not None else "")
-    print(f"MASH task throughput | {os.cpu_count()} CPUs, Python {sys.version.split()[0]}, SQLite {sqlite3.sqlite_version}"
-          f" | {cases} cases, {clients} client threads, server workers x 8 threads: {workers_note}{pg_note}")
+    print(f"MASH task throughput | {os.cpu_count()} CPUs, Python {sys.version.split()[0]}, "
+          f"SQLite {sqlite3.sqlite_version} | {cases} cases, {clients} client threads, "
+          f"server workers x 8 threads: {workers_note}{pg_note}")
     print("walk: contact -> screening (amber; police+health) -> police_check -> health_check -> mash_review"
           " -> decision (nfa) -> feedback_to_referrer")
     print(f"load average at start: {load_average()}")

@@ -281,7 +281,7 @@ def run_backend(label: str, database_url: str, workdir: Path, args) -> dict:
     started = time.perf_counter()
     ids = create_cases(version_id, due_times, args.batch)
     create_s = time.perf_counter() - started
-    intended = dict(zip(ids, due_times))
+    intended = dict(zip(ids, due_times, strict=True))  # one case per due time
     settle_s = None
     if get_db().engine.dialect.name == "postgresql" and not args.no_settle:
         # A live database is not 10,000 rows fresh from a bulk load: without this, autovacuum and autoanalyze
@@ -492,7 +492,8 @@ def print_report(results: list[dict], profile_top: int) -> None:
     for r in results:
         if r["background"]:
             print(f"   {r['label']} server work {r['background']}")
-    print("\nWhere the scheduler's time went (wall time of every tick, by step; indented steps are inside the one above):")
+    print("\nWhere the scheduler's time went "
+          "(wall time of every tick, by step; indented steps are inside the one above):")
     for r in results:
         inst: Instruments = r["instruments"]
         fires = max(inst.calls["firing transaction"], 1)
@@ -506,7 +507,8 @@ def print_report(results: list[dict], profile_top: int) -> None:
                   f"{1000 * total / inst.calls[label]:9.2f}{1000 * total / fires:11.2f}")
             if children:
                 rest = total - sum(inst.seconds[c] for c in children)
-                print(f"     {'  ' * (depth + 1) + REST_LABELS[label]:<44}{'':8}{rest:9.2f}{'':9}{1000 * rest / fires:11.2f}")
+                print(f"     {'  ' * (depth + 1) + REST_LABELS[label]:<44}{'':8}{rest:9.2f}{'':9}"
+                      f"{1000 * rest / fires:11.2f}")
         if inst.missing:
             print(f"     (not in this version of the app, so not timed: {', '.join(inst.missing)})")
         if inst.calls["other transactions (failures)"]:
@@ -526,15 +528,19 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--backend", choices=("sqlite", "postgresql", "both"), default="both",
                         help="default both (PostgreSQL skipped when /usr/lib/postgresql/*/bin is missing)")
-    parser.add_argument("--cases", type=int, default=10_000, help="cases with one waiting timer each (default 10000)")
-    parser.add_argument("--spread", type=float, default=120, help="due times uniform over this many seconds (default 120)")
-    parser.add_argument("--lead", type=float, default=3, help="seconds from scheduler start to the first due time (default 3)")
+    parser.add_argument("--cases", type=int, default=10_000,
+                        help="cases with one waiting timer each (default 10000)")
+    parser.add_argument("--spread", type=float, default=120,
+                        help="due times uniform over this many seconds (default 120)")
+    parser.add_argument("--lead", type=float, default=3,
+                        help="seconds from scheduler start to the first due time (default 3)")
     parser.add_argument("--batch", type=int, default=500, help="cases created per transaction (default 500)")
     parser.add_argument("--idle", type=float, default=20, help="idle window for the CPU sample, seconds (default 20)")
     parser.add_argument("--timeout", type=float, default=300,
                         help="give up this many seconds after the last due time (default 300)")
     parser.add_argument("--seed", type=int, default=1, help="seed of the due-time draw (default 1)")
-    parser.add_argument("--profile", action="store_true", help="cProfile the scheduler's ticks and print the top functions")
+    parser.add_argument("--profile", action="store_true",
+                        help="cProfile the scheduler's ticks and print the top functions")
     parser.add_argument("--profile-top", type=int, default=30, help="functions shown with --profile (default 30)")
     parser.add_argument("--no-settle", action="store_true",
                         help="PostgreSQL: skip the VACUUM (ANALYZE) between the bulk load and the firing phase")
@@ -556,9 +562,9 @@ def main() -> int:
             return 2
         backends.remove("postgresql")
         note = "; PostgreSQL skipped (not installed)"
-    print(f"MASH timer lateness | {os.cpu_count()} CPUs, Python {sys.version.split()[0]}, SQLite {sqlite3.sqlite_version}"
-          f" | {args.cases} cases, due uniformly over {args.spread:.0f} s from +{args.lead:.0f} s, scheduler in-process"
-          f"{note}")
+    print(f"MASH timer lateness | {os.cpu_count()} CPUs, Python {sys.version.split()[0]}, "
+          f"SQLite {sqlite3.sqlite_version} | {args.cases} cases, "
+          f"due uniformly over {args.spread:.0f} s from +{args.lead:.0f} s, scheduler in-process{note}")
     print("load average at start: " + " ".join(f"{v:.2f}" for v in os.getloadavg()))
     overall = time.perf_counter()
     results: list[dict] = []
@@ -573,8 +579,8 @@ def main() -> int:
             try:
                 pg_dir = workdir / "postgresql"
                 pg_dir.mkdir()
-                results.append(run_backend(f"PostgreSQL {postgres.version}", postgres.create_database("mash_timer_bench"),
-                                           pg_dir, args))
+                results.append(run_backend(f"PostgreSQL {postgres.version}",
+                                           postgres.create_database("mash_timer_bench"), pg_dir, args))
             finally:
                 postgres.stop()
     finally:

@@ -31,11 +31,8 @@ def walk(app, api, web):
 
 def routes(app) -> list[tuple[str, str, str]]:
     """(endpoint, method, rule) for every route the app answers."""
-    found = []
-    for rule in app.url_map.iter_rules():
-        for method in sorted(rule.methods - {"HEAD", "OPTIONS"}):
-            found.append((rule.endpoint, method, rule.rule))
-    return found
+    return [(rule.endpoint, method, rule.rule)
+            for rule in app.url_map.iter_rules() for method in sorted(rule.methods - {"HEAD", "OPTIONS"})]
 
 
 def fill(rule: str, values: dict[str, str]) -> str:
@@ -110,7 +107,7 @@ def test_a_referrer_cannot_read_someone_elses_contact_through_any_route(app, api
     case_id, values = walk
     reference = api("mash-manager").get(f"/api/v1/cases/{case_id}").get_json()["reference"]
     referrer_web = web("referrer")
-    for endpoint, method, rule in routes(app):
+    for _endpoint, method, rule in routes(app):
         if "<" not in rule or "filename" in rule:
             continue
         path = fill(rule, values)
@@ -118,8 +115,8 @@ def test_a_referrer_cannot_read_someone_elses_contact_through_any_route(app, api
             response = api("referrer").client.open(path, method=method, headers=api("referrer")._headers(),
                                                    json={} if method == "POST" else None)
         else:
-            response = referrer_web.client.open(path, method=method, data={"csrf_token": referrer_web.csrf("/contacts/new")}
-                                                if method == "POST" else None)
+            data = {"csrf_token": referrer_web.csrf("/contacts/new")} if method == "POST" else None
+            response = referrer_web.client.open(path, method=method, data=data)
         assert response.status_code in (403, 404), f"{method} {path}: {response.status_code}"
         body = response.get_data(as_text=True)
         assert reference not in body and "Ava" not in body, f"{method} {path} leaked the contact"
@@ -136,7 +133,8 @@ def test_a_referrer_sees_their_own_contact_and_its_feedback_but_no_findings(app,
 
     case_id = report(api)  # reported by the referrer
     complete(api, case_id, "screening", "mash-manager", f.screening(rag="amber", agencies=["police"]))
-    complete(api, case_id, f.AGENCY_TASKS["police"], "police", f.agency_return(findings="Known to police: a 2024 call-out"))
+    complete(api, case_id, f.AGENCY_TASKS["police"], "police",
+             f.agency_return(findings="Known to police: a 2024 call-out"))
     own = api("referrer").get(f"/api/v1/contacts/{case_id}")
     assert own.status_code == 200
     body = own.get_json()

@@ -27,7 +27,8 @@ def entry_hash(prev_hash: str, *, seq: int, at, user_id, username, action, case_
                summary, details) -> str:
     """SHA-256 over the previous hash and a canonical JSON of the entry (keys sorted, UTC microseconds)."""
     body = json.dumps({
-        "seq": seq, "at": at.astimezone(UTC).isoformat(timespec="microseconds"), "user_id": user_id, "username": username,
+        "seq": seq, "at": at.astimezone(UTC).isoformat(timespec="microseconds"), "user_id": user_id,
+        "username": username,
         "action": action, "case_id": case_id, "task_id": task_id, "element_id": element_id,
         "summary": summary or "", "details": details or {},
     }, sort_keys=True, separators=(",", ":"), ensure_ascii=False, default=str)

@@ -50,18 +50,18 @@ class AuditChainHead(Base):
 #: and the chain still shows what they did). Attached to the table so create_all and migrations agree.
 APPEND_ONLY_DDL = {
     "sqlite": [
-        "CREATE TRIGGER audit_event_no_update BEFORE UPDATE ON audit_event "
-        "BEGIN SELECT RAISE(ABORT, 'audit_event is append-only'); END",
-        "CREATE TRIGGER audit_event_no_delete BEFORE DELETE ON audit_event "
-        "BEGIN SELECT RAISE(ABORT, 'audit_event is append-only'); END",
+        ("CREATE TRIGGER audit_event_no_update BEFORE UPDATE ON audit_event "
+         "BEGIN SELECT RAISE(ABORT, 'audit_event is append-only'); END"),
+        ("CREATE TRIGGER audit_event_no_delete BEFORE DELETE ON audit_event "
+         "BEGIN SELECT RAISE(ABORT, 'audit_event is append-only'); END"),
     ],
     "postgresql": [
-        "CREATE OR REPLACE FUNCTION audit_event_append_only() RETURNS trigger LANGUAGE plpgsql AS $$ "
-        "BEGIN RAISE EXCEPTION 'audit_event is append-only'; END $$",
-        "CREATE TRIGGER audit_event_no_change BEFORE UPDATE OR DELETE ON audit_event "
-        "FOR EACH ROW EXECUTE FUNCTION audit_event_append_only()",
-        "CREATE TRIGGER audit_event_no_truncate BEFORE TRUNCATE ON audit_event "
-        "FOR EACH STATEMENT EXECUTE FUNCTION audit_event_append_only()",
+        ("CREATE OR REPLACE FUNCTION audit_event_append_only() RETURNS trigger LANGUAGE plpgsql AS $$ "
+         "BEGIN RAISE EXCEPTION 'audit_event is append-only'; END $$"),
+        ("CREATE TRIGGER audit_event_no_change BEFORE UPDATE OR DELETE ON audit_event "
+         "FOR EACH ROW EXECUTE FUNCTION audit_event_append_only()"),
+        ("CREATE TRIGGER audit_event_no_truncate BEFORE TRUNCATE ON audit_event "
+         "FOR EACH STATEMENT EXECUTE FUNCTION audit_event_append_only()"),
     ],
 }
 

@@ -87,7 +87,7 @@ def sign_in(session: Session, username: str, password: str, *, address: str | No
                details={"scope": lock[1], "until": lock[0].isoformat(), "address": address}, security=True)
         return SignIn(locked_until=lock[0])
     user = user_by_username(session, username.strip())
-    if not check_password(user, password):
+    if not check_password(user, password) or user is None:  # the check first: it takes as long without a user
         who = {"username": user.username} if user is not None else {"username_known": False}
         record(session, ANONYMOUS, "auth.login-failed", details={**who, "address": address}, security=True)
         started = note_failure(session, keys, at, policy)

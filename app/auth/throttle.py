@@ -42,7 +42,7 @@ def locked_until(session: Session, keys: list[ThrottleKey], at: datetime) -> tup
     """When the latest lock on any of the keys ends, and which scope it is on; None when none is locked."""
     rows = session.scalars(select(LoginThrottle).where(
         LoginThrottle.key_hash.in_([key.key_hash for key in keys]), LoginThrottle.locked_until > at))
-    locks = [(row.locked_until, row.scope) for row in rows]
+    locks = [(row.locked_until, row.scope) for row in rows if row.locked_until is not None]  # all, by the query
     return max(locks) if locks else None
 
 

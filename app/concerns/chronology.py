@@ -13,7 +13,7 @@ Reads are bulk: a fixed number of queries per chronology whatever its length.
 """
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
@@ -71,8 +71,9 @@ def household_chronology(session: Session, person_id: int, *, since: datetime | 
     root = roots_for(session, [person_id], parents)[person_id]
     cluster = {root} | {record for record, r in roots_for(session, parents, parents).items() if r == root}
     case_ids = set(session.scalars(select(Subject.case_id).where(Subject.person_id.in_(cluster))))
-    related = set(session.scalars(select(Subject.person_id).where(Subject.case_id.in_(case_ids),
-                                                                   Subject.person_id.is_not(None))))
+    related = {person for person in session.scalars(select(Subject.person_id).where(Subject.case_id.in_(case_ids),
+                                                                                    Subject.person_id.is_not(None)))
+               if person is not None}  # all, by the query
     for a, b in session.execute(select(PersonRelationship.person_id, PersonRelationship.related_person_id).where(
             PersonRelationship.relationship.in_(HOUSEHOLD_RELATIONSHIPS),
             or_(PersonRelationship.person_id.in_(cluster), PersonRelationship.related_person_id.in_(cluster)))):
@@ -84,6 +85,8 @@ def household_chronology(session: Session, person_id: int, *, since: datetime | 
                                .where(Subject.person_id.in_(record_root)).order_by(Subject.position))
     about: dict[int, int] = {}
     for case_id, record in subjects:
+        if record is None:  # never: the query asks for these records
+            continue
         person = record_root[record]
         if case_id not in about or (person == root and about[case_id] != root):
             about[case_id] = person
@@ -104,8 +107,11 @@ def case_chronology(session: Session, case_id: int) -> list[ChronologyEntry]:
         rows = session.execute(select(Subject.case_id, Subject.person_id).join(Case, Case.id == Subject.case_id)
                                .where(Subject.person_id.in_(record_root), Case.received_at <= case.received_at))
         for other_case, record in rows:
+            if record is None:  # never: the query asks for these records
+                continue
             person = record_root[record]
-            if other_case not in about or (about[other_case] is not None and rank[person] < rank[about[other_case]]):
+            held = about.get(other_case)
+            if other_case not in about or (held is not None and rank[person] < rank[held]):
                 about[other_case] = person
     return _entries(session, about, since=None)
 
@@ -120,7 +126,7 @@ def clusters_of(session: Session, person_ids: Iterable[int]) -> dict[int, int]:
     return record_root
 
 
-def _entries(session: Session, about: dict[int, int | None], *, since: datetime | None) -> list[ChronologyEntry]:
+def _entries(session: Session, about: Mapping[int, int | None], *, since: datetime | None) -> list[ChronologyEntry]:
     """The events of these cases, each tagged with the person it is about, oldest first."""
     if not about:
         return []
@@ -194,8 +200,8 @@ def agency_label(agency: str | None) -> str:
 def _contact_summary(contact: Contact | None) -> tuple[str, str | None]:
     if contact is None:
         return "Contact received", None
-    summary = f"Contact by {CHANNELS.get(contact.channel, _words(contact.channel)).lower()} from " \
-              f"{SOURCE_LABELS.get(contact.source, 'an unknown source')}"
+    summary = (f"Contact by {CHANNELS.get(contact.channel, _words(contact.channel)).lower()} from "
+               f"{SOURCE_LABELS.get(contact.source, 'an unknown source')}")
     if contact.referrer_organisation:
         summary += f" ({contact.referrer_organisation})"
     concern = first_line(contact.concern)

@@ -73,7 +73,7 @@ class PriorContact:
 class RepeatFlag:
     rule_id: str
     label: str
-    person_id: int
+    person_id: int | None
     subject_position: int
     contacts: tuple[PriorContact, ...]
     explanation: str
@@ -154,12 +154,14 @@ def subject_histories(session: Session, case: Case) -> list[SubjectHistory]:
             .where(Subject.person_id.in_(record_root), Case.received_at <= case.received_at,
                    Case.anonymised_at.is_(None)))
         for record, case_id, reference, received_at, rag, outcome, source in rows:
+            if record is None:  # never: the query asks for these records
+                continue
             by_root[record_root[record]][case_id] = PriorContact(case_id, reference or "", received_at, source, rag,
                                                                  outcome, current=case_id == case.id)
     histories = []
     for subject in subjects:
-        root = record_root.get(subject.person_id)
-        mine = by_root.get(root, {})
+        root = record_root.get(subject.person_id) if subject.person_id is not None else None
+        mine = by_root.get(root, {}) if root is not None else {}
         history = SubjectHistory(subject=subject, person_id=root, contacts=_oldest_first(mine.values()))
         for proposed in proposals.get(subject.id, []):
             other = record_root[proposed]
@@ -225,7 +227,10 @@ def repeat_concerns_json(case: Case) -> list[dict]:
     if case.anonymised_at is not None:
         return []
     try:
-        return [flag.as_json() for flag in repeat_flags(object_session(case), case)]
+        session = object_session(case)
+        if session is None:
+            raise RuntimeError("repeat concerns need the case read in a session")
+        return [flag.as_json() for flag in repeat_flags(session, case)]
     except RepeatRulesError as error:
         logger.error("repeat concerns not checked for case %s: %s", case.id, error)
         return []

@@ -14,6 +14,7 @@ import threading
 import tomllib
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any, cast
 
 from app.core.config import PROJECT_ROOT
 from app.core.toml_lines import decode_error_line, key_line
@@ -149,7 +150,7 @@ class _Reader:
             rules.append(rule)
         return rules
 
-    def entry(self, index: int, entry: dict) -> RepeatRule | None:
+    def entry(self, index: int, entry: dict[str, Any]) -> RepeatRule | None:
         before = len(self.problems)
         kind = entry.get("kind")
         if kind not in KINDS:
@@ -179,6 +180,8 @@ class _Reader:
             self.add(f"roles must be a list of subject roles from {', '.join(ROLES)}", index, "roles")
         if len(self.problems) > before:
             return None
+        # Both were checked above to be text.
+        rule_id, label = cast(str, rule_id), cast(str, label)
         return RepeatRule(id=rule_id, kind=kind, label=label.strip(), window_days=entry["window_days"],
                           min_contacts=entry.get("min_contacts", 0), min_agencies=entry.get("min_agencies", 0),
                           public=public, roles=tuple(dict.fromkeys(roles)))

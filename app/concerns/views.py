@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import csv
 import io
+from typing import Any
 
 from flask import Blueprint, Response, abort, g, render_template, request, url_for
 
@@ -50,7 +51,7 @@ def _chronology(view: str, person_id: int):
     person = db.session.get(Person, person_id)
     if person is None:
         abort(404)
-    root = db.session.get(Person, root_of(db.session, person_id))
+    root = db.session.get_one(Person, root_of(db.session, person_id))
     title, read, endpoint = VIEWS[view]
     entries = read(db.session, root.id)
     agencies = sorted({e.agency for e in entries if e.agency}, key=agency_label)
@@ -66,7 +67,7 @@ def _chronology(view: str, person_id: int):
     if view == "household":
         ids = {e.person_id for e in entries if e.person_id is not None}
         household = names_of(db.session, ids)
-    filters = {k: v for k, v in (("agency", agency), ("kind", kind)) if v}
+    filters: dict[str, Any] = {k: v for k, v in (("agency", agency), ("kind", kind)) if v}
     agency_items = [{"value": "", "text": "All agencies"}] + [
         {"value": a, "text": agency_label(a), "selected": a == agency} for a in agencies]
     kind_items = [{"value": "", "text": "Everything"}] + [

@@ -3,8 +3,9 @@ from __future__ import annotations
 
 import os
 import secrets
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
+from typing import Any
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
 
@@ -64,13 +65,13 @@ def _count(name: str, default: int, *, minimum: int = 1) -> int:
     return value
 
 
-def load_settings(**overrides) -> Settings:
+def load_settings(**overrides: Any) -> Settings:
     instance_path = Path(os.environ.get("MASH_INSTANCE_PATH", PROJECT_ROOT / "instance"))
     instance_path.mkdir(parents=True, exist_ok=True)
     training = os.environ.get("MASH_TRAINING") == "1"
     # The training sandbox never shares a database with live work.
     default_db = f"sqlite:///{instance_path / ('training.db' if training else 'mash.db')}"
-    values = dict(
+    settings = Settings(
         database_url=os.environ.get("MASH_DATABASE_URL", default_db),
         secret_key=_secret_key(instance_path),
         instance_path=instance_path,
@@ -87,5 +88,4 @@ def load_settings(**overrides) -> Settings:
         login_lockout_minutes=_count("MASH_LOGIN_LOCKOUT_MINUTES", 15),
         retention_nfa_months=_count("MASH_RETENTION_NFA_MONTHS", 36),
     )
-    values.update(overrides)
-    return Settings(**values)
+    return replace(settings, **overrides)

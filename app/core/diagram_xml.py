@@ -9,16 +9,15 @@ import re
 
 from lxml import etree
 
-_PARSER_OPTIONS = {"resolve_entities": False, "no_network": True}
 _ENCODING = r"""encoding\s*=\s*["']([A-Za-z0-9._-]+)["']"""
 
 
-def parse_xml(raw: bytes):
+def parse_xml(raw: bytes) -> etree._Element:
     """The document's root element; raises ``etree.XMLSyntaxError`` (with ``msg`` and ``lineno``)."""
-    return etree.fromstring(raw, parser=etree.XMLParser(**_PARSER_OPTIONS))
+    return etree.fromstring(raw, parser=etree.XMLParser(resolve_entities=False, no_network=True))
 
 
-def parse_xml_or_none(raw: bytes):
+def parse_xml_or_none(raw: bytes) -> etree._Element | None:
     """The root element, or None when the file is not well-formed (the caller reports it elsewhere)."""
     try:
         return parse_xml(raw)

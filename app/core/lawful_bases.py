@@ -21,7 +21,7 @@ import tomllib
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 from app.core.config import PROJECT_ROOT
 from app.core.toml_lines import decode_error_line, key_line
@@ -100,7 +100,8 @@ def parse_lawful_bases(text: str, file: str = f"processes/{LAWFUL_BASES_FILE}") 
     try:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as error:
-        raise LawfulBasisError(file, [LawfulBasisProblem(f"not valid TOML: {error}", decode_error_line(error))]) from None
+        problem = LawfulBasisProblem(f"not valid TOML: {error}", decode_error_line(error))
+        raise LawfulBasisError(file, [problem]) from None
     reader = _Reader(text)
     bases = reader.read(data)
     if reader.problems:
@@ -240,8 +241,8 @@ class _Reader:
         """The line of entry ``index`` (or of a top-level key when index is None)."""
         if index is None:
             end = self.headers[0] if self.headers else len(self.lines)
-            return next((i + 1 for i in range(end) if key and re.match(rf"^\s*\[*\s*{re.escape(key)}\b", self.lines[i])),
-                        None)
+            return next((i + 1 for i in range(end)
+                         if key and re.match(rf"^\s*\[*\s*{re.escape(key)}\b", self.lines[i])), None)
         if index >= len(self.headers):
             return None
         return key_line(self.lines, self.headers[index], key)
@@ -249,7 +250,7 @@ class _Reader:
     def add(self, message: str, index: int | None, key: str | None = None) -> None:
         self.problems.append(LawfulBasisProblem(message, self.line_of(index, key)))
 
-    def read(self, data: dict) -> list[LawfulBasis]:
+    def read(self, data: dict[str, Any]) -> list[LawfulBasis]:
         for key in data:
             if key != "basis":
                 self.add(f"unknown setting '{key}': the file holds only [[basis]] entries", None, key)
@@ -274,7 +275,7 @@ class _Reader:
             bases.append(basis)
         return bases
 
-    def entry(self, index: int, entry: dict) -> LawfulBasis | None:
+    def entry(self, index: int, entry: dict[str, Any]) -> LawfulBasis | None:
         ok = True
         for key in entry:
             if key not in _KEYS:
@@ -301,5 +302,7 @@ class _Reader:
                 ok = False
         if not ok:
             return None
+        # Each was checked above to be text.
+        code, kind, label = cast(str, code), cast(str, kind), cast(str, label)
         return LawfulBasis(code=code, kind=kind, label=label.strip(), hint=hint.strip() if hint else None,
                            consent=entry.get("consent", False), retired=entry.get("retired", False))

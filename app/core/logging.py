@@ -17,6 +17,9 @@ from __future__ import annotations
 import logging
 import re
 import traceback
+from collections.abc import Callable
+from types import TracebackType
+from typing import Any
 
 #: Loggers held at WARNING so their data-bearing INFO/DEBUG records are never made.
 QUIET_LOGGERS = ("spiff", "SpiffWorkflow", "sqlalchemy.engine", "sqlalchemy.orm", "apscheduler")
@@ -31,19 +34,20 @@ def scrub(record: logging.LogRecord) -> logging.LogRecord:
         record.__dict__.pop(name, None)
     try:
         message = record.getMessage()
-    except Exception:  # a malformed call; logging reports it when the record is written
+    except Exception:  # noqa: BLE001  (a malformed call; logging reports it when the record is written)
         message = None
     if message and "?" in message:
         cleaned = _QUERY_STRING.sub(r"\1", message)
         if cleaned != message:
             record.msg, record.args = cleaned, None
     if record.exc_info and record.exc_info[0] is not None:
-        record.exc_text = describe_exception(record.exc_info)
+        kind, value, tb = record.exc_info
+        record.exc_text = describe_exception((kind, value, tb))
         record.exc_info = None
     return record
 
 
-def describe_exception(exc_info) -> str:
+def describe_exception(exc_info: tuple[type[BaseException], BaseException | None, TracebackType | None]) -> str:
     """The exception's class (and the classes it was raised from) and the code locations it passed
     through; no messages and no local values."""
     kind, value, tb = exc_info
@@ -71,12 +75,19 @@ def install_log_hygiene() -> None:
     make_record = logging.getLogRecordFactory()
     if getattr(make_record, "scrubs_personal_data", False):
         return
+    logging.setLogRecordFactory(_ScrubbedRecords(make_record))
 
-    def scrubbed_record(*args, **kwargs) -> logging.LogRecord:
-        return scrub(make_record(*args, **kwargs))
 
-    scrubbed_record.scrubs_personal_data = True
-    logging.setLogRecordFactory(scrubbed_record)
+class _ScrubbedRecords:
+    """The record factory installed over the previous one: each record is scrubbed as it is made."""
+
+    scrubs_personal_data = True
+
+    def __init__(self, make_record: Callable[..., logging.LogRecord]) -> None:
+        self.make_record = make_record
+
+    def __call__(self, *args: Any, **kwargs: Any) -> logging.LogRecord:
+        return scrub(self.make_record(*args, **kwargs))
 
 
 def configure_logging(level: int = logging.INFO) -> None:

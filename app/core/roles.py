@@ -26,12 +26,14 @@ AGENCIES: tuple[str, ...] = (
 
 def role_for_lane(lane: str | None) -> str | None:
     """'Youth justice' -> 'youth-justice'. The slug is also the demo user's name."""
-    if not lane:
-        return None
+    return _slug(lane) if lane else None
+
+
+def _slug(lane: str) -> str:
     return "-".join(lane.strip().lower().split())
 
 
-LANE_ROLES: tuple[str, ...] = tuple(role_for_lane(name) for name in LANE_NAMES)
+LANE_ROLES: tuple[str, ...] = tuple(_slug(name) for name in LANE_NAMES)
 ALL_ROLES: tuple[str, ...] = LANE_ROLES + OTHER_ROLES
 
 #: Roles whose members work inside the sealed hub and may read shared case information.

@@ -192,10 +192,7 @@ def _agency_statuses(requested: list[str], returned: dict[str, AgencyReturn],
         view = by_agency.get(agency)
         ret = returned.get(agency)
         late = view is not None and view.state == "breached"
-        if ret is not None:
-            state = "returned-late" if late else "returned"
-        else:
-            state = "late" if late else "waiting"
+        state = ("returned-late" if late else "returned") if ret is not None else ("late" if late else "waiting")
         statuses.append(AgencyStatus(agency=agency, state=state, due_at=view.due_at if view else None,
                                      returned_at=ret.returned_at if ret else None))
     return statuses

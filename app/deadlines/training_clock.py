@@ -33,17 +33,20 @@ def set_training_clock(body: dict) -> datetime:
         try:
             delta = parse_duration(body["advance"])
         except (ValueError, TypeError):
-            raise ValidationFailed([FieldError("advance", "advance must be an ISO 8601 duration such as PT5H or P1DT2H")]) from None
+            raise ValidationFailed(
+                [FieldError("advance", "advance must be an ISO 8601 duration such as PT5H or P1DT2H")]) from None
     else:
         try:
             target = datetime.fromisoformat(str(body["set"]).replace("Z", "+00:00"))
         except ValueError:
-            raise ValidationFailed([FieldError("set", "set must be a date and time such as 2027-01-04T09:00:00Z")]) from None
+            raise ValidationFailed(
+                [FieldError("set", "set must be a date and time such as 2027-01-04T09:00:00Z")]) from None
         if target.tzinfo is None:
             raise ValidationFailed([FieldError("set", "set must include a time zone, such as Z for UTC")])
         delta = target - current
     if delta < timedelta(0):
-        raise ValidationFailed([FieldError(next(iter(body)), "The training clock only moves forward: timers that "
-                                                             "fired cannot un-fire. Start a fresh training database instead.")])
+        message = ("The training clock only moves forward: timers that fired cannot un-fire. "
+                   "Start a fresh training database instead.")
+        raise ValidationFailed([FieldError(next(iter(body)), message)])
     clock.advance(delta)
     return now()

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from datetime import datetime as _datetime
+from datetime import tzinfo as _tzinfo
 
 import SpiffWorkflow.bpmn.specs.event_definitions.timer as _timer_module
 
@@ -33,8 +34,10 @@ from app.engine.runtime import (
 class _ClockedDatetime(_datetime):
     """SpiffWorkflow computes and checks timer due times with datetime.now(): route it to our clock."""
 
+    # The clock's own datetime, not an instance of this class: SpiffWorkflow only compares and subtracts it,
+    # and this class exists only to reroute the library's module-level `datetime.now`.
     @classmethod
-    def now(cls, tz=None):
+    def now(cls, tz: _tzinfo | None = None) -> _datetime:  # type: ignore[override]
         current = _clock.now()
         return current.astimezone(tz) if tz is not None else current.replace(tzinfo=None)
 

@@ -11,6 +11,7 @@ import hashlib
 import json
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from lxml import etree
 from SpiffWorkflow.bpmn.parser.BpmnParser import BpmnValidator
@@ -47,13 +48,14 @@ class DefinitionProblem:
     element_name: str | None = None
     line: int | None = None
 
-    def as_dict(self) -> dict:
+    def as_dict(self) -> dict[str, str | int | None]:
         return {"file": self.file, "element_id": self.element_id, "element_name": self.element_name,
                 "line": self.line, "message": self.message}
 
     def __str__(self) -> str:
         where = f"{self.file}:{self.line}" if self.line else self.file
-        what = f" {self.element_id}" + (f" ({self.element_name})" if self.element_name else "") if self.element_id else ""
+        named = f" ({self.element_name})" if self.element_name else ""
+        what = f" {self.element_id}{named}" if self.element_id else ""
         return f"{where}{what}: {self.message}"
 
 
@@ -92,13 +94,13 @@ class ProcessBundle:
             digest.update(b"policies\0" + self.policies.encode() + b"\0")
         return digest.hexdigest()
 
-    def to_json(self) -> dict:
+    def to_json(self) -> dict[str, Any]:
         return {"bpmn": {k: v.decode("utf-8", errors="replace") if _is_utf8(v) else None for k, v in self.bpmn.items()},
                 "bpmn_latin1": {k: v.decode("latin-1") for k, v in self.bpmn.items() if not _is_utf8(v)},
                 "forms": self.forms, "policies": self.policies}
 
     @classmethod
-    def from_json(cls, data: dict) -> ProcessBundle:
+    def from_json(cls, data: dict[str, Any]) -> ProcessBundle:
         bpmn = {k: v.encode("utf-8") for k, v in data["bpmn"].items() if v is not None}
         bpmn.update({k: v.encode("latin-1") for k, v in data.get("bpmn_latin1", {}).items()})
         return cls(bpmn=bpmn, forms=dict(data["forms"]), policies=data.get("policies"))
@@ -130,10 +132,13 @@ DEADLINE_KINDS = ("rag", "statutory", "check")
 
 @dataclass(frozen=True)
 class TimerInfo:
-    """What the app reads from a timer event: its name on the SLA wall, its kind and expression."""
+    """What the app reads from a timer event: its name on the SLA wall, its kind and expression.
 
-    bpmn_id: str
-    name: str
+    The BPMN schema lets an event go without an id (and so without a name to fall back on); such a timer is
+    kept under the id None, as SpiffWorkflow keeps it."""
+
+    bpmn_id: str | None
+    name: str | None
     kind: str
     expression: str
 
@@ -145,11 +150,11 @@ class CompiledDefinition:
     bundle: ProcessBundle
     process_id: str
     spec: object
-    subprocess_specs: dict
+    subprocess_specs: dict[str, Any]
     forms: dict[str, FormDefinition]
     sla: SlaConfig = field(default_factory=SlaConfig)
     user_tasks: dict[tuple[str, str], UserTaskInfo] = field(default_factory=dict)
-    timers: dict[tuple[str, str], TimerInfo] = field(default_factory=dict)
+    timers: dict[tuple[str, str | None], TimerInfo] = field(default_factory=dict)
 
     @property
     def content_hash(self) -> str:
@@ -159,7 +164,7 @@ class CompiledDefinition:
 class _Problems:
     def __init__(self) -> None:
         self.items: list[DefinitionProblem] = []
-        self.lines: dict[str, dict[str, int]] = {}
+        self.lines: dict[str, dict[str, int | None]] = {}
 
     def add(self, file: str, message: str, element_id: str | None = None, name: str | None = None,
             line: int | None = None) -> None:
@@ -168,13 +173,14 @@ class _Problems:
         self.items.append(DefinitionProblem(file, message, element_id or None, name or None, line or None))
 
 
-def _parse_xml(name: str, raw: bytes, problems: _Problems):
+def _parse_xml(name: str, raw: bytes, problems: _Problems) -> etree._Element | None:
     try:
         tree = parse_xml(raw)
     except etree.XMLSyntaxError as error:
         problems.add(name, f"the file is not well-formed XML: {error.msg}", line=error.lineno)
         return None
-    problems.lines[name] = {el.get("id"): el.sourceline for el in tree.iter() if isinstance(el.tag, str) and el.get("id")}
+    problems.lines[name] = {element_id: el.sourceline for el in tree.iter()
+                            if isinstance(el.tag, str) and (element_id := el.get("id"))}
     return tree
 
 
@@ -184,7 +190,7 @@ def compile_bundle(bundle: ProcessBundle, process_id: str = "referral") -> Compi
     forms = _load_forms(bundle, problems)
     sla = _load_policies(bundle, problems)
     parser = CamundaParser(validator=_xsd_validator())
-    trees: dict[str, object] = {}
+    trees: dict[str, etree._Element] = {}
     for name, raw in bundle.bpmn.items():
         tree = _parse_xml(name, raw, problems)
         if tree is None:
@@ -205,13 +211,13 @@ def compile_bundle(bundle: ProcessBundle, process_id: str = "referral") -> Compi
         problems.add(", ".join(sorted(trees)), "no executable process: mark a process isExecutable=\"true\"")
         raise DefinitionError(problems.items)
 
-    specs: dict[str, object] = {}
+    specs: dict[str, Any] = {}
     for pid in executable:
         try:
             specs[pid] = parser.get_spec(pid)
         except (ValidationException, SpiffWorkflowException) as error:
             _add_spiff_problem(problems, error, pid, parser)
-    subprocess_specs: dict = {}
+    subprocess_specs: dict[str, Any] = {}
     if process_id not in executable:
         problems.add(", ".join(sorted(trees)), f"the bundle has no executable process with id '{process_id}'")
     elif process_id in specs:
@@ -234,7 +240,7 @@ def compile_bundle(bundle: ProcessBundle, process_id: str = "referral") -> Compi
     return compiled
 
 
-def _int(value) -> int | None:
+def _int(value: Any) -> int | None:
     try:
         return int(value)
     except (TypeError, ValueError):
@@ -273,14 +279,15 @@ def _load_policies(bundle: ProcessBundle, problems: _Problems) -> SlaConfig:
         return SlaConfig()
 
 
-def _property(element, name: str) -> str | None:
+def _property(element: etree._Element, name: str) -> str | None:
     for prop in element.iter(f"{{{CAMUNDA_NS}}}property"):
         if prop.get("name") == name:
             return prop.get("value")
     return None
 
 
-def _read_timers(pid: str, tree, file: str, problems: _Problems, compiled: CompiledDefinition) -> None:
+def _read_timers(pid: str, tree: etree._Element | None, file: str, problems: _Problems,
+                 compiled: CompiledDefinition) -> None:
     """Every timer is a deadline on the SLA wall: its kind comes from the ``deadlineKind`` property."""
     if tree is None:
         return
@@ -289,6 +296,8 @@ def _read_timers(pid: str, tree, file: str, problems: _Problems, compiled: Compi
         return
     for definition in process.iter(f"{{{BPMN_NS}}}timerEventDefinition"):
         event = definition.getparent()
+        if event is None:  # never: the definition was found below the process
+            continue
         expression = next((node.text or "" for node in definition if isinstance(node.tag, str)), "").strip()
         kind = _property(event, "deadlineKind") or ("rag" if "rag_deadline" in expression else "statutory")
         if kind not in DEADLINE_KINDS:
@@ -298,7 +307,8 @@ def _read_timers(pid: str, tree, file: str, problems: _Problems, compiled: Compi
             bpmn_id=event.get("id"), name=event.get("name") or event.get("id"), kind=kind, expression=expression)
 
 
-def _check_process(pid: str, spec, file: str, forms: dict, problems: _Problems, compiled: CompiledDefinition) -> None:
+def _check_process(pid: str, spec: Any, file: str, forms: dict[str, FormDefinition], problems: _Problems,
+                   compiled: CompiledDefinition) -> None:
     for task_spec in spec.task_specs.values():
         bpmn_id = getattr(task_spec, "bpmn_id", None)
         if bpmn_id is None:
@@ -309,9 +319,11 @@ def _check_process(pid: str, spec, file: str, forms: dict, problems: _Problems, 
         lane = task_spec.lane
         role = role_for_lane(lane)
         if lane is None:
-            problems.add(file, "this user task is in no lane: put it in the lane of the role that does it", bpmn_id, name)
+            problems.add(file, "this user task is in no lane: put it in the lane of the role that does it",
+                         bpmn_id, name)
         elif role not in LANE_ROLES:
-            problems.add(file, f"lane '{lane}' is not a role of the hub (known: {', '.join(LANE_ROLES)})", bpmn_id, name)
+            problems.add(file, f"lane '{lane}' is not a role of the hub (known: {', '.join(LANE_ROLES)})",
+                         bpmn_id, name)
         form = getattr(task_spec, "form", None)
         form_key = getattr(form, "key", None) if form is not None else None
         if not form_key:
@@ -325,10 +337,11 @@ def _check_process(pid: str, spec, file: str, forms: dict, problems: _Problems, 
             result_variable=extensions.get("resultVariable") or None,
         )
         if task_spec.__class__.__name__ == "NoneTask":
-            problems.add(file, "a plain task waits like a user task: make it a user task with a lane and form", bpmn_id, name)
+            problems.add(file, "a plain task waits like a user task: make it a user task with a lane and form",
+                         bpmn_id, name)
 
 
-def _check_expressions(tree, file: str, problems: _Problems) -> None:
+def _check_expressions(tree: etree._Element | None, file: str, problems: _Problems) -> None:
     """Compile every condition, script and timer expression in the sandbox, reporting the element and line."""
     if tree is None:
         return
@@ -336,7 +349,7 @@ def _check_expressions(tree, file: str, problems: _Problems) -> None:
                           f"{{{BPMN_NS}}}timeDuration", f"{{{BPMN_NS}}}timeCycle", f"{{{BPMN_NS}}}script"):
         owner = node.getparent()
         # The element a process owner clicks: the timer event, not its (invisible) event definition.
-        while owner is not None and (not owner.get("id") or owner.tag.endswith("EventDefinition")):
+        while owner is not None and (not owner.get("id") or str(owner.tag).endswith("EventDefinition")):
             owner = owner.getparent()
         element_id = owner.get("id") if owner is not None else None
         element_name = owner.get("name") if owner is not None else None
@@ -345,10 +358,12 @@ def _check_expressions(tree, file: str, problems: _Problems) -> None:
             problems.add(file, "the expression is empty", element_id, element_name, node.sourceline)
             continue
         try:
-            if node.tag.endswith("}script"):
+            if str(node.tag).endswith("}script"):
                 compile_script(node.text or "")
             else:
                 compile_expression(text)
         except SandboxError as error:
-            line = node.sourceline + (error.line - 1 if error.line else 0)
+            line = node.sourceline
+            if line is not None and error.line:
+                line += error.line - 1
             problems.add(file, f"the expression is refused by the sandbox: {error}", element_id, element_name, line)

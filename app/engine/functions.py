@@ -32,7 +32,11 @@ def at_risk_mode() -> Iterator[None]:
         _AT_RISK.reset(token)
 
 
-def _instant(value: str | datetime | date) -> datetime | date:
+#: What a diagram passes as a start: case data holds ISO text; a diagram function's answer may be passed on.
+Instant = str | datetime | date
+
+
+def _instant(value: Instant) -> datetime | date:
     if isinstance(value, (datetime, date)):
         return value
     text = str(value).strip()
@@ -44,7 +48,7 @@ def _instant(value: str | datetime | date) -> datetime | date:
     return parsed
 
 
-def _time(value, function: str) -> datetime:
+def _time(value: Instant, function: str) -> datetime:
     start = _instant(value)
     if not isinstance(start, datetime):
         raise ValueError(f"{function} needs a time, not a date")
@@ -65,23 +69,24 @@ def now() -> str:
     return _iso(clock_now())
 
 
-def diagram_functions(config: SlaConfig) -> dict[str, Callable]:
+def diagram_functions(config: SlaConfig) -> dict[str, Callable[..., str]]:
     """The sandbox's functions, bound to one definition's calendar and SLA policies."""
     calendar = config.calendar
     share = config.statutory_at_risk
 
-    def add_hours(start, hours: float) -> str:
+    def add_hours(start: Instant, hours: float) -> str:
         begin = _time(start, "add_hours")
         return _answer(Window(begin + timedelta(hours=hours * share), begin + timedelta(hours=hours)))
 
-    def add_working_days(start, days: int) -> str:
+    def add_working_days(start: Instant, days: int) -> str:
         return _answer(working_days_window(_instant(start), int(days), share, calendar))
 
-    def add_working_hours(start, hours: float) -> str:
+    def add_working_hours(start: Instant, hours: float) -> str:
         begin = _time(start, "add_working_hours")
-        return _answer(Window(calendar.add_working_hours(begin, hours * share), calendar.add_working_hours(begin, hours)))
+        return _answer(Window(calendar.add_working_hours(begin, hours * share),
+                              calendar.add_working_hours(begin, hours)))
 
-    def rag_deadline(rag: str, start) -> str:
+    def rag_deadline(rag: str, start: Instant) -> str:
         return _answer(config.policy(rag).window(_time(start, "rag_deadline"), calendar))
 
     return {

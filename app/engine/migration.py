@@ -19,13 +19,18 @@ cannot do.
 from __future__ import annotations
 
 import copy
+import uuid
 from dataclasses import dataclass, field
+from typing import Any
 
+from SpiffWorkflow.bpmn import BpmnWorkflow
 from SpiffWorkflow.bpmn.specs.control import BoundaryEventSplit
 from SpiffWorkflow.bpmn.specs.event_definitions.timer import CycleTimerEventDefinition, TimerEventDefinition
 from SpiffWorkflow.bpmn.specs.mixins.parallel_gateway import ParallelGateway
 from SpiffWorkflow.bpmn.util.diff import SpecDiff, WorkflowDiff, migrate_workflow
 from SpiffWorkflow.exceptions import SpiffWorkflowException
+from SpiffWorkflow.specs.base import TaskSpec
+from SpiffWorkflow.task import Task
 from SpiffWorkflow.util.task import TaskState
 
 from app.engine.definitions import CompiledDefinition
@@ -127,11 +132,12 @@ class VersionChange:
         try:
             events = moved._step(move)
         except ProcessFault as fault:
-            raise MigrationRefused([f"the process fails on {self.target_label} at '{fault.element_id}': {fault}"]) from fault
+            raise MigrationRefused(
+                [f"the process fails on {self.target_label} at '{fault.element_id}': {fault}"]) from fault
         except (AttributeError, KeyError, TypeError, ValueError) as error:
             # The library could not line this case's tasks up with the new specs (a shape it does not handle).
-            raise MigrationRefused([f"its state could not be carried over to {self.target_label} "
-                                    f"({type(error).__name__})"]) from error
+            raise MigrationRefused([(f"its state could not be carried over to {self.target_label} "
+                                     f"({type(error).__name__})")]) from error
         reasons = self._stuck_joins(workflow)
         if reasons:
             raise MigrationRefused(reasons)
@@ -139,12 +145,12 @@ class VersionChange:
             state = moved.serialize()
             CaseWorkflow.restore(self.target, state)
         except (SpiffWorkflowException, AttributeError, KeyError, TypeError, ValueError) as error:
-            raise MigrationRefused([f"its state could not be carried over to {self.target_label} "
-                                    f"({type(error).__name__})"]) from error
+            raise MigrationRefused([(f"its state could not be carried over to {self.target_label} "
+                                     f"({type(error).__name__})")]) from error
         return moved, events, self._unarmed_events(workflow)
 
     # ------------------------------------------------------------------ why not
-    def _structural_reasons(self, workflow) -> list[str]:
+    def _structural_reasons(self, workflow: BpmnWorkflow) -> list[str]:
         reasons = _task_reasons(workflow.get_tasks(skip_subprocesses=True), self.top, self.target_label)
         for task_id, sub in workflow.subprocesses.items():
             caller = workflow.get_task_from_id(task_id)
@@ -165,25 +171,25 @@ class VersionChange:
                                + "; ".join(inner))
         return reasons
 
-    def _unarmed_events(self, workflow) -> list[str]:
+    def _unarmed_events(self, workflow: BpmnWorkflow) -> list[str]:
         """Boundary events the new version draws on a step the case is already at: they start only for cases
         that reach the step after the move (a deadline cannot be back-dated to when the step started)."""
-        notes = []
+        notes: list[str] = []
         for task in workflow.get_tasks(state=TaskState.READY | TaskState.STARTED):
             if getattr(task.task_spec, "bpmn_id", None) is None or task.parent is None:
                 continue
             split = task.parent.task_spec if isinstance(task.parent.task_spec, BoundaryEventSplit) else None
             drawn = split.outputs if split is not None else []
             present = {child.task_spec for child in task.parent.children}
-            for event in [spec for spec in drawn if spec not in present]:
-                notes.append(f"'{_spec_name(event)}', new on its current step '{_name(task)}', "
-                             "starts only for cases that reach that step after the move")
+            notes.extend(f"'{_spec_name(event)}', new on its current step '{_name(task)}', "
+                         "starts only for cases that reach that step after the move"
+                         for event in drawn if event not in present)
         return notes
 
-    def _stuck_joins(self, workflow) -> list[str]:
+    def _stuck_joins(self, workflow: BpmnWorkflow) -> list[str]:
         """Every parallel join the case waits at or will reach must still get a token on each of its inputs in
         the new version: an input added behind a split the case has passed would keep it waiting for ever."""
-        reasons = []
+        reasons: list[str] = []
         for flow in [workflow, *workflow.subprocesses.values()]:
             live = flow.get_tasks(state=TaskState.READY | TaskState.WAITING | TaskState.STARTED, skip_subprocesses=True)
             joins = {t.task_spec for t in live if isinstance(t.task_spec, ParallelGateway)}
@@ -192,17 +198,17 @@ class VersionChange:
             for join in sorted(joins, key=lambda spec: spec.name):
                 arrived = {t.parent.task_spec for t in flow.get_tasks(spec_name=join.name, skip_subprocesses=True)
                            if t.parent is not None and t.parent.state == TaskState.COMPLETED}
-                coming = set()
+                coming: set[TaskSpec] = set()
                 for task in live:
                     if task.task_spec is not join:
                         coming |= {task.task_spec} | _reachable(task.task_spec, stop=join)
-                for missing in [spec for spec in join.inputs if spec not in arrived and spec not in coming]:
-                    reasons.append(f"it is waiting at '{_spec_name(join)}', which in {self.target_label} also waits "
-                                   f"for '{_spec_name(missing)}', a path this case has already gone past")
+                reasons.extend(f"it is waiting at '{_spec_name(join)}', which in {self.target_label} also waits "
+                               f"for '{_spec_name(missing)}', a path this case has already gone past"
+                               for missing in join.inputs if missing not in arrived and missing not in coming)
         return reasons
 
 
-def _task_reasons(tasks, diff: SpecDiff, target_label: str) -> list[str]:
+def _task_reasons(tasks: list[Task], diff: SpecDiff, target_label: str) -> list[str]:
     missing: dict[str, bool] = {}  # step name -> whether the case is at it now
     reasons = []
     for task in tasks:
@@ -230,20 +236,20 @@ def _task_reasons(tasks, diff: SpecDiff, target_label: str) -> list[str]:
     return list(dict.fromkeys(reasons))
 
 
-def _gains_events(task, aligned) -> bool:
+def _gains_events(task: Task, aligned: TaskSpec) -> bool:
     """The new version draws boundary events on a step that had none: the engine would fail when it completes."""
     split = next((spec for spec in aligned.inputs if isinstance(spec, BoundaryEventSplit)), None)
     return split is not None and (task.parent is None or not isinstance(task.parent.task_spec, BoundaryEventSplit))
 
 
-def _timer_kind(spec) -> str | None:
+def _timer_kind(spec: TaskSpec) -> str | None:
     definition = getattr(spec, "event_definition", None)
     if not isinstance(definition, TimerEventDefinition):
         return None
     return "cycle" if isinstance(definition, CycleTimerEventDefinition) else "moment"
 
 
-def _keep_internal_data(workflow, kept: dict) -> None:
+def _keep_internal_data(workflow: BpmnWorkflow, kept: dict[uuid.UUID, tuple[str | None, dict[str, Any]]]) -> None:
     """Put back what the reset wiped: a timer keeps its due time, armed time and at-risk time."""
     for flow in [workflow, *workflow.subprocesses.values()]:
         for task in flow.get_tasks(skip_subprocesses=True):
@@ -254,7 +260,7 @@ def _keep_internal_data(workflow, kept: dict) -> None:
                 task.internal_data.update(data)
 
 
-def _reachable(spec, stop=None, seen: set | None = None) -> set:
+def _reachable(spec: TaskSpec, stop: TaskSpec | None = None, seen: set[TaskSpec] | None = None) -> set[TaskSpec]:
     """Every spec a token at ``spec`` can still reach, not passing through ``stop``."""
     seen = set() if seen is None else seen
     for output in spec.outputs:
@@ -265,11 +271,12 @@ def _reachable(spec, stop=None, seen: set | None = None) -> set:
     return seen
 
 
-def _spec_name(spec) -> str:
-    return getattr(spec, "bpmn_name", None) or getattr(spec, "bpmn_id", None) or spec.name
+def _spec_name(spec: TaskSpec) -> str:
+    name: str = getattr(spec, "bpmn_name", None) or getattr(spec, "bpmn_id", None) or spec.name
+    return name
 
 
-def _name(task) -> str:
+def _name(task: Task) -> str:
     """The step's name; engine scaffolding ("police_check.BoundaryEventSplit") is named for the step it serves."""
     spec = task.task_spec
     if getattr(spec, "bpmn_id", None) is None and "." in spec.name:

@@ -9,8 +9,10 @@ import contextlib
 import copy
 import threading
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from typing import Any
 
 from SpiffWorkflow.bpmn import BpmnWorkflow
 from SpiffWorkflow.bpmn.script_engine import PythonScriptEngine
@@ -24,6 +26,7 @@ from SpiffWorkflow.bpmn.specs.event_definitions.timer import (
 from SpiffWorkflow.bpmn.specs.mixins.events.intermediate_event import BoundaryEvent
 from SpiffWorkflow.camunda.serializer import DEFAULT_CONFIG
 from SpiffWorkflow.exceptions import SpiffWorkflowException, TaskNotFoundException
+from SpiffWorkflow.task import Task
 from SpiffWorkflow.util.task import TaskState
 
 from app.core.clock import now as clock_now
@@ -32,7 +35,8 @@ from app.engine.functions import NO_DEADLINE, at_risk_mode, diagram_functions
 from app.engine.sandbox import RestrictedEnvironment
 
 
-class _LiveSpecConverter(BpmnWorkflowConverter):
+# SpiffWorkflow ships no type information, so its base class is Any to mypy.
+class _LiveSpecConverter(BpmnWorkflowConverter):  # type: ignore[misc]
     """Writes no spec into a case's state and restores with the definition's already-parsed specs.
 
     Specs are immutable per definition version, so converting them on every save and load was pure
@@ -40,13 +44,13 @@ class _LiveSpecConverter(BpmnWorkflowConverter):
 
     live = threading.local()
 
-    def to_dict(self, workflow):
-        dct = WorkflowConverter.to_dict(self, workflow)
+    def to_dict(self, workflow: BpmnWorkflow) -> dict[str, Any]:
+        dct: dict[str, Any] = WorkflowConverter.to_dict(self, workflow)
         dct["subprocesses"] = self.mapping_to_dict(workflow.subprocesses)
         dct["bpmn_events"] = self.registry.convert(workflow.bpmn_events)
         return dct
 
-    def from_dict(self, dct):
+    def from_dict(self, dct: dict[str, Any]) -> BpmnWorkflow:
         spec, subprocess_specs = self.live.specs
         dct.pop("spec", None)
         dct.pop("subprocess_specs", None)
@@ -91,19 +95,20 @@ class OpenUserTask:
     task_id: str
     process_id: str
     info: UserTaskInfo
-    data: dict
+    data: dict[str, Any]
     due_at: datetime | None
 
 
 @dataclass(frozen=True)
 class WaitingTimer:
-    """An armed timer event: a deadline that has not been met or breached yet."""
+    """An armed timer event: a deadline that has not been met or breached yet (or, in ``fired_timers``, one that
+    has just been breached: a cycle timer with no cycles left has no due time)."""
 
     task_id: str
     bpmn_id: str
     name: str
     kind: str
-    due_at: datetime
+    due_at: datetime | None
     at_risk_at: datetime | None
     armed_at: datetime | None
     attached_to: str | None
@@ -130,7 +135,7 @@ class StepEvent:
     process_id: str
 
 
-_FUNCTIONS: dict[str, dict] = {}
+_FUNCTIONS: dict[str, dict[str, Callable[..., str]]] = {}
 _FUNCTIONS_LOCK = threading.Lock()
 
 
@@ -147,7 +152,7 @@ def _aware(value: datetime) -> datetime:
     return value if value.tzinfo else value.replace(tzinfo=UTC)
 
 
-def _timer_due(task) -> datetime | None:
+def _timer_due(task: Task) -> datetime | None:
     definition = getattr(task.task_spec, "event_definition", None)
     value = task.internal_data.get("event_value")
     if value is None or not isinstance(definition, TimerEventDefinition):
@@ -159,16 +164,16 @@ def _timer_due(task) -> datetime | None:
     return _aware(TimerEventDefinition.get_datetime(value))
 
 
-def _stamp(task, key: str) -> datetime | None:
+def _stamp(task: Task, key: str) -> datetime | None:
     value = task.internal_data.get(key)
     return datetime.fromisoformat(value) if value else None
 
 
 def _state_name(state: int) -> str:
-    return TaskState.get_name(state).lower()
+    return str(TaskState.get_name(state)).lower()
 
 
-def _is_internal(task) -> bool:
+def _is_internal(task: Task) -> bool:
     """Engine scaffolding (Start, End, boundary splits and joins) has no BPMN id: not a step people see."""
     return getattr(task.task_spec, "bpmn_id", None) is None
 
@@ -186,13 +191,13 @@ class CaseWorkflow:
 
     # ------------------------------------------------------------------ lifecycle
     @classmethod
-    def start(cls, definition: CompiledDefinition, data: dict) -> tuple[CaseWorkflow, list[StepEvent]]:
+    def start(cls, definition: CompiledDefinition, data: dict[str, Any]) -> tuple[CaseWorkflow, list[StepEvent]]:
         case = cls.prepare(definition, data)
         events = case._step(lambda: None)
         return case, events
 
     @classmethod
-    def prepare(cls, definition: CompiledDefinition, data: dict) -> CaseWorkflow:
+    def prepare(cls, definition: CompiledDefinition, data: dict[str, Any]) -> CaseWorkflow:
         """A workflow with its data, not yet run: what a case keeps when its first steps fail, so that a later
         ``fire_due_timers`` (which runs whatever is ready) starts it once the diagram is fixed."""
         workflow = BpmnWorkflow(definition.spec, definition.subprocess_specs, script_engine=_script_engine(definition))
@@ -209,10 +214,11 @@ class CaseWorkflow:
             _LiveSpecConverter.live.specs = None
 
     def serialize(self) -> str:
-        return _SERIALIZER.serialize_json(self.workflow)
+        state: str = _SERIALIZER.serialize_json(self.workflow)
+        return state
 
     # ------------------------------------------------------------------ actions
-    def complete_task(self, task_id: str, data: dict, roles: set[str] | frozenset[str]) -> list[StepEvent]:
+    def complete_task(self, task_id: str, data: dict[str, Any], roles: set[str] | frozenset[str]) -> list[StepEvent]:
         """Run a READY user task with the submitted form; refuse anything else."""
         task = self._find(task_id)
         if task is None or task.state != TaskState.READY or not task.task_spec.manual:
@@ -230,7 +236,7 @@ class CaseWorkflow:
         """Let every timer whose due time has passed (by the injected clock) take its path."""
         return self._step(lambda: None)
 
-    def _step(self, action) -> list[StepEvent]:
+    def _step(self, action: Callable[[], object]) -> list[StepEvent]:
         before = {task.id: task.state for task in self.workflow.get_tasks()}
         try:
             action()
@@ -258,14 +264,14 @@ class CaseWorkflow:
         return self._changes(before)
 
     # ------------------------------------------------------------------ deadlines
-    def _timer_tasks(self):
+    def _timer_tasks(self) -> list[Task]:
         return [task for task in self.workflow.get_tasks(state=TaskState.WAITING)
                 if isinstance(getattr(task.task_spec, "event_definition", None), TimerEventDefinition)]
 
-    def _timer_info(self, task) -> TimerInfo | None:
+    def _timer_info(self, task: Task) -> TimerInfo | None:
         return self.definition.timers.get((task.workflow.spec.name, task.task_spec.bpmn_id))
 
-    def _evaluate_timer(self, task, armed_at: datetime, at_risk: bool = False) -> str | None:
+    def _evaluate_timer(self, task: Task, armed_at: datetime, at_risk: bool = False) -> str | None:
         """The timer's expression as if evaluated when it was armed, with today's case data."""
         info = self._timer_info(task)
         if info is None or not isinstance(task.task_spec.event_definition, TimeDateEventDefinition):
@@ -273,7 +279,8 @@ class CaseWorkflow:
         armed_iso = armed_at.astimezone(UTC).isoformat()
         try:
             with at_risk_mode() if at_risk else contextlib.nullcontext():
-                return self.workflow.script_engine.evaluate(task, info.expression, {"now": lambda: armed_iso})
+                value: str = self.workflow.script_engine.evaluate(task, info.expression, {"now": lambda: armed_iso})
+                return value
         except SpiffWorkflowException as error:
             raise ProcessFault(str(error).split("\n")[0], task.task_spec.bpmn_id) from error
 
@@ -289,7 +296,7 @@ class CaseWorkflow:
             if at_risk:
                 task.internal_data["at_risk_at"] = at_risk
 
-    def set_data(self, name: str, value) -> None:
+    def set_data(self, name: str, value: object) -> None:
         """Change a case data value everywhere the process can read it (a re-rating, say).
 
         Every task's copy changes, finished ones too: a parallel join merges the data of branches that
@@ -317,7 +324,7 @@ class CaseWorkflow:
             moved.append(Retimed(timer=timer, was_due_at=None if was is None or was >= NO_DEADLINE else was))
         return moved
 
-    def _changes(self, before: dict) -> list[StepEvent]:
+    def _changes(self, before: dict[uuid.UUID, int]) -> list[StepEvent]:
         events = []
         for task in self.workflow.get_tasks():
             old = before.get(task.id)
@@ -336,13 +343,13 @@ class CaseWorkflow:
         return events
 
     # ------------------------------------------------------------------ queries
-    def _find(self, task_id: str):
+    def _find(self, task_id: str) -> Task | None:
         try:
             return self.workflow.get_task_from_id(uuid.UUID(str(task_id)))
         except (ValueError, TaskNotFoundException):
             return None
 
-    def _info(self, task) -> UserTaskInfo | None:
+    def _info(self, task: Task) -> UserTaskInfo | None:
         return self.definition.user_tasks.get((task.workflow.spec.name, task.task_spec.bpmn_id))
 
     def open_user_tasks(self) -> list[OpenUserTask]:
@@ -352,12 +359,12 @@ class CaseWorkflow:
             info = self._info(task)
             if info is None:
                 continue
-            dues = [t.due_at for t in timers if t.attached_to == str(task.id)]
+            dues = [t.due_at for t in timers if t.attached_to == str(task.id) and t.due_at is not None]
             result.append(OpenUserTask(task_id=str(task.id), process_id=task.workflow.spec.name, info=info,
                                        data=task.data, due_at=min(dues) if dues else None))
         return result
 
-    def _waiting_timer(self, task) -> WaitingTimer:
+    def _waiting_timer(self, task: Task) -> WaitingTimer:
         attached = None
         if isinstance(task.task_spec, BoundaryEvent) and task.parent is not None:
             for sibling in task.parent.children:
@@ -366,7 +373,7 @@ class CaseWorkflow:
         info = self._timer_info(task)
         return WaitingTimer(
             task_id=str(task.id), bpmn_id=task.task_spec.bpmn_id,
-            name=info.name if info else (task.task_spec.bpmn_name or task.task_spec.bpmn_id),
+            name=(info.name if info else None) or task.task_spec.bpmn_name or task.task_spec.bpmn_id,
             kind=info.kind if info else "statutory", due_at=_timer_due(task),
             at_risk_at=_stamp(task, "at_risk_at"), armed_at=_stamp(task, "armed_at"),
             attached_to=str(attached.id) if attached is not None else None,
@@ -388,12 +395,12 @@ class CaseWorkflow:
         return _state_name(task.state) if task is not None else None
 
     def next_timer_due(self) -> datetime | None:
-        dues = [t.due_at for t in self.waiting_timers()]
+        dues = [t.due_at for t in self.waiting_timers() if t.due_at is not None]
         return min(dues) if dues else None
 
     @property
     def completed(self) -> bool:
-        return self.workflow.completed
+        return bool(self.workflow.completed)
 
     def end_event(self) -> str | None:
         """The end event the top-level process finished on, if it has finished."""
@@ -402,17 +409,18 @@ class CaseWorkflow:
         last = None
         for task in self.workflow.get_tasks(state=TaskState.COMPLETED, skip_subprocesses=True):
             spec = task.task_spec
-            if spec.__class__.__name__ == "EndEvent" and spec.bpmn_id:
-                if last is None or task.last_state_change >= last.last_state_change:
-                    last = task
-        return last.task_spec.bpmn_id if last is not None else None
+            if spec.__class__.__name__ == "EndEvent" and spec.bpmn_id and (
+                    last is None or task.last_state_change >= last.last_state_change):
+                last = task
+        return str(last.task_spec.bpmn_id) if last is not None else None
 
-    def case_data(self) -> dict:
+    def case_data(self) -> dict[str, Any]:
         """Current case data: the finished workflow's data, else the live branches merged, latest last."""
         if self.workflow.completed:
             return dict(self.workflow.data)
-        merged: dict = {}
-        live = [t for t in self.workflow.get_tasks() if t.state in (TaskState.READY, TaskState.WAITING, TaskState.STARTED)]
+        merged: dict[str, Any] = {}
+        live = [t for t in self.workflow.get_tasks()
+                if t.state in (TaskState.READY, TaskState.WAITING, TaskState.STARTED)]
         workflows = [self.workflow, *self.workflow.subprocesses.values()]
         latest = [wf.last_task for wf in workflows if wf.last_task is not None]
         for task in sorted(live + latest, key=lambda t: t.last_state_change):

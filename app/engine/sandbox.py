@@ -6,7 +6,8 @@ could run a shell command. Everything a diagram evaluates goes through this modu
 from __future__ import annotations
 
 import operator
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
+from types import CodeType
 from typing import Any
 
 from RestrictedPython import compile_restricted_eval, compile_restricted_exec, safe_builtins
@@ -20,8 +21,10 @@ _EXTRA_BUILTINS = {
                  "filter", "frozenset")
 }
 
-_INPLACE = {"+=": operator.iadd, "-=": operator.isub, "*=": operator.imul, "/=": operator.itruediv,
-            "//=": operator.ifloordiv, "%=": operator.imod}
+_INPLACE: dict[str, Callable[[Any, Any], Any]] = {
+    "+=": operator.iadd, "-=": operator.isub, "*=": operator.imul, "/=": operator.itruediv,
+    "//=": operator.ifloordiv, "%=": operator.imod,
+}
 
 
 class SandboxError(Exception):
@@ -44,7 +47,7 @@ def _inplacevar(op: str, x: Any, y: Any) -> Any:
     return _INPLACE[op](x, y)
 
 
-def _restricted_globals(functions: Mapping[str, Callable]) -> dict[str, Any]:
+def _restricted_globals(functions: Mapping[str, Callable[..., Any]]) -> dict[str, Any]:
     builtins = dict(safe_builtins)
     builtins.update(_EXTRA_BUILTINS)
     return {
@@ -60,7 +63,7 @@ def _restricted_globals(functions: Mapping[str, Callable]) -> dict[str, Any]:
     }
 
 
-def _first_error_line(errors: tuple[str, ...]) -> int | None:
+def _first_error_line(errors: Sequence[str]) -> int | None:
     for error in errors:
         # RestrictedPython messages look like 'Line 2: ...'
         if error.startswith("Line "):
@@ -71,28 +74,31 @@ def _first_error_line(errors: tuple[str, ...]) -> int | None:
     return None
 
 
-def compile_expression(expression: str):
+def compile_expression(expression: str) -> CodeType:
     result = compile_restricted_eval(expression.strip())
-    if result.errors:
+    if result.errors or result.code is None:  # RestrictedPython gives no code exactly when it gives errors
         raise SandboxError("; ".join(result.errors), _first_error_line(result.errors))
     return result.code
 
 
-def compile_script(script: str):
+def compile_script(script: str) -> CodeType:
     result = compile_restricted_exec(script)
-    if result.errors:
+    if result.errors or result.code is None:
         raise SandboxError("; ".join(result.errors), _first_error_line(result.errors))
     return result.code
 
 
-class RestrictedEnvironment(BasePythonScriptEngineEnvironment):
+# SpiffWorkflow ships no type information, so its base class is Any to mypy.
+class RestrictedEnvironment(BasePythonScriptEngineEnvironment):  # type: ignore[misc]
     """A SpiffWorkflow script environment that evaluates with RestrictedPython."""
 
-    def __init__(self, functions: Mapping[str, Callable]) -> None:
-        super().__init__(dict(functions))
-        self._code_cache: dict[tuple[str, str], Any] = {}
+    globals: dict[str, Callable[..., Any]]
 
-    def _code(self, kind: str, source: str):
+    def __init__(self, functions: Mapping[str, Callable[..., Any]]) -> None:
+        super().__init__(dict(functions))
+        self._code_cache: dict[tuple[str, str], CodeType] = {}
+
+    def _code(self, kind: str, source: str) -> CodeType:
         key = (kind, source)
         code = self._code_cache.get(key)
         if code is None:
@@ -104,16 +110,18 @@ class RestrictedEnvironment(BasePythonScriptEngineEnvironment):
             self._code_cache[key] = code
         return code
 
-    def evaluate(self, expression, context, external_context=None):
+    def evaluate(self, expression: str, context: dict[str, Any],
+                 external_context: dict[str, Any] | None = None) -> Any:
         scope = _restricted_globals(self.globals)
         scope.update(external_context or {})
         scope.update(context)
         return eval(self._code("eval", expression), scope)  # noqa: S307 - restricted bytecode
 
-    def execute(self, script, context, external_context=None):
+    def execute(self, script: str, context: dict[str, Any], external_context: dict[str, Any] | None = None) -> bool:
         clashes = (set(self.globals) | set(external_context or {})) & set(context)
         if clashes:
-            raise ValueError(f"case data {', '.join(sorted(clashes))} has the name of a diagram function: rename the field")
+            raise ValueError(f"case data {', '.join(sorted(clashes))} has the name of a diagram function: "
+                             "rename the field")
         base = _restricted_globals(self.globals)
         base.update(external_context or {})
         scope = dict(base)

@@ -8,10 +8,14 @@ from __future__ import annotations
 import threading
 from collections import deque
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from app.core.diagram_xml import parse_xml_or_none
 from app.core.roles import role_for_lane
 from app.engine.definitions import BPMN_NS, CAMUNDA_NS
+
+if TYPE_CHECKING:
+    from lxml import etree
 
 _B = f"{{{BPMN_NS}}}"
 
@@ -96,7 +100,8 @@ class ProcessDiagram:
     file: str
     steps: dict[str, Step] = field(default_factory=dict)
     flows: dict[str, Flow] = field(default_factory=dict)
-    lanes: list[str] = field(default_factory=list)
+    #: A lane with neither name nor id (the schema allows it) is listed as None, as its steps have no lane.
+    lanes: list[str | None] = field(default_factory=list)
 
     def timers_on(self, step_id: str) -> list[Step]:
         return [s for s in self.steps.values() if s.attached_to == step_id]
@@ -141,8 +146,8 @@ def _read(file: str, raw: bytes, process_id: str) -> ProcessDiagram | None:
         (p for p in tree.iter(f"{_B}process") if p.get("id") == process_id), None)
     if process is None:
         return None
-    lane_of: dict[str, str] = {}
-    lanes: list[str] = []
+    lane_of: dict[str, str | None] = {}
+    lanes: list[str | None] = []
     for lane in process.iter(f"{_B}lane"):
         name = lane.get("name") or lane.get("id")
         if name not in lanes:
@@ -163,9 +168,9 @@ def _read(file: str, raw: bytes, process_id: str) -> ProcessDiagram | None:
         if not isinstance(node.tag, str) or not node.tag.startswith(_B):
             continue
         kind = node.tag[len(_B):]
-        if kind not in KIND_LABELS or not node.get("id"):
-            continue
         element_id = node.get("id")
+        if kind not in KIND_LABELS or not element_id:
+            continue
         timer = node.find(f"{_B}timerEventDefinition")
         expression = None
         if timer is not None:
@@ -189,12 +194,12 @@ def _read(file: str, raw: bytes, process_id: str) -> ProcessDiagram | None:
     return diagram
 
 
-def _enclosing_lane(node, lane_of: dict[str, str]) -> str | None:
+def _enclosing_lane(node: etree._Element, lane_of: dict[str, str | None]) -> str | None:
     """Steps inside an embedded sub-process sit in the lane of the sub-process."""
     parent = node.getparent()
     while parent is not None:
-        if parent.get("id") in lane_of:
-            return lane_of[parent.get("id")]
+        if (parent_id := parent.get("id")) is not None and parent_id in lane_of:
+            return lane_of[parent_id]
         parent = parent.getparent()
     return None
 

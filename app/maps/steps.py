@@ -49,7 +49,7 @@ class MapPlace:
 
     def callers(self) -> list[tuple[str, Step]]:
         """(process id, call activity) of every step in this version that calls this process."""
-        found = []
+        found: list[tuple[str, Step]] = []
         for pid, _name in processes_in(self.version):
             other = place_in(self.version, pid)
             if other is not None:
@@ -77,7 +77,8 @@ def place_in(version: ProcessVersion, process_id: str) -> MapPlace | None:
     return MapPlace(version=version, definition=compiled(version), diagram=diagram)
 
 
-def locate(session: Session, process_id: str, *, version: int | None = None, root: str | None = None) -> MapPlace | None:
+def locate(session: Session, process_id: str, *, version: int | None = None,
+           root: str | None = None) -> MapPlace | None:
     """A deployed process by its BPMN id. ``version`` is the root process's version (latest when not
     given); ``root`` picks the deployed process when several bundles hold the same called process."""
     roots = [root] if root else sorted(process_ids(session), key=lambda pid: pid != process_id)
@@ -108,6 +109,8 @@ def process_listing(session: Session) -> list[ProcessEntry]:
     entries = []
     for root_id in process_ids(session):
         latest = latest_version(session, root_id)
+        if latest is None:  # never: the id is of a deployed process
+            continue
         count = len(versions_of(session, root_id))
         for pid, _name in processes_in(latest):
             place = place_in(latest, pid)

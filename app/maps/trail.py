@@ -9,6 +9,7 @@ stood at that moment.
 """
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
@@ -57,7 +58,7 @@ def case_trail(session: Session, case_id: int) -> list[TrailEvent]:
     return [TrailEvent(index=n, element_id=row.element_id, name=row.summary or row.element_id,
                        state=row.action.removeprefix(STEP_ACTION), at=row.at, by=row.username,
                        process_id=(row.details or {}).get("process_id"), task_id=row.task_id)
-            for n, row in enumerate(rows, start=1)]
+            for n, row in enumerate(rows, start=1) if row.element_id is not None]  # all, by the query
 
 
 @dataclass(frozen=True)
@@ -147,7 +148,7 @@ def _flows_taken(place: MapPlace, trail: list[TrailEvent], paths: list[TakenPath
 
 
 def replay_frames(steps: dict[str, Step], process_id: str, trail: list[TrailEvent],
-                  flows_taken: list[tuple[int, str]] = (), deadlines: list[Deadline] = ()) -> list[MapFrame]:
+                  flows_taken: Sequence[tuple[int, str]] = (), deadlines: Sequence[Deadline] = ()) -> list[MapFrame]:
     """The map of one process after each event of the trail; frame 0 is before the first event and the
     last frame's deadlines are as they stand now."""
     frames = [MapFrame(k=0, at=None)]
@@ -202,7 +203,10 @@ def _words(step: Step, detail: str, runs: int) -> str:
     if detail == "ready":
         text = "Waiting for a person" if step.is_activity else "Ready"
     elif detail == "waiting":
-        text = "Timer running" if timer else "Waiting for other branches" if step.kind.endswith("Gateway") else "Waiting"
+        if timer:
+            text = "Timer running"
+        else:
+            text = "Waiting for other branches" if step.kind.endswith("Gateway") else "Waiting"
     elif detail == "started":
         text = "In progress"
     elif detail == "error":

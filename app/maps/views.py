@@ -57,7 +57,7 @@ def index():
 @bp.get("/maps/<process_id>")
 def process_map(process_id: str):
     place = _place(process_id)
-    views = {s: step_view(place, s) for s in place.diagram.steps}
+    views = {s: view for s in place.diagram.steps if (view := step_view(place, s)) is not None}
     in_version = dict(processes_in(place.version))
     data = {
         "mode": "process",

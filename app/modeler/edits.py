@@ -5,6 +5,7 @@ encoding its XML declaration names, so a declaration of ISO-8859-1 is still true
 from __future__ import annotations
 
 import codecs
+import contextlib
 import re
 
 from app.core.diagram_xml import declared_encoding
@@ -53,8 +54,6 @@ def _encoded(text: str) -> bytes:
     declared = declared_encoding(text[:200])
     encoding = "utf-8"
     if declared:
-        try:
+        with contextlib.suppress(LookupError):  # the pipeline reports the unknown encoding against the file
             encoding = codecs.lookup(declared).name
-        except LookupError:
-            pass  # the pipeline reports the unknown encoding against the file
     return text.encode(encoding, errors="xmlcharrefreplace")

@@ -1,6 +1,8 @@
 """The modeler page: edit a diagram in the browser, see what the app reads and what lint finds, deploy."""
 from __future__ import annotations
 
+from typing import Any
+
 from flask import Blueprint, abort, g, jsonify, render_template, request, url_for
 
 from app.core.db import get_db, run_in_transaction
@@ -108,6 +110,6 @@ def _starting_version(process_id: str, latest: ProcessVersion) -> ProcessVersion
     return found
 
 
-def _link(endpoint: str, **values: str) -> str | None:
+def _link(endpoint: str, **values: Any) -> str | None:
     """A link to another page, offered only to someone who may open it."""
     return url_for(endpoint, **values) if can(endpoint) else None

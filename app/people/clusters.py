@@ -6,6 +6,7 @@ every merged record once and resolves in memory (what reports over a year of con
 from __future__ import annotations
 
 from collections.abc import Iterable
+from typing import overload
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -13,8 +14,17 @@ from sqlalchemy.orm import Session
 from app.people.models import Person
 
 
-def root_of(session: Session, person_id: int) -> int:
-    """The person record this one is (now) part of: itself when it was never merged."""
+@overload
+def root_of(session: Session, person_id: int) -> int: ...
+@overload
+def root_of(session: Session, person_id: None) -> None: ...
+@overload
+def root_of(session: Session, person_id: int | None) -> int | None: ...
+
+
+def root_of(session: Session, person_id: int | None) -> int | None:
+    """The person record this one is (now) part of: itself when it was never merged (None for no record: a
+    subject whose details were removed under the retention policy)."""
     seen = {person_id}
     while (parent := session.scalar(select(Person.merged_into_id).where(Person.id == person_id))) is not None:
         if parent in seen:  # a cycle would be a bug elsewhere; stop rather than spin
@@ -36,7 +46,8 @@ def cluster_of(session: Session, person_id: int) -> set[int]:
 
 def merged_parents(session: Session) -> dict[int, int]:
     """Every merged record and the record it was merged into."""
-    return dict(session.execute(select(Person.id, Person.merged_into_id).where(Person.merged_into_id.is_not(None))).all())
+    rows = session.execute(select(Person.id, Person.merged_into_id).where(Person.merged_into_id.is_not(None)))
+    return {child: parent for child, parent in rows if parent is not None}  # all, by the query
 
 
 def roots_for(session: Session, person_ids: Iterable[int], parents: dict[int, int] | None = None) -> dict[int, int]:
@@ -58,8 +69,9 @@ def parents_above(session: Session, person_ids: Iterable[int]) -> dict[int, int]
     frontier = set(person_ids)
     seen = set(frontier)
     while frontier:
-        found = dict(session.execute(select(Person.id, Person.merged_into_id)
-                                     .where(Person.id.in_(frontier), Person.merged_into_id.is_not(None))).all())
+        rows = session.execute(select(Person.id, Person.merged_into_id)
+                               .where(Person.id.in_(frontier), Person.merged_into_id.is_not(None)))
+        found = {child: parent for child, parent in rows if parent is not None}  # all, by the query
         parents.update(found)
         frontier = set(found.values()) - seen
         seen |= frontier

@@ -50,7 +50,7 @@ def index_subjects(session: Session, case: Case, actor: Actor) -> None:
     people = [person_for(subject, case.received_at) for subject in case.subjects]
     session.add_all(people)
     session.flush()
-    for subject, person in zip(case.subjects, people):
+    for subject, person in zip(case.subjects, people, strict=True):
         subject.person_id = person.id
     _relate(session, case, actor)
     own = [person.id for person in people]

@@ -14,9 +14,10 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
+from typing import TypeAlias
 
 import jellyfish
-from sqlalchemy import select
+from sqlalchemy import Row, select
 from sqlalchemy.orm import Session
 
 from app.people.clusters import parents_above, roots_for
@@ -34,6 +35,8 @@ SIMILAR = 0.88
 
 _RECORD = (Person.id, Person.given_name, Person.family_name, Person.date_of_birth, Person.nhs_number,
            Person.gender, Person.postcode, Person.merged_into_id)
+#: One person record as the index reads it (the columns of ``_RECORD``).
+RecordRow: TypeAlias = "Row[int, str, str, date | None, str | None, str | None, str | None, int | None]"
 
 
 @dataclass(frozen=True)
@@ -95,7 +98,7 @@ def search(session: Session, candidate: Candidate, *, exclude: Iterable[int] = (
     return MatchSearch(matches[:limit], len(rows))
 
 
-def _retrieve(session: Session, candidate: Candidate) -> dict[int, Person]:
+def _retrieve(session: Session, candidate: Candidate) -> dict[int, RecordRow]:
     """Records found through each index in turn, at most PER_INDEX_LIMIT rows each."""
     ways = []
     if candidate.nhs_number:
@@ -114,7 +117,7 @@ def _retrieve(session: Session, candidate: Candidate) -> dict[int, Person]:
             ways.append((Person.family_key == swapped_family) & (Person.given_key == swapped_given))
     if candidate.postcode:
         ways.append(Person.postcode == candidate.postcode)
-    rows: dict[int, Person] = {}
+    rows: dict[int, RecordRow] = {}
     for condition in ways:
         for row in session.execute(select(*_RECORD).where(condition).limit(PER_INDEX_LIMIT)):
             rows[row.id] = row
@@ -164,7 +167,7 @@ def _score_birth(given: date | None, known: date | None, add) -> None:
         add(30, "Same date of birth")
     elif _day_month_swapped(given) == known:
         add(18, "Date of birth with day and month swapped")
-    elif sum(a != b for a, b in zip(given.isoformat(), known.isoformat())) == 1:
+    elif sum(a != b for a, b in zip(given.isoformat(), known.isoformat(), strict=True)) == 1:
         add(8, "Date of birth one digit different")
     else:
         add(-35, "Different date of birth")

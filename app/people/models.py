@@ -81,7 +81,8 @@ class PersonMerge(Base):
 
 
 class PersonRelationship(Base):
-    """``person`` is the ``relationship`` of ``related_person`` (for example: parent of, alleged perpetrator towards)."""
+    """``person`` is the ``relationship`` of ``related_person`` (for example: parent of, alleged perpetrator
+    towards)."""
 
     __tablename__ = "person_relationship"
     __table_args__ = (UniqueConstraint("person_id", "related_person_id", "relationship"),)

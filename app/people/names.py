@@ -132,7 +132,7 @@ def is_valid_nhs_number(value: str) -> bool:
     """Ten digits whose last is the modulus 11 check digit of the first nine (NHS Data Dictionary)."""
     if not re.fullmatch(r"[0-9]{10}", value):
         return False
-    total = sum(int(digit) * weight for digit, weight in zip(value[:9], range(10, 1, -1)))
+    total = sum(int(digit) * weight for digit, weight in zip(value[:9], range(10, 1, -1), strict=True))
     check = 11 - total % 11
     if check == 11:
         check = 0

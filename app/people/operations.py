@@ -56,6 +56,8 @@ def confirm_match(session: Session, match_id: int, actor: Actor, *, case_id: int
     the subject lapse as rejected."""
     match, subject = _match_for_decision(session, match_id, case_id)
     own = subject.person_id
+    if own is None:  # never: refused above
+        raise Conflict("This subject's details were removed under the retention policy.")
     if root_of(session, own) != own:
         raise Conflict("This subject is already linked to a known person. The page now shows the link.")
     target = root_of(session, match.person_id)
@@ -98,8 +100,9 @@ def look_again(session: Session, subject_id: int, actor: Actor, *, case_id: int 
     _lock(session, subject.person_id)
     if root_of(session, subject.person_id) != subject.person_id:
         raise Conflict("This subject is already linked to a known person. The page now shows the link.")
-    same_contact = session.scalars(select(Subject.person_id).where(Subject.case_id == subject.case_id,
-                                                                   Subject.person_id.is_not(None))).all()
+    same_contact = [person for person in session.scalars(
+        select(Subject.person_id).where(Subject.case_id == subject.case_id, Subject.person_id.is_not(None)))
+        if person is not None]  # all, by the query
     found = propose_for_subject(session, subject, exclude=same_contact)
     record(session, actor, "person.matched-again", case_id=subject.case_id, summary="Looked in the person index again",
            details={"person_id": subject.person_id, "proposed": len(found)})

@@ -92,7 +92,7 @@ def case_people(session: Session, case: Case) -> list[SubjectPeople]:
         entry.proposals = [Proposal(m, person_summary(session, m.person_id)) for m in matches if m.status == "proposed"]
         entry.decided = [m for m in matches if m.status != "proposed"]
         entry.merge = _active_merge(session, subject.person_id)
-        if entry.merge is not None:
+        if entry.merge is not None and entry.root_id is not None:  # a merge in force means a record
             entry.linked_to = person_summary(session, entry.root_id)
         found.append(entry)
     return found
@@ -139,10 +139,10 @@ def subjects_json(session: Session, case: Case) -> list[dict]:
 @dataclass
 class Contact:
     case_id: int
-    reference: str
+    reference: str | None
     received_at: datetime
     role: str
-    person_id: int
+    person_id: int | None
     status: str
 
 

@@ -41,9 +41,9 @@ def forget_people(session: Session, case: Case, actor: Actor) -> int:
         if merge.unmerge_reason:
             merge.unmerge_reason = RETENTION_NOTE
     for person_id in people:
-        _leave_cluster(session, session.get(Person, person_id), actor)
+        _leave_cluster(session, session.get_one(Person, person_id), actor)
     for person_id in people:
-        person = session.get(Person, person_id)
+        person = session.get_one(Person, person_id)
         for column, value in BLANKED.items():
             setattr(person, column, value)
     session.flush()
@@ -59,7 +59,7 @@ def _leave_cluster(session: Session, person: Person, actor: Actor) -> None:
     if parent is None and children:
         parent, children = children[0].id, children[1:]
         _close(_open_merge(session, parent, person.id), actor, at)
-        session.get(Person, parent).merged_into_id = None
+        session.get_one(Person, parent).merged_into_id = None
     for child in children:
         old = _open_merge(session, child.id, person.id)
         _close(old, actor, at)

@@ -59,7 +59,8 @@ def _decide(case_id: int, action: Callable[[], object], done: str) -> ResponseRe
 @bp.post("/cases/<int:case_id>/people/matches/<int:match_id>/confirm")
 def confirm(case_id: int, match_id: int):
     return _decide(case_id, lambda: run_in_transaction(operations.confirm_match, match_id, g.actor, case_id=case_id),
-                   "Match confirmed: the subject's record is now part of the known person, and their histories are joined.")
+                   "Match confirmed: the subject's record is now part of the known person, "
+                   "and their histories are joined.")
 
 
 @bp.post("/cases/<int:case_id>/people/matches/<int:match_id>/reject")
@@ -126,7 +127,8 @@ def index():
     if searched and not errors:
         candidate = Candidate(terms["given_name"], terms["family_name"], terms["date_of_birth"],
                               normalise_nhs_number(terms["nhs_number"]),
-                              postcode=postcode_of(terms["postcode"]) or (terms["postcode"].replace(" ", "").upper() or None))
+                              postcode=(postcode_of(terms["postcode"])
+                                        or terms["postcode"].replace(" ", "").upper() or None))
         found = search(db.session, candidate, threshold=SEARCH_FROM, limit=SEARCH_LIMIT).matches
         results = [(match, person_summary(db.session, match.person_id)) for match in found]
         record(db.session, g.actor, "person.searched", summary="Searched the person index",
@@ -158,6 +160,8 @@ def _person_page(person_id: int, errors: list | None = None, form_id: str | None
         flash(f"Person {person_id} was merged into person {root}: this is that person.", "info")
         return redirect(url_for("people.show", person_id=root))
     profile = person_profile(db.session, person_id)
+    if profile is None:  # never: the person was read above
+        abort(404)
     record(db.session, g.actor, "person.viewed", summary="Viewed a person", details={"person_id": person_id})
     return render_template("people/show.html", profile=profile, person=profile.root, links=_links(person_id),
                            dates_of_birth=", ".join(d.strftime("%-d %b %Y") for d in profile.summary.dates_of_birth),

@@ -56,9 +56,10 @@ def compare(session: Session, process_id: str, args: Mapping[str, str]) -> Compa
         older = [v for v in versions if v.version < new.version]
         old = older[0] if older else versions[1]
     else:
-        old = by_number.get(wanted_from)
-        if old is None:
+        chosen = by_number.get(wanted_from)
+        if chosen is None:
             raise NotFound(f"There is no version {wanted_from} of {process_id}.")
+        old = chosen
     if old.version == new.version:
         raise ValidationFailed([FieldError("to", "Choose two different versions to compare")])
     return Comparison(process_id=process_id, versions=versions, old=old, new=new,
@@ -71,7 +72,8 @@ def comparison_json(comparison: Comparison) -> dict:
 
 
 _CHANGE = {"type": "object", "required": ["what", "old", "new"], "properties": {
-    "what": {"type": "string", "description": "What differs, e.g. Name, Form key, Timer, Condition, Lane (who does it)"},
+    "what": {"type": "string",
+             "description": "What differs, e.g. Name, Form key, Timer, Condition, Lane (who does it)"},
     "old": {"type": ["string", "null"]}, "new": {"type": ["string", "null"]}}}
 _STATUS = {"type": "string", "enum": ["added", "removed", "changed"]}
 DIFF = {"type": "object", "required": ["process_id", "from", "to", "counts", "elements", "forms", "policies", "moved"],

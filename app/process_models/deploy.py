@@ -118,9 +118,11 @@ def deploy(session: Session, files: list[UploadedFile], actor: Actor, *, process
     if source not in SOURCES:
         raise ValueError(f"unknown deploy source {source!r}")
     candidate = validate_upload(session, files, process_id=process_id)
-    existing = session.scalar(select(ProcessVersion).where(ProcessVersion.content_hash == candidate.bundle.content_hash))
+    existing = session.scalar(select(ProcessVersion)
+                              .where(ProcessVersion.content_hash == candidate.bundle.content_hash))
     if existing is not None:
-        return Deployment(existing.process_id, existing.version, existing.id, created=False, warnings=candidate.warnings)
+        return Deployment(existing.process_id, existing.version, existing.id, created=False,
+                          warnings=candidate.warnings)
     try:
         version = register_bundle(session, candidate.bundle, actor=actor, process_id=candidate.process_id, note=note,
                                   source=source, definition=candidate.definition)

@@ -15,7 +15,7 @@ import json
 import textwrap
 import tomllib
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from lxml import etree
 
@@ -185,11 +185,11 @@ def diff_bundles(old: ProcessBundle, new: ProcessBundle) -> VersionDiff:
     moved: list[ElementDiff] = []
     for key in _ordered_keys(old_elements, new_elements):
         before, after = old_elements.get(key), new_elements.get(key)
-        if before is None:
+        if before is None and after is not None:
             elements.append(_element(ADDED, after, None, after))
-        elif after is None:
+        elif after is None and before is not None:
             elements.append(_element(REMOVED, before, before, None))
-        else:
+        elif before is not None and after is not None:
             changes = _changes(before, after)
             if changes:
                 elements.append(_element(CHANGED, after, before, after, changes))
@@ -248,7 +248,7 @@ def _read_diagrams(bundle: ProcessBundle) -> tuple[dict[tuple[str, str], _Elemen
         tree = parse_xml_or_none(bundle.bpmn[file])
         if tree is None:
             continue
-        owner = {}  # element id -> process id (or the collaboration id for pools and message flows)
+        owner: dict[str, str] = {}  # element id -> process id (or the collaboration id for pools and message flows)
         for container in tree:
             if not isinstance(container.tag, str):
                 continue
@@ -257,14 +257,14 @@ def _read_diagrams(bundle: ProcessBundle) -> tuple[dict[tuple[str, str], _Elemen
                 _read_process(file, container, elements, owner)
             elif local == "collaboration":
                 for child in container:
-                    if isinstance(child.tag, str) and child.get("id"):
-                        key = (container.get("id") or "collaboration", child.get("id"))
+                    if isinstance(child.tag, str) and (child_id := child.get("id")):
+                        key = (container.get("id") or "collaboration", child_id)
                         elements[key] = _Element(file, key[0], key[1], etree.QName(child).localname,
                                                  _attributes(child, {}), len(elements))
-                        owner[child.get("id")] = key[0]
+                        owner[child_id] = key[0]
         for shape in tree.iter(f"{{{BPMNDI}}}BPMNShape", f"{{{BPMNDI}}}BPMNEdge"):
             ref = shape.get("bpmnElement")
-            if ref in owner:
+            if ref is not None and ref in owner:
                 layout[(owner[ref], ref)] = _geometry(shape)
     return elements, layout
 
@@ -274,7 +274,8 @@ def _read_process(file: str, process, elements: dict, owner: dict) -> None:
     lanes = {}
     for lane in process.iter(f"{{{BPMN}}}lane"):
         for ref in lane.findall(f"{{{BPMN}}}flowNodeRef"):
-            lanes[(ref.text or "").strip()] = lane.get("name") or lane.get("id")  # innermost lane wins (iter is depth-first)
+            # The innermost lane wins (iter is depth-first).
+            lanes[(ref.text or "").strip()] = lane.get("name") or lane.get("id")
     names = {el.get("id"): el.get("name") for el in process.iter() if isinstance(el.tag, str) and el.get("id")}
     for element in [process, *process.iter(f"{{{BPMN}}}lane"), *_flow_elements(process)]:
         element_id = element.get("id")
@@ -374,9 +375,8 @@ def _loop(element) -> str | None:
     for name, value in sorted(loop.attrib.items()):
         if name != "isSequential":
             parts.append(f"{etree.QName(name).localname}={value}")
-    for child in loop:
-        if isinstance(child.tag, str):
-            parts.append(f"{etree.QName(child).localname}={_text(child) or child.get('name') or child.get('id')}")
+    parts.extend(f"{etree.QName(child).localname}={_text(child) or child.get('name') or child.get('id')}"
+                 for child in loop if isinstance(child.tag, str))
     return "; ".join(parts)
 
 
@@ -447,7 +447,8 @@ def _field_diffs(before: dict, after: dict) -> tuple[FieldDiff, ...]:
     result = []
     for name in list(new_fields) + [n for n in old_fields if n not in new_fields]:
         old_field, new_field = old_fields.get(name), new_fields.get(name)
-        title = ((new_field or old_field or {}).get("title") or name) if isinstance(new_field or old_field, dict) else name
+        either = new_field or old_field
+        title = ((either or {}).get("title") or name) if isinstance(either, dict) else name
         if old_field is None:
             result.append(FieldDiff(ADDED, name, title))
         elif new_field is None:
@@ -490,12 +491,14 @@ def _flat_policies(text: str | None) -> dict[str, str]:
         return {"(policies file)": text}
     flat: dict[str, str] = {}
 
-    def walk(prefix: str, value) -> None:
+    def walk(prefix: str, value: Any) -> None:
         if isinstance(value, dict):
             for key, inner in value.items():
                 walk(f"{prefix}.{key}" if prefix else key, inner)
-        else:
-            flat[prefix] = _show(value) if not isinstance(value, (int, float, bool)) else json.dumps(value)
+        elif isinstance(value, (int, float, bool)):
+            flat[prefix] = json.dumps(value)
+        else:  # TOML has no null: text, a date or a list
+            flat[prefix] = _show(value) or ""
 
     walk("", data)
     return flat

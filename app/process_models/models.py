@@ -32,16 +32,16 @@ class ProcessVersion(Base):
 #: migration 0008 agree.
 IMMUTABLE_DDL = {
     "sqlite": [
-        "CREATE TRIGGER process_version_no_update BEFORE UPDATE ON process_version "
-        "BEGIN SELECT RAISE(ABORT, 'process_version rows are immutable: deploy a new version'); END",
-        "CREATE TRIGGER process_version_no_delete BEFORE DELETE ON process_version "
-        "BEGIN SELECT RAISE(ABORT, 'process_version rows are immutable: deploy a new version'); END",
+        ("CREATE TRIGGER process_version_no_update BEFORE UPDATE ON process_version "
+         "BEGIN SELECT RAISE(ABORT, 'process_version rows are immutable: deploy a new version'); END"),
+        ("CREATE TRIGGER process_version_no_delete BEFORE DELETE ON process_version "
+         "BEGIN SELECT RAISE(ABORT, 'process_version rows are immutable: deploy a new version'); END"),
     ],
     "postgresql": [
-        "CREATE OR REPLACE FUNCTION process_version_immutable() RETURNS trigger LANGUAGE plpgsql AS $$ "
-        "BEGIN RAISE EXCEPTION 'process_version rows are immutable: deploy a new version'; END $$",
-        "CREATE TRIGGER process_version_no_change BEFORE UPDATE OR DELETE ON process_version "
-        "FOR EACH ROW EXECUTE FUNCTION process_version_immutable()",
+        ("CREATE OR REPLACE FUNCTION process_version_immutable() RETURNS trigger LANGUAGE plpgsql AS $$ "
+         "BEGIN RAISE EXCEPTION 'process_version rows are immutable: deploy a new version'; END $$"),
+        ("CREATE TRIGGER process_version_no_change BEFORE UPDATE OR DELETE ON process_version "
+         "FOR EACH ROW EXECUTE FUNCTION process_version_immutable()"),
     ],
 }
 

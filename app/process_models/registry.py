@@ -62,7 +62,8 @@ def register_bundle(session: Session, bundle: ProcessBundle, *, created_by: str 
     return version
 
 
-def register_directories(session: Session, processes_dir: Path, forms_dir: Path, *, created_by: str = "system") -> ProcessVersion:
+def register_directories(session: Session, processes_dir: Path, forms_dir: Path, *,
+                         created_by: str = "system") -> ProcessVersion:
     return register_bundle(session, ProcessBundle.from_directories(processes_dir, forms_dir), created_by=created_by)
 
 
@@ -99,8 +100,8 @@ def executable_processes(raw: bytes) -> list[tuple[str, str]]:
     tree = parse_xml_or_none(raw)
     if tree is None:
         return []
-    return [(p.get("id"), p.get("name") or p.get("id")) for p in tree.iter(f"{{{BPMN_NS}}}process")
-            if p.get("id") and (p.get("isExecutable") or "").strip().lower() == "true"]
+    return [(process_id, p.get("name") or process_id) for p in tree.iter(f"{{{BPMN_NS}}}process")
+            if (process_id := p.get("id")) and (p.get("isExecutable") or "").strip().lower() == "true"]
 
 
 def called_processes(raw: bytes) -> set[str]:
@@ -108,7 +109,7 @@ def called_processes(raw: bytes) -> set[str]:
     tree = parse_xml_or_none(raw)
     if tree is None:
         return set()
-    return {c.get("calledElement") for c in tree.iter(f"{{{BPMN_NS}}}callActivity") if c.get("calledElement")}
+    return {called for c in tree.iter(f"{{{BPMN_NS}}}callActivity") if (called := c.get("calledElement"))}
 
 
 def latest_version(session: Session, process_id: str = ENTRY_PROCESS) -> ProcessVersion | None:

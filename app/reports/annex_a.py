@@ -74,7 +74,8 @@ def children_on_contacts(session: Session, filters: ReportFilters) -> list[Child
     for case_id, subject_id, person_id, born, gender in rows:
         root = roots.get(person_id) if person_id is not None else None
         found.append(ChildOnContact(case_id, f"person:{root}" if root else f"subject:{subject_id}",
-                                    f"P{root}" if root else f"S{subject_id}", born, gender, ethnicity.get(root)))
+                                    f"P{root}" if root else f"S{subject_id}", born, gender,
+                                    ethnicity.get(root) if root is not None else None))
     return found
 
 

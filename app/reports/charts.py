@@ -71,8 +71,8 @@ def stacked_columns(chart_id: str, title: str, desc: str, columns: Sequence[tupl
     rects, texts = [], [Text(AXIS_GAP - 6, 14, str(top), "end"), Text(AXIS_GAP - 6, PLOT_HEIGHT + 10, "0", "end")]
     for i, (label, counts) in enumerate(columns):
         x = AXIS_GAP + i * slot + slot * 0.15
-        base = PLOT_HEIGHT + 10
-        for (css, name), count in zip(series, counts):
+        base: float = PLOT_HEIGHT + 10
+        for (css, name), count in zip(series, counts, strict=False):
             if not count:
                 continue
             height = PLOT_HEIGHT * count / top

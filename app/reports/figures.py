@@ -108,7 +108,7 @@ class SourceOutcomes:
                    Column("contacts", "Contacts"))
         rows = [(code, AGENCY_LABELS[source_agency(code)], *(counts[o] for o in OUTCOME_COLUMNS), sum(counts.values()))
                 for code, counts in self.by_source.items()]
-        totals = Counter()
+        totals: Counter[str | None] = Counter()
         for counts in self.by_source.values():
             totals.update(counts)
         total = ("All sources", "", *(totals[o] for o in OUTCOME_COLUMNS), sum(totals.values()))
@@ -127,7 +127,8 @@ def source_outcomes(contacts: Iterable[ContactRow]) -> SourceOutcomes:
     for contact in contacts:
         by_source.setdefault(contact.source, Counter())[contact.census_outcome] += 1
     order = list(SOURCE_AGENCY)
-    by_source = {code: by_source[code] for code in sorted(by_source, key=lambda c: order.index(c) if c in order else 99)}
+    by_source = {code: by_source[code]
+                 for code in sorted(by_source, key=lambda c: order.index(c) if c in order else 99)}
     by_agency: dict[str, Counter] = {}
     for code, counts in by_source.items():
         by_agency.setdefault(source_agency(code), Counter()).update(counts)
@@ -180,7 +181,7 @@ def timeliness(contacts: Iterable[ContactRow], sla: dict[int, SlaConfig], at: da
     newest = sla[max(sla)] if sla else SlaConfig()
     found = [_timeliness(rag, rows, at, timescale_text(newest.policy(rag))) for rag, rows in groups.items()]
     everyone = [row for rows in groups.values() for row in rows]
-    return found + [_timeliness(None, everyone, at, "As for each rating")]
+    return [*found, _timeliness(None, everyone, at, "As for each rating")]
 
 
 @dataclass(frozen=True)
@@ -217,7 +218,8 @@ class DecisionClock:
             return window.due_at if window else None
         key = (contact.process_version_id, contact.rag, contact.received_at.astimezone(LONDON).date())
         if key not in self._due:
-            self._due[key] = policy.window(contact.received_at, config.calendar).due_at
+            window = policy.window(contact.received_at, config.calendar)
+            self._due[key] = window.due_at if window else None  # a working-days timescale always has one
         return self._due[key]
 
     def _opening_hours(self, version_id: int, day: date) -> tuple[datetime, datetime] | None:
@@ -257,7 +259,7 @@ def _timeliness(rag: str | None, rows: list[tuple[ContactRow, DecisionTiming]], 
     working: list[float] = []
     measured = within = 0
     for contact, timing in rows:
-        if timing.hours is not None:
+        if timing.hours is not None and timing.working_hours is not None:  # both are known once decided
             elapsed.append(timing.hours)
             working.append(timing.working_hours)
         if timing.within is not None:
@@ -307,18 +309,21 @@ class RagMovement:
 
     def table(self) -> Table:
         columns = (Column("rag_before", "RAG at screening", False),
-                   *(Column(f"after_{rag}", f"After: {RAG_LABELS[rag]}") for rag in RAGS), Column("contacts", "Contacts"))
+                   *(Column(f"after_{rag}", f"After: {RAG_LABELS[rag]}") for rag in RAGS),
+                   Column("contacts", "Contacts"))
         rows = [(RAG_LABELS[before], *(self.matrix[(before, after)] for after in RAGS),
                  sum(self.matrix[(before, after)] for after in RAGS)) for before in RAGS]
         total = ("All", *(sum(self.matrix[(before, after)] for before in RAGS) for after in RAGS), self.rated)
-        return Table("rag-movement", "RAG rating at screening (rows) and after the MASH (columns)", columns, rows, total)
+        return Table("rag-movement", "RAG rating at screening (rows) and after the MASH (columns)", columns, rows,
+                     total)
 
     def rates_table(self) -> Table:
         columns = (Column("movement", "Movement", False), Column("contacts", "Contacts"), Column("percent", "%"))
         rows = [("Escalated", self.escalated, self.escalation_rate),
                 ("De-escalated", self.de_escalated, self.de_escalation_rate),
                 ("Unchanged", self.unchanged, percent(self.unchanged, self.rated))]
-        return Table("rag-movement-rates", "Escalation and de-escalation", columns, rows, ("All rated", self.rated, None))
+        return Table("rag-movement-rates", "Escalation and de-escalation", columns, rows,
+                     ("All rated", self.rated, None))
 
 
 def rag_movements(contacts: Iterable[ContactRow]) -> RagMovement:
@@ -362,7 +367,7 @@ def agency_responses(checks: Iterable[CheckRow], at: datetime) -> list[AgencyRes
         returned = [c for c in rows if c.returned]
         waits = [c.hours_to_return for c in returned if c.hours_to_return is not None]
         timed = [c for c in returned if c.on_time is not None]
-        on_time = sum(c.on_time for c in timed)
+        on_time = sum(1 for c in timed if c.on_time)
         waiting = [c for c in rows if not c.returned]
         found.append(AgencyResponse(
             agency, len(rows), len(returned), median(waits), p90(waits), on_time, len(timed) - on_time, len(waiting),
@@ -425,7 +430,8 @@ def previous_referrals(contacts: Iterable[ContactRow], referrals: Iterable[Refer
             since = year_before(this.received_at)
             for child in this.children:
                 earlier.update(r.case_id for r in by_child[child]
-                               if since <= r.received_at and (r.received_at, r.case_id) < (this.received_at, this.case_id))
+                               if since <= r.received_at
+                               and (r.received_at, r.case_id) < (this.received_at, this.case_id))
         found[contact.case_id] = len(earlier)
     return found
 
@@ -452,7 +458,8 @@ class Conversions:
 
     def table(self) -> Table:
         columns = (Column("stage", "Stage", False), Column("count", "Number"),
-                   Column("percent_of_contacts", "% of contacts"), Column("percent_of_previous", "% of the stage before"))
+                   Column("percent_of_contacts", "% of contacts"),
+                   Column("percent_of_previous", "% of the stage before"))
         return Table("conversions", "From contact to section 47 enquiry", columns,
                      [(label, n, of_contacts, of_previous) for _, label, n, of_contacts, of_previous in self.stages()])
 

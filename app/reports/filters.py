@@ -37,9 +37,8 @@ class ReportFilters:
     def as_args(self) -> dict[str, str]:
         """Query arguments that reproduce these filters (links, CSV downloads, audit details)."""
         args = {"from": self.date_from.isoformat(), "to": self.date_to.isoformat()}
-        for name, value in (("source", self.source_agency), ("rag", self.rag), ("channel", self.channel)):
-            if value:
-                args[name] = value
+        chosen = (("source", self.source_agency), ("rag", self.rag), ("channel", self.channel))
+        args.update({name: value for name, value in chosen if value})
         return args
 
 

@@ -113,7 +113,7 @@ def contact_rows(session: Session, filters: ReportFilters, *, factors: bool = Fa
                Case.rag_initial, Case.rag, Case.process_version_id, Contact.source, Contact.channel]
     stmt = (select(*columns, *([Case.presenting_factors] if factors else []))
             .join(Contact, Contact.case_id == Case.id).order_by(Case.received_at, Case.id))
-    return [ContactRow(*row[:12], tuple(row[12] or ()) if factors else ())
+    return [ContactRow(*[*row[:12], tuple(row[12] or ()) if factors else ()])
             for row in session.execute(scoped(stmt, filters))]
 
 

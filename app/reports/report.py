@@ -44,7 +44,8 @@ class Report:
                     for a in self.sources.by_agency]
         timely = [t for t in self.timeliness if t.rag and t.measured]
         returns = [(role_label(r.agency), r.on_time_rate, shown(r.on_time_rate)) for r in self.agencies]
-        stages = [(label, n, f"{n} ({shown(of_contacts)})") for _, label, n, of_contacts, _ in self.conversions.stages()]
+        stages = [(label, n, f"{n} ({shown(of_contacts)})")
+                  for _, label, n, of_contacts, _ in self.conversions.stages()]
         series = [(f"reports-chart__bar--{rag}", RAG_LABELS[rag]) for rag in RAGS] + \
             [("reports-chart__bar--none", "Not rated")]
         columns = [(b.label, [b.counts[rag] for rag in RAGS] + [b.counts[None]]) for b in self.volume.buckets]
@@ -55,7 +56,8 @@ class Report:
             "timeliness": bar_chart("chart-timeliness", "Decided within timescale, by final RAG rating",
                                     "Bar chart of the percentage of contacts decided within their RAG timescale. "
                                     "The table below gives the same figures.",
-                                    [(RAG_LABELS[t.rag], t.within_rate, shown(t.within_rate)) for t in timely], 100),
+                                    [(RAG_LABELS[t.rag], t.within_rate, shown(t.within_rate)) for t in timely if t.rag],
+                                    100),
             "agencies": bar_chart("chart-agencies", "Agency checks returned by the due time",
                                   "Bar chart of the percentage of each agency's checks returned by their due time. "
                                   "The table below gives the same figures.", returns, 100),

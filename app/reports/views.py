@@ -7,8 +7,10 @@ from __future__ import annotations
 
 import csv
 import io
+from typing import Any
 
 from flask import Blueprint, Response, abort, g, redirect, render_template, request, url_for
+from werkzeug.datastructures import MultiDict
 
 from app.audit.operations import record
 from app.core.calendar import LONDON
@@ -40,6 +42,11 @@ def index():
                            agencies=AGENCY_LABELS, rags=RAG_LABELS, channels=CHANNELS)
 
 
+def _query(args: MultiDict[str, str]) -> dict[str, Any]:
+    """The query's arguments (the first value of each), to send back to the report page."""
+    return args.to_dict()
+
+
 def _csv(name: str, text: str) -> Response:
     stamp = now().astimezone(LONDON).strftime("%Y-%m-%d")
     return Response(text, mimetype="text/csv",
@@ -60,11 +67,12 @@ def table_csv(table: str):
     db = get_db()
     filters, errors = read_filters(request.args, _today())
     if errors:
-        return redirect(url_for("reports.index", **request.args))
+        return redirect(url_for("reports.index", **_query(request.args)))
     found = build_report(db.session, filters, now()).tables.get(table)
     if found is None:
         abort(404)
-    record(db.session, g.actor, "reports.exported", details={"table": table, **filters.as_args(), "rows": len(found.rows)})
+    record(db.session, g.actor, "reports.exported",
+           details={"table": table, **filters.as_args(), "rows": len(found.rows)})
     return _csv(f"mash-{table}", table_csv_text(found))
 
 
@@ -73,9 +81,10 @@ def mi_dataset_csv():
     db = get_db()
     filters, errors = read_filters(request.args, _today())
     if errors:
-        return redirect(url_for("reports.index", **request.args))
+        return redirect(url_for("reports.index", **_query(request.args)))
     rows = mi_dataset(db.session, filters)
-    record(db.session, g.actor, "reports.exported", details={"table": "mi-dataset", **filters.as_args(), "rows": len(rows)})
+    record(db.session, g.actor, "reports.exported",
+           details={"table": "mi-dataset", **filters.as_args(), "rows": len(rows)})
     return _csv("mash-mi-dataset", dataset_csv(rows))
 
 
@@ -87,7 +96,7 @@ def annex_a_csv(number: int):
     db = get_db()
     filters, errors = read_filters(request.args, _today())
     if errors:
-        return redirect(url_for("reports.index", **request.args))
+        return redirect(url_for("reports.index", **_query(request.args)))
     rows = annex_a.annex_a_rows(db.session, filters, number)
     record(db.session, g.actor, "reports.exported",
            details={"table": f"annex-a-list-{number}", **filters.as_args(), "rows": len(rows)})

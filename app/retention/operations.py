@@ -69,7 +69,8 @@ def place_hold(session: Session, reference: str, reason: str, actor: Actor) -> C
         raise ValidationFailed([FieldError("reason", f"Choose one of: {', '.join(HOLD_REASONS)}")])
     case = case_by_reference(session, reference)
     if case.anonymised_at is not None:
-        raise Conflict(f"{case.reference} was anonymised on {case.anonymised_at:%Y-%m-%d}: there is nothing left to hold.")
+        raise Conflict(f"{case.reference} was anonymised on {case.anonymised_at:%Y-%m-%d}: "
+                       "there is nothing left to hold.")
     was, case.retention_hold = case.retention_hold, reason
     record(session, actor, "retention.hold-placed", case_id=case.id, summary=f"Retention hold: {HOLD_REASONS[reason]}",
            details={"reason": reason, "replaced": was})

@@ -87,8 +87,11 @@ def review_retention(session: Session, as_of: datetime, months: int) -> Retentio
                            Case.closed_at < cutoff, Case.anonymised_at.is_(None))
         .order_by(Case.closed_at, Case.id)) if covered(case, cutoff)]
     recent = _recent_people(session, cutoff)
-    due, held = [], []
+    due: list[RetentionCandidate] = []
+    held: list[RetentionCandidate] = []
     for case in cases:
+        if case.closed_at is None or case.outcome is None:  # never: the query asks for closed NFA contacts
+            continue
         reason = hold_reason(case, recent)
         candidate = RetentionCandidate(case.id, case.reference or str(case.id), case.closed_at, case.outcome, reason)
         (held if reason else due).append(candidate)

@@ -7,11 +7,17 @@ CompletedTask are not listed: each needs its own rule (see anonymise.py and subj
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TypeAlias
 
 from app.cases.models import AgencyReturn, RagChange, ReferrerFeedback, StrategyDiscussion
 from app.core.db import Base
 from app.incidents.models import Incident
 from app.sharing.models import SharingDecision
+
+#: The models whose rows are a case's records (each has ``id`` and ``case_id``).
+CaseRecordModel: TypeAlias = (
+    "type[RagChange] | type[AgencyReturn] | type[StrategyDiscussion] | type[ReferrerFeedback] | type[Incident]"
+    " | type[SharingDecision]")
 
 
 @dataclass(frozen=True)
@@ -19,7 +25,7 @@ class CaseRecord:
     """Rows of one table keyed by ``case_id``. ``name`` keys the export and the anonymisation counts."""
 
     name: str
-    model: type[Base]
+    model: CaseRecordModel
     free_text: tuple[str, ...]
     #: False for the hub's own operational rows (incidents): held answers reach the case records once retried.
     in_subject_access: bool = True

@@ -11,6 +11,8 @@ Redactions say where and why, never the withheld text, so the file can be handle
 """
 from __future__ import annotations
 
+import contextlib
+from collections.abc import Iterable
 from datetime import date, datetime
 from typing import Any
 
@@ -58,10 +60,8 @@ def person_from_request(body: dict) -> Person:
     born = body.get("date_of_birth")
     date_of_birth = None
     if born not in (None, ""):
-        try:
+        with contextlib.suppress(ValueError):
             date_of_birth = date.fromisoformat(born) if isinstance(born, str) else None
-        except ValueError:
-            pass
         if date_of_birth is None:
             errors.append(FieldError("date_of_birth", "Enter the date of birth as YYYY-MM-DD"))
     unknown = set(body) - {"given_name", "family_name", "date_of_birth"}
@@ -81,7 +81,7 @@ def export_subject_access(session: Session, person: Person, actor: Actor) -> dic
     for found in found_by_name + _confirmed_elsewhere(session, found_by_name):
         matches.setdefault(found.subject.case_id, []).append(found)
     redactions: list[dict] = []
-    cases = [_case_export(session, session.get(Case, case_id), found, redactions)
+    cases = [_case_export(session, session.get_one(Case, case_id), found, redactions)
              for case_id, found in sorted(matches.items())]
     person_index = _person_index_export(session, [m for found in matches.values() for m in found], redactions)
     names_only = sum(1 for c in cases if c["match"] == NAMES_ONLY)
@@ -110,10 +110,11 @@ def export_subject_access(session: Session, person: Person, actor: Actor) -> dic
 def _confirmed_elsewhere(session: Session, found: list[SubjectMatch]) -> list[SubjectMatch]:
     """Subjects the person index holds as the same person (confirmed merges), however they were written."""
     person_ids = {m.subject.person_id for m in found if m.subject.person_id is not None}
-    members = set().union(*(cluster_of(session, person_id) for person_id in person_ids)) if person_ids else set()
+    members: set[int] = set().union(*(cluster_of(session, person_id) for person_id in person_ids))
     seen = {m.subject.id for m in found}
-    others = session.scalars(select(Subject).where(Subject.person_id.in_(members), Subject.id.not_in(seen))
-                             .order_by(Subject.case_id, Subject.position)) if members else []
+    others: Iterable[Subject] = session.scalars(
+        select(Subject).where(Subject.person_id.in_(members), Subject.id.not_in(seen))
+        .order_by(Subject.case_id, Subject.position)) if members else []
     return [SubjectMatch(subject, PERSON_INDEX) for subject in others]
 
 
@@ -121,7 +122,7 @@ def _person_index_export(session: Session, found: list[SubjectMatch], redactions
     """What the person index holds about them: each record (every spelling and date a contact used), when
     records were merged or split, and their relationships (the other person withheld)."""
     person_ids = {m.subject.person_id for m in found if m.subject.person_id is not None}
-    exports = []
+    exports: list[dict[str, Any]] = []
     for root in sorted(set(roots_for(session, person_ids).values())):
         members = cluster_of(session, root)
         path = f"person_index[{len(exports)}]"
@@ -132,8 +133,8 @@ def _person_index_export(session: Session, found: list[SubjectMatch], redactions
                                              | (PersonRelationship.related_person_id.in_(members)))
             .order_by(PersonRelationship.id)))
         for index, _ in enumerate(related):
-            redactions.append({"reference": "person-index", "record": f"{path}.relationships[{index}]", "field": "other person",
-                               "reason": PARA_16})
+            redactions.append({"reference": "person-index", "record": f"{path}.relationships[{index}]",
+                               "field": "other person", "reason": PARA_16})
         exports.append({
             "records": [_row(r, exclude=("id", "merged_into_id", "given_key", "family_key")) for r in records],
             "merges": [{"merged_at": _json(m.merged_at), "merged_by": m.merged_by, "unmerged_at": _json(m.unmerged_at),
@@ -158,7 +159,8 @@ def _case_export(session: Session, case: Case, found: list[SubjectMatch], redact
     others = [s for s in case.subjects if s.id not in mine]
     for subject in others:
         redact(f"subjects[{subject.position}]", "name, date of birth, address", PARA_16)
-    returns = list(session.scalars(select(AgencyReturn).where(AgencyReturn.case_id == case.id).order_by(AgencyReturn.id)))
+    returns = list(session.scalars(select(AgencyReturn).where(AgencyReturn.case_id == case.id)
+                                   .order_by(AgencyReturn.id)))
     withheld_tasks = {r.task_id: PROTECTED if r.third_parties_to_protect else RESTRICTED
                       for r in returns if r.third_parties_to_protect or r.handling_restriction != "none"}
     protected = protected_names(r.third_parties_to_protect for r in returns)
@@ -213,7 +215,8 @@ def _case_export(session: Session, case: Case, found: list[SubjectMatch], redact
             .where(AuditEvent.case_id == case.id, AuditEvent.action.like("%.viewed"))
             .order_by(AuditEvent.id))]
     if protected:
-        export = _scrub(export, Redactor(protected, WITHHELD), lambda path: redact(path, "text naming a protected identity", PROTECTED))
+        export = _scrub(export, Redactor(protected, WITHHELD),
+                        lambda path: redact(path, "text naming a protected identity", PROTECTED))
     return export
 
 

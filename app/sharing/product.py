@@ -115,7 +115,8 @@ class InformationProduct:
     def item_labels(self) -> list[str]:
         """What was shared, in words: "Health return" rather than "agency-return:12"."""
         returns = {f.item: f.agency for f in self.findings}
-        return [ITEM_LABELS.get(item) or f"{role_label(returns.get(item, 'agency'))} return" for item in self.what_shared]
+        return [ITEM_LABELS.get(item) or f"{role_label(returns.get(item, 'agency'))} return"
+                for item in self.what_shared]
 
     @property
     def held_in_hub_line(self) -> str | None:

@@ -95,7 +95,8 @@ class SharingLabels:
 
     def view(self, d: SharingDecision) -> DecisionView:
         return DecisionView(
-            record=d, recipient=self.recipient(d.recipient), purpose=self.purposes.get(d.purpose, d.purpose),
+            record=d, recipient=self.recipient(d.recipient),
+            purpose=self.purposes.get(d.purpose, d.purpose) if d.purpose is not None else None,
             consent=self.consent.get(d.consent_status, d.consent_status),
             lawful_basis=self.bases.label(d.lawful_basis_art6) if d.lawful_basis_art6 else None,
             condition=self.bases.label(d.condition_art9) if d.condition_art9 else None)

@@ -73,9 +73,9 @@ def export_csv():
 def information_product(case_id: int, decision_id: int):
     db = get_db()
     decision = product_record(db.session, case_id, decision_id)
-    if decision is None:
+    if decision is None or decision.product is None:  # a record that sent a product, on this case
         abort(404)
-    case = db.session.get(Case, case_id)
+    case = db.session.get_one(Case, case_id)
     labels = sharing_labels(db.session, case)
     contact_form = compiled_by_id(db.session, case.process_version_id).forms.get("contact")
     source = contact_form.field("source") if contact_form else None

@@ -106,10 +106,11 @@ def active_runs(session: Session) -> list[tuple[TrainingRun, Case]]:
 
 
 def run_state(session: Session, run: TrainingRun, scenario: Scenario | None) -> RunState:
-    case = session.get(Case, run.case_id)
+    case = session.get_one(Case, run.case_id)
     completed = list(session.scalars(select(CompletedTask).where(CompletedTask.case_id == case.id)
                                      .order_by(CompletedTask.completed_at)))
-    open_tasks = list(session.scalars(select(OpenTask).where(OpenTask.case_id == case.id).order_by(OpenTask.created_at)))
+    open_tasks = list(session.scalars(select(OpenTask).where(OpenTask.case_id == case.id)
+                                      .order_by(OpenTask.created_at)))
     state = RunState(run=run, case=case, steps=[], open_tasks=open_tasks,
                      deadlines=case_deadlines(session, case.id, now()))
     if scenario is None:
@@ -169,7 +170,8 @@ def start(session: Session, scenario: Scenario, trainer: Actor) -> TrainingRun:
     if active_run(session, scenario.id) is not None:
         raise Conflict("This scenario is already running: carry on with it, or reset it to start again.")
     reporter = _actor_of(session, scenario.reported_by)
-    earlier = [receive_contact(session, contact, reporter, channel="web")[0].id for contact in scenario.earlier_contacts]
+    earlier = [receive_contact(session, contact, reporter, channel="web")[0].id
+               for contact in scenario.earlier_contacts]
     case, _created = receive_contact(session, scenario.contact, reporter, channel="web")
     run = TrainingRun(scenario_id=scenario.id, case_id=case.id, earlier_case_ids=earlier, started_at=now(),
                       started_by=trainer.username, clock_moves_made=0)
@@ -190,7 +192,8 @@ def reset(session: Session, run_id: int, scenario: Scenario, trainer: Actor) -> 
         if case is not None and case.status == "open":
             _close_for_reset(session, case, trainer, at)
     run.reset_at = at
-    record(session, trainer, "training.reset", case_id=run.case_id, summary=f"Training scenario {run.scenario_id} reset",
+    record(session, trainer, "training.reset", case_id=run.case_id,
+           summary=f"Training scenario {run.scenario_id} reset",
            details={"scenario": run.scenario_id, "run_id": run.id})
     session.flush()
     return start(session, scenario, trainer)
@@ -214,8 +217,10 @@ def _clock_target(session: Session, case_id: int, move: ClockMove) -> dict | Non
     if move.duration is not None:
         return {"advance": f"PT{int(move.duration.total_seconds())}S"}
     unmet = (Deadline.case_id == case_id, Deadline.met_at.is_(None), Deadline.cancelled_at.is_(None))
+    due: datetime | None
     if move.past is not None:
-        rows = list(session.scalars(select(Deadline).where(*unmet, Deadline.name == move.past).order_by(Deadline.due_at)))
+        rows = list(session.scalars(select(Deadline).where(*unmet, Deadline.name == move.past)
+                                    .order_by(Deadline.due_at)))
         if not rows:
             raise StepRefused(f"The case has no open deadline called “{move.past}” yet, so the clock cannot move past "
                               "it. Is the case where the script expects?")
@@ -230,7 +235,7 @@ def _clock_target(session: Session, case_id: int, move: ClockMove) -> dict | Non
 
 
 def _count_scripted_move(session: Session, run_id: int, scripted_step: int) -> None:
-    session.get(TrainingRun, run_id).clock_moves_made = scripted_step
+    session.get_one(TrainingRun, run_id).clock_moves_made = scripted_step
 
 
 def _move_clock(run_id: int, move: ClockMove, trainer: Actor, scripted_step: int | None = None) -> datetime | None:
@@ -290,7 +295,7 @@ def _complete_scripted_step(session: Session, run_id: int, scenario: Scenario, s
                           f"{', '.join(open_now) or 'nothing'}. A trainee may have taken another route: "
                           "reset to start again.")
     actor = _actor_of(session, step.username)
-    form = compiled_by_id(session, session.get(Case, run.case_id).process_version_id).forms[task.form_key]
+    form = compiled_by_id(session, session.get_one(Case, run.case_id).process_version_id).forms[task.form_key]
     try:
         complete_task(session, task.task_id, resolve_answers(form, step.answers, london_today(now())), actor)
     except ValidationFailed as refusal:

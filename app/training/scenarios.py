@@ -126,7 +126,8 @@ def describe_duration(delta: timedelta | None) -> str:
     minutes = int((delta or timedelta(0)).total_seconds() // 60)
     days, rest = divmod(minutes, 24 * 60)
     hours, minutes = divmod(rest, 60)
-    parts = [f"{n} {unit}{'s' if n != 1 else ''}" for n, unit in ((days, "day"), (hours, "hour"), (minutes, "minute")) if n]
+    parts = [f"{n} {unit}{'s' if n != 1 else ''}"
+             for n, unit in ((days, "day"), (hours, "hour"), (minutes, "minute")) if n]
     return " ".join(parts) or "0 minutes"
 
 
@@ -241,7 +242,8 @@ def parse_scenario(path: Path) -> tuple[Scenario | None, list[ScenarioProblem]]:
 def _parse_step(item: Any, number: int, line: int | None) -> tuple[ScriptedStep | None, list[str]]:
     if not isinstance(item, dict):
         return None, ["A step must be a [[steps]] table"]
-    problems = [f"Unknown setting {key!r} (use {', '.join(sorted(_STEP_KEYS))})" for key in sorted(set(item) - _STEP_KEYS)]
+    problems = [f"Unknown setting {key!r} (use {', '.join(sorted(_STEP_KEYS))})"
+                for key in sorted(set(item) - _STEP_KEYS)]
     bpmn_id = _text(item, "step", problems)
     username = _text(item, "user", problems)
     note = _text(item, "note", problems, required=False) or None
@@ -273,7 +275,7 @@ def resolve_answers(form: FormDefinition, answers: dict, today: date) -> dict:
     Everything else is passed exactly as written."""
     resolved = dict(answers)
     for key, value in answers.items():
-        widget = form.field(key).widget if form.field(key) else None
+        widget = found.widget if (found := form.field(key)) else None
         match = _RELATIVE_DATE.match(value.strip()) if widget == "date" and isinstance(value, str) else None
         if match:
             days = int(match.group(2) or 0) * (-1 if match.group(1) == "-" else 1)
@@ -306,7 +308,7 @@ def check_scenario(scenario: Scenario, definition: CompiledDefinition, contact_f
                                               "(run 'mash demo' for the demo users)"))
     elif not reporter & INTAKE_ROLES:
         problems.append(ScenarioProblem(file, f"reported_by: {scenario.reported_by} cannot report a concern"))
-    timer_names = {timer.name for timer in definition.timers.values()}
+    timer_names = {timer.name for timer in definition.timers.values() if timer.name is not None}
     steps = []
     for step in scenario.steps:
         where = {"step": step.number, "line": step.line}

@@ -15,7 +15,7 @@ from playwright.sync_api import Browser, BrowserContext, Page, expect
 from tests import factories as f
 from tests.conftest import PASSWORD
 
-SHOTS = Path("/tmp/shots")
+SHOTS = Path("/tmp/shots")  # noqa: S108  (screenshots of the journey for a person to look at; nothing secret)
 MASH_REFERENCE = re.compile(r"MASH-[\w-]+")
 
 pytestmark = pytest.mark.usefixtures("live_server")
@@ -47,8 +47,9 @@ class Person:
         with self.page.expect_navigation() as navigation:
             locator.click()
         response = navigation.value
-        assert response is not None and response.status < 500, \
-            f"{response and response.request.method} {response and response.url} answered {response and response.status}"
+        assert response is not None and response.status < 500, (
+            f"{response and response.request.method} {response and response.url} "
+            f"answered {response and response.status}")
         self.check_page()
 
     def sign_in(self) -> None:

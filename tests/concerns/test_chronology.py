@@ -37,8 +37,8 @@ def history(session):
     gone = contact(session, ava, T0 - days(3000), "6", anonymised=True)
     later = contact(session, ava, T0 + days(40), "2A")
     session.flush()
-    return dict(ava=ava, ava_again=ava_again, sam=sam, mia=mia, first=first, sister=sister, second=second,
-                gone=gone, later=later)
+    return {"ava": ava, "ava_again": ava_again, "sam": sam, "mia": mia, "first": first, "sister": sister,
+            "second": second, "gone": gone, "later": later}
 
 
 @BOTH

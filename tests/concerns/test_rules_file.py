@@ -28,7 +28,8 @@ def problems(text: str) -> list[str]:
 def test_the_shipped_rules_are_the_two_the_issue_names():
     rules = parse_rules((PROJECT_ROOT / "processes" / RULES_FILE).read_text())
     assert rules == (
-        RepeatRule(id="multi-agency-90-days", kind="contacts", label="3 or more contacts from 2 or more agencies in 90 days",
+        RepeatRule(id="multi-agency-90-days", kind="contacts",
+                   label="3 or more contacts from 2 or more agencies in 90 days",
                    window_days=90, min_contacts=3, min_agencies=2),
         RepeatRule(id="re-referral-12-months", kind="re-referral", label="Re-referral within 12 months",
                    window_days=365, roles=("child", "unborn")))
@@ -48,8 +49,8 @@ roles = ["toddler"]
         "line 14: a re-referral rule has no setting 'min_agencies' (known: id, kind, label, window_days, roles)",
         "line 10: id must be lower-case letters, digits and hyphens, at most 60 characters, e.g. multi-agency-90-days",
         "line 13: window_days must be a whole number from 1 to 3660",
-        "line 15: roles must be a list of subject roles from child, unborn, adult, parent, carer, household-member, "
-        "alleged-perpetrator, other",
+        ("line 15: roles must be a list of subject roles from child, unborn, adult, parent, carer, household-member, "
+         "alleged-perpetrator, other"),
     ]
 
 

@@ -121,7 +121,7 @@ def test_a_returned_late_agency_says_so(app, api, hub):
     assert "Police: returned late" in red
 
 
-@pytest.mark.parametrize("query, shown", [
+@pytest.mark.parametrize(("query", "shown"), [
     ("?rag=green", ["green"]),
     ("?role=police", ["red"]),
     ("?role=housing&rag=amber", ["amber"]),
@@ -172,7 +172,8 @@ def test_each_view_of_the_wall_is_audited_once(app, hub):
 def raise_incident(case_id: int, *, resolved: bool = False) -> int:
     at = clock.now()
     with get_db().unit_of_work() as session:
-        incident = Incident(case_id=case_id, kind="timer", attempts=3, error="Timer expression failed: rag is not defined",
+        incident = Incident(case_id=case_id, kind="timer", attempts=3,
+                            error="Timer expression failed: rag is not defined",
                             element_id="police_check_deadline", first_failed_at=at, last_failed_at=at,
                             raised_at=at, resolved_at=at if resolved else None)
         session.add(incident)
@@ -225,7 +226,7 @@ def test_retry_refuses_unknown_and_resolved_incidents_and_other_roles(app, hub):
 
 
 # ----------------------------------------------------------------------------- wording and query arguments
-@pytest.mark.parametrize("seconds, words", [
+@pytest.mark.parametrize(("seconds", "words"), [
     (0, "0 s left"), (59, "59 s left"), (60, "1 min 00 s left"), (3599, "59 min 59 s left"),
     (2 * 3600 + 13 * 60 + 5, "2 h 13 min 05 s left"), (47 * 3600, "47 h 00 min 00 s left"),
     (2 * 86400 + 3 * 3600 + 59, "2 d 3 h left"), (-35 * 60, "Overdue by 35 min 00 s"),

@@ -19,6 +19,7 @@ the dead holder's lease once its whole process group is gone, so the reduced run
 """
 from __future__ import annotations
 
+import contextlib
 import importlib
 import os
 import random
@@ -111,7 +112,7 @@ def _start_cases(session, version_id: int, due_times: list[datetime]) -> list:
     cases = [Case(status="open", received_at=now(), process_version_id=version_id) for _ in due_times]
     session.add_all(cases)
     session.flush()
-    for case, due in zip(cases, due_times):
+    for case, due in zip(cases, due_times, strict=True):
         case.reference = f"TIMER-{case.id:07d}"
         start_workflow(session, case, {"due_at": due.isoformat()}, SYSTEM)
     return cases
@@ -203,7 +204,7 @@ class ServerProcess:
         self.port = free_port()
         command = ["serve", "--host", HOST, "--port", str(self.port), "--workers", "1", "--threads", "2"] if web \
             else ["scheduler"]
-        self._log = open(log_path, "ab")
+        self._log = open(log_path, "ab")  # noqa: SIM115  (the process's output for its whole life; closed in stop)
         self.started_at = wall_clock()
         self.process = subprocess.Popen(
             [*mash_command(), *command], cwd=PROJECT_ROOT, env=self.env, stdout=self._log, stderr=subprocess.STDOUT,
@@ -245,10 +246,8 @@ class ServerProcess:
         """Graceful stop at the end of a run (SIGTERM to the group, SIGKILL if it hangs)."""
         if self.process.poll() is None:
             os.killpg(self.pgid, signal.SIGTERM)
-            try:
+            with contextlib.suppress(subprocess.TimeoutExpired):
                 self.process.wait(timeout=20)
-            except subprocess.TimeoutExpired:
-                pass
         if process_group_members(self.pgid):
             os.killpg(self.pgid, signal.SIGKILL)
             self.process.wait()
@@ -313,8 +312,8 @@ def run(database_url: str, workdir: Path, *, cases: int, spread: float, lead_in:
         due_list = [base + timedelta(seconds=rng.uniform(0, spread)) for _ in range(cases)]
         started = time.perf_counter()
         ids, armed = create_waiting_cases(version_id, due_list, batch, progress=lambda n: say(f"created {n}/{cases}"))
-        result = Run(version_id=version_id, case_ids=ids, due_times=dict(zip(ids, due_list)),
-                     armed_at=dict(zip(ids, armed)), first_due=min(due_list), last_due=max(due_list),
+        result = Run(version_id=version_id, case_ids=ids, due_times=dict(zip(ids, due_list, strict=True)),
+                     armed_at=dict(zip(ids, armed, strict=True)), first_due=min(due_list), last_due=max(due_list),
                      create_seconds=time.perf_counter() - started, first_start=server.started_at,
                      first_serving=first_serving, first_lease=first_lease.acquired_at, first_due_in=first_due_in,
                      log_dir=workdir)
@@ -441,13 +440,16 @@ def resume_figures(result: Run, events: list[tuple[int, str | None, dict]]) -> l
     for cycle in result.cycles:
         after = next((at for at in fired_at if at > cycle.killed_at), None)
         before = max((at for at in fired_at if at <= cycle.killed_at), default=None)
-
-        def since_kill(moment: datetime | None) -> float | None:
-            return None if moment is None else (moment - cycle.killed_at).total_seconds()
-
         rows.append({"pending": cycle.pending_at_kill,
-                     "last_fired_before": since_kill(before),
-                     "lease_left": since_kill(cycle.dead_lease_expires_at),
-                     "restarted": since_kill(cycle.restarted_at), "serving": since_kill(cycle.serving_at),
-                     "lease_taken": since_kill(cycle.resumed_at), "first_fired": since_kill(after)})
+                     "last_fired_before": _since(cycle.killed_at, before),
+                     "lease_left": _since(cycle.killed_at, cycle.dead_lease_expires_at),
+                     "restarted": _since(cycle.killed_at, cycle.restarted_at),
+                     "serving": _since(cycle.killed_at, cycle.serving_at),
+                     "lease_taken": _since(cycle.killed_at, cycle.resumed_at),
+                     "first_fired": _since(cycle.killed_at, after)})
     return rows
+
+
+def _since(kill: datetime, moment: datetime | None) -> float | None:
+    """Seconds from the kill to ``moment``."""
+    return None if moment is None else (moment - kill).total_seconds()

@@ -134,7 +134,7 @@ def test_re_rating_blue_to_red_starts_a_clock_that_blue_did_not_have(api):
     assert deadline(api, case_id, "Feedback due: 1 working day")["due_at"] == "2027-01-05T17:30:00+00:00"
 
 
-@pytest.mark.parametrize("body, status, field", [
+@pytest.mark.parametrize(("body", "status", "field"), [
     ({"rag": "purple", "rag_rationale": "x"}, 422, "rag"),
     ({"rag": "red"}, 422, "rag_rationale"),
     ({"rag": "red", "rag_rationale": ""}, 422, "rag_rationale"),
@@ -171,6 +171,6 @@ def test_the_inbox_puts_the_soonest_breach_first(api):
     complete(api, green, "screening", "mash-manager", f.screening("green", ["police"]))
     red = report(api, given="Red")
     complete(api, red, "screening", "mash-manager", f.screening("red", ["police"]))
-    inbox = [t for t in api("police").get("/api/v1/tasks").get_json()]
+    inbox = list(api("police").get("/api/v1/tasks").get_json())
     assert [t["case_id"] for t in inbox] == [red, green]
     assert [t["due_at"] for t in inbox] == ["2027-01-04T14:00:00+00:00", "2027-01-07T17:30:00+00:00"]

@@ -38,7 +38,7 @@ def test_the_shipped_policy_file_gives_the_defaults():
     assert config == load_policies(None) == SlaConfig()
 
 
-@pytest.mark.parametrize("edit, message, line", [
+@pytest.mark.parametrize(("edit", "message", "line"), [
     (("unit = \"working-days\"\nat_risk = 0.75\n\n[rag.green]", "unit = \"fortnights\"\nat_risk = 0.75\n\n[rag.green]"),
      "[rag.amber] unit must be one of", 38),
     (("duration = 4\n", "duration = -4\n"), "[rag.red] duration must be a number greater than 0", 31),

@@ -49,7 +49,7 @@ def test_the_wall_reads_cases_by_their_earliest_deadline_a_page_at_a_time(api, d
                                                                       Deadline.cancelled_at.is_(None))
             .group_by(Deadline.case_id)))
         expected = [case_id for case_id, _due in sorted(grouped, key=lambda row: (row[1], row[0]))]
-        assert sorted(expected) == sorted(cases + [unscreened])
+        assert sorted(expected) == sorted([*cases, unscreened])
         assert len(session.scalars(select(Deadline.id).where(Deadline.met_at.is_(None))).all()) > len(expected)
         open_cases = [Case.status == "open"]
         assert _most_urgent(session, open_cases, limit=10, page=1) == expected

@@ -37,7 +37,7 @@ def test_every_timer_fires_exactly_once_when_the_scheduler_is_killed_twice(datab
     assert incidents == 0
     # The kills were real: each hit the lease holder with timers pending, and a new process took over.
     assert len(result.cycles) == 2
-    for cycle, row in zip(result.cycles, figures):
+    for cycle, row in zip(result.cycles, figures, strict=True):
         assert cycle.pending_at_kill > 0
         assert cycle.new_holder != cycle.dead_holder
         assert row["first_fired"] >= row["lease_taken"] > 0

@@ -100,7 +100,8 @@ def test_a_condition_that_escapes_the_sandbox_is_refused_at_load_with_element_an
 
 
 def test_a_bundle_without_an_executable_process_is_reported_not_crashed(bundle):
-    lazy = ProcessBundle(bpmn={k: v.replace(b'isExecutable="true"', b'isExecutable="false"') for k, v in bundle.bpmn.items()},
+    lazy = ProcessBundle(bpmn={k: v.replace(b'isExecutable="true"', b'isExecutable="false"')
+                               for k, v in bundle.bpmn.items()},
                          forms=bundle.forms)
     with pytest.raises(DefinitionError) as refused:
         compile_bundle(lazy)

@@ -80,7 +80,8 @@ def test_a_failing_step_holds_its_answers_in_an_incident_and_goes_through_after_
         assert case.state == state_before and case.outcome is None and case.status == "open"
         assert session.get(OpenTask, decision) is not None
         incident = session.get(Incident, held["incident_id"])
-        assert (incident.kind, incident.task_id, incident.element_id, incident.attempts) == ("task", decision, "outcome_check", 1)
+        assert (incident.kind, incident.task_id, incident.element_id, incident.attempts) == (
+            "task", decision, "outcome_check", 1)
         assert "strategy_discussion_outcome" in incident.error
         assert incident.submitted_by == "mash-manager" and incident.raised_at is not None
     assert count(db, CompletedTask, CompletedTask.task_id == decision) == 0
@@ -122,7 +123,8 @@ def test_a_failing_step_holds_its_answers_in_an_incident_and_goes_through_after_
         incident = session.get(Incident, held["incident_id"])
         assert incident.resolution == "completed" and incident.submission is None
     assert count(db, AuditEvent, AuditEvent.action == "task.completed", AuditEvent.task_id == decision) == 1
-    assert actions(db, case_id) == [("task.incident-raised", "mash-manager"), ("task.incident-failed-again", "mash-manager"),
+    assert actions(db, case_id) == [("task.incident-raised", "mash-manager"),
+                                    ("task.incident-failed-again", "mash-manager"),
                                     ("task.incident-resolved", "mash-manager")]
     assert api("mash-manager").get("/api/v1/incidents").get_json()["incidents"] == []
     complete(api, case_id, "feedback_to_referrer", "business-support", f.feedback())

@@ -42,7 +42,7 @@ def test_the_page_has_every_section_with_its_facts(db, web):
     ref = reference(db, case_id)
     assert page.count(f"{MARKING} · {ref}") >= 2  # top, running print header, end
     assert [int(n) for n in re.findall(r'id="section-(\d)"', page)] == list(range(1, len(SECTIONS) + 1))
-    assert 'href="/cases/%d/information-product.pdf"' % case_id in page
+    assert f'href="/cases/{case_id}/information-product.pdf"' in page
 
     summary = section(page, 1)
     assert "Zoë Dubois" in summary and "1 Jun 2015" in summary and "Child" in summary

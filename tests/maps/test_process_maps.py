@@ -70,7 +70,8 @@ def test_a_process_map_lists_every_step_with_its_own_page_and_feeds_the_viewer(w
     assert documentation(nodes["screening"]) in markup.unescape(html)
 
     called = web("trainer").get("/maps/strategy_discussion").get_data(as_text=True)
-    assert 'Called from <a class="govuk-link" href="/maps/referral?version=1#maps-step-strategy_discussion">Hold strategy discussion</a> in MASH contact to decision' in called
+    assert ('Called from <a class="govuk-link" href="/maps/referral?version=1#maps-step-strategy_discussion">'
+            'Hold strategy discussion</a> in MASH contact to decision') in called
     for missing in ("/maps/nope", "/maps/referral?version=99", "/maps/referral?version=one",
                     "/maps/referral/steps/nope", "/maps/strategy_discussion?root=nope"):
         assert web("trainer").get(missing).status_code == 404, missing
@@ -110,7 +111,8 @@ def test_a_step_page_shows_its_guidance_role_deadline_and_a_form_preview_that_ca
     assert ('Leads to: Request agency checks (Red, amber or green) otherwise Ready for feedback (Blue) '
             'when rag == "blue"') in gateway
     call = web("trainer").get("/maps/referral/steps/strategy_discussion").get_data(as_text=True)
-    assert '<a class="govuk-link" href="/maps/strategy_discussion?version=1&amp;root=referral">Strategy discussion and section 47 enquiry</a>' in call
+    assert ('<a class="govuk-link" href="/maps/strategy_discussion?version=1&amp;root=referral">'
+            'Strategy discussion and section 47 enquiry</a>') in call
 
 
 def test_each_version_keeps_its_own_map_and_a_case_is_drawn_on_the_version_it_runs_on(app, db, api, web):

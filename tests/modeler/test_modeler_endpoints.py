@@ -116,7 +116,8 @@ def test_the_check_changes_nothing_and_refuses_what_the_page_never_sends(web, db
     assert post(client, token, EDIT + "/check", {"files": {"../referral.bpmn": REFERRAL}}).status_code == 400
     assert post(client, token, EDIT + "/check", {"files": {}}).status_code == 400
     assert post(client, token, EDIT + "/check", {"files": {"referral.bpmn": 1}}).status_code == 400
-    assert post(client, token, "/process-models/nope/edit/check", {"files": {"referral.bpmn": REFERRAL}}).status_code == 404
+    unknown = post(client, token, "/process-models/nope/edit/check", {"files": {"referral.bpmn": REFERRAL}})
+    assert unknown.status_code == 404
     with db.unit_of_work() as session:
         assert session.scalar(select(ProcessVersion.version).order_by(ProcessVersion.version.desc())) == 1
 
@@ -167,7 +168,7 @@ def test_only_process_owners_and_admins_may_edit_check_or_deploy(web, username):
 
 
 def test_check_and_deploy_need_the_pages_csrf_token(web, db):
-    client, token = owner(web)
+    client, _token = owner(web)
     body = json.dumps({"files": {"referral.bpmn": REFERRAL.replace("Screen the contact", "Screen it")}, "note": "x"})
     for path in ("/check", "/deploy"):
         missing = client.post(EDIT + path, data=body, content_type="application/json")

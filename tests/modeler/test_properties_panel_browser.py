@@ -18,8 +18,8 @@ from tests.browser.test_modeler_deploy import CHECK_TIMEOUT, choose, set_field
 pytestmark = pytest.mark.usefixtures("live_server")
 
 NS = {"bpmn": "http://www.omg.org/spec/BPMN/20100524/MODEL", "camunda": "http://camunda.org/schema/1.0/bpmn"}
-EXTENSIONS = re.compile(r'(<bpmn:boundaryEvent id="screening_deadline".*?)<bpmn:extensionElements>.*?</bpmn:extensionElements>',
-                        re.S)
+EXTENSIONS = re.compile(r'(<bpmn:boundaryEvent id="screening_deadline".*?)'
+                        r'<bpmn:extensionElements>.*?</bpmn:extensionElements>', re.S)
 
 
 @pytest.fixture
@@ -35,7 +35,8 @@ def version_without_deadline_kind(db):
                         created_by="process-owner", process_id="referral")
 
 
-def test_the_panel_edits_deploy_as_a_diagram_the_engine_reads(page: Page, live_server, db, version_without_deadline_kind):
+def test_the_panel_edits_deploy_as_a_diagram_the_engine_reads(page: Page, live_server, db,
+                                                               version_without_deadline_kind):
     owner = Person(page, live_server, "process-owner")
     owner.sign_in()
     owner.console_errors.clear()
@@ -108,12 +109,13 @@ def test_the_panel_edits_deploy_as_a_diagram_the_engine_reads(page: Page, live_s
         assert v3.version == 3
         tree = etree.fromstring(bundle_of(v3).bpmn["referral.bpmn"])
         definition = compiled(v3)
-    deadline_kinds = tree.xpath('//bpmn:boundaryEvent[@id="screening_deadline"]//camunda:property[@name="deadlineKind"]/@value',
-                                namespaces=NS)
+    deadline_kinds = tree.xpath('//bpmn:boundaryEvent[@id="screening_deadline"]'
+                                '//camunda:property[@name="deadlineKind"]/@value', namespaces=NS)
     assert deadline_kinds == ["statutory"]
     assert definition.timers[("referral", "screening_deadline")].kind == "statutory"
     screening = definition.user_tasks[("referral", "screening")]
-    assert (screening.form_key, screening.documentation) == ("screening", "Screen the contact and rate it within one working day.")
+    assert (screening.form_key, screening.documentation) == (
+        "screening", "Screen the contact and rate it within one working day.")
     assert tree.xpath('//bpmn:sequenceFlow[@id="Flow_immediate_risk_yes"]/bpmn:conditionExpression/text()',
                       namespaces=NS) == ["immediate_risk is True"]
     assert tree.xpath('//bpmn:exclusiveGateway[@id="immediate_risk_check"]/@default', namespaces=NS) == \

@@ -15,6 +15,7 @@ Shared by the reduced run in the suite (tests/ops/test_crash_safety.py) and the 
 """
 from __future__ import annotations
 
+import contextlib
 import http.client
 import json
 import os
@@ -59,7 +60,8 @@ class HubServer:
 
     def cli(self, *args: str) -> str:
         """Run another `mash` command against the same database (init-db, demo, audit verify)."""
-        result = subprocess.run([*mash_command(), *args], cwd=PROJECT_ROOT, env=self.env, capture_output=True, text=True)
+        result = subprocess.run([*mash_command(), *args], cwd=PROJECT_ROOT, env=self.env, capture_output=True,
+                                text=True)
         if result.returncode != 0:
             raise RuntimeError(f"mash {' '.join(args)} failed ({result.returncode}):\n{result.stderr[-2000:]}")
         return result.stdout
@@ -93,10 +95,8 @@ class HubServer:
         if self.process is None:
             return
         group = self.process.pid
-        try:
+        with contextlib.suppress(ProcessLookupError):
             os.killpg(group, signal.SIGKILL)
-        except ProcessLookupError:
-            pass
         self.process.wait()
         self.process = None
         _wait_until_group_gone(group)
@@ -191,8 +191,8 @@ def check_hub(database_url: str, told: Told | None = None) -> list[str]:
 
         for table, rows in (("contact", contacts), ("subject", subjects), ("open task", open_rows),
                             ("completed task", completed), ("deadline", deadlines)):
-            for case_id in sorted(set(rows) - set(cases)):
-                problems.append(f"{len(rows[case_id])} {table} row(s) point at case {case_id}, which does not exist")
+            problems.extend(f"{len(rows[case_id])} {table} row(s) point at case {case_id}, which does not exist"
+                            for case_id in sorted(set(rows) - set(cases)))
         done_ids = {row.task_id for rows in completed.values() for row in rows}
         for task_id, events in sorted(audited.items()):
             if task_id not in done_ids:
@@ -246,7 +246,7 @@ def _check_case(case, contacts, subjects, open_rows, completed, deadlines, audit
     try:
         workflow = workflow_of(case)
     except Exception as error:  # noqa: BLE001  (any failure to load the state is the finding)
-        return problems + [f"{name}: its workflow state does not load ({type(error).__name__}: {error})"]
+        return [*problems, f"{name}: its workflow state does not load ({type(error).__name__}: {error})"]
     ready = {task.task_id for task in workflow.open_user_tasks()}
     rows = {row.task_id for row in open_rows}
     if ready - rows:
@@ -368,7 +368,8 @@ class CrashReport:
 
 
 class CrashRun:
-    """Walk ``cases`` cases from ``clients`` threads and kill the server ``kills`` times, checking after each restart."""
+    """Walk ``cases`` cases from ``clients`` threads and kill the server ``kills`` times, checking after each
+    restart."""
 
     def __init__(self, server: HubServer, database_url: str, *, cases: int, clients: int, kills: int, seed: int,
                  names: dict[str, str] | None = None) -> None:
@@ -467,7 +468,8 @@ class CrashRun:
         if self._aborted.is_set():
             raise RunAborted
         data = json.dumps(body).encode() if body is not None else None
-        request = urllib.request.Request(self.server.base + path, data=data, method=method, headers={
+        # Only ever the hub this harness started on 127.0.0.1.
+        request = urllib.request.Request(self.server.base + path, data=data, method=method, headers={  # noqa: S310
             "Authorization": f"Bearer {self.tokens[user]}", "Accept": "application/json", **(headers or {}),
             **({"Content-Type": "application/json"} if data is not None else {})})
         seen = self.gate.enter(kind)

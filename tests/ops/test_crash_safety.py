@@ -51,8 +51,8 @@ def test_the_checker_passes_a_consistent_hub_and_names_what_the_client_was_told_
     problems = check_hub(database_url, told)
     assert problems == [
         f"contact MASH-LOST (case {case_id + 1}) was accepted (201) but is not in the database",
-        f"task 00000000-0000-0000-0000-000000000000 of case {case_id} was acknowledged as completed (2xx) "
-        "but the case has no record of it",
+        (f"task 00000000-0000-0000-0000-000000000000 of case {case_id} was acknowledged as completed (2xx) "
+         "but the case has no record of it"),
     ]
 
 
@@ -85,7 +85,7 @@ def test_the_checker_finds_a_completion_the_engine_never_made(api, db, database_
                                   form_key=health.form_key, data={}, completed_by="health",
                                   completed_at=health.created_at))
     problems = check_hub(database_url)
-    assert f"case {case_id} ({reference}): task {health.task_id} ({health.name}) is recorded as completed but the " \
-           "engine has it ready" in problems
+    assert (f"case {case_id} ({reference}): task {health.task_id} ({health.name}) is recorded as completed but the "
+            "engine has it ready") in problems
     assert f"case {case_id} ({reference}): task {health.task_id} ({health.name}) was completed with no audit event" \
            in problems

@@ -36,7 +36,7 @@ class Serve:
         mash = Path(sys.executable).parent / "mash"
         self.port = free_port()
         self.log_path = workdir / "serve.log"
-        self._log = open(self.log_path, "wb")
+        self._log = open(self.log_path, "wb")  # noqa: SIM115  (the server's output for its whole life; closed in stop)
         self.process = subprocess.Popen(
             [str(mash) if mash.exists() else shutil.which("mash"), "serve", "--host", HOST, "--port", str(self.port),
              "--workers", str(workers), "--threads", "4"],
@@ -92,7 +92,7 @@ def cases_due(version_id: int, due_times: list[datetime]) -> list[int]:
                  for _ in due_times]
         session.add_all(cases)
         session.flush()
-        for case, due in zip(cases, due_times):
+        for case, due in zip(cases, due_times, strict=True):
             case.reference = f"TIMER-{case.id:05d}"
             start_workflow(session, case, {"due_at": due.isoformat()}, SYSTEM)
     return [case.id for case in cases]

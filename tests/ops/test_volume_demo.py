@@ -48,7 +48,8 @@ def test_volumes_are_counted_consistent_and_chained(db, database_url):
             case = session.get(Case, case_id)
             workflow = _workflow(session, case)
             engine_tasks = {(t.task_id, t.info.bpmn_id) for t in workflow.open_user_tasks()}
-            rows = {(t.task_id, t.bpmn_id) for t in session.scalars(select(OpenTask).where(OpenTask.case_id == case_id))}
+            rows = {(t.task_id, t.bpmn_id)
+                    for t in session.scalars(select(OpenTask).where(OpenTask.case_id == case_id))}
             assert rows == engine_tasks and rows, case.reference
             timers = {(t.task_id, t.due_at) for t in workflow.waiting_timers()}
             armed = {(d.timer_task_id, d.due_at) for d in session.scalars(select(Deadline).where(

@@ -38,7 +38,8 @@ def test_each_subject_gets_a_person_with_relationships_from_the_roles(api, db):
     assert (child.nhs_number, child.gender) == ("9434765919", "1")
     with db.unit_of_work(write=False) as session:
         record = session.get(Person, child.person_id)
-        assert (record.given_name, record.nhs_number, record.gender, record.postcode) == ("Jayden", "9434765919", "1", "N19GU")
+        assert (record.given_name, record.nhs_number, record.gender, record.postcode) == (
+            "Jayden", "9434765919", "1", "N19GU")
         relations = {(r.person_id, r.relationship, r.related_person_id, r.source_case_id)
                      for r in session.scalars(select(PersonRelationship))}
         assert session.scalars(select(SubjectMatch)).all() == []  # co-subjects are never proposed to each other
@@ -111,7 +112,8 @@ def test_confirming_merges_the_histories_and_lapses_the_other_proposals(api, db)
     assert {(r["relationship"], r["direction"]) for r in person["relationships"]} == {
         ("parent", "to"), ("alleged-perpetrator", "to")}
     document = api("mash-manager").get("/api/v1/openapi.json").get_json()
-    schema = document["paths"]["/api/v1/people/{person_id}"]["get"]["responses"]["200"]["content"]["application/json"]["schema"]
+    answer = document["paths"]["/api/v1/people/{person_id}"]["get"]["responses"]["200"]
+    schema = answer["content"]["application/json"]["schema"]
     assert list(Draft202012Validator(schema).iter_errors(person)) == []
 
 

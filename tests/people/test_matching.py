@@ -19,15 +19,16 @@ def candidate(given, family, dob=None, **kw) -> Candidate:
 def index(db):
     """A small index: one John Smith, a namesake born another year, and twins."""
     with db.unit_of_work() as session:
-        ids = {
+        return {
             "john": person(session, "John", "Smith", "2015-06-01", address="1 High Street, London E1 7AA").id,
             "namesake": person(session, "John", "Smith", "2009-11-23", address="4 Low Road, Leeds LS6 2QT").id,
-            "ava": person(session, "Ava", "Okafor", "2016-03-09", address="9 Mill Lane, Bristol BS1 4DJ", gender="2").id,
-            "mia": person(session, "Mia", "Okafor", "2016-03-09", address="9 Mill Lane, Bristol BS1 4DJ", gender="2").id,
+            "ava": person(session, "Ava", "Okafor", "2016-03-09", address="9 Mill Lane, Bristol BS1 4DJ",
+                          gender="2").id,
+            "mia": person(session, "Mia", "Okafor", "2016-03-09", address="9 Mill Lane, Bristol BS1 4DJ",
+                          gender="2").id,
             "robert": person(session, "Robert", "Nowak", "2012-02-14").id,
             "mohammed": person(session, "Mohammed", "Rahman", "2014-10-05", nhs="9434765919").id,
         }
-    return ids
 
 
 def best(db, wanted: Candidate):
@@ -35,7 +36,7 @@ def best(db, wanted: Candidate):
         return propose(session, wanted)
 
 
-@pytest.mark.parametrize("wanted, reason", [
+@pytest.mark.parametrize(("wanted", "reason"), [
     (candidate("Jonh", "Smith", "2015-06-01"), "Given name spelt similarly (Jonh / John)"),
     (candidate("John", "Smtih", "2015-06-01"), "Family name spelt similarly (Smtih / Smith)"),
     (candidate("John", "Smyth", "2015-06-01"), "Family name sounds the same (Smyth / Smith)"),

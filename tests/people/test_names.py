@@ -23,7 +23,7 @@ def test_names_lose_case_accents_punctuation_and_spacing():
     assert normalise_name("JOSÉ") == normalise_name("jose")
 
 
-@pytest.mark.parametrize("a, b", [("Bob", "Robert"), ("Liz", "Elizabeth"), ("Mohammed", "Muhammad"),
+@pytest.mark.parametrize(("a", "b"), [("Bob", "Robert"), ("Liz", "Elizabeth"), ("Mohammed", "Muhammad"),
                                   ("Mohamed", "Mohammed"), ("Jon", "John"), ("Jon", "Jonathan")])
 def test_nicknames_and_spellings_of_one_name_are_variants(a, b):
     assert are_variants(normalise_name(a), normalise_name(b))
@@ -41,14 +41,14 @@ def test_blocking_keys_bring_sound_alikes_and_nicknames_together():
     assert given_key("Ava") != given_key("Mia")
 
 
-@pytest.mark.parametrize("address, postcode", [
+@pytest.mark.parametrize(("address", "postcode"), [
     ("1 High Street, London E1 7AA", "E17AA"), ("flat 2, sw1a 1aa", "SW1A1AA"), ("12 Park Rd\nLeeds LS6 2QT", "LS62QT"),
     ("1 High Street", None), (None, None)])
 def test_postcodes_come_out_of_addresses(address, postcode):
     assert postcode_of(address) == postcode
 
 
-@pytest.mark.parametrize("number, valid", [("9434765919", True), ("9434765918", False), ("4010232137", True),
+@pytest.mark.parametrize(("number", "valid"), [("9434765919", True), ("9434765918", False), ("4010232137", True),
                                            ("401023213", False), ("94347659AB", False)])
 def test_nhs_numbers_are_checked_with_modulus_11(number, valid):
     assert is_valid_nhs_number(number) is valid

@@ -32,13 +32,15 @@ def test_a_screener_confirms_a_match_then_unmerges_it_with_a_reason(api, web, db
     assert "Jayden Okoro" in page and "1 contact" in page
     assert "Not the same person" in page
 
-    done = manager.post_form(f"/cases/{later}/people/matches/{match.id}/confirm", {}, csrf_from=f"/cases/{later}/people")
+    done = manager.post_form(f"/cases/{later}/people/matches/{match.id}/confirm", {},
+                             csrf_from=f"/cases/{later}/people")
     assert done.status_code == 302 and done.headers["Location"].endswith(f"/cases/{later}/people")
     page = manager.get(f"/cases/{later}/people").get_data(as_text=True)
     assert "Match confirmed" in page and f"person {own_person(db, first)}" in page and "2 contacts" in page
 
     # Deciding it again (a second screener on a stale page) is refused with a clear message.
-    again = manager.post_form(f"/cases/{later}/people/matches/{match.id}/reject", {}, csrf_from=f"/cases/{later}/people")
+    again = manager.post_form(f"/cases/{later}/people/matches/{match.id}/reject", {},
+                              csrf_from=f"/cases/{later}/people")
     assert again.status_code == 302
     assert "has already decided this match" in manager.get(f"/cases/{later}/people").get_data(as_text=True)
 
@@ -64,7 +66,8 @@ def test_a_business_support_officer_reads_the_matches_but_cannot_decide(api, web
     reader = web("business-support")
     page = reader.get(f"/cases/{later}/people").get_data(as_text=True)
     assert f'id="match-{match.id}"' in page and "Not the same person" not in page
-    refused = reader.post_form(f"/cases/{later}/people/matches/{match.id}/confirm", {}, csrf_from=f"/cases/{later}/people")
+    refused = reader.post_form(f"/cases/{later}/people/matches/{match.id}/confirm", {},
+                               csrf_from=f"/cases/{later}/people")
     assert refused.status_code == 403
     assert web("police").get(f"/cases/{later}/people").status_code == 403
 
@@ -81,7 +84,8 @@ def test_search_finds_people_by_name_date_of_birth_and_nhs_number(api, web, db):
     first = report(api, *FAMILY)
     known = own_person(db, first)
     client = web("social-worker")
-    page = client.get("/people?given_name=Jaden&family_name=Okoro&dob-day=12&dob-month=4&dob-year=2016").get_data(as_text=True)
+    page = client.get("/people?given_name=Jaden&family_name=Okoro&dob-day=12&dob-month=4&dob-year=2016"
+                      ).get_data(as_text=True)
     assert f'href="/people/{known}"' in page and "1 person found" in page
     page = client.get("/people?nhs_number=943+476+5919").get_data(as_text=True)
     assert f'href="/people/{known}"' in page and "Same NHS number" in page
@@ -97,7 +101,8 @@ def test_a_person_page_shows_the_cluster_and_a_merged_record_redirects_to_it(api
     later = report(api, LATER)
     known, own = own_person(db, first), own_person(db, later)
     manager = web("mash-manager")
-    manager.post_form(f"/cases/{later}/people/matches/{proposal(db, later).id}/confirm", {}, csrf_from=f"/cases/{later}/people")
+    manager.post_form(f"/cases/{later}/people/matches/{proposal(db, later).id}/confirm", {},
+                      csrf_from=f"/cases/{later}/people")
     moved = manager.get(f"/people/{own}")
     assert moved.status_code == 302 and moved.headers["Location"].endswith(f"/people/{known}")
     page = manager.get(f"/people/{known}").get_data(as_text=True)
@@ -107,10 +112,12 @@ def test_a_person_page_shows_the_cluster_and_a_merged_record_redirects_to_it(api
     assert "Dean Walsh</a> is alleged perpetrator towards Jayden Okoro" in page
     assert f"Record {own} merged into record {known}" in page
     assert f"/people/{known}/chronology" in page
-    missing = manager.post_form(f"/people/{known}/merge", {"other_person_id": "", "reason": ""}, csrf_from=f"/people/{known}")
+    missing = manager.post_form(f"/people/{known}/merge", {"other_person_id": "", "reason": ""},
+                                csrf_from=f"/people/{known}")
     body = missing.get_data(as_text=True)
     assert "There is a problem" in body and "Enter the person number of the record to merge in" in body
-    related = manager.post_form(f"/people/{known}/relationships", {"relationship": "sibling", "related_person_id": "999999"},
+    related = manager.post_form(f"/people/{known}/relationships",
+                                {"relationship": "sibling", "related_person_id": "999999"},
                                 csrf_from=f"/people/{known}")
     assert "There is no person with this number" in related.get_data(as_text=True)
     with db.unit_of_work(write=False) as session:

@@ -17,7 +17,8 @@ from tests.people.test_intake_and_decisions import SCREENER
 
 def _people(db, case_id: int) -> list[int]:
     with db.unit_of_work(write=False) as session:
-        return list(session.scalars(select(Subject.person_id).where(Subject.case_id == case_id).order_by(Subject.position)))
+        return list(session.scalars(select(Subject.person_id).where(Subject.case_id == case_id)
+                                    .order_by(Subject.position)))
 
 
 def _confirm_first_proposal(db, case_id: int) -> None:

@@ -151,7 +151,8 @@ def test_files_that_are_not_part_of_a_process_are_refused(db):
 def test_several_mistakes_come_back_together_and_nothing_changes(db):
     text = edited('name="Screen the contact"', 'name=""')
     text = edited('rerate == "yes"', 'rerate ==', text)
-    text = edited('<bpmn:lane id="Lane_police" name="Police">', '<bpmn:lane id="Lane_police" name="Constabulary">', text)
+    text = edited('<bpmn:lane id="Lane_police" name="Police">', '<bpmn:lane id="Lane_police" name="Constabulary">',
+                  text)
     problems = refused(db, ("referral.bpmn", text))
     messages = " | ".join(p["message"] for p in problems)
     assert "label-required" in messages and "sandbox" in messages and "Constabulary" in messages
@@ -202,7 +203,7 @@ def test_checking_changes_nothing(db):
 
 # ----------------------------------------------------------------------------- API
 def multipart(*files: tuple[str, str | bytes], **fields) -> dict:
-    data = {key: value for key, value in fields.items()}
+    data = dict(fields.items())
     data["files"] = [(io.BytesIO(c.encode() if isinstance(c, str) else c), name) for name, c in files]
     return data
 
@@ -354,9 +355,8 @@ def test_a_stored_version_cannot_be_changed_or_removed_by_anyone(db):
 
     for statement in ("UPDATE process_version SET bundle = '{}' WHERE version = 1",
                       "DELETE FROM process_version WHERE version = 1"):
-        with pytest.raises(DatabaseError, match="immutable"):
-            with db.unit_of_work() as session:
-                session.execute(text(statement))
+        with pytest.raises(DatabaseError, match="immutable"), db.unit_of_work() as session:
+            session.execute(text(statement))
     with db.unit_of_work() as session:
         assert session.scalar(select(func.count()).select_from(ProcessVersion)) == 1
 

@@ -63,7 +63,8 @@ def _contact(session: Session, user_id: int, version_id: int, name: str, *, sour
              factors: list[str] | None = None, child: Person | None = None, born: date | None = None,
              gender: str | None = None) -> Case:
     case = Case(status=status, closure=closure if status == "closed" else None, rag_initial=rag[0], rag=rag[1],
-                outcome=outcome, received_at=received, decided_at=decided, decided_by="mash-manager" if decided else None,
+                outcome=outcome, received_at=received, decided_at=decided,
+                decided_by="mash-manager" if decided else None,
                 process_version_id=version_id, presenting_factors=factors, current_step="")
     case.subjects.append(Subject(position=0, role="child", given_name=name, family_name="Fictional",
                                  date_of_birth=born, gender=gender, person_id=child.id if child else None))
@@ -77,7 +78,8 @@ def _contact(session: Session, user_id: int, version_id: int, name: str, *, sour
     return case
 
 
-def _returned(session: Session, case: Case, agency: str, requested: datetime, due: datetime, returned: datetime) -> None:
+def _returned(session: Session, case: Case, agency: str, requested: datetime, due: datetime,
+              returned: datetime) -> None:
     session.add(AgencyReturn(case_id=case.id, task_id=f"{case.id}-{agency}", agency=agency, nothing_known=True,
                              handling_restriction="none", requested_at=requested, due_at=due, returned_by=agency,
                              returned_at=returned))

@@ -46,8 +46,8 @@ def test_every_figure_matches_the_hand_count(db):
     # strategy 1/5 = 20.0. Education 3: nfa 1/3 = 33.3, strategy 1/3 = 33.3. Health 3: 1/3 each but strategy.
     assert [sources.conversion("police", o) for o in ("nfa", "early-help", "s17-assessment", "strategy-discussion")] \
         == [20.0, 0.0, 40.0, 20.0]
-    assert [sources.conversion("education", o) for o in ("nfa", "early-help", "s17-assessment", "strategy-discussion")] \
-        == [33.3, 0.0, 0.0, 33.3]
+    assert [sources.conversion("education", o)
+            for o in ("nfa", "early-help", "s17-assessment", "strategy-discussion")] == [33.3, 0.0, 0.0, 33.3]
     assert [sources.conversion("health", o) for o in ("nfa", "early-help", "s17-assessment", "strategy-discussion")] \
         == [33.3, 33.3, 33.3, 0.0]
     assert sources.conversion("individual", "nfa") == 0.0
@@ -145,7 +145,8 @@ def _names(db) -> dict[str, int]:
 
     from app.cases.models import Case
     with db.unit_of_work(write=False) as session:
-        return {ref.removeprefix("MASH-TEST-"): case_id for case_id, ref in session.execute(select(Case.id, Case.reference))}
+        return {ref.removeprefix("MASH-TEST-"): case_id
+                for case_id, ref in session.execute(select(Case.id, Case.reference))}
 
 
 def test_the_filters_narrow_every_section(db):

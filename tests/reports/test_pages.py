@@ -82,7 +82,8 @@ def test_each_table_downloads_as_csv_with_the_same_rows(db, web):
 
 def test_bad_periods_and_filters_show_the_error_summary(db, web):
     manager = web("mash-manager")
-    html = manager.get("/reports?from=2027-02-30&to=2027-01-01&source=aliens&rag=purple&channel=fax").get_data(as_text=True)
+    html = manager.get("/reports?from=2027-02-30&to=2027-01-01&source=aliens&rag=purple&channel=fax"
+                       ).get_data(as_text=True)
     assert "<title>Error:" in html
     assert summary_links(html) == [("from", "The start date must be a real date, like 2027-01-31"),
                                    ("source", "Select a source agency from the list"),

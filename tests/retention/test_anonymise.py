@@ -64,7 +64,8 @@ def test_anonymising_removes_every_personal_string_and_keeps_the_facts(api, web,
             "reference", "status", "closure", "rag", "rag_initial", "consent", "outcome", "received_at",
             "decided_at", "decided_by", "closed_at", "immediate_risk")}
         returns = [(r.agency, r.nothing_known, r.handling_restriction, r.requested_at, r.due_at, r.returned_at)
-                   for r in session.scalars(select(AgencyReturn).where(AgencyReturn.case_id == old).order_by(AgencyReturn.id))]
+                   for r in session.scalars(select(AgencyReturn).where(AgencyReturn.case_id == old)
+                                            .order_by(AgencyReturn.id))]
         rag_changes = [(r.from_rag, r.to_rag, r.changed_at) for r in session.scalars(
             select(RagChange).where(RagChange.case_id == old).order_by(RagChange.id))]
         deadlines = [(d.name, d.due_at, d.met_at) for d in session.scalars(
@@ -116,7 +117,8 @@ def test_anonymising_removes_every_personal_string_and_keeps_the_facts(api, web,
     audit_after = audit_rows()
     assert audit_after[:len(audit_before)] == audit_before
     added = audit_after[len(audit_before):]
-    assert [(row["action"], row["case_id"], row["username"]) for row in added] == [("retention.anonymised", old, "system")]
+    assert [(row["action"], row["case_id"], row["username"]) for row in added] == [
+        ("retention.anonymised", old, "system")]
     details = added[0]["details"]
     assert details["removed"]["subjects"] == 1 and details["removed"]["agency_returns"] == 2
     assert details["policy"]["period_months"] == 36 and details["policy"]["outcomes"] == ["nfa"]
@@ -136,7 +138,8 @@ def test_a_second_run_changes_nothing(api, database_url, tmp_path):
     clock.freeze(T0 + timedelta(days=365 * 4))
     assert "Anonymised 1 contact(s)" in mash(database_url, tmp_path, "retention").output
     with get_db().unit_of_work(write=False) as session:
-        version, anonymised_at = session.execute(select(Case.version, Case.anonymised_at).where(Case.id == case_id)).one()
+        version, anonymised_at = session.execute(select(Case.version, Case.anonymised_at)
+                                                 .where(Case.id == case_id)).one()
     audit_count = len(audit_rows())
     snapshot = database_text(skip=("audit_event", "api_token", "user_account"))
 
@@ -159,4 +162,5 @@ def test_an_anonymised_case_refuses_work_that_would_need_its_workflow(api, datab
     refused = api("mash-manager").post(f"/api/v1/cases/{case_id}/rag", json={"rag": "red", "rag_rationale": "x"})
     assert refused.status_code == 409
     with get_db().unit_of_work(write=False) as session:
-        assert session.execute(text("SELECT count(*) FROM open_task WHERE case_id = :id"), {"id": case_id}).scalar() == 0
+        left = session.execute(text("SELECT count(*) FROM open_task WHERE case_id = :id"), {"id": case_id}).scalar()
+        assert left == 0

@@ -25,7 +25,8 @@ def _reference(api, case_id: int) -> str:
     return api("mash-manager").get(f"/api/v1/cases/{case_id}").get_json()["reference"]
 
 
-def test_the_dry_run_lists_only_no_further_action_contacts_closed_longer_ago_than_the_period(api, database_url, tmp_path):
+def test_the_dry_run_lists_only_no_further_action_contacts_closed_longer_ago_than_the_period(api, database_url,
+                                                                                             tmp_path):
     clock.freeze(T0)
     nfa = walk_to_decision(api, ZEPHYRINE, "nfa")
     advice = walk_to_decision(api, BARNABY, "advice")

@@ -36,8 +36,8 @@ def _two_contacts_about_zephyrine(api) -> tuple[int, int, int]:
 def test_the_export_finds_the_person_across_two_contacts_and_withholds_third_parties(api, database_url, tmp_path):
     first, second, other = _two_contacts_about_zephyrine(api)
     out = tmp_path / "sar.json"
-    result = mash(database_url, tmp_path, "subject-access", "--given-name", "zephyrine", "--family-name", "Quillfeather",
-                  "--date-of-birth", ZEPHYRINE.dob, "--out", str(out))
+    result = mash(database_url, tmp_path, "subject-access", "--given-name", "zephyrine",
+                  "--family-name", "Quillfeather", "--date-of-birth", ZEPHYRINE.dob, "--out", str(out))
     assert result.exit_code == 0, result.output
     assert stat.S_IMODE(os.stat(out).st_mode) == 0o600
     raw = out.read_text(encoding="utf-8")
@@ -113,7 +113,7 @@ def test_an_anonymised_contact_is_no_longer_held_about_anyone(api, database_url,
 
 
 def test_the_api_export_is_for_admins_only_and_matches_its_published_schema(api):
-    first, second, _ = _two_contacts_about_zephyrine(api)
+    _first, _second, _ = _two_contacts_about_zephyrine(api)
     body = {"given_name": "Zephyrine", "family_name": "Quillfeather", "date_of_birth": ZEPHYRINE.dob}
     for username in ("mash-manager", "police", "social-worker", "auditor", "referrer"):
         refused = api(username).post("/api/v1/subject-access-exports", json=body)
@@ -179,7 +179,8 @@ def test_a_contact_the_hub_confirmed_is_the_same_person_is_in_the_export_with_wh
     assert result.exit_code == 0, result.output
     raw = out.read_text(encoding="utf-8")
     export = json.loads(raw)
-    refs = {case_id: api("mash-manager").get(f"/api/v1/cases/{case_id}").get_json()["reference"] for case_id in (first, misspelt)}
+    refs = {case_id: api("mash-manager").get(f"/api/v1/cases/{case_id}").get_json()["reference"]
+            for case_id in (first, misspelt)}
     matches = {c["reference"]: c["match"] for c in export["cases"]}
     assert matches == {refs[first]: "names-and-date-of-birth", refs[misspelt]: "confirmed-in-person-index"}
     [held] = export["person_index"]

@@ -74,7 +74,8 @@ def walk_to_decision(api, person: Person, outcome: str, *, share_with: list[str]
              f.screening("amber", ["police", "health"], rag_rationale=person.text("Screening rationale for")))
     complete(api, case_id, "police_check", "police", f.agency_return(
         findings=person.text(f"Police findings: {person.neighbour} reported shouting at the home of"),
-        restriction_note=person.text("Police handling note"), third_parties_to_protect=f"{person.neighbour} (neighbour)"))
+        restriction_note=person.text("Police handling note"),
+        third_parties_to_protect=f"{person.neighbour} (neighbour)"))
     complete(api, case_id, "health_check", "health", f.agency_return(
         findings=person.text("Health findings"), handling_restriction="hub-only"))
     complete(api, case_id, "mash_review", "mash-manager",
@@ -82,7 +83,8 @@ def walk_to_decision(api, person: Person, outcome: str, *, share_with: list[str]
     complete(api, case_id, "decision", "mash-manager",
              {"outcome": outcome, "outcome_rationale": person.text("Decision rationale for")})
     sharing = {"information_product_recipients": share_with, "sharing_purpose": "early-help",
-               "subject_informed": False, "subject_informed_reason": person.text("Not told because")} if share_with else {}
+               "subject_informed": False,
+               "subject_informed_reason": person.text("Not told because")} if share_with else {}
     closed = complete(api, case_id, "feedback_to_referrer", "business-support", {
         **f.feedback(), "sharing_consent": "given", "feedback_summary": person.text("Feedback summary for"),
         "dissemination_note": person.text("Dissemination note for"), **sharing})
@@ -96,7 +98,8 @@ def walk_to_strategy_nfa(api, person: Person) -> int:
              {"scheduled_on": "2027-01-04", "discussion_format": "virtual", "chair": "Team manager"})
     complete(api, case_id, "record_strategy_discussion", "social-worker",
              {**f.strategy_record("nfa"), "summary": person.text("Strategy summary for")})
-    closed = complete(api, case_id, "feedback_to_referrer", "business-support", {**f.feedback(), "sharing_consent": "given"})
+    closed = complete(api, case_id, "feedback_to_referrer", "business-support",
+                      {**f.feedback(), "sharing_consent": "given"})
     assert closed["status"] == "closed" and closed["strategy_outcome"] == "nfa", closed
     return case_id
 

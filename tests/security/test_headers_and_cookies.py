@@ -61,7 +61,7 @@ def test_api_answers_have_them(app, api):
     assert_hardened(refused)
 
 
-@pytest.mark.parametrize("method, path, status", [
+@pytest.mark.parametrize(("method", "path", "status"), [
     ("GET", "/no-such-page", 404),
     ("GET", "/api/v1/no-such-thing", 404),
     ("DELETE", "/login", 405),

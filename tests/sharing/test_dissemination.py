@@ -14,9 +14,12 @@ from tests.sharing.walks import POLICE_FINDINGS, WITHOUT_CONSENT, decisions, dis
 
 BOTH = pytest.mark.parametrize("database_url", ["sqlite", "postgresql"], indirect=True)
 
-SHARED_WITHOUT_CONSENT = {"sharing_consent": "refused", "sharing_consent_reason": "Mother refused; the child is at risk.",
-                          "sharing_lawful_basis": "uk-gdpr-6-1-e", "sharing_special_category_condition": "dpa-sch1-para18",
-                          "subject_informed": False, "subject_informed_reason": "Telling the father would put Ava at risk."}
+SHARED_WITHOUT_CONSENT = {"sharing_consent": "refused",
+                          "sharing_consent_reason": "Mother refused; the child is at risk.",
+                          "sharing_lawful_basis": "uk-gdpr-6-1-e",
+                          "sharing_special_category_condition": "dpa-sch1-para18",
+                          "subject_informed": False,
+                          "subject_informed_reason": "Telling the father would put Ava at risk."}
 
 
 def product_link(html: str) -> dict[str, str]:
@@ -46,7 +49,8 @@ def test_screening_and_dissemination_store_a_decision_per_recipient(api, db):
         assert row.consent_status == "refused"
         assert row.reason_without_consent == SHARED_WITHOUT_CONSENT["sharing_consent_reason"]
         assert (row.lawful_basis_art6, row.condition_art9) == ("uk-gdpr-6-1-e", "dpa-sch1-para18")
-        assert (row.subject_informed, row.subject_informed_reason) == (False, SHARED_WITHOUT_CONSENT["subject_informed_reason"])
+        assert (row.subject_informed, row.subject_informed_reason) == (
+            False, SHARED_WITHOUT_CONSENT["subject_informed_reason"])
         assert [(w["agency"], w["reason"]) for w in row.withheld] == [("police", "hub-only")]
         assert row.identities_protected == 2
         assert row.decided_by == "business-support"
@@ -65,7 +69,8 @@ def test_a_decision_not_to_share_is_recorded_too(api, db):
     case_id = disseminated(api, ["none"], sharing_consent="refused")
 
     out = [r for r in decisions(db, case_id) if r.stage == "dissemination"]
-    assert [(r.recipient, r.decision, r.consent_status, r.product) for r in out] == [(None, "not-share", "refused", None)]
+    assert [(r.recipient, r.decision, r.consent_status, r.product) for r in out] == [
+        (None, "not-share", "refused", None)]
     assert out[0].reason_without_consent is None  # nothing went out without consent
 
 

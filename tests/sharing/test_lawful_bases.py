@@ -89,8 +89,9 @@ def test_the_governance_lead_edits_the_list_and_the_form_follows(tmp_path, monke
 
     offered = {o.value: o.label for o in form.field("lawful_basis").options}
     assert offered == {"dpa-part3-sch8": "Law enforcement", "uk-gdpr-6-1-c": "Legal obligation"}
-    refused = {"rag": "red", "rag_rationale": "Injury.", "presenting_factors": ["18C"], "consent": "refused", "agencies": ["police"],
-               "consent_reason": "Would alert the abuser.", "special_category_condition": "dpa-sch1-para18"}
+    refused = {"rag": "red", "rag_rationale": "Injury.", "presenting_factors": ["18C"], "consent": "refused",
+               "agencies": ["police"], "consent_reason": "Would alert the abuser.",
+               "special_category_condition": "dpa-sch1-para18"}
     assert [e.field for e in validate(form, {**refused, "lawful_basis": "uk-gdpr-6-1-e"})] == ["lawful_basis"]
     assert validate(form, {**refused, "lawful_basis": "uk-gdpr-6-1-c"}) == []
     # Records made under the retired basis stay readable.
@@ -101,7 +102,8 @@ def test_a_retired_basis_is_not_offered_and_a_consent_basis_not_without_consent(
     bases = parse_lawful_bases(GOOD.replace('label = "Public task"', 'label = "Public task"\nretired = true')
                                + '\n[[basis]]\ncode = "consent"\nkind = "art6"\nlabel = "Consent"\nconsent = true\n'
                                + '\n[[basis]]\ncode = "task"\nkind = "art6"\nlabel = "Public task (new)"\n')
-    schema = {"type": "object", "properties": {"basis": {"type": "string", "title": "Basis", "x-lawful-bases": ["art6"]}},
+    schema = {"type": "object",
+              "properties": {"basis": {"type": "string", "title": "Basis", "x-lawful-bases": ["art6"]}},
               "then": {"properties": {"basis": {"x-lawful-bases": {"kinds": ["art6"], "without_consent": True}}}}}
 
     expanded = with_lawful_bases(schema, bases)

@@ -111,7 +111,8 @@ def test_the_csv_has_case_references_and_codes_but_no_names_or_reasons(web, db, 
 def test_the_api_lists_decisions_by_period_and_case_as_the_openapi_document_says(api, three_screenings):
     auditor = api("auditor")
     document = auditor.get("/api/v1/openapi.json").get_json()
-    schema = document["paths"]["/api/v1/sharing-decisions"]["get"]["responses"]["200"]["content"]["application/json"]["schema"]
+    answer = document["paths"]["/api/v1/sharing-decisions"]["get"]["responses"]["200"]
+    schema = answer["content"]["application/json"]["schema"]
 
     everything = auditor.get("/api/v1/sharing-decisions").get_json()
     assert list(Draft202012Validator(schema).iter_errors(everything)) == []
@@ -127,7 +128,8 @@ def test_the_api_lists_decisions_by_period_and_case_as_the_openapi_document_says
 
     bad = auditor.get("/api/v1/sharing-decisions?from=yesterday")
     assert bad.status_code == 422
-    assert bad.get_json()["errors"] == [{"field": "from", "message": "The start date must be a real date, like 2027-01-31"}]
+    assert bad.get_json()["errors"] == [
+        {"field": "from", "message": "The start date must be a real date, like 2027-01-31"}]
 
 
 @pytest.mark.parametrize("username", ["police", "social-worker", "referrer", "business-support"])

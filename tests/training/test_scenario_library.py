@@ -30,7 +30,7 @@ def test_the_library_has_scenarios_for_different_routes_and_none_is_broken(db):
     assert len({entry.scenario.expect.get("rag") for entry in library} - {None}) >= 3
 
 
-@pytest.mark.parametrize("scenario_id, database_url", [(scenario_id, "sqlite") for scenario_id in SHIPPED]
+@pytest.mark.parametrize(("scenario_id", "database_url"), [(scenario_id, "sqlite") for scenario_id in SHIPPED]
                          + [("amber-police-late", "postgresql")], indirect=["database_url"])
 def test_each_scenario_runs_from_its_contact_to_the_ending_it_expects(db, scenario_id):
     with db.unit_of_work(write=False) as session:

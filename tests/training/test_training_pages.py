@@ -94,7 +94,7 @@ def test_run_to_a_step_does_every_step_before_it(db, web):
     assert "The case ended as the scenario expects" in trainer.get(f"/training/runs/{run_id}").get_data(as_text=True)
 
 
-@pytest.mark.parametrize("target, message", [("", "Choose the step to run to"),
+@pytest.mark.parametrize(("target", "message"), [("", "Choose the step to run to"),
                                              ("1", "Step 1 is done or next already: choose a later step"),
                                              ("99", "Choose a step of this scenario to run to")])
 def test_a_run_to_that_makes_no_sense_shows_an_error_summary(db, web, target, message):
@@ -166,7 +166,8 @@ def test_reset_closes_the_contacts_keeps_the_audit_trail_and_starts_again(db, we
     earlier = old_run.earlier_case_ids
     assert len(earlier) == 1 and old_case.linked_case_id == earlier[0]
     with db.unit_of_work(write=False) as session:
-        trail_before = session.scalar(select(func.count()).select_from(AuditEvent).where(AuditEvent.case_id == old_case.id))
+        trail_before = session.scalar(select(func.count()).select_from(AuditEvent)
+                                      .where(AuditEvent.case_id == old_case.id))
     response = post(trainer, run_id, "reset")
     assert response.status_code == 302
     new_id = int(response.headers["Location"].rsplit("/", 1)[1])

@@ -54,20 +54,24 @@ def with_forms(bundle: ProcessBundle, **forms: str) -> ProcessBundle:
 
 
 def timer_expression(timer_id: str, old: str, new: str) -> tuple[bytes, bytes]:
-    definition = f'<bpmn:timerEventDefinition id="{timer_id}_def">\n        <bpmn:timeDate xsi:type="bpmn:tFormalExpression">'
+    definition = (f'<bpmn:timerEventDefinition id="{timer_id}_def">\n'
+                  '        <bpmn:timeDate xsi:type="bpmn:tFormalExpression">')
     return (definition + old).encode(), (definition + new).encode()
 
 
 def closure_step(bundle: ProcessBundle) -> ProcessBundle:
     """The shipped process with 'Confirm the contact can close' between 'Ready to close' and the end."""
     raw = bundle.bpmn[REFERRAL]
-    raw = replace(raw, b'<bpmn:sequenceFlow id="Flow_to_close" sourceRef="assessment_settled" targetRef="end_closed" />',
-                  b'<bpmn:sequenceFlow id="Flow_to_close" sourceRef="assessment_settled" targetRef="confirm_closure" />')
+    raw = replace(raw, b'<bpmn:sequenceFlow id="Flow_to_close" sourceRef="assessment_settled" '
+                       b'targetRef="end_closed" />',
+                  b'<bpmn:sequenceFlow id="Flow_to_close" sourceRef="assessment_settled" '
+                  b'targetRef="confirm_closure" />')
     raw = replace(raw, b'<bpmn:endEvent id="end_closed" ', CLOSURE_TASK)
     raw = replace(raw, b'<bpmn:incoming>Flow_to_close</bpmn:incoming>\n      <bpmn:terminateEventDefinition',
                   b'<bpmn:incoming>Flow_closure_confirmed</bpmn:incoming>\n      <bpmn:terminateEventDefinition')
     raw = replace(raw, b'<bpmn:flowNodeRef>end_closed</bpmn:flowNodeRef>',
-                  b'<bpmn:flowNodeRef>end_closed</bpmn:flowNodeRef>\n        <bpmn:flowNodeRef>confirm_closure</bpmn:flowNodeRef>')
+                  b'<bpmn:flowNodeRef>end_closed</bpmn:flowNodeRef>\n'
+                  b'        <bpmn:flowNodeRef>confirm_closure</bpmn:flowNodeRef>')
     raw = replace(raw, b'<di:waypoint x="4205" y="1615" />\n        <di:waypoint x="4267" y="1615" />',
                   b'<di:waypoint x="4205" y="1615" />\n        <di:waypoint x="4215" y="1520" />')
     raw = replace(raw, b'</bpmndi:BPMNPlane>', CLOSURE_DI)

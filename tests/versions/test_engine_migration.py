@@ -87,7 +87,8 @@ def test_a_changed_timer_keeps_the_due_time_it_was_armed_with(shipped, v1):
 def test_a_case_reaches_a_step_new_in_the_version_it_moved_to(shipped, v1):
     workflow = at_police_check(v1)
     v2 = compile_bundle(closure_step(shipped))
-    moved = CaseWorkflow.restore(v2, VersionChange(v1, v2, "version 2").migrate(workflow.serialize()).workflow.serialize())
+    migrated = VersionChange(v1, v2, "version 2").migrate(workflow.serialize())
+    moved = CaseWorkflow.restore(v2, migrated.workflow.serialize())
     task_ids = {t.info.bpmn_id: t.task_id for t in workflow.open_user_tasks()}
     assert {t.info.bpmn_id: t.task_id for t in moved.open_user_tasks()} == task_ids  # inbox rows survive
     for element_id, data in (("police_check", f.agency_return()), ("mash_review", f.review()),
@@ -131,7 +132,8 @@ def test_an_active_step_that_no_longer_exists_is_refused_in_plain_words(shipped,
 def _renamed_police_check(shipped):
     """The police check's id changed (its name did not): running cases hold on to ids."""
     raw = shipped.bpmn["referral.bpmn"]
-    raw = raw.replace(b'"police_check"', b'"police_records_check"').replace(b">police_check<", b">police_records_check<")
+    raw = raw.replace(b'"police_check"', b'"police_records_check"')
+    raw = raw.replace(b">police_check<", b">police_records_check<")
     raw = raw.replace(b'camunda:formKey="police_records_check"', b'camunda:formKey="agency_check"')
     return compile_bundle(ProcessBundle(bpmn={**shipped.bpmn, "referral.bpmn": raw}, forms=shipped.forms,
                                         policies=shipped.policies))
@@ -146,8 +148,8 @@ def test_inside_a_called_process_that_changed_beyond_mapping(shipped, v1):
                                       policies=shipped.policies))
     change = VersionChange(v1, v2, "version 2")
     assert change.check(in_strategy_discussion(v1, reach_icpc=True).serialize()).reasons == [
-        "it is inside 'Hold strategy discussion', which changed in a way that cannot be mapped: its active step "
-        "'Convene the initial child protection conference' does not exist in version 2"]
+        ("it is inside 'Hold strategy discussion', which changed in a way that cannot be mapped: its active step "
+         "'Convene the initial child protection conference' does not exist in version 2")]
     assert change.check(in_strategy_discussion(v1, reach_icpc=False).serialize()).movable
 
 
@@ -155,12 +157,12 @@ def test_a_join_that_would_wait_for_ever_is_refused(shipped, v1):
     """A new path from the agency-check split straight to the join: a case past the split would never arrive."""
     v2 = compile_bundle(with_diagram(shipped, (
         b'<bpmn:sequenceFlow id="Flow_police_check_done" ',
-        b'<bpmn:sequenceFlow id="Flow_no_checks" sourceRef="request_agency_checks" targetRef="agency_checks_back" />\n'
-        b'    <bpmn:sequenceFlow id="Flow_police_check_done" ')))
+        (b'<bpmn:sequenceFlow id="Flow_no_checks" sourceRef="request_agency_checks" targetRef="agency_checks_back" />\n'
+         b'    <bpmn:sequenceFlow id="Flow_police_check_done" '))))
     change = VersionChange(v1, v2, "version 2")
     assert change.check(at_police_check(v1).serialize()).reasons == [
-        "it is waiting at 'All agency checks back', which in version 2 also waits for 'Request agency checks', "
-        "a path this case has already gone past"]
+        ("it is waiting at 'All agency checks back', which in version 2 also waits for 'Request agency checks', "
+         "a path this case has already gone past")]
     # Every agency asked: no branch has reached the join yet, and it would still wait for ever.
     every_agency = start(v1)
     do(every_agency, "screening", f.screening("amber", list(f.AGENCY_TASKS)))
@@ -177,7 +179,8 @@ def test_events_new_on_the_step_a_case_is_at(shipped, v1):
              b'      <bpmn:timerEventDefinition id="{id}_def"><bpmn:timeDate xsi:type="bpmn:tFormalExpression">'
              b'add_working_days(now(), 2)</bpmn:timeDate></bpmn:timerEventDefinition>\n'
              b'    </bpmn:boundaryEvent>\n'
-             b'    <bpmn:endEvent id="end_{id}" name="Passed"><bpmn:incoming>Flow_{id}</bpmn:incoming></bpmn:endEvent>\n'
+             b'    <bpmn:endEvent id="end_{id}" name="Passed"><bpmn:incoming>Flow_{id}</bpmn:incoming>'
+             b'</bpmn:endEvent>\n'
              b'    <bpmn:sequenceFlow id="Flow_{id}" sourceRef="{id}" targetRef="end_{id}" />\n'
              b'    <bpmn:userTask id="police_check" ')
 
@@ -192,13 +195,13 @@ def test_events_new_on_the_step_a_case_is_at(shipped, v1):
     second = VersionChange(v1, with_timer(b"police_reminder", b"Police reminder", b"police_check"), "version 2")
     check = second.check(at_police_check(v1).serialize())
     assert check.movable and check.notes == [
-        "'Police reminder', new on its current step 'Check police records', starts only for cases that reach that "
-        "step after the move"]
+        ("'Police reminder', new on its current step 'Check police records', starts only for cases that reach that "
+         "step after the move")]
 
     workflow = at_police_check(v1)
     clock.advance(timedelta(hours=5))
     workflow.fire_due_timers()  # the chase is open: a step with no boundary events of its own
     first = VersionChange(v1, with_timer(b"chase_reminder", b"Chase reminder", b"chase_police_check"), "version 2")
     assert first.check(workflow.serialize()).reasons == [
-        "its active step 'Chase overdue police check' has events attached in version 2 (a deadline, say) that "
-        "cannot be attached while the step is open"]
+        ("its active step 'Chase overdue police check' has events attached in version 2 (a deadline, say) that "
+         "cannot be attached while the step is open")]

@@ -35,14 +35,16 @@ def new_timescale_and_closure_step(bundle):
 
 def renamed_police_check(bundle):
     raw = bundle.bpmn["referral.bpmn"]
-    raw = raw.replace(b'"police_check"', b'"police_records_check"').replace(b">police_check<", b">police_records_check<")
+    raw = raw.replace(b'"police_check"', b'"police_records_check"')
+    raw = raw.replace(b">police_check<", b">police_records_check<")
     raw = raw.replace(b'camunda:formKey="police_records_check"', b'camunda:formKey="agency_check"')
     return type(bundle)(bpmn={**bundle.bpmn, "referral.bpmn": raw}, forms=bundle.forms, policies=bundle.policies)
 
 
 def tokens(page: str) -> dict[int, str]:
     """The preview's checkboxes: case id -> the value posted for it."""
-    return {int(case_id): f"{case_id}:{lock}" for case_id, lock in re.findall(r'name="cases" type="checkbox" value="(\d+):(\d+)"', page)}
+    return {int(case_id): f"{case_id}:{lock}"
+            for case_id, lock in re.findall(r'name="cases" type="checkbox" value="(\d+):(\d+)"', page)}
 
 
 def row(page: str, table: str, case_id: int) -> str:
@@ -140,10 +142,12 @@ def test_the_preview_says_why_a_case_cannot_move_and_the_move_refuses_it_too(api
 
     # Posting the blocked case anyway (a crafted form) moves nothing and says why.
     lock = case_row(db, at_police_check).version
-    result = owner.post_form(MIGRATIONS, {"to": "2", "cases": [f"{at_police_check}:{lock}", tokens(preview)[not_screened]]})
+    result = owner.post_form(MIGRATIONS,
+                             {"to": "2", "cases": [f"{at_police_check}:{lock}", tokens(preview)[not_screened]]})
     page = result.get_data(as_text=True)
     assert "1 case moved to version 2" in page
-    assert "Its active step 'Check police records' does not exist in version 2." in row(page, "refused-cases", at_police_check)
+    assert "Its active step 'Check police records' does not exist in version 2." in row(page, "refused-cases",
+                                                                                         at_police_check)
     assert registry_version(db, at_police_check) == 1 and registry_version(db, not_screened) == 2
     assert audit(db, "case.migrated", at_police_check) == []
 

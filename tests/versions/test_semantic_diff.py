@@ -30,7 +30,8 @@ def test_an_identical_redeploy_reports_nothing(shipped):
 
 
 def test_renaming_a_task_changes_that_task_only_not_the_flows_that_point_at_it(shipped):
-    diff = diff_bundles(shipped, with_diagram(shipped, (b'name="Screen the contact"', b'name="Screen the new contact"')))
+    diff = diff_bundles(shipped, with_diagram(shipped,
+                                              (b'name="Screen the contact"', b'name="Screen the new contact"')))
     assert [e.element_id for e in diff.elements] == ["screening"]
     assert changed(diff, "screening") == {"Name": ("Screen the contact", "Screen the new contact")}
     assert diff.elements[0].element_type == "User task"
@@ -38,11 +39,14 @@ def test_renaming_a_task_changes_that_task_only_not_the_flows_that_point_at_it(s
 
 def test_a_timer_expression_and_its_deadline_kind(shipped):
     diff = diff_bundles(shipped, with_diagram(
-        shipped, timer_expression("review_rag_deadline", "rag_deadline(rag, received_at)", "add_working_days(received_at, 3)"),
-        (b'<camunda:property name="deadlineKind" value="rag" />\n        </camunda:properties>\n      </bpmn:extensionElements>\n'
-         b'      <bpmn:outgoing>Flow_rag_passed_at_review',
-         b'<camunda:property name="deadlineKind" value="statutory" />\n        </camunda:properties>\n      </bpmn:extensionElements>\n'
-         b'      <bpmn:outgoing>Flow_rag_passed_at_review')))
+        shipped,
+        timer_expression("review_rag_deadline", "rag_deadline(rag, received_at)", "add_working_days(received_at, 3)"),
+        ((b'<camunda:property name="deadlineKind" value="rag" />\n        </camunda:properties>\n'
+          b'      </bpmn:extensionElements>\n'
+          b'      <bpmn:outgoing>Flow_rag_passed_at_review'),
+         (b'<camunda:property name="deadlineKind" value="statutory" />\n        </camunda:properties>\n'
+          b'      </bpmn:extensionElements>\n'
+          b'      <bpmn:outgoing>Flow_rag_passed_at_review'))))
     assert changed(diff, "review_rag_deadline") == {
         "Timer": ("timeDate: rag_deadline(rag, received_at)", "timeDate: add_working_days(received_at, 3)"),
         "Deadline kind": ("rag", "statutory")}
@@ -52,7 +56,8 @@ def test_a_timer_expression_and_its_deadline_kind(shipped):
 def test_a_gateway_condition_and_its_default_flow(shipped):
     conditions = with_diagram(shipped, (b'rerate == "yes"', b'rerate in ("yes", "maybe")'))
     diff = diff_bundles(shipped, with_diagram(
-        conditions, (b'name="Section 47 enquiry?" default="Flow_s47_no"', b'name="Section 47 enquiry?" default="Flow_s47_yes"'),
+        conditions,
+        (b'name="Section 47 enquiry?" default="Flow_s47_no"', b'name="Section 47 enquiry?" default="Flow_s47_yes"'),
         file="strategy_discussion.bpmn"))
     assert changed(diff, "Flow_rerate_yes") == {"Condition": ('rerate == "yes"', 'rerate in ("yes", "maybe")')}
     assert changed(diff, "section_47_check") == {"Default flow": ("No (Flow_s47_no)", "Yes (Flow_s47_yes)")}
@@ -69,7 +74,8 @@ def test_a_form_key_lane_documentation_script_and_called_process(shipped):
         (police_lane, police_lane.replace(b"<bpmn:flowNodeRef>police_check</bpmn:flowNodeRef>", b"")),
         (b"<bpmn:flowNodeRef>health_check</bpmn:flowNodeRef>",
          b"<bpmn:flowNodeRef>health_check</bpmn:flowNodeRef><bpmn:flowNodeRef>police_check</bpmn:flowNodeRef>"),
-        (b'rag = "red"\noutcome = "strategy-discussion"', b'rag = "red"\noutcome = "strategy-discussion"\nurgent = True'),
+        (b'rag = "red"\noutcome = "strategy-discussion"',
+         b'rag = "red"\noutcome = "strategy-discussion"\nurgent = True'),
         (b'calledElement="strategy_discussion"', b'calledElement="strategy_meeting"'),
         (b"The allocated social worker reads the new information", b"The allocated social worker reads the news"))
     diff = diff_bundles(shipped, bundle)
@@ -98,8 +104,8 @@ def test_adding_a_task_lists_the_task_its_new_flow_and_the_rerouted_ones(shipped
 
 def test_removing_a_flow_and_its_ends(shipped):
     bundle = with_diagram(
-        shipped, (b'<bpmn:sequenceFlow id="Flow_police_check_skipped" name="Not requested" '
-                  b'sourceRef="police_check_requested" targetRef="police_check_done" />', b""))
+        shipped, ((b'<bpmn:sequenceFlow id="Flow_police_check_skipped" name="Not requested" '
+                   b'sourceRef="police_check_requested" targetRef="police_check_done" />'), b""))
     diff = diff_bundles(shipped, bundle)
     [removed] = [e for e in diff.elements if e.status == "removed"]
     assert (removed.element_id, removed.element_type, removed.name, removed.new_file) == (
@@ -130,7 +136,8 @@ def test_a_field_becoming_required_and_an_sla_policy(shipped):
     assert optional not in form["required"]
     form["required"].append(optional)
     policies = replace(shipped.policies.encode(), b"duration = 4\n", b"duration = 2\n").decode()
-    diff = diff_bundles(shipped, ProcessBundle(bpmn=shipped.bpmn, forms={**shipped.forms, "screening": json.dumps(form)},
+    diff = diff_bundles(shipped, ProcessBundle(bpmn=shipped.bpmn,
+                                               forms={**shipped.forms, "screening": json.dumps(form)},
                                                policies=policies))
     [screening] = diff.forms
     [field] = screening.fields
@@ -139,5 +146,6 @@ def test_a_field_becoming_required_and_an_sla_policy(shipped):
 
 
 def test_moving_a_shape_is_layout_only(shipped):
-    diff = diff_bundles(shipped, with_diagram(shipped, (b'<dc:Bounds x="1370" y="410"', b'<dc:Bounds x="1380" y="410"')))
+    diff = diff_bundles(shipped, with_diagram(shipped,
+                                              (b'<dc:Bounds x="1370" y="410"', b'<dc:Bounds x="1380" y="410"')))
     assert diff.empty and [e.element_id for e in diff.moved] == ["police_check_done"]

@@ -30,9 +30,11 @@ def test_the_visual_diff_marks_added_removed_and_changed_elements(page: Page, li
     # The removed side: version 1 of this comparison the other way round has the new step removed.
     owner.goto("/process-models/referral/diff?from=2&to=1")
     expect(page.locator("#versions-visual-status")).to_contain_text("marked", timeout=15_000)
-    expect(page.locator("#versions-old .djs-element.versions-diff--removed[data-element-id='confirm_closure']")).to_have_count(1)
+    expect(page.locator("#versions-old .djs-element.versions-diff--removed[data-element-id='confirm_closure']")
+           ).to_have_count(1)
     expect(page.locator("#versions-old .versions-badge--removed").first).to_have_text("\u2212 Removed")
 
     page.locator("tr[data-element-id='confirm_closure'] .versions-locate").click()
-    expect(page.locator("#versions-old .djs-element.versions-focus[data-element-id='confirm_closure']")).to_have_count(1)
+    expect(page.locator("#versions-old .djs-element.versions-focus[data-element-id='confirm_closure']")
+           ).to_have_count(1)
     assert owner.console_errors == []
