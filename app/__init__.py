@@ -62,7 +62,6 @@ def create_app(settings: Settings | None = None) -> Flask:
 def _register_blueprints(app: Flask) -> None:
     from app.api.routes import bp as api_bp  # with every feature's API routes on it
     from app.audit.views import bp as audit_bp
-    from app.web.access import enforce_access
     from app.auth.views import bp as auth_bp
     from app.cases.views import bp as cases_bp
     from app.concerns.views import bp as concerns_bp
@@ -78,6 +77,7 @@ def _register_blueprints(app: Flask) -> None:
     from app.reports.views import bp as reports_bp
     from app.sharing.views import bp as sharing_bp
     from app.training.views import bp as training_bp
+    from app.web.access import enforce_access
     from app.web.views import bp as web_bp
 
     app.before_request(enforce_access)
@@ -92,9 +92,9 @@ def _register_blueprints(app: Flask) -> None:
 def _register_security(app: Flask, settings: Settings) -> None:
     """Cookies, headers, CSRF, server-side sessions and clean logs: app/web/security.py, app/web/access.py,
     app/core/logging.py."""
-    from app.web.access import load_user
     from app.core.logging import install_log_hygiene
     from app.web import security
+    from app.web.access import load_user
 
     install_log_hygiene()
     security.configure(app, settings)

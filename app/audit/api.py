@@ -24,11 +24,13 @@ def audit():
            details={"via": "api", "username": wanted.username, "action": wanted.action, "rows": len(entries)})
     response = jsonify([entry_json(e) for e in entries])
     if len(entries) == wanted.limit:
-        response.headers["Link"] = f'<{url_for("api.audit", **{**request.args.to_dict(), "after": entries[-1].seq})}>; rel="next"'
+        following = url_for("api.audit", **{**request.args.to_dict(), "after": entries[-1].seq})
+        response.headers["Link"] = f'<{following}>; rel="next"'
     return response
 
 
-AUDIT_ENTRY = {"type": "object", "required": ["seq", "at", "username", "action", "case_id", "summary", "details", "hash"],
+AUDIT_ENTRY = {"type": "object",
+               "required": ["seq", "at", "username", "action", "case_id", "summary", "details", "hash"],
                "properties": {
     "seq": {"type": "integer"}, "at": {"type": "string", "format": "date-time"}, "username": {"type": "string"},
     "user_id": {"type": ["integer", "null"]}, "action": {"type": "string"}, "case_id": {"type": ["integer", "null"]},

@@ -67,7 +67,8 @@ def complete_task(session: Session, task_id: str, form_data: dict, actor: Actor)
     if task is None:
         done = session.get(CompletedTask, task_id)
         if done is not None:
-            raise Conflict(f"This task was already completed by {done.completed_by}. Reload the case to see what happens next.")
+            raise Conflict(f"This task was already completed by {done.completed_by}. "
+                           "Reload the case to see what happens next.")
         raise NotFound("There is no task with this reference.")
     if task.role not in actor.roles:
         raise Forbidden("This task belongs to another role.")

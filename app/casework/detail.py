@@ -89,7 +89,7 @@ def case_summary(detail: CaseDetail) -> dict:
         "subjects": [{"role": s.role, "given_name": s.given_name, "family_name": s.family_name,
                       "date_of_birth": s.date_of_birth.isoformat() if s.date_of_birth else None,
                       "address": s.address, "nhs_number": s.nhs_number, "gender": s.gender, **people}
-                     for s, people in zip(case.subjects, subjects_json(object_session(case), case))],
+                     for s, people in zip(case.subjects, subjects_json(object_session(case), case), strict=True)],
         "open_tasks": [{"task_id": t.task_id, "name": t.name, "role": t.role,
                         "due_at": t.due_at.isoformat() if t.due_at else None} for t in detail.open_tasks],
         "agency_returns": [{"agency": r.agency, "nothing_known": r.nothing_known,

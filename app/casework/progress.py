@@ -82,7 +82,8 @@ def _record_rag(session: Session, case: Case, data: dict, events: list[StepEvent
         step = steps[-1] if steps else None
     session.add(RagChange(case_id=case.id, from_rag=case.rag, to_rag=rag, rationale=rationale, step=step,
                           changed_by=actor.username, changed_at=at))
-    summary = f"Rated {rag.capitalize()}" if case.rag is None else f"Re-rated from {case.rag.capitalize()} to {rag.capitalize()}"
+    summary = (f"Rated {rag.capitalize()}" if case.rag is None
+               else f"Re-rated from {case.rag.capitalize()} to {rag.capitalize()}")
     record(session, actor, "case.rag-changed", case_id=case.id, summary=summary,
            details={"from": case.rag, "to": rag})
     if case.rag_initial is None:

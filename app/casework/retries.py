@@ -1,8 +1,8 @@
 """A manager's retry of an incident, once the cause is fixed (a corrected diagram deployed, the case moved).
 
-A timer incident makes the case due again now, and wakes the scheduler once that is committed. A task incident completes the task with
-the held answers, as the person who gave them. A case that could not start is started. If it fails again
-the incident stays open with the new error, and the refusal says so.
+A timer incident makes the case due again now, and wakes the scheduler once that is committed. A task
+incident completes the task with the held answers, as the person who gave them. A case that could not start
+is started. If it fails again the incident stays open with the new error, and the refusal says so.
 """
 from __future__ import annotations
 

@@ -134,7 +134,7 @@ def _record_failure(case_id: int, error: Exception) -> None:
 
     try:
         run_in_transaction(_store)
-    except Exception:  # noqa: BLE001
+    except Exception:
         log.exception("could not record a timer failure for case id %s", case_id)
 
 
@@ -183,7 +183,7 @@ class DeadlineScheduler:
         if self.is_leader:
             try:
                 release_lease(self.holder)
-            except Exception:  # noqa: BLE001
+            except Exception:
                 log.exception("could not release the scheduler lease")
         self.is_leader = False
 
@@ -199,7 +199,7 @@ class DeadlineScheduler:
             self._renewed_at = _wall_clock()
             if self.is_leader:
                 fire_due(self._keep_firing)
-        except Exception:  # noqa: BLE001
+        except Exception:
             log.exception("deadline tick failed")
         if not self._running:
             return

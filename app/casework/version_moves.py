@@ -128,8 +128,8 @@ def preview(session: Session, process_id: str, to_version: int | None, actor: Ac
     for case, version in _open_cases_before(session, process_id, target):
         if version.id not in changes:
             changes[version.id] = VersionChange(compiled(version), compiled(target), _label(target))
-            changed[version.id] = {(e.process_id, e.element_id): e for e in
-                                   diff_bundles(bundle_of(version), bundle_of(target)).elements if e.status == "changed"}
+            elements = diff_bundles(bundle_of(version), bundle_of(target)).elements
+            changed[version.id] = {(e.process_id, e.element_id): e for e in elements if e.status == "changed"}
         check = changes[version.id].check(case.state)
         differs = [changed[version.id][(s.process_id, s.element_id)] for s in check.active_steps
                    if (s.process_id, s.element_id) in changed[version.id]]
@@ -137,7 +137,8 @@ def preview(session: Session, process_id: str, to_version: int | None, actor: Ac
         rows.append(CaseMove(case_id=case.id, reference=case.reference or str(case.id), version=version.version,
                              lock=case.version, current_step=case.current_step, reasons=check.reasons,
                              notes=check.notes, changed_steps=steps))
-    record(session, actor, "process.migration-previewed", summary=f"{process_id}: moving cases to version {target.version}",
+    record(session, actor, "process.migration-previewed",
+           summary=f"{process_id}: moving cases to version {target.version}",
            details={"process_id": process_id, "to_version": target.version, "cases": len(rows),
                     "movable": sum(1 for r in rows if r.movable)})
     return MigrationPreview(process_id=process_id, target=target, versions=versions_of(session, process_id), cases=rows)

@@ -244,7 +244,7 @@ def _committed(session: Session) -> None:
     for callback in session.info.pop(AFTER_COMMIT, []):
         try:
             callback()
-        except Exception:  # noqa: BLE001 - the transaction has committed; an effect after it must not undo that
+        except Exception:
             log.exception("an after-commit effect failed")
 
 

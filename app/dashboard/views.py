@@ -69,7 +69,8 @@ def _wall_args(filters: Mapping[str, str | None], refresh: int) -> dict[str, str
 
 
 def _back_to_wall() -> str:
-    return url_for("dashboard.index", **_wall_args(wall_filters(request.form), refresh_seconds(request.form.get("refresh"))))
+    refresh = refresh_seconds(request.form.get("refresh"))
+    return url_for("dashboard.index", **_wall_args(wall_filters(request.form), refresh))
 
 
 @bp.get("/dashboard")

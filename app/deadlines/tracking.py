@@ -49,9 +49,9 @@ def sync_deadlines(session: Session, case_id: int, workflow: CaseWorkflow,
         # A breached deadline whose work never finished stays breached.
     dues: dict[str, tuple[datetime, datetime | None]] = {}
     for row in rows.values():
-        if row.open and row.attached_task_id:
-            if row.attached_task_id not in dues or row.due_at < dues[row.attached_task_id][0]:
-                dues[row.attached_task_id] = (row.due_at, row.at_risk_at)
+        if row.open and row.attached_task_id and (row.attached_task_id not in dues
+                                                  or row.due_at < dues[row.attached_task_id][0]):
+            dues[row.attached_task_id] = (row.due_at, row.at_risk_at)
     return dues
 
 

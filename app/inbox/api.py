@@ -62,7 +62,8 @@ def openapi_paths() -> dict[str, dict]:
     task_id = {"name": "task_id", "in": "path", "required": True, "schema": {"type": "string"}}
     return {
         "/api/v1/tasks": {"get": {
-            "summary": "The caller's inbox, soonest to breach first (tasks without a deadline last, oldest first)", "operationId": "listTasks",
+            "summary": "The caller's inbox, soonest to breach first (tasks without a deadline last, oldest first)",
+            "operationId": "listTasks",
             "responses": responses({"200": {"description": "Open tasks of the caller's roles", "content": {
                 "application/json": {"schema": {"type": "array", "items": {"type": "object", "properties": {
                     "task_id": {"type": "string"}, "case_id": {"type": "integer"}, "name": {"type": "string"},

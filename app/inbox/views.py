@@ -42,14 +42,15 @@ def _task_page(task_id: str, values: dict, errors: list) -> ResponseReturnValue:
     definition = compiled_by_id(db.session, detail.case.process_version_id)
     info = definition.user_tasks.get((task.process_id, task.bpmn_id))
     record(db.session, g.actor, "task.viewed", case_id=task.case_id, task_id=task.task_id, element_id=task.bpmn_id)
+    reads_returns = bool(g.actor.roles & RETURNS_READERS)
     return render_template("inbox/task.html", task=task, detail=detail, form=definition.forms[task.form_key],
                            documentation=info.documentation if info else None, values=values, errors=errors,
                            incident=open_task_incident(db.session, task_id),
-                           show_returns=bool(g.actor.roles & RETURNS_READERS),
+                           show_returns=reads_returns,
                            person_matches=case_match_summary(db.session, task.case_id)
-                           if task.form_key == "screening" and g.actor.roles & RETURNS_READERS else None,
+                           if task.form_key == "screening" and reads_returns else None,
                            repeat_concerns=screening_view(db.session, detail.case)
-                           if task.form_key in ("screening", "mash_review", "decision") and g.actor.roles & RETURNS_READERS else None)
+                           if task.form_key in ("screening", "mash_review", "decision") and reads_returns else None)
 
 
 @bp.get("/tasks/<task_id>")

@@ -23,7 +23,8 @@ INCIDENT = {"type": "object", "additionalProperties": False,
     "attempts": {"type": "integer"}, "raised_at": {"type": "string", "format": "date-time"},
     "submitted_by": {"type": ["string", "null"]}, "process_id": {"type": "string"},
     "version": {"type": "integer", "description": "The process version the case runs"},
-    "latest_version": {"type": "integer", "description": "Newer than version: a fix is deployed; move the case, then retry"}}}
+    "latest_version": {"type": "integer",
+                       "description": "Newer than version: a fix is deployed; move the case, then retry"}}}
 
 def incident_json(view: IncidentView) -> dict:
     return {"incident_id": view.id, "case_id": view.case_id, "reference": view.reference, "kind": view.kind,

@@ -30,8 +30,9 @@ def hold_answers(session: Session, task_id: str, form_data: dict, actor: Actor,
     at = now()
     # Log ids and the kind of failure only: engine messages can quote case data.
     log.warning("task %s of case id %s raised an incident at %s", task.bpmn_id, task.case_id, failure.element_id)
-    incident = Incident.raised_now(case_id=task.case_id, kind=TASK, error=failure.message, element_id=failure.element_id,
-                                   at=at, task_id=task_id, task_name=task.name, submission=json.dumps(form_data),
+    incident = Incident.raised_now(case_id=task.case_id, kind=TASK, error=failure.message,
+                                   element_id=failure.element_id, at=at, task_id=task_id, task_name=task.name,
+                                   submission=json.dumps(form_data),
                                    submitted_by=actor.username, submitted_by_id=actor.user_id)
     session.add(incident)
     session.flush()
