@@ -11,11 +11,10 @@ from app.cases.operations import form_for_task, rerate
 from app.cases.queries import case_detail, case_for_referrer, case_summary, referrer_view
 from app.core.clock import now
 from app.core.db import get_db, run_in_transaction
-from app.core.errors import OperationError, ValidationFailed
+from app.core.errors import FieldError, OperationError, ValidationFailed
 from app.deadlines.scheduler import wake_scheduler
 from app.deadlines.training_clock import set_training_clock
 from app.engine import DefinitionError
-from app.forms import FieldError
 from app.inbox.queries import inbox_for, open_task
 from app.incidents.api import incident_json
 from app.incidents.operations import IncidentRaised, complete_or_raise_incident, give_task_back, retry_incident

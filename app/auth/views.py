@@ -11,7 +11,7 @@ from flask_login import login_user, logout_user
 from app.auth.access import SESSION_KEY, policy
 from app.auth.operations import sign_in, sign_out
 from app.core.db import get_db
-from app.forms import FieldError
+from app.core.errors import FieldError
 from app.web.filters import london
 
 bp = Blueprint("auth", __name__, template_folder="templates")

@@ -8,9 +8,9 @@ from app.cases.models import Case, CompletedTask
 from app.cases.progress import record_progress
 from app.core.actor import Actor
 from app.core.clock import now
-from app.core.errors import Conflict, Forbidden, NotFound, ProcessFailed, ValidationFailed
+from app.core.errors import Conflict, FieldError, Forbidden, NotFound, ProcessFailed, ValidationFailed
 from app.engine import CaseWorkflow, NotPermitted, ProcessFault, TaskNotReady
-from app.forms import FieldError, validate
+from app.forms import validate
 from app.inbox.models import OpenTask
 from app.incidents.models import START, Incident
 from app.process_models.models import ProcessVersion

@@ -4,6 +4,8 @@ One schema per form serves the HTML page and the JSON API alike, so the two cann
 Templates: `forms/fields.html` (macros `form_fields`, `error_summary`, `submit_button`).
 """
 
+from app.core.errors import FieldError  # re-exported only while other branches still import it from here
+
 from .definitions import (
     Field,
     FormDefinition,
@@ -14,7 +16,7 @@ from .definitions import (
     load_forms,
 )
 from .html import parse_html
-from .validation import FieldError, validate
+from .validation import validate
 
 __all__ = [
     "Field",

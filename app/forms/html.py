@@ -12,8 +12,10 @@ from collections.abc import Sequence
 from datetime import date
 from typing import Any, Protocol
 
+from app.core.errors import FieldError
+
 from .definitions import Field, FormDefinition, _ui
-from .validation import FieldError, _plain_title, validate
+from .validation import _plain_title, validate
 
 _DATE_PARTS = ("day", "month", "year")
 

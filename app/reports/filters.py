@@ -12,8 +12,8 @@ from dataclasses import dataclass
 from datetime import date
 
 from app.core.codes import AGENCY_LABELS, CHANNELS, RAG_LABELS, SOURCE_AGENCY
+from app.core.errors import FieldError
 from app.core.periods import day_starts, read_choice, read_period
-from app.forms import FieldError
 
 
 @dataclass(frozen=True)

@@ -7,8 +7,8 @@ from typing import TypeVar
 from flask import request
 
 from app.core.db import get_db
-from app.core.errors import ValidationFailed
-from app.forms import FieldError, FormDefinition, parse_html
+from app.core.errors import FieldError, ValidationFailed
+from app.forms import FormDefinition, parse_html
 
 T = TypeVar("T")
 
