@@ -446,14 +446,14 @@ def subject_access(given_name: str, family_name: str, date_of_birth: str | None,
                f"{len(export['redactions'])} redaction(s) for review to {out}.", err=True)
 
 
-# ----------------------------------------------------------------------------- recovery (app/core/backup.py)
+# ----------------------------------------------------------------------------- recovery (app/ops/backup.py)
 @main.command()
 @click.argument("path", type=click.Path(dir_okay=False, path_type=Path))
 def backup(path: Path) -> None:
     """Back up the database to a new file PATH (readable by you only; never overwritten). Safe while the
     hub is working: SQLite's online backup, or pg_dump --format=custom for PostgreSQL. Audited."""
-    from app.core.backup import BackupError, label, make_backup, record_backup
     from app.core.db import get_db
+    from app.ops.backup import BackupError, label, make_backup, record_backup
 
     settings = _init()
     try:
@@ -473,8 +473,8 @@ def backup(path: Path) -> None:
 def restore(path: Path, yes: bool) -> None:
     """Replace the database with the backup at PATH (from `mash backup`), migrate it to this version,
     check its audit chain and audit the restore. Exit 1 if the restored audit chain is broken."""
-    from app.core.backup import BackupError, after_restore, check_backup, contents_of, label, restore_backup
     from app.core.db import get_db
+    from app.ops.backup import BackupError, after_restore, check_backup, contents_of, label, restore_backup
 
     settings = _init()
     try:
