@@ -2,7 +2,8 @@
 
 Process owners edit ``processes/sla-policies.toml`` next to the diagrams; it is deployed with them, so a
 case keeps the policies of the version it started on. Hubs count differently (DOMAIN.md 1.4): elapsed
-hours, working hours or working days, and some keep Red running out of hours.
+hours, working hours or working days, and some keep Red running out of hours. The ratings themselves
+(codes, words, order) are app.core.vocabulary's; only their timescales are configured here.
 """
 from __future__ import annotations
 
@@ -13,9 +14,9 @@ from datetime import date, datetime, time, timedelta
 
 from app.core.calendar import WEEKDAYS, HubCalendar
 from app.core.toml_lines import decode_error_line, key_line
+from app.core.vocabulary import AMBER, BLUE, GREEN, RAG_CODES, RED
 
 POLICY_FILE = "sla-policies.toml"
-RAG_LEVELS = ("red", "amber", "green", "blue")
 UNITS = ("elapsed-hours", "working-hours", "working-days", "none")
 DEFAULT_AT_RISK = 0.75
 
@@ -59,11 +60,12 @@ def working_days_window(start: datetime | date, days: int, at_risk: float, calen
     return Window(calendar.add_working_hours(start, used.total_seconds() / 3600), due)
 
 
+#: The timescales when a process version has no policy file (processes/sla-policies.toml gives the same).
 DEFAULT_POLICIES: dict[str, SlaPolicy] = {
-    "red": SlaPolicy("red", "elapsed-hours", 4, out_of_hours=True),
-    "amber": SlaPolicy("amber", "working-days", 1),
-    "green": SlaPolicy("green", "working-days", 3),
-    "blue": SlaPolicy("blue", "none"),
+    RED: SlaPolicy(RED, "elapsed-hours", 4, out_of_hours=True),
+    AMBER: SlaPolicy(AMBER, "working-days", 1),
+    GREEN: SlaPolicy(GREEN, "working-days", 3),
+    BLUE: SlaPolicy(BLUE, "none"),
 }
 
 
@@ -151,9 +153,9 @@ class _Reader:
         self.unknown("statutory", statutory, ("at_risk",))
         rag = {level: self.policy(level, values) for level, values in data.get("rag", {}).items()}
         for level in rag:
-            if level not in RAG_LEVELS:
-                self.add(f"[rag.{level}] is not a RAG rating (known: {', '.join(RAG_LEVELS)})", f"rag.{level}")
-        for level in RAG_LEVELS:
+            if level not in RAG_CODES:
+                self.add(f"[rag.{level}] is not a RAG rating (known: {', '.join(RAG_CODES)})", f"rag.{level}")
+        for level in RAG_CODES:
             if level not in rag:
                 self.problems.append(PolicyProblem(f"there is no policy for {level}: add a [rag.{level}] section"))
         return SlaConfig(calendar=calendar, rag=rag, statutory_at_risk=self.fraction("statutory", statutory))
