@@ -8,11 +8,8 @@ from flask import Flask, g
 from app.auth.authorisation import may_use
 from app.core.calendar import LONDON
 from app.core.clock import now
-from app.core.codes import outcome_label
 from app.core.roles import role_label
-
-RAG_TAGS = {"red": ("Red", "govuk-tag--red"), "amber": ("Amber", "govuk-tag--orange"),
-            "green": ("Green", "govuk-tag--green"), "blue": ("Blue", "govuk-tag--blue")}
+from app.core.vocabulary import RAG_TAGS, outcome_label
 
 
 def london(value: datetime | None, fmt: str = "%-d %b %Y %H:%M") -> str:
