@@ -1,10 +1,10 @@
 """Refusals an operation can give; views translate them to pages and HTTP statuses in one place."""
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+import dataclasses
 
 
-@dataclass(frozen=True)
+@dataclasses.dataclass(frozen=True)
 class FieldError:
     """A message for one field; `field` is the dotted data path ("subjects.0.given_name").
 
@@ -14,7 +14,7 @@ class FieldError:
 
     field: str
     message: str
-    anchor: str | None = field(default=None, compare=False, repr=False)
+    anchor: str | None = dataclasses.field(default=None, compare=False, repr=False)
 
     @property
     def id(self) -> str:

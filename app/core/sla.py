@@ -11,6 +11,7 @@ import re
 import tomllib
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
+from typing import Any
 
 from app.core.calendar import WEEKDAYS, HubCalendar
 from app.core.toml_lines import decode_error_line, key_line
@@ -124,19 +125,19 @@ class _Reader:
     def add(self, message: str, table: str, key: str | None = None) -> None:
         self.problems.append(PolicyProblem(message, self.line_of(table, key)))
 
-    def unknown(self, table: str, values: dict, known: tuple[str, ...]) -> None:
+    def unknown(self, table: str, values: dict[str, Any], known: tuple[str, ...]) -> None:
         for key in values:
             if key not in known:
                 self.add(f"[{table}] has no setting '{key}' (known: {', '.join(known)})", table, key)
 
-    def fraction(self, table: str, values: dict) -> float:
+    def fraction(self, table: str, values: dict[str, Any]) -> float:
         value = values.get("at_risk", DEFAULT_AT_RISK)
         if isinstance(value, bool) or not isinstance(value, (int, float)) or not 0 < value < 1:
             self.add(f"[{table}] at_risk must be a share of the time between 0 and 1, e.g. 0.75", table, "at_risk")
             return DEFAULT_AT_RISK
         return float(value)
 
-    def clock_time(self, values: dict, key: str, default: time) -> time:
+    def clock_time(self, values: dict[str, Any], key: str, default: time) -> time:
         value = values.get(key, default.strftime("%H:%M"))
         try:
             return time.fromisoformat(value) if isinstance(value, str) else time(value.hour, value.minute)
@@ -144,7 +145,7 @@ class _Reader:
             self.add(f"[calendar] {key} must be a time of day such as \"09:00\"", "calendar", key)
             return default
 
-    def config(self, data: dict) -> SlaConfig:
+    def config(self, data: dict[str, Any]) -> SlaConfig:
         for table in data:
             if table not in ("calendar", "statutory", "rag"):
                 self.add(f"unknown section [{table}] (known: calendar, statutory, rag)", table)
@@ -160,7 +161,7 @@ class _Reader:
                 self.problems.append(PolicyProblem(f"there is no policy for {level}: add a [rag.{level}] section"))
         return SlaConfig(calendar=calendar, rag=rag, statutory_at_risk=self.fraction("statutory", statutory))
 
-    def calendar(self, values: dict) -> HubCalendar:
+    def calendar(self, values: dict[str, Any]) -> HubCalendar:
         self.unknown("calendar", values, ("opens", "closes", "working_days", "closure_days"))
         opens = self.clock_time(values, "opens", time(9, 0))
         closes = self.clock_time(values, "closes", time(17, 30))
@@ -180,7 +181,7 @@ class _Reader:
         return HubCalendar(opens=opens, closes=closes, closure_days=frozenset(closures),
                            working_weekdays=frozenset(WEEKDAYS.index(day) for day in weekdays))
 
-    def policy(self, level: str, values) -> SlaPolicy:
+    def policy(self, level: str, values: object) -> SlaPolicy:
         table = f"rag.{level}"
         if not isinstance(values, dict):
             self.add(f"rag.{level} must be a section", "rag")
