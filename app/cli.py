@@ -282,7 +282,7 @@ def training_check(directory: str | None) -> None:
             click.echo(f"BROKEN  {entry.file}", err=True)
             for problem in entry.problems:
                 click.echo(f"  {problem}", err=True)
-        else:
+        elif entry.scenario is not None:
             count = len(entry.scenario.steps)
             click.echo(f"ok      {entry.file}: {entry.title} ({count} step{'s' if count != 1 else ''})")
     if any(entry.broken for entry in library):
@@ -343,7 +343,7 @@ def retention(dry_run: bool, as_of) -> None:
         click.echo(f"Held back {len(held)} contact(s):")
         for c in held:
             click.echo(f"  {c.reference}  closed {c.closed_at.astimezone(LONDON):%Y-%m-%d}  {c.outcome}  "
-                       f"{HELD_REASON_LABELS.get(c.held, c.held)}")
+                       f"{HELD_REASON_LABELS.get(c.held or '', c.held)}")
     if failed:
         click.echo(f"Failed on {len(failed)} contact(s); nothing changed on them, run again:", err=True)
         for reference, error in failed:
@@ -371,7 +371,7 @@ def retention_hold(reference: str, reason: str | None, release: bool) -> None:
             if release:
                 case = release_hold(session, reference, _cli_actor(session, None))
             else:
-                case = place_hold(session, reference, reason, _cli_actor(session, None))
+                case = place_hold(session, reference, reason or "", _cli_actor(session, None))
     except OperationError as refusal:
         for message in [e.message for e in getattr(refusal, "errors", [])] or [refusal.message]:
             click.echo(message, err=True)
@@ -432,7 +432,7 @@ def subject_access(given_name: str, family_name: str, date_of_birth: str | None,
         with get_db().unit_of_work() as session:
             export = export_subject_access(session, person, _cli_actor(session, as_user))
     except BaseException:
-        if handle is not None:
+        if handle is not None and out is not None:
             handle.close()
             os.unlink(out)
         raise

@@ -64,9 +64,9 @@ def _read(fields: Sequence[Field], formdata: FormData) -> tuple[dict[str, Any], 
             if rows:
                 data[field.name] = rows
         elif field.widget == "date":
-            value, message = _read_date(field, formdata)
-            if value is not None:
-                data[field.name] = value
+            typed, message = _read_date(field, formdata)
+            if typed is not None:
+                data[field.name] = typed
             if message:
                 problems.append(([field.name], message))
         else:

@@ -103,7 +103,8 @@ def _field_at(root: Mapping[str, Any], path: Sequence[str]) -> tuple[str, Mappin
 
 
 def _is_choice(schema: Mapping[str, Any]) -> bool:
-    items = schema.get("items") if isinstance(schema.get("items"), Mapping) else {}
+    raw_items = schema.get("items")
+    items: Mapping[str, Any] = raw_items if isinstance(raw_items, Mapping) else {}
     return "enum" in schema or schema.get("type") == "boolean" or "enum" in items
 
 

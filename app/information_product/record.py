@@ -11,6 +11,7 @@ app/core/codes.py, so the renderers only lay out text.
 """
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime
 
@@ -217,8 +218,12 @@ def case_record(session: Session, case: Case, actor: Actor) -> CaseRecord:
     usernames = {actor.username, case.decided_by, *(r.returned_by for r in returns), *(c.changed_by for c in rag_changes),
                  *(t.completed_by for t in tasks), *(d.recorded_by for d in discussions), *(f.sent_by for f in feedback),
                  *(d.decided_by for d in decisions)} - {None}
-    names = dict(session.execute(select(User.username, User.display_name).where(User.username.in_(usernames))).all())
-    who = lambda username: names.get(username, username or "")  # noqa: E731
+    names: dict[str, str] = dict(session.execute(select(User.username, User.display_name)
+                                                 .where(User.username.in_(usernames))).all())
+
+    def who(username: str | None) -> str:
+        return "" if username is None else names.get(username, username)
+
     labels = _FormLabels(session, case)
     return CaseRecord(
         case_id=case.id, reference=case.reference or str(case.id), prepared_at=now(), prepared_by=who(actor.username),
@@ -263,7 +268,7 @@ class _FormLabels:
         form = self.forms.get(form_key)
         found = form.field(field_path) if form else None
         options = {o.value: o.label for o in found.options} if found else {}
-        return options.get(value, value or "")
+        return "" if value is None else options.get(value, value)
 
     def strategy_outcome(self, value: str) -> str:
         return self.option(STRATEGY_DISCUSSION_RECORD_FORM, STRATEGY_OUTCOME_FIELD, value)
@@ -287,7 +292,7 @@ def _summary(case: Case, contact: Contact | None, labels: _FormLabels) -> Summar
         consent=consent + (f": {contact.consent_reason}" if contact.consent_reason else ""), subjects=subjects)
 
 
-def _analysis(case: Case, tasks: list[CompletedTask], who) -> Analysis:
+def _analysis(case: Case, tasks: list[CompletedTask], who: Callable[[str | None], str]) -> Analysis:
     screening = next((t for t in reversed(tasks) if t.form_key == SCREENING_FORM), None)
     review = next((t for t in reversed(tasks) if t.form_key == MASH_REVIEW_FORM), None)
     return Analysis(
@@ -301,7 +306,8 @@ def _analysis(case: Case, tasks: list[CompletedTask], who) -> Analysis:
         reviewed_at=review.completed_at if review else None)
 
 
-def _sharing_line(d: SharingDecision, labels: _FormLabels, return_agency: dict[int, str], who) -> SharingLine:
+def _sharing_line(d: SharingDecision, labels: _FormLabels, return_agency: dict[int, str],
+                  who: Callable[[str | None], str]) -> SharingLine:
     view = labels.sharing.view(d)
 
     def item_label(item: str) -> str:
