@@ -282,7 +282,7 @@ def training_check(directory: str | None) -> None:
             click.echo(f"BROKEN  {entry.file}", err=True)
             for problem in entry.problems:
                 click.echo(f"  {problem}", err=True)
-        else:
+        elif entry.scenario is not None:
             count = len(entry.scenario.steps)
             click.echo(f"ok      {entry.file}: {entry.title} ({count} step{'s' if count != 1 else ''})")
     if any(entry.broken for entry in library):
@@ -343,7 +343,7 @@ def retention(dry_run: bool, as_of) -> None:
         click.echo(f"Held back {len(held)} contact(s):")
         for c in held:
             click.echo(f"  {c.reference}  closed {c.closed_at.astimezone(LONDON):%Y-%m-%d}  {c.outcome}  "
-                       f"{HELD_REASON_LABELS.get(c.held, c.held)}")
+                       f"{HELD_REASON_LABELS.get(c.held or '', c.held)}")
     if failed:
         click.echo(f"Failed on {len(failed)} contact(s); nothing changed on them, run again:", err=True)
         for reference, error in failed:
@@ -371,7 +371,7 @@ def retention_hold(reference: str, reason: str | None, release: bool) -> None:
             if release:
                 case = release_hold(session, reference, _cli_actor(session, None))
             else:
-                case = place_hold(session, reference, reason, _cli_actor(session, None))
+                case = place_hold(session, reference, reason or "", _cli_actor(session, None))
     except OperationError as refusal:
         for message in [e.message for e in getattr(refusal, "errors", [])] or [refusal.message]:
             click.echo(message, err=True)
@@ -432,7 +432,7 @@ def subject_access(given_name: str, family_name: str, date_of_birth: str | None,
         with get_db().unit_of_work() as session:
             export = export_subject_access(session, person, _cli_actor(session, as_user))
     except BaseException:
-        if handle is not None:
+        if handle is not None and out is not None:
             handle.close()
             os.unlink(out)
         raise
@@ -446,14 +446,14 @@ def subject_access(given_name: str, family_name: str, date_of_birth: str | None,
                f"{len(export['redactions'])} redaction(s) for review to {out}.", err=True)
 
 
-# ----------------------------------------------------------------------------- recovery (app/core/backup.py)
+# ----------------------------------------------------------------------------- recovery (app/ops/backup.py)
 @main.command()
 @click.argument("path", type=click.Path(dir_okay=False, path_type=Path))
 def backup(path: Path) -> None:
     """Back up the database to a new file PATH (readable by you only; never overwritten). Safe while the
     hub is working: SQLite's online backup, or pg_dump --format=custom for PostgreSQL. Audited."""
-    from app.core.backup import BackupError, label, make_backup, record_backup
     from app.core.db import get_db
+    from app.ops.backup import BackupError, label, make_backup, record_backup
 
     settings = _init()
     try:
@@ -473,8 +473,8 @@ def backup(path: Path) -> None:
 def restore(path: Path, yes: bool) -> None:
     """Replace the database with the backup at PATH (from `mash backup`), migrate it to this version,
     check its audit chain and audit the restore. Exit 1 if the restored audit chain is broken."""
-    from app.core.backup import BackupError, after_restore, check_backup, contents_of, label, restore_backup
     from app.core.db import get_db
+    from app.ops.backup import BackupError, after_restore, check_backup, contents_of, label, restore_backup
 
     settings = _init()
     try:

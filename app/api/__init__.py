@@ -9,8 +9,7 @@ from __future__ import annotations
 from flask import Blueprint, Response, request
 
 from app.api.errors import operation_error
-from app.core.errors import OperationError, ValidationFailed
-from app.forms import FieldError
+from app.core.errors import FieldError, OperationError, ValidationFailed
 from app.web.unit_of_work import refuse_action
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")

@@ -9,8 +9,7 @@ from collections.abc import Iterable
 
 from flask import Response, jsonify
 
-from app.core.errors import OperationError, ValidationFailed
-from app.forms import FieldError
+from app.core.errors import FieldError, OperationError, ValidationFailed
 
 
 def error_response(status: int, errors: list[dict]) -> Response:

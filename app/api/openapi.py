@@ -11,6 +11,8 @@ from typing import Protocol
 
 from flask import current_app
 
+from app.core.vocabulary import DECISION_OUTCOMES, RAG_CODES, STRATEGY_OUTCOME_LABELS
+
 ERROR = {"type": "object", "required": ["errors"], "properties": {"errors": {"type": "array", "items": {
     "type": "object", "required": ["message"],
     "properties": {"field": {"type": ["string", "null"]}, "message": {"type": "string"}}}}}}
@@ -29,16 +31,15 @@ CASE = {"type": "object", "required": ["case_id", "reference", "status", "rag", 
     "case_id": {"type": "integer"}, "reference": {"type": "string"},
     "status": {"type": "string", "enum": ["open", "closed"]}, "closure": {"type": ["string", "null"]},
     "received_at": {"type": "string", "format": "date-time"},
-    "rag": {"type": ["string", "null"], "enum": ["red", "amber", "green", "blue", None]},
+    "rag": {"type": ["string", "null"], "enum": [*RAG_CODES, None]},
     "rag_initial": {"type": ["string", "null"]},
     "presenting_factors": {"type": "array", "items": {"type": "string"},
                            "description": "CIN census factor codes recorded at screening (empty before screening)"},
     "rag_history": {"type": "array", "items": {"type": "object", "properties": {
         "from": {"type": ["string", "null"]}, "to": {"type": "string"}, "rationale": {"type": "string"},
         "by": {"type": "string"}, "at": {"type": "string", "format": "date-time"}, "step": {"type": ["string", "null"]}}}},
-    "outcome": {"type": ["string", "null"], "enum": ["nfa", "advice", "early-help", "s17-assessment",
-                                                     "strategy-discussion", "marac", "lado", "adult-safeguarding", None]},
-    "strategy_outcome": {"type": ["string", "null"], "enum": ["s47-single", "s47-joint", "s17-assessment", "nfa", None]},
+    "outcome": {"type": ["string", "null"], "enum": [*DECISION_OUTCOMES, None]},
+    "strategy_outcome": {"type": ["string", "null"], "enum": [*STRATEGY_OUTCOME_LABELS, None]},
     "immediate_risk": {"type": "boolean"}, "linked_case_id": {"type": ["integer", "null"]},
     "anonymised_at": {"type": ["string", "null"], "format": "date-time",
                       "description": "When the retention policy removed this contact's personal data"},

@@ -13,8 +13,8 @@ from app.audit.models import AuditEvent
 from app.auth.models import User
 from app.cases.models import Case
 from app.core.db import UTCDateTime
+from app.core.errors import FieldError
 from app.core.periods import day_starts, read_period
-from app.forms import FieldError
 
 #: Actions that mean someone looked at a case's information.
 VIEW_ACTIONS = ("case.viewed", "task.viewed", "contact.viewed", "information-product.viewed", "case.map-viewed",

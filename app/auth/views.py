@@ -9,10 +9,10 @@ from flask import Blueprint, current_app, flash, redirect, render_template, requ
 from flask_login import login_user, logout_user
 
 from app.auth.operations import sign_in, sign_out
+from app.core.calendar import london
 from app.core.db import get_db
-from app.forms import FieldError
+from app.core.errors import FieldError
 from app.web.access import SESSION_KEY, policy
-from app.web.filters import london
 
 bp = Blueprint("auth", __name__, template_folder="templates")
 

@@ -11,6 +11,7 @@ from app.cases.queries import HISTORY_LABELS, list_cases
 from app.casework.detail import case_detail
 from app.casework.rerating import rerate, rerate_form
 from app.core.db import get_db, run_in_transaction
+from app.core.vocabulary import CONTACT_FORM, rag_label
 from app.incidents.queries import case_incidents
 from app.process_models.registry import compiled
 from app.web.refusals import go_back_to, read_form
@@ -34,7 +35,7 @@ def show(case_id: int) -> ResponseReturnValue:
     if detail is None:
         abort(404)
     record(db.session, g.actor, "case.viewed", case_id=case_id)
-    contact_form = compiled(detail.process).forms.get("contact")
+    contact_form = compiled(detail.process).forms.get(CONTACT_FORM)
     source = contact_form.field("source") if contact_form else None
     source_labels = {o.value: o.label for o in source.options} if source else {}
     return render_template("cases/show.html", detail=detail, case=detail.case, source_labels=source_labels,
@@ -65,5 +66,5 @@ def rerate_submit(case_id: int) -> ResponseReturnValue:
     go_back_to(url_for("cases.show", case_id=case_id))
     values = read_form(rerate_form(db.session, case_id), lambda values, errors: _rerate_page(case_id, values, errors))
     case = run_in_transaction(rerate, case_id, values, g.actor)
-    flash(f"{case.reference} is now rated {case.rag.capitalize()}; its open deadlines have moved.", "success")
+    flash(f"{case.reference} is now rated {rag_label(case.rag)}; its open deadlines have moved.", "success")
     return redirect(url_for("cases.show", case_id=case_id))

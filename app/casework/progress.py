@@ -6,20 +6,21 @@ Nothing here decides where a case goes; the diagram does.
 """
 from __future__ import annotations
 
+from datetime import datetime
+from typing import Any
+
 from sqlalchemy.orm import Session
 
 from app.audit.operations import record
 from app.cases.models import Case, CompletedTask, RagChange
-from app.casework.recording import record_submission
+from app.casework.recording import Submission, record_submission
 from app.core.actor import Actor
 from app.core.clock import now
+from app.core.vocabulary import CONSENT_FIELD, OUTCOME_FIELD, RAG_FIELD, STRATEGY_OUTCOME_FIELD, rag_label
 from app.deadlines.tracking import record_retimed, sync_deadlines
 from app.engine import CaseWorkflow, StepEvent
 from app.inbox.models import OpenTask
 from app.inbox.operations import sync_open_tasks
-
-#: Case data names that are a contract with reports and integrations.
-CONTRACT_FIELDS = ("rag", "outcome", "strategy_outcome", "consent")
 
 
 def record_progress(session: Session, case: Case, workflow: CaseWorkflow, events: list[StepEvent], actor: Actor,
@@ -31,27 +32,29 @@ def record_progress(session: Session, case: Case, workflow: CaseWorkflow, events
                summary=timer.name, details={"due_at": timer.due_at.isoformat() if timer.due_at else None,
                                             "fired_at": at.isoformat(), "kind": timer.kind})
     data = workflow.case_data()
+    open_tasks = workflow.open_user_tasks()
     if submitted is not None:
         task, form_data = submitted
         session.add(CompletedTask(task_id=task.task_id, case_id=case.id, process_id=task.process_id,
                                   bpmn_id=task.bpmn_id, name=task.name, role=task.role, form_key=task.form_key,
                                   data=form_data, completed_by=actor.username, completed_at=at))
-        record_submission(session, case, task, form_data, actor, at)
+        ready = {event.task_id for event in events if event.state == "ready"}
+        opened = [open_task for open_task in open_tasks if open_task.task_id in ready]
+        record_submission(session, Submission(case, task, form_data, actor, at, opened))
     was = case.rag
     _record_rag(session, case, data, events, actor, submitted, at, rag_rationale)
     if was is not None and case.rag != was:
         # The engine computes a due time once, when the timer is reached: re-arm the open ones.
-        workflow.set_data("rag", case.rag)
+        workflow.set_data(RAG_FIELD, case.rag)
         record_retimed(session, case.id, workflow.retime(), actor,
-                       reason=f"Re-rated from {was.capitalize()} to {case.rag.capitalize()}")
-    case.consent = data.get("consent", case.consent)
-    if data.get("outcome") and data.get("outcome") != case.outcome:
-        case.outcome = data["outcome"]
+                       reason=f"Re-rated from {rag_label(was)} to {rag_label(case.rag)}")
+    case.consent = data.get(CONSENT_FIELD, case.consent)
+    if data.get(OUTCOME_FIELD) and data.get(OUTCOME_FIELD) != case.outcome:
+        case.outcome = data[OUTCOME_FIELD]
         case.decided_at = case.decided_at or at
         case.decided_by = case.decided_by or actor.username
-    case.strategy_outcome = data.get("strategy_outcome", case.strategy_outcome)
+    case.strategy_outcome = data.get(STRATEGY_OUTCOME_FIELD, case.strategy_outcome)
     due_times = sync_deadlines(session, case.id, workflow, at)
-    open_tasks = workflow.open_user_tasks()
     sync_open_tasks(session, case.id, open_tasks, at, due_times)
     case.current_step = "; ".join(sorted(t.info.name for t in open_tasks))[:500]
     case.state = workflow.serialize()
@@ -67,9 +70,9 @@ def record_progress(session: Session, case: Case, workflow: CaseWorkflow, events
                element_id=event.element_id, summary=event.name, details={"process_id": event.process_id})
 
 
-def _record_rag(session: Session, case: Case, data: dict, events: list[StepEvent], actor: Actor,
-                submitted: tuple[OpenTask, dict] | None, at, rationale: str | None) -> None:
-    rag = data.get("rag")
+def _record_rag(session: Session, case: Case, data: dict[str, Any], events: list[StepEvent], actor: Actor,
+                submitted: tuple[OpenTask, dict[str, Any]] | None, at: datetime, rationale: str | None) -> None:
+    rag = data.get(RAG_FIELD)
     if not rag or rag == case.rag:
         return
     if rationale:
@@ -82,8 +85,8 @@ def _record_rag(session: Session, case: Case, data: dict, events: list[StepEvent
         step = steps[-1] if steps else None
     session.add(RagChange(case_id=case.id, from_rag=case.rag, to_rag=rag, rationale=rationale, step=step,
                           changed_by=actor.username, changed_at=at))
-    summary = (f"Rated {rag.capitalize()}" if case.rag is None
-               else f"Re-rated from {case.rag.capitalize()} to {rag.capitalize()}")
+    summary = (f"Rated {rag_label(rag)}" if case.rag is None
+               else f"Re-rated from {rag_label(case.rag)} to {rag_label(rag)}")
     record(session, actor, "case.rag-changed", case_id=case.id, summary=summary,
            details={"from": case.rag, "to": rag})
     if case.rag_initial is None:

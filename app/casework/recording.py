@@ -5,60 +5,87 @@ reports on. Keyed by form, not by diagram position, so a redrawn diagram keeps i
 """
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from datetime import date, datetime
+from typing import Any
 
 from sqlalchemy.orm import Session
 
 from app.cases.models import AgencyReturn, Case, ReferrerFeedback, StrategyDiscussion
 from app.core.actor import Actor
+from app.core.vocabulary import (
+    AGENCY_CHECK_FORM,
+    DECISION_FORM,
+    FEEDBACK_FORM,
+    SCREENING_FORM,
+    STRATEGY_DISCUSSION_RECORD_FORM,
+)
+from app.engine import OpenUserTask
 from app.inbox.models import OpenTask
 from app.sharing.operations import record_dissemination, record_screening
 
 
-def _screening(session: Session, case: Case, task: OpenTask, data: dict, actor: Actor, at: datetime) -> None:
-    """The census factors the screener coded the concern with, and the sharing record of the checks asked for."""
-    case.presenting_factors = list(data.get("presenting_factors") or [])
-    record_screening(session, case, task, data, actor, at)
+@dataclass(frozen=True)
+class Submission:
+    """A completed task's form, with what the step that followed it opened (the diagram's decisions)."""
+
+    case: Case
+    task: OpenTask
+    data: dict[str, Any]
+    actor: Actor
+    at: datetime
+    opened: Sequence[OpenUserTask]
 
 
-def _agency_check(session: Session, case: Case, task: OpenTask, data: dict, actor: Actor, at: datetime) -> None:
+def _screening(session: Session, done: Submission) -> None:
+    """The census factors the screener coded the concern with, and the sharing record of the checks the
+    diagram asked for (a blue rating asks none, whatever was ticked)."""
+    done.case.presenting_factors = list(done.data.get("presenting_factors") or [])
+    asked = [task.info.role for task in done.opened if task.info.form_key == AGENCY_CHECK_FORM]
+    record_screening(session, done.case, done.task, done.data, done.actor, done.at, asked=asked)
+
+
+def _agency_check(session: Session, done: Submission) -> None:
+    task, data = done.task, done.data
     session.add(AgencyReturn(
-        case_id=case.id, task_id=task.task_id, agency=task.role, nothing_known=bool(data.get("nothing_known")),
+        case_id=done.case.id, task_id=task.task_id, agency=task.role, nothing_known=bool(data.get("nothing_known")),
         findings=data.get("findings"), handling_restriction=data.get("handling_restriction", "none"),
         restriction_note=data.get("restriction_note"), third_parties_to_protect=data.get("third_parties_to_protect"),
-        requested_at=task.created_at, due_at=task.due_at, returned_by=actor.username, returned_at=at))
+        requested_at=task.created_at, due_at=task.due_at, returned_by=done.actor.username, returned_at=done.at))
 
 
-def _decision(session: Session, case: Case, task: OpenTask, data: dict, actor: Actor, at: datetime) -> None:
-    case.outcome_rationale = data.get("outcome_rationale")
+def _decision(session: Session, done: Submission) -> None:
+    done.case.outcome_rationale = done.data.get("outcome_rationale")
 
 
-def _strategy_discussion(session: Session, case: Case, task: OpenTask, data: dict, actor: Actor, at: datetime) -> None:
+def _strategy_discussion(session: Session, done: Submission) -> None:
+    data = done.data
     session.add(StrategyDiscussion(
-        case_id=case.id, held_on=date.fromisoformat(data["held_on"]), attendees=list(data.get("attendees", [])),
+        case_id=done.case.id, held_on=date.fromisoformat(data["held_on"]), attendees=list(data.get("attendees", [])),
         summary=data.get("summary", ""), strategy_outcome=data.get("strategy_outcome", ""),
-        actions=data.get("actions"), recorded_by=actor.username, recorded_at=at))
+        actions=data.get("actions"), recorded_by=done.actor.username, recorded_at=done.at))
 
 
-def _feedback(session: Session, case: Case, task: OpenTask, data: dict, actor: Actor, at: datetime) -> None:
+def _feedback(session: Session, done: Submission) -> None:
+    data = done.data
     session.add(ReferrerFeedback(
-        case_id=case.id, method=data.get("feedback_method", ""), summary=data.get("feedback_summary", ""),
+        case_id=done.case.id, method=data.get("feedback_method", ""), summary=data.get("feedback_summary", ""),
         recipients=list(data.get("information_product_recipients", [])),
-        dissemination_note=data.get("dissemination_note"), sent_by=actor.username, sent_at=at))
-    record_dissemination(session, case, task, data, actor, at)
+        dissemination_note=data.get("dissemination_note"), sent_by=done.actor.username, sent_at=done.at))
+    record_dissemination(session, done.case, done.task, data, done.actor, done.at)
 
 
-RECORDERS: dict[str, Callable] = {
-    "screening": _screening,
-    "agency_check": _agency_check,
-    "decision": _decision,
-    "strategy_discussion_record": _strategy_discussion,
-    "feedback": _feedback,
+RECORDERS: dict[str, Callable[[Session, Submission], None]] = {
+    SCREENING_FORM: _screening,
+    AGENCY_CHECK_FORM: _agency_check,
+    DECISION_FORM: _decision,
+    STRATEGY_DISCUSSION_RECORD_FORM: _strategy_discussion,
+    FEEDBACK_FORM: _feedback,
 }
 
 
-def record_submission(session: Session, case: Case, task: OpenTask, data: dict, actor: Actor, at: datetime) -> None:
-    recorder = RECORDERS.get(task.form_key)
+def record_submission(session: Session, done: Submission) -> None:
+    recorder = RECORDERS.get(done.task.form_key)
     if recorder is not None:
-        recorder(session, case, task, data, actor, at)
+        recorder(session, done)

@@ -6,13 +6,11 @@ from sqlalchemy.orm import Session
 from app.cases.models import Case
 from app.casework.progress import record_progress
 from app.core.actor import Actor
-from app.core.errors import Conflict, NotFound, ValidationFailed
+from app.core.errors import Conflict, FieldError, NotFound, ValidationFailed
+from app.core.vocabulary import RAG_FIELD, RERATE_FORM, rag_label
 from app.engine import CaseWorkflow
-from app.forms import FieldError, FormDefinition, validate
+from app.forms import FormDefinition, validate
 from app.process_models.registry import compiled_by_id
-
-#: The form (forms/rerate.json) for re-rating a contact from its case page or the API.
-RERATE_FORM = "rerate"
 
 
 def rerate_form(session: Session, case_id: int) -> FormDefinition:
@@ -31,9 +29,9 @@ def rerate(session: Session, case_id: int, form_data: dict, actor: Actor) -> Cas
     errors = validate(definition.forms[RERATE_FORM], form_data)
     if errors:
         raise ValidationFailed(errors)
-    if form_data["rag"] == case.rag:
-        raise ValidationFailed([FieldError("rag", f"The contact is already rated {case.rag.capitalize()}")])
+    if form_data[RAG_FIELD] == case.rag:
+        raise ValidationFailed([FieldError(RAG_FIELD, f"The contact is already rated {rag_label(case.rag)}")])
     workflow = CaseWorkflow.restore(definition, case.state)
-    workflow.set_data("rag", form_data["rag"])
+    workflow.set_data(RAG_FIELD, form_data[RAG_FIELD])
     record_progress(session, case, workflow, [], actor, rag_rationale=form_data["rag_rationale"])
     return case

@@ -20,10 +20,9 @@ from app.cases.models import Case
 from app.casework.progress import record_progress
 from app.core.actor import Actor
 from app.core.db import run_in_transaction
-from app.core.errors import NotFound, ValidationFailed
+from app.core.errors import FieldError, NotFound, ValidationFailed
 from app.deadlines.tracking import follow_renamed_timers
 from app.engine import MigrationRefused, VersionChange
-from app.forms import FieldError
 from app.process_models.diff import ElementDiff, diff_bundles
 from app.process_models.models import ProcessVersion
 from app.process_models.registry import bundle_of, compiled, latest_version, version_of, versions_of

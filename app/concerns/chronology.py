@@ -21,7 +21,8 @@ from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
 from app.cases.models import AgencyReturn, Case, RagChange, ReferrerFeedback, StrategyDiscussion, Subject
-from app.core.codes import AGENCY_LABELS, CHANNELS, SOURCE_LABELS, outcome_label, source_agency
+from app.core.codes import AGENCY_LABELS, CHANNELS, SOURCE_LABELS, source_agency
+from app.core.vocabulary import outcome_label, rag_label
 from app.intake.models import Contact
 from app.people.clusters import cluster_of, merged_parents, root_of, roots_for
 from app.people.models import PersonRelationship
@@ -209,8 +210,8 @@ def _contact_summary(contact: Contact | None) -> tuple[str, str | None]:
 
 
 def _rag_summary(change: RagChange) -> str:
-    to = change.to_rag.capitalize()
-    text = f"Rated {to}" if not change.from_rag else f"RAG changed from {change.from_rag.capitalize()} to {to}"
+    to = rag_label(change.to_rag)
+    text = f"Rated {to}" if not change.from_rag else f"RAG changed from {rag_label(change.from_rag)} to {to}"
     if change.step:
         text += f" at {change.step.lower()}"
     reason = first_line(change.rationale, 80)

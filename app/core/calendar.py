@@ -9,6 +9,13 @@ from zoneinfo import ZoneInfo
 import holidays
 
 LONDON = ZoneInfo("Europe/London")
+
+
+def london(value: datetime | None, fmt: str = "%-d %b %Y %H:%M") -> str:
+    """A stored UTC time as the hub reads it, in London time (pages, CSVs, the information product's PDF)."""
+    if value is None:
+        return ""
+    return value.astimezone(LONDON).strftime(fmt)
 WEEKDAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
 
 

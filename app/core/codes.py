@@ -1,11 +1,14 @@
 """The DfE children in need census and Ofsted Annex A codes the hub reports with (DOMAIN.md 4, 5, 7).
 
 One place for every code and every mapping from the hub's own values (decision outcomes, strategy
-discussion outcomes) to the census, so reports, the MI dataset and repeat-concern rules agree.
+discussion outcomes, defined with their words in app.core.vocabulary) to the census, so reports, the MI
+dataset and repeat-concern rules agree.
 """
 from __future__ import annotations
 
 from dataclasses import dataclass
+
+from app.core.vocabulary import EXISTING_OPEN_CASE, EXISTING_OPEN_CASE_CLOSURE, OUTCOME_LABELS
 
 #: CIN ``ReferralSource`` (also Annex A "Contact Source") -> the partner agency it counts as.
 #: Repeat-concern rules count agencies, so a school and the education service are one agency.
@@ -89,34 +92,23 @@ class OutcomeCodes:
     referral_nfa: bool | None = None
 
 
-#: The hub's decision outcomes (forms/decision.json) mapped to the census (DOMAIN.md 4).
+#: How each outcome (app.core.vocabulary.OUTCOME_LABELS) is counted in the census (DOMAIN.md 4):
+#: SSD contact outcome flag, CIN referral, and ``ReferralNFA`` where a referral was opened.
+_CENSUS: dict[str, tuple[str, bool, bool | None]] = {
+    "nfa": ("NFA_FLAG", False, None),
+    "advice": ("ADVICE_FLAG", False, None),
+    "early-help": ("OTHER_OUTCOMES_EXIST_FLAG", False, None),
+    "s17-assessment": ("NEW_REFERRAL_FLAG", True, False),
+    "strategy-discussion": ("CP_ENQUIRY_FLAG", True, False),
+    "marac": ("OTHER_OUTCOMES_EXIST_FLAG", False, None),
+    "lado": ("OTHER_OUTCOMES_EXIST_FLAG", False, None),
+    "adult-safeguarding": ("OTHER_OUTCOMES_EXIST_FLAG", False, None),
+    EXISTING_OPEN_CASE: ("EXISTING_REFERRAL_FLAG", False, None),
+}
+#: Every outcome with its label and census codes, in the vocabulary's order (a missing mapping fails at import).
 OUTCOMES: dict[str, OutcomeCodes] = {
-    "nfa": OutcomeCodes("No further action", "NFA_FLAG", False),
-    "advice": OutcomeCodes("Advice or information", "ADVICE_FLAG", False),
-    "early-help": OutcomeCodes("Step down to early help", "OTHER_OUTCOMES_EXIST_FLAG", False),
-    "s17-assessment": OutcomeCodes("Child and family (section 17) assessment", "NEW_REFERRAL_FLAG", True, False),
-    "strategy-discussion": OutcomeCodes("Strategy discussion", "CP_ENQUIRY_FLAG", True, False),
-    "marac": OutcomeCodes("Referral to MARAC", "OTHER_OUTCOMES_EXIST_FLAG", False),
-    "lado": OutcomeCodes("Referral to the LADO", "OTHER_OUTCOMES_EXIST_FLAG", False),
-    "adult-safeguarding": OutcomeCodes("Adult safeguarding concern", "OTHER_OUTCOMES_EXIST_FLAG", False),
-    # Not a decision on the form: the contact went to the allocated worker of an open case.
-    "existing-open-case": OutcomeCodes("Passed to the allocated worker of an open case", "EXISTING_REFERRAL_FLAG", False),
+    code: OutcomeCodes(label, *_CENSUS[code]) for code, label in OUTCOME_LABELS.items()
 }
-
-#: Strategy discussion outcomes (forms/strategy_discussion_record.json) that are not decision outcomes too.
-STRATEGY_OUTCOMES: dict[str, str] = {
-    "s47-single": "Section 47 enquiry (single agency)", "s47-joint": "Section 47 enquiry (joint with police)",
-}
-
-#: Strategy discussion outcomes that start a section 47 enquiry.
-SECTION_47_OUTCOMES = frozenset({"s47-single", "s47-joint"})
-
-
-def outcome_label(outcome: str | None) -> str:
-    """A decision or strategy discussion outcome in words (the two share nfa and s17-assessment)."""
-    if outcome in OUTCOMES:
-        return OUTCOMES[outcome].label
-    return STRATEGY_OUTCOMES.get(outcome or "", outcome or "")
 
 
 def is_referral(outcome: str | None) -> bool:
@@ -128,9 +120,6 @@ def is_referral(outcome: str | None) -> bool:
 def source_agency(source: str | None) -> str:
     return SOURCE_AGENCY.get(source or "", "unknown")
 
-
-#: The end event of a contact that went to the allocated worker of an already open case (no MASH decision).
-EXISTING_OPEN_CASE_CLOSURE = "end_passed_to_allocated_worker"
 
 #: Decision outcomes that are CIN referrals (the census unit for re-referrals and Annex A list 3).
 REFERRAL_OUTCOMES = frozenset(code for code, codes in OUTCOMES.items() if codes.is_referral)
@@ -144,10 +133,6 @@ CONVERSION_OUTCOMES: dict[str, str] = {
 #: How a contact reached the hub (Contact.channel).
 CHANNELS: dict[str, str] = {"web": "Online form", "api": "Partner system (API)"}
 
-#: RAG ratings from least to most urgent: a move up the list is an escalation.
-RAG_URGENCY: tuple[str, ...] = ("blue", "green", "amber", "red")
-RAG_LABELS: dict[str, str] = {"red": "Red", "amber": "Amber", "green": "Green", "blue": "Blue"}
-
 #: Subject roles that are children: the census counts referrals per child.
 CHILD_ROLES = frozenset({"child", "unborn"})
 
@@ -155,20 +140,8 @@ CHILD_ROLES = frozenset({"child", "unborn"})
 def contact_outcome(outcome: str | None, closure: str | None) -> str | None:
     """The census outcome of a contact: the decision, or "existing-open-case" when it went to an open case."""
     if closure == EXISTING_OPEN_CASE_CLOSURE:
-        return "existing-open-case"
+        return EXISTING_OPEN_CASE
     return outcome
-
-
-def is_section_47(strategy_outcome: str | None) -> bool:
-    return strategy_outcome in SECTION_47_OUTCOMES
-
-
-def rag_movement(initial: str | None, final: str | None) -> str | None:
-    """"escalated", "de-escalated" or "unchanged" between the screening RAG and the final one."""
-    if initial not in RAG_URGENCY or final not in RAG_URGENCY:
-        return None
-    before, after = RAG_URGENCY.index(initial), RAG_URGENCY.index(final)
-    return "escalated" if after > before else "de-escalated" if after < before else "unchanged"
 
 
 # ----------------------------------------------------------------------------- Ofsted Annex A
@@ -190,6 +163,6 @@ ANNEX_A_GENDER_UNKNOWN = "c) Not stated/recorded"
 ANNEX_A_ETHNICITIES: dict[str, str] = {
     code: f"{letter}) {code}" for letter, code in zip(
         "abcdefghijklmnopqrs", ("WBRI", "WIRI", "WIRT", "WOTH", "WROM", "MWBC", "MWBA", "MWAS", "MOTH", "AIND", "APKN",
-                               "ABAN", "AOTH", "BCRB", "BAFR", "BOTH", "CHNE", "OOTH", "REFU"))
+                               "ABAN", "AOTH", "BCRB", "BAFR", "BOTH", "CHNE", "OOTH", "REFU"), strict=True)
 } | {"NOBT": "s) NOBT"}
 ANNEX_A_ETHNICITY_UNKNOWN = "s) NOBT"

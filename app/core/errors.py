@@ -1,6 +1,26 @@
 """Refusals an operation can give; views translate them to pages and HTTP statuses in one place."""
 from __future__ import annotations
 
+import dataclasses
+
+
+@dataclasses.dataclass(frozen=True)
+class FieldError:
+    """A message for one field; `field` is the dotted data path ("subjects.0.given_name").
+
+    `anchor` (set by validate and parse_html, ignored in comparisons) is the element an
+    error-summary link should focus, e.g. "held_on-day" for a date.
+    """
+
+    field: str
+    message: str
+    anchor: str | None = dataclasses.field(default=None, compare=False, repr=False)
+
+    @property
+    def id(self) -> str:
+        """The HTML id the error summary links to."""
+        return self.anchor or self.field.replace(".", "-")
+
 
 class OperationError(Exception):
     status = 400
@@ -32,7 +52,7 @@ class ValidationFailed(OperationError):
 
     status = 422
 
-    def __init__(self, errors: list) -> None:
+    def __init__(self, errors: list[FieldError]) -> None:
         super().__init__("There is a problem with the information given")
         self.errors = errors
 

@@ -6,7 +6,7 @@ from collections.abc import Collection, Mapping
 from datetime import date, datetime, time, timedelta
 
 from app.core.calendar import LONDON
-from app.forms import FieldError
+from app.core.errors import FieldError
 
 FIRST_YEAR, LAST_YEAR = 1900, 2999
 

@@ -2,7 +2,8 @@
 
 Process owners edit ``processes/sla-policies.toml`` next to the diagrams; it is deployed with them, so a
 case keeps the policies of the version it started on. Hubs count differently (DOMAIN.md 1.4): elapsed
-hours, working hours or working days, and some keep Red running out of hours.
+hours, working hours or working days, and some keep Red running out of hours. The ratings themselves
+(codes, words, order) are app.core.vocabulary's; only their timescales are configured here.
 """
 from __future__ import annotations
 
@@ -10,12 +11,13 @@ import re
 import tomllib
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
+from typing import Any
 
 from app.core.calendar import WEEKDAYS, HubCalendar
 from app.core.toml_lines import decode_error_line, key_line
+from app.core.vocabulary import AMBER, BLUE, GREEN, RAG_CODES, RED
 
 POLICY_FILE = "sla-policies.toml"
-RAG_LEVELS = ("red", "amber", "green", "blue")
 UNITS = ("elapsed-hours", "working-hours", "working-days", "none")
 DEFAULT_AT_RISK = 0.75
 
@@ -59,11 +61,12 @@ def working_days_window(start: datetime | date, days: int, at_risk: float, calen
     return Window(calendar.add_working_hours(start, used.total_seconds() / 3600), due)
 
 
+#: The timescales when a process version has no policy file (processes/sla-policies.toml gives the same).
 DEFAULT_POLICIES: dict[str, SlaPolicy] = {
-    "red": SlaPolicy("red", "elapsed-hours", 4, out_of_hours=True),
-    "amber": SlaPolicy("amber", "working-days", 1),
-    "green": SlaPolicy("green", "working-days", 3),
-    "blue": SlaPolicy("blue", "none"),
+    RED: SlaPolicy(RED, "elapsed-hours", 4, out_of_hours=True),
+    AMBER: SlaPolicy(AMBER, "working-days", 1),
+    GREEN: SlaPolicy(GREEN, "working-days", 3),
+    BLUE: SlaPolicy(BLUE, "none"),
 }
 
 
@@ -122,19 +125,19 @@ class _Reader:
     def add(self, message: str, table: str, key: str | None = None) -> None:
         self.problems.append(PolicyProblem(message, self.line_of(table, key)))
 
-    def unknown(self, table: str, values: dict, known: tuple[str, ...]) -> None:
+    def unknown(self, table: str, values: dict[str, Any], known: tuple[str, ...]) -> None:
         for key in values:
             if key not in known:
                 self.add(f"[{table}] has no setting '{key}' (known: {', '.join(known)})", table, key)
 
-    def fraction(self, table: str, values: dict) -> float:
+    def fraction(self, table: str, values: dict[str, Any]) -> float:
         value = values.get("at_risk", DEFAULT_AT_RISK)
         if isinstance(value, bool) or not isinstance(value, (int, float)) or not 0 < value < 1:
             self.add(f"[{table}] at_risk must be a share of the time between 0 and 1, e.g. 0.75", table, "at_risk")
             return DEFAULT_AT_RISK
         return float(value)
 
-    def clock_time(self, values: dict, key: str, default: time) -> time:
+    def clock_time(self, values: dict[str, Any], key: str, default: time) -> time:
         value = values.get(key, default.strftime("%H:%M"))
         try:
             return time.fromisoformat(value) if isinstance(value, str) else time(value.hour, value.minute)
@@ -142,7 +145,7 @@ class _Reader:
             self.add(f"[calendar] {key} must be a time of day such as \"09:00\"", "calendar", key)
             return default
 
-    def config(self, data: dict) -> SlaConfig:
+    def config(self, data: dict[str, Any]) -> SlaConfig:
         for table in data:
             if table not in ("calendar", "statutory", "rag"):
                 self.add(f"unknown section [{table}] (known: calendar, statutory, rag)", table)
@@ -151,14 +154,14 @@ class _Reader:
         self.unknown("statutory", statutory, ("at_risk",))
         rag = {level: self.policy(level, values) for level, values in data.get("rag", {}).items()}
         for level in rag:
-            if level not in RAG_LEVELS:
-                self.add(f"[rag.{level}] is not a RAG rating (known: {', '.join(RAG_LEVELS)})", f"rag.{level}")
-        for level in RAG_LEVELS:
+            if level not in RAG_CODES:
+                self.add(f"[rag.{level}] is not a RAG rating (known: {', '.join(RAG_CODES)})", f"rag.{level}")
+        for level in RAG_CODES:
             if level not in rag:
                 self.problems.append(PolicyProblem(f"there is no policy for {level}: add a [rag.{level}] section"))
         return SlaConfig(calendar=calendar, rag=rag, statutory_at_risk=self.fraction("statutory", statutory))
 
-    def calendar(self, values: dict) -> HubCalendar:
+    def calendar(self, values: dict[str, Any]) -> HubCalendar:
         self.unknown("calendar", values, ("opens", "closes", "working_days", "closure_days"))
         opens = self.clock_time(values, "opens", time(9, 0))
         closes = self.clock_time(values, "closes", time(17, 30))
@@ -178,7 +181,7 @@ class _Reader:
         return HubCalendar(opens=opens, closes=closes, closure_days=frozenset(closures),
                            working_weekdays=frozenset(WEEKDAYS.index(day) for day in weekdays))
 
-    def policy(self, level: str, values) -> SlaPolicy:
+    def policy(self, level: str, values: object) -> SlaPolicy:
         table = f"rag.{level}"
         if not isinstance(values, dict):
             self.add(f"rag.{level} must be a section", "rag")

@@ -16,6 +16,7 @@ from app.casework.retries import retry_incident
 from app.core.clock import now
 from app.core.db import get_db, run_in_transaction
 from app.core.roles import LANE_ROLES
+from app.core.vocabulary import RAG_CODES
 from app.deadlines.queries import sla_wall
 from app.incidents.models import START, TIMER
 from app.incidents.operations import give_task_back
@@ -23,7 +24,6 @@ from app.web.refusals import go_back_to
 
 bp = Blueprint("dashboard", __name__, template_folder="templates")
 
-RAG_FILTERS = ("red", "amber", "green", "blue")
 #: Seconds between refreshes of the wall; ?refresh= may shorten it (never below the minimum) for demos and tests.
 REFRESH_DEFAULT, REFRESH_MIN, REFRESH_MAX = 15, 2, 3600
 
@@ -31,7 +31,7 @@ REFRESH_DEFAULT, REFRESH_MIN, REFRESH_MAX = 15, 2, 3600
 def wall_filters(args: Mapping[str, str]) -> dict[str, str | None]:
     """The RAG and role filters from a query string or form; anything unknown is ignored, not an error."""
     rag, role = args.get("rag"), args.get("role")
-    return {"rag": rag if rag in RAG_FILTERS else None, "role": role if role in LANE_ROLES else None}
+    return {"rag": rag if rag in RAG_CODES else None, "role": role if role in LANE_ROLES else None}
 
 
 def refresh_seconds(value: str | None) -> int:
@@ -84,7 +84,7 @@ def index():
            details={**filters, "fragment": fragment, "cases": len(wall.rows)})
     return render_template("dashboard/_wall.html" if fragment else "dashboard/index.html", wall=wall,
                            filters=filters, refresh=refresh, wall_args=_wall_args(filters, refresh),
-                           countdown=countdown, lane_roles=LANE_ROLES, rag_filters=RAG_FILTERS)
+                           countdown=countdown, lane_roles=LANE_ROLES, rag_filters=RAG_CODES)
 
 
 @bp.post("/dashboard/incidents/<int:incident_id>/retry")

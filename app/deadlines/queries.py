@@ -9,7 +9,7 @@ from sqlalchemy import case as when
 from sqlalchemy.orm import Session
 
 from app.cases.models import AgencyReturn, Case, CompletedTask, Subject
-from app.core.roles import AGENCIES
+from app.core.vocabulary import AGENCIES_FIELD, SCREENING_FORM, agency_of_check
 from app.deadlines.models import Deadline
 from app.inbox.models import OpenTask
 from app.incidents.queries import IncidentView, raised_incidents
@@ -79,14 +79,6 @@ class SlaWall:
     incidents: list[IncidentView] = field(default_factory=list)
 
 
-def _agency_of(element_id: str | None) -> str | None:
-    """police_check -> police, youth_justice_check -> youth-justice (the diagram's element ids)."""
-    if not element_id or not element_id.endswith("_check"):
-        return None
-    agency = element_id.removesuffix("_check").replace("_", "-")
-    return agency if agency in AGENCIES else None
-
-
 def sla_wall(session: Session, at: datetime, *, rag: str | None = None, role: str | None = None,
              limit: int = 500) -> SlaWall:
     """Open cases with their next deadline, sorted by time to breach (most overdue first).
@@ -113,8 +105,8 @@ def sla_wall(session: Session, at: datetime, *, rag: str | None = None, role: st
             returns.setdefault(ret.case_id, {})[ret.agency] = ret
         for case_id, data in session.execute(select(CompletedTask.case_id, CompletedTask.data)
                                              .where(CompletedTask.case_id.in_(ids),
-                                                    CompletedTask.form_key == "screening")):
-            requested[case_id] = list((data or {}).get("agencies") or [])
+                                                    CompletedTask.form_key == SCREENING_FORM)):
+            requested[case_id] = list((data or {}).get(AGENCIES_FIELD) or [])
         for case_id, task_role in session.execute(select(OpenTask.case_id, OpenTask.role)
                                                   .where(OpenTask.case_id.in_(ids))):
             roles.setdefault(case_id, set()).add(task_role)
@@ -186,7 +178,7 @@ def _counts(session: Session, filters: list, at: datetime) -> dict[str, int]:
 
 def _agency_statuses(requested: list[str], returned: dict[str, AgencyReturn],
                      views: list[DeadlineView]) -> list[AgencyStatus]:
-    by_agency = {_agency_of(view.attached_element_id): view for view in views if view.kind == "check"}
+    by_agency = {agency_of_check(view.attached_element_id): view for view in views if view.kind == "check"}
     statuses = []
     for agency in requested:
         view = by_agency.get(agency)

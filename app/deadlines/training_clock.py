@@ -5,8 +5,7 @@ import re
 from datetime import datetime, timedelta
 
 from app.core.clock import clock, now
-from app.core.errors import ValidationFailed
-from app.forms import FieldError
+from app.core.errors import FieldError, ValidationFailed
 
 _DURATION = re.compile(r"^P(?:(?P<weeks>\d+)W)?(?:(?P<days>\d+)D)?"
                        r"(?:T(?:(?P<hours>\d+(?:\.\d+)?)H)?(?:(?P<minutes>\d+(?:\.\d+)?)M)?(?:(?P<seconds>\d+(?:\.\d+)?)S)?)?$")

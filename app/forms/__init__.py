@@ -4,6 +4,7 @@ One schema per form serves the HTML page and the JSON API alike, so the two cann
 Templates: `forms/fields.html` (macros `form_fields`, `error_summary`, `submit_button`).
 """
 
+
 from .definitions import (
     Field,
     FormDefinition,
@@ -14,11 +15,10 @@ from .definitions import (
     load_forms,
 )
 from .html import parse_html
-from .validation import FieldError, validate
+from .validation import validate
 
 __all__ = [
     "Field",
-    "FieldError",
     "FormDefinition",
     "FormDefinitionError",
     "Option",

@@ -20,6 +20,7 @@ from typing import Any
 from jsonschema import Draft202012Validator, FormatChecker
 from jsonschema.exceptions import SchemaError
 
+from app.core.errors import FieldError
 from app.core.lawful_bases import LawfulBasisError, with_lawful_bases
 
 DRAFT_2020_12 = "https://json-schema.org/draft/2020-12/schema"
@@ -153,16 +154,13 @@ class Field:
             return {"day": str(parsed.day), "month": str(parsed.month), "year": str(parsed.year)}
         return {"day": "", "month": "", "year": ""}
 
-    def error_in(self, errors: Iterable[Any] | Mapping[str, str] | None) -> str | None:
+    def error_in(self, errors: Iterable[FieldError] | Mapping[str, str] | None) -> str | None:
         """The message for this field among a list of FieldError (or a field→message dict)."""
         if not errors:
             return None
         if isinstance(errors, Mapping):
             return errors.get(self.path)
-        for error in errors:
-            if error.field == self.path:
-                return error.message
-        return None
+        return next((error.message for error in errors if error.field == self.path), None)
 
     def walk(self) -> Iterator[Field]:
         yield self
@@ -403,8 +401,10 @@ class _Checker:
             self.problem(f"{path}: x-ui has unknown keys: {', '.join(sorted(unknown))}")
         self._check_messages(ui, path)
         kind = schema.get("type")
-        items = schema.get("items") if isinstance(schema.get("items"), Mapping) else {}
-        common = {"path": path, "title": title, "hint": ui.get("hint"), "required": required, "schema": schema}
+        raw_items = schema.get("items")
+        items: Mapping[str, Any] = raw_items if isinstance(raw_items, Mapping) else {}
+        common: dict[str, Any] = {"path": path, "title": title, "hint": ui.get("hint"), "required": required,
+                                  "schema": schema}
 
         if kind == "object":
             self._no_widget(ui, path, "an object")

@@ -12,8 +12,10 @@ from collections.abc import Sequence
 from datetime import date
 from typing import Any, Protocol
 
+from app.core.errors import FieldError
+
 from .definitions import Field, FormDefinition, _ui
-from .validation import FieldError, _plain_title, validate
+from .validation import _plain_title, validate
 
 _DATE_PARTS = ("day", "month", "year")
 
@@ -62,9 +64,9 @@ def _read(fields: Sequence[Field], formdata: FormData) -> tuple[dict[str, Any], 
             if rows:
                 data[field.name] = rows
         elif field.widget == "date":
-            value, message = _read_date(field, formdata)
-            if value is not None:
-                data[field.name] = value
+            typed, message = _read_date(field, formdata)
+            if typed is not None:
+                data[field.name] = typed
             if message:
                 problems.append(([field.name], message))
         else:

@@ -8,10 +8,11 @@ each error into a GOV.UK-style message on the field a person has to fix, taken f
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
 from typing import Any
 
 from jsonschema.exceptions import ValidationError
+
+from app.core.errors import FieldError
 
 from .definitions import FormDefinition, _ui
 
@@ -22,24 +23,6 @@ _PRIORITY = [
 
 #: Keywords whose errors, on a choice field, say the same thing as "you have not chosen yet".
 _LIKE_REQUIRED = {"enum", "const", "contains", "minItems", "type"}
-
-
-@dataclass(frozen=True)
-class FieldError:
-    """A message for one field; `field` is the dotted data path ("subjects.0.given_name").
-
-    `anchor` (set by validate and parse_html, ignored in comparisons) is the element an
-    error-summary link should focus, e.g. "held_on-day" for a date.
-    """
-
-    field: str
-    message: str
-    anchor: str | None = field(default=None, compare=False, repr=False)
-
-    @property
-    def id(self) -> str:
-        """The HTML id the error summary links to."""
-        return self.anchor or self.field.replace(".", "-")
 
 
 def validate(form: FormDefinition, data: Mapping[str, Any]) -> list[FieldError]:
@@ -120,7 +103,8 @@ def _field_at(root: Mapping[str, Any], path: Sequence[str]) -> tuple[str, Mappin
 
 
 def _is_choice(schema: Mapping[str, Any]) -> bool:
-    items = schema.get("items") if isinstance(schema.get("items"), Mapping) else {}
+    raw_items = schema.get("items")
+    items: Mapping[str, Any] = raw_items if isinstance(raw_items, Mapping) else {}
     return "enum" in schema or schema.get("type") == "boolean" or "enum" in items
 
 

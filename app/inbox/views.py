@@ -13,6 +13,7 @@ from app.casework.detail import case_detail
 from app.concerns.repeats import screening_view
 from app.core.db import get_db, run_in_transaction
 from app.core.errors import Conflict, Forbidden, NotFound
+from app.core.vocabulary import DECISION_FORM, MASH_REVIEW_FORM, SCREENING_FORM
 from app.inbox import operations
 from app.inbox.models import OpenTask
 from app.inbox.queries import inbox_for, open_task
@@ -48,9 +49,10 @@ def _task_page(task_id: str, values: dict, errors: list) -> ResponseReturnValue:
                            incident=open_task_incident(db.session, task_id),
                            show_returns=reads_returns,
                            person_matches=case_match_summary(db.session, task.case_id)
-                           if task.form_key == "screening" and reads_returns else None,
+                           if task.form_key == SCREENING_FORM and reads_returns else None,
                            repeat_concerns=screening_view(db.session, detail.case)
-                           if task.form_key in ("screening", "mash_review", "decision") and reads_returns else None)
+                           if task.form_key in (SCREENING_FORM, MASH_REVIEW_FORM, DECISION_FORM) and reads_returns
+                           else None)
 
 
 @bp.get("/tasks/<task_id>")

@@ -21,8 +21,9 @@ from reportlab.pdfbase.ttfonts import TTFont
 from reportlab.pdfgen.canvas import Canvas
 from reportlab.platypus import KeepTogether, PageBreak, Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
 
+from app.core.calendar import london
+from app.core.vocabulary import rag_label
 from app.information_product.record import HUB_ONLY_MARKING, MARKING, SECTIONS, CaseRecord
-from app.web.filters import london
 
 FONT_DIR = Path(reportlab.__file__).parent / "fonts"
 FONT, BOLD = "MashVera", "MashVera-Bold"
@@ -58,7 +59,7 @@ def _when(value) -> str:
 
 
 def _rag(rag: str | None) -> str:
-    return rag.capitalize() if rag else "Not rated"
+    return rag_label(rag) if rag else "Not rated"
 
 
 def _key_values(rows: list[tuple[str, str]], width: float) -> Table:

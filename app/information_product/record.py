@@ -11,6 +11,7 @@ app/core/codes.py, so the renderers only lay out text.
 """
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime
 
@@ -22,8 +23,20 @@ from app.cases.models import AgencyReturn, Case, CompletedTask, RagChange, Refer
 from app.concerns.chronology import KINDS, agency_label, case_chronology
 from app.core.actor import Actor
 from app.core.clock import now
-from app.core.codes import OUTCOMES, PRESENTING_FACTORS
+from app.core.codes import CHANNELS, PRESENTING_FACTORS
 from app.core.roles import role_label
+from app.core.vocabulary import (
+    CONSENT_GIVEN,
+    CONTACT_FORM,
+    FEEDBACK_FORM,
+    MASH_REVIEW_FORM,
+    OUTCOME_LABELS,
+    RAG_FIELD,
+    SCREENING_FORM,
+    STRATEGY_DISCUSSION_RECORD_FORM,
+    STRATEGY_OUTCOME_FIELD,
+    rag_movement,
+)
 from app.intake.models import Contact
 from app.process_models.registry import compiled_by_id
 from app.sharing.models import SharingDecision
@@ -35,8 +48,6 @@ HUB_ONLY_MARKING = "Not to be disclosed outside the hub without the owning agenc
 #: The product's sections in order; both renderers number and title them from here.
 SECTIONS = ("Summary of the concern", "Chronology", "Agency findings", "Analysis", "RAG before and after",
             "Decision and rationale", "Dissemination record")
-CHANNELS = {"web": "Online form", "api": "Partner system (API)"}
-RAG_ORDER = {"blue": 0, "green": 1, "amber": 2, "red": 3}
 
 
 @dataclass(frozen=True)
@@ -185,10 +196,7 @@ class CaseRecord:
     @property
     def rag_movement(self) -> str:
         """Escalated, de-escalated or unchanged between screening and the end of the MASH."""
-        before, after = RAG_ORDER.get(self.rag_initial or ""), RAG_ORDER.get(self.rag_final or "")
-        if before is None or after is None or before == after:
-            return "Unchanged"
-        return "Escalated" if after > before else "De-escalated"
+        return (rag_movement(self.rag_initial, self.rag_final) or "unchanged").capitalize()
 
 
 def is_decided(case: Case) -> bool:
@@ -202,15 +210,20 @@ def case_record(session: Session, case: Case, actor: Actor) -> CaseRecord:
     contact = session.scalar(select(Contact).where(Contact.case_id == case.id))
     returns = by_case(AgencyReturn, (AgencyReturn.returned_at, AgencyReturn.id))
     rag_changes = by_case(RagChange, (RagChange.id,))
-    tasks = [t for t in by_case(CompletedTask, (CompletedTask.completed_at,)) if t.form_key in ("screening", "mash_review")]
+    tasks = [t for t in by_case(CompletedTask, (CompletedTask.completed_at,))
+             if t.form_key in (SCREENING_FORM, MASH_REVIEW_FORM)]
     discussions = by_case(StrategyDiscussion, (StrategyDiscussion.id,))
     feedback = by_case(ReferrerFeedback, (ReferrerFeedback.id,))
     decisions = by_case(SharingDecision, (SharingDecision.decided_at, SharingDecision.id))
     usernames = {actor.username, case.decided_by, *(r.returned_by for r in returns), *(c.changed_by for c in rag_changes),
                  *(t.completed_by for t in tasks), *(d.recorded_by for d in discussions), *(f.sent_by for f in feedback),
                  *(d.decided_by for d in decisions)} - {None}
-    names = dict(session.execute(select(User.username, User.display_name).where(User.username.in_(usernames))).all())
-    who = lambda username: names.get(username, username or "")  # noqa: E731
+    names: dict[str, str] = dict(session.execute(select(User.username, User.display_name)
+                                                 .where(User.username.in_(usernames))).all())
+
+    def who(username: str | None) -> str:
+        return "" if username is None else names.get(username, username)
+
     labels = _FormLabels(session, case)
     return CaseRecord(
         case_id=case.id, reference=case.reference or str(case.id), prepared_at=now(), prepared_by=who(actor.username),
@@ -230,7 +243,7 @@ def case_record(session: Session, case: Case, actor: Actor) -> CaseRecord:
         rag_history=tuple(RagLine(at=c.changed_at, from_rag=c.from_rag, to_rag=c.to_rag, by=who(c.changed_by),
                                   step=c.step, rationale=c.rationale) for c in rag_changes),
         decision=Decision(
-            outcome=OUTCOMES[case.outcome].label if case.outcome in OUTCOMES else (case.outcome or ""),
+            outcome=OUTCOME_LABELS.get(case.outcome or "", case.outcome or ""),
             decided_by=who(case.decided_by), decided_at=case.decided_at,
             rationale=case.outcome_rationale or "No rationale recorded (set by the immediate-risk route)",
             strategy_outcome=labels.strategy_outcome(case.strategy_outcome) if case.strategy_outcome else None,
@@ -239,7 +252,7 @@ def case_record(session: Session, case: Case, actor: Actor) -> CaseRecord:
                 outcome=labels.strategy_outcome(d.strategy_outcome), summary=d.summary, actions=d.actions,
                 recorded_by=who(d.recorded_by)) for d in discussions)),
         dissemination=tuple(_sharing_line(d, labels, {r.id: r.agency for r in returns}, who) for d in decisions),
-        feedback=tuple(FeedbackLine(method=labels.option("feedback", "feedback_method", f.method), sent_at=f.sent_at,
+        feedback=tuple(FeedbackLine(method=labels.option(FEEDBACK_FORM, "feedback_method", f.method), sent_at=f.sent_at,
                                     sent_by=who(f.sent_by), summary=f.summary) for f in feedback),
     )
 
@@ -255,10 +268,10 @@ class _FormLabels:
         form = self.forms.get(form_key)
         found = form.field(field_path) if form else None
         options = {o.value: o.label for o in found.options} if found else {}
-        return options.get(value, value or "")
+        return "" if value is None else options.get(value, value)
 
     def strategy_outcome(self, value: str) -> str:
-        return self.option("strategy_discussion_record", "strategy_outcome", value)
+        return self.option(STRATEGY_DISCUSSION_RECORD_FORM, STRATEGY_OUTCOME_FIELD, value)
 
 
 def _summary(case: Case, contact: Contact | None, labels: _FormLabels) -> Summary:
@@ -273,17 +286,17 @@ def _summary(case: Case, contact: Contact | None, labels: _FormLabels) -> Summar
     consent = contact.consent_status.replace("-", " ").capitalize()
     return Summary(
         referrer=referrer or "Anonymised",
-        source=f"{labels.option('contact', 'source', contact.source)} (DfE code {contact.source})",
+        source=f"{labels.option(CONTACT_FORM, 'source', contact.source)} (DfE code {contact.source})",
         channel=CHANNELS.get(contact.channel, contact.channel), received_at=contact.received_at,
         immediate_risk=contact.immediate_risk, concern=contact.concern,
         consent=consent + (f": {contact.consent_reason}" if contact.consent_reason else ""), subjects=subjects)
 
 
-def _analysis(case: Case, tasks: list[CompletedTask], who) -> Analysis:
-    screening = next((t for t in reversed(tasks) if t.form_key == "screening"), None)
-    review = next((t for t in reversed(tasks) if t.form_key == "mash_review"), None)
+def _analysis(case: Case, tasks: list[CompletedTask], who: Callable[[str | None], str]) -> Analysis:
+    screening = next((t for t in reversed(tasks) if t.form_key == SCREENING_FORM), None)
+    review = next((t for t in reversed(tasks) if t.form_key == MASH_REVIEW_FORM), None)
     return Analysis(
-        screening_rag=screening.data.get("rag") if screening else None,
+        screening_rag=screening.data.get(RAG_FIELD) if screening else None,
         screening_rationale=screening.data.get("rag_rationale") if screening else None,
         screened_by=who(screening.completed_by) if screening else None,
         screened_at=screening.completed_at if screening else None,
@@ -293,7 +306,8 @@ def _analysis(case: Case, tasks: list[CompletedTask], who) -> Analysis:
         reviewed_at=review.completed_at if review else None)
 
 
-def _sharing_line(d: SharingDecision, labels: _FormLabels, return_agency: dict[int, str], who) -> SharingLine:
+def _sharing_line(d: SharingDecision, labels: _FormLabels, return_agency: dict[int, str],
+                  who: Callable[[str | None], str]) -> SharingLine:
     view = labels.sharing.view(d)
 
     def item_label(item: str) -> str:
@@ -314,6 +328,6 @@ def _sharing_line(d: SharingDecision, labels: _FormLabels, return_agency: dict[i
         recipient=view.recipient or "Nobody", shared=d.decision == "share", purpose=view.purpose,
         what_shared=", ".join(item_label(i) for i in d.what_shared) or "Nothing",
         withheld=withheld or "Nothing",
-        lawful_basis=bases or ("Consent given" if d.consent_status == "given" else "Not recorded"),
+        lawful_basis=bases or ("Consent given" if d.consent_status == CONSENT_GIVEN else "Not recorded"),
         consent=view.consent, reason_without_consent=d.reason_without_consent, subject_informed=informed,
         decided_by=who(d.decided_by), decided_at=d.decided_at)

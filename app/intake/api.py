@@ -10,8 +10,7 @@ from app.api.openapi import responses
 from app.audit.operations import record
 from app.cases.queries import case_for_referrer, referrer_view
 from app.core.db import get_db, run_in_transaction
-from app.core.errors import ValidationFailed
-from app.forms import FieldError
+from app.core.errors import FieldError, ValidationFailed
 from app.intake.operations import find_by_idempotency_key, receive_contact
 
 

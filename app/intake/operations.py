@@ -12,6 +12,16 @@ from app.casework.starting import start_workflow
 from app.core.actor import Actor
 from app.core.clock import now
 from app.core.errors import ProcessFailed, ValidationFailed
+from app.core.vocabulary import (
+    CONTACT_FORM,
+    HAS_OPEN_CASE_FIELD,
+    IMMEDIATE_RISK_FIELD,
+    OUTCOME_FIELD,
+    RECEIVED_AT_FIELD,
+    REFERENCE_FIELD,
+    SOURCE_FIELD,
+    STRATEGY_OUTCOME_FIELD,
+)
 from app.forms import FormDefinition, validate
 from app.intake.models import Contact
 from app.people.intake import index_subjects, nhs_number_errors
@@ -21,7 +31,7 @@ from app.process_models.registry import compiled, latest_version
 
 def contact_form(session: Session) -> FormDefinition:
     """The intake form of the current process version (the same schema for the web form and the API)."""
-    return compiled(_current_version(session)).forms["contact"]
+    return compiled(_current_version(session)).forms[CONTACT_FORM]
 
 
 def _current_version(session: Session):
@@ -100,13 +110,13 @@ def receive_contact(session: Session, payload: dict, actor: Actor, *, channel: s
            details={"channel": channel, "source": payload["source"]})
     index_subjects(session, case, actor)
     start_workflow(session, case, {
-        "reference": case.reference,
-        "received_at": received_at.isoformat(),
-        "source": payload["source"],
-        "immediate_risk": bool(payload["immediate_risk"]),
-        "has_open_case": open_case is not None,
+        REFERENCE_FIELD: case.reference,
+        RECEIVED_AT_FIELD: received_at.isoformat(),
+        SOURCE_FIELD: payload["source"],
+        IMMEDIATE_RISK_FIELD: bool(payload["immediate_risk"]),
+        HAS_OPEN_CASE_FIELD: open_case is not None,
         # Decided later; present from the start so every gateway can test them.
-        "outcome": None,
-        "strategy_outcome": None,
+        OUTCOME_FIELD: None,
+        STRATEGY_OUTCOME_FIELD: None,
     }, actor)
     return case, True

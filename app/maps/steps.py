@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 
 from app.core.roles import LANE_ROLES, role_for_lane, role_label
 from app.core.sla import SlaPolicy
+from app.core.vocabulary import rag_label
 from app.engine import CompiledDefinition
 from app.forms import FormDefinition
 from app.maps.diagram import Flow, ProcessDiagram, Step, read_process
@@ -197,7 +198,7 @@ def _deadline(place: MapPlace, timer: Step) -> DeadlineInfo:
 
 
 def _timescale(policy: SlaPolicy) -> str:
-    level = policy.level.capitalize()
+    level = rag_label(policy.level)
     if policy.unit == "none":
         return f"{level}: no timescale"
     one, many = _UNITS.get(policy.unit, (policy.unit, policy.unit))

@@ -5,12 +5,12 @@ from flask import Blueprint, abort, g, render_template, request, url_for
 
 from app.audit.operations import record
 from app.cases.models import Case
+from app.core.calendar import london
 from app.core.db import get_db
 from app.maps.steps import MapPlace, locate, process_listing, processes_in, step_view
 from app.maps.trail import CaseMap, MapFrame
 from app.maps.trail import case_map as read_case_map
 from app.process_models.registry import versions_of
-from app.web.filters import london
 from app.web.security import allow_diagram_styles
 
 bp = Blueprint("maps", __name__, template_folder="templates")

@@ -12,7 +12,8 @@ from app.cases.models import Case, Subject
 from app.core.actor import Actor
 from app.core.clock import now
 from app.core.codes import CHILD_ROLES
-from app.forms import FieldError, FormDefinition
+from app.core.errors import FieldError
+from app.forms import FormDefinition
 from app.people.clusters import root_of
 from app.people.matching import Candidate, propose
 from app.people.models import Person, PersonRelationship, SubjectMatch

@@ -13,8 +13,7 @@ from app.audit.operations import record
 from app.cases.models import Subject
 from app.core.actor import Actor
 from app.core.clock import now
-from app.core.errors import Conflict, NotFound, ValidationFailed
-from app.forms import FieldError
+from app.core.errors import Conflict, FieldError, NotFound, ValidationFailed
 from app.people.clusters import root_of
 from app.people.intake import propose_for_subject
 from app.people.models import Person, PersonMerge, PersonRelationship, SubjectMatch

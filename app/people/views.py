@@ -13,8 +13,7 @@ from app.audit.operations import record
 from app.cases.models import Case
 from app.core.codes import GENDERS
 from app.core.db import get_db, run_in_transaction
-from app.core.errors import OperationError, ValidationFailed
-from app.forms import FieldError
+from app.core.errors import FieldError, OperationError, ValidationFailed
 from app.people import operations
 from app.people.clusters import root_of
 from app.people.matching import Candidate, search

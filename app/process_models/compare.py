@@ -6,8 +6,7 @@ from dataclasses import dataclass
 
 from sqlalchemy.orm import Session
 
-from app.core.errors import NotFound, ValidationFailed
-from app.forms import FieldError
+from app.core.errors import FieldError, NotFound, ValidationFailed
 from app.process_models.diff import VersionDiff, diff_bundles
 from app.process_models.models import ProcessVersion
 from app.process_models.registry import bundle_of, versions_of

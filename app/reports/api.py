@@ -15,9 +15,10 @@ from app.audit.operations import record
 from app.core.actor import Actor
 from app.core.calendar import LONDON
 from app.core.clock import now
-from app.core.codes import AGENCY_LABELS, CHANNELS, OUTCOMES, PRESENTING_FACTORS, RAG_LABELS, SOURCE_AGENCY
+from app.core.codes import AGENCY_LABELS, CHANNELS, OUTCOMES, PRESENTING_FACTORS, SOURCE_AGENCY
 from app.core.db import get_db
 from app.core.errors import ValidationFailed
+from app.core.vocabulary import RAG_CODES
 from app.reports import dataset
 from app.reports.filters import read_filters
 
@@ -48,7 +49,7 @@ def _nullable(schema: dict) -> dict:
     return {"type": [schema["type"], "null"], **({"enum": [*schema["enum"], None]} if "enum" in schema else {})}
 
 
-RAG = {"type": "string", "enum": list(RAG_LABELS)}
+RAG = {"type": "string", "enum": list(RAG_CODES)}
 MI_ROW = {
     "type": "object",
     "additionalProperties": False,
@@ -106,7 +107,7 @@ def openapi_paths() -> dict[str, dict]:
                   "First day of receipt (Europe/London), inclusive; default: the 1st of the month 11 months ago"),
             query("to", {"type": "string", "format": "date"}, "Last day (Europe/London), inclusive; default: today"),
             query("source", {"type": "string", "enum": list(AGENCY_LABELS)}, "Only contacts from this source agency"),
-            query("rag", {"type": "string", "enum": list(RAG_LABELS)}, "Only contacts with this final RAG rating"),
+            query("rag", {"type": "string", "enum": list(RAG_CODES)}, "Only contacts with this final RAG rating"),
             query("channel", {"type": "string", "enum": list(CHANNELS)}, "Only contacts that came this way"),
         ],
         "responses": responses(ok, 401, 403, 422)}}}

@@ -14,7 +14,8 @@ from datetime import date
 from sqlalchemy.orm import Session
 
 from app.core.calendar import LONDON
-from app.core.codes import OUTCOMES, SOURCE_LABELS, is_referral, is_section_47, rag_movement, source_agency
+from app.core.codes import OUTCOMES, SOURCE_LABELS, is_referral, source_agency
+from app.core.vocabulary import is_section_47, rag_movement
 from app.reports.figures import DecisionClock, previous_referrals
 from app.reports.filters import ReportFilters
 from app.reports.queries import first_children, report_rows

@@ -17,24 +17,14 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 
 from app.core.calendar import LONDON
-from app.core.codes import (
-    AGENCY_LABELS,
-    CONVERSION_OUTCOMES,
-    OUTCOMES,
-    RAG_LABELS,
-    RAG_URGENCY,
-    SOURCE_AGENCY,
-    is_referral,
-    is_section_47,
-    rag_movement,
-    source_agency,
-)
+from app.core.codes import AGENCY_LABELS, CONVERSION_OUTCOMES, OUTCOMES, SOURCE_AGENCY, is_referral, source_agency
 from app.core.roles import AGENCIES, role_label
 from app.core.sla import SlaConfig, SlaPolicy
+from app.core.vocabulary import RAG_CODES, RAG_LABELS, is_section_47, rag_movement
 from app.reports.filters import ReportFilters
 from app.reports.queries import CheckRow, ContactRow, ReferralRow, year_before
 
-RAGS = tuple(reversed(RAG_URGENCY))  # red first, as managers read them
+RAGS = RAG_CODES  # red first, as managers read them
 #: Periods up to this long are charted week by week; longer ones month by month.
 WEEKLY_UP_TO = timedelta(days=92)
 

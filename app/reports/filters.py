@@ -11,9 +11,10 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date
 
-from app.core.codes import AGENCY_LABELS, CHANNELS, RAG_LABELS, SOURCE_AGENCY
+from app.core.codes import AGENCY_LABELS, CHANNELS, SOURCE_AGENCY
+from app.core.errors import FieldError
 from app.core.periods import day_starts, read_choice, read_period
-from app.forms import FieldError
+from app.core.vocabulary import RAG_LABELS
 
 
 @dataclass(frozen=True)

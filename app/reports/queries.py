@@ -16,6 +16,7 @@ from app.cases.models import AgencyReturn, Case, StrategyDiscussion, Subject
 from app.core.codes import CHILD_ROLES, REFERRAL_OUTCOMES, contact_outcome
 from app.core.db import hours_between
 from app.core.sla import SlaConfig
+from app.core.vocabulary import AGENCY_CHECK_FORM
 from app.inbox.models import OpenTask
 from app.intake.models import Contact
 from app.people.clusters import roots_for
@@ -23,7 +24,6 @@ from app.process_models.registry import compiled_by_id
 from app.reports.filters import ReportFilters
 
 #: The form of an agency's check task: an open one is a request not yet returned.
-AGENCY_CHECK_FORM = "agency_check"
 
 
 @dataclass(frozen=True)

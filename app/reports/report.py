@@ -6,8 +6,9 @@ from datetime import datetime
 
 from sqlalchemy.orm import Session
 
-from app.core.codes import AGENCY_LABELS, RAG_LABELS
+from app.core.codes import AGENCY_LABELS
 from app.core.roles import role_label
+from app.core.vocabulary import RAG_LABELS
 from app.reports import figures
 from app.reports.charts import Chart, bar_chart, stacked_columns
 from app.reports.figures import RAGS, Table

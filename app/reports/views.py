@@ -15,8 +15,9 @@ from werkzeug.datastructures import MultiDict
 from app.audit.operations import record
 from app.core.calendar import LONDON
 from app.core.clock import now
-from app.core.codes import AGENCY_LABELS, CHANNELS, RAG_LABELS
+from app.core.codes import AGENCY_LABELS, CHANNELS
 from app.core.db import get_db
+from app.core.vocabulary import RAG_LABELS
 from app.reports import annex_a
 from app.reports.dataset import csv_text as dataset_csv
 from app.reports.dataset import mi_dataset

@@ -12,8 +12,7 @@ from app.cases.models import Case
 from app.core.actor import Actor
 from app.core.clock import now
 from app.core.db import Database
-from app.core.errors import Conflict, NotFound, ValidationFailed
-from app.forms import FieldError
+from app.core.errors import Conflict, FieldError, NotFound, ValidationFailed
 from app.retention.anonymise import anonymise_case
 from app.retention.policy import HOLD_REASONS, NFA_OUTCOMES, RetentionCandidate, covered, review_retention
 

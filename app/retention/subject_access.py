@@ -25,9 +25,8 @@ from app.auth.models import User
 from app.cases.models import AgencyReturn, Case, CompletedTask, Subject
 from app.core.actor import Actor
 from app.core.clock import now
-from app.core.errors import ValidationFailed
+from app.core.errors import FieldError, ValidationFailed
 from app.core.protected_identities import Redactor, protected_names
-from app.forms import FieldError
 from app.intake.models import Contact
 from app.people.clusters import cluster_of, roots_for
 from app.people.models import Person as IndexedPerson

@@ -12,9 +12,8 @@ from app.audit.operations import record
 from app.cases.models import Case
 from app.core.actor import Actor
 from app.core.db import get_db
-from app.core.errors import ValidationFailed
+from app.core.errors import FieldError, ValidationFailed
 from app.core.lawful_bases import hub_lawful_bases
-from app.forms import FieldError
 from app.sharing.models import CONSENT_STATUSES, DECISIONS, STAGES
 from app.sharing.queries import report_rows
 from app.sharing.report import decision_json, read_filters

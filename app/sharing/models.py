@@ -13,10 +13,10 @@ from sqlalchemy import JSON, Boolean, ForeignKey, Index, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from app.core.db import Base, UTCDateTime
+from app.core.vocabulary import CONSENT_GIVEN
 
 STAGES = ("screening", "dissemination")
 DECISIONS = ("share", "not-share")
-CONSENT_STATUSES = ("given", "refused", "not-sought")
 
 
 class SharingDecision(Base):
@@ -54,4 +54,4 @@ class SharingDecision(Base):
 
     @property
     def without_consent(self) -> bool:
-        return self.decision == "share" and self.consent_status != "given"
+        return self.decision == "share" and self.consent_status != CONSENT_GIVEN

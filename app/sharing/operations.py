@@ -7,6 +7,7 @@ carry codes and ids only; the reasons stay on the record.
 """
 from __future__ import annotations
 
+from collections.abc import Collection
 from datetime import datetime
 
 from sqlalchemy.orm import Session
@@ -15,6 +16,7 @@ from app.audit.operations import record
 from app.cases.models import Case
 from app.core.actor import Actor
 from app.core.lawful_bases import hub_lawful_bases
+from app.core.vocabulary import AGENCIES_FIELD, CONSENT_GIVEN, CONSENT_NOT_SOUGHT
 from app.inbox.models import OpenTask
 from app.sharing.models import SharingDecision
 from app.sharing.product import build_product
@@ -23,9 +25,16 @@ from app.sharing.queries import case_facts
 NOWHERE = "none"
 
 
-def record_screening(session: Session, case: Case, task: OpenTask, data: dict, actor: Actor, at: datetime) -> None:
-    """Asking partner agencies for checks shares the contact with each of them; a blue rating shares nothing."""
-    agencies = [] if data.get("rag") == "blue" else list(data.get("agencies") or [])
+def record_screening(session: Session, case: Case, task: OpenTask, data: dict, actor: Actor, at: datetime, *,
+                     asked: Collection[str]) -> None:
+    """Asking partner agencies for checks shares the contact with each of them.
+
+    Who is asked is the diagram's decision, not the form's: ``asked`` is the agencies whose check tasks
+    the screening step opened (a blue rating opens none, whatever was ticked). Rows follow the order the
+    screener chose them in.
+    """
+    chosen = list(data.get(AGENCIES_FIELD) or [])
+    agencies = [a for a in chosen if a in asked] + [a for a in asked if a not in chosen]
     shared = ["contact-summary", "subjects"] + (["questions"] if data.get("questions_for_agencies") else [])
     common = _legal_position(data, consent="consent", reason="consent_reason", basis="lawful_basis",
                              condition="special_category_condition", sharing=bool(agencies))
@@ -62,11 +71,11 @@ def _legal_position(data: dict, *, consent: str, reason: str, basis: str, condit
     """Consent, reason and bases as the form gave them. A reason without consent is kept only when
     something was shared: it answers "why without consent", which a decision not to share never asks."""
     bases = hub_lawful_bases()
-    status = data.get(consent, "not-sought")
+    status = data.get(consent, CONSENT_NOT_SOUGHT)
     basis_code, condition_code = data.get(basis), data.get(condition)
     return {
         "consent_status": status,
-        "reason_without_consent": data.get(reason) if sharing and status != "given" else None,
+        "reason_without_consent": data.get(reason) if sharing and status != CONSENT_GIVEN else None,
         "lawful_basis_art6": basis_code,
         "condition_art9": condition_code,
         "law_enforcement_part3": "part3" in (bases.kind_of(basis_code), bases.kind_of(condition_code)),

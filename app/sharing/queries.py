@@ -15,6 +15,7 @@ from app.cases.models import AgencyReturn, Case
 from app.core.lawful_bases import LawfulBases, hub_lawful_bases
 from app.core.periods import day_starts
 from app.core.roles import role_label
+from app.core.vocabulary import CONSENT_FIELD, FEEDBACK_FORM, SCREENING_FORM
 from app.intake.models import Contact
 from app.process_models.registry import compiled_by_id
 from app.sharing.models import SharingDecision
@@ -114,9 +115,11 @@ def sharing_labels(session: Session, case: Case) -> SharingLabels:
         found = form.field(field_path) if form else None
         return {o.value: o.label for o in found.options} if found else {}
 
-    consent = options("screening", "consent") or {"given": "Given", "refused": "Refused", "not-sought": "Not sought"}
-    return SharingLabels(recipients=options("feedback", "information_product_recipients"),
-                         purposes=options("feedback", "sharing_purpose"), consent=consent, bases=hub_lawful_bases())
+    consent = options(SCREENING_FORM, CONSENT_FIELD) or {"given": "Given", "refused": "Refused",
+                                                         "not-sought": "Not sought"}
+    return SharingLabels(recipients=options(FEEDBACK_FORM, "information_product_recipients"),
+                         purposes=options(FEEDBACK_FORM, "sharing_purpose"), consent=consent,
+                         bases=hub_lawful_bases())
 
 
 def decisions_for_case(session: Session, case_id: int) -> list[SharingDecision]:

@@ -10,9 +10,9 @@ import csv
 import io
 from collections.abc import Mapping, Sequence
 
+from app.core.errors import FieldError
 from app.core.lawful_bases import LawfulBases
 from app.core.periods import read_choice, read_period
-from app.forms import FieldError
 from app.sharing.models import CONSENT_STATUSES, STAGES
 from app.sharing.queries import ReportRow, SharingFilters
 

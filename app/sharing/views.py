@@ -12,15 +12,15 @@ from flask import Blueprint, Response, abort, g, redirect, render_template, requ
 
 from app.audit.operations import record
 from app.cases.models import Case
-from app.core.calendar import LONDON
+from app.core.calendar import LONDON, london
 from app.core.clock import now
 from app.core.db import get_db
 from app.core.lawful_bases import KINDS, hub_lawful_bases
+from app.core.vocabulary import CONTACT_FORM
 from app.process_models.registry import compiled_by_id
 from app.sharing.product import InformationProduct
 from app.sharing.queries import product_record, report_rows, sharing_labels, sharing_report
 from app.sharing.report import csv_text, read_filters
-from app.web.filters import london
 
 bp = Blueprint("sharing", __name__, template_folder="templates", static_folder="static",
                static_url_path="/sharing/static")
@@ -77,7 +77,7 @@ def information_product(case_id: int, decision_id: int):
         abort(404)
     case = db.session.get_one(Case, case_id)
     labels = sharing_labels(db.session, case)
-    contact_form = compiled_by_id(db.session, case.process_version_id).forms.get("contact")
+    contact_form = compiled_by_id(db.session, case.process_version_id).forms.get(CONTACT_FORM)
     source = contact_form.field("source") if contact_form else None
     record(db.session, g.actor, "information-product.viewed", case_id=case_id, task_id=decision.task_id,
            details={"decision_id": decision.id, "recipient": decision.recipient})

@@ -9,6 +9,7 @@ from flask import Blueprint, abort, current_app, flash, g, redirect, render_temp
 from flask.typing import ResponseReturnValue
 
 from app.audit.operations import record
+from app.core.calendar import london
 from app.core.clock import now
 from app.core.config import PROJECT_ROOT
 from app.core.db import get_db, run_in_transaction
@@ -18,7 +19,6 @@ from app.process_models.registry import ENTRY_PROCESS
 from app.training import runner
 from app.training.models import TrainingRun
 from app.training.scenarios import SCENARIOS_DIR, LibraryEntry, load_library, load_scenario
-from app.web.filters import london
 from app.web.refusals import on_refusal
 from app.web.security import allow_diagram_styles
 

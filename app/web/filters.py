@@ -6,19 +6,10 @@ from datetime import datetime
 from flask import Flask, g
 
 from app.auth.authorisation import may_use
-from app.core.calendar import LONDON
+from app.core.calendar import london
 from app.core.clock import now
-from app.core.codes import outcome_label
 from app.core.roles import role_label
-
-RAG_TAGS = {"red": ("Red", "govuk-tag--red"), "amber": ("Amber", "govuk-tag--orange"),
-            "green": ("Green", "govuk-tag--green"), "blue": ("Blue", "govuk-tag--blue")}
-
-
-def london(value: datetime | None, fmt: str = "%-d %b %Y %H:%M") -> str:
-    if value is None:
-        return ""
-    return value.astimezone(LONDON).strftime(fmt)
+from app.core.vocabulary import RAG_TAGS, outcome_label
 
 
 def due_text(value: datetime | None) -> str:

@@ -19,8 +19,8 @@ from flask import Flask, flash, g, redirect, render_template, request
 from flask.typing import ResponseReturnValue
 from werkzeug.exceptions import HTTPException
 
-from app.core.errors import Conflict, NotFound, OperationError, ValidationFailed
-from app.forms import FieldError, FormDefinition, parse_html
+from app.core.errors import Conflict, FieldError, NotFound, OperationError, ValidationFailed
+from app.forms import FormDefinition, parse_html
 from app.web.unit_of_work import refuse_action
 
 Show = Callable[[OperationError], ResponseReturnValue]

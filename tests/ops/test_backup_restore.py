@@ -10,7 +10,7 @@ from sqlalchemy import select
 from sqlalchemy.engine import make_url
 
 from app.audit.models import AuditEvent
-from app.core.backup import libpq_connection
+from app.ops.backup import libpq_connection
 from tests import factories as f
 from tests.api.test_referral_walks import complete, report
 from tests.retention.walks import ZEPHYRINE, mash, report_about

@@ -20,8 +20,8 @@ from jinja2 import ChoiceLoader, FileSystemLoader, PackageLoader, PrefixLoader
 from markupsafe import escape
 from werkzeug.datastructures import MultiDict
 
+from app.core.errors import FieldError
 from app.forms import (
-    FieldError,
     FormDefinition,
     FormDefinitionError,
     load_form,

@@ -13,7 +13,13 @@ from pathlib import Path
 
 from sqlalchemy import create_engine, inspect, select, text
 from sqlalchemy.engine import URL, Connection, make_url
+from sqlalchemy.orm import Session
 from sqlalchemy.pool import NullPool
+
+from app.audit.chain import verify
+from app.audit.models import AuditChainHead
+from app.audit.operations import record
+from app.core.actor import Actor
 
 SQLITE_MAGIC = b"SQLite format 3\x00"
 PG_CUSTOM_MAGIC = b"PGDMP"
@@ -60,8 +66,6 @@ def backend(url: str) -> str:
 
 def contents_of(connection: Connection) -> Contents:
     """Tables, rows and the audit chain head, read in the connection's current transaction."""
-    from app.audit.models import AuditChainHead
-
     names = sorted(inspect(connection).get_table_names())
     rows = sum(connection.execute(text(f'SELECT count(*) FROM "{name}"')).scalar_one() for name in names)
     head = connection.execute(select(AuditChainHead.seq, AuditChainHead.hash).where(AuditChainHead.id == 1)).first()
@@ -271,11 +275,8 @@ class Restored:
     audit_problem: str | None
 
 
-def after_restore(session, actor, kind: str, replaced: Contents | None) -> Restored:
+def after_restore(session: Session, actor: Actor, kind: str, replaced: Contents | None) -> Restored:
     """Check the restored audit chain, then audit the restore itself onto it (numbers only)."""
-    from app.audit.chain import verify
-    from app.audit.operations import record
-
     result = verify(session)
     contents = contents_of(session.connection())
     record(session, actor, "backup.restored", summary="Database restored from a backup", details={
@@ -286,9 +287,7 @@ def after_restore(session, actor, kind: str, replaced: Contents | None) -> Resto
     return Restored(contents, result.ok, None if result.ok else str(result.first_break))
 
 
-def record_backup(session, actor, backup: Backup) -> None:
-    from app.audit.operations import record
-
+def record_backup(session: Session, actor: Actor, backup: Backup) -> None:
     record(session, actor, "backup.made", summary="Database backed up", details={
         "format": backup.kind, "bytes": backup.size, "tables": backup.contents.tables, "rows": backup.contents.rows,
         "audit_head_seq": backup.contents.audit_head_seq, "audit_head_hash": backup.contents.audit_head_hash})

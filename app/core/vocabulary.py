@@ -1,0 +1,156 @@
+"""The hub's process words, defined once: RAG levels, outcomes, the case-data names and form keys the code
+relies on, and the few element ids it reads (docs/process-contract.md lists the same contract for process owners).
+
+The diagrams decide where a case goes; this module only names what the code reads, so it never says what
+happens next. What a process owner may configure is read from where they configure it, never copied here:
+each RAG level's timescale from ``processes/sla-policies.toml`` (app.core.sla), the words a form shows for its
+options from the form. The labels below are the hub's own words for pages, reports and the information product.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Final
+
+from app.core.roles import AGENCIES
+
+# ----------------------------------------------------------------------------- RAG ratings
+
+
+@dataclass(frozen=True)
+class RagLevel:
+    """One RAG rating: its code in case data, its label, its GOV.UK tag colour, and how urgent it is."""
+
+    code: str
+    label: str
+    tag_class: str
+    #: 0 is the least urgent (blue): a move to a higher urgency is an escalation.
+    urgency: int
+
+
+RED: Final = "red"
+AMBER: Final = "amber"
+GREEN: Final = "green"
+BLUE: Final = "blue"
+
+#: Every RAG rating, most urgent first: the order pages, filters and the SLA policy file list them.
+RAG_LEVELS: tuple[RagLevel, ...] = (
+    RagLevel(RED, "Red", "govuk-tag--red", 3),
+    RagLevel(AMBER, "Amber", "govuk-tag--orange", 2),
+    RagLevel(GREEN, "Green", "govuk-tag--green", 1),
+    RagLevel(BLUE, "Blue", "govuk-tag--blue", 0),
+)
+#: The codes, most urgent first (case data ``rag``: red, amber, green, blue).
+RAG_CODES: tuple[str, ...] = tuple(level.code for level in RAG_LEVELS)
+#: The codes from least to most urgent: a move up the list is an escalation.
+RAG_URGENCY: tuple[str, ...] = tuple(level.code for level in sorted(RAG_LEVELS, key=lambda level: level.urgency))
+RAG_LABELS: dict[str, str] = {level.code: level.label for level in RAG_LEVELS}
+#: code -> (label, GOV.UK tag class), as templates show a rating (partials/rag_tag.html).
+RAG_TAGS: dict[str, tuple[str, str]] = {level.code: (level.label, level.tag_class) for level in RAG_LEVELS}
+
+
+def rag_label(code: str) -> str:
+    """'red' -> 'Red'; a code that is not a rating is shown as it is, capitalised."""
+    return RAG_LABELS.get(code, code.capitalize())
+
+
+def rag_movement(initial: str | None, final: str | None) -> str | None:
+    """"escalated", "de-escalated" or "unchanged" between the screening RAG and the final one."""
+    if initial not in RAG_URGENCY or final not in RAG_URGENCY:
+        return None
+    before, after = RAG_URGENCY.index(initial), RAG_URGENCY.index(final)
+    return "escalated" if after > before else "de-escalated" if after < before else "unchanged"
+
+
+# ----------------------------------------------------------------------------- outcomes
+#: Not a decision on the form: the contact went to the allocated worker of an open case (reports count it).
+EXISTING_OPEN_CASE: Final = "existing-open-case"
+
+#: A contact's outcome in the hub's words: the decision (case data ``outcome``, forms/decision.json), or
+#: EXISTING_OPEN_CASE when there was no MASH decision. Census flags for each are in app.core.codes.
+OUTCOME_LABELS: dict[str, str] = {
+    "nfa": "No further action",
+    "advice": "Advice or information",
+    "early-help": "Step down to early help",
+    "s17-assessment": "Child and family (section 17) assessment",
+    "strategy-discussion": "Strategy discussion",
+    "marac": "Referral to MARAC",
+    "lado": "Referral to the LADO",
+    "adult-safeguarding": "Adult safeguarding concern",
+    EXISTING_OPEN_CASE: "Passed to the allocated worker of an open case",
+}
+#: The outcomes the decision form offers (case data ``outcome``).
+DECISION_OUTCOMES: tuple[str, ...] = tuple(code for code in OUTCOME_LABELS if code != EXISTING_OPEN_CASE)
+
+#: Strategy discussion outcomes (case data ``strategy_outcome``, forms/strategy_discussion_record.json);
+#: two are decision outcomes too and keep the decision's words.
+STRATEGY_OUTCOME_LABELS: dict[str, str] = {
+    "s47-single": "Section 47 enquiry (single agency)",
+    "s47-joint": "Section 47 enquiry (joint with police)",
+    "s17-assessment": OUTCOME_LABELS["s17-assessment"],
+    "nfa": OUTCOME_LABELS["nfa"],
+}
+#: Strategy discussion outcomes that start a section 47 enquiry.
+SECTION_47_OUTCOMES: frozenset[str] = frozenset({"s47-single", "s47-joint"})
+
+
+def outcome_label(outcome: str | None) -> str:
+    """A decision or strategy discussion outcome in words; an unknown code is shown as it is."""
+    if outcome in OUTCOME_LABELS:
+        return OUTCOME_LABELS[outcome]
+    return STRATEGY_OUTCOME_LABELS.get(outcome or "", outcome or "")
+
+
+def is_section_47(strategy_outcome: str | None) -> bool:
+    return strategy_outcome in SECTION_47_OUTCOMES
+
+
+# ----------------------------------------------------------------------------- consent
+CONSENT_GIVEN: Final = "given"
+CONSENT_REFUSED: Final = "refused"
+CONSENT_NOT_SOUGHT: Final = "not-sought"
+#: Case data ``consent`` (screening) and the consent position on every sharing decision.
+CONSENT_STATUSES: tuple[str, ...] = (CONSENT_GIVEN, CONSENT_REFUSED, CONSENT_NOT_SOUGHT)
+
+# ----------------------------------------------------------------------------- case data
+# Names in case data that are a contract: conditions in the diagrams, reports and integrations read them.
+# Set by the service when a contact is received:
+REFERENCE_FIELD: Final = "reference"
+RECEIVED_AT_FIELD: Final = "received_at"
+SOURCE_FIELD: Final = "source"
+IMMEDIATE_RISK_FIELD: Final = "immediate_risk"
+HAS_OPEN_CASE_FIELD: Final = "has_open_case"
+# Set by the forms (and None until decided, so any gateway may test them):
+RAG_FIELD: Final = "rag"
+#: The agencies screening chose to ask for checks: codes from app.core.roles.AGENCIES.
+AGENCIES_FIELD: Final = "agencies"
+CONSENT_FIELD: Final = "consent"
+OUTCOME_FIELD: Final = "outcome"
+STRATEGY_OUTCOME_FIELD: Final = "strategy_outcome"
+#: Case data the case record keeps in its own columns after every step.
+CONTRACT_FIELDS: tuple[str, ...] = (RAG_FIELD, OUTCOME_FIELD, STRATEGY_OUTCOME_FIELD, CONSENT_FIELD)
+
+# ----------------------------------------------------------------------------- form keys
+# ``camunda:formKey`` values (forms/<key>.json) the code reads by name; every other form is the diagram's alone.
+CONTACT_FORM: Final = "contact"
+SCREENING_FORM: Final = "screening"
+AGENCY_CHECK_FORM: Final = "agency_check"
+MASH_REVIEW_FORM: Final = "mash_review"
+DECISION_FORM: Final = "decision"
+STRATEGY_DISCUSSION_RECORD_FORM: Final = "strategy_discussion_record"
+FEEDBACK_FORM: Final = "feedback"
+#: Re-rating from the case page or the API; not drawn on a diagram.
+RERATE_FORM: Final = "rerate"
+
+# ----------------------------------------------------------------------------- element ids
+#: The end event of a contact that went to the allocated worker of an already open case (no MASH decision).
+EXISTING_OPEN_CASE_CLOSURE: Final = "end_passed_to_allocated_worker"
+#: An agency's check task is ``<agency>_check``, with underscores for hyphens (youth_justice_check).
+AGENCY_CHECK_SUFFIX: Final = "_check"
+
+
+def agency_of_check(element_id: str | None) -> str | None:
+    """police_check -> police, youth_justice_check -> youth-justice; None for any other element."""
+    if not element_id or not element_id.endswith(AGENCY_CHECK_SUFFIX):
+        return None
+    agency = element_id.removesuffix(AGENCY_CHECK_SUFFIX).replace("_", "-")
+    return agency if agency in AGENCIES else None
