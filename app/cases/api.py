@@ -19,7 +19,7 @@ def get_case(case_id: int):
     if detail is None:
         return refusal(404, "There is no case with this id.")
     record(db.session, g.actor, "case.viewed", case_id=case_id, details={"via": "api"})
-    return jsonify(case_summary(detail))
+    return jsonify(case_summary(db.session, detail))
 
 
 @bp.post("/cases/<id:case_id>/rag")

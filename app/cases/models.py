@@ -1,7 +1,6 @@
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import Any, ClassVar
 
 from sqlalchemy import JSON, Boolean, Date, ForeignKey, Index, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -50,7 +49,7 @@ class Case(Base):
     subjects: Mapped[list[Subject]] = relationship(back_populates="case", order_by="Subject.position",
                                                    cascade="all, delete-orphan", lazy="selectin")
 
-    __mapper_args__: ClassVar[dict[str, Any]] = {"version_id_col": version}
+    __mapper_args__ = {"version_id_col": version}  # noqa: RUF012 (SQLAlchemy reads it as a plain dict)
 
 
 class Subject(Base):

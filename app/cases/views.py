@@ -11,7 +11,7 @@ from app.cases.queries import HISTORY_LABELS, list_cases
 from app.casework.detail import case_detail
 from app.casework.rerating import rerate, rerate_form
 from app.core.db import get_db, run_in_transaction
-from app.core.vocabulary import CONTACT_FORM, rag_label
+from app.core.vocabulary import CONTACT_FORM, RAG_FIELD, rag_label
 from app.incidents.queries import case_incidents
 from app.process_models.registry import compiled
 from app.web.refusals import go_back_to, read_form
@@ -66,5 +66,5 @@ def rerate_submit(case_id: int) -> ResponseReturnValue:
     go_back_to(url_for("cases.show", case_id=case_id))
     values = read_form(rerate_form(db.session, case_id), lambda values, errors: _rerate_page(case_id, values, errors))
     case = run_in_transaction(rerate, case_id, values, g.actor)
-    flash(f"{case.reference} is now rated {rag_label(case.rag)}; its open deadlines have moved.", "success")
+    flash(f"{case.reference} is now rated {rag_label(values[RAG_FIELD])}; its open deadlines have moved.", "success")
     return redirect(url_for("cases.show", case_id=case_id))

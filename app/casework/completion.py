@@ -8,6 +8,7 @@ case carries on; a manager retries once the diagram is fixed (app.casework.retri
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 from sqlalchemy.orm import Session
 
@@ -38,11 +39,11 @@ class AnswersHeld:
 
 
 def form_for_task(session: Session, task: OpenTask) -> FormDefinition:
-    case = session.get(Case, task.case_id)
+    case = session.get_one(Case, task.case_id)
     return compiled_by_id(session, case.process_version_id).forms[task.form_key]
 
 
-def submit_task(task_id: str, form_data: dict, actor: Actor) -> Case | AnswersHeld:
+def submit_task(task_id: str, form_data: dict[str, Any], actor: Actor) -> Case | AnswersHeld:
     """What a person's submission of a task does: complete it, or, if the diagram fails after it, hold the
     answers in an incident for managers (AnswersHeld). Refusals (not ready, another role's task, claimed by
     someone else, invalid answers, already held) change nothing."""
@@ -53,14 +54,14 @@ def submit_task(task_id: str, form_data: dict, actor: Actor) -> Case | AnswersHe
         return AnswersHeld(incident_id, case_id)
 
 
-def _complete_unless_held(session: Session, task_id: str, form_data: dict, actor: Actor) -> Case:
+def _complete_unless_held(session: Session, task_id: str, form_data: dict[str, Any], actor: Actor) -> Case:
     if open_task_incident(session, task_id) is not None:
         raise Conflict("This step is waiting for a fix to the process. Its answers are already saved; "
                        "a manager will retry them.")
     return complete_task(session, task_id, form_data, actor)
 
 
-def complete_task(session: Session, task_id: str, form_data: dict, actor: Actor) -> Case:
+def complete_task(session: Session, task_id: str, form_data: dict[str, Any], actor: Actor) -> Case:
     """Complete one READY task with its form, in the caller's transaction: one winner when two people try
     at once. Raises ProcessFailed when the diagram fails after the task (the caller rolls back)."""
     task = session.get(OpenTask, task_id)
@@ -77,7 +78,7 @@ def complete_task(session: Session, task_id: str, form_data: dict, actor: Actor)
     errors = validate(form_for_task(session, task), form_data)
     if errors:
         raise ValidationFailed(errors)
-    case = session.get(Case, task.case_id)
+    case = session.get_one(Case, task.case_id)
     definition = compiled_by_id(session, case.process_version_id)
     workflow = CaseWorkflow.restore(definition, case.state)
     try:

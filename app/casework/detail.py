@@ -6,9 +6,10 @@ Read-only, and above every feature it reads (docs/architecture.md); no workflow 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session, object_session
+from sqlalchemy.orm import Session
 
 from app.audit.models import AuditEvent
 from app.cases.models import AgencyReturn, Case, CompletedTask, RagChange, ReferrerFeedback, StrategyDiscussion
@@ -49,7 +50,9 @@ def case_detail(session: Session, case_id: int) -> CaseDetail | None:
     case = session.get(Case, case_id)
     if case is None:
         return None
-    by_case = lambda model, order: list(session.scalars(select(model).where(model.case_id == case_id).order_by(order)))  # noqa: E731
+    def by_case(model: Any, order: Any) -> list[Any]:
+        return list(session.scalars(select(model).where(model.case_id == case_id).order_by(order)))
+
     return CaseDetail(
         case=case,
         contact=session.scalar(select(Contact).where(Contact.case_id == case_id)),
@@ -61,13 +64,13 @@ def case_detail(session: Session, case_id: int) -> CaseDetail | None:
         strategy_discussions=by_case(StrategyDiscussion, StrategyDiscussion.id),
         feedback=by_case(ReferrerFeedback, ReferrerFeedback.id),
         history=case_history(session, case_id),
-        process=session.get(ProcessVersion, case.process_version_id),
+        process=session.get_one(ProcessVersion, case.process_version_id),
         deadlines=case_deadlines(session, case_id, now()),
         linked_case=session.get(Case, case.linked_case_id) if case.linked_case_id else None,
     )
 
 
-def case_summary(detail: CaseDetail) -> dict:
+def case_summary(session: Session, detail: CaseDetail) -> dict[str, Any]:
     """The case as the JSON API shows it (GET /api/v1/cases/{id} and after completing a task)."""
     case = detail.case
     return {
@@ -89,7 +92,7 @@ def case_summary(detail: CaseDetail) -> dict:
         "subjects": [{"role": s.role, "given_name": s.given_name, "family_name": s.family_name,
                       "date_of_birth": s.date_of_birth.isoformat() if s.date_of_birth else None,
                       "address": s.address, "nhs_number": s.nhs_number, "gender": s.gender, **people}
-                     for s, people in zip(case.subjects, subjects_json(object_session(case), case), strict=True)],
+                     for s, people in zip(case.subjects, subjects_json(session, case), strict=True)],
         "open_tasks": [{"task_id": t.task_id, "name": t.name, "role": t.role,
                         "due_at": t.due_at.isoformat() if t.due_at else None} for t in detail.open_tasks],
         "agency_returns": [{"agency": r.agency, "nothing_known": r.nothing_known,
@@ -101,9 +104,9 @@ def case_summary(detail: CaseDetail) -> dict:
     }
 
 
-def summary_of_case(session: Session, case_id: int) -> dict:
+def summary_of_case(session: Session, case_id: int) -> dict[str, Any]:
     """The API's case, by id, for answers about a case that exists (after completing a task or re-rating it)."""
     detail = case_detail(session, case_id)
     if detail is None:
         raise NotFound("There is no case with this id.")
-    return case_summary(detail)
+    return case_summary(session, detail)

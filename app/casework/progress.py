@@ -24,7 +24,8 @@ from app.inbox.operations import sync_open_tasks
 
 
 def record_progress(session: Session, case: Case, workflow: CaseWorkflow, events: list[StepEvent], actor: Actor,
-                    submitted: tuple[OpenTask, dict] | None = None, rag_rationale: str | None = None) -> None:
+                    submitted: tuple[OpenTask, dict[str, Any]] | None = None,
+                    rag_rationale: str | None = None) -> None:
     at = now()
     for timer in workflow.fired_timers:
         # Whatever step ran them (the scheduler, a task, the start, a version move): each firing once, here.
@@ -42,12 +43,12 @@ def record_progress(session: Session, case: Case, workflow: CaseWorkflow, events
         opened = [open_task for open_task in open_tasks if open_task.task_id in ready]
         record_submission(session, Submission(case, task, form_data, actor, at, opened))
     was = case.rag
-    _record_rag(session, case, data, events, actor, submitted, at, rag_rationale)
-    if was is not None and case.rag != was:
+    rated = _record_rag(session, case, data, events, actor, submitted, at, rag_rationale)
+    if was is not None and rated is not None:
         # The engine computes a due time once, when the timer is reached: re-arm the open ones.
-        workflow.set_data(RAG_FIELD, case.rag)
+        workflow.set_data(RAG_FIELD, rated)
         record_retimed(session, case.id, workflow.retime(), actor,
-                       reason=f"Re-rated from {rag_label(was)} to {rag_label(case.rag)}")
+                       reason=f"Re-rated from {rag_label(was)} to {rag_label(rated)}")
     case.consent = data.get(CONSENT_FIELD, case.consent)
     if data.get(OUTCOME_FIELD) and data.get(OUTCOME_FIELD) != case.outcome:
         case.outcome = data[OUTCOME_FIELD]
@@ -71,10 +72,12 @@ def record_progress(session: Session, case: Case, workflow: CaseWorkflow, events
 
 
 def _record_rag(session: Session, case: Case, data: dict[str, Any], events: list[StepEvent], actor: Actor,
-                submitted: tuple[OpenTask, dict[str, Any]] | None, at: datetime, rationale: str | None) -> None:
+                submitted: tuple[OpenTask, dict[str, Any]] | None, at: datetime, rationale: str | None) -> str | None:
+    """Record a change of rating, if the step made one; returns the new rating."""
     rag = data.get(RAG_FIELD)
     if not rag or rag == case.rag:
-        return
+        return None
+    step: str | None
     if rationale:
         step = "Re-rated on the case record"
     elif submitted is not None and submitted[1].get("rag_rationale"):
@@ -92,3 +95,4 @@ def _record_rag(session: Session, case: Case, data: dict[str, Any], events: list
     if case.rag_initial is None:
         case.rag_initial = rag
     case.rag = rag
+    return str(rag)

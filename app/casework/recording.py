@@ -42,7 +42,7 @@ def _screening(session: Session, done: Submission) -> None:
     """The census factors the screener coded the concern with, and the sharing record of the checks the
     diagram asked for (a blue rating asks none, whatever was ticked)."""
     done.case.presenting_factors = list(done.data.get("presenting_factors") or [])
-    asked = [task.info.role for task in done.opened if task.info.form_key == AGENCY_CHECK_FORM]
+    asked = [task.info.role for task in done.opened if task.info.form_key == AGENCY_CHECK_FORM and task.info.role]
     record_screening(session, done.case, done.task, done.data, done.actor, done.at, asked=asked)
 
 

@@ -1,6 +1,8 @@
 """Re-rating a contact outside the diagram's own re-rating step (from the case page or the API)."""
 from __future__ import annotations
 
+from typing import Any
+
 from sqlalchemy.orm import Session
 
 from app.cases.models import Case
@@ -14,11 +16,11 @@ from app.process_models.registry import compiled_by_id
 
 
 def rerate_form(session: Session, case_id: int) -> FormDefinition:
-    case = session.get(Case, case_id)
+    case = session.get_one(Case, case_id)
     return compiled_by_id(session, case.process_version_id).forms[RERATE_FORM]
 
 
-def rerate(session: Session, case_id: int, form_data: dict, actor: Actor) -> Case:
+def rerate(session: Session, case_id: int, form_data: dict[str, Any], actor: Actor) -> Case:
     """Change a contact's RAG rating; open deadlines move with it (record_progress re-times them)."""
     case = session.get(Case, case_id)
     if case is None:
@@ -30,7 +32,7 @@ def rerate(session: Session, case_id: int, form_data: dict, actor: Actor) -> Cas
     if errors:
         raise ValidationFailed(errors)
     if form_data[RAG_FIELD] == case.rag:
-        raise ValidationFailed([FieldError(RAG_FIELD, f"The contact is already rated {rag_label(case.rag)}")])
+        raise ValidationFailed([FieldError(RAG_FIELD, f"The contact is already rated {rag_label(form_data[RAG_FIELD])}")])
     workflow = CaseWorkflow.restore(definition, case.state)
     workflow.set_data(RAG_FIELD, form_data[RAG_FIELD])
     record_progress(session, case, workflow, [], actor, rag_rationale=form_data["rag_rationale"])

@@ -43,7 +43,7 @@ def _retry(session: Session, incident_id: int, actor: Actor) -> Incident:
     if incident.kind == TIMER:
         incident.attempts = 0
         incident.raised_at = None
-        session.get(Case, incident.case_id).next_timer_due = now()
+        session.get_one(Case, incident.case_id).next_timer_due = now()
         record(session, actor, "timer.incident-retried", case_id=incident.case_id, summary="Deadline timers retried")
         after_commit(session, wake_scheduler)
         return incident
@@ -52,17 +52,17 @@ def _retry(session: Session, incident_id: int, actor: Actor) -> Incident:
         start_again(session, incident.case_id, actor)
         resolve(session, incident, actor, "started")
         return incident
-    if session.get(OpenTask, incident.task_id) is None:
+    task = session.get(OpenTask, incident.task_id) if incident.task_id is not None else None
+    if task is None:
         # The step is no longer waiting (the case was closed or moved past it): nothing to complete.
         resolve(session, incident, actor, "not-needed")
         return incident
-    complete_task(session, incident.task_id, json.loads(incident.submission or "{}"), _submitter(session, incident))
+    complete_task(session, task.task_id, json.loads(incident.submission or "{}"), _submitter(incident, task))
     resolve(session, incident, actor, "completed")
     return incident
 
 
-def _submitter(session: Session, incident: Incident) -> Actor:
+def _submitter(incident: Incident, task: OpenTask) -> Actor:
     """The person who gave the answers, with the step's role: they were authorised when they submitted."""
-    task = session.get(OpenTask, incident.task_id)
     return Actor(user_id=incident.submitted_by_id, username=incident.submitted_by or "unknown",
                  roles=frozenset({task.role}))

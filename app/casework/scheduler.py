@@ -14,11 +14,13 @@ import os
 import socket
 import threading
 import uuid
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 
 from apscheduler.schedulers.background import BackgroundScheduler
 from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
 
 from app.cases.models import Case
 from app.casework.timers import fire_due_timers
@@ -87,7 +89,7 @@ def next_due() -> datetime | None:
         return session.scalar(select(func.min(Case.next_timer_due)).where(Case.status == "open"))
 
 
-def fire_due(should_continue=lambda: True) -> int:
+def fire_due(should_continue: Callable[[], bool] = lambda: True) -> int:
     """Fire every case whose next timer is due, each in its own transaction; returns timers fired."""
     fired = 0
     tried: set[int] = set()
@@ -122,10 +124,10 @@ def _record_failure(case_id: int, error: Exception) -> None:
     log.warning("firing due timers failed for case id %s (%s)", case_id, type(error).__name__)
     message = getattr(error, "message", None) or str(error) or type(error).__name__
 
-    def _store(session) -> None:
+    def _store(session: Session) -> None:
         incident = count_timer_failure(session, case_id, message, getattr(error, "element_id", None),
                                        raise_after=MAX_ATTEMPTS, actor=SYSTEM)
-        case = session.get(Case, case_id)
+        case = session.get_one(Case, case_id)
         if incident.attempts >= MAX_ATTEMPTS:
             # Stop trying: the case waits for a manager to retry it from the SLA wall.
             case.next_timer_due = None

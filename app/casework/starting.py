@@ -1,6 +1,8 @@
 """Starting a case's process: when a contact arrives, and again after a fix when it could not start."""
 from __future__ import annotations
 
+from typing import Any
+
 from sqlalchemy.orm import Session
 
 from app.audit.operations import record
@@ -15,7 +17,7 @@ from app.process_models.models import ProcessVersion
 from app.process_models.registry import compiled_by_id, latest_version
 
 
-def start_workflow(session: Session, case: Case, data: dict, actor: Actor) -> None:
+def start_workflow(session: Session, case: Case, data: dict[str, Any], actor: Actor) -> None:
     """Start the case's process. If its first steps fail, the contact is still kept: the case waits at its
     start with an incident for managers, and starts when they retry after the diagram is fixed."""
     definition = compiled_by_id(session, case.process_version_id)
@@ -39,8 +41,8 @@ def start_again(session: Session, case_id: int, actor: Actor) -> Case:
     if case is None or case.status != "open":
         raise Conflict("This case is not waiting to start.")
     data = CaseWorkflow.restore(compiled_by_id(session, case.process_version_id), case.state).case_data()
-    version = session.get(ProcessVersion, case.process_version_id)
-    latest = latest_version(session, version.process_id)
+    version = session.get_one(ProcessVersion, case.process_version_id)
+    latest = latest_version(session, version.process_id) or version
     if latest.id != version.id:
         record(session, actor, "case.migrated", case_id=case.id, summary=f"Started on version {latest.version}",
                details={"process_id": version.process_id, "from_version": version.version,

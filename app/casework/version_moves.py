@@ -172,7 +172,7 @@ def _migrate_case(session: Session, process_id: str, to_version: int, case_id: i
     case = session.get(Case, case_id)
     if case is None:
         return Outcome(case_id, str(case_id), None, "it no longer exists")
-    source = session.get(ProcessVersion, case.process_version_id)
+    source = session.get_one(ProcessVersion, case.process_version_id)
     reference = case.reference or str(case.id)
 
     def refused(reason: str) -> Outcome:

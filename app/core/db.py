@@ -9,11 +9,12 @@ from datetime import UTC, datetime
 from typing import Any, TypeVar, cast
 
 from sqlalchemy import DateTime, Float, MetaData, create_engine, event
-from sqlalchemy.engine import Engine
+from sqlalchemy.engine import Connection, Dialect, Engine
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.orm import DeclarativeBase, ORMExecuteState, Session, SessionTransaction, scoped_session, sessionmaker
 from sqlalchemy.orm.exc import StaleDataError
+from sqlalchemy.sql.compiler import SQLCompiler
 from sqlalchemy.sql.functions import FunctionElement
 from sqlalchemy.types import TypeDecorator
 
@@ -33,13 +34,13 @@ class Base(DeclarativeBase):
     metadata = MetaData(naming_convention=NAMING)
 
 
-class UTCDateTime(TypeDecorator):
+class UTCDateTime(TypeDecorator[datetime]):
     """Timezone-aware UTC on every backend (SQLite stores naive text; we never hand out naive values)."""
 
     impl = DateTime(timezone=True)
     cache_ok = True
 
-    def process_bind_param(self, value: datetime | None, dialect):
+    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
         if value is None:
             return None
         if value.tzinfo is None:
@@ -47,7 +48,7 @@ class UTCDateTime(TypeDecorator):
         value = value.astimezone(UTC)
         return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
 
-    def process_result_value(self, value: datetime | None, dialect):
+    def process_result_value(self, value: datetime | None, dialect: Dialect) -> datetime | None:
         if value is None:
             return None
         if value.tzinfo is None:
@@ -55,7 +56,7 @@ class UTCDateTime(TypeDecorator):
         return value.astimezone(UTC)
 
 
-class hours_between(FunctionElement):  # noqa: N801  (used like a SQL function)
+class hours_between(FunctionElement[float]):  # noqa: N801  (used like a SQL function)
     """Hours from one timestamp column to another, worked out by the database: a report over tens of
     thousands of rows then reads one number per row instead of two timestamps to convert in Python."""
 
@@ -64,13 +65,13 @@ class hours_between(FunctionElement):  # noqa: N801  (used like a SQL function)
 
 
 @compiles(hours_between, "sqlite")
-def _hours_between_sqlite(element, compiler, **kw):
+def _hours_between_sqlite(element: hours_between, compiler: SQLCompiler, **kw: Any) -> str:
     start, end = (compiler.process(arg, **kw) for arg in element.clauses)
     return f"((julianday({end}) - julianday({start})) * 24.0)"
 
 
 @compiles(hours_between, "postgresql")
-def _hours_between_postgresql(element, compiler, **kw):
+def _hours_between_postgresql(element: hours_between, compiler: SQLCompiler, **kw: Any) -> str:
     start, end = (compiler.process(arg, **kw) for arg in element.clauses)
     return f"(EXTRACT(EPOCH FROM ({end} - {start})) / 3600.0)"
 
@@ -81,7 +82,7 @@ def make_engine(url: str) -> Engine:
         engine = create_engine(url, connect_args={"timeout": 30, "check_same_thread": False}, hide_parameters=True)
 
         @event.listens_for(engine, "connect")
-        def _sqlite_pragmas(dbapi_connection, _record):
+        def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
             # Let SQLAlchemy open transactions itself so BEGIN IMMEDIATE can serialise writers.
             dbapi_connection.isolation_level = None
             cursor = dbapi_connection.cursor()
@@ -91,7 +92,7 @@ def make_engine(url: str) -> Engine:
             cursor.close()
 
         @event.listens_for(engine, "begin")
-        def _sqlite_begin(conn):
+        def _sqlite_begin(conn: Connection) -> None:
             write = conn.get_execution_options().get("sqlite_write")
             conn.exec_driver_sql("BEGIN IMMEDIATE" if write else "BEGIN")
 

@@ -14,7 +14,8 @@ from app.core.actor import Actor
 from app.core.db import get_db
 from app.core.errors import FieldError, ValidationFailed
 from app.core.lawful_bases import hub_lawful_bases
-from app.sharing.models import CONSENT_STATUSES, DECISIONS, STAGES
+from app.core.vocabulary import CONSENT_STATUSES
+from app.sharing.models import DECISIONS, STAGES
 from app.sharing.queries import report_rows
 from app.sharing.report import decision_json, read_filters
 

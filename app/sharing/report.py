@@ -13,7 +13,8 @@ from collections.abc import Mapping, Sequence
 from app.core.errors import FieldError
 from app.core.lawful_bases import LawfulBases
 from app.core.periods import read_choice, read_period
-from app.sharing.models import CONSENT_STATUSES, STAGES
+from app.core.vocabulary import CONSENT_STATUSES
+from app.sharing.models import STAGES
 from app.sharing.queries import ReportRow, SharingFilters
 
 CSV_COLUMNS = (
