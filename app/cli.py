@@ -46,7 +46,8 @@ def init_db_command() -> None:
     try:
         with get_db().unit_of_work() as session:
             version = register_directories(session, settings.processes_dir, settings.forms_dir)
-            click.echo(f"Database ready. Process {version.process_id} version {version.version} ({version.content_hash[:12]}).")
+            click.echo(f"Database ready. Process {version.process_id} version {version.version} "
+                       f"({version.content_hash[:12]}).")
     except DefinitionError as error:
         click.echo("The process definitions were refused:", err=True)
         for problem in error.problems:
@@ -56,12 +57,14 @@ def init_db_command() -> None:
 
 @main.command()
 @click.argument("paths", nargs=-1, required=True, type=click.Path(exists=True, path_type=Path))
-@click.option("--process", "process_id", default=None, help="Which process this deploys (default: found from the files).")
+@click.option("--process", "process_id", default=None,
+              help="Which process this deploys (default: found from the files).")
 @click.option("--forms", "forms_dir", type=click.Path(exists=True, file_okay=False, path_type=Path), default=None,
               help="Where the forms are (default: PATH/forms, else the forms folder beside PATH).")
 @click.option("--note", default="", help="What changed and why (shown in the version history).")
 @click.option("--check", is_flag=True, help="Run every check and deploy nothing.")
-@click.option("--as", "as_user", default=None, help="The user deploying, for the audit trail (default: your OS account).")
+@click.option("--as", "as_user", default=None,
+              help="The user deploying, for the audit trail (default: your OS account).")
 def deploy(paths: tuple[Path, ...], process_id: str | None, forms_dir: Path | None, note: str, check: bool,
            as_user: str | None) -> None:
     """Validate and deploy diagrams: `mash deploy processes/` or `mash deploy referral.bpmn forms/screening.json`."""
@@ -103,7 +106,8 @@ def _deploy_files(paths: tuple[Path, ...], forms_dir: Path | None):
         if path.is_file():
             chosen.append(path)
             continue
-        chosen += sorted(p for p in path.iterdir() if p.name.lower().endswith(DIAGRAM_SUFFIXES) or p.name == POLICY_FILE)
+        chosen += sorted(p for p in path.iterdir()
+                         if p.name.lower().endswith(DIAGRAM_SUFFIXES) or p.name == POLICY_FILE)
         forms = forms_dir or next((d for d in (path / "forms", path.resolve().parent / "forms") if d.is_dir()), None)
         if forms is not None:
             chosen += sorted(forms.glob("*.json"))
@@ -402,7 +406,8 @@ def _cli_actor(session, username: str | None, role: str = "admin"):
 @click.option("--date-of-birth", default=None, help="YYYY-MM-DD; without it, everyone with these names matches.")
 @click.option("--out", "out", type=click.Path(dir_okay=False), default=None,
               help="Write the JSON here (created readable by you only; never overwritten). Default: standard output.")
-@click.option("--as", "as_user", default=None, help="The admin user making the export (audited); default: your OS account.")
+@click.option("--as", "as_user", default=None,
+              help="The admin user making the export (audited); default: your OS account.")
 def subject_access(given_name: str, family_name: str, date_of_birth: str | None, out: str | None,
                    as_user: str | None) -> None:
     """Export everything held about one person as JSON, for the information governance officer. Audited."""
@@ -419,7 +424,7 @@ def subject_access(given_name: str, family_name: str, date_of_birth: str | None,
                                       "date_of_birth": date_of_birth})
     except ValidationFailed as refusal:
         for error in refusal.errors:
-            click.echo(f"--{error.field.replace('_', '-')}: {error.message}", err=True)
+            click.echo(f"--{(error.field or '').replace('_', '-')}: {error.message}", err=True)
         sys.exit(2)
     handle = None
     if out is not None:
@@ -529,7 +534,8 @@ def scheduler() -> None:
         signal.signal(signum, lambda *_: stopping.set())
     running = DeadlineScheduler()
     running.start()
-    click.echo(f"Deadline scheduler running (lease TTL {LEASE_TTL.total_seconds():.0f} s). Stop with SIGTERM or Ctrl-C.")
+    click.echo(f"Deadline scheduler running (lease TTL {LEASE_TTL.total_seconds():.0f} s). "
+               "Stop with SIGTERM or Ctrl-C.")
     try:
         while not stopping.wait(1):
             pass

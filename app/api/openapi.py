@@ -37,7 +37,8 @@ CASE = {"type": "object", "required": ["case_id", "reference", "status", "rag", 
                            "description": "CIN census factor codes recorded at screening (empty before screening)"},
     "rag_history": {"type": "array", "items": {"type": "object", "properties": {
         "from": {"type": ["string", "null"]}, "to": {"type": "string"}, "rationale": {"type": "string"},
-        "by": {"type": "string"}, "at": {"type": "string", "format": "date-time"}, "step": {"type": ["string", "null"]}}}},
+        "by": {"type": "string"}, "at": {"type": "string", "format": "date-time"},
+        "step": {"type": ["string", "null"]}}}},
     "outcome": {"type": ["string", "null"], "enum": [*DECISION_OUTCOMES, None]},
     "strategy_outcome": {"type": ["string", "null"], "enum": [*STRATEGY_OUTCOME_LABELS, None]},
     "immediate_risk": {"type": "boolean"}, "linked_case_id": {"type": ["integer", "null"]},
@@ -45,11 +46,13 @@ CASE = {"type": "object", "required": ["case_id", "reference", "status", "rag", 
                       "description": "When the retention policy removed this contact's personal data"},
     "subjects": {"type": "array", "items": {"type": "object", "properties": {
         "person_id": {"type": ["integer", "null"],
-                      "description": "The person in the index, once nothing is left to decide (null while matches are proposed)"},
+                      "description": "The person in the index, once nothing is left to decide "
+                                     "(null while matches are proposed)"},
         "proposed_matches": {"type": "array", "items": MATCH}}}},
     "open_tasks": {"type": "array", "items": OPEN_TASK},
     "agency_returns": {"type": "array", "items": {"type": "object"}},
-    "deadlines": {"type": "array", "items": {"type": "object", "required": ["name", "kind", "due_at", "state", "met_at"],
+    "deadlines": {"type": "array", "items": {"type": "object",
+                                            "required": ["name", "kind", "due_at", "state", "met_at"],
                                             "properties": {
         "name": {"type": "string"}, "kind": {"type": "string", "enum": ["rag", "statutory", "check"]},
         "due_at": {"type": "string", "format": "date-time"},
@@ -64,7 +67,8 @@ CASE = {"type": "object", "required": ["case_id", "reference", "status", "rag", 
             "rule": {"type": "string"}, "label": {"type": "string"}, "person_id": {"type": "integer"},
             "subject_position": {"type": "integer"}, "explanation": {"type": "string"}, "possible": {"type": "boolean"},
             "proposed_person_id": {"type": ["integer", "null"]},
-            "contacts": {"type": "array", "items": {"type": "object", "required": ["case_id", "reference", "received_at",
+            "contacts": {"type": "array", "items": {"type": "object", "required": ["case_id", "reference",
+                                                                               "received_at",
                                                                                "agency"], "properties": {
                 "case_id": {"type": "integer"}, "reference": {"type": "string"},
                 "received_at": {"type": "string", "format": "date-time"}, "agency": {"type": "string"}}}}}}}}}
@@ -85,7 +89,8 @@ def responses(ok: dict, *codes: int) -> dict:
     text = {400: "Bad request", 401: "No or invalid bearer token", 403: "The caller's roles do not allow this",
             404: "Not found", 409: "A conflict: the task is no longer ready (someone else completed it) or is claimed; "
                                    "another version was deployed at the same moment",
-            413: "Body too large", 415: "Not JSON (or, for uploads, not multipart/form-data)", 422: "Invalid input; nothing was stored"}
+            413: "Body too large", 415: "Not JSON (or, for uploads, not multipart/form-data)",
+            422: "Invalid input; nothing was stored"}
     answers = dict(ok)
     for code in codes:
         answers[str(code)] = {"description": text[code],

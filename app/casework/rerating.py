@@ -32,7 +32,8 @@ def rerate(session: Session, case_id: int, form_data: dict[str, Any], actor: Act
     if errors:
         raise ValidationFailed(errors)
     if form_data[RAG_FIELD] == case.rag:
-        raise ValidationFailed([FieldError(RAG_FIELD, f"The contact is already rated {rag_label(form_data[RAG_FIELD])}")])
+        raise ValidationFailed([FieldError(RAG_FIELD,
+                                           f"The contact is already rated {rag_label(form_data[RAG_FIELD])}")])
     workflow = CaseWorkflow.restore(definition, case.state)
     workflow.set_data(RAG_FIELD, form_data[RAG_FIELD])
     record_progress(session, case, workflow, [], actor, rag_rationale=form_data["rag_rationale"])

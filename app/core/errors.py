@@ -12,14 +12,15 @@ class FieldError:
     error-summary link should focus, e.g. "held_on-day" for a date.
     """
 
-    field: str
+    #: None for a problem with the request as a whole (a body that is not a JSON object).
+    field: str | None
     message: str
     anchor: str | None = dataclasses.field(default=None, compare=False, repr=False)
 
     @property
     def id(self) -> str:
         """The HTML id the error summary links to."""
-        return self.anchor or self.field.replace(".", "-")
+        return self.anchor or (self.field or "").replace(".", "-")
 
 
 class OperationError(Exception):

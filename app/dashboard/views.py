@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from datetime import datetime
+from typing import Any
 
 from flask import Blueprint, flash, g, redirect, render_template, request, url_for
 
@@ -60,9 +61,9 @@ def countdown(due: datetime, at: datetime) -> str:
     return f"{span} left" if seconds >= 0 else f"Overdue by {span}"
 
 
-def _wall_args(filters: Mapping[str, str | None], refresh: int) -> dict[str, str | int]:
+def _wall_args(filters: Mapping[str, str | None], refresh: int) -> dict[str, Any]:
     """Query arguments that bring a manager back to the wall they were looking at."""
-    args: dict[str, str | int] = {key: value for key, value in filters.items() if value}
+    args: dict[str, Any] = {key: value for key, value in filters.items() if value}
     if refresh != REFRESH_DEFAULT:
         args["refresh"] = refresh
     return args

@@ -29,13 +29,16 @@ def sync_deadlines(session: Session, case_id: int, workflow: CaseWorkflow,
         _follow(row, timer)
     armed: dict[tuple[str, str], WaitingTimer] = {}
     for timer in workflow.waiting_timers():
+        if timer.due_at is None:
+            continue  # a cycle with no firings left: nothing is due
         key = (timer.process_id, timer.name)
-        if key not in armed or timer.due_at < armed[key].due_at:
+        earlier = armed.get(key)
+        if earlier is None or earlier.due_at is None or timer.due_at < earlier.due_at:
             armed[key] = timer
     for key, timer in armed.items():
         row = rows.get(key) or _new_row(session, case_id, timer, at, rows)
         _follow(row, timer)
-        if row.breached_at is None:
+        if row.breached_at is None and timer.due_at is not None:
             row.due_at, row.at_risk_at = timer.due_at, timer.at_risk_at
     for key, row in rows.items():
         if key in armed:

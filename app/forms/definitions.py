@@ -234,7 +234,8 @@ def load_form(path: Path) -> FormDefinition:
     form, problems = _read(Path(path))
     if problems:
         raise _combine(_display(Path(path)), problems)
-    assert form is not None
+    if form is None:
+        raise RuntimeError(f"{path}: no form was built, yet no problem was found")
     return form
 
 
@@ -260,7 +261,8 @@ def load_form_data(key: str, schema: Any, file: str) -> FormDefinition:
     form, problems = _build(key, schema, file)
     if problems:
         raise _combine(file, problems)
-    assert form is not None
+    if form is None:
+        raise RuntimeError(f"{file}: no form was built, yet no problem was found")
     return form
 
 

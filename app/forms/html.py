@@ -23,7 +23,7 @@ _DATE_PARTS = ("day", "month", "year")
 class FormData(Protocol):
     """What parse_html reads: werkzeug's MultiDict (request.form) fits."""
 
-    def get(self, key: str, default: Any = ...) -> Any: ...
+    def get(self, key: str, default: str) -> str: ...
     def getlist(self, key: str) -> list[Any]: ...
 
 
@@ -36,7 +36,8 @@ def parse_html(form: FormDefinition, formdata: FormData) -> tuple[dict[str, Any]
     """
     data, problems = _read(form.fields, formdata)
     parse_errors = {".".join(path): message for path, message in problems}
-    errors = {e.field: e.message for e in validate(form, _without(data, [path for path, _ in problems]))}
+    # Errors of a form's own fields always name the field (only a whole request's problem has none).
+    errors = {e.field or "": e.message for e in validate(form, _without(data, [path for path, _ in problems]))}
     errors.update(parse_errors)  # "must be a real date" beats "Enter the date"
     ordered = sorted(errors, key=form.order_key)
     return data, [FieldError(path, errors[path], form.anchor(path)) for path in ordered]

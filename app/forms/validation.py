@@ -8,7 +8,7 @@ each error into a GOV.UK-style message on the field a person has to fix, taken f
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from typing import Any
+from typing import Any, cast
 
 from jsonschema.exceptions import ValidationError
 
@@ -57,13 +57,13 @@ def _describe(form: FormDefinition, error: ValidationError) -> list[tuple[str, s
     """The (field path, message) pairs one jsonschema error stands for."""
     path = [str(p) for p in error.absolute_path]
     if error.validator == "required" and isinstance(error.instance, Mapping):
-        missing = [name for name in error.validator_value if name not in error.instance]
+        missing = [name for name in cast(list[str], error.validator_value) if name not in error.instance]
         return [_message_for(form, [*path, name], "required", error) for name in missing]
     if error.validator in ("additionalProperties", "unevaluatedProperties") and isinstance(error.instance, Mapping):
         known = error.schema.get("properties", {}) if isinstance(error.schema, Mapping) else {}
         extras = [name for name in error.instance if name not in known]
         return [(".".join([*path, name]), f"{'.'.join([*path, name])} is not a field of this form") for name in extras]
-    return [_message_for(form, path, error.validator, error)]
+    return [_message_for(form, path, str(error.validator), error)]
 
 
 def _message_for(form: FormDefinition, path: Sequence[str], keyword: str, error: ValidationError) -> tuple[str, str]:

@@ -54,9 +54,9 @@ def sync_open_tasks(session: Session, case_id: int, open_tasks: list[OpenUserTas
     due_times = due_times or {}
     current = {task.task_id: task for task in open_tasks}
     rows = {row.task_id: row for row in session.scalars(select(OpenTask).where(OpenTask.case_id == case_id))}
-    for task_id, row in rows.items():
+    for task_id, gone in rows.items():
         if task_id not in current:
-            session.delete(row)
+            session.delete(gone)
     for task_id, task in current.items():
         row = rows.get(task_id)
         if row is None:

@@ -40,6 +40,8 @@ def _task_page(task_id: str, values: dict, errors: list) -> ResponseReturnValue:
     if task.role not in g.actor.roles:
         raise Forbidden("This task belongs to another role.")
     detail = case_detail(db.session, task.case_id)
+    if detail is None:
+        abort(404)
     definition = compiled_by_id(db.session, detail.case.process_version_id)
     info = definition.user_tasks.get((task.process_id, task.bpmn_id))
     record(db.session, g.actor, "task.viewed", case_id=task.case_id, task_id=task.task_id, element_id=task.bpmn_id)

@@ -96,7 +96,7 @@ def count_failed_retry(session: Session, incident_id: int, actor: Actor, failure
     incident.element_id = failure.element_id
     incident.last_failed_at = now()
     record(session, actor, _action(incident, "failed-again"), case_id=incident.case_id, task_id=incident.task_id,
-           element_id=failure.element_id, summary=incident.task_name, details={"incident_id": incident.id})
+           element_id=failure.element_id, summary=incident.task_name or "", details={"incident_id": incident.id})
 
 
 def give_task_back(session: Session, incident_id: int, actor: Actor) -> Incident:
@@ -105,7 +105,7 @@ def give_task_back(session: Session, incident_id: int, actor: Actor) -> Incident
     if incident.kind != TASK:
         raise Conflict("Only a task's incident can be given back.")
     record(session, actor, "task.incident-returned", case_id=incident.case_id, task_id=incident.task_id,
-           element_id=incident.element_id, summary=incident.task_name, details={"incident_id": incident.id})
+           element_id=incident.element_id, summary=incident.task_name or "", details={"incident_id": incident.id})
     resolve(session, incident, actor, "returned")
     return incident
 

@@ -96,7 +96,8 @@ def _story(product: CaseRecord, width: float) -> list:
     story += [_heading(1), Paragraph("The referrer's account", H3),
               _p("As the referrer reported it. The hub's own judgement is in sections 4 to 6.", SMALL),
               _key_values([("Referrer", s.referrer), ("Source", s.source), ("Channel", s.channel),
-                           ("Received", _when(s.received_at)), ("Immediate risk reported", "Yes" if s.immediate_risk else "No"),
+                           ("Received", _when(s.received_at)),
+                           ("Immediate risk reported", "Yes" if s.immediate_risk else "No"),
                            ("Consent (referrer)", s.consent or "Not recorded"),
                            ("The concern as reported", s.concern or "Not recorded")], width),
               Paragraph("Who it is about", H3),
@@ -107,7 +108,8 @@ def _story(product: CaseRecord, width: float) -> list:
     story += [PageBreak(), _heading(2)]
     if product.chronology:
         story.append(_grid(["When", "Contact", "What", "From", "Detail"],
-                           [[london(e.at), e.reference + (" (this contact)" if e.this_case else ""), e.kind, e.agency or "",
+                           [[london(e.at), e.reference + (" (this contact)" if e.this_case else ""), e.kind,
+                             e.agency or "",
                              e.summary + (" [Hub only]" if e.restricted else "")] for e in product.chronology],
                            [width * 0.15, width * 0.17, width * 0.14, width * 0.12, width * 0.42]))
     else:
@@ -126,7 +128,7 @@ def _story(product: CaseRecord, width: float) -> list:
             rows.append(("Handling note", f.restriction_note))
         if f.third_parties_to_protect:
             rows.append(("Third parties to protect", f.third_parties_to_protect))
-        story += [KeepTogether(block + [_key_values(rows, width)]), Spacer(1, 6)]
+        story += [KeepTogether([*block, _key_values(rows, width)]), Spacer(1, 6)]
     if not product.findings:
         story.append(_p("No agency checks were made.", BODY))
 
@@ -134,7 +136,8 @@ def _story(product: CaseRecord, width: float) -> list:
         ("Presenting factors", "; ".join(f"{code} – {label}" for code, label in a.presenting_factors) or "None coded"),
         ("Screening", f"{a.screening_rationale or ''} ({london(a.screened_at)}, {a.screened_by})" if a.screened_at
          else "Not screened (immediate-risk route)"),
-        ("MASH review analysis", f"{a.review_analysis or ''} ({london(a.reviewed_at)}, {a.reviewed_by})" if a.reviewed_at
+        ("MASH review analysis",
+         f"{a.review_analysis or ''} ({london(a.reviewed_at)}, {a.reviewed_by})" if a.reviewed_at
          else "No MASH review recorded")], width)]
 
     story += [Spacer(1, 10), _heading(5),
@@ -153,13 +156,15 @@ def _story(product: CaseRecord, width: float) -> list:
     for sd in d.strategy_discussions:
         rows = [("Attendees", sd.attendees), ("Outcome", sd.outcome), ("Summary", sd.summary),
                 ("Recorded by", sd.recorded_by)] + ([("Actions", sd.actions)] if sd.actions else [])
-        story += [Paragraph(f"Strategy discussion held {sd.held_on.strftime('%-d %b %Y')}", H3), _key_values(rows, width)]
+        story += [Paragraph(f"Strategy discussion held {sd.held_on.strftime('%-d %b %Y')}", H3),
+                  _key_values(rows, width)]
 
     story += [Spacer(1, 10), _heading(7)]
     if product.dissemination:
         story.append(_grid(
             ["When and who", "Recipient", "Shared", "Left out", "Lawful basis", "Consent"],
-            [[f"{london(x.decided_at)}\n{x.decided_by}\n{x.stage}", x.recipient + (f"\nFor: {x.purpose}" if x.purpose else ""),
+            [[f"{london(x.decided_at)}\n{x.decided_by}\n{x.stage}",
+              x.recipient + (f"\nFor: {x.purpose}" if x.purpose else ""),
               x.what_shared if x.shared else "Nothing shared", x.withheld, x.lawful_basis,
               x.consent + (f": {x.reason_without_consent}" if x.reason_without_consent else "")
               + (f"\nChild and family told: {x.subject_informed}" if x.subject_informed else "")]
@@ -174,7 +179,8 @@ def _story(product: CaseRecord, width: float) -> list:
                            [width * 0.17, width * 0.15, width * 0.18, width * 0.5]))
     else:
         story.append(_p("The referrer has not been given feedback yet.", BODY))
-    story += [Spacer(1, 12), Paragraph(f"{MARKING} · {escape(product.reference)} · end of the information product", WARNING)]
+    story += [Spacer(1, 12),
+              Paragraph(f"{MARKING} · {escape(product.reference)} · end of the information product", WARNING)]
     return story
 
 
@@ -186,7 +192,7 @@ def _numbered_canvas(reference: str, prepared: str):
             super().__init__(*args, **kwargs)
             self._pages: list[dict] = []
 
-        def showPage(self):
+        def showPage(self):  # noqa: N802 - ReportLab's own method name
             self._pages.append(dict(self.__dict__))
             self._startPage()
 

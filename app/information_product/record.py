@@ -215,8 +215,9 @@ def case_record(session: Session, case: Case, actor: Actor) -> CaseRecord:
     discussions = by_case(StrategyDiscussion, (StrategyDiscussion.id,))
     feedback = by_case(ReferrerFeedback, (ReferrerFeedback.id,))
     decisions = by_case(SharingDecision, (SharingDecision.decided_at, SharingDecision.id))
-    usernames = {actor.username, case.decided_by, *(r.returned_by for r in returns), *(c.changed_by for c in rag_changes),
-                 *(t.completed_by for t in tasks), *(d.recorded_by for d in discussions), *(f.sent_by for f in feedback),
+    usernames = {actor.username, case.decided_by, *(r.returned_by for r in returns),
+                 *(c.changed_by for c in rag_changes), *(t.completed_by for t in tasks),
+                 *(d.recorded_by for d in discussions), *(f.sent_by for f in feedback),
                  *(d.decided_by for d in decisions)} - {None}
     names: dict[str, str] = dict(session.execute(select(User.username, User.display_name)
                                                  .where(User.username.in_(usernames))).all())
@@ -229,7 +230,8 @@ def case_record(session: Session, case: Case, actor: Actor) -> CaseRecord:
         case_id=case.id, reference=case.reference or str(case.id), prepared_at=now(), prepared_by=who(actor.username),
         status=case.status, anonymised_at=case.anonymised_at,
         summary=_summary(case, contact, labels),
-        chronology=tuple(ChronologyLine(at=e.at, kind=KINDS.get(e.kind, e.kind), reference=e.reference, summary=e.summary,
+        chronology=tuple(ChronologyLine(at=e.at, kind=KINDS.get(e.kind, e.kind), reference=e.reference,
+                                        summary=e.summary,
                                         agency=agency_label(e.agency) or None,
                                         this_case=e.case_id == case.id, restricted=e.restricted)
                          for e in case_chronology(session, case.id)),

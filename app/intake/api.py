@@ -19,7 +19,8 @@ def create_contact():
     body = json_body()
     key = request.headers.get("Idempotency-Key")
     if key is not None and not (0 < len(key) <= 200):
-        raise ValidationFailed([FieldError("Idempotency-Key", "The Idempotency-Key header must be 1 to 200 characters")])
+        raise ValidationFailed([FieldError("Idempotency-Key",
+                                           "The Idempotency-Key header must be 1 to 200 characters")])
     try:
         case, _created = run_in_transaction(receive_contact, body, g.actor, channel="api", idempotency_key=key)
     except IntegrityError:
@@ -46,8 +47,10 @@ REFERRER_CONTACT = {"type": "object", "required": ["case_id", "reference", "rece
     "case_id": {"type": "integer"}, "reference": {"type": "string"},
     "received_at": {"type": "string", "format": "date-time"},
     "status": {"type": "string", "enum": ["with the hub", "feedback given", "closed"]},
-    "feedback": {"type": "array", "items": {"type": "object", "required": ["method", "summary", "sent_at"], "properties": {
-        "method": {"type": "string"}, "summary": {"type": "string"}, "sent_at": {"type": "string", "format": "date-time"}}}}}}
+    "feedback": {"type": "array", "items": {"type": "object", "required": ["method", "summary", "sent_at"],
+                                            "properties": {
+        "method": {"type": "string"}, "summary": {"type": "string"},
+        "sent_at": {"type": "string", "format": "date-time"}}}}}}
 
 
 def openapi_paths() -> dict[str, dict]:

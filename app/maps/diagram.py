@@ -158,10 +158,10 @@ def _read(file: str, raw: bytes, process_id: str) -> ProcessDiagram | None:
     flows: dict[str, Flow] = {}
     defaults = {node.get("default") for node in process.iter() if isinstance(node.tag, str) and node.get("default")}
     for node in process.iter(f"{_B}sequenceFlow"):
-        flows[node.get("id")] = Flow(id=node.get("id"), name=node.get("name") or None, source=node.get("sourceRef"),
-                                     target=node.get("targetRef"),
-                                     condition=_text(node.find(f"{_B}conditionExpression")),
-                                     default=node.get("id") in defaults)
+        flow_id = node.get("id", "")
+        flows[flow_id] = Flow(id=flow_id, name=node.get("name") or None, source=node.get("sourceRef", ""),
+                              target=node.get("targetRef", ""), condition=_text(node.find(f"{_B}conditionExpression")),
+                              default=node.get("id") in defaults)
 
     drawn: dict[str, Step] = {}
     for node in process.iter():

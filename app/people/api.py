@@ -47,14 +47,16 @@ PERSON = {"type": "object", "required": ["person_id", "given_name", "family_name
     "names": {"type": "array", "items": {"type": "string"}, "description": "Every name the person's contacts used"},
     "dates_of_birth": {"type": "array", "items": {"type": "string", "format": "date"}},
     "merged_person_ids": {"type": "array", "items": {"type": "integer"}},
-    "relationships": {"type": "array", "items": {"type": "object", "required": ["relationship", "direction", "person_id"],
+    "relationships": {"type": "array", "items": {"type": "object",
+                                                 "required": ["relationship", "direction", "person_id"],
                                                  "properties": {
         "relationship": {"type": "string", "enum": ["parent", "carer", "sibling", "household-member",
                                                     "alleged-perpetrator", "significant-other"]},
         "direction": {"type": "string", "enum": ["from", "to"],
                       "description": "from: this person is the relationship of person_id; to: the reverse"},
         "person_id": {"type": "integer"}}}},
-    "contacts": {"type": "array", "items": {"type": "object", "required": ["case_id", "reference", "received_at", "role"],
+    "contacts": {"type": "array", "items": {"type": "object",
+                                            "required": ["case_id", "reference", "received_at", "role"],
                                             "properties": {
         "case_id": {"type": "integer"}, "reference": {"type": "string"},
         "received_at": {"type": "string", "format": "date-time"}, "role": {"type": "string"}}}},

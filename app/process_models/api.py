@@ -130,7 +130,8 @@ def openapi_paths() -> dict[str, dict]:
                      "requestBody": {"required": True, "content": {MULTIPART: {"schema": {
                          "type": "object", "required": ["files"], "properties": {
                              "files": {"type": "array", "items": {"type": "string", "format": "binary"}},
-                             "process_id": {"type": "string", "description": "Which process; default: found from the files"},
+                             "process_id": {"type": "string",
+                                            "description": "Which process; default: found from the files"},
                              "note": {"type": "string", "description": "What changed and why"}}}}}},
                      "responses": deploy_responses}},
         "/api/v1/process-models/{process_id}/versions/{version}": {"get": {

@@ -24,18 +24,22 @@ SUBJECT_ACCESS_REQUEST = {"type": "object", "required": ["given_name", "family_n
 
 SUBJECT_ACCESS_EXPORT = {"type": "object", "required": ["subject_access_export", "cases", "redactions"], "properties": {
     "subject_access_export": {"type": "object", "required": ["generated_at", "generated_by", "request", "case_count"]},
-    "cases": {"type": "array", "items": {"type": "object", "required": ["reference", "match", "subject"], "properties": {
+    "cases": {"type": "array", "items": {"type": "object", "required": ["reference", "match", "subject"],
+                                         "properties": {
         "reference": {"type": "string"}, "match": {"type": "string", "enum": ["names-and-date-of-birth", "names-only",
                                                                      "confirmed-in-person-index"]},
         "subject": {"type": "array", "items": {"type": "object"}}, "contact": {"type": "object"},
-        "rag_history": {"type": "array"}, "agency_returns": {"type": "array"}, "strategy_discussions": {"type": "array"},
+        "rag_history": {"type": "array"}, "agency_returns": {"type": "array"},
+        "strategy_discussions": {"type": "array"},
         "referrer_feedback": {"type": "array"}, "completed_forms": {"type": "array"}, "viewed_by": {"type": "array"}}}},
     "person_index": {"type": "array", "items": {"type": "object", "required": ["records", "merges", "relationships"],
-                                                "properties": {"records": {"type": "array"}, "merges": {"type": "array"},
+                                                "properties": {"records": {"type": "array"},
+                                                               "merges": {"type": "array"},
                                                                "relationships": {"type": "array"}}}},
     "redactions": {"type": "array", "items": {"type": "object", "required": ["reference", "record", "field", "reason"],
-                                              "properties": {"reference": {"type": "string"}, "record": {"type": "string"},
-                                                             "field": {"type": "string"}, "reason": {"type": "string"}}}}}}
+                                              "properties": {"reference": {"type": "string"},
+                                                             "record": {"type": "string"}, "field": {"type": "string"},
+                                                             "reason": {"type": "string"}}}}}}
 
 
 def openapi_paths() -> dict[str, dict]:

@@ -65,7 +65,8 @@ SHARING_DECISION = {
         "subject_informed": {"type": ["boolean", "null"]},
         "subject_informed_reason_recorded": {"type": "boolean"},
         "what_shared": {"type": "array", "items": {"type": "string"}},
-        "withheld": {"type": "array", "items": {"type": "object", "required": ["item", "agency", "reason"], "properties": {
+        "withheld": {"type": "array", "items": {"type": "object", "required": ["item", "agency", "reason"],
+                                                "properties": {
             "item": {"type": "string"}, "agency": {"type": "string"}, "reason": {"type": "string"}}}},
         "identities_protected": {"type": "integer", "minimum": 0},
         "information_product": {"type": "boolean"},

@@ -92,7 +92,8 @@ def _store(session: Session, case: Case, task: OpenTask, actor: Actor, at: datet
         session.add(row)
     session.flush()
     for row in rows:
-        summary = f"{stage.capitalize()}: " + (f"shared with {row.recipient}" if row.decision == "share" else "not shared")
+        summary = f"{stage.capitalize()}: " + (f"shared with {row.recipient}" if row.decision == "share"
+                                               else "not shared")
         record(session, actor, "sharing.decided", case_id=case.id, task_id=task.task_id, summary=summary, details={
             "decision_id": row.id, "stage": stage, "decision": row.decision, "recipient": row.recipient,
             "consent": row.consent_status, "lawful_basis": row.lawful_basis_art6, "condition": row.condition_art9,

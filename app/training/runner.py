@@ -277,7 +277,7 @@ def do_next_step(run_id: int, scenario: Scenario, trainer: Actor) -> ScriptedSte
     step, clock_pending = run_in_transaction(plan)
     if step is None:
         raise StepRefused("Every step of this scenario is done. Reset it to run it again.")
-    if clock_pending:
+    if clock_pending and step.clock is not None:
         _move_clock(run_id, step.clock, trainer, scripted_step=step.number)
     run_in_transaction(_complete_scripted_step, run_id, scenario, step, trainer)
     fire_due_now()

@@ -63,7 +63,8 @@ def test_imports_of_the_api_run_one_way():
         on_api = {name for name in imported if name == "app.api" or name.startswith("app.api.")}
         feature_apis = {name for name in imported if re.fullmatch(r"app\.(?!api\.)\w+\.api", name)}
         web = where.startswith("app/api/") or path.name in ("api.py", "views.py") or where == "app/__init__.py"
-        if on_api and not web and not (where in JSON_REFUSALS and on_api <= {"app.api.errors", "app.api.errors.refusal"}):
+        if on_api and not web and not (where in JSON_REFUSALS
+                                       and on_api <= {"app.api.errors", "app.api.errors.refusal"}):
             wrong.append(f"{where} imports {sorted(on_api)}")
         if feature_apis and where != "app/api/routes.py":
             wrong.append(f"{where} imports {sorted(feature_apis)}")

@@ -67,7 +67,7 @@ def test_a_screened_contact_reaches_each_outcome_and_the_referrer_is_told(api, o
 
 
 @BOTH
-@pytest.mark.parametrize("strategy_outcome, icpc", [("s47-single", True), ("s47-joint", True),
+@pytest.mark.parametrize(("strategy_outcome", "icpc"), [("s47-single", True), ("s47-joint", True),
                                                      ("s17-assessment", False), ("nfa", False)])
 def test_a_strategy_discussion_decides_section_47_and_convenes_the_conference(api, strategy_outcome, icpc):
     case_id = report(api)

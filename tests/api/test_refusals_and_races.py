@@ -29,7 +29,7 @@ def test_an_invalid_contact_is_refused_field_by_field_and_nothing_is_stored(api,
     assert count(db, Case) == 0
 
 
-@pytest.mark.parametrize("kwargs, status", [
+@pytest.mark.parametrize(("kwargs", "status"), [
     ({"data": "not json", "headers": {"Content-Type": "text/plain"}}, 400),
     ({"data": "{broken", "headers": {"Content-Type": "application/json"}}, 422),
     ({"json": ["a", "list"]}, 422),
@@ -84,7 +84,8 @@ def test_twenty_people_completing_the_same_task_leave_one_winner(api, app, db):
     loser = next(r for r in responses if r.status_code == 409)
     assert "already completed" in loser.get_json()["errors"][0]["message"]
     with db.unit_of_work(write=False) as session:
-        assert session.scalar(select(func.count()).select_from(CompletedTask).where(CompletedTask.task_id == screening)) == 1
+        assert session.scalar(select(func.count()).select_from(CompletedTask).where(
+            CompletedTask.task_id == screening)) == 1
         assert session.scalar(select(func.count()).select_from(AuditEvent).where(
             AuditEvent.action == "task.completed", AuditEvent.task_id == screening)) == 1
 
