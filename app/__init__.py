@@ -6,7 +6,6 @@ from pathlib import Path
 from flask import Flask, send_from_directory
 from flask_login import LoginManager
 from flask_wtf.csrf import CSRFProtect
-from jinja2 import ChainableUndefined, ChoiceLoader, FileSystemLoader, PackageLoader, PrefixLoader
 
 from app import models as _models  # noqa: F401,E402  (every table, so foreign keys resolve)
 from app.core.config import Settings, load_settings
@@ -28,11 +27,8 @@ def create_app(settings: Settings | None = None) -> Flask:
     )
     db = init_db(settings.database_url)
 
-    app.jinja_loader = ChoiceLoader([
-        FileSystemLoader(str(here / "templates")),
-        PrefixLoader({"govuk_frontend_jinja": PackageLoader("govuk_frontend_jinja")}),
-    ])
-    app.jinja_env.undefined = ChainableUndefined
+    from app.web.templating import configure_templates
+    configure_templates(app, here / "templates")  # StrictUndefined for ours; GOV.UK Frontend's keep theirs
     from app.web.filters import register_filters
     register_filters(app)
 
