@@ -6,7 +6,6 @@ from pathlib import Path
 from flask import Flask, send_from_directory
 from flask_login import LoginManager
 from flask_wtf.csrf import CSRFProtect
-from jinja2 import ChainableUndefined, ChoiceLoader, FileSystemLoader, PackageLoader, PrefixLoader
 
 from app import models as _models  # noqa: F401  (every table, so foreign keys resolve)
 from app.core.config import Settings, load_settings
@@ -31,11 +30,8 @@ def create_app(settings: Settings | None = None) -> Flask:
     unit_of_work.register(app)  # first, so every other hook runs inside the request's unit of work
     refusals.register(app)
 
-    app.jinja_loader = ChoiceLoader([
-        FileSystemLoader(str(here / "templates")),
-        PrefixLoader({"govuk_frontend_jinja": PackageLoader("govuk_frontend_jinja")}),
-    ])
-    app.jinja_env.undefined = ChainableUndefined
+    from app.web.templating import configure_templates
+    configure_templates(app, here / "templates")  # StrictUndefined for ours; GOV.UK Frontend's keep theirs
     from app.web.filters import register_filters
     register_filters(app)
 
