@@ -10,6 +10,7 @@ from app.audit.operations import record
 from app.casework.detail import case_detail, case_summary, summary_of_case
 from app.casework.rerating import rerate
 from app.core.db import get_db, run_in_transaction
+from app.core.vocabulary import RAG_CODES
 
 
 @bp.get("/cases/<id:case_id>")
@@ -31,7 +32,7 @@ def change_rag(case_id: int):
 
 
 RERATE = {"type": "object", "required": ["rag", "rag_rationale"], "additionalProperties": False, "properties": {
-    "rag": {"type": "string", "enum": ["red", "amber", "green", "blue"]},
+    "rag": {"type": "string", "enum": list(RAG_CODES)},
     "rag_rationale": {"type": "string", "minLength": 1, "maxLength": 10000}}}
 
 
