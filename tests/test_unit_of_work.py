@@ -1,0 +1,101 @@
+"""One unit of work per request (docs/architecture.md): what a request does commits once, at its end; a refused
+action is undone but who asked and the security events stay; effects wait for the commit; a conflict retries one
+operation, not the request."""
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import select
+from sqlalchemy.orm.exc import StaleDataError
+
+from app.audit.chain import verify
+from app.audit.models import AuditEvent
+from app.audit.operations import record
+from app.core.actor import SYSTEM
+from app.core.db import after_commit, end_request_unit, open_request_unit, run_in_transaction
+from app.core.errors import Conflict
+
+
+@pytest.fixture
+def request_unit(db):
+    """The unit of work a request opens (app/web/unit_of_work.py), without the request around it."""
+    unit = open_request_unit()
+    unit.session.connection()  # the request has begun: who is asking has been read
+    yield unit
+    end_request_unit()
+    db.remove()
+
+
+def actions(db) -> list[str]:
+    with db.unit_of_work(write=False) as session:
+        return list(session.scalars(select(AuditEvent.action).where(AuditEvent.action.like("test.%"))
+                                    .order_by(AuditEvent.seq)))
+
+
+def test_a_refused_action_is_undone_but_who_asked_and_the_security_events_are_kept(db, request_unit):
+    session = request_unit.session
+    record(session, SYSTEM, "test.who-asked")  # a token's use, written before the action
+    request_unit.start_action()
+    record(session, SYSTEM, "test.viewed")
+    run_in_transaction(lambda s: record(s, SYSTEM, "test.operation-done"))
+    record(session, SYSTEM, "test.access-refused", security=True)
+    request_unit.refuse()
+    request_unit.finish(keep=True)
+    assert actions(db) == ["test.who-asked", "test.access-refused"]
+    with db.unit_of_work(write=False) as check:
+        assert verify(check).ok
+
+
+def test_a_refusal_that_says_so_keeps_the_steps_done_before_it(db, request_unit):
+    request_unit.start_action()
+    run_in_transaction(lambda s: record(s, SYSTEM, "test.step-1"))
+    with pytest.raises(Conflict):
+        run_in_transaction(_refused_step)
+    request_unit.refuse(earlier_steps_stand=True)
+    request_unit.finish(keep=True)
+    assert actions(db) == ["test.step-1"]
+
+
+def _refused_step(session):
+    record(session, SYSTEM, "test.step-2")
+    raise Conflict("step 2 cannot be done", earlier_steps_stand=True)
+
+
+def test_effects_run_after_the_commit_and_never_for_what_was_rolled_back(db, request_unit):
+    session = request_unit.session
+    ran: list[str] = []
+    run_in_transaction(lambda s: after_commit(s, lambda: ran.append("wake the scheduler")))
+    with pytest.raises(Conflict):
+        run_in_transaction(_queue_then_refuse, ran)
+    assert ran == []  # nothing runs before the commit
+    record(session, SYSTEM, "test.done")
+    request_unit.finish(keep=True)
+    assert ran == ["wake the scheduler"]
+
+
+def _queue_then_refuse(session, ran: list[str]):
+    after_commit(session, lambda: ran.append("undone effect"))
+    raise Conflict("refused")
+
+
+def test_a_request_that_fails_keeps_nothing_and_runs_no_effect(db, request_unit):
+    ran: list[str] = []
+    record(request_unit.session, SYSTEM, "test.who-asked")
+    run_in_transaction(lambda s: after_commit(s, lambda: ran.append("effect")))
+    request_unit.finish(keep=False)
+    assert actions(db) == [] and ran == []
+
+
+def test_a_version_conflict_retries_the_operation_alone_on_fresh_data(db, request_unit):
+    session = request_unit.session
+    record(session, SYSTEM, "test.who-asked")
+    attempts: list[int] = []
+
+    def operation(s):
+        attempts.append(1)
+        record(s, SYSTEM, f"test.attempt-{len(attempts)}")
+        if len(attempts) == 1:
+            raise StaleDataError("another request changed the case first")
+
+    run_in_transaction(operation)
+    request_unit.finish(keep=True)
+    assert actions(db) == ["test.who-asked", "test.attempt-2"]
