@@ -295,16 +295,17 @@ class RequestUnit:
             self.session.rollback()
 
     def run(self, fn: Callable[..., T], *args: Any, retries: int, **kwargs: Any) -> T:
-        for attempt in range(retries):
-            try:
-                with self.session.begin_nested():
-                    return fn(self.session, *args, **kwargs)
-            except StaleDataError:
-                if attempt == retries - 1:
-                    raise
-                # Another request changed the case first: read it afresh and let the operation decide again.
-                self.session.expire_all()
-        raise AssertionError("unreachable")
+        def attempt() -> T:
+            with self.session.begin_nested():
+                return fn(self.session, *args, **kwargs)
+
+        def conflict(error: Exception) -> bool:
+            if not isinstance(error, StaleDataError):
+                return False  # the request holds SQLite's write lock from its start: never "locked" here
+            self.session.expire_all()  # another request changed the case first: read it afresh
+            return True
+
+        return _retried(attempt, retries, conflict)
 
 
 _request_unit: ContextVar[RequestUnit | None] = ContextVar("mash_request_unit", default=None)
@@ -340,15 +341,25 @@ def run_in_transaction(fn: Callable[..., T], *args: Any, retries: int = 8, **kwa
     db = get_db()
     if db.scoped.registry.has():
         db.scoped().commit()  # a thread's own reads end first, so they cannot hold SQLite's write lock
-    for attempt in range(retries):
+
+    def attempt() -> T:
+        with db.unit_of_work() as session:
+            return fn(session, *args, **kwargs)
+
+    def conflict(error: Exception) -> bool:
+        # SQLite: a reader's snapshot went stale before it could write; a new transaction reads afresh.
+        return isinstance(error, StaleDataError) or any(word in str(error).lower() for word in ("locked", "busy"))
+
+    return _retried(attempt, retries, conflict)
+
+
+def _retried(attempt: Callable[[], T], retries: int, conflict: Callable[[Exception], bool]) -> T:
+    """``attempt()``, tried again while it fails with a conflict (``conflict`` readies the next try); the last
+    try's failure is raised."""
+    for _ in range(retries - 1):
         try:
-            with db.unit_of_work() as session:
-                return fn(session, *args, **kwargs)
-        except StaleDataError:
-            if attempt == retries - 1:
+            return attempt()
+        except (StaleDataError, OperationalError) as error:
+            if not conflict(error):
                 raise
-        except OperationalError as error:
-            # SQLite: a reader's snapshot went stale before it could write; retry on fresh data.
-            if ("locked" not in str(error).lower() and "busy" not in str(error).lower()) or attempt == retries - 1:
-                raise
-    raise AssertionError("unreachable")
+    return attempt()

@@ -7,7 +7,8 @@ and still commit when the action is refused; no request pays for a commit of its
 """
 from __future__ import annotations
 
-from flask import current_app, flash, g, redirect, render_template, request, session, url_for
+from flask import current_app, flash, g, redirect, request, session, url_for
+from flask.typing import ResponseReturnValue
 from flask_login import current_user
 
 from app.api.errors import refusal
@@ -17,6 +18,7 @@ from app.auth.operations import use_token
 from app.auth.policy import SignInPolicy, sign_in_policy
 from app.auth.sessions import resume_session
 from app.core.db import get_db, request_unit
+from app.web.security import refusal_response
 
 #: The Flask cookie's key for the server session's secret (the only sign-in fact the cookie carries
 #: besides Flask-Login's user id, which must match the server session's user).
@@ -103,10 +105,9 @@ def enforce_access():
     return _refuse(403, "You do not have access to this page.")
 
 
-def _refuse(status: int, message: str):
-    if is_api_request():
+def _refuse(status: int, message: str) -> ResponseReturnValue:
+    if status == 401 and is_api_request():
         response = refusal(status, message)
-        if status == 401:
-            response.headers["WWW-Authenticate"] = 'Bearer realm="mash"'
+        response.headers["WWW-Authenticate"] = 'Bearer realm="mash"'
         return response
-    return render_template("error.html", status=status, message=message), status
+    return refusal_response(status, message)

@@ -15,12 +15,13 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from flask import Flask, flash, g, redirect, render_template, request
+from flask import Flask, flash, g, redirect, request
 from flask.typing import ResponseReturnValue
 from werkzeug.exceptions import HTTPException
 
 from app.core.errors import Conflict, FieldError, NotFound, OperationError, ValidationFailed
 from app.forms import FormDefinition, parse_html
+from app.web.security import NOT_FOUND, refusal_response
 from app.web.unit_of_work import refuse_action
 
 Show = Callable[[OperationError], ResponseReturnValue]
@@ -52,8 +53,8 @@ def read_form(form: FormDefinition, page: Callable[[dict, list[FieldError]], Res
 
 def _error_page(refusal: OperationError) -> ResponseReturnValue:
     if isinstance(refusal, NotFound):
-        return render_template("error.html", status=404, message="Page not found."), 404
-    return render_template("error.html", status=refusal.status, message=refusal.message), refusal.status
+        return refusal_response(404, NOT_FOUND)
+    return refusal_response(refusal.status, refusal.message)
 
 
 def register(app: Flask) -> None:

@@ -7,6 +7,7 @@ import secrets
 from datetime import timedelta
 
 from flask import Flask, current_app, g, render_template, request
+from flask.typing import ResponseReturnValue
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 from werkzeug.middleware.proxy_fix import ProxyFix
@@ -28,6 +29,7 @@ HEADERS = {
     "Cross-Origin-Resource-Policy": "same-origin",
 }
 HSTS = "max-age=63072000; includeSubDomains"
+NOT_FOUND = "Page not found."
 #: Files that may be cached (by the browser only: they hold no personal data). Everything else is no-store.
 STATIC_ENDPOINTS = frozenset({"static", "govuk_assets"})
 _UNSAFE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
@@ -103,29 +105,31 @@ def register(app: Flask) -> None:
         # Not audited: with SameSite cookies a forged post arrives without a session, so it names nobody,
         # and it changed nothing; logging it (no form data) is enough to spot a pattern.
         current_app.logger.warning("form refused on %s: %s", request.endpoint, error.description)
-        return _refusal(400, "The form could not be sent: it was open too long or did not come from this service. "
-                           "Go back, reload the page and try again. Nothing was saved.")
+        return refusal_response(400, "The form could not be sent: it was open too long or did not come from this "
+                                     "service. Go back, reload the page and try again. Nothing was saved.")
 
     @app.errorhandler(404)
     def _not_found(_exception: HTTPException):
-        return _refusal(404, "Page not found.")
+        return refusal_response(404, NOT_FOUND)
 
     @app.errorhandler(405)
     def _method(error: HTTPException):
-        response = current_app.make_response(_refusal(405, "Method not allowed."))
+        response = current_app.make_response(refusal_response(405, "Method not allowed."))
         response.headers["Allow"] = ", ".join(sorted(getattr(error, "valid_methods", None) or []))
         return response
 
     @app.errorhandler(413)
     def _too_large(_exception: HTTPException):
-        return _refusal(413, "The request body is too large.")
+        return refusal_response(413, "The request body is too large.")
 
     @app.errorhandler(500)
     def _server_error(_exception: HTTPException):
-        return _refusal(500, "Sorry, there is a problem with the service. Try again later.")
+        return refusal_response(500, "Sorry, there is a problem with the service. Try again later.")
 
 
-def _refusal(status: int, message: str):
+def refusal_response(status: int, message: str) -> ResponseReturnValue:
+    """Every refusal the web gives outside an operation (access, CSRF, 404, 405, 413, 500): the GOV.UK error
+    page, or under /api/ the API's error body."""
     if request.path.startswith("/api/"):
         return refusal(status, message)
     return render_template("error.html", status=status, message=message), status

@@ -3,16 +3,17 @@ the OpenAPI document and every documented operation is a route, and imports run 
 on app/api; nothing below the web layer on either)."""
 from __future__ import annotations
 
-import ast
 import re
 from dataclasses import replace
 from pathlib import Path
 
 import pytest
 
+from tests.test_architecture import edges
+
 APP = Path(__file__).resolve().parents[2] / "app"
 #: Besides app/api and the features' web modules, only these may import from app/api, and only the error body.
-JSON_REFUSALS = {"app/web/access.py", "app/web/security.py"}
+JSON_REFUSALS = {"app.web.access", "app.web.security"}
 
 
 @pytest.fixture
@@ -45,27 +46,18 @@ def test_every_feature_api_module_is_registered():
     assert registered == {f"app.{path.parent.name}.api" for path in APP.glob("*/api.py")}
 
 
-def _imports(path: Path) -> set[str]:
-    names = set()
-    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
-        if isinstance(node, ast.Import):
-            names |= {alias.name for alias in node.names}
-        elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
-            names |= {node.module} | {f"{node.module}.{alias.name}" for alias in node.names}
-    return names
-
-
 def test_imports_of_the_api_run_one_way():
+    """Below the web nothing imports the API (tests/test_architecture.py says so for every layer); within the web,
+    the API is used by app/api, the features' web modules and the app factory, by the access hook and the error
+    pages for its error body alone, and only app/api/routes.py imports a feature's api.py."""
     wrong = []
-    for path in sorted(APP.rglob("*.py")):
-        where = path.relative_to(APP.parent).as_posix()
-        imported = _imports(path)
-        on_api = {name for name in imported if name == "app.api" or name.startswith("app.api.")}
-        feature_apis = {name for name in imported if re.fullmatch(r"app\.(?!api\.)\w+\.api", name)}
-        web = where.startswith("app/api/") or path.name in ("api.py", "views.py") or where == "app/__init__.py"
-        if on_api and not web and not (where in JSON_REFUSALS
-                                       and on_api <= {"app.api.errors", "app.api.errors.refusal"}):
-            wrong.append(f"{where} imports {sorted(on_api)}")
-        if feature_apis and where != "app/api/routes.py":
-            wrong.append(f"{where} imports {sorted(feature_apis)}")
+    for edge in edges():
+        where, on = edge.importer, edge.imported
+        path = where.split(".")
+        web = where == "app" or where.startswith("app.api") or path[-1] in ("api", "views")
+        if (on == "app.api" or on.startswith("app.api.")) and not web and not (
+                where in JSON_REFUSALS and on == "app.api.errors"):
+            wrong.append(f"{where} imports {on}")
+        if re.fullmatch(r"app\.(?!api\.)\w+\.api", on) and where != "app.api.routes":
+            wrong.append(f"{where} imports {on}")
     assert wrong == []
