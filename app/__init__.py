@@ -67,19 +67,21 @@ def _register_blueprints(app: Flask) -> None:
     from app.intake.views import bp as intake_bp
     from app.maps.views import bp as maps_bp
     from app.modeler.views import bp as modeler_bp
+    from app.need_to_know.views import bp as need_to_know_bp
     from app.people.views import bp as people_bp
     from app.process_models.versions_views import bp as versions_bp
     from app.process_models.views import bp as process_models_bp
     from app.reports.views import bp as reports_bp
     from app.sharing.views import bp as sharing_bp
     from app.training.views import bp as training_bp
-    from app.web.access import enforce_access
+    from app.web.access import enforce_access, record_refused_access
     from app.web.views import bp as web_bp
 
     app.before_request(enforce_access)
+    app.after_request(record_refused_access)
     for blueprint in (web_bp, auth_bp, intake_bp, inbox_bp, cases_bp, dashboard_bp, audit_bp, sharing_bp,
                       process_models_bp, versions_bp, modeler_bp, maps_bp, training_bp, people_bp, concerns_bp,
-                      reports_bp, information_product_bp):
+                      reports_bp, information_product_bp, need_to_know_bp):
         app.register_blueprint(blueprint)
     csrf.exempt(api_bp)  # bearer tokens, not cookies: no CSRF exposure
     app.register_blueprint(api_bp)

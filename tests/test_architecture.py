@@ -32,6 +32,7 @@ LAYERS: tuple[str, ...] = (
     "auth",            # users, sessions, tokens, the authorisation table
     "process_models",  # deployed versions of the diagrams
     "cases",           # the case record and reads of it
+    "need_to_know",    # who sees which cases and which parts of them; releases; break glass
     "people",          # the person index
     "concerns",        # chronologies and repeat concerns
     "sharing",         # sharing decisions and the information product's record

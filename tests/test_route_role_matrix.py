@@ -16,6 +16,10 @@ ANONYMOUS = None
 #: Routes on one task: the table lets every task role in, then only the task's own role may act
 #: (the walk's task is the MASH manager's screening, so other task roles get 403 from the route itself).
 TASK_SCOPED = {"inbox.task", "inbox.submit", "inbox.claim", "inbox.unclaim", "api.get_task", "api.complete"}
+#: Routes on one agency's return: the table lets every agency in, then only the agency that made the return may
+#: release it (the walk fills the agency with a placeholder no one owns, so every agency gets 403 there).
+RETURN_OWNER_SCOPED = {"need_to_know.release_return", "need_to_know.withdraw_release", "api.release_agency_return",
+                       "api.withdraw_agency_return_release"}
 
 
 @pytest.fixture
@@ -92,7 +96,8 @@ def test_every_route_with_every_role_and_without_signing_in(app, api, web, walk)
                     if status == 302:
                         assert "/login" in response.headers["Location"], where
             elif SIGNED_IN in allowed or role in allowed:
-                refused_by_task_role = endpoint in TASK_SCOPED and role != "mash-manager"
+                refused_by_task_role = ((endpoint in TASK_SCOPED and role != "mash-manager")
+                                        or endpoint in RETURN_OWNER_SCOPED)
                 assert status != 401 and (status != 403 or refused_by_task_role), where
                 if endpoint != "auth.logout":  # the one route whose success is the sign-in page
                     assert not (status == 302 and "/login" in response.headers.get("Location", "")), where

@@ -26,8 +26,11 @@ MATCH = {"type": "object", "required": ["person_id", "score", "reasons"], "prope
     "person_id": {"type": "integer"}, "score": {"type": "number", "minimum": 0, "maximum": 100},
     "reasons": {"type": "array", "items": {"type": "string"}}}}
 
-CASE = {"type": "object", "required": ["case_id", "reference", "status", "rag", "rag_history", "outcome", "subjects",
-                                       "open_tasks", "process"], "properties": {
+#: A case as its reader may see it (need to know, app/auth/authorisation.py CASE_RULES): decision makers get every
+#: field; an involved agency gets the contact, subjects, rating, questions and the returns it may read; business
+#: support the decision, referrer and subjects' names. Fields a reader may not see are absent.
+CASE = {"type": "object", "required": ["case_id", "reference", "status", "rag", "open_tasks", "process",
+                                       "agency_returns", "deadlines"], "properties": {
     "case_id": {"type": "integer"}, "reference": {"type": "string"},
     "status": {"type": "string", "enum": ["open", "closed"]}, "closure": {"type": ["string", "null"]},
     "received_at": {"type": "string", "format": "date-time"},
@@ -50,7 +53,25 @@ CASE = {"type": "object", "required": ["case_id", "reference", "status", "rag", 
                                      "(null while matches are proposed)"},
         "proposed_matches": {"type": "array", "items": MATCH}}}},
     "open_tasks": {"type": "array", "items": OPEN_TASK},
-    "agency_returns": {"type": "array", "items": {"type": "object"}},
+    "agency_returns": {"type": "array", "items": {"type": "object", "required": ["agency", "nothing_known", "findings",
+                                                                                "handling_restriction", "returned_at"],
+                                                  "properties": {
+        "agency": {"type": "string"}, "nothing_known": {"type": "boolean"}, "findings": {"type": ["string", "null"]},
+        "handling_restriction": {"type": "string"}, "returned_at": {"type": "string", "format": "date-time"},
+        "releases": {"type": "array", "description": "Releases inside the hub (to the owner and decision makers)",
+                     "items": {"type": "object", "properties": {
+                         "to": {"type": "string"}, "released_by": {"type": "string"},
+                         "released_at": {"type": "string", "format": "date-time"},
+                         "read_at": {"type": ["string", "null"], "format": "date-time"},
+                         "withdrawn_at": {"type": ["string", "null"], "format": "date-time"}}}}}},
+        "description": "The returns the reader may read: all for decision makers; an agency's own and those "
+                       "released to it"},
+    "concern": {"type": "string"}, "questions_for_agencies": {"type": ["string", "null"]},
+    "outcome_rationale": {"type": ["string", "null"]}, "decided_by": {"type": ["string", "null"]},
+    "referrer": {"type": "object", "properties": {
+        "name": {"type": "string"}, "organisation": {"type": ["string", "null"]}, "role": {"type": ["string", "null"]},
+        "email": {"type": ["string", "null"]}, "phone": {"type": ["string", "null"]}}},
+    "exceptional_access": {"type": "boolean", "description": "The reader opened this case by breaking glass"},
     "deadlines": {"type": "array", "items": {"type": "object",
                                             "required": ["name", "kind", "due_at", "state", "met_at"],
                                             "properties": {

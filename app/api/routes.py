@@ -15,6 +15,7 @@ from app.inbox import api as inbox
 from app.incidents import api as incidents
 from app.intake import api as intake
 from app.maps import api as maps
+from app.need_to_know import api as need_to_know
 from app.people import api as people
 from app.process_models import api as process_models
 from app.reports import api as reports
@@ -25,8 +26,8 @@ from app.training import api as training
 __all__ = ["FEATURES", "bp"]
 
 #: The features with routes on the API, in the order the OpenAPI document lists them.
-FEATURES: tuple[FeatureApi, ...] = (intake, cases, audit, inbox, training, sharing, reports, maps, people,
-                                    incidents, process_models, retention)
+FEATURES: tuple[FeatureApi, ...] = (intake, cases, need_to_know, audit, inbox, training, sharing, reports, maps,
+                                    people, incidents, process_models, retention)
 
 
 @bp.get("/openapi.json")

@@ -135,3 +135,20 @@ def case_viewers(session: Session, case_id: int) -> list[Viewer]:
                                               last_at=max(seen.last_at, event.at))
     return sorted(viewers.values(), key=lambda viewer: viewer.last_at, reverse=True)
 
+
+
+@dataclass(frozen=True)
+class RefusalCount:
+    username: str
+    refusals: int
+    last_at: datetime
+
+
+def refusals_by_user(session: Session, since: datetime) -> list[RefusalCount]:
+    """Refused looks (``access.refused``) per user since a time, most first: who tried to look where they
+    should not."""
+    last = type_coerce(func.max(AuditEvent.at), UTCDateTime())
+    rows = session.execute(select(AuditEvent.username, func.count(), last)
+                           .where(AuditEvent.action == "access.refused", AuditEvent.at >= since)
+                           .group_by(AuditEvent.username).order_by(func.count().desc(), AuditEvent.username))
+    return [RefusalCount(username, count, last_at) for username, count, last_at in rows]

@@ -1,13 +1,17 @@
-"""The authorisation table: every route of the app (HTML and API) and the roles that may use it.
+"""The authorisation tables: every route of the app (HTML and API) and the roles that may use it, and what
+each role may see of a case once it is in (need to know).
 
-This is the one place access is declared. ``enforce_access`` refuses any endpoint missing from it
-(deny by default), and tests/test_route_role_matrix.py walks every route with every role and with no
-login against this table. Finer rules (a referrer sees only the contacts they made, an agency only
-its own restricted returns) are need-to-know checks in the services; this table is the outer wall.
+This is the one place access is declared. ``enforce_access`` refuses any endpoint missing from ROUTE_ROLES
+(deny by default), and tests/test_route_role_matrix.py walks every route with every role and with no login
+against it. ROUTE_ROLES is the outer wall; CASE_RULES below decides, per role and per case, which cases and
+which parts of a case a person sees (applied by app/need_to_know to every page, API answer, export and
+search; tests/need_to_know/test_visibility_matrix.py walks it).
 """
 from __future__ import annotations
 
-from app.core.roles import HUB_ROLES, LANE_ROLES
+from dataclasses import dataclass
+
+from app.core.roles import AGENCIES, HUB_ROLES, LANE_ROLES
 
 PUBLIC = "public"
 SIGNED_IN = "signed-in"
@@ -32,15 +36,23 @@ PROCESS_READ_ROLES = HUB_ROLES | {"process-owner", "trainer", "auditor"}
 #: Roles that change how the hub works: deploy diagrams, migrate running cases to a new version.
 PROCESS_OWNER_ROLES = frozenset({"process-owner", "admin"})
 
-#: Roles that may read the person index: who is who across every contact.
-PEOPLE_READ_ROLES = frozenset({"mash-manager", "social-worker", "business-support", "ops-manager", "admin"})
+#: Roles that may read the person index: who is who across every contact. The index is identifiers through and
+#: through, so only roles whose CASE_RULES show identifiers on every case (decision makers and oversight).
+PEOPLE_READ_ROLES = frozenset({"mash-manager", "social-worker", "ops-manager"})
 #: Roles that decide who is who: confirm or reject proposed matches, merge and unmerge, record relationships.
 PEOPLE_DECIDE_ROLES = frozenset({"mash-manager", "social-worker"})
 
 #: Roles that read every agency's return while working a task, and the pattern across contacts (decision makers).
 RETURNS_READERS = frozenset({"mash-manager", "social-worker"})
 #: Roles that read the hub's whole decision record of a case, hub-only agency findings included.
-DECISION_RECORD_ROLES = frozenset({"mash-manager", "social-worker", "ops-manager", "admin"})
+DECISION_RECORD_ROLES = frozenset({"mash-manager", "social-worker", "ops-manager"})
+#: Roles that may open a case at all (which cases, and what of them, is CASE_RULES below). The auditor reads
+#: the audit trail, not case content; admin and process owners read no case content.
+CASE_READ_ROLES = frozenset({"mash-manager", "social-worker", "ops-manager", "business-support"}) | set(AGENCIES)
+#: Roles that watch who looked where: refusals per user, exceptional (break-glass) access to review.
+OVERSIGHT_ROLES = frozenset({"ops-manager", "auditor"})
+#: Roles that review break-glass access the next day.
+BREAK_GLASS_REVIEWERS = frozenset({"ops-manager"})
 
 _PUBLIC = frozenset({PUBLIC})
 _SIGNED_IN = frozenset({SIGNED_IN})
@@ -65,17 +77,26 @@ ROUTE_ROLES: dict[str, frozenset[str]] = {
     "inbox.submit": TASK_ROLES,
     "inbox.claim": TASK_ROLES,
     "inbox.unclaim": TASK_ROLES,
-    # cases (the sealed hub's shared record)
-    "cases.index": HUB_ROLES,
-    "cases.show": HUB_ROLES,
+    # cases (the sealed hub's shared record; which cases and what of them: CASE_RULES)
+    "cases.index": CASE_READ_ROLES,
+    "cases.show": CASE_READ_ROLES,
     "cases.rerate_page": frozenset({"mash-manager"}),
     "cases.rerate_submit": frozenset({"mash-manager"}),
+    # need to know (app/need_to_know): the owning agency releases its return (checked there), a hub member not
+    # involved breaks glass, oversight of refused looks and break-glass access
+    "need_to_know.release_return": frozenset(AGENCIES),
+    "need_to_know.withdraw_release": frozenset(AGENCIES),
+    "need_to_know.break_glass": frozenset(AGENCIES),
+    "need_to_know.oversight": OVERSIGHT_ROLES,
+    "need_to_know.review_break_glass": BREAK_GLASS_REVIEWERS,
+    "api.release_agency_return": frozenset(AGENCIES),
+    "api.withdraw_agency_return_release": frozenset(AGENCIES),
     # audit trail
     "audit.index": AUDIT_ROLES,
     # sharing record: the report is codes only; the information product is read inside the hub
     "sharing.index": SHARING_REPORT_ROLES,
     "sharing.export_csv": SHARING_REPORT_ROLES,
-    "sharing.information_product": HUB_ROLES,
+    "sharing.information_product": CASE_READ_ROLES,
     # SLA wall
     "dashboard.index": MANAGER_ROLES,
     "dashboard.retry": MANAGER_ROLES,
@@ -98,8 +119,8 @@ ROUTE_ROLES: dict[str, frozenset[str]] = {
     "maps.index": PROCESS_READ_ROLES,
     "maps.process_map": PROCESS_READ_ROLES,
     "maps.step": PROCESS_READ_ROLES,
-    "maps.case_map": HUB_ROLES,
-    "api.case_trail": HUB_ROLES,
+    "maps.case_map": CASE_READ_ROLES,
+    "api.case_trail": CASE_READ_ROLES,
     # training sandbox (app/training): 404 outside MASH_TRAINING=1, except the simulation (it touches no case)
     "training.index": TRAINING_ROLES,
     "training.start": TRAINING_ROLES,
@@ -142,7 +163,7 @@ ROUTE_ROLES: dict[str, frozenset[str]] = {
     # JSON API
     "api.openapi": _PUBLIC,
     "api.create_contact": INTAKE_ROLES,
-    "api.get_case": HUB_ROLES,
+    "api.get_case": CASE_READ_ROLES,
     "api.get_contact": INTAKE_ROLES,
     "api.change_rag": frozenset({"mash-manager"}),
     "api.list_tasks": TASK_ROLES,
@@ -175,3 +196,60 @@ def may_use(endpoint: str, roles: frozenset[str]) -> bool:
     if rule is None:
         return False
     return PUBLIC in rule or SIGNED_IN in rule or bool(rule & roles)
+
+
+# ----------------------------------------------------------------------------- need to know
+#: The parts of a case, as the need-to-know rule names them:
+#: progress: reference, status, RAG rating, open steps and deadlines (where the case is);
+#: concern: what was reported (concern, source, immediate risk flag, consent as reported);
+#: referrer: who reported it and how to reach them (name, organisation, e-mail, phone);
+#: subjects: the subjects' names and roles; identifiers: their dates of birth, addresses, NHS numbers and
+#: person-index links; screening: the screener's questions for agencies; analysis: the hub's own reasoning
+#: (RAG history with rationales, presenting factors, repeat concerns, every submitted form);
+#: decision: outcome, rationale, who decided; strategy: strategy discussions; feedback: what the referrer
+#: was told; sharing: sharing decisions and the information product; history: the case's history and who
+#: has seen it.
+CASE_ITEMS: frozenset[str] = frozenset({
+    "progress", "concern", "referrer", "subjects", "identifiers", "screening", "analysis", "decision",
+    "strategy", "feedback", "sharing", "history"})
+
+#: Which cases a rule opens: every case, or only those the person's agency is involved in.
+ANY_CASE = "any"
+INVOLVED = "involved"
+#: Which agency returns a rule shows: all, the reader's agency's own and those released to it, or none.
+ALL_RETURNS = "all"
+OWN_AND_RELEASED = "own-and-released"
+NO_RETURNS = "none"
+
+
+@dataclass(frozen=True)
+class CaseRule:
+    """What one role sees of a case. A person holding several roles sees what any of them sees."""
+
+    cases: str
+    items: frozenset[str]
+    returns: str
+
+
+#: Decision makers and the hub's oversight: the whole case, hub-only findings included.
+WHOLE_CASE = CaseRule(ANY_CASE, CASE_ITEMS, ALL_RETURNS)
+#: An agency practitioner: cases its agency is involved in (its check was requested, it attended a strategy
+#: discussion, or one of its users made the contact); the contact, the subjects, the rating, the screener's
+#: questions, its own return and the returns other agencies released to it.
+AGENCY_SIGHT = CaseRule(INVOLVED, frozenset({"progress", "concern", "subjects", "identifiers", "screening"}),
+                        OWN_AND_RELEASED)
+#: Business support: what its tasks need (the decision, the referrer to give feedback to, the information
+#: product to send), never agency findings outside that product.
+BUSINESS_SUPPORT_SIGHT = CaseRule(ANY_CASE, frozenset({"progress", "referrer", "subjects", "decision", "feedback",
+                                                       "sharing"}), NO_RETURNS)
+
+#: role -> what it sees of a case. A role not listed sees no case content (auditor, admin, process owner,
+#: trainer, referrer: the referrer's own contacts are app.cases.queries.referrer_view). Roles added by the
+#: specialist pathways are placed here by (role, pathway).
+CASE_RULES: dict[str, CaseRule] = {
+    "mash-manager": WHOLE_CASE,
+    "social-worker": WHOLE_CASE,
+    "ops-manager": WHOLE_CASE,
+    "business-support": BUSINESS_SUPPORT_SIGHT,
+    **dict.fromkeys(AGENCIES, AGENCY_SIGHT),
+}

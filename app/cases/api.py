@@ -16,10 +16,11 @@ from app.core.vocabulary import RAG_CODES
 @bp.get("/cases/<id:case_id>")
 def get_case(case_id: int):
     db = get_db()
-    detail = case_detail(db.session, case_id)
+    detail = case_detail(db.session, case_id, g.actor)
     if detail is None:
         return refusal(404, "There is no case with this id.")
-    record(db.session, g.actor, "case.viewed", case_id=case_id, details={"via": "api"})
+    record(db.session, g.actor, "case.viewed", case_id=case_id,
+           details={"via": "api", **({"exceptional": True} if detail.sight.exceptional else {})})
     return jsonify(case_summary(db.session, detail))
 
 
@@ -28,7 +29,7 @@ def change_rag(case_id: int):
     """Re-rate a contact: {"rag": "red", "rag_rationale": "..."}; its open deadlines move with it."""
     body = json_body()
     run_in_transaction(rerate, case_id, body, g.actor)
-    return jsonify(summary_of_case(get_db().session, case_id))
+    return jsonify(summary_of_case(get_db().session, case_id, g.actor))
 
 
 RERATE = {"type": "object", "required": ["rag", "rag_rationale"], "additionalProperties": False, "properties": {

@@ -1,7 +1,7 @@
 """Reads of the case record for pages and the API. No workflow deserialization."""
 from __future__ import annotations
 
-from sqlalchemy import select
+from sqlalchemy import Select, select
 from sqlalchemy.orm import Session
 
 from app.audit.models import AuditEvent
@@ -76,8 +76,12 @@ def contacts_made_by(session: Session, actor: Actor, limit: int = 200) -> list[t
     return [(case, referrer_status(case, case.id in answered)) for case in cases]
 
 
-def list_cases(session: Session, *, status: str | None = "open", limit: int = 200) -> list[Case]:
+def list_cases(session: Session, *, status: str | None = "open", among: Select | None = None,
+               limit: int = 200) -> list[Case]:
+    """Cases newest first; ``among`` (a subquery of case ids) keeps only the cases the reader may see."""
     query = select(Case).order_by(Case.received_at.desc()).limit(limit)
     if status:
         query = query.where(Case.status == status)
+    if among is not None:
+        query = query.where(Case.id.in_(among))
     return list(session.scalars(query))

@@ -10,9 +10,11 @@ from app.cases.models import Case
 from app.cases.queries import HISTORY_LABELS, list_cases
 from app.casework.detail import case_detail
 from app.casework.rerating import rerate, rerate_form
+from app.core.clock import now
 from app.core.db import get_db, run_in_transaction
 from app.core.vocabulary import CONTACT_FORM, RAG_FIELD, rag_label
 from app.incidents.queries import case_incidents
+from app.need_to_know.sight import may_break_glass, visible_case_ids
 from app.process_models.registry import compiled
 from app.web.refusals import go_back_to, read_form
 
@@ -24,28 +26,34 @@ def index() -> ResponseReturnValue:
     status = request.args.get("status", "open")
     if status not in ("open", "closed", "all"):
         status = "open"
-    cases = list_cases(get_db().session, status=None if status == "all" else status)
-    return render_template("cases/index.html", cases=cases, status=status)
+    session = get_db().session
+    cases = list_cases(session, status=None if status == "all" else status,
+                       among=visible_case_ids(session, g.actor, now()))
+    record(session, g.actor, "case.listed", details={"status": status, "shown": len(cases)})
+    return render_template("cases/index.html", cases=cases, status=status,
+                           may_break_glass=may_break_glass(g.actor))
 
 
 @bp.get("/cases/<int:case_id>")
 def show(case_id: int) -> ResponseReturnValue:
     db = get_db()
-    detail = case_detail(db.session, case_id)
+    detail = case_detail(db.session, case_id, g.actor)
     if detail is None:
         abort(404)
-    record(db.session, g.actor, "case.viewed", case_id=case_id)
+    record(db.session, g.actor, "case.viewed", case_id=case_id,
+           details={"exceptional": True} if detail.sight.exceptional else None)
     contact_form = compiled(detail.process).forms.get(CONTACT_FORM)
     source = contact_form.field("source") if contact_form else None
     source_labels = {o.value: o.label for o in source.options} if source else {}
     return render_template("cases/show.html", detail=detail, case=detail.case, source_labels=source_labels,
-                           history_labels=HISTORY_LABELS, viewers=case_viewers(db.session, case_id),
-                           incidents=case_incidents(db.session, case_id))
+                           history_labels=HISTORY_LABELS,
+                           viewers=case_viewers(db.session, case_id) if detail.sight.shows("history") else [],
+                           incidents=case_incidents(db.session, case_id) if detail.sight.whole else [])
 
 
 def _rerate_page(case_id: int, values: dict, errors: list) -> ResponseReturnValue:
     db = get_db()
-    detail = case_detail(db.session, case_id)
+    detail = case_detail(db.session, case_id, g.actor)
     if detail is None:
         abort(404)
     record(db.session, g.actor, "case.viewed", case_id=case_id, details={"page": "rerate"})

@@ -1,112 +1,273 @@
-"""The whole case as the people working it see it: the record with its deadlines, sharing decisions, the
-person index's view of its subjects and the repeat concerns, for the case page, the task page and the API.
+"""The case as the person reading it may see it: the record with its deadlines, sharing decisions, the person
+index's view of its subjects and the repeat concerns, for the case page, the task page and the API.
 
-Read-only, and above every feature it reads (docs/architecture.md); no workflow deserialization.
+Built from the reader's sight (app.need_to_know.sight, the CASE_RULES table): what they may not see is not
+read into the detail at all, so no template or answer can show it. Read-only, and above every feature it
+reads (docs/architecture.md); no workflow deserialization.
 """
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from app.audit.models import AuditEvent
+from app.auth.models import User
 from app.cases.models import AgencyReturn, Case, CompletedTask, RagChange, ReferrerFeedback, StrategyDiscussion
 from app.cases.queries import case_history
 from app.concerns.repeats import repeat_concerns_json
+from app.core.actor import Actor
 from app.core.clock import now
 from app.core.errors import NotFound
+from app.core.vocabulary import SCREENING_FORM
 from app.deadlines.queries import DeadlineView, case_deadlines
 from app.inbox.models import OpenTask
 from app.intake.models import Contact
+from app.need_to_know.involvement import involved_agencies
+from app.need_to_know.models import ReturnRelease
+from app.need_to_know.sight import CaseSight, readable_returns, releases_of, sight_of
 from app.people.queries import subjects_json
 from app.process_models.models import ProcessVersion
 from app.sharing.queries import DecisionGroup, case_sharing_decisions
 
 
+@dataclass(frozen=True)
+class SubjectView:
+    """A subject's name and role; identifiers only for a sight that shows them."""
+
+    role: str
+    given_name: str
+    family_name: str
+    identified: bool
+    date_of_birth: date | None = None
+    address: str | None = None
+    nhs_number: str | None = None
+    gender: str | None = None
+
+    @property
+    def full_name(self) -> str:
+        return f"{self.given_name} {self.family_name}".strip() or "Anonymised"
+
+
+@dataclass(frozen=True)
+class ReferrerView:
+    name: str
+    role: str | None
+    organisation: str | None
+    email: str | None
+    phone: str | None
+
+
+@dataclass(frozen=True)
+class DecisionView:
+    outcome: str
+    rationale: str | None
+    decided_at: datetime | None
+    decided_by: str | None
+    rag_initial: str | None
+    rag: str | None
+
+
+@dataclass(frozen=True)
+class ReleaseView:
+    release: ReturnRelease
+    released_by_name: str
+    #: The reader's agency owns the return and the receiving agency has not read it yet.
+    withdrawable: bool
+
+
+@dataclass(frozen=True)
+class ReturnView:
+    """One agency return the reader may read, with its releases (shown to its owner and decision makers)."""
+
+    ret: AgencyReturn
+    releases: list[ReleaseView]
+    #: The reader's agency made it, so the reader may release it to other agencies on the case.
+    owned: bool
+
+
 @dataclass
 class CaseDetail:
     case: Case
-    contact: Contact | None
-    rag_history: list[RagChange]
-    agency_returns: list[AgencyReturn]
-    open_tasks: list[OpenTask]
-    completed_tasks: list[CompletedTask]
-    strategy_discussions: list[StrategyDiscussion]
-    feedback: list[ReferrerFeedback]
-    history: list[AuditEvent]
+    sight: CaseSight
     process: ProcessVersion
+    open_tasks: list[OpenTask]
     deadlines: list[DeadlineView]
-    linked_case: Case | None = None
+    subjects: list[SubjectView]
+    returns: list[ReturnView]
+    contact: Contact | None = None
+    referrer: ReferrerView | None = None
+    decision: DecisionView | None = None
+    questions_for_agencies: str | None = None
+    rag_history: list[RagChange] = field(default_factory=list)
+    completed_tasks: list[CompletedTask] = field(default_factory=list)
+    strategy_discussions: list[StrategyDiscussion] = field(default_factory=list)
+    feedback: list[ReferrerFeedback] = field(default_factory=list)
+    history: list[AuditEvent] = field(default_factory=list)
     sharing_decisions: list[DecisionGroup] = field(default_factory=list)
+    linked_case: Case | None = None
+    #: Agencies involved in the case that the reader's agency may release its return to.
+    release_targets: list[str] = field(default_factory=list)
+
+    @property
+    def agency_returns(self) -> list[AgencyReturn]:
+        return [view.ret for view in self.returns]
 
     def completed(self, form_key: str) -> CompletedTask | None:
         matches = [t for t in self.completed_tasks if t.form_key == form_key]
         return matches[-1] if matches else None
 
 
-def case_detail(session: Session, case_id: int) -> CaseDetail | None:
+def case_detail(session: Session, case_id: int, actor: Actor) -> CaseDetail | None:
+    """The case as ``actor`` may see it; None when there is no such case, NeedToKnow when it is not theirs."""
     case = session.get(Case, case_id)
     if case is None:
         return None
+    at = now()
+    sight = sight_of(session, actor, case_id, at)
+
     def by_case(model: Any, order: Any) -> list[Any]:
         return list(session.scalars(select(model).where(model.case_id == case_id).order_by(order)))
 
-    return CaseDetail(
-        case=case,
-        contact=session.scalar(select(Contact).where(Contact.case_id == case_id)),
-        rag_history=by_case(RagChange, RagChange.id),
-        sharing_decisions=case_sharing_decisions(session, case),
-        agency_returns=by_case(AgencyReturn, AgencyReturn.returned_at),
-        open_tasks=by_case(OpenTask, OpenTask.created_at),
-        completed_tasks=by_case(CompletedTask, CompletedTask.completed_at),
-        strategy_discussions=by_case(StrategyDiscussion, StrategyDiscussion.id),
-        feedback=by_case(ReferrerFeedback, ReferrerFeedback.id),
-        history=case_history(session, case_id),
-        process=session.get_one(ProcessVersion, case.process_version_id),
-        deadlines=case_deadlines(session, case_id, now()),
-        linked_case=session.get(Case, case.linked_case_id) if case.linked_case_id else None,
+    shows = sight.shows
+    contact = session.scalar(select(Contact).where(Contact.case_id == case_id)) \
+        if shows("concern") or shows("referrer") else None
+    detail = CaseDetail(
+        case=case, sight=sight, process=session.get_one(ProcessVersion, case.process_version_id),
+        open_tasks=by_case(OpenTask, OpenTask.created_at), deadlines=case_deadlines(session, case_id, at),
+        subjects=[_subject(s, shows("identifiers")) for s in case.subjects] if shows("subjects") else [],
+        returns=_returns(session, sight, by_case(AgencyReturn, AgencyReturn.returned_at), at),
+        contact=contact if shows("concern") else None,
+        referrer=ReferrerView(contact.referrer_name, contact.referrer_role, contact.referrer_organisation,
+                              contact.referrer_email, contact.referrer_phone)
+        if contact is not None and shows("referrer") else None,
+        decision=DecisionView(case.outcome, case.outcome_rationale, case.decided_at, case.decided_by,
+                              case.rag_initial, case.rag) if case.outcome and shows("decision") else None,
     )
+    completed = by_case(CompletedTask, CompletedTask.completed_at) if shows("analysis") or shows("screening") else []
+    if shows("screening"):
+        screening = [t for t in completed if t.form_key == SCREENING_FORM]
+        detail.questions_for_agencies = screening[-1].data.get("questions_for_agencies") if screening else None
+    if shows("analysis"):
+        detail.completed_tasks = completed
+        detail.rag_history = by_case(RagChange, RagChange.id)
+        detail.linked_case = session.get(Case, case.linked_case_id) if case.linked_case_id else None
+    if shows("strategy"):
+        detail.strategy_discussions = by_case(StrategyDiscussion, StrategyDiscussion.id)
+    if shows("feedback"):
+        detail.feedback = by_case(ReferrerFeedback, ReferrerFeedback.id)
+    if shows("sharing"):
+        detail.sharing_decisions = case_sharing_decisions(session, case)
+    if shows("history"):
+        detail.history = case_history(session, case_id)
+    if any(view.owned for view in detail.returns):
+        detail.release_targets = sorted(involved_agencies(session, case_id) - sight.own_agencies)
+    return detail
+
+
+def _subject(subject: Any, identified: bool) -> SubjectView:
+    if not identified:
+        return SubjectView(subject.role, subject.given_name, subject.family_name, identified=False)
+    return SubjectView(subject.role, subject.given_name, subject.family_name, identified=True,
+                       date_of_birth=subject.date_of_birth, address=subject.address, nhs_number=subject.nhs_number,
+                       gender=subject.gender)
+
+
+def _returns(session: Session, sight: CaseSight, returns: list[AgencyReturn], at: datetime) -> list[ReturnView]:
+    if not returns:
+        return []
+    releases = releases_of(session, sight.case_id)
+    shown = readable_returns(session, sight, returns, releases, at)
+    releasers = {r.released_by for rows in releases.values() for r in rows}
+    names: dict[str, str] = dict(session.execute(
+        select(User.username, User.display_name).where(User.username.in_(releasers))).all()) if releasers else {}
+    views = []
+    for ret in shown:
+        owned = ret.agency in sight.own_agencies
+        listed = releases.get(ret.id, []) if owned or sight.all_returns else []
+        views.append(ReturnView(ret, [ReleaseView(r, names.get(r.released_by, r.released_by),
+                                                  withdrawable=owned and r.standing and r.read_at is None)
+                                      for r in listed], owned=owned))
+    return views
 
 
 def case_summary(session: Session, detail: CaseDetail) -> dict[str, Any]:
-    """The case as the JSON API shows it (GET /api/v1/cases/{id} and after completing a task)."""
-    case = detail.case
-    return {
+    """The case as the JSON API shows it (GET /api/v1/cases/{id}, a task's case, the answer to completing a
+    task): the same sight as the page, so a field the reader may not see is absent."""
+    case, shows = detail.case, detail.sight.shows
+    answer: dict[str, Any] = {
         "case_id": case.id,
         "reference": case.reference,
         "status": case.status,
         "closure": case.closure,
         "received_at": case.received_at.isoformat(),
         "rag": case.rag,
-        "rag_initial": case.rag_initial,
-        "presenting_factors": list(case.presenting_factors or []),
-        "rag_history": [{"from": r.from_rag, "to": r.to_rag, "rationale": r.rationale, "by": r.changed_by,
-                         "at": r.changed_at.isoformat(), "step": r.step} for r in detail.rag_history],
-        "outcome": case.outcome,
-        "strategy_outcome": case.strategy_outcome,
         "immediate_risk": case.immediate_risk,
-        "linked_case_id": case.linked_case_id,
         "anonymised_at": case.anonymised_at.isoformat() if case.anonymised_at else None,
-        "subjects": [{"role": s.role, "given_name": s.given_name, "family_name": s.family_name,
-                      "date_of_birth": s.date_of_birth.isoformat() if s.date_of_birth else None,
-                      "address": s.address, "nhs_number": s.nhs_number, "gender": s.gender, **people}
-                     for s, people in zip(case.subjects, subjects_json(session, case), strict=True)],
         "open_tasks": [{"task_id": t.task_id, "name": t.name, "role": t.role,
                         "due_at": t.due_at.isoformat() if t.due_at else None} for t in detail.open_tasks],
-        "agency_returns": [{"agency": r.agency, "nothing_known": r.nothing_known,
-                            "handling_restriction": r.handling_restriction,
-                            "returned_at": r.returned_at.isoformat()} for r in detail.agency_returns],
         "deadlines": [d.as_json() for d in detail.deadlines],
         "process": {"id": detail.process.process_id, "version": detail.process.version},
-        "repeat_concerns": repeat_concerns_json(case),
+        "agency_returns": [_return_json(view) for view in detail.returns],
+        "exceptional_access": detail.sight.exceptional,
     }
+    if shows("subjects"):
+        people = subjects_json(session, case) if shows("identifiers") else [{}] * len(detail.subjects)
+        answer["subjects"] = [_subject_json(s, extra) for s, extra in zip(detail.subjects, people, strict=True)]
+    if shows("analysis"):
+        answer.update({
+            "rag_initial": case.rag_initial,
+            "presenting_factors": list(case.presenting_factors or []),
+            "rag_history": [{"from": r.from_rag, "to": r.to_rag, "rationale": r.rationale, "by": r.changed_by,
+                             "at": r.changed_at.isoformat(), "step": r.step} for r in detail.rag_history],
+            "linked_case_id": case.linked_case_id,
+            "repeat_concerns": repeat_concerns_json(case),
+        })
+    if shows("decision"):
+        answer.update({"outcome": case.outcome, "strategy_outcome": case.strategy_outcome,
+                       "outcome_rationale": case.outcome_rationale, "decided_by": case.decided_by})
+    if shows("concern") and detail.contact is not None:
+        answer["concern"] = detail.contact.concern
+    if detail.referrer is not None:
+        answer["referrer"] = {"name": detail.referrer.name, "organisation": detail.referrer.organisation,
+                              "role": detail.referrer.role, "email": detail.referrer.email,
+                              "phone": detail.referrer.phone}
+    if shows("screening"):
+        answer["questions_for_agencies"] = detail.questions_for_agencies
+    return answer
 
 
-def summary_of_case(session: Session, case_id: int) -> dict[str, Any]:
+def _subject_json(subject: SubjectView, people: dict[str, Any]) -> dict[str, Any]:
+    shown: dict[str, Any] = {"role": subject.role, "given_name": subject.given_name,
+                             "family_name": subject.family_name}
+    if subject.identified:
+        shown.update({"date_of_birth": subject.date_of_birth.isoformat() if subject.date_of_birth else None,
+                      "address": subject.address, "nhs_number": subject.nhs_number, "gender": subject.gender,
+                      **people})
+    return shown
+
+
+def _return_json(view: ReturnView) -> dict[str, Any]:
+    ret = view.ret
+    shown: dict[str, Any] = {"agency": ret.agency, "nothing_known": ret.nothing_known,
+                             "findings": None if ret.nothing_known else ret.findings,
+                             "handling_restriction": ret.handling_restriction,
+                             "returned_at": ret.returned_at.isoformat()}
+    if view.releases:
+        shown["releases"] = [{"to": r.release.to_agency, "released_by": r.release.released_by,
+                              "released_at": r.release.released_at.isoformat(),
+                              "read_at": r.release.read_at.isoformat() if r.release.read_at else None,
+                              "withdrawn_at": r.release.withdrawn_at.isoformat() if r.release.withdrawn_at else None}
+                             for r in view.releases]
+    return shown
+
+
+def summary_of_case(session: Session, case_id: int, actor: Actor) -> dict[str, Any]:
     """The API's case, by id, for answers about a case that exists (after completing a task or re-rating it)."""
-    detail = case_detail(session, case_id)
+    detail = case_detail(session, case_id, actor)
     if detail is None:
         raise NotFound("There is no case with this id.")
     return case_summary(session, detail)

@@ -14,16 +14,19 @@ Reads are bulk: a fixed number of queries per chronology whatever its length.
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
 from app.cases.models import AgencyReturn, Case, RagChange, ReferrerFeedback, StrategyDiscussion, Subject
+from app.core.actor import Actor
 from app.core.codes import AGENCY_LABELS, CHANNELS, SOURCE_LABELS, source_agency
+from app.core.errors import NeedToKnow
 from app.core.vocabulary import outcome_label, rag_label
 from app.intake.models import Contact
+from app.need_to_know.sight import CaseSight, readable_returns, releases_of, sight_of
 from app.people.clusters import cluster_of, merged_parents, root_of, roots_for
 from app.people.models import PersonRelationship
 
@@ -47,6 +50,10 @@ class ChronologyEntry:
     agency: str | None   # who the information came from (source agency of a contact, the returning agency)
     person_id: int | None  # the cluster root this entry is about, when known
     restricted: bool = False  # a hub-only agency return: shown inside the hub, marked
+    #: The agency return an "agency-return" entry shows (need to know decides who reads it).
+    return_id: int | None = None
+    #: The summary without the free text a reader may not be shown (the concern, a rating's rationale).
+    plain: str | None = None
 
     def as_json(self) -> dict:
         return {"at": self.at.isoformat(), "kind": self.kind, "case_id": self.case_id, "reference": self.reference,
@@ -138,11 +145,11 @@ def _entries(session: Session, about: Mapping[int, int | None], *, since: dateti
     entries: list[ChronologyEntry] = []
 
     def add(at: datetime | None, kind: str, case_id: int, summary: str, agency: str | None = None,
-            restricted: bool = False) -> None:
+            restricted: bool = False, return_id: int | None = None, plain: str | None = None) -> None:
         if at is not None:
             entries.append(ChronologyEntry(at=at, kind=kind, case_id=case_id, reference=cases[case_id].reference or "",
                                            summary=summary, agency=agency, person_id=about[case_id],
-                                           restricted=restricted))
+                                           restricted=restricted, return_id=return_id, plain=plain))
 
     for case_id in ids:
         case = cases.get(case_id)
@@ -152,16 +159,17 @@ def _entries(session: Session, about: Mapping[int, int | None], *, since: dateti
             add(case.received_at, "contact", case_id, "Contact (anonymised)")
             continue
         contact = contacts.get(case_id)
-        add(case.received_at, "contact", case_id, *_contact_summary(contact))
+        summary, agency = _contact_summary(contact)
+        add(case.received_at, "contact", case_id, summary, agency, plain=_contact_summary(contact, concern=False)[0])
         if case.outcome and case.decided_at:
             add(case.decided_at, "decision", case_id, f"Decision: {outcome_label(case.outcome)}")
         if case.closed_at:
             add(case.closed_at, "closed", case_id, _closure_summary(case.closure))
     for change in _rows(session, RagChange, live):
-        add(change.changed_at, "rag", change.case_id, _rag_summary(change))
+        add(change.changed_at, "rag", change.case_id, _rag_summary(change), plain=_rag_summary(change, reason=False))
     for ret in _rows(session, AgencyReturn, live):
         add(ret.returned_at, "agency-return", ret.case_id, _return_summary(ret), ret.agency,
-            restricted=ret.handling_restriction == HUB_ONLY)
+            restricted=ret.handling_restriction == HUB_ONLY, return_id=ret.id)
     for meeting in _rows(session, StrategyDiscussion, live):
         add(meeting.recorded_at, "strategy-discussion", meeting.case_id,
             f"Strategy discussion held {meeting.held_on.strftime('%-d %b %Y')}: "
@@ -198,24 +206,28 @@ def agency_label(agency: str | None) -> str:
     return AGENCY_LABELS.get(agency) or _words(agency).capitalize()
 
 
-def _contact_summary(contact: Contact | None) -> tuple[str, str | None]:
+def _contact_summary(contact: Contact | None, *, concern: bool = True) -> tuple[str, str | None]:
     if contact is None:
         return "Contact received", None
     summary = (f"Contact by {CHANNELS.get(contact.channel, _words(contact.channel)).lower()} from "
                f"{SOURCE_LABELS.get(contact.source, 'an unknown source')}")
     if contact.referrer_organisation:
         summary += f" ({contact.referrer_organisation})"
-    concern = first_line(contact.concern)
-    return (f"{summary}: {concern}" if concern else summary), source_agency(contact.source)
+    if not concern:
+        return summary, source_agency(contact.source)
+    told = first_line(contact.concern)
+    return (f"{summary}: {told}" if told else summary), source_agency(contact.source)
 
 
-def _rag_summary(change: RagChange) -> str:
+def _rag_summary(change: RagChange, *, reason: bool = True) -> str:
     to = rag_label(change.to_rag)
     text = f"Rated {to}" if not change.from_rag else f"RAG changed from {rag_label(change.from_rag)} to {to}"
     if change.step:
         text += f" at {change.step.lower()}"
-    reason = first_line(change.rationale, 80)
-    return f"{text}: {reason}" if reason else text
+    if not reason:
+        return text
+    why = first_line(change.rationale, 80)
+    return f"{text}: {why}" if why else text
 
 
 def _return_summary(ret: AgencyReturn) -> str:
@@ -236,3 +248,39 @@ def _closure_summary(closure: str | None) -> str:
 def _words(code: str | None) -> str:
     return (code or "").replace("_", " ").replace("-", " ").strip()
 
+
+
+#: The part of a case (CASE_RULES) each kind of entry shows; a reader without it sees the entry's plain summary
+#: (a contact without its concern, a rating without its rationale) or, with none, not the entry.
+ITEM_OF_KIND = {"contact": "concern", "rag": "analysis", "decision": "decision", "strategy-discussion": "strategy",
+                "feedback": "feedback", "closed": "progress"}
+
+
+def for_reader(session: Session, actor: Actor, entries: list[ChronologyEntry], at: datetime) -> list[ChronologyEntry]:
+    """The entries this reader may see, one by one under need to know: nothing of a case they may not see, and
+    an agency's return only where they read it on the case page (decision makers every return; others their
+    agency's own and those released to it)."""
+    sights: dict[int, CaseSight | None] = {}
+    returns = {ret.id: ret for ret in session.scalars(select(AgencyReturn).where(
+        AgencyReturn.id.in_([e.return_id for e in entries if e.return_id is not None])))}
+    shown = []
+    for entry in entries:
+        if entry.case_id not in sights:
+            try:
+                sights[entry.case_id] = sight_of(session, actor, entry.case_id, at)
+            except NeedToKnow:
+                sights[entry.case_id] = None
+        sight = sights[entry.case_id]
+        if sight is None:
+            continue
+        if entry.return_id is not None and not sight.all_returns:
+            ret = returns.get(entry.return_id)
+            if ret is None or not readable_returns(session, sight, [ret], releases_of(session, entry.case_id), at):
+                continue
+        item = ITEM_OF_KIND.get(entry.kind)
+        if item is not None and not sight.shows(item):
+            if entry.plain is None:
+                continue
+            entry = replace(entry, summary=entry.plain)
+        shown.append(entry)
+    return shown

@@ -14,8 +14,16 @@ from flask import Blueprint, Response, abort, g, render_template, request, url_f
 from app.audit.operations import record
 from app.auth.authorisation import RETURNS_READERS
 from app.cases.models import Case
-from app.concerns.chronology import KINDS, ChronologyEntry, agency_label, household_chronology, person_chronology
+from app.concerns.chronology import (
+    KINDS,
+    ChronologyEntry,
+    agency_label,
+    for_reader,
+    household_chronology,
+    person_chronology,
+)
 from app.concerns.repeats import ScreeningView, screening_view
+from app.core.clock import now
 from app.core.db import get_db
 from app.people.clusters import root_of
 from app.people.models import Person
@@ -53,7 +61,7 @@ def _chronology(view: str, person_id: int):
         abort(404)
     root = db.session.get_one(Person, root_of(db.session, person_id))
     title, read, endpoint = VIEWS[view]
-    entries = read(db.session, root.id)
+    entries = for_reader(db.session, g.actor, read(db.session, root.id), now())
     agencies = sorted({e.agency for e in entries if e.agency}, key=agency_label)
     kinds = [k for k in KINDS if any(e.kind == k for e in entries)]
     agency, kind = request.args.get("agency") or None, request.args.get("kind") or None

@@ -66,3 +66,11 @@ class ProcessFailed(OperationError):
     def __init__(self, message: str, element_id: str | None = None) -> None:
         super().__init__(message)
         self.element_id = element_id
+
+
+class NeedToKnow(NotFound):
+    """The case exists but is not this person's to see. Answered exactly as a case that does not exist (so a
+    refusal says nothing about which cases there are), and recorded as a refused access."""
+
+    def __init__(self, message: str = "There is no case with this id.") -> None:
+        super().__init__(message)

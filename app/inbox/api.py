@@ -8,10 +8,12 @@ from app.api.errors import refusal
 from app.api.openapi import responses
 from app.audit.operations import record
 from app.auth.authorisation import TASK_ROLES
+from app.cases.models import Case
 from app.casework.completion import AnswersHeld, form_for_task, submit_task
 from app.casework.detail import summary_of_case
 from app.core.clock import now
 from app.core.db import get_db
+from app.core.errors import NeedToKnow
 from app.inbox.queries import inbox_for, open_task
 
 
@@ -39,7 +41,7 @@ def get_task(task_id: str):
     return jsonify({"task_id": task.task_id, "case_id": task.case_id, "name": task.name, "role": task.role,
                     "element_id": task.bpmn_id, "due_at": task.due_at.isoformat() if task.due_at else None,
                     "claimed_by": task.claimed_by, "form_key": task.form_key, "form": form.schema,
-                    "case": summary_of_case(db.session, task.case_id)})
+                    "case": summary_of_case(db.session, task.case_id, g.actor)})
 
 
 @bp.post("/tasks/<task_id>/complete")
@@ -50,7 +52,18 @@ def complete(task_id: str):
         response = jsonify({"incident_id": outcome.incident_id, "case_id": outcome.case_id, "message": outcome.message})
         response.status_code = 202
         return response
-    return jsonify(summary_of_case(get_db().session, outcome.id))
+    return jsonify(_case_after(outcome.id))
+
+
+def _case_after(case_id: int) -> dict:
+    """The case after a completed step, as the person who completed it may see it. Completing the step may
+    end their agency's part, so a case they no longer see is answered with its id and reference only."""
+    session = get_db().session
+    try:
+        return summary_of_case(session, case_id, g.actor)
+    except NeedToKnow:
+        case = session.get_one(Case, case_id)
+        return {"case_id": case.id, "reference": case.reference, "status": case.status}
 
 
 #: The 202 answer of POST /tasks/{task_id}/complete when the process failed after the step.

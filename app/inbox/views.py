@@ -39,7 +39,7 @@ def _task_page(task_id: str, values: dict, errors: list) -> ResponseReturnValue:
         abort(404)
     if task.role not in g.actor.roles:
         raise Forbidden("This task belongs to another role.")
-    detail = case_detail(db.session, task.case_id)
+    detail = case_detail(db.session, task.case_id, g.actor)
     if detail is None:
         abort(404)
     definition = compiled_by_id(db.session, detail.case.process_version_id)
@@ -49,7 +49,6 @@ def _task_page(task_id: str, values: dict, errors: list) -> ResponseReturnValue:
     return render_template("inbox/task.html", task=task, detail=detail, form=definition.forms[task.form_key],
                            documentation=info.documentation if info else None, values=values, errors=errors,
                            incident=open_task_incident(db.session, task_id),
-                           show_returns=reads_returns,
                            person_matches=case_match_summary(db.session, task.case_id)
                            if task.form_key == SCREENING_FORM and reads_returns else None,
                            repeat_concerns=screening_view(db.session, detail.case)

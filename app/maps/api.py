@@ -13,8 +13,10 @@ from app.api.openapi import responses
 from app.audit.operations import record
 from app.cases.models import Case
 from app.core.actor import Actor
+from app.core.clock import now
 from app.core.db import get_db
 from app.maps.trail import case_trail as replayed_trail  # case_trail is the route's name (api.case_trail)
+from app.need_to_know.sight import sight_of
 
 
 def case_trail_json(session: Session, case_id: int, actor: Actor) -> list[dict] | None:
@@ -22,6 +24,7 @@ def case_trail_json(session: Session, case_id: int, actor: Actor) -> list[dict] 
     caller's session (committed with the request)."""
     if session.get(Case, case_id) is None:
         return None
+    sight_of(session, actor, case_id, now())  # need to know: a case the reader may not see is not found
     trail = replayed_trail(session, case_id)
     record(session, actor, "case.trail-viewed", case_id=case_id, details={"via": "api", "events": len(trail)})
     return [event.as_json() for event in trail]

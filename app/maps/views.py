@@ -6,10 +6,12 @@ from flask import Blueprint, abort, g, render_template, request, url_for
 from app.audit.operations import record
 from app.cases.models import Case
 from app.core.calendar import london
+from app.core.clock import now
 from app.core.db import get_db
 from app.maps.steps import MapPlace, locate, process_listing, processes_in, step_view
 from app.maps.trail import CaseMap, MapFrame
 from app.maps.trail import case_map as read_case_map
+from app.need_to_know.sight import sight_of
 from app.process_models.registry import versions_of
 from app.web.security import allow_diagram_styles
 
@@ -94,6 +96,7 @@ def case_map(case_id: int):
     case = db.session.get(Case, case_id)
     if case is None:
         abort(404)
+    sight_of(db.session, g.actor, case_id, now())  # need to know: a case the reader may not see is not found
     found = read_case_map(db.session, case, request.args.get("process") or None)
     if found is None:
         abort(404)

@@ -8,8 +8,9 @@ from app.api import bp
 from app.api.errors import refusal
 from app.api.openapi import responses
 from app.audit.operations import record
-from app.concerns.chronology import person_chronology
+from app.concerns.chronology import for_reader, person_chronology
 from app.core.actor import Actor
+from app.core.clock import now
 from app.core.db import get_db
 from app.people.clusters import root_of
 from app.people.models import Person
@@ -21,7 +22,8 @@ def person_document(session: Session, person_id: int, actor: Actor) -> dict | No
     if session.get(Person, person_id) is None:
         return None
     root = root_of(session, person_id)
-    document = person_json(session, root, [entry.as_json() for entry in person_chronology(session, root)])
+    entries = for_reader(session, actor, person_chronology(session, root), now())
+    document = person_json(session, root, [entry.as_json() for entry in entries])
     record(session, actor, "person.viewed", summary="Viewed a person", details={"person_id": root, "via": "api"})
     return document
 

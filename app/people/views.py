@@ -11,9 +11,11 @@ from werkzeug.routing import BuildError
 
 from app.audit.operations import record
 from app.cases.models import Case
+from app.core.clock import now
 from app.core.codes import GENDERS
 from app.core.db import get_db, run_in_transaction
-from app.core.errors import FieldError, OperationError, ValidationFailed
+from app.core.errors import FieldError, NeedToKnow, OperationError, ValidationFailed
+from app.need_to_know.sight import sight_of
 from app.people import operations
 from app.people.clusters import root_of
 from app.people.matching import Candidate, search
@@ -35,6 +37,9 @@ def _case_page(case_id: int, errors: list | None = None, form_id: str | None = N
     case = db.session.get(Case, case_id)
     if case is None:
         abort(404)
+    sight = sight_of(db.session, g.actor, case_id, now())
+    if not sight.shows("identifiers"):
+        raise NeedToKnow()  # who a subject is in the person index is an identifier
     subjects = [] if case.anonymised_at else case_people(db.session, case)
     record(db.session, g.actor, "case.viewed", case_id=case_id, details={"page": "people"})
     return render_template("people/case.html", case=case, subjects=subjects, errors=errors or [], form_id=form_id,
@@ -130,9 +135,12 @@ def index():
                                         or terms["postcode"].replace(" ", "").upper() or None))
         found = search(db.session, candidate, threshold=SEARCH_FROM, limit=SEARCH_LIMIT).matches
         results = [(match, person_summary(db.session, match.person_id)) for match in found]
-        record(db.session, g.actor, "person.searched", summary="Searched the person index",
-               details={"results": len(results), "by_nhs_number": bool(terms["nhs_number"]),
-                        "by_date_of_birth": terms["date_of_birth"] is not None})
+        # What kind of search, never the names typed or the names shown.
+        record(db.session, g.actor, "people.searched", summary="Searched the person index",
+               details={"results": len(results), "by_name": bool(terms["given_name"] and terms["family_name"]),
+                        "by_nhs_number": bool(terms["nhs_number"]),
+                        "by_date_of_birth": terms["date_of_birth"] is not None,
+                        "by_postcode": bool(terms["postcode"])})
     return render_template("people/index.html", terms=terms, errors=errors if searched else [], results=results,
                            searched=searched and not errors)
 

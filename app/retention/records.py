@@ -12,12 +12,13 @@ from typing import TypeAlias
 from app.cases.models import AgencyReturn, RagChange, ReferrerFeedback, StrategyDiscussion
 from app.core.db import Base
 from app.incidents.models import Incident
+from app.need_to_know.models import BreakGlassAccess
 from app.sharing.models import SharingDecision
 
 #: The models whose rows are a case's records (each has ``id`` and ``case_id``).
 CaseRecordModel: TypeAlias = (
     "type[RagChange] | type[AgencyReturn] | type[StrategyDiscussion] | type[ReferrerFeedback] | type[Incident]"
-    " | type[SharingDecision]")
+    " | type[SharingDecision] | type[BreakGlassAccess]")
 
 
 @dataclass(frozen=True)
@@ -41,6 +42,8 @@ CASE_RECORDS: tuple[CaseRecord, ...] = (
     # The information product is kept whole as it left the hub, so it goes with the free text; the codes
     # (recipient, purpose, lawful basis, consent, what was shared or withheld) stay for reports.
     CaseRecord("sharing_decisions", SharingDecision, ("reason_without_consent", "subject_informed_reason", "product")),
+    # Why someone not involved opened the case (need to know): their own words may name the family.
+    CaseRecord("break_glass_access", BreakGlassAccess, ("explanation",)),
     # A feature adding a table of case rows with free text adds its line here.
 )
 

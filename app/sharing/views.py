@@ -15,8 +15,10 @@ from app.cases.models import Case
 from app.core.calendar import LONDON, london
 from app.core.clock import now
 from app.core.db import get_db
+from app.core.errors import NeedToKnow
 from app.core.lawful_bases import KINDS, hub_lawful_bases
 from app.core.vocabulary import CONTACT_FORM
+from app.need_to_know.sight import sight_of
 from app.process_models.registry import compiled_by_id
 from app.sharing.product import InformationProduct
 from app.sharing.queries import product_record, report_rows, sharing_labels, sharing_report
@@ -75,6 +77,9 @@ def information_product(case_id: int, decision_id: int):
     decision = product_record(db.session, case_id, decision_id)
     if decision is None or decision.product is None:  # a record that sent a product, on this case
         abort(404)
+    sight = sight_of(db.session, g.actor, case_id, now())
+    if not sight.shows("sharing") and decision.recipient not in sight.own_agencies:
+        raise NeedToKnow()  # the product sent to another agency is not this reader's
     case = db.session.get_one(Case, case_id)
     labels = sharing_labels(db.session, case)
     contact_form = compiled_by_id(db.session, case.process_version_id).forms.get(CONTACT_FORM)

@@ -7,17 +7,20 @@ and still commit when the action is refused; no request pays for a commit of its
 """
 from __future__ import annotations
 
-from flask import current_app, flash, g, redirect, request, session, url_for
+from flask import Response, current_app, flash, g, redirect, request, session, url_for
 from flask.typing import ResponseReturnValue
 from flask_login import current_user
 
 from app.api.errors import refusal
+from app.audit.operations import record
 from app.auth.authorisation import PUBLIC, SIGNED_IN, roles_for
 from app.auth.models import User
 from app.auth.operations import use_token
 from app.auth.policy import SignInPolicy, sign_in_policy
 from app.auth.sessions import resume_session
+from app.cases.models import Case
 from app.core.db import get_db, request_unit
+from app.core.errors import Forbidden, NeedToKnow
 from app.web.security import refusal_response
 
 #: The Flask cookie's key for the server session's secret (the only sign-in fact the cookie carries
@@ -111,3 +114,21 @@ def _refuse(status: int, message: str) -> ResponseReturnValue:
         response.headers["WWW-Authenticate"] = 'Bearer realm="mash"'
         return response
     return refusal_response(status, message)
+
+
+# ----------------------------------------------------------------------------- refused looks
+def record_refused_access(response: Response) -> Response:
+    """after_request hook: a signed-in person refused a page or an answer (403, or the 404 that hides a case
+    they may not see) is recorded as ``access.refused`` with the route and the case, kept even though the
+    action was undone: the audit shows who tried to look where they should not."""
+    actor = g.get("actor")
+    refused = g.get("refusal")
+    if actor is None or not (response.status_code == 403 or isinstance(refused, (NeedToKnow, Forbidden))):
+        return response
+    session = get_db().session
+    case_id = (request.view_args or {}).get("case_id")
+    known = isinstance(case_id, int) and session.get(Case, case_id) is not None
+    record(session, actor, "access.refused", case_id=case_id if known else None,
+           details={"route": request.endpoint, "method": request.method, "status": response.status_code,
+                    **({"case": case_id} if case_id is not None and not known else {})}, security=True)
+    return response

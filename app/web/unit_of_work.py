@@ -8,14 +8,16 @@ the scheduler) run only once it has committed (app.core.db.after_commit).
 """
 from __future__ import annotations
 
-from flask import Flask, Response
+from flask import Flask, Response, g
 
 from app.core.db import end_request_unit, open_request_unit, request_unit
 from app.core.errors import OperationError
 
 
 def refuse_action(refusal: OperationError) -> None:
-    """Called by the error handlers of pages and of the API when an operation refuses."""
+    """Called by the error handlers of pages and of the API when an operation refuses. The refusal stays on
+    the request (``g.refusal``) for the hooks that record refused access (app.web.access)."""
+    g.refusal = refusal
     unit = request_unit()
     if unit is not None:
         unit.refuse(earlier_steps_stand=refusal.earlier_steps_stand)

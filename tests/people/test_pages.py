@@ -92,7 +92,7 @@ def test_search_finds_people_by_name_date_of_birth_and_nhs_number(api, web, db):
     page = client.get("/people?given_name=Jaden&dob-day=31&dob-month=2&dob-year=2016").get_data(as_text=True)
     assert "There is a problem" in page and 'href="#dob-day"' in page and 'href="#given_name"' in page
     with db.unit_of_work(write=False) as session:
-        searched = list(session.scalars(select(AuditEvent).where(AuditEvent.action == "person.searched")))
+        searched = list(session.scalars(select(AuditEvent).where(AuditEvent.action == "people.searched")))
     assert [e.details["results"] for e in searched] == [1, 1]
 
 

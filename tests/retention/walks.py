@@ -78,6 +78,7 @@ def walk_to_decision(api, person: Person, outcome: str, *, share_with: list[str]
         third_parties_to_protect=f"{person.neighbour} (neighbour)"))
     complete(api, case_id, "health_check", "health", f.agency_return(
         findings=person.text("Health findings"), handling_restriction="hub-only"))
+    break_glass(api, case_id, "housing", person.text("Opened out of hours: family at the housing office,"))
     complete(api, case_id, "mash_review", "mash-manager",
              {"rerate": "no", "analysis": person.text(f"Analysis; {person.neighbour} is credible about")})
     complete(api, case_id, "decision", "mash-manager",
@@ -90,6 +91,20 @@ def walk_to_decision(api, person: Person, outcome: str, *, share_with: list[str]
         "dissemination_note": person.text("Dissemination note for"), **sharing})
     assert closed["status"] == "closed", closed
     return case_id
+
+
+def break_glass(api, case_id: int, username: str, explanation: str) -> None:
+    """A hub member not involved opens the case in an emergency, explaining why in their own words."""
+    from app.auth.operations import user_by_username
+    from app.core.clock import now
+    from app.core.db import get_db
+    from app.need_to_know.break_glass import open_break_glass
+
+    reference = api("mash-manager").get(f"/api/v1/cases/{case_id}").get_json()["reference"]
+    with get_db().unit_of_work() as session:
+        actor = user_by_username(session, username).as_actor()
+        _case, access = open_break_glass(session, actor, reference, "other", explanation, now())
+        assert access is not None
 
 
 def walk_to_strategy_nfa(api, person: Person) -> int:

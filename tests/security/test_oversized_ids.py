@@ -27,6 +27,8 @@ def numbered_get_routes(app) -> list[str]:
 def test_every_numbered_route_refuses_an_id_too_large_for_the_database(app, web, api):
     urls = numbered_get_routes(app)
     assert any(u.startswith("/api/v1/") for u in urls) and any(u.startswith("/cases/") for u in urls)
-    page = web("admin")
-    answers = {url: (api("admin") if url.startswith("/api/") else page).get(url).status_code for url in urls}
-    assert {url: status for url, status in answers.items() if status != 404} == {}
+    # Case content is for the hub's decision makers, deploying for admins: every route is open to one of them.
+    pages = {user: web(user) for user in ("mash-manager", "admin")}
+    answers = {url: {(api(user) if url.startswith("/api/") else pages[user]).get(url).status_code for user in pages}
+               for url in urls}
+    assert {url: statuses for url, statuses in answers.items() if 404 not in statuses or max(statuses) >= 500} == {}

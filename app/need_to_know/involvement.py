@@ -1,0 +1,67 @@
+"""Which agencies are involved in a case, the fact an agency practitioner's sight of it turns on.
+
+An agency is involved when its check was requested on the case (the screening's sharing record, an open
+step in its lane, or its return), when a strategy discussion on the case recorded it as an attendee, or
+when one of its users made the contact. Read from the records those steps write, so a redrawn diagram
+keeps the rule.
+"""
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import datetime
+
+from sqlalchemy import Select, false, select, union
+from sqlalchemy.orm import Session
+
+from app.auth.models import UserRole
+from app.cases.models import AgencyReturn, StrategyDiscussion
+from app.core.roles import AGENCIES
+from app.inbox.models import OpenTask
+from app.intake.models import Contact
+from app.need_to_know.models import BreakGlassAccess
+from app.sharing.models import SharingDecision
+
+
+def involved_agencies(session: Session, case_id: int) -> frozenset[str]:
+    """The agencies involved in one case."""
+    found: set[str] = set()
+    found.update(session.scalars(select(SharingDecision.recipient).where(
+        SharingDecision.case_id == case_id, SharingDecision.stage == "screening",
+        SharingDecision.decision == "share")))
+    found.update(session.scalars(select(OpenTask.role).where(OpenTask.case_id == case_id)))
+    found.update(session.scalars(select(AgencyReturn.agency).where(AgencyReturn.case_id == case_id)))
+    for attendees in session.scalars(select(StrategyDiscussion.attendees).where(StrategyDiscussion.case_id == case_id)):
+        found.update(attendees or [])
+    found.update(session.scalars(select(UserRole.role).join(Contact, Contact.created_by_id == UserRole.user_id)
+                                 .where(Contact.case_id == case_id)))
+    return frozenset(found) & frozenset(AGENCIES)
+
+
+def cases_involving(session: Session, agencies: Iterable[str], *, user_id: int | None = None,
+                    at: datetime | None = None) -> Select:
+    """The ids of every case any of these agencies is involved in (and, given a user and a time, the cases
+    that user holds break-glass access to), as a subquery for lists and searches."""
+    wanted = sorted(set(agencies) & set(AGENCIES))
+    strategy_cases = [case_id for case_id, attendees in session.execute(
+        select(StrategyDiscussion.case_id, StrategyDiscussion.attendees)) if set(attendees or []) & set(wanted)]
+    return select(union(
+        select(SharingDecision.case_id).where(SharingDecision.stage == "screening",
+                                              SharingDecision.decision == "share",
+                                              SharingDecision.recipient.in_(wanted)),
+        select(OpenTask.case_id).where(OpenTask.role.in_(wanted)),
+        select(AgencyReturn.case_id).where(AgencyReturn.agency.in_(wanted)),
+        select(Contact.case_id).join(UserRole, UserRole.user_id == Contact.created_by_id)
+        .where(UserRole.role.in_(wanted)),
+        select(StrategyDiscussion.case_id).where(StrategyDiscussion.case_id.in_(strategy_cases)),
+        select(BreakGlassAccess.case_id).where(BreakGlassAccess.user_id == user_id, BreakGlassAccess.expires_at > at)
+        if user_id is not None and at is not None else select(BreakGlassAccess.case_id).where(false()),
+    ).subquery().c[0])
+
+
+def break_glass_open(session: Session, user_id: int | None, case_id: int, at: datetime) -> bool:
+    """Whether this person holds exceptional access to the case now."""
+    if user_id is None:
+        return False
+    return session.scalar(select(BreakGlassAccess.id).where(
+        BreakGlassAccess.user_id == user_id, BreakGlassAccess.case_id == case_id,
+        BreakGlassAccess.expires_at > at).limit(1)) is not None
