@@ -53,10 +53,10 @@ def test_hub_staff_cannot_read_the_audit_trail(api):
 
 def test_the_case_page_says_who_has_seen_the_case(api, web):
     case_id = report(api)
-    web("police").get(f"/cases/{case_id}")
+    web("social-worker").get(f"/cases/{case_id}")
     page = web("mash-manager").get(f"/cases/{case_id}").get_data(as_text=True)
     section = page.split('id="who-has-seen"')[1]
-    assert "Police (demo)" in section and "MASH manager (demo)" in section
+    assert "Social worker (demo)" in section and "MASH manager (demo)" in section
 
 
 def test_the_audit_page_filters_by_case_reference_and_downloads_csv(api, web):

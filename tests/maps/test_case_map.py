@@ -146,10 +146,11 @@ def test_the_case_map_is_for_the_hub_only_and_each_view_is_audited(api, web, db)
     assert web("referrer").get(f"/cases/{case_id}/map").status_code == 403
     assert web("process-owner").get(f"/cases/{case_id}/map").status_code == 403
     assert web("mash-manager").get("/cases/999999/map").status_code == 404
-    web("police").get(f"/cases/{case_id}/map?at=2")
+    assert web("police").get(f"/cases/{case_id}/map").status_code == 404  # police are not involved (need to know)
+    web("social-worker").get(f"/cases/{case_id}/map?at=2")
     with db.unit_of_work(write=False) as session:
         views = session.scalars(select(AuditEvent).where(AuditEvent.case_id == case_id,
                                                          AuditEvent.action == "case.map-viewed")).all()
-    assert [(v.username, v.details) for v in views] == [("police", {"process_id": "referral", "at": 2})]
+    assert [(v.username, v.details) for v in views] == [("social-worker", {"process_id": "referral", "at": 2})]
     show = web("mash-manager").get(f"/cases/{case_id}").get_data(as_text=True)
     assert f'href="/cases/{case_id}/map"' in show and "View on the process map" in show

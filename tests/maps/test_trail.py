@@ -72,12 +72,12 @@ def test_the_trail_matches_the_published_schema_and_reading_it_is_audited(api, d
     document = api("mash-manager").get("/api/v1/openapi.json").get_json()
     operation = document["paths"]["/api/v1/cases/{case_id}/trail"]["get"]
     schema = operation["responses"]["200"]["content"]["application/json"]["schema"]
-    body = api("health").get(f"/api/v1/cases/{case_id}/trail").get_json()
+    body = api("police").get(f"/api/v1/cases/{case_id}/trail").get_json()
     assert [e.message for e in Draft202012Validator(schema).iter_errors(body)] == []
     with db.unit_of_work(write=False) as session:
         read = session.scalars(select(AuditEvent).where(AuditEvent.case_id == case_id,
                                                         AuditEvent.action == "case.trail-viewed")).all()
-    assert [(e.username, e.details["events"]) for e in read] == [("health", len(body))]
+    assert [(e.username, e.details["events"]) for e in read] == [("police", len(body))]
 
 
 def test_the_trail_is_for_the_hub_only_and_an_unknown_case_is_a_json_404(api):

@@ -127,12 +127,14 @@ def test_restricted_findings_are_absent_from_the_product_and_identities_hidden_b
     assert "UK GDPR Article 6(1)(e): public task" in record
     assert "Police (marked for the hub only)" in record
 
-    # Another hub member may read it; each render is audited with codes only.
-    assert web("health").get(links["Assessment team"]).status_code == 200
+    # Business support, who sends it, may read it; an agency reads only a product sent to it (need to know).
+    # Each render is audited with codes only.
+    assert web("business-support").get(links["Assessment team"]).status_code == 200
+    assert web("health").get(links["Assessment team"]).status_code == 404
     with db.unit_of_work(write=False) as session:
         views = list(session.scalars(select(AuditEvent).where(AuditEvent.case_id == case_id,
                                                               AuditEvent.action == "information-product.viewed")))
-    assert [e.username for e in views] == ["mash-manager", "health"]
+    assert [e.username for e in views] == ["mash-manager", "business-support"]
     assert {e.details["recipient"] for e in views} == {"early-help", "assessment-team"}
     assert "Ava" not in str([(e.summary, e.details) for e in views])
 
