@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from datetime import datetime
 
-from sqlalchemy import Select, false, select, union
+from sqlalchemy import Select, String, cast, false, or_, select, union
 from sqlalchemy.orm import Session
 
 from app.auth.models import UserRole
@@ -42,8 +42,9 @@ def cases_involving(session: Session, agencies: Iterable[str], *, user_id: int |
     """The ids of every case any of these agencies is involved in (and, given a user and a time, the cases
     that user holds break-glass access to), as a subquery for lists and searches."""
     wanted = sorted(set(agencies) & set(AGENCIES))
-    strategy_cases = [case_id for case_id, attendees in session.execute(
-        select(StrategyDiscussion.case_id, StrategyDiscussion.attendees)) if set(attendees or []) & set(wanted)]
+    # Attendees are a JSON list of agency codes: a code appears in its text as "code" (quotes included) on
+    # SQLite and PostgreSQL alike, and no code is a quoted part of another.
+    attended = or_(false(), *(cast(StrategyDiscussion.attendees, String).like(f'%"{code}"%') for code in wanted))
     return select(union(
         select(SharingDecision.case_id).where(SharingDecision.stage == "screening",
                                               SharingDecision.decision == "share",
@@ -52,7 +53,7 @@ def cases_involving(session: Session, agencies: Iterable[str], *, user_id: int |
         select(AgencyReturn.case_id).where(AgencyReturn.agency.in_(wanted)),
         select(Contact.case_id).join(UserRole, UserRole.user_id == Contact.created_by_id)
         .where(UserRole.role.in_(wanted)),
-        select(StrategyDiscussion.case_id).where(StrategyDiscussion.case_id.in_(strategy_cases)),
+        select(StrategyDiscussion.case_id).where(attended),
         select(BreakGlassAccess.case_id).where(BreakGlassAccess.user_id == user_id, BreakGlassAccess.expires_at > at)
         if user_id is not None and at is not None else select(BreakGlassAccess.case_id).where(false()),
     ).subquery().c[0])
