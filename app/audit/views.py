@@ -1,13 +1,11 @@
 """The audit page for auditors and operations managers: filter the trail, download it as CSV."""
 from __future__ import annotations
 
-import csv
-import io
-
 from flask import Blueprint, Response, g, render_template, request, url_for
 
 from app.audit.operations import record
 from app.audit.queries import audit_entries, parse_filter
+from app.core.csv_export import csv_text
 from app.core.db import get_db
 
 bp = Blueprint("audit", __name__, template_folder="templates")
@@ -34,11 +32,7 @@ def index():
 
 
 def _csv(entries) -> Response:
-    out = io.StringIO()
-    writer = csv.writer(out)
-    writer.writerow(CSV_COLUMNS)
-    for e in entries:
-        writer.writerow([e.seq, e.at.isoformat(), e.username, e.action, e.case_id or "", e.task_id or "",
-                         e.element_id or "", e.summary, e.hash])
-    return Response(out.getvalue(), mimetype="text/csv",
+    text = csv_text(CSV_COLUMNS, ([e.seq, e.at.isoformat(), e.username, e.action, e.case_id or "", e.task_id or "",
+                                   e.element_id or "", e.summary, e.hash] for e in entries))
+    return Response(text, mimetype="text/csv",
                     headers={"Content-Disposition": "attachment; filename=audit.csv"})

@@ -6,9 +6,15 @@ version (nothing is saved) and says, in plain words, why a case cannot go. The m
 case in its own transaction: the workflow re-pointed and re-saved, its deadlines kept at their original
 due times, its inbox rows and deadline rows brought in step, and one ``case.migrated`` audit event. A
 case someone worked on since the preview (its optimistic-lock version moved) is reported, not moved.
+
+Process owners read the preview and the move's result, and they are trusted with diagrams, not with children's
+records. The dry run evaluates each case's own data, and the engine's message for a step that fails can quote it
+(a script's ``raise ValueError(rag_rationale)``): so a failing step is reported by its element and the kind of
+refusal only, and counted. Decision makers see the full message on the SLA wall when a case reaches the step.
 """
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
@@ -22,7 +28,7 @@ from app.core.actor import Actor
 from app.core.db import run_in_transaction
 from app.core.errors import FieldError, NotFound, ValidationFailed
 from app.deadlines.tracking import follow_renamed_timers
-from app.engine import MigrationRefused, VersionChange
+from app.engine import MigrationRefused, ProcessFault, VersionChange
 from app.process_models.diff import ElementDiff, diff_bundles
 from app.process_models.models import ProcessVersion
 from app.process_models.registry import bundle_of, compiled, latest_version, version_of, versions_of
@@ -68,6 +74,11 @@ class MigrationPreview:
     def blocked(self) -> list[CaseMove]:
         return [c for c in self.cases if not c.movable]
 
+    @property
+    def refusals(self) -> list[tuple[str, int]]:
+        """Each reason a case cannot move, with how many cases it stops, most first."""
+        return Counter(reason for c in self.blocked for reason in c.reasons).most_common()
+
 
 @dataclass(frozen=True)
 class Outcome:
@@ -109,6 +120,30 @@ def _label(version: ProcessVersion) -> str:
     return f"version {version.version}"
 
 
+def _fails_at(label: str, element_id: str | None) -> str:
+    """A step that fails on the case's data, in words that hold none of it."""
+    return (f"the process fails on {label} at '{element_id or 'an element without an id'}' with this case's data "
+            "(the engine's message can quote the case: managers see it on the SLA wall when a case reaches the step)")
+
+
+def _reasons_to_show(refusal: MigrationRefused, label: str) -> list[str]:
+    """Why a case cannot move, fit for a process owner: a failing step by its element and kind only; the
+    other reasons are built from the diagrams (step names, ids) and the case's place in them."""
+    if isinstance(refusal.__cause__, ProcessFault):
+        return [_fails_at(label, refusal.__cause__.element_id)]
+    return refusal.reasons
+
+
+def _dry_run_reasons(change: VersionChange, state: str, label: str) -> list[str]:
+    """The reasons of a case the check refused, without the engine's text: run the move once more (nothing is
+    saved) to learn whether a step failed on the case's data."""
+    try:
+        change.migrate(state)
+    except MigrationRefused as refusal:
+        return _reasons_to_show(refusal, label)
+    return ["it could not be moved on a first try: preview again"]
+
+
 def _open_cases_before(session: Session, process_id: str, target: ProcessVersion) -> list[tuple[Case, ProcessVersion]]:
     older = {v.id: v for v in versions_of(session, process_id) if v.version < target.version}
     if not older:
@@ -130,11 +165,12 @@ def preview(session: Session, process_id: str, to_version: int | None, actor: Ac
             elements = diff_bundles(bundle_of(version), bundle_of(target)).elements
             changed[version.id] = {(e.process_id, e.element_id): e for e in elements if e.status == "changed"}
         check = changes[version.id].check(case.state)
+        reasons = _dry_run_reasons(changes[version.id], case.state, _label(target)) if check.reasons else []
         differs = [changed[version.id][(s.process_id, s.element_id)] for s in check.active_steps
                    if (s.process_id, s.element_id) in changed[version.id]]
         steps = [(element.name, [c.what for c in element.changes]) for element in differs]
         rows.append(CaseMove(case_id=case.id, reference=case.reference or str(case.id), version=version.version,
-                             lock=case.version, current_step=case.current_step, reasons=check.reasons,
+                             lock=case.version, current_step=case.current_step, reasons=reasons,
                              notes=check.notes, changed_steps=steps))
     record(session, actor, "process.migration-previewed",
            summary=f"{process_id}: moving cases to version {target.version}",
@@ -191,7 +227,7 @@ def _migrate_case(session: Session, process_id: str, to_version: int, case_id: i
     try:
         migrated = changes[source.id].migrate(case.state)
     except MigrationRefused as refusal:
-        return refused("; ".join(refusal.reasons))
+        return refused("; ".join(_reasons_to_show(refusal, _label(target))))
     workflow = migrated.workflow
     # A timer due while the case moved (the scheduler had not reached it yet) fires as it would have;
     # record_progress records it.

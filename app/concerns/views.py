@@ -5,8 +5,6 @@ downloads what is shown. Every view is audited with ids only.
 """
 from __future__ import annotations
 
-import csv
-import io
 from typing import Any
 
 from flask import Blueprint, Response, abort, g, render_template, request, url_for
@@ -24,6 +22,7 @@ from app.concerns.chronology import (
 )
 from app.concerns.repeats import ScreeningView, screening_view
 from app.core.clock import now
+from app.core.csv_export import csv_text
 from app.core.db import get_db
 from app.people.clusters import root_of
 from app.people.models import Person
@@ -88,16 +87,8 @@ def _chronology(view: str, person_id: int):
 
 
 def _csv(entries: list[ChronologyEntry], filename: str) -> Response:
-    out = io.StringIO()
-    writer = csv.writer(out)
-    writer.writerow(CSV_COLUMNS)
-    for e in entries:
-        writer.writerow([e.at.isoformat(), e.kind, e.reference, e.case_id, e.person_id or "", e.agency or "",
-                         "yes" if e.restricted else "no", _cell(e.summary)])
-    return Response(out.getvalue(), mimetype="text/csv",
+    text = csv_text(CSV_COLUMNS, ([e.at.isoformat(), e.kind, e.reference, e.case_id, e.person_id or "",
+                                   e.agency or "", "yes" if e.restricted else "no", e.summary] for e in entries))
+    return Response(text, mimetype="text/csv",
                     headers={"Content-Disposition": f"attachment; filename={filename}"})
 
-
-def _cell(value: str) -> str:
-    """Spreadsheets run a cell starting = + - @ as a formula: such text is kept as text."""
-    return "'" + value if value[:1] in ("=", "+", "-", "@", "\t", "\r") else value

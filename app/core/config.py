@@ -39,15 +39,25 @@ class Settings:
 
 
 def _secret_key(instance_path: Path) -> str:
-    """Use MASH_SECRET_KEY, else a key generated once into instance/ (never committed)."""
+    """Use MASH_SECRET_KEY, else a key generated once into instance/ (never committed). The file is created
+    0600 and only then written: there is no moment when another account could read the key."""
     if key := os.environ.get("MASH_SECRET_KEY"):
         return key
     path = instance_path / "secret_key"
-    if not path.exists():
-        instance_path.mkdir(parents=True, exist_ok=True)
-        path.write_text(secrets.token_hex(32))
-        path.chmod(0o600)
+    _private_folder(instance_path)
+    try:
+        descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:
+        return path.read_text().strip()
+    with os.fdopen(descriptor, "w") as out:
+        out.write(secrets.token_hex(32))
     return path.read_text().strip()
+
+
+def _private_folder(path: Path) -> None:
+    """The instance folder (database, key, training database) is the hub account's alone: made 0700. One
+    that already exists is left as its owner set it."""
+    path.mkdir(mode=0o700, parents=True, exist_ok=True)
 
 
 def _count(name: str, default: int, *, minimum: int = 1) -> int:
@@ -67,7 +77,7 @@ def _count(name: str, default: int, *, minimum: int = 1) -> int:
 
 def load_settings(**overrides: Any) -> Settings:
     instance_path = Path(os.environ.get("MASH_INSTANCE_PATH", PROJECT_ROOT / "instance"))
-    instance_path.mkdir(parents=True, exist_ok=True)
+    _private_folder(instance_path)
     training = os.environ.get("MASH_TRAINING") == "1"
     # The training sandbox never shares a database with live work.
     default_db = f"sqlite:///{instance_path / ('training.db' if training else 'mash.db')}"

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import logging
+import os
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
@@ -9,7 +10,7 @@ from datetime import UTC, datetime
 from typing import Any, TypeVar, cast
 
 from sqlalchemy import DateTime, Float, MetaData, create_engine, event
-from sqlalchemy.engine import Connection, Dialect, Engine
+from sqlalchemy.engine import Connection, Dialect, Engine, make_url
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.orm import DeclarativeBase, ORMExecuteState, Session, SessionTransaction, scoped_session, sessionmaker
@@ -76,9 +77,26 @@ def _hours_between_postgresql(element: hours_between, compiler: SQLCompiler, **k
     return f"(EXTRACT(EPOCH FROM ({end} - {start})) / 3600.0)"
 
 
+def create_private_sqlite_file(url: str) -> None:
+    """Create a SQLite database file that does not exist yet as an empty file readable by this account only
+    (0600), before SQLite opens it: SQLite would create it with the umask's mode (often 0644), and it gives its
+    -wal, -shm and -journal files the database file's own mode. In-memory and URI databases are left alone."""
+    parsed = make_url(url)
+    database = parsed.database
+    if not database or database == ":memory:" or database.startswith("file:") or parsed.query.get("uri"):
+        return
+    try:
+        os.close(os.open(database, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
+    except FileExistsError:
+        pass  # an existing database keeps the mode its owner gave it
+    except OSError:
+        pass  # a folder that is missing or closed to us: SQLite says so when it first connects
+
+
 def make_engine(url: str) -> Engine:
     """``hide_parameters``: a database error's message must not carry the personal data it was writing."""
     if url.startswith("sqlite"):
+        create_private_sqlite_file(url)
         engine = create_engine(url, connect_args={"timeout": 30, "check_same_thread": False}, hide_parameters=True)
 
         @event.listens_for(engine, "connect")

@@ -11,7 +11,7 @@ from app.audit.operations import record
 from app.cases.queries import case_for_referrer, referrer_view
 from app.core.db import get_db, run_in_transaction
 from app.core.errors import FieldError, ValidationFailed
-from app.intake.operations import find_by_idempotency_key, receive_contact
+from app.intake.operations import contact_digest, find_by_idempotency_key, receive_contact
 
 
 @bp.post("/contacts")
@@ -24,8 +24,9 @@ def create_contact():
     try:
         case, _created = run_in_transaction(receive_contact, body, g.actor, channel="api", idempotency_key=key)
     except IntegrityError:
-        # The same key arrived twice at once: the first request won; answer with its case.
-        case = find_by_idempotency_key(get_db().session, g.actor, key) if key else None
+        # The same key arrived twice at once: the first request won; answer with its case if this is the
+        # same contact, and refuse a different one.
+        case = find_by_idempotency_key(get_db().session, g.actor, key, contact_digest(body)) if key else None
         if case is None:
             raise
     return jsonify({"case_id": case.id, "reference": case.reference}), 201
@@ -64,7 +65,9 @@ def openapi_paths() -> dict[str, dict]:
             "responses": responses({"201": {"description": "Contact received", "content": {"application/json": {
                 "schema": {"type": "object", "required": ["case_id", "reference"], "properties": {
                     "case_id": {"type": "integer"}, "reference": {"type": "string"}}}}}}},
-                400, 401, 403, 413, 422)}},
+                400, 401, 403, 413, 422),
+            "description": "A retry with the same Idempotency-Key and the same contact answers with the case it made; "
+                           "the same key with a different contact is refused (422) and nothing is stored."}},
         "/api/v1/contacts/{case_id}": {"get": {
             "summary": "The referrer's view of a contact they made: status and feedback, never agency findings",
             "operationId": "getContact",

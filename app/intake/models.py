@@ -29,4 +29,7 @@ class Contact(Base):
     consent_reason: Mapped[str | None] = mapped_column(Text)
     created_by_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"), index=True)
     idempotency_key: Mapped[str | None] = mapped_column(String(200))
+    #: SHA-256 of the contact as sent with the key (app.intake.operations.contact_digest): the same key with a
+    #: different contact is refused, never answered with this one. Derived from personal data: anonymised with it.
+    idempotency_digest: Mapped[str | None] = mapped_column(String(64))
     received_at: Mapped[datetime] = mapped_column(UTCDateTime())

@@ -1,6 +1,8 @@
 """Receive a contact: store what the referrer said, find any open case, start the referral process."""
 from __future__ import annotations
 
+import hashlib
+import json
 from datetime import date
 
 from sqlalchemy import func, select
@@ -11,7 +13,7 @@ from app.cases.models import Case, Subject
 from app.casework.starting import start_workflow
 from app.core.actor import Actor
 from app.core.clock import now
-from app.core.errors import ProcessFailed, ValidationFailed
+from app.core.errors import FieldError, ProcessFailed, ValidationFailed
 from app.core.vocabulary import (
     CONTACT_FORM,
     HAS_OPEN_CASE_FIELD,
@@ -41,10 +43,30 @@ def _current_version(session: Session):
     return version
 
 
-def find_by_idempotency_key(session: Session, actor: Actor, key: str) -> Case | None:
+#: The field a reused key is reported against (the API's header; the web form says it in its own words).
+IDEMPOTENCY_FIELD = "Idempotency-Key"
+KEY_USED_FOR_ANOTHER_CONTACT = ("This Idempotency-Key was already used for a different contact: nothing was stored. "
+                                "Send a new key with each new contact, and the same key only to retry the same one.")
+
+
+def contact_digest(payload: object) -> str:
+    """SHA-256 of the contact as sent, canonical (keys sorted, no spacing): the same contact with its fields in
+    another order has the same digest."""
+    canonical = json.dumps(payload, sort_keys=True, separators=(",", ":"), ensure_ascii=False, default=str)
+    return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
+
+
+def find_by_idempotency_key(session: Session, actor: Actor, key: str, digest: str) -> Case | None:
+    """The case this person's earlier contact with ``key`` made, if it was this same contact. The same key with
+    a different contact is refused (ValidationFailed), so a second concern is never answered with the first
+    and silently dropped. A key stored before digests were kept (no digest) answers as it always did."""
     contact = session.scalar(select(Contact).where(Contact.created_by_id == actor.user_id,
                                                    Contact.idempotency_key == key))
-    return session.get(Case, contact.case_id) if contact else None
+    if contact is None:
+        return None
+    if contact.idempotency_digest is not None and contact.idempotency_digest != digest:
+        raise ValidationFailed([FieldError(IDEMPOTENCY_FIELD, KEY_USED_FOR_ANOTHER_CONTACT)])
+    return session.get(Case, contact.case_id)
 
 
 def _open_case_for(session: Session, subjects: list[dict]) -> Case | None:
@@ -74,9 +96,11 @@ def _open_case_for(session: Session, subjects: list[dict]) -> Case | None:
 
 def receive_contact(session: Session, payload: dict, actor: Actor, *, channel: str,
                     idempotency_key: str | None = None) -> tuple[Case, bool]:
-    """Returns (case, created). A retried request with the same Idempotency-Key creates nothing new."""
-    if idempotency_key:
-        existing = find_by_idempotency_key(session, actor, idempotency_key)
+    """Returns (case, created). A retried request with the same Idempotency-Key and the same contact creates
+    nothing new; the same key with a different contact is refused."""
+    digest = contact_digest(payload) if idempotency_key else None
+    if idempotency_key and digest:
+        existing = find_by_idempotency_key(session, actor, idempotency_key, digest)
         if existing is not None:
             return existing, False
     form = contact_form(session)
@@ -105,7 +129,7 @@ def receive_contact(session: Session, payload: dict, actor: Actor, *, channel: s
         referrer_email=referrer.get("email"), referrer_phone=referrer.get("phone"), concern=payload["concern"],
         immediate_risk=bool(payload["immediate_risk"]), consent_status=consent["status"],
         consent_reason=consent.get("reason"), created_by_id=actor.user_id, idempotency_key=idempotency_key,
-        received_at=received_at))
+        idempotency_digest=digest, received_at=received_at))
     record(session, actor, "contact.received", case_id=case.id, summary=f"Contact {case.reference} received",
            details={"channel": channel, "source": payload["source"]})
     index_subjects(session, case, actor)

@@ -9,10 +9,16 @@ from flask.typing import ResponseReturnValue
 from app.audit.operations import record
 from app.cases.queries import case_for_referrer, contacts_made_by, feedback_given
 from app.core.db import get_db, run_in_transaction
-from app.intake.operations import contact_form, receive_contact
+from app.core.errors import FieldError
+from app.intake.operations import IDEMPOTENCY_FIELD, contact_form, receive_contact
 from app.web.refusals import read_form
 
 bp = Blueprint("intake", __name__, template_folder="templates")
+
+#: The form came back from the browser (Back, an answer changed, Send) with the key of a contact already sent.
+SENT_ALREADY = ("This form was already sent with different answers. If this is a new concern, check the answers "
+                "and select Send to the MASH again: it will be reported as a new contact. What you sent before "
+                "is in Your contacts.")
 
 
 @bp.route("/contacts/new", methods=["GET", "POST"])
@@ -22,9 +28,15 @@ def new_contact():
     # A double-clicked "Send" must not report the concern twice: the form carries its own key.
     submission_key = request.form.get("submission_key") or uuid.uuid4().hex
 
-    def page(values: dict, errors: list) -> ResponseReturnValue:
+    def page(values: dict, errors: list[FieldError]) -> ResponseReturnValue:
+        key = submission_key
+        if any(error.field == IDEMPOTENCY_FIELD for error in errors):
+            # Never dropped, never sent twice unasked: said so, and sending again is a new contact.
+            errors = [FieldError("submission_key", SENT_ALREADY, anchor="send") if error.field == IDEMPOTENCY_FIELD
+                      else error for error in errors]
+            key = uuid.uuid4().hex
         return render_template("intake/new_contact.html", form=form, values=values, errors=errors,
-                               submission_key=submission_key)
+                               submission_key=key)
 
     if request.method == "GET":
         return page({}, [])

@@ -20,6 +20,7 @@ from app.audit.chain import verify
 from app.audit.models import AuditChainHead
 from app.audit.operations import record
 from app.core.actor import Actor
+from app.core.db import create_private_sqlite_file
 
 SQLITE_MAGIC = b"SQLite format 3\x00"
 PG_CUSTOM_MAGIC = b"PGDMP"
@@ -260,6 +261,7 @@ def _restore_sqlite(path: Path, live: Path) -> None:
     """Copy the backup's pages into the live file through the backup API: it takes the write lock, so the
     hub's own connections wait and then see the restored database instead of a half-copied file."""
     source = _read_only(path)
+    create_private_sqlite_file(f"sqlite:///{live}")  # restoring onto a new machine: created 0600, not umask's
     target = sqlite3.connect(live, timeout=30)
     try:
         source.backup(target)

@@ -74,15 +74,23 @@ def history(process_id: str):
 
 @bp.get("/process-models/<process_id>/versions/<int:version>/files/<filename>")
 def diagram(process_id: str, version: int, filename: str):
-    """One diagram of a stored version as UTF-8 XML, for the viewers, the modeler and downloads."""
+    """One diagram of a stored version as UTF-8 XML, for the viewers, the modeler and downloads.
+
+    Always a download in a type no browser renders: a diagram is uploaded by a person and can hold XHTML in
+    its extension elements (a script, a redirect), which opened inline would run on this origin with the
+    reader's session. The bpmn-js pages fetch it (fetch ignores Content-Disposition) and read it as text."""
     stored = version_of(get_db().session, process_id, version)
     if stored is None:
         abort(404)
     raw = bundle_of(stored).bpmn.get(filename)
     if raw is None:
         abort(404)
-    response = Response(as_utf8_text(raw).encode("utf-8"), mimetype="application/xml")
-    if request.args.get("download"):
-        safe = re.sub(r"[^A-Za-z0-9._-]", "_", f"{process_id}-v{version}-{filename}")
-        response.headers["Content-Disposition"] = f'attachment; filename="{safe}"'
-    return response
+    return stored_file(as_utf8_text(raw).encode("utf-8"), f"{process_id}-v{version}-{filename}")
+
+
+def stored_file(content: bytes, filename: str) -> Response:
+    """A stored diagram or form given out as an attachment that is never rendered (nosniff is on every
+    response: app/web/security.py)."""
+    safe = re.sub(r"[^A-Za-z0-9._-]", "_", filename)
+    return Response(content, mimetype="application/octet-stream",
+                    headers={"Content-Disposition": f'attachment; filename="{safe}"'})

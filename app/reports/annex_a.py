@@ -9,8 +9,6 @@ decides, and the team that receives the referral allocates it.
 """
 from __future__ import annotations
 
-import csv
-import io
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -29,6 +27,7 @@ from app.core.codes import (
     CHILD_ROLES,
     is_referral,
 )
+from app.core.csv_export import csv_text as write_csv
 from app.intake.models import Contact
 from app.people.clusters import roots_for
 from app.people.models import Person
@@ -121,8 +120,4 @@ def annex_a_rows(session: Session, filters: ReportFilters, number: int) -> list[
 
 
 def csv_text(number: int, rows: Sequence[Sequence[object]]) -> str:
-    out = io.StringIO()
-    writer = csv.writer(out)
-    writer.writerow(LISTS[number])
-    writer.writerows(rows)
-    return out.getvalue()
+    return write_csv(LISTS[number], rows)

@@ -6,8 +6,6 @@ worked out here and the date of birth goes no further. JSON for the API, CSV for
 """
 from __future__ import annotations
 
-import csv
-import io
 from collections.abc import Sequence
 from datetime import date
 
@@ -15,6 +13,7 @@ from sqlalchemy.orm import Session
 
 from app.core.calendar import LONDON
 from app.core.codes import OUTCOMES, SOURCE_LABELS, is_referral, source_agency
+from app.core.csv_export import csv_text as write_csv
 from app.core.vocabulary import is_section_47, rag_movement
 from app.reports.figures import DecisionClock, previous_referrals
 from app.reports.filters import ReportFilters
@@ -86,11 +85,6 @@ def _cell(value: object) -> object:
 
 
 def csv_text(rows: Sequence[dict]) -> str:
-    """Every cell is a code, a number, a time or a flag: nothing a spreadsheet could run as a formula."""
-    out = io.StringIO()
-    writer = csv.writer(out)
-    writer.writerow(COLUMNS)
-    for row in rows:
-        writer.writerow([_cell(row[column]) for column in COLUMNS])
-    return out.getvalue()
+    """Every cell is a code, a number, a time or a flag; the one writer keeps any text from being run as a formula."""
+    return write_csv(COLUMNS, ([_cell(row[column]) for column in COLUMNS] for row in rows))
 

@@ -5,8 +5,6 @@ Each view is audited with its filters and counts, never content: ``reports.viewe
 """
 from __future__ import annotations
 
-import csv
-import io
 from typing import Any
 
 from flask import Blueprint, Response, abort, g, redirect, render_template, request, url_for
@@ -16,6 +14,7 @@ from app.audit.operations import record
 from app.core.calendar import LONDON
 from app.core.clock import now
 from app.core.codes import AGENCY_LABELS, CHANNELS
+from app.core.csv_export import csv_text
 from app.core.db import get_db
 from app.core.vocabulary import RAG_LABELS
 from app.reports import annex_a
@@ -55,12 +54,7 @@ def _csv(name: str, text: str) -> Response:
 
 
 def table_csv_text(table: Table) -> str:
-    out = io.StringIO()
-    writer = csv.writer(out)
-    writer.writerow([column.key for column in table.columns])
-    for row in [*table.rows, *([table.total] if table.total else [])]:
-        writer.writerow(["" if cell is None else cell for cell in row])
-    return out.getvalue()
+    return csv_text([column.key for column in table.columns], [*table.rows, *([table.total] if table.total else [])])
 
 
 @bp.get("/reports/<table>.csv")

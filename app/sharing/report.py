@@ -6,10 +6,9 @@ to people outside the hub (auditors, inspectors) and into spreadsheets.
 """
 from __future__ import annotations
 
-import csv
-import io
 from collections.abc import Mapping, Sequence
 
+from app.core.csv_export import csv_text as write_csv
 from app.core.errors import FieldError
 from app.core.lawful_bases import LawfulBases
 from app.core.periods import read_choice, read_period
@@ -64,29 +63,21 @@ def decision_json(row: ReportRow) -> dict:
 
 
 def csv_text(rows: Sequence[ReportRow], bases: LawfulBases) -> str:
-    out = io.StringIO()
-    writer = csv.writer(out)
-    writer.writerow(CSV_COLUMNS)
-    for row in rows:
-        d = row.decision
-        writer.writerow([_cell(v) for v in (
-            d.id, row.reference, d.stage, d.decision, d.recipient or "", d.purpose or "", d.consent_status,
+    return write_csv(CSV_COLUMNS, [_csv_row(row, bases) for row in rows])
+
+
+def _csv_row(row: ReportRow, bases: LawfulBases) -> tuple:
+    d = row.decision
+    return (d.id, row.reference, d.stage, d.decision, d.recipient or "", d.purpose or "", d.consent_status,
             _yes_no(bool(d.reason_without_consent)), d.lawful_basis_art6 or "",
             bases.label(d.lawful_basis_art6) if d.lawful_basis_art6 else "", d.condition_art9 or "",
             bases.label(d.condition_art9) if d.condition_art9 else "", _yes_no(d.law_enforcement_part3),
             "" if d.subject_informed is None else _yes_no(d.subject_informed),
             _yes_no(bool(d.subject_informed_reason)), ";".join(d.what_shared or []),
             ";".join(f"{w['agency']}:{w['reason']}" for w in d.withheld or []), d.identities_protected,
-            d.decided_by, d.decided_at.isoformat())])
-    return out.getvalue()
+            d.decided_by, d.decided_at.isoformat())
 
 
 def _yes_no(value: bool) -> str:
     return "yes" if value else "no"
 
-
-def _cell(value: object) -> object:
-    """Spreadsheets run a cell starting = + - @ as a formula: such text is quoted as text."""
-    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@", "\t", "\r"):
-        return "'" + value
-    return value

@@ -1,14 +1,14 @@
 """need to know: agency returns released by their owner inside the hub, and break-glass access
 
 Revision ID: 0014
-Revises: 0011
+Revises: 0013
 Create Date: 2026-12-06 06:00:00
 """
 import sqlalchemy as sa
 from alembic import op
 
 revision = '0014'
-down_revision = '0011'
+down_revision = '0013'
 branch_labels = None
 depends_on = None
 
