@@ -32,6 +32,11 @@ STEP_PAGES = {steps.SECOND_FACTOR: "auth.second_factor", steps.NEW_PASSWORD: "au
               steps.ENROL: "auth.enrol_second_factor"}
 
 
+def app_secret() -> str:
+    """The app's secret key (throttle keys, the second factor's encryption)."""
+    return str(current_app.config["SECRET_KEY"])
+
+
 def _safe_next(target: str | None) -> str:
     if not target:
         return url_for("web.home")
@@ -56,9 +61,9 @@ def login():
         if not errors:
             db = get_db()
             rules = policy()
-            wait_if_slowed(db, current_app.secret_key, username, rules)  # guessed at from many places: slower
+            wait_if_slowed(db, app_secret(), username, rules)  # guessed at from many places: slower
             attempt = sign_in(db.session, username, password, address=request.remote_addr,
-                              secret_key=current_app.secret_key, policy=rules,
+                              secret_key=app_secret(), policy=rules,
                               replacing=session.get(SESSION_KEY) or session.get(PENDING_KEY))
             if attempt.user is not None and attempt.secret is not None:
                 session.clear()  # nothing from before signing in carries over, the form token included
@@ -86,8 +91,8 @@ def _throttled(username: str, until: datetime, at: datetime, template: str = "au
         shown += timedelta(minutes=1)  # "wait until 09:16", never a minute too early
     message = (f"You have tried to sign in too many times. Wait until {london(shown, '%H:%M')} "
                f"and try again, or ask your system administrator to help.")
-    page = render_template(template, errors=[FieldError("username", message)], username=username, **page)
-    return page, 429, {"Retry-After": str(max(1, math.ceil((until - at).total_seconds())))}
+    body = render_template(template, errors=[FieldError("username", message)], username=username, **page)
+    return body, 429, {"Retry-After": str(max(1, math.ceil((until - at).total_seconds())))}
 
 
 @bp.post("/logout")
@@ -146,7 +151,7 @@ def second_factor():
             errors.append(FieldError("code", "Enter the 6-digit code from your authenticator app"))
         else:
             step = steps.pass_second_factor(get_db().session, row, code, address=request.remote_addr,
-                                            secret_key=current_app.secret_key, policy=policy())
+                                            secret_key=app_secret(), policy=policy())
             if not step.wrong:
                 return _after_step(row, step, "auth/code.html")
             errors.append(FieldError("code", _WRONG_CODE))
@@ -163,7 +168,7 @@ def new_password():
         try:
             step = steps.choose_new_password(get_db().session, row, request.form.get("password", ""),
                                              request.form.get("password_confirm", ""), address=request.remote_addr,
-                                             secret_key=current_app.secret_key, policy=policy())
+                                             secret_key=app_secret(), policy=policy())
         except ValidationFailed as refused:  # nothing was written: the page shows why
             errors = refused.errors
         else:
@@ -177,7 +182,7 @@ def enrol_second_factor():
     if row is None:
         return elsewhere
     db = get_db()
-    secret = totp.begin_enrolment(db.session, row.user, current_app.secret_key, policy().now())
+    secret = totp.begin_enrolment(db.session, row.user, app_secret(), policy().now())
     errors: list[FieldError] = []
     if request.method == "POST":
         code = request.form.get("code", "")
@@ -185,7 +190,7 @@ def enrol_second_factor():
             errors.append(FieldError("code", "Enter the 6-digit code from your authenticator app"))
         else:
             step = steps.confirm_enrolment(db.session, row, code, address=request.remote_addr,
-                                           secret_key=current_app.secret_key, policy=policy())
+                                           secret_key=app_secret(), policy=policy())
             if not step.wrong:
                 return _after_step(row, step, "auth/enrol.html", **enrol_page(row.user, secret, required=True))
             errors.append(FieldError("code", _WRONG_CODE))

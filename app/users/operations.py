@@ -47,8 +47,10 @@ def read_new_user(data: dict) -> NewUser:
         value = data.get(key)
         return value.strip() if isinstance(value, str) else ""
 
-    new = NewUser(username=text("username").lower(), name=text("name"), email=text("email"), agency=text("agency"),
-                  roles=tuple(data.get("roles") or ()) if isinstance(data.get("roles"), list | tuple) else ())
+    username = data["username"] if isinstance(data.get("username"), str) else ""
+    new = NewUser(username=username, name=text("name"), email=text("email"), agency=text("agency"),
+                  roles=tuple(dict.fromkeys(role if isinstance(role, str) else repr(role) for role in data["roles"]))
+                  if isinstance(data.get("roles"), list | tuple) else ())
     errors = []
     if not new.username:
         errors.append(FieldError("username", "Enter a username"))

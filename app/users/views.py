@@ -3,12 +3,12 @@ and authenticator app. A one-time password is shown once, on the page that answe
 (never put in a flash message: that would carry it in the session cookie)."""
 from __future__ import annotations
 
-from flask import Blueprint, current_app, flash, g, redirect, render_template, request, url_for
+from flask import Blueprint, flash, g, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 
 from app.audit.operations import record
 from app.auth import second_factor as totp
-from app.auth.views import enrol_page
+from app.auth.views import app_secret, enrol_page
 from app.core.db import get_db, run_in_transaction
 from app.core.errors import Conflict, FieldError, ValidationFailed
 from app.core.roles import ALL_ROLES, role_label
@@ -45,7 +45,8 @@ def _new_page(values: dict, errors: list) -> ResponseReturnValue:
 def new() -> ResponseReturnValue:
     if request.method == "GET":
         return _new_page({"roles": []}, [])
-    values = {key: request.form.get(key, "") for key in ("username", "name", "email", "agency")}
+    values: dict[str, str | list[str]] = {key: request.form.get(key, "").strip()
+                                          for key in ("username", "name", "email", "agency")}
     values["roles"] = request.form.getlist("roles")
     on_refusal(lambda refusal: _new_page(values, refusal.errors if isinstance(refusal, ValidationFailed) else []),
                ValidationFailed)
@@ -123,7 +124,7 @@ def second_factor_roles() -> ResponseReturnValue:
 def account() -> ResponseReturnValue:
     session = get_db().session
     return render_template("users/account.html", user=g.user,
-                           enrolled=totp.is_enrolled(session, g.user, current_app.secret_key),
+                           enrolled=totp.is_enrolled(session, g.user, app_secret()),
                            required=totp.is_required(session, g.user))
 
 
@@ -145,7 +146,7 @@ def change_password() -> ResponseReturnValue:
 @bp.route("/account/second-factor", methods=["GET", "POST"])
 def account_second_factor() -> ResponseReturnValue:
     session = get_db().session
-    secret_key = current_app.secret_key
+    secret_key = app_secret()
     if totp.is_enrolled(session, g.user, secret_key):
         go_back_to(url_for("users.account"))
         raise Conflict("Your authenticator app is already set up. Ask your administrator to remove it "

@@ -7,11 +7,13 @@ from datetime import datetime
 import pyotp
 
 from tests.conftest import WebClient
+from tests.security.conftest import events  # noqa: F401  (the audit reader, a fixture shared with the security tests)
 
 CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
 ONE_TIME = re.compile(r'id="one-time-password">([^<]+)<')
 KEY = re.compile(r'id="totp-key">([^<]+)<')
-NEW_PASSWORD = "heron quay lantern 42"  # noqa: S105  (a test password that passes the rules)
+#: A password that passes the rules.
+NEW_PASSWORD = "heron quay lantern 42"
 
 
 def csrf(client, path: str) -> str:

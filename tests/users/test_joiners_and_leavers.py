@@ -11,7 +11,6 @@ from sqlalchemy import select
 from app.auth.models import User, UserSession
 from app.core.clock import clock
 from tests.conftest import ApiClient
-from tests.security.conftest import events  # noqa: F401  (fixture)
 from tests.users.conftest import NEW_PASSWORD, add_user_by_page, post, sign_in
 
 T0 = datetime(2027, 3, 1, 9, 0, tzinfo=UTC)

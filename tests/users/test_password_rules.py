@@ -8,7 +8,7 @@ from app.auth.passwords import common_passwords, one_time_password, password_pro
 from tests.users.conftest import NEW_PASSWORD, post, sign_in
 
 
-@pytest.mark.parametrize("password, problem", [
+@pytest.mark.parametrize(("password", "problem"), [
     ("short-pw-11", "12 characters or more"),
     ("x" * 257, "256 characters or fewer"),
     ("password1234", "most commonly used"),

@@ -12,7 +12,6 @@ from app.auth.models import SecondFactor, User
 from app.auth.second_factor import secret_of
 from app.core.clock import clock
 from tests.conftest import PASSWORD
-from tests.security.conftest import events  # noqa: F401  (fixture)
 from tests.users.conftest import code_at, post, sign_in, totp_key
 
 T0 = datetime(2027, 3, 1, 9, 0, 5, tzinfo=UTC)

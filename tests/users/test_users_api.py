@@ -73,7 +73,7 @@ def test_setting_roles_and_a_one_time_password(app, api):
     assert sign_in(app.test_client(), "education", one_time).headers["Location"].endswith("/login/new-password")
 
 
-@pytest.mark.parametrize("body, field", [({"active": "no"}, "active"), ({"roles": "police"}, "roles"),
+@pytest.mark.parametrize(("body", "field"), [({"active": "no"}, "active"), ({"roles": "police"}, "roles"),
                                          ({"password": "x"}, "password"), ({}, None),
                                          ({"roles": ["wizard"]}, "roles"), ({"roles": []}, "roles")])
 def test_a_change_the_api_cannot_make_is_422(api, body, field):
