@@ -74,6 +74,7 @@ def _register_blueprints(app: Flask) -> None:
     from app.reports.views import bp as reports_bp
     from app.sharing.views import bp as sharing_bp
     from app.training.views import bp as training_bp
+    from app.users.views import bp as users_bp
     from app.web.access import enforce_access, record_refused_access
     from app.web.views import bp as web_bp
 
@@ -81,7 +82,7 @@ def _register_blueprints(app: Flask) -> None:
     app.after_request(record_refused_access)
     for blueprint in (web_bp, auth_bp, intake_bp, inbox_bp, cases_bp, dashboard_bp, audit_bp, sharing_bp,
                       process_models_bp, versions_bp, modeler_bp, maps_bp, training_bp, people_bp, concerns_bp,
-                      reports_bp, information_product_bp, need_to_know_bp):
+                      reports_bp, information_product_bp, need_to_know_bp, users_bp):
         app.register_blueprint(blueprint)
     csrf.exempt(api_bp)  # bearer tokens, not cookies: no CSRF exposure
     app.register_blueprint(api_bp)

@@ -400,6 +400,138 @@ def _cli_actor(session, username: str | None, role: str = "admin"):
     return user.as_actor()
 
 
+# ----------------------------------------------------------------------------- users and leavers
+@main.group()
+def user() -> None:
+    """Staff accounts: add, list, set roles, deactivate a leaver, reactivate, set a one-time password."""
+
+
+_AS_ADMIN = click.option("--as", "as_user", default=None,
+                         help="The admin user doing this, for the audit trail (default: your OS account).")
+_PASSWORD_STDIN = click.option("--password-stdin", is_flag=True,
+                               help="Read the one-time password from standard input instead of generating one.")
+
+
+def _user_command(action, as_user: str | None, *args, **kwargs):
+    """Run a users operation in its own transaction; a refusal is printed (never a password) and exits 1."""
+    from app.core.db import get_db
+    from app.core.errors import OperationError
+
+    _init()
+    try:
+        with get_db().unit_of_work() as session:
+            return action(session, _cli_actor(session, as_user), *args, **kwargs)
+    except OperationError as refusal:
+        for message in [e.message for e in getattr(refusal, "errors", [])] or [refusal.message]:
+            click.echo(message, err=True)
+        sys.exit(1)
+
+
+def _stdin_password(wanted: bool) -> str | None:
+    if not wanted:
+        return None
+    password = sys.stdin.readline().rstrip("\r\n")
+    if not password:
+        click.echo("No password on standard input.", err=True)
+        sys.exit(1)
+    return password
+
+
+def _one_time(username: str, password: str | None) -> None:
+    """The generated one-time password, printed once to the terminal and nowhere else."""
+    if password is not None:
+        click.echo(f"One-time password for {username} (shown once; they choose their own at first sign-in):")
+        click.echo(password)
+    else:
+        click.echo(f"{username} must replace the password you gave at first sign-in.")
+
+
+@user.command("add")
+@click.argument("username")
+@click.option("--name", required=True, help="Full name.")
+@click.option("--email", required=True, help="Work e-mail address.")
+@click.option("--agency", required=True, help="Agency or team, e.g. Police.")
+@click.option("--role", "roles", multiple=True, required=True, help="A role to hold (repeatable).")
+@_PASSWORD_STDIN
+@_AS_ADMIN
+def user_add(username: str, name: str, email: str, agency: str, roles: tuple[str, ...], password_stdin: bool,
+             as_user: str | None) -> None:
+    """Add a user with a one-time password."""
+    from app.users.operations import add_user, read_new_user
+
+    given = _stdin_password(password_stdin)
+    details = {"username": username, "name": name, "email": email, "agency": agency, "roles": list(roles)}
+    added, generated = _user_command(
+        lambda session, actor: add_user(session, actor, read_new_user(details), password=given), as_user)
+    click.echo(f"Added {added.username} ({', '.join(sorted(roles))}).")
+    _one_time(added.username, generated)
+
+
+@user.command("list")
+def user_list() -> None:
+    """Every user: username, agency, roles, last sign-in, active (no e-mail addresses: terminals are logged)."""
+    from app.core.calendar import london
+    from app.core.db import get_db
+    from app.users.operations import list_users
+
+    _init()
+    with get_db().unit_of_work(write=False) as session:
+        for row in list_users(session):
+            last = london(row.last_signed_in_at, "%d %b %Y %H:%M") if row.last_signed_in_at else "never"
+            click.echo(f"{row.username}\t{row.agency}\t{','.join(sorted(row.role_names))}\t"
+                       f"last sign-in {last}\t{'active' if row.is_active_user else 'deactivated'}")
+
+
+@user.command("set-roles")
+@click.argument("username")
+@click.argument("roles", nargs=-1, required=True)
+@_AS_ADMIN
+def user_set_roles(username: str, roles: tuple[str, ...], as_user: str | None) -> None:
+    """Make USERNAME's roles exactly ROLES."""
+    from app.users.operations import set_roles
+
+    changed = _user_command(lambda session, actor: set_roles(session, actor, username, list(roles)), as_user)
+    click.echo(f"{changed.username} now holds {', '.join(sorted(changed.role_names))}.")
+
+
+@user.command("deactivate")
+@click.argument("username")
+@_AS_ADMIN
+def user_deactivate(username: str, as_user: str | None) -> None:
+    """A leaver: their sessions end and their API tokens are revoked, at once."""
+    from app.core.clock import now
+    from app.users.operations import deactivate
+
+    _user_command(lambda session, actor: deactivate(session, actor, username, now()), as_user)
+    click.echo(f"{username} is deactivated: signed out everywhere; their API tokens are revoked.")
+
+
+@user.command("reactivate")
+@click.argument("username")
+@_AS_ADMIN
+def user_reactivate(username: str, as_user: str | None) -> None:
+    """Let a deactivated user sign in again (their old tokens stay revoked)."""
+    from app.users.operations import reactivate
+
+    _user_command(lambda session, actor: reactivate(session, actor, username), as_user)
+    click.echo(f"{username} is active again.")
+
+
+@user.command("reset-password")
+@click.argument("username")
+@_PASSWORD_STDIN
+@_AS_ADMIN
+def user_reset_password(username: str, password_stdin: bool, as_user: str | None) -> None:
+    """Set a one-time password (their sessions end; they choose their own at the next sign-in)."""
+    from app.core.clock import now
+    from app.users.operations import reset_password
+
+    given = _stdin_password(password_stdin)
+    _changed, generated = _user_command(
+        lambda session, actor: reset_password(session, actor, username, now(), password=given), as_user)
+    _one_time(username, generated)
+
+
 @main.command("subject-access")
 @click.option("--given-name", required=True)
 @click.option("--family-name", required=True)

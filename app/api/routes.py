@@ -22,12 +22,13 @@ from app.reports import api as reports
 from app.retention import api as retention
 from app.sharing import api as sharing
 from app.training import api as training
+from app.users import api as users
 
 __all__ = ["FEATURES", "bp"]
 
 #: The features with routes on the API, in the order the OpenAPI document lists them.
 FEATURES: tuple[FeatureApi, ...] = (intake, cases, need_to_know, audit, inbox, training, sharing, reports, maps,
-                                    people, incidents, process_models, retention)
+                                    people, incidents, process_models, retention, users)
 
 
 @bp.get("/openapi.json")

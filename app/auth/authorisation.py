@@ -178,6 +178,25 @@ ROUTE_ROLES: dict[str, frozenset[str]] = {
     "api.get_process_model_version": PROCESS_READ_ROLES,
     # data protection: the subject access export gathers a person's whole record
     "api.subject_access_export": frozenset({"admin"}),
+    # users and leavers (app/users)
+    "auth.second_factor": _PUBLIC,  # the steps of signing in: each page reads its own part-way session
+    "auth.new_password": _PUBLIC,
+    "auth.enrol_second_factor": _PUBLIC,
+    "users.index": frozenset({"admin"}),
+    "users.new": frozenset({"admin"}),
+    "users.show": frozenset({"admin"}),
+    "users.set_roles": frozenset({"admin"}),
+    "users.deactivate": frozenset({"admin"}),
+    "users.reactivate": frozenset({"admin"}),
+    "users.reset_password": frozenset({"admin"}),
+    "users.remove_second_factor": frozenset({"admin"}),
+    "users.second_factor_roles": frozenset({"admin"}),
+    "users.account": _SIGNED_IN,
+    "users.change_password": _SIGNED_IN,
+    "users.account_second_factor": _SIGNED_IN,
+    "api.list_users": frozenset({"admin"}),
+    "api.create_user": frozenset({"admin"}),
+    "api.change_user": frozenset({"admin"}),
 }
 
 

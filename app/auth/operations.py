@@ -7,37 +7,33 @@ import secrets
 from dataclasses import dataclass
 from datetime import datetime
 
-from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from app.audit.operations import record
 from app.auth.models import ApiToken, User, UserRole
+from app.auth.passwords import hash_password, hasher
 from app.auth.policy import ACTIVITY_GRANULARITY, SignInPolicy
 from app.auth.sessions import end_session, find_session, start_session
-from app.auth.throttle import clear, locked_until, note_failure, throttle_keys
+from app.auth.steps import next_stage, signed_in
+from app.auth.throttle import ThrottleKey, clear, locked_until, note_failure, throttle_keys
 from app.core.actor import SYSTEM, Actor
 from app.core.clock import now
 from app.core.errors import OperationError
 
-#: argon2-cffi's defaults are argon2id with RFC 9106's low-memory profile; a change of parameters here
-#: is picked up by rehashing each password at its owner's next sign-in.
-_hasher = PasswordHasher()
+_hasher = hasher
 _DUMMY_HASH = _hasher.hash("not-a-real-password")
 #: Who a sign-in attempt is before it succeeds.
 ANONYMOUS = Actor(user_id=None, username="anonymous", roles=frozenset())
 
 
 # ----------------------------------------------------------------------------- users and passwords
-def hash_password(password: str) -> str:
-    return _hasher.hash(password)
-
-
 def create_user(session: Session, username: str, *, display_name: str, agency: str, roles: list[str],
-                password: str | None = None) -> User:
-    user = User(username=username, display_name=display_name, agency=agency,
-                password_hash=hash_password(password) if password else None, created_at=now())
+                password: str | None = None, email: str | None = None, must_change_password: bool = False) -> User:
+    user = User(username=username, display_name=display_name, agency=agency, email=email,
+                password_hash=hash_password(password) if password else None, created_at=now(),
+                must_change_password=must_change_password)
     user.roles = [UserRole(role=role) for role in roles]
     session.add(user)
     session.flush()
@@ -66,43 +62,65 @@ def check_password(user: User | None, password: str) -> bool:
 # ----------------------------------------------------------------------------- signing in
 @dataclass(frozen=True)
 class SignIn:
-    """The outcome of an attempt: a user and the new session's secret, or a lock, or neither (wrong)."""
+    """The outcome of an attempt: a session's secret (signed in, or at a further step of signing in: ``stage``),
+    or a lock, or neither (wrong)."""
 
     user: User | None = None
     secret: str | None = None
     locked_until: datetime | None = None
+    #: None: signed in. Otherwise the step still to take (app/auth/steps.py) before the session signs anyone in.
+    stage: str | None = None
 
 
 def sign_in(session: Session, username: str, password: str, *, address: str | None, secret_key: str,
             policy: SignInPolicy, replacing: str | None = None) -> SignIn:
-    """One attempt, throttled per username and per address, audited in the attempt's own transaction.
+    """One attempt, throttled per (username, address) and per address, audited in the attempt's own transaction.
 
     The typed username is stored in the audit trail only when it is a real user's: an unknown one may be
-    a password typed into the wrong box. ``replacing`` is the browser's previous session secret, ended here."""
+    a password typed into the wrong box. ``replacing`` is the browser's previous session secret, ended here.
+    A right password may still leave steps to take (a second factor, a new password, enrolling): the
+    session then starts at that step and signs nobody in until the last step is passed."""
     at = policy.now()
     keys = throttle_keys(secret_key, username, address, policy)
-    lock = locked_until(session, keys, at)
-    if lock is not None:
-        record(session, ANONYMOUS, "auth.login-throttled",
-               details={"scope": lock[1], "until": lock[0].isoformat(), "address": address}, security=True)
-        return SignIn(locked_until=lock[0])
+    if (refused := _locked(session, keys, at, address)) is not None:
+        return refused
     user = user_by_username(session, username.strip())
     if not check_password(user, password) or user is None:  # the check first: it takes as long without a user
         who = {"username": user.username} if user is not None else {"username_known": False}
         record(session, ANONYMOUS, "auth.login-failed", details={**who, "address": address}, security=True)
-        started = note_failure(session, keys, at, policy)
-        if started is None:
-            return SignIn()
-        record(session, ANONYMOUS, "auth.login-throttled",
-               details={"scope": started[1], "until": started[0].isoformat(), "address": address, "started": True},
-               security=True)
-        return SignIn(locked_until=started[0])
+        return _failed(session, keys, at, policy, address)
     clear(session, keys[0])
     if replacing and (previous := find_session(session, replacing)) is not None:
         end_session(session, previous, "replaced", at)
-    row, secret = start_session(session, user, at)
-    record(session, user.as_actor(), "auth.login", details={"session": row.id, "address": address})
-    return SignIn(user=user, secret=secret)
+    stage = next_stage(session, user, secret_key, after=None)
+    row, secret = start_session(session, user, at, stage=stage)
+    if stage is None:
+        signed_in(session, row, at, address)
+    else:
+        record(session, user.as_actor(), "auth.login-step", details={"session": row.id, "step": stage,
+                                                                     "address": address})
+    return SignIn(user=user, secret=secret, stage=stage)
+
+
+def _locked(session: Session, keys: list[ThrottleKey], at: datetime, address: str | None) -> SignIn | None:
+    lock = locked_until(session, keys, at)
+    if lock is None:
+        return None
+    record(session, ANONYMOUS, "auth.login-throttled",
+           details={"scope": lock[1], "until": lock[0].isoformat(), "address": address}, security=True)
+    return SignIn(locked_until=lock[0])
+
+
+def _failed(session: Session, keys: list[ThrottleKey], at: datetime, policy: SignInPolicy,
+            address: str | None) -> SignIn:
+    """Count a failure; the answer says when a lock it started ends."""
+    started = note_failure(session, keys, at, policy)
+    if started is None:
+        return SignIn()
+    record(session, ANONYMOUS, "auth.login-throttled",
+           details={"scope": started[1], "until": started[0].isoformat(), "address": address, "started": True},
+           security=True)
+    return SignIn(locked_until=started[0])
 
 
 def sign_out(session: Session, secret: str | None, at: datetime) -> None:

@@ -16,6 +16,9 @@ class SignInPolicy:
     address_max_failures: int
     window: timedelta
     lockout: timedelta
+    #: The slow-down on a username guessed at from many addresses: the first wait, and the longest.
+    slow_down_base: float = 0.5
+    slow_down_cap: float = 4.0
     #: In the training sandbox a trainer moves the case clock forward by hours or days; that is not the
     #: trainees being idle, so sign-in times there follow the system clock.
     system_time: bool = False

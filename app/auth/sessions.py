@@ -19,13 +19,32 @@ def _hash(secret: str) -> str:
     return hashlib.sha256(secret.encode()).hexdigest()
 
 
-def start_session(session: Session, user: User, at: datetime) -> tuple[UserSession, str]:
-    """A new session (a new secret at every sign-in, so a planted cookie never becomes signed in)."""
+def start_session(session: Session, user: User, at: datetime, *, stage: str | None = None) -> tuple[UserSession, str]:
+    """A new session (a new secret at every sign-in, so a planted cookie never becomes signed in), at a step
+    of signing in (``stage``) or signed in."""
     secret = secrets.token_urlsafe(32)
-    row = UserSession(secret_hash=_hash(secret), user_id=user.id, user=user, created_at=at, last_seen_at=at)
+    row = UserSession(secret_hash=_hash(secret), user_id=user.id, user=user, created_at=at, last_seen_at=at,
+                      stage=stage)
     session.add(row)
     session.flush()
     return row, secret
+
+
+def new_secret(row: UserSession) -> str:
+    """Give the session a fresh secret (when a step of signing in is passed the browser's cookie changes)."""
+    secret = secrets.token_urlsafe(32)
+    row.secret_hash = _hash(secret)
+    return secret
+
+
+def end_sessions_of(session: Session, user: User, reason: str, at: datetime) -> int:
+    """End every live session of the user (deactivation, a password reset): their next request signs in again."""
+    rows = session.scalars(select(UserSession).where(UserSession.user_id == user.id, UserSession.ended_at.is_(None)))
+    count = 0
+    for row in rows:
+        end_session(session, row, reason, at)
+        count += 1
+    return count
 
 
 def find_session(session: Session, secret: str) -> UserSession | None:
@@ -53,8 +72,8 @@ def resume_session(session: Session, secret: str, user_id: str, at: datetime, po
     ``unattended``: the request is a view that may go on showing once the person has gone idle (the wall);
     an idle session is then served that view only, until its absolute lifetime ends."""
     row = find_session(session, secret)
-    if row is None or row.ended_at is not None or str(row.user_id) != user_id:
-        return Resumed(None)
+    if row is None or row.ended_at is not None or row.stage is not None or str(row.user_id) != user_id:
+        return Resumed(None)  # ended, or part-way through signing in (only that step's page reads it)
     if not row.user.is_active:
         _expire(session, row, "account-disabled", at)
         return Resumed(None)

@@ -1,6 +1,7 @@
-"""Repeated failed sign-ins lock the username (5 in 15 minutes) or the client address (20) for 15 minutes:
-429 with Retry-After and a GOV.UK error summary, no password checked while locked, every event audited,
-counts kept in the database (every worker sees them) as keyed hashes."""
+"""Repeated failed sign-ins lock the username from that address (5 in 15 minutes) or the client address (20)
+for 15 minutes: 429 with Retry-After and a GOV.UK error summary, no password checked while locked, every event
+audited, counts kept in the database (every worker sees them) as keyed hashes. Guesses at one username from
+anywhere only slow that username down: a stranger cannot lock out a named colleague."""
 from __future__ import annotations
 
 import re
@@ -11,6 +12,7 @@ import pytest
 from sqlalchemy import select
 
 import app.auth.operations as auth_operations
+import app.auth.throttle as throttle
 from app.auth.models import LoginThrottle
 from app.core.clock import clock
 from tests.security.conftest import attempt
@@ -43,7 +45,8 @@ def test_five_failures_lock_the_username_then_it_unlocks_after_the_window(app, e
     assert attempt(client, "police").status_code == 302
     throttled = events("auth.login-throttled")
     assert [e.details.get("started", False) for e in throttled] == [True, False]
-    assert {e.details["scope"] for e in throttled} == {"username"}
+    # Issue 16: the lock is on the username *from that address*, no longer on the username alone.
+    assert {e.details["scope"] for e in throttled} == {"username-address"}
     assert len(events("auth.login-failed")) == 5
 
 
@@ -73,7 +76,9 @@ def test_counters_whose_window_has_passed_are_forgotten(app, db):
     attempt(app.test_client(), "health", "wrong-password", address="192.0.2.2")
     with db.unit_of_work(write=False) as session:
         rows = list(session.scalars(select(LoginThrottle)))
-    assert len(rows) == 2 and all(row.window_started_at == T0 + timedelta(minutes=16) for row in rows)
+    # Issue 16: an attempt counts against three keys (username from the address, address, username alone).
+    assert len(rows) == 3 and all(row.window_started_at == T0 + timedelta(minutes=16) for row in rows)
+    assert sorted(row.scope for row in rows) == ["address", "username", "username-address"]
 
 
 def test_a_successful_sign_in_resets_the_usernames_count(app):
@@ -155,3 +160,50 @@ def test_the_default_address_limit_is_twenty(settings):
 
     assert load_settings().login_address_max_failures == 20
     assert sign_in_policy(settings).max_failures == 5 and sign_in_policy(settings).lockout == timedelta(minutes=15)
+
+
+@pytest.fixture
+def waits(monkeypatch) -> list[float]:
+    """The slow-down's waits, recorded instead of slept."""
+    recorded: list[float] = []
+    monkeypatch.setattr(throttle, "sleep", recorded.append)
+    return recorded
+
+
+@BOTH
+def test_a_colleague_at_the_hub_signs_in_while_another_address_floods_guesses_at_their_username(app, events, waits):
+    clock.freeze(T0)
+    stranger = app.test_client()
+    statuses = fail(stranger, "mash-manager", 12, address="203.0.113.66")
+    assert statuses[:5] == [200] * 4 + [429] and set(statuses[5:]) == {429}, "the stranger's address is locked"
+    # The MASH manager, at the hub, with the right password: in, after at most a short wait.
+    at_the_hub = attempt(app.test_client(), "mash-manager", address="192.0.2.10")
+    assert at_the_hub.status_code == 302 and "/login" not in at_the_hub.headers["Location"]
+    assert events("auth.login")[-1].username == "mash-manager"
+    assert {e.details["scope"] for e in events("auth.login-throttled")} == {"username-address"}
+    # And the stranger is still locked out after the colleague signed in.
+    assert attempt(stranger, "mash-manager", address="203.0.113.66").status_code == 429
+
+
+def test_guesses_at_one_username_from_many_addresses_slow_it_down_and_never_lock_it(app, waits):
+    clock.freeze(T0)
+    statuses = [attempt(app.test_client(), "police", "wrong-password", address=f"198.51.100.{n}").status_code
+                for n in range(1, 10)]
+    assert statuses == [200] * 9, "no address tried five times, so nothing is locked"
+    assert waits == [0.5, 1.0, 2.0, 4.0], "after five failures each guess waits longer, doubling"
+    assert attempt(app.test_client(), "police", address="192.0.2.10").status_code == 302
+    assert waits[-1] == 4.0, "the wait is capped: the colleague still gets in"
+    clock.advance(timedelta(minutes=16))
+    attempt(app.test_client(), "police", address="192.0.2.10")
+    assert len(waits) == 5, "once the window has passed nobody waits"
+
+
+def test_the_wait_happens_with_no_database_transaction_open(app, db, monkeypatch):
+    """A waiting request must not hold SQLite's write lock (every other request would queue behind it)."""
+    clock.freeze(T0)
+    for n in range(6):
+        attempt(app.test_client(), "police", "wrong-password", address=f"198.51.100.{n}")
+    open_during_wait: list[bool] = []
+    monkeypatch.setattr(throttle, "sleep", lambda _s: open_during_wait.append(db.session.in_transaction()))
+    attempt(app.test_client(), "police", address="192.0.2.10")
+    assert open_during_wait == [False]
