@@ -342,6 +342,7 @@ def retention(dry_run: bool, as_of) -> None:
             click.echo(f"  {done.reference}  removed personal data from: {removed or 'nothing'}")
         for reference in run.skipped:
             click.echo(f"  {reference}  skipped: it changed after the review (anonymised or held meanwhile)")
+        click.echo(f"Removed the e-mail address of {run.leavers_details_removed} leaver(s) who left before the cutoff.")
         held, failed = run.held, run.failed
     if held:
         click.echo(f"Held back {len(held)} contact(s):")

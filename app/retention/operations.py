@@ -15,6 +15,7 @@ from app.core.db import Database
 from app.core.errors import Conflict, FieldError, NotFound, ValidationFailed
 from app.retention.anonymise import anonymise_case
 from app.retention.policy import HOLD_REASONS, NFA_OUTCOMES, RetentionCandidate, covered, review_retention
+from app.retention.staff import forget_leavers_details
 
 
 @dataclass(frozen=True)
@@ -31,6 +32,8 @@ class RetentionRun:
     skipped: list[str] = field(default_factory=list)
     #: (reference, error class). Only the class: database errors can quote the row's personal data.
     failed: list[tuple[str, str]] = field(default_factory=list)
+    #: Leavers whose e-mail address was removed (app.retention.staff).
+    leavers_details_removed: int = 0
 
 
 def apply_retention(db: Database, actor: Actor, *, as_of: datetime | None = None, months: int) -> RetentionRun:
@@ -52,6 +55,8 @@ def apply_retention(db: Database, actor: Actor, *, as_of: datetime | None = None
             run.anonymised.append(AnonymisedCase(candidate.reference, removed))
         except Exception as error:  # noqa: BLE001  (reported per contact; the run goes on)
             run.failed.append((candidate.reference, type(error).__name__))
+    with db.unit_of_work() as session:
+        run.leavers_details_removed = forget_leavers_details(session, review.cutoff, actor)
     return run
 
 

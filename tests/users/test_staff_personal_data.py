@@ -30,3 +30,30 @@ def test_a_users_email_and_name_are_held_only_in_their_own_row_and_never_logged(
     logged = caplog.text + "\n".join(repr(vars(record)) for record in caplog.records)
     assert "capture is on" in logged
     assert EMAIL not in logged and NAME not in logged and "Quarrie" not in logged
+
+
+def test_a_leavers_email_is_removed_once_the_retention_period_has_run_from_their_leaving(app, api, database_url,
+                                                                                       tmp_path):
+    from datetime import timedelta
+
+    from sqlalchemy import select
+
+    from app.auth.models import User
+    from app.core.clock import clock
+    from app.core.db import get_db
+    from tests.retention.walks import T0, mash
+
+    clock.freeze(T0)
+    for username, email in (("leaver", "leaver@police.example.org"), ("stayer", "stayer@police.example.org")):
+        assert api("admin").post("/api/v1/users", json={"username": username, "name": username.title(),
+                                                        "email": email, "agency": "Police",
+                                                        "roles": ["police"]}).status_code == 201
+    api("admin").client.patch("/api/v1/users/leaver", json={"active": False}, headers=api("admin")._headers())
+    clock.advance(timedelta(days=30 * 36 + 40))  # past the retention period (36 months by default)
+    result = mash(database_url, tmp_path, "retention")
+    assert "Removed the e-mail address of 1 leaver(s)" in result.output, result.output
+    with get_db().unit_of_work(write=False) as session:
+        emails = dict(session.execute(select(User.username, User.email).where(
+            User.username.in_(["leaver", "stayer"]))).all())
+    assert emails == {"leaver": None, "stayer": "stayer@police.example.org"}
+    assert survivors(["leaver@police.example.org"], database_text()) == []
