@@ -1,8 +1,10 @@
 """Which definition version is current, and the parsed specs of any stored version (cached)."""
 from __future__ import annotations
 
+import ast
 import json
 import threading
+from dataclasses import dataclass
 from pathlib import Path
 
 from sqlalchemy import func, select
@@ -138,6 +140,44 @@ def called_processes(raw: bytes) -> set[str]:
     if tree is None:
         return set()
     return {called for c in tree.iter(f"{{{BPMN_NS}}}callActivity") if (called := c.get("calledElement"))}
+
+
+@dataclass(frozen=True)
+class ScriptTask:
+    """A script task as drawn: its name, and the case-data names its script assigns."""
+
+    element_id: str
+    name: str
+    assigns: frozenset[str]
+
+
+_scripts: dict[str, dict[str, ScriptTask]] = {}
+
+
+def script_tasks(bundle: ProcessBundle) -> dict[str, ScriptTask]:
+    """Element id -> script task, over every diagram of a bundle (read once per content)."""
+    found = _scripts.get(bundle.content_hash)
+    if found is None:
+        found = {}
+        for raw in bundle.bpmn.values():
+            tree = parse_xml_or_none(raw)
+            for task in tree.iter(f"{{{BPMN_NS}}}scriptTask") if tree is not None else ():
+                if element_id := task.get("id"):
+                    script = task.find(f"{{{BPMN_NS}}}script")
+                    found[element_id] = ScriptTask(element_id, task.get("name") or element_id,
+                                                   _assigned_names(script.text if script is not None else None))
+        _scripts[bundle.content_hash] = found
+    return found
+
+
+def _assigned_names(source: str | None) -> frozenset[str]:
+    """The names a script assigns (``rag = "red"``, ``for x in ...``, ``n += 1``): what it can set in case data."""
+    try:
+        tree = ast.parse(source or "")
+    except (SyntaxError, ValueError, RecursionError):  # refused at deploy; nothing to attribute
+        return frozenset()
+    return frozenset(node.id for node in ast.walk(tree) if isinstance(node, ast.Name)
+                     and isinstance(node.ctx, ast.Store | ast.Del))
 
 
 def latest_version(session: Session, process_id: str = ENTRY_PROCESS) -> ProcessVersion | None:
