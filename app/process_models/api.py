@@ -141,7 +141,7 @@ def openapi_paths() -> dict[str, dict]:
         "201": {"description": "The version's files, stored again as the new current version",
                 "content": {"application/json": {"schema": DEPLOYMENT}}},
         "200": {"description": "Its files are already those of the current version: nothing changed",
-                "content": {"application/json": {"schema": DEPLOYMENT}}}}, 400, 401, 403, 404, 409, 415)
+                "content": {"application/json": {"schema": DEPLOYMENT}}}}, 400, 401, 403, 404, 409)
     restore_responses["422"] = {"description": "No note, or the version's files no longer pass today's checks "
                                                "(every problem, with file, element and line); nothing changed",
                                 "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}}
