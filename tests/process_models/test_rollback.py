@@ -213,3 +213,19 @@ def test_init_db_never_undoes_a_deploy(api, db, settings, monkeypatch):
     assert "version 2" in result.output and "the shipped diagrams are version 1" in result.output
     assert [v for v, _note in versions_listed(api)] == [2, 1]
     assert version_of_case(db, new_contact(api)) == 2
+
+
+def test_a_case_started_on_the_bad_version_can_then_be_moved_to_the_restored_one(api, web, db):
+    import re
+
+    deploy_bad_version(api)
+    on_bad = new_contact(api)
+    assert restore_api(api, 1, {"note": "Undo"}).status_code == 201
+    assert version_of_case(db, on_bad) == 2  # running cases stay where they are
+    owner = web("process-owner")
+    page = owner.get("/process-models/referral/migrations?to=3").get_data(as_text=True)
+    [chosen] = re.findall(rf'name="cases" type="checkbox" value="({on_bad}:\d+)"', page)
+    moved = owner.post_form("/process-models/referral/migrations", {"to": "3", "cases": [chosen]},
+                            csrf_from="/process-models/referral/migrations?to=3")
+    assert "1 case moved" in moved.get_data(as_text=True)
+    assert version_of_case(db, on_bad) == 3 and open_task_names(api, on_bad) == ["Screen the contact"]
