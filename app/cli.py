@@ -39,15 +39,19 @@ def init_db_command() -> None:
     """Create or migrate the database (Alembic) and register the process definitions."""
     from app.core.db import get_db
     from app.engine import DefinitionError
-    from app.process_models.registry import register_directories
+    from app.process_models.registry import latest_version, register_directories
 
     settings = _init()
     migrate(settings)
     try:
         with get_db().unit_of_work() as session:
-            version = register_directories(session, settings.processes_dir, settings.forms_dir)
-            click.echo(f"Database ready. Process {version.process_id} version {version.version} "
-                       f"({version.content_hash[:12]}).")
+            # The shipped diagrams are stored only if no version holds them yet: a restart never undoes a deploy.
+            shipped = register_directories(session, settings.processes_dir, settings.forms_dir)
+            current = latest_version(session, shipped.process_id) or shipped
+            click.echo(f"Database ready. Process {current.process_id} version {current.version} "
+                       f"({current.content_hash[:12]}) is current" +
+                       ("." if current.id == shipped.id else
+                        f"; the shipped diagrams are version {shipped.version} (deploy them to make them current)."))
     except DefinitionError as error:
         click.echo("The process definitions were refused:", err=True)
         for problem in error.problems:
@@ -84,8 +88,11 @@ def deploy(paths: tuple[Path, ...], process_id: str | None, forms_dir: Path | No
             else:
                 actor = _cli_actor(session, as_user, role="process-owner")
                 result = deploy_files(session, files, actor, process_id=process_id, note=note, source="cli")
-                click.echo(f"Deployed {result.process_id} version {result.version}." if result.created else
-                           f"Nothing changed: the files are {result.process_id} version {result.version}.")
+                click.echo(f"Deployed {result.process_id} version {result.version}"
+                           + (f" (version {result.restored_from}'s files, current again)."
+                              if result.restored_from is not None else ".") if result.created else
+                           f"Nothing changed: the files are {result.process_id} version {result.version}, "
+                           "the current version.")
                 warnings = result.warnings
     except DefinitionError as error:
         click.echo(f"Refused; nothing changed. {len(error.problems)} problem(s):", err=True)

@@ -106,6 +106,7 @@ ROUTE_ROLES: dict[str, frozenset[str]] = {
     "process_models.upload": PROCESS_OWNER_ROLES,
     "process_models.history": PROCESS_READ_ROLES,
     "process_models.diagram": PROCESS_READ_ROLES,
+    "process_models.restore_version": PROCESS_OWNER_ROLES,
     # versions: diff and migration (app/process_models/versions_views.py)
     "versions.diff": PROCESS_READ_ROLES,
     "versions.migrations": PROCESS_OWNER_ROLES,
@@ -175,6 +176,7 @@ ROUTE_ROLES: dict[str, frozenset[str]] = {
     "api.list_sharing_decisions": SHARING_REPORT_ROLES,
     "api.list_process_models": PROCESS_READ_ROLES,
     "api.deploy_process_model": PROCESS_OWNER_ROLES,
+    "api.restore_process_model_version": PROCESS_OWNER_ROLES,
     "api.get_process_model_version": PROCESS_READ_ROLES,
     # data protection: the subject access export gathers a person's whole record
     "api.subject_access_export": frozenset({"admin"}),

@@ -3,9 +3,15 @@
 After every engine step: the serialized state, the open-task rows inboxes read, the RAG history,
 the decision columns reports read, the next timer due, closure, and an audit event per step.
 Nothing here decides where a case goes; the diagram does.
+
+A decision field (rag, outcome, strategy_outcome, consent) is a person's only when the form they submitted in
+this step holds that value under that name (or they re-rated on the case record). Any other value was set by
+the diagram, and is recorded as set by the process at the script that set it: a script never speaks for the
+person who happened to complete the step before it.
 """
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -21,6 +27,26 @@ from app.deadlines.tracking import record_retimed, sync_deadlines
 from app.engine import CaseWorkflow, StepEvent
 from app.inbox.models import OpenTask
 from app.inbox.operations import sync_open_tasks
+from app.process_models.registry import script_tasks
+
+#: Who set a decision field that no person's form set: the diagram (a script), recorded under this name.
+PROCESS = "process"
+PROCESS_ACTOR = Actor(user_id=None, username=PROCESS, roles=frozenset())
+PROCESS_WORDS = "Set by the process"
+
+
+@dataclass(frozen=True)
+class SetBy:
+    """Who set a decision field in this step: a person (their task's name) or the process (the script's)."""
+
+    person: bool
+    #: The user task (a person) or the script task (the process) that set it; None when not known.
+    step: str | None
+    element_id: str | None = None
+
+    @property
+    def words(self) -> str:
+        return f"{PROCESS_WORDS} at: {self.step}" if self.step else PROCESS_WORDS
 
 
 def record_progress(session: Session, case: Case, workflow: CaseWorkflow, events: list[StepEvent], actor: Actor,
@@ -43,18 +69,13 @@ def record_progress(session: Session, case: Case, workflow: CaseWorkflow, events
         opened = [open_task for open_task in open_tasks if open_task.task_id in ready]
         record_submission(session, Submission(case, task, form_data, actor, at, opened))
     was = case.rag
-    rated = _record_rag(session, case, data, events, actor, submitted, at, rag_rationale)
+    rated = _record_rag(session, case, data, events, actor, submitted, at, rag_rationale, workflow)
     if was is not None and rated is not None:
         # The engine computes a due time once, when the timer is reached: re-arm the open ones.
         workflow.set_data(RAG_FIELD, rated)
         record_retimed(session, case.id, workflow.retime(), actor,
                        reason=f"Re-rated from {rag_label(was)} to {rag_label(rated)}")
-    case.consent = data.get(CONSENT_FIELD, case.consent)
-    if data.get(OUTCOME_FIELD) and data.get(OUTCOME_FIELD) != case.outcome:
-        case.outcome = data[OUTCOME_FIELD]
-        case.decided_at = case.decided_at or at
-        case.decided_by = case.decided_by or actor.username
-    case.strategy_outcome = data.get(STRATEGY_OUTCOME_FIELD, case.strategy_outcome)
+    _record_decisions(session, case, data, events, actor, submitted, at, workflow)
     due_times = sync_deadlines(session, case.id, workflow, at)
     sync_open_tasks(session, case.id, open_tasks, at, due_times)
     case.current_step = "; ".join(sorted(t.info.name for t in open_tasks))[:500]
@@ -71,26 +92,74 @@ def record_progress(session: Session, case: Case, workflow: CaseWorkflow, events
                element_id=event.element_id, summary=event.name, details={"process_id": event.process_id})
 
 
+def set_by(name: str, value: Any, events: list[StepEvent], submitted: tuple[OpenTask, dict[str, Any]] | None,
+           workflow: CaseWorkflow) -> SetBy:
+    """Who set case-data ``name`` to ``value`` in this step (see the module's docstring)."""
+    if submitted is not None and name in submitted[1] and submitted[1][name] == value:
+        return SetBy(person=True, step=submitted[0].name)
+    scripts = script_tasks(workflow.definition.bundle)
+    ran = [scripts[e.element_id] for e in events if e.state == "completed" and e.element_id in scripts]
+    script = next((s for s in reversed(ran) if name in s.assigns), ran[-1] if ran else None)
+    if script is not None:
+        return SetBy(person=False, step=script.name, element_id=script.element_id)
+    steps = [e.name for e in events if e.state == "completed"]
+    return SetBy(person=False, step=", ".join(steps) or None)
+
+
+def _record_decisions(session: Session, case: Case, data: dict[str, Any], events: list[StepEvent], actor: Actor,
+                      submitted: tuple[OpenTask, dict[str, Any]] | None, at: datetime, workflow: CaseWorkflow) -> None:
+    """Outcome, strategy outcome and consent: the columns reports read, with who set them."""
+    outcome = data.get(OUTCOME_FIELD)
+    if outcome and outcome != case.outcome:
+        by = set_by(OUTCOME_FIELD, outcome, events, submitted, workflow)
+        case.outcome = outcome
+        if by.person:
+            if case.decided_by in (None, PROCESS):  # a person's decision replaces the process's
+                case.decided_by, case.decided_at = actor.username, at
+        else:
+            case.decided_by, case.decided_at = PROCESS, case.decided_at or at
+            case.outcome_rationale = by.words
+            _audit_set_by_process(session, case, OUTCOME_FIELD, outcome, by)
+    for name in (STRATEGY_OUTCOME_FIELD, CONSENT_FIELD):
+        value = data.get(name, getattr(case, name))
+        if value != getattr(case, name):
+            setattr(case, name, value)
+            by = set_by(name, value, events, submitted, workflow)
+            if not by.person:
+                _audit_set_by_process(session, case, name, value, by)
+
+
+def _audit_set_by_process(session: Session, case: Case, name: str, value: Any, by: SetBy) -> None:
+    record(session, PROCESS_ACTOR, "case.set-by-process", case_id=case.id, element_id=by.element_id,
+           summary=f"{name} {by.words[0].lower()}{by.words[1:]}", details={"field": name, "to": value})
+
+
 def _record_rag(session: Session, case: Case, data: dict[str, Any], events: list[StepEvent], actor: Actor,
-                submitted: tuple[OpenTask, dict[str, Any]] | None, at: datetime, rationale: str | None) -> str | None:
+                submitted: tuple[OpenTask, dict[str, Any]] | None, at: datetime, rationale: str | None,
+                workflow: CaseWorkflow) -> str | None:
     """Record a change of rating, if the step made one; returns the new rating."""
     rag = data.get(RAG_FIELD)
     if not rag or rag == case.rag:
         return None
+    changed_by, element_id = actor, None
     step: str | None
     if rationale:
         step = "Re-rated on the case record"
-    elif submitted is not None and submitted[1].get("rag_rationale"):
-        rationale, step = submitted[1]["rag_rationale"], submitted[0].name
     else:
-        steps = [e.name for e in events if e.state == "completed"]
-        rationale = "Set by the process" + (f" at: {', '.join(steps)}" if steps else "")
-        step = steps[-1] if steps else None
+        by = set_by(RAG_FIELD, rag, events, submitted, workflow)
+        step, form = by.step, submitted[1] if submitted is not None else {}
+        # The reason the person wrote stands where their form chose this rating (a script that copies a
+        # re-rating from a review, say); the rating itself is still recorded as the process's.
+        rationale = form.get("rag_rationale") if rag in form.values() else None
+        if by.person:
+            rationale = rationale or f"Rated at: {step}"
+        else:
+            changed_by, element_id, rationale = PROCESS_ACTOR, by.element_id, rationale or by.words
     session.add(RagChange(case_id=case.id, from_rag=case.rag, to_rag=rag, rationale=rationale, step=step,
-                          changed_by=actor.username, changed_at=at))
+                          changed_by=changed_by.username, changed_at=at))
     summary = (f"Rated {rag_label(rag)}" if case.rag is None
                else f"Re-rated from {rag_label(case.rag)} to {rag_label(rag)}")
-    record(session, actor, "case.rag-changed", case_id=case.id, summary=summary,
+    record(session, changed_by, "case.rag-changed", case_id=case.id, element_id=element_id, summary=summary,
            details={"from": case.rag, "to": rag})
     if case.rag_initial is None:
         case.rag_initial = rag

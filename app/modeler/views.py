@@ -89,7 +89,7 @@ def deploy(process_id: str):
         return jsonify(errors=[problem.as_dict() for problem in error.problems]), 422
     latest = latest_version(get_db().session, process_id)
     return jsonify(process_id=done.process_id, version=done.version, created=done.created,
-                   latest_version=latest.version if latest else done.version,
+                   restored_from=done.restored_from, latest_version=latest.version if latest else done.version,
                    warnings=[warning.as_dict() for warning in done.warnings]), 201 if done.created else 200
 
 

@@ -1,21 +1,21 @@
 """The process-model API: deploy through the one pipeline, list processes and versions, read a version's files,
-compare two versions.
+compare two versions, make an earlier version current again.
 """
 from __future__ import annotations
 
 from flask import g, jsonify, request
 from sqlalchemy.orm import Session
 
-from app.api import bp
+from app.api import bp, json_body
 from app.api.errors import error_response, refusal
 from app.api.openapi import responses
 from app.core.actor import Actor
 from app.core.db import get_db, run_in_transaction
 from app.core.diagram_xml import as_utf8_text
-from app.core.errors import NotFound
+from app.core.errors import FieldError, NotFound, ValidationFailed
 from app.engine import DefinitionError
 from app.process_models.compare import compare, comparison_json, diff_paths
-from app.process_models.deploy import Deployment, UploadedFile, deploy
+from app.process_models.deploy import Deployment, UploadedFile, deploy, restore
 from app.process_models.queries import process_catalogue
 from app.process_models.registry import bundle_of, version_of
 from app.process_models.views import uploaded_files
@@ -30,7 +30,7 @@ def deploy_from_api(session: Session, files: list[UploadedFile], form: dict, act
 
 def deployment_json(result: Deployment) -> dict:
     return {"process_id": result.process_id, "version": result.version, "created": result.created,
-            "warnings": [w.as_dict() for w in result.warnings]}
+            "restored_from": result.restored_from, "warnings": [w.as_dict() for w in result.warnings]}
 
 
 def problems_json(error: DefinitionError) -> list[dict]:
@@ -72,6 +72,23 @@ def deploy_process_model():
     return response
 
 
+@bp.post("/process-models/<process_id>/versions/<id:version>/restore")
+def restore_process_model_version(process_id: str, version: int):
+    """{"note": "..."}: make an earlier version current again, as a new version with its files (audited).
+
+    200 with the current version when its files are already current (a repeated request changes nothing)."""
+    note = json_body().get("note")
+    if not isinstance(note, str):
+        raise ValidationFailed([FieldError("note", "Say why this version is to be current again")])
+    try:
+        result = run_in_transaction(restore, process_id, version, g.actor, note=note, source="api")
+    except DefinitionError as error:
+        return error_response(422, problems_json(error))
+    response = jsonify(deployment_json(result))
+    response.status_code = 201 if result.created else 200
+    return response
+
+
 @bp.get("/process-models/<process_id>/versions/<id:version>")
 def get_process_model_version(process_id: str, version: int):
     return jsonify(version_files(get_db().session, process_id, version))
@@ -88,7 +105,10 @@ PROBLEM = {"type": "object", "required": ["file", "element_id", "element_name", 
     "element_name": {"type": ["string", "null"]}, "line": {"type": ["integer", "null"]}, "message": {"type": "string"}}}
 DEPLOYMENT = {"type": "object", "required": ["process_id", "version"], "properties": {
     "process_id": {"type": "string"}, "version": {"type": "integer"},
-    "created": {"type": "boolean", "description": "False when identical files were already deployed as this version"},
+    "created": {"type": "boolean",
+                "description": "False when the files are those of the current version: nothing was stored"},
+    "restored_from": {"type": ["integer", "null"],
+                      "description": "The earlier version whose files these are, when this made it current again"},
     "warnings": {"type": "array", "items": PROBLEM, "description": "bpmnlint warnings; they do not stop a deploy"}}}
 VERSION = {"type": "object", "required": ["version", "deployed_at", "deployed_by"], "properties": {
     "version": {"type": "integer"}, "deployed_at": {"type": "string", "format": "date-time"},
@@ -114,9 +134,17 @@ def openapi_paths() -> dict[str, dict]:
                    "errors": {"type": "array", "items": PROBLEM}}}}}}
     deploy_responses = responses({
         "201": {"description": "A new version", "content": {"application/json": {"schema": DEPLOYMENT}}},
-        "200": {"description": "The same files were deployed before: that version",
+        "200": {"description": "The files are those of the current version: nothing changed",
                 "content": {"application/json": {"schema": DEPLOYMENT}}}}, 401, 403, 409, 413, 415)
     deploy_responses["422"] = invalid
+    restore_responses = responses({
+        "201": {"description": "The version's files, stored again as the new current version",
+                "content": {"application/json": {"schema": DEPLOYMENT}}},
+        "200": {"description": "Its files are already those of the current version: nothing changed",
+                "content": {"application/json": {"schema": DEPLOYMENT}}}}, 400, 401, 403, 404, 409)
+    restore_responses["422"] = {"description": "No note, or the version's files no longer pass today's checks "
+                                               "(every problem, with file, element and line); nothing changed",
+                                "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}}
     path = {"name": "process_id", "in": "path", "required": True, "schema": {"type": "string"}}
     return {
         "/api/v1/process-models": {
@@ -134,6 +162,15 @@ def openapi_paths() -> dict[str, dict]:
                                             "description": "Which process; default: found from the files"},
                              "note": {"type": "string", "description": "What changed and why"}}}}}},
                      "responses": deploy_responses}},
+        "/api/v1/process-models/{process_id}/versions/{version}/restore": {"post": {
+            "summary": "Make an earlier version current again: its files are stored as a new version that new "
+                       "cases start on (audited). Running cases stay where they are.",
+            "operationId": "restoreProcessModelVersion",
+            "parameters": [path, {"name": "version", "in": "path", "required": True, "schema": {"type": "integer"}}],
+            "requestBody": {"required": True, "content": {"application/json": {"schema": {
+                "type": "object", "required": ["note"], "properties": {
+                    "note": {"type": "string", "minLength": 1, "description": "Why; shown in the version history"}}}}}},
+            "responses": restore_responses}},
         "/api/v1/process-models/{process_id}/versions/{version}": {"get": {
             "summary": "The files of one version", "operationId": "getProcessModelVersion",
             "parameters": [path, {"name": "version", "in": "path", "required": True, "schema": {"type": "integer"}}],

@@ -5,6 +5,10 @@ they redrew: a ``.bpmn`` replaces the stored file that holds the same process, `
 that form, ``sla-policies.toml`` the policies; anything not sent stays as it was. The whole result is
 checked (XML, schema, parse, call activities, expressions in the sandbox, forms, lanes) plus bpmnlint on
 the diagrams sent, and every problem comes back at once; nothing is stored unless all of it passes.
+
+The way back from a bad deploy is a deploy: files identical to the current version change nothing, but files
+identical to an earlier version are stored again as a new version ("Restored from version N") that new cases
+start on. ``restore`` does the same from the version history without sending the files.
 """
 from __future__ import annotations
 
@@ -13,17 +17,15 @@ from dataclasses import dataclass, field
 from pathlib import PurePosixPath
 
 from lxml import etree
-from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from app.core.actor import Actor
 from app.core.diagram_xml import as_utf8_text, parse_xml
-from app.core.errors import Conflict
+from app.core.errors import Conflict, FieldError, NotFound, ValidationFailed
 from app.core.sla import POLICY_FILE
 from app.engine import CompiledDefinition, DefinitionError, DefinitionProblem, ProcessBundle, compile_bundle
 from app.process_models.lint import LintFinding, LintUnavailable, lint_diagrams
-from app.process_models.models import ProcessVersion
 from app.process_models.registry import (
     ENTRY_PROCESS,
     bundle_of,
@@ -31,7 +33,9 @@ from app.process_models.registry import (
     executable_processes,
     latest_version,
     process_ids,
-    register_bundle,
+    store_version,
+    stored_with,
+    version_of,
 )
 
 DIAGRAM_SUFFIXES = (".bpmn", ".bpmn20.xml")
@@ -58,9 +62,11 @@ class Deployment:
     process_id: str
     version: int
     version_id: int
-    #: False when the same content was already deployed: that version is returned, nothing is stored.
+    #: False when the files are those of the current version: it is returned, nothing is stored.
     created: bool
     warnings: list[DefinitionProblem] = field(default_factory=list)
+    #: The earlier version whose files these are, when the deploy made it current again.
+    restored_from: int | None = None
 
 
 @dataclass(frozen=True)
@@ -99,36 +105,81 @@ def validate_upload(session: Session, files: list[UploadedFile], *, process_id: 
     if not target:
         raise DefinitionError(problems)
     base = latest_version(session, target)
-    bundle = _lay_over(bundle_of(base) if base is not None else None, upload)
+    return _checked(_lay_over(bundle_of(base) if base is not None else None, upload), target, upload, problems)
+
+
+def deploy(session: Session, files: list[UploadedFile], actor: Actor, *, process_id: str | None = None,
+           note: str = "", source: str = "web") -> Deployment:
+    """validate_upload, then store a new immutable version (audited). The caller's transaction commits it.
+
+    The current version's own files store nothing (created False); an earlier version's files make it current
+    again as a new version."""
+    if source not in SOURCES:
+        raise ValueError(f"unknown deploy source {source!r}")
+    return _store(session, validate_upload(session, files, process_id=process_id), actor, note, source)
+
+
+def restore(session: Session, process_id: str, version: int, actor: Actor, *, note: str,
+            source: str = "web") -> Deployment:
+    """Make an earlier version current again: its files, exactly as stored, become the next version.
+
+    Checked like any deploy (the rules may have grown since it was first deployed). Running cases stay on
+    their versions; the migration page can move them. Asking for the files of the current version changes
+    nothing and answers that version (created False), so a repeated request is harmless."""
+    if source not in SOURCES:
+        raise ValueError(f"unknown deploy source {source!r}")
+    stored = version_of(session, process_id, version)
+    if stored is None:
+        raise NotFound(f"{process_id} has no version {version}.")
+    if not note.strip():
+        raise ValidationFailed([FieldError("note", "Say why this version is to be current again: "
+                                                   "it is shown in the version history")])
+    return _store(session, validate_bundle(bundle_of(stored), process_id), actor, note, source, asked=version)
+
+
+def validate_bundle(bundle: ProcessBundle, process_id: str) -> Candidate:
+    """A whole stored bundle checked as a deploy checks it (bpmnlint on every diagram); raises DefinitionError."""
+    upload = _Upload(diagrams=dict(bundle.bpmn), parsed={name: _parsed(raw) for name, raw in bundle.bpmn.items()})
+    return _checked(bundle, process_id, upload, [])
+
+
+def _checked(bundle: ProcessBundle, process_id: str, upload: _Upload, problems: list[DefinitionProblem]) -> Candidate:
+    """Compile the whole bundle and lint the diagrams in ``upload``; every problem at once, or the candidate."""
     errors, warnings = _lint(upload)
     definition = None
     try:
-        definition = compile_bundle(bundle, target)
+        definition = compile_bundle(bundle, process_id)
     except DefinitionError as error:
         problems.extend(error.problems)
     problems.extend(p for p in errors if p not in problems)
     if problems or definition is None:
         raise DefinitionError(problems)
-    return Candidate(process_id=target, bundle=bundle, definition=definition, warnings=warnings)
+    return Candidate(process_id=process_id, bundle=bundle, definition=definition, warnings=warnings)
 
 
-def deploy(session: Session, files: list[UploadedFile], actor: Actor, *, process_id: str | None = None,
-           note: str = "", source: str = "web") -> Deployment:
-    """validate_upload, then store a new immutable version (audited). The caller's transaction commits it."""
-    if source not in SOURCES:
-        raise ValueError(f"unknown deploy source {source!r}")
-    candidate = validate_upload(session, files, process_id=process_id)
-    existing = session.scalar(select(ProcessVersion)
-                              .where(ProcessVersion.content_hash == candidate.bundle.content_hash))
-    if existing is not None:
-        return Deployment(existing.process_id, existing.version, existing.id, created=False,
-                          warnings=candidate.warnings)
+def _store(session: Session, candidate: Candidate, actor: Actor, note: str, source: str,
+           asked: int | None = None) -> Deployment:
+    current = latest_version(session, candidate.process_id)
+    if current is not None and current.content_hash == candidate.bundle.content_hash:
+        return Deployment(current.process_id, current.version, current.id, created=False, warnings=candidate.warnings)
+    earlier = stored_with(session, candidate.process_id, candidate.bundle.content_hash)
+    restored_from = (asked or earlier.version) if earlier is not None else None
+    if restored_from is not None:
+        note = f"Restored from version {restored_from}" + (f": {note.strip()}" if note.strip() else "")
     try:
-        version = register_bundle(session, candidate.bundle, actor=actor, process_id=candidate.process_id, note=note,
-                                  source=source, definition=candidate.definition)
+        version = store_version(session, candidate.bundle, actor=actor, process_id=candidate.process_id, note=note,
+                                source=source, definition=candidate.definition, restored_from=restored_from)
     except IntegrityError as error:  # two deploys took the same version number; the other one won
         raise Conflict(RACE_MESSAGE) from error
-    return Deployment(version.process_id, version.version, version.id, created=True, warnings=candidate.warnings)
+    return Deployment(version.process_id, version.version, version.id, created=True, warnings=candidate.warnings,
+                      restored_from=restored_from)
+
+
+def _parsed(raw: bytes) -> object:
+    try:
+        return parse_xml(raw)
+    except etree.XMLSyntaxError as error:
+        return error
 
 
 # ----------------------------------------------------------------------------- the files sent
@@ -151,10 +202,7 @@ def _sort_files(files: list[UploadedFile], problems: list[DefinitionProblem]) ->
         seen.add(name)
         if name.lower().endswith(DIAGRAM_SUFFIXES):
             upload.diagrams[name] = sent.content
-            try:
-                upload.parsed[name] = parse_xml(sent.content)
-            except etree.XMLSyntaxError as error:
-                upload.parsed[name] = error
+            upload.parsed[name] = _parsed(sent.content)
         elif name == POLICY_FILE:
             upload.policies = _text(name, sent.content, problems)
         elif name.lower().endswith(FORM_SUFFIX):

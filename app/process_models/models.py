@@ -17,7 +17,9 @@ class ProcessVersion(Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     process_id: Mapped[str] = mapped_column(String(100), index=True)
     version: Mapped[int] = mapped_column(Integer)
-    content_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    #: The bundle's content hash. Not unique: making an earlier version current again stores its files once
+    #: more, as a new version (a rollback is a deploy, never an edit of history).
+    content_hash: Mapped[str] = mapped_column(String(64), index=True)
     bundle: Mapped[str] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
     created_by: Mapped[str] = mapped_column(String(80))

@@ -2,15 +2,16 @@
 from __future__ import annotations
 
 import re
+from typing import cast
 
 from flask import Blueprint, Response, abort, flash, g, redirect, render_template, request, url_for
 from werkzeug.datastructures import FileStorage
 
 from app.core.db import get_db, run_in_transaction
 from app.core.diagram_xml import as_utf8_text
-from app.core.errors import Conflict
+from app.core.errors import Conflict, ValidationFailed
 from app.engine import DefinitionError
-from app.process_models.deploy import UploadedFile, deploy, validate_upload
+from app.process_models.deploy import Deployment, UploadedFile, deploy, restore, validate_upload
 from app.process_models.queries import process_catalogue, process_summary
 from app.process_models.registry import bundle_of, version_of
 from app.web.refusals import on_refusal
@@ -47,11 +48,19 @@ def upload():
         result = run_in_transaction(deploy, files, g.actor, process_id=process_id, note=note, source="web")
     except DefinitionError as error:
         return _index_page(problems=error.problems, form=request.form, status=422)
-    if result.created:
+    return _deployed(result)
+
+
+def _deployed(result: Deployment):
+    if result.restored_from is not None:
+        flash(f"Version {result.restored_from} of {result.process_id} is current again, as version "
+              f"{result.version}. New contacts start on it; running cases stay on their version.", "success")
+    elif result.created:
         flash(f"Version {result.version} of {result.process_id} deployed. New contacts start on it; "
               "running cases stay on their version.", "success")
     else:
-        flash(f"Nothing changed: these files are version {result.version} of {result.process_id}.", "info")
+        flash(f"Nothing changed: these files are version {result.version} of {result.process_id}, "
+              "the current version.", "info")
     return redirect(url_for("process_models.history", process_id=result.process_id))
 
 
@@ -66,10 +75,33 @@ def _index_page(*, problems=None, field_errors=None, checked=None, form=None, st
 
 @bp.get("/process-models/<process_id>")
 def history(process_id: str):
+    return _history_page(process_id)
+
+
+@bp.post("/process-models/<process_id>/versions/<int:version>/restore")
+def restore_version(process_id: str, version: int):
+    """Make an earlier version current again (its files become the next version); a note is required."""
+    note = request.form.get("note", "").strip()
+    on_refusal(lambda failure: _history_page(process_id, restoring=version, note=note, status=400,
+                                             errors=[{"message": e.message, "id": f"note-{version}"}
+                                                     for e in cast(ValidationFailed, failure).errors]),
+               ValidationFailed)
+    try:
+        result = run_in_transaction(restore, process_id, version, g.actor, note=note, source="web")
+    except DefinitionError as error:
+        return _history_page(process_id, restoring=version, note=note, problems=error.problems, status=422,
+                             errors=[{"message": f"Version {version} no longer passes the checks: "
+                                                 f"{len(error.problems)} problem(s)", "id": "problems"}])
+    return _deployed(result)
+
+
+def _history_page(process_id: str, *, restoring: int | None = None, note: str = "", problems=None,
+                  errors: list[dict] | None = None, status: int = 200):
     summary = process_summary(get_db().session, process_id)
     if summary is None:
         abort(404)
-    return render_template("process_models/history.html", process=summary)
+    return render_template("process_models/history.html", process=summary, restoring=restoring, note=note,
+                           problems=problems or [], errors=errors or []), status
 
 
 @bp.get("/process-models/<process_id>/versions/<int:version>/files/<filename>")

@@ -131,7 +131,7 @@ def test_deploy_stores_a_new_version_with_the_note_and_says_so_once(web, db):
     first = post(client, token, EDIT + "/deploy", body)
     assert first.status_code == 201, first.get_json()
     assert first.get_json() | {"warnings": []} == {"process_id": "referral", "version": 2, "created": True,
-                                                  "latest_version": 2, "warnings": []}
+                                                  "restored_from": None, "latest_version": 2, "warnings": []}
     again = post(client, token, EDIT + "/deploy", body)
     assert again.status_code == 200
     assert again.get_json()["version"] == 2 and again.get_json()["created"] is False
