@@ -20,6 +20,7 @@ from sqlalchemy.orm import Session
 from app.audit.operations import record
 from app.cases.models import Case, CompletedTask, RagChange
 from app.casework.recording import Submission, record_submission
+from app.core.actor import PROCESS as PROCESS_ACTOR
 from app.core.actor import Actor
 from app.core.clock import now
 from app.core.vocabulary import CONSENT_FIELD, OUTCOME_FIELD, RAG_FIELD, STRATEGY_OUTCOME_FIELD, rag_label
@@ -29,9 +30,8 @@ from app.inbox.models import OpenTask
 from app.inbox.operations import sync_open_tasks
 from app.process_models.registry import script_tasks
 
-#: Who set a decision field that no person's form set: the diagram (a script), recorded under this name.
-PROCESS = "process"
-PROCESS_ACTOR = Actor(user_id=None, username=PROCESS, roles=frozenset())
+#: Who set a decision field that no person's form set (app.core.actor.PROCESS), as the record names it.
+PROCESS = PROCESS_ACTOR.username
 PROCESS_WORDS = "Set by the process"
 
 

@@ -15,3 +15,5 @@ class Actor:
 
 
 SYSTEM = Actor(user_id=None, username="system", roles=frozenset())
+#: Who set a decision field that no person's form set: the diagram (a script), recorded under this name.
+PROCESS = Actor(user_id=None, username="process", roles=frozenset())

@@ -21,7 +21,7 @@ from sqlalchemy.orm import Session
 from app.auth.models import User
 from app.cases.models import AgencyReturn, Case, CompletedTask, RagChange, ReferrerFeedback, StrategyDiscussion
 from app.concerns.chronology import KINDS, agency_label, case_chronology
-from app.core.actor import Actor
+from app.core.actor import PROCESS, Actor
 from app.core.clock import now
 from app.core.codes import CHANNELS, PRESENTING_FACTORS
 from app.core.roles import role_label
@@ -223,6 +223,8 @@ def case_record(session: Session, case: Case, actor: Actor) -> CaseRecord:
                                                  .where(User.username.in_(usernames))).all())
 
     def who(username: str | None) -> str:
+        if username == PROCESS.username:
+            return "The process (set by the diagram, not a person)"
         return "" if username is None else names.get(username, username)
 
     labels = _FormLabels(session, case)

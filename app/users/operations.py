@@ -28,7 +28,7 @@ from app.core.roles import ALL_ROLES
 USERNAME = re.compile(r"[a-z0-9][a-z0-9._-]{1,79}")
 EMAIL = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+")
 #: Words the pages use in place of a username (/admin/users/new) or that the audit trail means otherwise.
-RESERVED = frozenset({"new", "anonymous", "system"})
+RESERVED = frozenset({"new", "anonymous", "system", "process"})
 ADMIN = "admin"
 
 

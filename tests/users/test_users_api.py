@@ -100,3 +100,12 @@ def test_the_openapi_document_describes_the_users_routes(app):
     document = app.test_client().get("/api/v1/openapi.json").get_json()
     assert set(document["paths"]["/api/v1/users"]) == {"get", "post"}
     assert set(document["paths"]["/api/v1/users/{username}"]) == {"patch"}
+
+
+def test_the_names_the_record_uses_for_the_system_and_the_process_cannot_be_taken_by_a_person(api):
+    for reserved in ("process", "system", "anonymous"):
+        refused = api("admin").post("/api/v1/users", json={"username": reserved, "name": "Someone",
+                                                           "email": "someone@example.org", "agency": "Police",
+                                                           "roles": ["police"]})
+        assert refused.status_code == 422, reserved
+        assert refused.get_json()["errors"][0]["field"] == "username"
