@@ -109,7 +109,7 @@ def validate_upload(session: Session, files: list[UploadedFile], *, process_id: 
     problems.extend(p for p in errors if p not in problems)
     if problems or definition is None:
         raise DefinitionError(problems)
-    return Candidate(process_id=target, bundle=bundle, definition=definition, warnings=warnings)
+    return Candidate(process_id=target, bundle=bundle, definition=definition, warnings=warnings + definition.warnings)
 
 
 def deploy(session: Session, files: list[UploadedFile], actor: Actor, *, process_id: str | None = None,
