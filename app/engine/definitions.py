@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Callable, Set
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -33,6 +34,7 @@ from app.core.vocabulary import (
     SOURCE_FIELD,
     STRATEGY_OUTCOME_FIELD,
 )
+from app.engine.dataflow import DataFlow
 from app.engine.functions import diagram_functions
 from app.engine.names import assigned_names, check_source
 from app.engine.sandbox import SandboxError, compile_expression, compile_script
@@ -293,10 +295,12 @@ def _compile(bundle: ProcessBundle, process_id: str) -> CompiledDefinition:
         file = _file_of(parser, pid)
         _check_process(pid, spec, file, forms, problems, compiled)
         _read_timers(pid, trees.get(file), file, problems, compiled)
-    known = _names_set(trees, compiled)
+    sets = _names_set_by_step(trees, compiled)
+    everything = SET_BY_THE_CONTACT.union(*sets.values())
+    flow = DataFlow(trees, sets, SET_BY_THE_CONTACT, everything)
     functions = diagram_functions(sla)
     for file, tree in trees.items():
-        _check_expressions(tree, file, problems, known, functions)
+        _check_expressions(tree, file, problems, lambda node: _available(node, flow, sets), functions, everything)
     if problems.items:
         raise DefinitionError(problems.items)
     compiled.warnings = problems.warnings
@@ -422,32 +426,64 @@ def _check_business_rules(file: str, tree: etree._Element, problems: _Problems) 
     return fine
 
 
-def _names_set(trees: dict[str, etree._Element], compiled: CompiledDefinition) -> set[str]:
-    """Every case data name something in the bundle sets: the contact, the forms of its user tasks (or their
-    result variables), its scripts and its multi-instance variables."""
-    known = set(SET_BY_THE_CONTACT)
-    for info in compiled.user_tasks.values():
+def _names_set_by_step(trees: dict[str, etree._Element], compiled: CompiledDefinition) -> dict[str, set[str]]:
+    """The case data names each step sets: a user task its form's fields (or its result variable), a script
+    what it assigns, a multi-instance task its item and output variables."""
+    sets: dict[str, set[str]] = {}
+    for (_pid, bpmn_id), info in compiled.user_tasks.items():
         if info.result_variable:
-            known.add(info.result_variable)
+            sets.setdefault(bpmn_id, set()).add(info.result_variable)
         elif info.form_key and info.form_key in compiled.forms:
             properties = compiled.forms[info.form_key].schema.get("properties", {})
-            known |= set(properties) if isinstance(properties, dict) else set()
+            sets.setdefault(bpmn_id, set()).update(properties if isinstance(properties, dict) else ())
     for tree in trees.values():
         for script in tree.iter(f"{{{BPMN_NS}}}script"):
-            known |= assigned_names(script.text or "")
+            owner = script.getparent()
+            if owner is not None and owner.get("id"):
+                sets.setdefault(str(owner.get("id")), set()).update(assigned_names(script.text or ""))
         for loop in tree.iter(f"{{{BPMN_NS}}}multiInstanceLoopCharacteristics"):
-            known |= {value for attribute in ("collection", "elementVariable")
-                      if (value := loop.get(f"{{{CAMUNDA_NS}}}{attribute}"))}
-            known |= {item.get("name") or item.get("id") or "" for item in loop
-                      if isinstance(item.tag, str) and item.tag.endswith(("inputDataItem", "outputDataItem"))}
-            known |= {(ref.text or "").strip() for ref in loop
-                      if isinstance(ref.tag, str) and ref.tag.endswith("loopDataOutputRef")}
-    known.discard("")
-    return known
+            owner = loop.getparent()
+            if owner is not None and owner.get("id"):
+                sets.setdefault(str(owner.get("id")), set()).update(_loop_names(loop))
+    return sets
 
 
-def _check_expressions(tree: etree._Element | None, file: str, problems: _Problems, known: set[str],
-                       functions: dict[str, Any]) -> None:
+def _loop_names(loop: etree._Element) -> set[str]:
+    names = {value for attribute in ("collection", "elementVariable")
+             if (value := loop.get(f"{{{CAMUNDA_NS}}}{attribute}"))}
+    for item in loop:
+        if not isinstance(item.tag, str):
+            continue
+        if item.tag.endswith(("inputDataItem", "outputDataItem")):
+            names.add(item.get("name") or item.get("id") or "")
+        elif item.tag.endswith("loopDataOutputRef"):
+            names.add((item.text or "").strip())
+    names.discard("")
+    return names
+
+
+def _available(node: etree._Element, flow: DataFlow, sets: dict[str, set[str]]) -> set[str]:
+    """The names an expression or script can read: what can have been set when its element runs."""
+    parent = node.getparent()
+    if parent is None:
+        return flow.before(None)
+    kind = etree.QName(parent).localname
+    if kind == "sequenceFlow":
+        return flow.after(parent.get("sourceRef") or "") if parent.get("sourceRef") else flow.before(None)
+    if kind == "multiInstanceLoopCharacteristics":
+        task = parent.getparent()
+        task_id = task.get("id") if task is not None else None
+        own = sets.get(task_id or "", set())
+        return flow.before(task_id) | own
+    owner: etree._Element | None = parent
+    while owner is not None and (not owner.get("id") or str(owner.tag).endswith("EventDefinition")):
+        owner = owner.getparent()
+    return flow.before(owner.get("id") if owner is not None else None)
+
+
+def _check_expressions(tree: etree._Element | None, file: str, problems: _Problems,
+                       known: Callable[[etree._Element], set[str]], functions: dict[str, Any],
+                       everything: Set[str]) -> None:
     """Compile every condition, script and timer expression in the sandbox and resolve the names it uses,
     reporting the element and line."""
     if tree is None:
@@ -468,8 +504,12 @@ def _check_expressions(tree: etree._Element | None, file: str, problems: _Proble
         first = (node.sourceline or 1) + (0 if is_script else (node.text or "")[: (node.text or "").find(text)]
                                            .count("\n"))
         for finding in check_source(node.text or "" if is_script else text, "exec" if is_script else "eval",
-                                    known, functions):
-            problems.add(file, f"{'the script' if is_script else 'the expression'}: {finding.message}", element_id,
+                                    known(node), functions):
+            message = finding.message
+            if finding.warning and finding.name in everything:
+                message = (f"no step before this one sets '{finding.name}' (only a later step or another path "
+                           "does): a case reaching here fails unless an integration sets it")
+            problems.add(file, f"{'the script' if is_script else 'the expression'}: {message}", element_id,
                          element_name, first + finding.line - 1, warning=finding.warning)
         try:
             if is_script:

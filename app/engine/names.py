@@ -44,6 +44,8 @@ class NameFinding:
     line: int
     message: str
     warning: bool = False
+    #: The case data name a warning is about.
+    name: str | None = None
 
 
 def assigned_names(source: str) -> set[str]:
@@ -87,7 +89,7 @@ def check_source(source: str, mode: str, known: Set[str],
             findings += _check_call(node, functions)
         elif isinstance(node, ast.Name):
             findings += _check_name(node, known | local, functions)
-    return sorted(findings, key=lambda f: (f.line, f.warning))
+    return sorted(set(findings), key=lambda f: (f.line, f.warning, f.message))
 
 
 def _bound_here(tree: ast.AST) -> set[str]:
@@ -118,7 +120,7 @@ def _check_name(node: ast.Name, known: Set[str], functions: Mapping[str, Callabl
         return [NameFinding(line, f"'{name}' is not available in a diagram: the sandbox offers only the case data, "
                                   f"the diagram functions and plain builtins such as len, min, max, sorted")]
     return [NameFinding(line, f"nothing in this process sets '{name}' (no form, script or the contact): "
-                              "a case reaching here fails unless an integration sets it", warning=True)]
+                              "a case reaching here fails unless an integration sets it", warning=True, name=name)]
 
 
 def _check_call(node: ast.Call, functions: Mapping[str, Callable[..., Any]]) -> list[NameFinding]:

@@ -108,3 +108,20 @@ def test_the_shipped_diagrams_deploy_with_no_name_warnings(db):
     result = deployed(db, ("referral.bpmn", REFERRAL))
     assert result.created is False
     assert [w for w in result.warnings if "bpmnlint" not in w.message] == []
+
+
+def test_a_name_set_only_by_a_later_step_is_a_warning_on_the_earlier_condition(db):
+    # ``rerate`` comes from the MASH review form, which no case has reached at the immediate-risk gateway.
+    text = edited("immediate_risk == True", 'immediate_risk == True or rerate == "yes"')
+    result = deployed(db, ("referral.bpmn", text))
+    assert result.created
+    warning = only([w.as_dict() for w in result.warnings], line=line_of(text, 'or rerate == "yes"'))
+    assert "no step before this one sets 'rerate'" in warning["message"]
+    assert warning["element_id"] == "Flow_immediate_risk_yes"
+
+
+def test_names_set_inside_a_called_process_reach_the_steps_after_the_call(db):
+    # ``held_on`` is recorded in the strategy discussion (a called process); the main process may read it after.
+    text = edited('outcome == "s17-assessment" or', 'held_on != "" and outcome == "s17-assessment" or')
+    result = deployed(db, ("referral.bpmn", text))
+    assert result.created and [w for w in result.warnings if "held_on" in w.message] == []
