@@ -503,20 +503,25 @@ def _check_expressions(tree: etree._Element | None, file: str, problems: _Proble
         # Lines count from the element's opening tag; an expression is read without its leading blank lines.
         first = (node.sourceline or 1) + (0 if is_script else (node.text or "")[: (node.text or "").find(text)]
                                            .count("\n"))
+        refused = False
         for finding in check_source(node.text or "" if is_script else text, "exec" if is_script else "eval",
                                     known(node), functions):
+            refused = refused or not finding.warning
             message = finding.message
             if finding.warning and finding.name in everything:
                 message = (f"no step before this one sets '{finding.name}' (only a later step or another path "
                            "does): a case reaching here fails unless an integration sets it")
-            problems.add(file, f"{'the script' if is_script else 'the expression'}: {message}", element_id,
-                         element_name, first + finding.line - 1, warning=finding.warning)
+            what = "the script" if is_script else "the expression"
+            problems.add(file, f"{what}: {message}" if finding.warning else f"{what} is refused by the sandbox: "
+                         f"{message}", element_id, element_name, first + finding.line - 1, warning=finding.warning)
         try:
             if is_script:
                 compile_script(node.text or "")
             else:
                 compile_expression(text)
         except SandboxError as error:
+            if refused:  # the same fault, said once, in the words above
+                continue
             line = node.sourceline
             if line is not None and error.line:
                 line += error.line - 1

@@ -125,3 +125,16 @@ def test_names_set_inside_a_called_process_reach_the_steps_after_the_call(db):
     text = edited('outcome == "s17-assessment" or', 'held_on != "" and outcome == "s17-assessment" or')
     result = deployed(db, ("referral.bpmn", text))
     assert result.created and [w for w in result.warnings if "held_on" in w.message] == []
+
+
+def test_checking_on_the_upload_page_lists_name_warnings(web):
+    import io
+
+    owner = web("process-owner")
+    text = edited('rerate == "yes"', 'rerate == "yes" or police_flag == True')
+    checked = owner.client.post("/process-models", data={
+        "csrf_token": owner.csrf("/process-models"), "action": "check",
+        "files": (io.BytesIO(text.encode()), "referral.bpmn")}, content_type="multipart/form-data")
+    html = checked.get_data(as_text=True)
+    assert checked.status_code == 200 and "pass every check" in html
+    assert "nothing in this process sets &#39;police_flag&#39;" in html
