@@ -85,6 +85,10 @@ def check_source(source: str, mode: str, known: Set[str],
             if node.attr.startswith("_"):
                 findings.append(NameFinding(line, f"the attribute '{node.attr}' is not allowed: "
                                                   "names starting with '_' reach outside the case data"))
+            elif node.attr in _FORMAT_METHODS:
+                findings.append(NameFinding(line, f"'.{node.attr}()' is not allowed: format strings can read "
+                                                  "attributes ('{0.__class__}'); join text with + or an f-string "
+                                                  "instead"))
         elif isinstance(node, ast.Call):
             findings += _check_call(node, functions)
         elif isinstance(node, ast.Name):
@@ -125,9 +129,6 @@ def _check_name(node: ast.Name, known: Set[str], functions: Mapping[str, Callabl
 
 def _check_call(node: ast.Call, functions: Mapping[str, Callable[..., Any]]) -> list[NameFinding]:
     line = node.lineno
-    if isinstance(node.func, ast.Attribute) and node.func.attr in _FORMAT_METHODS:
-        return [NameFinding(line, f"'.{node.func.attr}()' is not allowed: format strings can read attributes "
-                                  "('{0.__class__}'); join text with + or an f-string instead")]
     if not isinstance(node.func, ast.Name) or node.func.id not in functions:
         return []
     name = node.func.id

@@ -37,6 +37,7 @@ def refusal_of(db, body: str, needle: str) -> dict:
     ("kind = globals()", "kind = globals", "'globals' is not available"),
     ("kind = '{0.__class__}'.format(rag)", "kind = '{0", "'.format()' is not allowed"),
     ("kind = '{x}'.format_map({'x': rag})", "kind = '{x}'", "'.format_map()' is not allowed"),
+    ("fill = '{0.__class__}'.format\nkind = fill(rag)", "fill = '{0", "'.format()' is not allowed"),
     ("kind = rag.__class__", "kind = rag.__class__", "attribute '__class__' is not allowed"),
     ("kind = rag._secret", "kind = rag._secret", "attribute '_secret' is not allowed"),
     ("due = add_working_days(now(), 1900000)", "due = add_working_days", "days must be a whole number from 0 to 3,650"),
