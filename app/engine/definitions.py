@@ -2,13 +2,16 @@
 
 A definition is immutable once stored; each case keeps the version it started on. Validation parses
 every executable process (SpiffWorkflow parses lazily, so errors would otherwise surface mid-case),
-resolves call activities, compiles every condition, script and timer expression in the sandbox,
-checks each user task's lane is a known role and its form exists.
+resolves call activities, compiles every condition, script and timer expression in the sandbox and
+resolves every name it uses (names.py), checks each user task's lane is a known role and its form exists.
+Whatever the file, the answer is a list of located problems: an exception inside SpiffWorkflow's parser
+becomes a problem naming the file, never an error of the app.
 """
 from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Callable, Set
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -22,12 +25,30 @@ from SpiffWorkflow.exceptions import SpiffWorkflowException
 from app.core.diagram_xml import parse_xml
 from app.core.roles import LANE_ROLES, role_for_lane
 from app.core.sla import POLICY_FILE, PolicyError, SlaConfig, load_policies
+from app.core.vocabulary import (
+    HAS_OPEN_CASE_FIELD,
+    IMMEDIATE_RISK_FIELD,
+    OUTCOME_FIELD,
+    RECEIVED_AT_FIELD,
+    REFERENCE_FIELD,
+    SOURCE_FIELD,
+    STRATEGY_OUTCOME_FIELD,
+)
+from app.engine.dataflow import DataFlow
+from app.engine.functions import diagram_functions
+from app.engine.names import assigned_names, check_source
 from app.engine.sandbox import SandboxError, compile_expression, compile_script
 from app.forms import FormDefinition, FormDefinitionError, load_form_data
 
 BPMN_NS = "http://www.omg.org/spec/BPMN/20100524/MODEL"
 CAMUNDA_NS = "http://camunda.org/schema/1.0/bpmn"
 NS = {"bpmn": BPMN_NS}
+#: Case data the service sets when a contact is received, before any step of the process runs.
+SET_BY_THE_CONTACT = frozenset({REFERENCE_FIELD, RECEIVED_AT_FIELD, SOURCE_FIELD, IMMEDIATE_RISK_FIELD,
+                                HAS_OPEN_CASE_FIELD, OUTCOME_FIELD, STRATEGY_OUTCOME_FIELD})
+#: Elements whose text is a Python expression (scripts are handled with them).
+EXPRESSION_TAGS = ("conditionExpression", "timeDate", "timeDuration", "timeCycle", "completionCondition",
+                   "loopCardinality")
 _VALIDATOR: BpmnValidator | None = None
 
 
@@ -155,6 +176,8 @@ class CompiledDefinition:
     sla: SlaConfig = field(default_factory=SlaConfig)
     user_tasks: dict[tuple[str, str], UserTaskInfo] = field(default_factory=dict)
     timers: dict[tuple[str, str | None], TimerInfo] = field(default_factory=dict)
+    #: Found at validation but no reason to refuse (a name only an integration can set): shown at deploy.
+    warnings: list[DefinitionProblem] = field(default_factory=list)
 
     @property
     def content_hash(self) -> str:
@@ -164,13 +187,24 @@ class CompiledDefinition:
 class _Problems:
     def __init__(self) -> None:
         self.items: list[DefinitionProblem] = []
+        self.warnings: list[DefinitionProblem] = []
         self.lines: dict[str, dict[str, int | None]] = {}
 
     def add(self, file: str, message: str, element_id: str | None = None, name: str | None = None,
-            line: int | None = None) -> None:
+            line: int | None = None, *, warning: bool = False) -> None:
         if line is None and element_id:
             line = self.lines.get(file, {}).get(element_id)
-        self.items.append(DefinitionProblem(file, message, element_id or None, name or None, line or None))
+        problem = DefinitionProblem(file, message, element_id or None, name or None, line or None)
+        (self.warnings if warning else self.items).append(problem)
+
+
+def _unexpected(error: BaseException) -> str:
+    """An exception from inside the parser, in words: the process owner can do nothing with a traceback."""
+    detail = str(error).split("\n")[0][:200]
+    if isinstance(error, KeyError):
+        detail = f"missing {detail}"
+    return f"SpiffWorkflow could not read this diagram ({type(error).__name__}: {detail})" if detail else \
+        f"SpiffWorkflow could not read this diagram ({type(error).__name__})"
 
 
 def _parse_xml(name: str, raw: bytes, problems: _Problems) -> etree._Element | None:
@@ -185,7 +219,22 @@ def _parse_xml(name: str, raw: bytes, problems: _Problems) -> etree._Element | N
 
 
 def compile_bundle(bundle: ProcessBundle, process_id: str = "referral") -> CompiledDefinition:
-    """Validate the whole bundle and return parsed specs; raise DefinitionError listing every problem."""
+    """Validate the whole bundle and return parsed specs; raise DefinitionError listing every problem.
+
+    Nothing else escapes: an exception the steps below did not place is reported on the bundle's files."""
+    try:
+        return _compile(bundle, process_id)
+    except DefinitionError:
+        raise
+    except Exception as error:  # any file a process owner sends gets an answer, not a 500
+        raise DefinitionError([DefinitionProblem(", ".join(sorted(bundle.bpmn)) or UPLOAD, _unexpected(error))]) \
+            from error
+
+
+UPLOAD = "(upload)"
+
+
+def _compile(bundle: ProcessBundle, process_id: str) -> CompiledDefinition:
     problems = _Problems()
     forms = _load_forms(bundle, problems)
     sla = _load_policies(bundle, problems)
@@ -196,17 +245,25 @@ def compile_bundle(bundle: ProcessBundle, process_id: str = "referral") -> Compi
         if tree is None:
             continue
         trees[name] = tree
+        if not _check_business_rules(name, tree, problems):
+            continue
         try:
             parser.add_bpmn_xml(tree, filename=name)
         except ValidationException as error:
             problems.add(name, str(error).split("\n")[0], getattr(error, "id", None), getattr(error, "name", None),
                          _int(getattr(error, "line_number", None)))
+        except Exception as error:  # noqa: BLE001 - the parser's own KeyErrors and AttributeErrors, located
+            problems.add(name, _unexpected(error))
     if not trees and not problems.items:
-        problems.add("(upload)", "no BPMN files were given")
+        problems.add(UPLOAD, "no BPMN files were given")
     if problems.items:
         raise DefinitionError(problems.items)
 
-    executable = parser.get_process_ids()
+    try:
+        executable = parser.get_process_ids()
+    except Exception as error:
+        problems.add(", ".join(sorted(trees)), _unexpected(error))
+        raise DefinitionError(problems.items) from error
     if not executable:
         problems.add(", ".join(sorted(trees)), "no executable process: mark a process isExecutable=\"true\"")
         raise DefinitionError(problems.items)
@@ -217,6 +274,8 @@ def compile_bundle(bundle: ProcessBundle, process_id: str = "referral") -> Compi
             specs[pid] = parser.get_spec(pid)
         except (ValidationException, SpiffWorkflowException) as error:
             _add_spiff_problem(problems, error, pid, parser)
+        except Exception as error:  # noqa: BLE001 - located on its file
+            problems.add(_file_of(parser, pid), _unexpected(error))
     subprocess_specs: dict[str, Any] = {}
     if process_id not in executable:
         problems.add(", ".join(sorted(trees)), f"the bundle has no executable process with id '{process_id}'")
@@ -225,6 +284,8 @@ def compile_bundle(bundle: ProcessBundle, process_id: str = "referral") -> Compi
             subprocess_specs = parser.get_subprocess_specs(process_id)
         except (ValidationException, SpiffWorkflowException) as error:
             _add_spiff_problem(problems, error, process_id, parser)
+        except Exception as error:  # noqa: BLE001 - located on its file
+            problems.add(_file_of(parser, process_id), _unexpected(error))
     if problems.items:
         raise DefinitionError(problems.items)
 
@@ -233,10 +294,16 @@ def compile_bundle(bundle: ProcessBundle, process_id: str = "referral") -> Compi
     for pid, spec in specs.items():
         file = _file_of(parser, pid)
         _check_process(pid, spec, file, forms, problems, compiled)
-        _check_expressions(trees.get(file), file, problems)
         _read_timers(pid, trees.get(file), file, problems, compiled)
+    sets = _names_set_by_step(trees, compiled)
+    everything = SET_BY_THE_CONTACT.union(*sets.values())
+    flow = DataFlow(trees, sets, SET_BY_THE_CONTACT, everything)
+    functions = diagram_functions(sla)
+    for file, tree in trees.items():
+        _check_expressions(tree, file, problems, lambda node: _available(node, flow, sets), functions, everything)
     if problems.items:
         raise DefinitionError(problems.items)
+    compiled.warnings = problems.warnings
     return compiled
 
 
@@ -341,12 +408,87 @@ def _check_process(pid: str, spec: Any, file: str, forms: dict[str, FormDefiniti
                          bpmn_id, name)
 
 
-def _check_expressions(tree: etree._Element | None, file: str, problems: _Problems) -> None:
-    """Compile every condition, script and timer expression in the sandbox, reporting the element and line."""
+def _check_business_rules(file: str, tree: etree._Element, problems: _Problems) -> bool:
+    """A business rule task runs a DMN decision table, which a bundle cannot hold yet: refuse each one, by id.
+
+    (SpiffWorkflow's parser fails with a bare KeyError on one without ``camunda:decisionRef``.)"""
+    fine = True
+    for task in tree.iter(f"{{{BPMN_NS}}}businessRuleTask"):
+        decision = task.get(f"{{{CAMUNDA_NS}}}decisionRef")
+        if decision:
+            reason = (f"it runs decision '{decision}', which no file of the process holds: decision tables (DMN) "
+                      "cannot be deployed yet")
+        else:
+            reason = ("a business rule task must name the decision table it runs (camunda:decisionRef), and "
+                      "decision tables (DMN) cannot be deployed yet: use a script task or a gateway")
+        problems.add(file, reason, task.get("id"), task.get("name"), task.sourceline)
+        fine = False
+    return fine
+
+
+def _names_set_by_step(trees: dict[str, etree._Element], compiled: CompiledDefinition) -> dict[str, set[str]]:
+    """The case data names each step sets: a user task its form's fields (or its result variable), a script
+    what it assigns, a multi-instance task its item and output variables."""
+    sets: dict[str, set[str]] = {}
+    for (_pid, bpmn_id), info in compiled.user_tasks.items():
+        if info.result_variable:
+            sets.setdefault(bpmn_id, set()).add(info.result_variable)
+        elif info.form_key and info.form_key in compiled.forms:
+            properties = compiled.forms[info.form_key].schema.get("properties", {})
+            sets.setdefault(bpmn_id, set()).update(properties if isinstance(properties, dict) else ())
+    for tree in trees.values():
+        for script in tree.iter(f"{{{BPMN_NS}}}script"):
+            owner = script.getparent()
+            if owner is not None and owner.get("id"):
+                sets.setdefault(str(owner.get("id")), set()).update(assigned_names(script.text or ""))
+        for loop in tree.iter(f"{{{BPMN_NS}}}multiInstanceLoopCharacteristics"):
+            owner = loop.getparent()
+            if owner is not None and owner.get("id"):
+                sets.setdefault(str(owner.get("id")), set()).update(_loop_names(loop))
+    return sets
+
+
+def _loop_names(loop: etree._Element) -> set[str]:
+    names = {value for attribute in ("collection", "elementVariable")
+             if (value := loop.get(f"{{{CAMUNDA_NS}}}{attribute}"))}
+    for item in loop:
+        if not isinstance(item.tag, str):
+            continue
+        if item.tag.endswith(("inputDataItem", "outputDataItem")):
+            names.add(item.get("name") or item.get("id") or "")
+        elif item.tag.endswith("loopDataOutputRef"):
+            names.add((item.text or "").strip())
+    names.discard("")
+    return names
+
+
+def _available(node: etree._Element, flow: DataFlow, sets: dict[str, set[str]]) -> set[str]:
+    """The names an expression or script can read: what can have been set when its element runs."""
+    parent = node.getparent()
+    if parent is None:
+        return flow.before(None)
+    kind = etree.QName(parent).localname
+    if kind == "sequenceFlow":
+        return flow.after(parent.get("sourceRef") or "") if parent.get("sourceRef") else flow.before(None)
+    if kind == "multiInstanceLoopCharacteristics":
+        task = parent.getparent()
+        task_id = task.get("id") if task is not None else None
+        own = sets.get(task_id or "", set())
+        return flow.before(task_id) | own
+    owner: etree._Element | None = parent
+    while owner is not None and (not owner.get("id") or str(owner.tag).endswith("EventDefinition")):
+        owner = owner.getparent()
+    return flow.before(owner.get("id") if owner is not None else None)
+
+
+def _check_expressions(tree: etree._Element | None, file: str, problems: _Problems,
+                       known: Callable[[etree._Element], set[str]], functions: dict[str, Any],
+                       everything: Set[str]) -> None:
+    """Compile every condition, script and timer expression in the sandbox and resolve the names it uses,
+    reporting the element and line."""
     if tree is None:
         return
-    for node in tree.iter(f"{{{BPMN_NS}}}conditionExpression", f"{{{BPMN_NS}}}timeDate",
-                          f"{{{BPMN_NS}}}timeDuration", f"{{{BPMN_NS}}}timeCycle", f"{{{BPMN_NS}}}script"):
+    for node in tree.iter(*(f"{{{BPMN_NS}}}{tag}" for tag in (*EXPRESSION_TAGS, "script"))):
         owner = node.getparent()
         # The element a process owner clicks: the timer event, not its (invisible) event definition.
         while owner is not None and (not owner.get("id") or str(owner.tag).endswith("EventDefinition")):
@@ -357,12 +499,29 @@ def _check_expressions(tree: etree._Element | None, file: str, problems: _Proble
         if not text:
             problems.add(file, "the expression is empty", element_id, element_name, node.sourceline)
             continue
+        is_script = str(node.tag).endswith("}script")
+        # Lines count from the element's opening tag; an expression is read without its leading blank lines.
+        first = (node.sourceline or 1) + (0 if is_script else (node.text or "")[: (node.text or "").find(text)]
+                                           .count("\n"))
+        refused = False
+        for finding in check_source(node.text or "" if is_script else text, "exec" if is_script else "eval",
+                                    known(node), functions):
+            refused = refused or not finding.warning
+            message = finding.message
+            if finding.warning and finding.name in everything:
+                message = (f"no step before this one sets '{finding.name}' (only a later step or another path "
+                           "does): a case reaching here fails unless an integration sets it")
+            what = "the script" if is_script else "the expression"
+            problems.add(file, f"{what}: {message}" if finding.warning else f"{what} is refused by the sandbox: "
+                         f"{message}", element_id, element_name, first + finding.line - 1, warning=finding.warning)
         try:
-            if str(node.tag).endswith("}script"):
+            if is_script:
                 compile_script(node.text or "")
             else:
                 compile_expression(text)
         except SandboxError as error:
+            if refused:  # the same fault, said once, in the words above
+                continue
             line = node.sourceline
             if line is not None and error.line:
                 line += error.line - 1

@@ -3,6 +3,9 @@
 Timer expressions must yield an ISO-8601 instant with an offset: SpiffWorkflow reads naive times
 in a fixed offset captured at import, which is wrong across the clock changes.
 
+Every function checks its arguments and says what is wrong (a days count of 1,900,000 would walk the
+calendar for 18 seconds); names.py applies the same limits at deploy to the numbers written in a diagram.
+
 The deadline functions answer with the due time; evaluated inside ``at_risk_mode()`` the same
 expression answers with the moment the deadline becomes at risk, so one expression in the diagram
 gives both and a process owner only ever writes the deadline.
@@ -13,6 +16,7 @@ import contextlib
 from collections.abc import Callable, Iterator
 from contextvars import ContextVar
 from datetime import UTC, date, datetime, timedelta
+from typing import Any
 
 from app.core.clock import now as clock_now
 from app.core.sla import SlaConfig, Window, working_days_window
@@ -21,6 +25,42 @@ from app.core.sla import SlaConfig, Window, working_days_window
 NO_DEADLINE = datetime(9999, 12, 31, tzinfo=UTC)
 
 _AT_RISK: ContextVar[bool] = ContextVar("at_risk", default=False)
+
+#: The longest span a deadline may be set from its start: ten years of working days, or of hours.
+MAX_WORKING_DAYS = 3650
+MAX_HOURS = 87_600
+
+#: (function, parameter) -> (least, most): the ranges the functions check, at run time and at deploy.
+LIMITS: dict[tuple[str, str], tuple[int, int]] = {
+    ("add_working_days", "days"): (0, MAX_WORKING_DAYS),
+    ("add_hours", "hours"): (0, MAX_HOURS),
+    ("add_working_hours", "hours"): (0, MAX_HOURS),
+}
+
+
+class ArgumentError(ValueError):
+    """A diagram function was given an argument it cannot use; the message says which and why."""
+
+
+def _number(function: str, parameter: str, value: Any, *, whole: bool) -> float:
+    least, most = LIMITS[(function, parameter)]
+    kind = "a whole number" if whole else "a number"
+    if isinstance(value, str):  # case data from a text field: "5" still counts
+        with contextlib.suppress(ValueError):
+            value = float(value.strip())
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        raise ArgumentError(f"{function}(): {parameter} must be {kind} from {least:,} to {most:,}, "
+                            f"not {type(value).__name__} {str(value)[:40]!r}")
+    if not least <= value <= most or (whole and value != int(value)):
+        raise ArgumentError(f"{function}(): {parameter} must be {kind} from {least:,} to {most:,}, not {value:,}")
+    return value
+
+
+def check_literal_arguments(function: str, arguments: dict[str, Any]) -> None:
+    """Apply the run-time checks to the arguments a diagram writes out (names.py, at deploy)."""
+    for parameter, value in arguments.items():
+        if (function, parameter) in LIMITS:
+            _number(function, parameter, value, whole=parameter == "days")
 
 
 @contextlib.contextmanager
@@ -75,13 +115,16 @@ def diagram_functions(config: SlaConfig) -> dict[str, Callable[..., str]]:
     share = config.statutory_at_risk
 
     def add_hours(start: Instant, hours: float) -> str:
+        hours = _number("add_hours", "hours", hours, whole=False)
         begin = _time(start, "add_hours")
         return _answer(Window(begin + timedelta(hours=hours * share), begin + timedelta(hours=hours)))
 
     def add_working_days(start: Instant, days: int) -> str:
-        return _answer(working_days_window(_instant(start), int(days), share, calendar))
+        days = int(_number("add_working_days", "days", days, whole=True))
+        return _answer(working_days_window(_instant(start), days, share, calendar))
 
     def add_working_hours(start: Instant, hours: float) -> str:
+        hours = _number("add_working_hours", "hours", hours, whole=False)
         begin = _time(start, "add_working_hours")
         return _answer(Window(calendar.add_working_hours(begin, hours * share),
                               calendar.add_working_hours(begin, hours)))

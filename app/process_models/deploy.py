@@ -154,7 +154,8 @@ def _checked(bundle: ProcessBundle, process_id: str, upload: _Upload, problems: 
     problems.extend(p for p in errors if p not in problems)
     if problems or definition is None:
         raise DefinitionError(problems)
-    return Candidate(process_id=process_id, bundle=bundle, definition=definition, warnings=warnings)
+    return Candidate(process_id=process_id, bundle=bundle, definition=definition,
+                     warnings=warnings + definition.warnings)
 
 
 def _store(session: Session, candidate: Candidate, actor: Actor, note: str, source: str,
