@@ -1,0 +1,329 @@
+"""Diagram code runs in an evaluator process with a time and memory budget, never in the app's own process.
+
+Why a process: on Python 3.11 a tracing or signal-based limit inside the app stops pure-Python loops but not
+one long C-level operation (``'a' * 10**9``, ``10 ** 10 ** 7``), and nothing in-process bounds memory. A
+separate process can have an address-space limit, a CPU alarm for loops, and, for everything else, a
+deadline after which the app kills it and carries on. Each worker thread borrows an already-started
+evaluator from a small pool for one evaluation (a pipe round trip with the task's data pickled both ways),
+and a spare is started whenever the pool runs dry, so nobody waits for a start-up. A budget that runs out
+raises ``BudgetExceeded``; SpiffWorkflow reports it against the element, and the case gets an incident.
+
+Replies come from a process that runs untrusted code: they are unpickled with a loader that accepts plain
+data only (no classes beyond dates, times, decimals and UUIDs), so an escape from the sandbox there could
+not run code here.
+"""
+from __future__ import annotations
+
+import atexit
+import builtins
+import contextlib
+import io
+import os
+import pickle
+import select
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import replace
+from pathlib import Path
+from typing import Any
+
+from app.core.clock import now as clock_now
+from app.core.config import EvaluationBudget, evaluation_budget
+from app.core.sla import SlaConfig
+from app.engine import functions as _functions
+
+_CHILD = Path(__file__).with_name("evaluator_child.py")
+_HEADER = 4
+#: How long a new evaluator may take to start (not part of any budget: the pool starts them ahead).
+_START_SECONDS = 30.0
+#: Idle evaluators kept per app process beyond the one spare.
+_IDLE_KEPT = 4
+
+
+class BudgetExceeded(Exception):  # noqa: N818  (the budget's own word)
+    """Diagram code went over its time or memory budget and was stopped."""
+
+    def __init__(self, kind: str, message: str) -> None:
+        super().__init__(message)
+        self.kind = kind
+
+
+class EvaluatorFailed(Exception):
+    """The evaluator process could not be started or stopped answering for a reason that is not the budget."""
+
+
+# ----------------------------------------------------------------------------- the budget in force
+_budget: EvaluationBudget | None = None
+
+
+def budget() -> EvaluationBudget:
+    """The budget from the settings (read once), or the one a test set."""
+    global _budget
+    if _budget is None:
+        _budget = evaluation_budget()
+    return _budget
+
+
+@contextlib.contextmanager
+def budget_of(**changes: Any) -> Iterator[EvaluationBudget]:
+    """Run with another budget (tests and the bench)."""
+    global _budget
+    was = budget()
+    _budget = replace(was, **changes)
+    try:
+        yield _budget
+    finally:
+        _budget = was
+
+
+# ----------------------------------------------------------------------------- replies: plain data only
+_ALLOWED_CLASSES = {
+    ("builtins", "set"), ("builtins", "frozenset"), ("builtins", "complex"), ("builtins", "bytearray"),
+    ("builtins", "range"), ("builtins", "slice"),
+    ("datetime", "datetime"), ("datetime", "date"), ("datetime", "time"), ("datetime", "timedelta"),
+    ("datetime", "timezone"), ("decimal", "Decimal"), ("uuid", "UUID"), ("collections", "OrderedDict"),
+    ("copyreg", "_reconstructor"), ("builtins", "object"),
+}
+
+
+class _PlainDataUnpickler(pickle.Unpickler):
+    def find_class(self, module: str, name: str) -> Any:
+        if (module, name) not in _ALLOWED_CLASSES:
+            raise pickle.UnpicklingError(f"the evaluator sent a {module}.{name}, which is not plain data")
+        return super().find_class(module, name)
+
+
+def _plain_data(payload: bytes) -> Any:
+    return _PlainDataUnpickler(io.BytesIO(payload)).load()
+
+
+# ----------------------------------------------------------------------------- one evaluator process
+class _Evaluator:
+    """One evaluator process and its pipes. Used by one thread at a time (the pool hands it out)."""
+
+    def __init__(self, memory_mib: int) -> None:
+        self.memory_mib = memory_mib
+        self.known: set[str] = set()
+        self.ready = False
+        self.process = subprocess.Popen(  # noqa: S603 - our own interpreter and file
+            [sys.executable, "-I", str(_CHILD), str(memory_mib)],
+            stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, close_fds=True,
+            env={"PATH": os.environ.get("PATH", "/usr/bin:/bin")}, cwd="/")
+        assert self.process.stdin is not None and self.process.stdout is not None
+        self._in = self.process.stdin.fileno()
+        self._out = self.process.stdout.fileno()
+
+    def alive(self) -> bool:
+        return self.process.poll() is None
+
+    def kill(self) -> None:
+        with contextlib.suppress(OSError):
+            self.process.kill()
+        with contextlib.suppress(Exception):
+            self.process.wait(timeout=5)
+        for stream in (self.process.stdin, self.process.stdout):
+            with contextlib.suppress(OSError):
+                stream.close()  # type: ignore[union-attr]
+
+    def _read(self, count: int, deadline: float) -> bytes | None:
+        """``count`` bytes, or None when the deadline passes first; EOF raises."""
+        chunks = []
+        poller = select.poll()
+        poller.register(self._out, select.POLLIN | select.POLLHUP | select.POLLERR)
+        while count:
+            left = deadline - time.monotonic()
+            if left <= 0 or not poller.poll(left * 1000):
+                return None
+            chunk = os.read(self._out, min(count, 1 << 20))
+            if not chunk:
+                raise EvaluatorFailed("the evaluator process stopped")
+            chunks.append(chunk)
+            count -= len(chunk)
+        return b"".join(chunks)
+
+    def _frame(self, deadline: float) -> Any:
+        header = self._read(_HEADER, deadline)
+        if header is None:
+            return None
+        body = self._read(int.from_bytes(header, "big"), deadline + 5)  # the rest of a reply already begun
+        if body is None:
+            return None
+        return _plain_data(body)
+
+    def wait_ready(self) -> None:
+        if self.ready:
+            return
+        reply = self._frame(time.monotonic() + _START_SECONDS)
+        if not (isinstance(reply, tuple) and reply and reply[0] == "ready"):
+            raise EvaluatorFailed("the evaluator process did not start")
+        self.ready = True
+
+    def ask(self, request: dict[str, Any], deadline: float) -> Any:
+        """Send one evaluation and wait for its reply until ``deadline``; None when it did not come in time."""
+        payload = pickle.dumps(request, protocol=pickle.HIGHEST_PROTOCOL)
+        data = len(payload).to_bytes(_HEADER, "big") + payload
+        try:
+            while data:
+                data = data[os.write(self._in, data):]
+        except OSError as error:
+            raise EvaluatorFailed("the evaluator process stopped") from error
+        return self._frame(deadline)
+
+
+class _Pool:
+    """Started evaluators of this app process, handed to one thread at a time; refilled ahead of need."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._idle: list[_Evaluator] = []
+        self._pid = os.getpid()
+
+    def _forked(self) -> None:
+        # A forked worker (gunicorn without --preload-safety) must not share its parent's pipes.
+        if self._pid != os.getpid():
+            self._idle = []
+            self._pid = os.getpid()
+
+    def take(self, memory_mib: int) -> _Evaluator:
+        with self._lock:
+            self._forked()
+            evaluator = None
+            while self._idle:
+                candidate = self._idle.pop()
+                if candidate.memory_mib == memory_mib and candidate.alive():
+                    evaluator = candidate
+                    break
+                candidate.kill()
+            if not self._idle:
+                self._idle.append(_Evaluator(memory_mib))  # the spare: starting while this one works
+        return evaluator if evaluator is not None else _Evaluator(memory_mib)
+
+    def give_back(self, evaluator: _Evaluator) -> None:
+        with self._lock:
+            self._forked()
+            if len(self._idle) <= _IDLE_KEPT and evaluator.alive():
+                self._idle.append(evaluator)
+                return
+        evaluator.kill()
+
+    def warm(self, memory_mib: int) -> None:
+        """Start one evaluator ahead of the first evaluation (at app start)."""
+        with self._lock:
+            self._forked()
+            if not self._idle:
+                self._idle.append(_Evaluator(memory_mib))
+
+    def close(self) -> None:
+        with self._lock:
+            idle, self._idle = self._idle, []
+        for evaluator in idle:
+            evaluator.kill()
+
+
+_POOL = _Pool()
+atexit.register(_POOL.close)
+
+
+def warm_up() -> None:
+    """Start an evaluator now, so the first contact does not wait for one."""
+    _POOL.warm(budget().memory_mib)
+
+
+def shut_down() -> None:
+    """Stop every idle evaluator of this process (tests, and the app's exit)."""
+    _POOL.close()
+
+
+# ----------------------------------------------------------------------------- errors as the diagram made them
+def _raise_as_diagram_error(name: str, message: str, line: int | None, missing: str | None) -> None:
+    kind = getattr(builtins, name, None)
+    error: Exception
+    if isinstance(kind, type) and issubclass(kind, Exception) and kind is not BudgetExceeded:
+        try:
+            error = kind(message, name=missing) if kind is NameError else kind(message)
+        except Exception:
+            error = RuntimeError(f"{name}: {message}")
+    else:
+        error = RuntimeError(f"{name}: {message}")
+    if line:
+        # SpiffWorkflow finds a script's failing line in the traceback frame named '<string>'.
+        exec(compile("\n" * (line - 1) + "raise error", "<string>", "exec"), {"error": error})  # noqa: S102
+    raise error
+
+
+# ----------------------------------------------------------------------------- the SpiffWorkflow environment
+class IsolatedEnvironment:
+    """A SpiffWorkflow script environment whose ``evaluate`` and ``execute`` run in an evaluator process.
+
+    ``begin_step`` starts the per-step allowance: every evaluation until ``end_step`` shares it, and none may
+    use more than the per-evaluation CPU budget. Outside a step, an evaluation has its own allowance."""
+
+    def __init__(self, key: str, sla: SlaConfig, function_names: frozenset[str]) -> None:
+        self.key = key
+        self.sla = sla
+        # SpiffWorkflow and the validator read the names of the functions diagrams may call.
+        self.globals: dict[str, Callable[..., Any]] = dict.fromkeys(function_names, _remote_only)
+        self._step_deadline: float | None = None
+
+    def begin_step(self) -> None:
+        self._step_deadline = time.monotonic() + budget().step_seconds
+
+    def end_step(self) -> None:
+        self._step_deadline = None
+
+    def evaluate(self, expression: str, context: dict[str, Any],
+                 external_context: dict[str, Any] | None = None) -> Any:
+        return self._run("eval", expression, context, external_context)
+
+    def execute(self, script: str, context: dict[str, Any], external_context: dict[str, Any] | None = None) -> bool:
+        updated = self._run("exec", script, context, external_context)
+        context.clear()
+        context.update(updated)
+        return True
+
+    def call_service(self, context: dict[str, Any], **kwargs: Any) -> Any:
+        raise ValueError("service tasks are not available to diagrams")
+
+    def _run(self, kind: str, source: str, context: dict[str, Any], external: dict[str, Any] | None) -> Any:
+        limits = budget()
+        outside: dict[str, Any] = {}
+        for name, value in (external or {}).items():
+            # The engine passes a timer's "as armed" clock as a function; the evaluator receives its answer.
+            outside[name] = value() if name == "now" and callable(value) else value
+        evaluator = _POOL.take(limits.memory_mib)
+        try:
+            evaluator.wait_ready()
+            request = {"kind": kind, "source": source, "context": context, "external": outside, "key": self.key,
+                       "sla": None if self.key in evaluator.known else self.sla, "now": clock_now(),
+                       "at_risk": _functions._AT_RISK.get(), "cpu": limits.eval_cpu_seconds}
+            started = time.monotonic()
+            deadline = started + limits.eval_cpu_seconds + 1.0  # CPU is counted inside; this is the backstop
+            if self._step_deadline is not None:
+                deadline = min(deadline, max(self._step_deadline, started + 0.05))
+            reply = evaluator.ask(request, deadline)
+            evaluator.known.add(self.key)
+        except BaseException:
+            evaluator.kill()
+            raise
+        if reply is None:
+            evaluator.kill()
+            overall = self._step_deadline is not None and time.monotonic() >= self._step_deadline - 0.01
+            raise BudgetExceeded("time", (
+                f"stopped after {limits.step_seconds:g} s: one step of the process may take no longer"
+                if overall else f"stopped after {limits.eval_cpu_seconds:g} s: the time budget of one evaluation"))
+        if reply[0] in ("memory", "time"):
+            evaluator.kill() if reply[0] == "memory" else _POOL.give_back(evaluator)
+            raise BudgetExceeded(reply[0], (
+                f"stopped at {limits.memory_mib} MiB: the memory budget of one evaluation" if reply[0] == "memory"
+                else f"stopped after {limits.eval_cpu_seconds:g} s of CPU: the time budget of one evaluation"))
+        _POOL.give_back(evaluator)
+        if reply[0] == "error":
+            _raise_as_diagram_error(*reply[1:])
+        return reply[1]
+
+
+def _remote_only(*_args: Any, **_kwargs: Any) -> Any:
+    raise RuntimeError("diagram functions run in the evaluator process")
