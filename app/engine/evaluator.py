@@ -41,6 +41,9 @@ _HEADER = 4
 _START_SECONDS = 30.0
 #: Idle evaluators kept per app process beyond the one spare.
 _IDLE_KEPT = 4
+#: Wall-clock time an evaluation gets beyond its CPU budget before it is killed (a single C-level operation
+#: cannot be interrupted from inside the evaluator).
+_GRACE_SECONDS = 0.5
 
 
 class BudgetExceeded(Exception):  # noqa: N818  (the budget's own word)
@@ -85,7 +88,6 @@ _ALLOWED_CLASSES = {
     ("builtins", "range"), ("builtins", "slice"),
     ("datetime", "datetime"), ("datetime", "date"), ("datetime", "time"), ("datetime", "timedelta"),
     ("datetime", "timezone"), ("decimal", "Decimal"), ("uuid", "UUID"), ("collections", "OrderedDict"),
-    ("copyreg", "_reconstructor"), ("builtins", "object"),
 }
 
 
@@ -151,7 +153,10 @@ class _Evaluator:
         body = self._read(int.from_bytes(header, "big"), deadline + 5)  # the rest of a reply already begun
         if body is None:
             return None
-        return _plain_data(body)
+        try:
+            return _plain_data(body)
+        except pickle.UnpicklingError as error:
+            return ("error", "TypeError", f"the diagram made a value the case cannot keep ({error})", None, None)
 
     def wait_ready(self) -> None:
         if self.ready:
@@ -300,7 +305,7 @@ class IsolatedEnvironment:
                        "sla": None if self.key in evaluator.known else self.sla, "now": clock_now(),
                        "at_risk": _functions._AT_RISK.get(), "cpu": limits.eval_cpu_seconds}
             started = time.monotonic()
-            deadline = started + limits.eval_cpu_seconds + 1.0  # CPU is counted inside; this is the backstop
+            deadline = started + limits.eval_cpu_seconds + _GRACE_SECONDS  # CPU is counted inside: the backstop
             if self._step_deadline is not None:
                 deadline = min(deadline, max(self._step_deadline, started + 0.05))
             reply = evaluator.ask(request, deadline)
