@@ -41,9 +41,12 @@ _HEADER = 4
 _START_SECONDS = 30.0
 #: Idle evaluators kept per app process beyond the one spare.
 _IDLE_KEPT = 4
-#: Wall-clock time an evaluation gets beyond its CPU budget before it is killed (a single C-level operation
-#: cannot be interrupted from inside the evaluator).
-_GRACE_SECONDS = 0.5
+#: CPU time an evaluation gets beyond its budget before it is killed from outside (the evaluator's own alarm
+#: stops Python code at the budget; a single C-level operation cannot be interrupted from inside).
+_GRACE_SECONDS = 0.25
+#: How often the app looks at a slow evaluation's CPU time.
+_SLICE_SECONDS = 0.05
+_TICKS = os.sysconf("SC_CLK_TCK")
 
 
 class BudgetExceeded(Exception):  # noqa: N818  (the budget's own word)
@@ -110,6 +113,8 @@ class _Evaluator:
         self.memory_mib = memory_mib
         self.known: set[str] = set()
         self.ready = False
+        self.cpu_spent = False
+        self.demoted = False
         self.process = subprocess.Popen(  # noqa: S603 - our own interpreter and file
             [sys.executable, "-I", str(_CHILD), str(memory_mib)],
             stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, close_fds=True,
@@ -130,15 +135,28 @@ class _Evaluator:
             with contextlib.suppress(OSError):
                 stream.close()  # type: ignore[union-attr]
 
-    def _read(self, count: int, deadline: float) -> bytes | None:
-        """``count`` bytes, or None when the deadline passes first; EOF raises."""
+    def cpu_seconds(self) -> float:
+        """CPU time the process has used (user and system), from /proc."""
+        try:
+            with open(f"/proc/{self.process.pid}/stat", "rb") as stat:
+                fields = stat.read().rsplit(b")", 1)[1].split()
+        except OSError:
+            return 0.0
+        return (int(fields[11]) + int(fields[12])) / _TICKS
+
+    def _read(self, count: int, deadline: float, over: Callable[[], bool] | None = None) -> bytes | None:
+        """``count`` bytes, or None when the deadline passes or ``over()`` says the budget is spent; EOF raises."""
         chunks = []
         poller = select.poll()
         poller.register(self._out, select.POLLIN | select.POLLHUP | select.POLLERR)
         while count:
             left = deadline - time.monotonic()
-            if left <= 0 or not poller.poll(left * 1000):
+            if left <= 0:
                 return None
+            if not poller.poll(min(left, _SLICE_SECONDS) * 1000):
+                if over is not None and over():
+                    return None
+                continue
             chunk = os.read(self._out, min(count, 1 << 20))
             if not chunk:
                 raise EvaluatorFailed("the evaluator process stopped")
@@ -146,8 +164,8 @@ class _Evaluator:
             count -= len(chunk)
         return b"".join(chunks)
 
-    def _frame(self, deadline: float) -> Any:
-        header = self._read(_HEADER, deadline)
+    def _frame(self, deadline: float, over: Callable[[], bool] | None = None) -> Any:
+        header = self._read(_HEADER, deadline, over)
         if header is None:
             return None
         body = self._read(int.from_bytes(header, "big"), deadline + 5)  # the rest of a reply already begun
@@ -156,7 +174,8 @@ class _Evaluator:
         try:
             return _plain_data(body)
         except pickle.UnpicklingError as error:
-            return ("error", "TypeError", f"the diagram made a value the case cannot keep ({error})", None, None)
+            return (("error", "TypeError", f"the diagram made a value the case cannot keep ({error})", None, None),
+                    0.0)
 
     def wait_ready(self) -> None:
         if self.ready:
@@ -166,16 +185,34 @@ class _Evaluator:
             raise EvaluatorFailed("the evaluator process did not start")
         self.ready = True
 
-    def ask(self, request: dict[str, Any], deadline: float) -> Any:
-        """Send one evaluation and wait for its reply until ``deadline``; None when it did not come in time."""
+    def ask(self, request: dict[str, Any], deadline: float, cpu_limit: float) -> Any:
+        """Send one evaluation and wait for its reply until ``deadline`` (wall clock) or until it has used
+        ``cpu_limit`` seconds of CPU (a single C-level operation the evaluator's own alarm cannot stop); None
+        when no reply came in time. A starved evaluator on a busy machine is not charged for waiting."""
         payload = pickle.dumps(request, protocol=pickle.HIGHEST_PROTOCOL)
         data = len(payload).to_bytes(_HEADER, "big") + payload
+        sent = time.monotonic()
         try:
             while data:
                 data = data[os.write(self._in, data):]
         except OSError as error:
             raise EvaluatorFailed("the evaluator process stopped") from error
-        return self._frame(deadline)
+        baseline: list[float] = []
+
+        def over() -> bool:
+            if not self.demoted:
+                # Past a slice it is no quick condition: people's requests come first.
+                with contextlib.suppress(OSError):
+                    os.setpriority(os.PRIO_PROCESS, self.process.pid, 10)
+                self.demoted = True
+            used = self.cpu_seconds()
+            if not baseline:  # read only for slow evaluations: charge it all the time since it was sent
+                baseline.append(used - (time.monotonic() - sent))
+            self.cpu_spent = used - baseline[0] >= cpu_limit
+            return self.cpu_spent
+
+        self.cpu_spent = False
+        return self._frame(deadline, over)
 
 
 class _Pool:
@@ -263,21 +300,27 @@ def _raise_as_diagram_error(name: str, message: str, line: int | None, missing: 
 class IsolatedEnvironment:
     """A SpiffWorkflow script environment whose ``evaluate`` and ``execute`` run in an evaluator process.
 
-    ``begin_step`` starts the per-step allowance: every evaluation until ``end_step`` shares it, and none may
-    use more than the per-evaluation CPU budget. Outside a step, an evaluation has its own allowance."""
+    Each evaluation may use ``eval_cpu_seconds`` of CPU, and all the evaluations between ``begin_step`` and
+    ``end_step`` together ``step_seconds`` of CPU. The wall clock is the backstop that frees the worker even
+    on a starved machine: the time a step spends waiting for its evaluations may not pass ``WALL_FACTOR``
+    times ``step_seconds`` either. The app's own engine work and evaluator start-ups count for neither, so
+    a busy hub does not turn a quick diagram into an incident."""
 
     def __init__(self, key: str, sla: SlaConfig, function_names: frozenset[str]) -> None:
         self.key = key
         self.sla = sla
         # SpiffWorkflow and the validator read the names of the functions diagrams may call.
         self.globals: dict[str, Callable[..., Any]] = dict.fromkeys(function_names, _remote_only)
-        self._step_deadline: float | None = None
+        self._step_cpu_left: float | None = None
+        self._step_wall_left: float | None = None
 
     def begin_step(self) -> None:
-        self._step_deadline = time.monotonic() + budget().step_seconds
+        limits = budget()
+        self._step_cpu_left = limits.step_seconds
+        self._step_wall_left = WALL_FACTOR * limits.step_seconds
 
     def end_step(self) -> None:
-        self._step_deadline = None
+        self._step_cpu_left = self._step_wall_left = None
 
     def evaluate(self, expression: str, context: dict[str, Any],
                  external_context: dict[str, Any] | None = None) -> Any:
@@ -298,36 +341,61 @@ class IsolatedEnvironment:
         for name, value in (external or {}).items():
             # The engine passes a timer's "as armed" clock as a function; the evaluator receives its answer.
             outside[name] = value() if name == "now" and callable(value) else value
+        in_step = self._step_cpu_left is not None
+        cpu = min(limits.eval_cpu_seconds, self._step_cpu_left) if self._step_cpu_left is not None \
+            else limits.eval_cpu_seconds
+        step_limited = in_step and cpu < limits.eval_cpu_seconds
+        if cpu <= 0 or (self._step_wall_left is not None and self._step_wall_left <= 0):
+            raise BudgetExceeded("time", _step_message(limits))
         evaluator = _POOL.take(limits.memory_mib)
         try:
-            evaluator.wait_ready()
+            evaluator.wait_ready()  # a start-up is not the diagram's time
+            started = time.monotonic()
             request = {"kind": kind, "source": source, "context": context, "external": outside, "key": self.key,
                        "sla": None if self.key in evaluator.known else self.sla, "now": clock_now(),
-                       "at_risk": _functions._AT_RISK.get(), "cpu": limits.eval_cpu_seconds}
-            started = time.monotonic()
-            deadline = started + limits.eval_cpu_seconds + _GRACE_SECONDS  # CPU is counted inside: the backstop
-            if self._step_deadline is not None:
-                deadline = min(deadline, max(self._step_deadline, started + 0.05))
-            reply = evaluator.ask(request, deadline)
+                       "at_risk": _functions._AT_RISK.get(), "cpu": cpu}
+            wall = self._step_wall_left if self._step_wall_left is not None \
+                else WALL_FACTOR * limits.eval_cpu_seconds
+            answer = evaluator.ask(request, started + wall, cpu + _GRACE_SECONDS)
             evaluator.known.add(self.key)
+            if self._step_wall_left is not None:
+                self._step_wall_left -= time.monotonic() - started
         except BaseException:
             evaluator.kill()
             raise
-        if reply is None:
+        if answer is None:  # killed from outside: a C-level operation, or a machine too busy to finish in time
             evaluator.kill()
-            overall = self._step_deadline is not None and time.monotonic() >= self._step_deadline - 0.01
-            raise BudgetExceeded("time", (
-                f"stopped after {limits.step_seconds:g} s: one step of the process may take no longer"
-                if overall else f"stopped after {limits.eval_cpu_seconds:g} s: the time budget of one evaluation"))
-        if reply[0] in ("memory", "time"):
-            evaluator.kill() if reply[0] == "memory" else _POOL.give_back(evaluator)
-            raise BudgetExceeded(reply[0], (
-                f"stopped at {limits.memory_mib} MiB: the memory budget of one evaluation" if reply[0] == "memory"
-                else f"stopped after {limits.eval_cpu_seconds:g} s of CPU: the time budget of one evaluation"))
-        _POOL.give_back(evaluator)
+            if self._step_cpu_left is not None:
+                self._step_cpu_left = self._step_wall_left = 0.0
+            raise BudgetExceeded("time", _eval_message(limits) if evaluator.cpu_spent and not step_limited
+                                 else _step_message(limits))
+        reply, used = answer
+        if self._step_cpu_left is not None:
+            self._step_cpu_left -= used
+        if reply[0] == "memory":
+            evaluator.kill()
+            raise BudgetExceeded("memory", f"stopped at {limits.memory_mib} MiB: the memory budget of one evaluation")
+        if evaluator.demoted:
+            evaluator.kill()  # it ran long enough to be given a lower priority: a fresh one serves the next
+        else:
+            _POOL.give_back(evaluator)
+        if reply[0] == "time":
+            raise BudgetExceeded("time", _step_message(limits) if step_limited else _eval_message(limits))
         if reply[0] == "error":
             _raise_as_diagram_error(*reply[1:])
         return reply[1]
+
+
+#: A step's wall-clock backstop, as a multiple of its CPU budget (the worker is freed after this whatever).
+WALL_FACTOR = 1.0
+
+
+def _eval_message(limits: EvaluationBudget) -> str:
+    return f"stopped after {limits.eval_cpu_seconds:g} s of CPU: the time budget of one evaluation"
+
+
+def _step_message(limits: EvaluationBudget) -> str:
+    return f"stopped after {limits.step_seconds:g} s: the time budget of one step of the process"
 
 
 def _remote_only(*_args: Any, **_kwargs: Any) -> Any:
