@@ -83,8 +83,8 @@ def _record_run(session: Session, case: Case, run: StartRun, actor: Actor) -> No
         case.current_step = "Waiting for a process fix"
         raise_start_incident(session, case.id, process_failed(run.fault), actor)
         return
-    assert run.workflow is not None
-    record_progress(session, case, run.workflow, run.events, actor)
+    if run.workflow is not None:
+        record_progress(session, case, run.workflow, run.events, actor)
 
 
 def start_workflow(session: Session, case: Case, data: dict[str, Any], actor: Actor) -> None:

@@ -49,7 +49,7 @@ _SLICE_SECONDS = 0.05
 _TICKS = os.sysconf("SC_CLK_TCK")
 
 
-class BudgetExceeded(Exception):  # noqa: N818  (the budget's own word)
+class BudgetExceeded(Exception):
     """Diagram code went over its time or memory budget and was stopped."""
 
     def __init__(self, kind: str, message: str) -> None:
@@ -119,7 +119,8 @@ class _Evaluator:
             [sys.executable, "-I", str(_CHILD), str(memory_mib)],
             stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, close_fds=True,
             env={"PATH": os.environ.get("PATH", "/usr/bin:/bin")}, cwd="/")
-        assert self.process.stdin is not None and self.process.stdout is not None
+        if self.process.stdin is None or self.process.stdout is None:  # pragma: no cover - PIPE always gives them
+            raise EvaluatorFailed("the evaluator process has no pipes")
         self._in = self.process.stdin.fileno()
         self._out = self.process.stdout.fileno()
 
@@ -251,12 +252,13 @@ class _Pool:
                 return
         evaluator.kill()
 
-    def warm(self, memory_mib: int) -> None:
-        """Start one evaluator ahead of the first evaluation (at app start)."""
+    def warm(self, memory_mib: int) -> _Evaluator:
+        """Start one evaluator ahead of the first evaluation (at app start), or find the one waiting."""
         with self._lock:
             self._forked()
             if not self._idle:
                 self._idle.append(_Evaluator(memory_mib))
+            return self._idle[-1]
 
     def close(self) -> None:
         with self._lock:
@@ -269,9 +271,11 @@ _POOL = _Pool()
 atexit.register(_POOL.close)
 
 
-def warm_up() -> None:
-    """Start an evaluator now, so the first contact does not wait for one."""
-    _POOL.warm(budget().memory_mib)
+def warm_up(*, wait: bool = False) -> None:
+    """Start an evaluator now, so the first contact does not wait for one (``wait``: until it is ready)."""
+    evaluator = _POOL.warm(budget().memory_mib)
+    if wait:
+        evaluator.wait_ready()
 
 
 def shut_down() -> None:
@@ -286,7 +290,7 @@ def _raise_as_diagram_error(name: str, message: str, line: int | None, missing: 
     if isinstance(kind, type) and issubclass(kind, Exception) and kind is not BudgetExceeded:
         try:
             error = kind(message, name=missing) if kind is NameError else kind(message)
-        except Exception:
+        except Exception:  # noqa: BLE001 - an exception class that wants other arguments: keep its words
             error = RuntimeError(f"{name}: {message}")
     else:
         error = RuntimeError(f"{name}: {message}")

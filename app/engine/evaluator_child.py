@@ -46,7 +46,7 @@ from app.engine.functions import at_risk_mode, diagram_functions  # noqa: E402
 from app.engine.sandbox import RestrictedEnvironment  # noqa: E402
 
 
-class OutOfTime(BaseException):  # noqa: N818  (a BaseException: a diagram's ``except Exception`` cannot catch it)
+class OutOfTime(BaseException):
     """The evaluation used its CPU time."""
 
 
@@ -122,7 +122,7 @@ class Evaluator:
             return ("memory",)
         except RecursionError as error:
             return ("error", "RecursionError", str(error), _error_line(error), None)
-        except Exception as error:
+        except Exception as error:  # noqa: BLE001 - whatever the diagram raised goes back to the app as its fault
             return ("error", type(error).__name__, str(error.args[0]) if error.args else "", _error_line(error),
                     getattr(error, "name", None) if isinstance(error, NameError) else None)
         finally:
@@ -168,7 +168,7 @@ def main() -> None:
             _write((("memory",), used))
         except OutOfTime:
             _write((("time",), used))
-        except Exception as error:  # a value pickle cannot carry: a function, a class
+        except Exception as error:  # noqa: BLE001 - a value pickle cannot carry: a function, a class
             _write((("error", "TypeError", f"the diagram made a value the case cannot keep ({type(error).__name__})",
                      None, None), used))
         if reply[0] == "memory":

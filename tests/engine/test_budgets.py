@@ -52,7 +52,7 @@ def start(definition, **data):
 
 @pytest.fixture
 def environment():
-    warm_up()
+    warm_up(wait=True)
     return IsolatedEnvironment("test", SlaConfig(), frozenset())
 
 
@@ -61,7 +61,7 @@ def environment():
 def test_a_runaway_script_is_stopped_by_its_budget_and_named(bundle, kind):
     script, budget = BAD_SCRIPTS[kind]
     definition = with_risk_script(bundle, script)
-    warm_up()
+    warm_up(wait=True)
     began = time.monotonic()
     with pytest.raises(ProcessFault) as caught:
         start(definition)

@@ -58,7 +58,7 @@ def incidents_of(db, case_id: int) -> list[Incident]:
 @pytest.mark.parametrize("kind", sorted(RUNAWAY))
 def test_a_runaway_diagram_becomes_an_incident_and_the_contact_is_kept(api, db, kind):
     deploy_risk_script(api, RUNAWAY[kind])
-    warm_up()
+    warm_up(wait=True)
     began = time.monotonic()
     response = api("referrer").post("/api/v1/contacts", json=f.contact(immediate_risk=True))
     took = time.monotonic() - began
@@ -84,7 +84,7 @@ def test_contacts_sent_while_a_runaway_case_starts_are_all_stored_within_5_s(app
     senders = [username for username, _name, roles in demo_users() if INTAKE_ROLES & set(roles)]
     senders = (senders * 11)[:11]
     clients = [api(username) for username in senders]
-    warm_up()
+    warm_up(wait=True)
     start = threading.Barrier(len(clients))
     answers: list[tuple[int, float, int | None]] = [(0, 0.0, None)] * len(clients)
 
@@ -112,7 +112,8 @@ def test_contacts_sent_while_a_runaway_case_starts_are_all_stored_within_5_s(app
         steps = {case.id: case.current_step for case in session.scalars(select(Case).where(Case.id.in_(case_ids)))}
     for index, (_status, _took, case_id) in enumerate(answers):
         runaway = index % 2 == 0
-        assert (steps[case_id] == "Waiting for a process fix") is runaway, (index, [i.error for i in incidents_of(db, case_id)])
+        errors = [incident.error for incident in incidents_of(db, case_id)]
+        assert (steps[case_id] == "Waiting for a process fix") is runaway, (index, errors)
         assert bool(incidents_of(db, case_id)) is runaway
 
 
