@@ -67,9 +67,17 @@ def record_start(session: Session, case_id: int, run: StartRun, actor: Actor) ->
     _record_run(session, case, run, actor)
 
 
+def waiting_to_start(case: Case) -> bool:
+    """Stored by ``store_unstarted`` and not started since (the server may have stopped in between)."""
+    return case.status == "open" and case.current_step == STARTING
+
+
 def start_stored(session: Session, case: Case, actor: Actor) -> None:
-    """Start a case stored by ``store_unstarted`` in this request: commit the request so far (the contact
-    stands), run the first steps outside any transaction, and record them in a short transaction."""
+    """Start a case stored by ``store_unstarted``: commit the request so far (the contact stands), run the
+    first steps outside any transaction, and record them in a short transaction. A case already started is
+    left alone, so a retried contact whose first attempt stopped between the two commits starts now, once."""
+    if not waiting_to_start(case):
+        return
     definition = compiled_by_id(session, case.process_version_id)
     data = CaseWorkflow.restore(definition, case.state).case_data()
     commit_request_so_far()

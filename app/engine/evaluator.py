@@ -225,7 +225,7 @@ class _Pool:
         self._pid = os.getpid()
 
     def _forked(self) -> None:
-        # A forked worker (gunicorn without --preload-safety) must not share its parent's pipes.
+        # A worker forked after the pool started (gunicorn --preload) must not share its parent's pipes.
         if self._pid != os.getpid():
             self._idle = []
             self._pid = os.getpid()
@@ -359,7 +359,7 @@ class IsolatedEnvironment:
                        "sla": None if self.key in evaluator.known else self.sla, "now": clock_now(),
                        "at_risk": _functions._AT_RISK.get(), "cpu": cpu}
             wall = self._step_wall_left if self._step_wall_left is not None \
-                else WALL_FACTOR * limits.eval_cpu_seconds
+                else WALL_FACTOR * limits.step_seconds
             answer = evaluator.ask(request, started + wall, cpu + _GRACE_SECONDS)
             evaluator.known.add(self.key)
             if self._step_wall_left is not None:

@@ -157,5 +157,6 @@ def receive_contact(session: Session, payload: dict, actor: Actor, *, channel: s
 def start_received(session: Session, case: Case, actor: Actor) -> None:
     """After ``receive_contact(start=False)`` in a request: commit the contact, then start its process with
     the diagram's code outside any transaction (app.casework.starting.start_stored). A contact is never lost
-    to its diagram, and no other writer waits behind diagram code."""
+    to its diagram, and no other writer waits behind diagram code. Called for a retried contact too: one
+    whose first request stopped before its start was recorded starts now; any other is left as it is."""
     start_stored(session, case, actor)

@@ -41,11 +41,10 @@ def new_contact():
     if request.method == "GET":
         return page({}, [])
     values = read_form(form, page)
-    case, created = run_in_transaction(receive_contact, values, g.actor, channel="web",
-                                       idempotency_key=f"web:{submission_key[:64]}", start=False)
-    if created:
-        # Stored and committed first: the contact stands whatever the diagram does next.
-        start_received(get_db().session, case, g.actor)
+    case, _created = run_in_transaction(receive_contact, values, g.actor, channel="web",
+                                        idempotency_key=f"web:{submission_key[:64]}", start=False)
+    # Stored and committed first: the contact stands whatever the diagram does next.
+    start_received(get_db().session, case, g.actor)
     return redirect(url_for("intake.received", case_id=case.id))
 
 

@@ -117,20 +117,33 @@ def test_contacts_sent_while_a_runaway_case_starts_are_all_stored_within_5_s(app
         assert bool(incidents_of(db, case_id)) is runaway
 
 
-def test_a_contact_is_stored_even_if_its_start_fails_outright(app, api, db, monkeypatch):
+def test_a_contact_is_stored_even_if_its_start_fails_outright_and_a_retry_starts_it(app, api, db, monkeypatch):
     import app.casework.starting as starting
 
     def crash(*_args, **_kwargs):
         raise RuntimeError("the worker died while the diagram ran")
 
-    monkeypatch.setattr(starting, "run_start", crash)
-    app.config["PROPAGATE_EXCEPTIONS"] = False
-    response = api("referrer").post("/api/v1/contacts", json=f.contact(given="Isla", family="Kept"))
-    assert response.status_code == 500
+    referrer = api("referrer")
+    body = f.contact(given="Isla", family="Kept")
+    retry = {"Idempotency-Key": "isla-kept-1"}
+    with monkeypatch.context() as patched:
+        patched.setattr(starting, "run_start", crash)
+        app.config["PROPAGATE_EXCEPTIONS"] = False
+        assert referrer.post("/api/v1/contacts", json=body, headers=retry).status_code == 500
     with db.unit_of_work(write=False) as session:
-        [contact] = session.scalars(select(Contact).join(Case, Case.id == Contact.case_id)).all()
+        [contact] = session.scalars(select(Contact)).all()
         case = session.get(Case, contact.case_id)
         assert case.status == "open" and case.current_step == "Starting the process" and case.state
+
+    # The referrer's system sends the contact again with the same key: the same case, started now, once.
+    again = referrer.post("/api/v1/contacts", json=body, headers=retry)
+    assert again.status_code == 201 and again.get_json()["case_id"] == contact.case_id
+    tasks = api("mash-manager").get(f"/api/v1/cases/{contact.case_id}").get_json()["open_tasks"]
+    assert [task["name"] for task in tasks] == ["Screen the contact"]
+    assert referrer.post("/api/v1/contacts", json=body, headers=retry).status_code == 201
+    assert len(api("mash-manager").get(f"/api/v1/cases/{contact.case_id}").get_json()["open_tasks"]) == 1
+    with db.unit_of_work(write=False) as session:
+        assert session.scalar(select(func.count()).select_from(Case)) == 1
 
 
 def test_the_web_form_keeps_a_contact_whose_diagram_runs_away(api, web, db):
