@@ -1,6 +1,14 @@
-"""Starting a case's process: when a contact arrives, and again after a fix when it could not start."""
+"""Starting a case's process: when a contact arrives, and again after a fix when it could not start.
+
+A contact arriving over the web or the API starts in three moves, so that nothing waits behind a diagram:
+``store_unstarted`` (in the transaction that stores the contact, committed before any diagram code runs),
+``run_start`` (the diagram's first steps, outside any transaction, under the evaluator's budget) and
+``record_start`` (a short transaction of its own). ``start_workflow`` does it all in the caller's transaction,
+for the command line, the demo and the training runner.
+"""
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy.orm import Session
@@ -10,26 +18,87 @@ from app.cases.models import Case
 from app.casework.faults import process_failed
 from app.casework.progress import record_progress
 from app.core.actor import Actor
+from app.core.db import commit_request_so_far, run_in_transaction
 from app.core.errors import Conflict
-from app.engine import CaseWorkflow, ProcessFault
+from app.engine import CaseWorkflow, CompiledDefinition, ProcessFault, StepEvent
 from app.incidents.operations import raise_start_incident
 from app.process_models.models import ProcessVersion
 from app.process_models.registry import compiled_by_id, latest_version
+
+#: What a case's current step says between storing its contact and its process's first steps.
+STARTING = "Starting the process"
+
+
+@dataclass(frozen=True)
+class StartRun:
+    """The first steps of a case's process, run but not yet recorded: the workflow, or the fault that
+    stopped it."""
+
+    definition: CompiledDefinition
+    data: dict[str, Any]
+    workflow: CaseWorkflow | None
+    events: list[StepEvent]
+    fault: ProcessFault | None
+
+
+def store_unstarted(session: Session, case: Case, data: dict[str, Any], actor: Actor) -> CompiledDefinition:
+    """Keep the case's workflow with its data, not yet run (no diagram code runs here): a case whose start
+    never gets recorded still has its contact and can be started by a manager's retry."""
+    definition = compiled_by_id(session, case.process_version_id)
+    record_progress(session, case, CaseWorkflow.prepare(definition, data), [], actor)
+    case.current_step = STARTING
+    return definition
+
+
+def run_start(definition: CompiledDefinition, data: dict[str, Any]) -> StartRun:
+    """Run the process's first steps. No database: call it outside any transaction."""
+    try:
+        workflow, events = CaseWorkflow.start(definition, data)
+    except ProcessFault as fault:
+        return StartRun(definition, data, None, [], fault)
+    return StartRun(definition, data, workflow, events, None)
+
+
+def record_start(session: Session, case_id: int, run: StartRun, actor: Actor) -> None:
+    """Record the first steps (or the incident that stopped them) on a case still waiting at its start."""
+    case = session.get(Case, case_id)
+    if case is None or case.status != "open" or case.current_step != STARTING:
+        return  # started meanwhile (a manager's retry), or closed: what happened then stands
+    _record_run(session, case, run, actor)
+
+
+def waiting_to_start(case: Case) -> bool:
+    """Stored by ``store_unstarted`` and not started since (the server may have stopped in between)."""
+    return case.status == "open" and case.current_step == STARTING
+
+
+def start_stored(session: Session, case: Case, actor: Actor) -> None:
+    """Start a case stored by ``store_unstarted``: commit the request so far (the contact stands), run the
+    first steps outside any transaction, and record them in a short transaction. A case already started is
+    left alone, so a retried contact whose first attempt stopped between the two commits starts now, once."""
+    if not waiting_to_start(case):
+        return
+    definition = compiled_by_id(session, case.process_version_id)
+    data = CaseWorkflow.restore(definition, case.state).case_data()
+    commit_request_so_far()
+    run_in_transaction(record_start, case.id, run_start(definition, data), actor)
+
+
+def _record_run(session: Session, case: Case, run: StartRun, actor: Actor) -> None:
+    if run.fault is not None:
+        # Kept unstarted: the first steps run again when a manager retries (start_again).
+        record_progress(session, case, CaseWorkflow.prepare(run.definition, run.data), [], actor)
+        case.current_step = "Waiting for a process fix"
+        raise_start_incident(session, case.id, process_failed(run.fault), actor)
+        return
+    if run.workflow is not None:
+        record_progress(session, case, run.workflow, run.events, actor)
 
 
 def start_workflow(session: Session, case: Case, data: dict[str, Any], actor: Actor) -> None:
     """Start the case's process. If its first steps fail, the contact is still kept: the case waits at its
     start with an incident for managers, and starts when they retry after the diagram is fixed."""
-    definition = compiled_by_id(session, case.process_version_id)
-    try:
-        workflow, events = CaseWorkflow.start(definition, data)
-    except ProcessFault as fault:
-        # Kept unstarted: the first steps run again when a manager retries (start_again).
-        record_progress(session, case, CaseWorkflow.prepare(definition, data), [], actor)
-        case.current_step = "Waiting for a process fix"
-        raise_start_incident(session, case.id, process_failed(fault), actor)
-        return
-    record_progress(session, case, workflow, events, actor)
+    _record_run(session, case, run_start(compiled_by_id(session, case.process_version_id), data), actor)
 
 
 def start_again(session: Session, case_id: int, actor: Actor) -> Case:

@@ -99,3 +99,35 @@ def load_settings(**overrides: Any) -> Settings:
         retention_nfa_months=_count("MASH_RETENTION_NFA_MONTHS", 36),
     )
     return replace(settings, **overrides)
+
+
+@dataclass(frozen=True)
+class EvaluationBudget:
+    """What one piece of diagram code may use (app.engine.evaluator): CPU per condition, script, timer
+    expression or diagram function call; wall-clock time for all the code of one engine step (a contact's
+    start, a task completion, a timer firing); and memory. A diagram that goes over stops with an incident,
+    and the worker, the database and every other case carry on."""
+
+    eval_cpu_seconds: float = 1.0
+    step_seconds: float = 2.0
+    memory_mib: int = 64
+
+
+def _seconds(name: str, default: float) -> float:
+    raw = os.environ.get(name)
+    if raw is None or raw.strip() == "":
+        return default
+    try:
+        value = float(raw)
+    except ValueError:
+        raise ValueError(f"{name} must be a number of seconds, not {raw!r}") from None
+    if not 0 < value <= 600:
+        raise ValueError(f"{name} must be more than 0 and at most 600 seconds, not {value}")
+    return value
+
+
+def evaluation_budget() -> EvaluationBudget:
+    """The diagram budget from MASH_EVAL_CPU_SECONDS, MASH_STEP_SECONDS and MASH_EVAL_MEMORY_MIB."""
+    return EvaluationBudget(eval_cpu_seconds=_seconds("MASH_EVAL_CPU_SECONDS", 1.0),
+                            step_seconds=_seconds("MASH_STEP_SECONDS", 2.0),
+                            memory_mib=_count("MASH_EVAL_MEMORY_MIB", 64, minimum=16))

@@ -93,11 +93,18 @@ def create_private_sqlite_file(url: str) -> None:
         pass  # a folder that is missing or closed to us: SQLite says so when it first connects
 
 
+#: How long a SQLite writer waits for the write lock before failing. Longer than any transaction the app holds:
+#: diagram code runs outside transactions (a contact's start) or within its budget (MASH_STEP_SECONDS, 2 s by
+#: default, per engine step), so a writer that has to wait waits instead of losing its work.
+SQLITE_BUSY_SECONDS = 60
+
+
 def make_engine(url: str) -> Engine:
     """``hide_parameters``: a database error's message must not carry the personal data it was writing."""
     if url.startswith("sqlite"):
         create_private_sqlite_file(url)
-        engine = create_engine(url, connect_args={"timeout": 30, "check_same_thread": False}, hide_parameters=True)
+        engine = create_engine(url, connect_args={"timeout": SQLITE_BUSY_SECONDS, "check_same_thread": False},
+                               hide_parameters=True)
 
         @event.listens_for(engine, "connect")
         def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
@@ -106,7 +113,7 @@ def make_engine(url: str) -> Engine:
             cursor = dbapi_connection.cursor()
             cursor.execute("PRAGMA journal_mode=WAL")
             cursor.execute("PRAGMA foreign_keys=ON")
-            cursor.execute("PRAGMA busy_timeout=30000")
+            cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_SECONDS * 1000}")
             cursor.close()
 
         @event.listens_for(engine, "begin")
@@ -304,6 +311,13 @@ class RequestUnit:
             self.session.rollback()
         self._action = None
 
+    def commit_so_far(self) -> None:
+        """Commit what the request has done so far (a contact, before its process's first steps run): it
+        stands whatever follows. What the request does next is a new transaction, committed at its end."""
+        if self.session.in_transaction():
+            self.session.commit()
+        self._action = None
+
     def finish(self, *, keep: bool) -> None:
         """Commit (running the after-commit effects) or roll everything back. A request that wrote nothing
         ends its transaction without a commit: a read-only page costs no synced write."""
@@ -338,6 +352,14 @@ def open_request_unit() -> RequestUnit:
 def request_unit() -> RequestUnit | None:
     """The unit of work of the request being served on this thread, if any."""
     return _request_unit.get()
+
+
+def commit_request_so_far() -> None:
+    """Inside a request: commit what it has done so far (RequestUnit.commit_so_far). Elsewhere nothing is
+    open between ``run_in_transaction`` calls, so there is nothing to do."""
+    unit = _request_unit.get()
+    if unit is not None:
+        unit.commit_so_far()
 
 
 def end_request_unit() -> RequestUnit | None:

@@ -31,8 +31,8 @@ from SpiffWorkflow.util.task import TaskState
 
 from app.core.clock import now as clock_now
 from app.engine.definitions import CompiledDefinition, TimerInfo, UserTaskInfo
+from app.engine.evaluator import BudgetExceeded, IsolatedEnvironment
 from app.engine.functions import NO_DEADLINE, at_risk_mode, diagram_functions
-from app.engine.sandbox import RestrictedEnvironment
 
 
 # SpiffWorkflow ships no type information, so its base class is Any to mypy.
@@ -81,11 +81,23 @@ class NotPermitted(EngineError):
 
 
 class ProcessFault(EngineError):
-    """The diagram failed while running (a script or expression raised): nothing is saved."""
+    """The diagram failed while running (a script or expression raised, or went over its budget): nothing is
+    saved. ``budget`` is "time" or "memory" when the diagram was stopped for using too much."""
 
-    def __init__(self, message: str, element_id: str | None = None) -> None:
+    def __init__(self, message: str, element_id: str | None = None, budget: str | None = None) -> None:
         super().__init__(message)
         self.element_id = element_id
+        self.budget = budget
+
+
+def _fault(error: SpiffWorkflowException, element_id: str | None) -> ProcessFault:
+    """The engine's error as a fault; a budget overrun says which budget, not how SpiffWorkflow wrapped it."""
+    cause: BaseException | None = error
+    while cause is not None and not isinstance(cause, BudgetExceeded):
+        cause = cause.__cause__ or cause.__context__
+    if isinstance(cause, BudgetExceeded):
+        return ProcessFault(f"{cause.kind} budget exceeded: {cause}", element_id, cause.kind)
+    return ProcessFault(str(error).split("\n")[0], element_id)
 
 
 @dataclass(frozen=True)
@@ -135,17 +147,18 @@ class StepEvent:
     process_id: str
 
 
-_FUNCTIONS: dict[str, dict[str, Callable[..., str]]] = {}
+_FUNCTION_NAMES: dict[str, frozenset[str]] = {}
 _FUNCTIONS_LOCK = threading.Lock()
 
 
 def _script_engine(definition: CompiledDefinition) -> PythonScriptEngine:
-    """A script engine whose deadline functions use this definition's calendar and SLA policies."""
+    """A script engine that runs the diagram's code in an evaluator process, under the budget, with deadline
+    functions that use this definition's calendar and SLA policies."""
     with _FUNCTIONS_LOCK:
-        functions = _FUNCTIONS.get(definition.content_hash)
-        if functions is None:
-            functions = _FUNCTIONS[definition.content_hash] = diagram_functions(definition.sla)
-    return PythonScriptEngine(environment=RestrictedEnvironment(functions))
+        names = _FUNCTION_NAMES.get(definition.content_hash)
+        if names is None:
+            names = _FUNCTION_NAMES[definition.content_hash] = frozenset(diagram_functions(definition.sla))
+    return PythonScriptEngine(environment=IsolatedEnvironment(definition.content_hash, definition.sla, names))
 
 
 def _aware(value: datetime) -> datetime:
@@ -238,6 +251,8 @@ class CaseWorkflow:
 
     def _step(self, action: Callable[[], object]) -> list[StepEvent]:
         before = {task.id: task.state for task in self.workflow.get_tasks()}
+        environment = self.workflow.script_engine.environment
+        environment.begin_step()  # one allowance for all the diagram code this step runs
         try:
             action()
             for _ in range(1000):
@@ -246,17 +261,19 @@ class CaseWorkflow:
                 self.workflow.do_engine_steps()
                 if not self.workflow.get_tasks(state=TaskState.READY, manual=False):
                     break
+            self._stamp_new_timers()
         except SpiffWorkflowException as error:
             task = getattr(error, "task", None)
             element = getattr(task.task_spec, "bpmn_id", None) if task is not None else None
-            raise ProcessFault(str(error).split("\n")[0], element) from error
+            raise _fault(error, element) from error
+        finally:
+            environment.end_step()
         for event in self.workflow.get_events():
             kind = type(event.event_definition).__name__
             if kind in ("ErrorEventDefinition", "EscalationEventDefinition"):
                 # An uncaught error or escalation would otherwise end the process silently.
                 raise ProcessFault(f"the process raised {kind.removesuffix('EventDefinition').lower()} "
                                    f"'{event.event_definition.name}' and nothing caught it")
-        self._stamp_new_timers()
         self.fired_timers = [
             self._waiting_timer(task) for task in self.workflow.get_tasks(state=TaskState.COMPLETED)
             if before.get(task.id) != TaskState.COMPLETED
@@ -282,7 +299,7 @@ class CaseWorkflow:
                 value: str = self.workflow.script_engine.evaluate(task, info.expression, {"now": lambda: armed_iso})
                 return value
         except SpiffWorkflowException as error:
-            raise ProcessFault(str(error).split("\n")[0], task.task_spec.bpmn_id) from error
+            raise _fault(error, task.task_spec.bpmn_id) from error
 
     def _stamp_new_timers(self) -> None:
         """Remember when each timer was armed and when it becomes at risk (the engine keeps only the due time)."""

@@ -1,7 +1,9 @@
 """Diagram expressions and scripts run here: RestrictedPython, no imports, no dunder escapes.
 
 SpiffWorkflow's default environment is plain eval/exec with full builtins; a gateway condition
-could run a shell command. Everything a diagram evaluates goes through this module instead.
+could run a shell command. Everything a diagram evaluates goes through this module instead, inside the
+evaluator process (app.engine.evaluator) that bounds its time and memory. This module imports neither
+SpiffWorkflow nor the app's packages: the evaluator process loads it alone, so it starts in a blink.
 """
 from __future__ import annotations
 
@@ -13,7 +15,6 @@ from typing import Any
 from RestrictedPython import compile_restricted_eval, compile_restricted_exec, safe_builtins
 from RestrictedPython.Eval import default_guarded_getitem, default_guarded_getiter
 from RestrictedPython.Guards import guarded_iter_unpack_sequence, guarded_unpack_sequence, safer_getattr
-from SpiffWorkflow.bpmn.script_engine import BasePythonScriptEngineEnvironment
 
 _EXTRA_BUILTINS = {
     name: __builtins__[name] if isinstance(__builtins__, dict) else getattr(__builtins__, name)
@@ -25,6 +26,15 @@ _INPLACE: dict[str, Callable[[Any, Any], Any]] = {
     "+=": operator.iadd, "-=": operator.isub, "*=": operator.imul, "/=": operator.itruediv,
     "//=": operator.ifloordiv, "%=": operator.imod,
 }
+
+
+#: Compiled expressions and scripts kept per environment (a long-lived evaluator serves every version).
+_CODE_CACHE_SIZE = 2000
+
+
+def allowed_builtin_names() -> frozenset[str]:
+    """The builtins a diagram may use, for the deploy validator."""
+    return frozenset(safe_builtins) | frozenset(_EXTRA_BUILTINS)
 
 
 class SandboxError(Exception):
@@ -88,14 +98,15 @@ def compile_script(script: str) -> CodeType:
     return result.code
 
 
-# SpiffWorkflow ships no type information, so its base class is Any to mypy.
-class RestrictedEnvironment(BasePythonScriptEngineEnvironment):  # type: ignore[misc]
-    """A SpiffWorkflow script environment that evaluates with RestrictedPython."""
+class RestrictedEnvironment:
+    """A SpiffWorkflow script environment (``evaluate``/``execute``, as SpiffWorkflow calls them) that runs
+    with RestrictedPython in this process. The evaluator process runs every diagram's code through one; the
+    app itself uses app.engine.evaluator.IsolatedEnvironment, which sends the work there."""
 
     globals: dict[str, Callable[..., Any]]
 
     def __init__(self, functions: Mapping[str, Callable[..., Any]]) -> None:
-        super().__init__(dict(functions))
+        self.globals = dict(functions)
         self._code_cache: dict[tuple[str, str], CodeType] = {}
 
     def _code(self, kind: str, source: str) -> CodeType:
@@ -107,8 +118,13 @@ class RestrictedEnvironment(BasePythonScriptEngineEnvironment):  # type: ignore[
             except SandboxError as error:
                 # SpiffWorkflow's error formatter cannot handle SyntaxError(lineno=None).
                 raise ValueError(str(error)) from None
+            if len(self._code_cache) >= _CODE_CACHE_SIZE:
+                self._code_cache.clear()
             self._code_cache[key] = code
         return code
+
+    def call_service(self, context: dict[str, Any], **kwargs: Any) -> Any:
+        raise ValueError("service tasks are not available to diagrams")
 
     def evaluate(self, expression: str, context: dict[str, Any],
                  external_context: dict[str, Any] | None = None) -> Any:

@@ -11,7 +11,7 @@ from app.audit.operations import record
 from app.cases.queries import case_for_referrer, referrer_view
 from app.core.db import get_db, run_in_transaction
 from app.core.errors import FieldError, ValidationFailed
-from app.intake.operations import contact_digest, find_by_idempotency_key, receive_contact
+from app.intake.operations import contact_digest, find_by_idempotency_key, receive_contact, start_received
 
 
 @bp.post("/contacts")
@@ -22,13 +22,17 @@ def create_contact():
         raise ValidationFailed([FieldError("Idempotency-Key",
                                            "The Idempotency-Key header must be 1 to 200 characters")])
     try:
-        case, _created = run_in_transaction(receive_contact, body, g.actor, channel="api", idempotency_key=key)
+        case, _created = run_in_transaction(receive_contact, body, g.actor, channel="api", idempotency_key=key,
+                                            start=False)
     except IntegrityError:
         # The same key arrived twice at once: the first request won; answer with its case if this is the
         # same contact, and refuse a different one.
         case = find_by_idempotency_key(get_db().session, g.actor, key, contact_digest(body)) if key else None
         if case is None:
             raise
+    # Stored and committed first: the 201 stays true whatever the diagram does next. (A retry of a contact
+    # whose first request stopped before its start was recorded starts it now.)
+    start_received(get_db().session, case, g.actor)
     return jsonify({"case_id": case.id, "reference": case.reference}), 201
 
 

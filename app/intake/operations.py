@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session
 
 from app.audit.operations import record
 from app.cases.models import Case, Subject
-from app.casework.starting import start_workflow
+from app.casework.starting import start_stored, start_workflow, store_unstarted
 from app.core.actor import Actor
 from app.core.clock import now
 from app.core.errors import FieldError, ProcessFailed, ValidationFailed
@@ -95,9 +95,13 @@ def _open_case_for(session: Session, subjects: list[dict]) -> Case | None:
 
 
 def receive_contact(session: Session, payload: dict, actor: Actor, *, channel: str,
-                    idempotency_key: str | None = None) -> tuple[Case, bool]:
+                    idempotency_key: str | None = None, start: bool = True) -> tuple[Case, bool]:
     """Returns (case, created). A retried request with the same Idempotency-Key and the same contact creates
-    nothing new; the same key with a different contact is refused."""
+    nothing new; the same key with a different contact is refused.
+
+    ``start=False`` stores the contact with its process not yet run (no diagram code runs): the web form and
+    the API then commit it and call ``start_received``, so the referrer's answer stands whatever the diagram
+    does. The command line, the demo and the training runner start it here, in the same transaction."""
     digest = contact_digest(payload) if idempotency_key else None
     if idempotency_key and digest:
         existing = find_by_idempotency_key(session, actor, idempotency_key, digest)
@@ -133,7 +137,7 @@ def receive_contact(session: Session, payload: dict, actor: Actor, *, channel: s
     record(session, actor, "contact.received", case_id=case.id, summary=f"Contact {case.reference} received",
            details={"channel": channel, "source": payload["source"]})
     index_subjects(session, case, actor)
-    start_workflow(session, case, {
+    data = {
         REFERENCE_FIELD: case.reference,
         RECEIVED_AT_FIELD: received_at.isoformat(),
         SOURCE_FIELD: payload["source"],
@@ -142,5 +146,17 @@ def receive_contact(session: Session, payload: dict, actor: Actor, *, channel: s
         # Decided later; present from the start so every gateway can test them.
         OUTCOME_FIELD: None,
         STRATEGY_OUTCOME_FIELD: None,
-    }, actor)
+    }
+    if start:
+        start_workflow(session, case, data, actor)
+    else:
+        store_unstarted(session, case, data, actor)
     return case, True
+
+
+def start_received(session: Session, case: Case, actor: Actor) -> None:
+    """After ``receive_contact(start=False)`` in a request: commit the contact, then start its process with
+    the diagram's code outside any transaction (app.casework.starting.start_stored). A contact is never lost
+    to its diagram, and no other writer waits behind diagram code. Called for a retried contact too: one
+    whose first request stopped before its start was recorded starts now; any other is left as it is."""
+    start_stored(session, case, actor)

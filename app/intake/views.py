@@ -10,7 +10,7 @@ from app.audit.operations import record
 from app.cases.queries import case_for_referrer, contacts_made_by, feedback_given
 from app.core.db import get_db, run_in_transaction
 from app.core.errors import FieldError
-from app.intake.operations import IDEMPOTENCY_FIELD, contact_form, receive_contact
+from app.intake.operations import IDEMPOTENCY_FIELD, contact_form, receive_contact, start_received
 from app.web.refusals import read_form
 
 bp = Blueprint("intake", __name__, template_folder="templates")
@@ -42,7 +42,9 @@ def new_contact():
         return page({}, [])
     values = read_form(form, page)
     case, _created = run_in_transaction(receive_contact, values, g.actor, channel="web",
-                                        idempotency_key=f"web:{submission_key[:64]}")
+                                        idempotency_key=f"web:{submission_key[:64]}", start=False)
+    # Stored and committed first: the contact stands whatever the diagram does next.
+    start_received(get_db().session, case, g.actor)
     return redirect(url_for("intake.received", case_id=case.id))
 
 
