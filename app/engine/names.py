@@ -24,14 +24,14 @@ from dataclasses import dataclass
 from typing import Any
 
 from app.engine.functions import ArgumentError, check_literal_arguments
-from app.engine.sandbox import _restricted_globals
+from app.engine.sandbox import allowed_builtin_names
 
 #: Builtins the sandbox offers that a diagram has no business with: they change or inspect objects.
 _REFUSED_BUILTINS = frozenset({"setattr", "delattr", "__build_class__", "id", "hash", "issubclass"})
 
 #: What a diagram may call or read without setting it: the sandbox's builtins (one list, kept in the sandbox).
 ALLOWED_BUILTINS: frozenset[str] = frozenset(
-    name for name in _restricted_globals({})["__builtins__"] if not name.startswith("_")) - _REFUSED_BUILTINS
+    name for name in allowed_builtin_names() if not name.startswith("_")) - _REFUSED_BUILTINS
 
 _PYTHON_BUILTINS = frozenset(dir(builtins))
 _FORMAT_METHODS = frozenset({"format", "format_map"})
