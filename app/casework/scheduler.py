@@ -23,6 +23,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from app.cases.models import Case
+from app.casework.starting import start_stranded
 from app.casework.timers import fire_due_timers
 from app.core.actor import SYSTEM
 from app.core.clock import now
@@ -200,6 +201,7 @@ class DeadlineScheduler:
             self.is_leader = acquire_lease(self.holder)
             self._renewed_at = _wall_clock()
             if self.is_leader:
+                start_stranded(now())  # contacts a stopped request stored but never started
                 fire_due(self._keep_firing)
         except Exception:
             log.exception("deadline tick failed")

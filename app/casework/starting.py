@@ -9,16 +9,18 @@ for the command line, the demo and the training runner.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime, timedelta
 from typing import Any
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from app.audit.operations import record
 from app.cases.models import Case
 from app.casework.faults import process_failed
 from app.casework.progress import record_progress
-from app.core.actor import Actor
-from app.core.db import commit_request_so_far, run_in_transaction
+from app.core.actor import SYSTEM, Actor
+from app.core.db import commit_request_so_far, get_db, run_in_transaction
 from app.core.errors import Conflict
 from app.engine import CaseWorkflow, CompiledDefinition, ProcessFault, StepEvent
 from app.incidents.operations import raise_start_incident
@@ -82,6 +84,36 @@ def start_stored(session: Session, case: Case, actor: Actor) -> None:
     data = CaseWorkflow.restore(definition, case.state).case_data()
     commit_request_so_far()
     run_in_transaction(record_start, case.id, run_start(definition, data), actor)
+
+
+#: A contact stored but not started this long after it was received was left by a request that stopped between
+#: its two commits (a crash, a restart) and whose sender never retried: the scheduler starts it.
+STRANDED_AFTER = timedelta(minutes=2)
+
+
+def stranded_case_ids(session: Session, at: datetime, limit: int = 50) -> list[int]:
+    return list(session.scalars(select(Case.id).where(
+        Case.status == "open", Case.current_step == STARTING, Case.received_at < at - STRANDED_AFTER)
+        .order_by(Case.received_at).limit(limit)))
+
+
+def start_stranded(at: datetime) -> int:
+    """Start every contact left waiting at its start (see STRANDED_AFTER), each as a request would: read it,
+    run its first steps outside any transaction, record them in a short one. Returns how many were started."""
+    db = get_db()
+    with db.reading() as session:
+        waiting = stranded_case_ids(session, at)
+    started = 0
+    for case_id in waiting:
+        with db.reading() as session:
+            case = session.get(Case, case_id)
+            if case is None or not waiting_to_start(case):
+                continue
+            definition = compiled_by_id(session, case.process_version_id)
+            data = CaseWorkflow.restore(definition, case.state).case_data()
+        run_in_transaction(record_start, case_id, run_start(definition, data), SYSTEM)
+        started += 1
+    return started
 
 
 def _record_run(session: Session, case: Case, run: StartRun, actor: Actor) -> None:

@@ -165,3 +165,30 @@ def _web_contact() -> dict:
             "subjects-0-date_of_birth-day": "1", "subjects-0-date_of_birth-month": "6",
             "subjects-0-date_of_birth-year": "2015", "concern": "Child disclosed being hit at home.",
             "immediate_risk": "true", "consent-status": "given"}
+
+
+def test_a_contact_left_between_its_two_commits_is_started_by_the_scheduler_once_it_is_clearly_stranded(
+        app, api, db, monkeypatch):
+    """The request that stored it stopped before starting it and the sender never retried: the scheduler's
+    sweep starts it, but not while a request might still be starting it."""
+    from datetime import timedelta
+
+    import app.casework.starting as starting
+    from app.core.clock import clock, now
+
+    def crash(*_args, **_kwargs):
+        raise RuntimeError("the worker died while the diagram ran")
+
+    with monkeypatch.context() as patched:
+        patched.setattr(starting, "run_start", crash)
+        app.config["PROPAGATE_EXCEPTIONS"] = False
+        assert api("referrer").post("/api/v1/contacts", json=f.contact(given="Iona", family="Left")).status_code == 500
+    with db.unit_of_work(write=False) as session:
+        [contact] = session.scalars(select(Contact)).all()
+    clock.freeze(now() + timedelta(seconds=30))
+    assert starting.start_stranded(now()) == 0  # too soon: its own request may still be starting it
+    clock.advance(starting.STRANDED_AFTER)
+    assert starting.start_stranded(now()) == 1
+    assert starting.start_stranded(now()) == 0
+    tasks = api("mash-manager").get(f"/api/v1/cases/{contact.case_id}").get_json()["open_tasks"]
+    assert [task["name"] for task in tasks] == ["Screen the contact"]
