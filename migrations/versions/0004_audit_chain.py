@@ -11,7 +11,6 @@ from app.audit.chain import GENESIS, entry_hash
 from app.audit.models import APPEND_ONLY_DDL
 from app.core.db import UTCDateTime
 
-
 revision = '0004'
 down_revision = '0003'
 branch_labels = None

@@ -9,7 +9,6 @@ from alembic import op
 
 from app.process_models.models import IMMUTABLE_DDL
 
-
 revision = '0008'
 down_revision = '0007'
 branch_labels = None
