@@ -126,6 +126,10 @@ AGENCIES_FIELD: Final = "agencies"
 CONSENT_FIELD: Final = "consent"
 OUTCOME_FIELD: Final = "outcome"
 STRATEGY_OUTCOME_FIELD: Final = "strategy_outcome"
+#: Case data the service sets when a contact is received, before any step of the process runs (app/intake);
+#: the deploy check counts them as known from the start.
+SET_AT_CONTACT: tuple[str, ...] = (REFERENCE_FIELD, RECEIVED_AT_FIELD, SOURCE_FIELD, IMMEDIATE_RISK_FIELD,
+                                   HAS_OPEN_CASE_FIELD, OUTCOME_FIELD, STRATEGY_OUTCOME_FIELD)
 #: Case data the case record keeps in its own columns after every step.
 CONTRACT_FIELDS: tuple[str, ...] = (RAG_FIELD, OUTCOME_FIELD, STRATEGY_OUTCOME_FIELD, CONSENT_FIELD)
 

@@ -25,15 +25,7 @@ from SpiffWorkflow.exceptions import SpiffWorkflowException
 from app.core.diagram_xml import parse_xml
 from app.core.roles import LANE_ROLES, role_for_lane
 from app.core.sla import POLICY_FILE, PolicyError, SlaConfig, load_policies
-from app.core.vocabulary import (
-    HAS_OPEN_CASE_FIELD,
-    IMMEDIATE_RISK_FIELD,
-    OUTCOME_FIELD,
-    RECEIVED_AT_FIELD,
-    REFERENCE_FIELD,
-    SOURCE_FIELD,
-    STRATEGY_OUTCOME_FIELD,
-)
+from app.core.vocabulary import SET_AT_CONTACT
 from app.engine.dataflow import DataFlow
 from app.engine.functions import diagram_functions
 from app.engine.names import assigned_names, check_source
@@ -44,8 +36,7 @@ BPMN_NS = "http://www.omg.org/spec/BPMN/20100524/MODEL"
 CAMUNDA_NS = "http://camunda.org/schema/1.0/bpmn"
 NS = {"bpmn": BPMN_NS}
 #: Case data the service sets when a contact is received, before any step of the process runs.
-SET_BY_THE_CONTACT = frozenset({REFERENCE_FIELD, RECEIVED_AT_FIELD, SOURCE_FIELD, IMMEDIATE_RISK_FIELD,
-                                HAS_OPEN_CASE_FIELD, OUTCOME_FIELD, STRATEGY_OUTCOME_FIELD})
+SET_BY_THE_CONTACT = frozenset(SET_AT_CONTACT)
 #: Elements whose text is a Python expression (scripts are handled with them).
 EXPRESSION_TAGS = ("conditionExpression", "timeDate", "timeDuration", "timeCycle", "completionCondition",
                    "loopCardinality")

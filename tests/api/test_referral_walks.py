@@ -173,3 +173,16 @@ def test_the_same_nhs_number_on_an_open_case_is_passed_to_the_allocated_worker_w
     other = with_nhs("Mohammed", "Rahman", "401 023 2137")  # the same name with another number is someone else
     assert api("mash-manager").get(f"/api/v1/cases/{second}").get_json()["linked_case_id"] == first
     assert api("mash-manager").get(f"/api/v1/cases/{other}").get_json()["linked_case_id"] is None
+
+
+def test_the_case_data_a_contact_starts_with_is_what_the_deploy_check_counts_as_known(api, db):
+    from app.cases.models import Case
+    from app.core.vocabulary import SET_AT_CONTACT
+    from app.engine import CaseWorkflow
+    from app.process_models.registry import compiled_by_id
+
+    case_id = report(api)
+    with db.unit_of_work(write=False) as session:
+        case = session.get(Case, case_id)
+        data = CaseWorkflow.restore(compiled_by_id(session, case.process_version_id), case.state).case_data()
+    assert set(SET_AT_CONTACT) <= set(data)
