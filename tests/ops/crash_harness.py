@@ -101,6 +101,14 @@ class HubServer:
         self.process = None
         _wait_until_group_gone(group)
 
+    def errors_logged(self, limit: int = 3) -> str:
+        """The last few tracebacks the server wrote, to say why it answered 500 (empty when there were none)."""
+        if not self.log_path.exists():
+            return ""
+        text = self.log_path.read_text(errors="replace")
+        found = text.split("\nTraceback (")[1:]  # the app's scrubbed form and Python's own
+        return "".join(f"\n--- server traceback ---\nTraceback ({t[:3000]}" for t in found[-limit:])
+
     def stop(self) -> None:
         """The ordinary shutdown (SIGTERM), at the end of a run; SIGKILL if it does not stop in 20 s."""
         if self.process is None:
