@@ -51,6 +51,16 @@ class HubCalendar:
     def _closing(self, day: date) -> datetime:
         return datetime.combine(day, self.closes, LONDON)
 
+    @property
+    def working_day_hours(self) -> float:
+        """The length of one working day, in hours (for fractions of a working day)."""
+        return (datetime.combine(date.min, self.closes) - datetime.combine(date.min, self.opens)).total_seconds() / 3600
+
+    def is_open(self, at: datetime) -> bool:
+        """Whether the hub is open at ``at`` (a working day, between opening and close)."""
+        local = at.astimezone(LONDON)
+        return self.is_working_day(local.date()) and self._opening(local.date()) <= local < self._closing(local.date())
+
     def next_opening(self, at: datetime) -> datetime:
         """``at`` itself when the hub is open, else the moment it next opens."""
         local = at.astimezone(LONDON)

@@ -37,6 +37,8 @@ class SlaPolicy:
     duration: float = 0
     at_risk: float = DEFAULT_AT_RISK
     out_of_hours: bool = False
+    #: Time the MASH decision gets after the timescale, in the level's unit; None: a quarter of the duration.
+    decision_allowance: float | None = None
 
     def window(self, start: datetime, calendar: HubCalendar) -> Window | None:
         """The deadline for work started at ``start``; None when the level has no timescale."""
@@ -51,6 +53,31 @@ class SlaPolicy:
         # "run to completion out of hours" (Luton's Red rule) start in working hours and then never pause.
         begin = start if (self.unit == "elapsed-hours" and self.out_of_hours) else calendar.next_opening(start)
         return Window(begin + timedelta(hours=self.duration * self.at_risk), begin + timedelta(hours=self.duration))
+
+
+    def decision_window(self, received: datetime, requested: datetime, calendar: HubCalendar) -> Window | None:
+        """The contact's clock (DOMAIN 1.5): the timescale from receipt plus the decision allowance, and never
+        before the agency checks requested at ``requested`` are due, since the decision waits for them."""
+        timescale = self.window(received, calendar)
+        checks = self.window(requested, calendar)
+        if timescale is None or checks is None:
+            return None
+        allowance = self.duration / 4 if self.decision_allowance is None else self.decision_allowance
+        due = timescale.due_at
+        if self.unit == "working-days":
+            whole = int(allowance)
+            due = calendar.add_working_days(due, whole) if whole else due
+            if allowance > whole:
+                due = calendar.add_working_hours(due, (allowance - whole) * calendar.working_day_hours)
+        elif self.unit == "working-hours" and not self.out_of_hours:
+            due = calendar.add_working_hours(due, allowance)
+        else:
+            due = due + timedelta(hours=allowance)
+        due = max(due, checks.due_at)
+        if self.unit == "elapsed-hours" and self.out_of_hours:
+            return Window(received + (due - received) * self.at_risk, due)
+        used = calendar.working_time_between(received, due) * self.at_risk
+        return Window(calendar.add_working_hours(received, used.total_seconds() / 3600), due)
 
 
 def working_days_window(start: datetime | date, days: int, at_risk: float, calendar: HubCalendar) -> Window:
@@ -186,7 +213,7 @@ class _Reader:
         if not isinstance(values, dict):
             self.add(f"rag.{level} must be a section", "rag")
             return SlaPolicy(level, "none")
-        self.unknown(table, values, ("duration", "unit", "at_risk", "out_of_hours"))
+        self.unknown(table, values, ("duration", "unit", "at_risk", "out_of_hours", "decision_allowance"))
         unit = values.get("unit")
         if unit not in UNITS:
             self.add(f"[{table}] unit must be one of {', '.join(UNITS)}", table, "unit")
@@ -208,4 +235,11 @@ class _Reader:
             if out_of_hours:
                 self.add(f"[{table}] out_of_hours does not apply to working-days (they end at close of business)",
                          table, "out_of_hours")
-        return SlaPolicy(level, unit, float(duration), at_risk, out_of_hours)
+        allowance = values.get("decision_allowance")
+        if allowance is not None and (isinstance(allowance, bool) or not isinstance(allowance, (int, float))
+                                      or not 0 <= allowance <= duration * 10):
+            self.add(f"[{table}] decision_allowance must be a number of {unit} from 0 to ten times the duration",
+                     table, "decision_allowance")
+            allowance = None
+        return SlaPolicy(level, unit, float(duration), at_risk, out_of_hours,
+                         None if allowance is None else float(allowance))

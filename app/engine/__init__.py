@@ -16,6 +16,7 @@ from app.engine.definitions import (
     UserTaskInfo,
     compile_bundle,
 )
+from app.engine.functions import RAG_CLOCK
 from app.engine.migration import MigrationCheck, MigrationRefused, VersionChange
 from app.engine.paths import TakenPath, taken_paths
 from app.engine.runtime import (
@@ -56,6 +57,7 @@ __all__ = [
     "OpenUserTask",
     "ProcessBundle",
     "ProcessFault",
+    "RAG_CLOCK",
     "Retimed",
     "StepEvent",
     "TakenPath",

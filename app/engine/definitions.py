@@ -27,7 +27,7 @@ from app.core.roles import LANE_ROLES, role_for_lane
 from app.core.sla import POLICY_FILE, PolicyError, SlaConfig, load_policies
 from app.core.vocabulary import SET_AT_CONTACT
 from app.engine.dataflow import DataFlow
-from app.engine.functions import diagram_functions
+from app.engine.functions import RAG_CLOCK, diagram_functions
 from app.engine.names import assigned_names, check_source
 from app.engine.sandbox import SandboxError, compile_expression, compile_script
 from app.forms import FormDefinition, FormDefinitionError, load_form_data
@@ -357,7 +357,7 @@ def _read_timers(pid: str, tree: etree._Element | None, file: str, problems: _Pr
         if event is None:  # never: the definition was found below the process
             continue
         expression = next((node.text or "" for node in definition if isinstance(node.tag, str)), "").strip()
-        kind = _property(event, "deadlineKind") or ("rag" if "rag_deadline" in expression else "statutory")
+        kind = _property(event, "deadlineKind") or ("rag" if RAG_CLOCK.search(expression) else "statutory")
         if kind not in DEADLINE_KINDS:
             problems.add(file, f"deadlineKind '{kind}' is not one of {', '.join(DEADLINE_KINDS)}",
                          event.get("id"), event.get("name"))

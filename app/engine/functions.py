@@ -13,6 +13,7 @@ gives both and a process owner only ever writes the deadline.
 from __future__ import annotations
 
 import contextlib
+import re
 from collections.abc import Callable, Iterator
 from contextvars import ContextVar
 from datetime import UTC, date, datetime, timedelta
@@ -23,6 +24,9 @@ from app.core.sla import SlaConfig, Window, working_days_window
 
 #: What a timer expression returns when there is no deadline (a RAG level whose unit is "none").
 NO_DEADLINE = datetime(9999, 12, 31, tzinfo=UTC)
+
+#: The functions that count a RAG level's clock: a timer calling one is a `rag` deadline and moves on re-rating.
+RAG_CLOCK = re.compile(r"\b(rag_deadline|decision_due)\s*\(")
 
 _AT_RISK: ContextVar[bool] = ContextVar("at_risk", default=False)
 
@@ -109,7 +113,7 @@ def now() -> str:
     return _iso(clock_now())
 
 
-def diagram_functions(config: SlaConfig) -> dict[str, Callable[..., str]]:
+def diagram_functions(config: SlaConfig) -> dict[str, Callable[..., Any]]:
     """The sandbox's functions, bound to one definition's calendar and SLA policies."""
     calendar = config.calendar
     share = config.statutory_at_risk
@@ -132,11 +136,26 @@ def diagram_functions(config: SlaConfig) -> dict[str, Callable[..., str]]:
     def rag_deadline(rag: str, start: Instant) -> str:
         return _answer(config.policy(rag).window(_time(start, "rag_deadline"), calendar))
 
+    def decision_due(rag: str, received_at: Instant) -> str:
+        """The MASH decision's deadline, armed at screening: ``now()`` is when the checks were requested."""
+        received = _time(received_at, "decision_due")
+        return _answer(config.policy(rag).decision_window(received, clock_now(), calendar))
+
+    def hub_open(at: Instant) -> bool:
+        return calendar.is_open(_time(at, "hub_open"))
+
+    def next_opening(at: Instant) -> str:
+        opening = calendar.next_opening(_time(at, "next_opening"))
+        return _iso(opening)
+
     return {
         "now": now,
         "add_hours": add_hours,
         "add_working_days": add_working_days,
         "add_working_hours": add_working_hours,
         "rag_deadline": rag_deadline,
+        "decision_due": decision_due,
+        "hub_open": hub_open,
+        "next_opening": next_opening,
     }
 

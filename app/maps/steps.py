@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 from app.core.roles import LANE_ROLES, role_for_lane, role_label
 from app.core.sla import SlaPolicy
 from app.core.vocabulary import rag_label
-from app.engine import CompiledDefinition
+from app.engine import RAG_CLOCK, CompiledDefinition
 from app.forms import FormDefinition
 from app.maps.diagram import Flow, ProcessDiagram, Step, read_process
 from app.process_models.models import ProcessVersion
@@ -190,7 +190,7 @@ def _deadline(place: MapPlace, timer: Step) -> DeadlineInfo:
     info = place.definition.timers.get((place.process_id, timer.id))
     kind = info.kind if info is not None else "statutory"
     expression = info.expression if info is not None else (timer.timer_expression or "")
-    rag = place.definition.sla.rag if "rag_deadline(" in expression else {}
+    rag = place.definition.sla.rag if RAG_CLOCK.search(expression) else {}
     return DeadlineInfo(timer=timer, kind=kind, kind_label=DEADLINE_KINDS.get(kind, kind), expression=expression,
                         rag_timescales=[_timescale(policy) for policy in rag.values()],
                         then=[place.diagram.steps[place.diagram.flows[f].target] for f in timer.outgoing

@@ -10,6 +10,7 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from app.core.calendar import HubCalendar
+from app.core.clock import clock
 from app.core.config import PROJECT_ROOT
 from app.core.sla import POLICY_FILE, PolicyError, SlaConfig, SlaPolicy, load_policies
 from app.engine import DefinitionError, ProcessBundle, compile_bundle
@@ -40,16 +41,16 @@ def test_the_shipped_policy_file_gives_the_defaults():
 
 @pytest.mark.parametrize(("edit", "message", "line"), [
     (("unit = \"working-days\"\nat_risk = 0.75\n\n[rag.green]", "unit = \"fortnights\"\nat_risk = 0.75\n\n[rag.green]"),
-     "[rag.amber] unit must be one of", 38),
-    (("duration = 4\n", "duration = -4\n"), "[rag.red] duration must be a number greater than 0", 31),
-    (("at_risk = 0.75\n\n[rag.amber]", "at_risk = 1.5\n\n[rag.amber]"), "[rag.red] at_risk must be a share", 34),
+     "[rag.amber] unit must be one of", 42),
+    (("duration = 4\n", "duration = -4\n"), "[rag.red] duration must be a number greater than 0", 35),
+    (("at_risk = 0.75\n\n[rag.amber]", "at_risk = 1.5\n\n[rag.amber]"), "[rag.red] at_risk must be a share", 38),
     (("[rag.blue]\nunit = \"none\"\n", ""), "there is no policy for blue", None),
     (("closes = \"17:30\"", "closes = \"08:00\""), "[calendar] closes must be later than opens", 10),
     (("closure_days = []", "closure_days = [\"2026-02-30\"]"), "closure day '2026-02-30' is not a date", 13),
     (("working_days = [", "wrking_days = ["), "[calendar] has no setting 'wrking_days'", 11),
     (("[rag.green]\nduration = 3\nunit = \"working-days\"\n",
       "[rag.green]\nduration = 3\nunit = \"working-days\"\nout_of_hours = true\n"),
-     "out_of_hours does not apply to working-days", 44),
+     "out_of_hours does not apply to working-days", 48),
     (("opens = \"09:00\"", "opens = 09:00"), "not valid TOML", 9),
 ])
 def test_a_broken_policy_is_refused_with_its_line(edit, message, line):
@@ -176,3 +177,64 @@ def test_one_timer_expression_gives_both_the_due_time_and_the_at_risk_time():
 def test_an_unknown_rating_is_an_error_not_a_silent_default():
     with pytest.raises(ValueError, match="no SLA policy for RAG rating 'purple'"):
         diagram_functions(SlaConfig())["rag_deadline"]("purple", "2027-01-11T09:00:00+00:00")
+
+
+# ----------------------------------------------------------------------------- the contact's decision clock
+def screened_at(when: datetime) -> None:
+    """The decision deadline is armed at screening: now() is that moment."""
+    clock.freeze(when)
+
+
+def test_the_decision_is_due_after_the_checks_it_waits_for_never_before():
+    functions = diagram_functions(SlaConfig())
+    received = london(2027, 1, 11, 9, 0)  # Monday 09:00
+    screened_at(london(2027, 1, 11, 10, 0))
+    checks_due = functions["rag_deadline"]("green", london(2027, 1, 11, 10, 0).isoformat())
+    decision = functions["decision_due"]("green", received.isoformat())
+    # Green: 3 working days from receipt (Thursday 17:30) plus a quarter of that: 0.75 of a working day
+    # (6 h 22 m 30 s of the 8.5-hour day) into Friday.
+    assert decision == london(2027, 1, 15, 15, 22, 30).astimezone(UTC).isoformat()
+    assert decision > checks_due
+
+
+def test_a_red_contact_is_decided_the_same_day():
+    functions = diagram_functions(SlaConfig())
+    screened_at(london(2027, 1, 11, 9, 30))
+    assert functions["decision_due"]("red", london(2027, 1, 11, 9, 0).isoformat()) \
+        == london(2027, 1, 11, 14, 0).astimezone(UTC).isoformat()  # 4 h + a quarter (1 h) from receipt
+
+
+def test_a_late_screening_pushes_the_decision_to_when_the_checks_are_due():
+    functions = diagram_functions(SlaConfig())
+    screened_at(london(2027, 1, 11, 16, 0))  # screened 7 hours after receipt: checks due at 20:00
+    assert functions["decision_due"]("red", london(2027, 1, 11, 9, 0).isoformat()) \
+        == london(2027, 1, 11, 20, 0).astimezone(UTC).isoformat()
+
+
+def test_the_decision_allowance_is_configured_per_level():
+    text = shipped_policies().replace("[rag.amber]\nduration = 1\n", "[rag.amber]\nduration = 1\ndecision_allowance = 2\n")
+    functions = diagram_functions(load_policies(text))
+    screened_at(london(2027, 1, 11, 9, 30))
+    # Amber: 1 working day (Tuesday 17:30) and 2 more working days: Thursday at close of business.
+    assert functions["decision_due"]("amber", london(2027, 1, 11, 9, 0).isoformat()) \
+        == london(2027, 1, 14, 17, 30).astimezone(UTC).isoformat()
+    with pytest.raises(PolicyError, match=r"\[rag.amber\] decision_allowance must be a number"):
+        load_policies(text.replace("decision_allowance = 2", "decision_allowance = -1"))
+
+
+def test_blue_has_no_decision_deadline():
+    screened_at(london(2027, 1, 11, 9, 30))
+    assert diagram_functions(SlaConfig())["decision_due"]("blue", london(2027, 1, 11, 9, 0).isoformat()) \
+        == NO_DEADLINE.isoformat()
+
+
+@pytest.mark.parametrize(("when", "open_", "opening"), [
+    (london(2027, 1, 11, 10, 0), True, london(2027, 1, 11, 10, 0)),   # Monday morning
+    (london(2027, 1, 11, 17, 30), False, london(2027, 1, 12, 9, 0)),  # Monday at close
+    (london(2027, 1, 9, 2, 0), False, london(2027, 1, 11, 9, 0)),     # Saturday night
+    (london(2026, 12, 25, 11, 0), False, london(2026, 12, 29, 9, 0)),  # Christmas: Boxing Day falls on Saturday
+])
+def test_the_diagram_knows_when_the_hub_is_open(when, open_, opening):
+    functions = diagram_functions(SlaConfig())
+    assert functions["hub_open"](when.isoformat()) is open_
+    assert functions["next_opening"](when.isoformat()) == opening.astimezone(UTC).isoformat()
