@@ -71,7 +71,7 @@ def test_a_broken_policy_stops_the_deploy_and_names_the_file():
         compile_bundle(broken)
     [problem] = refused.value.problems
     assert problem.file == f"processes/{POLICY_FILE}"
-    assert "[rag.red] unit must be one of" in problem.message and problem.line == 32
+    assert "[rag.red] unit must be one of" in problem.message and problem.line == 36
 
 
 # ----------------------------------------------------------------------------- RAG clocks
