@@ -5,13 +5,14 @@ from copy import deepcopy
 
 
 def contact(*, given: str = "Ava", family: str = "Smith", dob: str | None = "2015-06-01", immediate_risk: bool = False,
-            source: str = "2A", consent: str = "given", **extra) -> dict:
+            source: str = "2A", consent: str = "given", nhs_number: str | None = None, **extra) -> dict:
     body = {
         "source": source,
         "referrer": {"name": "Jo Teacher", "organisation": "Hillside Primary", "role": "DSL",
                      "email": "jo@hillside.example.org", "phone": "01632 960123"},
         "subjects": [{"role": "child", "given_name": given, "family_name": family,
-                      **({"date_of_birth": dob} if dob else {}), "address": "1 High Street"}],
+                      **({"date_of_birth": dob} if dob else {}), "address": "1 High Street",
+                      **({"nhs_number": nhs_number} if nhs_number else {})}],
         "concern": "Child disclosed being hit at home and has a bruise on the arm.",
         "immediate_risk": immediate_risk,
         "consent": {"status": consent, **({} if consent == "given" else {"reason": "Parent not contactable"})},
@@ -71,3 +72,38 @@ def strategy_record(outcome: str, attendees: list[str] | None = None, held_on: s
 AGENCY_TASKS = {"police": "police_check", "health": "health_check", "education": "education_check",
                 "probation": "probation_check", "housing": "housing_check", "youth-justice": "youth_justice_check",
                 "adult-social-care": "adult_social_care_check"}
+
+
+# ----------------------------------------------------------------------------- issue 18: the urgent path, chases, referrals
+def confirm_immediate_risk(confirmed: bool = True, action: str = "none", **extra) -> dict:
+    data = {"immediate_risk_decision": "confirmed" if confirmed else "screen",
+            "immediate_risk_rationale": "Spoke to the referrer and the police: the child is with the alleged abuser."}
+    if confirmed:
+        data["emergency_action"] = action
+    if action != "none":
+        data.update(emergency_action_on="2027-01-09", emergency_action_time="02:30",
+                    emergency_action_by="PC 1234 Jones")
+    return {**data, **extra}
+
+
+def chase(go_on_without: bool = False) -> dict:
+    data = {"chase_method": "phone", "chase_note": "Left a message with the duty sergeant.",
+            "decide_without_return": go_on_without}
+    if go_on_without:
+        data["decide_without_reason"] = "Red contact: the decision cannot wait any longer for this check."
+    return data
+
+
+#: The form each referral step takes, by element id.
+REFERRALS = {
+    "refer_marac": {"referred_on": "2027-01-05", "referral_note": "DASH 16: referred to the next MARAC."},
+    "refer_lado": {"referred_on": "2027-01-05", "lado_name": "A LADO", "referral_note": "Allegation passed on."},
+    "refer_adult_safeguarding": {"referred_on": "2027-01-05", "adult_team": "Adult safeguarding hub",
+                                 "referral_note": "Concern raised about the mother."},
+    "refer_early_help": {"family_consent": "given", "receiving_team": "Early help north", "accepted": "accepted"},
+    "refer_police_investigation": {"referred_on": "2027-01-05", "police_reference": "CRIM/2027/123"},
+}
+#: The role each referral step belongs to.
+REFERRAL_ROLES = {"refer_marac": "mash-manager", "refer_lado": "mash-manager",
+                  "refer_adult_safeguarding": "adult-social-care", "refer_early_help": "mash-manager",
+                  "refer_police_investigation": "police"}

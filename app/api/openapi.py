@@ -68,6 +68,9 @@ CASE = {"type": "object", "required": ["case_id", "reference", "status", "rag", 
                        "released to it"},
     "concern": {"type": "string"}, "questions_for_agencies": {"type": ["string", "null"]},
     "outcome_rationale": {"type": ["string", "null"]}, "decided_by": {"type": ["string", "null"]},
+    "agencies_not_returned": {"type": "array", "items": {"type": "string"},
+                              "description": "Requested agencies whose checks had not returned when the outcome "
+                                             "was decided (the hub went on without them)"},
     "referrer": {"type": "object", "properties": {
         "name": {"type": "string"}, "organisation": {"type": ["string", "null"]}, "role": {"type": ["string", "null"]},
         "email": {"type": ["string", "null"]}, "phone": {"type": ["string", "null"]}}},

@@ -22,7 +22,7 @@ from app.concerns.repeats import repeat_concerns_json
 from app.core.actor import Actor
 from app.core.clock import now
 from app.core.errors import NotFound
-from app.core.vocabulary import SCREENING_FORM
+from app.core.vocabulary import AGENCIES_NOT_RETURNED_FIELD, DECISION_FORM, SCREENING_FORM
 from app.deadlines.queries import DeadlineView, case_deadlines
 from app.inbox.models import OpenTask
 from app.intake.models import Contact
@@ -69,6 +69,8 @@ class DecisionView:
     decided_by: str | None
     rag_initial: str | None
     rag: str | None
+    #: Requested agencies whose checks had not come back when the outcome was decided (the hub went on).
+    agencies_not_returned: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -121,6 +123,14 @@ class CaseDetail:
         return matches[-1] if matches else None
 
 
+def _made_without(session: Session, case_id: int) -> tuple[str, ...]:
+    """The agencies the decision step recorded as not returned (its ``x-records``)."""
+    decided = session.scalar(select(CompletedTask).where(CompletedTask.case_id == case_id,
+                                                         CompletedTask.form_key == DECISION_FORM)
+                             .order_by(CompletedTask.completed_at.desc()).limit(1))
+    return tuple((decided.data or {}).get(AGENCIES_NOT_RETURNED_FIELD) or ()) if decided is not None else ()
+
+
 def case_detail(session: Session, case_id: int, actor: Actor) -> CaseDetail | None:
     """The case as ``actor`` may see it; None when there is no such case, NeedToKnow when it is not theirs."""
     case = session.get(Case, case_id)
@@ -145,7 +155,8 @@ def case_detail(session: Session, case_id: int, actor: Actor) -> CaseDetail | No
                               contact.referrer_email, contact.referrer_phone)
         if contact is not None and shows("referrer") else None,
         decision=DecisionView(case.outcome, case.outcome_rationale, case.decided_at, case.decided_by,
-                              case.rag_initial, case.rag) if case.outcome and shows("decision") else None,
+                              case.rag_initial, case.rag, _made_without(session, case_id))
+        if case.outcome and shows("decision") else None,
     )
     completed = by_case(CompletedTask, CompletedTask.completed_at) if shows("analysis") or shows("screening") else []
     if shows("screening"):
@@ -228,7 +239,9 @@ def case_summary(session: Session, detail: CaseDetail) -> dict[str, Any]:
         })
     if shows("decision"):
         answer.update({"outcome": case.outcome, "strategy_outcome": case.strategy_outcome,
-                       "outcome_rationale": case.outcome_rationale, "decided_by": case.decided_by})
+                       "outcome_rationale": case.outcome_rationale, "decided_by": case.decided_by,
+                       "agencies_not_returned": list(detail.decision.agencies_not_returned)
+                       if detail.decision is not None else []})
     if shows("concern") and detail.contact is not None:
         answer["concern"] = detail.contact.concern
     if detail.referrer is not None:

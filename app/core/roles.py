@@ -4,6 +4,7 @@ from __future__ import annotations
 #: Lane names exactly as process owners write them in the diagrams.
 LANE_NAMES: tuple[str, ...] = (
     "MASH manager",
+    "Out of hours",
     "Police",
     "Health",
     "Education",

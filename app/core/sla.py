@@ -88,6 +88,11 @@ def working_days_window(start: datetime | date, days: int, at_risk: float, calen
     return Window(calendar.add_working_hours(start, used.total_seconds() / 3600), due)
 
 
+#: Named timescales for steps that are not a RAG level's (diagrams call timescale(name, start)).
+DEFAULT_TIMESCALES: dict[str, SlaPolicy] = {
+    "confirm-immediate-risk": SlaPolicy("confirm-immediate-risk", "elapsed-hours", 1, out_of_hours=True),
+}
+
 #: The timescales when a process version has no policy file (processes/sla-policies.toml gives the same).
 DEFAULT_POLICIES: dict[str, SlaPolicy] = {
     RED: SlaPolicy(RED, "elapsed-hours", 4, out_of_hours=True),
@@ -104,12 +109,20 @@ class SlaConfig:
     calendar: HubCalendar = field(default_factory=HubCalendar)
     rag: dict[str, SlaPolicy] = field(default_factory=lambda: dict(DEFAULT_POLICIES))
     statutory_at_risk: float = DEFAULT_AT_RISK
+    timescales: dict[str, SlaPolicy] = field(default_factory=lambda: dict(DEFAULT_TIMESCALES))
 
     def policy(self, level: str) -> SlaPolicy:
         try:
             return self.rag[level]
         except KeyError:
             raise ValueError(f"no SLA policy for RAG rating {level!r}") from None
+
+    def timescale(self, name: str) -> SlaPolicy:
+        try:
+            return self.timescales[name]
+        except KeyError:
+            known = ", ".join(sorted(self.timescales)) or "none"
+            raise ValueError(f"no timescale named {name!r} in {POLICY_FILE} (known: {known})") from None
 
 
 @dataclass(frozen=True)
@@ -174,8 +187,8 @@ class _Reader:
 
     def config(self, data: dict[str, Any]) -> SlaConfig:
         for table in data:
-            if table not in ("calendar", "statutory", "rag"):
-                self.add(f"unknown section [{table}] (known: calendar, statutory, rag)", table)
+            if table not in ("calendar", "statutory", "rag", "timescales"):
+                self.add(f"unknown section [{table}] (known: calendar, statutory, rag, timescales)", table)
         calendar = self.calendar(data.get("calendar", {}))
         statutory = data.get("statutory", {})
         self.unknown("statutory", statutory, ("at_risk",))
@@ -186,7 +199,11 @@ class _Reader:
         for level in RAG_CODES:
             if level not in rag:
                 self.problems.append(PolicyProblem(f"there is no policy for {level}: add a [rag.{level}] section"))
-        return SlaConfig(calendar=calendar, rag=rag, statutory_at_risk=self.fraction("statutory", statutory))
+        timescales = dict(DEFAULT_TIMESCALES)
+        timescales.update({name: self.policy(name, values, section="timescales")
+                           for name, values in data.get("timescales", {}).items()})
+        return SlaConfig(calendar=calendar, rag=rag, statutory_at_risk=self.fraction("statutory", statutory),
+                         timescales=timescales)
 
     def calendar(self, values: dict[str, Any]) -> HubCalendar:
         self.unknown("calendar", values, ("opens", "closes", "working_days", "closure_days"))
@@ -208,10 +225,10 @@ class _Reader:
         return HubCalendar(opens=opens, closes=closes, closure_days=frozenset(closures),
                            working_weekdays=frozenset(WEEKDAYS.index(day) for day in weekdays))
 
-    def policy(self, level: str, values: object) -> SlaPolicy:
-        table = f"rag.{level}"
+    def policy(self, level: str, values: object, section: str = "rag") -> SlaPolicy:
+        table = f"{section}.{level}"
         if not isinstance(values, dict):
-            self.add(f"rag.{level} must be a section", "rag")
+            self.add(f"{table} must be a section", section)
             return SlaPolicy(level, "none")
         self.unknown(table, values, ("duration", "unit", "at_risk", "out_of_hours", "decision_allowance"))
         unit = values.get("unit")

@@ -118,7 +118,10 @@ REFERENCE_FIELD: Final = "reference"
 RECEIVED_AT_FIELD: Final = "received_at"
 SOURCE_FIELD: Final = "source"
 IMMEDIATE_RISK_FIELD: Final = "immediate_risk"
+#: True when a child on the contact is the same person as a child with social work in progress (app/intake/open_work).
 HAS_OPEN_CASE_FIELD: Final = "has_open_case"
+#: The reference of an undecided MASH enquiry about the same child, else None: the screener confirms a join.
+OPEN_ENQUIRY_FIELD: Final = "open_enquiry"
 # Set by the forms (and None until decided, so any gateway may test them):
 RAG_FIELD: Final = "rag"
 #: The agencies screening chose to ask for checks: codes from app.core.roles.AGENCIES.
@@ -126,10 +129,12 @@ AGENCIES_FIELD: Final = "agencies"
 CONSENT_FIELD: Final = "consent"
 OUTCOME_FIELD: Final = "outcome"
 STRATEGY_OUTCOME_FIELD: Final = "strategy_outcome"
+#: Set by the process before the review: requested agencies the hub went on without (recorded with the decision).
+AGENCIES_NOT_RETURNED_FIELD: Final = "agencies_not_returned"
 #: Case data the service sets when a contact is received, before any step of the process runs (app/intake);
 #: the deploy check counts them as known from the start.
 SET_AT_CONTACT: tuple[str, ...] = (REFERENCE_FIELD, RECEIVED_AT_FIELD, SOURCE_FIELD, IMMEDIATE_RISK_FIELD,
-                                   HAS_OPEN_CASE_FIELD, OUTCOME_FIELD, STRATEGY_OUTCOME_FIELD)
+                                   HAS_OPEN_CASE_FIELD, OPEN_ENQUIRY_FIELD, OUTCOME_FIELD, STRATEGY_OUTCOME_FIELD)
 #: Case data the case record keeps in its own columns after every step.
 CONTRACT_FIELDS: tuple[str, ...] = (RAG_FIELD, OUTCOME_FIELD, STRATEGY_OUTCOME_FIELD, CONSENT_FIELD)
 
@@ -144,6 +149,14 @@ STRATEGY_DISCUSSION_RECORD_FORM: Final = "strategy_discussion_record"
 FEEDBACK_FORM: Final = "feedback"
 #: Re-rating from the case page or the API; not drawn on a diagram.
 RERATE_FORM: Final = "rerate"
+
+# ----------------------------------------------------------------------------- social work
+#: The lane whose open steps mean social work is in progress on a case (assessment, strategy discussion, s47)...
+SOCIAL_WORK_ROLE: Final = "social-worker"
+#: ...except the step that only passes a new contact to the allocated worker.
+STEPS_THAT_ARE_NOT_SOCIAL_WORK: tuple[str, ...] = ("pass_to_allocated_worker",)
+#: The end event of a contact the screener joined to an open MASH enquiry about the same child.
+JOINED_ENQUIRY_CLOSURE: Final = "joined-enquiry"
 
 # ----------------------------------------------------------------------------- element ids
 #: The end event of a contact that went to the allocated worker of an already open case (no MASH decision).

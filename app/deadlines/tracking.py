@@ -15,6 +15,9 @@ from app.core.actor import Actor
 from app.deadlines.models import Deadline
 from app.engine import CaseWorkflow, Retimed, WaitingTimer
 
+#: A timer the process waits on (the hub opening, chasing again): not a deadline, nobody is late.
+WAIT = "wait"
+
 
 def sync_deadlines(session: Session, case_id: int, workflow: CaseWorkflow,
                    at: datetime) -> dict[str, tuple[datetime, datetime | None]]:
@@ -24,13 +27,15 @@ def sync_deadlines(session: Session, case_id: int, workflow: CaseWorkflow,
         select(Deadline).where(Deadline.case_id == case_id, Deadline.met_at.is_(None),
                                Deadline.cancelled_at.is_(None)))}
     for timer in workflow.fired_timers:
+        if timer.kind == WAIT:
+            continue
         row = rows.get((timer.process_id, timer.name)) or _new_row(session, case_id, timer, at, rows)
         row.breached_at = row.breached_at or timer.due_at
         _follow(row, timer)
     armed: dict[tuple[str, str], WaitingTimer] = {}
     for timer in workflow.waiting_timers():
-        if timer.due_at is None:
-            continue  # a cycle with no firings left: nothing is due
+        if timer.due_at is None or timer.kind == WAIT:
+            continue  # a cycle with no firings left, or a wait: nothing is due
         key = (timer.process_id, timer.name)
         earlier = armed.get(key)
         if earlier is None or earlier.due_at is None or timer.due_at < earlier.due_at:

@@ -46,6 +46,7 @@ class _ClockedDatetime(_datetime):
 _timer_module.datetime = _ClockedDatetime
 
 __all__ = [
+    "RAG_CLOCK",
     "CaseWorkflow",
     "CompiledDefinition",
     "DefinitionError",
@@ -57,7 +58,6 @@ __all__ = [
     "OpenUserTask",
     "ProcessBundle",
     "ProcessFault",
-    "RAG_CLOCK",
     "Retimed",
     "StepEvent",
     "TakenPath",

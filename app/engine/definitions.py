@@ -139,7 +139,9 @@ class UserTaskInfo:
     result_variable: str | None
 
 
-DEADLINE_KINDS = ("rag", "statutory", "check")
+#: What a timer is: a deadline of one of the first three kinds, or a `wait` (the process waits for a moment,
+#: e.g. the hub opening or chasing again; nobody is late).
+DEADLINE_KINDS = ("rag", "statutory", "check", "wait")
 
 
 @dataclass(frozen=True)
@@ -426,7 +428,11 @@ def _names_set_by_step(trees: dict[str, etree._Element], compiled: CompiledDefin
             sets.setdefault(bpmn_id, set()).add(info.result_variable)
         elif info.form_key and info.form_key in compiled.forms:
             properties = compiled.forms[info.form_key].schema.get("properties", {})
-            sets.setdefault(bpmn_id, set()).update(properties if isinstance(properties, dict) else ())
+            properties = properties if isinstance(properties, dict) else {}
+            sets.setdefault(bpmn_id, set()).update(properties)
+            for schema in properties.values():  # the decisions a chosen answer stands for (x-decides)
+                for decisions in (schema.get("x-decides") or {}).values() if isinstance(schema, dict) else ():
+                    sets[bpmn_id].update(decisions)
     for tree in trees.values():
         for script in tree.iter(f"{{{BPMN_NS}}}script"):
             owner = script.getparent()

@@ -136,10 +136,16 @@ def diagram_functions(config: SlaConfig) -> dict[str, Callable[..., Any]]:
     def rag_deadline(rag: str, start: Instant) -> str:
         return _answer(config.policy(rag).window(_time(start, "rag_deadline"), calendar))
 
-    def decision_due(rag: str, received_at: Instant) -> str:
-        """The MASH decision's deadline, armed at screening: ``now()`` is when the checks were requested."""
+    def decision_due(rag: str, received_at: Instant, checks_requested_at: Instant | None = None) -> str:
+        """The MASH decision's deadline, armed at screening; the checks were requested at
+        ``checks_requested_at`` (default: now)."""
         received = _time(received_at, "decision_due")
-        return _answer(config.policy(rag).decision_window(received, clock_now(), calendar))
+        requested = clock_now() if checks_requested_at is None else _time(checks_requested_at, "decision_due")
+        return _answer(config.policy(rag).decision_window(received, requested, calendar))
+
+    def timescale(name: str, start: Instant) -> str:
+        """A named timescale from the policy file (e.g. confirming immediate risk within the hour)."""
+        return _answer(config.timescale(name).window(_time(start, "timescale"), calendar))
 
     def hub_open(at: Instant) -> bool:
         return calendar.is_open(_time(at, "hub_open"))
@@ -155,6 +161,7 @@ def diagram_functions(config: SlaConfig) -> dict[str, Callable[..., Any]]:
         "add_working_hours": add_working_hours,
         "rag_deadline": rag_deadline,
         "decision_due": decision_due,
+        "timescale": timescale,
         "hub_open": hub_open,
         "next_opening": next_opening,
     }

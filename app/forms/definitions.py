@@ -192,6 +192,25 @@ class FormDefinition:
     def _index(self) -> dict[str, Field]:
         return {f.path: f for top in self.fields for f in top.walk()}
 
+    @property
+    def records(self) -> tuple[str, ...]:
+        """Case data the step keeps with its answers (``x-records``): what the person decided *on*, e.g. the
+        agencies a decision was made without."""
+        names = self.schema.get("x-records") or ()
+        return tuple(n for n in names if isinstance(n, str))
+
+    def with_decisions(self, answers: Mapping[str, Any]) -> dict[str, Any]:
+        """The answers plus the decisions a chosen answer stands for (``x-decides`` on a top-level choice):
+        "Confirm immediate risk" is the decision rag = red and outcome = strategy discussion, made by the
+        person who chose it, so the case records it as theirs, not the process's."""
+        decided = dict(answers)
+        for name, schema in (self.schema.get("properties") or {}).items():
+            stands_for = schema.get("x-decides") if isinstance(schema, Mapping) else None
+            if isinstance(stands_for, Mapping) and isinstance(answers.get(name), str):
+                for key, value in (stands_for.get(answers[name]) or {}).items():
+                    decided.setdefault(key, value)
+        return decided
+
     def field(self, path: str) -> Field | None:
         """The rendered field at a dotted path, if the HTML form has one."""
         return self._index.get(path)
@@ -329,6 +348,9 @@ def _build(key: str, schema: Any, file: str) -> tuple[FormDefinition | None, lis
     submit = _ui(schema).get("submit", DEFAULT_SUBMIT)
     if not isinstance(submit, str) or not submit.strip():
         checker.problem("x-ui.submit must be the button text")
+    records = schema.get("x-records", [])
+    if not isinstance(records, list) or not all(isinstance(n, str) and n.isidentifier() for n in records):
+        checker.problem("x-records must list case-data names, e.g. [\"agencies_not_returned\"]")
     fields = checker.object_fields(schema, prefix="")
     if checker.problems:
         return None, checker.problems
@@ -396,6 +418,22 @@ class _Checker:
                 if name not in properties:
                     self.problem(f'{where}: a conditional rule names "{name}", which is not a property')
 
+    def _check_decides(self, schema: Mapping[str, Any], path: str) -> None:
+        """``x-decides`` maps answers of a top-level choice to the case data each stands for."""
+        if "x-decides" not in schema:
+            return
+        stands_for = schema["x-decides"]
+        if "." in path or not isinstance(stands_for, Mapping) or "enum" not in schema:
+            self.problem(f"{path}: x-decides belongs on a top-level choice (a property with an enum)")
+            return
+        for answer, decisions in stands_for.items():
+            if answer not in schema["enum"]:
+                self.problem(f'{path}: x-decides names "{answer}", which is not one of its choices')
+            if not isinstance(decisions, Mapping) or not all(
+                    isinstance(k, str) and k.isidentifier() and (v is None or isinstance(v, (str, int, bool)))
+                    for k, v in decisions.items()):
+                self.problem(f'{path}: x-decides "{answer}" must map case-data names to plain values')
+
     def property_field(self, schema: Mapping[str, Any], path: str, required: bool) -> Field:
         ui = _ui(schema)
         title = schema.get("title")
@@ -408,6 +446,7 @@ class _Checker:
         if unknown:
             self.problem(f"{path}: x-ui has unknown keys: {', '.join(sorted(unknown))}")
         self._check_messages(ui, path)
+        self._check_decides(schema, path)
         kind = schema.get("type")
         raw_items = schema.get("items")
         items: Mapping[str, Any] = raw_items if isinstance(raw_items, Mapping) else {}

@@ -5,7 +5,7 @@ import hashlib
 import json
 from datetime import date
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from app.audit.operations import record
@@ -18,6 +18,7 @@ from app.core.vocabulary import (
     CONTACT_FORM,
     HAS_OPEN_CASE_FIELD,
     IMMEDIATE_RISK_FIELD,
+    OPEN_ENQUIRY_FIELD,
     OUTCOME_FIELD,
     RECEIVED_AT_FIELD,
     REFERENCE_FIELD,
@@ -26,6 +27,7 @@ from app.core.vocabulary import (
 )
 from app.forms import FormDefinition, validate
 from app.intake.models import Contact
+from app.intake.open_work import open_work_for
 from app.people.intake import index_subjects, nhs_number_errors
 from app.people.names import normalise_nhs_number
 from app.process_models.registry import compiled, latest_version
@@ -69,31 +71,6 @@ def find_by_idempotency_key(session: Session, actor: Actor, key: str, digest: st
     return session.get(Case, contact.case_id)
 
 
-def _open_case_for(session: Session, subjects: list[dict]) -> Case | None:
-    """A subject already on an open case goes to that case's worker: the same NHS number (an identifier, not
-    a guess), or the same names and date of birth. A fuzzy match waits for the screener instead."""
-    for subject in subjects:
-        nhs_number = normalise_nhs_number(subject.get("nhs_number"))
-        if nhs_number:
-            match = session.scalar(
-                select(Case).join(Subject, Subject.case_id == Case.id)
-                .where(Case.status == "open", Subject.nhs_number == nhs_number).order_by(Case.received_at).limit(1))
-            if match is not None:
-                return match
-        if not subject.get("date_of_birth"):
-            continue
-        match = session.scalar(
-            select(Case).join(Subject, Subject.case_id == Case.id)
-            .where(Case.status == "open",
-                   func.lower(Subject.given_name) == subject["given_name"].strip().lower(),
-                   func.lower(Subject.family_name) == subject["family_name"].strip().lower(),
-                   Subject.date_of_birth == date.fromisoformat(subject["date_of_birth"]))
-            .order_by(Case.received_at).limit(1))
-        if match is not None:
-            return match
-    return None
-
-
 def receive_contact(session: Session, payload: dict, actor: Actor, *, channel: str,
                     idempotency_key: str | None = None, start: bool = True) -> tuple[Case, bool]:
     """Returns (case, created). A retried request with the same Idempotency-Key and the same contact creates
@@ -112,9 +89,10 @@ def receive_contact(session: Session, payload: dict, actor: Actor, *, channel: s
     if errors:
         raise ValidationFailed(errors)
     received_at = now()
-    open_case = _open_case_for(session, payload["subjects"])
+    work = open_work_for(session, payload["subjects"])
+    linked = work.social_work or work.open_enquiry
     case = Case(status="open", received_at=received_at, immediate_risk=bool(payload["immediate_risk"]),
-                has_open_case=open_case is not None, linked_case_id=open_case.id if open_case else None,
+                has_open_case=work.social_work is not None, linked_case_id=linked.id if linked else None,
                 process_version_id=_current_version(session).id)
     for position, subject in enumerate(payload["subjects"]):
         case.subjects.append(Subject(
@@ -142,7 +120,8 @@ def receive_contact(session: Session, payload: dict, actor: Actor, *, channel: s
         RECEIVED_AT_FIELD: received_at.isoformat(),
         SOURCE_FIELD: payload["source"],
         IMMEDIATE_RISK_FIELD: bool(payload["immediate_risk"]),
-        HAS_OPEN_CASE_FIELD: open_case is not None,
+        HAS_OPEN_CASE_FIELD: work.social_work is not None,
+        OPEN_ENQUIRY_FIELD: work.open_enquiry.reference if work.open_enquiry else None,
         # Decided later; present from the start so every gateway can test them.
         OUTCOME_FIELD: None,
         STRATEGY_OUTCOME_FIELD: None,

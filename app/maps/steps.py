@@ -27,7 +27,8 @@ from app.process_models.registry import (
     versions_of,
 )
 
-DEADLINE_KINDS = {"rag": "RAG timescale", "check": "Agency check", "statutory": "Statutory"}
+DEADLINE_KINDS = {"rag": "RAG timescale", "check": "Agency check", "statutory": "Statutory",
+                  "wait": "A wait, not a deadline"}
 _UNITS = {"elapsed-hours": ("hour", "hours"), "working-hours": ("working hour", "working hours"),
           "working-days": ("working day", "working days")}
 
