@@ -165,6 +165,17 @@ def _actor_of(session: Session, username: str) -> Actor:
 
 
 # ----------------------------------------------------------------------------- starting and resetting
+def begin(scenario: Scenario, trainer: Actor, run_id: int | None = None) -> TrainingRun:
+    """Start (or, with ``run_id``, reset) a run: first the clock moves to the scenario's ``starts_at``, outside
+    any transaction, then the contacts arrive."""
+    moment = scenario.start_moment(now())
+    if moment is not None:
+        move_clock({"set": moment.isoformat()}, trainer, via="training", scenario=scenario.id)
+    if run_id is not None:
+        return run_in_transaction(reset, run_id, scenario, trainer)
+    return run_in_transaction(start, scenario, trainer)
+
+
 def start(session: Session, scenario: Scenario, trainer: Actor) -> TrainingRun:
     """Receive the scenario's contacts through the front door, as its referrer, and open a run on the last one."""
     if active_run(session, scenario.id) is not None:

@@ -20,7 +20,7 @@ from sqlalchemy.orm import Session
 
 from app.auth.authorisation import INTAKE_ROLES
 from app.auth.models import User
-from app.core.calendar import LONDON
+from app.core.calendar import LONDON, calendar
 from app.core.config import PROJECT_ROOT
 from app.core.errors import ProcessFailed
 from app.deadlines.training_clock import parse_duration
@@ -33,7 +33,11 @@ from app.process_models.registry import compiled, latest_version
 SCENARIOS_DIR = PROJECT_ROOT / "training" / "scenarios"
 
 _ID = re.compile(r"^[a-z0-9][a-z0-9-]{0,99}$")
-_TOP_KEYS = {"title", "summary", "learning_points", "reported_by", "contact", "earlier_contacts", "steps", "expect"}
+_TOP_KEYS = {"title", "summary", "learning_points", "reported_by", "contact", "earlier_contacts", "steps", "expect",
+             "starts_at"}
+#: When the story starts, as the hub sees it: "saturday 02:10" or "working-day 10:00" (the next such moment).
+_STARTS_AT = re.compile(r"^(monday|tuesday|wednesday|thursday|friday|saturday|sunday|working-day) ([01]\d|2[0-3]):([0-5]\d)$")
+_DAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
 _STEP_KEYS = {"step", "user", "answers", "note", "advance", "advance_past"}
 _EXPECT_KEYS = {"status", "closure", "rag", "outcome", "strategy_outcome", "open_steps"}
 _SHORT_DURATION = re.compile(r"^\s*(?:(\d+)\s*w)?\s*(?:(\d+)\s*d)?\s*(?:(\d+)\s*h)?\s*(?:(\d+)\s*m)?\s*$", re.I)
@@ -100,6 +104,23 @@ class Scenario:
     earlier_contacts: tuple[dict, ...]
     steps: tuple[ScriptedStep, ...]
     expect: dict[str, Any] = field(default_factory=dict)
+    #: e.g. "saturday 02:10": the training clock moves to the next such moment before the contact arrives,
+    #: so a story set at night is handled by the out-of-hours team whatever the hour the class meets.
+    starts_at: str | None = None
+
+    def start_moment(self, after: datetime) -> datetime | None:
+        """The next moment after ``after`` matching ``starts_at`` (Europe/London), or None."""
+        match = _STARTS_AT.match(self.starts_at or "")
+        if match is None:
+            return None
+        day, hour, minute = match.group(1), int(match.group(2)), int(match.group(3))
+        local = after.astimezone(LONDON)
+        for ahead in range(1, 15):
+            candidate = local.date() + timedelta(days=ahead)
+            wanted = calendar.is_working_day(candidate) if day == "working-day" else _DAYS[candidate.weekday()] == day
+            if wanted:
+                return datetime.combine(candidate, datetime.min.time().replace(hour=hour, minute=minute), LONDON)
+        return None
 
     @property
     def path(self) -> str:
@@ -203,6 +224,10 @@ def parse_scenario(path: Path) -> tuple[Scenario | None, list[ScenarioProblem]]:
         top.append("learning_points must be a list of text")
         points = []
     reported_by = _text(raw, "reported_by", top, required=False) or "referrer"
+    starts_at = raw.get("starts_at")
+    if starts_at is not None and (not isinstance(starts_at, str) or not _STARTS_AT.match(starts_at.strip().lower())):
+        top.append('starts_at must be a day and a time, such as "saturday 02:10" or "working-day 10:00"')
+        starts_at = None
     contact = raw.get("contact")
     if not isinstance(contact, dict):
         top.append("[contact] is missing: the contact as the intake form takes it")
@@ -236,7 +261,8 @@ def parse_scenario(path: Path) -> tuple[Scenario | None, list[ScenarioProblem]]:
     return Scenario(id=scenario_id, file=file, title=title, summary=summary,
                     learning_points=tuple(p.strip() for p in points), contact=_plain(contact),
                     reported_by=reported_by, earlier_contacts=tuple(_plain(c) for c in earlier),
-                    steps=tuple(steps), expect=_plain(expect)), []
+                    steps=tuple(steps), expect=_plain(expect),
+                    starts_at=starts_at.strip().lower() if starts_at else None), []
 
 
 def _parse_step(item: Any, number: int, line: int | None) -> tuple[ScriptedStep | None, list[str]]:

@@ -83,7 +83,7 @@ def start(scenario_id: str):
         return redirect(url_for("training.index"))
 
     on_refusal(not_started)
-    run = run_in_transaction(runner.start, entry.scenario, g.actor)
+    run = runner.begin(entry.scenario, g.actor)
     flash(f"“{entry.title}” has started: the contact is in the hub.", "success")
     return redirect(url_for("training.run", run_id=run.id))
 
@@ -184,7 +184,7 @@ def reset(run_id: int):
     if page is not None:
         return page
     _refusals_on_run_page(run_id, "#reset")
-    fresh = run_in_transaction(runner.reset, run.id, scenario, g.actor)
+    fresh = runner.begin(scenario, g.actor, run_id=run.id)
     flash("The scenario has started again on a new contact. The earlier contact is closed and its audit entries "
           "stay.", "success")
     return redirect(url_for("training.run", run_id=fresh.id))

@@ -121,6 +121,17 @@ def test_keeping_waiting_chases_again_and_holds_the_review(api):
     assert "Chase overdue police check" in step_names(case_of(api, case_id))
 
 
+def test_a_check_returned_while_the_hub_waits_is_not_chased_again(api):
+    case_id = _silent_police(api)
+    complete(api, case_id, "chase_police_check", "mash-manager", f.chase(go_on_without=False))
+    after = complete(api, case_id, "police_check", "police", f.agency_return())
+    assert "Review agency returns" in step_names(after)
+    assert "Review late information" not in step_names(after)  # the hub waited: the return is not late
+    clock.advance(timedelta(hours=1, minutes=1))
+    fire_due()
+    assert "Chase overdue police check" not in step_names(case_of(api, case_id))
+
+
 @BOTH
 def test_a_return_after_the_hub_went_on_raises_review_late_information(api):
     case_id = _silent_police(api)

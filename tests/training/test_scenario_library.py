@@ -35,7 +35,7 @@ def test_the_library_has_scenarios_for_different_routes_and_none_is_broken(db):
 def test_each_scenario_runs_from_its_contact_to_the_ending_it_expects(db, scenario_id):
     with db.unit_of_work(write=False) as session:
         scenario = load_scenario(session, SCENARIOS_DIR, scenario_id, now()).scenario
-    run = run_in_transaction(runner.start, scenario, TRAINER)
+    run = runner.begin(scenario, TRAINER)
     done = runner.run_to(run.id, scenario, len(scenario.steps) + 1, TRAINER)
     assert [step.number for step in done] == list(range(1, len(scenario.steps) + 1))
     with db.unit_of_work(write=False) as session:
@@ -53,7 +53,7 @@ def test_the_late_police_scenario_really_breaches_the_police_check_and_chases_it
     with db.unit_of_work(write=False) as session:
         scenario = load_scenario(session, SCENARIOS_DIR, "amber-police-late", now()).scenario
     chase = next(step for step in scenario.steps if step.bpmn_id == "chase_police_check")
-    run = run_in_transaction(runner.start, scenario, TRAINER)
+    run = runner.begin(scenario, TRAINER)
     runner.run_to(run.id, scenario, chase.number, TRAINER)
     with db.unit_of_work(write=False) as session:
         state = runner.run_state(session, session.get(TrainingRun, run.id), scenario)
@@ -72,7 +72,7 @@ def test_a_refused_step_keeps_its_clock_move_so_trying_again_never_moves_the_clo
         scenario = load_scenario(session, SCENARIOS_DIR, "amber-police-late", now()).scenario
     health = scenario.steps[1]
     assert health.username == "health" and health.clock.duration.total_seconds() == 2 * 3600
-    run = run_in_transaction(runner.start, scenario, TRAINER)
+    run = runner.begin(scenario, TRAINER)
     runner.do_next_step(run.id, scenario, TRAINER)
     before = now()
 
