@@ -17,6 +17,7 @@ def test_a_case_with_deadlines_and_a_re_rating_match_the_published_case_schema(a
     for body in (rerated.get_json(), case):
         errors = [e.message for e in validator.iter_errors(body)]
         assert errors == []
-    assert {d["kind"] for d in case["deadlines"]} == {"statutory", "check"}
+    # The decision's deadline (a RAG clock) is armed at screening, beside the checks' and screening's own.
+    assert {d["kind"] for d in case["deadlines"]} == {"statutory", "check", "rag"}
     assert "/api/v1/cases/{case_id}/rag" in document["paths"]
     assert "/api/v1/clock" not in document["paths"]  # only the training sandbox has one

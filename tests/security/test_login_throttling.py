@@ -149,6 +149,7 @@ def app_with(settings, **overrides):
 
 
 def test_limits_come_from_settings(settings):
+    clock.freeze(T0)  # Retry-After counts whole seconds from now: a slow second must not change it
     client = app_with(settings, login_max_failures=2, login_lockout_minutes=1).test_client()
     assert fail(client, "police", 2) == [200, 429]
     assert attempt(client, "police").headers["Retry-After"] == "60"
