@@ -36,8 +36,8 @@ _ID = re.compile(r"^[a-z0-9][a-z0-9-]{0,99}$")
 _TOP_KEYS = {"title", "summary", "learning_points", "reported_by", "contact", "earlier_contacts", "steps", "expect",
              "starts_at"}
 #: When the story starts, as the hub sees it: "saturday 02:10" or "working-day 10:00" (the next such moment).
-_STARTS_AT = re.compile(r"^(monday|tuesday|wednesday|thursday|friday|saturday|sunday|working-day) ([01]\d|2[0-3]):([0-5]\d)$")
 _DAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
+_STARTS_AT = re.compile(rf"^({'|'.join(_DAYS)}|working-day) ([01]\d|2[0-3]):([0-5]\d)$")
 _STEP_KEYS = {"step", "user", "answers", "note", "advance", "advance_past"}
 _EXPECT_KEYS = {"status", "closure", "rag", "outcome", "strategy_outcome", "open_steps"}
 _SHORT_DURATION = re.compile(r"^\s*(?:(\d+)\s*w)?\s*(?:(\d+)\s*d)?\s*(?:(\d+)\s*h)?\s*(?:(\d+)\s*m)?\s*$", re.I)
