@@ -12,7 +12,7 @@ from app.audit.operations import record
 from app.core.calendar import london
 from app.core.clock import now
 from app.core.config import PROJECT_ROOT
-from app.core.db import get_db, run_in_transaction
+from app.core.db import get_db
 from app.core.errors import OperationError
 from app.maps.steps import locate, processes_in
 from app.process_models.registry import ENTRY_PROCESS

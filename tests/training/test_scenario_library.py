@@ -11,7 +11,6 @@ from app.audit.models import AuditEvent
 from app.auth.models import User
 from app.core.actor import Actor
 from app.core.clock import now
-from app.core.db import run_in_transaction
 from app.training import runner
 from app.training.models import TrainingRun
 from app.training.scenarios import SCENARIOS_DIR, load_library, load_scenario, scenario_files
