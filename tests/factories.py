@@ -74,7 +74,7 @@ AGENCY_TASKS = {"police": "police_check", "health": "health_check", "education":
                 "adult-social-care": "adult_social_care_check"}
 
 
-# ----------------------------------------------------------------------------- issue 18: the urgent path, chases, referrals
+# ------------------------------------------------------------------- the urgent path, chases and referrals
 def confirm_immediate_risk(confirmed: bool = True, action: str = "none", **extra) -> dict:
     data = {"immediate_risk_decision": "confirmed" if confirmed else "screen",
             "immediate_risk_rationale": "Spoke to the referrer and the police: the child is with the alleged abuser."}

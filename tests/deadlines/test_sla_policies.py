@@ -212,7 +212,8 @@ def test_a_late_screening_pushes_the_decision_to_when_the_checks_are_due():
 
 
 def test_the_decision_allowance_is_configured_per_level():
-    text = shipped_policies().replace("[rag.amber]\nduration = 1\n", "[rag.amber]\nduration = 1\ndecision_allowance = 2\n")
+    text = shipped_policies().replace("[rag.amber]\nduration = 1\n",
+                                      "[rag.amber]\nduration = 1\ndecision_allowance = 2\n")
     functions = diagram_functions(load_policies(text))
     screened_at(london(2027, 1, 11, 9, 30))
     # Amber: 1 working day (Tuesday 17:30) and 2 more working days: Thursday at close of business.
