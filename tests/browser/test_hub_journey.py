@@ -138,14 +138,6 @@ class Desks:
         assert errors == [], "console errors:\n" + "\n".join(errors)
 
 
-@pytest.fixture
-def person(live_server, browser: Browser):
-    desks = Desks(live_server, browser)
-    yield desks
-    for context in desks.contexts:
-        context.close()
-
-
 # ----------------------------------------------------------------------------- steps set up over the API
 def report(api, **kwargs) -> dict:
     response = api("referrer").post("/api/v1/contacts", json=f.contact(**kwargs))
