@@ -36,7 +36,8 @@ def definition(bundle):
 
 def start(definition, **data):
     initial = {"reference": "MASH-T-1", "received_at": clock.now().isoformat(), "source": "2A",
-               "immediate_risk": False, "has_open_case": False, "outcome": None, "strategy_outcome": None, **data}
+               "immediate_risk": False, "has_open_case": False, "open_enquiry": None, "outcome": None,
+               "strategy_outcome": None, **data}
     workflow, _events = CaseWorkflow.start(definition, initial)
     return workflow
 
@@ -207,6 +208,8 @@ def test_screening_is_due_by_close_of_the_next_working_day_across_a_bank_holiday
 def test_the_icpc_target_is_15_working_days_after_the_strategy_discussion(definition):
     clock.freeze(datetime(2027, 3, 22, 9, 0, tzinfo=UTC))
     workflow = start(definition, immediate_risk=True)
+    # What the form stands for (x-decides) is applied by the case work around the engine; here, by hand.
+    do(workflow, "confirm_immediate_risk", {**f.confirm_immediate_risk(), "rag": "red", "outcome": "strategy-discussion"})
     do(workflow, "convene_strategy_discussion", {"scheduled_on": "2027-03-22", "discussion_format": "virtual",
                                                  "chair": "Team manager"})
     do(workflow, "record_strategy_discussion", f.strategy_record("s47-joint", held_on="2027-03-22"))

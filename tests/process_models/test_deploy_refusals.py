@@ -9,19 +9,21 @@ import pytest
 
 from tests.process_models.test_deploy_validation import REFERRAL, deployed, edited, line_of, multipart, only, refused
 
-SCRIPT = '<bpmn:script>rag = "red"\noutcome = "strategy-discussion"</bpmn:script>'
+#: The first lines of the script every contact runs first (open_the_record).
+SCRIPT = "<bpmn:script>went_without = []\nreturned_checks = []\n"
+SCRIPTED = "open_the_record"
 
 
 def with_script(body: str) -> str:
-    """referral.bpmn with the immediate-risk script task's script replaced (its second line is the new one)."""
-    return edited(SCRIPT, f'<bpmn:script>rag = "red"\n{body}\noutcome = "strategy-discussion"</bpmn:script>')
+    """referral.bpmn with a line added to the first script every contact runs (its third line is the new one)."""
+    return edited(SCRIPT, f"<bpmn:script>went_without = []\nreturned_checks = []\n{body}\n")
 
 
 def refusal_of(db, body: str, needle: str) -> dict:
     text = with_script(body)
-    problem = only(refused(db, ("referral.bpmn", text)), element_id="record_immediate_risk")
+    problem = only(refused(db, ("referral.bpmn", text)), element_id=SCRIPTED)
     assert problem["file"] == "referral.bpmn"
-    assert problem["element_name"] == "Record immediate-risk route"
+    assert problem["element_name"] == "Open the contact's record"
     assert problem["line"] == line_of(text, needle)
     return problem
 
@@ -52,7 +54,7 @@ def test_a_script_reaching_outside_the_case_data_is_refused_at_deploy(db, body, 
 
 
 def test_a_huge_working_days_call_in_a_timer_is_refused_on_its_timer_event(db):
-    text = edited("add_working_days(received_at, 45)", "add_working_days(received_at, 1900000)")
+    text = edited("add_working_days(received_at, 1)", "add_working_days(received_at, 1900000)")
     problems = refused(db, ("referral.bpmn", text))
     problem = only(problems, line=line_of(text, "1900000"))
     assert "0 to 3,650" in problem["message"] and "1,900,000" in problem["message"]
@@ -99,7 +101,7 @@ def test_the_api_answers_422_for_an_import_in_a_script(api):
     response = owner.client.post("/api/v1/process-models", data=multipart(("referral.bpmn", text)),
                                  headers=owner._headers(), content_type="multipart/form-data")
     assert response.status_code == 422
-    assert any(e["element_id"] == "record_immediate_risk" and e["line"] == line_of(text, "import os")
+    assert any(e["element_id"] == SCRIPTED and e["line"] == line_of(text, "import os")
                for e in response.get_json()["errors"])
 
 
