@@ -1,7 +1,8 @@
 """A script cannot decide for a person: a rating, outcome, strategy outcome or consent that the diagram set is
 recorded as set by the process, at the script that set it, never under the name of whoever completed the step
-before it (here, the referrer whose immediate-risk contact the diagram rated red and sent to a strategy
-discussion)."""
+before it. Here a process owner has drawn the old rule back into the first script (an immediate-risk flag rated
+red and sent to a strategy discussion by the diagram): the referrer who sent the contact decided nothing.
+The shipped diagram has a MASH manager confirm immediate risk instead (tests/api/test_deciding_on_time.py)."""
 from __future__ import annotations
 
 import pytest
@@ -10,8 +11,11 @@ from sqlalchemy import select
 from app.audit.models import AuditEvent
 from tests import factories as f
 from tests.api.test_referral_walks import complete, report, screen_and_check
+from tests.intake.test_slow_diagrams import deploy_risk_script
 
-IMMEDIATE_RISK_SCRIPT = "Record immediate-risk route"
+IMMEDIATE_RISK_SCRIPT = "Open the contact's record"
+#: The old rule, drawn back into the first script by a process owner.
+RATED_BY_A_SCRIPT = 'rag = "red"\noutcome = "strategy-discussion"'
 
 
 def case_json(api, case_id: int) -> dict:
@@ -26,6 +30,7 @@ def audit(db, case_id: int, action: str) -> list[AuditEvent]:
 
 @pytest.mark.parametrize("database_url", ["sqlite", "postgresql"], indirect=True)
 def test_an_immediate_risk_contact_is_rated_and_routed_by_the_process_not_by_the_referrer(api, db):
+    deploy_risk_script(api, RATED_BY_A_SCRIPT)
     case_id = report(api, immediate_risk=True)
     case = case_json(api, case_id)
     assert (case["rag"], case["outcome"]) == ("red", "strategy-discussion")
@@ -36,18 +41,19 @@ def test_an_immediate_risk_contact_is_rated_and_routed_by_the_process_not_by_the
     assert rated["rationale"] == f"Set by the process at: {IMMEDIATE_RISK_SCRIPT}"
 
     [rag_event] = audit(db, case_id, "case.rag-changed")
-    assert (rag_event.username, rag_event.element_id) == ("process", "record_immediate_risk")
+    assert (rag_event.username, rag_event.element_id) == ("process", "open_the_record")
     [outcome_event] = audit(db, case_id, "case.set-by-process")
     assert (outcome_event.username, outcome_event.element_id, outcome_event.details) == (
-        "process", "record_immediate_risk", {"field": "outcome", "to": "strategy-discussion"})
+        "process", "open_the_record", {"field": "outcome", "to": "strategy-discussion"})
     # The referrer still reported the contact: that, and only that, is theirs.
     assert [e.username for e in audit(db, case_id, "contact.received")] == ["referrer"]
 
 
 def test_the_case_page_says_the_process_set_them(api, web):
+    deploy_risk_script(api, RATED_BY_A_SCRIPT)
     case_id = report(api, immediate_risk=True)
     html = web("mash-manager").get(f"/cases/{case_id}").get_data(as_text=True)
-    assert f"Set by the process at: {IMMEDIATE_RISK_SCRIPT}" in html
+    assert f"Set by the process at: {IMMEDIATE_RISK_SCRIPT}".replace("'", "&#39;") in html
     assert "set by the process (no person decided it)" in html
     assert " by referrer" not in html
 
