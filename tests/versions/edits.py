@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import json
+import re
 
 from app.engine import ProcessBundle
 from app.process_models import registry
@@ -25,15 +26,6 @@ CLOSURE_TASK = (
     b'    </bpmn:userTask>\n'
     b'    <bpmn:sequenceFlow id="Flow_closure_confirmed" sourceRef="confirm_closure" targetRef="end_closed" />\n'
     b'    <bpmn:endEvent id="end_closed" ')
-CLOSURE_DI = (
-    b'<bpmndi:BPMNShape id="confirm_closure_di" bpmnElement="confirm_closure">\n'
-    b'        <dc:Bounds x="4215" y="1480" width="100" height="80" />\n'
-    b'      </bpmndi:BPMNShape>\n'
-    b'      <bpmndi:BPMNEdge id="Flow_closure_confirmed_di" bpmnElement="Flow_closure_confirmed">\n'
-    b'        <di:waypoint x="4285" y="1560" />\n'
-    b'        <di:waypoint x="4285" y="1597" />\n'
-    b'      </bpmndi:BPMNEdge>\n'
-    b'    </bpmndi:BPMNPlane>')
 
 
 def replace(raw: bytes, old: bytes, new: bytes, count: int = 1) -> bytes:
@@ -60,21 +52,34 @@ def timer_expression(timer_id: str, old: str, new: str) -> tuple[bytes, bytes]:
 
 
 def closure_step(bundle: ProcessBundle) -> ProcessBundle:
-    """The shipped process with 'Confirm the contact can close' between 'Ready to close' and the end."""
+    """The shipped process with 'Confirm the contact can close' on the last flow into 'Contact closed', drawn
+    where the end event was (the end event moves right)."""
     raw = bundle.bpmn[REFERRAL]
-    raw = replace(raw, b'<bpmn:sequenceFlow id="Flow_to_close" sourceRef="assessment_settled" '
+    raw = replace(raw, b'<bpmn:sequenceFlow id="Flow_to_close" name="Decided" sourceRef="closing_route" '
                        b'targetRef="end_closed" />',
-                  b'<bpmn:sequenceFlow id="Flow_to_close" sourceRef="assessment_settled" '
+                  b'<bpmn:sequenceFlow id="Flow_to_close" name="Decided" sourceRef="closing_route" '
                   b'targetRef="confirm_closure" />')
     raw = replace(raw, b'<bpmn:endEvent id="end_closed" ', CLOSURE_TASK)
     raw = replace(raw, b'<bpmn:incoming>Flow_to_close</bpmn:incoming>\n      <bpmn:terminateEventDefinition',
                   b'<bpmn:incoming>Flow_closure_confirmed</bpmn:incoming>\n      <bpmn:terminateEventDefinition')
-    raw = replace(raw, b'<bpmn:flowNodeRef>end_closed</bpmn:flowNodeRef>',
-                  b'<bpmn:flowNodeRef>end_closed</bpmn:flowNodeRef>\n'
-                  b'        <bpmn:flowNodeRef>confirm_closure</bpmn:flowNodeRef>')
-    raw = replace(raw, b'<di:waypoint x="4205" y="1615" />\n        <di:waypoint x="4267" y="1615" />',
-                  b'<di:waypoint x="4205" y="1615" />\n        <di:waypoint x="4215" y="1520" />')
-    raw = replace(raw, b'</bpmndi:BPMNPlane>', CLOSURE_DI)
+    raw = replace(raw, b'<bpmn:flowNodeRef>feedback_to_referrer</bpmn:flowNodeRef>',
+                  b'<bpmn:flowNodeRef>feedback_to_referrer</bpmn:flowNodeRef>\n'
+                  b'        <bpmn:flowNodeRef>confirm_closure</bpmn:flowNodeRef>')  # business support's step
+    end = re.search(rb'<bpmndi:BPMNShape id="end_closed_di" bpmnElement="end_closed">\s*'
+                    rb'<dc:Bounds x="(\d+)" y="(\d+)" width="36" height="36" />', raw)
+    assert end is not None
+    x, y = int(end.group(1)), int(end.group(2))
+    raw = raw.replace(end.group(0), end.group(0).replace(b'x="%d" y="%d"' % (x, y), b'x="%d" y="%d"' % (x + 150, y)))
+    closure_di = (
+        b'<bpmndi:BPMNShape id="confirm_closure_di" bpmnElement="confirm_closure">\n'
+        b'        <dc:Bounds x="%d" y="%d" width="100" height="80" />\n'
+        b'      </bpmndi:BPMNShape>\n'
+        b'      <bpmndi:BPMNEdge id="Flow_closure_confirmed_di" bpmnElement="Flow_closure_confirmed">\n'
+        b'        <di:waypoint x="%d" y="%d" />\n'
+        b'        <di:waypoint x="%d" y="%d" />\n'
+        b'      </bpmndi:BPMNEdge>\n'
+        b'    </bpmndi:BPMNPlane>') % (x - 32, y - 22, x + 68, y + 18, x + 150, y + 18)
+    raw = replace(raw, b'</bpmndi:BPMNPlane>', closure_di)
     return with_forms(ProcessBundle(bpmn={**bundle.bpmn, REFERRAL: raw}, forms=bundle.forms, policies=bundle.policies),
                       closure_check=CLOSURE_FORM)
 

@@ -22,15 +22,16 @@ from tests.api.test_referral_walks import complete, report, task_id
 from tests.versions.edits import closure_step, deploy, timer_expression, with_diagram
 
 MONDAY_10 = datetime(2027, 1, 4, 10, 0, tzinfo=UTC)
-#: Amber: one working day from receipt, counted by the SLA policy.
-AMBER_DUE = datetime(2027, 1, 5, 17, 30, tzinfo=UTC)
+#: Amber: the decision is due one working day from receipt (Tuesday 17:30) plus a quarter of a working day.
+AMBER_DUE = datetime(2027, 1, 6, 11, 7, 30, tzinfo=UTC)
 MIGRATIONS = "/process-models/referral/migrations"
 
 
 def new_timescale_and_closure_step(bundle):
     """Version 2: the RAG timescale at the review counted differently, and a new step before closing."""
-    return closure_step(with_diagram(bundle, timer_expression("review_rag_deadline", "rag_deadline(rag, received_at)",
-                                                              "add_working_days(received_at, 3)")))
+    return closure_step(with_diagram(bundle, timer_expression(
+        "review_decision_deadline", "decision_due(rag, received_at, checks_requested_at)",
+        "add_working_days(received_at, 3)")))
 
 
 def renamed_police_check(bundle):
@@ -77,7 +78,7 @@ def test_a_case_on_its_rag_timescale_moves_keeps_its_due_time_and_finishes_on_th
     review = task_id(api, case_id, "mash_review", "mash-manager")
     assert web("mash-manager").post_form(f"/tasks/{review}/claim", {}, csrf_from="/inbox").status_code == 302
     with db.unit_of_work(write=False) as session:
-        [rag] = session.scalars(select(Deadline).where(Deadline.case_id == case_id, Deadline.name == "RAG timescale"))
+        [rag] = session.scalars(select(Deadline).where(Deadline.case_id == case_id, Deadline.name == "Decision due"))
         assert rag.due_at == AMBER_DUE
         was = (rag.id, rag.armed_at, rag.at_risk_at, rag.due_at, rag.timer_task_id)
     clock.advance(timedelta(hours=2))
@@ -97,13 +98,13 @@ def test_a_case_on_its_rag_timescale_moves_keeps_its_due_time_and_finishes_on_th
     with db.unit_of_work(write=False) as session:
         assert registry.version_by_id(session, case.process_version_id).version == v2
         definition = registry.compiled_by_id(session, case.process_version_id)
-        [rag] = session.scalars(select(Deadline).where(Deadline.case_id == case_id, Deadline.name == "RAG timescale"))
+        [rag] = session.scalars(select(Deadline).where(Deadline.case_id == case_id, Deadline.name == "Decision due"))
         assert (rag.id, rag.armed_at, rag.at_risk_at, rag.due_at, rag.timer_task_id) == was
         [inbox_row] = session.scalars(select(OpenTask).where(OpenTask.case_id == case_id))
         assert (inbox_row.task_id, inbox_row.claimed_by, inbox_row.due_at) == (review, "mash-manager", AMBER_DUE)
     # The engine kept the due time too, although version 2 would count it three working days from receipt.
     engine_dues = {t.bpmn_id: t.due_at for t in CaseWorkflow.restore(definition, case.state).waiting_timers()}
-    assert engine_dues["review_rag_deadline"] == AMBER_DUE and case.next_timer_due == AMBER_DUE
+    assert engine_dues["review_decision_deadline"] == AMBER_DUE and case.next_timer_due == AMBER_DUE
     [moved] = audit(db, "case.migrated", case_id)
     assert moved.details == {"process_id": "referral", "from_version": 1, "to_version": v2}
     assert moved.username == "process-owner"
@@ -119,7 +120,7 @@ def test_a_case_on_its_rag_timescale_moves_keeps_its_due_time_and_finishes_on_th
     assert after["process"] == {"id": "referral", "version": v2}
     closed = complete(api, case_id, "confirm_closure", "business-support", {"confirmed": "yes"})
     assert (closed["status"], closed["closure"]) == ("closed", "end_closed")
-    rag = next(d for d in closed["deadlines"] if d["name"] == "RAG timescale")
+    rag = next(d for d in closed["deadlines"] if d["name"] == "Decision due")
     assert (rag["due_at"], rag["state"]) == (AMBER_DUE.isoformat(), "met")
 
 

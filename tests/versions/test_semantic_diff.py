@@ -40,21 +40,24 @@ def test_renaming_a_task_changes_that_task_only_not_the_flows_that_point_at_it(s
 def test_a_timer_expression_and_its_deadline_kind(shipped):
     diff = diff_bundles(shipped, with_diagram(
         shipped,
-        timer_expression("review_rag_deadline", "rag_deadline(rag, received_at)", "add_working_days(received_at, 3)"),
+        timer_expression("review_decision_deadline", "decision_due(rag, received_at, checks_requested_at)",
+                         "add_working_days(received_at, 3)"),
         ((b'<camunda:property name="deadlineKind" value="rag" />\n        </camunda:properties>\n'
           b'      </bpmn:extensionElements>\n'
-          b'      <bpmn:outgoing>Flow_rag_passed_at_review'),
+          b'      <bpmn:outgoing>Flow_review_decision_deadline'),
          (b'<camunda:property name="deadlineKind" value="statutory" />\n        </camunda:properties>\n'
           b'      </bpmn:extensionElements>\n'
-          b'      <bpmn:outgoing>Flow_rag_passed_at_review'))))
-    assert changed(diff, "review_rag_deadline") == {
-        "Timer": ("timeDate: rag_deadline(rag, received_at)", "timeDate: add_working_days(received_at, 3)"),
+          b'      <bpmn:outgoing>Flow_review_decision_deadline'))))
+    assert changed(diff, "review_decision_deadline") == {
+        "Timer": ("timeDate: decision_due(rag, received_at, checks_requested_at)",
+                  "timeDate: add_working_days(received_at, 3)"),
         "Deadline kind": ("rag", "statutory")}
     assert diff.elements[0].element_type == "Boundary event (timer)"
 
 
 def test_a_gateway_condition_and_its_default_flow(shipped):
-    conditions = with_diagram(shipped, (b'rerate == "yes"', b'rerate in ("yes", "maybe")'))
+    condition = b'targetRef="apply_new_rag">\n      <bpmn:conditionExpression xsi:type="bpmn:tFormalExpression">'
+    conditions = with_diagram(shipped, (condition + b'rerate == "yes"', condition + b'rerate in ("yes", "maybe")'))
     diff = diff_bundles(shipped, with_diagram(
         conditions,
         (b'name="Section 47 enquiry?" default="Flow_s47_no"', b'name="Section 47 enquiry?" default="Flow_s47_yes"'),
@@ -74,15 +77,14 @@ def test_a_form_key_lane_documentation_script_and_called_process(shipped):
         (police_lane, police_lane.replace(b"<bpmn:flowNodeRef>police_check</bpmn:flowNodeRef>", b"")),
         (b"<bpmn:flowNodeRef>health_check</bpmn:flowNodeRef>",
          b"<bpmn:flowNodeRef>health_check</bpmn:flowNodeRef><bpmn:flowNodeRef>police_check</bpmn:flowNodeRef>"),
-        (b'rag = "red"\noutcome = "strategy-discussion"',
-         b'rag = "red"\noutcome = "strategy-discussion"\nurgent = True'),
+        (b'checks_requested_at = now()', b'checks_requested_at = now()\nurgent = True'),
         (b'calledElement="strategy_discussion"', b'calledElement="strategy_meeting"'),
-        (b"The allocated social worker reads the new information", b"The allocated social worker reads the news"))
+        (b"The child's social worker reads the new information", b"The child's social worker reads the news"))
     diff = diff_bundles(shipped, bundle)
     assert changed(diff, "decision") == {"Form key": ("decision", "decision_v2")}
     assert changed(diff, "police_check") == {"Lane (who does it)": ("Police", "Health")}
-    assert changed(diff, "record_immediate_risk")["Script"] == (
-        'rag = "red"\noutcome = "strategy-discussion"', 'rag = "red"\noutcome = "strategy-discussion"\nurgent = True')
+    assert changed(diff, "note_checks_requested")["Script"] == (
+        "checks_requested_at = now()", "checks_requested_at = now()\nurgent = True")
     assert changed(diff, "strategy_discussion") == {"Called process": ("strategy_discussion", "strategy_meeting")}
     old_doc, new_doc = changed(diff, "pass_to_allocated_worker")["Documentation"]
     assert "reads the new information" in old_doc and "reads the news" in new_doc
@@ -147,5 +149,5 @@ def test_a_field_becoming_required_and_an_sla_policy(shipped):
 
 def test_moving_a_shape_is_layout_only(shipped):
     diff = diff_bundles(shipped, with_diagram(shipped,
-                                              (b'<dc:Bounds x="1370" y="410"', b'<dc:Bounds x="1380" y="410"')))
+                                              (b'<dc:Bounds x="3885" y="2225"', b'<dc:Bounds x="3895" y="2225"')))
     assert diff.empty and [e.element_id for e in diff.moved] == ["police_check_done"]
