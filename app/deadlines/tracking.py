@@ -90,8 +90,13 @@ def follow_renamed_timers(session: Session, case_id: int, workflow: CaseWorkflow
 
 
 def record_retimed(session: Session, case_id: int, moved: list[Retimed], actor: Actor, reason: str) -> None:
-    """An audit event per moved deadline, saying from when to when and why."""
+    """An audit event per moved deadline, saying from when to when and why. A deadline drawn on several steps
+    at once (the decision's, on every open agency check) moves once."""
+    seen: set[tuple[str, str]] = set()
     for item in moved:
+        if (item.timer.process_id, item.timer.name) in seen:
+            continue
+        seen.add((item.timer.process_id, item.timer.name))
         was = item.was_due_at.isoformat() if item.was_due_at else None
         record(session, actor, "deadline.retimed", case_id=case_id, task_id=item.timer.task_id,
                element_id=item.timer.bpmn_id, summary=f"{item.timer.name} moved",

@@ -65,7 +65,7 @@ def hub(api):
     green = report(api, given="Gus", family="Green")
     complete(api, green, "screening", "mash-manager", f.screening("green", ["education"]))
     clock.advance(timedelta(days=1, hours=4))
-    assert fire_due() == 1  # the red police check's RAG timescale ran out on Wednesday at 14:00
+    assert fire_due() == 2  # the red police check (14:00) and the red decision (15:00) ran out on Wednesday
     return {"red": red, "amber": amber, "green": green}
 
 

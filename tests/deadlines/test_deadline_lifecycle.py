@@ -71,15 +71,15 @@ def test_deadlines_met_in_time_are_met_and_statutory_clocks_are_kinds_of_their_o
     complete(api, case_id, "screening", "mash-manager", f.screening("amber", ["health"]))
     screening = deadline(api, case_id, "Screening due: 1 working day from receipt")
     assert screening["state"] == "met" and screening["met_at"] == "2027-01-04T10:20:00+00:00"
+    decision = deadline(api, case_id, "Decision due")  # armed at screening
+    # Amber: 1 working day from receipt (Tuesday 17:30) and a quarter of a working day more.
+    assert decision["kind"] == "rag" and decision["due_at"] == "2027-01-06T11:07:30+00:00"
+    assert decision["state"] == "on-track"
     complete(api, case_id, "health_check", "health", f.agency_return())
-    rag = deadline(api, case_id, "RAG timescale")
-    # Amber: 1 working day from receipt, counted by the SLA policy.
-    assert rag["kind"] == "rag" and rag["due_at"] == "2027-01-05T17:30:00+00:00" and rag["state"] == "on-track"
     complete(api, case_id, "mash_review", "mash-manager", f.review())
-    assert deadline(api, case_id, "RAG timescale")["state"] == "on-track"  # still running at the decision
+    assert deadline(api, case_id, "Decision due")["state"] == "on-track"  # still running at the decision
     complete(api, case_id, "decision", "mash-manager", f.decision("s17-assessment"))
-    assert deadline(api, case_id, "RAG timescale")["state"] == "met"
-    assert deadline(api, case_id, "Decision due: 1 working day from receipt")["state"] == "met"
+    assert deadline(api, case_id, "Decision due")["state"] == "met"
     complete(api, case_id, "feedback_to_referrer", "business-support", f.feedback())
     assessment = deadline(api, case_id, "Assessment due: 45 working days from referral")
     # 45 working days from Monday 4 January 2027 (no bank holidays in between): Monday 8 March, 17:30 GMT.
@@ -107,9 +107,15 @@ def test_re_rating_moves_the_open_deadlines_and_records_why(api, db):
     for name in ("Police check due", "Health check due"):
         assert deadline(api, case_id, name)["due_at"] == "2027-01-04T14:00:00+00:00"
     moved = audit(db, case_id, "deadline.retimed")
-    assert sorted(e.summary for e in moved) == ["Health check due moved", "Police check due moved"]
-    assert moved[0].details == {"from": "2027-01-07T17:30:00+00:00", "to": "2027-01-04T14:00:00+00:00",
-                                "reason": "Re-rated from Green to Red"}
+    # The decision's deadline is drawn on both checks: it moves once, from Friday 15:22:30 to 15:00 the same day.
+    assert sorted(e.summary for e in moved) == ["Decision due moved", "Health check due moved",
+                                                "Police check due moved"]
+    police = next(e for e in moved if e.summary == "Police check due moved")
+    assert police.details == {"from": "2027-01-07T17:30:00+00:00", "to": "2027-01-04T14:00:00+00:00",
+                              "reason": "Re-rated from Green to Red"}
+    decided = next(e for e in moved if e.summary == "Decision due moved")
+    assert (decided.details["from"], decided.details["to"]) == ("2027-01-08T15:22:30+00:00",
+                                                                "2027-01-04T15:00:00+00:00")
 
     complete(api, case_id, "health_check", "health", f.agency_return())
     clock.advance(timedelta(hours=3, minutes=31))
@@ -120,7 +126,7 @@ def test_re_rating_moves_the_open_deadlines_and_records_why(api, db):
     complete(api, case_id, "police_check", "police", f.agency_return())
     assert case(api, case_id)["rag"] == "red"
     assert [(h["from"], h["to"]) for h in case(api, case_id)["rag_history"]] == [(None, "green"), ("green", "red")]
-    assert deadline(api, case_id, "RAG timescale")["due_at"] == "2027-01-04T14:00:00+00:00"
+    assert deadline(api, case_id, "Decision due")["due_at"] == "2027-01-04T15:00:00+00:00"
 
 
 def test_re_rating_blue_to_red_starts_a_clock_that_blue_did_not_have(api):
