@@ -41,7 +41,7 @@ MESSAGE_KEYS = frozenset(
     {
         "required", "type", "enum", "const", "format", "minLength", "maxLength", "pattern",
         "minItems", "maxItems", "uniqueItems", "contains", "minimum", "maximum",
-        "exclusiveMinimum", "exclusiveMaximum", "incomplete",
+        "exclusiveMinimum", "exclusiveMaximum", "incomplete", "not",
     }
 )
 
@@ -395,6 +395,12 @@ class _Checker:
             for name in names:
                 if name not in properties:
                     self.problem(f'{where}: a conditional rule names "{name}", which is not a property')
+            for name, sub in rule.get("properties", {}).items():
+                if isinstance(sub, Mapping) and "x-ui" in sub:  # a rule's own message for what it refuses
+                    ui = _ui(sub)
+                    if set(ui) - {"messages"}:
+                        self.problem(f"{where}: a conditional rule on \"{name}\" may give only x-ui.messages")
+                    self._check_messages(ui, f"{where}: a conditional rule on {name}")
 
     def property_field(self, schema: Mapping[str, Any], path: str, required: bool) -> Field:
         ui = _ui(schema)
