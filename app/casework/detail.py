@@ -22,7 +22,7 @@ from app.concerns.repeats import repeat_concerns_json
 from app.core.actor import Actor
 from app.core.clock import now
 from app.core.errors import NotFound
-from app.core.vocabulary import SCREENING_FORM
+from app.core.vocabulary import ADDITIONAL_REFERRALS_FIELD, DECISION_FORM, SCREENING_FORM
 from app.deadlines.queries import DeadlineView, case_deadlines
 from app.inbox.models import OpenTask
 from app.intake.models import Contact
@@ -69,6 +69,8 @@ class DecisionView:
     decided_by: str | None
     rag_initial: str | None
     rag: str | None
+    #: Other referrals the decision made besides its primary outcome (#18), in the order chosen.
+    additional_referrals: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -145,7 +147,8 @@ def case_detail(session: Session, case_id: int, actor: Actor) -> CaseDetail | No
                               contact.referrer_email, contact.referrer_phone)
         if contact is not None and shows("referrer") else None,
         decision=DecisionView(case.outcome, case.outcome_rationale, case.decided_at, case.decided_by,
-                              case.rag_initial, case.rag) if case.outcome and shows("decision") else None,
+                              case.rag_initial, case.rag, _additional_referrals(session, case_id))
+        if case.outcome and shows("decision") else None,
     )
     completed = by_case(CompletedTask, CompletedTask.completed_at) if shows("analysis") or shows("screening") else []
     if shows("screening"):
@@ -166,6 +169,14 @@ def case_detail(session: Session, case_id: int, actor: Actor) -> CaseDetail | No
     if any(view.owned for view in detail.returns):
         detail.release_targets = sorted(involved_agencies(session, case_id) - sight.own_agencies)
     return detail
+
+
+def _additional_referrals(session: Session, case_id: int) -> tuple[str, ...]:
+    """The latest decision's additional referrals, as the decision form recorded them."""
+    data = session.scalar(select(CompletedTask.data).where(CompletedTask.case_id == case_id,
+                                                           CompletedTask.form_key == DECISION_FORM)
+                          .order_by(CompletedTask.completed_at.desc()).limit(1))
+    return tuple((data or {}).get(ADDITIONAL_REFERRALS_FIELD) or ())
 
 
 def _subject(subject: Any, identified: bool) -> SubjectView:
@@ -228,7 +239,8 @@ def case_summary(session: Session, detail: CaseDetail) -> dict[str, Any]:
         })
     if shows("decision"):
         answer.update({"outcome": case.outcome, "strategy_outcome": case.strategy_outcome,
-                       "outcome_rationale": case.outcome_rationale, "decided_by": case.decided_by})
+                       "outcome_rationale": case.outcome_rationale, "decided_by": case.decided_by,
+                       "additional_referrals": list(detail.decision.additional_referrals) if detail.decision else []})
     if shows("concern") and detail.contact is not None:
         answer["concern"] = detail.contact.concern
     if detail.referrer is not None:
