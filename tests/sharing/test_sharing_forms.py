@@ -1,5 +1,5 @@
-"""Screening and the decision's sharing decision ask for the consent position and, when sharing goes ahead without consent,
-the reason and the lawful basis; the API and the page refuse the same answers."""
+"""Screening and the decision's sharing decision ask for the consent position and, when sharing goes ahead
+without consent, the reason and the lawful basis; the API and the page refuse the same answers."""
 from __future__ import annotations
 
 import re
