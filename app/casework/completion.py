@@ -82,9 +82,11 @@ def complete_task(session: Session, task_id: str, form_data: dict[str, Any], act
         raise Forbidden("This task belongs to another role.")
     if task.claimed_by_id is not None and task.claimed_by_id != actor.user_id:
         raise Conflict(f"This task is claimed by {task.claimed_by}. Ask them to release it first.")
-    errors = validate(form_for_task(session, task), form_data)
+    form = form_for_task(session, task)
+    errors = validate(form, form_data)
     if errors:
         raise ValidationFailed(errors)
+    form_data = form.with_defaults(form_data)  # an optional answer left out still reaches case data by name
     case = session.get_one(Case, task.case_id)
     definition = compiled_by_id(session, case.process_version_id)
     workflow = CaseWorkflow.restore(definition, case.state)

@@ -189,6 +189,18 @@ class FormDefinition:
         return validator
 
     @cached_property
+    def defaults(self) -> dict[str, Any]:
+        """Top-level fields with a ``"default"``: the value case data gets when the answer is left out, so a
+        diagram can always read the name (an optional list of checkboxes left empty is ``[]``)."""
+        return {name: prop["default"] for name, prop in self.schema.get("properties", {}).items()
+                if isinstance(prop, Mapping) and "default" in prop}
+
+    def with_defaults(self, data: Mapping[str, Any]) -> dict[str, Any]:
+        """The answers with each missing defaulted field filled in (a copy: the default is never shared)."""
+        return {**{name: json.loads(json.dumps(value)) for name, value in self.defaults.items()
+                   if name not in data}, **data}
+
+    @cached_property
     def _index(self) -> dict[str, Field]:
         return {f.path: f for top in self.fields for f in top.walk()}
 
@@ -427,6 +439,9 @@ class _Checker:
             self._no_widget(ui, path, "a list of objects")
             return Field(widget="repeat", children=self._repeat_rows(schema, items, path, ui), **common)
 
+        if "default" in schema and not Draft202012Validator(schema, format_checker=format_checker()).is_valid(
+                schema["default"]):
+            self.problem(f'{path}: its "default" is not one of the answers the field accepts')
         widget, values = self._widget_and_values(schema, items, path, ui)
         options = self._options(ui, values, path) if values is not None else ()
         rows = ui.get("rows", 5)

@@ -197,3 +197,15 @@ def test_an_agency_not_involved_sees_none_of_it_and_an_involved_one_not_the_deci
     assert "outcome" not in police and "additional_referrals" not in police and "referrer" not in police
     page = web("police").get(f"/cases/{case_id}").get_data(as_text=True)
     assert "Additional referrals" not in page and 'id="sharing"' not in page
+
+
+def test_additional_referrals_left_empty_reach_case_data_as_an_empty_list(api, db):
+    """A diagram tests ``'lado' in additional_referrals``: the name must exist even when nothing was ticked."""
+    from app.cases.models import CompletedTask
+
+    case_id = decided(api, "nfa")
+
+    with db.unit_of_work(write=False) as session:
+        data = session.scalar(select(CompletedTask.data).where(CompletedTask.case_id == case_id,
+                                                               CompletedTask.form_key == "decision"))
+    assert data["additional_referrals"] == []
