@@ -21,7 +21,7 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from app.core.vocabulary import PRODUCT_SENT_METHOD_FIELD, SHARING_DECISION_FIELDS
+from app.core.vocabulary import NOWHERE, PRODUCT_SENT_METHOD_FIELD, RECIPIENTS_FIELD, SHARING_DECISION_FIELDS
 from app.forms import FormDefinition, load_form_data
 from app.sharing.queries import decided_not_sent
 
@@ -37,6 +37,20 @@ def feedback_form(session: Session, case_id: int, form: FormDefinition,
         variant = "send-share" if any(row.decision == "share" for row in pending) else "send-nothing"
     else:
         variant = "decide-and-send"
+    return _fitted(form, decision_form, variant)
+
+
+def feedback_form_after(form: FormDefinition, decision_form: FormDefinition | None,
+                        decision_answers: Mapping[str, Any] | None) -> FormDefinition:
+    """The same choice from a decision's answers rather than its records (a training scenario is checked
+    before it runs): None, or answers without the sharing questions, mean no sharing decision."""
+    if not decision_answers or RECIPIENTS_FIELD not in decision_answers:
+        return _fitted(form, decision_form, "decide-and-send")
+    shares = any(r != NOWHERE for r in decision_answers.get(RECIPIENTS_FIELD) or [])
+    return _fitted(form, decision_form, "send-share" if shares else "send-nothing")
+
+
+def _fitted(form: FormDefinition, decision_form: FormDefinition | None, variant: str) -> FormDefinition:
     key = (id(form), id(decision_form), variant)
     with _lock:
         cached = _cache.get(key)
