@@ -21,6 +21,7 @@ from tests.sharing.walks import (
 
 BOTH = pytest.mark.parametrize("database_url", ["sqlite", "postgresql"], indirect=True)
 REFERRER = f.contact()["referrer"]
+LADO_AGAIN = "Referring to the LADO is already the outcome: do not select it as an additional referral too"
 
 
 def errors_of(response) -> dict[str, str]:
@@ -176,8 +177,7 @@ def test_the_decision_page_refuses_a_repeat_with_the_error_summary_and_the_case_
     assert "<title>Error:" in html
     summary = html[html.index("govuk-error-summary"):html.index("</ul>", html.index("govuk-error-summary"))]
     assert re.findall(r'<a href="#([^"]+)">([^<]+)</a>', summary) == [
-        ("additional_referrals", "Referring to the LADO is already the outcome: do not select it as an additional "
-                                 "referral too")]
+        ("additional_referrals", LADO_AGAIN)]
     assert manager.post_form(path, {**answers, "additional_referrals": ["early-help"]}).status_code == 302
     case_page = manager.get(f"/cases/{case_id}").get_data(as_text=True)
     assert "Additional referrals" in case_page and "Early help for the family" in case_page
