@@ -25,6 +25,11 @@ from app.core.vocabulary import NOWHERE, PRODUCT_SENT_METHOD_FIELD, RECIPIENTS_F
 from app.forms import FormDefinition, load_form_data
 from app.sharing.queries import decided_not_sent
 
+FALLBACK_DESCRIPTION = (
+    "Tell the referrer what was decided. No sharing decision was made with the decision, so record here where "
+    "the MASH information product went, why and on what basis. The product leaves out partner information "
+    "marked for the hub only and hides the identities partners asked the hub to protect.")
+
 _cache: dict[tuple[int, int, str], tuple[FormDefinition, FormDefinition | None, FormDefinition]] = {}
 _lock = threading.Lock()
 
@@ -71,6 +76,7 @@ def _fit(form: FormDefinition, decision_form: FormDefinition | None, variant: st
         _drop(schema, {PRODUCT_SENT_METHOD_FIELD})
         if not own & set(SHARING_DECISION_FIELDS) and decision_form is not None:
             _borrow(schema, decision_form.schema)
+            schema["description"] = FALLBACK_DESCRIPTION
     else:
         _drop(schema, set(SHARING_DECISION_FIELDS))
         if variant == "send-share" and PRODUCT_SENT_METHOD_FIELD in own:
