@@ -146,11 +146,11 @@ def _walk_to_closure(case_id: int, outcome: str, rag: str, agencies: list[str]) 
              "findings": "Known to us; details in our record of the last month."})
     clock.advance(timedelta(hours=2))
     _do(case_id, "mash_review", "mash-manager", {"rerate": "no", "analysis": "Low-level concerns; parents engage."})
-    _do(case_id, "decision", "mash-manager", {"outcome": outcome, "outcome_rationale": "Proportionate on the checks."})
+    _do(case_id, "decision", "mash-manager", {"outcome": outcome, "outcome_rationale": "Proportionate on the checks.",
+                                              "information_product_recipients": ["none"], "sharing_consent": "given"})
     clock.advance(timedelta(hours=1))
     _do(case_id, "feedback_to_referrer", "business-support", {
-        "feedback_method": "email", "feedback_summary": "Thank you; we have decided what happens next.",
-        "information_product_recipients": ["none"], "sharing_consent": "given"})
+        "feedback_method": "email", "feedback_summary": "Thank you; we have decided what happens next."})
     if outcome == "s17-assessment":
         _do(case_id, "record_assessment", "social-worker", {
             "concluded_on": (clock.now() + timedelta(days=10)).date().isoformat(),

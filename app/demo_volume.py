@@ -99,6 +99,7 @@ def _check(nothing_known: bool = False) -> dict:
 
 
 REVIEW = {"rerate": "no", "analysis": "Risks, needs and protective factors weighed together."}
+#: A blue contact has no decision, so its feedback step also records that the product stays in the hub.
 FEEDBACK = {"feedback_method": "email", "feedback_summary": "Thank you; we have decided what happens next.",
             "information_product_recipients": ["none"], "sharing_consent": "given"}
 
@@ -121,7 +122,8 @@ OPEN_STAGES: tuple[tuple[str, float, bool, tuple], ...] = (
         ("screening", "mash-manager", _screen("amber", ["police"])),
         ("police_check", "police", _check()),
         ("mash_review", "mash-manager", REVIEW),
-        ("decision", "mash-manager", {"outcome": "nfa", "outcome_rationale": "No role for services on the checks."}))),
+        ("decision", "mash-manager", {"outcome": "nfa", "outcome_rationale": "No role for services on the checks.",
+                                      "information_product_recipients": ["none"], "sharing_consent": "given"}))),
     ("strategy discussion", 0.10, True, ()),
 )
 #: Open templates start this long before generation; their due timers are then fired, so the wall shows breaches.

@@ -45,16 +45,37 @@ def review(rerate: str = "no", new_rag: str | None = None) -> dict:
     return data
 
 
-def decision(outcome: str) -> dict:
-    return {"outcome": outcome, "outcome_rationale": f"Outcome {outcome} on the evidence gathered."}
-
-
-def feedback(recipients: list[str] | None = None, **extra) -> dict:
-    """Feedback to the referrer; with recipients, the information product leaves the hub with consent."""
-    data = {"feedback_method": "email", "feedback_summary": "Thank you; we have decided what happens next.",
-            "information_product_recipients": recipients or ["none"], "sharing_consent": "given"}
+def decision(outcome: str, recipients: list[str] | None = None, *, consent: str = "given",
+             additional_referrals: list[str] | None = None, lawful_basis: str = "uk-gdpr-6-1-e",
+             special_category_condition: str = "dpa-sch1-para6", **extra) -> dict:
+    """The decision maker's outcome and sharing decision. Without recipients the product stays in the hub; with
+    them it leaves on an Article 6 basis and a special category condition (always, also with consent), and
+    the family is told. Consent refused or not sought adds a reason (pass your own in ``extra``)."""
+    data: dict = {"outcome": outcome, "outcome_rationale": f"Outcome {outcome} on the evidence gathered.",
+                  "information_product_recipients": recipients or ["none"], "sharing_consent": consent}
     if recipients and recipients != ["none"]:
-        data.update(sharing_purpose="assessment", subject_informed=True)
+        data.update(sharing_purpose="assessment", sharing_lawful_basis=lawful_basis,
+                    sharing_special_category_condition=special_category_condition, subject_informed=True)
+        if consent != "given":
+            data["sharing_consent_reason"] = "Seeking consent would put the child at risk of significant harm."
+    if additional_referrals is not None:
+        data["additional_referrals"] = additional_referrals
+    data.update(extra)
+    return data
+
+
+def feedback(recipients: list[str] | None = None, *, sent_method: str | None = None, **extra) -> dict:
+    """Feedback to the referrer. Without recipients it sends what the decision maker decided (``sent_method``
+    says how, needed when the product goes anywhere). With recipients it is the step for a case that has no
+    sharing decision (a blue contact, or one decided before #18): it decides too, leaving with consent."""
+    data: dict = {"feedback_method": "email", "feedback_summary": "Thank you; we have decided what happens next."}
+    if sent_method:
+        data["product_sent_method"] = sent_method
+    if recipients is not None:
+        data.update(information_product_recipients=recipients, sharing_consent="given")
+        if recipients != ["none"]:
+            data.update(sharing_purpose="assessment", sharing_lawful_basis="uk-gdpr-6-1-e",
+                        sharing_special_category_condition="dpa-sch1-para6", subject_informed=True)
     data.update(extra)
     return data
 

@@ -19,12 +19,14 @@ from app.casework.progress import record_progress
 from app.core.actor import Actor
 from app.core.db import run_in_transaction
 from app.core.errors import Conflict, Forbidden, NotFound, ProcessFailed, ValidationFailed
+from app.core.vocabulary import DECISION_FORM, FEEDBACK_FORM
 from app.engine import CaseWorkflow, NotPermitted, ProcessFault, TaskNotReady
 from app.forms import FormDefinition, validate
 from app.inbox.models import OpenTask
 from app.incidents.operations import hold_answers
 from app.incidents.queries import open_task_incident
 from app.process_models.registry import compiled_by_id
+from app.sharing.forms import feedback_form
 
 
 @dataclass(frozen=True)
@@ -39,8 +41,13 @@ class AnswersHeld:
 
 
 def form_for_task(session: Session, task: OpenTask) -> FormDefinition:
+    """The task's form from the case's process version; the feedback form fitted to the case's sharing
+    decision (app.sharing.forms: sending what the decision maker decided, or asking as before)."""
     case = session.get_one(Case, task.case_id)
-    return compiled_by_id(session, case.process_version_id).forms[task.form_key]
+    forms = compiled_by_id(session, case.process_version_id).forms
+    if task.form_key == FEEDBACK_FORM:
+        return feedback_form(session, case.id, forms[task.form_key], forms.get(DECISION_FORM))
+    return forms[task.form_key]
 
 
 def submit_task(task_id: str, form_data: dict[str, Any], actor: Actor) -> Case | AnswersHeld:
@@ -79,7 +86,7 @@ def complete_task(session: Session, task_id: str, form_data: dict[str, Any], act
     errors = validate(form, form_data)
     if errors:
         raise ValidationFailed(errors)
-    form_data = form.with_decisions(form_data)
+    form_data = form.with_decisions(form.with_defaults(form_data))  # defaults, then what a choice stands for
     case = session.get_one(Case, task.case_id)
     definition = compiled_by_id(session, case.process_version_id)
     workflow = CaseWorkflow.restore(definition, case.state)

@@ -22,7 +22,12 @@ from app.concerns.repeats import repeat_concerns_json
 from app.core.actor import Actor
 from app.core.clock import now
 from app.core.errors import NotFound
-from app.core.vocabulary import AGENCIES_NOT_RETURNED_FIELD, DECISION_FORM, SCREENING_FORM
+from app.core.vocabulary import (
+    ADDITIONAL_REFERRALS_FIELD,
+    AGENCIES_NOT_RETURNED_FIELD,
+    DECISION_FORM,
+    SCREENING_FORM,
+)
 from app.deadlines.queries import DeadlineView, case_deadlines
 from app.inbox.models import OpenTask
 from app.intake.models import Contact
@@ -69,6 +74,8 @@ class DecisionView:
     decided_by: str | None
     rag_initial: str | None
     rag: str | None
+    #: Other referrals the decision made besides its primary outcome (#18), in the order chosen.
+    additional_referrals: tuple[str, ...] = ()
     #: Requested agencies whose checks had not come back when the outcome was decided (the hub went on).
     agencies_not_returned: tuple[str, ...] = ()
 
@@ -123,14 +130,6 @@ class CaseDetail:
         return matches[-1] if matches else None
 
 
-def _made_without(session: Session, case_id: int) -> tuple[str, ...]:
-    """The agencies the decision step recorded as not returned (its ``x-records``)."""
-    decided = session.scalar(select(CompletedTask).where(CompletedTask.case_id == case_id,
-                                                         CompletedTask.form_key == DECISION_FORM)
-                             .order_by(CompletedTask.completed_at.desc()).limit(1))
-    return tuple((decided.data or {}).get(AGENCIES_NOT_RETURNED_FIELD) or ()) if decided is not None else ()
-
-
 def case_detail(session: Session, case_id: int, actor: Actor) -> CaseDetail | None:
     """The case as ``actor`` may see it; None when there is no such case, NeedToKnow when it is not theirs."""
     case = session.get(Case, case_id)
@@ -155,7 +154,7 @@ def case_detail(session: Session, case_id: int, actor: Actor) -> CaseDetail | No
                               contact.referrer_email, contact.referrer_phone)
         if contact is not None and shows("referrer") else None,
         decision=DecisionView(case.outcome, case.outcome_rationale, case.decided_at, case.decided_by,
-                              case.rag_initial, case.rag, _made_without(session, case_id))
+                              case.rag_initial, case.rag, *_decision_record(session, case_id))
         if case.outcome and shows("decision") else None,
     )
     completed = by_case(CompletedTask, CompletedTask.completed_at) if shows("analysis") or shows("screening") else []
@@ -177,6 +176,15 @@ def case_detail(session: Session, case_id: int, actor: Actor) -> CaseDetail | No
     if any(view.owned for view in detail.returns):
         detail.release_targets = sorted(involved_agencies(session, case_id) - sight.own_agencies)
     return detail
+
+
+def _decision_record(session: Session, case_id: int) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """From the latest decision step's record: its additional referrals, and the agencies it was made without
+    (kept with it by the form's ``x-records``)."""
+    data = session.scalar(select(CompletedTask.data).where(CompletedTask.case_id == case_id,
+                                                           CompletedTask.form_key == DECISION_FORM)
+                          .order_by(CompletedTask.completed_at.desc()).limit(1)) or {}
+    return tuple(data.get(ADDITIONAL_REFERRALS_FIELD) or ()), tuple(data.get(AGENCIES_NOT_RETURNED_FIELD) or ())
 
 
 def _subject(subject: Any, identified: bool) -> SubjectView:
@@ -240,8 +248,9 @@ def case_summary(session: Session, detail: CaseDetail) -> dict[str, Any]:
     if shows("decision"):
         answer.update({"outcome": case.outcome, "strategy_outcome": case.strategy_outcome,
                        "outcome_rationale": case.outcome_rationale, "decided_by": case.decided_by,
+                       "additional_referrals": list(detail.decision.additional_referrals) if detail.decision else [],
                        "agencies_not_returned": list(detail.decision.agencies_not_returned)
-                       if detail.decision is not None else []})
+                       if detail.decision else []})
     if shows("concern") and detail.contact is not None:
         answer["concern"] = detail.contact.concern
     if detail.referrer is not None:

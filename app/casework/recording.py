@@ -23,7 +23,7 @@ from app.core.vocabulary import (
 )
 from app.engine import OpenUserTask
 from app.inbox.models import OpenTask
-from app.sharing.operations import record_dissemination, record_screening
+from app.sharing.operations import record_decided_dissemination, record_dissemination, record_screening
 
 
 @dataclass(frozen=True)
@@ -56,7 +56,9 @@ def _agency_check(session: Session, done: Submission) -> None:
 
 
 def _decision(session: Session, done: Submission) -> None:
+    """The rationale, and the decision maker's sharing decision on the product (sent later by business support)."""
     done.case.outcome_rationale = done.data.get("outcome_rationale")
+    record_decided_dissemination(session, done.case, done.task, done.data, done.actor, done.at)
 
 
 def _strategy_discussion(session: Session, done: Submission) -> None:
@@ -68,12 +70,13 @@ def _strategy_discussion(session: Session, done: Submission) -> None:
 
 
 def _feedback(session: Session, done: Submission) -> None:
+    """Feedback given, and the product sent as the decision maker decided (or decided here, for a case
+    with no sharing decision: app.sharing.forms)."""
     data = done.data
+    sent = record_dissemination(session, done.case, done.task, data, done.actor, done.at)
     session.add(ReferrerFeedback(
         case_id=done.case.id, method=data.get("feedback_method", ""), summary=data.get("feedback_summary", ""),
-        recipients=list(data.get("information_product_recipients", [])),
-        dissemination_note=data.get("dissemination_note"), sent_by=done.actor.username, sent_at=done.at))
-    record_dissemination(session, done.case, done.task, data, done.actor, done.at)
+        recipients=sent.recipients, dissemination_note=sent.note, sent_by=done.actor.username, sent_at=done.at))
 
 
 RECORDERS: dict[str, Callable[[Session, Submission], None]] = {

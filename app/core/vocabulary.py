@@ -171,3 +171,25 @@ def agency_of_check(element_id: str | None) -> str | None:
         return None
     agency = element_id.removesuffix(AGENCY_CHECK_SUFFIX).replace("_", "-")
     return agency if agency in AGENCIES else None
+
+# ----------------------------------------------------------------------------- several outcomes and sharing (#18)
+#: The decision's other referrals besides its one primary ``outcome`` (never repeating it); each opens its own step.
+ADDITIONAL_REFERRALS_FIELD: Final = "additional_referrals"
+ADDITIONAL_REFERRAL_LABELS: dict[str, str] = {
+    "marac": "Refer to MARAC",
+    "lado": "Refer to the LADO",
+    "adult-safeguarding": "Adult safeguarding concern",
+    "early-help": "Early help for the family",
+    "police-investigation": "Police investigation",
+}
+ADDITIONAL_REFERRALS: tuple[str, ...] = tuple(ADDITIONAL_REFERRAL_LABELS)
+#: The sharing decision the decision maker records on the decision form; business support sends what it says.
+#: A case decided before #18 has none of them on its decision, so its feedback step still asks for them.
+RECIPIENTS_FIELD: Final = "information_product_recipients"
+SHARING_DECISION_FIELDS: tuple[str, ...] = (
+    RECIPIENTS_FIELD, "sharing_purpose", "sharing_consent", "sharing_consent_reason", "sharing_lawful_basis",
+    "sharing_special_category_condition", "subject_informed", "subject_informed_reason", "dissemination_note")
+#: How business support sent the product (feedback form); asked only when the decision sends it somewhere.
+PRODUCT_SENT_METHOD_FIELD: Final = "product_sent_method"
+#: The recipient code meaning "the product stays in the hub".
+NOWHERE: Final = "none"

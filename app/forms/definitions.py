@@ -41,7 +41,7 @@ MESSAGE_KEYS = frozenset(
     {
         "required", "type", "enum", "const", "format", "minLength", "maxLength", "pattern",
         "minItems", "maxItems", "uniqueItems", "contains", "minimum", "maximum",
-        "exclusiveMinimum", "exclusiveMaximum", "incomplete",
+        "exclusiveMinimum", "exclusiveMaximum", "incomplete", "not",
     }
 )
 
@@ -187,6 +187,18 @@ class FormDefinition:
         """Draft 2020-12, with patterns matched by RE2 (linear time, patterns.py)."""
         validator: Draft202012Validator = FormValidator(self.schema, format_checker=format_checker())
         return validator
+
+    @cached_property
+    def defaults(self) -> dict[str, Any]:
+        """Top-level fields with a ``"default"``: the value case data gets when the answer is left out, so a
+        diagram can always read the name (an optional list of checkboxes left empty is ``[]``)."""
+        return {name: prop["default"] for name, prop in self.schema.get("properties", {}).items()
+                if isinstance(prop, Mapping) and "default" in prop}
+
+    def with_defaults(self, data: Mapping[str, Any]) -> dict[str, Any]:
+        """The answers with each missing defaulted field filled in (a copy: the default is never shared)."""
+        return {**{name: json.loads(json.dumps(value)) for name, value in self.defaults.items()
+                   if name not in data}, **data}
 
     @cached_property
     def _index(self) -> dict[str, Field]:
@@ -417,6 +429,12 @@ class _Checker:
             for name in names:
                 if name not in properties:
                     self.problem(f'{where}: a conditional rule names "{name}", which is not a property')
+            for name, sub in rule.get("properties", {}).items():
+                if isinstance(sub, Mapping) and "x-ui" in sub:  # a rule's own message for what it refuses
+                    ui = _ui(sub)
+                    if set(ui) - {"messages"}:
+                        self.problem(f"{where}: a conditional rule on \"{name}\" may give only x-ui.messages")
+                    self._check_messages(ui, f"{where}: a conditional rule on {name}")
 
     def _check_decides(self, schema: Mapping[str, Any], path: str) -> None:
         """``x-decides`` maps answers of a top-level choice to the case data each stands for."""
@@ -460,6 +478,9 @@ class _Checker:
             self._no_widget(ui, path, "a list of objects")
             return Field(widget="repeat", children=self._repeat_rows(schema, items, path, ui), **common)
 
+        if "default" in schema and not Draft202012Validator(schema, format_checker=format_checker()).is_valid(
+                schema["default"]):
+            self.problem(f'{path}: its "default" is not one of the answers the field accepts')
         widget, values = self._widget_and_values(schema, items, path, ui)
         options = self._options(ui, values, path) if values is not None else ()
         rows = ui.get("rows", 5)

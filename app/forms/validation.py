@@ -68,6 +68,9 @@ def _describe(form: FormDefinition, error: ValidationError) -> list[tuple[str, s
 
 def _message_for(form: FormDefinition, path: Sequence[str], keyword: str, error: ValidationError) -> tuple[str, str]:
     field_path, schema = _field_at(form.schema, path)
+    rule = _ui(error.schema) if isinstance(error.schema, Mapping) else {}
+    if isinstance(rule.get("messages"), Mapping) and keyword in rule["messages"]:
+        return field_path, rule["messages"][keyword]  # a conditional rule's own words, e.g. "not again"
     ui = _ui(schema)
     messages = ui.get("messages", {}) if isinstance(ui.get("messages"), Mapping) else {}
     if keyword in messages:

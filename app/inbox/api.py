@@ -10,11 +10,13 @@ from app.audit.operations import record
 from app.auth.authorisation import TASK_ROLES
 from app.cases.models import Case
 from app.casework.completion import AnswersHeld, form_for_task, submit_task
-from app.casework.detail import summary_of_case
+from app.casework.detail import case_detail, case_summary, summary_of_case
 from app.core.clock import now
 from app.core.db import get_db
 from app.core.errors import NeedToKnow
+from app.core.vocabulary import FEEDBACK_FORM
 from app.inbox.queries import inbox_for, open_task
+from app.sharing.sending import sending_view
 
 
 @bp.get("/tasks")
@@ -38,10 +40,18 @@ def get_task(task_id: str):
         return refusal(403, "This task belongs to another role.")
     form = form_for_task(db.session, task)
     record(db.session, g.actor, "task.viewed", case_id=task.case_id, task_id=task_id, details={"via": "api"})
-    return jsonify({"task_id": task.task_id, "case_id": task.case_id, "name": task.name, "role": task.role,
-                    "element_id": task.bpmn_id, "due_at": task.due_at.isoformat() if task.due_at else None,
-                    "claimed_by": task.claimed_by, "form_key": task.form_key, "form": form.schema,
-                    "case": summary_of_case(db.session, task.case_id, g.actor)})
+    detail = case_detail(db.session, task.case_id, g.actor)
+    if detail is None:
+        return refusal(404, "There is no open task with this id.")
+    answer = {"task_id": task.task_id, "case_id": task.case_id, "name": task.name, "role": task.role,
+              "element_id": task.bpmn_id, "due_at": task.due_at.isoformat() if task.due_at else None,
+              "claimed_by": task.claimed_by, "form_key": task.form_key, "form": form.schema,
+              "case": case_summary(db.session, detail)}
+    if task.form_key == FEEDBACK_FORM:  # what business support sends: the decision maker's sharing decision
+        sending = sending_view(db.session, detail.case, detail.sight, now())
+        if sending is not None:
+            answer["sending"] = sending.as_json()
+    return jsonify(answer)
 
 
 @bp.post("/tasks/<task_id>/complete")
@@ -89,7 +99,13 @@ def openapi_paths() -> dict[str, dict]:
             "summary": "A task with its form (JSON Schema)", "operationId": "getTask", "parameters": [task_id],
             "responses": responses({"200": {"description": "The task", "content": {"application/json": {
                 "schema": {"type": "object", "required": ["task_id", "form"], "properties": {
-                    "task_id": {"type": "string"}, "form": {"type": "object"}}}}}}}, 401, 403, 404)}},
+                    "task_id": {"type": "string"}, "form": {"type": "object"},
+                    "sending": {"type": "object", "description": (
+                        "Feedback tasks only: the decision maker's sharing decision business support sends "
+                        "(null when the case has none and the form asks it) and each recipient's product"),
+                        "properties": {"sharing_decision": {"type": ["object", "null"]},
+                                       "products": {"type": "array", "items": {"type": "object"}}}}}}}}}},
+                401, 403, 404)}},
         "/api/v1/tasks/{task_id}/complete": {"post": {
             "summary": "Complete a task with its form data", "operationId": "completeTask", "parameters": [task_id],
             "requestBody": {"required": True, "content": {"application/json": {"schema": {"type": "object"}}}},

@@ -11,15 +11,17 @@ from app.auth.authorisation import RETURNS_READERS, TASK_ROLES
 from app.casework.completion import AnswersHeld, form_for_task, submit_task
 from app.casework.detail import case_detail
 from app.concerns.repeats import screening_view
+from app.core.clock import now
 from app.core.db import get_db, run_in_transaction
 from app.core.errors import Conflict, Forbidden, NotFound
-from app.core.vocabulary import DECISION_FORM, MASH_REVIEW_FORM, SCREENING_FORM
+from app.core.vocabulary import DECISION_FORM, FEEDBACK_FORM, MASH_REVIEW_FORM, SCREENING_FORM
 from app.inbox import operations
 from app.inbox.models import OpenTask
 from app.inbox.queries import inbox_for, open_task
 from app.incidents.queries import held_task_ids, open_task_incident
 from app.people.queries import case_match_summary
 from app.process_models.registry import compiled_by_id
+from app.sharing.sending import sending_view
 from app.web.refusals import go_back_to, read_form
 
 bp = Blueprint("inbox", __name__, template_folder="templates")
@@ -46,7 +48,9 @@ def _task_page(task_id: str, values: dict, errors: list) -> ResponseReturnValue:
     info = definition.user_tasks.get((task.process_id, task.bpmn_id))
     record(db.session, g.actor, "task.viewed", case_id=task.case_id, task_id=task.task_id, element_id=task.bpmn_id)
     reads_returns = bool(g.actor.roles & RETURNS_READERS)
-    return render_template("inbox/task.html", task=task, detail=detail, form=definition.forms[task.form_key],
+    return render_template("inbox/task.html", task=task, detail=detail, form=form_for_task(db.session, task),
+                           sending=sending_view(db.session, detail.case, detail.sight, now())
+                           if task.form_key == FEEDBACK_FORM else None,
                            documentation=info.documentation if info else None, values=values, errors=errors,
                            incident=open_task_incident(db.session, task_id),
                            person_matches=case_match_summary(db.session, task.case_id)

@@ -149,7 +149,8 @@ def _story(product: CaseRecord, width: float) -> list:
                       r.by + (f" ({r.step})" if r.step else ""), r.rationale] for r in product.rag_history],
                     [width * 0.17, width * 0.18, width * 0.25, width * 0.4])]
 
-    rows = [("Outcome", d.outcome), ("Rationale", d.rationale), ("Decided", f"{_when(d.decided_at)} by {d.decided_by}")]
+    rows = [("Outcome", d.outcome), ("Additional referrals", ", ".join(d.additional_referrals) or "None"),
+            ("Rationale", d.rationale), ("Decided", f"{_when(d.decided_at)} by {d.decided_by}")]
     if d.strategy_outcome:
         rows.append(("Strategy discussion outcome", d.strategy_outcome))
     story += [PageBreak(), _heading(6), _key_values(rows, width)]
@@ -163,7 +164,7 @@ def _story(product: CaseRecord, width: float) -> list:
     if product.dissemination:
         story.append(_grid(
             ["When and who", "Recipient", "Shared", "Left out", "Lawful basis", "Consent"],
-            [[f"{london(x.decided_at)}\n{x.decided_by}\n{x.stage}",
+            [[f"{london(x.decided_at)}\n{x.when_and_who}\n{x.stage}",
               x.recipient + (f"\nFor: {x.purpose}" if x.purpose else ""),
               x.what_shared if x.shared else "Nothing shared", x.withheld, x.lawful_basis,
               x.consent + (f": {x.reason_without_consent}" if x.reason_without_consent else "")

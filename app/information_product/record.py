@@ -22,15 +22,20 @@ from app.auth.models import User
 from app.cases.models import AgencyReturn, Case, CompletedTask, RagChange, ReferrerFeedback, StrategyDiscussion
 from app.concerns.chronology import KINDS, agency_label, case_chronology
 from app.core.actor import PROCESS, Actor
+from app.core.calendar import london
 from app.core.clock import now
 from app.core.codes import CHANNELS, PRESENTING_FACTORS
 from app.core.roles import role_label
 from app.core.vocabulary import (
+    ADDITIONAL_REFERRAL_LABELS,
+    ADDITIONAL_REFERRALS_FIELD,
     CONSENT_GIVEN,
     CONTACT_FORM,
+    DECISION_FORM,
     FEEDBACK_FORM,
     MASH_REVIEW_FORM,
     OUTCOME_LABELS,
+    PRODUCT_SENT_METHOD_FIELD,
     RAG_FIELD,
     SCREENING_FORM,
     STRATEGY_DISCUSSION_RECORD_FORM,
@@ -144,6 +149,8 @@ class Decision:
     rationale: str
     strategy_outcome: str | None
     strategy_discussions: tuple[StrategyLine, ...]
+    #: The decision's other referrals besides its outcome (#18), in words.
+    additional_referrals: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -162,6 +169,12 @@ class SharingLine:
     subject_informed: str | None
     decided_by: str
     decided_at: datetime
+    #: Who carried the decision out, when and how (the product's dissemination: business support since #18).
+    sent: str | None = None
+
+    @property
+    def when_and_who(self) -> str:
+        return f"Decided by {self.decided_by}" + (f"; sent {self.sent}" if self.sent else "")
 
 
 @dataclass(frozen=True)
@@ -210,15 +223,18 @@ def case_record(session: Session, case: Case, actor: Actor) -> CaseRecord:
     contact = session.scalar(select(Contact).where(Contact.case_id == case.id))
     returns = by_case(AgencyReturn, (AgencyReturn.returned_at, AgencyReturn.id))
     rag_changes = by_case(RagChange, (RagChange.id,))
-    tasks = [t for t in by_case(CompletedTask, (CompletedTask.completed_at,))
-             if t.form_key in (SCREENING_FORM, MASH_REVIEW_FORM)]
+    completed = by_case(CompletedTask, (CompletedTask.completed_at,))
+    tasks = [t for t in completed if t.form_key in (SCREENING_FORM, MASH_REVIEW_FORM)]
+    decided = [t for t in completed if t.form_key == DECISION_FORM]
+    additional = tuple(ADDITIONAL_REFERRAL_LABELS.get(code, code)
+                       for code in (decided[-1].data.get(ADDITIONAL_REFERRALS_FIELD) or [] if decided else []))
     discussions = by_case(StrategyDiscussion, (StrategyDiscussion.id,))
     feedback = by_case(ReferrerFeedback, (ReferrerFeedback.id,))
     decisions = by_case(SharingDecision, (SharingDecision.decided_at, SharingDecision.id))
     usernames = {actor.username, case.decided_by, *(r.returned_by for r in returns),
                  *(c.changed_by for c in rag_changes), *(t.completed_by for t in tasks),
                  *(d.recorded_by for d in discussions), *(f.sent_by for f in feedback),
-                 *(d.decided_by for d in decisions)} - {None}
+                 *(d.decided_by for d in decisions), *(d.sent_by for d in decisions)} - {None}
     names: dict[str, str] = dict(session.execute(select(User.username, User.display_name)
                                                  .where(User.username.in_(usernames))).all())
 
@@ -254,7 +270,8 @@ def case_record(session: Session, case: Case, actor: Actor) -> CaseRecord:
             strategy_discussions=tuple(StrategyLine(
                 held_on=d.held_on, attendees=", ".join(role_label(a) for a in d.attendees),
                 outcome=labels.strategy_outcome(d.strategy_outcome), summary=d.summary, actions=d.actions,
-                recorded_by=who(d.recorded_by)) for d in discussions)),
+                recorded_by=who(d.recorded_by)) for d in discussions),
+            additional_referrals=additional),
         dissemination=tuple(_sharing_line(d, labels, {r.id: r.agency for r in returns}, who) for d in decisions),
         feedback=tuple(FeedbackLine(method=labels.option(FEEDBACK_FORM, "feedback_method", f.method), sent_at=f.sent_at,
                                     sent_by=who(f.sent_by), summary=f.summary) for f in feedback),
@@ -334,4 +351,14 @@ def _sharing_line(d: SharingDecision, labels: _FormLabels, return_agency: dict[i
         withheld=withheld or "Nothing",
         lawful_basis=bases or ("Consent given" if d.consent_status == CONSENT_GIVEN else "Not recorded"),
         consent=view.consent, reason_without_consent=d.reason_without_consent, subject_informed=informed,
-        decided_by=who(d.decided_by), decided_at=d.decided_at)
+        decided_by=who(d.decided_by), decided_at=d.decided_at, sent=_sent(d, labels, who))
+
+
+def _sent(d: SharingDecision, labels: _FormLabels, who: Callable[[str | None], str]) -> str | None:
+    """"<when> by <who> (<how>)" for a dissemination that was carried out; "not yet" while it waits."""
+    if d.stage != "dissemination":
+        return None
+    if d.sent_at is None:
+        return "not yet"
+    how = labels.option(FEEDBACK_FORM, PRODUCT_SENT_METHOD_FIELD, d.sent_method) if d.sent_method else ""
+    return f"{london(d.sent_at)} by {who(d.sent_by)}" + (f" ({how})" if how else "")

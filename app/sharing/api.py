@@ -72,6 +72,10 @@ SHARING_DECISION = {
         "information_product": {"type": "boolean"},
         "decided_by": {"type": "string"},
         "decided_at": {"type": "string", "format": "date-time"},
+        "sent_by": {"type": ["string", "null"], "description": "Who sent the product as decided (dissemination)"},
+        "sent_at": {"type": ["string", "null"], "format": "date-time",
+                    "description": "When it was sent; null while a dissemination is decided and not sent yet"},
+        "sent_method": {"type": ["string", "null"]},
     },
 }
 

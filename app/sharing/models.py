@@ -2,8 +2,10 @@
 
 One row per recipient: a screening that asks police and health for checks is two rows, a
 dissemination to early help and the assessment team is two rows, and a decision not to share is one
-row with no recipient. Codes and counts are columns so the record is reportable without reading
-free text; the narrative (reasons) stays here for the case page, never in reports or the audit trail.
+row with no recipient. A dissemination is decided by the decision maker at the decision (``decided_by``)
+and sent afterwards by business support (``sent_by``/``sent_at``, with the product as it left): a row
+with no ``sent_at`` is decided and not sent yet. Codes and counts are columns so the record is reportable
+without reading free text; the narrative (reasons) stays here for the case page, never in reports or the audit trail.
 """
 from __future__ import annotations
 
@@ -25,7 +27,7 @@ class SharingDecision(Base):
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     case_id: Mapped[int] = mapped_column(ForeignKey("mash_case.id", ondelete="CASCADE"), index=True)
-    #: The completed task (screening or feedback) the decision was made in.
+    #: The completed task the decision was made in: screening, decision, or feedback (cases decided before #18).
     task_id: Mapped[str] = mapped_column(String(36), index=True)
     stage: Mapped[str] = mapped_column(String(20))
     decision: Mapped[str] = mapped_column(String(20))
@@ -51,6 +53,12 @@ class SharingDecision(Base):
     product: Mapped[dict | None] = mapped_column(JSON)
     decided_by: Mapped[str] = mapped_column(String(80))
     decided_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    #: Who sent the product as decided, when and how (dissemination only; None until it is sent).
+    sent_by: Mapped[str | None] = mapped_column(String(80))
+    sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    sent_method: Mapped[str | None] = mapped_column(String(40))
+    #: The feedback task that sent it.
+    sent_task_id: Mapped[str | None] = mapped_column(String(36))
 
     @property
     def without_consent(self) -> bool:

@@ -15,7 +15,7 @@ from app.cases.models import AgencyReturn, Case
 from app.core.lawful_bases import LawfulBases, hub_lawful_bases
 from app.core.periods import day_starts
 from app.core.roles import role_label
-from app.core.vocabulary import CONSENT_FIELD, FEEDBACK_FORM, SCREENING_FORM
+from app.core.vocabulary import CONSENT_FIELD, DECISION_FORM, FEEDBACK_FORM, RECIPIENTS_FIELD, SCREENING_FORM
 from app.intake.models import Contact
 from app.process_models.registry import compiled_by_id
 from app.sharing.models import SharingDecision
@@ -117,14 +117,29 @@ def sharing_labels(session: Session, case: Case) -> SharingLabels:
 
     consent = options(SCREENING_FORM, CONSENT_FIELD) or {"given": "Given", "refused": "Refused",
                                                          "not-sought": "Not sought"}
-    return SharingLabels(recipients=options(FEEDBACK_FORM, "information_product_recipients"),
-                         purposes=options(FEEDBACK_FORM, "sharing_purpose"), consent=consent,
+    # The decision form asks these since #18; a version from before asked them at feedback.
+    def either(field_path: str) -> dict[str, str]:
+        return options(DECISION_FORM, field_path) or options(FEEDBACK_FORM, field_path)
+
+    return SharingLabels(recipients=either(RECIPIENTS_FIELD), purposes=either("sharing_purpose"), consent=consent,
                          bases=hub_lawful_bases())
 
 
 def decisions_for_case(session: Session, case_id: int) -> list[SharingDecision]:
     return list(session.scalars(select(SharingDecision).where(SharingDecision.case_id == case_id)
                                 .order_by(SharingDecision.decided_at, SharingDecision.id)))
+
+
+def decided_not_sent(session: Session, case_id: int) -> list[SharingDecision]:
+    """The decision maker's latest sharing decision on the product while it waits to be sent (its rows), or [].
+
+    A decision made again (reopened) supersedes an earlier one not yet sent: only the latest is sent, the
+    earlier stays on the record as decided and never sent."""
+    rows = list(session.scalars(select(SharingDecision).where(
+        SharingDecision.case_id == case_id, SharingDecision.stage == "dissemination")
+        .order_by(SharingDecision.decided_at, SharingDecision.id)))
+    latest = [row for row in rows if row.task_id == rows[-1].task_id] if rows else []
+    return latest if all(row.sent_at is None for row in latest) else []
 
 
 @dataclass(frozen=True)

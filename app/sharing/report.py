@@ -20,7 +20,7 @@ CSV_COLUMNS = (
     "decision_id", "case_reference", "stage", "decision", "recipient", "purpose", "consent_status",
     "reason_without_consent_recorded", "lawful_basis_art6", "lawful_basis_label", "condition_art9",
     "condition_label", "law_enforcement_part3", "subject_informed", "subject_informed_reason_recorded",
-    "what_shared", "withheld", "identities_protected", "decided_by", "decided_at",
+    "what_shared", "withheld", "identities_protected", "decided_by", "decided_at", "sent_by", "sent_at",
 )
 
 
@@ -58,7 +58,8 @@ def decision_json(row: ReportRow) -> dict:
         "subject_informed_reason_recorded": bool(d.subject_informed_reason),
         "what_shared": list(d.what_shared or []), "withheld": list(d.withheld or []),
         "identities_protected": d.identities_protected, "information_product": d.product is not None,
-        "decided_by": d.decided_by, "decided_at": d.decided_at.isoformat(),
+        "decided_by": d.decided_by, "decided_at": d.decided_at.isoformat(), "sent_by": d.sent_by,
+        "sent_at": d.sent_at.isoformat() if d.sent_at else None, "sent_method": d.sent_method,
     }
 
 
@@ -75,7 +76,7 @@ def _csv_row(row: ReportRow, bases: LawfulBases) -> tuple:
             "" if d.subject_informed is None else _yes_no(d.subject_informed),
             _yes_no(bool(d.subject_informed_reason)), ";".join(d.what_shared or []),
             ";".join(f"{w['agency']}:{w['reason']}" for w in d.withheld or []), d.identities_protected,
-            d.decided_by, d.decided_at.isoformat())
+            d.decided_by, d.decided_at.isoformat(), d.sent_by or "", d.sent_at.isoformat() if d.sent_at else "")
 
 
 def _yes_no(value: bool) -> str:

@@ -17,7 +17,7 @@ from app.core.clock import now
 from app.core.db import get_db
 from app.core.errors import NeedToKnow
 from app.core.lawful_bases import KINDS, hub_lawful_bases
-from app.core.vocabulary import CONTACT_FORM
+from app.core.vocabulary import ADDITIONAL_REFERRAL_LABELS, CONTACT_FORM
 from app.need_to_know.sight import sight_of
 from app.process_models.registry import compiled_by_id
 from app.sharing.product import InformationProduct
@@ -35,6 +35,12 @@ PAGE_LIMIT = 500
 def _iso_london(value: str) -> str:
     """A stored ISO timestamp (the product keeps its facts as text) in London time."""
     return london(datetime.fromisoformat(value))
+
+
+@bp.app_template_filter("referral_label")
+def _referral_label(code: str) -> str:
+    """An additional referral of a decision in words (app.core.vocabulary)."""
+    return ADDITIONAL_REFERRAL_LABELS.get(code, code)
 
 
 @bp.app_template_filter("iso_day")

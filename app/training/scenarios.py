@@ -23,11 +23,13 @@ from app.auth.models import User
 from app.core.calendar import LONDON, calendar
 from app.core.config import PROJECT_ROOT
 from app.core.errors import ProcessFailed
+from app.core.vocabulary import DECISION_FORM, FEEDBACK_FORM
 from app.deadlines.training_clock import parse_duration
 from app.engine import CompiledDefinition, UserTaskInfo
 from app.forms import FormDefinition, validate
 from app.intake.operations import contact_form
 from app.process_models.registry import compiled, latest_version
+from app.sharing.forms import feedback_form_after
 
 #: Where the shipped library lives; MASH_SCENARIOS_DIR points at a council's own.
 SCENARIOS_DIR = PROJECT_ROOT / "training" / "scenarios"
@@ -318,6 +320,15 @@ def user_task(definition: CompiledDefinition, bpmn_id: str) -> list[UserTaskInfo
     return [info for (_process, task_id), info in definition.user_tasks.items() if task_id == bpmn_id]
 
 
+def _decision_answers(definition: CompiledDefinition, steps: list[ScriptedStep]) -> dict[str, Any] | None:
+    """The answers of the scenario's latest decision step before this one, if it has one."""
+    for earlier in reversed(steps):
+        infos = user_task(definition, earlier.bpmn_id)
+        if infos and infos[0].form_key == DECISION_FORM:
+            return earlier.answers
+    return None
+
+
 def check_scenario(scenario: Scenario, definition: CompiledDefinition, contact_form: FormDefinition,
                    users: dict[str, frozenset[str]], today: date) -> tuple[Scenario, list[ScenarioProblem]]:
     """Check a parsed scenario against the diagram, its forms and the users; returns it with each step's
@@ -357,6 +368,9 @@ def check_scenario(scenario: Scenario, definition: CompiledDefinition, contact_f
             problems.append(ScenarioProblem(file, f"user: {step.username} cannot do “{info.name}”: it is in the "
                                                   f"{info.lane} lane", **where))
         form = definition.forms.get(info.form_key or "")
+        if form is not None and info.form_key == FEEDBACK_FORM:  # fitted to the scenario's own decision (#18)
+            form = feedback_form_after(form, definition.forms.get(DECISION_FORM),
+                                       _decision_answers(definition, steps[:-1]))
         if form is None:
             problems.append(ScenarioProblem(file, f"“{info.name}” has no form {info.form_key!r}", **where))
         else:

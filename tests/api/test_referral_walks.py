@@ -123,7 +123,7 @@ def test_blue_goes_to_feedback_with_no_agency_checks(api):
     case_id = report(api)
     after = complete(api, case_id, "screening", "mash-manager", f.screening("blue", []))
     assert [t["role"] for t in after["open_tasks"]] == ["business-support"]
-    closed = complete(api, case_id, "feedback_to_referrer", "business-support", f.feedback())
+    closed = complete(api, case_id, "feedback_to_referrer", "business-support", f.feedback(["none"]))
     assert closed["status"] == "closed" and closed["rag"] == "blue"
     assert "rag_history" not in closed  # the hub's reasoning is not business support's to read
     assert api("mash-manager").get(f"/api/v1/cases/{case_id}").get_json()["rag_history"][0]["to"] == "blue"

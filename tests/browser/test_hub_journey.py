@@ -313,14 +313,25 @@ def test_the_manager_reviews_decides_early_help_and_the_case_page_tells_the_whol
     manager.open_task(reference, "Decide the outcome")
     manager.choose("Outcome", "Step down to early help")
     page.get_by_label("Why have you made this decision?").fill("Family agree to early help support.")
+    # The manager decides who receives the information product and on what basis (#18).
+    manager.choose("Who should receive the information product?", "Early help")
+    manager.choose("Why is the information product being shared?", "Early help for the family")
+    manager.choose("Has consent been given to share the information product?", "Given")
+    manager.choose("Lawful basis for sharing (UK GDPR Article 6)", "UK GDPR Article 6(1)(e): public task")
+    manager.choose("Condition for special category data (UK GDPR Article 9, DPA 2018 Schedule 1)",
+                   "DPA 2018 Schedule 1 para 6: statutory and government purposes")
+    manager.choose("Will the child and family be told what is shared, with whom and why?", "Yes")
     manager.submit_task("Record the decision", reference, "Decide the outcome")
 
     support = person("business-support")
     support.open_task(reference, "Send feedback to the referrer")
+    brief = support.page.locator("#what-to-send")
+    expect(brief).to_contain_text("Step down to early help")
+    expect(brief).to_contain_text("jo@hillside.example.org")
+    expect(brief.locator("#sharing-decision")).to_contain_text("Early help")
     support.choose("How did you give feedback to the referrer?", "Email")
     support.page.get_by_label("What did you tell the referrer?").fill("The family will be offered early help.")
-    support.choose("Where did the information product go?", "Nowhere – it stays in the hub")
-    support.choose("Has consent been given to share the information product?", "Given")
+    support.choose("How did you send the information product?", "Secure email")
     support.submit_task("Save and close the contact", reference, "Send feedback to the referrer")
 
     manager.goto(f"/cases/{case_id}")

@@ -164,7 +164,7 @@ def test_only_a_mash_manager_re_rates_and_only_an_open_contact(api):
     complete(api, case_id, "screening", "mash-manager", f.screening("blue", []))
     assert api("police").post(f"/api/v1/cases/{case_id}/rag",
                               json={"rag": "red", "rag_rationale": "x"}).status_code == 403
-    complete(api, case_id, "feedback_to_referrer", "business-support", f.feedback())
+    complete(api, case_id, "feedback_to_referrer", "business-support", f.feedback(["none"]))
     closed = api("mash-manager").post(f"/api/v1/cases/{case_id}/rag", json={"rag": "red", "rag_rationale": "x"})
     assert closed.status_code == 409
     assert api("mash-manager").post("/api/v1/cases/999999/rag",

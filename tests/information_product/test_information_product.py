@@ -75,10 +75,14 @@ def test_the_page_has_every_section_with_its_facts(db, web):
     assert "Child and family (section 17) assessment" in decision
     assert "Outcome s17-assessment on the evidence gathered." in decision
     assert "Decided 11 Jan 2027 11:30 by MASH manager (demo)" in decision
+    assert "Additional referrals Police investigation" in decision
 
     dissemination = section(page, 7)
     assert "Police" in dissemination and "Police return (marked for the hub only)" in dissemination
     assert "Health return" in dissemination  # shared with the recipients
+    # The MASH manager decided who receives it; business support sent it (#18).
+    assert "Decided by MASH manager (demo); sent 11 Jan 2027 12:00 by Business support (demo) (Secure email)" \
+        in dissemination
     assert "Thank you; we have decided what happens next." in dissemination and "Email" in dissemination
 
 

@@ -43,7 +43,7 @@ def reported(db, **contact) -> int:
     return case.id
 
 
-def decided(db) -> int:
+def decided(db, recipients: list[str] | None = None) -> int:
     """Screened amber; police return hub-only (on time), health returns late; re-rated red at review; s17."""
     case_id = reported(db)
     do(db, case_id, "screening", "mash-manager", f.screening("amber", ["police", "health"]))
@@ -53,13 +53,15 @@ def decided(db) -> int:
     do(db, case_id, "health_check", "health", f.agency_return(findings=HEALTH_FINDINGS))
     review = f.review("yes", "red")
     do(db, case_id, "mash_review", "mash-manager", {**review, "analysis": ANALYSIS, "rag_rationale": REVIEW_RATIONALE})
-    do(db, case_id, "decision", "mash-manager", f.decision("s17-assessment"))
+    do(db, case_id, "decision", "mash-manager", f.decision("s17-assessment", recipients,
+                                                           additional_referrals=["police-investigation"]))
     with db.unit_of_work() as session:  # coded at screening once the form asks (app/reports); set as it would be
         session.get(Case, case_id).presenting_factors = ["16A", "3B"]
     return case_id
 
 
 def disseminated(db) -> int:
-    case_id = decided(db)
-    do(db, case_id, "feedback_to_referrer", "business-support", f.feedback(["assessment-team", "police"]))
+    """The MASH manager decided to send the product to the assessment team and the police; business support sent it."""
+    case_id = decided(db, ["assessment-team", "police"])
+    do(db, case_id, "feedback_to_referrer", "business-support", f.feedback(sent_method="secure-email"))
     return case_id

@@ -42,7 +42,7 @@ def walked_case(api) -> WalkedCase:
     complete(api, case_id, "health_check", "health", f.agency_return(findings=HEALTH_FINDING))
     complete(api, case_id, "mash_review", "mash-manager", f.review())
     complete(api, case_id, "decision", "mash-manager",
-             {"outcome": "strategy-discussion", "outcome_rationale": RATIONALE})
+             {**f.decision("strategy-discussion"), "outcome_rationale": RATIONALE})
     complete(api, case_id, "convene_strategy_discussion", "social-worker",
              {"scheduled_on": "2027-01-04", "discussion_format": "virtual", "chair": "Team manager"})
     complete(api, case_id, "record_strategy_discussion", "social-worker",

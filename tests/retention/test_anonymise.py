@@ -102,10 +102,14 @@ def test_anonymising_removes_every_personal_string_and_keeps_the_facts(api, web,
         forms = {t.form_key: t.data for t in session.scalars(select(CompletedTask).where(CompletedTask.case_id == old))}
         assert forms["screening"] == {"rag": "amber", "presenting_factors": ["16A"], "consent": "given",
                                       "agencies": ["police", "health"]}
-        assert forms["decision"] == {"outcome": "nfa"}
-        assert forms["feedback"] == {"feedback_method": "email", "information_product_recipients": ["early-help"],
+        # Since #18 the decision holds the sharing decision and the feedback how it was sent: codes stay.
+        assert forms["decision"] == {"outcome": "nfa", "additional_referrals": [],
+                                     "information_product_recipients": ["early-help"],
                                      "sharing_purpose": "early-help", "sharing_consent": "given",
+                                     "sharing_lawful_basis": "uk-gdpr-6-1-e",
+                                     "sharing_special_category_condition": "dpa-sch1-para6",
                                      "subject_informed": False}
+        assert forms["feedback"] == {"feedback_method": "email", "product_sent_method": "secure-email"}
         feedback = session.scalar(select(ReferrerFeedback).where(ReferrerFeedback.case_id == old))
         assert (feedback.method, feedback.recipients, feedback.summary) == ("email", ["early-help"], "")
         shared = session.scalar(select(SharingDecision).where(SharingDecision.case_id == old,

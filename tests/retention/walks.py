@@ -81,14 +81,17 @@ def walk_to_decision(api, person: Person, outcome: str, *, share_with: list[str]
     break_glass(api, case_id, "housing", person.text("Opened out of hours: family at the housing office,"))
     complete(api, case_id, "mash_review", "mash-manager",
              {"rerate": "no", "analysis": person.text(f"Analysis; {person.neighbour} is credible about")})
-    complete(api, case_id, "decision", "mash-manager",
-             {"outcome": outcome, "outcome_rationale": person.text("Decision rationale for")})
+    # The MASH manager decides the sharing (#18); business support sends it.
     sharing = {"information_product_recipients": share_with, "sharing_purpose": "early-help",
+               "sharing_lawful_basis": "uk-gdpr-6-1-e", "sharing_special_category_condition": "dpa-sch1-para6",
                "subject_informed": False,
                "subject_informed_reason": person.text("Not told because")} if share_with else {}
-    closed = complete(api, case_id, "feedback_to_referrer", "business-support", {
-        **f.feedback(), "sharing_consent": "given", "feedback_summary": person.text("Feedback summary for"),
+    complete(api, case_id, "decision", "mash-manager", {
+        **f.decision(outcome), "outcome_rationale": person.text("Decision rationale for"),
         "dissemination_note": person.text("Dissemination note for"), **sharing})
+    closed = complete(api, case_id, "feedback_to_referrer", "business-support", {
+        **f.feedback(sent_method="secure-email" if share_with else None),
+        "feedback_summary": person.text("Feedback summary for")})
     assert closed["status"] == "closed", closed
     return case_id
 
@@ -113,8 +116,7 @@ def walk_to_strategy_nfa(api, person: Person) -> int:
              {"scheduled_on": "2027-01-04", "discussion_format": "virtual", "chair": "Team manager"})
     complete(api, case_id, "record_strategy_discussion", "social-worker",
              {**f.strategy_record("nfa"), "summary": person.text("Strategy summary for")})
-    closed = complete(api, case_id, "feedback_to_referrer", "business-support",
-                      {**f.feedback(), "sharing_consent": "given"})
+    closed = complete(api, case_id, "feedback_to_referrer", "business-support", f.feedback(["none"]))
     assert closed["status"] == "closed" and closed["strategy_outcome"] == "nfa", closed
     return case_id
 

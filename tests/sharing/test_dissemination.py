@@ -53,7 +53,9 @@ def test_screening_and_dissemination_store_a_decision_per_recipient(api, db):
             False, SHARED_WITHOUT_CONSENT["subject_informed_reason"])
         assert [(w["agency"], w["reason"]) for w in row.withheld] == [("police", "hub-only")]
         assert row.identities_protected == 2
-        assert row.decided_by == "business-support"
+        # The MASH manager decided it at the decision; business support sent it (#18).
+        assert (row.decided_by, row.sent_by, row.sent_method) == ("mash-manager", "business-support", "secure-email")
+        assert row.sent_at >= row.decided_at
         assert POLICE_FINDINGS not in str(row.product)
     assert out[0].task_id == out[1].task_id
 

@@ -132,9 +132,10 @@ def test_a_form_that_misuses_the_list_is_refused(spec, words):
 
 def test_a_form_without_lawful_basis_fields_never_reads_the_list(tmp_path, monkeypatch):
     monkeypatch.setenv("MASH_PROCESSES_DIR", str(tmp_path / "nowhere"))
-    decision = json.loads((PROJECT_ROOT / "forms" / "decision.json").read_text(encoding="utf-8"))
+    # Since #18 the decision form asks the lawful basis; the feedback form (sending only) does not.
+    feedback = json.loads((PROJECT_ROOT / "forms" / "feedback.json").read_text(encoding="utf-8"))
 
-    assert load_form_data("decision", decision, "forms/decision.json").key == "decision"
+    assert load_form_data("feedback", feedback, "forms/feedback.json").key == "feedback"
     with pytest.raises(FormDefinitionError, match="cannot be read"):
         load_form_data("screening", SCREENING, "forms/screening.json")
 

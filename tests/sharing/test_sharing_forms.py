@@ -1,12 +1,12 @@
-"""Screening and dissemination ask for the consent position and, when sharing goes ahead without consent,
-the reason and the lawful basis; the API and the page refuse the same answers."""
+"""Screening and the decision's sharing decision ask for the consent position and, when sharing goes ahead
+without consent, the reason and the lawful basis; the API and the page refuse the same answers."""
 from __future__ import annotations
 
 import re
 
 from tests import factories as f
 from tests.api.test_referral_walks import report, task_id
-from tests.sharing.walks import WITHOUT_CONSENT, decided, feedback_task
+from tests.sharing.walks import WITHOUT_CONSENT, decision_task, reviewed
 
 
 def errors_of(response) -> dict[str, str]:
@@ -48,32 +48,42 @@ def test_screening_with_consent_may_still_record_a_basis(api):
     assert api("mash-manager").post(f"/api/v1/tasks/{task}/complete", json=answers).status_code == 200
 
 
-def test_dissemination_needs_the_consent_position_and_without_consent_the_reason_and_bases(api):
-    case_id = decided(api)
-    task = feedback_task(api, case_id)
-    support = api("business-support")
-    base = {"feedback_method": "email", "feedback_summary": "Assessment to follow.",
+def test_the_decision_needs_the_consent_position_and_an_article_6_basis_whenever_the_product_leaves(api):
+    """Since #18 the decision maker decides sharing; Article 6 and the special category condition are needed
+    whenever the product leaves the hub, also with consent, and without consent the reason too."""
+    case_id = reviewed(api)
+    task = decision_task(api, case_id)
+    manager = api("mash-manager")
+    base = {"outcome": "early-help", "outcome_rationale": "Needs met by early help.",
             "information_product_recipients": ["early-help"]}
 
-    assert errors_of(support.post(f"/api/v1/tasks/{task}/complete", json=base)) == {
+    assert errors_of(manager.post(f"/api/v1/tasks/{task}/complete", json=base)) == {
         "sharing_purpose": "Select why the information product is being shared",
         "sharing_consent": "Select whether consent has been given to share the information product",
-        "subject_informed": "Select whether the child and family have been told"}
-
-    refused = {**base, "sharing_consent": "refused", "sharing_purpose": "early-help", "subject_informed": False}
-    assert errors_of(support.post(f"/api/v1/tasks/{task}/complete", json=refused)) == {
-        "sharing_consent_reason": "Enter why the information product is shared without consent",
-        "sharing_lawful_basis": "Select the lawful basis for sharing without consent",
+        "sharing_lawful_basis": "Select the lawful basis for sharing the information product",
         "sharing_special_category_condition": "Select the condition for special category data in the product",
-        "subject_informed_reason": "Enter why the child and family have not been told"}
+        "subject_informed": "Select whether the child and family will be told"}
 
-    both = {**base, "information_product_recipients": ["none", "police"], "sharing_consent": "given",
-            "sharing_purpose": "crime-prevention", "subject_informed": True}
-    assert list(errors_of(support.post(f"/api/v1/tasks/{task}/complete", json=both))) == \
+    given = {**base, "sharing_consent": "given", "sharing_purpose": "early-help", "subject_informed": True}
+    assert errors_of(manager.post(f"/api/v1/tasks/{task}/complete", json=given)) == {
+        "sharing_lawful_basis": "Select the lawful basis for sharing the information product",
+        "sharing_special_category_condition": "Select the condition for special category data in the product"}
+
+    refused = {**base, "sharing_consent": "refused", "sharing_purpose": "early-help", "subject_informed": False,
+               "sharing_lawful_basis": "uk-gdpr-6-1-a", "sharing_special_category_condition": "dpa-sch1-para18"}
+    assert errors_of(manager.post(f"/api/v1/tasks/{task}/complete", json=refused)) == {
+        "sharing_consent_reason": "Enter why the information product is shared without consent",
+        "sharing_lawful_basis": "Select a lawful basis from the list (consent cannot be the basis when consent "
+                                "was refused or not sought)",
+        "subject_informed_reason": "Enter why the child and family will not be told"}
+
+    both = {**given, "information_product_recipients": ["none", "police"], "sharing_lawful_basis": "uk-gdpr-6-1-e",
+            "sharing_special_category_condition": "dpa-sch1-para6"}
+    assert list(errors_of(manager.post(f"/api/v1/tasks/{task}/complete", json=both))) == \
         ["information_product_recipients"]
 
     nowhere = {**base, "information_product_recipients": ["none"], "sharing_consent": "not-sought"}
-    assert support.post(f"/api/v1/tasks/{task}/complete", json=nowhere).status_code == 200
+    assert manager.post(f"/api/v1/tasks/{task}/complete", json=nowhere).status_code == 200
 
 
 def test_the_screening_page_shows_the_error_summary_linking_to_each_missing_answer(api, web):
@@ -95,12 +105,12 @@ def test_the_screening_page_shows_the_error_summary_linking_to_each_missing_answ
     assert "dpa-1998" not in html
 
 
-def test_the_feedback_page_shows_the_error_summary_for_sharing_without_consent(api, web):
-    case_id = decided(api)
-    path = f"/tasks/{feedback_task(api, case_id)}"
+def test_the_decision_page_shows_the_error_summary_for_sharing_without_consent(api, web):
+    case_id = reviewed(api)
+    path = f"/tasks/{decision_task(api, case_id)}"
 
-    response = web("business-support").post_form(path, {
-        "feedback_method": "phone", "feedback_summary": "Told the school an assessment follows.",
+    response = web("mash-manager").post_form(path, {
+        "outcome": "s17-assessment", "outcome_rationale": "Needs assessment.",
         "information_product_recipients": ["assessment-team"], "sharing_purpose": "assessment",
         "sharing_consent": "refused", "subject_informed": "true"})
 
@@ -108,5 +118,5 @@ def test_the_feedback_page_shows_the_error_summary_for_sharing_without_consent(a
     assert "<title>Error:" in html
     assert summary_links(html) == [
         ("sharing_consent_reason", "Enter why the information product is shared without consent"),
-        ("sharing_lawful_basis", "Select the lawful basis for sharing without consent"),
+        ("sharing_lawful_basis", "Select the lawful basis for sharing the information product"),
         ("sharing_special_category_condition", "Select the condition for special category data in the product")]

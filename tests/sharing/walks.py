@@ -32,16 +32,31 @@ def checked_with_a_restriction(api, **contact) -> int:
     return case_id
 
 
-def decided(api, outcome: str = "s17-assessment", **contact) -> int:
+def reviewed(api, **contact) -> int:
+    """Checked and reviewed: the decision (with its sharing decision) is next."""
     case_id = checked_with_a_restriction(api, **contact)
     complete(api, case_id, "mash_review", "mash-manager", f.review())
-    complete(api, case_id, "decision", "mash-manager", f.decision(outcome))
     return case_id
 
 
-def disseminated(api, recipients: list[str], **feedback) -> int:
-    case_id = decided(api)
-    complete(api, case_id, "feedback_to_referrer", "business-support", f.feedback(recipients, **feedback))
+def decision_task(api, case_id: int) -> str:
+    return task_id(api, case_id, "decision", "mash-manager")
+
+
+def decided(api, outcome: str = "s17-assessment", recipients: list[str] | None = None, *,
+            sharing: dict | None = None, **contact) -> int:
+    """Checked and decided; the decision maker's sharing decision sends the product to ``recipients``."""
+    case_id = checked_with_a_restriction(api, **contact)
+    complete(api, case_id, "mash_review", "mash-manager", f.review())
+    complete(api, case_id, "decision", "mash-manager", f.decision(outcome, recipients, **(sharing or {})))
+    return case_id
+
+
+def disseminated(api, recipients: list[str], **sharing) -> int:
+    """Decided by the MASH manager with this sharing decision, then sent by business support."""
+    case_id = decided(api, recipients=recipients, sharing=sharing)
+    sent = "secure-email" if recipients != ["none"] else None
+    complete(api, case_id, "feedback_to_referrer", "business-support", f.feedback(sent_method=sent))
     return case_id
 
 

@@ -324,23 +324,43 @@ def test_re_rating_at_review_needs_the_new_rating_and_why(forms):
 def test_a_decision_needs_an_outcome_and_a_rationale(forms):
     errors = validate(forms["decision"], {"outcome": "section-47"})
 
+    # Since #18 the decision maker also decides where the information product goes.
     assert errors == [
         FieldError("outcome", "Select an outcome"),
         FieldError("outcome_rationale", "Enter why you have made this decision"),
+        FieldError("information_product_recipients",
+                   "Select who should receive the information product, or select ‘Nobody’"),
+        FieldError("sharing_consent", "Select whether consent has been given to share the information product"),
     ]
 
 
-def test_feedback_records_where_the_information_product_went(forms):
-    form = forms["feedback"]
-    answers = {"feedback_method": "secure-email", "feedback_summary": "Referred for assessment.",
+def test_the_decision_records_where_the_information_product_goes(forms):
+    form = forms["decision"]
+    answers = {"outcome": "s17-assessment", "outcome_rationale": "Referred for assessment.",
                "sharing_consent": "given"}
 
     assert fields_of(validate(form, answers)) == ["information_product_recipients"]
     nowhere = {**answers, "information_product_recipients": []}
     assert fields_of(validate(form, nowhere)) == ["information_product_recipients"]
     shared = {**answers, "information_product_recipients": ["assessment-team"]}
-    assert fields_of(validate(form, shared)) == ["sharing_purpose", "subject_informed"]
-    assert validate(form, {**shared, "sharing_purpose": "assessment", "subject_informed": True}) == []
+    assert fields_of(validate(form, shared)) == ["sharing_purpose", "sharing_lawful_basis",
+                                                 "sharing_special_category_condition", "subject_informed"]
+    assert validate(form, {**shared, "sharing_purpose": "assessment", "subject_informed": True,
+                           "sharing_lawful_basis": "uk-gdpr-6-1-e",
+                           "sharing_special_category_condition": "dpa-sch1-para6"}) == []
+
+
+def test_a_conditional_rule_may_word_its_own_refusal(forms):
+    """The decision's additional referrals never repeat its outcome, in words that say so."""
+    form = forms["decision"]
+    answers = {"outcome": "adult-safeguarding", "outcome_rationale": "Adult at risk.",
+               "information_product_recipients": ["none"], "sharing_consent": "given"}
+
+    assert validate(form, {**answers, "additional_referrals": ["marac", "adult-safeguarding"]}) == [FieldError(
+        "additional_referrals", "Referring to adult safeguarding is already the outcome: do not select it as an "
+                                "additional referral too", "additional_referrals")]
+    assert validate(form, {**answers, "additional_referrals": ["marac", "police-investigation"]}) == []
+    assert form.with_defaults(answers)["additional_referrals"] == []
 
 
 # --- Strategy discussion ----------------------------------------------------------------------
