@@ -209,7 +209,8 @@ def test_the_icpc_target_is_15_working_days_after_the_strategy_discussion(defini
     clock.freeze(datetime(2027, 3, 22, 9, 0, tzinfo=UTC))
     workflow = start(definition, immediate_risk=True)
     # What the form stands for (x-decides) is applied by the case work around the engine; here, by hand.
-    do(workflow, "confirm_immediate_risk", {**f.confirm_immediate_risk(), "rag": "red", "outcome": "strategy-discussion"})
+    do(workflow, "confirm_immediate_risk",
+       {**f.confirm_immediate_risk(), "rag": "red", "outcome": "strategy-discussion"})
     do(workflow, "convene_strategy_discussion", {"scheduled_on": "2027-03-22", "discussion_format": "virtual",
                                                  "chair": "Team manager"})
     do(workflow, "record_strategy_discussion", f.strategy_record("s47-joint", held_on="2027-03-22"))
