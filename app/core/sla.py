@@ -61,6 +61,15 @@ def working_days_window(start: datetime | date, days: int, at_risk: float, calen
     return Window(calendar.add_working_hours(start, used.total_seconds() / 3600), due)
 
 
+#: The strategy discussion's own clocks (DOMAIN.md 1.2: local, not national), by step.
+STRATEGY_CLOCKS = ("discussion", "meeting")
+#: Held within 1 working day of the decision; after an urgent telephone discussion, the multi-agency strategy
+#: meeting within 5 working days of it. processes/sla-policies.toml [strategy.*] gives the same.
+DEFAULT_STRATEGY: dict[str, SlaPolicy] = {
+    "discussion": SlaPolicy("discussion", "working-days", 1),
+    "meeting": SlaPolicy("meeting", "working-days", 5),
+}
+
 #: The timescales when a process version has no policy file (processes/sla-policies.toml gives the same).
 DEFAULT_POLICIES: dict[str, SlaPolicy] = {
     RED: SlaPolicy(RED, "elapsed-hours", 4, out_of_hours=True),
@@ -77,6 +86,8 @@ class SlaConfig:
     calendar: HubCalendar = field(default_factory=HubCalendar)
     rag: dict[str, SlaPolicy] = field(default_factory=lambda: dict(DEFAULT_POLICIES))
     statutory_at_risk: float = DEFAULT_AT_RISK
+    #: "discussion" and "meeting": the strategy discussion's clocks, counted like a RAG level's.
+    strategy: dict[str, SlaPolicy] = field(default_factory=lambda: dict(DEFAULT_STRATEGY))
 
     def policy(self, level: str) -> SlaPolicy:
         try:
@@ -147,8 +158,8 @@ class _Reader:
 
     def config(self, data: dict[str, Any]) -> SlaConfig:
         for table in data:
-            if table not in ("calendar", "statutory", "rag"):
-                self.add(f"unknown section [{table}] (known: calendar, statutory, rag)", table)
+            if table not in ("calendar", "statutory", "rag", "strategy"):
+                self.add(f"unknown section [{table}] (known: calendar, statutory, rag, strategy)", table)
         calendar = self.calendar(data.get("calendar", {}))
         statutory = data.get("statutory", {})
         self.unknown("statutory", statutory, ("at_risk",))
@@ -159,7 +170,23 @@ class _Reader:
         for level in RAG_CODES:
             if level not in rag:
                 self.problems.append(PolicyProblem(f"there is no policy for {level}: add a [rag.{level}] section"))
-        return SlaConfig(calendar=calendar, rag=rag, statutory_at_risk=self.fraction("statutory", statutory))
+        return SlaConfig(calendar=calendar, rag=rag, statutory_at_risk=self.fraction("statutory", statutory),
+                         strategy=self.strategy(data.get("strategy", {})))
+
+    def strategy(self, values: object) -> dict[str, SlaPolicy]:
+        """[strategy.discussion] and [strategy.meeting]: counted like a RAG level; a missing one keeps its default,
+        an unknown one is refused (a misspelt clock would otherwise silently keep the default)."""
+        if not isinstance(values, dict):
+            self.add("strategy must be a section", "strategy")
+            return dict(DEFAULT_STRATEGY)
+        clocks = dict(DEFAULT_STRATEGY)
+        for name, clock in values.items():
+            if name not in STRATEGY_CLOCKS:
+                self.add(f"[strategy.{name}] is not a strategy clock (known: {', '.join(STRATEGY_CLOCKS)})",
+                         f"strategy.{name}")
+                continue
+            clocks[name] = self.policy(name, clock, prefix="strategy")
+        return clocks
 
     def calendar(self, values: dict[str, Any]) -> HubCalendar:
         self.unknown("calendar", values, ("opens", "closes", "working_days", "closure_days"))
@@ -181,10 +208,10 @@ class _Reader:
         return HubCalendar(opens=opens, closes=closes, closure_days=frozenset(closures),
                            working_weekdays=frozenset(WEEKDAYS.index(day) for day in weekdays))
 
-    def policy(self, level: str, values: object) -> SlaPolicy:
-        table = f"rag.{level}"
+    def policy(self, level: str, values: object, prefix: str = "rag") -> SlaPolicy:
+        table = f"{prefix}.{level}"
         if not isinstance(values, dict):
-            self.add(f"rag.{level} must be a section", "rag")
+            self.add(f"{table} must be a section", prefix)
             return SlaPolicy(level, "none")
         self.unknown(table, values, ("duration", "unit", "at_risk", "out_of_hours"))
         unit = values.get("unit")

@@ -153,6 +153,10 @@ class TimerInfo:
     name: str | None
     kind: str
     expression: str
+    #: ``deadlineMetBy``: the user task whose completion meets the deadline. A deadline drawn across several
+    #: steps (the ICPC target: enquiry outcome, convening, holding) is met only when that one is done; left
+    #: on any other step it no longer applies (no conference was needed).
+    met_by: str | None = None
 
 
 @dataclass
@@ -361,8 +365,13 @@ def _read_timers(pid: str, tree: etree._Element | None, file: str, problems: _Pr
         if kind not in DEADLINE_KINDS:
             problems.add(file, f"deadlineKind '{kind}' is not one of {', '.join(DEADLINE_KINDS)}",
                          event.get("id"), event.get("name"))
+        met_by = _property(event, "deadlineMetBy")
+        if met_by is not None and (pid, met_by) not in compiled.user_tasks:
+            problems.add(file, f"deadlineMetBy '{met_by}' is not a user task of this process: name the step whose "
+                         "completion meets the deadline", event.get("id"), event.get("name"))
         compiled.timers[(pid, event.get("id"))] = TimerInfo(
-            bpmn_id=event.get("id"), name=event.get("name") or event.get("id"), kind=kind, expression=expression)
+            bpmn_id=event.get("id"), name=event.get("name") or event.get("id"), kind=kind, expression=expression,
+            met_by=met_by)
 
 
 def _check_process(pid: str, spec: Any, file: str, forms: dict[str, FormDefinition], problems: _Problems,

@@ -15,11 +15,12 @@ from __future__ import annotations
 import contextlib
 from collections.abc import Callable, Iterator
 from contextvars import ContextVar
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
+from app.core.calendar import LONDON
 from app.core.clock import now as clock_now
-from app.core.sla import SlaConfig, Window, working_days_window
+from app.core.sla import SlaConfig, SlaPolicy, Window, working_days_window
 
 #: What a timer expression returns when there is no deadline (a RAG level whose unit is "none").
 NO_DEADLINE = datetime(9999, 12, 31, tzinfo=UTC)
@@ -132,11 +133,29 @@ def diagram_functions(config: SlaConfig) -> dict[str, Callable[..., str]]:
     def rag_deadline(rag: str, start: Instant) -> str:
         return _answer(config.policy(rag).window(_time(start, "rag_deadline"), calendar))
 
+    def policy_deadline(policy: SlaPolicy, start: Instant) -> str:
+        begin = _instant(start)
+        if not isinstance(begin, datetime) and policy.unit != "working-days":
+            begin = calendar.next_opening(datetime.combine(begin, time(0), LONDON))  # a date: from that morning
+        if not isinstance(begin, datetime):
+            return _answer(working_days_window(begin, int(policy.duration), policy.at_risk, calendar))
+        return _answer(policy.window(begin, calendar))
+
+    def strategy_discussion_due(decided_at: Instant) -> str:
+        """When the strategy discussion must be held: [strategy.discussion] from the decision that one is needed."""
+        return policy_deadline(config.strategy["discussion"], decided_at)
+
+    def strategy_meeting_due(held_on: Instant) -> str:
+        """When the follow-up strategy meeting must be held: [strategy.meeting] from the strategy discussion."""
+        return policy_deadline(config.strategy["meeting"], held_on)
+
     return {
         "now": now,
         "add_hours": add_hours,
         "add_working_days": add_working_days,
         "add_working_hours": add_working_hours,
         "rag_deadline": rag_deadline,
+        "strategy_discussion_due": strategy_discussion_due,
+        "strategy_meeting_due": strategy_meeting_due,
     }
 
