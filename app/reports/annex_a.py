@@ -217,9 +217,9 @@ def _section_47_rows(session: Session, filters: ReportFilters) -> list[list[obje
     enquiries = {case_id: _Enquiry(case_id, day, _iso_day(conferences.get(case_id, {}).get("held_on")))
                  for case_id, day in started.items()}
     by_child: dict[str, list[_Enquiry]] = {}
-    for case_id, enquiry in enquiries.items():
+    for case_id, each in enquiries.items():
         for key in children_of.get(case_id, ()):
-            by_child.setdefault(key, []).append(enquiry)
+            by_child.setdefault(key, []).append(each)
     found = []
     for child in children_on_contacts(session, filters):
         enquiry = enquiries.get(child.case_id)
