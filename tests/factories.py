@@ -85,9 +85,24 @@ def assessment(outcome: str = "child-in-need-plan", concluded_on: str = "2027-02
             "assessment_summary": "Needs assessed with the family; plan agreed."}
 
 
-def strategy_record(outcome: str, attendees: list[str] | None = None, held_on: str = "2027-01-04") -> dict:
-    return {"held_on": held_on, "attendees": attendees or ["childrens-social-care", "police", "health"],
-            "summary": "Discussion held; risks shared.", "strategy_outcome": outcome}
+def strategy_record(outcome: str, attendees: list[str] | None = None, held_on: str = "2027-01-04", *,
+                    discussion_format: str = "virtual", meeting_needed: bool = False) -> dict:
+    return {"held_on": held_on, "discussion_format": discussion_format,
+            "attendees": attendees or ["childrens-social-care", "police", "health"],
+            "summary": "Discussion held; risks shared.", "strategy_outcome": outcome,
+            "strategy_meeting_needed": meeting_needed}
+
+
+def s47_outcome(outcome: str = "icpc-required", completed_on: str = "2027-01-12") -> dict:
+    return {"s47_outcome": outcome, "s47_completed_on": completed_on,
+            "s47_summary": "Child seen alone; agencies' findings brought together."}
+
+
+def icpc_held(held_on: str = "2027-01-20", plan_outcome: str = "child-protection-plan") -> dict:
+    data = {"held_on": held_on, "plan_outcome": plan_outcome}
+    if plan_outcome == "child-protection-plan":
+        data["category_of_abuse"] = "PHY"
+    return data
 
 
 AGENCY_TASKS = {"police": "police_check", "health": "health_check", "education": "education_check",

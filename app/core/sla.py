@@ -91,6 +91,10 @@ def working_days_window(start: datetime | date, days: int, at_risk: float, calen
 #: Named timescales for steps that are not a RAG level's (diagrams call timescale(name, start)).
 DEFAULT_TIMESCALES: dict[str, SlaPolicy] = {
     "confirm-immediate-risk": SlaPolicy("confirm-immediate-risk", "elapsed-hours", 1, out_of_hours=True),
+    # The strategy discussion's own clocks (DOMAIN.md 1.2: local, not national): held within 1 working day of the
+    # decision; after an urgent telephone discussion, the multi-agency strategy meeting within 5 working days.
+    "strategy-discussion": SlaPolicy("strategy-discussion", "working-days", 1),
+    "strategy-meeting": SlaPolicy("strategy-meeting", "working-days", 5),
 }
 
 #: The timescales when a process version has no policy file (processes/sla-policies.toml gives the same).

@@ -193,3 +193,28 @@ SHARING_DECISION_FIELDS: tuple[str, ...] = (
 PRODUCT_SENT_METHOD_FIELD: Final = "product_sent_method"
 #: The recipient code meaning "the product stays in the hub".
 NOWHERE: Final = "none"
+
+# ----------------------------------------------------------------------------- section 47 chain
+# processes/strategy_discussion.bpmn after a strategy discussion that started a section 47 enquiry.
+#: Case data ``s47_outcome`` (forms/s47_outcome.json): whether the enquiry needs an initial child protection
+#: conference. The two "no-icpc" outcomes are the census's ICPCnotRequired.
+ICPC_REQUIRED: Final = "icpc-required"
+S47_OUTCOME_LABELS: dict[str, str] = {
+    ICPC_REQUIRED: "Initial child protection conference needed",
+    "no-icpc-concerns-substantiated": "No conference: concerns substantiated, no continuing risk of significant harm",
+    "no-icpc-continue-s17": "No conference: concerns not substantiated, continue as a child in need",
+}
+CHILD_PROTECTION_PLAN: Final = "child-protection-plan"
+#: What the conference decided: ``plan_outcome`` in the result variable ``icpc_held`` (forms/icpc_held.json).
+PLAN_OUTCOME_LABELS: dict[str, str] = {
+    CHILD_PROTECTION_PLAN: "Child protection plan",
+    "child-in-need-plan": "Child in need plan",
+    "no-further-action": "No further action",
+}
+S47_OUTCOME_FIELD: Final = "s47_outcome"
+#: The conference record is kept under this one name so its ``held_on`` never overwrites the strategy
+#: discussion's, from which the ICPC target counts.
+ICPC_HELD_FIELD: Final = "icpc_held"
+S47_OUTCOME_FORM: Final = "s47_outcome"
+ICPC_HELD_FORM: Final = "icpc_held"
+ASSESSMENT_OUTCOME_FORM: Final = "assessment_outcome"

@@ -49,6 +49,8 @@ def sync_deadlines(session: Session, case_id: int, workflow: CaseWorkflow,
         if key in armed:
             continue
         state = workflow.task_state(row.attached_task_id) if row.attached_task_id else None
+        if state == "completed" and not _meets(workflow, row):
+            state = None  # left on a step that does not meet it (no conference was needed): it no longer applies
         if state == "completed":
             row.met_at = at  # on time, or late if it was breached first
         elif row.breached_at is None:
@@ -61,6 +63,13 @@ def sync_deadlines(session: Session, case_id: int, workflow: CaseWorkflow,
                                                   or row.due_at < dues[row.attached_task_id][0]):
             dues[row.attached_task_id] = (row.due_at, row.at_risk_at)
     return dues
+
+
+def _meets(workflow: CaseWorkflow, row: Deadline) -> bool:
+    """Whether finishing the step the deadline was last drawn on meets it: any step, unless the timer names the
+    one that does (``deadlineMetBy``: the ICPC target is met by holding the conference, not by convening it)."""
+    info = workflow.definition.timers.get((row.process_id, row.element_id))
+    return info is None or info.met_by is None or info.met_by == row.attached_element_id
 
 
 def _new_row(session: Session, case_id: int, timer: WaitingTimer, at: datetime, rows: dict) -> Deadline:

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 from collections.abc import Callable, Set
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -142,6 +143,8 @@ class UserTaskInfo:
 #: What a timer is: a deadline of one of the first three kinds, or a `wait` (the process waits for a moment,
 #: e.g. the hub opening or chasing again; nobody is late).
 DEADLINE_KINDS = ("rag", "statutory", "check", "wait")
+#: timescale("name", ...) in a timer: the name must be one of the policy file's [timescales.*].
+NAMED_TIMESCALE = re.compile(r"""\btimescale\(\s*["']([^"']+)["']""")
 
 
 @dataclass(frozen=True)
@@ -155,6 +158,10 @@ class TimerInfo:
     name: str | None
     kind: str
     expression: str
+    #: ``deadlineMetBy``: the user task whose completion meets the deadline. A deadline drawn across several
+    #: steps (the ICPC target: enquiry outcome, convening, holding) is met only when that one is done; left
+    #: on any other step it no longer applies (no conference was needed).
+    met_by: str | None = None
 
 
 @dataclass
@@ -363,8 +370,18 @@ def _read_timers(pid: str, tree: etree._Element | None, file: str, problems: _Pr
         if kind not in DEADLINE_KINDS:
             problems.add(file, f"deadlineKind '{kind}' is not one of {', '.join(DEADLINE_KINDS)}",
                          event.get("id"), event.get("name"))
+        met_by = _property(event, "deadlineMetBy")
+        if met_by is not None and (pid, met_by) not in compiled.user_tasks:
+            problems.add(file, f"deadlineMetBy '{met_by}' is not a user task of this process: name the step whose "
+                         "completion meets the deadline", event.get("id"), event.get("name"))
+        for name in NAMED_TIMESCALE.findall(expression):
+            if name not in compiled.sla.timescales:
+                known = ", ".join(sorted(compiled.sla.timescales)) or "none"
+                problems.add(file, f"timescale '{name}' is not in processes/sla-policies.toml: add a "
+                                   f"[timescales.{name}] section (known: {known})", event.get("id"), event.get("name"))
         compiled.timers[(pid, event.get("id"))] = TimerInfo(
-            bpmn_id=event.get("id"), name=event.get("name") or event.get("id"), kind=kind, expression=expression)
+            bpmn_id=event.get("id"), name=event.get("name") or event.get("id"), kind=kind, expression=expression,
+            met_by=met_by)
 
 
 def _check_process(pid: str, spec: Any, file: str, forms: dict[str, FormDefinition], problems: _Problems,

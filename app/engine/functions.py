@@ -16,9 +16,10 @@ import contextlib
 import re
 from collections.abc import Callable, Iterator
 from contextvars import ContextVar
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
+from app.core.calendar import LONDON
 from app.core.clock import now as clock_now
 from app.core.sla import SlaConfig, Window, working_days_window
 
@@ -144,8 +145,15 @@ def diagram_functions(config: SlaConfig) -> dict[str, Callable[..., Any]]:
         return _answer(config.policy(rag).decision_window(received, requested, calendar))
 
     def timescale(name: str, start: Instant) -> str:
-        """A named timescale from the policy file (e.g. confirming immediate risk within the hour)."""
-        return _answer(config.timescale(name).window(_time(start, "timescale"), calendar))
+        """A named timescale from the policy file (confirming immediate risk within the hour, the strategy
+        discussion within a working day). A date counts from that day."""
+        policy = config.timescale(name)
+        begin = _instant(start)
+        if not isinstance(begin, datetime) and policy.unit != "working-days":
+            begin = calendar.next_opening(datetime.combine(begin, time(0), LONDON))  # a date: from that morning
+        if not isinstance(begin, datetime):
+            return _answer(working_days_window(begin, int(policy.duration), policy.at_risk, calendar))
+        return _answer(policy.window(begin, calendar))
 
     def hub_open(at: Instant) -> bool:
         return calendar.is_open(_time(at, "hub_open"))

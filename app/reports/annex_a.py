@@ -1,4 +1,5 @@
-"""Ofsted ILACS Annex A list 1 (contacts) and list 3 (referrals), from the same rows as the reports.
+"""Ofsted ILACS Annex A list 1 (contacts), list 3 (referrals), list 4 (assessments) and list 5 (section 47
+enquiries and ICPCs), from the same rows as the reports.
 
 Column headings and category values are the Annex A template's (DOMAIN.md 7; codes in app/core/codes.py), so
 a performance analyst can paste the file into the return. One row per child per contact. The child's id is
@@ -6,6 +7,10 @@ the person index's: merged records are one child ("P" and the person id), and a 
 stands for itself ("S" and the subject id). Ethnicity is not asked at the front door, so it is "not yet
 obtained" unless the person index holds it. "Allocated Team" and "Allocated Worker" stay blank: the hub
 decides, and the team that receives the referral allocates it.
+
+Lists 4 and 5 read the social worker's records after the front door: the assessment outcome, the strategy
+discussion that started a section 47 enquiry, the enquiry's outcome and the conference record. An ICPC counts
+as held only from "Record the ICPC held", never from its booking. Disability is not asked, so it is "Unknown".
 """
 from __future__ import annotations
 
@@ -16,7 +21,7 @@ from datetime import date, datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from app.cases.models import Case, Subject
+from app.cases.models import Case, CompletedTask, StrategyDiscussion, Subject
 from app.core.calendar import LONDON
 from app.core.codes import (
     ANNEX_A_ETHNICITIES,
@@ -28,6 +33,14 @@ from app.core.codes import (
     is_referral,
 )
 from app.core.csv_export import csv_text as write_csv
+from app.core.vocabulary import (
+    ASSESSMENT_OUTCOME_FORM,
+    CHILD_PROTECTION_PLAN,
+    ICPC_HELD_FORM,
+    ICPC_REQUIRED,
+    S47_OUTCOME_FORM,
+    SECTION_47_OUTCOMES,
+)
 from app.intake.models import Contact
 from app.people.clusters import roots_for
 from app.people.models import Person
@@ -39,7 +52,21 @@ CHILD_COLUMNS = ("Child Unique ID", "Gender", "Ethnicity", "Date of Birth", "Age
 LIST_1_COLUMNS = (*CHILD_COLUMNS, "Date of Contact", "Contact Source")
 LIST_3_COLUMNS = (*CHILD_COLUMNS, "Date of referral", "Referral Source", "Referral NFA?",
                   "Number of Referrals in Last 12 Months", "Allocated Team", "Allocated Worker")
-LISTS = {1: LIST_1_COLUMNS, 3: LIST_3_COLUMNS}
+DISABILITY_COLUMN = "Does the Child have a Disability"
+LIST_4_COLUMNS = (*CHILD_COLUMNS, DISABILITY_COLUMN, "Continuous Assessment Start Date",
+                  "Child Seen During Continuous Assessment", "Continuous Assessment Date of Authorisation",
+                  "Was the child assessed as requiring LA children's social care support?", "Allocated Team",
+                  "Allocated Worker")
+LIST_5_COLUMNS = (*CHILD_COLUMNS, DISABILITY_COLUMN, "Strategy discussion initiating Section 47 Enquiry Start Date",
+                  "Was an Initial Child Protection Conference deemed unnecessary?",
+                  "Date of Initial Child Protection Conference",
+                  "Did the Initial Child Protection Conference Result in a Child Protection Plan",
+                  "Number of Section 47 Enquiries in the last 12 months", "Number of ICPCs in the last 12 months",
+                  "Allocated Team", "Allocated Worker")
+LISTS = {1: LIST_1_COLUMNS, 3: LIST_3_COLUMNS, 4: LIST_4_COLUMNS, 5: LIST_5_COLUMNS}
+YES, NO, UNKNOWN = "a) Yes", "b) No", "c) Unknown"
+#: Assessment outcomes (forms/assessment_outcome.json) after which the child needs children's social care support.
+NEEDS_SUPPORT = frozenset({"child-in-need-plan", "child-protection-conference", "looked-after"})
 
 
 @dataclass(frozen=True)
@@ -94,7 +121,12 @@ def _earlier_referrals(child: str, this: ReferralRow | None, by_child: dict[str,
 
 
 def annex_a_rows(session: Session, filters: ReportFilters, number: int) -> list[list[object]]:
-    """List 1 (every child on every contact) or list 3 (every child on a contact that became a referral)."""
+    """List 1 (every child on every contact), list 3 (every child on a contact that became a referral), list 4
+    (every child on a contact that led to an assessment) or list 5 (every child on a section 47 enquiry)."""
+    if number == 4:
+        return _assessment_rows(session, filters)
+    if number == 5:
+        return _section_47_rows(session, filters)
     rows = report_rows(session, filters)
     contacts = {c.case_id: c for c in rows.contacts}
     children = children_on_contacts(session, filters)
@@ -117,6 +149,103 @@ def annex_a_rows(session: Session, filters: ReportFilters, number: int) -> list[
                       ANNEX_A_SOURCES.get(contact.source, ""), "a) Yes" if nfa else "b) No",
                       _earlier_referrals(child.key, referrals.get(child.case_id), by_child), "", ""])
     return found
+
+
+def _submitted(session: Session, case_ids: set[int], form_key: str) -> dict[int, dict]:
+    """The first submission of a form on each case (the whole form as saved, kept in CompletedTask)."""
+    if not case_ids:
+        return {}
+    found: dict[int, dict] = {}
+    for case_id, data in session.execute(select(CompletedTask.case_id, CompletedTask.data)
+                                         .where(CompletedTask.case_id.in_(case_ids), CompletedTask.form_key == form_key)
+                                         .order_by(CompletedTask.completed_at)):
+        found.setdefault(case_id, data or {})
+    return found
+
+
+def _iso_day(value: object) -> date | None:
+    try:
+        return date.fromisoformat(str(value)) if value else None
+    except ValueError:
+        return None
+
+
+def _assessment_rows(session: Session, filters: ReportFilters) -> list[list[object]]:
+    """List 4: the assessment that follows a referral for s17, or a strategy discussion that did not end in no
+    further action. It starts at the referral (the decision); its authorisation is the recorded conclusion."""
+    rows = report_rows(session, filters)
+    contacts = {c.case_id: c for c in rows.contacts}
+    assessed = {case_id for case_id, contact in contacts.items()
+                if contact.outcome == "s17-assessment"
+                or (contact.outcome == "strategy-discussion" and rows.strategy.get(case_id)
+                    and rows.strategy[case_id][-1] != "nfa")}
+    outcomes = _submitted(session, assessed, ASSESSMENT_OUTCOME_FORM)
+    found = []
+    for child in children_on_contacts(session, filters):
+        if child.case_id not in assessed:
+            continue
+        contact, outcome = contacts[child.case_id], outcomes.get(child.case_id)
+        support = "" if outcome is None else (YES if outcome.get("assessment_outcome") in NEEDS_SUPPORT else NO)
+        found.append([*_child_cells(child, contact.received_at), UNKNOWN,
+                      _day(contact.decided_at or contact.received_at), UNKNOWN,
+                      _day(_iso_day(outcome.get("concluded_on"))) if outcome else "", support, "", ""])
+    return found
+
+
+@dataclass(frozen=True)
+class _Enquiry:
+    case_id: int
+    started_on: date
+    icpc_held_on: date | None
+
+
+def _section_47_rows(session: Session, filters: ReportFilters) -> list[list[object]]:
+    """List 5: one row per child per section 47 enquiry started in a contact of the period, with the counts of
+    the child's enquiries and conferences in the 12 months before it (any contact, as list 3 counts referrals)."""
+    rows = report_rows(session, filters)
+    contacts = {c.case_id: c for c in rows.contacts}
+    children_of = {r.case_id: r.children for r in rows.referrals}
+    started: dict[int, date] = {}
+    for case_id, held_on in session.execute(
+            select(StrategyDiscussion.case_id, StrategyDiscussion.held_on)
+            .where(StrategyDiscussion.case_id.in_(set(children_of) | set(contacts)),
+                   StrategyDiscussion.strategy_outcome.in_(SECTION_47_OUTCOMES))
+            .order_by(StrategyDiscussion.held_on, StrategyDiscussion.id)):
+        started.setdefault(case_id, held_on)
+    outcomes = _submitted(session, set(started), S47_OUTCOME_FORM)
+    conferences = _submitted(session, set(started), ICPC_HELD_FORM)
+    enquiries = {case_id: _Enquiry(case_id, day, _iso_day(conferences.get(case_id, {}).get("held_on")))
+                 for case_id, day in started.items()}
+    by_child: dict[str, list[_Enquiry]] = {}
+    for case_id, each in enquiries.items():
+        for key in children_of.get(case_id, ()):
+            by_child.setdefault(key, []).append(each)
+    found = []
+    for child in children_on_contacts(session, filters):
+        enquiry = enquiries.get(child.case_id)
+        if enquiry is None:
+            continue
+        outcome = outcomes.get(child.case_id, {}).get("s47_outcome")
+        unnecessary = "" if outcome is None else (NO if outcome == ICPC_REQUIRED else YES)
+        conference = conferences.get(child.case_id)
+        plan = "" if conference is None else (YES if conference.get("plan_outcome") == CHILD_PROTECTION_PLAN else NO)
+        this = (enquiry.started_on, enquiry.case_id)
+        earlier = [e for e in by_child.get(child.key, ()) if (e.started_on, e.case_id) < this]
+        since = _year_before_day(enquiry.started_on)
+        found.append([*_child_cells(child, contacts[child.case_id].received_at), UNKNOWN, _day(enquiry.started_on),
+                      unnecessary, _day(enquiry.icpc_held_on), plan,
+                      sum(1 for e in earlier if since <= e.started_on <= enquiry.started_on),
+                      sum(1 for e in earlier if e.icpc_held_on is not None and since <= e.icpc_held_on
+                          <= enquiry.started_on),
+                      "", ""])
+    return found
+
+
+def _year_before_day(day: date) -> date:
+    try:
+        return day.replace(year=day.year - 1)
+    except ValueError:
+        return day.replace(year=day.year - 1, day=28)
 
 
 def csv_text(number: int, rows: Sequence[Sequence[object]]) -> str:

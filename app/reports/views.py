@@ -85,7 +85,8 @@ def mi_dataset_csv():
 
 @bp.get("/reports/annex-a/list-<int:number>.csv")
 def annex_a_csv(number: int):
-    """Ofsted Annex A list 1 (contacts) or 3 (referrals) for the period, as the template lays it out."""
+    """Ofsted Annex A list 1 (contacts), 3 (referrals), 4 (assessments) or 5 (section 47 enquiries and ICPCs)
+    for the period, as the template lays it out."""
     if number not in annex_a.LISTS:
         abort(404)
     db = get_db()

@@ -83,9 +83,13 @@ def test_a_strategy_discussion_decides_section_47_and_convenes_the_conference(ap
     assert after["strategy_outcome"] == strategy_outcome
     names = [t["name"] for t in after["open_tasks"]]
     if icpc:
-        assert "Convene the initial child protection conference" in names
+        # The enquiry's outcome comes first; the conference is booked, then recorded as held.
+        assert names == ["Record the section 47 enquiry outcome"]
+        complete(api, case_id, "record_s47_outcome", "social-worker", f.s47_outcome("icpc-required"))
         complete(api, case_id, "convene_icpc", "social-worker", {"icpc_date": "2027-01-20"})
+        complete(api, case_id, "record_icpc_held", "social-worker", f.icpc_held("2027-01-20"))
     else:
+        assert "Record the section 47 enquiry outcome" not in names
         assert "Convene the initial child protection conference" not in names
     closed = complete(api, case_id, "feedback_to_referrer", "business-support", f.feedback())
     if strategy_outcome != "nfa":

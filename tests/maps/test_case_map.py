@@ -115,7 +115,8 @@ def test_a_called_process_is_drawn_for_the_case_and_a_closed_case_shows_how_it_e
     inside = frame_at(inner, inner["at"])
     assert inside["elements"]["convene_strategy_discussion"]["status"] == "completed"
     assert inside["elements"]["record_strategy_discussion"]["status"] == "active"
-    assert sorted(inside["flows"]) == ["Flow_convene_to_record", "Flow_requested_to_convene"]
+    # Through the script that starts the strategy discussion's clock, then convening.
+    assert sorted(inside["flows"]) == ["Flow_convene_to_record", "Flow_requested_to_clock", "Flow_requested_to_convene"]
     assert "MASH contact to decision" in html and "Strategy discussion and section 47 enquiry" in html
     assert web("social-worker").get(f"/cases/{case_id}/map?process=nope").status_code == 404
 

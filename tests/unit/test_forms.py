@@ -121,6 +121,7 @@ def test_every_form_in_the_forms_folder_loads(forms):
         "screening", "agency_check", "mash_review", "decision", "feedback", "open_case_review",
         "chase_agency_check", "convene_strategy_discussion", "strategy_discussion_record",
         "convene_icpc", "icpc_late_reason", "contact", "assessment_outcome", "assessment_late_reason", "rerate",
+        "s47_outcome", "icpc_held", "strategy_meeting",
     }
     for key, form in forms.items():
         assert form.key == key
@@ -369,9 +370,11 @@ def test_a_conditional_rule_may_word_its_own_refusal(forms):
 def a_strategy_discussion(**changes: Any) -> dict[str, Any]:
     record = {
         "held_on": "2026-03-02",
+        "discussion_format": "phone",
         "attendees": ["childrens-social-care", "police", "health", "education"],
         "summary": "Agreed joint enquiry.",
         "strategy_outcome": "s47-joint",
+        "strategy_meeting_needed": True,
     }
     record.update(changes)
     return record

@@ -65,6 +65,7 @@ def in_strategy_discussion(v1, reach_icpc: bool) -> CaseWorkflow:
     if reach_icpc:
         do(workflow, "convene_strategy_discussion", CONVENE)
         do(workflow, "record_strategy_discussion", f.strategy_record("s47-single"))
+        do(workflow, "record_s47_outcome", f.s47_outcome("icpc-required"))
     return workflow
 
 
@@ -114,7 +115,7 @@ def test_the_called_strategy_discussion_moves_with_its_own_diff(shipped, v1):
     assert timers(moved)["icpc_target"] == icpc
     again = CaseWorkflow.restore(v2, moved.serialize())
     do(again, "convene_icpc", {"icpc_date": "2027-01-20"})
-    assert open_steps(again) == ["feedback_to_referrer"]
+    assert open_steps(again) == ["record_icpc_held"]  # convened is not held: the conference is recorded next
 
 
 def test_an_active_step_that_no_longer_exists_is_refused_in_plain_words(shipped, v1):
