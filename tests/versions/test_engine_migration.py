@@ -162,8 +162,8 @@ def test_a_join_that_would_wait_for_ever_is_refused(shipped, v1):
          b'    <bpmn:sequenceFlow id="Flow_police_check_done" '))))
     change = VersionChange(v1, v2, "version 2")
     assert change.check(at_police_check(v1).serialize()).reasons == [
-        ("it is waiting at 'All agency checks back or gone on without', which in version 2 also waits for 'Request agency checks', "
-         "a path this case has already gone past")]
+        ("it is waiting at 'All agency checks back or gone on without', which in version 2 also waits for "
+         "'Request agency checks', a path this case has already gone past")]
     # Every agency asked: no branch has reached the join yet, and it would still wait for ever.
     every_agency = start(v1)
     do(every_agency, "screening", f.screening("amber", list(f.AGENCY_TASKS)))
