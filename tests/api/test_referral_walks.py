@@ -1,11 +1,16 @@
 """Walk contacts through the hub over the JSON API, every outcome, on SQLite and PostgreSQL."""
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
 import pytest
 
+from app.core.clock import clock
 from tests import factories as f
 
 BOTH = pytest.mark.parametrize("database_url", ["sqlite", "postgresql"], indirect=True)
+#: A Monday morning: the hub is open (who confirms immediate risk depends on it).
+MONDAY_10 = datetime(2027, 1, 11, 10, 0, tzinfo=UTC)
 
 
 def open_tasks(api, case_id: int) -> dict[str, dict]:
@@ -53,7 +58,11 @@ def test_a_screened_contact_reaches_each_outcome_and_the_referrer_is_told(api, o
     complete(api, case_id, "mash_review", "mash-manager", f.review())
     after = complete(api, case_id, "decision", "mash-manager", f.decision(outcome))
     assert after["outcome"] == outcome
-    assert [t["role"] for t in after["open_tasks"]] == ["business-support"]
+    # An outcome that is itself a referral (MARAC, LADO, adult safeguarding, early help) opens its own step.
+    referral = f"refer_{outcome.replace('-', '_')}"
+    referred = referral in f.REFERRALS
+    assert sorted(t["role"] for t in after["open_tasks"]) == sorted(
+        ["business-support", *([f.REFERRAL_ROLES[referral]] if referred else [])])
     closed = complete(api, case_id, "feedback_to_referrer", "business-support", f.feedback())
     assert closed["agency_returns"] == []  # business support gave the feedback: it reads no agency's findings
     if outcome == "s17-assessment":
@@ -61,6 +70,10 @@ def test_a_screened_contact_reaches_each_outcome_and_the_referrer_is_told(api, o
         assert closed["status"] == "open"
         assert [t["name"] for t in closed["open_tasks"]] == ["Record the assessment outcome"]
         closed = complete(api, case_id, "record_assessment", "social-worker", f.assessment())
+    if referred:
+        assert closed["status"] == "open"  # the contact closes once the referral is made
+        complete(api, case_id, referral, f.REFERRAL_ROLES[referral], f.REFERRALS[referral])
+        closed = api("mash-manager").get(f"/api/v1/cases/{case_id}").get_json()
     assert closed["status"] == "closed"
     assert closed["closure"] == "end_closed"
     assert closed["open_tasks"] == []
@@ -76,7 +89,11 @@ def test_a_strategy_discussion_decides_section_47_and_convenes_the_conference(ap
     screen_and_check(api, case_id, "red", ["police"])
     complete(api, case_id, "mash_review", "mash-manager", f.review())
     after = complete(api, case_id, "decision", "mash-manager", f.decision("strategy-discussion"))
-    assert [t["name"] for t in after["open_tasks"]] == ["Convene the strategy discussion"]
+    # The referrer hears back beside the strategy discussion, not weeks later after the conference.
+    assert sorted(t["name"] for t in after["open_tasks"]) == ["Convene the strategy discussion",
+                                                              "Send feedback to the referrer"]
+    told = complete(api, case_id, "feedback_to_referrer", "business-support", f.feedback())
+    assert [t["name"] for t in told["open_tasks"]] == ["Convene the strategy discussion"]
     complete(api, case_id, "convene_strategy_discussion", "social-worker",
              {"scheduled_on": "2027-01-04", "discussion_format": "virtual", "chair": "Team manager"})
     after = complete(api, case_id, "record_strategy_discussion", "social-worker", f.strategy_record(strategy_outcome))
@@ -88,10 +105,11 @@ def test_a_strategy_discussion_decides_section_47_and_convenes_the_conference(ap
         complete(api, case_id, "record_s47_outcome", "social-worker", f.s47_outcome("icpc-required"))
         complete(api, case_id, "convene_icpc", "social-worker", {"icpc_date": "2027-01-20"})
         complete(api, case_id, "record_icpc_held", "social-worker", f.icpc_held("2027-01-20"))
+        closed = api("mash-manager").get(f"/api/v1/cases/{case_id}").get_json()
     else:
         assert "Record the section 47 enquiry outcome" not in names
         assert "Convene the initial child protection conference" not in names
-    closed = complete(api, case_id, "feedback_to_referrer", "business-support", f.feedback())
+        closed = after
     if strategy_outcome != "nfa":
         assert [t["name"] for t in closed["open_tasks"]] == ["Record the assessment outcome"]
         closed = complete(api, case_id, "record_assessment", "social-worker", f.assessment())
@@ -99,7 +117,10 @@ def test_a_strategy_discussion_decides_section_47_and_convenes_the_conference(ap
 
 
 def test_a_strategy_discussion_without_police_is_refused_and_nothing_changes(api):
+    clock.freeze(MONDAY_10)  # the hub is open: the MASH manager confirms immediate risk
     case_id = report(api, immediate_risk=True)
+    complete(api, case_id, "confirm_immediate_risk", "mash-manager", f.confirm_immediate_risk())
+    complete(api, case_id, "feedback_to_referrer", "business-support", f.feedback(["none"]))
     complete(api, case_id, "convene_strategy_discussion", "social-worker",
              {"scheduled_on": "2027-01-04", "discussion_format": "phone", "chair": "Team manager"})
     tid = task_id(api, case_id, "record_strategy_discussion", "social-worker")
@@ -115,10 +136,13 @@ def test_a_strategy_discussion_without_police_is_refused_and_nothing_changes(api
 
 
 @BOTH
-def test_immediate_risk_goes_straight_to_a_strategy_discussion(api):
+def test_confirmed_immediate_risk_goes_straight_to_a_strategy_discussion(api):
+    clock.freeze(MONDAY_10)  # the hub is open: the MASH manager confirms immediate risk
     case_id = report(api, immediate_risk=True)
+    complete(api, case_id, "confirm_immediate_risk", "mash-manager", f.confirm_immediate_risk())
     case = api("mash-manager").get(f"/api/v1/cases/{case_id}").get_json()
-    assert [t["name"] for t in case["open_tasks"]] == ["Convene the strategy discussion"]
+    assert sorted(t["name"] for t in case["open_tasks"]) == ["Convene the strategy discussion",
+                                                             "Send feedback to the referrer"]
     assert case["rag"] == "red"
     assert case["outcome"] == "strategy-discussion"
 
@@ -133,15 +157,16 @@ def test_blue_goes_to_feedback_with_no_agency_checks(api):
     assert api("mash-manager").get(f"/api/v1/cases/{case_id}").get_json()["rag_history"][0]["to"] == "blue"
 
 
-def test_a_subject_with_an_open_case_is_passed_to_the_allocated_worker(api):
+def test_a_child_whose_enquiry_is_open_is_linked_to_it_and_the_screener_confirms_the_join(api):
     first = report(api, given="Ruby", family="Green", dob="2012-02-02")
     second = report(api, given="ruby", family="GREEN", dob="2012-02-02")
     case = api("mash-manager").get(f"/api/v1/cases/{second}").get_json()
     assert case["linked_case_id"] == first
-    assert [t["role"] for t in case["open_tasks"]] == ["social-worker"]
-    closed = complete(api, second, "pass_to_allocated_worker", "social-worker", {"action_taken": "Added to the plan."})
+    assert [t["name"] for t in case["open_tasks"]] == ["Confirm the link to the open enquiry"]
+    closed = complete(api, second, "confirm_enquiry_link", "mash-manager",
+                      {"join_enquiry": "yes", "join_enquiry_reason": "The same child and the same concern."})
     assert closed["status"] == "closed"
-    assert closed["closure"] == "end_passed_to_allocated_worker"
+    assert closed["closure"] == "joined-enquiry"
 
 
 def test_each_agency_sees_only_its_own_check(api):
