@@ -53,6 +53,9 @@ DECISION_RECORD_ROLES = DECISION_MAKERS | {"ops-manager"}
 #: Roles that may re-rate a contact from its case record: the MASH manager, and out of hours the emergency duty
 #: team, which holds the hub's urgent decisions until it opens.
 RERATE_ROLES = frozenset({"mash-manager", "out-of-hours"})
+#: Roles that may state when a contact taken by phone or e-mail was really received, as they type it in (every clock
+#: runs from that time): business support, who type in the hub's calls and e-mails, and the MASH manager.
+RECEIPT_TIME_ROLES = frozenset({"business-support", "mash-manager"})
 #: Roles that may open a case at all (which cases, and what of them, is CASE_RULES below). The auditor reads
 #: the audit trail, not case content; admin and process owners read no case content.
 CASE_READ_ROLES = DECISION_MAKERS | {"ops-manager", "business-support"} | set(AGENCIES)

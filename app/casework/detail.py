@@ -204,6 +204,7 @@ def case_summary(session: Session, detail: CaseDetail) -> dict[str, Any]:
         "status": case.status,
         "closure": case.closure,
         "received_at": case.received_at.isoformat(),
+        "typed_in_at": case.typed_in_at.isoformat(),
         "rag": case.rag,
         "immediate_risk": case.immediate_risk,
         "anonymised_at": case.anonymised_at.isoformat() if case.anonymised_at else None,
@@ -228,9 +229,11 @@ def case_summary(session: Session, detail: CaseDetail) -> dict[str, Any]:
         })
     if shows("decision"):
         answer.update({"outcome": case.outcome, "strategy_outcome": case.strategy_outcome,
-                       "outcome_rationale": case.outcome_rationale, "decided_by": case.decided_by})
+                       "outcome_rationale": case.outcome_rationale, "decided_by": case.decided_by,
+                       "referral_date": case.referral_at.isoformat() if case.referral_at else None})
     if shows("concern") and detail.contact is not None:
         answer["concern"] = detail.contact.concern
+        answer["received_at_reason"] = detail.contact.received_at_reason
     if detail.referrer is not None:
         answer["referrer"] = {"name": detail.referrer.name, "organisation": detail.referrer.organisation,
                               "role": detail.referrer.role, "email": detail.referrer.email,
