@@ -121,8 +121,9 @@ def receive_contact(session: Session, payload: dict, actor: Actor, *, channel: s
     # Every clock runs from when the hub received the contact, which for one typed in later is the time stated.
     received_at = receipt.at.astimezone(UTC) if receipt is not None else typed_in_at
     open_case = _open_case_for(session, payload["subjects"])
-    case = Case(status="open", received_at=received_at, typed_in_at=typed_in_at, immediate_risk=bool(payload["immediate_risk"]),
-                has_open_case=open_case is not None, linked_case_id=open_case.id if open_case else None,
+    case = Case(status="open", received_at=received_at, typed_in_at=typed_in_at,
+                immediate_risk=bool(payload["immediate_risk"]), has_open_case=open_case is not None,
+                linked_case_id=open_case.id if open_case else None,
                 process_version_id=_current_version(session).id)
     for position, subject in enumerate(payload["subjects"]):
         case.subjects.append(Subject(

@@ -10,7 +10,7 @@ untyped. A contact that really did wait longer is recorded as received now, and 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, time, timedelta
+from datetime import date, datetime, time, timedelta
 
 from app.auth.authorisation import RECEIPT_TIME_ROLES
 from app.core.actor import Actor
@@ -107,7 +107,7 @@ def from_page(form: dict[str, str]) -> tuple[str | None, list[FieldError]]:
         return None, []
     errors = []
     try:
-        when = datetime(int(year), int(month), int(day))
+        when = date(int(year), int(month), int(day))
     except (ValueError, OverflowError):
         errors.append(FieldError(RECEIVED_AT, "Enter the date the contact was received as a real date, "
                                               "for example 4 1 2027", anchor=PAGE_DAY))
@@ -118,7 +118,7 @@ def from_page(form: dict[str, str]) -> tuple[str | None, list[FieldError]]:
                                             "for example 17:45", anchor=PAGE_TIME))
     if errors or when is None or moment is None:
         return None, errors
-    return datetime.combine(when.date(), moment, LONDON).isoformat(), []
+    return datetime.combine(when, moment, LONDON).isoformat(), []
 
 
 def _clock_time(text: str) -> time | None:
