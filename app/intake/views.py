@@ -47,7 +47,7 @@ def new_contact():
         key = submission_key
         # The receipt time's errors land on the page's own inputs, found here or by the operation.
         errors = [*errors, *(error for error in page_errors if error not in errors)]
-        errors = [FieldError(error.field, error.message, anchor=RECEIPT_ANCHORS.get(error.field, error.anchor))
+        errors = [FieldError(error.field, error.message, anchor=RECEIPT_ANCHORS.get(error.field or ""))
                   if error.anchor is None else error for error in errors]
         if any(error.field == IDEMPOTENCY_FIELD for error in errors):
             # Never dropped, never sent twice unasked: said so, and sending again is a new contact.

@@ -136,11 +136,11 @@ def _list_3(session: Session, filters: ReportFilters) -> list[list[object]]:
             by_child.setdefault(key, []).append(referral)
     found = []
     for child in children_on_contacts(session, filters, referrals=True):
-        referral = facts[child.case_id]
+        this = facts[child.case_id]
         # The referral ended at its strategy discussion with no further action: the census's ReferralNFA.
-        nfa = referral.strategy == ("nfa",)
-        found.append([*_child_cells(child, referral.referred_at), _day(referral.referred_at),
-                      ANNEX_A_SOURCES.get(referral.source, ""), "a) Yes" if nfa else "b) No",
+        nfa = this.strategy == ("nfa",)
+        found.append([*_child_cells(child, this.referred_at), _day(this.referred_at),
+                      ANNEX_A_SOURCES.get(this.source, ""), "a) Yes" if nfa else "b) No",
                       _earlier_referrals(child.key, referrals.get(child.case_id), by_child), "", ""])
     return found
 
