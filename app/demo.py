@@ -22,6 +22,7 @@ DEMO_PASSWORD_ENV = "MASH_DEMO_PASSWORD"  # noqa: S105  (the variable's name, no
 DEFAULT_DEMO_PASSWORD = "demo-only-password"  # noqa: S105  (the demo users' published password, README)
 
 AGENCY_OF = {"mash-manager": "Children's social care", "social-worker": "Children's social care",
+             "out-of-hours": "Children's social care (emergency duty team)",
              "business-support": "Children's social care", "referrer": "Oakfield Primary School"}
 
 

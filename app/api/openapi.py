@@ -12,6 +12,7 @@ from typing import Protocol
 from flask import current_app
 
 from app.core.vocabulary import DECISION_OUTCOMES, RAG_CODES, STRATEGY_OUTCOME_LABELS
+from app.intake.receipt import RECEIPT_PROPERTIES
 
 ERROR = {"type": "object", "required": ["errors"], "properties": {"errors": {"type": "array", "items": {
     "type": "object", "required": ["message"],
@@ -33,7 +34,16 @@ CASE = {"type": "object", "required": ["case_id", "reference", "status", "rag", 
                                        "agency_returns", "deadlines"], "properties": {
     "case_id": {"type": "integer"}, "reference": {"type": "string"},
     "status": {"type": "string", "enum": ["open", "closed"]}, "closure": {"type": ["string", "null"]},
-    "received_at": {"type": "string", "format": "date-time"},
+    "received_at": {"type": "string", "format": "date-time",
+                    "description": "When the hub received the contact (a stated time for one typed in later): every "
+                                   "clock runs from it, and reports count contacts by it"},
+    "typed_in_at": {"type": "string", "format": "date-time",
+                    "description": "When the contact was typed in (the same as received_at unless one was stated)"},
+    "received_at_reason": {"type": ["string", "null"],
+                           "description": "Why the contact was typed in after it was received (with the concern)"},
+    "referral_date": {"type": ["string", "null"], "format": "date-time",
+                      "description": "When the decision made the contact a referral (section 17 assessment or "
+                                     "strategy discussion); reports count referrals by it"},
     "rag": {"type": ["string", "null"], "enum": [*RAG_CODES, None]},
     "rag_initial": {"type": ["string", "null"]},
     "presenting_factors": {"type": "array", "items": {"type": "string"},
@@ -153,7 +163,9 @@ def _paths(described: Iterable[dict[str, dict]]) -> dict[str, dict]:
 
 
 def _contact_schema() -> dict:
+    """The contact form's schema, and the hub's own receipt time for a contact typed in later."""
     settings = current_app.config["MASH_SETTINGS"]
     schema = json.loads((settings.forms_dir / "contact.json").read_text(encoding="utf-8"))
     schema.pop("$schema", None)
+    schema["properties"].update(RECEIPT_PROPERTIES)
     return schema

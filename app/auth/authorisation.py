@@ -36,19 +36,29 @@ PROCESS_READ_ROLES = HUB_ROLES | {"process-owner", "trainer", "auditor"}
 #: Roles that change how the hub works: deploy diagrams, migrate running cases to a new version.
 PROCESS_OWNER_ROLES = frozenset({"process-owner", "admin"})
 
+#: The hub's decision makers: the MASH manager, the social worker, and the emergency duty team that decides
+#: urgent contacts while the hub is closed (out of hours). Each sees the whole case (CASE_RULES below).
+DECISION_MAKERS = frozenset({"mash-manager", "social-worker", "out-of-hours"})
+
 #: Roles that may read the person index: who is who across every contact. The index is identifiers through and
 #: through, so only roles whose CASE_RULES show identifiers on every case (decision makers and oversight).
-PEOPLE_READ_ROLES = frozenset({"mash-manager", "social-worker", "ops-manager"})
+PEOPLE_READ_ROLES = DECISION_MAKERS | {"ops-manager"}
 #: Roles that decide who is who: confirm or reject proposed matches, merge and unmerge, record relationships.
-PEOPLE_DECIDE_ROLES = frozenset({"mash-manager", "social-worker"})
+PEOPLE_DECIDE_ROLES = DECISION_MAKERS
 
 #: Roles that read every agency's return while working a task, and the pattern across contacts (decision makers).
-RETURNS_READERS = frozenset({"mash-manager", "social-worker"})
+RETURNS_READERS = DECISION_MAKERS
 #: Roles that read the hub's whole decision record of a case, hub-only agency findings included.
-DECISION_RECORD_ROLES = frozenset({"mash-manager", "social-worker", "ops-manager"})
+DECISION_RECORD_ROLES = DECISION_MAKERS | {"ops-manager"}
+#: Roles that may re-rate a contact from its case record: the MASH manager, and out of hours the emergency duty
+#: team, which holds the hub's urgent decisions until it opens.
+RERATE_ROLES = frozenset({"mash-manager", "out-of-hours"})
+#: Roles that may state when a contact taken by phone or e-mail was really received, as they type it in (every clock
+#: runs from that time): business support, who type in the hub's calls and e-mails, and the MASH manager.
+RECEIPT_TIME_ROLES = frozenset({"business-support", "mash-manager"})
 #: Roles that may open a case at all (which cases, and what of them, is CASE_RULES below). The auditor reads
 #: the audit trail, not case content; admin and process owners read no case content.
-CASE_READ_ROLES = frozenset({"mash-manager", "social-worker", "ops-manager", "business-support"}) | set(AGENCIES)
+CASE_READ_ROLES = DECISION_MAKERS | {"ops-manager", "business-support"} | set(AGENCIES)
 #: Roles that watch who looked where: refusals per user, exceptional (break-glass) access to review.
 OVERSIGHT_ROLES = frozenset({"ops-manager", "auditor"})
 #: Roles that review break-glass access the next day.
@@ -80,8 +90,8 @@ ROUTE_ROLES: dict[str, frozenset[str]] = {
     # cases (the sealed hub's shared record; which cases and what of them: CASE_RULES)
     "cases.index": CASE_READ_ROLES,
     "cases.show": CASE_READ_ROLES,
-    "cases.rerate_page": frozenset({"mash-manager"}),
-    "cases.rerate_submit": frozenset({"mash-manager"}),
+    "cases.rerate_page": RERATE_ROLES,
+    "cases.rerate_submit": RERATE_ROLES,
     # need to know (app/need_to_know): the owning agency releases its return (checked there), a hub member not
     # involved breaks glass, oversight of refused looks and break-glass access
     "need_to_know.release_return": frozenset(AGENCIES),
@@ -166,7 +176,7 @@ ROUTE_ROLES: dict[str, frozenset[str]] = {
     "api.create_contact": INTAKE_ROLES,
     "api.get_case": CASE_READ_ROLES,
     "api.get_contact": INTAKE_ROLES,
-    "api.change_rag": frozenset({"mash-manager"}),
+    "api.change_rag": RERATE_ROLES,
     "api.list_tasks": TASK_ROLES,
     "api.get_task": TASK_ROLES,
     "api.complete": TASK_ROLES,
@@ -270,6 +280,7 @@ BUSINESS_SUPPORT_SIGHT = CaseRule(ANY_CASE, frozenset({"progress", "referrer", "
 CASE_RULES: dict[str, CaseRule] = {
     "mash-manager": WHOLE_CASE,
     "social-worker": WHOLE_CASE,
+    "out-of-hours": WHOLE_CASE,
     "ops-manager": WHOLE_CASE,
     "business-support": BUSINESS_SUPPORT_SIGHT,
     **dict.fromkeys(AGENCIES, AGENCY_SIGHT),

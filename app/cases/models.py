@@ -1,11 +1,17 @@
 from __future__ import annotations
 
 from datetime import date, datetime
+from typing import Any
 
 from sqlalchemy import JSON, Boolean, Date, ForeignKey, Index, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.core.db import Base, UTCDateTime
+
+
+def _typed_in_when_received(context: Any) -> datetime:
+    """A case made without a typed-in time was typed in when it was received."""
+    return context.get_current_parameters()["received_at"]
 
 
 class Case(Base):
@@ -30,7 +36,14 @@ class Case(Base):
     immediate_risk: Mapped[bool] = mapped_column(Boolean, default=False)
     has_open_case: Mapped[bool] = mapped_column(Boolean, default=False)
     linked_case_id: Mapped[int | None] = mapped_column(ForeignKey("mash_case.id"))
+    #: When the contact reached the hub: every clock runs from it. For a contact taken by phone or e-mail and
+    #: typed in later, the time business support or the MASH manager stated (with a reason, audited).
     received_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    #: When the contact was typed into the system (the same as ``received_at`` unless a receipt time was stated).
+    typed_in_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=_typed_in_when_received)
+    #: The referral date (case data ``referral_date``): when the decision made the contact a referral (section 17
+    #: assessment or strategy discussion). The CIN census counts referrals by it.
+    referral_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), index=True)
     decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     decided_by: Mapped[str | None] = mapped_column(String(80))
     closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())

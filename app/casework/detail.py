@@ -223,6 +223,7 @@ def case_summary(session: Session, detail: CaseDetail) -> dict[str, Any]:
         "status": case.status,
         "closure": case.closure,
         "received_at": case.received_at.isoformat(),
+        "typed_in_at": case.typed_in_at.isoformat(),
         "rag": case.rag,
         "immediate_risk": case.immediate_risk,
         "anonymised_at": case.anonymised_at.isoformat() if case.anonymised_at else None,
@@ -250,9 +251,11 @@ def case_summary(session: Session, detail: CaseDetail) -> dict[str, Any]:
                        "outcome_rationale": case.outcome_rationale, "decided_by": case.decided_by,
                        "additional_referrals": list(detail.decision.additional_referrals) if detail.decision else [],
                        "agencies_not_returned": list(detail.decision.agencies_not_returned)
-                       if detail.decision else []})
+                       if detail.decision else [],
+                       "referral_date": case.referral_at.isoformat() if case.referral_at else None})
     if shows("concern") and detail.contact is not None:
         answer["concern"] = detail.contact.concern
+        answer["received_at_reason"] = detail.contact.received_at_reason
     if detail.referrer is not None:
         answer["referrer"] = {"name": detail.referrer.name, "organisation": detail.referrer.organisation,
                               "role": detail.referrer.role, "email": detail.referrer.email,

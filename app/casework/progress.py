@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session
 
 from app.audit.operations import record
 from app.cases.models import Case, CompletedTask, RagChange
-from app.casework.recording import Submission, record_submission
+from app.casework.recording import Submission, mirror_case_data, record_submission
 from app.core.actor import PROCESS as PROCESS_ACTOR
 from app.core.actor import Actor
 from app.core.clock import now
@@ -76,6 +76,7 @@ def record_progress(session: Session, case: Case, workflow: CaseWorkflow, events
         record_retimed(session, case.id, workflow.retime(), actor,
                        reason=f"Re-rated from {rag_label(was)} to {rag_label(rated)}")
     _record_decisions(session, case, data, events, actor, submitted, at, workflow)
+    mirror_case_data(case, data)
     due_times = sync_deadlines(session, case.id, workflow, at)
     sync_open_tasks(session, case.id, open_tasks, at, due_times)
     case.current_step = "; ".join(sorted(t.info.name for t in open_tasks))[:500]

@@ -5,9 +5,9 @@ reports on. Keyed by form, not by diagram position, so a redrawn diagram keeps i
 """
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from typing import Any
 
 from sqlalchemy.orm import Session
@@ -18,6 +18,7 @@ from app.core.vocabulary import (
     AGENCY_CHECK_FORM,
     DECISION_FORM,
     FEEDBACK_FORM,
+    REFERRAL_DATE_FIELD,
     SCREENING_FORM,
     STRATEGY_DISCUSSION_RECORD_FORM,
 )
@@ -86,6 +87,27 @@ RECORDERS: dict[str, Callable[[Session, Submission], None]] = {
     STRATEGY_DISCUSSION_RECORD_FORM: _strategy_discussion,
     FEEDBACK_FORM: _feedback,
 }
+
+
+def mirror_case_data(case: Case, data: Mapping[str, Any]) -> None:
+    """Dates the diagram keeps in case data that the case record and reports read: the referral date (case data
+    ``referral_date``, an ISO instant, None until the decision makes the contact a referral). A case whose data
+    has no such name (started before it existed) keeps what it has."""
+    if REFERRAL_DATE_FIELD in data:
+        case.referral_at = _instant(data[REFERRAL_DATE_FIELD])
+
+
+def _instant(value: Any) -> datetime | None:
+    if isinstance(value, datetime):
+        at = value
+    elif isinstance(value, str) and value:
+        try:
+            at = datetime.fromisoformat(value)
+        except ValueError:
+            return None  # not a date: the deploy check names the diagram's mistake, the record stays empty
+    else:
+        return None
+    return at.replace(tzinfo=UTC) if at.tzinfo is None else at.astimezone(UTC)
 
 
 def record_submission(session: Session, done: Submission) -> None:

@@ -86,15 +86,15 @@ def start_stored(session: Session, case: Case, actor: Actor) -> None:
     run_in_transaction(record_start, case.id, run_start(definition, data), actor)
 
 
-#: A contact stored but not started this long after it was received was left by a request that stopped between
+#: A contact stored but not started this long after it was typed in was left by a request that stopped between
 #: its two commits (a crash, a restart) and whose sender never retried: the scheduler starts it.
 STRANDED_AFTER = timedelta(minutes=2)
 
 
 def stranded_case_ids(session: Session, at: datetime, limit: int = 50) -> list[int]:
     return list(session.scalars(select(Case.id).where(
-        Case.status == "open", Case.current_step == STARTING, Case.received_at < at - STRANDED_AFTER)
-        .order_by(Case.received_at).limit(limit)))
+        Case.status == "open", Case.current_step == STARTING, Case.typed_in_at < at - STRANDED_AFTER)
+        .order_by(Case.typed_in_at).limit(limit)))
 
 
 def start_stranded(at: datetime) -> int:

@@ -14,6 +14,8 @@ LANE_NAMES: tuple[str, ...] = (
     "Adult social care",
     "Business support",
     "Social worker",
+    # The emergency duty team: urgent steps while the hub calendar says the hub is closed.
+    "Out of hours",
 )
 
 #: Roles that are not lanes: people who use the system around the process.

@@ -131,10 +131,14 @@ OUTCOME_FIELD: Final = "outcome"
 STRATEGY_OUTCOME_FIELD: Final = "strategy_outcome"
 #: Set by the process before the review: requested agencies the hub went on without (recorded with the decision).
 AGENCIES_NOT_RETURNED_FIELD: Final = "agencies_not_returned"
+#: The referral date (an ISO UTC instant): set by the diagram when the decision makes the contact a referral
+#: (section 17 assessment, strategy discussion); None until then. The case record mirrors it (``referral_at``).
+REFERRAL_DATE_FIELD: Final = "referral_date"
 #: Case data the service sets when a contact is received, before any step of the process runs (app/intake);
 #: the deploy check counts them as known from the start.
 SET_AT_CONTACT: tuple[str, ...] = (REFERENCE_FIELD, RECEIVED_AT_FIELD, SOURCE_FIELD, IMMEDIATE_RISK_FIELD,
-                                   HAS_OPEN_CASE_FIELD, OPEN_ENQUIRY_FIELD, OUTCOME_FIELD, STRATEGY_OUTCOME_FIELD)
+                                   HAS_OPEN_CASE_FIELD, OPEN_ENQUIRY_FIELD, OUTCOME_FIELD, STRATEGY_OUTCOME_FIELD,
+                                   REFERRAL_DATE_FIELD)
 #: Case data the case record keeps in its own columns after every step.
 CONTRACT_FIELDS: tuple[str, ...] = (RAG_FIELD, OUTCOME_FIELD, STRATEGY_OUTCOME_FIELD, CONSENT_FIELD)
 

@@ -32,4 +32,7 @@ class Contact(Base):
     #: SHA-256 of the contact as sent with the key (app.intake.operations.contact_digest): the same key with a
     #: different contact is refused, never answered with this one. Derived from personal data: anonymised with it.
     idempotency_digest: Mapped[str | None] = mapped_column(String(64))
+    #: The true receipt time (the case's ``received_at``), and why it was stated when the contact was typed in
+    #: after it arrived by phone or e-mail (free text: anonymised with the contact).
     received_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    received_at_reason: Mapped[str | None] = mapped_column(Text)

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from datetime import date
+from datetime import UTC, date, datetime
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -22,12 +22,14 @@ from app.core.vocabulary import (
     OUTCOME_FIELD,
     RECEIVED_AT_FIELD,
     REFERENCE_FIELD,
+    REFERRAL_DATE_FIELD,
     SOURCE_FIELD,
     STRATEGY_OUTCOME_FIELD,
 )
 from app.forms import FormDefinition, validate
 from app.intake.models import Contact
 from app.intake.open_work import open_work_for
+from app.intake.receipt import NOT_YOURS, RECEIVED_AT, RECEIVED_AT_REASON, StatedReceipt, stated_receipt
 from app.people.intake import index_subjects, nhs_number_errors
 from app.people.names import normalise_nhs_number
 from app.process_models.registry import compiled, latest_version
@@ -85,14 +87,21 @@ def receive_contact(session: Session, payload: dict, actor: Actor, *, channel: s
         if existing is not None:
             return existing, False
     form = contact_form(session)
+    typed_in_at = now()
+    payload, receipt, receipt_errors = _take_receipt(payload, actor, typed_in_at)
     errors = validate(form, payload) or nhs_number_errors(form, payload["subjects"])
-    if errors:
-        raise ValidationFailed(errors)
-    received_at = now()
+    if errors or receipt_errors:
+        if any(error.message == NOT_YOURS for error in receipt_errors):
+            record(session, actor, "contact.received-at-refused", security=True,
+                   summary="A receipt time was stated by a role that may not state one")
+        raise ValidationFailed([*errors, *receipt_errors])
+    # Every clock runs from when the hub received the contact, which for one typed in later is the time stated.
+    received_at = receipt.at.astimezone(UTC) if receipt is not None else typed_in_at
     work = open_work_for(session, payload["subjects"])
     linked = work.social_work or work.open_enquiry
-    case = Case(status="open", received_at=received_at, immediate_risk=bool(payload["immediate_risk"]),
-                has_open_case=work.social_work is not None, linked_case_id=linked.id if linked else None,
+    case = Case(status="open", received_at=received_at, typed_in_at=typed_in_at,
+                immediate_risk=bool(payload["immediate_risk"]), has_open_case=work.social_work is not None,
+                linked_case_id=linked.id if linked else None,
                 process_version_id=_current_version(session).id)
     for position, subject in enumerate(payload["subjects"]):
         case.subjects.append(Subject(
@@ -111,9 +120,14 @@ def receive_contact(session: Session, payload: dict, actor: Actor, *, channel: s
         referrer_email=referrer.get("email"), referrer_phone=referrer.get("phone"), concern=payload["concern"],
         immediate_risk=bool(payload["immediate_risk"]), consent_status=consent["status"],
         consent_reason=consent.get("reason"), created_by_id=actor.user_id, idempotency_key=idempotency_key,
-        idempotency_digest=digest, received_at=received_at))
+        idempotency_digest=digest, received_at=received_at, received_at_reason=receipt.reason if receipt else None))
     record(session, actor, "contact.received", case_id=case.id, summary=f"Contact {case.reference} received",
            details={"channel": channel, "source": payload["source"]})
+    if receipt is not None:
+        # Who stated which time, and when it was typed in; the reason (free text) stays on the contact.
+        record(session, actor, "contact.received-at-stated", case_id=case.id,
+               summary=f"Received at {received_at:%Y-%m-%d %H:%M} UTC, typed in at {typed_in_at:%Y-%m-%d %H:%M} UTC",
+               details={"received_at": received_at.isoformat(), "typed_in_at": typed_in_at.isoformat()})
     index_subjects(session, case, actor)
     data = {
         REFERENCE_FIELD: case.reference,
@@ -125,12 +139,23 @@ def receive_contact(session: Session, payload: dict, actor: Actor, *, channel: s
         # Decided later; present from the start so every gateway can test them.
         OUTCOME_FIELD: None,
         STRATEGY_OUTCOME_FIELD: None,
+        REFERRAL_DATE_FIELD: None,
     }
     if start:
         start_workflow(session, case, data, actor)
     else:
         store_unstarted(session, case, data, actor)
     return case, True
+
+
+def _take_receipt(payload: dict, actor: Actor, typed_in_at: datetime) -> tuple[
+        dict, StatedReceipt | None, list[FieldError]]:
+    """The referrer's contact (the form's fields) apart from the hub's stated receipt time and its reason."""
+    if not isinstance(payload, dict) or not (RECEIVED_AT in payload or RECEIVED_AT_REASON in payload):
+        return payload, None, []
+    contact = {name: value for name, value in payload.items() if name not in (RECEIVED_AT, RECEIVED_AT_REASON)}
+    receipt, errors = stated_receipt(payload.get(RECEIVED_AT), payload.get(RECEIVED_AT_REASON), actor, typed_in_at)
+    return contact, receipt, errors
 
 
 def start_received(session: Session, case: Case, actor: Actor) -> None:

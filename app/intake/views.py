@@ -9,8 +9,16 @@ from flask.typing import ResponseReturnValue
 from app.audit.operations import record
 from app.cases.queries import case_for_referrer, contacts_made_by, feedback_given
 from app.core.db import get_db, run_in_transaction
-from app.core.errors import FieldError
+from app.core.errors import FieldError, ValidationFailed
 from app.intake.operations import IDEMPOTENCY_FIELD, contact_form, receive_contact, start_received
+from app.intake.receipt import (
+    PAGE_DAY,
+    PAGE_INPUTS,
+    RECEIVED_AT,
+    RECEIVED_AT_REASON,
+    from_page,
+    may_state_receipt,
+)
 from app.web.refusals import read_form
 
 bp = Blueprint("intake", __name__, template_folder="templates")
@@ -21,6 +29,10 @@ SENT_ALREADY = ("This form was already sent with different answers. If this is a
                 "is in Your contacts.")
 
 
+#: Where the error summary's link for a receipt-time error lands on the page.
+RECEIPT_ANCHORS = {RECEIVED_AT: PAGE_DAY, RECEIVED_AT_REASON: RECEIVED_AT_REASON}
+
+
 @bp.route("/contacts/new", methods=["GET", "POST"])
 def new_contact():
     """Report a safeguarding concern: the professional's front door to the hub."""
@@ -28,19 +40,31 @@ def new_contact():
     # A double-clicked "Send" must not report the concern twice: the form carries its own key.
     submission_key = request.form.get("submission_key") or uuid.uuid4().hex
 
+    stating = may_state_receipt(g.actor)
+    stated, page_errors = from_page(request.form) if stating and request.method == "POST" else (None, [])
+
     def page(values: dict, errors: list[FieldError]) -> ResponseReturnValue:
         key = submission_key
+        # The receipt time's errors land on the page's own inputs, found here or by the operation.
+        errors = [*errors, *(error for error in page_errors if error not in errors)]
+        errors = [FieldError(error.field, error.message, anchor=RECEIPT_ANCHORS.get(error.field or ""))
+                  if error.anchor is None else error for error in errors]
         if any(error.field == IDEMPOTENCY_FIELD for error in errors):
             # Never dropped, never sent twice unasked: said so, and sending again is a new contact.
             errors = [FieldError("submission_key", SENT_ALREADY, anchor="send") if error.field == IDEMPOTENCY_FIELD
                       else error for error in errors]
             key = uuid.uuid4().hex
         return render_template("intake/new_contact.html", form=form, values=values, errors=errors,
-                               submission_key=key)
+                               submission_key=key, stating=stating,
+                               receipt={name: request.form.get(name, "") for name in PAGE_INPUTS})
 
     if request.method == "GET":
         return page({}, [])
     values = read_form(form, page)
+    if page_errors:
+        raise ValidationFailed(page_errors)
+    if stating and (stated or request.form.get(RECEIVED_AT_REASON, "").strip()):
+        values = {**values, RECEIVED_AT: stated, RECEIVED_AT_REASON: request.form.get(RECEIVED_AT_REASON, "")}
     case, _created = run_in_transaction(receive_contact, values, g.actor, channel="web",
                                         idempotency_key=f"web:{submission_key[:64]}", start=False)
     # Stored and committed first: the contact stands whatever the diagram does next.

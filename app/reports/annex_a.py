@@ -1,6 +1,10 @@
 """Ofsted ILACS Annex A list 1 (contacts), list 3 (referrals), list 4 (assessments) and list 5 (section 47
 enquiries and ICPCs), from the same rows as the reports.
 
+As in the CIN census, list 1 holds the contacts received in the period, dated by their contact date, and list 3
+the referrals whose referral date falls in the period (when the decision made the contact a referral), whenever
+their contact came in.
+
 Column headings and category values are the Annex A template's (DOMAIN.md 7; codes in app/core/codes.py), so
 a performance analyst can paste the file into the return. One row per child per contact. The child's id is
 the person index's: merged records are one child ("P" and the person id), and a child with no person record
@@ -30,7 +34,7 @@ from app.core.codes import (
     ANNEX_A_GENDERS,
     ANNEX_A_SOURCES,
     CHILD_ROLES,
-    is_referral,
+    REFERRAL_OUTCOMES,
 )
 from app.core.csv_export import csv_text as write_csv
 from app.core.vocabulary import (
@@ -46,7 +50,15 @@ from app.people.clusters import roots_for
 from app.people.models import Person
 from app.reports.dataset import age_on
 from app.reports.filters import ReportFilters
-from app.reports.queries import ReferralRow, report_rows, scoped, year_before
+from app.reports.queries import (
+    ReferralRow,
+    contact_rows,
+    referral_date,
+    referral_facts,
+    referral_rows,
+    scoped,
+    year_before,
+)
 
 CHILD_COLUMNS = ("Child Unique ID", "Gender", "Ethnicity", "Date of Birth", "Age of Child (Years)")
 LIST_1_COLUMNS = (*CHILD_COLUMNS, "Date of Contact", "Contact Source")
@@ -87,11 +99,18 @@ def _day(value: date | datetime | None) -> str:
     return value.strftime("%d/%m/%Y")
 
 
-def children_on_contacts(session: Session, filters: ReportFilters) -> list[ChildOnContact]:
+def children_on_contacts(session: Session, filters: ReportFilters, *,
+                         referrals: bool = False) -> list[ChildOnContact]:
+    """The children on the contacts received in the period; ``referrals``: on the referrals dated in it."""
     stmt = (select(Subject.case_id, Subject.id, Subject.person_id, Subject.date_of_birth, Subject.gender)
             .join(Case, Case.id == Subject.case_id).join(Contact, Contact.case_id == Case.id)
-            .where(Subject.role.in_(CHILD_ROLES)).order_by(Case.received_at, Case.id, Subject.position))
-    rows = session.execute(scoped(stmt, filters)).all()
+            .where(Subject.role.in_(CHILD_ROLES)))
+    if referrals:
+        stmt = scoped(stmt.where(Case.outcome.in_(REFERRAL_OUTCOMES))
+                      .order_by(referral_date, Case.id, Subject.position), filters, dated_by=referral_date)
+    else:
+        stmt = scoped(stmt.order_by(Case.received_at, Case.id, Subject.position), filters)
+    rows = session.execute(stmt).all()
     roots = roots_for(session, {row.person_id for row in rows if row.person_id is not None})
     ethnicity = dict(session.execute(select(Person.id, Person.ethnicity)
                                      .where(Person.id.in_(set(roots.values())), Person.ethnicity.is_not(None))).all()) \
@@ -115,38 +134,45 @@ def _child_cells(child: ChildOnContact, on: datetime) -> list[object]:
 def _earlier_referrals(child: str, this: ReferralRow | None, by_child: dict[str, list[ReferralRow]]) -> int:
     if this is None:
         return 0
-    since = year_before(this.received_at)
-    return sum(1 for r in by_child.get(child, ()) if since <= r.received_at
-               and (r.received_at, r.case_id) < (this.received_at, this.case_id))
+    since = year_before(this.referred_at)
+    return sum(1 for r in by_child.get(child, ()) if since <= r.referred_at
+               and (r.referred_at, r.case_id) < (this.referred_at, this.case_id))
 
 
 def annex_a_rows(session: Session, filters: ReportFilters, number: int) -> list[list[object]]:
-    """List 1 (every child on every contact), list 3 (every child on a contact that became a referral), list 4
-    (every child on a contact that led to an assessment) or list 5 (every child on a section 47 enquiry)."""
+    """List 1 (every child on every contact received in the period), list 3 (every child on a referral dated in
+    the period), list 4 (every child on a contact that led to an assessment) or list 5 (every child on a section 47
+    enquiry)."""
     if number == 4:
         return _assessment_rows(session, filters)
     if number == 5:
         return _section_47_rows(session, filters)
-    rows = report_rows(session, filters)
-    contacts = {c.case_id: c for c in rows.contacts}
-    children = children_on_contacts(session, filters)
     if number == 1:
-        return [[*_child_cells(child, contacts[child.case_id].received_at), _day(contacts[child.case_id].received_at),
-                 ANNEX_A_SOURCES.get(contacts[child.case_id].source, "")] for child in children]
-    referrals = {r.case_id: r for r in rows.referrals}
+        return _list_1(session, filters)
+    return _list_3(session, filters)
+
+
+def _list_1(session: Session, filters: ReportFilters) -> list[list[object]]:
+    contacts = {c.case_id: c for c in contact_rows(session, filters)}
+    return [[*_child_cells(child, contacts[child.case_id].received_at), _day(contacts[child.case_id].received_at),
+             ANNEX_A_SOURCES.get(contacts[child.case_id].source, "")]
+            for child in children_on_contacts(session, filters)]
+
+
+def _list_3(session: Session, filters: ReportFilters) -> list[list[object]]:
+    facts = referral_facts(session, filters)
+    referrals = {r.case_id: r for r in referral_rows(session, filters)}
     by_child: dict[str, list[ReferralRow]] = {}
     for referral in referrals.values():
         for key in referral.children:
             by_child.setdefault(key, []).append(referral)
     found = []
-    for child in children:
-        contact = contacts[child.case_id]
-        if not is_referral(contact.outcome):
-            continue
+    for child in children_on_contacts(session, filters, referrals=True):
+        this = facts[child.case_id]
         # The referral ended at its strategy discussion with no further action: the census's ReferralNFA.
-        nfa = rows.strategy.get(child.case_id) == ["nfa"]
-        found.append([*_child_cells(child, contact.received_at), _day(contact.decided_at or contact.received_at),
-                      ANNEX_A_SOURCES.get(contact.source, ""), "a) Yes" if nfa else "b) No",
+        nfa = this.strategy == ("nfa",)
+        found.append([*_child_cells(child, this.referred_at), _day(this.referred_at),
+                      ANNEX_A_SOURCES.get(this.source, ""), "a) Yes" if nfa else "b) No",
                       _earlier_referrals(child.key, referrals.get(child.case_id), by_child), "", ""])
     return found
 

@@ -56,8 +56,9 @@ MI_ROW = {
     "required": ["contact_id", "reference", "received_at", "source_code", "source_label", "source_agency", "channel",
                  "presenting_factors", "rag_before", "rag_after", "rag_movement", "outcome", "outcome_label",
                  "ssd_outcome_flag", "decided_at", "hours_to_decision", "working_hours_to_decision",
-                 "within_timescale", "referral", "re_referral_within_12_months", "referrals_in_last_12_months",
-                 "strategy_discussion", "section_47", "child_age_at_contact", "child_gender"],
+                 "within_timescale", "referral", "referral_date", "re_referral_within_12_months",
+                 "referrals_in_last_12_months", "strategy_discussion", "section_47", "child_age_at_contact",
+                 "child_gender"],
     "properties": {
         "contact_id": {"type": "integer"},
         "reference": {"type": ["string", "null"]},
@@ -80,6 +81,9 @@ MI_ROW = {
         "within_timescale": {"type": ["boolean", "null"],
                              "description": "Decided by the due time of the final RAG rating's timescale"},
         "referral": {"type": "boolean"},
+        "referral_date": {"type": ["string", "null"], "format": "date-time",
+                          "description": "The CIN referral date (when the decision made the contact a referral); "
+                                         "null when not a referral"},
         "re_referral_within_12_months": {"type": ["boolean", "null"], "description": "Null when not a referral"},
         "referrals_in_last_12_months": {"type": ["integer", "null"], "minimum": 0,
                                         "description": "Annex A list 3; null when not a referral"},
@@ -104,7 +108,8 @@ def openapi_paths() -> dict[str, dict]:
         "operationId": "getMiDataset",
         "parameters": [
             query("from", {"type": "string", "format": "date"},
-                  "First day of receipt (Europe/London), inclusive; default: the 1st of the month 11 months ago"),
+                  "First day of receipt (the contact date, Europe/London), inclusive; default: the 1st of the "
+                  "month 11 months ago"),
             query("to", {"type": "string", "format": "date"}, "Last day (Europe/London), inclusive; default: today"),
             query("source", {"type": "string", "enum": list(AGENCY_LABELS)}, "Only contacts from this source agency"),
             query("rag", {"type": "string", "enum": list(RAG_CODES)}, "Only contacts with this final RAG rating"),

@@ -1,5 +1,6 @@
-"""The row-level MI dataset: one row per contact received in the period, with the fields of the Camden MASH
-dataset (source, presenting issue, RAG before and after, outcome, time taken) and the census flags.
+"""The row-level MI dataset: one row per contact received in the period (by contact date), with the fields of the
+Camden MASH dataset (source, presenting issue, RAG before and after, outcome, time taken), the census flags and,
+for a contact that became a referral, its referral date (which may fall after the period).
 
 Codes, times and flags only: no names, dates of birth, addresses or free text. The child's age at the contact is
 worked out here and the date of birth goes no further. JSON for the API, CSV for the page and the API.
@@ -24,7 +25,7 @@ COLUMNS = (
     "contact_id", "reference", "received_at", "source_code", "source_label", "source_agency", "channel",
     "presenting_factors", "rag_before", "rag_after", "rag_movement", "outcome", "outcome_label", "ssd_outcome_flag",
     "decided_at", "hours_to_decision", "working_hours_to_decision", "within_timescale", "referral",
-    "re_referral_within_12_months", "referrals_in_last_12_months", "strategy_discussion", "section_47",
+    "referral_date", "re_referral_within_12_months", "referrals_in_last_12_months", "strategy_discussion", "section_47",
     "child_age_at_contact", "child_gender",
 )
 
@@ -42,7 +43,7 @@ def _round(value: float | None) -> float | None:
 def mi_dataset(session: Session, filters: ReportFilters) -> list[dict]:
     rows = report_rows(session, filters, factors=True)
     children = first_children(session, filters)
-    previous = previous_referrals(rows.contacts, rows.referrals)
+    previous = previous_referrals([c.case_id for c in rows.contacts if is_referral(c.outcome)], rows.referrals)
     clock = DecisionClock(rows.sla)
     found = []
     for contact in rows.contacts:
@@ -64,6 +65,7 @@ def mi_dataset(session: Session, filters: ReportFilters) -> list[dict]:
             "decided_at": contact.decided_at.isoformat() if contact.decided_at else None,
             "hours_to_decision": _round(timing.hours), "working_hours_to_decision": _round(timing.working_hours),
             "within_timescale": timing.within, "referral": referral,
+            "referral_date": contact.referred_at.isoformat() if referral and contact.referred_at else None,
             "re_referral_within_12_months": bool(previous[contact.case_id]) if referral else None,
             "referrals_in_last_12_months": previous[contact.case_id] if referral else None,
             "strategy_discussion": bool(strategy), "section_47": any(is_section_47(o) for o in strategy),

@@ -1,7 +1,8 @@
 """Each figure of the management information, as a pure function over the rows app/reports/queries.py reads.
 
 Conventions, stated on the page too:
-- every figure counts the contacts received in the period;
+- every figure counts the contacts received in the period (by contact date), except the re-referrals, which count
+  the referrals of the period by their referral date, as the CIN census does;
 - a median is the middle value (the mean of the two middle values for an even count); the 90th percentile is
   the nearest-rank value (the smallest value at or above which 90% of values fall);
 - percentages are of the count named in their column, rounded to one decimal place; "–" when it is zero.
@@ -379,7 +380,8 @@ def agency_table(rows: list[AgencyResponse]) -> Table:
 # ----------------------------------------------------------------------------- re-referrals
 @dataclass(frozen=True)
 class ReReferrals:
-    #: case id of each referral in the period -> previous referrals about the same child in the 12 months before.
+    #: case id of each referral dated in the period -> previous referrals about the same child in the 12 months
+    #: before its referral date.
     previous: dict[int, int]
 
     @property
@@ -401,33 +403,32 @@ class ReReferrals:
                      [(self.referrals, self.re_referrals, self.rate)])
 
 
-def previous_referrals(contacts: Iterable[ContactRow], referrals: Iterable[ReferralRow]) -> dict[int, int]:
-    """For each contact in the period that became a referral: how many other referrals about any of its
-    children were received in the 12 months before it (Annex A list 3 "number of referrals in last 12 months").
-    A referral with no child on record can be neither a re-referral nor an earlier one."""
+def previous_referrals(referred: Iterable[int], referrals: Iterable[ReferralRow]) -> dict[int, int]:
+    """For each referral (case id): how many other referrals about any of its children were dated in the 12
+    months before its referral date (Annex A list 3 "number of referrals in last 12 months"). A referral with no
+    child on record can be neither a re-referral nor an earlier one."""
     by_case = {r.case_id: r for r in referrals}
     by_child: dict[str, list[ReferralRow]] = {}
     for referral in by_case.values():
         for child in referral.children:
             by_child.setdefault(child, []).append(referral)
     found: dict[int, int] = {}
-    for contact in contacts:
-        if not is_referral(contact.outcome):
-            continue
-        this = by_case.get(contact.case_id)
+    for case_id in referred:
+        this = by_case.get(case_id)
         earlier: set[int] = set()
         if this is not None:
-            since = year_before(this.received_at)
+            since = year_before(this.referred_at)
             for child in this.children:
                 earlier.update(r.case_id for r in by_child[child]
-                               if since <= r.received_at
-                               and (r.received_at, r.case_id) < (this.received_at, this.case_id))
-        found[contact.case_id] = len(earlier)
+                               if since <= r.referred_at
+                               and (r.referred_at, r.case_id) < (this.referred_at, this.case_id))
+        found[case_id] = len(earlier)
     return found
 
 
-def re_referrals(contacts: Iterable[ContactRow], referrals: Iterable[ReferralRow]) -> ReReferrals:
-    return ReReferrals(previous_referrals(contacts, referrals))
+def re_referrals(referred: Iterable[int], referrals: Iterable[ReferralRow]) -> ReReferrals:
+    """The referrals dated in the period (``referred``), each with its earlier referrals."""
+    return ReReferrals(previous_referrals(referred, referrals))
 
 
 # ----------------------------------------------------------------------------- conversions
@@ -455,7 +456,9 @@ class Conversions:
 
 
 def conversions(contacts: Sequence[ContactRow], strategy: dict[int, list[str]]) -> Conversions:
-    """A strategy discussion counts once it is recorded; section 47 when one recorded a section 47 outcome."""
+    """What became of the contacts received in the period (a cohort, so each stage is a share of them, whenever
+    it happened): a referral once decided as one, a strategy discussion once it is recorded, section 47 when one
+    recorded a section 47 outcome. Referrals by their own date are the re-referrals table's."""
     return Conversions(
         contacts=len(contacts), referrals=sum(is_referral(c.outcome) for c in contacts),
         strategy_discussions=sum(c.case_id in strategy for c in contacts),

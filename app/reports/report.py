@@ -77,5 +77,5 @@ def build_report(session: Session, filters: ReportFilters, at: datetime) -> Repo
         filters=filters, contacts=len(rows.contacts), sources=figures.source_outcomes(rows.contacts),
         timeliness=figures.timeliness(rows.contacts, rows.sla, at), rag=figures.rag_movements(rows.contacts),
         agencies=figures.agency_responses(rows.checks, at),
-        re_referrals=figures.re_referrals(rows.contacts, rows.referrals),
+        re_referrals=figures.re_referrals(rows.referred, rows.referrals),
         conversions=figures.conversions(rows.contacts, rows.strategy), volume=figures.volume(rows.contacts, filters))

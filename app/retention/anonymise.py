@@ -36,7 +36,7 @@ from app.retention.records import CASE_RECORDS, blank_value
 ANONYMISED_STATE = ""
 
 CONTACT_PERSONAL = ("referrer_name", "referrer_organisation", "referrer_role", "referrer_email", "referrer_phone",
-                    "concern", "consent_reason", "idempotency_key", "idempotency_digest")
+                    "concern", "consent_reason", "received_at_reason", "idempotency_key", "idempotency_digest")
 SUBJECT_PERSONAL = ("given_name", "family_name", "date_of_birth", "address", "nhs_number")
 
 

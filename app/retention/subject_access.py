@@ -39,7 +39,8 @@ PARA_16 = "Information about another person (DPA 2018 Sch 2 para 16): disclose o
 PROTECTED = "An agency asked the hub to protect this identity"
 RESTRICTED = "The agency's return may not leave the hub without its consent: ask the agency"
 WITHHELD = "[withheld]"
-CONTACT_FIELDS = ("received_at", "channel", "source", "concern", "immediate_risk", "consent_status", "consent_reason")
+CONTACT_FIELDS = ("received_at", "received_at_reason", "channel", "source", "concern", "immediate_risk",
+                  "consent_status", "consent_reason")
 REFERRER_FIELDS = ("referrer_name", "referrer_organisation", "referrer_role", "referrer_email", "referrer_phone")
 #: A subject found because the hub confirmed, in the person index, that it is the same person.
 PERSON_INDEX = "confirmed-in-person-index"

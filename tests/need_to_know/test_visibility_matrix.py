@@ -37,6 +37,7 @@ AGENCY = frozenset({"address", "NHS number", "concern", "screener's questions"})
 SEES: dict[str, frozenset[str] | None] = {
     "mash-manager": EVERYTHING,
     "social-worker": EVERYTHING,
+    "out-of-hours": EVERYTHING,                 # the emergency duty team decides urgent contacts out of hours
     "ops-manager": EVERYTHING,
     "police": AGENCY | {"police finding"},      # its check was requested; its own hub-only return
     "health": AGENCY | {"health finding"},      # its own return, not the police's

@@ -198,7 +198,7 @@ def test_the_decision_clock_counts_like_the_hubs_calendar_and_sla_policies():
         received = start + timedelta(hours=step * 0.75)
         decided = received + timedelta(hours=step % 90 + 0.5)
         for rag in ("red", "amber", "green", "blue"):
-            contact = ContactRow(1, None, received, decided, None, "closed", "nfa", rag, rag, 1, "6", "web", ())
+            contact = ContactRow(1, None, received, decided, None, None, "closed", "nfa", rag, rag, 1, "6", "web", ())
             window = config.policy(rag).window(received, calendar)
             timing = clock.timing(contact)
             assert timing.due_at == (window.due_at if window else None), (received, rag)
