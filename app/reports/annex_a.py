@@ -56,6 +56,7 @@ from app.reports.queries import (
     referral_date,
     referral_facts,
     referral_rows,
+    report_rows,
     scoped,
     year_before,
 )

@@ -113,7 +113,8 @@ def test_the_mi_dataset_csv_has_the_camden_fields_and_no_names(db, web):
         "ssd_outcome_flag": "NEW_REFERRAL_FLAG", "decided_at": "2027-02-09T13:00:00+00:00",
         "hours_to_decision": "3.0", "working_hours_to_decision": "3.0", "within_timescale": "yes", "referral": "yes",
         # Decided before referral dates were recorded: dated by the decision.
-        "referral_date": "2027-02-09T13:00:00+00:00", "re_referral_within_12_months": "yes", "referrals_in_last_12_months": "2", "strategy_discussion": "no",
+        "referral_date": "2027-02-09T13:00:00+00:00", "re_referral_within_12_months": "yes",
+        "referrals_in_last_12_months": "2", "strategy_discussion": "no",
         "section_47": "no", "child_age_at_contact": "11", "child_gender": "2"}  # born 10 Feb 2015: 11 on 9 Feb 2027
     c10 = rows[str(names["C10"])]
     assert (c10["outcome"], c10["ssd_outcome_flag"], c10["referral"], c10["re_referral_within_12_months"]) == \
