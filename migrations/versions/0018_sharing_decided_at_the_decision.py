@@ -1,14 +1,14 @@
 """sharing decided at the decision: a dissemination records who sent it, when and how
 
 Revision ID: 0018
-Revises: 0015
+Revises: 0017
 Create Date: 2026-12-06 08:40:00
 """
 import sqlalchemy as sa
 from alembic import op
 
 revision = '0018'
-down_revision = '0015'
+down_revision = '0017'
 branch_labels = None
 depends_on = None
 
