@@ -13,10 +13,11 @@ LANE_NAMES: tuple[str, ...] = (
     "Adult social care",
     "Business support",
     "Social worker",
+    "Ops manager",
 )
 
 #: Roles that are not lanes: people who use the system around the process.
-OTHER_ROLES: tuple[str, ...] = ("referrer", "ops-manager", "process-owner", "trainer", "auditor", "admin")
+OTHER_ROLES: tuple[str, ...] = ("referrer", "process-owner", "trainer", "auditor", "admin")
 
 #: Agencies whose records are checked, and the role that checks them.
 AGENCIES: tuple[str, ...] = (

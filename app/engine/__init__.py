@@ -21,6 +21,7 @@ from app.engine.paths import TakenPath, taken_paths
 from app.engine.runtime import (
     CaseWorkflow,
     EngineError,
+    NotListening,
     NotPermitted,
     OpenUserTask,
     ProcessFault,
@@ -52,6 +53,7 @@ __all__ = [
     "EngineError",
     "MigrationCheck",
     "MigrationRefused",
+    "NotListening",
     "NotPermitted",
     "OpenUserTask",
     "ProcessBundle",
