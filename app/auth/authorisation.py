@@ -53,6 +53,12 @@ CASE_READ_ROLES = frozenset({"mash-manager", "social-worker", "ops-manager", "bu
 OVERSIGHT_ROLES = frozenset({"ops-manager", "auditor"})
 #: Roles that review break-glass access the next day.
 BREAK_GLASS_REVIEWERS = frozenset({"ops-manager"})
+#: Roles that may raise a professional disagreement about a contact (app/disagreements): decision makers, agency
+#: practitioners (on a case their agency is involved in) and referrers (on their own contact); checked there.
+DISAGREEMENT_RAISERS = frozenset({"mash-manager", "social-worker", "referrer"}) | set(AGENCIES)
+#: ... and who reads them on a case: those who raise them (each their own, decision makers all) and the
+#: operations manager who resolves them.
+DISAGREEMENT_READERS = DISAGREEMENT_RAISERS | {"ops-manager"}
 
 _PUBLIC = frozenset({PUBLIC})
 _SIGNED_IN = frozenset({SIGNED_IN})
@@ -91,6 +97,11 @@ ROUTE_ROLES: dict[str, frozenset[str]] = {
     "need_to_know.review_break_glass": BREAK_GLASS_REVIEWERS,
     "api.release_agency_return": frozenset(AGENCIES),
     "api.withdraw_agency_return_release": frozenset(AGENCIES),
+    # professional disagreements (app/disagreements): who may raise one on which case is checked there (404)
+    "disagreements.new": DISAGREEMENT_RAISERS,
+    "disagreements.create": DISAGREEMENT_RAISERS,
+    "api.raise_disagreement": DISAGREEMENT_RAISERS,
+    "api.list_disagreements": DISAGREEMENT_READERS,
     # audit trail
     "audit.index": AUDIT_ROLES,
     # sharing record: the report is codes only; the information product is read inside the hub

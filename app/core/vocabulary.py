@@ -144,6 +144,15 @@ STRATEGY_DISCUSSION_RECORD_FORM: Final = "strategy_discussion_record"
 FEEDBACK_FORM: Final = "feedback"
 #: Re-rating from the case page or the API; not drawn on a diagram.
 RERATE_FORM: Final = "rerate"
+#: Raising a professional disagreement from the case page or the API; not drawn on a diagram.
+DISAGREEMENT_FORM: Final = "professional_disagreement"
+#: "Resolve professional disagreement": completing it marks the disagreement resolved.
+RESOLVE_DISAGREEMENT_FORM: Final = "resolve_disagreement"
+
+# ----------------------------------------------------------------------------- signals
+#: The signal a raised disagreement sends; its event subprocess gets the record as ``disagreement`` data.
+DISAGREEMENT_SIGNAL: Final = "professional_disagreement"
+DISAGREEMENT_DATA: Final = "disagreement"
 
 # ----------------------------------------------------------------------------- element ids
 #: The end event of a contact that went to the allocated worker of an already open case (no MASH decision).
