@@ -16,7 +16,6 @@ from sqlalchemy.orm import Session
 from app.audit.operations import record
 from app.cases.models import AgencyReturn, Case, ReferrerFeedback, StrategyDiscussion
 from app.core.actor import Actor
-from app.disagreements.models import ProfessionalDisagreement
 from app.core.vocabulary import (
     AGENCY_CHECK_FORM,
     DECISION_FORM,
@@ -25,6 +24,7 @@ from app.core.vocabulary import (
     SCREENING_FORM,
     STRATEGY_DISCUSSION_RECORD_FORM,
 )
+from app.disagreements.models import ProfessionalDisagreement
 from app.engine import OpenUserTask
 from app.inbox.models import OpenTask
 from app.sharing.operations import record_dissemination, record_screening

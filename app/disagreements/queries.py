@@ -14,7 +14,8 @@ from app.disagreements.models import ProfessionalDisagreement
 from app.disagreements.operations import raising_role
 
 #: What someone who raised a disagreement reads of it (the hub's reasoning is the decision makers').
-RAISER_FIELDS = ("id", "case_id", "raised_by_role", "disputed", "view", "created_at", "status", "resolution", "resolved_at")
+RAISER_FIELDS = ("id", "case_id", "raised_by_role", "disputed", "view", "created_at", "status", "resolution",
+                 "resolved_at")
 
 
 def reads_every_disagreement(actor: Actor) -> bool:

@@ -5,6 +5,7 @@ from dataclasses import dataclass
 
 from flask import Blueprint, flash, g, redirect, render_template, url_for
 from flask.typing import ResponseReturnValue
+from sqlalchemy import select
 
 from app.audit.operations import record
 from app.cases.models import Case
@@ -60,3 +61,12 @@ def disagreements_for(case: Case) -> CaseDisagreements:
         return CaseDisagreements([], whole=False, may_raise=False)
     return CaseDisagreements(disagreements_on(session, case.id, g.actor), reads_every_disagreement(g.actor),
                              may_raise)
+
+
+@bp.app_template_global()
+def disagreement_of_task(task_id: str) -> ProfessionalDisagreement | None:
+    """The disagreement a "Resolve professional disagreement" step resolves, for its task page (the task page
+    is its resolver's, who reads every disagreement)."""
+    if not reads_every_disagreement(g.actor):
+        return None
+    return get_db().session.scalar(select(ProfessionalDisagreement).where(ProfessionalDisagreement.task_id == task_id))

@@ -180,7 +180,7 @@ def test_a_disagreement_without_what_is_disputed_and_why_is_refused_field_by_fie
     wrong = api("mash-manager").post(f"/api/v1/cases/{case_id}/disagreements",
                                      json={"disputed": "everything", "view": "x", "extra": 1})
     assert wrong.status_code == 422
-    assert all(t["case_id"] != case_id or t["name"] != RESOLVE for t in api("ops-manager").get("/api/v1/tasks").get_json())
+    assert [t for t in api("ops-manager").get("/api/v1/tasks").get_json() if t["case_id"] == case_id] == []
 
 
 def test_the_resolution_needs_its_reasons_and_what_changed_or_who_it_went_to(api):
@@ -232,7 +232,10 @@ def test_the_page_form_shows_its_error_summary_and_raises_the_disagreement(api, 
     good = police.post_form(f"/cases/{case_id}/disagreements", {"disputed": "rag", "view": "Should be Red."},
                             csrf_from=f"/cases/{case_id}/disagreements/new")
     assert good.status_code == 302 and good.headers["Location"].endswith(f"/cases/{case_id}")
-    assert task_id(api, case_id, "resolve_professional_disagreement", "ops-manager")
+    step = task_id(api, case_id, "resolve_professional_disagreement", "ops-manager")
+    task_page = web("ops-manager").get(f"/tasks/{step}").get_data(as_text=True)
+    assert 'id="disagreement"' in task_page and "Should be Red." in task_page and "Police" in task_page
+    assert "Outcome of the disagreement" in task_page  # the resolve form
     shown = web("ops-manager").get(f"/cases/{case_id}").get_data(as_text=True)
     assert "Professional disagreements" in shown and "Should be Red." in shown
     # An agency not involved is not offered the link, and the page is not found.
