@@ -54,7 +54,8 @@ OVERSIGHT_ROLES = frozenset({"ops-manager", "auditor"})
 #: Roles that review break-glass access the next day.
 BREAK_GLASS_REVIEWERS = frozenset({"ops-manager"})
 #: Roles that may raise a professional disagreement about a contact (app/disagreements): decision makers, agency
-#: practitioners (on a case their agency is involved in) and referrers (on their own contact); checked there.
+#: practitioners (on a case their agency is involved in) and referrers (on their own contact); checked there, as is
+#: who raises on the API's one route for reading and raising them.
 DISAGREEMENT_RAISERS = frozenset({"mash-manager", "social-worker", "referrer"}) | set(AGENCIES)
 #: ... and who reads them on a case: those who raise them (each their own, decision makers all) and the
 #: operations manager who resolves them.
@@ -100,8 +101,7 @@ ROUTE_ROLES: dict[str, frozenset[str]] = {
     # professional disagreements (app/disagreements): who may raise one on which case is checked there (404)
     "disagreements.new": DISAGREEMENT_RAISERS,
     "disagreements.create": DISAGREEMENT_RAISERS,
-    "api.raise_disagreement": DISAGREEMENT_RAISERS,
-    "api.list_disagreements": DISAGREEMENT_READERS,
+    "api.case_disagreements": DISAGREEMENT_READERS,  # GET reads; POST raises (the operations manager: 404)
     # audit trail
     "audit.index": AUDIT_ROLES,
     # sharing record: the report is codes only; the information product is read inside the hub

@@ -1,7 +1,7 @@
 """Professional disagreements in the JSON API: raise one on a case, and list those the reader may read."""
 from __future__ import annotations
 
-from flask import g, jsonify
+from flask import g, jsonify, request
 
 from app.api import bp, json_body
 from app.api.openapi import responses
@@ -11,19 +11,15 @@ from app.disagreements.operations import raise_disagreement
 from app.disagreements.queries import disagreement_json, disagreements_on, reads_every_disagreement
 
 
-@bp.post("/cases/<id:case_id>/disagreements", endpoint="raise_disagreement")
-def raise_disagreement_api(case_id: int):
-    """{"disputed": "rag" | "outcome" | "other", "view": "..."}: 201 with the record."""
-    body = json_body()
-    row = run_in_transaction(raise_disagreement, case_id, body, g.actor)
-    return jsonify(disagreement_json(row, reads_every_disagreement(g.actor))), 201
-
-
-@bp.get("/cases/<id:case_id>/disagreements")
-def list_disagreements(case_id: int):
-    rows = disagreements_on(get_db().session, case_id, g.actor)
+@bp.route("/cases/<id:case_id>/disagreements", methods=["GET", "POST"])
+def case_disagreements(case_id: int):
+    """GET: those the caller may read. POST {"disputed": "rag" | "outcome" | "other", "view": "..."}: raise one,
+    201 with the record. One rule for both methods, so an id too large for a row is 404 to either."""
     whole = reads_every_disagreement(g.actor)
-    return jsonify([disagreement_json(row, whole) for row in rows])
+    if request.method == "GET":
+        return jsonify([disagreement_json(row, whole) for row in disagreements_on(get_db().session, case_id, g.actor)])
+    row = run_in_transaction(raise_disagreement, case_id, json_body(), g.actor)
+    return jsonify(disagreement_json(row, whole)), 201
 
 
 RAISE = {"type": "object", "required": ["disputed", "view"], "additionalProperties": False, "properties": {

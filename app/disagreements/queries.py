@@ -8,6 +8,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from app.auth.authorisation import DECISION_RECORD_ROLES
+from app.cases.models import Case
 from app.core.actor import Actor
 from app.core.errors import NeedToKnow
 from app.disagreements.models import ProfessionalDisagreement
@@ -25,6 +26,8 @@ def reads_every_disagreement(actor: Actor) -> bool:
 def disagreements_on(session: Session, case_id: int, actor: Actor) -> list[ProfessionalDisagreement]:
     """The case's disagreements this reader may read, oldest first; NeedToKnow when they may neither read
     every one nor raise one on this case."""
+    if session.get(Case, case_id) is None:
+        raise NeedToKnow()
     query = select(ProfessionalDisagreement).where(ProfessionalDisagreement.case_id == case_id)
     if not reads_every_disagreement(actor):
         if raising_role(session, actor, case_id) is None:

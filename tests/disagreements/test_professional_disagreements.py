@@ -165,7 +165,10 @@ def test_anyone_without_a_part_in_the_case_is_told_there_is_no_such_case(api, ap
         assert dispute(api, case_id, outsider).status_code == 404, outsider
         assert api(outsider).get(f"/api/v1/cases/{case_id}/disagreements").status_code == 404, outsider
     assert dispute(api, case_id, "business-support").status_code == 403
+    assert dispute(api, case_id, "ops-manager").status_code == 404  # resolves them, does not raise them
     assert dispute(api, 999999, "mash-manager").status_code == 404
+    assert api("mash-manager").get("/api/v1/cases/999999/disagreements").status_code == 404
+    assert api("mash-manager").get(f"/api/v1/cases/{2**70}/disagreements").status_code == 404
     with get_db().unit_of_work(write=False) as session:
         assert session.scalars(select(ProfessionalDisagreement)).all() == []
     assert api("ops-manager").get("/api/v1/tasks").get_json() == []
