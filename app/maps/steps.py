@@ -5,8 +5,9 @@ what version 3 did, whatever was deployed since.
 """
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import TypeVar
+from typing import Any, TypeVar
 
 from sqlalchemy.orm import Session
 
@@ -190,7 +191,7 @@ def step_view(place: MapPlace, step_id: str) -> StepView | None:
 _Info = TypeVar("_Info", UserTaskInfo, TimerInfo)
 
 
-def _on_map(place: MapPlace, table: dict[tuple[str, str], _Info], element_id: str) -> _Info | None:
+def _on_map(place: MapPlace, table: Mapping[Any, _Info], element_id: str) -> _Info | None:
     """A step's entry in the definition: under the map's process, or, for a step inside an embedded or event
     sub-process drawn on this map, under that sub-process's id (app.engine.definitions)."""
     found = table.get((place.process_id, element_id))
