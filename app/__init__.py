@@ -62,6 +62,7 @@ def _register_blueprints(app: Flask) -> None:
     from app.cases.views import bp as cases_bp
     from app.concerns.views import bp as concerns_bp
     from app.dashboard.views import bp as dashboard_bp
+    from app.disagreements.views import bp as disagreements_bp
     from app.inbox.views import bp as inbox_bp
     from app.information_product.views import bp as information_product_bp
     from app.intake.views import bp as intake_bp
@@ -82,7 +83,7 @@ def _register_blueprints(app: Flask) -> None:
     app.after_request(record_refused_access)
     for blueprint in (web_bp, auth_bp, intake_bp, inbox_bp, cases_bp, dashboard_bp, audit_bp, sharing_bp,
                       process_models_bp, versions_bp, modeler_bp, maps_bp, training_bp, people_bp, concerns_bp,
-                      reports_bp, information_product_bp, need_to_know_bp, users_bp):
+                      reports_bp, information_product_bp, need_to_know_bp, users_bp, disagreements_bp):
         app.register_blueprint(blueprint)
     csrf.exempt(api_bp)  # bearer tokens, not cookies: no CSRF exposure
     app.register_blueprint(api_bp)

@@ -4,6 +4,7 @@ from app.auth.models import ApiToken, LoginThrottle, User, UserRole, UserSession
 from app.cases.models import AgencyReturn, Case, CompletedTask, RagChange, ReferrerFeedback, StrategyDiscussion, Subject  # noqa: F401
 from app.core.db import Base  # noqa: F401
 from app.deadlines.models import Deadline, SchedulerLease  # noqa: F401
+from app.disagreements.models import ProfessionalDisagreement  # noqa: F401
 from app.inbox.models import OpenTask  # noqa: F401
 from app.incidents.models import Incident  # noqa: F401
 from app.intake.models import Contact  # noqa: F401

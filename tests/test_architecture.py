@@ -42,6 +42,7 @@ LAYERS: tuple[str, ...] = (
     "deadlines",       # deadline rows, the SLA wall's reads, the training clock
     "casework",        # what happens to a case: start, complete, timers, re-rating, retries, version moves
     "intake",          # the front door: receiving a contact starts a case
+    "disagreements",   # professional disagreements: raising one signals the case's workflow
     "maps",            # process and case maps
     "reports",         # management information
     "retention",       # anonymising, holds, subject access

@@ -11,6 +11,7 @@ from app.api import bp
 from app.api.openapi import FeatureApi, openapi_document
 from app.audit import api as audit
 from app.cases import api as cases
+from app.disagreements import api as disagreements
 from app.inbox import api as inbox
 from app.incidents import api as incidents
 from app.intake import api as intake
@@ -27,8 +28,8 @@ from app.users import api as users
 __all__ = ["FEATURES", "bp"]
 
 #: The features with routes on the API, in the order the OpenAPI document lists them.
-FEATURES: tuple[FeatureApi, ...] = (intake, cases, need_to_know, audit, inbox, training, sharing, reports, maps,
-                                    people, incidents, process_models, retention, users)
+FEATURES: tuple[FeatureApi, ...] = (intake, cases, disagreements, need_to_know, audit, inbox, training, sharing,
+                                    reports, maps, people, incidents, process_models, retention, users)
 
 
 @bp.get("/openapi.json")

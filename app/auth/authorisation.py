@@ -63,6 +63,13 @@ CASE_READ_ROLES = DECISION_MAKERS | {"ops-manager", "business-support"} | set(AG
 OVERSIGHT_ROLES = frozenset({"ops-manager", "auditor"})
 #: Roles that review break-glass access the next day.
 BREAK_GLASS_REVIEWERS = frozenset({"ops-manager"})
+#: Roles that may raise a professional disagreement about a contact (app/disagreements): decision makers, agency
+#: practitioners (on a case their agency is involved in) and referrers (on their own contact); checked there, as is
+#: who raises on the API's one route for reading and raising them.
+DISAGREEMENT_RAISERS = frozenset({"mash-manager", "social-worker", "referrer"}) | set(AGENCIES)
+#: ... and who reads them on a case: those who raise them (each their own, decision makers all) and the
+#: operations manager who resolves them.
+DISAGREEMENT_READERS = DISAGREEMENT_RAISERS | {"ops-manager"}
 
 _PUBLIC = frozenset({PUBLIC})
 _SIGNED_IN = frozenset({SIGNED_IN})
@@ -101,6 +108,10 @@ ROUTE_ROLES: dict[str, frozenset[str]] = {
     "need_to_know.review_break_glass": BREAK_GLASS_REVIEWERS,
     "api.release_agency_return": frozenset(AGENCIES),
     "api.withdraw_agency_return_release": frozenset(AGENCIES),
+    # professional disagreements (app/disagreements): who may raise one on which case is checked there (404)
+    "disagreements.new": DISAGREEMENT_RAISERS,
+    "disagreements.create": DISAGREEMENT_RAISERS,
+    "api.case_disagreements": DISAGREEMENT_READERS,  # GET reads; POST raises (the operations manager: 404)
     # audit trail
     "audit.index": AUDIT_ROLES,
     # sharing record: the report is codes only; the information product is read inside the hub

@@ -9,6 +9,7 @@ record, its projections (open tasks, deadlines), its typed records and the audit
 - ``rerating``: change a contact's RAG rating outside the diagram's own step;
 - ``retries``: a manager's retry of an incident once the diagram is fixed;
 - ``version_moves``: move running cases onto a newer version of their process;
+- ``signals``: send a signal to a case (a professional disagreement), starting the event subprocess that catches it;
 - ``progress`` and ``recording``: what every step above writes after the engine has run;
 - ``detail``: the whole case as the people working it see it.
 

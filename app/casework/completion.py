@@ -16,10 +16,11 @@ from app.audit.operations import record
 from app.cases.models import Case, CompletedTask
 from app.casework.faults import process_failed
 from app.casework.progress import record_progress
+from app.casework.signals import signal_case
 from app.core.actor import Actor
 from app.core.db import run_in_transaction
 from app.core.errors import Conflict, Forbidden, NotFound, ProcessFailed, ValidationFailed
-from app.core.vocabulary import DECISION_FORM, FEEDBACK_FORM
+from app.core.vocabulary import DECISION_FORM, FEEDBACK_FORM, JOINED_ENQUIRY_CLOSURE, NEW_INFORMATION_SIGNAL
 from app.engine import CaseWorkflow, NotPermitted, ProcessFault, TaskNotReady
 from app.forms import FormDefinition, validate
 from app.inbox.models import OpenTask
@@ -104,4 +105,14 @@ def complete_task(session: Session, task_id: str, form_data: dict[str, Any], act
     record(session, actor, "task.completed", case_id=case.id, task_id=task_id, element_id=task.bpmn_id,
            summary=task.name, details={"form": task.form_key})
     record_progress(session, case, workflow, events, actor, submitted=(task, form_data))
+    if case.status == "closed" and case.closure == JOINED_ENQUIRY_CLOSURE and case.linked_case_id is not None:
+        _tell_the_open_enquiry(session, case, actor)
     return case
+
+
+def _tell_the_open_enquiry(session: Session, joined: Case, actor: Actor) -> None:
+    """A contact the screener joined to an open enquiry gives that enquiry a "Review new information" step."""
+    enquiry = session.get_one(Case, joined.linked_case_id)
+    signal_case(session, enquiry, NEW_INFORMATION_SIGNAL, {"joined_contact": joined.reference}, actor,
+                not_listening=f"The open enquiry {enquiry.reference} runs on a version of the process that cannot "
+                              "take new information: screen this contact on its own instead.")

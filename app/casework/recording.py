@@ -10,8 +10,10 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from typing import Any
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from app.audit.operations import record
 from app.cases.models import AgencyReturn, Case, ReferrerFeedback, StrategyDiscussion
 from app.core.actor import Actor
 from app.core.vocabulary import (
@@ -19,9 +21,11 @@ from app.core.vocabulary import (
     DECISION_FORM,
     FEEDBACK_FORM,
     REFERRAL_DATE_FIELD,
+    RESOLVE_DISAGREEMENT_FORM,
     SCREENING_FORM,
     STRATEGY_DISCUSSION_RECORD_FORM,
 )
+from app.disagreements.models import ProfessionalDisagreement
 from app.engine import OpenUserTask
 from app.inbox.models import OpenTask
 from app.sharing.operations import record_decided_dissemination, record_dissemination, record_screening
@@ -80,12 +84,25 @@ def _feedback(session: Session, done: Submission) -> None:
         recipients=sent.recipients, dissemination_note=sent.note, sent_by=done.actor.username, sent_at=done.at))
 
 
+def _disagreement_resolved(session: Session, done: Submission) -> None:
+    """The operations manager's outcome, on the disagreement whose signal opened this step."""
+    row = session.scalar(select(ProfessionalDisagreement)
+                         .where(ProfessionalDisagreement.task_id == done.task.task_id))
+    if row is None:  # a resolve step drawn elsewhere than on a raised disagreement: the form is kept whole
+        return
+    row.resolve(done.data, done.actor.username, done.at)
+    record(session, done.actor, "disagreement.resolved", case_id=done.case.id, task_id=done.task.task_id,
+           element_id=done.task.bpmn_id, summary="Professional disagreement resolved",
+           details={"disagreement_id": row.id, "resolution": row.resolution})
+
+
 RECORDERS: dict[str, Callable[[Session, Submission], None]] = {
     SCREENING_FORM: _screening,
     AGENCY_CHECK_FORM: _agency_check,
     DECISION_FORM: _decision,
     STRATEGY_DISCUSSION_RECORD_FORM: _strategy_discussion,
     FEEDBACK_FORM: _feedback,
+    RESOLVE_DISAGREEMENT_FORM: _disagreement_resolved,
 }
 
 

@@ -16,10 +16,11 @@ LANE_NAMES: tuple[str, ...] = (
     "Social worker",
     # The emergency duty team: urgent steps while the hub calendar says the hub is closed.
     "Out of hours",
+    "Ops manager",
 )
 
 #: Roles that are not lanes: people who use the system around the process.
-OTHER_ROLES: tuple[str, ...] = ("referrer", "ops-manager", "process-owner", "trainer", "auditor", "admin")
+OTHER_ROLES: tuple[str, ...] = ("referrer", "process-owner", "trainer", "auditor", "admin")
 
 #: Agencies whose records are checked, and the role that checks them.
 AGENCIES: tuple[str, ...] = (

@@ -153,14 +153,25 @@ STRATEGY_DISCUSSION_RECORD_FORM: Final = "strategy_discussion_record"
 FEEDBACK_FORM: Final = "feedback"
 #: Re-rating from the case page or the API; not drawn on a diagram.
 RERATE_FORM: Final = "rerate"
+#: Raising a professional disagreement from the case page or the API; not drawn on a diagram.
+DISAGREEMENT_FORM: Final = "professional_disagreement"
+#: "Resolve professional disagreement": completing it marks the disagreement resolved.
+RESOLVE_DISAGREEMENT_FORM: Final = "resolve_disagreement"
+
+# ----------------------------------------------------------------------------- signals
+#: The signal a raised disagreement sends; its event subprocess gets the record as ``disagreement`` data.
+DISAGREEMENT_SIGNAL: Final = "professional_disagreement"
+DISAGREEMENT_DATA: Final = "disagreement"
 
 # ----------------------------------------------------------------------------- social work
 #: The lane whose open steps mean social work is in progress on a case (assessment, strategy discussion, s47)...
 SOCIAL_WORK_ROLE: Final = "social-worker"
 #: ...except the step that only passes a new contact to the allocated worker.
 STEPS_THAT_ARE_NOT_SOCIAL_WORK: tuple[str, ...] = ("pass_to_allocated_worker",)
-#: The end event of a contact the screener joined to an open MASH enquiry about the same child.
+#: The end event of a contact the screener joined to an open MASH enquiry about the same child...
 JOINED_ENQUIRY_CLOSURE: Final = "joined-enquiry"
+#: ...and the signal that gives the open enquiry its "Review new information" step.
+NEW_INFORMATION_SIGNAL: Final = "new_information"
 
 # ----------------------------------------------------------------------------- element ids
 #: The end event of a contact that went to the allocated worker of an already open case (no MASH decision).

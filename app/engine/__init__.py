@@ -22,6 +22,7 @@ from app.engine.paths import TakenPath, taken_paths
 from app.engine.runtime import (
     CaseWorkflow,
     EngineError,
+    NotListening,
     NotPermitted,
     OpenUserTask,
     ProcessFault,
@@ -54,6 +55,7 @@ __all__ = [
     "EngineError",
     "MigrationCheck",
     "MigrationRefused",
+    "NotListening",
     "NotPermitted",
     "OpenUserTask",
     "ProcessBundle",

@@ -295,6 +295,9 @@ def _compile(bundle: ProcessBundle, process_id: str) -> CompiledDefinition:
         file = _file_of(parser, pid)
         _check_process(pid, spec, file, forms, problems, compiled)
         _read_timers(pid, trees.get(file), file, problems, compiled)
+    for pid, spec in subprocess_specs.items():
+        if pid not in specs:  # an embedded or event subprocess: its user tasks run under its own name
+            _check_process(pid, spec, _file_of(parser, pid), forms, problems, compiled)
     sets = _names_set_by_step(trees, compiled)
     everything = SET_BY_THE_CONTACT.union(*sets.values())
     flow = DataFlow(trees, sets, SET_BY_THE_CONTACT, everything)
@@ -379,9 +382,17 @@ def _read_timers(pid: str, tree: etree._Element | None, file: str, problems: _Pr
                 known = ", ".join(sorted(compiled.sla.timescales)) or "none"
                 problems.add(file, f"timescale '{name}' is not in processes/sla-policies.toml: add a "
                                    f"[timescales.{name}] section (known: {known})", event.get("id"), event.get("name"))
-        compiled.timers[(pid, event.get("id"))] = TimerInfo(
+        compiled.timers[(_container_id(event, pid), event.get("id"))] = TimerInfo(
             bpmn_id=event.get("id"), name=event.get("name") or event.get("id"), kind=kind, expression=expression,
             met_by=met_by)
+
+
+def _container_id(element: etree._Element, pid: str) -> str:
+    """The process a running task of this element belongs to: an embedded or event subprocess runs as its own
+    workflow, named by the subProcess element's id (SpiffWorkflow's spec name)."""
+    for ancestor in element.iterancestors(f"{{{BPMN_NS}}}subProcess"):
+        return str(ancestor.get("id"))
+    return pid
 
 
 def _check_process(pid: str, spec: Any, file: str, forms: dict[str, FormDefinition], problems: _Problems,

@@ -18,12 +18,14 @@ from SpiffWorkflow.bpmn import BpmnWorkflow
 from SpiffWorkflow.bpmn.script_engine import PythonScriptEngine
 from SpiffWorkflow.bpmn.serializer import BpmnWorkflowSerializer
 from SpiffWorkflow.bpmn.serializer.default.workflow import BpmnWorkflowConverter, WorkflowConverter
+from SpiffWorkflow.bpmn.specs.event_definitions.item_aware_event import SignalEventDefinition
 from SpiffWorkflow.bpmn.specs.event_definitions.timer import (
     CycleTimerEventDefinition,
     TimeDateEventDefinition,
     TimerEventDefinition,
 )
 from SpiffWorkflow.bpmn.specs.mixins.events.intermediate_event import BoundaryEvent
+from SpiffWorkflow.bpmn.util import BpmnEvent
 from SpiffWorkflow.camunda.serializer import DEFAULT_CONFIG
 from SpiffWorkflow.exceptions import SpiffWorkflowException, TaskNotFoundException
 from SpiffWorkflow.task import Task
@@ -74,6 +76,10 @@ class EngineError(Exception):
 
 class TaskNotReady(EngineError):
     """The task exists no more, or is not waiting for a person."""
+
+
+class NotListening(EngineError):
+    """The case's process has no event subprocess started by this signal (an older version of the diagram)."""
 
 
 class NotPermitted(EngineError):
@@ -245,6 +251,33 @@ class CaseWorkflow:
             task.data.update(copy.deepcopy(data))
         return self._step(task.run)
 
+    def listens_for(self, signal: str) -> bool:
+        """Whether an event subprocess of the top-level process starts on this signal."""
+        return self._signal_definition(signal) is not None
+
+    def _signal_definition(self, signal: str) -> SignalEventDefinition | None:
+        # The start spec's own definition, so the event is the class the parser made and is caught by it.
+        for name in self.workflow.spec.start.trigger_specs:
+            sub_spec = self.workflow.subprocess_specs.get(name)
+            for start in sub_spec.bpmn_start_events if sub_spec is not None else ():
+                definition = start.event_definition
+                if isinstance(definition, SignalEventDefinition) and definition.name == signal:
+                    return definition
+        return None
+
+    def send_signal(self, signal: str, payload: dict[str, Any]) -> list[StepEvent]:
+        """Start the event subprocess this signal starts (once per signal: two signals, two subprocesses), with
+        ``payload`` merged into its data. A finished workflow is opened again for it and finishes again when
+        the subprocess ends: a closed case's decision can still be disputed."""
+        definition = self._signal_definition(signal)
+        if definition is None:
+            raise NotListening(f"This version of the process does not take '{signal}'.")
+
+        def action() -> None:
+            self.workflow.completed = False  # the library keeps "completed" once set; the new branch unsets it
+            self.workflow.send_event(BpmnEvent(definition, payload=copy.deepcopy(payload)))
+        return self._step(action)
+
     def fire_due_timers(self) -> list[StepEvent]:
         """Let every timer whose due time has passed (by the injected clock) take its path."""
         return self._step(lambda: None)
@@ -261,6 +294,9 @@ class CaseWorkflow:
                 self.workflow.do_engine_steps()
                 if not self.workflow.get_tasks(state=TaskState.READY, manual=False):
                     break
+            # A workflow opened again by a signal (send_signal) reaches no End task when its subprocess ends:
+            # it has finished when nothing is left unfinished.
+            self.workflow.is_completed()
             self._stamp_new_timers()
         except SpiffWorkflowException as error:
             task = getattr(error, "task", None)
@@ -395,7 +431,15 @@ class CaseWorkflow:
             at_risk_at=_stamp(task, "at_risk_at"), armed_at=_stamp(task, "armed_at"),
             attached_to=str(attached.id) if attached is not None else None,
             attached_bpmn_id=attached.task_spec.bpmn_id if attached is not None else None,
-            process_id=task.workflow.spec.name)
+            process_id=self._deadline_process(task))
+
+    def _deadline_process(self, task: Task) -> str:
+        """The process a deadline belongs to. Timers of one name in one process are one deadline; an event
+        subprocess runs once per event (two disagreements, two resolutions), so each run is its own process."""
+        name: str = task.workflow.spec.name
+        if name in self.workflow.spec.start.trigger_specs:
+            return f"{name}/{task.workflow.parent_task_id}"
+        return name
 
     def waiting_timers(self) -> list[WaitingTimer]:
         """Armed timers with a real deadline (a RAG level without a timescale arms none)."""

@@ -5,14 +5,16 @@ what version 3 did, whatever was deployed since.
 """
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
+from typing import Any, TypeVar
 
 from sqlalchemy.orm import Session
 
 from app.core.roles import LANE_ROLES, role_for_lane, role_label
 from app.core.sla import SlaPolicy
 from app.core.vocabulary import rag_label
-from app.engine import RAG_CLOCK, CompiledDefinition
+from app.engine import RAG_CLOCK, CompiledDefinition, TimerInfo, UserTaskInfo
 from app.forms import FormDefinition
 from app.maps.diagram import Flow, ProcessDiagram, Step, read_process
 from app.process_models.models import ProcessVersion
@@ -170,7 +172,7 @@ def step_view(place: MapPlace, step_id: str) -> StepView | None:
     step = place.diagram.steps.get(step_id)
     if step is None:
         return None
-    info = place.definition.user_tasks.get((place.process_id, step_id))
+    info = _on_map(place, place.definition.user_tasks, step_id)
     for_people = info is not None
     role = info.role if info is not None else (step.lane_role if step.lane_role in LANE_ROLES else None)
     form_key = info.form_key if info is not None else step.form_key
@@ -187,8 +189,21 @@ def step_view(place: MapPlace, step_id: str) -> StepView | None:
     )
 
 
+_Info = TypeVar("_Info", UserTaskInfo, TimerInfo)
+
+
+def _on_map(place: MapPlace, table: Mapping[Any, _Info], element_id: str) -> _Info | None:
+    """A step's entry in the definition: under the map's process, or, for a step inside an embedded or event
+    sub-process drawn on this map, under that sub-process's id (app.engine.definitions)."""
+    found = table.get((place.process_id, element_id))
+    if found is None:
+        found = next((info for (pid, bpmn_id), info in table.items()
+                      if bpmn_id == element_id and pid in place.diagram.steps), None)
+    return found
+
+
 def _deadline(place: MapPlace, timer: Step) -> DeadlineInfo:
-    info = place.definition.timers.get((place.process_id, timer.id))
+    info = _on_map(place, place.definition.timers, timer.id)
     kind = info.kind if info is not None else "statutory"
     expression = info.expression if info is not None else (timer.timer_expression or "")
     rag = place.definition.sla.rag if RAG_CLOCK.search(expression) else {}

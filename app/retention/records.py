@@ -11,6 +11,7 @@ from typing import TypeAlias
 
 from app.cases.models import AgencyReturn, RagChange, ReferrerFeedback, StrategyDiscussion
 from app.core.db import Base
+from app.disagreements.models import ProfessionalDisagreement
 from app.incidents.models import Incident
 from app.need_to_know.models import BreakGlassAccess
 from app.sharing.models import SharingDecision
@@ -18,7 +19,7 @@ from app.sharing.models import SharingDecision
 #: The models whose rows are a case's records (each has ``id`` and ``case_id``).
 CaseRecordModel: TypeAlias = (
     "type[RagChange] | type[AgencyReturn] | type[StrategyDiscussion] | type[ReferrerFeedback] | type[Incident]"
-    " | type[SharingDecision] | type[BreakGlassAccess]")
+    " | type[SharingDecision] | type[BreakGlassAccess] | type[ProfessionalDisagreement]")
 
 
 @dataclass(frozen=True)
@@ -44,6 +45,9 @@ CASE_RECORDS: tuple[CaseRecord, ...] = (
     CaseRecord("sharing_decisions", SharingDecision, ("reason_without_consent", "subject_informed_reason", "product")),
     # Why someone not involved opened the case (need to know): their own words may name the family.
     CaseRecord("break_glass_access", BreakGlassAccess, ("explanation",)),
+    # A professional disagreement: the disputing party's view and the operations manager's reasons name the family.
+    CaseRecord("professional_disagreements", ProfessionalDisagreement,
+               ("view", "resolution_rationale", "changed_to", "escalated_to")),
     # A feature adding a table of case rows with free text adds its line here.
 )
 

@@ -194,6 +194,10 @@ def _case_export(session: Session, case: Case, found: list[SubjectMatch], redact
                 if row.get(name):
                     redact(f"agency_returns[{index}]", name, withheld_tasks[source.task_id])
                     row[name] = WITHHELD
+    for index, row in enumerate(export.get("professional_disagreements", [])):
+        if row.get("raised_by_role") == "referrer":  # the referrer's identity, as on the contact
+            redact(f"professional_disagreements[{index}]", "raised_by", PARA_16)
+            row["raised_by"], row["raised_by_agency"] = WITHHELD, None
     export["completed_forms"] = []
     tasks = session.scalars(select(CompletedTask).where(CompletedTask.case_id == case.id)
                             .order_by(CompletedTask.completed_at))

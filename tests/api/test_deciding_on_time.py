@@ -177,7 +177,8 @@ def test_a_child_with_social_work_in_progress_goes_to_that_worker_with_a_deadlin
     assert datetime.fromisoformat(due["due_at"]).date().isoformat() == "2027-01-12"
     after = complete(api, case_id, "pass_to_allocated_worker", "social-worker", {"action_taken": "Added to the plan."})
     assert step_names(after) == ["Send feedback to the referrer"]
-    closed = complete(api, case_id, "feedback_to_referrer", "business-support", f.feedback())
+    # No MASH decision was made: business support records where the product went, as before issue 18.
+    closed = complete(api, case_id, "feedback_to_referrer", "business-support", f.feedback(["none"]))
     assert closed["closure"] == "end_passed_to_allocated_worker"
 
 
@@ -246,7 +247,7 @@ def test_marac_as_the_outcome_still_lets_a_section_47_route_run_beside_it(api):
     screen_and_check(api, case_id, "red", ["police"])
     complete(api, case_id, "mash_review", "mash-manager", f.review())
     after = complete(api, case_id, "decision", "mash-manager",
-                     {**f.decision("strategy-discussion"), "additional_referrals": ["marac", "lado"]})
+                     f.decision("strategy-discussion", additional_referrals=["marac", "lado"]))
     names = step_names(after)
     assert {"Convene the strategy discussion", "Refer to MARAC", "Refer to the LADO"} <= set(names)
     lado = deadline(after, "Refer to the LADO due")
@@ -264,3 +265,30 @@ def test_a_contact_closes_only_when_its_referrals_are_made(api):
     assert after["status"] == "open"
     closed = complete(api, case_id, "refer_early_help", "mash-manager", f.REFERRALS["refer_early_help"])
     assert closed["status"] == "closed" and closed["closure"] == "end_closed"
+
+
+@BOTH
+def test_a_contact_joined_to_an_open_enquiry_closes_and_the_enquiry_reviews_the_new_information(api):
+    first = report(api, given="Ruby", family="Green", dob="2012-02-02")
+    complete(api, first, "screening", "mash-manager", f.screening("amber", ["police"]))
+    second = report(api, given="Ruby", family="Green", dob="2012-02-02")
+    joined = case_of(api, second)
+    assert joined["linked_case_id"] == first and step_names(joined) == ["Confirm the link to the open enquiry"]
+    closed = complete(api, second, "confirm_enquiry_link", "mash-manager",
+                      {"join_enquiry": "yes", "join_enquiry_reason": "Same child, same weekend."})
+    assert (closed["status"], closed["closure"]) == ("closed", "joined-enquiry")
+    enquiry = case_of(api, first)
+    assert step_names(enquiry) == ["Check police records", "Review new information"]
+    assert deadline(enquiry, "New information to be reviewed")["due_at"] == "2027-01-12T17:30:00+00:00"
+    reviewed = complete(api, first, "review_new_information", "mash-manager",
+                        {"rerate": "no", "new_information_note": "Same incident, seen by a neighbour."})
+    assert step_names(reviewed) == ["Check police records"]  # the enquiry carries on
+
+
+def test_a_contact_the_screener_does_not_join_is_screened_on_its_own(api):
+    first = report(api, given="Ruby", family="Green", dob="2012-02-02")
+    second = report(api, given="Ruby", family="Green", dob="2012-02-02")
+    after = complete(api, second, "confirm_enquiry_link", "mash-manager",
+                     {"join_enquiry": "no", "join_enquiry_reason": "A different concern: school attendance."})
+    assert step_names(after) == ["Screen the contact"]
+    assert step_names(case_of(api, first)) == ["Screen the contact"]

@@ -238,6 +238,8 @@ def test_countdowns_are_worded_for_the_wall(seconds, words):
 
 def test_query_arguments_are_read_safely():
     assert wall_filters({"rag": "red", "role": "youth-justice"}) == {"rag": "red", "role": "youth-justice"}
-    assert wall_filters({"rag": "RED", "role": "ops-manager"}) == {"rag": None, "role": None}
+    assert wall_filters({"rag": "RED", "role": "auditor"}) == {"rag": None, "role": None}
+    # The operations manager works a lane now (Resolve professional disagreement): the wall filters by it.
+    assert wall_filters({"rag": "amber", "role": "ops-manager"}) == {"rag": "amber", "role": "ops-manager"}
     assert [refresh_seconds(v) for v in (None, "", "2", "1", "-5", "abc", "30", "99999")] == [
         15, 15, 2, 2, 2, 15, 30, 3600]

@@ -14,7 +14,7 @@ from app.process_models.registry import register_bundle
 from tests.api.test_referral_walks import report
 from tests.maps.walks import map_data, table_rows
 
-FLOW_NODES = ("userTask", "scriptTask", "callActivity", "startEvent", "endEvent", "boundaryEvent",
+FLOW_NODES = ("userTask", "scriptTask", "callActivity", "subProcess", "startEvent", "endEvent", "boundaryEvent",
               "exclusiveGateway", "parallelGateway")
 
 
@@ -41,7 +41,7 @@ def test_the_maps_index_lists_every_executable_process_of_the_latest_version(web
     timers = lambda nodes: sum(1 for n in nodes.values() if n.find(f"{{{BPMN_NS}}}timerEventDefinition") is not None)  # noqa: E731
     assert rows["MASH"][1:5] == ["1", str(len(referral)), str(people(referral)), str(timers(referral))]
     assert rows["MASH"][5] == ("MASH manager, Police, Health, Education, Probation, Housing, Youth justice, "
-                               "Adult social care, Business support, Social worker")
+                               "Adult social care, Business support, Social worker, Ops manager")
     assert rows["Strategy"][1:] == ["1", str(len(strategy)), str(people(strategy)), str(timers(strategy)),
                                     "Social worker"]
     html = page.get_data(as_text=True)

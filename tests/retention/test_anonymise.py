@@ -14,6 +14,7 @@ from app.cases.models import AgencyReturn, Case, CompletedTask, RagChange, Refer
 from app.core.clock import clock
 from app.core.db import Base, get_db
 from app.deadlines.models import Deadline
+from app.disagreements.models import ProfessionalDisagreement
 from app.intake.models import Contact
 from app.sharing.models import SharingDecision
 from tests.retention.walks import BARNABY, T0, ZEPHYRINE, mash, walk_to_decision
@@ -110,6 +111,11 @@ def test_anonymising_removes_every_personal_string_and_keeps_the_facts(api, web,
                                      "sharing_special_category_condition": "dpa-sch1-para6",
                                      "subject_informed": False}
         assert forms["feedback"] == {"feedback_method": "email", "product_sent_method": "secure-email"}
+        assert forms["resolve_disagreement"] == {"child_safe_meanwhile": "yes", "resolution": "decision-upheld",
+                                                 "disputing_party_told": "yes"}
+        dispute = session.scalar(select(ProfessionalDisagreement).where(ProfessionalDisagreement.case_id == old))
+        assert (dispute.disputed, dispute.resolution, dispute.view, dispute.resolution_rationale) == (
+            "outcome", "decision-upheld", "", None)
         feedback = session.scalar(select(ReferrerFeedback).where(ReferrerFeedback.case_id == old))
         assert (feedback.method, feedback.recipients, feedback.summary) == ("email", ["early-help"], "")
         shared = session.scalar(select(SharingDecision).where(SharingDecision.case_id == old,
@@ -125,6 +131,7 @@ def test_anonymising_removes_every_personal_string_and_keeps_the_facts(api, web,
         ("retention.anonymised", old, "system")]
     details = added[0]["details"]
     assert details["removed"]["subjects"] == 1 and details["removed"]["agency_returns"] == 2
+    assert details["removed"]["professional_disagreements"] == 1
     assert details["policy"]["period_months"] == 36 and details["policy"]["outcomes"] == ["nfa"]
 
     # The case still opens, and says what happened.

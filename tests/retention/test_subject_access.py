@@ -56,6 +56,10 @@ def test_the_export_finds_the_person_across_two_contacts_and_withholds_third_par
     assert {r["agency"] for r in old["agency_returns"]} == {"police", "health"}
     assert {f["form"] for f in old["completed_forms"]} >= {"screening", "agency_check", "decision", "feedback"}
     assert old["referrer_feedback"][0]["summary"] == ZEPHYRINE.text("Feedback summary for")
+    [dispute] = old["professional_disagreements"]
+    assert dispute["view"] == ZEPHYRINE.text("I disagree: the child is still at risk, says the referrer of")
+    assert dispute["resolution_rationale"] == ZEPHYRINE.text("Upheld after speaking to the school about")
+    assert (dispute["raised_by_role"], dispute["raised_by"]) == ("referrer", "[withheld]")  # the referrer's identity
     assert any(v["username"] == "mash-manager" for v in new["viewed_by"])
 
     # Protected identities appear nowhere; restricted returns and protected-identity returns are withheld.
@@ -74,6 +78,7 @@ def test_the_export_finds_the_person_across_two_contacts_and_withholds_third_par
     assert (refs[first], "agency_returns[0]", "third_parties_to_protect") in redactions
     assert (refs[first], "agency_returns[1]", "findings") in redactions
     assert (refs[first], "contact", "referrer") in redactions
+    assert (refs[first], "professional_disagreements[0]", "raised_by") in redactions
     assert (refs[second], "subjects[1]", "name, date of birth, address") in redactions
     assert any(r["field"] == "text naming a protected identity" for r in export["redactions"])
     assert all(PROTECTED_NEIGHBOUR not in json.dumps(r) for r in export["redactions"])

@@ -93,7 +93,20 @@ def walk_to_decision(api, person: Person, outcome: str, *, share_with: list[str]
         **f.feedback(sent_method="secure-email" if share_with else None),
         "feedback_summary": person.text("Feedback summary for")})
     assert closed["status"] == "closed", closed
+    dispute_and_uphold(api, case_id, person)
     return case_id
+
+
+def dispute_and_uphold(api, case_id: int, person: Person) -> None:
+    """The referrer disputes the outcome of their closed contact, in their own words; the operations manager
+    upholds it with reasons, and the contact closes again."""
+    raised = api("referrer").post(f"/api/v1/cases/{case_id}/disagreements", json={
+        "disputed": "outcome", "view": person.text("I disagree: the child is still at risk, says the referrer of")})
+    assert raised.status_code == 201, raised.get_json()
+    closed = complete(api, case_id, "resolve_professional_disagreement", "ops-manager", {
+        "child_safe_meanwhile": "yes", "resolution": "decision-upheld", "disputing_party_told": "yes",
+        "resolution_rationale": person.text("Upheld after speaking to the school about")})
+    assert closed["status"] == "closed", closed
 
 
 def break_glass(api, case_id: int, username: str, explanation: str) -> None:

@@ -122,6 +122,7 @@ def test_every_form_in_the_forms_folder_loads(forms):
         "chase_agency_check", "convene_strategy_discussion", "strategy_discussion_record",
         "convene_icpc", "icpc_late_reason", "contact", "assessment_outcome", "assessment_late_reason", "rerate",
         "s47_outcome", "icpc_held", "strategy_meeting",
+        "professional_disagreement", "resolve_disagreement",
     }
     for key, form in forms.items():
         assert form.key == key
