@@ -281,7 +281,7 @@ def test_a_contact_joined_to_an_open_enquiry_closes_and_the_enquiry_reviews_the_
     assert step_names(enquiry) == ["Check police records", "Review new information"]
     assert deadline(enquiry, "New information to be reviewed")["due_at"] == "2027-01-12T17:30:00+00:00"
     reviewed = complete(api, first, "review_new_information", "mash-manager",
-                        {"rerate": "no", "new_information_note": "Same incident, seen by a neighbour."})
+                        {"new_information_note": "Same incident, seen by a neighbour."})
     assert step_names(reviewed) == ["Check police records"]  # the enquiry carries on
 
 

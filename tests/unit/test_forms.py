@@ -123,6 +123,9 @@ def test_every_form_in_the_forms_folder_loads(forms):
         "convene_icpc", "icpc_late_reason", "contact", "assessment_outcome", "assessment_late_reason", "rerate",
         "s47_outcome", "icpc_held", "strategy_meeting",
         "professional_disagreement", "resolve_disagreement",
+        "confirm_immediate_risk", "handover_from_out_of_hours", "confirm_enquiry_link", "review_late_information",
+        "review_new_information", "marac_referral", "lado_referral", "adult_safeguarding_referral",
+        "early_help_referral", "police_investigation_referral",
     }
     for key, form in forms.items():
         assert form.key == key
@@ -818,3 +821,33 @@ def test_flashed_messages_are_shown_as_notification_banners(web):
     assert "govuk-notification-banner--success" in html
     assert "Screening saved" in html and "Case reassigned" in html
     assert html.count('data-module="govuk-notification-banner"') == 2
+
+
+# ----------------------------------------------------------------------------- x-decides and x-records
+def test_a_choice_that_stands_for_a_decision_adds_it_to_the_answers(forms):
+    confirm = forms["confirm_immediate_risk"]
+    answers = {"immediate_risk_decision": "confirmed", "immediate_risk_rationale": "Seen by police.",
+               "emergency_action": "none"}
+    assert confirm.with_decisions(answers) == {**answers, "rag": "red", "outcome": "strategy-discussion"}
+    screened = {**answers, "immediate_risk_decision": "screen"}
+    assert confirm.with_decisions(screened) == screened  # only the confirmed answer stands for a decision
+
+
+def test_x_decides_must_name_a_choice_and_plain_values():
+    from app.forms import FormDefinitionError, load_form_data
+
+    schema = {"$schema": "https://json-schema.org/draft/2020-12/schema", "title": "T", "type": "object",
+              "additionalProperties": False,
+              "properties": {"pick": {"title": "Pick", "type": "string", "enum": ["a", "b"],
+                                      "x-decides": {"c": {"outcome": "nfa"}, "a": {"not a name": 1}},
+                                      "x-ui": {"widget": "radios"}}},
+              "x-ui": {"order": ["pick"]}}
+    with pytest.raises(FormDefinitionError) as refused:
+        load_form_data("t", schema, "forms/t.json")
+    text = str(refused.value) + " ".join(str(p) for p in getattr(refused.value, "problems", []))
+    assert 'x-decides names "c", which is not one of its choices' in text
+    assert 'x-decides "a" must map case-data names to plain values' in text
+
+
+def test_the_decision_keeps_the_agencies_it_was_made_without(forms):
+    assert forms["decision"].records == ("agencies_not_returned",)
