@@ -123,11 +123,15 @@ def _record_decisions(session: Session, case: Case, data: dict[str, Any], events
             _audit_set_by_process(session, case, OUTCOME_FIELD, outcome, by)
     for name in (STRATEGY_OUTCOME_FIELD, CONSENT_FIELD):
         value = data.get(name, getattr(case, name))
-        if value != getattr(case, name):
-            setattr(case, name, value)
-            by = set_by(name, value, events, submitted, workflow)
-            if not by.person:
-                _audit_set_by_process(session, case, name, value, by)
+        if value is None or value == getattr(case, name):
+            continue  # a decision is never undone by an older copy of the case data (a parallel branch's)
+        setattr(case, name, value)
+        # Every branch reads it from now on: a branch that split off before it was decided (the referrer's
+        # feedback beside the strategy discussion) would otherwise bring its old None back at the join.
+        workflow.set_data(name, value)
+        by = set_by(name, value, events, submitted, workflow)
+        if not by.person:
+            _audit_set_by_process(session, case, name, value, by)
 
 
 def _audit_set_by_process(session: Session, case: Case, name: str, value: Any, by: SetBy) -> None:

@@ -292,3 +292,21 @@ def test_a_contact_the_screener_does_not_join_is_screened_on_its_own(api):
                      {"join_enquiry": "no", "join_enquiry_reason": "A different concern: school attendance."})
     assert step_names(after) == ["Screen the contact"]
     assert step_names(case_of(api, first)) == ["Screen the contact"]
+
+
+@BOTH
+def test_feedback_given_after_the_strategy_discussion_does_not_undo_its_outcome(api):
+    """The referrer's feedback branch split off before the strategy discussion decided anything: when it joins the
+    discussion's branch, its old copy of the case data must not bring ``strategy_outcome`` back to None."""
+    case_id = report(api)
+    screen_and_check(api, case_id, "red", ["police"])
+    complete(api, case_id, "mash_review", "mash-manager", f.review())
+    complete(api, case_id, "decision", "mash-manager", f.decision("strategy-discussion"))
+    complete(api, case_id, "convene_strategy_discussion", "social-worker",
+             {"scheduled_on": "2027-01-11", "discussion_format": "phone", "chair": "Team manager"})
+    complete(api, case_id, "record_strategy_discussion", "social-worker", f.strategy_record("s17-assessment"))
+    after = complete(api, case_id, "feedback_to_referrer", "business-support", f.feedback())
+    whole = case_of(api, case_id)
+    assert whole["strategy_outcome"] == "s17-assessment"
+    assert step_names(whole) == ["Record the assessment outcome"]
+    assert after["status"] == "open"

@@ -25,7 +25,7 @@ def test_the_library_has_scenarios_for_different_routes_and_none_is_broken(db):
     assert [str(problem) for entry in library for problem in entry.problems] == []
     assert len(library) >= 4
     first_steps = {entry.scenario.steps[0].bpmn_id for entry in library}
-    assert {"screening", "convene_strategy_discussion", "pass_to_allocated_worker"} <= first_steps
+    assert {"screening", "confirm_immediate_risk_out_of_hours", "confirm_enquiry_link"} <= first_steps
     assert len({entry.scenario.expect.get("rag") for entry in library} - {None}) >= 3
 
 

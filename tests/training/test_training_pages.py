@@ -55,7 +55,7 @@ def test_the_library_lists_each_scenario_with_its_path_and_steps(web):
     page = web("trainer").get("/training").get_data(as_text=True)
     assert "Amber: three agency checks, police back late, re-rated Red" in page
     assert "Screen the contact → Check health records → Check education records → Chase overdue police check" in page
-    assert "Immediate risk bypasses screening" in page
+    assert "A referrer&#39;s &#39;immediate risk&#39; is a flag" in page
     assert 'href="/training"' in page and ">Training<" in page  # the nav entry, in the sandbox only
     assert "Broken" not in page
     assert 'Start<span class="govuk-visually-hidden"> Blue: advice only, no further action</span>' in page
@@ -67,7 +67,7 @@ def test_a_trainer_starts_a_scenario_and_steps_it_one_task_at_a_time(db, web):
     _run, case, done = the_run(db, run_id)
     assert done == [] and open_steps(db, case.id) == {"screening"}
     page = trainer.get(f"/training/runs/{run_id}").get_data(as_text=True)
-    assert "Step 1 of 6: Screen the contact" in page
+    assert "Step 1 of 7: Screen the contact" in page
     assert "<strong>Say to the class:</strong> Green: three working days" in page
     assert case.reference in page
 
@@ -78,7 +78,7 @@ def test_a_trainer_starts_a_scenario_and_steps_it_one_task_at_a_time(db, web):
     assert open_steps(db, case.id) == {"health_check", "education_check"}
     page = trainer.get(f"/training/runs/{run_id}").get_data(as_text=True)
     assert "Step 1 done: “Screen the contact” as mash-manager." in page
-    assert "Step 2 of 6: Check health records" in page and "First the clock moves forward 1 day" in page
+    assert "Step 2 of 7: Check health records" in page and "First the clock moves forward 1 day" in page
 
 
 def test_run_to_a_step_does_every_step_before_it(db, web):
@@ -88,7 +88,7 @@ def test_run_to_a_step_does_every_step_before_it(db, web):
     _run, case, done = the_run(db, run_id)
     assert done == ["screening", "health_check", "education_check", "mash_review"]
     assert open_steps(db, case.id) == {"decision"}
-    assert post(trainer, run_id, "run-to", {"target": "7"}).status_code == 302
+    assert post(trainer, run_id, "run-to", {"target": "8"}).status_code == 302  # the step-down is step 7
     _run, case, done = the_run(db, run_id)
     assert case.status == "closed" and case.outcome == "early-help"
     assert "The case ended as the scenario expects" in trainer.get(f"/training/runs/{run_id}").get_data(as_text=True)
