@@ -45,14 +45,16 @@ def test_the_case_map_shows_done_and_open_steps_the_arrows_taken_and_deadline_st
     assert elements["police_check_deadline"]["status"] == "cancelled"
     assert "mash_review" not in elements and "education_check" not in elements
     flows = set(frame["flows"])
-    assert {"Flow_immediate_risk_no", "Flow_screening_to_rag", "Flow_police_check_yes", "Flow_police_check_to_merge",
+    assert {"Flow_not_immediate", "Flow_screening_to_rag", "Flow_police_check_yes", "Flow_police_check_returned",
             "Flow_health_check_yes", "Flow_education_check_skipped", "Flow_police_check_done"} <= flows
     assert not {"Flow_police_check_skipped", "Flow_education_check_yes", "Flow_rag_blue", "Flow_health_check_to_merge",
                 "Flow_checks_to_review", "Flow_open_case_yes"} & flows
     badges = {d["element_id"]: (d["name"], d["state"]) for d in frame["deadlines"]}
     assert badges == {"screening_deadline": ("Screening due: 1 working day from receipt", "met"),
                       "police_check_deadline": ("Police check due", "met"),
-                      "health_check_deadline": ("Health check due", "at-risk")}
+                      "health_check_deadline": ("Health check due", "at-risk"),
+                      # The decision's deadline, armed at screening, rides on the open health check.
+                      "health_decision_deadline": ("Decision due", "on-track")}
     assert data["calls"] == {"strategy_discussion": f"/cases/{case_id}/map?process=strategy_discussion"}
 
     # Without JavaScript the same, as tables.
@@ -62,7 +64,7 @@ def test_the_case_map_shows_done_and_open_steps_the_arrows_taken_and_deadline_st
     assert steps["Police check due"] == ["Not needed (cancelled)", "0"]
     deadlines = {row[0]: row[3] for row in table_rows(html, "maps-case-deadlines")}
     assert deadlines == {"Screening due: 1 working day from receipt": "Met", "Police check due": "Met",
-                         "Health check due": "At risk"}
+                         "Health check due": "At risk", "Decision due": "On track"}
     trail = table_rows(html, "maps-trail")
     assert len(trail) == len(data["events"])
     assert trail[0][2:] == ["Contact received", "completed", "referrer"]
@@ -101,7 +103,8 @@ def test_replay_at_k_shows_the_map_as_it_was_just_after_event_k(api, web):
 
 def test_a_called_process_is_drawn_for_the_case_and_a_closed_case_shows_how_it_ended(api, web):
     at(0)
-    case_id = report(api, immediate_risk=True)  # straight to a strategy discussion
+    case_id = report(api, immediate_risk=True)
+    complete(api, case_id, "confirm_immediate_risk", "mash-manager", f.confirm_immediate_risk())  # to a discussion
     complete(api, case_id, "convene_strategy_discussion", "social-worker",
              {"scheduled_on": "2027-01-04", "discussion_format": "virtual", "chair": "Team manager"})
     root = map_data(web("social-worker").get(f"/cases/{case_id}/map").get_data(as_text=True))
@@ -125,7 +128,7 @@ def test_a_called_process_is_drawn_for_the_case_and_a_closed_case_shows_how_it_e
     done = frame_at(closed, closed["at"])
     assert done["elements"]["end_closed"]["status"] == "completed"
     assert not [e for e, s in done["elements"].items() if s["status"] == "active"]
-    assert {"Flow_rerate_no", "Flow_settled_to_decision", "Flow_decision_to_outcome"} <= set(done["flows"])
+    assert {"Flow_rerate_no", "Flow_settled_to_decision", "Flow_decision_to_referrals"} <= set(done["flows"])
 
 
 def test_runs_count_each_time_a_step_was_done_and_the_last_state_wins():

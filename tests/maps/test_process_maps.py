@@ -15,7 +15,7 @@ from tests.api.test_referral_walks import report
 from tests.maps.walks import map_data, table_rows
 
 FLOW_NODES = ("userTask", "scriptTask", "callActivity", "subProcess", "startEvent", "endEvent", "boundaryEvent",
-              "exclusiveGateway", "parallelGateway")
+              "exclusiveGateway", "parallelGateway", "intermediateCatchEvent")
 
 
 def drawn(file: str) -> dict[str, etree._Element]:
@@ -40,7 +40,7 @@ def test_the_maps_index_lists_every_executable_process_of_the_latest_version(web
     people = lambda nodes: sum(1 for n in nodes.values() if n.tag.endswith("userTask"))  # noqa: E731
     timers = lambda nodes: sum(1 for n in nodes.values() if n.find(f"{{{BPMN_NS}}}timerEventDefinition") is not None)  # noqa: E731
     assert rows["MASH"][1:5] == ["1", str(len(referral)), str(people(referral)), str(timers(referral))]
-    assert rows["MASH"][5] == ("MASH manager, Police, Health, Education, Probation, Housing, Youth justice, "
+    assert rows["MASH"][5] == ("MASH manager, Out of hours, Police, Health, Education, Probation, Housing, Youth justice, "
                                "Adult social care, Business support, Social worker, Ops manager")
     assert rows["Strategy"][1:] == ["1", str(len(strategy)), str(people(strategy)), str(timers(strategy)),
                                     "Social worker"]
@@ -63,7 +63,7 @@ def test_a_process_map_lists_every_step_with_its_own_page_and_feeds_the_viewer(w
     assert data["calls"] == {"strategy_discussion": "/maps/strategy_discussion?version=1&root=referral"}
     # grouped by lane, in the order the flow reaches them
     lanes = re.findall(r'<h3 class="govuk-heading-m maps-lane">([^<]+)</h3>', html)
-    assert lanes[:3] == ["MASH manager", "Police", "Health"]
+    assert lanes[:3] == ["MASH manager", "Out of hours", "Police"]
     listed = re.findall(r'id="maps-step-([^"]+)"', html)
     assert listed.index("contact_received") < listed.index("screening") < listed.index("decision")
     assert listed.index("screening") + 1 == listed.index("screening_deadline")  # a task's timers follow it
@@ -103,13 +103,13 @@ def test_a_step_page_shows_its_guidance_role_deadline_and_a_form_preview_that_ca
     assert "Who does it Police" in check
     assert "Red: 4 hours, the clock runs out of hours (at risk after 75% of the time)" in check
     assert "Amber: 1 working day (at risk after 75% of the time)" in check
-    assert "Then: Chase overdue police check" in check
+    assert "Then: Chase police" in check  # the chase's way in (the first chase and every one after it)
     timer = text(web("trainer").get("/maps/referral/steps/police_check_deadline").get_data(as_text=True))
     assert "What it is Deadline on a task" in timer and "Drawn on Check police records" in timer
     gateway = text(web("trainer").get("/maps/referral/steps/rag_rating_check").get_data(as_text=True))
     assert "Nobody: the process does this by itself (drawn in the MASH manager lane)" in gateway
-    assert ('Leads to: Request agency checks (Red, amber or green) otherwise Ready for feedback (Blue) '
-            'when rag == "blue"') in gateway
+    assert ('Leads to: Note when the checks were requested (Red, amber or green) otherwise Ready for feedback '
+            '(Blue) when rag == "blue"') in gateway
     call = web("trainer").get("/maps/referral/steps/strategy_discussion").get_data(as_text=True)
     assert ('<a class="govuk-link" href="/maps/strategy_discussion?version=1&amp;root=referral">'
             'Strategy discussion and section 47 enquiry</a>') in call

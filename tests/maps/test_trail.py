@@ -61,7 +61,7 @@ def test_timers_fired_by_the_scheduler_are_on_the_trail_as_the_system(api):
     trail = api("mash-manager").get(f"/api/v1/cases/{case_id}/trail").get_json()
     fired = [e for e in trail if e["by"] == "system"]
     assert [(e["element_id"], e["state"]) for e in fired] == [
-        ("police_check_deadline", "completed"), ("chase_police_check", "ready")]
+        ("police_check_deadline", "completed"), ("to_chase_police", "completed"), ("chase_police_check", "ready")]
     assert fired[0]["name"] == "Police check due"
     assert fired[0]["at"] == (MONDAY_10 + timedelta(minutes=5, hours=4, seconds=1)).isoformat()
     assert ("police_check", "ready") in [(e["element_id"], e["state"]) for e in trail]  # the check stays open

@@ -13,7 +13,6 @@ import pytest
 from app.core.clock import clock
 from tests import factories as f
 from tests.api.test_referral_walks import complete, report, screen_and_check
-from tests.reports.referral_diagram import deploy_referral_dates
 
 BOTH = pytest.mark.parametrize("database_url", ["sqlite", "postgresql"], indirect=True)
 
@@ -44,7 +43,6 @@ def rows_of(response) -> list[dict]:
 @pytest.mark.parametrize(("outcome", "referral"), [("s17-assessment", True), ("strategy-discussion", True),
                                                    ("nfa", False), ("early-help", False), ("marac", False)])
 def test_the_referral_date_is_recorded_for_a_referral_only(api, web, outcome, referral):
-    deploy_referral_dates(api)
     case_id = decided(api, outcome)
     case = api("mash-manager").get(f"/api/v1/cases/{case_id}").get_json()
     assert case["referral_date"] == (DECIDED.isoformat() if referral else None)
@@ -57,7 +55,6 @@ def test_the_referral_date_is_recorded_for_a_referral_only(api, web, outcome, re
 
 @BOTH
 def test_reports_count_the_contact_on_its_contact_date_and_the_referral_on_its_referral_date(api, web):
-    deploy_referral_dates(api)
     case_id = decided(api, "s17-assessment")
     clock.freeze(datetime(2027, 10, 4, 9, 0, tzinfo=UTC))
     manager = web("mash-manager")
