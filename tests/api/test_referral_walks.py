@@ -43,6 +43,15 @@ def report(api, **kwargs) -> int:
     return body["case_id"]
 
 
+def confirm_immediate_risk(api, case_id: int, **answers) -> dict:
+    """The MASH manager confirms a referrer's immediate-risk flag; while the hub is closed, the emergency duty team."""
+    names = {t["name"] for t in api("mash-manager").get(f"/api/v1/cases/{case_id}").get_json()["open_tasks"]}
+    if "Confirm immediate risk out of hours" in names:
+        return complete(api, case_id, "confirm_immediate_risk_out_of_hours", "out-of-hours",
+                        f.confirm_immediate_risk(**answers))
+    return complete(api, case_id, "confirm_immediate_risk", "mash-manager", f.confirm_immediate_risk(**answers))
+
+
 def screen_and_check(api, case_id: int, rag: str = "amber", agencies=("police", "health")) -> None:
     complete(api, case_id, "screening", "mash-manager", f.screening(rag, list(agencies)))
     for agency in agencies:

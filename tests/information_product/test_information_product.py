@@ -12,12 +12,14 @@ from sqlalchemy import select
 from app.audit.models import AuditEvent
 from app.cases.models import Case
 from app.information_product.record import HUB_ONLY_MARKING, MARKING, SECTIONS
+from tests import factories as f
 from tests.information_product.walks import (
     ANALYSIS,
     HEALTH_FINDINGS,
     POLICE_FINDINGS,
     REVIEW_RATIONALE,
     disseminated,
+    do,
     reported,
 )
 
@@ -146,8 +148,9 @@ def test_every_view_is_audited_with_its_format_and_counts_as_seeing_the_case(db,
 
 
 def test_an_immediate_risk_contact_has_a_product_from_the_moment_it_is_decided(db, web):
-    """The immediate-risk route decides a strategy discussion at intake: nothing screened, checked or reviewed yet."""
+    """A confirmed immediate risk decides a strategy discussion at once: nothing screened, checked or reviewed yet."""
     case_id = reported(db, immediate_risk=True)
+    do(db, case_id, "confirm_immediate_risk", "mash-manager", f.confirm_immediate_risk())
     client = web("social-worker")
     page = client.get(f"/cases/{case_id}/information-product").get_data(as_text=True)
     assert "Strategy discussion" in section(page, 6)

@@ -52,7 +52,7 @@ def test_the_page_holds_what_the_script_needs_and_allows_the_diagrams_style_attr
     assert config["checkUrl"] == "/process-models/referral/edit/check"
     assert {"key": "screening", "title": "Screen the contact"} in config["forms"]
     assert config["lanes"]["Youth justice"] == "youth-justice"
-    assert config["deadlineKinds"] == ["rag", "statutory", "check"]
+    assert config["deadlineKinds"] == ["rag", "statutory", "check", "wait"]
     assert "style-src-attr 'unsafe-inline'" in response.headers["Content-Security-Policy"]
     # Without JavaScript the page says so and offers the diagram and the upload page instead.
     assert "The modeler needs JavaScript" in html

@@ -76,17 +76,17 @@ def test_a_business_rule_task_without_a_decision_table_is_refused_with_its_eleme
 
 
 def test_a_business_rule_task_naming_a_decision_no_file_holds_is_refused(api):
+    # "Note when the checks were requested" redrawn as a business rule task naming a table no file holds.
     text = REFERRAL.replace(
-        '<bpmn:scriptTask id="record_immediate_risk" name="Record immediate-risk route" scriptFormat="python">',
-        '<bpmn:businessRuleTask id="record_immediate_risk" name="Record immediate-risk route" '
+        '<bpmn:scriptTask id="note_checks_requested" name="Note when the checks were requested" scriptFormat="python">',
+        '<bpmn:businessRuleTask id="note_checks_requested" name="Note when the checks were requested" '
         'camunda:decisionRef="immediate_risk_table">', 1)
-    text = text.replace('outcome = "strategy-discussion"</bpmn:script>\n    </bpmn:scriptTask>',
+    text = text.replace('<bpmn:script>checks_requested_at = now()</bpmn:script>\n    </bpmn:scriptTask>',
                         '</bpmn:businessRuleTask>', 1)
-    text = re.sub(r'<bpmn:script>rag = "red"\n', "", text, count=1)
-    assert "businessRuleTask" in text and 'rag = "red"' not in text
+    assert "businessRuleTask" in text and "checks_requested_at = now()" not in text
     response = post(api("process-owner"), "referral.bpmn", text.encode())
     assert response.status_code == 422
-    error = next(e for e in response.get_json()["errors"] if e["element_id"] == "record_immediate_risk")
+    error = next(e for e in response.get_json()["errors"] if e["element_id"] == "note_checks_requested")
     assert "immediate_risk_table" in error["message"] and error["line"]
 
 

@@ -25,47 +25,55 @@ MONDAY_10 = datetime(2027, 1, 4, 10, 0, tzinfo=UTC)
 #: A practitioner wrote the child's name into the screening rationale, as people do.
 CHILD = "Zebedee Quartermaine"
 RATIONALE = f"{CHILD} told her teacher about the bruises"
-#: Version 2: when the RAG timescale runs out at the review, a script records it first, and fails quoting
-#: case data. (old, new) edits of the shipped diagram, each found exactly once.
+#: Version 2: when the decision's deadline runs out at the review, a script records it first, and fails quoting
+#: case data. (old, new) edits of the shipped diagram, each found exactly once; the end event's place is read.
 SCRIPT = 'raise ValueError("Overdue review: " + rag_rationale)'
+END = (b'<bpmn:endEvent id="end_review_decision_deadline" name="Decision due passed">\n'
+       b'      <bpmn:documentation>Records that this deadline passed: the breach shows on the SLA wall and on the '
+       b'case.</bpmn:documentation>\n')
 EDITS = [
-    ((b'<bpmn:endEvent id="end_rag_passed_at_review" name="RAG timescale passed">\n'
-      b'      <bpmn:documentation>Records that the contact ran past its RAG timescale, so it shows in '
-      b'performance reports.</bpmn:documentation>\n'
-      b'      <bpmn:incoming>Flow_rag_passed_at_review</bpmn:incoming>\n'
-      b'    </bpmn:endEvent>'),
-      b'<bpmn:scriptTask id="record_review_overdue" name="Record the overdue review" scriptFormat="python">\n'
-      b'      <bpmn:documentation>Records that the review ran past the RAG timescale.</bpmn:documentation>\n'
-      b'      <bpmn:incoming>Flow_rag_passed_at_review</bpmn:incoming>\n'
-      b'      <bpmn:outgoing>Flow_review_overdue_recorded</bpmn:outgoing>\n'
-      b'      <bpmn:script>' + SCRIPT.replace('"', "&quot;").encode() + b'</bpmn:script>\n'
-      b'    </bpmn:scriptTask>\n'
-      b'    <bpmn:endEvent id="end_rag_passed_at_review" name="RAG timescale passed">\n'
-      b'      <bpmn:documentation>Records that the contact ran past its RAG timescale, so it shows in '
-      b'performance reports.</bpmn:documentation>\n'
-      b'      <bpmn:incoming>Flow_review_overdue_recorded</bpmn:incoming>\n'
-      b'    </bpmn:endEvent>'),
-    ((b'<bpmn:sequenceFlow id="Flow_rag_passed_at_review" sourceRef="review_rag_deadline" '
-      b'targetRef="end_rag_passed_at_review" />'),
-     (b'<bpmn:sequenceFlow id="Flow_rag_passed_at_review" sourceRef="review_rag_deadline" '
+    (END + b'      <bpmn:incoming>Flow_review_decision_deadline</bpmn:incoming>',
+     b'<bpmn:scriptTask id="record_review_overdue" name="Record the overdue review" scriptFormat="python">\n'
+     b'      <bpmn:documentation>Records that the review ran past the decision deadline.</bpmn:documentation>\n'
+     b'      <bpmn:incoming>Flow_review_decision_deadline</bpmn:incoming>\n'
+     b'      <bpmn:outgoing>Flow_review_overdue_recorded</bpmn:outgoing>\n'
+     b'      <bpmn:script>' + SCRIPT.replace('"', "&quot;").encode() + b'</bpmn:script>\n'
+     b'    </bpmn:scriptTask>\n'
+     b'    ' + END + b'      <bpmn:incoming>Flow_review_overdue_recorded</bpmn:incoming>'),
+    ((b'<bpmn:sequenceFlow id="Flow_review_decision_deadline" sourceRef="review_decision_deadline" '
+      b'targetRef="end_review_decision_deadline" />'),
+     (b'<bpmn:sequenceFlow id="Flow_review_decision_deadline" sourceRef="review_decision_deadline" '
       b'targetRef="record_review_overdue" />\n'
       b'    <bpmn:sequenceFlow id="Flow_review_overdue_recorded" sourceRef="record_review_overdue" '
-      b'targetRef="end_rag_passed_at_review" />')),
-    (b'<bpmn:flowNodeRef>end_rag_passed_at_review</bpmn:flowNodeRef>',
-     (b'<bpmn:flowNodeRef>end_rag_passed_at_review</bpmn:flowNodeRef>\n'
+      b'targetRef="end_review_decision_deadline" />')),
+    (b'<bpmn:flowNodeRef>end_review_decision_deadline</bpmn:flowNodeRef>',
+     (b'<bpmn:flowNodeRef>end_review_decision_deadline</bpmn:flowNodeRef>\n'
       b'        <bpmn:flowNodeRef>record_review_overdue</bpmn:flowNodeRef>')),
-    ((b'<bpmndi:BPMNShape id="end_rag_passed_at_review_di" bpmnElement="end_rag_passed_at_review">\n'
-      b'        <dc:Bounds x="2847" y="272" width="36" height="36" />'),
-     (b'<bpmndi:BPMNShape id="record_review_overdue_di" bpmnElement="record_review_overdue">\n'
-      b'        <dc:Bounds x="2815" y="272" width="100" height="80" />\n'
-      b'      </bpmndi:BPMNShape>\n'
-      b'      <bpmndi:BPMNEdge id="Flow_review_overdue_recorded_di" bpmnElement="Flow_review_overdue_recorded">\n'
-      b'        <di:waypoint x="2865" y="352" />\n'
-      b'        <di:waypoint x="2865" y="392" />\n'
-      b'      </bpmndi:BPMNEdge>\n'
-      b'      <bpmndi:BPMNShape id="end_rag_passed_at_review_di" bpmnElement="end_rag_passed_at_review">\n'
-      b'        <dc:Bounds x="2847" y="392" width="36" height="36" />')),
 ]
+
+
+def with_the_script_drawn(raw: bytes) -> bytes:
+    """The script task where the end event was, the end event below it."""
+    shape = re.search(rb'<bpmndi:BPMNShape id="end_review_decision_deadline_di" '
+                      rb'bpmnElement="end_review_decision_deadline">'
+                      rb'\s*<dc:Bounds x="(\d+)" y="(\d+)" width="36" height="36" />', raw)
+    assert shape is not None
+    x, y = int(shape.group(1)), int(shape.group(2))
+    drawn = (b'<bpmndi:BPMNShape id="record_review_overdue_di" bpmnElement="record_review_overdue">\n'
+             b'        <dc:Bounds x="%d" y="%d" width="100" height="80" />\n'
+             b'      </bpmndi:BPMNShape>\n'
+             b'      <bpmndi:BPMNEdge id="Flow_review_overdue_recorded_di" '
+             b'bpmnElement="Flow_review_overdue_recorded">\n'
+             b'        <di:waypoint x="%d" y="%d" />\n'
+             b'        <di:waypoint x="%d" y="%d" />\n'
+             b'      </bpmndi:BPMNEdge>\n'
+             b'      <bpmndi:BPMNShape id="end_review_decision_deadline_di" '
+             b'bpmnElement="end_review_decision_deadline">\n'
+             b'        <dc:Bounds x="%d" y="%d" width="36" height="36" />') % (
+        x - 32, y, x + 18, y + 80, x + 18, y + 120, x, y + 120)
+    return raw.replace(shape.group(0), drawn)
+
+
 MIGRATIONS = "/process-models/referral/migrations"
 
 
@@ -78,6 +86,7 @@ def deploy_version_2(api) -> dict:
     for old, replacement in EDITS:
         assert raw.count(old) == 1, old
         raw = raw.replace(old, replacement)
+    raw = with_the_script_drawn(raw)
     response = api("process-owner").client.post(
         "/api/v1/process-models", headers=api("process-owner")._headers(),
         data={"files": (io.BytesIO(raw), "referral.bpmn"),
@@ -87,8 +96,8 @@ def deploy_version_2(api) -> dict:
 
 
 def at_review(api, given: str = "Zebedee", family: str = "Quartermaine") -> int:
-    """Screened amber with the child's name in the rationale, police returned: at the review, the RAG
-    timescale (Tuesday 17:30) running."""
+    """Screened amber with the child's name in the rationale, police returned: at the review, the decision's
+    deadline (Wednesday 11:07:30: a working day from receipt and a quarter of one more) running."""
     case_id = report(api, given=given, family=family)
     complete(api, case_id, "screening", "mash-manager", f.screening("amber", ["police"], rag_rationale=RATIONALE))
     complete(api, case_id, "police_check", "police", f.agency_return())
@@ -110,7 +119,7 @@ def test_the_preview_and_every_page_a_process_owner_opens_hold_no_case_data(app,
     old_cases = [at_review(api), at_review(api, "Ava", "Smith")]
     deployed = deploy_version_2(api)
     assert_blind(str(deployed), "the deploy answer")
-    clock.advance(timedelta(days=2))  # the RAG timescale ran out; the scheduler has not fired yet
+    clock.advance(timedelta(days=2, hours=2))  # the decision's deadline ran out; the scheduler has not fired yet
 
     owner = web("process-owner")
     preview = owner.get(MIGRATIONS)
@@ -155,7 +164,7 @@ def test_decision_makers_still_see_the_whole_message_on_the_sla_wall(app, api, w
     clock.freeze(MONDAY_10)
     deploy_version_2(api)
     case_id = at_review(api)  # started on version 2
-    clock.advance(timedelta(days=2))
+    clock.advance(timedelta(days=2, hours=2))  # past the decision's deadline
     for _ in range(MAX_ATTEMPTS):
         fire_due()
         clock.advance(timedelta(minutes=5))

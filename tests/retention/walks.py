@@ -9,7 +9,7 @@ from click.testing import CliRunner
 
 from app.cli import main
 from tests import factories as f
-from tests.api.test_referral_walks import complete
+from tests.api.test_referral_walks import complete, confirm_immediate_risk
 
 T0 = datetime(2027, 1, 4, 9, 0, tzinfo=UTC)  # a Monday
 
@@ -125,6 +125,7 @@ def break_glass(api, case_id: int, username: str, explanation: str) -> None:
 
 def walk_to_strategy_nfa(api, person: Person) -> int:
     case_id = report_about(api, person, immediate_risk=True)
+    confirm_immediate_risk(api, case_id)
     complete(api, case_id, "convene_strategy_discussion", "social-worker",
              {"scheduled_on": "2027-01-04", "discussion_format": "virtual", "chair": "Team manager"})
     complete(api, case_id, "record_strategy_discussion", "social-worker",
