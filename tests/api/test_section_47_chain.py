@@ -49,6 +49,10 @@ def decided_strategy_discussion(api, given: str = "Ellie") -> int:
     screen_and_check(api, case_id, "red", ["police"])
     complete(api, case_id, "mash_review", "mash-manager", f.review())
     after = complete(api, case_id, "decision", "mash-manager", f.decision("strategy-discussion"))
+    assert sorted(t["name"] for t in after["open_tasks"]) == ["Convene the strategy discussion",
+                                                              "Send feedback to the referrer"]
+    # The referrer hears back beside the strategy discussion, within the working day.
+    after = complete(api, case_id, "feedback_to_referrer", "business-support", f.feedback())
     assert [t["name"] for t in after["open_tasks"]] == ["Convene the strategy discussion"]
     return case_id
 
@@ -135,8 +139,8 @@ def test_the_icpc_target_is_met_when_the_conference_is_held_on_time(api, db):
     after = complete(api, case_id, "record_icpc_held", "social-worker", f.icpc_held("2027-01-20"))
     target = icpc_target(api, case_id)
     assert target["state"] == "met" and target["met_at"] == "2027-01-20T15:00:00+00:00"
-    # The chain is done: the call activity ends and the referrer hears; the assessment runs on.
-    assert [t["name"] for t in after["open_tasks"]] == ["Send feedback to the referrer"]
+    # The chain is done: the call activity ends (the referrer heard at the start); the assessment follows.
+    assert [t["name"] for t in after["open_tasks"]] == ["Record the assessment outcome"]
     [held] = submitted(db, case_id, "icpc_held")
     assert held["plan_outcome"] == "child-protection-plan" and held["category_of_abuse"] == "PHY"
 
@@ -177,7 +181,7 @@ def test_an_enquiry_still_open_at_the_target_is_breached_and_the_reason_asked_on
 def test_an_enquiry_that_needs_no_conference_ends_the_chain_and_the_icpc_target_no_longer_applies(api, db, outcome):
     case_id = section_47_started(api)
     after = complete(api, case_id, "record_s47_outcome", "social-worker", f.s47_outcome(outcome))
-    assert [t["name"] for t in after["open_tasks"]] == ["Send feedback to the referrer"]
+    assert [t["name"] for t in after["open_tasks"]] == ["Record the assessment outcome"]
     assert not set(ICPC_TASKS) & set(open_names(api, case_id))
     assert deadlines(api, case_id, "ICPC target") == []  # not met: there was no conference to hold
     assert submitted(db, case_id, "s47_outcome")[0]["s47_outcome"] == outcome
@@ -194,7 +198,6 @@ def test_annex_a_lists_4_and_5_show_the_enquiries_and_only_conferences_that_were
     complete(api, held, "record_s47_outcome", "social-worker", f.s47_outcome("icpc-required"))
     complete(api, held, "convene_icpc", "social-worker", {"icpc_date": "2027-01-20"})
     complete(api, held, "record_icpc_held", "social-worker", f.icpc_held("2027-01-20"))
-    complete(api, held, "feedback_to_referrer", "business-support", f.feedback())
     complete(api, held, "record_assessment", "social-worker", f.assessment())
     booked = section_47_started(api, "s47-single", given="Farah")
     complete(api, booked, "record_s47_outcome", "social-worker", f.s47_outcome("icpc-required"))
