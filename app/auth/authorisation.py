@@ -66,7 +66,7 @@ BREAK_GLASS_REVIEWERS = frozenset({"ops-manager"})
 #: Roles that may raise a professional disagreement about a contact (app/disagreements): decision makers, agency
 #: practitioners (on a case their agency is involved in) and referrers (on their own contact); checked there, as is
 #: who raises on the API's one route for reading and raising them.
-DISAGREEMENT_RAISERS = frozenset({"mash-manager", "social-worker", "referrer"}) | set(AGENCIES)
+DISAGREEMENT_RAISERS = DECISION_MAKERS | {"referrer"} | set(AGENCIES)
 #: ... and who reads them on a case: those who raise them (each their own, decision makers all) and the
 #: operations manager who resolves them.
 DISAGREEMENT_READERS = DISAGREEMENT_RAISERS | {"ops-manager"}

@@ -7,7 +7,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from app.audit.operations import record
-from app.auth.authorisation import DISAGREEMENT_RAISERS
+from app.auth.authorisation import DECISION_MAKERS, DISAGREEMENT_RAISERS
 from app.auth.models import User
 from app.cases.models import Case
 from app.casework.signals import signal_case
@@ -22,8 +22,6 @@ from app.intake.models import Contact
 from app.need_to_know.involvement import involved_agencies
 from app.process_models.registry import compiled_by_id
 
-#: The hub's decision makers, who may dispute a colleague's rating or outcome on any case.
-DECISION_MAKERS = ("mash-manager", "social-worker")
 REFERRER = "referrer"
 NOT_LISTENING = ("This contact runs on a version of the process that has no step for professional disagreements. "
                  "Tell the operations manager directly; a process owner can move the case to the current version.")
@@ -34,9 +32,8 @@ def raising_role(session: Session, actor: Actor, case_id: int) -> str | None:
     maker on any case, an agency practitioner on a case their agency is involved in (break glass is not
     involvement), the referrer on the contact they made."""
     roles = actor.roles & DISAGREEMENT_RAISERS
-    for role in DECISION_MAKERS:
-        if role in roles:
-            return role
+    for role in sorted(roles & DECISION_MAKERS):  # a decision maker may dispute a colleague's decision on any case
+        return role
     agencies = roles & set(AGENCIES)
     if agencies:
         involved = sorted(agencies & involved_agencies(session, case_id))

@@ -23,9 +23,12 @@ from tests.api.test_referral_walks import complete, report, screen_and_check, ta
 from tests.versions.edits import deploy, with_diagram
 
 BOTH = pytest.mark.parametrize("database_url", ["sqlite", "postgresql"], indirect=True)
-GOOD = b'outcome == "strategy-discussion"</bpmn:conditionExpression>'
+#: The decision's "Strategy discussion" route (the first of its two such conditions: the outcome gateway's).
+GOOD = (b'targetRef="strategy_and_feedback">\n      <bpmn:conditionExpression xsi:type="bpmn:tFormalExpression">'
+        b'outcome == "strategy-discussion"</bpmn:conditionExpression>')
 #: A process owner's slip: a name the case data does not have. It compiles, and fails only when it runs.
-BROKEN = b'outcome == strategy_discussion_outcome</bpmn:conditionExpression>'
+BROKEN = (b'targetRef="strategy_and_feedback">\n      <bpmn:conditionExpression xsi:type="bpmn:tFormalExpression">'
+          b'outcome == strategy_discussion_outcome</bpmn:conditionExpression>')
 
 
 def broken(bundle):
@@ -34,7 +37,8 @@ def broken(bundle):
 
 def fixed(bundle):
     """The mended condition (worded differently from version 1, so it is a new version, not version 1 again)."""
-    return with_diagram(bundle, (BROKEN, b'"strategy-discussion" == outcome</bpmn:conditionExpression>'))
+    mended = BROKEN.replace(b'outcome == strategy_discussion_outcome', b'"strategy-discussion" == outcome')
+    return with_diagram(bundle, (BROKEN, mended))
 
 
 def at_decision(api) -> int:
