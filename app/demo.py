@@ -71,6 +71,21 @@ def _do(case_id: int, bpmn_id: str, username: str, data: dict) -> None:
     run_in_transaction(complete_task, task_id, data, _actor(username))
 
 
+#: The confirmed immediate risk every demo that needs one records, by whoever holds the step.
+IMMEDIATE_RISK_CONFIRMED = {"immediate_risk_decision": "confirmed", "emergency_action": "none",
+                            "immediate_risk_rationale": "Injury seen by officers; the adult responsible is at home."}
+
+
+def confirm_immediate_risk(case_id: int) -> None:
+    """The MASH manager confirms the flag, or, when the hub calendar says the hub is closed, the duty team."""
+    with get_db().unit_of_work(write=False) as session:
+        step = session.scalar(select(OpenTask.bpmn_id).where(
+            OpenTask.case_id == case_id, OpenTask.bpmn_id.in_(("confirm_immediate_risk",
+                                                               "confirm_immediate_risk_out_of_hours"))))
+    user = "out-of-hours" if step == "confirm_immediate_risk_out_of_hours" else "mash-manager"
+    _do(case_id, str(step), user, IMMEDIATE_RISK_CONFIRMED)
+
+
 SCREEN_AMBER = {"rag": "amber", "rag_rationale": "Repeated bruising noticed by school; no explanation given.",
                 "presenting_factors": ["18C", "3B"], "consent": "given", "agencies": ["police", "health", "education"],
                 "questions_for_agencies": "Any domestic abuse call-outs at the address? Missed health appointments?"}
@@ -111,7 +126,8 @@ def seed_cases() -> int:
     _do(cases[2].id, "police_check", "police", {"nothing_known": True, "handling_restriction": "none"})
     _do(cases[2].id, "health_check", "health", {"nothing_known": False, "handling_restriction": "none",
         "findings": "Seen by school nurse twice this term for low mood."})
-    # Noah: immediate risk went straight to a strategy discussion, being convened.
+    # Noah: the police flagged immediate risk; it was confirmed at once and a strategy discussion is being convened.
+    confirm_immediate_risk(cases[3].id)
     # Olivia: advice only, closed after feedback.
     _do(cases[4].id, "screening", "mash-manager", {"rag": "blue", "rag_rationale": "Parenting advice request only.",
         "presenting_factors": ["21"], "consent": "given", "agencies": []})
@@ -152,6 +168,9 @@ def _walk_to_closure(case_id: int, outcome: str, rag: str, agencies: list[str]) 
     clock.advance(timedelta(hours=1))
     _do(case_id, "feedback_to_referrer", "business-support", {
         "feedback_method": "email", "feedback_summary": "Thank you; we have decided what happens next."})
+    if outcome == "early-help":  # the step-down records the family's consent and the team's acceptance
+        _do(case_id, "refer_early_help", "mash-manager", {
+            "family_consent": "given", "receiving_team": "Early help, north locality", "accepted": "accepted"})
     if outcome == "s17-assessment":
         _do(case_id, "record_assessment", "social-worker", {
             "concluded_on": (clock.now() + timedelta(days=10)).date().isoformat(),

@@ -42,7 +42,7 @@ from app.core.actor import SYSTEM
 from app.core.clock import clock, now
 from app.core.db import Base, UTCDateTime, get_db, run_in_transaction
 from app.deadlines.models import Deadline
-from app.demo import SCREEN_AMBER, _actor, _contact, _do, _walk_to_closure
+from app.demo import SCREEN_AMBER, _actor, _contact, _do, _walk_to_closure, confirm_immediate_risk
 from app.inbox.models import OpenTask
 from app.intake.models import Contact
 from app.intake.operations import receive_contact
@@ -124,7 +124,7 @@ OPEN_STAGES: tuple[tuple[str, float, bool, tuple], ...] = (
         ("mash_review", "mash-manager", REVIEW),
         ("decision", "mash-manager", {"outcome": "nfa", "outcome_rationale": "No role for services on the checks.",
                                       "information_product_recipients": ["none"], "sharing_consent": "given"}))),
-    ("strategy discussion", 0.10, True, ()),
+    ("strategy discussion", 0.10, True, (("confirm_immediate_risk", "", {}),)),
 )
 #: Open templates start this long before generation; their due timers are then fired, so the wall shows breaches.
 OPEN_AGES = (timedelta(0), timedelta(days=4))
@@ -159,6 +159,10 @@ def _walk_open(stage: tuple, age: timedelta, serial: int, referrer, rng: random.
         payload = _template_contact(rng, serial, immediate=immediate)
         case = run_in_transaction(receive_contact, payload, referrer, channel="web")[0]
         for bpmn_id, username, data in steps:
+            if bpmn_id == "confirm_immediate_risk":  # within the hour, by whoever holds it at that time of day
+                clock.advance(timedelta(minutes=20))
+                confirm_immediate_risk(case.id)
+                continue
             clock.advance(timedelta(hours=2))
             _do(case.id, bpmn_id, username, data)
     finally:
