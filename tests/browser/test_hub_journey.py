@@ -334,6 +334,13 @@ def test_the_manager_reviews_decides_early_help_and_the_case_page_tells_the_whol
     support.choose("How did you send the information product?", "Secure email")
     support.submit_task("Save and close the contact", reference, "Send feedback to the referrer")
 
+    # The step-down is a referral of its own: the family's consent and the team's acceptance close the contact.
+    manager.open_task(reference, "Refer to early help")
+    manager.choose("Has the family agreed to early help?", "Yes")
+    manager.page.get_by_label("Receiving team").fill("Early help, north locality")
+    manager.choose("Has the team accepted the referral?", "Accepted")
+    manager.submit_task("Record the referral", reference, "Refer to early help")
+
     manager.goto(f"/cases/{case_id}")
     expect(page.get_by_role("heading", level=1)).to_contain_text(reference)
     expect(page.locator("#status + p")).to_contain_text("Closed")

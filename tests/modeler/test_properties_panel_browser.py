@@ -68,7 +68,7 @@ def test_the_panel_edits_deploy_as_a_diagram_the_engine_reads(page: Page, live_s
     # A gateway's flows: the condition, and which flow is the default.
     choose(page, "Flow_immediate_risk_yes")
     set_field(page, "Condition", "immediate_risk is True")
-    choose(page, "Flow_immediate_risk_no")
+    choose(page, "Flow_not_immediate")
     default = panel.get_by_label('Default flow of "Immediate risk reported?" (taken when no condition holds)')
     expect(default).to_be_checked()
     default.uncheck()
@@ -119,4 +119,4 @@ def test_the_panel_edits_deploy_as_a_diagram_the_engine_reads(page: Page, live_s
     assert tree.xpath('//bpmn:sequenceFlow[@id="Flow_immediate_risk_yes"]/bpmn:conditionExpression/text()',
                       namespaces=NS) == ["immediate_risk is True"]
     assert tree.xpath('//bpmn:exclusiveGateway[@id="immediate_risk_check"]/@default', namespaces=NS) == \
-        ["Flow_immediate_risk_no"]
+        ["Flow_not_immediate"]

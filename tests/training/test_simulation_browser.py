@@ -19,12 +19,13 @@ def test_a_token_walks_the_referral_diagram(page: Page, live_server):
     toggle.click()
     expect(page.get_by_role("button", name="Stop the simulation")).to_have_attribute("aria-pressed", "true")
     expect(page.locator("#simulation-state")).to_contain_text("The simulation is on")
-    page.get_by_label("Immediate risk reported?").select_option(label="Yes → Record immediate-risk route")
+    page.get_by_label("Immediate risk reported?").select_option(label="Yes → Hub open?")
+    page.get_by_label("Hub open?").select_option(label="Open → Confirm immediate risk")
 
     page.get_by_role("button", name="Send a contact in").click()
     expect(page.locator("#simulation-canvas .bts-token").first).to_be_visible()
     log = page.locator("#simulation-log")
     expect(log).to_contain_text("Contact received")
-    expect(log).to_contain_text("Record immediate-risk route", timeout=15_000)
+    expect(log).to_contain_text("Confirm immediate risk", timeout=15_000)
     expect(page.locator("#simulation-current")).to_contain_text("MASH manager")
     assert trainer.console_errors == []
