@@ -26,6 +26,7 @@ from SpiffWorkflow.bpmn.script_engine import PythonScriptEngine  # noqa: E402
 
 from app.core.clock import clock  # noqa: E402
 from app.core.roles import LANE_ROLES  # noqa: E402
+from app.core.vocabulary import SET_AT_CONTACT  # noqa: E402
 from app.engine import CaseWorkflow, ProcessBundle, compile_bundle  # noqa: E402
 from app.engine import runtime as runtime_module  # noqa: E402
 from app.engine.evaluator import IsolatedEnvironment, warm_up  # noqa: E402
@@ -35,7 +36,8 @@ from tests.server_processes import REFERRAL_WALK  # noqa: E402
 
 ALL_ROLES = frozenset(LANE_ROLES)
 DATA = {"reference": "MASH-2026-000001", "received_at": "2026-12-04T10:00:00+00:00", "source": "2A",
-        "immediate_risk": False, "has_open_case": False, "outcome": None, "strategy_outcome": None,
+        "immediate_risk": False, "has_open_case": False, "open_enquiry": None, "outcome": None,
+        "strategy_outcome": None, "referral_date": None,
         "rag": "amber", "rag_rationale": "Rated amber on the information in the contact.", "consent": "given",
         "presenting_factors": ["16A"], "agencies": ["police", "health"]}
 EVALUATIONS = {
@@ -72,8 +74,7 @@ def per_evaluation(environment: Any, kind: str, source: str, count: int) -> floa
 
 def walk(definition) -> int:
     """One referral from start to closure, restored and saved around every step; returns the steps taken."""
-    workflow, _events = CaseWorkflow.start(definition, {k: DATA[k] for k in (
-        "reference", "received_at", "source", "immediate_risk", "has_open_case", "outcome", "strategy_outcome")})
+    workflow, _events = CaseWorkflow.start(definition, {k: DATA[k] for k in SET_AT_CONTACT})
     state = workflow.serialize()
     for element, _user, form in REFERRAL_WALK:
         workflow = CaseWorkflow.restore(definition, state)

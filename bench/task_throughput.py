@@ -310,7 +310,8 @@ def engine_ceiling(definition, cases: int) -> dict[str, dict]:
             if number == 0:
                 start_s, steps = 0.0, []
             data = {"reference": f"MASH-BENCH-{number:06d}", "received_at": now().isoformat(), "source": "2A",
-                    "immediate_risk": False, "has_open_case": False, "outcome": None, "strategy_outcome": None}
+                    "immediate_risk": False, "has_open_case": False, "open_enquiry": None, "outcome": None,
+                    "strategy_outcome": None, "referral_date": None}
             t0 = time.perf_counter()
             workflow, _ = CaseWorkflow.start(definition, data)
             if persist:
