@@ -78,6 +78,8 @@ CASE = {"type": "object", "required": ["case_id", "reference", "status", "rag", 
                        "released to it"},
     "concern": {"type": "string"}, "questions_for_agencies": {"type": ["string", "null"]},
     "outcome_rationale": {"type": ["string", "null"]}, "decided_by": {"type": ["string", "null"]},
+    "additional_referrals": {"type": "array", "items": {"type": "string"},
+                             "description": "Referrals the decision made besides its outcome (each its own step)"},
     "agencies_not_returned": {"type": "array", "items": {"type": "string"},
                               "description": "Requested agencies whose checks had not returned when the outcome "
                                              "was decided (the hub went on without them)"},

@@ -21,7 +21,10 @@ HISTORY_LABELS = {"contact.received": "Contact received", "task.completed": "Tas
                   "task.incident-raised": "Step failed: answers held",
                   "task.incident-failed-again": "Step failed again", "task.incident-resolved": "Step went through",
                   "task.incident-returned": "Task given back", "case.incident-raised": "Could not start",
-                  "case.incident-failed-again": "Start failed again", "case.incident-resolved": "Started"}
+                  "case.incident-failed-again": "Start failed again", "case.incident-resolved": "Started",
+                  "disagreement.raised": "Professional disagreement raised",
+                  "disagreement.resolved": "Professional disagreement resolved", "case.reopened": "Opened again",
+                  "contact.received-at-stated": "Receipt time stated"}
 HISTORY_ACTIONS = tuple(HISTORY_LABELS)
 
 
