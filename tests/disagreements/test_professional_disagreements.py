@@ -243,3 +243,10 @@ def test_the_page_form_shows_its_error_summary_and_raises_the_disagreement(api, 
     assert "Professional disagreements" in shown and "Should be Red." in shown
     # An agency not involved is not offered the link, and the page is not found.
     assert web("housing").get(f"/cases/{case_id}/disagreements/new").status_code == 404
+
+
+def test_a_referrer_finds_how_to_disagree_beside_each_of_their_contacts(api, web):
+    case_id = report(api)
+    page = web("referrer").get("/contacts").get_data(as_text=True)
+    assert f'href="/cases/{case_id}/disagreements/new"' in page
+    assert web("referrer").get(f"/cases/{case_id}/disagreements/new").status_code == 200
