@@ -4,7 +4,7 @@ send one message twice (on SQLite the write lock serialises the claims, on Postg
 second UPDATE finds the row already claimed). A sender that dies mid-send loses its claim when it lapses and
 the message is tried again: at least once, never twice at the same time.
 
-A failure is counted and the message waits ``retry_seconds`` × 2^(attempts−1) before the next try; after
+A failure is counted and the message waits ``retry_seconds`` × 2^(attempts-1) before the next try; after
 ``max_attempts`` it goes to the dead letters. Every outcome is audited by the message's id; logs and the audit
 trail carry ids, kinds and error codes, never an address or the text."""
 from __future__ import annotations
