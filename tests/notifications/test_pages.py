@@ -2,6 +2,8 @@
 on a development server with the local mail sink."""
 from __future__ import annotations
 
+import logging
+
 import pytest
 
 from app.core.actor import SYSTEM
@@ -81,8 +83,10 @@ def test_dev_mail_does_not_exist_on_a_server_without_the_sink(web, monkeypatch):
     assert web("admin").get("/dev/mail").status_code == 404
 
 
-def test_dev_mail_shows_what_the_local_sink_received(settings, monkeypatch, staff_addresses):
-    """With MASH_DEV_MAIL=1 mail goes to the sink (on 127.0.0.1) and the administrator reads it at /dev/mail."""
+def test_dev_mail_shows_what_the_local_sink_received(settings, monkeypatch, staff_addresses, caplog):
+    """With MASH_DEV_MAIL=1 mail goes to the sink (on 127.0.0.1) and the administrator reads it at /dev/mail.
+    Neither the sender nor the sink logs an address."""
+    caplog.set_level(logging.DEBUG)
     from app import create_app
     from app.core.db import get_db
     from app.notifications.devmail import free_port, start_sink
@@ -98,6 +102,7 @@ def test_dev_mail_shows_what_the_local_sink_received(settings, monkeypatch, staf
         with get_db().unit_of_work() as session:
             notify(session, "incident", to_role="mash-manager", facts={"step": "Screening"})
         assert drain("sender") == 1
+        assert not [r for r in caplog.records if "manager@council.gov.uk" in r.getMessage()]
 
         admin = WebClient(app, "admin")
         page = admin.get("/dev/mail").get_data(as_text=True)
