@@ -59,7 +59,7 @@ class Notification(Base):
     body: Mapped[str] = mapped_column(Text, default="")
     #: GOV.UK Notify: the template and the personalisation it is filled with (personal data when ``secure``).
     template_id: Mapped[str | None] = mapped_column(String(80))
-    fields: Mapped[dict] = mapped_column(JSON, default=dict)
+    fields: Mapped[dict | None] = mapped_column(JSON, default=dict)
     status: Mapped[str] = mapped_column(String(20), default=QUEUED)
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     next_attempt_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
