@@ -12,6 +12,11 @@ def dead_letters(session: Session) -> list[Notification]:
                                 .order_by(Notification.dead_at.desc(), Notification.id.desc())))
 
 
+def count_dead_letters(session: Session) -> int:
+    """For the SLA wall: messages waiting for an operations manager."""
+    return session.scalar(select(func.count()).select_from(Notification).where(Notification.status == DEAD)) or 0
+
+
 def count_by_status(session: Session) -> dict[str, int]:
     rows = session.execute(select(Notification.status, func.count()).group_by(Notification.status))
     return {status: count for status, count in rows}  # noqa: C416 (rows, not pairs, to mypy)

@@ -112,3 +112,10 @@ def test_dev_mail_shows_what_the_local_sink_received(settings, monkeypatch, staf
     finally:
         sink.stop()
         get_db().dispose()
+
+
+def test_the_sla_wall_tells_the_operations_manager_of_messages_that_could_not_be_sent(web, dead_letter):
+    page = web("ops-manager").get("/dashboard").get_data(as_text=True)
+    assert 'id="dead-letters-notice"' in page and "1 message could not be" in page
+    assert 'href="/operations/notifications"' in page
+    assert 'id="dead-letters-notice"' not in web("mash-manager").get("/dashboard").get_data(as_text=True)
