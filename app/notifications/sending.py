@@ -79,9 +79,13 @@ def claim_due(holder: str, *, limit: int = BATCH) -> list[int]:
     """Claim up to ``limit`` due messages for ``holder``: the ones another sender claimed first are skipped."""
     current, wall = now(), _wall_clock()
     claimed: list[int] = []
-    with get_db().unit_of_work() as session:
+    db = get_db()
+    with db.unit_of_work(write=False) as session:  # almost always nothing: no write lock for that
         candidates = list(session.scalars(select(Notification.id).where(_claimable(current, wall))
                                           .order_by(Notification.next_attempt_at, Notification.id).limit(limit)))
+    if not candidates:
+        return claimed
+    with db.unit_of_work() as session:
         for message_id in candidates:
             result = session.execute(
                 update(Notification).where(Notification.id == message_id, _claimable(current, wall))
