@@ -1,0 +1,180 @@
+"""Which events send which notification (#19): the hub's words for who is told what, and when.
+
+Every alert is queued by app.notifications in the transaction of the step that causes it, so it exists
+exactly when the step does: a refused or rolled-back step tells nobody. Facts are never personal (a RAG
+rating, a step's title, an agency, a case reference, counts); what names a child goes in ``personal``,
+which only reaches an address on the secure list.
+
+- **New task** for a role when a step opens for it (urgent, so at once, for a Red contact).
+- **Chase** to the agency's team address when a chase step opens for its overdue check.
+- **Feedback** to the referrer's address when business support gives it by e-mail: the text they approved.
+- **Breach** to the MASH managers when a deadline's timer fires (once per deadline: a chase cycle fires again).
+- **At risk** to the role holding the task, and the **handover summary** to the MASH managers when the hub
+  opens: both come from the clock, so the scheduler sweeps for them (``send_clock_alerts``).
+- **Incident** to process owners: app.incidents.operations, where incidents are raised.
+"""
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import and_, select
+from sqlalchemy.orm import Session
+
+from app.cases.models import Case
+from app.casework.models import AT_RISK, BREACH, HANDOVER, NotificationMarker
+from app.core.calendar import london
+from app.core.codes import CHILD_ROLES
+from app.core.roles import role_label
+from app.core.vocabulary import AGENCY_CHECK_FORM, AGENCY_CHECK_SUFFIX, agency_of_check, rag_label
+from app.deadlines.models import Deadline
+from app.engine import OpenUserTask
+from app.inbox.models import OpenTask
+from app.intake.models import Contact
+from app.notifications import notify
+
+#: The chase step's form (``chase_<agency>_check`` in the diagram): the hub chases the agency's team.
+CHASE_FORM = "chase_agency_check"
+#: "Hand over from out of hours": the MASH managers hear of these in one summary when the hub opens.
+HANDOVER_FORM = "handover_from_out_of_hours"
+#: Who hears of breaches and handovers.
+MASH_MANAGERS = "mash-manager"
+#: How the referrer was given feedback when the hub sends the text by e-mail (forms/feedback.json).
+BY_EMAIL = ("email", "secure-email")
+RED = "red"
+#: A due time as the message says it (London time).
+DUE_FORMAT = "%-d %b %Y at %H:%M"
+
+
+def _facts(case: Case, *, form_key: str, title: str, role: str, due: datetime | None = None) -> dict[str, str]:
+    """The words anyone may read: RAG, what is waiting (``step``: "check" for an agency's check, else "task";
+    ``title``: the step's own name), for whom, by when, the case reference. Never a name."""
+    return {"reference": case.reference, "rag": rag_label(case.rag) if case.rag else "",
+            "step": "check" if form_key == AGENCY_CHECK_FORM else "task", "title": title,
+            "agency": role_label(role) if role else "", "due": london(due, DUE_FORMAT) if due else "not set"}
+
+
+def _children(case: Case) -> dict[str, str]:
+    """The child's name, for a secure address only (app.notifications keeps it from any other)."""
+    names = [s.full_name for s in case.subjects if s.role in CHILD_ROLES]
+    return {"child_name": ", ".join(names)} if names else {}
+
+
+# ----------------------------------------------------------------------------- with a step
+def tasks_opened(session: Session, case: Case, opened: Iterable[OpenUserTask]) -> None:
+    """A new task for its role; a chase also goes to the agency's team. Handovers wait for the summary."""
+    urgent = case.rag == RED
+    for task in opened:
+        role, form_key = task.info.role or "", task.info.form_key or ""
+        if form_key == HANDOVER_FORM or not role:
+            continue
+        notify(session, "new-task", to_role=role, case_id=case.id, task_id=task.task_id, urgent=urgent,
+               facts=_facts(case, form_key=form_key, title=task.info.name, role=role, due=task.due_at),
+               personal=_children(case))
+        agency = agency_of_check(task.info.bpmn_id.removeprefix("chase_")) if form_key == CHASE_FORM else None
+        if agency is not None:
+            notify(session, "chase", to_agency_team=agency, case_id=case.id, urgent=urgent,
+                   facts=_facts(case, form_key=AGENCY_CHECK_FORM, title=task.info.name, role=agency,
+                                due=_check_due(session, case.id, agency)))
+
+
+def _check_due(session: Session, case_id: int, agency: str) -> datetime | None:
+    """When the agency's check was due: its deadline, drawn on ``<agency>_check``."""
+    element = agency.replace("-", "_") + AGENCY_CHECK_SUFFIX
+    return session.scalar(select(Deadline.due_at).where(Deadline.case_id == case_id, Deadline.kind == "check",
+                                                        Deadline.attached_element_id == element)
+                          .order_by(Deadline.due_at).limit(1))
+
+
+def feedback_given(session: Session, case: Case, task_id: str, form_data: dict[str, Any]) -> None:
+    """The text business support approved goes to the referrer's address, when they chose to give it by
+    e-mail and the contact has one (the task page says which)."""
+    if form_data.get("feedback_method") not in BY_EMAIL:
+        return
+    address = referrer_email(session, case.id)
+    if not address:
+        return
+    notify(session, "feedback", to_address=address, case_id=case.id, facts={"reference": case.reference},
+           personal={**_children(case), "feedback": str(form_data.get("feedback_summary") or "")})
+
+
+def referrer_email(session: Session, case_id: int) -> str | None:
+    """The address the contact gave for feedback, if any."""
+    return session.scalar(select(Contact.referrer_email).where(Contact.case_id == case_id)) or None
+
+
+def deadlines_breached(session: Session, case: Case, fired: Iterable[tuple[str, str]], at: datetime) -> None:
+    """The MASH managers hear once of each deadline whose timer fired in this step (``fired``: process id and
+    deadline name, as the deadline rows key them)."""
+    keys = set(fired)
+    if not keys:
+        return
+    rows = session.scalars(select(Deadline).where(Deadline.case_id == case.id, Deadline.breached_at.is_not(None)))
+    for row in rows:
+        if (row.process_id, row.name) in keys and _mark(session, BREACH, case.id, at, deadline_id=row.id):
+            task = session.get(OpenTask, row.attached_task_id) if row.attached_task_id else None
+            notify(session, "breach", to_role=MASH_MANAGERS, case_id=case.id, urgent=True,
+                   facts=_deadline_facts(case, row, task), personal=_children(case))
+
+
+def _deadline_facts(case: Case, row: Deadline, task: OpenTask | None) -> dict[str, str]:
+    if task is None:
+        return {**_facts(case, form_key="", title=row.name, role="", due=row.due_at), "deadline": row.name}
+    return {**_facts(case, form_key=task.form_key, title=task.name, role=task.role, due=row.due_at),
+            "deadline": row.name}
+
+
+# ----------------------------------------------------------------------------- from the clock
+def send_clock_alerts(session: Session, at: datetime) -> int:
+    """What the clock alone brings (run by the scheduler's lease holder): deadlines now at risk, and the
+    handovers waiting since the hub opened. Returns how many alerts were queued."""
+    return _at_risk(session, at) + _handover_summary(session, at)
+
+
+def _at_risk(session: Session, at: datetime) -> int:
+    told = select(NotificationMarker.id).where(NotificationMarker.kind == AT_RISK,
+                                               NotificationMarker.deadline_id == Deadline.id)
+    rows = session.execute(
+        select(Deadline, Case, OpenTask)
+        .join(Case, Case.id == Deadline.case_id)
+        .outerjoin(OpenTask, OpenTask.task_id == Deadline.attached_task_id)
+        .where(Deadline.met_at.is_(None), Deadline.cancelled_at.is_(None), Deadline.breached_at.is_(None),
+               Deadline.at_risk_at <= at, Deadline.due_at > at, Case.status == "open", ~told.exists())
+        .order_by(Deadline.at_risk_at, Deadline.id)).all()
+    for deadline, case, task in rows:
+        _mark(session, AT_RISK, case.id, at, deadline_id=deadline.id)
+        notify(session, "at-risk", to_role=task.role if task is not None and task.role else MASH_MANAGERS,
+               case_id=case.id, task_id=task.task_id if task is not None else None, urgent=case.rag == RED,
+               facts=_deadline_facts(case, deadline, task), personal=_children(case))
+    return len(rows)
+
+
+def _handover_summary(session: Session, at: datetime) -> int:
+    told = select(NotificationMarker.id).where(and_(NotificationMarker.kind == HANDOVER,
+                                                    NotificationMarker.task_id == OpenTask.task_id))
+    rows = session.execute(select(OpenTask.task_id, Case.id, Case.reference)
+                           .join(Case, Case.id == OpenTask.case_id)
+                           .where(OpenTask.form_key == HANDOVER_FORM, ~told.exists())
+                           .order_by(Case.reference)).all()
+    if not rows:
+        return 0
+    for task_id, case_id, _reference in rows:
+        _mark(session, HANDOVER, case_id, at, task_id=task_id)
+    notify(session, "handover", to_role=MASH_MANAGERS, urgent=True,
+           facts={"count": str(len(rows)), "references": ", ".join(reference for _, _, reference in rows)})
+    return 1
+
+
+# ----------------------------------------------------------------------------- markers
+def _mark(session: Session, kind: str, case_id: int, at: datetime, *, deadline_id: int | None = None,
+          task_id: str | None = None) -> bool:
+    """Record that this alert is queued; False when it already was."""
+    query = select(NotificationMarker.id).where(NotificationMarker.kind == kind)
+    query = query.where(NotificationMarker.deadline_id == deadline_id) if deadline_id is not None \
+        else query.where(NotificationMarker.task_id == task_id)
+    if session.scalar(query) is not None:
+        return False
+    session.add(NotificationMarker(kind=kind, case_id=case_id, deadline_id=deadline_id, task_id=task_id,
+                                   queued_at=at))
+    return True
