@@ -75,8 +75,15 @@ def tasks_opened(session: Session, case: Case, opened: Iterable[OpenUserTask]) -
         agency = agency_of_check(task.info.bpmn_id.removeprefix("chase_")) if form_key == CHASE_FORM else None
         if agency is not None:
             notify(session, "chase", to_agency_team=agency, case_id=case.id, urgent=urgent,
+                   task_id=_check_task(session, case.id, agency),
                    facts=_facts(case, form_key=AGENCY_CHECK_FORM, title=task.info.name, role=agency,
                                 due=_check_due(session, case.id, agency)))
+
+
+def _check_task(session: Session, case_id: int, agency: str) -> str | None:
+    """The agency's open check on the case, which the chase links to (the team answers there)."""
+    element = agency.replace("-", "_") + AGENCY_CHECK_SUFFIX
+    return session.scalar(select(OpenTask.task_id).where(OpenTask.case_id == case_id, OpenTask.bpmn_id == element))
 
 
 def _check_due(session: Session, case_id: int, agency: str) -> datetime | None:
@@ -162,7 +169,8 @@ def _handover_summary(session: Session, at: datetime) -> int:
     for task_id, case_id, _reference in rows:
         _mark(session, HANDOVER, case_id, at, task_id=task_id)
     notify(session, "handover", to_role=MASH_MANAGERS, urgent=True,
-           facts={"count": str(len(rows)), "references": ", ".join(reference for _, _, reference in rows)})
+           facts={"count": str(len(rows)), "contacts": f"{len(rows)} contact{'' if len(rows) == 1 else 's'}",
+                  "references": ", ".join(reference for _, _, reference in rows)})
     return 1
 
 

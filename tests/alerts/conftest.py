@@ -14,8 +14,8 @@ from app.notifications.models import Notification
 
 #: A Monday morning: the hub is open.
 MONDAY_10 = datetime(2027, 1, 11, 10, 0, tzinfo=UTC)
-#: The child on every contact the factories make (tests.factories.contact).
-CHILD = ("Ava", "Smith")
+#: The children's names the tests use (tests.factories.contact's Ava Smith, and Ben Jones for a second child).
+CHILD = ("Ava", "Smith", "Ben", "Jones")
 #: Police read their mail on a secure domain (cjsm); everyone else on an ordinary one.
 SECURE_POLICE = "police@force.cjsm.net"
 

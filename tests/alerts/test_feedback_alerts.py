@@ -34,10 +34,10 @@ def test_feedback_by_email_goes_to_the_referrer_once_and_its_text_only_to_a_secu
     assert (told.to, told.secure, told.username) == ("jo@hillside.example.org", False, None)
     assert TEXT not in told.words and "Ava" not in told.words and "Smith" not in told.words
 
-    secure = decided(api, **referrer("jo.teacher@school.gcsx.gov.uk"))
+    secure = decided(api, given="Ben", family="Jones", **referrer("jo.teacher@school.gcsx.gov.uk"))
     complete(api, secure, "feedback_to_referrer", "business-support", f.feedback(feedback_summary=TEXT))
     [told] = queued(db, "feedback", secure)
-    assert told.secure and TEXT in told.body and "Ava Smith" in told.body
+    assert told.secure and TEXT in told.body and "Ben Jones" in told.body
     assert TEXT not in told.subject and "Ava" not in told.subject
 
 
@@ -45,7 +45,7 @@ def test_feedback_given_another_way_or_without_an_address_sends_nothing(api, db)
     by_phone = decided(api)
     complete(api, by_phone, "feedback_to_referrer", "business-support",
              f.feedback(feedback_method="phone", feedback_summary=TEXT))
-    no_address = decided(api, **referrer(None))
+    no_address = decided(api, given="Ben", family="Jones", **referrer(None))
     complete(api, no_address, "feedback_to_referrer", "business-support", f.feedback(feedback_summary=TEXT))
     assert queued(db, "feedback") == []
 

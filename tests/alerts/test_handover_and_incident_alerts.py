@@ -20,8 +20,8 @@ SATURDAY_2AM = datetime(2027, 1, 9, 2, 0, tzinfo=UTC)
 MONDAY_OPENING = datetime(2027, 1, 11, 9, 0, 1, tzinfo=UTC)
 
 
-def confirmed_overnight(api) -> int:
-    case_id = report(api, immediate_risk=True)
+def confirmed_overnight(api, given: str) -> int:
+    case_id = report(api, immediate_risk=True, given=given)
     complete(api, case_id, "confirm_immediate_risk_out_of_hours", "out-of-hours",
              f.confirm_immediate_risk(action="police-protection"))
     return case_id
@@ -34,7 +34,7 @@ def reference(api, case_id: int) -> str:
 @BOTH
 def test_the_managers_get_one_handover_summary_when_the_hub_opens(api, db):
     clock.freeze(SATURDAY_2AM)
-    first, second = confirmed_overnight(api), confirmed_overnight(api)
+    first, second = confirmed_overnight(api, "Ava"), confirmed_overnight(api, "Ben")
     assert send_alerts_due() == 0 and queued(db, "handover") == []  # nothing to hand over while closed
 
     clock.freeze(MONDAY_OPENING)
@@ -61,7 +61,7 @@ def test_process_owners_hear_once_when_a_step_fails_and_nothing_when_it_goes_thr
     screen_and_check(api, case_id, "amber", ["police"])
     complete(api, case_id, "mash_review", "mash-manager", f.review())
     assert deploy(db, broken, "decision gateway: condition typed wrongly") == 2
-    failing = report(api)
+    failing = report(api, given="Ben", family="Jones")
     screen_and_check(api, failing, "amber", ["police"])
     complete(api, failing, "mash_review", "mash-manager", f.review())
     complete(api, case_id, "decision", "mash-manager", f.decision("nfa"))  # still on version 1: goes through
