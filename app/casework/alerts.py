@@ -15,6 +15,7 @@ which only reaches an address on the secure list.
 """
 from __future__ import annotations
 
+import logging
 from collections.abc import Iterable
 from datetime import datetime
 from typing import Any
@@ -33,6 +34,8 @@ from app.engine import OpenUserTask
 from app.inbox.models import OpenTask
 from app.intake.models import Contact
 from app.notifications import notify
+
+log = logging.getLogger(__name__)
 
 #: The chase step's form (``chase_<agency>_check`` in the diagram): the hub chases the agency's team.
 CHASE_FORM = "chase_agency_check"
@@ -102,8 +105,14 @@ def feedback_given(session: Session, case: Case, task_id: str, form_data: dict[s
     address = referrer_email(session, case.id)
     if not address:
         return
-    notify(session, "feedback", to_address=address, case_id=case.id, facts={"reference": case.reference},
-           personal={**_children(case), "feedback": str(form_data.get("feedback_summary") or "")})
+    try:
+        notify(session, "feedback", to_address=address, case_id=case.id, facts={"reference": case.reference},
+               personal={**_children(case), "feedback": str(form_data.get("feedback_summary") or "")})
+    except ValueError:
+        # An address the contact form took but the mail relay would not (an old contact's): the feedback is still
+        # recorded; the message is not. The case id only: the address is personal.
+        log.warning("feedback for case id %s not queued: the referrer's address is not one the relay takes",
+                    case.id)
 
 
 def referrer_email(session: Session, case_id: int) -> str | None:
