@@ -53,7 +53,7 @@ DUE_FORMAT = "%-d %b %Y at %H:%M"
 def _facts(case: Case, *, form_key: str, title: str, role: str, due: datetime | None = None) -> dict[str, str]:
     """The words anyone may read: RAG, what is waiting (``step``: "check" for an agency's check, else "task";
     ``title``: the step's own name), for whom, by when, the case reference. Never a name."""
-    return {"reference": case.reference, "rag": rag_label(case.rag) if case.rag else "",
+    return {"reference": case.reference or "", "rag": rag_label(case.rag) if case.rag else "",
             "step": "check" if form_key == AGENCY_CHECK_FORM else "task", "title": title,
             "agency": role_label(role) if role else "", "due": london(due, DUE_FORMAT) if due else "not set"}
 
@@ -106,7 +106,7 @@ def feedback_given(session: Session, case: Case, task_id: str, form_data: dict[s
     if not address:
         return
     try:
-        notify(session, "feedback", to_address=address, case_id=case.id, facts={"reference": case.reference},
+        notify(session, "feedback", to_address=address, case_id=case.id, facts={"reference": case.reference or ""},
                personal={**_children(case), "feedback": str(form_data.get("feedback_summary") or "")})
     except ValueError:
         # An address the contact form took but the mail relay would not (an old contact's): the feedback is still
@@ -179,7 +179,7 @@ def _handover_summary(session: Session, at: datetime) -> int:
         _mark(session, HANDOVER, case_id, at, task_id=task_id)
     notify(session, "handover", to_role=MASH_MANAGERS, urgent=True,
            facts={"count": str(len(rows)), "contacts": f"{len(rows)} contact{'' if len(rows) == 1 else 's'}",
-                  "references": ", ".join(reference for _, _, reference in rows)})
+                  "references": ", ".join(reference or "" for _, _, reference in rows)})
     return 1
 
 

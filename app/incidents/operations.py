@@ -82,7 +82,7 @@ def _tell_process_owners(session: Session, incident: Incident) -> None:
     case = session.get_one(Case, incident.case_id)
     notify(session, "incident", to_role="process-owner", case_id=incident.case_id,
            facts={"step": incident.task_name or "Deadline timers", "element": incident.element_id or "",
-                  "reference": case.reference, "kind": incident.kind})
+                  "reference": case.reference or "", "kind": incident.kind})
 
 
 def resolve_timer_incident(session: Session, case_id: int, actor: Actor) -> None:
