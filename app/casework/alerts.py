@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Iterable
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -46,6 +47,8 @@ MASH_MANAGERS = "mash-manager"
 #: How the referrer was given feedback when the hub sends the text by e-mail (forms/feedback.json).
 BY_EMAIL = ("email", "secure-email")
 RED = "red"
+#: The deadline kind of the decision's clock (the RAG timescale; processes/sla-policies.toml).
+DECISION_CLOCK = "rag"
 #: A due time as the message says it (London time).
 DUE_FORMAT = "%-d %b %Y at %H:%M"
 
@@ -131,14 +134,29 @@ def deadlines_breached(session: Session, case: Case, fired: Iterable[tuple[str, 
         if (row.process_id, row.name) in keys and _mark(session, BREACH, case.id, at, deadline_id=row.id):
             task = session.get(OpenTask, row.attached_task_id) if row.attached_task_id else None
             notify(session, "breach", to_role=MASH_MANAGERS, case_id=case.id, urgent=True,
-                   facts=_deadline_facts(case, row, task), personal=_children(case))
+                   facts=_holder(case, row, task).facts, personal=_children(case))
 
 
-def _deadline_facts(case: Case, row: Deadline, task: OpenTask | None) -> dict[str, str]:
-    if task is None:
-        return {**_facts(case, form_key="", title=row.name, role="", due=row.due_at), "deadline": row.name}
-    return {**_facts(case, form_key=task.form_key, title=task.name, role=task.role, due=row.due_at),
-            "deadline": row.name}
+@dataclass(frozen=True)
+class _Holder:
+    """Who holds a deadline's work, and how a message names it."""
+
+    role: str
+    task_id: str | None
+    facts: dict[str, str]
+
+
+def _holder(case: Case, row: Deadline, task: OpenTask | None) -> _Holder:
+    """The decision's clock (kind ``rag``, drawn on every open check until the outcome) is the MASH managers',
+    whichever step it rides on; any other deadline is its task's role's (the managers', if the task is gone)."""
+    facts = {"deadline": row.name}
+    if row.kind == DECISION_CLOCK or task is None:
+        facts |= _facts(case, form_key="", title=row.name, role=MASH_MANAGERS, due=row.due_at)
+        if row.kind == DECISION_CLOCK:
+            facts.update(step="decision", title="the MASH decision")
+        return _Holder(MASH_MANAGERS, None, facts)
+    facts |= _facts(case, form_key=task.form_key, title=task.name, role=task.role, due=row.due_at)
+    return _Holder(task.role or MASH_MANAGERS, task.task_id, facts)
 
 
 # ----------------------------------------------------------------------------- from the clock
@@ -160,9 +178,9 @@ def _at_risk(session: Session, at: datetime) -> int:
         .order_by(Deadline.at_risk_at, Deadline.id)).all()
     for deadline, case, task in rows:
         _mark(session, AT_RISK, case.id, at, deadline_id=deadline.id)
-        notify(session, "at-risk", to_role=task.role if task is not None and task.role else MASH_MANAGERS,
-               case_id=case.id, task_id=task.task_id if task is not None else None, urgent=case.rag == RED,
-               facts=_deadline_facts(case, deadline, task), personal=_children(case))
+        holder = _holder(case, deadline, task)
+        notify(session, "at-risk", to_role=holder.role, case_id=case.id, task_id=holder.task_id,
+               urgent=case.rag == RED, facts=holder.facts, personal=_children(case))
     return len(rows)
 
 

@@ -95,6 +95,8 @@ def test_a_breached_check_tells_the_managers_once_and_chases_the_agency_team_eac
     assert len(queued(db, "chase", case_id)) == 2
     told = [m.body.split("(", 1)[1].split(")", 1)[0] for m in queued(db, "breach", case_id)]
     assert told == [POLICE_DEADLINE, "Decision due"]
+    # The decision's clock rides on the police check, but the decision is the managers' own.
+    assert queued(db, "breach", case_id)[1].subject == "A Red decision for MASH manager has missed its deadline"
     assert fire_due() == 0 and len(queued(db, "breach", case_id)) == 2
 
 
