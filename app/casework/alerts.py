@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import and_, select
+from sqlalchemy import Select, and_, select
 from sqlalchemy.orm import Session
 
 from app.cases.models import Case
@@ -166,16 +166,36 @@ def send_clock_alerts(session: Session, at: datetime) -> int:
     return _at_risk(session, at) + _handover_summary(session, at)
 
 
-def _at_risk(session: Session, at: datetime) -> int:
+def clock_alerts_waiting(session: Session, at: datetime) -> bool:
+    """Whether ``send_clock_alerts`` has anything to send: a read, so an idle scheduler writes nothing."""
+    return (session.execute(_at_risk_rows(at).limit(1)).first() is not None
+            or session.execute(_handover_rows().limit(1)).first() is not None)
+
+
+def _at_risk_rows(at: datetime) -> Select[Deadline, Case, OpenTask]:
+    """Unfinished, unbreached deadlines past their at-risk time that nobody was told of (the open-deadline index)."""
     told = select(NotificationMarker.id).where(NotificationMarker.kind == AT_RISK,
                                                NotificationMarker.deadline_id == Deadline.id)
-    rows = session.execute(
-        select(Deadline, Case, OpenTask)
-        .join(Case, Case.id == Deadline.case_id)
-        .outerjoin(OpenTask, OpenTask.task_id == Deadline.attached_task_id)
-        .where(Deadline.met_at.is_(None), Deadline.cancelled_at.is_(None), Deadline.breached_at.is_(None),
-               Deadline.at_risk_at <= at, Deadline.due_at > at, Case.status == "open", ~told.exists())
-        .order_by(Deadline.at_risk_at, Deadline.id)).all()
+    return (select(Deadline, Case, OpenTask)
+            .join(Case, Case.id == Deadline.case_id)
+            .outerjoin(OpenTask, OpenTask.task_id == Deadline.attached_task_id)
+            .where(Deadline.met_at.is_(None), Deadline.cancelled_at.is_(None), Deadline.breached_at.is_(None),
+                   Deadline.at_risk_at <= at, Deadline.due_at > at, Case.status == "open", ~told.exists())
+            .order_by(Deadline.at_risk_at, Deadline.id))
+
+
+def _handover_rows() -> Select[str, int, str | None]:
+    """Open handover tasks not yet in a summary."""
+    told = select(NotificationMarker.id).where(and_(NotificationMarker.kind == HANDOVER,
+                                                    NotificationMarker.task_id == OpenTask.task_id))
+    return (select(OpenTask.task_id, Case.id, Case.reference)
+            .join(Case, Case.id == OpenTask.case_id)
+            .where(OpenTask.form_key == HANDOVER_FORM, ~told.exists())
+            .order_by(Case.reference))
+
+
+def _at_risk(session: Session, at: datetime) -> int:
+    rows = session.execute(_at_risk_rows(at)).all()
     for deadline, case, task in rows:
         _mark(session, AT_RISK, case.id, at, deadline_id=deadline.id)
         holder = _holder(case, deadline, task)
@@ -185,12 +205,7 @@ def _at_risk(session: Session, at: datetime) -> int:
 
 
 def _handover_summary(session: Session, at: datetime) -> int:
-    told = select(NotificationMarker.id).where(and_(NotificationMarker.kind == HANDOVER,
-                                                    NotificationMarker.task_id == OpenTask.task_id))
-    rows = session.execute(select(OpenTask.task_id, Case.id, Case.reference)
-                           .join(Case, Case.id == OpenTask.case_id)
-                           .where(OpenTask.form_key == HANDOVER_FORM, ~told.exists())
-                           .order_by(Case.reference)).all()
+    rows = session.execute(_handover_rows()).all()
     if not rows:
         return 0
     for task_id, case_id, _reference in rows:

@@ -23,7 +23,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from app.cases.models import Case
-from app.casework.alerts import send_clock_alerts
+from app.casework.alerts import clock_alerts_waiting, send_clock_alerts
 from app.casework.starting import start_stranded
 from app.casework.timers import fire_due_timers
 from app.core.actor import SYSTEM
@@ -116,8 +116,13 @@ def fire_due(should_continue: Callable[[], bool] = lambda: True) -> int:
 
 def send_alerts_due() -> int:
     """Deadlines now at risk and handovers waiting since the hub opened: alerts the clock alone brings, each
-    once (app.casework.alerts marks them), in one transaction after the firings that may have opened them."""
-    return run_in_transaction(send_clock_alerts, now())
+    once (app.casework.alerts marks them), in one transaction after the firings that may have opened them. Looked
+    for in a read first: an idle tick takes no write lock."""
+    at = now()
+    with get_db().reading() as session:
+        if not clock_alerts_waiting(session, at):
+            return 0
+    return run_in_transaction(send_clock_alerts, at)
 
 
 def _cases_with_open_incidents(case_ids: list[int]) -> set[int]:
