@@ -13,7 +13,7 @@ from app.core.config import mail_settings
 from app.core.roles import ALL_ROLES
 from app.notifications import catalogue as catalogues
 from app.notifications.models import DIGEST, HELD, QUEUED, Notification, NotificationPreference
-from app.notifications.rendering import render
+from app.notifications.rendering import page_path, render
 
 _ADDRESS = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 
@@ -38,7 +38,7 @@ def notify(session: Session, kind: str, *, to_role: str | None = None, to_user_i
     facts, personal = dict(facts or {}), dict(personal or {})
     settings = mail_settings()
     at_once = urgent or message_kind.urgent or facts.get("rag", "").strip().lower() == "red"
-    link = settings.base_url + _path(case_id, task_id)
+    link = settings.base_url + page_path(case_id, task_id)
 
     recipients: list[tuple[int | None, str]] = []
     if to_role is not None:
@@ -74,14 +74,6 @@ def notify(session: Session, kind: str, *, to_role: str | None = None, to_user_i
     if messages:
         session.flush()
     return [message.id for message in messages]
-
-
-def _path(case_id: int | None, task_id: int | str | None) -> str:
-    if task_id is not None:
-        return f"/tasks/{task_id}"
-    if case_id is not None:
-        return f"/cases/{case_id}"
-    return "/"
 
 
 def _checked_address(address: str) -> str:

@@ -55,3 +55,12 @@ def render(kind: MessageKind, *, facts: dict[str, str], personal: dict[str, str]
     body = text.format_map(_Fields(values if text is kind.secure_body else plain, kind.name))
     return Rendered(subject=subject, body=body, template_id=None, fields={})
 
+
+
+def page_path(case_id: int | str | None, task_id: int | str | None) -> str:
+    """The page a message points to: the task, else the case, else the start page. Never the case's content."""
+    if task_id is not None:
+        return f"/tasks/{task_id}"
+    if case_id is not None:
+        return f"/cases/{case_id}"
+    return "/"
