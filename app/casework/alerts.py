@@ -134,7 +134,7 @@ def deadlines_breached(session: Session, case: Case, fired: Iterable[tuple[str, 
         if (row.process_id, row.name) in keys and _mark(session, BREACH, case.id, at, deadline_id=row.id):
             task = session.get(OpenTask, row.attached_task_id) if row.attached_task_id else None
             notify(session, "breach", to_role=MASH_MANAGERS, case_id=case.id, urgent=True,
-                   facts=_holder(case, row, task).facts, personal=_children(case))
+                   facts=_holder(case, row, task).facts)
 
 
 @dataclass(frozen=True)
@@ -200,7 +200,7 @@ def _at_risk(session: Session, at: datetime) -> int:
         _mark(session, AT_RISK, case.id, at, deadline_id=deadline.id)
         holder = _holder(case, deadline, task)
         notify(session, "at-risk", to_role=holder.role, case_id=case.id, task_id=holder.task_id,
-               urgent=case.rag == RED, facts=holder.facts, personal=_children(case))
+               urgent=case.rag == RED, facts=holder.facts)
     return len(rows)
 
 
