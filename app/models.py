@@ -2,6 +2,7 @@
 from app.audit.models import AuditChainHead, AuditEvent  # noqa: F401
 from app.auth.models import ApiToken, LoginThrottle, User, UserRole, UserSession  # noqa: F401
 from app.cases.models import AgencyReturn, Case, CompletedTask, RagChange, ReferrerFeedback, StrategyDiscussion, Subject  # noqa: F401
+from app.casework.models import NotificationMarker  # noqa: F401
 from app.core.db import Base  # noqa: F401
 from app.deadlines.models import Deadline, SchedulerLease  # noqa: F401
 from app.disagreements.models import ProfessionalDisagreement  # noqa: F401

@@ -15,15 +15,24 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from app.audit.operations import record
 from app.cases.models import Case, CompletedTask, RagChange
+from app.casework import alerts
 from app.casework.recording import Submission, mirror_case_data, record_submission
 from app.core.actor import PROCESS as PROCESS_ACTOR
 from app.core.actor import Actor
 from app.core.clock import now
-from app.core.vocabulary import CONSENT_FIELD, OUTCOME_FIELD, RAG_FIELD, STRATEGY_OUTCOME_FIELD, rag_label
+from app.core.vocabulary import (
+    CONSENT_FIELD,
+    FEEDBACK_FORM,
+    OUTCOME_FIELD,
+    RAG_FIELD,
+    STRATEGY_OUTCOME_FIELD,
+    rag_label,
+)
 from app.deadlines.tracking import record_retimed, sync_deadlines
 from app.engine import CaseWorkflow, StepEvent
 from app.inbox.models import OpenTask
@@ -78,7 +87,12 @@ def record_progress(session: Session, case: Case, workflow: CaseWorkflow, events
     _record_decisions(session, case, data, events, actor, submitted, at, workflow)
     mirror_case_data(case, data)
     due_times = sync_deadlines(session, case.id, workflow, at)
+    alerts.deadlines_breached(session, case, ((t.process_id, t.name) for t in workflow.fired_timers), at)
+    were_open = set(session.scalars(select(OpenTask.task_id).where(OpenTask.case_id == case.id)))
     sync_open_tasks(session, case.id, open_tasks, at, due_times)
+    alerts.tasks_opened(session, case, [task for task in open_tasks if task.task_id not in were_open])
+    if submitted is not None and submitted[0].form_key == FEEDBACK_FORM:
+        alerts.feedback_given(session, case, submitted[0].task_id, submitted[1])
     case.current_step = "; ".join(sorted(t.info.name for t in open_tasks))[:500]
     case.state = workflow.serialize()
     case.next_timer_due = workflow.next_timer_due()

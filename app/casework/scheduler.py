@@ -23,6 +23,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from app.cases.models import Case
+from app.casework.alerts import clock_alerts_waiting, send_clock_alerts
 from app.casework.starting import start_stranded
 from app.casework.timers import fire_due_timers
 from app.core.actor import SYSTEM
@@ -118,6 +119,17 @@ def fire_due(should_continue: Callable[[], bool] = lambda: True) -> int:
     return fired
 
 
+def send_alerts_due() -> int:
+    """Deadlines now at risk and handovers waiting since the hub opened: alerts the clock alone brings, each
+    once (app.casework.alerts marks them), in one transaction after the firings that may have opened them. Looked
+    for in a read first: an idle tick takes no write lock."""
+    at = now()
+    with get_db().reading() as session:
+        if not clock_alerts_waiting(session, at):
+            return 0
+    return run_in_transaction(send_clock_alerts, at)
+
+
 def _cases_with_open_incidents(case_ids: list[int]) -> set[int]:
     """One query per batch, not one per firing: almost every firing has no incident to resolve."""
     with get_db().reading() as session:
@@ -210,6 +222,7 @@ class DeadlineScheduler:
             if self.is_leader:
                 start_stranded(now())  # contacts a stopped request stored but never started
                 fire_due(self._keep_firing)
+                send_alerts_due()
         except Exception:
             log.exception("deadline tick failed")
         if not self._running:

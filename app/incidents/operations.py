@@ -11,12 +11,14 @@ import logging
 from sqlalchemy.orm import Session
 
 from app.audit.operations import record
+from app.cases.models import Case
 from app.core.actor import Actor
 from app.core.clock import now
 from app.core.errors import Conflict, NotFound, ProcessFailed
 from app.inbox.models import OpenTask
 from app.incidents.models import START, TASK, TIMER, Incident
 from app.incidents.queries import open_timer_incident
+from app.notifications import notify
 
 log = logging.getLogger(__name__)
 
@@ -38,6 +40,7 @@ def hold_answers(session: Session, task_id: str, form_data: dict, actor: Actor,
     session.flush()
     record(session, actor, "task.incident-raised", case_id=task.case_id, task_id=task_id,
            element_id=failure.element_id, summary=task.name, details={"incident_id": incident.id})
+    _tell_process_owners(session, incident)
     return incident.id, task.case_id
 
 
@@ -49,6 +52,7 @@ def raise_start_incident(session: Session, case_id: int, failure: ProcessFailed,
     session.flush()
     record(session, actor, "case.incident-raised", case_id=case_id, element_id=failure.element_id,
            summary="The process could not start", details={"incident_id": incident.id})
+    _tell_process_owners(session, incident)
     return incident
 
 
@@ -68,7 +72,17 @@ def count_timer_failure(session: Session, case_id: int, message: str, element_id
         incident.raised_at = at
         record(session, actor, "timer.incident-raised", case_id=case_id, element_id=element_id,
                summary="Deadline timers failed to fire", details={"attempts": incident.attempts})
+        _tell_process_owners(session, incident)
     return incident
+
+
+def _tell_process_owners(session: Session, incident: Incident) -> None:
+    """Process owners hear when an incident is raised (once: a failed retry is the same incident), with the step
+    and the element at fault, never the engine's message (it can quote case data)."""
+    case = session.get_one(Case, incident.case_id)
+    notify(session, "incident", to_role="process-owner", case_id=incident.case_id,
+           facts={"step": incident.task_name or "Deadline timers", "element": incident.element_id or "",
+                  "reference": case.reference or "", "kind": incident.kind})
 
 
 def resolve_timer_incident(session: Session, case_id: int, actor: Actor) -> None:
