@@ -73,6 +73,8 @@ def _register_blueprints(app: Flask) -> None:
     from app.process_models.versions_views import bp as versions_bp
     from app.process_models.views import bp as process_models_bp
     from app.reports.views import bp as reports_bp
+    from app.rota.views import bp as rota_bp
+    from app.search.views import bp as search_bp
     from app.sharing.views import bp as sharing_bp
     from app.training.views import bp as training_bp
     from app.users.views import bp as users_bp
@@ -83,7 +85,8 @@ def _register_blueprints(app: Flask) -> None:
     app.after_request(record_refused_access)
     for blueprint in (web_bp, auth_bp, intake_bp, inbox_bp, cases_bp, dashboard_bp, audit_bp, sharing_bp,
                       process_models_bp, versions_bp, modeler_bp, maps_bp, training_bp, people_bp, concerns_bp,
-                      reports_bp, information_product_bp, need_to_know_bp, users_bp, disagreements_bp):
+                      reports_bp, information_product_bp, need_to_know_bp, users_bp, disagreements_bp,
+                      search_bp, rota_bp):
         app.register_blueprint(blueprint)
     csrf.exempt(api_bp)  # bearer tokens, not cookies: no CSRF exposure
     app.register_blueprint(api_bp)

@@ -11,5 +11,6 @@ from app.intake.models import Contact  # noqa: F401
 from app.need_to_know.models import BreakGlassAccess, ReturnRelease  # noqa: F401
 from app.people.models import Person, PersonMerge, PersonRelationship, SubjectMatch  # noqa: F401
 from app.process_models.models import ProcessVersion  # noqa: F401
+from app.rota.models import DutyEscalation, DutyShift  # noqa: F401
 from app.sharing.models import SharingDecision  # noqa: F401
 from app.training.models import TrainingRun  # noqa: F401

@@ -31,6 +31,7 @@ from app.core.db import get_db, run_in_transaction
 from app.deadlines.models import SchedulerLease
 from app.incidents.operations import count_timer_failure, resolve_timer_incident
 from app.incidents.queries import cases_with_open_timer_incidents
+from app.rota.escalation import escalate_due
 
 log = logging.getLogger(__name__)
 
@@ -203,6 +204,7 @@ class DeadlineScheduler:
             if self.is_leader:
                 start_stranded(now())  # contacts a stopped request stored but never started
                 fire_due(self._keep_firing)
+                escalate_due()  # urgent tasks unclaimed too long go to the person on duty (app/rota)
         except Exception:
             log.exception("deadline tick failed")
         if not self._running:
