@@ -23,15 +23,16 @@ from app.core.actor import Actor
 from app.core.errors import NeedToKnow
 from app.need_to_know.sight import CaseSight, sight_of, visible_case_ids
 from app.people.clusters import cluster_of, parents_above, roots_for
-from app.people.matching import Candidate
-from app.people.matching import search as match_people
+from app.people.matching import _RECORD as RECORD
+from app.people.matching import Candidate, score_pair
 from app.people.models import Person
 from app.people.names import family_key, given_key
 from app.people.queries import PersonSummary, person_summary
 from app.search.reading import DOB, NAME, NHS_NUMBER, POSTCODE, REFERENCE, Query
 
-#: A name search proposes people from this score (the person index's own search page uses the same line).
-NAME_SCORE_FROM = 40
+#: A name search finds people from this score (names alone, no date of birth: the same names score 50, a name
+#: spelt similarly and one that sounds the same 36-45, a different given name at most 5).
+NAME_SCORE_FROM = 35
 #: At most this many people, and cases, are shown for one query (best or newest first).
 MOST_PEOPLE = 20
 MOST_CASES = 50
@@ -101,9 +102,7 @@ def _people(session: Session, query: Query) -> list[int]:
     """The roots of the people the query may mean, best first."""
     if query.kind == NAME:
         if len(query.words) >= 2:
-            candidate = Candidate(query.words[0], " ".join(query.words[1:]))
-            found = match_people(session, candidate, threshold=NAME_SCORE_FROM, limit=MOST_PEOPLE + 1)
-            return [match.person_id for match in found.matches]
+            return _people_named(session, query.words[0], " ".join(query.words[1:]))
         word = query.words[0]
         condition = or_(Person.family_key == family_key(word), Person.given_key == given_key(word))
     elif query.kind == NHS_NUMBER:
@@ -115,6 +114,24 @@ def _people(session: Session, query: Query) -> list[int]:
     ids = list(session.scalars(select(Person.id).where(condition).order_by(Person.id.desc()).limit(PER_INDEX_LIMIT)))
     roots = roots_for(session, ids, parents_above(session, ids))
     return list(dict.fromkeys(roots[i] for i in ids))
+
+
+def _people_named(session: Session, given: str, family: str) -> list[int]:
+    """People whose family name sounds like either word typed (names are typed either way round), scored by the
+    person index's own scoring (app/people/matching.py score_pair: variants, sound, spelling), best first."""
+    keys = {family_key(family), family_key(given)} - {""}
+    rows = list(session.execute(select(*RECORD).where(Person.family_key.in_(sorted(keys)))
+                                .order_by(Person.id.desc()).limit(PER_INDEX_LIMIT)))
+    if not rows:
+        return []
+    candidate = Candidate(given, family)
+    roots = roots_for(session, [row.id for row in rows], parents_above(session, [row.id for row in rows]))
+    best: dict[int, int] = {}
+    for row in rows:
+        score, _reasons = score_pair(candidate, row)
+        if score >= NAME_SCORE_FROM and score > best.get(roots[row.id], -1):
+            best[roots[row.id]] = score
+    return sorted(best, key=lambda root: (-best[root], -root))
 
 
 def _cases_of(session: Session, person_ids: set[int]) -> dict[int, set[int]]:
