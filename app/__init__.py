@@ -26,6 +26,8 @@ def create_app(settings: Settings | None = None) -> Flask:
         WTF_CSRF_TIME_LIMIT=None,
     )
     db = init_db(settings.database_url)
+    from app.notifications import catalogue as notification_words
+    notification_words.use(notification_words.load(settings.processes_dir))  # refused at start, with its line
     from app.web import refusals, unit_of_work
     unit_of_work.register(app)  # first, so every other hook runs inside the request's unit of work
     refusals.register(app)

@@ -31,6 +31,7 @@ LAYERS: tuple[str, ...] = (
     "audit",           # the hash-chained trail every action writes to
     "auth",            # users, sessions, tokens, the authorisation table
     "users",           # users and leavers: the administrator's joiners, movers and leavers
+    "notifications",   # queued messages and their channels (SMTP, GOV.UK Notify): any feature may notify
     "process_models",  # deployed versions of the diagrams
     "cases",           # the case record and reads of it
     "need_to_know",    # who sees which cases and which parts of them; releases; break glass

@@ -31,6 +31,7 @@ from app.core.db import get_db, run_in_transaction
 from app.deadlines.models import SchedulerLease
 from app.incidents.operations import count_timer_failure, resolve_timer_incident
 from app.incidents.queries import cases_with_open_timer_incidents
+from app.notifications.sending import drain as send_notifications
 from app.rota.escalation import escalate_due
 
 log = logging.getLogger(__name__)
@@ -43,6 +44,10 @@ MAX_SLEEP = timedelta(seconds=2)
 MAX_ATTEMPTS = 3
 RETRY_DELAYS = (timedelta(seconds=5), timedelta(seconds=30))
 JOB_ID = "mash-deadlines"
+#: Notifications are sent by every worker (each message is claimed first), on their own job so a slow relay
+#: never holds up a timer.
+NOTIFICATIONS_JOB_ID = "mash-notifications"
+NOTIFICATIONS_EVERY = timedelta(seconds=5)
 
 
 def _wall_clock() -> datetime:
@@ -177,6 +182,8 @@ class DeadlineScheduler:
         self._scheduler.start()
         _running_scheduler = self
         self._schedule(now())
+        self._scheduler.add_job(send_notifications, "interval", seconds=NOTIFICATIONS_EVERY.total_seconds(),
+                                args=[self.holder], id=NOTIFICATIONS_JOB_ID, replace_existing=True)
 
     def shutdown(self) -> None:
         global _running_scheduler

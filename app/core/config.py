@@ -140,3 +140,74 @@ def evaluation_budget() -> EvaluationBudget:
     return EvaluationBudget(eval_cpu_seconds=_seconds("MASH_EVAL_CPU_SECONDS", 1.0),
                             step_seconds=_seconds("MASH_STEP_SECONDS", 2.0),
                             memory_mib=_count("MASH_EVAL_MEMORY_MIB", 64, minimum=16))
+
+
+# ----------------------------------------------------------------------------- notifications (app/notifications)
+@dataclass(frozen=True)
+class MailSettings:
+    """How messages leave the hub: the council's SMTP relay and GOV.UK Notify, and how hard the sender tries.
+    Secrets (the relay's password, the Notify API key) come from the environment only, never the repository."""
+
+    smtp_host: str = ""
+    smtp_port: int = 587
+    smtp_starttls: bool = True
+    smtp_username: str = ""
+    smtp_password: str = ""
+    mail_from: str = "MASH <mash@council.example>"
+    notify_api_key: str = ""
+    notify_base_url: str = "https://api.notifications.service.gov.uk"
+    #: The council's own e-mail domain: on the secure list beside gcsx, cjsm and nhs.net.
+    council_domain: str = ""
+    #: Where the app is reached: messages link here, never carry the case.
+    base_url: str = "http://127.0.0.1:5000"
+    #: A message that fails this many times goes to the dead letters for an operations manager.
+    max_attempts: int = 5
+    #: The first retry waits this long; each further one twice as long as the one before.
+    retry_seconds: int = 60
+    #: Non-urgent messages for someone who chose the digest are gathered this often.
+    digest_minutes: int = 30
+    #: A sent or discarded message's address and text are kept this long (then erased, its codes kept).
+    keep_sent_days: int = 30
+    #: MASH_DEV_MAIL=1 (make run): mail goes to a local sink on 127.0.0.1 and /dev/mail shows it.
+    dev_mail: bool = False
+    dev_mail_port: int = 8025
+
+
+def _flag(name: str, default: bool) -> bool:
+    raw = os.environ.get(name)
+    if raw is None or raw.strip() == "":
+        return default
+    if raw.strip().lower() in ("1", "true", "yes", "on"):
+        return True
+    if raw.strip().lower() in ("0", "false", "no", "off"):
+        return False
+    raise ValueError(f"{name} must be 1 or 0, not {raw!r}")
+
+
+def mail_settings() -> MailSettings:
+    """Read from MASH_SMTP_HOST, MASH_SMTP_PORT, MASH_SMTP_STARTTLS, MASH_SMTP_USERNAME, MASH_SMTP_PASSWORD,
+    MASH_MAIL_FROM, MASH_NOTIFY_API_KEY, MASH_NOTIFY_BASE_URL, MASH_COUNCIL_DOMAIN, MASH_BASE_URL,
+    MASH_NOTIFY_MAX_ATTEMPTS, MASH_NOTIFY_RETRY_SECONDS, MASH_DIGEST_MINUTES, MASH_NOTIFY_KEEP_DAYS,
+    MASH_DEV_MAIL and MASH_DEV_MAIL_PORT. With MASH_DEV_MAIL=1 the relay is the local sink, whatever else is set."""
+    env = os.environ.get
+    dev_mail = _flag("MASH_DEV_MAIL", False)
+    dev_port = _count("MASH_DEV_MAIL_PORT", 8025)
+    defaults = MailSettings()
+    return MailSettings(
+        smtp_host="127.0.0.1" if dev_mail else env("MASH_SMTP_HOST", ""),
+        smtp_port=dev_port if dev_mail else _count("MASH_SMTP_PORT", defaults.smtp_port),
+        smtp_starttls=False if dev_mail else _flag("MASH_SMTP_STARTTLS", True),
+        smtp_username="" if dev_mail else env("MASH_SMTP_USERNAME", ""),
+        smtp_password="" if dev_mail else env("MASH_SMTP_PASSWORD", ""),
+        mail_from=env("MASH_MAIL_FROM", defaults.mail_from),
+        notify_api_key=env("MASH_NOTIFY_API_KEY", ""),
+        notify_base_url=env("MASH_NOTIFY_BASE_URL", defaults.notify_base_url),
+        council_domain=env("MASH_COUNCIL_DOMAIN", "").strip().lower(),
+        base_url=env("MASH_BASE_URL", defaults.base_url).rstrip("/"),
+        max_attempts=_count("MASH_NOTIFY_MAX_ATTEMPTS", defaults.max_attempts),
+        retry_seconds=_count("MASH_NOTIFY_RETRY_SECONDS", defaults.retry_seconds),
+        digest_minutes=_count("MASH_DIGEST_MINUTES", defaults.digest_minutes),
+        keep_sent_days=_count("MASH_NOTIFY_KEEP_DAYS", defaults.keep_sent_days),
+        dev_mail=dev_mail,
+        dev_mail_port=dev_port,
+    )

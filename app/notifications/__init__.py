@@ -1,0 +1,10 @@
+"""Messages that reach people outside the app: e-mail through the council's SMTP relay and GOV.UK Notify.
+
+``notify()`` queues them in the transaction of the action that causes them; the scheduler sends them after that
+commits (``sending.drain``), retrying with back-off and setting aside those that keep failing (dead letters).
+What each kind says and by which channel is in ``processes/notifications.toml`` (``catalogue``). Personal data
+goes only to addresses on the secure list; subjects, logs and the audit trail never carry it.
+"""
+from app.notifications.queueing import notify
+
+__all__ = ["notify"]

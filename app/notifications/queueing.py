@@ -1,0 +1,100 @@
+"""notify(): queue messages in the caller's transaction. They exist only if the action that causes them commits,
+and the scheduler sends them after that (app/notifications/sending.py)."""
+from __future__ import annotations
+
+import re
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from app.auth.models import User, UserRole
+from app.core.clock import now
+from app.core.config import mail_settings
+from app.core.roles import ALL_ROLES
+from app.notifications import catalogue as catalogues
+from app.notifications.models import DIGEST, HELD, QUEUED, Notification, NotificationPreference
+from app.notifications.rendering import page_path, render
+
+_ADDRESS = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+
+
+def notify(session: Session, kind: str, *, to_role: str | None = None, to_user_id: int | None = None,
+           to_address: str | None = None, to_agency_team: str | None = None, case_id: int | None = None,
+           task_id: int | str | None = None, urgent: bool = False, facts: dict[str, str] | None = None,
+           personal: dict[str, str] | None = None) -> list[int]:
+    """Queue one message per recipient: each active person holding ``to_role`` who has an e-mail address, the
+    person ``to_user_id``, the address ``to_address`` (a referrer's), the agency team ``to_agency_team``
+    (its address in notifications.toml). Never commits: the caller's action does. Returns the message ids.
+
+    ``facts`` fill the words anyone may read; ``personal`` (the child's name, the feedback's text) are written
+    only for an address on the secure list. Red (``facts["rag"] == "Red"``), ``urgent`` and the kinds marked
+    urgent go at once; other messages to a person who chose the digest wait for it."""
+    catalogue = catalogues.current()
+    message_kind = catalogue.kind(kind)
+    if to_role is None and to_user_id is None and to_address is None and to_agency_team is None:
+        raise ValueError("notify() needs a recipient: to_role, to_user_id, to_address or to_agency_team")
+    if to_role is not None and to_role not in ALL_ROLES:
+        raise ValueError(f"unknown role {to_role!r}")
+    facts, personal = dict(facts or {}), dict(personal or {})
+    settings = mail_settings()
+    at_once = urgent or message_kind.urgent or facts.get("rag", "").strip().lower() == "red"
+    link = settings.base_url + page_path(case_id, task_id)
+
+    recipients: list[tuple[int | None, str]] = []
+    if to_role is not None:
+        recipients += [(user.id, user.email or "") for user in _people_with_role(session, to_role)]
+    if to_user_id is not None:
+        user = session.get(User, to_user_id)
+        if user is not None and user.is_active_user and user.email:
+            recipients.append((user.id, user.email))
+    if to_address is not None:
+        recipients.append((None, _checked_address(to_address)))
+    if to_agency_team is not None:
+        recipients.append((None, catalogue.team_address(to_agency_team)))
+
+    preferences = _digest_choosers(session, {uid for uid, _ in recipients if uid is not None})
+    created = now()
+    seen: set[str] = set()
+    messages: list[Notification] = []
+    for user_id, address in recipients:
+        if address.lower() in seen:
+            continue
+        seen.add(address.lower())
+        secure = catalogue.is_secure(address, settings.council_domain)
+        words = render(message_kind, facts=facts, personal=personal, secure=secure, link=link)
+        held = not at_once and user_id is not None and user_id in preferences
+        message = Notification(kind=kind, channel=message_kind.channel, recipient_user_id=user_id,
+                               to_address=address, secure=secure, urgent=at_once, case_id=case_id,
+                               task_id=None if task_id is None else str(task_id), subject=words.subject[:300],
+                               body=words.body, template_id=words.template_id, fields=words.fields,
+                               status=HELD if held else QUEUED, attempts=0, next_attempt_at=None if held else created,
+                               created_at=created)
+        session.add(message)
+        messages.append(message)
+    if messages:
+        session.flush()
+    return [message.id for message in messages]
+
+
+def _checked_address(address: str) -> str:
+    address = address.strip()
+    if not _ADDRESS.match(address) or any(c in address for c in "\r\n,;<>"):
+        raise ValueError("to_address is not an e-mail address")
+    return address
+
+
+def _people_with_role(session: Session, role: str) -> list[User]:
+    return list(session.scalars(select(User).join(UserRole, UserRole.user_id == User.id)
+                                .where(UserRole.role == role, User.is_active_user.is_(True),
+                                       User.email.is_not(None), User.email != "")
+                                .order_by(User.id)))
+
+
+def _digest_choosers(session: Session, user_ids: set[int]) -> set[int]:
+    """Who among these wants non-urgent messages gathered: everyone who has not chosen otherwise."""
+    if not user_ids:
+        return set()
+    immediate = set(session.scalars(select(NotificationPreference.user_id)
+                                    .where(NotificationPreference.user_id.in_(user_ids),
+                                           NotificationPreference.delivery != DIGEST)))
+    return user_ids - immediate
