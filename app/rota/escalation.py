@@ -20,8 +20,10 @@ from app.core.actor import SYSTEM
 from app.core.clock import now
 from app.core.config import duty_escalation_minutes
 from app.core.db import run_in_transaction
-from app.core.vocabulary import RED
+from app.core.roles import role_label
+from app.core.vocabulary import RAG_LABELS, RED
 from app.inbox.models import OpenTask
+from app.notifications import notify
 from app.rota.models import DutyEscalation
 from app.rota.queries import OnDuty, on_duty
 
@@ -65,12 +67,12 @@ def escalate_unclaimed(session: Session, at: datetime, after: timedelta) -> int:
 
 
 def _notify(session: Session, task: OpenTask, reference: str, duty: OnDuty, at: datetime) -> list[int]:
-    """Queue the notification in this transaction (app.notifications sends it after commit)."""
-    from app.notifications import notify
-
+    """Queue the notification in this transaction (app.notifications sends it after commit). The words say
+    which step waits and for how long, never who the child is; the link opens the task."""
+    minutes = int((at - task.created_at).total_seconds() // 60)
     return notify(session, MESSAGE, to_user_id=duty.user_id, case_id=task.case_id, task_id=task.task_id,
-                  urgent=True, facts={"task": task.name, "role": task.role, "reference": reference,
-                                      "waiting_since": task.created_at.isoformat()})
+                  urgent=True, facts={"rag": RAG_LABELS[RED], "step": task.name, "role": role_label(task.role),
+                                      "minutes": str(minutes)})
 
 
 def escalate_due() -> int:

@@ -1,14 +1,14 @@
 """duty rota: who is on duty per role and shift; the once-only marker of an escalated urgent task
 
 Revision ID: 0020
-Revises: 0018
+Revises: 0019
 Create Date: 2026-12-06 11:50:00
 """
 import sqlalchemy as sa
 from alembic import op
 
 revision = '0020'
-down_revision = '0018'
+down_revision = '0019'
 branch_labels = None
 depends_on = None
 

@@ -13,6 +13,7 @@ from app.auth.models import User
 from app.core.clock import clock
 from app.core.db import get_db
 from app.inbox.models import OpenTask
+from app.notifications.models import Notification
 from app.rota import escalation
 from app.rota.escalation import escalate_due
 from app.rota.models import DutyEscalation, DutyShift
@@ -106,25 +107,38 @@ def test_only_the_mash_manager_keeps_the_rota(web, api):
         assert web(role).get("/duty-rota").status_code == 403, role
 
 
+def escalation_messages() -> list[tuple[str, str | None, int | None, bool, str, str]]:
+    with get_db().unit_of_work(write=False) as session:
+        return [(n.to_address, n.task_id, n.case_id, n.urgent, n.subject, n.body)
+                for n in session.scalars(select(Notification).where(Notification.kind == "duty-escalation")
+                                         .order_by(Notification.id))]
+
+
 @BOTH
-def test_an_unclaimed_urgent_task_is_escalated_once_to_the_person_on_duty_after_15_minutes(api, web, sent):
+def test_an_unclaimed_urgent_task_is_escalated_once_to_the_person_on_duty_after_15_minutes(api, web):
     clock.freeze(MONDAY_10)
+    with get_db().unit_of_work() as session:
+        session.scalars(select(User).where(User.username == "police")).one().email = "duty.officer@police.example.org"
     web("mash-manager").post_form("/duty-rota", shift_form())
     case_id, task_id = red_police_task(api)
     clock.advance(timedelta(minutes=14, seconds=59))
-    assert escalate_due() == 0 and sent == []
+    assert escalate_due() == 0 and escalation_messages() == []
     clock.advance(timedelta(seconds=1))
     assert escalate_due() == 1
-    assert sent == [{"task_id": task_id, "to": "police", "case_id": case_id}]
+    [(address, task, case, urgent, subject, body)] = escalation_messages()
+    assert (address, task, case, urgent) == ("duty.officer@police.example.org", task_id, case_id, True)
+    assert subject == "Urgent: a Red Check police records has not been picked up"  # the words of notifications.toml
+    assert "has waited 15 minutes" in body and "Ava" not in subject + body and "Smith" not in subject + body
     for _ in range(3):  # later passes, as after a restart: the marker is in the database
         clock.advance(timedelta(minutes=20))
         assert escalate_due() == 0
-    assert len(sent) == 1
+    assert len(escalation_messages()) == 1
     with get_db().unit_of_work(write=False) as session:
         marker = session.get_one(DutyEscalation, task_id)
         assert (marker.role, marker.escalated_at) == ("police", MONDAY_10 + timedelta(minutes=15))
         event = session.scalars(select(AuditEvent).where(AuditEvent.action == "task.escalated-to-duty")).one()
         assert event.case_id == case_id and event.details["unclaimed_minutes"] == 15
+        assert len(event.details["notifications"]) == 1
 
 
 def test_a_claimed_task_is_not_escalated(api, web, sent):
