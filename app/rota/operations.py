@@ -20,7 +20,7 @@ from app.rota.models import DutyShift
 from app.rota.queries import overlapping
 
 #: Who can be on duty: the roles that work tasks (the lanes of the process).
-DUTY_ROLES = LANE_ROLES
+DUTY_ROLES: tuple[str, ...] = tuple(dict.fromkeys(LANE_ROLES))
 #: The longest shift: a rota of days and nights, not a standing assignment.
 LONGEST_SHIFT = timedelta(hours=24)
 _TIME = re.compile(r"([01]?\d|2[0-3])[:.]([0-5]\d)")

@@ -183,3 +183,15 @@ def test_the_sla_wall_shows_who_is_on_duty_now(web):
     clock.advance(timedelta(hours=8))
     wall = web("ops-manager").get("/dashboard").get_data(as_text=True)
     assert "No one is on the duty rota now." in wall.split('id="on-duty"')[1]
+
+
+def test_the_demo_rota_covers_every_lane_day_and_night_once(app):
+    from app.demo import seed_rota
+    from app.rota.operations import DUTY_ROLES
+    from app.rota.queries import on_duty
+
+    clock.freeze(MONDAY_10)
+    assert seed_rota() == 7 * len(DUTY_ROLES) and seed_rota() == 0
+    with get_db().unit_of_work(write=False) as session:
+        assert on_duty(session, "police", MONDAY_10).username == "police"
+        assert on_duty(session, "out-of-hours", MONDAY_10 + timedelta(hours=12)).username == "out-of-hours"
