@@ -16,8 +16,8 @@ from app.core.db import get_db, run_in_transaction
 from app.core.errors import Conflict, Forbidden, NotFound
 from app.core.vocabulary import DECISION_FORM, FEEDBACK_FORM, MASH_REVIEW_FORM, SCREENING_FORM
 from app.inbox import operations
-from app.inbox.models import OpenTask
 from app.inbox.filtering import DUE_STATES, SORTS, filtered_inbox, read_inbox_filter, steps_waiting
+from app.inbox.models import OpenTask
 from app.inbox.queries import open_task
 from app.incidents.queries import held_task_ids, open_task_incident
 from app.people.queries import case_match_summary
