@@ -104,7 +104,11 @@ def _people(session: Session, query: Query) -> list[int]:
         if len(query.words) >= 2:
             return _people_named(session, query.words[0], " ".join(query.words[1:]))
         word = query.words[0]
-        condition = or_(Person.family_key == family_key(word), Person.given_key == given_key(word))
+        keys = [column == key for column, key in ((Person.family_key, family_key(word)),
+                                                  (Person.given_key, given_key(word))) if key]
+        if not keys:
+            return []  # nothing to sound out (digits, a lone letter's empty key): anonymised records have none either
+        condition = or_(*keys)
     elif query.kind == NHS_NUMBER:
         condition = Person.nhs_number == query.nhs_number
     elif query.kind == DOB:
