@@ -195,3 +195,23 @@ def test_the_demo_rota_covers_every_lane_day_and_night_once(app):
     with get_db().unit_of_work(write=False) as session:
         assert on_duty(session, "police", MONDAY_10).username == "police"
         assert on_duty(session, "out-of-hours", MONDAY_10 + timedelta(hours=12)).username == "out-of-hours"
+
+
+def test_the_running_scheduler_escalates_on_its_own_pass(api, web, sent):
+    """Nobody calls escalate_due here: the deadline scheduler's pass does, once the clock reaches 15 minutes."""
+    from app.casework.scheduler import DeadlineScheduler
+    from tests.conftest import wait_for
+
+    clock.freeze(MONDAY_10)
+    web("mash-manager").post_form("/duty-rota", shift_form())
+    _case_id, task_id = red_police_task(api)
+    runner = DeadlineScheduler(holder="escalation-test")
+    runner.start()
+    try:
+        assert wait_for(lambda: runner.is_leader, timeout=10)
+        clock.advance(timedelta(minutes=15))
+        runner.wake()
+        assert wait_for(lambda: len(sent) == 1, timeout=10)
+        assert sent[0]["task_id"] == task_id
+    finally:
+        runner.shutdown()
