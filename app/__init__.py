@@ -76,6 +76,8 @@ def _register_blueprints(app: Flask) -> None:
     from app.process_models.versions_views import bp as versions_bp
     from app.process_models.views import bp as process_models_bp
     from app.reports.views import bp as reports_bp
+    from app.rota.views import bp as rota_bp
+    from app.search.views import bp as search_bp
     from app.sharing.views import bp as sharing_bp
     from app.training.views import bp as training_bp
     from app.users.views import bp as users_bp
@@ -87,7 +89,7 @@ def _register_blueprints(app: Flask) -> None:
     for blueprint in (web_bp, auth_bp, intake_bp, inbox_bp, cases_bp, dashboard_bp, audit_bp, sharing_bp,
                       process_models_bp, versions_bp, modeler_bp, maps_bp, training_bp, people_bp, concerns_bp,
                       reports_bp, information_product_bp, need_to_know_bp, users_bp, disagreements_bp,
-                      notifications_bp):
+                      notifications_bp, search_bp, rota_bp):
         app.register_blueprint(blueprint)
     from app.core.config import mail_settings
     if mail_settings().dev_mail:  # /dev/mail does not exist unless the local mail sink does

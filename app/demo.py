@@ -10,6 +10,7 @@ from app.auth.models import User
 from app.auth.operations import create_user, user_by_username
 from app.cases.models import Case, Subject
 from app.casework.completion import complete_task
+from app.core.calendar import LONDON
 from app.core.clock import clock, now
 from app.core.db import get_db, run_in_transaction
 from app.core.roles import LANE_NAMES, LANE_ROLES, OTHER_ROLES, role_label
@@ -230,3 +231,26 @@ def seed_history() -> int:
     payload["subjects"][0]["address"] = RUBY["address"]
     run_in_transaction(receive_contact, payload, referrer, channel="web")
     return len(HISTORY) + 1
+
+
+def seed_rota(days: int = 7) -> int:
+    """A week of demo shifts from today, once: each lane's demo user on duty 08:00-18:00, and the emergency duty
+    team overnight 18:00-08:00 (so an unclaimed urgent task always has someone to go to)."""
+    from app.rota.models import DutyShift
+    from app.rota.operations import DUTY_ROLES, add_shift
+
+    with get_db().unit_of_work(write=False) as session:
+        if session.scalar(select(DutyShift.id).limit(1)) is not None:
+            return 0
+    manager = _actor("mash-manager")
+    today = now().astimezone(LONDON).date()
+    added = 0
+    for offset in range(days):
+        day = today + timedelta(days=offset)
+        when = {"date-day": str(day.day), "date-month": str(day.month), "date-year": str(day.year)}
+        for role in DUTY_ROLES:
+            times = ("18:00", "08:00") if role == "out-of-hours" else ("08:00", "18:00")
+            form = {"role": role, "username": role, **when, "start_time": times[0], "end_time": times[1]}
+            run_in_transaction(add_shift, form, manager)
+            added += 1
+    return added

@@ -13,5 +13,6 @@ from app.need_to_know.models import BreakGlassAccess, ReturnRelease  # noqa: F40
 from app.notifications.models import Notification, NotificationPreference  # noqa: F401
 from app.people.models import Person, PersonMerge, PersonRelationship, SubjectMatch  # noqa: F401
 from app.process_models.models import ProcessVersion  # noqa: F401
+from app.rota.models import DutyEscalation, DutyShift  # noqa: F401
 from app.sharing.models import SharingDecision  # noqa: F401
 from app.training.models import TrainingRun  # noqa: F401

@@ -41,6 +41,8 @@ LAYERS: tuple[str, ...] = (
     "inbox",           # open-task rows and claiming
     "incidents",       # steps stopped by a fault, with held answers
     "deadlines",       # deadline rows, the SLA wall's reads, the training clock
+    "search",          # the header search: people and cases within need to know
+    "rota",            # the duty rota and escalating unclaimed urgent tasks to the person on duty
     "casework",        # what happens to a case: start, complete, timers, re-rating, retries, version moves
     "intake",          # the front door: receiving a contact starts a case
     "disagreements",   # professional disagreements: raising one signals the case's workflow

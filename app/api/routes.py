@@ -21,6 +21,7 @@ from app.people import api as people
 from app.process_models import api as process_models
 from app.reports import api as reports
 from app.retention import api as retention
+from app.search import api as search
 from app.sharing import api as sharing
 from app.training import api as training
 from app.users import api as users
@@ -29,7 +30,8 @@ __all__ = ["FEATURES", "bp"]
 
 #: The features with routes on the API, in the order the OpenAPI document lists them.
 FEATURES: tuple[FeatureApi, ...] = (intake, cases, disagreements, need_to_know, audit, inbox, training, sharing,
-                                    reports, maps, people, incidents, process_models, retention, users)
+                                    reports, maps, people, incidents, process_models, retention, users,
+                                    search)
 
 
 @bp.get("/openapi.json")

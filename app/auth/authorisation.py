@@ -59,6 +59,12 @@ RECEIPT_TIME_ROLES = frozenset({"business-support", "mash-manager"})
 #: Roles that may open a case at all (which cases, and what of them, is CASE_RULES below). The auditor reads
 #: the audit trail, not case content; admin and process owners read no case content.
 CASE_READ_ROLES = DECISION_MAKERS | {"ops-manager", "business-support"} | set(AGENCIES)
+#: Roles that search the hub (app/search): exactly those that may open a case (CASE_READ_ROLES, a superset of
+#: PEOPLE_READ_ROLES). Each hit is then need to know: an agency finds only cases it is involved in, and only roles
+#: that read the person index find people. Referrers, auditors, admin, process owners and trainers read no case.
+SEARCH_ROLES = CASE_READ_ROLES
+#: Roles that keep the duty rota (app/rota): the MASH manager, who runs the hub's shifts.
+ROTA_ROLES = frozenset({"mash-manager"})
 #: Roles that watch who looked where: refusals per user, exceptional (break-glass) access to review.
 OVERSIGHT_ROLES = frozenset({"ops-manager", "auditor"})
 #: Roles that review break-glass access the next day.
@@ -182,6 +188,15 @@ ROUTE_ROLES: dict[str, frozenset[str]] = {
     # ones too, so the hub's decision makers and oversight only
     "information_product.show": DECISION_RECORD_ROLES,
     "information_product.pdf": DECISION_RECORD_ROLES,
+    # search (app/search): the header's one box for those who may read cases; need to know applies to each hit
+    "search.results": SEARCH_ROLES,
+    "api.search": SEARCH_ROLES,
+    # duty rota (app/rota): the MASH manager keeps it; escalations of unclaimed urgent tasks go to those on it
+    "rota.index": ROTA_ROLES,
+    "rota.add": ROTA_ROLES,
+    "rota.edit": ROTA_ROLES,
+    "rota.change": ROTA_ROLES,
+    "rota.remove": ROTA_ROLES,
     # JSON API
     "api.openapi": _PUBLIC,
     "api.create_contact": INTAKE_ROLES,

@@ -1,13 +1,21 @@
 """Reads of the case record for pages and the API. No workflow deserialization."""
 from __future__ import annotations
 
-from sqlalchemy import Select, select
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import date
+
+from sqlalchemy import Select, exists, func, select
 from sqlalchemy.orm import Session
 
 from app.audit.models import AuditEvent
 from app.cases.models import Case, ReferrerFeedback
 from app.core.actor import Actor
-from app.core.roles import HUB_ROLES
+from app.core.errors import FieldError
+from app.core.periods import day_starts, read_choice, read_period
+from app.core.roles import AGENCIES, HUB_ROLES
+from app.core.vocabulary import RAG_CODES
+from app.inbox.models import OpenTask
 from app.intake.models import Contact
 
 #: What the case page's history shows, and how it names each action.
@@ -79,12 +87,68 @@ def contacts_made_by(session: Session, actor: Actor, limit: int = 200) -> list[t
     return [(case, referrer_status(case, case.id in answered)) for case in cases]
 
 
-def list_cases(session: Session, *, status: str | None = "open", among: Select | None = None,
-               limit: int = 200) -> list[Case]:
-    """Cases newest first; ``among`` (a subquery of case ids) keeps only the cases the reader may see."""
-    query = select(Case).order_by(Case.received_at.desc()).limit(limit)
-    if status:
-        query = query.where(Case.status == status)
+#: The case list's page size.
+CASES_PER_PAGE = 50
+CASE_STATUSES = ("open", "closed", "all")
+
+
+@dataclass(frozen=True)
+class CaseFilter:
+    """The case list's filters (``/cases?status=&rag=&step=&waiting=&from=&to=&page=``)."""
+
+    status: str = "open"
+    rag: str | None = None
+    step: str | None = None
+    waiting: str | None = None
+    received_from: date | None = None
+    received_to: date | None = None
+    page: int = 1
+
+    @property
+    def any(self) -> bool:
+        return bool(self.rag or self.step or self.waiting or self.received_from or self.received_to)
+
+
+def read_case_filter(args: Mapping[str, str]) -> tuple[CaseFilter, list[FieldError]]:
+    """Read the filters; an unknown status stays "open" as it always has, other bad values are errors."""
+    errors: list[FieldError] = []
+    status = args.get("status", "open")
+    rag = read_choice(args, "rag", RAG_CODES, "Choose a RAG rating from the list", errors)
+    waiting = read_choice(args, "waiting", AGENCIES, "Choose an agency from the list", errors)
+    received_from, received_to = read_period(args, errors)
+    page_text = (args.get("page") or "1").strip()
+    page = int(page_text) if page_text.isdigit() and 0 < int(page_text) < 10**6 else 1
+    return CaseFilter(status=status if status in CASE_STATUSES else "open", rag=rag,
+                      step=(args.get("step") or "").strip()[:200] or None, waiting=waiting,
+                      received_from=received_from, received_to=received_to, page=page), errors
+
+
+def case_page(session: Session, wanted: CaseFilter, *, among: Select | None = None,
+              per_page: int = CASES_PER_PAGE) -> tuple[list[Case], int]:
+    """One page of the cases that pass the filter, newest first, and how many pass in all. ``among`` (a
+    subquery of case ids) keeps only the cases the reader may see."""
+    query = select(Case)
+    if wanted.status != "all":
+        query = query.where(Case.status == wanted.status)
     if among is not None:
         query = query.where(Case.id.in_(among))
-    return list(session.scalars(query))
+    if wanted.rag:
+        query = query.where(Case.rag == wanted.rag)
+    if wanted.step:
+        query = query.where(exists().where(OpenTask.case_id == Case.id, OpenTask.name == wanted.step))
+    if wanted.waiting:
+        query = query.where(exists().where(OpenTask.case_id == Case.id, OpenTask.role == wanted.waiting))
+    since, until = day_starts(wanted.received_from, wanted.received_to)
+    if since is not None:
+        query = query.where(Case.received_at >= since)
+    if until is not None:
+        query = query.where(Case.received_at < until)
+    total = session.scalar(select(func.count()).select_from(query.subquery())) or 0
+    cases = list(session.scalars(query.order_by(Case.received_at.desc(), Case.id.desc())
+                                 .offset((wanted.page - 1) * per_page).limit(per_page)))
+    return cases, total
+
+
+def open_steps(session: Session) -> list[str]:
+    """The process steps open tasks are at (the step filter's choices: the diagram's words, not case data)."""
+    return list(session.scalars(select(OpenTask.name).group_by(OpenTask.name).order_by(OpenTask.name)))

@@ -7,11 +7,12 @@ from flask.typing import ResponseReturnValue
 from app.audit.operations import record
 from app.audit.queries import case_viewers
 from app.cases.models import Case
-from app.cases.queries import HISTORY_LABELS, list_cases
+from app.cases.queries import CASES_PER_PAGE, HISTORY_LABELS, case_page, open_steps, read_case_filter
 from app.casework.detail import case_detail
 from app.casework.rerating import rerate, rerate_form
 from app.core.clock import now
 from app.core.db import get_db, run_in_transaction
+from app.core.roles import AGENCIES
 from app.core.vocabulary import CONTACT_FORM, RAG_FIELD, rag_label
 from app.incidents.queries import case_incidents
 from app.need_to_know.sight import may_break_glass, visible_case_ids
@@ -23,14 +24,20 @@ bp = Blueprint("cases", __name__, template_folder="templates")
 
 @bp.get("/cases")
 def index() -> ResponseReturnValue:
-    status = request.args.get("status", "open")
-    if status not in ("open", "closed", "all"):
-        status = "open"
+    """The cases the reader may see, filtered (RAG, status, step, agency waiting, received between) and paged.
+    ``?q=`` is a search: it goes to the one search (app/search), which applies the same need to know."""
+    if (request.args.get("q") or "").strip():
+        return redirect(url_for("search.results", q=request.args["q"]))
     session = get_db().session
-    cases = list_cases(session, status=None if status == "all" else status,
-                       among=visible_case_ids(session, g.actor, now()))
-    record(session, g.actor, "case.listed", details={"status": status, "shown": len(cases)})
-    return render_template("cases/index.html", cases=cases, status=status,
+    wanted, errors = read_case_filter(request.args)
+    cases, total = case_page(session, wanted, among=visible_case_ids(session, g.actor, now()),
+                             per_page=CASES_PER_PAGE)
+    pages = max(1, -(-total // CASES_PER_PAGE))
+    record(session, g.actor, "case.listed", details={"status": wanted.status, "shown": len(cases), "total": total,
+                                                     "page": wanted.page, "filtered": wanted.any})
+    args = {k: v for k, v in request.args.items() if k != "page" and v}
+    return render_template("cases/index.html", cases=cases, status=wanted.status, wanted=wanted, errors=errors,
+                           total=total, pages=pages, args=args, steps=open_steps(session), agencies=AGENCIES,
                            may_break_glass=may_break_glass(g.actor))
 
 

@@ -33,6 +33,7 @@ from app.deadlines.models import SchedulerLease
 from app.incidents.operations import count_timer_failure, resolve_timer_incident
 from app.incidents.queries import cases_with_open_timer_incidents
 from app.notifications.sending import drain as send_notifications
+from app.rota.escalation import escalate_due
 
 log = logging.getLogger(__name__)
 
@@ -223,6 +224,7 @@ class DeadlineScheduler:
                 start_stranded(now())  # contacts a stopped request stored but never started
                 fire_due(self._keep_firing)
                 send_alerts_due()
+                escalate_due()  # urgent tasks unclaimed too long go to the person on duty (app/rota)
         except Exception:
             log.exception("deadline tick failed")
         if not self._running:

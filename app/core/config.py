@@ -36,6 +36,9 @@ class Settings:
     #: contact about the same child to be seen against the earlier one, short enough not to keep
     #: families' details indefinitely when the hub decided nothing was needed (UK GDPR Art 5(1)(e)).
     retention_nfa_months: int = 36
+    #: Minutes an urgent (Red) task may wait unclaimed before it is escalated to the person on duty for its role
+    #: (app/rota; MASH_DUTY_ESCALATION_MINUTES).
+    duty_escalation_minutes: int = 15
 
 
 def _secret_key(instance_path: Path) -> str:
@@ -97,8 +100,14 @@ def load_settings(**overrides: Any) -> Settings:
         login_window_minutes=_count("MASH_LOGIN_WINDOW_MINUTES", 15),
         login_lockout_minutes=_count("MASH_LOGIN_LOCKOUT_MINUTES", 15),
         retention_nfa_months=_count("MASH_RETENTION_NFA_MONTHS", 36),
+        duty_escalation_minutes=duty_escalation_minutes(),
     )
     return replace(settings, **overrides)
+
+
+def duty_escalation_minutes() -> int:
+    """MASH_DUTY_ESCALATION_MINUTES (default 15): read by the scheduler, which runs outside any request."""
+    return _count("MASH_DUTY_ESCALATION_MINUTES", 15)
 
 
 @dataclass(frozen=True)

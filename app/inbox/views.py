@@ -16,8 +16,9 @@ from app.core.db import get_db, run_in_transaction
 from app.core.errors import Conflict, Forbidden, NotFound
 from app.core.vocabulary import DECISION_FORM, FEEDBACK_FORM, MASH_REVIEW_FORM, SCREENING_FORM
 from app.inbox import operations
+from app.inbox.filtering import DUE_STATES, SORTS, filtered_inbox, read_inbox_filter, steps_waiting
 from app.inbox.models import OpenTask
-from app.inbox.queries import inbox_for, open_task
+from app.inbox.queries import open_task
 from app.incidents.queries import held_task_ids, open_task_incident
 from app.people.queries import case_match_summary
 from app.process_models.registry import compiled_by_id
@@ -29,9 +30,14 @@ bp = Blueprint("inbox", __name__, template_folder="templates")
 
 @bp.get("/inbox")
 def index() -> ResponseReturnValue:
+    """The reader's roles' open tasks, filtered and sorted by the GET form above the table (no JavaScript)."""
     session = get_db().session
-    items = inbox_for(session, g.actor.roles & TASK_ROLES)
-    return render_template("inbox/index.html", items=items, held=held_task_ids(session, [i.task_id for i in items]))
+    roles = g.actor.roles & TASK_ROLES
+    wanted, errors = read_inbox_filter(request.args)
+    items = filtered_inbox(session, roles, wanted, g.actor.user_id, now())
+    return render_template("inbox/index.html", items=items, held=held_task_ids(session, [i.task_id for i in items]),
+                           wanted=wanted, errors=errors, steps=steps_waiting(session, roles), due_states=DUE_STATES,
+                           sorts=SORTS)
 
 
 def _task_page(task_id: str, values: dict, errors: list) -> ResponseReturnValue:
