@@ -26,6 +26,8 @@ def create_app(settings: Settings | None = None) -> Flask:
         WTF_CSRF_TIME_LIMIT=None,
     )
     db = init_db(settings.database_url)
+    from app.training.sandbox import check_database
+    check_database(db.engine, settings)  # the sandbox on a training database only, live work never on one
     from app.web import refusals, unit_of_work
     unit_of_work.register(app)  # first, so every other hook runs inside the request's unit of work
     refusals.register(app)

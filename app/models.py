@@ -12,4 +12,4 @@ from app.need_to_know.models import BreakGlassAccess, ReturnRelease  # noqa: F40
 from app.people.models import Person, PersonMerge, PersonRelationship, SubjectMatch  # noqa: F401
 from app.process_models.models import ProcessVersion  # noqa: F401
 from app.sharing.models import SharingDecision  # noqa: F401
-from app.training.models import TrainingRun  # noqa: F401
+from app.training.models import TrainingMarker, TrainingRun  # noqa: F401
