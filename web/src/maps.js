@@ -259,8 +259,14 @@ class CaseReplay {
     this.viewer.get("eventBus").on("element.click", (event) => this.describe(elementIdOf(event.element)));
   }
 
+  // Previous and Next step through the events of the trail view shown (by default people's work only:
+  // app/maps/trail.py WORK_KINDS); Last is the case as it is now.
   target(name) {
-    return { first: 0, previous: this.k - 1, next: this.k + 1, last: this.total }[name];
+    const shown = this.data.shown || [];
+    const previous = Math.max(0, ...shown.filter((i) => i < this.k));
+    const after = shown.filter((i) => i > this.k);
+    const next = after.length ? Math.min(...after) : this.total;
+    return { first: 0, previous, next, last: this.total }[name];
   }
 
   play() {
@@ -268,7 +274,7 @@ class CaseReplay {
     this.playButton.textContent = "Pause";
     this.timer = window.setInterval(() => {
       if (this.k >= this.total) this.stop();
-      else this.show(this.k + 1, { pushUrl: true });
+      else this.show(this.target("next"), { pushUrl: true });
     }, 1200);
   }
 
