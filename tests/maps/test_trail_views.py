@@ -50,8 +50,8 @@ def test_the_trail_hides_decision_points_and_internal_events_until_asked(api, we
 def test_replay_steps_through_the_work_skipping_decision_points(api, web):
     case_id, _times = walk_to_feedback(api)
     every = api("mash-manager").get(f"/api/v1/cases/{case_id}/trail").get_json()
-    screened = next(n for n, e in enumerate(every, start=1) if (e["element_id"], e["state"]) == ("screening", "completed"))
-    police = next(n for n, e in enumerate(every, start=1) if (e["element_id"], e["state"]) == ("police_check", "ready"))
+    index = {(e["element_id"], e["state"]): n for n, e in reversed(list(enumerate(every, start=1)))}
+    screened, police = index[("screening", "completed")], index[("police_check", "ready")]
     assert police > screened + 1, "decision points lie between screening and the police check"
     html = web("mash-manager").get(f"/cases/{case_id}/map?at={screened}").get_data(as_text=True)
     assert f'href="/cases/{case_id}/map?at={police}" data-replay="next"' in html
