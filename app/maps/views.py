@@ -41,9 +41,10 @@ def step_url(place: MapPlace, step_id: str, **extra) -> str:
                    root=place.root_id if place.root_id != place.process_id else None, **extra)
 
 
-def map_url(place: MapPlace, process_id: str) -> str:
+def map_url(place: MapPlace, process_id: str, **extra) -> str:
+    """A process's map in the version shown; ``step=`` or ``lane=`` opens it on that step or lane."""
     return url_for("maps.process_map", process_id=process_id, version=place.version.version,
-                   root=place.root_id if place.root_id != process_id else None)
+                   root=place.root_id if place.root_id != process_id else None, **extra)
 
 
 def diagram_url(place: MapPlace) -> str:
@@ -69,12 +70,28 @@ def process_map(process_id: str):
         "calls": {s.id: map_url(place, s.called_process) for s in place.diagram.steps.values()
                   if s.called_process in in_version},
     }
+    focus = map_focus(place, request.args.get("step") or None, request.args.get("lane") or None)
+    data["focus"] = {key: value for key, value in focus.items() if key != "missing"}
     allow_diagram_styles()
     others = [(pid, name) for pid, name in in_version.items() if pid != process_id]
     return render_template("maps/process_map.html", place=place, views=views, data=data, in_version=in_version,
-                           others=others,
+                           others=others, focus=focus, lanes=place.diagram.by_lane(),
                            versions=versions_of(get_db().session, place.root_id), callers=place.callers(),
                            step_url=step_url, map_url=map_url)
+
+
+def map_focus(place: MapPlace, step_id: str | None, lane: str | None) -> dict:
+    """What a process map opens on: ``?step=`` (a step's id), else ``?lane=`` (a lane's name, with its steps),
+    else the start event(s). One not on this map is said on the page ("missing") and the map opens on the start."""
+    steps = place.diagram.steps
+    if step_id is not None and step_id in steps:
+        return {"step": step_id, "name": steps[step_id].name}
+    lanes = dict(place.diagram.by_lane())
+    if step_id is None and lane is not None and lane in lanes:
+        return {"lane": lane, "steps": [s.id for s in lanes[lane]]}
+    start = [s.id for s in steps.values() if s.kind == "startEvent"][:1]  # the first, in flow order
+    missing = (f"step {step_id}" if step_id is not None else f"lane {lane}" if lane is not None else None)
+    return {"start": start, **({"missing": missing} if missing else {})}
 
 
 @bp.get("/maps/<process_id>/steps/<step_id>")
