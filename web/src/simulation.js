@@ -38,10 +38,69 @@ async function start(box) {
     svg.setAttribute("role", "img");
     svg.setAttribute("aria-label", box.getAttribute("aria-label"));
   }
+  labelControls(box);
   const simulation = new Simulation(viewer);
   simulation.bindControls();
   simulation.buildRoutes(document.getElementById("simulation-routes"));
   box.dataset.ready = "true";
+}
+
+// bpmn-js-token-simulation draws its controls as icons with only a title (play/pause, reset, the log, the
+// speeds) and its on/off switch as a div a keyboard cannot reach. Each gets a visible word, and the switch is
+// made a button. The library redraws a control's inside when its state changes (play becomes pause), so the
+// words are put back whenever the controls change.
+const PALETTE_WORDS = {
+  "Reset Simulation": () => "Reset",
+  "Toggle Simulation Log": () => "Log",
+  "Play/Pause Simulation": (button) => (button.classList.contains("active") ? "Pause" : "Play"),
+};
+
+function labelControls(box) {
+  const label = () => {
+    for (const button of box.querySelectorAll(".bts-palette .bts-entry[title]")) {
+      const words = PALETTE_WORDS[button.getAttribute("title")];
+      if (words) setWords(button, words(button));
+    }
+    for (const button of box.querySelectorAll(".bts-animation-speed-button[title]")) {
+      setWords(button, `Speed: ${button.getAttribute("title").split("=").pop().trim()}`);
+      const pressed = button.classList.contains("active") ? "true" : "false";
+      if (button.getAttribute("aria-pressed") !== pressed) button.setAttribute("aria-pressed", pressed);
+    }
+    const toggle = box.querySelector(".bts-toggle-mode");
+    if (toggle && toggle.getAttribute("role") !== "button") {
+      toggle.setAttribute("role", "button");
+      toggle.setAttribute("tabindex", "0");
+      toggle.addEventListener("keydown", (event) => {
+        if (event.key === "Enter" || event.key === " ") {
+          event.preventDefault();
+          toggle.click();
+        }
+      });
+    }
+    if (toggle) {
+      const on = box.classList.contains("simulation") || !!box.querySelector(".bjs-container.simulation");
+      if (toggle.getAttribute("aria-pressed") !== String(on)) toggle.setAttribute("aria-pressed", String(on));
+    }
+  };
+  label();
+  new MutationObserver(label).observe(box, { childList: true, subtree: true, attributes: true,
+    attributeFilter: ["class"] });
+}
+
+// The control's icon is hidden from screen readers (the word says it); changed only when it differs, so the
+// observer that calls this settles.
+function setWords(button, words) {
+  let span = button.querySelector(":scope > .mash-sim-label");
+  if (span && span.textContent === words) return;
+  for (const icon of button.querySelectorAll(":scope > :not(.mash-sim-label)")) {
+    if (icon.getAttribute("aria-hidden") !== "true") icon.setAttribute("aria-hidden", "true");
+  }
+  if (!span) {
+    span = document.createElement("span");
+    span.className = "mash-sim-label";
+    button.append(span);
+  }
+  span.textContent = words;
 }
 
 function nameOf(element) {
