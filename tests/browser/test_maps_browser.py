@@ -62,6 +62,11 @@ def test_the_map_opens_on_the_step_with_a_mini_map_and_the_simulation_says_what_
     for words in ("Speed: Slow", "Speed: Normal", "Speed: Fast"):
         expect(page.locator("#simulation-canvas .bts-set-animation-speed").get_by_role(
             "button", name=words)).to_be_visible()
+    start = page.locator("#simulation-canvas [data-container-id='contact_received'] .bts-context-pad")
+    expect(start).to_have_text("Run")  # the start event's ▶
+    expect(start).to_be_visible()
+    decision = page.locator("#simulation-canvas .bts-context-pad:visible", has_text="Switch route")
+    expect(decision.first).to_be_visible()
     page.get_by_role("button", name="Send a contact in").click()
     pause = palette.get_by_role("button", name="Pause", exact=True)
     expect(pause).to_be_visible()
