@@ -48,7 +48,7 @@ demo: db ## Seed demo users and cases (once)
 serve: ## Serve without setting up
 	$(BIN)/mash serve --port $(PORT)
 
-training: setup ## The training sandbox on its own database (instance/training.db): scenarios, movable clock
+training: setup ## The training sandbox on its own marked database (MASH_TRAINING_DATABASE_URL, default instance/training.db)
 	MASH_TRAINING=1 $(BIN)/mash init-db
 	MASH_TRAINING=1 $(BIN)/mash demo
 	-MASH_TRAINING=1 $(BIN)/mash training check

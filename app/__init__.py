@@ -28,6 +28,8 @@ def create_app(settings: Settings | None = None) -> Flask:
     db = init_db(settings.database_url)
     from app.notifications import catalogue as notification_words
     notification_words.use(notification_words.load(settings.processes_dir))  # refused at start, with its line
+    from app.training.sandbox import check_database
+    check_database(db.engine, settings)  # the sandbox on a training database only, live work never on one
     from app.web import refusals, unit_of_work
     unit_of_work.register(app)  # first, so every other hook runs inside the request's unit of work
     refusals.register(app)

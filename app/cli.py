@@ -9,11 +9,26 @@ import click
 from app.core.config import PROJECT_ROOT, load_settings
 
 
-def _init(settings=None):
+def _init(settings=None, *, initialising: bool = False):
+    """Open the database of the mode asked for; a database of the other mode stops the command (one line, exit 2)."""
+    from sqlalchemy.exc import SQLAlchemyError
+
     import app.models  # noqa: F401  (every table, so foreign keys resolve in any command)
     from app.core.db import init_db
+    from app.training.sandbox import WrongDatabase, check_database
+
     settings = settings or load_settings()
-    init_db(settings.database_url)
+    db = init_db(settings.database_url)
+    try:
+        check_database(db.engine, settings, initialising=initialising)
+    except WrongDatabase as refusal:
+        db.dispose()
+        click.echo(str(refusal), err=True)
+        sys.exit(2)
+    except SQLAlchemyError:
+        if not initialising:
+            raise
+        # init-db and restore go on: migrating or replacing the database is what they are for
     return settings
 
 
@@ -41,10 +56,15 @@ def init_db_command() -> None:
     from app.engine import DefinitionError
     from app.process_models.registry import latest_version, register_directories
 
-    settings = _init()
+    settings = _init(initialising=True)
     migrate(settings)
     try:
         with get_db().unit_of_work() as session:
+            if settings.training:
+                from app.core.clock import now
+                from app.training.sandbox import mark_as_training
+                if mark_as_training(session, now()):
+                    click.echo("Marked as the training sandbox's database: live work will not start on it.")
             # The shipped diagrams are stored only if no version holds them yet: a restart never undoes a deploy.
             shipped = register_directories(session, settings.processes_dir, settings.forms_dir)
             current = latest_version(session, shipped.process_id) or shipped
@@ -256,8 +276,11 @@ def audit_verify(anchor: str | None) -> None:
 @click.option("--no-scheduler", is_flag=True, help="Serve without firing timers.")
 def serve(host: str, port: int | None, workers: int, threads: int, no_scheduler: bool) -> None:
     """Serve with gunicorn (production WSGI server) and the deadline scheduler."""
+    from app.core.db import get_db
     from app.web.server import run_server
 
+    _init()  # refuses a database of the other mode before any worker starts
+    get_db().dispose()
     if load_settings().training and workers > 1:
         # The training clock lives in the process that was asked to move it: one process keeps one time.
         click.echo("Training sandbox: serving with one worker process so every request sees the same clock.")
@@ -625,7 +648,7 @@ def restore(path: Path, yes: bool) -> None:
     from app.core.db import get_db
     from app.ops.backup import BackupError, after_restore, check_backup, contents_of, label, restore_backup
 
-    settings = _init()
+    settings = _init(initialising=True)  # a database too damaged to read may still be replaced
     try:
         check_backup(settings.database_url, path)
     except BackupError as refusal:

@@ -15,4 +15,4 @@ from app.people.models import Person, PersonMerge, PersonRelationship, SubjectMa
 from app.process_models.models import ProcessVersion  # noqa: F401
 from app.rota.models import DutyEscalation, DutyShift  # noqa: F401
 from app.sharing.models import SharingDecision  # noqa: F401
-from app.training.models import TrainingRun  # noqa: F401
+from app.training.models import TrainingMarker, TrainingRun  # noqa: F401

@@ -54,6 +54,8 @@ for (const file of ["bpmn-navigated-viewer.production.min.js", "bpmn-modeler.pro
 copy(join(bpmnDist, "assets"), join(bpmnOut, "assets"));
 copy(join(modules, "bpmn-js-token-simulation", "assets", "css", "bpmn-js-token-simulation.css"),
   join(bpmnOut, "token-simulation.css"));
+// The maps' mini-map (web/src/maps.js): where on a large diagram the part shown sits.
+copy(join(modules, "diagram-js-minimap", "assets", "diagram-js-minimap.css"), join(bpmnOut, "minimap.css"));
 // What the app reads from a diagram is in the camunda: namespace (formKey, properties).
 copy(join(modules, "camunda-bpmn-moddle", "resources", "camunda.json"), join(bpmnOut, "camunda-moddle.json"));
 

@@ -249,18 +249,29 @@ DEV_ROUTE_ROLES: dict[str, frozenset[str]] = {
 }
 
 
-def roles_for(endpoint: str | None) -> frozenset[str] | None:
-    """The roles allowed on an endpoint, or None when it is not declared (and so refused)."""
+#: endpoint -> roles let in on top of ROUTE_ROLES in the training sandbox only (MASH_TRAINING=1). Trainers show a
+#: class the SLA wall, read-only: retrying and giving back stay with the managers.
+TRAINING_ROUTE_ROLES: dict[str, frozenset[str]] = {
+    "dashboard.index": frozenset({"trainer"}),
+}
+
+
+def roles_for(endpoint: str | None, *, training: bool = False) -> frozenset[str] | None:
+    """The roles allowed on an endpoint (in the training sandbox when ``training``), or None when it is not
+    declared (and so refused)."""
     if endpoint is None:
         return None
     if endpoint.endswith(".static"):
         return _PUBLIC
-    return ROUTE_ROLES.get(endpoint) or DEV_ROUTE_ROLES.get(endpoint)
+    rule = ROUTE_ROLES.get(endpoint) or DEV_ROUTE_ROLES.get(endpoint)
+    if training and rule is not None and endpoint in TRAINING_ROUTE_ROLES:
+        return rule | TRAINING_ROUTE_ROLES[endpoint]
+    return rule
 
 
-def may_use(endpoint: str, roles: frozenset[str]) -> bool:
+def may_use(endpoint: str, roles: frozenset[str], *, training: bool = False) -> bool:
     """Whether someone holding ``roles`` may use the endpoint (navigation shows only these links)."""
-    rule = roles_for(endpoint)
+    rule = roles_for(endpoint, training=training)
     if rule is None:
         return False
     return PUBLIC in rule or SIGNED_IN in rule or bool(rule & roles)

@@ -78,14 +78,20 @@ def _count(name: str, default: int, *, minimum: int = 1) -> int:
     return value
 
 
+def _database_url(instance_path: Path, training: bool) -> str:
+    """The training sandbox reads its own setting and never MASH_DATABASE_URL: a sandbox started with the live
+    settings still lands on its own database (and app/training/sandbox.py refuses one not marked as training)."""
+    if training:
+        return os.environ.get("MASH_TRAINING_DATABASE_URL") or f"sqlite:///{instance_path / 'training.db'}"
+    return os.environ.get("MASH_DATABASE_URL") or f"sqlite:///{instance_path / 'mash.db'}"
+
+
 def load_settings(**overrides: Any) -> Settings:
     instance_path = Path(os.environ.get("MASH_INSTANCE_PATH", PROJECT_ROOT / "instance"))
     _private_folder(instance_path)
     training = os.environ.get("MASH_TRAINING") == "1"
-    # The training sandbox never shares a database with live work.
-    default_db = f"sqlite:///{instance_path / ('training.db' if training else 'mash.db')}"
     settings = Settings(
-        database_url=os.environ.get("MASH_DATABASE_URL", default_db),
+        database_url=_database_url(instance_path, training),
         secret_key=_secret_key(instance_path),
         instance_path=instance_path,
         processes_dir=Path(os.environ.get("MASH_PROCESSES_DIR", PROJECT_ROOT / "processes")),

@@ -23,6 +23,7 @@ from app.deadlines.models import Deadline, deadline_state
 from app.engine import TakenPath, taken_paths
 from app.maps.diagram import Step
 from app.maps.steps import MapPlace, place_in, processes_in
+from app.process_models.models import ProcessVersion
 from app.process_models.registry import version_by_id
 
 STEP_ACTION = "step."
@@ -59,6 +60,39 @@ def case_trail(session: Session, case_id: int) -> list[TrailEvent]:
                        state=row.action.removeprefix(STEP_ACTION), at=row.at, by=row.username,
                        process_id=(row.details or {}).get("process_id"), task_id=row.task_id)
             for n, row in enumerate(rows, start=1) if row.element_id is not None]  # all, by the query
+
+
+# ----------------------------------------------------------------------------- which events a reader sees first
+#: The trail's two views: ``work`` (what people did and where the case went; the case page's default) and ``all``
+#: (every audited change of every element; the API's default, unchanged).
+WORK, ALL = "work", "all"
+TRAIL_VIEWS = (WORK, ALL)
+#: The rule, in this one place: an event is the case's *work* when its element is a task for a person, a
+#: sub-process the case entered, or the start or end of a process. Everything else is the process's own
+#: machinery and is hidden by default: decision points (gateways, e.g. "Probation check requested?"), automatic
+#: steps (script, service, business-rule, send and receive tasks), intermediate events (timers waited on,
+#: messages) and boundary events (deadlines armed, stood down or fired on a task). An element no diagram of the
+#: case's version knows is shown: what cannot be told is never hidden.
+WORK_KINDS = frozenset({"userTask", "manualTask", "task", "callActivity", "subProcess", "startEvent", "endEvent"})
+
+
+def is_work(step: Step | None) -> bool:
+    return step is None or step.kind in WORK_KINDS
+
+
+def work_indexes(version: ProcessVersion, trail: Sequence[TrailEvent]) -> frozenset[int]:
+    """The indexes of the events of the ``work`` view (WORK_KINDS), read against the case's own version."""
+    steps: dict[str, dict[str, Step]] = {}
+    for process_id in {e.process_id or version.process_id for e in trail}:
+        place = place_in(version, process_id)
+        steps[process_id] = place.diagram.steps if place is not None else {}
+    return frozenset(e.index for e in trail
+                     if is_work(steps[e.process_id or version.process_id].get(e.element_id)))
+
+
+def trail_view(value: str | None, default: str) -> str:
+    """``work`` or ``all`` from a query argument; anything else is the default."""
+    return value if value in TRAIL_VIEWS else default
 
 
 @dataclass(frozen=True)
@@ -112,6 +146,8 @@ class CaseMap:
     processes: list[tuple[str, str]]
     #: False when the workflow state is gone (anonymised): arrows cannot be told then.
     has_paths: bool
+    #: Indexes of the trail's events that are the case's work (the default view; WORK_KINDS).
+    work: frozenset[int] = frozenset()
 
     def frame(self, k: int | None) -> MapFrame:
         """Frame k, clamped to the trail; the latest when k is None."""
@@ -134,7 +170,7 @@ def case_map(session: Session, case: Case, process_id: str | None = None) -> Cas
     processes = [(pid, name) for pid, name in processes_in(version) if pid == version.process_id or pid in entered]
     frames = replay_frames(place.diagram.steps, place.process_id, trail, _flows_taken(place, trail, paths), deadlines)
     return CaseMap(case=case, place=place, trail=trail, frames=frames, processes=processes,
-                   has_paths=bool(case.state))
+                   has_paths=bool(case.state), work=work_indexes(version, trail))
 
 
 def _flows_taken(place: MapPlace, trail: list[TrailEvent], paths: list[TakenPath]) -> list[tuple[int, str]]:

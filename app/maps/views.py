@@ -9,7 +9,7 @@ from app.core.calendar import london
 from app.core.clock import now
 from app.core.db import get_db
 from app.maps.steps import MapPlace, locate, process_listing, processes_in, step_view
-from app.maps.trail import CaseMap, MapFrame
+from app.maps.trail import ALL, WORK, CaseMap, MapFrame, trail_view
 from app.maps.trail import case_map as read_case_map
 from app.need_to_know.sight import sight_of
 from app.process_models.registry import versions_of
@@ -41,9 +41,10 @@ def step_url(place: MapPlace, step_id: str, **extra) -> str:
                    root=place.root_id if place.root_id != place.process_id else None, **extra)
 
 
-def map_url(place: MapPlace, process_id: str) -> str:
+def map_url(place: MapPlace, process_id: str, **extra) -> str:
+    """A process's map in the version shown; ``step=`` or ``lane=`` opens it on that step or lane."""
     return url_for("maps.process_map", process_id=process_id, version=place.version.version,
-                   root=place.root_id if place.root_id != process_id else None)
+                   root=place.root_id if place.root_id != process_id else None, **extra)
 
 
 def diagram_url(place: MapPlace) -> str:
@@ -69,12 +70,28 @@ def process_map(process_id: str):
         "calls": {s.id: map_url(place, s.called_process) for s in place.diagram.steps.values()
                   if s.called_process in in_version},
     }
+    focus = map_focus(place, request.args.get("step") or None, request.args.get("lane") or None)
+    data["focus"] = {key: value for key, value in focus.items() if key != "missing"}
     allow_diagram_styles()
     others = [(pid, name) for pid, name in in_version.items() if pid != process_id]
     return render_template("maps/process_map.html", place=place, views=views, data=data, in_version=in_version,
-                           others=others,
+                           others=others, focus=focus, lanes=place.diagram.by_lane(),
                            versions=versions_of(get_db().session, place.root_id), callers=place.callers(),
                            step_url=step_url, map_url=map_url)
+
+
+def map_focus(place: MapPlace, step_id: str | None, lane: str | None) -> dict:
+    """What a process map opens on: ``?step=`` (a step's id), else ``?lane=`` (a lane's name, with its steps),
+    else the start event(s). One not on this map is said on the page ("missing") and the map opens on the start."""
+    steps = place.diagram.steps
+    if step_id is not None and step_id in steps:
+        return {"step": step_id, "name": steps[step_id].name}
+    lanes = dict(place.diagram.by_lane())
+    if step_id is None and lane is not None and lane in lanes:
+        return {"lane": lane, "steps": [s.id for s in lanes[lane]]}
+    start = [s.id for s in steps.values() if s.kind == "startEvent"][:1]  # the first, in flow order
+    missing = (f"step {step_id}" if step_id is not None else f"lane {lane}" if lane is not None else None)
+    return {"start": start, **({"missing": missing} if missing else {})}
 
 
 @bp.get("/maps/<process_id>/steps/<step_id>")
@@ -102,29 +119,44 @@ def case_map(case_id: int):
         abort(404)
     at = _whole("at")
     frame = found.frame(at)
+    show = trail_view(request.args.get("show"), WORK)
+    shown = [e.index for e in found.trail if show == ALL or e.index in found.work]
     record(db.session, g.actor, "case.map-viewed", case_id=case_id,
            details={"process_id": found.place.process_id, "at": frame.k if at is not None else None})
     allow_diagram_styles()
+    replay = _replay_url(found, show)
     return render_template("maps/case_map.html", found=found, case=case, frame=frame, place=found.place,
-                           data=_case_map_data(found, frame), replay_url=_replay_url(found),
+                           data={**_case_map_data(found, frame, replay), "shown": shown}, replay_url=replay,
+                           replay_targets=_replay_targets(frame.k, shown, len(found.trail)), show=show,
+                           shown=set(shown), other_view_url=_replay_url(found, ALL if show == WORK else WORK)(at),
                            step_url=step_url, london=london)
 
 
-def _replay_url(found: CaseMap):
-    """``replay_url(k)``: this case map at event k (the links that make replay work without JavaScript)."""
+def _replay_url(found: CaseMap, show: str = WORK):
+    """``replay_url(k)``: this case map at event k (the links that make replay work without JavaScript), in the
+    trail view given (``work`` is the default and left out of the address)."""
     root = found.place.root_id
 
-    def at(k: int) -> str:
+    def at(k: int | None) -> str:
         process = found.place.process_id if found.place.process_id != root else None
-        return url_for("maps.case_map", case_id=found.case.id, process=process, at=k)
+        return url_for("maps.case_map", case_id=found.case.id, process=process, at=k,
+                       show=show if show != WORK else None)
     return at
 
 
-def _case_map_data(found: CaseMap, frame: MapFrame) -> dict:
+def _replay_targets(k: int, shown: list[int], total: int) -> list[tuple[str, str, int]]:
+    """(control, label, event) of the replay's buttons: Previous and Next step through the events of the trail
+    view shown (the work view skips decision points and internal events); the last is the case as it is now."""
+    previous = max((i for i in shown if i < k), default=0)
+    following = min((i for i in shown if i > k), default=total)
+    return [("first", "First", 0), ("previous", "Previous", previous), ("next", "Next", following),
+            ("last", "Last", total)]
+
+
+def _case_map_data(found: CaseMap, frame: MapFrame, replay) -> dict:
     """What the page's script needs: every frame, so replay needs no further requests."""
     place = found.place
     in_version = dict(processes_in(place.version))
-    replay = _replay_url(found)
     return {
         "mode": "case",
         "diagram_url": diagram_url(place),

@@ -26,3 +26,14 @@ class TrainingRun(Base):
     #: Number of scripted steps whose clock move has been made (step n's move is made before step n).
     clock_moves_made: Mapped[int] = mapped_column(Integer, default=0)
     reset_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+
+class TrainingMarker(Base):
+    """The one row that says "this database is the training sandbox's", written by ``mash init-db`` under
+    MASH_TRAINING=1 (app/training/sandbox.py). The sandbox will not start on a database without it, and live
+    work will not start on a database with it: nobody practises on real cases or works real cases in a sandbox."""
+
+    __tablename__ = "training_marker"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    marked_at: Mapped[datetime] = mapped_column(UTCDateTime())

@@ -85,7 +85,7 @@ def enforce_access():
     """before_request hook: authenticate (session or bearer token), then apply the view's rule."""
     if request.endpoint is None:
         return None  # 404/405 handled by Flask
-    rule = roles_for(request.endpoint)
+    rule = roles_for(request.endpoint, training=current_app.config["MASH_SETTINGS"].training)
     if rule is None:
         current_app.logger.error("route %s has no access rule", request.endpoint)
         return _refuse(403, "This page is not available.")

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from flask import Flask, g
+from flask import Flask, current_app, g
 
 from app.auth.authorisation import may_use
 from app.core.calendar import london
@@ -36,7 +36,7 @@ def is_overdue(value: datetime | None) -> bool:
 def can(endpoint: str) -> bool:
     """Whether the signed-in user may use an endpoint, so pages offer only links that will open."""
     actor = g.get("actor")
-    return actor is not None and may_use(endpoint, actor.roles)
+    return actor is not None and may_use(endpoint, actor.roles, training=current_app.config["MASH_SETTINGS"].training)
 
 
 def register_filters(app: Flask) -> None:

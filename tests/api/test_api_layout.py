@@ -4,12 +4,12 @@ on app/api; nothing below the web layer on either)."""
 from __future__ import annotations
 
 import re
-from dataclasses import replace
 from pathlib import Path
 
 import pytest
 
 from tests.test_architecture import edges
+from tests.training.sandbox import training_settings
 
 APP = Path(__file__).resolve().parents[2] / "app"
 #: Besides app/api and the features' web modules, only these may import from app/api, and only the error body.
@@ -18,7 +18,7 @@ JSON_REFUSALS = {"app.web.access", "app.web.security"}
 
 @pytest.fixture
 def settings(settings):
-    return replace(settings, training=True)  # the clock is documented in the training sandbox only
+    return training_settings(settings)  # the clock is documented in the training sandbox only
 
 
 def _operations_routed(app) -> set[tuple[str, str]]:

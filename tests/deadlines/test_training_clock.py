@@ -14,15 +14,16 @@ from app.deadlines.training_clock import parse_duration
 from tests import factories as f
 from tests.api.test_referral_walks import complete, report
 from tests.conftest import ApiClient, wait_for
+from tests.training.sandbox import live_database, training_settings
 
 
 @pytest.fixture
 def settings(settings):
-    return replace(settings, training=True)
+    return training_settings(settings)  # the sandbox runs on a database marked as training
 
 
-def test_outside_training_mode_the_clock_route_is_not_there(app, settings):
-    live = create_app(replace(settings, training=False))
+def test_outside_training_mode_the_clock_route_is_not_there(app, settings, sqlite_template, tmp_path):
+    live = create_app(replace(settings, training=False, database_url=live_database(sqlite_template, tmp_path / "live")))
     trainer = ApiClient(live, "trainer")
     assert trainer.post("/api/v1/clock", json={"advance": "PT5H"}).status_code == 404
     assert trainer.get("/api/v1/clock").status_code == 404

@@ -65,16 +65,22 @@ def test_the_case_map_shows_done_and_open_steps_the_arrows_taken_and_deadline_st
     deadlines = {row[0]: row[3] for row in table_rows(html, "maps-case-deadlines")}
     assert deadlines == {"Screening due: 1 working day from receipt": "Met", "Police check due": "Met",
                          "Health check due": "At risk", "Decision due": "On track"}
+    # The trail opens on the case's work (app/maps/trail.py WORK_KINDS); every event is one link away.
     trail = table_rows(html, "maps-trail")
-    assert len(trail) == len(data["events"])
-    assert trail[0][2:] == ["Contact received", "completed", "referrer"]
+    assert [row[2:] for row in trail] == [
+        ["Contact received", "completed", "referrer"], ["Screen the contact", "ready", "referrer"],
+        ["Screen the contact", "completed", "mash-manager"], ["Check police records", "ready", "mash-manager"],
+        ["Check health records", "ready", "mash-manager"], ["Check police records", "completed", "police"]]
+    assert [int(row[0].split()[0]) for row in trail] == data["shown"]
+    everything = web("health").get(f"/cases/{case_id}/map?show=all").get_data(as_text=True)
+    assert len(table_rows(everything, "maps-trail")) == len(data["events"])
 
 
 def test_replay_at_k_shows_the_map_as_it_was_just_after_event_k(api, web):
     case_id = screened_and_checked(api)
     events = api("mash-manager").get(f"/api/v1/cases/{case_id}/trail").get_json()
     k = next(n for n, e in enumerate(events, start=1) if (e["element_id"], e["state"]) == ("screening", "completed"))
-    html = web("mash-manager").get(f"/cases/{case_id}/map?at={k}").get_data(as_text=True)
+    html = web("mash-manager").get(f"/cases/{case_id}/map?at={k}&show=all").get_data(as_text=True)
     data = map_data(html)
     assert data["at"] == k
     frame = frame_at(data, k)
@@ -88,8 +94,8 @@ def test_replay_at_k_shows_the_map_as_it_was_just_after_event_k(api, web):
     steps = {row[0]: row[1] for row in table_rows(html, "maps-case-steps")}
     assert steps["Screen the contact"] == "Done" and "Check police records" not in steps
     # the next event through a plain link, and the deadlines as they stood then
-    assert f'href="/cases/{case_id}/map?at={k + 1}" data-replay="next"' in html
-    assert f'href="/cases/{case_id}/map?at={k - 1}" data-replay="previous"' in html
+    assert f'href="/cases/{case_id}/map?at={k + 1}&amp;show=all" data-replay="next"' in html
+    assert f'href="/cases/{case_id}/map?at={k - 1}&amp;show=all" data-replay="previous"' in html
     assert {row[0]: row[3] for row in table_rows(html, "maps-case-deadlines")} == {
         "Screening due: 1 working day from receipt": "Met"}
 

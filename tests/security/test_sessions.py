@@ -13,6 +13,7 @@ from app.core.clock import clock
 from app.core.config import load_settings
 from app.core.db import get_db
 from tests.security.conftest import attempt
+from tests.training.sandbox import mark_training
 
 T0 = datetime(2027, 3, 1, 9, 0, tzinfo=UTC)
 
@@ -107,6 +108,7 @@ def test_activity_is_written_at_most_once_a_minute_and_costs_a_read_only_page_no
 
 
 def test_in_the_training_sandbox_moving_the_clock_is_not_idleness(settings):
+    mark_training(settings.database_url)  # the sandbox starts only on a database marked as training
     training = create_app(load_settings(**{**settings.__dict__, "training": True}))
     client = signed_in(training)
     clock.advance(timedelta(hours=13))  # a trainer moves case time on by more than a working day

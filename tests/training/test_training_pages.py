@@ -20,11 +20,12 @@ from app.training.scenarios import SCENARIOS_DIR
 from tests import factories as f
 from tests.api.test_referral_walks import complete
 from tests.conftest import WebClient
+from tests.training.sandbox import live_database, training_settings
 
 
 @pytest.fixture
 def settings(settings):
-    return replace(settings, training=True)
+    return training_settings(settings)
 
 
 def start(trainer, scenario_id: str) -> int:
@@ -232,8 +233,8 @@ def test_only_trainers_and_admins_use_the_sandbox(web):
     assert web("trainer").get("/training/runs/999999").status_code == 404
 
 
-def test_outside_the_sandbox_the_pages_are_not_there_but_the_simulation_is(settings):
-    live = create_app(replace(settings, training=False))
+def test_outside_the_sandbox_the_pages_are_not_there_but_the_simulation_is(settings, sqlite_template, tmp_path):
+    live = create_app(replace(settings, training=False, database_url=live_database(sqlite_template, tmp_path / "live")))
     live.config.update(TESTING=True)
     trainer = WebClient(live, "trainer")
     assert trainer.get("/training").status_code == 404

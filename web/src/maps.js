@@ -5,7 +5,13 @@
 // a step, and on a case map the states, arrows taken, run counts and deadline badges, with a replay
 // that moves through the server's precomputed frames without reloading.
 import NavigatedViewer from "bpmn-js/lib/NavigatedViewer";
+import MinimapModule from "diagram-js-minimap";
 import { openProcessDiagram } from "./lib/diagrams.js";
+
+// Below this scale a step's name cannot be read; a map opens at READABLE (1: as drawn) on what it is about.
+const READABLE = 1;
+const SMALLEST_READABLE = 0.7;
+const MARGIN = 40;
 
 // A deadline's state in words (the colour only repeats them), as the server's deadline_state tags say it.
 const STATE_TAGS = {
@@ -25,7 +31,8 @@ if (dataNode && wrapper) {
 async function start(data) {
   if (data.mode === "case") data.frames = expandFrames(data);
   wrapper.hidden = false;
-  const viewer = new NavigatedViewer({ container: "#maps-canvas" });
+  const viewer = new NavigatedViewer({ container: "#maps-canvas", additionalModules: [MinimapModule],
+    minimap: { open: true } });
   try {
     const response = await fetch(data.diagram_url, { credentials: "same-origin" });
     if (!response.ok) throw new Error(`the diagram answered ${response.status}`);
@@ -40,8 +47,10 @@ async function start(data) {
   const canvas = viewer.get("canvas");
   canvas.zoom("fit-viewport", "auto");
   if (data.mode === "case") zoomToTrail(viewer, data.frames[data.at]);
+  else focusOn(viewer, data.focus || {});
   describeCanvas();
   bindControls(canvas);
+  bindMinimap(viewer);
   const panel = new Panel(viewer);
   addCallLinks(viewer, data);
   if (data.mode === "case") {
@@ -84,6 +93,54 @@ function zoomToTrail(viewer, frame) {
   const scale = Math.min(1, box.outer.width / (right - left), box.outer.height / (bottom - top));
   if (scale <= box.scale) return;
   canvas.viewbox({ x: left, y: top, width: box.outer.width / scale, height: box.outer.height / scale });
+}
+
+// A process map opens on what it was asked about (?step=, ?lane=; else the start event) at a scale a name
+// can be read at, instead of the whole diagram fitted too small to read. The mini-map shows where that is.
+function focusOn(viewer, focus) {
+  const registry = viewer.get("elementRegistry");
+  const ids = focus.step ? [focus.step] : focus.lane ? focus.steps || [] : focus.start || [];
+  const shapes = ids.map((id) => registry.get(id)).filter((e) => e && !e.waypoints);
+  if (!shapes.length) return;
+  const canvas = viewer.get("canvas");
+  const left = Math.min(...shapes.map((e) => e.x)) - MARGIN;
+  const top = Math.min(...shapes.map((e) => e.y)) - MARGIN;
+  const right = Math.max(...shapes.map((e) => e.x + e.width)) + MARGIN;
+  const bottom = Math.max(...shapes.map((e) => e.y + e.height)) + MARGIN;
+  const outer = canvas.viewbox().outer;
+  // As drawn if it fits; smaller, down to the smallest readable scale, for a lane that would not.
+  const scale = Math.max(SMALLEST_READABLE, Math.min(READABLE, outer.width / (right - left), outer.height / (bottom - top)));
+  const width = outer.width / scale;
+  const height = outer.height / scale;
+  // Centred when it fits; a lane wider than the screen starts at its left, where its flow begins. The start
+  // event sits a little in from the left, with the flow after it in view.
+  const x = focus.step || right - left <= width ? (left + right - width) / 2 : left;
+  const startX = focus.step || focus.lane ? x : left - MARGIN;
+  canvas.viewbox({ x: startX, y: (top + bottom - height) / 2, width, height });
+  if (focus.step) {
+    canvas.addMarker(focus.step, "maps-el--focus");
+  }
+  wrapper.dataset.focus = focus.step || focus.lane || "start";
+}
+
+// The mini-map's own toggle is a mouse-only div: a real button beside the zoom buttons replaces it.
+function bindMinimap(viewer) {
+  const minimap = viewer.get("minimap");
+  const button = document.querySelector("[data-maps-minimap]");
+  const container = document.querySelector("#maps-canvas .djs-minimap");
+  if (container) container.setAttribute("aria-hidden", "true");  // a picture of the canvas, for the eye
+  if (!button) return;
+  const label = () => {
+    const open = minimap.isOpen();
+    button.textContent = open ? "Hide the mini-map" : "Show the mini-map";
+    button.setAttribute("aria-pressed", open ? "true" : "false");
+  };
+  button.hidden = false;
+  button.addEventListener("click", () => {
+    minimap.toggle();
+    label();
+  });
+  label();
 }
 
 function describeCanvas() {
@@ -201,7 +258,8 @@ function processMap(viewer, data, panel) {
     open(id, { scroll: true, focus: true });
   });
   const fromHash = decodeURIComponent(window.location.hash.replace(/^#maps-step-/, ""));
-  if (data.steps[fromHash]) open(fromHash, { scroll: true });
+  if (data.steps[fromHash]) open(fromHash, { scroll: !(data.focus && data.focus.step === fromHash) });
+  else if (data.focus && data.steps[data.focus.step]) open(data.focus.step);
 }
 
 function addCallLinks(viewer, data) {
@@ -259,8 +317,14 @@ class CaseReplay {
     this.viewer.get("eventBus").on("element.click", (event) => this.describe(elementIdOf(event.element)));
   }
 
+  // Previous and Next step through the events of the trail view shown (by default people's work only:
+  // app/maps/trail.py WORK_KINDS); Last is the case as it is now.
   target(name) {
-    return { first: 0, previous: this.k - 1, next: this.k + 1, last: this.total }[name];
+    const shown = this.data.shown || [];
+    const previous = Math.max(0, ...shown.filter((i) => i < this.k));
+    const after = shown.filter((i) => i > this.k);
+    const next = after.length ? Math.min(...after) : this.total;
+    return { first: 0, previous, next, last: this.total }[name];
   }
 
   play() {
@@ -268,7 +332,7 @@ class CaseReplay {
     this.playButton.textContent = "Pause";
     this.timer = window.setInterval(() => {
       if (this.k >= this.total) this.stop();
-      else this.show(this.k + 1, { pushUrl: true });
+      else this.show(this.target("next"), { pushUrl: true });
     }, 1200);
   }
 

@@ -7,6 +7,7 @@
 // a running list of the steps the token reached with each step's documentation, read to screen readers.
 import NavigatedViewer from "bpmn-js/lib/NavigatedViewer";
 import TokenSimulationModule from "bpmn-js-token-simulation/lib/viewer";
+import MinimapModule from "diagram-js-minimap";
 import { openProcessDiagram } from "./lib/diagrams.js";
 
 const TOGGLE_MODE = "tokenSimulation.toggleMode";
@@ -27,21 +28,110 @@ if (canvasBox) {
 async function start(box) {
   document.getElementById("simulation-nojs").hidden = true;
   document.getElementById("simulation-ui").hidden = false;
-  const viewer = new NavigatedViewer({ container: box, additionalModules: [TokenSimulationModule] });
+  const viewer = new NavigatedViewer({ container: box, additionalModules: [TokenSimulationModule, MinimapModule],
+    minimap: { open: true } });
   const response = await fetch(box.dataset.diagramUrl, { credentials: "same-origin" });
   if (!response.ok) throw new Error(`the diagram answered ${response.status}`);
   await viewer.importXML(await response.text());
   await openProcessDiagram(viewer, box.dataset.processId);
-  viewer.get("canvas").zoom("fit-viewport", "auto");
+  openAtTheStart(viewer);
   const svg = box.querySelector("svg");
   if (svg) {
     svg.setAttribute("role", "img");
     svg.setAttribute("aria-label", box.getAttribute("aria-label"));
   }
+  labelControls(box);
   const simulation = new Simulation(viewer);
   simulation.bindControls();
   simulation.buildRoutes(document.getElementById("simulation-routes"));
   box.dataset.ready = "true";
+}
+
+// Fitted whole, the referral diagram is too small to read and the simulation hides its buttons on the
+// diagram below half size: open as drawn, on the process's first start event, the flow after it in view
+// (drag the diagram or the mini-map to move along it).
+function openAtTheStart(viewer) {
+  const canvas = viewer.get("canvas");
+  canvas.zoom("fit-viewport", "auto");
+  const starts = viewer.get("elementRegistry").filter((e) => typeOf(e) === "bpmn:StartEvent"
+    && e.businessObject.$parent && e.businessObject.$parent.$type === "bpmn:Process");
+  if (!starts.length) return;
+  const start = starts.reduce((a, b) => (b.x < a.x ? b : a));
+  const outer = canvas.viewbox().outer;
+  canvas.viewbox({ x: start.x - 60, y: start.y + start.height / 2 - outer.height / 2, width: outer.width,
+    height: outer.height });
+  const minimap = canvasBox.querySelector(".djs-minimap");
+  if (minimap) minimap.setAttribute("aria-hidden", "true");  // a picture of the canvas, for the eye
+}
+
+// bpmn-js-token-simulation draws its controls as icons with only a title (play/pause, reset, the log, the
+// speeds) and its on/off switch as a div a keyboard cannot reach. Each gets a visible word, and the switch is
+// made a button. The library redraws a control's inside when its state changes (play becomes pause), so the
+// words are put back whenever the controls change.
+// The buttons drawn on the diagram's own elements: a word each too. "Pause here" appears on a task when the
+// pointer or keyboard focus is on it (the library's own rule), so the diagram is not buried in buttons.
+const PAD_WORDS = {
+  "Trigger Event": "Run",
+  "Set Sequence Flow": "Switch route",
+  "Add pause point": "Pause here",
+  "Remove pause point": "Don't pause",
+};
+const PALETTE_WORDS = {
+  "Reset Simulation": () => "Reset",
+  "Toggle Simulation Log": () => "Log",
+  "Play/Pause Simulation": (button) => (button.classList.contains("active") ? "Pause" : "Play"),
+};
+
+function labelControls(box) {
+  const label = () => {
+    for (const button of box.querySelectorAll(".bts-palette .bts-entry[title]")) {
+      const words = PALETTE_WORDS[button.getAttribute("title")];
+      if (words) setWords(button, words(button));
+    }
+    for (const button of box.querySelectorAll(".bts-context-pad[title]")) {
+      const words = PAD_WORDS[button.getAttribute("title")];
+      if (words) setWords(button, words);
+    }
+    for (const button of box.querySelectorAll(".bts-animation-speed-button[title]")) {
+      setWords(button, `Speed: ${button.getAttribute("title").split("=").pop().trim()}`);
+      const pressed = button.classList.contains("active") ? "true" : "false";
+      if (button.getAttribute("aria-pressed") !== pressed) button.setAttribute("aria-pressed", pressed);
+    }
+    const toggle = box.querySelector(".bts-toggle-mode");
+    if (toggle && toggle.getAttribute("role") !== "button") {
+      toggle.setAttribute("role", "button");
+      toggle.setAttribute("tabindex", "0");
+      toggle.addEventListener("keydown", (event) => {
+        if (event.key === "Enter" || event.key === " ") {
+          event.preventDefault();
+          toggle.click();
+        }
+      });
+    }
+    if (toggle) {
+      const on = box.classList.contains("simulation") || !!box.querySelector(".bjs-container.simulation");
+      if (toggle.getAttribute("aria-pressed") !== String(on)) toggle.setAttribute("aria-pressed", String(on));
+    }
+  };
+  label();
+  new MutationObserver(label).observe(box, { childList: true, subtree: true, attributes: true,
+    attributeFilter: ["class"] });
+}
+
+// The control's icon is hidden from screen readers (the word says it); changed only when it differs, so the
+// observer that calls this settles.
+function setWords(button, words) {
+  let span = button.querySelector(":scope > .mash-sim-label");
+  if (span && span.textContent === words) return;
+  for (const icon of button.querySelectorAll(":scope > :not(.mash-sim-label)")) {
+    if (icon.getAttribute("aria-hidden") !== "true") icon.setAttribute("aria-hidden", "true");
+  }
+  if (!span) {
+    span = document.createElement("span");
+    span.className = "mash-sim-label";
+    button.append(span);
+  }
+  span.textContent = words;
 }
 
 function nameOf(element) {
@@ -114,7 +204,7 @@ class Simulation {
     this.toggleButton.textContent = active ? "Stop the simulation" : "Start the simulation";
     this.resetButton.disabled = !active;
     document.getElementById("simulation-state").textContent = active
-      ? "The simulation is on: send a contact in, or press ▶ on a start event or timer on the diagram."
+      ? "The simulation is on: send a contact in, or press Run on a start event or timer on the diagram."
       : "The simulation is off.";
     if (active) this.syncRoutes();
     else this.clearLog();
