@@ -37,7 +37,8 @@ PROPERTY_UI_KEYS = frozenset(
      "groups", "more"}
 )
 
-#: The property keyword saying when a field is asked: ``{"consent": ["refused", "not-sought"]}`` (docs/process-contract.md).
+#: The property keyword saying when a field is asked, e.g. ``{"consent": ["refused", "not-sought"]}``
+#: (docs/process-contract.md).
 SHOW_WHEN = "x-show-when"
 DEFAULT_MORE = "More options"
 FORM_UI_KEYS = frozenset({"order", "submit", "messages"})

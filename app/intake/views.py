@@ -10,8 +10,8 @@ from app.audit.operations import record
 from app.cases.queries import case_for_referrer, feedback_given
 from app.core.db import get_db, run_in_transaction
 from app.core.errors import FieldError, ValidationFailed
-from app.intake.queries import contacts_of
 from app.intake.operations import IDEMPOTENCY_FIELD, contact_form, receive_contact, start_received
+from app.intake.queries import contacts_of
 from app.intake.receipt import (
     PAGE_DAY,
     PAGE_INPUTS,

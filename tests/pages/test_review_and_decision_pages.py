@@ -55,7 +55,8 @@ def test_the_decision_maker_sees_the_review_analysis_the_rag_history_and_the_ret
     assert "Screening" in history and "Rated amber on the information in the contact." in history
     assert "Re-rated" in history and RERATED in history  # who, when and why
     assert POLICE in main and HEALTH in main
-    assert main.index('id="review-analysis"') < main.index('id="agency-returns"') < main.index('<form method="post" novalidate>')
+    form = main.index('<form method="post" novalidate>')
+    assert main.index('id="review-analysis"') < main.index('id="agency-returns"') < form
 
 
 def test_an_agency_sees_on_its_task_page_only_the_returns_it_may_read(db, web, api):

@@ -105,6 +105,7 @@ def test_a_factor_from_the_details_element_is_still_checked_on_its_own(db, web, 
     _, task = screening_task(db, api)
     answers = browser_post({**f.screening("amber", ["police"], factors=["21", "9A"])})
     page = web("mash-manager").post_form(f"/tasks/{task}", answers).get_data(as_text=True)
-    assert error_links(page) == [("#presenting_factors", "“No factors identified” cannot be selected with other factors")]
+    assert error_links(page) == [("#presenting_factors",
+                                  "“No factors identified” cannot be selected with other factors")]
     assert 'id="presenting_factors" ' in page  # the error summary's link lands on the first box
     assert 'id="presenting_factors-more" open' in page
