@@ -58,9 +58,8 @@ def test_without_javascript_continue_shows_the_questions_the_answer_needs_and_ke
     assert 'id="presenting_factors-more" open' in page  # a chosen factor is never hidden
     assert open_task(db, case_id, "screening") == task  # nothing saved
 
-    answers = {**typed, "consent_reason": "Telling the stepfather would put the child at risk.",
-               "lawful_basis": "uk-gdpr-6-1-e", "special_category_condition": "dpa-sch1-para18"}
-    del answers["mash-reveal"]
+    answers = browser_post(f.screening_without_consent(
+        "amber", ["police", "health"], rag_rationale=RATIONALE, presenting_factors=["18C", "9A"]))
     assert manager.post_form(f"/tasks/{task}", answers).status_code == 302
     with db.unit_of_work(write=False) as session:
         data = session.scalar(select(CompletedTask.data).where(CompletedTask.task_id == task))
