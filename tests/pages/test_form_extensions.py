@@ -51,7 +51,7 @@ def test_a_note_asked_for_one_answer_sits_in_that_answers_reveal_and_is_kept_onl
     by_phone, errors = parse_html(form, MultiDict(
         [("method", "phone"), ("channels", "team"), ("note", "left over from e-mail")]))
     assert errors == [] and "note" not in by_phone  # not asked, so not kept
-    by_email, errors = parse_html(form, MultiDict([("method", "email"), ("channels", "team")]))
+    _, errors = parse_html(form, MultiDict([("method", "email"), ("channels", "team")]))
     assert [(e.field, e.message) for e in errors] == [("note", "Enter what did you send")]
 
 
