@@ -216,6 +216,11 @@ class Field:
         return all(c.holds((values or {}).get(c.field)) for c in self.show_when)
 
     @property
+    def revealed(self) -> bool:
+        """Asked because of an answer chosen (drawn inset, as GOV.UK reveals are), not just unless one is."""
+        return any(not c.negate for c in self.show_when)
+
+    @property
     def show_when_json(self) -> list[dict[str, Any]]:
         return [c.as_json() for c in self.show_when]
 
