@@ -30,6 +30,15 @@ def screening(rag: str = "amber", agencies: list[str] | None = None, factors: li
     return data
 
 
+def screening_without_consent(rag: str = "amber", agencies: list[str] | None = None, *, consent: str = "refused",
+                              **extra) -> dict:
+    """Checks going ahead without consent: the reason, lawful basis and special category condition the screening
+    form then asks (its ``x-show-when``), on top of ``screening()``."""
+    return screening(rag, agencies, consent=consent, **{
+        "consent_reason": "Asking the family would put the child at risk of significant harm.",
+        "lawful_basis": "uk-gdpr-6-1-e", "special_category_condition": "dpa-sch1-para18", **extra})
+
+
 def agency_return(nothing_known: bool = False, **extra) -> dict:
     data = {"nothing_known": nothing_known, "handling_restriction": "none"}
     if not nothing_known:

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable, Iterator, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date
 from functools import cached_property
 from pathlib import Path
@@ -30,10 +30,17 @@ DRAFT_2020_12 = "https://json-schema.org/draft/2020-12/schema"
 #: Widgets a property may ask for in `x-ui.widget`.
 WIDGETS = frozenset({"radios", "checkboxes", "textarea", "text", "date", "select", "yes-no"})
 
-#: Keys a property's `x-ui` may hold. `repeat` is the number of rows an array of objects gets in HTML.
+#: Keys a property's `x-ui` may hold. `repeat` is the number of rows an array of objects gets in HTML;
+#: `groups` and `more` group a long list of checkboxes under headings (docs/process-contract.md).
 PROPERTY_UI_KEYS = frozenset(
-    {"widget", "hint", "labels", "hints", "messages", "rows", "classes", "autocomplete", "repeat", "order"}
+    {"widget", "hint", "labels", "hints", "messages", "rows", "classes", "autocomplete", "repeat", "order",
+     "groups", "more"}
 )
+
+#: The property keyword saying when a field is asked, e.g. ``{"consent": ["refused", "not-sought"]}``
+#: (docs/process-contract.md).
+SHOW_WHEN = "x-show-when"
+DEFAULT_MORE = "More options"
 FORM_UI_KEYS = frozenset({"order", "submit", "messages"})
 
 #: Keys of `x-ui.messages`: JSON Schema keywords, plus `incomplete` for a partly filled date.
@@ -79,6 +86,41 @@ class Option:
 
 
 @dataclass(frozen=True)
+class OptionGroup:
+    """Options of one long choice shown under a heading; ``more`` groups sit inside one details element."""
+
+    heading: str
+    options: tuple[Option, ...]
+    more: bool = False
+
+
+@dataclass(frozen=True)
+class Condition:
+    """One clause of ``x-show-when``: an answer chosen for ``field`` is one of ``values``; with ``negate``
+    ({"not": [...]}) no answer chosen is one of them ("ask unless blue": asked before the choice is made too)."""
+
+    field: str
+    values: tuple[str, ...]
+    negate: bool = False
+
+    def holds(self, answer: Any) -> bool:
+        answers = [_html(v) for v in answer] if isinstance(answer, list) else [] if answer is None else [_html(answer)]
+        if self.negate:
+            return not any(a in self.values for a in answers)
+        return any(a in self.values for a in answers)
+
+    def as_json(self) -> dict[str, Any]:
+        return {"field": self.field, "values": list(self.values), "not": self.negate}
+
+
+def _html(value: Any) -> str:
+    """An answer as the HTML form sends it ("true"/"false" for booleans)."""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return str(value)
+
+
+@dataclass(frozen=True)
 class Field:
     """One thing the renderer draws: an input (`widget` in WIDGETS), a `group` (an object, drawn as
     a fieldset) or a `repeat` (an array of objects, drawn as a fixed number of `group` rows).
@@ -99,6 +141,11 @@ class Field:
     input_type: str = "text"
     children: tuple[Field, ...] = ()
     schema: Mapping[str, Any] = field(default_factory=dict, compare=False, repr=False)
+    #: Long choices grouped under headings (x-ui.groups); ``more`` is the details element's summary.
+    groups: tuple[OptionGroup, ...] = ()
+    more: str | None = None
+    #: When the field is asked (x-show-when): every clause must hold. Empty: always asked.
+    show_when: tuple[Condition, ...] = ()
 
     @property
     def id(self) -> str:
@@ -164,6 +211,24 @@ class Field:
             return errors.get(self.path)
         return next((error.message for error in errors if error.field == self.path), None)
 
+    def shown(self, values: Mapping[str, Any] | None) -> bool:
+        """Whether the field is asked, given the answers so far (its ``x-show-when``)."""
+        return all(c.holds((values or {}).get(c.field)) for c in self.show_when)
+
+    @property
+    def revealed(self) -> bool:
+        """Asked because of an answer chosen (drawn inset, as GOV.UK reveals are), not just unless one is."""
+        return any(not c.negate for c in self.show_when)
+
+    @property
+    def show_when_json(self) -> list[dict[str, Any]]:
+        return [c.as_json() for c in self.show_when]
+
+    def groups_open(self, values: Mapping[str, Any] | None) -> bool:
+        """Whether the 'more' details element starts open: an answer chosen inside it is never hidden."""
+        chosen = set(self.html_value(values)) if self.widget == "checkboxes" else {self.html_value(values)}
+        return any(o.value in chosen for g in self.groups if g.more for o in g.options)
+
     def walk(self) -> Iterator[Field]:
         yield self
         for child in self.children:
@@ -222,6 +287,41 @@ class FormDefinition:
                 for key, value in (stands_for.get(answers[name]) or {}).items():
                     decided.setdefault(key, value)
         return decided
+
+    @cached_property
+    def panels(self) -> dict[tuple[str, str], tuple[Field, ...]]:
+        """Fields drawn inside one option's GOV.UK conditional reveal: those asked when one radio answer is
+        chosen (``x-show-when`` naming one field and one value). Keyed by (the choice's name, the answer)."""
+        by_name = {f.name: f for f in self.fields}
+        found: dict[tuple[str, str], list[Field]] = {}
+        for f in self.fields:
+            if len(f.show_when) == 1 and len(f.show_when[0].values) == 1 and not f.show_when[0].negate:
+                clause = f.show_when[0]
+                if by_name[clause.field].widget in ("radios", "yes-no"):
+                    found.setdefault((clause.field, clause.values[0]), []).append(f)
+        return {key: tuple(fields) for key, fields in found.items()}
+
+    def panel(self, name: str, value: str) -> tuple[Field, ...]:
+        return self.panels.get((name, value), ())
+
+    def in_panel(self, f: Field) -> bool:
+        return any(f in fields for fields in self.panels.values())
+
+    @cached_property
+    def reveal_choices(self) -> frozenset[str]:
+        """The choices other questions depend on: without JavaScript each gets a "Continue" button that shows
+        the page again with the questions its answer needs."""
+        return frozenset(c.field for f in self.fields for c in f.show_when)
+
+    def asked(self, data: Mapping[str, Any]) -> dict[str, Any]:
+        """The answers without those to questions not asked (``x-show-when`` does not hold): a hidden field's
+        leftover text is never saved. Checked in the form's order, so a question that depends on a hidden
+        question is hidden too."""
+        kept = dict(data)
+        for f in self.fields:
+            if f.show_when and not f.shown(kept):
+                kept.pop(f.name, None)
+        return kept
 
     def field(self, path: str) -> Field | None:
         """The rendered field at a dotted path, if the HTML form has one."""
@@ -364,6 +464,7 @@ def _build(key: str, schema: Any, file: str) -> tuple[FormDefinition | None, lis
     if not isinstance(records, list) or not all(isinstance(n, str) and n.isidentifier() for n in records):
         checker.problem("x-records must list case-data names, e.g. [\"agencies_not_returned\"]")
     fields = checker.object_fields(schema, prefix="")
+    fields = checker.show_when(schema, fields)
     if checker.problems:
         return None, checker.problems
     description = schema.get("description")
@@ -492,15 +593,118 @@ class _Checker:
             input_type = "email"
         elif ui.get("autocomplete") == "tel":
             input_type = "tel"
+        groups, more = self._groups(ui, options, widget, path)
         return Field(
             widget=widget,
             options=options,
+            groups=groups,
+            more=more,
             rows=rows,
             classes=ui.get("classes"),
             autocomplete=ui.get("autocomplete"),
             input_type=input_type,
             **common,
         )
+
+    def _groups(self, ui: Mapping[str, Any], options: tuple[Option, ...], widget: str,
+                path: str) -> tuple[tuple[OptionGroup, ...], str | None]:
+        """``x-ui.groups``: every option under exactly one heading, most used first; ``"more": true`` groups go
+        inside a details element headed ``x-ui.more``."""
+        raw = ui.get("groups")
+        if raw is None:
+            if "more" in ui:
+                self.problem(f"{path}: x-ui.more belongs with x-ui.groups")
+            return (), None
+        if widget != "checkboxes":
+            self.problem(f"{path}: x-ui.groups suits checkboxes only")
+            return (), None
+        by_value = {o.value: o for o in options}
+        groups: list[OptionGroup] = []
+        seen: list[str] = []
+        if not isinstance(raw, list) or not raw:
+            self.problem(f"{path}: x-ui.groups must be a list of {{\"heading\", \"options\"}}")
+            return (), None
+        for group in raw:
+            heading = group.get("heading") if isinstance(group, Mapping) else None
+            values = group.get("options") if isinstance(group, Mapping) else None
+            more = group.get("more", False) if isinstance(group, Mapping) else False
+            if not isinstance(heading, str) or not heading.strip() or not isinstance(values, list) \
+                    or not values or not isinstance(more, bool) or set(group) - {"heading", "options", "more"}:
+                self.problem(f"{path}: each of x-ui.groups needs a \"heading\", a list of \"options\" and may say "
+                             "\"more\": true")
+                continue
+            for value in values:
+                if value not in by_value:
+                    self.problem(f'{path}: x-ui.groups names "{value}", which is not one of its values')
+            seen.extend(values)
+            groups.append(OptionGroup(heading, tuple(by_value[v] for v in values if v in by_value), more))
+        twice = sorted({v for v in seen if seen.count(v) > 1})
+        if twice:
+            self.problem(f"{path}: x-ui.groups lists {', '.join(twice)} more than once")
+        missing = [v for v in by_value if v not in seen]
+        if missing:
+            self.problem(f"{path}: x-ui.groups leaves out {', '.join(missing)}, so it could never be chosen")
+        more_text = ui.get("more", DEFAULT_MORE)
+        if not isinstance(more_text, str) or not more_text.strip():
+            self.problem(f"{path}: x-ui.more must be the details element's summary text")
+            more_text = DEFAULT_MORE
+        return tuple(groups), more_text if any(g.more for g in groups) else None
+
+    def show_when(self, schema: Mapping[str, Any], fields: tuple[Field, ...]) -> tuple[Field, ...]:
+        """Top-level ``x-show-when``: each clause names an earlier choice on the form and answers it offers,
+        and a field asked only sometimes is never required outright (its condition's rule requires it)."""
+        properties = schema.get("properties") or {}
+        required = set(schema.get("required") or ())
+        names = [f.name for f in fields]
+        built: list[Field] = []
+        for name, prop in properties.items():
+            self._no_nested_show_when(prop, name, top=True)
+        for f in fields:
+            raw = properties.get(f.name, {}).get(SHOW_WHEN) if isinstance(properties.get(f.name), Mapping) else None
+            if raw is None:
+                built.append(f)
+                continue
+            where = f"{f.name}: {SHOW_WHEN}"
+            if not isinstance(raw, Mapping) or not raw:
+                self.problem(f'{where} must map earlier choices to answers, e.g. {{"consent": ["refused"]}}')
+                built.append(f)
+                continue
+            if f.name in required:
+                self.problem(f"{where}: a field asked only sometimes cannot be in \"required\" (require it in the "
+                             "rule for its condition)")
+            clauses = []
+            for name, answers in raw.items():
+                negate = isinstance(answers, Mapping)
+                values = answers.get("not") if isinstance(answers, Mapping) and set(answers) == {"not"} else answers
+                controller = next((c for c in fields if c.name == name), None)
+                if controller is None or names.index(name) >= names.index(f.name):
+                    self.problem(f'{where} names "{name}", which is not a choice earlier on the form')
+                    continue
+                offered = {o.value for o in controller.options}
+                if not offered:
+                    self.problem(f'{where} names "{name}", which offers no answers to choose')
+                    continue
+                if not isinstance(values, list) or not values or not all(isinstance(v, str) for v in values):
+                    self.problem(f'{where}: "{name}" must list answers, or {{"not": [answers]}}')
+                    continue
+                for value in values:
+                    if value not in offered:
+                        self.problem(f'{where}: "{value}" is not one of the answers "{name}" offers')
+                clauses.append(Condition(name, tuple(values), negate))
+            built.append(replace(f, show_when=tuple(clauses)))
+        return tuple(built)
+
+    def _no_nested_show_when(self, schema: Any, name: str, top: bool) -> None:
+        """Only top-level questions are asked conditionally: a nested x-show-when would be silently ignored."""
+        if not isinstance(schema, Mapping):
+            return
+        if not top and SHOW_WHEN in schema:
+            self.problem(f"{name}: {SHOW_WHEN} is only for the form's top-level questions")
+        for child in (schema.get("properties") or {}).values():
+            self._no_nested_show_when(child, name, top=False)
+        items = schema.get("items")
+        if isinstance(items, Mapping):
+            self._no_nested_show_when(items, name, top=False)
 
     def _repeat_rows(
         self, schema: Mapping[str, Any], items: Mapping[str, Any], path: str, ui: Mapping[str, Any]

@@ -30,11 +30,15 @@ class FormData(Protocol):
 def parse_html(form: FormDefinition, formdata: FormData) -> tuple[dict[str, Any], list[FieldError]]:
     """Read a posted GOV.UK form into JSON data and check it; errors are in the order shown.
 
-    Only the form's own inputs are read (a CSRF token or button name is ignored). When the errors
-    are not empty the data is for showing the form again, not for saving: a date that could not
-    be read is kept as the typed {"day", "month", "year"} so the person sees what they entered.
+    Only the form's own inputs are read (a CSRF token or button name is ignored), and only for the questions
+    the answers ask (``x-show-when``). When the errors are not empty the data is for showing the form again,
+    not for saving: a date that could not be read is kept as the typed {"day", "month", "year"} so the
+    person sees what they entered.
     """
     data, problems = _read(form.fields, formdata)
+    # A question the page did not ask (its x-show-when does not hold) was hidden: what is left in it is dropped.
+    data = form.asked(data)
+    problems = [(path, message) for path, message in problems if path[0] in data]
     parse_errors = {".".join(path): message for path, message in problems}
     # Errors of a form's own fields always name the field (only a whole request's problem has none).
     errors = {e.field or "": e.message for e in validate(form, _without(data, [path for path, _ in problems]))}

@@ -2,19 +2,22 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 
 from flask import Blueprint, abort, flash, g, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 
 from app.audit.operations import record
 from app.auth.authorisation import RETURNS_READERS, TASK_ROLES
+from app.cases.models import CompletedTask
 from app.casework.completion import AnswersHeld, form_for_task, submit_task
-from app.casework.detail import case_detail
+from app.casework.detail import CaseDetail, case_detail
 from app.concerns.repeats import screening_view
 from app.core.clock import now
 from app.core.db import get_db, run_in_transaction
 from app.core.errors import Conflict, Forbidden, NotFound
 from app.core.vocabulary import DECISION_FORM, FEEDBACK_FORM, MASH_REVIEW_FORM, SCREENING_FORM
+from app.forms import parse_html
 from app.inbox import operations
 from app.inbox.filtering import DUE_STATES, SORTS, filtered_inbox, read_inbox_filter, steps_waiting
 from app.inbox.models import OpenTask
@@ -40,6 +43,37 @@ def index() -> ResponseReturnValue:
                            sorts=SORTS)
 
 
+#: Steps that weigh the agency returns: the returns are read in the page's main column, stacked.
+WEIGHS_RETURNS = frozenset({MASH_REVIEW_FORM, DECISION_FORM})
+
+#: The button a choice's "Continue" sends without JavaScript (app/templates/forms/fields.html).
+REVEAL_BUTTON = "mash-reveal"
+
+
+@dataclass(frozen=True)
+class WhatWasFound:
+    """What the task page puts before the form at a review or decision: the agency returns, and at the decision
+    the review's analysis and the RAG history. All of it comes from the case detail, which holds only what the
+    reader may see (app.need_to_know), so a template cannot show more than the reader's sight."""
+
+    returns: bool
+    review: CompletedTask | None
+    analysis: str | None
+    rerated: bool
+    rag_history: bool
+
+
+def _what_was_found(detail: CaseDetail, form_key: str) -> WhatWasFound:
+    review = detail.completed(MASH_REVIEW_FORM) if form_key == DECISION_FORM else None
+    return WhatWasFound(
+        returns=bool(detail.returns) or (form_key in WEIGHS_RETURNS and bool(detail.sight.all_returns)),
+        review=review,
+        analysis=(review.data or {}).get("analysis") if review else None,
+        rerated=bool(review and (review.data or {}).get("rerate") == "yes"),
+        rag_history=form_key in WEIGHS_RETURNS and detail.sight.shows("analysis"),
+    )
+
+
 def _task_page(task_id: str, values: dict, errors: list) -> ResponseReturnValue:
     db = get_db()
     task = open_task(db.session, task_id)
@@ -58,6 +92,7 @@ def _task_page(task_id: str, values: dict, errors: list) -> ResponseReturnValue:
                            sending=sending_view(db.session, detail.case, detail.sight, now())
                            if task.form_key == FEEDBACK_FORM else None,
                            documentation=info.documentation if info else None, values=values, errors=errors,
+                           found=_what_was_found(detail, task.form_key),
                            incident=open_task_incident(db.session, task_id),
                            person_matches=case_match_summary(db.session, task.case_id)
                            if task.form_key == SCREENING_FORM and reads_returns else None,
@@ -80,8 +115,11 @@ def submit(task_id: str) -> ResponseReturnValue:
         return redirect(url_for("inbox.index"))
     task_name = task_row.name
     go_back_to(url_for("inbox.index"), Conflict, NotFound)
-    values = read_form(form_for_task(db.session, task_row),
-                       lambda values, errors: _task_page(task_id, values, errors))
+    form = form_for_task(db.session, task_row)
+    if REVEAL_BUTTON in request.form:  # without JavaScript: the page again, asking what the answers so far need
+        shown, _ = parse_html(form, request.form)
+        return _task_page(task_id, shown, [])
+    values = read_form(form, lambda values, errors: _task_page(task_id, values, errors))
     outcome = submit_task(task_id, values, g.actor)
     if isinstance(outcome, AnswersHeld):
         flash(outcome.message, "info")

@@ -7,10 +7,11 @@ from flask import Blueprint, abort, g, redirect, render_template, request, url_f
 from flask.typing import ResponseReturnValue
 
 from app.audit.operations import record
-from app.cases.queries import case_for_referrer, contacts_made_by, feedback_given
+from app.cases.queries import case_for_referrer, feedback_given
 from app.core.db import get_db, run_in_transaction
 from app.core.errors import FieldError, ValidationFailed
 from app.intake.operations import IDEMPOTENCY_FIELD, contact_form, receive_contact, start_received
+from app.intake.queries import contacts_of
 from app.intake.receipt import (
     PAGE_DAY,
     PAGE_INPUTS,
@@ -85,6 +86,6 @@ def received(case_id: int):
 
 @bp.get("/contacts")
 def my_contacts():
-    """The contacts you reported and whether the hub has given feedback: a referrer's own list."""
+    """The contacts you reported, newest first: the child you named and where each contact is."""
     db = get_db()
-    return render_template("intake/my_contacts.html", rows=contacts_made_by(db.session, g.actor))
+    return render_template("intake/my_contacts.html", rows=contacts_of(db.session, g.actor))
