@@ -46,7 +46,8 @@ class Notification(Base):
     #: The staff member it is for (a role expanded to its people), or none for a team or referrer address.
     recipient_user_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id", ondelete="SET NULL"),
                                                           index=True)
-    #: Personal data: the address it goes to.
+    #: Personal data: the address it goes to, for a team or a referrer. Empty for a member of staff, whose address
+    #: stays in their own account (read when the message is sent).
     to_address: Mapped[str] = mapped_column(String(254))
     #: The address's domain was on the secure list when queued, so the text may name the child.
     secure: Mapped[bool] = mapped_column(Boolean, default=False)

@@ -33,6 +33,7 @@ def test_the_operations_manager_sees_a_dead_letter_and_sends_it_again(web, db, d
     assert f'data-notification-id="{dead_letter}"' in page
     assert "A Red check for Police has missed its deadline" in page
     assert "ChannelNotConfigured" in page
+    assert "(mash-manager)" in page  # who it is for
 
     response = ops.post_form(f"/operations/notifications/{dead_letter}/retry", {},
                              csrf_from="/operations/notifications")

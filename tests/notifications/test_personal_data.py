@@ -64,26 +64,26 @@ def test_a_sent_message_keeps_its_address_and_text_for_the_keeping_period_only(
     monkeypatch.setenv("MASH_NOTIFY_MAX_ATTEMPTS", "1")
     clock.freeze(now())
     with db.unit_of_work() as session:
-        notify(session, "incident", to_role="mash-manager", facts={"step": "Screening"})
+        notify(session, "chase", to_agency_team="police", facts={"rag": "Red", "step": "check"})
     drain("sender")
     mailbox.refuse_with = "554 5.7.1 Relay access denied"
     with db.unit_of_work() as session:
-        notify(session, "incident", to_role="ops-manager", facts={"step": "Screening"})
+        notify(session, "chase", to_agency_team="health", facts={"rag": "Red", "step": "check"})
     drain("sender")
     sent, dead = messages(db)
     assert (sent.status, dead.status) == (SENT, DEAD)
 
     clock.advance(timedelta(days=29))
     apply_retention(db, SYSTEM, months=36)
-    assert messages(db)[0].to_address == "manager@council.gov.uk"
+    assert messages(db)[0].to_address == "mash-police@police.example"
 
     clock.advance(timedelta(days=2))
     run = apply_retention(db, SYSTEM, months=36)
     sent, dead = messages(db)
     assert run.messages_erased == 1
     assert (sent.to_address, sent.body, sent.fields, sent.erased_at) == ("", "", None, now())
-    assert sent.kind == "incident" and sent.subject == "A step failed in the MASH process: Screening"
-    assert dead.to_address == "ops@council.gov.uk", "a dead letter waits for the operations manager"
+    assert sent.kind == "chase" and sent.subject == "The MASH is waiting for your Red check"
+    assert dead.to_address == "safeguarding-health@nhs-trust.example", "a dead letter waits for the operations manager"
 
 
 def test_the_subject_access_export_shows_what_the_messages_said_but_not_who_received_them(
@@ -99,9 +99,11 @@ def test_the_subject_access_export_shows_what_the_messages_said_but_not_who_rece
     by_kind = {row["kind"]: row for row in case["notifications"]}
     assert set(by_kind) == {"feedback", "new-task", "chase"}
     assert ZEPHYRINE.text("Feedback summary for") in by_kind["feedback"]["body"]
-    assert {row["to_address"] for row in case["notifications"]} == {"[withheld]"}
+    # The referrer's and the team's addresses are withheld; a member of staff's was never copied.
+    assert {kind: row["to_address"] for kind, row in by_kind.items()} == {
+        "feedback": "[withheld]", "chase": "[withheld]", "new-task": ""}
     assert "manager@council.gov.uk" not in response.get_data(as_text=True)
     assert "mash-police@police.example" not in response.get_data(as_text=True)
     assert {r["record"] for r in export["redactions"] if r["field"] == "to_address"} == {
-        f"notifications[{n}]" for n in range(3)}
+        f"notifications[{n}]" for n, row in enumerate(case["notifications"]) if row["kind"] != "new-task"}
     assert "claimed_by" not in by_kind["chase"]
