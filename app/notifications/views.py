@@ -27,8 +27,9 @@ DELIVERY_CHOICES = [
 @bp.get("/operations/notifications")
 def dead_letters() -> ResponseReturnValue:
     session = get_db().session
-    return render_template("notifications/dead_letters.html", letters=queries.dead_letters(session),
-                           counts=queries.count_by_status(session))
+    letters = queries.dead_letters(session)
+    return render_template("notifications/dead_letters.html", letters=letters,
+                           staff=queries.staff_names(session, letters), counts=queries.count_by_status(session))
 
 
 @bp.post("/operations/notifications/<int:message_id>/retry")
