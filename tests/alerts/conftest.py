@@ -56,13 +56,16 @@ def _staff_addresses(db):
 def queued(db, kind: str | None = None, case_id: int | None = None) -> list[Sent]:
     """The messages queued so far, oldest first."""
     with db.unit_of_work(write=False) as session:
-        names = dict(session.execute(select(User.id, User.username)).all())
+        staff = {user_id: (username, email) for user_id, username, email
+                 in session.execute(select(User.id, User.username, User.email)).all()}
         query = select(Notification).order_by(Notification.id)
         if kind is not None:
             query = query.where(Notification.kind == kind)
         if case_id is not None:
             query = query.where(Notification.case_id == case_id)
-        return [Sent(n.kind, n.to_address, names.get(n.recipient_user_id), n.secure, n.urgent, n.case_id, n.task_id,
+        # A member of staff's address stays in their account and is read when the message is sent.
+        return [Sent(n.kind, n.to_address or staff.get(n.recipient_user_id, ("", ""))[1],
+                     staff.get(n.recipient_user_id, (None, ""))[0], n.secure, n.urgent, n.case_id, n.task_id,
                      n.subject, n.body) for n in session.scalars(query)]
 
 

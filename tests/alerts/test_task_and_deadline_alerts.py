@@ -81,7 +81,7 @@ def test_a_breached_check_tells_the_managers_once_and_chases_the_agency_team_eac
     assert f"({POLICE_DEADLINE}): Check police records, due by 11 Jan 2027 at 14:00" in breach.body
     [chase] = queued(db, "chase", case_id)
     assert chase.to == "mash-police@police.example" and chase.username is None
-    assert chase.subject == "The MASH is waiting for a Red check from Police"
+    assert chase.subject == "The MASH is waiting for your Red check"
     assert "11 Jan 2027 at 14:00" in chase.body and not names_the_child(chase)
     told = [m for m in queued(db, "new-task", case_id) if m.username == "mash-manager"][-1]
     assert told.subject == "A new Red task is waiting for MASH manager in the MASH"
