@@ -11,8 +11,9 @@ PORT ?= 5000
 help: ## Show the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-18s %s\n", $$1, $$2}'
 
-run: setup db demo ## Set up, migrate, seed demo data and serve on http://127.0.0.1:$(PORT)
-	$(BIN)/mash serve --port $(PORT)
+run: setup db demo ## Set up, migrate, seed demo data and serve on http://127.0.0.1:$(PORT) (mail to a local sink: /dev/mail)
+	MASH_DEV_MAIL=1 MASH_BASE_URL=$${MASH_BASE_URL:-http://127.0.0.1:$(PORT)} MASH_COUNCIL_DOMAIN=$${MASH_COUNCIL_DOMAIN:-council.example} \
+	  $(BIN)/mash serve --port $(PORT)
 
 test: setup system-test-deps lint ## Install what the tests need, lint, and run the whole suite
 	$(BIN)/python -m pytest

@@ -71,6 +71,7 @@ def _register_blueprints(app: Flask) -> None:
     from app.maps.views import bp as maps_bp
     from app.modeler.views import bp as modeler_bp
     from app.need_to_know.views import bp as need_to_know_bp
+    from app.notifications.views import bp as notifications_bp
     from app.people.views import bp as people_bp
     from app.process_models.versions_views import bp as versions_bp
     from app.process_models.views import bp as process_models_bp
@@ -88,8 +89,12 @@ def _register_blueprints(app: Flask) -> None:
     for blueprint in (web_bp, auth_bp, intake_bp, inbox_bp, cases_bp, dashboard_bp, audit_bp, sharing_bp,
                       process_models_bp, versions_bp, modeler_bp, maps_bp, training_bp, people_bp, concerns_bp,
                       reports_bp, information_product_bp, need_to_know_bp, users_bp, disagreements_bp,
-                      search_bp, rota_bp):
+                      notifications_bp, search_bp, rota_bp):
         app.register_blueprint(blueprint)
+    from app.core.config import mail_settings
+    if mail_settings().dev_mail:  # /dev/mail does not exist unless the local mail sink does
+        from app.notifications.views import dev_mail_bp
+        app.register_blueprint(dev_mail_bp)
     csrf.exempt(api_bp)  # bearer tokens, not cookies: no CSRF exposure
     app.register_blueprint(api_bp)
 

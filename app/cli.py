@@ -132,10 +132,12 @@ def _deploy_files(paths: tuple[Path, ...], forms_dir: Path | None):
 @click.option("--seed", type=int, default=1, show_default=True, help="Random seed for the added cases.")
 def demo(open_cases: int, closed_cases: int, seed: int) -> None:
     """Seed demo users and cases (idempotent); --cases/--closed add volumes on top (not idempotent)."""
-    from app.demo import DEFAULT_DEMO_PASSWORD, DEMO_PASSWORD_ENV, seed_cases, seed_rota, seed_users
+    from app.demo import (DEFAULT_DEMO_PASSWORD, DEMO_PASSWORD_ENV, give_demo_users_addresses, seed_cases,
+                          seed_rota, seed_users)
 
     _init()
     users = seed_users()
+    give_demo_users_addresses()
     cases = seed_cases()
     seed_rota()
     click.echo(f"Demo data: {users} new users, {cases} new cases. Users are named by role (e.g. mash-manager, police);"
@@ -351,6 +353,7 @@ def retention(dry_run: bool, as_of) -> None:
         for reference in run.skipped:
             click.echo(f"  {reference}  skipped: it changed after the review (anonymised or held meanwhile)")
         click.echo(f"Removed the e-mail address of {run.leavers_details_removed} leaver(s) who left before the cutoff.")
+        click.echo(f"Erased the address and text of {run.messages_erased} sent message(s) past their keeping period.")
         held, failed = run.held, run.failed
     if held:
         click.echo(f"Held back {len(held)} contact(s):")

@@ -46,6 +46,27 @@ def seed_users(password: str | None = None) -> int:
     return created
 
 
+#: Demo e-mail addresses: the agencies' at their own (made-up) domains, the hub's staff at the council's
+#: (``make run`` sets MASH_COUNCIL_DOMAIN=council.example, so they count as secure), the referrer at the school's.
+DEMO_MAIL_DOMAINS = {"police": "police.example", "health": "nhs-trust.example", "education": "schools.example",
+                     "probation": "probation.example", "housing": "housing.example",
+                     "youth-justice": "youth-justice.example", "adult-social-care": "adults.example",
+                     "referrer": "oakfield.example.org"}
+
+
+def give_demo_users_addresses() -> int:
+    """Every demo user without an e-mail address gets one, so the demo's notifications reach the local mail
+    sink (MASH_DEV_MAIL=1). Addresses an administrator set are kept."""
+    given = 0
+    with get_db().unit_of_work() as session:
+        for username, _name, _roles in demo_users():
+            user = user_by_username(session, username)
+            if user is not None and not user.email:
+                user.email = f"{username}@{DEMO_MAIL_DOMAINS.get(username, 'council.example')}"
+                given += 1
+    return given
+
+
 def _contact(given: str, family: str, dob: str, concern: str, *, source: str = "2A", immediate: bool = False) -> dict:
     return {
         "source": source,

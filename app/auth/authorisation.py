@@ -235,6 +235,17 @@ ROUTE_ROLES: dict[str, frozenset[str]] = {
     "api.list_users": frozenset({"admin"}),
     "api.create_user": frozenset({"admin"}),
     "api.change_user": frozenset({"admin"}),
+    # notifications (app/notifications): the dead letters, and each person's own choice of immediate or digest
+    "notifications.dead_letters": frozenset({"ops-manager", "admin"}),
+    "notifications.retry": frozenset({"ops-manager", "admin"}),
+    "notifications.discard": frozenset({"ops-manager", "admin"}),
+    "notifications.settings": _SIGNED_IN,
+}
+
+#: Routes that exist only on a development server (MASH_DEV_MAIL=1): kept out of ROUTE_ROLES, which lists the
+#: routes every server has, and consulted the same way when they exist.
+DEV_ROUTE_ROLES: dict[str, frozenset[str]] = {
+    "dev_mail.index": frozenset({"admin"}),
 }
 
 
@@ -244,7 +255,7 @@ def roles_for(endpoint: str | None) -> frozenset[str] | None:
         return None
     if endpoint.endswith(".static"):
         return _PUBLIC
-    return ROUTE_ROLES.get(endpoint)
+    return ROUTE_ROLES.get(endpoint) or DEV_ROUTE_ROLES.get(endpoint)
 
 
 def may_use(endpoint: str, roles: frozenset[str]) -> bool:

@@ -21,6 +21,7 @@ from app.core.vocabulary import RAG_CODES
 from app.deadlines.queries import sla_wall
 from app.incidents.models import START, TIMER
 from app.incidents.operations import give_task_back
+from app.notifications.queries import count_dead_letters
 from app.web.refusals import go_back_to
 
 bp = Blueprint("dashboard", __name__, template_folder="templates")
@@ -85,7 +86,8 @@ def index():
            details={**filters, "fragment": fragment, "cases": len(wall.rows)})
     return render_template("dashboard/_wall.html" if fragment else "dashboard/index.html", wall=wall,
                            filters=filters, refresh=refresh, wall_args=_wall_args(filters, refresh),
-                           countdown=countdown, lane_roles=LANE_ROLES, rag_filters=RAG_CODES)
+                           countdown=countdown, lane_roles=LANE_ROLES, rag_filters=RAG_CODES,
+                           dead_letters=0 if fragment else count_dead_letters(db.session))
 
 
 @bp.post("/dashboard/incidents/<int:incident_id>/retry")

@@ -2,6 +2,7 @@
 message it receives in ``instance/dev-mail/`` for ``/dev/mail`` to show. Nothing it receives goes further."""
 from __future__ import annotations
 
+import logging
 import os
 import socket
 import uuid
@@ -48,7 +49,9 @@ def free_port() -> int:
 
 
 def start_sink(instance_path: Path, port: int) -> Controller:
-    """Start the sink in a thread of this process; ``stop()`` the controller to end it."""
+    """Start the sink in a thread of this process; ``stop()`` the controller to end it. aiosmtpd's own log
+    names every sender and recipient at INFO: only its warnings are kept."""
+    logging.getLogger("mail.log").setLevel(logging.WARNING)
     controller = Controller(KeepInFolder(instance_path / FOLDER), hostname="127.0.0.1", port=port)
     controller.start()
     return controller
@@ -77,3 +80,20 @@ def received(instance_path: Path, limit: int = 100) -> list[Received]:
                               subject=str(message["Subject"] or ""), date=str(message["Date"] or ""),
                               body=part.get_content() if part is not None else ""))
     return found
+
+
+_running: Controller | None = None
+
+
+def start_dev_sink(instance_path: Path) -> int:
+    """``mash serve`` with MASH_DEV_MAIL=1: start the sink once, in the serving process, before the workers are
+    started (they inherit MASH_DEV_MAIL_PORT, so their mail reaches it). A port given in MASH_DEV_MAIL_PORT is
+    used as given; otherwise 8025, or any free port when 8025 is taken. Returns the port."""
+    global _running
+    port = int(os.environ.get("MASH_DEV_MAIL_PORT") or 8025)
+    if not os.environ.get("MASH_DEV_MAIL_PORT") and not port_is_free(port):
+        port = free_port()
+    os.environ["MASH_DEV_MAIL_PORT"] = str(port)
+    if _running is None:
+        _running = start_sink(instance_path, port)
+    return port

@@ -8,7 +8,6 @@ from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
 from app.audit.operations import record
-from app.auth.models import User
 from app.core.actor import SYSTEM
 from app.core.clock import now
 from app.core.config import MailSettings
@@ -56,15 +55,13 @@ def gather_for(session: Session, user_id: int, settings: MailSettings) -> int | 
                                 .order_by(Notification.created_at, Notification.id)))
     if not held:
         return None
-    user = session.get(User, user_id)
-    address = user.email if user is not None and user.email else held[-1].to_address
     catalogue = catalogues.current()
     items = "\n".join(f"- {m.subject}\n  {settings.base_url}{page_path(m.case_id, m.task_id)}" for m in held)
     words = render(catalogue.kinds[DIGEST_KIND], facts={"count": str(len(held)), "items": items}, personal={},
                    secure=False, link=settings.base_url + SETTINGS_PAGE)
     created = now()
     digest = Notification(kind=DIGEST_KIND, channel=catalogue.kinds[DIGEST_KIND].channel,
-                          recipient_user_id=user_id, to_address=address, secure=False, urgent=False,
+                          recipient_user_id=user_id, to_address="", secure=False, urgent=False,
                           subject=words.subject[:300], body=words.body, template_id=words.template_id,
                           fields=words.fields, status=QUEUED, attempts=0, next_attempt_at=created,
                           created_at=created)

@@ -46,7 +46,8 @@ class Notification(Base):
     #: The staff member it is for (a role expanded to its people), or none for a team or referrer address.
     recipient_user_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id", ondelete="SET NULL"),
                                                           index=True)
-    #: Personal data: the address it goes to.
+    #: Personal data: the address it goes to, for a team or a referrer. Empty for a member of staff, whose address
+    #: stays in their own account (read when the message is sent).
     to_address: Mapped[str] = mapped_column(String(254))
     #: The address's domain was on the secure list when queued, so the text may name the child.
     secure: Mapped[bool] = mapped_column(Boolean, default=False)
@@ -59,7 +60,7 @@ class Notification(Base):
     body: Mapped[str] = mapped_column(Text, default="")
     #: GOV.UK Notify: the template and the personalisation it is filled with (personal data when ``secure``).
     template_id: Mapped[str | None] = mapped_column(String(80))
-    fields: Mapped[dict] = mapped_column(JSON, default=dict)
+    fields: Mapped[dict | None] = mapped_column(JSON, default=dict)
     status: Mapped[str] = mapped_column(String(20), default=QUEUED)
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     next_attempt_at: Mapped[datetime | None] = mapped_column(UTCDateTime())

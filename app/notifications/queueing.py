@@ -26,8 +26,9 @@ def notify(session: Session, kind: str, *, to_role: str | None = None, to_user_i
     person ``to_user_id``, the address ``to_address`` (a referrer's), the agency team ``to_agency_team``
     (its address in notifications.toml). Never commits: the caller's action does. Returns the message ids.
 
-    ``facts`` fill the words anyone may read; ``personal`` (the child's name, the feedback's text) are written
-    only for an address on the secure list. Red (``facts["rag"] == "Red"``), ``urgent`` and the kinds marked
+    A member of staff's address is not copied: it stays in their own account and is read when the message is
+    sent. ``facts`` fill the words anyone may read; ``personal`` (the child's name, the feedback's text) are
+    written only for an address on the secure list. Red (``facts["rag"] == "Red"``), ``urgent`` and the kinds marked
     urgent go at once; other messages to a person who chose the digest wait for it."""
     catalogue = catalogues.current()
     message_kind = catalogue.kind(kind)
@@ -64,7 +65,8 @@ def notify(session: Session, kind: str, *, to_role: str | None = None, to_user_i
         words = render(message_kind, facts=facts, personal=personal, secure=secure, link=link)
         held = not at_once and user_id is not None and user_id in preferences
         message = Notification(kind=kind, channel=message_kind.channel, recipient_user_id=user_id,
-                               to_address=address, secure=secure, urgent=at_once, case_id=case_id,
+                               to_address="" if user_id is not None else address, secure=secure, urgent=at_once,
+                               case_id=case_id,
                                task_id=None if task_id is None else str(task_id), subject=words.subject[:300],
                                body=words.body, template_id=words.template_id, fields=words.fields,
                                status=HELD if held else QUEUED, attempts=0, next_attempt_at=None if held else created,

@@ -15,12 +15,15 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import and_, or_, select, update
+from sqlalchemy.orm import Session
 
 from app.audit.operations import record
+from app.auth.models import User
 from app.core.actor import SYSTEM
 from app.core.clock import now
 from app.core.config import MailSettings, mail_settings
 from app.core.db import get_db
+from app.notifications import catalogue as catalogues
 from app.notifications.digests import gather_digests
 from app.notifications.email import send_email
 from app.notifications.govuk_notify import send_notify_email
@@ -39,6 +42,7 @@ class Outgoing:
 
     id: int
     kind: str
+    secure: bool
     channel: str
     to: str
     subject: str
@@ -79,9 +83,13 @@ def claim_due(holder: str, *, limit: int = BATCH) -> list[int]:
     """Claim up to ``limit`` due messages for ``holder``: the ones another sender claimed first are skipped."""
     current, wall = now(), _wall_clock()
     claimed: list[int] = []
-    with get_db().unit_of_work() as session:
+    db = get_db()
+    with db.unit_of_work(write=False) as session:  # almost always nothing: no write lock for that
         candidates = list(session.scalars(select(Notification.id).where(_claimable(current, wall))
                                           .order_by(Notification.next_attempt_at, Notification.id).limit(limit)))
+    if not candidates:
+        return claimed
+    with db.unit_of_work() as session:
         for message_id in candidates:
             result = session.execute(
                 update(Notification).where(Notification.id == message_id, _claimable(current, wall))
@@ -92,11 +100,25 @@ def claim_due(holder: str, *, limit: int = BATCH) -> list[int]:
     return claimed
 
 
+class NoAddress(Exception):
+    """The member of staff has left or has no e-mail address: trying again will not help."""
+
+
+class NoLongerSecure(Exception):
+    """The text names the child, and the member of staff's address is no longer on the secure list."""
+
+
 def _outgoing(message_id: int) -> Outgoing:
     with get_db().unit_of_work(write=False) as session:
         m = session.get_one(Notification, message_id)
-        return Outgoing(id=m.id, kind=m.kind, channel=m.channel, to=m.to_address, subject=m.subject, body=m.body,
+        return Outgoing(id=m.id, kind=m.kind, secure=m.secure, channel=m.channel,
+                        to=m.to_address or _staff_address(session, m), subject=m.subject, body=m.body,
                         template_id=m.template_id, fields=dict(m.fields or {}))
+
+
+def _staff_address(session: Session, message: Notification) -> str:
+    user = session.get(User, message.recipient_user_id) if message.recipient_user_id is not None else None
+    return user.email if user is not None and user.is_active_user and user.email else ""
 
 
 def send(message: Outgoing, settings: MailSettings) -> str:
@@ -111,9 +133,14 @@ def deliver(message_id: int, holder: str, settings: MailSettings) -> int:
     """Send one claimed message and record what happened; 1 if it went."""
     message = _outgoing(message_id)
     try:
+        if not message.to:
+            raise NoAddress
+        if message.secure and not catalogues.current().is_secure(message.to, settings.council_domain):
+            raise NoLongerSecure
         reference = send(message, settings)
     except Exception as error:  # noqa: BLE001 - every failure is counted; the next try or a person deals with it
-        _failed(message_id, holder, error_code(error), settings)
+        _failed(message_id, holder, error_code(error), settings,
+                give_up=isinstance(error, (NoAddress, NoLongerSecure)))
         return 0
     with get_db().unit_of_work() as session:
         row = session.get_one(Notification, message_id)
@@ -126,14 +153,14 @@ def deliver(message_id: int, holder: str, settings: MailSettings) -> int:
     return 1
 
 
-def _failed(message_id: int, holder: str, code: str, settings: MailSettings) -> None:
+def _failed(message_id: int, holder: str, code: str, settings: MailSettings, *, give_up: bool = False) -> None:
     log.warning("notification %s failed (%s)", message_id, code)
     with get_db().unit_of_work() as session:
         row = session.get_one(Notification, message_id)
         row.attempts += 1
         row.last_error = code[:200]
         row.claimed_by = row.claimed_until = None
-        if row.attempts >= settings.max_attempts:
+        if give_up or row.attempts >= settings.max_attempts:
             row.status, row.dead_at, row.next_attempt_at = DEAD, now(), None
             record(session, SYSTEM, "notification.dead-lettered",
                    summary=f"Notification {row.id} failed {row.attempts} times: set aside for the operations manager",

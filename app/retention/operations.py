@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -11,9 +11,11 @@ from app.audit.operations import record
 from app.cases.models import Case
 from app.core.actor import Actor
 from app.core.clock import now
+from app.core.config import mail_settings
 from app.core.db import Database
 from app.core.errors import Conflict, FieldError, NotFound, ValidationFailed
 from app.retention.anonymise import anonymise_case
+from app.retention.messages import forget_sent_messages
 from app.retention.policy import HOLD_REASONS, NFA_OUTCOMES, RetentionCandidate, covered, review_retention
 from app.retention.staff import forget_leavers_details
 
@@ -34,6 +36,8 @@ class RetentionRun:
     failed: list[tuple[str, str]] = field(default_factory=list)
     #: Leavers whose e-mail address was removed (app.retention.staff).
     leavers_details_removed: int = 0
+    #: Sent messages whose address and text were erased (app.retention.messages).
+    messages_erased: int = 0
 
 
 def apply_retention(db: Database, actor: Actor, *, as_of: datetime | None = None, months: int) -> RetentionRun:
@@ -57,6 +61,9 @@ def apply_retention(db: Database, actor: Actor, *, as_of: datetime | None = None
             run.failed.append((candidate.reference, type(error).__name__))
     with db.unit_of_work() as session:
         run.leavers_details_removed = forget_leavers_details(session, review.cutoff, actor)
+    with db.unit_of_work() as session:
+        run.messages_erased = forget_sent_messages(
+            session, as_of - timedelta(days=mail_settings().keep_sent_days), actor, at=now())
     return run
 
 

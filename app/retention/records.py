@@ -14,12 +14,13 @@ from app.core.db import Base
 from app.disagreements.models import ProfessionalDisagreement
 from app.incidents.models import Incident
 from app.need_to_know.models import BreakGlassAccess
+from app.notifications.models import Notification
 from app.sharing.models import SharingDecision
 
 #: The models whose rows are a case's records (each has ``id`` and ``case_id``).
 CaseRecordModel: TypeAlias = (
     "type[RagChange] | type[AgencyReturn] | type[StrategyDiscussion] | type[ReferrerFeedback] | type[Incident]"
-    " | type[SharingDecision] | type[BreakGlassAccess] | type[ProfessionalDisagreement]")
+    " | type[SharingDecision] | type[BreakGlassAccess] | type[ProfessionalDisagreement] | type[Notification]")
 
 
 @dataclass(frozen=True)
@@ -48,6 +49,9 @@ CASE_RECORDS: tuple[CaseRecord, ...] = (
     # A professional disagreement: the disputing party's view and the operations manager's reasons name the family.
     CaseRecord("professional_disagreements", ProfessionalDisagreement,
                ("view", "resolution_rationale", "changed_to", "escalated_to")),
+    # Messages about the case (app/notifications): the address they went to, and the text and Notify fields,
+    # which name the child when the address was a secure one.
+    CaseRecord("notifications", Notification, ("to_address", "body", "fields")),
     # A feature adding a table of case rows with free text adds its line here.
 )
 

@@ -42,6 +42,9 @@ WITHHELD = "[withheld]"
 CONTACT_FIELDS = ("received_at", "received_at_reason", "channel", "source", "concern", "immediate_risk",
                   "consent_status", "consent_reason")
 REFERRER_FIELDS = ("referrer_name", "referrer_organisation", "referrer_role", "referrer_email", "referrer_phone")
+#: Columns of a queued message that say nothing about the person (app/notifications).
+NOTIFICATION_BOOKKEEPING = ("recipient_user_id", "claimed_by", "claimed_until", "provider_ref", "digest_id",
+                            "next_attempt_at", "erased_at")
 #: A subject found because the hub confirmed, in the person index, that it is the same person.
 PERSON_INDEX = "confirmed-in-person-index"
 #: Agency return fields withheld when the return protects identities or is restricted to the hub.
@@ -198,6 +201,14 @@ def _case_export(session: Session, case: Case, found: list[SubjectMatch], redact
         if row.get("raised_by_role") == "referrer":  # the referrer's identity, as on the contact
             redact(f"professional_disagreements[{index}]", "raised_by", PARA_16)
             row["raised_by"], row["raised_by_agency"] = WITHHELD, None
+    for index, row in enumerate(export.get("notifications", [])):
+        # What the hub's messages said about the case; who received them (staff, partners, the referrer) is
+        # another person's data, and the sender's bookkeeping is nobody's.
+        if row.get("to_address"):
+            redact(f"notifications[{index}]", "to_address", PARA_16)
+            row["to_address"] = WITHHELD
+        for name in NOTIFICATION_BOOKKEEPING:
+            row.pop(name, None)
     export["completed_forms"] = []
     tasks = session.scalars(select(CompletedTask).where(CompletedTask.case_id == case.id)
                             .order_by(CompletedTask.completed_at))

@@ -1,6 +1,8 @@
 """gunicorn in-process, with the deadline scheduler started in each worker after it boots."""
 from __future__ import annotations
 
+import sys
+
 from gunicorn.app.base import BaseApplication
 
 
@@ -62,4 +64,15 @@ def run_server(*, host: str, port: int, workers: int, threads: int, scheduler: b
     if scheduler:
         options["post_worker_init"] = _worker_ready
         options["worker_exit"] = _stop_scheduler
+    _start_dev_mail()
     _Server(options).run()
+
+
+def _start_dev_mail() -> None:
+    """MASH_DEV_MAIL=1 (make run): the local SMTP sink the demo's mail goes to, shown at /dev/mail."""
+    from app.core.config import load_settings, mail_settings
+    if mail_settings().dev_mail:
+        from app.notifications.devmail import start_dev_sink
+        port = start_dev_sink(load_settings().instance_path)
+        sys.stderr.write(f"Development mail: sent to a local SMTP sink on 127.0.0.1:{port}, shown at /dev/mail "
+                         "(admin).\n")

@@ -28,7 +28,7 @@ def upgrade() -> None:
                     sa.Column('subject', sa.String(length=300), nullable=False),
                     sa.Column('body', sa.Text(), nullable=False),
                     sa.Column('template_id', sa.String(length=80), nullable=True),
-                    sa.Column('fields', sa.JSON(), nullable=False),
+                    sa.Column('fields', sa.JSON(), nullable=True),
                     sa.Column('status', sa.String(length=20), nullable=False),
                     sa.Column('attempts', sa.Integer(), nullable=False),
                     sa.Column('next_attempt_at', sa.DateTime(timezone=True), nullable=True),

@@ -66,3 +66,22 @@ def test_a_message_is_sent_once_however_often_the_sender_runs(db, staff_addresse
     drain("first")
     drain("second")
     assert len(mailbox.received) == 2
+
+
+def test_the_scheduler_of_mash_serve_sends_what_an_action_committed(db, staff_addresses, mailbox):
+    import time
+
+    from app.casework.scheduler import DeadlineScheduler
+
+    scheduler = DeadlineScheduler("test-worker")
+    scheduler.start()
+    try:
+        _queue_new_checks(db)
+        waited = 0.0
+        while len(mailbox.received) < 2 and waited < 60:  # a generous bound, not a measurement
+            time.sleep(0.2)
+            waited += 0.2
+    finally:
+        scheduler.shutdown()
+    assert sorted(to[0] for _sender, to, _raw in mailbox.received) == ["nurse.khan@nhs.net",
+                                                                      "pc.jones@police.example"]

@@ -16,7 +16,9 @@ def test_a_role_is_each_of_its_active_people_with_an_address(db, staff_addresses
                      personal={"child_name": "Ava Smith"})
     [message] = messages(db)
     assert ids == [message.id]
-    assert message.to_address == "pc.jones@police.example"
+    with db.unit_of_work(write=False) as session:
+        assert message.recipient_user_id == user_id(session, "police")
+    assert message.to_address == "", "a member of staff's address stays in their own account"
     assert message.subject == "A new Amber Agency check is waiting for Police in the MASH"
     assert "https://mash.council.gov.uk/tasks/t-1" in message.body
     assert "Ava" not in message.body and not message.secure
@@ -87,3 +89,13 @@ def test_refused_requests(db, staff_addresses):
             notify(session, "breach", to_role="police", personal={"child_name": "Ava"})
         with pytest.raises(ValueError, match="no team address"):
             notify(session, "chase", to_agency_team="fire-service")
+
+
+def test_a_member_of_staffs_address_is_held_only_in_their_own_account(db, staff_addresses):
+    from tests.retention.test_anonymise import database_text, survivors
+
+    with db.unit_of_work() as session:
+        notify(session, "new-task", to_role="police", urgent=True, facts={"rag": "Red"})
+        notify(session, "incident", to_user_id=user_id(session, "mash-manager"), facts={"step": "Screening"})
+    held = survivors(["pc.jones@police.example", "manager@council.gov.uk"], database_text())
+    assert {table for table, _address in held} == {"user_account"}

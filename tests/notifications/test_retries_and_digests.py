@@ -178,3 +178,28 @@ def test_two_senders_at_once_never_send_one_message_twice(db, staff_addresses, m
     drain("worker-3")
     assert sorted(to[0] for _sender, to, _raw in mailbox.received) == sorted(
         f"manager{n}@council.gov.uk" for n in range(30))
+
+
+def test_a_message_for_someone_who_has_left_is_set_aside_at_once(db, staff_addresses, mailbox):
+    from app.auth.models import User
+
+    _breach(db)
+    with db.unit_of_work() as session:
+        session.get(User, user_id(session, "mash-manager")).is_active_user = False
+    drain("sender")
+    [message] = messages(db)
+    assert (message.status, message.attempts, message.last_error) == (DEAD, 1, "NoAddress")
+    assert mailbox.received == []
+
+
+def test_text_naming_the_child_is_not_sent_once_the_address_is_no_longer_secure(db, staff_addresses, mailbox):
+    from app.auth.models import User
+
+    with db.unit_of_work() as session:
+        notify(session, "new-task", to_role="health", urgent=True, facts={"rag": "Red"},
+               personal={"child_name": "Ava Smith"})
+        session.get(User, user_id(session, "health")).email = "nurse.khan@gmail.example"
+    drain("sender")
+    [message] = messages(db)
+    assert (message.status, message.last_error) == (DEAD, "NoLongerSecure")
+    assert mailbox.received == []
