@@ -132,8 +132,14 @@ def _deploy_files(paths: tuple[Path, ...], forms_dir: Path | None):
 @click.option("--seed", type=int, default=1, show_default=True, help="Random seed for the added cases.")
 def demo(open_cases: int, closed_cases: int, seed: int) -> None:
     """Seed demo users and cases (idempotent); --cases/--closed add volumes on top (not idempotent)."""
-    from app.demo import (DEFAULT_DEMO_PASSWORD, DEMO_PASSWORD_ENV, give_demo_users_addresses, seed_cases,
-                          seed_rota, seed_users)
+    from app.demo import (
+        DEFAULT_DEMO_PASSWORD,
+        DEMO_PASSWORD_ENV,
+        give_demo_users_addresses,
+        seed_cases,
+        seed_rota,
+        seed_users,
+    )
 
     _init()
     users = seed_users()
