@@ -16,7 +16,9 @@ BOTH = pytest.mark.parametrize("database_url", ["sqlite", "postgresql"], indirec
 HUB_OVERSIGHT = {"dashboard.index", "dashboard.retry", "dashboard.give_back", "reports.index", "reports.table_csv",
                  "reports.mi_dataset_csv", "reports.annex_a_csv", "api.mi_dataset", "api.list_incidents",
                  "api.retry_incident_now", "api.give_back_task", "sharing.index", "sharing.export_csv",
-                 "api.list_sharing_decisions"}
+                 "api.list_sharing_decisions",
+                 # the duty rota (#19): the MASH manager keeps who is on duty
+                 "rota.index", "rota.add", "rota.edit", "rota.change", "rota.remove"}
 
 
 def test_out_of_hours_is_a_lane_and_a_decision_maker():

@@ -108,8 +108,10 @@ def test_only_the_mash_manager_keeps_the_rota(web, api):
 
 
 def escalation_messages() -> list[tuple[str, str | None, int | None, bool, str, str]]:
+    """Each queued duty-escalation message: to whom (a staff member by account), task, case, urgency, words."""
     with get_db().unit_of_work(write=False) as session:
-        return [(n.to_address, n.task_id, n.case_id, n.urgent, n.subject, n.body)
+        return [(session.get_one(User, n.recipient_user_id).username if n.recipient_user_id else n.to_address,
+                 n.task_id, n.case_id, n.urgent, n.subject, n.body)
                 for n in session.scalars(select(Notification).where(Notification.kind == "duty-escalation")
                                          .order_by(Notification.id))]
 
@@ -126,7 +128,7 @@ def test_an_unclaimed_urgent_task_is_escalated_once_to_the_person_on_duty_after_
     clock.advance(timedelta(seconds=1))
     assert escalate_due() == 1
     [(address, task, case, urgent, subject, body)] = escalation_messages()
-    assert (address, task, case, urgent) == ("duty.officer@police.example.org", task_id, case_id, True)
+    assert (address, task, case, urgent) == ("police", task_id, case_id, True)
     assert subject == "Urgent: a Red Check police records has not been picked up"  # the words of notifications.toml
     assert "has waited 15 minutes" in body and "Ava" not in subject + body and "Smith" not in subject + body
     for _ in range(3):  # later passes, as after a restart: the marker is in the database
