@@ -74,7 +74,8 @@ def openapi_paths() -> dict[str, dict]:
             {"name": "show", "in": "query", "required": False,
              "schema": {"type": "string", "enum": ["all", "work"], "default": "all"},
              "description": "all: every change of every step (the default). work: only tasks for people, "
-                            "sub-processes and the starts and ends of processes; decision points (gateways), "
-                            "automatic steps, intermediate and boundary events are left out."}],
+                            "called processes and the starts and ends of processes; decision points (gateways), "
+                            "automatic steps, intermediate and boundary events and embedded sub-processes are "
+                            "left out."}],
         "responses": responses({"200": {"description": "The trail", "content": {"application/json": {
             "schema": {"type": "array", "items": TRAIL_EVENT}}}}}, 401, 403, 404)}}}

@@ -67,13 +67,15 @@ def case_trail(session: Session, case_id: int) -> list[TrailEvent]:
 #: (every audited change of every element; the API's default, unchanged).
 WORK, ALL = "work", "all"
 TRAIL_VIEWS = (WORK, ALL)
-#: The rule, in this one place: an event is the case's *work* when its element is a task for a person, a
-#: sub-process the case entered, or the start or end of a process. Everything else is the process's own
-#: machinery and is hidden by default: decision points (gateways, e.g. "Probation check requested?"), automatic
-#: steps (script, service, business-rule, send and receive tasks), intermediate events (timers waited on,
-#: messages) and boundary events (deadlines armed, stood down or fired on a task). An element no diagram of the
-#: case's version knows is shown: what cannot be told is never hidden.
-WORK_KINDS = frozenset({"userTask", "manualTask", "task", "callActivity", "subProcess", "startEvent", "endEvent"})
+#: The rule, in this one place: an event is the case's *work* when its element is a task for a person, a called
+#: process the case went into (a call activity: the strategy discussion), or the start or end of a process.
+#: Everything else is the process's own machinery and is hidden by default: decision points (gateways, e.g.
+#: "Probation check requested?"), automatic steps (script, service, business-rule, send and receive tasks),
+#: intermediate events (timers waited on, messages), boundary events (deadlines armed, stood down or fired on a
+#: task) and embedded and event sub-processes (containers, some armed from the start waiting for a message; the
+#: tasks inside them are shown). An element no diagram of the case's version knows is shown: what cannot be told
+#: is never hidden.
+WORK_KINDS = frozenset({"userTask", "manualTask", "task", "callActivity", "startEvent", "endEvent"})
 
 
 def is_work(step: Step | None) -> bool:

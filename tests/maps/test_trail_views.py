@@ -75,12 +75,12 @@ def test_the_api_answers_every_event_by_default_and_the_work_on_request(api):
                                                   "probation_check_requested"}
 
 
-def test_the_rule_is_people_s_work_sub_processes_and_the_ends_of_processes():
+def test_the_rule_is_people_s_work_called_processes_and_the_ends_of_processes():
     def step(kind: str) -> Step:
         return Step(id="x", name="x", kind=kind, lane=None, documentation=None)
     shown = {"userTask", "manualTask", "callActivity", "startEvent", "endEvent"}
     hidden = {"exclusiveGateway", "parallelGateway", "inclusiveGateway", "scriptTask", "serviceTask",
-              "intermediateCatchEvent", "boundaryEvent", "sendTask"}
+              "intermediateCatchEvent", "boundaryEvent", "sendTask", "subProcess"}
     assert shown <= WORK_KINDS and not hidden & WORK_KINDS
     assert all(is_work(step(kind)) for kind in shown) and not any(is_work(step(kind)) for kind in hidden)
     assert is_work(None)  # an element no diagram knows is shown, never hidden
