@@ -351,3 +351,22 @@ def test_the_checks_find_what_they_look_for(browser: Browser):
 def test_every_route_is_checked_or_named_as_skipped():
     """A reason in SKIPPED names a route the app still has (no stale reasons)."""
     assert set(SKIPPED) <= set(ROUTE_ROLES) | {"static", "govuk_assets", "sharing.static"}
+
+
+REGION_FITS = """() => [...document.querySelectorAll('.mash-scroll-region')]
+  .filter(region => region.scrollWidth > region.clientWidth).map(region => region.getAttribute('aria-label'))"""
+
+
+def test_the_sla_wall_fits_a_desk_screen_and_a_wall_screen_without_scrolling(hub: Hub, browser: Browser):
+    """At 1,280 px the wall's table is whole, "Waiting on" included; on a 1,920 px wall screen, in large type, too."""
+    context = browser.new_context()
+    _sign_in(context, hub.base_url, "mash-manager")
+    page = context.new_page()
+    for width, query in ((WIDE, ""), (1920, "?wall=1")):
+        page.set_viewport_size({"width": width, "height": 1080})
+        page.goto(f"{hub.base_url}/dashboard{query}")
+        assert page.locator("#wall th").last.inner_text() == "Waiting on"
+        assert page.evaluate(REGION_FITS) == [], f"the wall scrolls sideways at {width} px"
+        assert page.evaluate(OVERFLOW_SCRIPT) is None
+    assert page.locator(".govuk-service-navigation").count() == 0  # the wall screen has no navigation
+    context.close()
