@@ -176,7 +176,7 @@ OVERFLOW_SCRIPT = """() => {
   if (document.documentElement.scrollWidth <= width) return null;
   const wide = [];
   for (const el of document.body.querySelectorAll('*')) {
-    if (el.closest('.mash-scroll-region')) continue;
+    if (el.closest('.mash-scroll-region') || el.ownerSVGElement) continue;
     const box = el.getBoundingClientRect();
     if (box.width && box.right > width + 1) {
       const name = el.tagName.toLowerCase() + (el.id ? '#' + el.id : '') +
