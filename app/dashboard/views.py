@@ -1,5 +1,9 @@
 """The SLA wall page, its refresh fragment and the Retry button for timers that failed to fire.
 
+``?wall=1`` is the same wall for a screen on the office wall (1,920 px, read from across the room): no
+navigation or filters, bigger type, and it refreshes itself even without JavaScript. It is authorised and
+audited as the wall is.
+
 Reads come from the deadline projection (app.deadlines.queries.sla_wall), so a wall of hundreds of
 cases never deserializes a workflow. Each view of the wall, refreshes included, is a view of personal
 data and is audited once.
@@ -62,17 +66,24 @@ def countdown(due: datetime, at: datetime) -> str:
     return f"{span} left" if seconds >= 0 else f"Overdue by {span}"
 
 
-def _wall_args(filters: Mapping[str, str | None], refresh: int) -> dict[str, Any]:
+def on_wall_screen(args: Mapping[str, str]) -> bool:
+    """Whether the wall is shown in its large-screen mode (?wall=1)."""
+    return args.get("wall") == "1"
+
+
+def _wall_args(filters: Mapping[str, str | None], refresh: int, screen: bool = False) -> dict[str, Any]:
     """Query arguments that bring a manager back to the wall they were looking at."""
     args: dict[str, Any] = {key: value for key, value in filters.items() if value}
     if refresh != REFRESH_DEFAULT:
         args["refresh"] = refresh
+    if screen:
+        args["wall"] = 1
     return args
 
 
 def _back_to_wall() -> str:
     refresh = refresh_seconds(request.form.get("refresh"))
-    return url_for("dashboard.index", **_wall_args(wall_filters(request.form), refresh))
+    return url_for("dashboard.index", **_wall_args(wall_filters(request.form), refresh, on_wall_screen(request.form)))
 
 
 @bp.get("/dashboard")
@@ -81,12 +92,14 @@ def index():
     filters = wall_filters(request.args)
     refresh = refresh_seconds(request.args.get("refresh"))
     fragment = request.args.get("fragment") == "1"
+    screen = on_wall_screen(request.args)
     wall = sla_wall(db.session, now(), **filters)
     record(db.session, g.actor, "dashboard.viewed",
-           details={**filters, "fragment": fragment, "cases": len(wall.rows)})
+           details={**filters, "fragment": fragment, "screen": screen, "cases": len(wall.rows)})
     return render_template("dashboard/_wall.html" if fragment else "dashboard/index.html", wall=wall,
-                           filters=filters, refresh=refresh, wall_args=_wall_args(filters, refresh),
-                           countdown=countdown, lane_roles=LANE_ROLES, rag_filters=RAG_CODES,
+                           filters=filters, refresh=refresh, wall_args=_wall_args(filters, refresh, screen),
+                           screen=screen, leave_args=_wall_args(filters, refresh), countdown=countdown,
+                           lane_roles=LANE_ROLES, rag_filters=RAG_CODES,
                            dead_letters=0 if fragment else count_dead_letters(db.session))
 
 
