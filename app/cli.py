@@ -383,6 +383,7 @@ def retention(dry_run: bool, as_of) -> None:
             click.echo(f"  {reference}  skipped: it changed after the review (anonymised or held meanwhile)")
         click.echo(f"Removed the e-mail address of {run.leavers_details_removed} leaver(s) who left before the cutoff.")
         click.echo(f"Erased the address and text of {run.messages_erased} sent message(s) past their keeping period.")
+        click.echo(f"Removed {run.past_shifts_removed} duty rota shift(s) that ended before the cutoff.")
         held, failed = run.held, run.failed
     if held:
         click.echo(f"Held back {len(held)} contact(s):")

@@ -18,6 +18,7 @@ from app.retention.anonymise import anonymise_case
 from app.retention.messages import forget_sent_messages
 from app.retention.policy import HOLD_REASONS, NFA_OUTCOMES, RetentionCandidate, covered, review_retention
 from app.retention.staff import forget_leavers_details
+from app.rota.operations import forget_past_shifts
 
 
 @dataclass(frozen=True)
@@ -38,6 +39,8 @@ class RetentionRun:
     leavers_details_removed: int = 0
     #: Sent messages whose address and text were erased (app.retention.messages).
     messages_erased: int = 0
+    #: Duty rota shifts that ended before the cutoff (staff data: app.rota).
+    past_shifts_removed: int = 0
 
 
 def apply_retention(db: Database, actor: Actor, *, as_of: datetime | None = None, months: int) -> RetentionRun:
@@ -64,6 +67,8 @@ def apply_retention(db: Database, actor: Actor, *, as_of: datetime | None = None
     with db.unit_of_work() as session:
         run.messages_erased = forget_sent_messages(
             session, as_of - timedelta(days=mail_settings().keep_sent_days), actor, at=now())
+    with db.unit_of_work() as session:
+        run.past_shifts_removed = forget_past_shifts(session, review.cutoff, actor)
     return run
 
 

@@ -217,3 +217,17 @@ def test_the_running_scheduler_escalates_on_its_own_pass(api, web, sent):
         assert sent[0]["task_id"] == task_id
     finally:
         runner.shutdown()
+
+
+def test_retention_removes_shifts_that_ended_before_its_cutoff_and_keeps_the_rest(web):
+    """The rota names staff: a shift is kept for the retention period, then removed by the retention run."""
+    from app.core.actor import SYSTEM
+    from app.retention.operations import apply_retention
+
+    clock.freeze(MONDAY_10)
+    web("mash-manager").post_form("/duty-rota", shift_form())
+    web("mash-manager").post_form("/duty-rota", shift_form(day="5"))
+    clock.freeze(datetime(2030, 1, 5, 12, 0, tzinfo=UTC))  # 36 months on: past Monday's shift's end, not Tuesday's
+    run = apply_retention(get_db(), SYSTEM, months=36)
+    assert run.past_shifts_removed == 1
+    assert [start.day for _role, _user, start, _end in shifts()] == [5]
