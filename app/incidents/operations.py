@@ -80,7 +80,7 @@ def _tell_process_owners(session: Session, incident: Incident) -> None:
     """Process owners hear when an incident is raised (once: a failed retry is the same incident), with the step
     and the element at fault, never the engine's message (it can quote case data)."""
     case = session.get_one(Case, incident.case_id)
-    notify(session, "incident", to_role="process-owner", case_id=incident.case_id,
+    notify(session, "incident", to_role="process-owner", case_id=incident.case_id, page="/process-models",
            facts={"step": incident.task_name or "Deadline timers", "element": incident.element_id or "",
                   "reference": case.reference or "", "kind": incident.kind})
 

@@ -21,14 +21,15 @@ _ADDRESS = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 def notify(session: Session, kind: str, *, to_role: str | None = None, to_user_id: int | None = None,
            to_address: str | None = None, to_agency_team: str | None = None, case_id: int | None = None,
            task_id: int | str | None = None, urgent: bool = False, facts: dict[str, str] | None = None,
-           personal: dict[str, str] | None = None) -> list[int]:
+           personal: dict[str, str] | None = None, page: str | None = None) -> list[int]:
     """Queue one message per recipient: each active person holding ``to_role`` who has an e-mail address, the
     person ``to_user_id``, the address ``to_address`` (a referrer's), the agency team ``to_agency_team``
     (its address in notifications.toml). Never commits: the caller's action does. Returns the message ids.
 
     A member of staff's address is not copied: it stays in their own account and is read when the message is
-    sent. ``facts`` fill the words anyone may read; ``personal`` (the child's name, the feedback's text) are
-    written only for an address on the secure list. Red (``facts["rag"] == "Red"``), ``urgent`` and the kinds marked
+    sent. The link opens the task, else ``page`` (a path: process owners told of an incident cannot open its
+    case), else the case, else the start page. ``facts`` fill the words anyone may read; ``personal`` (the
+    child's name, the feedback's text) are written only for an address on the secure list. Red (``facts["rag"] == "Red"``), ``urgent`` and the kinds marked
     urgent go at once; other messages to a person who chose the digest wait for it."""
     catalogue = catalogues.current()
     message_kind = catalogue.kind(kind)
@@ -39,7 +40,7 @@ def notify(session: Session, kind: str, *, to_role: str | None = None, to_user_i
     facts, personal = dict(facts or {}), dict(personal or {})
     settings = mail_settings()
     at_once = urgent or message_kind.urgent or facts.get("rag", "").strip().lower() == "red"
-    link = settings.base_url + page_path(case_id, task_id)
+    link = settings.base_url + (page if page is not None and task_id is None else page_path(case_id, task_id))
 
     recipients: list[tuple[int | None, str]] = []
     if to_role is not None:

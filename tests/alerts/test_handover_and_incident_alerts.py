@@ -74,6 +74,8 @@ def test_process_owners_hear_once_when_a_step_fails_and_nothing_when_it_goes_thr
     assert (alert.username, alert.case_id, alert.urgent) == ("process-owner", failing, True)
     assert alert.subject == "A step failed in the MASH process: Decide the outcome"
     assert not names_the_child(alert) and "strategy_discussion_outcome" not in alert.words
+    assert "/process-models" in alert.words and f"/cases/{failing}" not in alert.words, \
+        "the link opens a page process owners may open, not the case"
     # Submitting again is refused (the answers are held): the same incident, not told twice.
     assert api("mash-manager").post(f"/api/v1/tasks/{decision}/complete",
                                     json=f.decision("strategy-discussion")).status_code == 409
