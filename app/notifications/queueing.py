@@ -29,8 +29,9 @@ def notify(session: Session, kind: str, *, to_role: str | None = None, to_user_i
     A member of staff's address is not copied: it stays in their own account and is read when the message is
     sent. The link opens the task, else ``page`` (a path: process owners told of an incident cannot open its
     case), else the case, else the start page. ``facts`` fill the words anyone may read; ``personal`` (the
-    child's name, the feedback's text) are written only for an address on the secure list. Red (``facts["rag"] == "Red"``), ``urgent`` and the kinds marked
-    urgent go at once; other messages to a person who chose the digest wait for it."""
+    child's name, the feedback's text) are written only for an address on the secure list. Red
+    (``facts["rag"] == "Red"``), ``urgent`` and the kinds marked urgent go at once; other messages to a person
+    who chose the digest wait for it."""
     catalogue = catalogues.current()
     message_kind = catalogue.kind(kind)
     if to_role is None and to_user_id is None and to_address is None and to_agency_team is None:

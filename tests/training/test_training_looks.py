@@ -91,11 +91,13 @@ def test_trainers_show_the_wall_in_the_sandbox_but_cannot_retry(training_app):
     assert 'href="/dashboard"' in page  # the SLA wall is in the trainer's navigation
     assert "Cases stopped by a fault in the process" in page and "A MASH manager retries it" in page
     assert f"/dashboard/incidents/{incident_id}/retry" not in page
+    assert f'href="/cases/{case_id}"' not in page, "no link to a case page the trainer may not open"
     assert trainer.post_form(f"/dashboard/incidents/{incident_id}/retry", {}, csrf_from="/dashboard").status_code == 403
     assert trainer.post_form(f"/dashboard/incidents/{incident_id}/give-back", {},
                              csrf_from="/dashboard").status_code in (403, 404)
     manager = WebClient(training_app, "mash-manager").get("/dashboard").get_data(as_text=True)
     assert f"/dashboard/incidents/{incident_id}/retry" in manager
+    assert f'href="/cases/{case_id}"' in manager
 
 
 def test_trainers_never_see_the_live_wall(live_app):
