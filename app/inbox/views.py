@@ -24,6 +24,7 @@ from app.inbox.models import OpenTask
 from app.inbox.queries import open_task
 from app.incidents.queries import held_task_ids, open_task_incident
 from app.people.queries import case_match_summary
+from app.process_models.models import ProcessVersion
 from app.process_models.registry import compiled_by_id
 from app.sharing.sending import sending_view
 from app.web.refusals import go_back_to, read_form
@@ -89,6 +90,8 @@ def _task_page(task_id: str, values: dict, errors: list) -> ResponseReturnValue:
     record(db.session, g.actor, "task.viewed", case_id=task.case_id, task_id=task.task_id, element_id=task.bpmn_id)
     reads_returns = bool(g.actor.roles & RETURNS_READERS)
     return render_template("inbox/task.html", task=task, detail=detail, form=form_for_task(db.session, task),
+                           on_the_map=_on_the_map(db.session.get_one(ProcessVersion, detail.case.process_version_id),
+                                                  task),
                            sending=sending_view(db.session, detail.case, detail.sight, now())
                            if task.form_key == FEEDBACK_FORM else None,
                            documentation=info.documentation if info else None, values=values, errors=errors,
@@ -99,6 +102,12 @@ def _task_page(task_id: str, values: dict, errors: list) -> ResponseReturnValue:
                            repeat_concerns=screening_view(db.session, detail.case)
                            if task.form_key in (SCREENING_FORM, MASH_REVIEW_FORM, DECISION_FORM) and reads_returns
                            else None)
+
+
+def _on_the_map(version: ProcessVersion, task: OpenTask) -> str:
+    """The step on the process map of the case's own version (the page shows it to those who read maps)."""
+    return url_for("maps.process_map", process_id=task.process_id, step=task.bpmn_id, version=version.version,
+                   root=version.process_id if version.process_id != task.process_id else None)
 
 
 @bp.get("/tasks/<task_id>")

@@ -43,3 +43,18 @@ def test_a_steps_own_page_links_to_it_on_the_map(web):
     html = web("mash-manager").get("/maps/referral/steps/police_check?version=1").get_data(as_text=True)
     assert ('<a class="govuk-link" id="maps-step-on-map" href="/maps/referral?version=1&amp;step=police_check'
             '#maps-focus">See this step on the map</a>') in html
+
+
+def test_a_task_page_links_to_its_step_on_the_map_of_the_cases_version(web, api, db):
+    from tests import factories as f
+    from tests.api.test_referral_walks import complete, report
+    from tests.pages.helpers import open_task
+
+    case_id = report(api)
+    complete(api, case_id, "screening", "mash-manager", f.screening("amber", ["police"]))
+    task_id = open_task(db, case_id, "police_check")
+    page = web("police").get(f"/tasks/{task_id}").get_data(as_text=True)
+    link = page.split('id="step-on-the-map" href="')[1].split('"')[0].replace("&amp;", "&")
+    assert link == "/maps/referral?step=police_check&version=1"
+    html = web("police").get(link).get_data(as_text=True)
+    assert map_data(html)["focus"] == {"step": "police_check", "name": "Check police records"}
