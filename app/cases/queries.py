@@ -77,16 +77,6 @@ def referrer_view(session: Session, case: Case) -> dict:
     }
 
 
-def contacts_made_by(session: Session, actor: Actor, limit: int = 200) -> list[tuple[Case, str]]:
-    """The contacts this person reported, newest first, each with where it is (a referrer's own list)."""
-    cases = list(session.scalars(select(Case).join(Contact, Contact.case_id == Case.id)
-                                 .where(Contact.created_by_id == actor.user_id)
-                                 .order_by(Case.received_at.desc()).limit(limit)))
-    answered = set(session.scalars(select(ReferrerFeedback.case_id)
-                                   .where(ReferrerFeedback.case_id.in_([c.id for c in cases])))) if cases else set()
-    return [(case, referrer_status(case, case.id in answered)) for case in cases]
-
-
 #: The case list's page size.
 CASES_PER_PAGE = 50
 CASE_STATUSES = ("open", "closed", "all")

@@ -129,7 +129,7 @@ def test_an_unclaimed_urgent_task_is_escalated_once_to_the_person_on_duty_after_
     assert escalate_due() == 1
     [(address, task, case, urgent, subject, body)] = escalation_messages()
     assert (address, task, case, urgent) == ("police", task_id, case_id, True)
-    assert subject == "Urgent: a Red Check police records has not been picked up"  # the words of notifications.toml
+    assert subject == 'Urgent: nobody has picked up "Check police records" on a Red contact'
     assert "has waited 15 minutes" in body and "Ava" not in subject + body and "Smith" not in subject + body
     for _ in range(3):  # later passes, as after a restart: the marker is in the database
         clock.advance(timedelta(minutes=20))
