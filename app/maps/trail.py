@@ -68,7 +68,8 @@ def case_trail(session: Session, case_id: int) -> list[TrailEvent]:
 WORK, ALL = "work", "all"
 TRAIL_VIEWS = (WORK, ALL)
 #: The rule, in this one place: an event is the case's *work* when its element is a task for a person, a called
-#: process the case went into (a call activity: the strategy discussion), or the start or end of a process.
+#: process the case went into (a call activity: the strategy discussion), or the start (once it has happened: an
+#: event sub-process's start only armed has not) or end of a process.
 #: Everything else is the process's own machinery and is hidden by default: decision points (gateways, e.g.
 #: "Probation check requested?"), automatic steps (script, service, business-rule, send and receive tasks),
 #: intermediate events (timers waited on, messages), boundary events (deadlines armed, stood down or fired on a
@@ -82,14 +83,23 @@ def is_work(step: Step | None) -> bool:
     return step is None or step.kind in WORK_KINDS
 
 
+#: A start event only waiting (an event sub-process's, armed until its message or signal comes) has not happened.
+ARMED = "waiting"
+
+
 def work_indexes(version: ProcessVersion, trail: Sequence[TrailEvent]) -> frozenset[int]:
-    """The indexes of the events of the ``work`` view (WORK_KINDS), read against the case's own version."""
+    """The indexes of the events of the ``work`` view (WORK_KINDS, less start events only armed), read against
+    the case's own version."""
     steps: dict[str, dict[str, Step]] = {}
     for process_id in {e.process_id or version.process_id for e in trail}:
         place = place_in(version, process_id)
         steps[process_id] = place.diagram.steps if place is not None else {}
-    return frozenset(e.index for e in trail
-                     if is_work(steps[e.process_id or version.process_id].get(e.element_id)))
+
+    def shown(event: TrailEvent) -> bool:
+        step = steps[event.process_id or version.process_id].get(event.element_id)
+        return is_work(step) and not (step is not None and step.kind == "startEvent" and event.state == ARMED)
+
+    return frozenset(e.index for e in trail if shown(e))
 
 
 def trail_view(value: str | None, default: str) -> str:

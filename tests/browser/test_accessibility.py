@@ -1,6 +1,6 @@
-"""Every page, as every demo user sees it, is accessible and fits the screen: axe-core finds no WCAG 2.0, 2.1
+"""Every page, as each kind of demo user sees it, is accessible and fits the screen: axe-core finds no WCAG 2.0, 2.1
 or 2.2 A or AA failure at 1,280 px and at 375 px, and nothing but a labelled scroll region (a data table's)
-scrolls sideways.
+scrolls sideways at 320 px or at 1,280 px (a role's main pages also at 375 and 1,920 px).
 
 The pages are the app's own GET routes (its url_map), each opened by every role that ROUTE_ROLES lets in, with
 a sample id tried from the demo data; a new page is covered without touching this file, and a page left out is
@@ -10,6 +10,7 @@ widths land in test-results/screenshots/<role>/<page>-<width>.png for a person t
 """
 from __future__ import annotations
 
+import os
 import re
 import shutil
 import threading
@@ -33,7 +34,9 @@ from tests.conftest import PASSWORD
 AXE = PROJECT_ROOT / "web" / "node_modules" / "axe-core" / "axe.min.js"
 SHOTS = PROJECT_ROOT / "test-results" / "screenshots"
 WIDE, NARROW = 1280, 375
-WIDTHS = (WIDE, NARROW, 320, 1920)  # every page fits each; axe runs at WIDE and NARROW
+#: Every page must fit at each of these; a role's main pages also at MAIN_WIDTHS (axe runs at WIDE and NARROW).
+WIDTHS = (WIDE, 320)
+MAIN_WIDTHS = (WIDE, NARROW, 320, 1920)
 HEIGHT = 900
 TABS = 4  # pages loading at once in a role's browser context
 AXE_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22a", "wcag22aa"]
@@ -85,6 +88,7 @@ class Finding:
     visited: dict[str, set[str]] = field(default_factory=lambda: defaultdict(set))  # endpoint -> roles
     probing: float = 0.0  # seconds spent finding each role's pages
     seen: set[str] = field(default_factory=set)  # main content already run through axe
+    narrow: set[str] = field(default_factory=set)  # endpoints already run through axe at NARROW
     repeats: int = 0
 
 
@@ -96,6 +100,7 @@ def _samples() -> dict[str, list[str]]:
     from app.inbox.models import OpenTask
     from app.people.models import Person
     from app.process_models.models import ProcessVersion
+    from app.rota.models import DutyShift
     from app.sharing.models import SharingDecision
 
     with get_db().unit_of_work(write=False) as session:
@@ -106,6 +111,7 @@ def _samples() -> dict[str, list[str]]:
                                     .order_by(ProcessVersion.process_id != "referral")).all()
         decisions = session.scalars(select(SharingDecision.id)).all()
         users = session.scalars(select(User.username).order_by(User.username != "police")).all()
+        shifts = session.scalars(select(DutyShift.id).order_by(DutyShift.id)).all()
     return {
         "case_id": [str(i) for i in open_first],
         "task_id": list(tasks),
@@ -115,6 +121,7 @@ def _samples() -> dict[str, list[str]]:
         "step_id": ["screening", "police_check", "decision"],
         "decision_id": [str(i) for i in decisions][:3],
         "username": list(users)[:1],
+        "shift_id": [str(i) for i in shifts][:1],
     }
 
 
@@ -123,7 +130,7 @@ def hub(sqlite_template: Path, tmp_path_factory) -> Iterator[Hub]:
     """A live hub with the demo cases, served on a real port for the whole module."""
     from app import create_app
     from app.core.db import get_db
-    from app.demo import seed_cases
+    from app.demo import seed_cases, seed_rota
 
     folder = tmp_path_factory.mktemp("accessibility")
     shutil.copy(sqlite_template, folder / "mash.db")
@@ -132,6 +139,7 @@ def hub(sqlite_template: Path, tmp_path_factory) -> Iterator[Hub]:
     app = create_app(settings)
     app.config.update(TESTING=True)
     seed_cases()
+    seed_rota()
     rules = [(r.endpoint, r.rule, tuple(r.arguments)) for r in app.url_map.iter_rules()
              if "GET" in (r.methods or ()) and not _is_api(r.endpoint) and r.endpoint not in SKIPPED]
     server = make_server("127.0.0.1", 0, app, threaded=True)
@@ -194,10 +202,18 @@ def _main_content(html: str) -> str:
     return re.sub(r'(name="csrf_token" value|nonce)="[^"]*"', "", match.group(0) if match else html)
 
 
+#: The one finding accepted, and only where it is: GOV.UK Frontend's conditional reveal sets aria-expanded on the
+#: radio or checkbox that reveals a question. ARIA 1.2 does not list it for those roles, so axe reports it; the
+#: Design System keeps it on purpose because screen readers announce it (govuk-frontend issues #979 and #1972, a
+#: documented known issue). Any other attribute on those inputs, or aria-expanded anywhere else, still fails.
 START_AXE = """(tags) => {
+  const govukReveal = (v, n) => v.id === 'aria-allowed-attr'
+    && /class="govuk-(radios|checkboxes)__input"/.test(n.html) && /aria-controls="conditional-/.test(n.html)
+    && [...n.failureSummary.matchAll(/not allowed: (aria-[a-z]+)/g)].every(m => m[1] === 'aria-expanded');
   window.mashAxe = axe.run(document, {runOnly: {type: 'tag', values: tags}, resultTypes: ['violations']})
-    .then(results => results.violations.map(v => ({id: v.id, help: v.help,
-      nodes: v.nodes.slice(0, 3).map(n => n.target.join(' '))})));
+    .then(results => results.violations
+      .map(v => ({...v, nodes: v.nodes.filter(n => !govukReveal(v, n))})).filter(v => v.nodes.length)
+      .map(v => ({id: v.id, help: v.help, nodes: v.nodes.slice(0, 3).map(n => n.target.join(' '))})));
 }"""
 
 
@@ -237,10 +253,10 @@ def _shot(page: Page, role: str, endpoint: str, width: int) -> None:
 
 def _visit_all(context: BrowserContext, role: str, pages: list[tuple[str, str]], base_url: str,
                found: Finding) -> None:
-    """Load the role's pages a few tabs at a time. Every page must fit at each of WIDTHS. axe runs at 1,280 px on
-    every page and also at 375 px on the role's main pages (every page at both widths took too long for the
-    suite); a page whose content another role was already shown is not run through axe again. The main pages
-    are photographed at both widths."""
+    """Load the role's pages a few tabs at a time. Every page must fit at 1,280 and 320 px, the role's main pages
+    also at 375 and 1,920 px. axe runs at 1,280 px on every page whose content no other role was already shown,
+    and at 375 px on each main page once (the narrow layout is the template's, whoever opens it): every page for
+    every role at every width took several minutes of the suite. The main pages are photographed at both widths."""
     tabs = [context.new_page() for _ in range(min(TABS, len(pages)))]
     for start in range(0, len(pages), len(tabs)):
         batch = []
@@ -256,16 +272,20 @@ def _visit_all(context: BrowserContext, role: str, pages: list[tuple[str, str]],
             found.visited[endpoint].add(role)
             main = _is_main(endpoint, path)
             content = _main_content(response.text())
-            axe_widths = (WIDE, NARROW) if main else (WIDE,) if content not in found.seen else ()
+            axe_widths = (WIDE,) if content not in found.seen else ()
+            if main and endpoint not in found.narrow:  # the narrow layout is the template's: once per page
+                axe_widths += (NARROW,)
+                found.narrow.add(endpoint)
             found.seen.add(content)
             found.repeats += not axe_widths
             loaded.append((tab, endpoint, path, main, axe_widths))
-        for width in WIDTHS:
-            for tab, _endpoint, _path, _main, axe_widths in loaded:
+        for width in MAIN_WIDTHS:
+            at_width = [visit for visit in loaded if width in (MAIN_WIDTHS if visit[3] else WIDTHS)]
+            for tab, _endpoint, _path, _main, axe_widths in at_width:
                 tab.set_viewport_size({"width": width, "height": HEIGHT})
                 if width in axe_widths:
                     _start_axe(tab)
-            for tab, endpoint, path, main, axe_widths in loaded:
+            for tab, endpoint, path, main, axe_widths in at_width:
                 where = f"{role} {path} ({width} px)"
                 if width in axe_widths:
                     _axe_findings(tab, where, found)
@@ -301,7 +321,13 @@ def _report(found: Finding) -> str:
 
 
 # ----------------------------------------------------------------------------- the tests
-ROLES = list(dict.fromkeys(username for username, _name, _roles in demo_users()))
+ALL_ROLES = list(dict.fromkeys(username for username, _name, _roles in demo_users()))
+#: The suite's sweep: one demo user for each set of pages (the seven agencies open the same routes, police and
+#: health stand for them; the social worker and the out-of-hours team see the MASH manager's pages).
+#: MASH_ACCESSIBILITY_ALL_ROLES=1 sweeps every demo user (nearly twice as long): run it before a release.
+SUITE_ROLES = ["referrer", "mash-manager", "ops-manager", "business-support", "police", "health", "auditor",
+               "process-owner", "trainer", "admin"]
+ROLES = ALL_ROLES if os.environ.get("MASH_ACCESSIBILITY_ALL_ROLES") == "1" else SUITE_ROLES
 SUMMARY = PROJECT_ROOT / "test-results" / "accessibility.txt"
 
 
@@ -351,6 +377,7 @@ def test_the_checks_find_what_they_look_for(browser: Browser):
 def test_every_route_is_checked_or_named_as_skipped():
     """A reason in SKIPPED names a route the app still has (no stale reasons)."""
     assert set(SKIPPED) <= set(ROUTE_ROLES) | {"static", "govuk_assets", "sharing.static"}
+    assert set(SUITE_ROLES) <= set(ALL_ROLES), "the suite's sweep names demo users that exist"
 
 
 REGION_FITS = """() => [...document.querySelectorAll('.mash-scroll-region')]

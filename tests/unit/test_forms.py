@@ -646,12 +646,13 @@ def web() -> Flask:
     app.secret_key = "test"
     app.jinja_loader = ChoiceLoader(
         [
-            FileSystemLoader(TEMPLATES),
+            FileSystemLoader([TEMPLATES, ROOT / "app" / "search" / "templates"]),  # the layout's search box
             PrefixLoader({"govuk_frontend_jinja": PackageLoader("govuk_frontend_jinja")}),
         ]
     )
     app.add_url_rule("/static/<path:filename>", "static", lambda filename: "")
-    for blueprint, endpoint in [("inbox", "index"), ("intake", "new_contact"), ("cases", "index"), ("auth", "logout")]:
+    for blueprint, endpoint in [("inbox", "index"), ("intake", "new_contact"), ("cases", "index"), ("auth", "logout"),
+                                ("web", "home")]:
         routes = Blueprint(blueprint, __name__)
         routes.add_url_rule(f"/{endpoint}", endpoint, lambda: "")
         app.register_blueprint(routes, url_prefix=f"/{blueprint}")
