@@ -88,8 +88,9 @@ ARMED = "waiting"
 
 
 def work_indexes(version: ProcessVersion, trail: Sequence[TrailEvent]) -> frozenset[int]:
-    """The indexes of the events of the ``work`` view (WORK_KINDS, less start events only armed), read against
-    the case's own version."""
+    """The indexes of the events of the ``work`` view (WORK_KINDS, less start events only armed: an event
+    sub-process's start can be recorded under the sub-process's own id, which no diagram lists), read against the
+    case's own version."""
     steps: dict[str, dict[str, Step]] = {}
     for process_id in {e.process_id or version.process_id for e in trail}:
         place = place_in(version, process_id)
@@ -97,7 +98,8 @@ def work_indexes(version: ProcessVersion, trail: Sequence[TrailEvent]) -> frozen
 
     def shown(event: TrailEvent) -> bool:
         step = steps[event.process_id or version.process_id].get(event.element_id)
-        return is_work(step) and not (step is not None and step.kind == "startEvent" and event.state == ARMED)
+        armed = event.state == ARMED and (step is None or step.kind == "startEvent")  # an event sub-process's start
+        return is_work(step) and not armed
 
     return frozenset(e.index for e in trail if shown(e))
 
