@@ -84,3 +84,24 @@ def test_the_rule_is_people_s_work_called_processes_and_the_ends_of_processes():
     assert shown <= WORK_KINDS and not hidden & WORK_KINDS
     assert all(is_work(step(kind)) for kind in shown) and not any(is_work(step(kind)) for kind in hidden)
     assert is_work(None)  # an element no diagram knows is shown, never hidden
+
+
+def test_an_armed_event_sub_process_start_is_not_work_under_any_process_id(db):
+    """The engine can record the 'new information' start under its event sub-process's own id, which no diagram
+    lists: armed (waiting), it is still the process's machinery, not the case's work; once it happens it shows."""
+    from datetime import UTC, datetime
+
+    from sqlalchemy import select
+
+    from app.maps.trail import TrailEvent, work_indexes
+    from app.process_models.models import ProcessVersion
+
+    with db.unit_of_work(write=False) as session:
+        version = session.scalars(select(ProcessVersion).where(ProcessVersion.process_id == "referral")).first()
+        at = datetime(2027, 1, 4, tzinfo=UTC)
+        trail = [TrailEvent(0, "contact_received", "Contact received", "completed", at, "referrer", None, None),
+                 TrailEvent(1, "new_information_received", "A contact joined this enquiry", "waiting", at, "referrer",
+                            "new_information", None),
+                 TrailEvent(2, "new_information_received", "A contact joined this enquiry", "completed", at,
+                            "referrer", "new_information", None)]
+        assert work_indexes(version, trail) == {0, 2}
