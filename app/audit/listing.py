@@ -11,7 +11,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from app.audit.models import AuditEvent
-from app.audit.queries import AuditFilter
+from app.audit.queries import AuditFilter, filtered
 from app.core.errors import FieldError
 from app.core.periods import FIRST_YEAR, LAST_YEAR, day_starts
 
@@ -35,17 +35,7 @@ def read_day(args: Mapping[str, str], wanted: AuditFilter, errors: list[FieldErr
 
 def newest_first(session: Session, wanted: AuditFilter, before_seq: int | None) -> list[AuditEvent]:
     """Entries newest first; ``before_seq``: the last (oldest) entry of the page before."""
-    query = select(AuditEvent)
+    query = filtered(select(AuditEvent), wanted)
     if before_seq is not None:
         query = query.where(AuditEvent.seq < before_seq)
-    if wanted.case_id is not None:
-        query = query.where(AuditEvent.case_id == wanted.case_id)
-    if wanted.username:
-        query = query.where(AuditEvent.username == wanted.username)
-    if wanted.action:
-        query = query.where(AuditEvent.action == wanted.action)
-    if wanted.since is not None:
-        query = query.where(AuditEvent.at >= wanted.since)
-    if wanted.until is not None:
-        query = query.where(AuditEvent.at < wanted.until)
     return list(session.scalars(query.order_by(AuditEvent.seq.desc()).limit(wanted.limit)))

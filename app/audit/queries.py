@@ -5,7 +5,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from datetime import datetime
 
-from sqlalchemy import func, select, type_coerce
+from sqlalchemy import Select, func, select, type_coerce
 from sqlalchemy.orm import Session
 
 from app.audit.chain import pending
@@ -77,7 +77,12 @@ def _whole(args: Mapping[str, str], name: str, default: int, errors: list[FieldE
 
 def audit_entries(session: Session, wanted: AuditFilter) -> list[AuditEvent]:
     """Entries in chain order, one page at a time (``after_seq`` is the last entry of the page before)."""
-    query = select(AuditEvent).where(AuditEvent.seq > wanted.after_seq)
+    query = filtered(select(AuditEvent).where(AuditEvent.seq > wanted.after_seq), wanted)
+    return list(session.scalars(query.order_by(AuditEvent.seq).limit(wanted.limit)))
+
+
+def filtered(query: Select, wanted: AuditFilter) -> Select:
+    """The filter's conditions (case, user, action, time range) on a query of entries: one place for both orders."""
     if wanted.case_id is not None:
         query = query.where(AuditEvent.case_id == wanted.case_id)
     if wanted.username:
@@ -88,7 +93,7 @@ def audit_entries(session: Session, wanted: AuditFilter) -> list[AuditEvent]:
         query = query.where(AuditEvent.at >= wanted.since)
     if wanted.until is not None:
         query = query.where(AuditEvent.at < wanted.until)
-    return list(session.scalars(query.order_by(AuditEvent.seq).limit(wanted.limit)))
+    return query
 
 
 def entry_json(event: AuditEvent) -> dict:
