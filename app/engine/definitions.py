@@ -218,6 +218,26 @@ def _parse_xml(name: str, raw: bytes, problems: _Problems) -> etree._Element | N
     return tree
 
 
+def _wire_event_subprocesses(specs: list[Any]) -> None:
+    """Wire each event subprocess into its process once, at compile time, as SpiffWorkflow 3.2.0 would at its first
+    event, but without making it a child of the start.
+
+    The library's ``BpmnStartTask.trigger_wf`` connects the subprocess to the start *in the spec* the first time an
+    event starts it, and every case of a version shares that spec: after one case's first signal, every case started
+    later began with its event subprocesses armed. With the subprocess given its input here, ``trigger_wf`` finds it
+    wired and changes nothing, so a running case never alters the definition."""
+    for spec in specs:
+        start = getattr(spec, "start", None)
+        for name in getattr(start, "trigger_specs", ()):
+            task_spec = spec.task_specs.get(name)
+            if task_spec is None:
+                continue
+            if start not in task_spec.inputs:
+                task_spec._connect_notify(start)  # the input only: start.outputs is what every case runs
+            if spec.end not in task_spec.outputs:
+                task_spec.connect(spec.end)
+
+
 def compile_bundle(bundle: ProcessBundle, process_id: str = "referral") -> CompiledDefinition:
     """Validate the whole bundle and return parsed specs; raise DefinitionError listing every problem.
 
@@ -289,6 +309,7 @@ def _compile(bundle: ProcessBundle, process_id: str) -> CompiledDefinition:
     if problems.items:
         raise DefinitionError(problems.items)
 
+    _wire_event_subprocesses([specs[process_id], *subprocess_specs.values()])
     compiled = CompiledDefinition(bundle=bundle, process_id=process_id, spec=specs[process_id],
                                   subprocess_specs=subprocess_specs, forms=forms, sla=sla)
     for pid, spec in specs.items():

@@ -219,3 +219,23 @@ def test_the_icpc_target_is_15_working_days_after_the_strategy_discussion(defini
     # 15 working days from Mon 22 Mar 2027, skipping Good Friday (26 Mar) and Easter Monday (29 Mar): Wed 14 Apr,
     # 17:30 British Summer Time = 16:30 UTC.
     assert icpc.due_at == datetime(2027, 4, 14, 16, 30, tzinfo=UTC)
+
+
+# ----------------------------------------------------------------------------- one case's signal, no other case's
+def test_a_signal_to_one_case_leaves_the_shared_definition_as_it_was_for_every_other_case(definition):
+    """SpiffWorkflow starts an event subprocess by wiring it to the process's start *in the spec*, which every case
+    of the version shares: after one professional disagreement every later case began with both event subprocesses
+    armed (seen as 'A contact joined this enquiry' cancelled on every closed case's trail, in whole-suite runs)."""
+    before = start(definition)
+    steps_before = sorted((t.task_spec.name, t.state) for t in before.workflow.get_tasks())
+    outputs_before = [spec.name for spec in definition.spec.start.outputs]
+
+    disputed = start(definition)
+    events = disputed.send_signal("professional_disagreement", {"disagreement_id": 1})
+    assert any(e.process_id != "referral" and e.state == "ready" for e in events)  # the subprocess did start
+
+    assert [spec.name for spec in definition.spec.start.outputs] == outputs_before
+    after = start(definition)
+    assert sorted((t.task_spec.name, t.state) for t in after.workflow.get_tasks()) == steps_before
+    second = disputed.send_signal("professional_disagreement", {"disagreement_id": 2})  # two signals, two subprocesses
+    assert [e.element_id for e in second if e.state == "ready"] == [e.element_id for e in events if e.state == "ready"]
