@@ -42,7 +42,7 @@ from tests.server_processes import REFERRAL_WALK, mash_command  # noqa: E402
 
 HOST = "127.0.0.1"
 USERS = ("mash-manager", "police", "health", "business-support", "referrer")
-REQUEST_TYPES = ("POST contacts", "GET tasks", "GET case", "POST complete")
+REQUEST_TYPES = ("POST contacts", "GET case", "GET task", "POST complete")
 # (element id, acting user, form data): the walk every case takes.
 STEPS = REFERRAL_WALK
 _OPENER = urllib.request.build_opener(urllib.request.ProxyHandler({}))  # loopback only: never via a proxy
@@ -185,23 +185,24 @@ def report_contact(client: Client, run_tag: str, number: int) -> int:
 
 
 def walk_case(client: Client, names: dict[str, str], case_id: int) -> tuple[int, bool]:
-    """Returns (tasks completed, case closed)."""
+    """Each step as SpiffArena's own bench walks a process: open the task (GET /api/v1/tasks/{id}), then complete
+    it. The task's id comes from the answer to the step before (the case after it, open tasks included); the
+    case is read (GET case) only when that answer does not show the next step to its author (another agency's).
+    Returns (tasks completed, case closed)."""
     done = 0
+    after: dict | None = None
     try:
         for element, user, data in STEPS:
-            try:
+            shown = [t for t in (after or {}).get("open_tasks", []) if t["name"] == names[element]]
+            if not shown:
                 case = client.call("GET case", user, "GET", f"/api/v1/cases/{case_id}")
-            except RequestFailed:
-                case = None  # counted; the case view is a check only, so the walk goes on from the inbox
-            if case is not None and not any(t["name"] == names[element] for t in case["open_tasks"]):
-                raise RequestFailed(f"case {case_id}: no open '{names[element]}' ({case['open_tasks']})")
-            inbox = client.call("GET tasks", user, "GET", "/api/v1/tasks")
-            mine = [t for t in inbox if t["case_id"] == case_id and t["name"] == names[element]]
-            if len(mine) != 1:
-                raise RequestFailed(f"case {case_id}: {len(mine)} '{names[element]}' tasks in {user}'s inbox")
-            after = client.call("POST complete", user, "POST", f"/api/v1/tasks/{mine[0]['task_id']}/complete", data)
+                shown = [t for t in case["open_tasks"] if t["name"] == names[element]]
+            if len(shown) != 1:
+                raise RequestFailed(f"case {case_id}: {len(shown)} open '{names[element]}' steps")
+            task = client.call("GET task", user, "GET", f"/api/v1/tasks/{shown[0]['task_id']}")
+            after = client.call("POST complete", user, "POST", f"/api/v1/tasks/{task['task_id']}/complete", data)
             done += 1
-        return done, after["status"] == "closed"
+        return done, after is not None and after["status"] == "closed"
     except RequestFailed as failure:
         with client._lock:
             client.failed_walks.append(str(failure))
@@ -230,37 +231,46 @@ def requests_per_worker(log_path: Path) -> dict[str, int]:
     return found
 
 
-def run_backend(label: str, database_url: str, workdir: Path, names: dict[str, str], cases: int, clients: int,
-                retries: int, *, workers: int = 1) -> dict:
+def run_backend(label: str, database_url: str, workdir: Path, names: dict[str, str], cases: int,
+                clients: list[int], retries: int, *, workers: int = 1) -> list[dict]:
+    """One server (fresh database); one run per client count on it, each with its own contacts."""
     print(f"[{label}, {workers} worker(s): init-db, demo, tokens, serve ...]", file=sys.stderr, flush=True)
     setup_started = time.perf_counter()
     server = MashServer(database_url, workdir, workers=workers)
+    rows = []
     try:
         setup_s = time.perf_counter() - setup_started
-        client = Client(server.base, server.tokens, retries)
-        run_tag = secrets.token_hex(3)
-        with ThreadPoolExecutor(max_workers=clients) as pool:
-            started = time.perf_counter()
-            futures = [pool.submit(report_contact, client, run_tag, i) for i in range(cases)]
-            case_ids = []
-            for future in futures:
-                try:
-                    case_ids.append(future.result())
-                except RequestFailed as failure:
-                    client.failed_walks.append(str(failure))
-            contact_s = time.perf_counter() - started
-            started = time.perf_counter()
-            results = list(pool.map(lambda cid: walk_case(client, names, cid), case_ids))
-            complete_s = time.perf_counter() - started
+        rows.extend(_one_run(server, label, names, cases, count, retries, workers, setup_s) for count in clients)
     finally:
         server.stop()
+    return rows
+
+
+def _one_run(server: MashServer, label: str, names: dict[str, str], cases: int, clients: int, retries: int,
+             workers: int, setup_s: float) -> dict:
+    client = Client(server.base, server.tokens, retries)
+    run_tag = secrets.token_hex(3)
+    with ThreadPoolExecutor(max_workers=clients) as pool:
+        started = time.perf_counter()
+        futures = [pool.submit(report_contact, client, run_tag, i) for i in range(cases)]
+        case_ids = []
+        for future in futures:
+            try:
+                case_ids.append(future.result())
+            except RequestFailed as failure:
+                client.failed_walks.append(str(failure))
+        contact_s = time.perf_counter() - started
+        started = time.perf_counter()
+        results = list(pool.map(lambda cid: walk_case(client, names, cid), case_ids))
+        complete_s = time.perf_counter() - started
     completed = sum(done for done, _ in results)
     closed = sum(1 for _, is_closed in results if is_closed)
-    print(f"\n== {label}, {workers} worker(s) x 8 threads  (setup {setup_s:.1f} s: init-db, demo, tokens, serve)")
+    print(f"\n== {label}, {workers} worker(s) x 8 threads, {clients} client(s)  (setup {setup_s:.1f} s: init-db, demo, "
+          "tokens, serve)")
     print(f"   contacts          {len(case_ids):5d} in {contact_s:6.2f} s  "
           f"-> {len(case_ids) / contact_s:7.1f} contacts/s")
     print(f"   task completions  {completed:5d} in {complete_s:6.2f} s  -> {completed / complete_s:7.1f} completions/s"
-          f"  (each step = GET case + GET tasks + POST complete)")
+          f"  (each step = GET task + POST complete)")
     print(f"   cases closed      {closed:5d} / {cases}")
     print(f"   {'request type':<15}{'requests':>9}{'errors':>8}{'p50 ms':>9}{'p95 ms':>9}{'max ms':>9}")
     for kind in REQUEST_TYPES:
@@ -287,10 +297,90 @@ def run_backend(label: str, database_url: str, workdir: Path, names: dict[str, s
         print("   requests answered per worker pid: "
               + ", ".join(f"{pid}: {count}" for pid, count in sorted(split.items(), key=lambda item: -item[1])))
     complete = client.latency["POST complete"]
-    return {"label": label, "workers": workers, "completions_per_s": completed / complete_s, "errors": total_errors,
+    return {"label": f"{label}, {clients} client(s)", "workers": workers,
+            "completions_per_s": completed / complete_s, "errors": total_errors,
             "p50": statistics.median(complete) if complete else None,
             "p95": percentile(complete, 0.95) if complete else None, "pids": len(split),
             "closed": closed, "cases": cases}
+
+
+# ----------------------------------------------------------------------------- statements per request
+def statements_per_request(workdir: Path, names: dict[str, str], cases: int = 5) -> dict[str, dict[str, float]]:
+    """The same walk in-process (Flask's test client on a fresh SQLite database), every statement and commit the
+    app sends counted by SQLAlchemy event listeners, per request type: mean and max statements, commits, and
+    statements sent before the request took SQLite's write lock (BEGIN IMMEDIATE)."""
+    from sqlalchemy import event
+
+    server_dir = workdir / "counted"
+    server_dir.mkdir()
+    instance = server_dir / "instance"
+    instance.mkdir()
+    env = {"MASH_DATABASE_URL": f"sqlite:///{server_dir / 'mash.db'}", "MASH_INSTANCE_PATH": str(instance),
+           "MASH_DEMO_PASSWORD": secrets.token_urlsafe(16)}
+    saved = {key: os.environ.get(key) for key in env}
+    os.environ.update(env)
+    try:
+        for command in (["init-db"], ["demo"]):
+            subprocess.run([*mash_command(), *command], cwd=ROOT, env=os.environ, check=True, capture_output=True)
+        tokens = {user: subprocess.run([*mash_command(), "token", user, "--label", "count"], cwd=ROOT,
+                                       env=os.environ, check=True, capture_output=True, text=True
+                                       ).stdout.strip().splitlines()[-1] for user in USERS}
+        from app import create_app
+        from app.core.db import get_db
+
+        app = create_app()
+        client = app.test_client()
+        sent: list[str] = []
+        commits: list[int] = []
+        engine = get_db().engine
+        event.listen(engine, "before_cursor_execute", lambda _c, _cu, statement, *_: sent.append(statement))
+        event.listen(engine, "commit", lambda _c: commits.append(1))
+        figures: dict[str, list[tuple[int, int, int]]] = {kind: [] for kind in REQUEST_TYPES}
+
+        def call(kind: str, user: str, method: str, path: str, body: dict | None = None) -> dict:
+            sent.clear()
+            commits.clear()
+            response = client.open(path, method=method, json=body,
+                                   headers={"Authorization": f"Bearer {tokens[user]}"})
+            if response.status_code >= 300:
+                raise RuntimeError(f"{method} {path}: {response.status_code}")
+            before_lock = next((n for n, text in enumerate(sent) if text.startswith("BEGIN IMMEDIATE")), len(sent))
+            figures[kind].append((len(sent), len(commits), before_lock))
+            return response.get_json()
+
+        for number in range(cases):
+            case_id = call("POST contacts", "referrer", "POST", "/api/v1/contacts",
+                           f.contact(given=f"Count{number:03d}", family="Statements"))["case_id"]
+            after: dict | None = None
+            for element, user, data in STEPS:
+                shown = [t for t in (after or {}).get("open_tasks", []) if t["name"] == names[element]]
+                if not shown:
+                    case = call("GET case", user, "GET", f"/api/v1/cases/{case_id}")
+                    shown = [t for t in case["open_tasks"] if t["name"] == names[element]]
+                call("GET task", user, "GET", f"/api/v1/tasks/{shown[0]['task_id']}")
+                after = call("POST complete", user, "POST", f"/api/v1/tasks/{shown[0]['task_id']}/complete", data)
+        get_db().dispose()
+        return {kind: {"requests": len(rows), "statements": statistics.mean(r[0] for r in rows),
+                       "max": max(r[0] for r in rows), "commits": statistics.mean(r[1] for r in rows),
+                       "before_lock": statistics.mean(r[2] for r in rows)}
+                for kind, rows in figures.items() if rows}
+    finally:
+        for key, value in saved.items():
+            if value is None:
+                os.environ.pop(key, None)
+            else:
+                os.environ[key] = value
+
+
+def raw_engine_ceiling() -> str:
+    """SpiffWorkflow's own figures on this machine (../shared/bench/raw_engine_bench.py), when it is there."""
+    script = ROOT.parent / "shared" / "bench" / "raw_engine_bench.py"
+    if not script.exists():
+        return "   (../shared/bench/raw_engine_bench.py not found)"
+    result = subprocess.run([sys.executable, str(script)], cwd=script.parent, capture_output=True, text=True,
+                            timeout=900)
+    lines = [line for line in result.stdout.splitlines() if "runs/s" in line or "per-request" in line]
+    return "\n".join(f"   {line}" for line in lines) or f"   (no figures: exit {result.returncode})"
 
 
 # ----------------------------------------------------------------------------- in-memory ceiling
@@ -380,7 +470,8 @@ def print_side_by_side(http: list[dict], ceiling: dict[str, dict], cases: int) -
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--cases", type=int, default=None, help="cases per server run (default 60; 15 with --quick)")
-    parser.add_argument("--clients", type=int, default=8, help="concurrent client threads (default 8)")
+    parser.add_argument("--clients", type=worker_counts, default=[1, 8],
+                        help="concurrent client threads, one run each on the same server (default 1,8)")
     parser.add_argument("--workers", type=worker_counts, default=[1, 2],
                         help="`mash serve` worker processes on PostgreSQL, one run each (default 1,2)")
     parser.add_argument("--sqlite-workers", type=worker_counts, default=[1],
@@ -394,7 +485,7 @@ def main() -> None:
     parser.add_argument("--keep", action="store_true", help="keep the temp dir (databases, server logs) and print it")
     args = parser.parse_args()
     cases = args.cases if args.cases is not None else (15 if args.quick else 60)
-    clients = max(1, args.clients)
+    clients = args.clients
     overall = time.perf_counter()
 
     import sqlite3
@@ -409,15 +500,17 @@ def main() -> None:
     workers_note = f"SQLite {','.join(map(str, args.sqlite_workers))}" + (
         f", PostgreSQL {','.join(map(str, args.workers))}" if pg_bin is not None else "")
     print(f"MASH task throughput | {os.cpu_count()} CPUs, Python {sys.version.split()[0]}, "
-          f"SQLite {sqlite3.sqlite_version} | {cases} cases, {clients} client threads, "
+          f"SQLite {sqlite3.sqlite_version} | {cases} cases per run, client threads {','.join(map(str, clients))}, "
           f"server workers x 8 threads: {workers_note}{pg_note}")
     print("walk: contact -> screening (amber; police+health) -> police_check -> health_check -> mash_review"
           " -> decision (nfa) -> feedback_to_referrer")
     print(f"load average at start: {load_average()}")
     ceiling = engine_ceiling(definition, cases)
+    raw = None if args.quick else raw_engine_ceiling()
     http: list[dict] = []
     postgres = ThrowawayPostgres(pg_bin, durable=True, max_connections=100 * max(args.workers)) if pg_bin else None
     workdir = Path(tempfile.mkdtemp(prefix="mash-bench-"))
+    counted = statements_per_request(workdir, names)
     try:
         # Rounds alternate the configurations, so a burst of load from elsewhere on the machine does not land
         # on one of them only. Every run has a fresh database (PostgreSQL: on the same server).
@@ -426,12 +519,12 @@ def main() -> None:
             for workers in args.sqlite_workers:
                 run_dir = workdir / f"sqlite-{workers}w-{round_no}"
                 run_dir.mkdir()
-                http.append(run_backend(f"SQLite{tag}", f"sqlite:///{run_dir / 'mash.db'}", run_dir, names, cases,
+                http.extend(run_backend(f"SQLite{tag}", f"sqlite:///{run_dir / 'mash.db'}", run_dir, names, cases,
                                         clients, args.retries, workers=workers))
             for workers in args.workers if postgres is not None else ():
                 run_dir = workdir / f"postgresql-{workers}w-{round_no}"
                 run_dir.mkdir()
-                http.append(run_backend(f"PostgreSQL {postgres.version}{tag}",
+                http.extend(run_backend(f"PostgreSQL {postgres.version}{tag}",
                                         postgres.create_database(f"mash_bench_{workers}w_{round_no}"), run_dir, names,
                                         cases, clients, args.retries, workers=workers))
     finally:
@@ -449,6 +542,16 @@ def main() -> None:
         print(f"   {variant:<30}{figures['starts_per_s']:10.1f}{figures['completions_per_s']:15.1f}"
               f"{1000 / figures['completions_per_s']:15.2f}")
     print_side_by_side(http, ceiling, cases)
+    if counted:
+        print("\n== Statements and commits per request (in-process, SQLite, counted by SQLAlchemy event listeners)")
+        print(f"   {'request type':<15}{'requests':>9}{'statements':>12}{'max':>6}{'commits':>9}"
+              f"{'before write lock':>19}")
+        for kind, row in counted.items():
+            print(f"   {kind:<15}{row['requests']:9d}{row['statements']:12.1f}{row['max']:6d}{row['commits']:9.2f}"
+                  f"{row['before_lock']:19.1f}")
+    if raw is not None:
+        print("\n== SpiffWorkflow alone, ../shared/bench/raw_engine_bench.py (its own diagram; the engine's ceiling)")
+        print(raw)
     print(f"\nload average at end: {load_average()}   total run time {time.perf_counter() - overall:.0f} s.")
     if any(row["closed"] != row["cases"] for row in http):
         sys.exit(1)  # correctness: a case did not walk to closure (see "abandoned" above)

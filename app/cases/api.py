@@ -16,7 +16,7 @@ from app.core.vocabulary import RAG_CODES
 @bp.get("/cases/<id:case_id>")
 def get_case(case_id: int):
     db = get_db()
-    detail = case_detail(db.session, case_id, g.actor)
+    detail = case_detail(db.session, case_id, g.actor, for_answer=True)
     if detail is None:
         return refusal(404, "There is no case with this id.")
     record(db.session, g.actor, "case.viewed", case_id=case_id,

@@ -41,10 +41,11 @@ class AnswersHeld:
                     "Managers have been told; the case will move on once the process is fixed.")
 
 
-def form_for_task(session: Session, task: OpenTask) -> FormDefinition:
+def form_for_task(session: Session, task: OpenTask, case: Case | None = None) -> FormDefinition:
     """The task's form from the case's process version; the feedback form fitted to the case's sharing
-    decision (app.sharing.forms: sending what the decision maker decided, or asking as before)."""
-    case = session.get_one(Case, task.case_id)
+    decision (app.sharing.forms: sending what the decision maker decided, or asking as before). ``case``: the
+    task's case when the caller holds it (the session keeps only rows someone holds: it would be read again)."""
+    case = case if case is not None else session.get_one(Case, task.case_id)
     forms = compiled_by_id(session, case.process_version_id).forms
     if task.form_key == FEEDBACK_FORM:
         return feedback_form(session, case.id, forms[task.form_key], forms.get(DECISION_FORM))
@@ -83,12 +84,12 @@ def complete_task(session: Session, task_id: str, form_data: dict[str, Any], act
         raise Forbidden("This task belongs to another role.")
     if task.claimed_by_id is not None and task.claimed_by_id != actor.user_id:
         raise Conflict(f"This task is claimed by {task.claimed_by}. Ask them to release it first.")
-    form = form_for_task(session, task)
+    case = session.get_one(Case, task.case_id)
+    form = form_for_task(session, task, case)
     errors = validate(form, form_data)
     if errors:
         raise ValidationFailed(errors)
     form_data = form.with_decisions(form.with_defaults(form_data))  # defaults, then what a choice stands for
-    case = session.get_one(Case, task.case_id)
     definition = compiled_by_id(session, case.process_version_id)
     workflow = CaseWorkflow.restore(definition, case.state)
     if form.records:  # what the person decided on is kept with what they decided

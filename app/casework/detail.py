@@ -130,8 +130,12 @@ class CaseDetail:
         return matches[-1] if matches else None
 
 
-def case_detail(session: Session, case_id: int, actor: Actor) -> CaseDetail | None:
-    """The case as ``actor`` may see it; None when there is no such case, NeedToKnow when it is not theirs."""
+def case_detail(session: Session, case_id: int, actor: Actor, *, for_answer: bool = False) -> CaseDetail | None:
+    """The case as ``actor`` may see it; None when there is no such case, NeedToKnow when it is not theirs.
+
+    ``for_answer``: only what the API's case (case_summary) shows, for the answers that carry it (a task, a
+    completion): the history, sharing decisions, strategy discussions, feedback and release targets the page
+    shows are not read."""
     case = session.get(Case, case_id)
     if case is None:
         return None
@@ -164,6 +168,9 @@ def case_detail(session: Session, case_id: int, actor: Actor) -> CaseDetail | No
     if shows("analysis"):
         detail.completed_tasks = completed
         detail.rag_history = by_case(RagChange, RagChange.id)
+    if for_answer:
+        return detail
+    if shows("analysis"):
         detail.linked_case = session.get(Case, case.linked_case_id) if case.linked_case_id else None
     if shows("strategy"):
         detail.strategy_discussions = by_case(StrategyDiscussion, StrategyDiscussion.id)
@@ -292,7 +299,7 @@ def _return_json(view: ReturnView) -> dict[str, Any]:
 
 def summary_of_case(session: Session, case_id: int, actor: Actor) -> dict[str, Any]:
     """The API's case, by id, for answers about a case that exists (after completing a task or re-rating it)."""
-    detail = case_detail(session, case_id, actor)
+    detail = case_detail(session, case_id, actor, for_answer=True)
     if detail is None:
         raise NotFound("There is no case with this id.")
     return case_summary(session, detail)

@@ -116,6 +116,20 @@ def duty_escalation_minutes() -> int:
     return _count("MASH_DUTY_ESCALATION_MINUTES", 15)
 
 
+#: SQLite's durability (MASH_SQLITE_SYNCHRONOUS). In WAL mode NORMAL syncs at checkpoints, not at every commit: a
+#: crash of the app or the server process loses nothing; a power cut or an OS crash may lose the last commits
+#: (README, "Durability on SQLite"). FULL syncs every commit. PostgreSQL is the production database either way.
+SQLITE_SYNCHRONOUS = ("NORMAL", "FULL")
+
+
+def sqlite_synchronous() -> str:
+    """MASH_SQLITE_SYNCHRONOUS (default NORMAL); read when the engine is made, before any settings object."""
+    raw = (os.environ.get("MASH_SQLITE_SYNCHRONOUS") or "NORMAL").strip().upper()
+    if raw not in SQLITE_SYNCHRONOUS:
+        raise ValueError(f"MASH_SQLITE_SYNCHRONOUS must be NORMAL or FULL, not {raw!r}")
+    return raw
+
+
 @dataclass(frozen=True)
 class EvaluationBudget:
     """What one piece of diagram code may use (app.engine.evaluator): CPU per condition, script, timer

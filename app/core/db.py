@@ -9,7 +9,7 @@ from contextvars import ContextVar
 from datetime import UTC, datetime
 from typing import Any, TypeVar, cast
 
-from sqlalchemy import DateTime, Float, MetaData, create_engine, event
+from sqlalchemy import DateTime, Float, MetaData, create_engine, event, inspect
 from sqlalchemy.engine import Connection, Dialect, Engine, make_url
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.ext.compiler import compiles
@@ -18,6 +18,8 @@ from sqlalchemy.orm.exc import StaleDataError
 from sqlalchemy.sql.compiler import SQLCompiler
 from sqlalchemy.sql.functions import FunctionElement
 from sqlalchemy.types import TypeDecorator
+
+from app.core.config import sqlite_synchronous
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -103,6 +105,7 @@ def make_engine(url: str) -> Engine:
     """``hide_parameters``: a database error's message must not carry the personal data it was writing."""
     if url.startswith("sqlite"):
         create_private_sqlite_file(url)
+        synchronous = sqlite_synchronous()
         engine = create_engine(url, connect_args={"timeout": SQLITE_BUSY_SECONDS, "check_same_thread": False},
                                hide_parameters=True)
 
@@ -112,6 +115,7 @@ def make_engine(url: str) -> Engine:
             dbapi_connection.isolation_level = None
             cursor = dbapi_connection.cursor()
             cursor.execute("PRAGMA journal_mode=WAL")
+            cursor.execute(f"PRAGMA synchronous={synchronous}")  # app/core/config.py SQLITE_SYNCHRONOUS
             cursor.execute("PRAGMA foreign_keys=ON")
             cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_SECONDS * 1000}")
             cursor.close()
@@ -136,13 +140,18 @@ class Database:
         # made stale by another commit could not be upgraded ("database is locked" at once).
         self.scoped = scoped_session(sessionmaker(bind=self.engine.execution_options(sqlite_write=True),
                                                   expire_on_commit=False))
+        #: A read request's (GET) session: a deferred BEGIN, no write lock until it commits (RequestUnit).
+        self.read_scoped = scoped_session(sessionmaker(bind=self.engine, expire_on_commit=False, autoflush=False))
 
     @property
     def session(self) -> Session:
-        return self.scoped()
+        """The request's session (a reader's or a writer's), or the thread's own outside a request."""
+        unit = _request_unit.get()
+        return unit.session if unit is not None else self.scoped()
 
     def remove(self) -> None:
         self.scoped.remove()
+        self.read_scoped.remove()
 
     @contextmanager
     def reading(self) -> Iterator[Session]:
@@ -171,7 +180,7 @@ class Database:
             session.close()
 
     def dispose(self) -> None:
-        self.scoped.remove()
+        self.remove()
         self.engine.dispose()
 
 
@@ -290,10 +299,13 @@ class RequestUnit:
     facts, with any security event the action recorded, still commit. Operations inside the request run as
     savepoints of it (``run_in_transaction``), so a version conflict retries one operation on fresh data."""
 
-    def __init__(self, session: Session) -> None:
+    def __init__(self, session: Session, *, write: bool = True) -> None:
         self.session = session
         self.refused = False
         self._action: SessionTransaction | None = None
+        #: A read (GET) begins without SQLite's write lock and takes it only to commit what it wrote (who asked,
+        #: the view's audit events, a release marked read), in a short write transaction of its own.
+        self.write = write
 
     def start_action(self) -> None:
         if self._action is None and self.session.in_transaction():
@@ -322,7 +334,10 @@ class RequestUnit:
         """Commit (running the after-commit effects) or roll everything back. A request that wrote nothing
         ends its transaction without a commit: a read-only page costs no synced write."""
         if keep and self.session.in_transaction() and wrote(self.session):
-            self.session.commit()
+            if self.write or self.session.info.get(_WROTE) or self.session.get_bind().dialect.name != "sqlite":
+                self.session.commit()
+            else:
+                _commit_as_writer(self.session)
         else:
             self.session.rollback()
 
@@ -340,11 +355,38 @@ class RequestUnit:
         return _retried(attempt, retries, conflict)
 
 
+def _commit_as_writer(session: Session) -> None:
+    """Commit a read's writes in a write transaction of their own (SQLite): the read's snapshot may be older than
+    another request's commit, and SQLite refuses to upgrade a stale snapshot to a writer. What the read changed
+    (attributes of loaded rows, new rows, queued audit events and after-commit effects) is carried over onto the
+    rows as they are now; the read's own rows had nothing else to say."""
+    changed = []
+    for row in session.dirty:
+        state = inspect(row)
+        values = {attr.key: attr.value for attr in state.attrs if attr.history.has_changes()}
+        changed.append((type(row), state.identity, values))
+    added, queues = list(session.new), {key: list(session.info.get(key, [])) for key in _QUEUES}
+    if session.deleted:
+        session.commit()  # no read deletes: nothing to carry over, so commit as it stands
+        return
+    session.rollback()
+    begin_write(session)
+    for model, identity, values in changed:
+        row = session.get(model, identity)
+        for key, value in values.items():
+            setattr(row, key, value)
+    session.add_all(added)
+    for key, items in queues.items():
+        queued(session, key).extend(items)
+    session.commit()
+
+
 _request_unit: ContextVar[RequestUnit | None] = ContextVar("mash_request_unit", default=None)
 
 
-def open_request_unit() -> RequestUnit:
-    unit = RequestUnit(get_db().session)
+def open_request_unit(*, write: bool = True) -> RequestUnit:
+    db = get_db()
+    unit = RequestUnit(db.scoped() if write else db.read_scoped(), write=write)
     _request_unit.set(unit)
     return unit
 

@@ -38,11 +38,11 @@ def get_task(task_id: str):
         return refusal(404, "There is no open task with this id.")
     if task.role not in g.actor.roles:
         return refusal(403, "This task belongs to another role.")
-    form = form_for_task(db.session, task)
     record(db.session, g.actor, "task.viewed", case_id=task.case_id, task_id=task_id, details={"via": "api"})
-    detail = case_detail(db.session, task.case_id, g.actor)
+    detail = case_detail(db.session, task.case_id, g.actor, for_answer=True)
     if detail is None:
         return refusal(404, "There is no open task with this id.")
+    form = form_for_task(db.session, task, detail.case)
     answer = {"task_id": task.task_id, "case_id": task.case_id, "name": task.name, "role": task.role,
               "element_id": task.bpmn_id, "due_at": task.due_at.isoformat() if task.due_at else None,
               "claimed_by": task.claimed_by, "form_key": task.form_key, "form": form.schema,

@@ -89,7 +89,8 @@ def _task_page(task_id: str, values: dict, errors: list) -> ResponseReturnValue:
     info = definition.user_tasks.get((task.process_id, task.bpmn_id))
     record(db.session, g.actor, "task.viewed", case_id=task.case_id, task_id=task.task_id, element_id=task.bpmn_id)
     reads_returns = bool(g.actor.roles & RETURNS_READERS)
-    return render_template("inbox/task.html", task=task, detail=detail, form=form_for_task(db.session, task),
+    return render_template("inbox/task.html", task=task, detail=detail,
+                           form=form_for_task(db.session, task, detail.case),
                            on_the_map=_on_the_map(db.session.get_one(ProcessVersion, detail.case.process_version_id),
                                                   task),
                            sending=sending_view(db.session, detail.case, detail.sight, now())

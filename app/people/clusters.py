@@ -34,6 +34,7 @@ def root_of(session: Session, person_id: int | None) -> int | None:
     return person_id
 
 
+
 def cluster_of(session: Session, person_id: int) -> set[int]:
     """The root of ``person_id`` and every record merged into it, directly or through another."""
     members = {root_of(session, person_id)}

@@ -9,7 +9,7 @@ from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
 from app.cases.models import Case, Subject
-from app.people.clusters import cluster_of, root_of, roots_for
+from app.people.clusters import cluster_of, parents_above, root_of, roots_for
 from app.people.models import Person, PersonMerge, PersonRelationship, SubjectMatch
 from app.people.operations import RELATIONSHIPS
 
@@ -124,16 +124,21 @@ def case_match_summary(session: Session, case_id: int) -> list[MatchCount]:
 def subjects_json(session: Session, case: Case) -> list[dict]:
     """Per subject, for GET /api/v1/cases/{id}: ``person_id`` (the person they are, once nothing is left to
     decide: a confirmed match, or no proposal at all) and the ``proposed_matches`` still awaiting a decision."""
-    answer = []
-    for subject in case.subjects:
-        proposed = list(session.scalars(select(SubjectMatch).where(SubjectMatch.subject_id == subject.id,
-                                                                  SubjectMatch.status == "proposed")
-                                        .order_by(SubjectMatch.score.desc(), SubjectMatch.id)))
-        settled = subject.person_id is not None and not proposed and case.anonymised_at is None
-        answer.append({"person_id": root_of(session, subject.person_id) if settled else None,
-                       "proposed_matches": [{"person_id": m.person_id, "score": m.score, "reasons": m.reasons}
-                                            for m in proposed]})
-    return answer
+    subjects = list(case.subjects)
+    proposals: dict[int, list[SubjectMatch]] = {subject.id: [] for subject in subjects}
+    if subjects:
+        for match in session.scalars(select(SubjectMatch).where(SubjectMatch.subject_id.in_(proposals),
+                                                               SubjectMatch.status == "proposed")
+                                     .order_by(SubjectMatch.score.desc(), SubjectMatch.id)):
+            proposals[match.subject_id].append(match)
+    settled = {subject.id: subject.person_id for subject in subjects
+               if subject.person_id is not None and not proposals[subject.id] and case.anonymised_at is None}
+    ids = set(settled.values())
+    roots = roots_for(session, ids, parents_above(session, ids)) if ids else {}
+    return [{"person_id": roots[settled[subject.id]] if subject.id in settled else None,
+             "proposed_matches": [{"person_id": m.person_id, "score": m.score, "reasons": m.reasons}
+                                  for m in proposals[subject.id]]}
+            for subject in subjects]
 
 
 @dataclass

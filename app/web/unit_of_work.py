@@ -8,10 +8,13 @@ the scheduler) run only once it has committed (app.core.db.after_commit).
 """
 from __future__ import annotations
 
-from flask import Flask, Response, g
+from flask import Flask, Response, g, request
 
 from app.core.db import end_request_unit, open_request_unit, request_unit
 from app.core.errors import OperationError
+
+#: Requests that only read: they begin without SQLite's write lock (app.core.db.RequestUnit).
+READS = frozenset({"GET", "HEAD", "OPTIONS"})
 
 
 def refuse_action(refusal: OperationError) -> None:
@@ -28,7 +31,7 @@ def register(app: Flask) -> None:
 
     @app.before_request
     def _open() -> None:
-        open_request_unit()
+        open_request_unit(write=request.method not in READS)
 
     @app.after_request
     def _finish(response: Response) -> Response:

@@ -1,0 +1,103 @@
+"""What a practitioner's request costs the database, counted (not timed): completing a task commits once and
+writes its audit trail in one statement; opening a task reads without SQLite's write lock and takes it only to
+commit its audit events; a read whose snapshot another request has overtaken still commits what it wrote.
+Figures for speed are in bench/task_throughput.py (README, "Speed")."""
+from __future__ import annotations
+
+from collections import Counter
+
+from sqlalchemy import event, select
+
+from app.audit.chain import verify
+from app.audit.models import AuditEvent
+from app.audit.operations import record
+from app.auth.models import User
+from app.cases.models import Case
+from app.core.actor import SYSTEM
+from app.core.db import RequestUnit, get_db
+from tests import factories as f
+from tests.api.test_referral_walks import report, task_id
+
+#: Statements per completion on the referral walk's steps today (39 to 43: README "Speed"); a change that adds
+#: a query per step event, per subject or per open task shows here first.
+CEILING = 45
+
+
+class Counted:
+    """Every statement and commit the app's engine sends while counting."""
+
+    def __init__(self) -> None:
+        self.statements: list[str] = []
+        self.commits = 0
+        engine = get_db().engine
+        event.listen(engine, "before_cursor_execute", self._statement)
+        event.listen(engine, "commit", self._commit)
+
+    def _statement(self, _conn, _cursor, statement, _params, _context, _executemany) -> None:
+        self.statements.append(" ".join(statement.split()[:3]))
+
+    def _commit(self, _conn) -> None:
+        self.commits += 1
+
+    def clear(self) -> None:
+        self.statements.clear()
+        self.commits = 0
+
+    def kinds(self) -> Counter:
+        return Counter(s.split()[0] if not s.startswith("BEGIN IMMEDIATE") else "BEGIN IMMEDIATE"
+                       for s in self.statements)
+
+
+def test_a_completion_commits_once_and_writes_its_trail_in_one_statement(api):
+    case_id = report(api)
+    counted = Counted()
+    for element, user, answers in (("screening", "mash-manager", f.screening("amber", ["police"])),
+                                   ("police_check", "police", f.agency_return())):
+        task = task_id(api, case_id, element, user)
+        counted.clear()
+        response = api(user).post(f"/api/v1/tasks/{task}/complete", json=answers)
+        assert response.status_code == 200
+        assert counted.commits == 1, element
+        assert counted.statements.count("INSERT INTO audit_event") == 1, element  # steps, token use, the task
+        assert len(counted.statements) <= CEILING, (element, counted.kinds())
+    with get_db().unit_of_work(write=False) as session:
+        steps = session.scalars(select(AuditEvent.action).where(AuditEvent.case_id == case_id,
+                                                                AuditEvent.action.like("step.%"))).all()
+        assert len(steps) > 5  # every step event is still its own entry of the chain
+        assert verify(session).ok
+
+
+def test_opening_a_task_reads_without_the_write_lock_and_takes_it_only_to_commit_its_audit(api):
+    case_id = report(api)
+    task = task_id(api, case_id, "screening", "mash-manager")
+    counted = Counted()
+    assert api("mash-manager").get(f"/api/v1/tasks/{task}").status_code == 200
+    statements = counted.statements
+    assert statements[0] == "BEGIN"  # deferred: other writers go on while this request reads
+    writer = statements.index("BEGIN IMMEDIATE")
+    assert all(not s.startswith(("INSERT", "UPDATE", "DELETE")) for s in statements[:writer])
+    assert statements[writer + 1:] == ["SELECT audit_chain_head.id, audit_chain_head.seq,", "INSERT INTO audit_event",
+                                       "UPDATE audit_chain_head SET"]
+    assert counted.commits == 1
+
+
+def test_a_read_overtaken_by_another_commit_still_commits_its_audit_and_what_it_changed(db):
+    """SQLite refuses to turn a read whose snapshot is out of date into a write ("database is locked" at once):
+    the read's audit events and changes are carried into a write transaction of their own."""
+    with db.unit_of_work(write=False) as session:
+        someone = session.scalars(select(User.id).order_by(User.id)).first()
+    unit = RequestUnit(db.read_scoped(), write=False)
+    reader = unit.session
+    reader.scalars(select(Case.id)).all()  # the read's snapshot begins
+    with db.unit_of_work() as other:  # another request commits meanwhile
+        record(other, SYSTEM, "test.other-request")
+    record(reader, SYSTEM, "test.page-viewed")
+    reader.get_one(User, someone).display_name = "Carried over"  # as a page marks a released return read
+    unit.finish(keep=True)
+    db.remove()
+    with db.unit_of_work(write=False) as session:
+        actions = session.scalars(select(AuditEvent.action).where(AuditEvent.action.like("test.%"))
+                                  .order_by(AuditEvent.seq)).all()
+        assert actions == ["test.other-request", "test.page-viewed"]
+        assert session.get_one(User, someone).display_name == "Carried over"
+        assert verify(session).ok
