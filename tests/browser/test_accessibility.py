@@ -1,12 +1,14 @@
 """Every page, as each kind of demo user sees it, is accessible and fits the screen: axe-core finds no WCAG 2.0, 2.1
 or 2.2 A or AA failure at 1,280 px and at 375 px, and nothing but a labelled scroll region (a data table's)
-scrolls sideways at 320 px or at 1,280 px (a role's main pages also at 375 and 1,920 px).
+scrolls sideways at 320 px or at 1,280 px (a role's main pages also at 375 px; a page whose content another
+role's sweep already checked, at 1,280 px only).
 
 The pages are the app's own GET routes (its url_map), each opened by every role that ROUTE_ROLES lets in, with
 a sample id tried from the demo data; a new page is covered without touching this file, and a page left out is
 named, with the reason, in SKIPPED. One live server and one Chromium serve the module; each role works in its
-own browser context with several tabs loading at once. Full-page screenshots of each role's main pages at both
-widths land in test-results/screenshots/<role>/<page>-<width>.png for a person to look over.
+own browser context with several tabs loading at once. With MASH_ACCESSIBILITY_ALL_ROLES=1 every demo user is swept,
+main pages also at 1,920 px, and full-page screenshots of each role's main pages at both widths land in
+test-results/screenshots/<role>/<page>-<width>.png for a person to look over.
 """
 from __future__ import annotations
 
@@ -36,7 +38,11 @@ SHOTS = PROJECT_ROOT / "test-results" / "screenshots"
 WIDE, NARROW = 1280, 375
 #: Every page must fit at each of these; a role's main pages also at MAIN_WIDTHS (axe runs at WIDE and NARROW).
 WIDTHS = (WIDE, 320)
-MAIN_WIDTHS = (WIDE, NARROW, 320, 1920)
+#: MASH_ACCESSIBILITY_ALL_ROLES=1 (before a release): every demo user, main pages also at 1,920 px, and full-page
+#: screenshots of each role's main pages at 1,280 and 375 px for a person to look over. The suite's sweep keeps
+#: inside its time: the wall screen's 1,920 px has its own test below.
+THOROUGH = os.environ.get("MASH_ACCESSIBILITY_ALL_ROLES") == "1"
+MAIN_WIDTHS = (WIDE, NARROW, 320, 1920) if THOROUGH else (WIDE, NARROW, 320)
 HEIGHT = 900
 TABS = 4  # pages loading at once in a role's browser context
 AXE_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22a", "wcag22aa"]
@@ -276,11 +282,13 @@ def _visit_all(context: BrowserContext, role: str, pages: list[tuple[str, str]],
             if main and endpoint not in found.narrow:  # the narrow layout is the template's: once per page
                 axe_widths += (NARROW,)
                 found.narrow.add(endpoint)
+            repeat = content in found.seen and start > 0  # a role's first pages show its header at every width
             found.seen.add(content)
             found.repeats += not axe_widths
-            loaded.append((tab, endpoint, path, main, axe_widths))
+            loaded.append((tab, endpoint, path, main, axe_widths,
+                           (WIDE,) if repeat and not main else MAIN_WIDTHS if main else WIDTHS))
         for width in MAIN_WIDTHS:
-            at_width = [visit for visit in loaded if width in (MAIN_WIDTHS if visit[3] else WIDTHS)]
+            at_width = [visit[:5] for visit in loaded if width in visit[5]]
             for tab, _endpoint, _path, _main, axe_widths in at_width:
                 tab.set_viewport_size({"width": width, "height": HEIGHT})
                 if width in axe_widths:
@@ -290,7 +298,7 @@ def _visit_all(context: BrowserContext, role: str, pages: list[tuple[str, str]],
                 if width in axe_widths:
                     _axe_findings(tab, where, found)
                 _overflow(tab, where, found)
-                if main and width in (WIDE, NARROW):
+                if THOROUGH and main and width in (WIDE, NARROW):
                     _shot(tab, role, endpoint, width)
     for tab in tabs:
         tab.close()
@@ -327,7 +335,7 @@ ALL_ROLES = list(dict.fromkeys(username for username, _name, _roles in demo_user
 #: MASH_ACCESSIBILITY_ALL_ROLES=1 sweeps every demo user (nearly twice as long): run it before a release.
 SUITE_ROLES = ["referrer", "mash-manager", "ops-manager", "business-support", "police", "health", "auditor",
                "process-owner", "trainer", "admin"]
-ROLES = ALL_ROLES if os.environ.get("MASH_ACCESSIBILITY_ALL_ROLES") == "1" else SUITE_ROLES
+ROLES = ALL_ROLES if THOROUGH else SUITE_ROLES
 SUMMARY = PROJECT_ROOT / "test-results" / "accessibility.txt"
 
 
