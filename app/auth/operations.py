@@ -9,7 +9,7 @@ from datetime import datetime
 
 from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, joinedload
 
 from app.audit.operations import record
 from app.auth.models import ApiToken, User, UserRole
@@ -166,7 +166,8 @@ def use_token(session: Session, token: str, at: datetime, *, purpose: str) -> To
     """Check a bearer token and audit its use in the request's own transaction (``purpose``: the endpoint).
 
     The request acts with the token's scope intersected with the user's roles now."""
-    row = session.scalar(select(ApiToken).where(ApiToken.token_hash == _token_hash(token)))
+    row = session.scalars(select(ApiToken).where(ApiToken.token_hash == _token_hash(token))
+                          .options(joinedload(ApiToken.user).joinedload(User.roles))).unique().first()  # one read
     if row is None:
         return TokenUse(None, refused="unknown")
     refused = ("revoked" if row.revoked_at is not None else

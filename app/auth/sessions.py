@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, joinedload
 
 from app.audit.operations import record
 from app.auth.models import User, UserSession
@@ -48,7 +48,8 @@ def end_sessions_of(session: Session, user: User, reason: str, at: datetime) -> 
 
 
 def find_session(session: Session, secret: str) -> UserSession | None:
-    return session.scalar(select(UserSession).where(UserSession.secret_hash == _hash(secret)))
+    return session.scalars(select(UserSession).where(UserSession.secret_hash == _hash(secret))
+                           .options(joinedload(UserSession.user).joinedload(User.roles))).unique().first()
 
 
 def end_session(session: Session, row: UserSession, reason: str, at: datetime) -> None:

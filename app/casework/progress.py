@@ -15,7 +15,6 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from app.audit.operations import record
@@ -88,9 +87,8 @@ def record_progress(session: Session, case: Case, workflow: CaseWorkflow, events
     mirror_case_data(case, data)
     due_times = sync_deadlines(session, case.id, workflow, at)
     alerts.deadlines_breached(session, case, ((t.process_id, t.name) for t in workflow.fired_timers), at)
-    were_open = set(session.scalars(select(OpenTask.task_id).where(OpenTask.case_id == case.id)))
-    sync_open_tasks(session, case.id, open_tasks, at, due_times)
-    alerts.tasks_opened(session, case, [task for task in open_tasks if task.task_id not in were_open])
+    newly_open = sync_open_tasks(session, case.id, open_tasks, at, due_times)
+    alerts.tasks_opened(session, case, [task for task in open_tasks if task.task_id in newly_open])
     if submitted is not None and submitted[0].form_key == FEEDBACK_FORM:
         alerts.feedback_given(session, case, submitted[0].task_id, submitted[1])
     case.current_step = "; ".join(sorted(t.info.name for t in open_tasks))[:500]

@@ -46,8 +46,9 @@ def unclaim(session: Session, task_id: str, actor: Actor) -> OpenTask:
 
 
 def sync_open_tasks(session: Session, case_id: int, open_tasks: list[OpenUserTask], at: datetime,
-                    due_times: dict[str, tuple[datetime, datetime | None]] | None = None) -> None:
-    """Make the case's inbox rows equal the engine's READY user tasks (same transaction as the step).
+                    due_times: dict[str, tuple[datetime, datetime | None]] | None = None) -> set[str]:
+    """Make the case's inbox rows equal the engine's READY user tasks (same transaction as the step); returns the
+    ids of the tasks that were not open before (the ones whose people are told).
 
     ``due_times`` (task id -> earliest unmet deadline and when it is at risk, breached ones included)
     overrides the engine's armed timers, which forget a deadline once it has fired."""
@@ -72,3 +73,4 @@ def sync_open_tasks(session: Session, case_id: int, open_tasks: list[OpenUserTas
         due_at, at_risk_at = due_times.get(task_id, (task.due_at, None))
         if (row.due_at, row.at_risk_at) != (due_at, at_risk_at):
             row.due_at, row.at_risk_at = due_at, at_risk_at
+    return set(current) - set(rows)
