@@ -13,9 +13,11 @@ from functools import cache
 from pathlib import Path
 
 from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy.orm import Session
 
 from app.audit.operations import record
+from app.auth.hashing_pool import hashed
 from app.auth.models import User
 from app.core.actor import Actor
 
@@ -32,7 +34,20 @@ hasher = PasswordHasher()
 
 
 def hash_password(password: str) -> str:
-    return hasher.hash(password)
+    """The argon2id hash, made in its turn in the hashing pool (HashingBusy when the pool cannot take it)."""
+    return hashed(lambda: hasher.hash(password))
+
+
+def verify_password(stored: str, password: str) -> tuple[bool, str | None]:
+    """Whether ``password`` matches ``stored``, and, when it does and ``stored`` was made with older
+    parameters, its new hash: both in one turn of the hashing pool, while the plain password is at hand."""
+    def work() -> tuple[bool, str | None]:
+        try:
+            hasher.verify(stored, password)
+        except (VerificationError, InvalidHashError):
+            return False, None
+        return True, hasher.hash(password) if hasher.check_needs_rehash(stored) else None
+    return hashed(work)
 
 
 def set_password(session: Session, user: User, password: str, actor: Actor, *, reason: str,

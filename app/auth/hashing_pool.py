@@ -1,0 +1,129 @@
+"""A bounded, first-come-first-served gate for password hashing: argon2id at 64 MiB is the one piece of work a
+request does that costs a third of a second of both cores, so at most ``size`` hashes run at once per process.
+
+Why: forty people signing in at nine o'clock hashed forty times at once (2.5 GiB, every core) and the server
+stalled for about 30 seconds for everyone. Now a hash waits its turn in a queue, in arrival order, and the
+rest of the hub keeps its cores. The hash runs on the caller's own thread once its turn comes: argon2-cffi
+releases the GIL while it hashes (measured: a Python thread runs on beside it), so no process pool is needed,
+and each hash already runs its four lanes in parallel (two hashes at once on two cores took as long each as
+one after the other). The bound is per process: ``mash serve --workers N`` has N gates.
+
+A waiting sign-in holds its request thread (gunicorn gthread) but no CPU, no memory to speak of and no
+database connection or lock; ``--threads`` should cover the sign-ins expected at once plus the other requests.
+When the queue is full, or a turn does not come within ``wait_seconds``, the caller is refused with
+HashingBusy (503, try again in a minute) before anything is written.
+"""
+from __future__ import annotations
+
+import os
+import threading
+from collections import deque
+from collections.abc import Callable
+from typing import TypeVar
+
+from app.core.config import hashing_settings
+from app.core.errors import OperationError
+
+T = TypeVar("T")
+
+#: Seconds the person is asked to wait before trying again (the message says "a minute").
+RETRY_AFTER_SECONDS = 60
+BUSY_MESSAGE = "The service is busy. Try again in a minute."
+
+
+class HashingBusy(OperationError):
+    """Too many passwords are being checked at once: nothing was done, try again in a minute."""
+
+    status = 503
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(BUSY_MESSAGE)
+        #: "queue-full" or "timeout" (for the audit trail; never anything about the person).
+        self.reason = reason
+
+
+class HashingPool:
+    """At most ``size`` callers run ``work`` at once; the others wait in arrival order, at most ``queue`` of
+    them, each for at most ``wait_seconds``. ``size`` 0 switches the bound off (every caller runs at once)."""
+
+    def __init__(self, size: int, queue: int, wait_seconds: float) -> None:
+        self.size, self.queue, self.wait_seconds = size, queue, wait_seconds
+        self._lock = threading.Lock()
+        self._running = 0
+        self._waiting: deque[threading.Event] = deque()
+
+    @property
+    def running(self) -> int:
+        return self._running
+
+    @property
+    def waiting(self) -> int:
+        return len(self._waiting)
+
+    def run(self, work: Callable[[], T]) -> T:
+        if self.size <= 0:
+            return work()
+        self._enter()
+        try:
+            return work()
+        finally:
+            self._leave()
+
+    def _enter(self) -> None:
+        with self._lock:
+            if self._running < self.size and not self._waiting:
+                self._running += 1
+                return
+            if len(self._waiting) >= self.queue:
+                raise HashingBusy("queue-full")
+            turn = threading.Event()
+            self._waiting.append(turn)
+        if turn.wait(self.wait_seconds):
+            return  # the leaving caller handed its place over (``_running`` unchanged)
+        with self._lock:
+            if turn.is_set():
+                return  # handed over just as the wait ran out: take it
+            self._waiting.remove(turn)
+        raise HashingBusy("timeout")
+
+    def _leave(self) -> None:
+        """Hand the place straight to the longest waiter (strict arrival order: nobody overtakes it)."""
+        with self._lock:
+            if self._waiting:
+                self._waiting.popleft().set()
+            else:
+                self._running -= 1
+
+
+_pool: HashingPool | None = None
+_pool_lock = threading.Lock()
+
+
+def pool() -> HashingPool:
+    """This process's pool, made from the settings at first use (so each gunicorn worker makes its own)."""
+    global _pool
+    with _pool_lock:
+        if _pool is None:
+            settings = hashing_settings()
+            _pool = HashingPool(settings.pool_size, settings.queue, settings.wait_seconds)
+        return _pool
+
+
+def use_pool(replacement: HashingPool | None) -> None:
+    """Put a pool in place (tests, benches); None: make it again from the settings at next use."""
+    global _pool
+    with _pool_lock:
+        _pool = replacement
+
+
+def hashed(work: Callable[[], T]) -> T:
+    """Run one hash or verification through this process's pool."""
+    return pool().run(work)
+
+
+def _forget_after_fork() -> None:
+    global _pool, _pool_lock
+    _pool, _pool_lock = None, threading.Lock()
+
+
+os.register_at_fork(after_in_child=_forget_after_fork)
