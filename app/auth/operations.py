@@ -67,8 +67,6 @@ class SignIn:
     locked_until: datetime | None = None
     #: None: signed in. Otherwise the step still to take (app/auth/steps.py) before the session signs anyone in.
     stage: str | None = None
-    #: The hashing pool could not take the password in time (app/auth/hashing_pool.py): nothing was checked.
-    busy: bool = False
 
 
 @dataclass(frozen=True)
@@ -115,7 +113,8 @@ def sign_in(session: Session, username: str, password: str, *, address: str | No
     A right password may still leave steps to take (a second factor, a new password, enrolling): the
     session then starts at that step and signs nobody in until the last step is passed. ``checked``: the
     password checked ahead (``check_ahead``); without it, or if the user's hash changed since, it is checked
-    here. A password the hashing pool could not take is neither right nor wrong: ``busy``, nothing counted."""
+    here. A password the hashing pool could not take is neither right nor wrong: the attempt is refused with
+    HashingBusy (the service is busy), audited, nothing counted."""
     at = policy.now()
     keys = throttle_keys(secret_key, username, address, policy)
     if (refused := _locked(session, keys, at, address)) is not None:
@@ -124,7 +123,8 @@ def sign_in(session: Session, username: str, password: str, *, address: str | No
     try:
         right = _password_right(user, password, checked)
     except HashingBusy as busy:
-        return _busy(session, busy.reason, address)
+        _busy(session, busy.reason, address)
+        raise HashingBusy(busy.reason, earlier_steps_stand=True) from None  # the audit event stands
     if not right or user is None:  # the check first: it takes as long without a user
         who = {"username": user.username} if user is not None else {"username_known": False}
         record(session, ANONYMOUS, "auth.login-failed", details={**who, "address": address}, security=True)
@@ -153,10 +153,9 @@ def _password_right(user: User | None, password: str, checked: PasswordCheck | N
     return checked.right and user is not None and user.is_active
 
 
-def _busy(session: Session, reason: str, address: str | None) -> SignIn:
+def _busy(session: Session, reason: str, address: str | None) -> None:
     """Refused before any password was checked: audited like the other refused attempts, nothing counted."""
     record(session, ANONYMOUS, "auth.login-busy", details={"reason": reason, "address": address}, security=True)
-    return SignIn(busy=True)
 
 
 def _locked(session: Session, keys: list[ThrottleKey], at: datetime, address: str | None) -> SignIn | None:

@@ -16,7 +16,7 @@ from flask_login import login_user, logout_user
 
 from app.auth import second_factor as totp
 from app.auth import steps
-from app.auth.hashing_pool import BUSY_MESSAGE, RETRY_AFTER_SECONDS, HashingBusy
+from app.auth.hashing_pool import RETRY_AFTER_SECONDS, HashingBusy
 from app.auth.models import UserSession
 from app.auth.operations import check_ahead, sign_in, sign_out
 from app.auth.throttle import wait_if_slowed
@@ -24,6 +24,7 @@ from app.core.calendar import london
 from app.core.db import get_db
 from app.core.errors import FieldError, ValidationFailed
 from app.web.access import SESSION_KEY, policy
+from app.web.refusals import on_refusal
 
 bp = Blueprint("auth", __name__, template_folder="templates")
 
@@ -62,6 +63,8 @@ def login():
         if not errors:
             db = get_db()
             rules = policy()
+            on_refusal(lambda busy: (render_template("auth/login.html", errors=[FieldError("username", busy.message)],
+                                                     username=username), 503), HashingBusy)
             wait_if_slowed(db, app_secret(), username, rules)  # guessed at from many places: slower
             # The hash (and its turn in the hashing pool) before the request's transaction: no lock held.
             checked = check_ahead(db, username, password, address=request.remote_addr, secret_key=app_secret(),
@@ -78,10 +81,6 @@ def login():
                 return redirect(url_for(STEP_PAGES[attempt.stage]))
             if attempt.locked_until is not None:
                 return _throttled(username, attempt.locked_until, rules.now())
-            if attempt.busy:
-                body = render_template("auth/login.html", errors=[FieldError("username", BUSY_MESSAGE)],
-                                       username=username)
-                return body, 503, {"Retry-After": str(RETRY_AFTER_SECONDS)}
             errors.append(FieldError("username", "The username or password is not right"))
     return render_template("auth/login.html", errors=errors, username=username)
 
