@@ -9,7 +9,7 @@ released together to POST the real form with a demo user's password. Prints p50/
 (alone, and while the storm lasts) and of the sign-in POSTs, sign-ins per second, every non-success status, and
 the load average at the start and the end. Figures only: it never passes or fails.
 
-    .venv/bin/python bench/signin_storm.py [--signins 40] [--others 4] [--pool 0,1] [--threads 8,48]
+    .venv/bin/python bench/signin_storm.py [--signins 40] [--others 4] [--pool 0,1] [--nice 10] [--threads 48]
 """
 from __future__ import annotations
 
@@ -90,9 +90,10 @@ class Others:
             thread.join()
 
 
-def storm(base: str, usernames: list[str], password: str, count: int) -> tuple[list[tuple[float, int | str]], float]:
-    """``count`` browsers open the sign-in page, then post the form together. Returns (ms, status) per sign-in
-    and the storm's wall-clock seconds."""
+def storm(base: str, usernames: list[str], password: str,
+          count: int) -> tuple[list[tuple[float, int | str]], float, float]:
+    """``count`` browsers open the sign-in page, then post the form together. Returns (ms, status) per sign-in,
+    when they were let go (perf_counter) and the storm's wall-clock seconds."""
     ready = threading.Barrier(count + 1)
     results: list[tuple[float, int | str]] = []
 
@@ -118,7 +119,7 @@ def storm(base: str, usernames: list[str], password: str, count: int) -> tuple[l
     began = time.perf_counter()
     for thread in threads:
         thread.join()
-    return results, time.perf_counter() - began
+    return results, began, time.perf_counter() - began
 
 
 def _summary(label: str, values: list[float]) -> str:
@@ -128,16 +129,16 @@ def _summary(label: str, values: list[float]) -> str:
             f"{percentile(values, 0.95):8.1f} ms  max {max(values):8.1f} ms")
 
 
-def run(pool_size: int, threads: int, args: argparse.Namespace, workdir: Path) -> dict:
+def run(pool_size: int, nice: int, threads: int, args: argparse.Namespace, workdir: Path) -> dict:
     os.environ["MASH_HASHING_POOL_SIZE"] = str(pool_size)
+    os.environ["MASH_HASHING_NICE"] = str(nice)
     server = MashServer(f"sqlite:///{workdir / 'storm.db'}", workdir, workers=1, threads=threads)
     try:
         others = Others(server.base, server.tokens, args.others)
         others.start()
         time.sleep(args.quiet)
-        storm_began = time.perf_counter()
-        signins, seconds = storm(server.base, [name for name, _display, _roles in demo_users()],
-                                 server.env["MASH_DEMO_PASSWORD"], args.signins)
+        signins, storm_began, seconds = storm(server.base, [name for name, _display, _roles in demo_users()],
+                                              server.env["MASH_DEMO_PASSWORD"], args.signins)
         storm_ended = time.perf_counter()
         time.sleep(1.0)
         others.stop()
@@ -153,7 +154,7 @@ def run(pool_size: int, threads: int, args: argparse.Namespace, workdir: Path) -
     for _started, _ms, status in others.samples:
         if status != 200:
             statuses[f"other {status}"] = statuses.get(f"other {status}", 0) + 1
-    label = f"pool {'off' if pool_size == 0 else pool_size}, --threads {threads}"
+    label = f"pool {'off' if pool_size == 0 else f'{pool_size} nice {nice}'}, threads {threads}"
     print(f"\n== {label}: {args.signins} sign-ins at once, {args.others} other clients")
     print(_summary("other requests, before the storm", alone))
     print(_summary("other requests, during the storm", during))
@@ -169,23 +170,25 @@ def main() -> None:
     parser.add_argument("--signins", type=int, default=40)
     parser.add_argument("--others", type=int, default=4, help="clients making other requests throughout")
     parser.add_argument("--pool", default="0,1", help="hashing pool sizes to run (0: off, as before issue 20)")
-    parser.add_argument("--threads", default="8,48", help="`mash serve --threads` values to run")
+    parser.add_argument("--nice", default="10", help="MASH_HASHING_NICE values to run with each pool size > 0")
+    parser.add_argument("--threads", default="48", help="`mash serve --threads` values to run")
     parser.add_argument("--quiet", type=float, default=2.0, help="seconds of other requests before the storm")
     args = parser.parse_args()
     print(f"load average at start: {' '.join(f'{x:.2f}' for x in os.getloadavg())} ({os.cpu_count()} cores)")
     rows = []
     for threads in (int(x) for x in args.threads.split(",")):
         for pool_size in (int(x) for x in args.pool.split(",")):
-            workdir = Path(tempfile.mkdtemp(prefix="mash-bench-storm-"))
-            try:
-                rows.append(run(pool_size, threads, args, workdir))
-            finally:
-                shutil.rmtree(workdir, ignore_errors=True)
-    print(f"\n{'configuration':<26} {'others p95 (storm)':>19} {'others max':>11} {'sign-in p50':>12} "
+            for nice in ([int(x) for x in args.nice.split(",")] if pool_size else [0]):
+                workdir = Path(tempfile.mkdtemp(prefix="mash-bench-storm-"))
+                try:
+                    rows.append(run(pool_size, nice, threads, args, workdir))
+                finally:
+                    shutil.rmtree(workdir, ignore_errors=True)
+    print(f"\n{'configuration':<30} {'others p95 (storm)':>19} {'others max':>11} {'sign-in p50':>12} "
           f"{'sign-in p95':>12} {'sign-ins/s':>11} {'errors':>7}")
     for row in rows:
         during, signins = row["during"] or [0.0], row["signins"] or [0.0]
-        print(f"{row['label']:<26} {percentile(during, 0.95):16.1f} ms {max(during):8.1f} ms "
+        print(f"{row['label']:<30} {percentile(during, 0.95):16.1f} ms {max(during):8.1f} ms "
               f"{percentile(signins, 0.5):9.1f} ms {percentile(signins, 0.95):9.1f} ms "
               f"{row['ok'] / row['seconds']:11.1f} {row['errors']:7d}")
     print(f"\nload average at end: {' '.join(f'{x:.2f}' for x in os.getloadavg())}")

@@ -8,6 +8,10 @@ releases the GIL while it hashes (measured: a Python thread runs on beside it), 
 and each hash already runs its four lanes in parallel (two hashes at once on two cores took as long each as
 one after the other). The bound is per process: ``mash serve --workers N`` has N gates.
 
+The hashes run on the pool's own threads at a lower CPU priority (``nice``, default 10; argon2's lane threads
+inherit it): a page or an API answer is served first, and the hashes take the CPU the requests leave. On a
+machine busy with other work too, sign-ins then wait longer (up to ``wait_seconds``), never the case work.
+
 A waiting sign-in holds its request thread (gunicorn gthread) but no CPU, no memory to speak of and no
 database connection or lock; ``--threads`` should cover the sign-ins expected at once plus the other requests.
 When the queue is full, or a turn does not come within ``wait_seconds``, the caller is refused with
@@ -16,9 +20,11 @@ HashingBusy (503, try again in a minute) before anything is written.
 from __future__ import annotations
 
 import os
+import sys
 import threading
 from collections import deque
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from typing import TypeVar
 
 from app.core.config import hashing_settings
@@ -43,14 +49,17 @@ class HashingBusy(OperationError):
 
 
 class HashingPool:
-    """At most ``size`` callers run ``work`` at once; the others wait in arrival order, at most ``queue`` of
-    them, each for at most ``wait_seconds``. ``size`` 0 switches the bound off (every caller runs at once)."""
+    """At most ``size`` callers run ``work`` at once, on the pool's ``size`` threads niced by ``nice``; the others
+    wait in arrival order, at most ``queue`` of them, each for at most ``wait_seconds``. ``size`` 0 switches the
+    bound off (every caller runs ``work`` at once on its own thread, as before issue 20)."""
 
-    def __init__(self, size: int, queue: int, wait_seconds: float) -> None:
+    def __init__(self, size: int, queue: int, wait_seconds: float, *, nice: int = 0) -> None:
         self.size, self.queue, self.wait_seconds = size, queue, wait_seconds
         self._lock = threading.Lock()
         self._running = 0
         self._waiting: deque[threading.Event] = deque()
+        self._threads = ThreadPoolExecutor(max_workers=max(1, size), thread_name_prefix="mash-hashing",
+                                           initializer=_lower_priority, initargs=(nice,)) if size > 0 else None
 
     @property
     def running(self) -> int:
@@ -63,9 +72,10 @@ class HashingPool:
     def run(self, work: Callable[[], T]) -> T:
         if self.size <= 0:
             return work()
+        assert self._threads is not None  # noqa: S101  (made whenever size > 0)
         self._enter()
         try:
-            return work()
+            return self._threads.submit(work).result()  # a free thread: at most ``size`` callers are in here
         finally:
             self._leave()
 
@@ -95,6 +105,15 @@ class HashingPool:
                 self._running -= 1
 
 
+def _lower_priority(nice: int) -> None:
+    """Lower this thread's CPU priority (Linux sets it per thread; threads it starts inherit it)."""
+    if nice > 0 and sys.platform == "linux":
+        try:
+            os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), nice)
+        except OSError:
+            pass  # a priority that cannot be lowered further: the bound still holds
+
+
 _pool: HashingPool | None = None
 _pool_lock = threading.Lock()
 
@@ -105,7 +124,7 @@ def pool() -> HashingPool:
     with _pool_lock:
         if _pool is None:
             settings = hashing_settings()
-            _pool = HashingPool(settings.pool_size, settings.queue, settings.wait_seconds)
+            _pool = HashingPool(settings.pool_size, settings.queue, settings.wait_seconds, nice=settings.nice)
         return _pool
 
 

@@ -4,6 +4,8 @@ come in time tells the person the service is busy (503, try again in a minute), 
 sign-ins, with nothing written; the hash itself runs with no database transaction open."""
 from __future__ import annotations
 
+import os
+import sys
 import threading
 
 import pytest
@@ -159,3 +161,10 @@ def test_the_password_is_checked_with_no_database_transaction_open(app, events):
         hashing_pool.use_pool(None)
     assert seen == [False, False]
     assert len(events("auth.login")) == 1 and len(events("auth.login-failed")) == 1
+
+
+@pytest.mark.skipif(sys.platform != "linux", reason="thread priorities are per thread on Linux")
+def test_hashes_run_at_a_lower_cpu_priority_than_the_requests():
+    pool = HashingPool(size=1, queue=1, wait_seconds=10, nice=10)
+    priority = pool.run(lambda: os.getpriority(os.PRIO_PROCESS, threading.get_native_id()))
+    assert priority == min(19, os.getpriority(os.PRIO_PROCESS, threading.get_native_id()) + 10)
