@@ -30,9 +30,8 @@ from benchlib import percentile, use_project_venv  # bench/ is on sys.path when 
 
 use_project_venv()
 
-from task_throughput import MashServer  # noqa: E402  (init-db, demo, tokens, mash serve on a free port)
-
 from app.demo import demo_users  # noqa: E402
+from task_throughput import MashServer  # noqa: E402  (init-db, demo, tokens, mash serve on a free port)
 
 CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
 OTHER_USERS = ("police", "health", "mash-manager", "business-support")

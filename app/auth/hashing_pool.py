@@ -25,6 +25,7 @@ import threading
 from collections import deque
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import suppress
 from typing import TypeVar
 
 from app.core.config import hashing_settings
@@ -108,10 +109,8 @@ class HashingPool:
 def _lower_priority(nice: int) -> None:
     """Lower this thread's CPU priority (Linux sets it per thread; threads it starts inherit it)."""
     if nice > 0 and sys.platform == "linux":
-        try:
+        with suppress(OSError):  # a priority that cannot be lowered further: the bound still holds
             os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), nice)
-        except OSError:
-            pass  # a priority that cannot be lowered further: the bound still holds
 
 
 _pool: HashingPool | None = None
