@@ -14,6 +14,8 @@ machine busy with other work too, sign-ins then wait longer (up to ``wait_second
 
 A waiting sign-in holds its request thread (gunicorn gthread) but no CPU, no memory to speak of and no
 database connection or lock; ``--threads`` should cover the sign-ins expected at once plus the other requests.
+One exception to arrival order: a hash made inside a database transaction (a password change, a new user) waits
+at the front, because on SQLite every writer queues behind the lock it holds; sign-ins hash with none open.
 When the queue is full, or a turn does not come within ``wait_seconds``, the caller is refused with
 HashingBusy (503, try again in a minute) before anything is written.
 """
@@ -70,25 +72,31 @@ class HashingPool:
     def waiting(self) -> int:
         return len(self._waiting)
 
-    def run(self, work: Callable[[], T]) -> T:
+    def run(self, work: Callable[[], T], *, first: bool = False) -> T:
+        """``first``: a caller holding a database transaction (a password change, a new user) waits at the
+        front of the queue and is not refused for a full one: every writer queues behind its lock, so it
+        must not wait for a storm of sign-ins to drain. Sign-ins hash with no transaction open and queue."""
         if self.size <= 0:
             return work()
         assert self._threads is not None  # noqa: S101  (made whenever size > 0)
-        self._enter()
+        self._enter(first)
         try:
             return self._threads.submit(work).result()  # a free thread: at most ``size`` callers are in here
         finally:
             self._leave()
 
-    def _enter(self) -> None:
+    def _enter(self, first: bool) -> None:
         with self._lock:
             if self._running < self.size and not self._waiting:
                 self._running += 1
                 return
-            if len(self._waiting) >= self.queue:
+            if len(self._waiting) >= self.queue and not first:
                 raise HashingBusy("queue-full")
             turn = threading.Event()
-            self._waiting.append(turn)
+            if first:
+                self._waiting.appendleft(turn)
+            else:
+                self._waiting.append(turn)
         if turn.wait(self.wait_seconds):
             return  # the leaving caller handed its place over (``_running`` unchanged)
         with self._lock:
@@ -134,9 +142,10 @@ def use_pool(replacement: HashingPool | None) -> None:
         _pool = replacement
 
 
-def hashed(work: Callable[[], T]) -> T:
-    """Run one hash or verification through this process's pool."""
-    return pool().run(work)
+def hashed(work: Callable[[], T], *, in_transaction: bool = True) -> T:
+    """Run one hash or verification through this process's pool; one made inside a database transaction goes
+    first (HashingPool.run)."""
+    return pool().run(work, first=in_transaction)
 
 
 def _forget_after_fork() -> None:

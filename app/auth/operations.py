@@ -44,11 +44,13 @@ def user_by_username(session: Session, username: str) -> User | None:
     return session.scalar(select(User).where(User.username == username))
 
 
-def check_password(user: User | None, password: str) -> bool:
+def check_password(user: User | None, password: str, *, in_transaction: bool = True) -> bool:
     """Verify against the user's hash, or a dummy one when there is no such user, so both take as long.
-    A hash made with older parameters is replaced while the plain password is at hand."""
+    A hash made with older parameters is replaced while the plain password is at hand. The check takes its
+    turn in the hashing pool (app/auth/hashing_pool.py); ``in_transaction`` False: none is open (a sign-in's
+    check ahead), so it queues in arrival order."""
     stored = user.password_hash if user is not None and user.password_hash else _DUMMY_HASH
-    right, upgraded = verify_password(stored, password)  # in its turn in the hashing pool (app/auth/hashing_pool.py)
+    right, upgraded = verify_password(stored, password, in_transaction=in_transaction)
     if not right or user is None or not user.password_hash or not user.is_active:
         return False
     if upgraded is not None:
@@ -97,7 +99,7 @@ def check_ahead(db: Database, username: str, password: str, *, address: str | No
     stored = user.password_hash if user is not None else None
     try:
         # ``user`` is a detached copy: an upgraded hash set on it is carried to sign_in, never written from here.
-        right = check_password(user, password)
+        right = check_password(user, password, in_transaction=False)
     except HashingBusy as busy:
         return PasswordCheck(stored_hash=stored, busy=busy.reason)
     upgraded = user.password_hash if user is not None and user.password_hash != stored else None
