@@ -7,23 +7,23 @@ import secrets
 from dataclasses import dataclass
 from datetime import datetime
 
-from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy import select
 from sqlalchemy.orm import Session, joinedload
 
 from app.audit.operations import record
+from app.auth.hashing_pool import HashingBusy
 from app.auth.models import ApiToken, User, UserRole
-from app.auth.passwords import hash_password, hasher
+from app.auth.passwords import hash_password, hasher, verify_password
 from app.auth.policy import ACTIVITY_GRANULARITY, SignInPolicy
 from app.auth.sessions import end_session, find_session, start_session
 from app.auth.steps import next_stage, signed_in
 from app.auth.throttle import ThrottleKey, clear, locked_until, note_failure, throttle_keys
 from app.core.actor import SYSTEM, Actor
 from app.core.clock import now
+from app.core.db import Database
 from app.core.errors import OperationError
 
-_hasher = hasher
-_DUMMY_HASH = _hasher.hash("not-a-real-password")
+_DUMMY_HASH = hasher.hash("not-a-real-password")
 #: Who a sign-in attempt is before it succeeds.
 ANONYMOUS = Actor(user_id=None, username="anonymous", roles=frozenset())
 
@@ -44,18 +44,17 @@ def user_by_username(session: Session, username: str) -> User | None:
     return session.scalar(select(User).where(User.username == username))
 
 
-def check_password(user: User | None, password: str) -> bool:
+def check_password(user: User | None, password: str, *, in_transaction: bool = True) -> bool:
     """Verify against the user's hash, or a dummy one when there is no such user, so both take as long.
-    A hash made with older parameters is replaced while the plain password is at hand."""
+    A hash made with older parameters is replaced while the plain password is at hand. The check takes its
+    turn in the hashing pool (app/auth/hashing_pool.py); ``in_transaction`` False: none is open (a sign-in's
+    check ahead), so it queues in arrival order."""
     stored = user.password_hash if user is not None and user.password_hash else _DUMMY_HASH
-    try:
-        _hasher.verify(stored, password)
-    except (VerificationError, InvalidHashError):
+    right, upgraded = verify_password(stored, password, in_transaction=in_transaction)
+    if not right or user is None or not user.password_hash or not user.is_active:
         return False
-    if user is None or not user.password_hash or not user.is_active:
-        return False
-    if _hasher.check_needs_rehash(user.password_hash):
-        user.password_hash = hash_password(password)
+    if upgraded is not None:
+        user.password_hash = upgraded
     return True
 
 
@@ -72,20 +71,63 @@ class SignIn:
     stage: str | None = None
 
 
+@dataclass(frozen=True)
+class PasswordCheck:
+    """A password checked before the attempt's transaction begins, so that the slow part (argon2id, and its
+    wait for a turn in the hashing pool) holds no database lock and no connection."""
+
+    #: The hash it was checked against (None: no such user, or no password; checked against a dummy hash).
+    stored_hash: str | None = None
+    right: bool = False
+    #: A new hash for a right password whose hash was made with older parameters.
+    upgraded: str | None = None
+    #: Locked when read: not checked at all.
+    locked: bool = False
+    #: Why the pool could not take it ("queue-full", "timeout"); None when it was checked.
+    busy: str | None = None
+
+
+def check_ahead(db: Database, username: str, password: str, *, address: str | None, secret_key: str,
+                policy: SignInPolicy) -> PasswordCheck:
+    """Read the lock and the user's hash in a short read of their own, then check the password with no
+    transaction open. ``sign_in`` decides on it in the request's transaction, reading both again."""
+    keys = throttle_keys(secret_key, username, address, policy)
+    with db.unit_of_work(write=False) as session:
+        if locked_until(session, keys, policy.now()) is not None:
+            return PasswordCheck(locked=True)  # while locked, no password is checked
+        user = user_by_username(session, username.strip())
+    stored = user.password_hash if user is not None else None
+    try:
+        # ``user`` is a detached copy: an upgraded hash set on it is carried to sign_in, never written from here.
+        right = check_password(user, password, in_transaction=False)
+    except HashingBusy as busy:
+        return PasswordCheck(stored_hash=stored, busy=busy.reason)
+    upgraded = user.password_hash if user is not None and user.password_hash != stored else None
+    return PasswordCheck(stored_hash=stored, right=right, upgraded=upgraded)
+
+
 def sign_in(session: Session, username: str, password: str, *, address: str | None, secret_key: str,
-            policy: SignInPolicy, replacing: str | None = None) -> SignIn:
+            policy: SignInPolicy, replacing: str | None = None, checked: PasswordCheck | None = None) -> SignIn:
     """One attempt, throttled per (username, address) and per address, audited in the attempt's own transaction.
 
     The typed username is stored in the audit trail only when it is a real user's: an unknown one may be
     a password typed into the wrong box. ``replacing`` is the browser's previous session secret, ended here.
     A right password may still leave steps to take (a second factor, a new password, enrolling): the
-    session then starts at that step and signs nobody in until the last step is passed."""
+    session then starts at that step and signs nobody in until the last step is passed. ``checked``: the
+    password checked ahead (``check_ahead``); without it, or if the user's hash changed since, it is checked
+    here. A password the hashing pool could not take is neither right nor wrong: the attempt is refused with
+    HashingBusy (the service is busy), audited, nothing counted."""
     at = policy.now()
     keys = throttle_keys(secret_key, username, address, policy)
     if (refused := _locked(session, keys, at, address)) is not None:
         return refused
     user = user_by_username(session, username.strip())
-    if not check_password(user, password) or user is None:  # the check first: it takes as long without a user
+    try:
+        right = _password_right(user, password, checked)
+    except HashingBusy as busy:
+        _busy(session, busy.reason, address)
+        raise HashingBusy(busy.reason, earlier_steps_stand=True) from None  # the audit event stands
+    if not right or user is None:  # the check first: it takes as long without a user
         who = {"username": user.username} if user is not None else {"username_known": False}
         record(session, ANONYMOUS, "auth.login-failed", details={**who, "address": address}, security=True)
         return _failed(session, keys, at, policy, address)
@@ -100,6 +142,22 @@ def sign_in(session: Session, username: str, password: str, *, address: str | No
         record(session, user.as_actor(), "auth.login-step", details={"session": row.id, "step": stage,
                                                                      "address": address})
     return SignIn(user=user, secret=secret, stage=stage)
+
+
+def _password_right(user: User | None, password: str, checked: PasswordCheck | None) -> bool:
+    stored = user.password_hash if user is not None else None
+    if checked is not None and checked.busy is not None:
+        raise HashingBusy(checked.busy)
+    if checked is None or checked.locked or checked.stored_hash != stored:
+        return check_password(user, password)  # not checked ahead, or against a hash changed since
+    if checked.right and checked.upgraded is not None and user is not None:
+        user.password_hash = checked.upgraded
+    return checked.right and user is not None and user.is_active
+
+
+def _busy(session: Session, reason: str, address: str | None) -> None:
+    """Refused before any password was checked: audited like the other refused attempts, nothing counted."""
+    record(session, ANONYMOUS, "auth.login-busy", details={"reason": reason, "address": address}, security=True)
 
 
 def _locked(session: Session, keys: list[ThrottleKey], at: datetime, address: str | None) -> SignIn | None:

@@ -13,9 +13,11 @@ from functools import cache
 from pathlib import Path
 
 from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy.orm import Session
 
 from app.audit.operations import record
+from app.auth.hashing_pool import hashed
 from app.auth.models import User
 from app.core.actor import Actor
 
@@ -32,7 +34,22 @@ hasher = PasswordHasher()
 
 
 def hash_password(password: str) -> str:
-    return hasher.hash(password)
+    """The argon2id hash, made in the hashing pool (HashingBusy when the pool cannot take it). It is made for a
+    row being written, so inside a transaction: it goes to the front of the pool's queue."""
+    return hashed(lambda: hasher.hash(password))
+
+
+def verify_password(stored: str, password: str, *, in_transaction: bool = True) -> tuple[bool, str | None]:
+    """Whether ``password`` matches ``stored``, and, when it does and ``stored`` was made with older
+    parameters, its new hash: both in one turn of the hashing pool, while the plain password is at hand.
+    ``in_transaction`` False: checked with no transaction open (a sign-in), so it queues in arrival order."""
+    def work() -> tuple[bool, str | None]:
+        try:
+            hasher.verify(stored, password)
+        except (VerificationError, InvalidHashError):
+            return False, None
+        return True, hasher.hash(password) if hasher.check_needs_rehash(stored) else None
+    return hashed(work, in_transaction=in_transaction)
 
 
 def set_password(session: Session, user: User, password: str, actor: Actor, *, reason: str,

@@ -10,19 +10,21 @@ import math
 from datetime import datetime, timedelta
 from urllib.parse import urlparse
 
-from flask import Blueprint, current_app, flash, redirect, render_template, request, session, url_for
+from flask import Blueprint, Response, current_app, flash, g, redirect, render_template, request, session, url_for
 from flask.typing import ResponseReturnValue
 from flask_login import login_user, logout_user
 
 from app.auth import second_factor as totp
 from app.auth import steps
+from app.auth.hashing_pool import RETRY_AFTER_SECONDS, HashingBusy
 from app.auth.models import UserSession
-from app.auth.operations import sign_in, sign_out
+from app.auth.operations import check_ahead, sign_in, sign_out
 from app.auth.throttle import wait_if_slowed
 from app.core.calendar import london
 from app.core.db import get_db
 from app.core.errors import FieldError, ValidationFailed
 from app.web.access import SESSION_KEY, policy
+from app.web.refusals import on_refusal
 
 bp = Blueprint("auth", __name__, template_folder="templates")
 
@@ -61,10 +63,15 @@ def login():
         if not errors:
             db = get_db()
             rules = policy()
+            on_refusal(lambda busy: (render_template("auth/login.html", errors=[FieldError("username", busy.message)],
+                                                     username=username), 503), HashingBusy)
             wait_if_slowed(db, app_secret(), username, rules)  # guessed at from many places: slower
+            # The hash (and its turn in the hashing pool) before the request's transaction: no lock held.
+            checked = check_ahead(db, username, password, address=request.remote_addr, secret_key=app_secret(),
+                                  policy=rules)
             attempt = sign_in(db.session, username, password, address=request.remote_addr,
                               secret_key=app_secret(), policy=rules,
-                              replacing=session.get(SESSION_KEY) or session.get(PENDING_KEY))
+                              replacing=session.get(SESSION_KEY) or session.get(PENDING_KEY), checked=checked)
             if attempt.user is not None and attempt.secret is not None:
                 session.clear()  # nothing from before signing in carries over, the form token included
                 if attempt.stage is None:
@@ -93,6 +100,15 @@ def _throttled(username: str, until: datetime, at: datetime, template: str = "au
                f"and try again, or ask your system administrator to help.")
     body = render_template(template, errors=[FieldError("username", message)], username=username, **page)
     return body, 429, {"Retry-After": str(max(1, math.ceil((until - at).total_seconds())))}
+
+
+@bp.after_app_request
+def _retry_after_busy(response: Response) -> Response:
+    """A password change or a user's new password refused because the hashing pool was busy (a 503 on a page
+    or in the API) says when to try again."""
+    if isinstance(g.get("refusal"), HashingBusy):
+        response.headers["Retry-After"] = str(RETRY_AFTER_SECONDS)
+    return response
 
 
 @bp.post("/logout")

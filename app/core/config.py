@@ -231,3 +231,29 @@ def mail_settings() -> MailSettings:
         dev_mail=dev_mail,
         dev_mail_port=dev_port,
     )
+
+
+@dataclass(frozen=True)
+class HashingSettings:
+    """The password-hashing pool (app/auth/hashing_pool.py), per process.
+
+    ``pool_size`` (MASH_HASHING_POOL_SIZE): hashes at once. argon2id runs its 4 lanes in parallel, so one hash
+    already fills up to 4 cores: the default is one per 4 cores, at least 1 (on 2 cores, 1). 0 switches the
+    bound off (every request hashes at once, as before issue 20). ``queue`` (MASH_HASHING_QUEUE, default 64):
+    sign-ins and password changes that may wait their turn. ``wait_seconds`` (MASH_HASHING_WAIT_SECONDS,
+    default 30): the longest a turn may take to come. Past either, the person is told the service is busy.
+    ``nice`` (MASH_HASHING_NICE, default 10, 0 to 19): how much lower the hashing threads' CPU priority is than
+    the requests', so that pages and answers are served first while a storm of sign-ins is hashed.
+    """
+
+    pool_size: int
+    queue: int
+    wait_seconds: int
+    nice: int = 10
+
+
+def hashing_settings() -> HashingSettings:
+    return HashingSettings(pool_size=_count("MASH_HASHING_POOL_SIZE", max(1, (os.cpu_count() or 1) // 4), minimum=0),
+                           queue=_count("MASH_HASHING_QUEUE", 64, minimum=0),
+                           wait_seconds=_count("MASH_HASHING_WAIT_SECONDS", 30),
+                           nice=min(19, _count("MASH_HASHING_NICE", 10, minimum=0)))
