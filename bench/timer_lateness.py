@@ -23,7 +23,10 @@ The scheduler's steps are timed by wrapping its functions from outside (no app c
 breakdown per firing; `--profile` adds cProfile of the ticks (slow: it roughly doubles the cost per firing).
 
     .venv/bin/python bench/timer_lateness.py [--backend sqlite|postgresql|both] [--cases 10000] [--spread 120]
-                                             [--idle 20] [--profile]
+                                             [--idle 20] [--profile] [--burst] [--rate 400]
+
+`--burst`: every timer due at the same instant; prints the drain time (first due -> last firing), the target
+N/500 s and firings/s to drain. `--rate R`: sustained, R timers/s due uniformly over `--spread` seconds.
 """
 from __future__ import annotations
 
@@ -274,7 +277,8 @@ def run_backend(label: str, database_url: str, workdir: Path, args) -> dict:
 
     rng = random.Random(args.seed)
     base = now() + timedelta(days=1)  # far beyond any creation time; the clock is moved forward afterwards
-    offsets = [rng.uniform(0, args.spread) for _ in range(args.cases)]
+    # A burst: every timer due at the same instant (--burst); otherwise uniform over the spread.
+    offsets = [0.0 if args.burst else rng.uniform(0, args.spread) for _ in range(args.cases)]
     due_times = [base + timedelta(seconds=s) for s in offsets]
 
     print(f"[{label}: creating {args.cases} cases, {args.batch} per transaction ...]", file=sys.stderr, flush=True)
@@ -361,6 +365,8 @@ def run_backend(label: str, database_url: str, workdir: Path, args) -> dict:
         lateness_ms.append(late)
         fired_at.append(at)
     per_second = Counter(int((at - first_due).total_seconds()) for at in fired_at)
+    # Drain: from the first due instant to the last firing; a burst of N should drain in <= N/500 s.
+    drain_s = (max(fired_at) - first_due).total_seconds() if fired_at else None
     result = {
         "label": label, "cases": args.cases, "spread": args.spread,
         "create_s": create_s, "create_rate": args.cases / create_s, "settle_s": settle_s,
@@ -369,7 +375,9 @@ def run_backend(label: str, database_url: str, workdir: Path, args) -> dict:
         "still_waiting": still_waiting, "incidents": incidents,
         "p50": statistics_or_none(lateness_ms, 0.50), "p95": statistics_or_none(lateness_ms, 0.95),
         "p99": statistics_or_none(lateness_ms, 0.99), "max": max(lateness_ms) if lateness_ms else None,
-        "mean_rate": args.cases / args.spread,
+        "mean_rate": args.cases / args.spread if args.spread else None,
+        "drain_s": drain_s, "drain_target_s": args.cases / 500,
+        "drain_rate": len(rows) / drain_s if drain_s else None,
         "peak_rate": max(per_second.values()) if per_second else 0,
         "fire_wall": fire_wall, "fire_cpu_pct": 100 * fire_cpu / fire_wall,
         "busy_pct": 100 * fire_busy / fire_wall, "fire_ticks": fire_ticks,
@@ -432,7 +440,7 @@ def _lateness_by_decile(rows, first_due: datetime, spread: float) -> list[float]
     for _case_id, _task_id, details in rows:
         due = datetime.fromisoformat(details["due_at"])
         at = datetime.fromisoformat(details["fired_at"])
-        index = min(9, max(0, int((due - first_due).total_seconds() / spread * 10)))
+        index = min(9, max(0, int((due - first_due).total_seconds() / max(spread, 1e-9) * 10)))
         buckets[index].append((at - due).total_seconds() * 1000)
     return [percentile(b, 0.99) if b else float("nan") for b in buckets]
 
@@ -464,6 +472,9 @@ ROWS = (
     ("timers > 1 s late", "late_over_1s", "d"),
     ("due rate, mean (timers/s)", "mean_rate", ".1f"),
     ("firings, peak 1 s (timers/s)", "peak_rate", "d"),
+    ("drain: first due -> last firing (s)", "drain_s", ".2f"),
+    ("drain target N/500 (s)", "drain_target_s", ".2f"),
+    ("firings/s to drain", "drain_rate", ".0f"),
     ("firing phase wall (s)", "fire_wall", ".1f"),
     ("scheduler busy (% of phase)", "busy_pct", ".1f"),
     ("firings/s while busy", "busy_rate", ".1f"),
@@ -532,6 +543,10 @@ def main() -> int:
                         help="cases with one waiting timer each (default 10000)")
     parser.add_argument("--spread", type=float, default=120,
                         help="due times uniform over this many seconds (default 120)")
+    parser.add_argument("--burst", action="store_true",
+                        help="every timer due at the same instant (the spread is ignored): firings/s to drain")
+    parser.add_argument("--rate", type=float, default=None,
+                        help="sustained: --cases becomes RATE x --spread (timers/s due, uniformly)")
     parser.add_argument("--lead", type=float, default=3,
                         help="seconds from scheduler start to the first due time (default 3)")
     parser.add_argument("--batch", type=int, default=500, help="cases created per transaction (default 500)")
@@ -546,7 +561,11 @@ def main() -> int:
                         help="PostgreSQL: skip the VACUUM (ANALYZE) between the bulk load and the firing phase")
     parser.add_argument("--keep", action="store_true", help="keep the temp dir (SQLite database) and print it")
     args = parser.parse_args()
-    if args.cases < 1 or args.spread <= 0:
+    if args.rate is not None:
+        args.cases = max(1, round(args.rate * args.spread))
+    if args.burst:
+        args.spread = 0.0
+    if args.cases < 1 or (args.spread <= 0 and not args.burst):
         parser.error("--cases must be >= 1 and --spread > 0")
 
     logging.basicConfig(level=logging.WARNING, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
@@ -564,7 +583,8 @@ def main() -> int:
         note = "; PostgreSQL skipped (not installed)"
     print(f"MASH timer lateness | {os.cpu_count()} CPUs, Python {sys.version.split()[0]}, "
           f"SQLite {sqlite3.sqlite_version} | {args.cases} cases, "
-          f"due uniformly over {args.spread:.0f} s from +{args.lead:.0f} s, scheduler in-process{note}")
+          + ("all due at one instant (burst)" if args.burst else f"due uniformly over {args.spread:.0f} s")
+          + f" from +{args.lead:.0f} s, scheduler in-process{note}")
     print("load average at start: " + " ".join(f"{v:.2f}" for v in os.getloadavg()))
     overall = time.perf_counter()
     results: list[dict] = []
