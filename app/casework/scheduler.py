@@ -1,11 +1,12 @@
-"""Sleep until the earliest due timer in the database, fire it in its own transaction, repeat.
+"""Sleep until the earliest due timer in the database, fire what is due, repeat.
 
 Due times live in an indexed column (``mash_case.next_timer_due``), so a restart loses nothing and
 waking costs one index lookup, not a poll of every case. Several web processes may each run a
-scheduler; only the one holding the lease (a row in ``scheduler_lease``) fires. Each case fires in its
-own transaction under the case row's optimistic lock, so a timer cannot fire twice even if two
-schedulers ever overlapped. A firing that fails is retried with back-off, then raised as an incident
-(app.incidents) that managers see on the SLA wall and retry from there.
+scheduler; only the one holding the lease (a row in ``scheduler_lease``) fires. Due cases fire in
+batches, one transaction per batch and a savepoint per case (see ``fire_due``); the claim locks its rows on
+PostgreSQL and the case row's optimistic lock stays, so a timer cannot fire twice even if two schedulers
+ever overlapped. A firing that fails is retried with back-off, then raised as an incident (app.incidents)
+that managers see on the SLA wall and retry from there.
 """
 from __future__ import annotations
 
@@ -13,8 +14,10 @@ import logging
 import os
 import socket
 import threading
+import time
 import uuid
 from collections.abc import Callable
+from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
 from apscheduler.schedulers.background import BackgroundScheduler
@@ -28,6 +31,7 @@ from app.casework.starting import start_stranded
 from app.casework.timers import fire_due_timers
 from app.core.actor import SYSTEM
 from app.core.clock import now
+from app.core.config import timer_batch
 from app.core.db import get_db, run_in_transaction
 from app.deadlines.models import SchedulerLease
 from app.incidents.operations import count_timer_failure, resolve_timer_incident
@@ -44,6 +48,9 @@ MAX_SLEEP = timedelta(seconds=2)
 #: A failing firing is tried this many times, waiting RETRY_DELAYS between tries, then raised as an incident.
 MAX_ATTEMPTS = 3
 RETRY_DELAYS = (timedelta(seconds=5), timedelta(seconds=30))
+#: A batch stops taking more cases after this long (real time), so a slow diagram never holds the write lock
+#: for a whole batch; the cases left go in the next one.
+BATCH_SECONDS = 0.25
 JOB_ID = "mash-deadlines"
 #: Notifications are sent by every worker (each message is claimed first), on their own job so a slow relay
 #: never holds up a timer.
@@ -86,37 +93,97 @@ def release_lease(holder: str) -> None:
 
 
 # ----------------------------------------------------------------------------- firing
-def due_case_ids(limit: int = 100) -> list[int]:
-    with get_db().reading() as session:
-        return list(session.scalars(select(Case.id).where(Case.status == "open", Case.next_timer_due <= now())
-                                    .order_by(Case.next_timer_due).limit(limit)))
-
-
 def next_due() -> datetime | None:
     with get_db().reading() as session:
         return session.scalar(select(func.min(Case.next_timer_due)).where(Case.status == "open"))
 
 
-def fire_due(should_continue: Callable[[], bool] = lambda: True) -> int:
-    """Fire every case whose next timer is due, each in its own transaction; returns timers fired."""
+def fire_due(should_continue: Callable[[], bool] = lambda: True, batch_size: int | None = None) -> int:
+    """Fire every case whose next timer is due; returns timers fired.
+
+    Due cases are claimed a batch at a time (MASH_TIMER_BATCH) and fired in one transaction per batch, each
+    case in a savepoint of it: a case's firing commits with its audit events or not at all, a case that fails
+    rolls back alone while the others commit, and a crash before the commit leaves the whole batch due, to
+    fire on the next pass. One synced commit per batch instead of per case is what lets a burst drain.
+    ``should_continue`` is asked between batches (never inside one: it may renew the lease, a write of its
+    own that SQLite's lock, held by the batch, would make wait)."""
+    size = batch_size or timer_batch()
     fired = 0
     tried: set[int] = set()
     while should_continue():
-        batch = [case_id for case_id in due_case_ids() if case_id not in tried]
-        if not batch:
+        batch = _Batch()
+        try:
+            fired += run_in_transaction(_fire_batch, size, tried, batch)
+        except Exception:  # noqa: BLE001 - the batch's commit failed: nothing of it stands; fire one by one
+            log.warning("a batch of %s timer firings failed as a whole; firing them one by one", len(batch.cases))
+            batch.failed.clear()
+            fired += _fire_one_by_one(batch.cases, should_continue)
+        if not batch.cases:
             return fired
-        failing = _cases_with_open_incidents(batch)
-        for case_id in batch:
-            if not should_continue():
-                break
-            tried.add(case_id)
-            try:
-                fired += run_in_transaction(fire_due_timers, case_id, SYSTEM)
-            except Exception as error:  # noqa: BLE001 - one broken case must not stop the others
-                _record_failure(case_id, error)
-            else:
-                if case_id in failing:
-                    _resolve_after_success(case_id)
+        tried.update(batch.cases)
+        for case_id, error in batch.failed:
+            _record_failure(case_id, error)
+    return fired
+
+
+@dataclass
+class _Batch:
+    """What one batch claimed (in the order tried) and which of those failed; filled as it goes, so the caller
+    knows even when the batch's transaction as a whole fails."""
+
+    cases: list[int] = field(default_factory=list)
+    failed: list[tuple[int, Exception]] = field(default_factory=list)
+
+
+def _fire_batch(session: Session, size: int, tried: set[int], batch: _Batch) -> int:
+    """Claim up to ``size`` due cases and fire each in a savepoint; returns timers fired. Runs as one
+    transaction (``run_in_transaction``), which may try it again from the start after a conflict."""
+    batch.cases.clear()
+    batch.failed.clear()
+    fired = 0
+    cases = [case for case in claim_due(session, size) if case.id not in tried]
+    failing = cases_with_open_timer_incidents(session, [case.id for case in cases]) if cases else set()
+    started = time.perf_counter()
+    for case in cases:
+        if batch.cases and time.perf_counter() - started >= BATCH_SECONDS:
+            break  # a slow diagram does not hold the write lock for a whole batch; the rest go next
+        batch.cases.append(case.id)
+        try:
+            with session.begin_nested():
+                fired += fire_due_timers(session, case.id, SYSTEM)
+                if case.id in failing:
+                    resolve_timer_incident(session, case.id, SYSTEM)
+        except Exception as error:  # noqa: BLE001 - one broken case must not stop the others
+            batch.failed.append((case.id, error))
+    return fired
+
+
+def claim_due(session: Session, limit: int) -> list[Case]:
+    """The open cases whose next timer is due, earliest first, loaded whole for firing (the firing reads them
+    from the session instead of asking again). On PostgreSQL the rows are locked for the batch and rows another
+    scheduler has locked are skipped, so several schedulers share a burst; SQLite's write lock, taken when the
+    batch began, already keeps every other writer out."""
+    return list(session.scalars(select(Case).where(Case.status == "open", Case.next_timer_due <= now())
+                                .order_by(Case.next_timer_due).limit(limit)
+                                .with_for_update(skip_locked=True)))
+
+
+def _fire_one_by_one(case_ids: list[int], should_continue: Callable[[], bool]) -> int:
+    """The slow, sure path: each case in a transaction of its own (after a batch failed as a whole)."""
+    fired = 0
+    for case_id in case_ids:
+        if not should_continue():
+            break
+        try:
+            fired += run_in_transaction(_fire_one, case_id)
+        except Exception as error:  # noqa: BLE001 - one broken case must not stop the others
+            _record_failure(case_id, error)
+    return fired
+
+
+def _fire_one(session: Session, case_id: int) -> int:
+    fired = fire_due_timers(session, case_id, SYSTEM)
+    resolve_timer_incident(session, case_id, SYSTEM)
     return fired
 
 
@@ -129,12 +196,6 @@ def send_alerts_due() -> int:
         if not clock_alerts_waiting(session, at):
             return 0
     return run_in_transaction(send_clock_alerts, at)
-
-
-def _cases_with_open_incidents(case_ids: list[int]) -> set[int]:
-    """One query per batch, not one per firing: almost every firing has no incident to resolve."""
-    with get_db().reading() as session:
-        return cases_with_open_timer_incidents(session, case_ids)
 
 
 def _record_failure(case_id: int, error: Exception) -> None:
@@ -157,10 +218,6 @@ def _record_failure(case_id: int, error: Exception) -> None:
         run_in_transaction(_store)
     except Exception:
         log.exception("could not record a timer failure for case id %s", case_id)
-
-
-def _resolve_after_success(case_id: int) -> None:
-    run_in_transaction(resolve_timer_incident, case_id, SYSTEM)
 
 
 # ----------------------------------------------------------------------------- the scheduler

@@ -116,6 +116,12 @@ def duty_escalation_minutes() -> int:
     return _count("MASH_DUTY_ESCALATION_MINUTES", 15)
 
 
+def timer_batch() -> int:
+    """MASH_TIMER_BATCH (default 50): due cases the scheduler fires per transaction, each in a savepoint of it.
+    1 fires every case in a transaction of its own (one synced commit per firing)."""
+    return _count("MASH_TIMER_BATCH", 50)
+
+
 @dataclass(frozen=True)
 class EvaluationBudget:
     """What one piece of diagram code may use (app.engine.evaluator): CPU per condition, script, timer
