@@ -83,11 +83,15 @@ TIMED = (
     ("app.casework.scheduler", "_cases_with_open_incidents", "_cases_with_open_incidents", 1),
     ("app.casework.scheduler", "_resolve_after_success", "_resolve_after_success", 1),
     ("app.casework.scheduler", "next_due", "next_due (query)", 1),
+    ("app.casework.scheduler", "start_stranded", "start_stranded", 1),
+    ("app.casework.scheduler", "send_alerts_due", "send_alerts_due", 1),
+    ("app.casework.scheduler", "escalate_due", "escalate_due", 1),
 )
 #: How the breakdown is printed: (label, depth, children whose time is subtracted for a "(rest)" row).
 BREAKDOWN = (
     ("tick (whole)", 0, ("acquire_lease", "due_case_ids (query)", "_cases_with_open_incidents", "firing transaction",
-                         "_resolve_after_success", "next_due (query)")),
+                         "_resolve_after_success", "next_due (query)", "start_stranded", "send_alerts_due",
+                         "escalate_due")),
     ("acquire_lease", 1, ()),
     ("due_case_ids (query)", 1, ()),
     ("_cases_with_open_incidents", 1, ()),
@@ -111,6 +115,9 @@ BREAKDOWN = (
     ("audit step/close events", 4, ()),
     ("_resolve_after_success", 1, ()),
     ("next_due (query)", 1, ()),
+    ("start_stranded", 1, ()),
+    ("send_alerts_due", 1, ()),
+    ("escalate_due", 1, ()),
 )
 REST_LABELS = {"tick (whole)": "(APScheduler, loop, lease bookkeeping)", "firing transaction": "(BEGIN + COMMIT)",
                "firing batch (operation)": "(savepoints, flushes)",
