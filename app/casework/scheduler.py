@@ -45,6 +45,9 @@ LEASE_NAME = "deadlines"
 LEASE_TTL = timedelta(seconds=15)
 #: The longest sleep: picks up timers armed by other processes, renews the lease, lets a standby take over.
 MAX_SLEEP = timedelta(seconds=2)
+#: A holder renews its lease at most this often: under a steady stream of timers the scheduler ticks many times
+#: a second, and a renewal is a write (a synced commit). Far inside LEASE_TTL, so the lease never lapses.
+RENEW_EVERY = timedelta(seconds=1)
 #: A failing firing is tried this many times, waiting RETRY_DELAYS between tries, then raised as an incident.
 MAX_ATTEMPTS = 3
 RETRY_DELAYS = (timedelta(seconds=5), timedelta(seconds=30))
@@ -283,8 +286,10 @@ class DeadlineScheduler:
         if not self._running:
             return
         try:
-            self.is_leader = acquire_lease(self.holder)
-            self._renewed_at = _wall_clock()
+            current = _wall_clock()
+            if not self.is_leader or current - self._renewed_at >= RENEW_EVERY:
+                self.is_leader = acquire_lease(self.holder)
+                self._renewed_at = current
             if self.is_leader:
                 start_stranded(now())  # contacts a stopped request stored but never started
                 fire_due(self._keep_firing)
