@@ -2,11 +2,12 @@
 
 Due times live in an indexed column (``mash_case.next_timer_due``), so a restart loses nothing and
 waking costs one index lookup, not a poll of every case. Several web processes may each run a
-scheduler; only the one holding the lease (a row in ``scheduler_lease``) fires. Due cases fire in
-batches, one transaction per batch and a savepoint per case (see ``fire_due``); the claim locks its rows on
-PostgreSQL and the case row's optimistic lock stays, so a timer cannot fire twice even if two schedulers
-ever overlapped. A firing that fails is retried with back-off, then raised as an incident (app.incidents)
-that managers see on the SLA wall and retry from there.
+scheduler; the one holding the lease (a row in ``scheduler_lease``) runs the clock's jobs, and on SQLite it
+alone fires (on PostgreSQL every scheduler fires: ``shares_firing``). Due cases fire in batches, one
+transaction per batch and a savepoint per case (see ``fire_due``); the claim locks its rows on PostgreSQL and
+the case row's optimistic lock stays, so a timer cannot fire twice even when schedulers overlap. A firing
+that fails is retried with back-off, then raised as an incident (app.incidents) that managers see on the SLA
+wall and retry from there.
 """
 from __future__ import annotations
 
@@ -165,7 +166,12 @@ def _fire_batch(session: Session, size: int, tried: set[int], batch: _Batch) -> 
                 if case.id in failing:
                     resolve_timer_incident(session, case.id, SYSTEM)
         except Exception as error:  # noqa: BLE001 - one broken case must not stop the others
-            batch.failed.append((case.id, error))
+            _log_failure(case.id, error)
+            try:
+                with session.begin_nested():  # counted in the batch, under the claim's lock: counted once
+                    _store_failure(session, case.id, error)
+            except Exception:  # noqa: BLE001 - counted after the commit instead
+                batch.failed.append((case.id, error))
     return fired
 
 
@@ -188,7 +194,7 @@ def _fire_one_by_one(case_ids: list[int], should_continue: Callable[[], bool]) -
         try:
             fired += run_in_transaction(_fire_one, case_id)
         except Exception as error:  # noqa: BLE001 - one broken case must not stop the others
-            _record_failure(case_id, error)
+            _record_failure(case_id, error, logged=False)
     return fired
 
 
@@ -209,26 +215,40 @@ def send_alerts_due() -> int:
     return run_in_transaction(send_clock_alerts, at)
 
 
-def _record_failure(case_id: int, error: Exception) -> None:
-    """Count the failure and push the case's next try back; after MAX_ATTEMPTS raise an incident."""
+def _log_failure(case_id: int, error: Exception) -> None:
     # Log the case id and the kind of failure only: messages can quote case data.
     log.warning("firing due timers failed for case id %s (%s)", case_id, type(error).__name__)
+
+
+def _store_failure(session: Session, case_id: int, error: Exception) -> None:
+    """Count the failure and push the case's next try back; after MAX_ATTEMPTS raise an incident."""
     message = getattr(error, "message", None) or str(error) or type(error).__name__
+    incident = count_timer_failure(session, case_id, message, getattr(error, "element_id", None),
+                                   raise_after=MAX_ATTEMPTS, actor=SYSTEM)
+    case = session.get_one(Case, case_id)
+    if incident.attempts >= MAX_ATTEMPTS:
+        # Stop trying: the case waits for a manager to retry it from the SLA wall.
+        case.next_timer_due = None
+    else:
+        case.next_timer_due = now() + RETRY_DELAYS[min(incident.attempts - 1, len(RETRY_DELAYS) - 1)]
 
-    def _store(session: Session) -> None:
-        incident = count_timer_failure(session, case_id, message, getattr(error, "element_id", None),
-                                       raise_after=MAX_ATTEMPTS, actor=SYSTEM)
-        case = session.get_one(Case, case_id)
-        if incident.attempts >= MAX_ATTEMPTS:
-            # Stop trying: the case waits for a manager to retry it from the SLA wall.
-            case.next_timer_due = None
-        else:
-            case.next_timer_due = now() + RETRY_DELAYS[min(incident.attempts - 1, len(RETRY_DELAYS) - 1)]
 
+def _record_failure(case_id: int, error: Exception, *, logged: bool = True) -> None:
+    """``_store_failure`` in a transaction of its own (a firing outside a batch, or a batch that could not)."""
+    if not logged:
+        _log_failure(case_id, error)
     try:
-        run_in_transaction(_store)
+        run_in_transaction(_store_failure, case_id, error)
     except Exception:
         log.exception("could not record a timer failure for case id %s", case_id)
+
+
+def shares_firing() -> bool:
+    """On PostgreSQL every scheduler fires due timers, the lease holder and the standbys alike: a claim skips the
+    rows another batch holds, so a burst is shared out and no case fires twice. The lease still decides who
+    runs the clock's other jobs (stranded contacts, alerts, duty escalation). On SQLite one writer at a time can
+    write anyway, so only the lease holder fires."""
+    return get_db().engine.dialect.name == "postgresql"
 
 
 # ----------------------------------------------------------------------------- the scheduler
@@ -295,13 +315,15 @@ class DeadlineScheduler:
                 fire_due(self._keep_firing)
                 send_alerts_due()
                 escalate_due()  # urgent tasks unclaimed too long go to the person on duty (app/rota)
+            elif shares_firing():
+                fire_due(lambda: self._running)  # a standby helps drain a burst; the rest stays the leader's
         except Exception:
             log.exception("deadline tick failed")
         if not self._running:
             return
         current = now()
         wake_at = current + MAX_SLEEP
-        if self.is_leader:
+        if self.is_leader or shares_firing():
             try:
                 upcoming = next_due()
             except Exception:  # noqa: BLE001
@@ -313,9 +335,8 @@ class DeadlineScheduler:
         self._schedule(wake_at)
 
     def _keep_firing(self) -> bool:
-        """Between firings: go on while running and still the lease holder. A long pass (a backlog after an
-        outage) renews the lease as it goes, so it never lapses under a holder that is still firing and a
-        standby never fires alongside it."""
+        """Between batches: go on while running and still the lease holder. A long pass (a backlog after an
+        outage) renews the lease as it goes, so it never lapses under a holder that is still firing."""
         if not self._running:
             return False
         current = _wall_clock()

@@ -13,7 +13,7 @@ from app.audit.chain import verify
 from app.audit.models import AuditEvent
 from app.cases.models import Case
 from app.casework import scheduler as scheduling
-from app.casework.scheduler import claim_due, fire_due
+from app.casework.scheduler import DeadlineScheduler, acquire_lease, claim_due, fire_due
 from app.casework.starting import start_workflow
 from app.core.actor import SYSTEM
 from app.core.clock import clock, now
@@ -164,3 +164,17 @@ def test_two_schedulers_sharing_a_burst_fire_each_case_once(app, db):
     assert fired_case_ids(db) == cases  # each once
     with db.unit_of_work(write=False) as session:
         assert verify(session).ok
+
+
+@BOTH
+def test_a_standby_helps_fire_on_postgresql_and_leaves_firing_to_the_leader_on_sqlite(app, db):
+    clock.freeze(MONDAY_10)
+    cases = waiting_cases(db, 3)
+    clock.advance(timedelta(minutes=2))
+    assert acquire_lease("web-1") is True  # another worker leads, and keeps its lease
+    standby = DeadlineScheduler(holder="web-2")
+    standby._running = True
+    standby._tick()
+    assert standby.is_leader is False
+    expected = cases if db.engine.dialect.name == "postgresql" else []
+    assert fired_case_ids(db) == expected
