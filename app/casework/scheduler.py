@@ -3,7 +3,7 @@
 Due times live in an indexed column (``mash_case.next_timer_due``), so a restart loses nothing and
 waking costs one index lookup, not a poll of every case. Several web processes may each run a
 scheduler; the one holding the lease (a row in ``scheduler_lease``) runs the clock's jobs, and on SQLite it
-alone fires (on PostgreSQL every scheduler fires: ``shares_firing``). Due cases fire in batches, one
+alone fires (on PostgreSQL every scheduler may: ``shares_firing``). Due cases fire in batches, one
 transaction per batch and a savepoint per case (see ``fire_due``); the claim locks its rows on PostgreSQL and
 the case row's optimistic lock stays, so a timer cannot fire twice even when schedulers overlap. A firing
 that fails is retried with back-off, then raised as an incident (app.incidents) that managers see on the SLA
@@ -32,7 +32,7 @@ from app.casework.starting import start_stranded
 from app.casework.timers import fire_due_timers
 from app.core.actor import SYSTEM
 from app.core.clock import now
-from app.core.config import timer_batch
+from app.core.config import timer_batch, timers_shared
 from app.core.db import get_db, run_in_transaction
 from app.deadlines.models import SchedulerLease
 from app.incidents.operations import count_timer_failure, resolve_timer_incident
@@ -244,11 +244,12 @@ def _record_failure(case_id: int, error: Exception, *, logged: bool = True) -> N
 
 
 def shares_firing() -> bool:
-    """On PostgreSQL every scheduler fires due timers, the lease holder and the standbys alike: a claim skips the
-    rows another batch holds, so a burst is shared out and no case fires twice. The lease still decides who
-    runs the clock's other jobs (stranded contacts, alerts, duty escalation). On SQLite one writer at a time can
-    write anyway, so only the lease holder fires."""
-    return get_db().engine.dialect.name == "postgresql"
+    """With MASH_TIMERS_SHARED=1 on PostgreSQL every scheduler fires due timers, the lease holder and the
+    standbys alike: a claim skips the rows another batch holds, so a burst is shared out and no case fires
+    twice. The lease still decides who runs the clock's other jobs (stranded contacts, alerts, duty
+    escalation). Off by default (the lease holder alone fires); on SQLite one writer at a time can write
+    anyway, so only the lease holder fires."""
+    return timers_shared() and get_db().engine.dialect.name == "postgresql"
 
 
 # ----------------------------------------------------------------------------- the scheduler

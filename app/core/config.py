@@ -122,6 +122,12 @@ def timer_batch() -> int:
     return _count("MASH_TIMER_BATCH", 50)
 
 
+def timers_shared() -> bool:
+    """MASH_TIMERS_SHARED=1 (PostgreSQL only; default off): standby schedulers fire due timers too, sharing a
+    burst with the lease holder instead of waiting for its lease to lapse."""
+    return _flag("MASH_TIMERS_SHARED", False)
+
+
 @dataclass(frozen=True)
 class EvaluationBudget:
     """What one piece of diagram code may use (app.engine.evaluator): CPU per condition, script, timer

@@ -167,7 +167,9 @@ def test_two_schedulers_sharing_a_burst_fire_each_case_once(app, db):
 
 
 @BOTH
-def test_a_standby_helps_fire_on_postgresql_and_leaves_firing_to_the_leader_on_sqlite(app, db):
+def test_with_shared_timers_a_standby_helps_fire_on_postgresql_and_leaves_it_to_the_leader_on_sqlite(
+        app, db, monkeypatch):
+    monkeypatch.setenv("MASH_TIMERS_SHARED", "1")
     clock.freeze(MONDAY_10)
     cases = waiting_cases(db, 3)
     clock.advance(timedelta(minutes=2))
@@ -178,3 +180,15 @@ def test_a_standby_helps_fire_on_postgresql_and_leaves_firing_to_the_leader_on_s
     assert standby.is_leader is False
     expected = cases if db.engine.dialect.name == "postgresql" else []
     assert fired_case_ids(db) == expected
+
+
+@pytest.mark.parametrize("database_url", ["postgresql"], indirect=True)
+def test_by_default_only_the_lease_holder_fires(app, db):
+    clock.freeze(MONDAY_10)
+    waiting_cases(db, 2)
+    clock.advance(timedelta(minutes=2))
+    assert acquire_lease("web-1") is True
+    standby = DeadlineScheduler(holder="web-2")
+    standby._running = True
+    standby._tick()
+    assert fired_case_ids(db) == []
