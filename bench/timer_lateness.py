@@ -23,7 +23,10 @@ The scheduler's steps are timed by wrapping its functions from outside (no app c
 breakdown per firing; `--profile` adds cProfile of the ticks (slow: it roughly doubles the cost per firing).
 
     .venv/bin/python bench/timer_lateness.py [--backend sqlite|postgresql|both] [--cases 10000] [--spread 120]
-                                             [--idle 20] [--profile]
+                                             [--idle 20] [--profile] [--burst] [--rate 400]
+
+`--burst`: every timer due at the same instant; prints the drain time (first due -> last firing), the target
+N/500 s and firings/s to drain. `--rate R`: sustained, R timers/s due uniformly over `--spread` seconds.
 """
 from __future__ import annotations
 
@@ -62,6 +65,9 @@ TIMED = (
     ("app.casework.scheduler", "acquire_lease", "acquire_lease", 1),
     ("app.casework.scheduler", "due_case_ids", "due_case_ids (query)", 1),
     ("app.casework.scheduler", "run_in_transaction", "firing transaction", 1),
+    ("app.casework.scheduler", "_fire_batch", "firing batch (operation)", 2),
+    ("app.casework.scheduler", "claim_due", "claim_due (query)", 3),
+    ("app.casework.scheduler", "cases_with_open_timer_incidents", "open incidents (query)", 3),
     ("app.casework.scheduler", "fire_due_timers", "fire_due_timers (operation)", 2),
     ("app.casework.timers", "version_by_id", "version_by_id", 3),
     ("app.casework.timers", "compiled_by_id", "compiled_by_id", 3),
@@ -77,15 +83,22 @@ TIMED = (
     ("app.casework.scheduler", "_cases_with_open_incidents", "_cases_with_open_incidents", 1),
     ("app.casework.scheduler", "_resolve_after_success", "_resolve_after_success", 1),
     ("app.casework.scheduler", "next_due", "next_due (query)", 1),
+    ("app.casework.scheduler", "start_stranded", "start_stranded", 1),
+    ("app.casework.scheduler", "send_alerts_due", "send_alerts_due", 1),
+    ("app.casework.scheduler", "escalate_due", "escalate_due", 1),
 )
 #: How the breakdown is printed: (label, depth, children whose time is subtracted for a "(rest)" row).
 BREAKDOWN = (
     ("tick (whole)", 0, ("acquire_lease", "due_case_ids (query)", "_cases_with_open_incidents", "firing transaction",
-                         "_resolve_after_success", "next_due (query)")),
+                         "_resolve_after_success", "next_due (query)", "start_stranded", "send_alerts_due",
+                         "escalate_due")),
     ("acquire_lease", 1, ()),
     ("due_case_ids (query)", 1, ()),
     ("_cases_with_open_incidents", 1, ()),
     ("firing transaction", 1, ("fire_due_timers (operation)",)),
+    ("firing batch (operation)", 2, ("claim_due (query)", "open incidents (query)", "fire_due_timers (operation)")),
+    ("claim_due (query)", 3, ()),
+    ("open incidents (query)", 3, ()),
     ("fire_due_timers (operation)", 2, ("version_by_id", "compiled_by_id", "CaseWorkflow.restore", "engine step",
                                         "audit timer.fired", "record_progress")),
     ("version_by_id", 3, ()),
@@ -102,8 +115,12 @@ BREAKDOWN = (
     ("audit step/close events", 4, ()),
     ("_resolve_after_success", 1, ()),
     ("next_due (query)", 1, ()),
+    ("start_stranded", 1, ()),
+    ("send_alerts_due", 1, ()),
+    ("escalate_due", 1, ()),
 )
 REST_LABELS = {"tick (whole)": "(APScheduler, loop, lease bookkeeping)", "firing transaction": "(BEGIN + COMMIT)",
+               "firing batch (operation)": "(savepoints, flushes)",
                "fire_due_timers (operation)": "(session.get case, rest)", "record_progress": "(rest: ORM, flush)"}
 
 
@@ -173,8 +190,8 @@ class Instruments:
     def _timed(self, label: str, original):
         def wrapper(*args, **kwargs):
             name = label
-            if label == "firing transaction" and getattr(args[0] if args else None, "_bench_label", None) != \
-                    "fire_due_timers (operation)":
+            if label == "firing transaction" and getattr(args[0] if args else None, "_bench_label", None) not in \
+                    ("fire_due_timers (operation)", "firing batch (operation)"):
                 name = "other transactions (failures)"
             started = time.perf_counter()
             try:
@@ -274,7 +291,8 @@ def run_backend(label: str, database_url: str, workdir: Path, args) -> dict:
 
     rng = random.Random(args.seed)
     base = now() + timedelta(days=1)  # far beyond any creation time; the clock is moved forward afterwards
-    offsets = [rng.uniform(0, args.spread) for _ in range(args.cases)]
+    # A burst: every timer due at the same instant (--burst); otherwise uniform over the spread.
+    offsets = [0.0 if args.burst else rng.uniform(0, args.spread) for _ in range(args.cases)]
     due_times = [base + timedelta(seconds=s) for s in offsets]
 
     print(f"[{label}: creating {args.cases} cases, {args.batch} per transaction ...]", file=sys.stderr, flush=True)
@@ -361,6 +379,8 @@ def run_backend(label: str, database_url: str, workdir: Path, args) -> dict:
         lateness_ms.append(late)
         fired_at.append(at)
     per_second = Counter(int((at - first_due).total_seconds()) for at in fired_at)
+    # Drain: from the first due instant to the last firing; a burst of N should drain in <= N/500 s.
+    drain_s = (max(fired_at) - first_due).total_seconds() if fired_at else None
     result = {
         "label": label, "cases": args.cases, "spread": args.spread,
         "create_s": create_s, "create_rate": args.cases / create_s, "settle_s": settle_s,
@@ -369,9 +389,12 @@ def run_backend(label: str, database_url: str, workdir: Path, args) -> dict:
         "still_waiting": still_waiting, "incidents": incidents,
         "p50": statistics_or_none(lateness_ms, 0.50), "p95": statistics_or_none(lateness_ms, 0.95),
         "p99": statistics_or_none(lateness_ms, 0.99), "max": max(lateness_ms) if lateness_ms else None,
-        "mean_rate": args.cases / args.spread,
+        "mean_rate": args.cases / args.spread if args.spread else None,
+        "drain_s": drain_s, "drain_target_s": args.cases / 500,
+        "drain_rate": len(rows) / drain_s if drain_s else None,
         "peak_rate": max(per_second.values()) if per_second else 0,
         "fire_wall": fire_wall, "fire_cpu_pct": 100 * fire_cpu / fire_wall,
+        "cpu_ms_per_firing": 1000 * fire_cpu / len(rows) if rows else None,
         "busy_pct": 100 * fire_busy / fire_wall, "fire_ticks": fire_ticks,
         "busy_rate": len(rows) / fire_busy if fire_busy else None,
         "statements_per_firing": fire_statements / len(rows) if rows else None,
@@ -432,7 +455,7 @@ def _lateness_by_decile(rows, first_due: datetime, spread: float) -> list[float]
     for _case_id, _task_id, details in rows:
         due = datetime.fromisoformat(details["due_at"])
         at = datetime.fromisoformat(details["fired_at"])
-        index = min(9, max(0, int((due - first_due).total_seconds() / spread * 10)))
+        index = min(9, max(0, int((due - first_due).total_seconds() / max(spread, 1e-9) * 10)))
         buckets[index].append((at - due).total_seconds() * 1000)
     return [percentile(b, 0.99) if b else float("nan") for b in buckets]
 
@@ -464,12 +487,16 @@ ROWS = (
     ("timers > 1 s late", "late_over_1s", "d"),
     ("due rate, mean (timers/s)", "mean_rate", ".1f"),
     ("firings, peak 1 s (timers/s)", "peak_rate", "d"),
+    ("drain: first due -> last firing (s)", "drain_s", ".2f"),
+    ("drain target N/500 (s)", "drain_target_s", ".2f"),
+    ("firings/s to drain", "drain_rate", ".0f"),
     ("firing phase wall (s)", "fire_wall", ".1f"),
     ("scheduler busy (% of phase)", "busy_pct", ".1f"),
     ("firings/s while busy", "busy_rate", ".1f"),
     ("ticks in firing phase", "fire_ticks", "d"),
     ("SQL statements per firing", "statements_per_firing", ".1f"),
     ("firing phase CPU (% 1 core)", "fire_cpu_pct", ".1f"),
+    ("process CPU per firing (ms)", "cpu_ms_per_firing", ".2f"),
     ("idle window (s)", "idle_wall", ".1f"),
     ("idle CPU (% 1 core)", "idle_cpu_pct", ".2f"),
     ("idle CPU (ms total)", "idle_cpu_ms", ".0f"),
@@ -496,7 +523,7 @@ def print_report(results: list[dict], profile_top: int) -> None:
           "(wall time of every tick, by step; indented steps are inside the one above):")
     for r in results:
         inst: Instruments = r["instruments"]
-        fires = max(inst.calls["firing transaction"], 1)
+        fires = max(inst.calls["fire_due_timers (operation)"], 1)
         print(f"   {r['label']}")
         print(f"     {'step':<44}{'calls':>8}{'total s':>9}{'ms/call':>9}{'ms/firing':>11}")
         for label, depth, children in BREAKDOWN:
@@ -505,6 +532,8 @@ def print_report(results: list[dict], profile_top: int) -> None:
             total = inst.seconds[label]
             print(f"     {'  ' * depth + label:<44}{inst.calls[label]:8d}{total:9.2f}"
                   f"{1000 * total / inst.calls[label]:9.2f}{1000 * total / fires:11.2f}")
+            if label == "firing transaction" and inst.calls["firing batch (operation)"]:
+                children = ("firing batch (operation)",)  # batched: the firings are inside the batch
             if children:
                 rest = total - sum(inst.seconds[c] for c in children)
                 print(f"     {'  ' * (depth + 1) + REST_LABELS[label]:<44}{'':8}{rest:9.2f}{'':9}"
@@ -514,8 +543,9 @@ def print_report(results: list[dict], profile_top: int) -> None:
         if inst.calls["other transactions (failures)"]:
             print(f"     other transactions (failures): {inst.calls['other transactions (failures)']}")
         busy = inst.seconds["tick (whole)"]
-        print(f"     -> {inst.calls['firing transaction']} firings in {busy:.1f} s of tick time:"
-              f" {inst.calls['firing transaction'] / max(busy, 1e-9):.0f} firings/s while busy,"
+        print(f"     -> {inst.calls['fire_due_timers (operation)']} firings in {inst.calls['firing transaction']}"
+              f" transactions in {busy:.1f} s of tick time:"
+              f" {inst.calls['fire_due_timers (operation)'] / max(busy, 1e-9):.0f} firings/s while busy,"
               f" {1000 * busy / fires:.2f} ms of scheduler time per firing")
         if inst.profiler is not None:
             out = io.StringIO()
@@ -532,6 +562,10 @@ def main() -> int:
                         help="cases with one waiting timer each (default 10000)")
     parser.add_argument("--spread", type=float, default=120,
                         help="due times uniform over this many seconds (default 120)")
+    parser.add_argument("--burst", action="store_true",
+                        help="every timer due at the same instant (the spread is ignored): firings/s to drain")
+    parser.add_argument("--rate", type=float, default=None,
+                        help="sustained: --cases becomes RATE x --spread (timers/s due, uniformly)")
     parser.add_argument("--lead", type=float, default=3,
                         help="seconds from scheduler start to the first due time (default 3)")
     parser.add_argument("--batch", type=int, default=500, help="cases created per transaction (default 500)")
@@ -546,7 +580,11 @@ def main() -> int:
                         help="PostgreSQL: skip the VACUUM (ANALYZE) between the bulk load and the firing phase")
     parser.add_argument("--keep", action="store_true", help="keep the temp dir (SQLite database) and print it")
     args = parser.parse_args()
-    if args.cases < 1 or args.spread <= 0:
+    if args.rate is not None:
+        args.cases = max(1, round(args.rate * args.spread))
+    if args.burst:
+        args.spread = 0.0
+    if args.cases < 1 or (args.spread <= 0 and not args.burst):
         parser.error("--cases must be >= 1 and --spread > 0")
 
     logging.basicConfig(level=logging.WARNING, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
@@ -564,7 +602,8 @@ def main() -> int:
         note = "; PostgreSQL skipped (not installed)"
     print(f"MASH timer lateness | {os.cpu_count()} CPUs, Python {sys.version.split()[0]}, "
           f"SQLite {sqlite3.sqlite_version} | {args.cases} cases, "
-          f"due uniformly over {args.spread:.0f} s from +{args.lead:.0f} s, scheduler in-process{note}")
+          + ("all due at one instant (burst)" if args.burst else f"due uniformly over {args.spread:.0f} s")
+          + f" from +{args.lead:.0f} s, scheduler in-process{note}")
     print("load average at start: " + " ".join(f"{v:.2f}" for v in os.getloadavg()))
     overall = time.perf_counter()
     results: list[dict] = []

@@ -1,11 +1,13 @@
-"""Sleep until the earliest due timer in the database, fire it in its own transaction, repeat.
+"""Sleep until the earliest due timer in the database, fire what is due, repeat.
 
 Due times live in an indexed column (``mash_case.next_timer_due``), so a restart loses nothing and
 waking costs one index lookup, not a poll of every case. Several web processes may each run a
-scheduler; only the one holding the lease (a row in ``scheduler_lease``) fires. Each case fires in its
-own transaction under the case row's optimistic lock, so a timer cannot fire twice even if two
-schedulers ever overlapped. A firing that fails is retried with back-off, then raised as an incident
-(app.incidents) that managers see on the SLA wall and retry from there.
+scheduler; the one holding the lease (a row in ``scheduler_lease``) runs the clock's jobs, and on SQLite it
+alone fires (on PostgreSQL every scheduler may: ``shares_firing``). Due cases fire in batches, one
+transaction per batch and a savepoint per case (see ``fire_due``); the claim locks its rows on PostgreSQL and
+the case row's optimistic lock stays, so a timer cannot fire twice even when schedulers overlap. A firing
+that fails is retried with back-off, then raised as an incident (app.incidents) that managers see on the SLA
+wall and retry from there.
 """
 from __future__ import annotations
 
@@ -13,8 +15,10 @@ import logging
 import os
 import socket
 import threading
+import time
 import uuid
 from collections.abc import Callable
+from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
 from apscheduler.schedulers.background import BackgroundScheduler
@@ -28,6 +32,7 @@ from app.casework.starting import start_stranded
 from app.casework.timers import fire_due_timers
 from app.core.actor import SYSTEM
 from app.core.clock import now
+from app.core.config import timer_batch, timers_shared
 from app.core.db import get_db, run_in_transaction
 from app.deadlines.models import SchedulerLease
 from app.incidents.operations import count_timer_failure, resolve_timer_incident
@@ -41,9 +46,15 @@ LEASE_NAME = "deadlines"
 LEASE_TTL = timedelta(seconds=15)
 #: The longest sleep: picks up timers armed by other processes, renews the lease, lets a standby take over.
 MAX_SLEEP = timedelta(seconds=2)
+#: A holder renews its lease at most this often: under a steady stream of timers the scheduler ticks many times
+#: a second, and a renewal is a write (a synced commit). Far inside LEASE_TTL, so the lease never lapses.
+RENEW_EVERY = timedelta(seconds=1)
 #: A failing firing is tried this many times, waiting RETRY_DELAYS between tries, then raised as an incident.
 MAX_ATTEMPTS = 3
 RETRY_DELAYS = (timedelta(seconds=5), timedelta(seconds=30))
+#: A batch stops taking more cases after this long (real time), so a slow diagram never holds the write lock
+#: for a whole batch; the cases left go in the next one.
+BATCH_SECONDS = 0.25
 JOB_ID = "mash-deadlines"
 #: Notifications are sent by every worker (each message is claimed first), on their own job so a slow relay
 #: never holds up a timer.
@@ -97,26 +108,99 @@ def next_due() -> datetime | None:
         return session.scalar(select(func.min(Case.next_timer_due)).where(Case.status == "open"))
 
 
-def fire_due(should_continue: Callable[[], bool] = lambda: True) -> int:
-    """Fire every case whose next timer is due, each in its own transaction; returns timers fired."""
+def fire_due(should_continue: Callable[[], bool] = lambda: True, batch_size: int | None = None) -> int:
+    """Fire every case whose next timer is due; returns timers fired.
+
+    Due cases are claimed a batch at a time (MASH_TIMER_BATCH) and fired in one transaction per batch, each
+    case in a savepoint of it: a case's firing commits with its audit events or not at all, a case that fails
+    rolls back alone while the others commit, and a crash before the commit leaves the whole batch due, to
+    fire on the next pass. One synced commit per batch instead of per case is what lets a burst drain.
+    ``should_continue`` is asked between batches (never inside one: it may renew the lease, a write of its
+    own that SQLite's lock, held by the batch, would make wait)."""
+    size = batch_size or timer_batch()
     fired = 0
     tried: set[int] = set()
     while should_continue():
-        batch = [case_id for case_id in due_case_ids() if case_id not in tried]
-        if not batch:
+        if not any(case_id not in tried for case_id in due_case_ids(size)):
+            return fired  # looked for in a read first: an idle tick takes no write lock
+        batch = _Batch()
+        try:
+            fired += run_in_transaction(_fire_batch, size, tried, batch)
+        except Exception:  # noqa: BLE001 - the batch's commit failed: nothing of it stands; fire one by one
+            log.warning("a batch of %s timer firings failed as a whole; firing them one by one", len(batch.cases))
+            batch.failed.clear()
+            fired += _fire_one_by_one(batch.cases, should_continue)
+        if not batch.cases:
             return fired
-        failing = _cases_with_open_incidents(batch)
-        for case_id in batch:
-            if not should_continue():
-                break
-            tried.add(case_id)
+        tried.update(batch.cases)
+        for case_id, error in batch.failed:
+            _record_failure(case_id, error)
+    return fired
+
+
+@dataclass
+class _Batch:
+    """What one batch claimed (in the order tried) and which of those failed; filled as it goes, so the caller
+    knows even when the batch's transaction as a whole fails."""
+
+    cases: list[int] = field(default_factory=list)
+    failed: list[tuple[int, Exception]] = field(default_factory=list)
+
+
+def _fire_batch(session: Session, size: int, tried: set[int], batch: _Batch) -> int:
+    """Claim up to ``size`` due cases and fire each in a savepoint; returns timers fired. Runs as one
+    transaction (``run_in_transaction``), which may try it again from the start after a conflict."""
+    batch.cases.clear()
+    batch.failed.clear()
+    fired = 0
+    cases = [case for case in claim_due(session, size) if case.id not in tried]
+    failing = cases_with_open_timer_incidents(session, [case.id for case in cases]) if cases else set()
+    started = time.perf_counter()
+    for case in cases:
+        if batch.cases and time.perf_counter() - started >= BATCH_SECONDS:
+            break  # a slow diagram does not hold the write lock for a whole batch; the rest go next
+        batch.cases.append(case.id)
+        try:
+            with session.begin_nested():
+                fired += fire_due_timers(session, case.id, SYSTEM)
+                if case.id in failing:
+                    resolve_timer_incident(session, case.id, SYSTEM)
+        except Exception as error:  # noqa: BLE001 - one broken case must not stop the others
+            _log_failure(case.id, error)
             try:
-                fired += run_in_transaction(fire_due_timers, case_id, SYSTEM)
-            except Exception as error:  # noqa: BLE001 - one broken case must not stop the others
-                _record_failure(case_id, error)
-            else:
-                if case_id in failing:
-                    _resolve_after_success(case_id)
+                with session.begin_nested():  # counted in the batch, under the claim's lock: counted once
+                    _store_failure(session, case.id, error)
+            except Exception:  # noqa: BLE001 - counted after the commit instead
+                batch.failed.append((case.id, error))
+    return fired
+
+
+def claim_due(session: Session, limit: int) -> list[Case]:
+    """The open cases whose next timer is due, earliest first, loaded whole for firing (the firing reads them
+    from the session instead of asking again). On PostgreSQL the rows are locked for the batch and rows another
+    scheduler has locked are skipped, so several schedulers share a burst; SQLite's write lock, taken when the
+    batch began, already keeps every other writer out."""
+    return list(session.scalars(select(Case).where(Case.status == "open", Case.next_timer_due <= now())
+                                .order_by(Case.next_timer_due).limit(limit)
+                                .with_for_update(skip_locked=True)))
+
+
+def _fire_one_by_one(case_ids: list[int], should_continue: Callable[[], bool]) -> int:
+    """The slow, sure path: each case in a transaction of its own (after a batch failed as a whole)."""
+    fired = 0
+    for case_id in case_ids:
+        if not should_continue():
+            break
+        try:
+            fired += run_in_transaction(_fire_one, case_id)
+        except Exception as error:  # noqa: BLE001 - one broken case must not stop the others
+            _record_failure(case_id, error, logged=False)
+    return fired
+
+
+def _fire_one(session: Session, case_id: int) -> int:
+    fired = fire_due_timers(session, case_id, SYSTEM)
+    resolve_timer_incident(session, case_id, SYSTEM)
     return fired
 
 
@@ -131,36 +215,41 @@ def send_alerts_due() -> int:
     return run_in_transaction(send_clock_alerts, at)
 
 
-def _cases_with_open_incidents(case_ids: list[int]) -> set[int]:
-    """One query per batch, not one per firing: almost every firing has no incident to resolve."""
-    with get_db().reading() as session:
-        return cases_with_open_timer_incidents(session, case_ids)
-
-
-def _record_failure(case_id: int, error: Exception) -> None:
-    """Count the failure and push the case's next try back; after MAX_ATTEMPTS raise an incident."""
+def _log_failure(case_id: int, error: Exception) -> None:
     # Log the case id and the kind of failure only: messages can quote case data.
     log.warning("firing due timers failed for case id %s (%s)", case_id, type(error).__name__)
+
+
+def _store_failure(session: Session, case_id: int, error: Exception) -> None:
+    """Count the failure and push the case's next try back; after MAX_ATTEMPTS raise an incident."""
     message = getattr(error, "message", None) or str(error) or type(error).__name__
+    incident = count_timer_failure(session, case_id, message, getattr(error, "element_id", None),
+                                   raise_after=MAX_ATTEMPTS, actor=SYSTEM)
+    case = session.get_one(Case, case_id)
+    if incident.attempts >= MAX_ATTEMPTS:
+        # Stop trying: the case waits for a manager to retry it from the SLA wall.
+        case.next_timer_due = None
+    else:
+        case.next_timer_due = now() + RETRY_DELAYS[min(incident.attempts - 1, len(RETRY_DELAYS) - 1)]
 
-    def _store(session: Session) -> None:
-        incident = count_timer_failure(session, case_id, message, getattr(error, "element_id", None),
-                                       raise_after=MAX_ATTEMPTS, actor=SYSTEM)
-        case = session.get_one(Case, case_id)
-        if incident.attempts >= MAX_ATTEMPTS:
-            # Stop trying: the case waits for a manager to retry it from the SLA wall.
-            case.next_timer_due = None
-        else:
-            case.next_timer_due = now() + RETRY_DELAYS[min(incident.attempts - 1, len(RETRY_DELAYS) - 1)]
 
+def _record_failure(case_id: int, error: Exception, *, logged: bool = True) -> None:
+    """``_store_failure`` in a transaction of its own (a firing outside a batch, or a batch that could not)."""
+    if not logged:
+        _log_failure(case_id, error)
     try:
-        run_in_transaction(_store)
+        run_in_transaction(_store_failure, case_id, error)
     except Exception:
         log.exception("could not record a timer failure for case id %s", case_id)
 
 
-def _resolve_after_success(case_id: int) -> None:
-    run_in_transaction(resolve_timer_incident, case_id, SYSTEM)
+def shares_firing() -> bool:
+    """With MASH_TIMERS_SHARED=1 on PostgreSQL every scheduler fires due timers, the lease holder and the
+    standbys alike: a claim skips the rows another batch holds, so a burst is shared out and no case fires
+    twice. The lease still decides who runs the clock's other jobs (stranded contacts, alerts, duty
+    escalation). Off by default (the lease holder alone fires); on SQLite one writer at a time can write
+    anyway, so only the lease holder fires."""
+    return timers_shared() and get_db().engine.dialect.name == "postgresql"
 
 
 # ----------------------------------------------------------------------------- the scheduler
@@ -218,20 +307,24 @@ class DeadlineScheduler:
         if not self._running:
             return
         try:
-            self.is_leader = acquire_lease(self.holder)
-            self._renewed_at = _wall_clock()
+            current = _wall_clock()
+            if not self.is_leader or current - self._renewed_at >= RENEW_EVERY:
+                self.is_leader = acquire_lease(self.holder)
+                self._renewed_at = current
             if self.is_leader:
                 start_stranded(now())  # contacts a stopped request stored but never started
                 fire_due(self._keep_firing)
                 send_alerts_due()
                 escalate_due()  # urgent tasks unclaimed too long go to the person on duty (app/rota)
+            elif shares_firing():
+                fire_due(lambda: self._running)  # a standby helps drain a burst; the rest stays the leader's
         except Exception:
             log.exception("deadline tick failed")
         if not self._running:
             return
         current = now()
         wake_at = current + MAX_SLEEP
-        if self.is_leader:
+        if self.is_leader or shares_firing():
             try:
                 upcoming = next_due()
             except Exception:  # noqa: BLE001
@@ -243,9 +336,8 @@ class DeadlineScheduler:
         self._schedule(wake_at)
 
     def _keep_firing(self) -> bool:
-        """Between firings: go on while running and still the lease holder. A long pass (a backlog after an
-        outage) renews the lease as it goes, so it never lapses under a holder that is still firing and a
-        standby never fires alongside it."""
+        """Between batches: go on while running and still the lease holder. A long pass (a backlog after an
+        outage) renews the lease as it goes, so it never lapses under a holder that is still firing."""
         if not self._running:
             return False
         current = _wall_clock()

@@ -130,6 +130,18 @@ def sqlite_synchronous() -> str:
     return raw
 
 
+def timer_batch() -> int:
+    """MASH_TIMER_BATCH (default 50): due cases the scheduler fires per transaction, each in a savepoint of it.
+    1 fires every case in a transaction of its own (one synced commit per firing)."""
+    return _count("MASH_TIMER_BATCH", 50)
+
+
+def timers_shared() -> bool:
+    """MASH_TIMERS_SHARED=1 (PostgreSQL only; default off): standby schedulers fire due timers too, sharing a
+    burst with the lease holder instead of waiting for its lease to lapse."""
+    return _flag("MASH_TIMERS_SHARED", False)
+
+
 @dataclass(frozen=True)
 class EvaluationBudget:
     """What one piece of diagram code may use (app.engine.evaluator): CPU per condition, script, timer
