@@ -87,11 +87,23 @@ def _checked_address(address: str) -> str:
     return address
 
 
+#: Session.info key: (the transaction, {role: its people}): read once per transaction, however many cases a
+#: scheduler's batch fires or tasks a step opens.
+_ROLE_PEOPLE = "mash.people_with_role"
+
+
 def _people_with_role(session: Session, role: str) -> list[User]:
-    return list(session.scalars(select(User).join(UserRole, UserRole.user_id == User.id)
-                                .where(UserRole.role == role, User.is_active_user.is_(True),
-                                       User.email.is_not(None), User.email != "")
-                                .order_by(User.id)))
+    transaction = session.get_transaction()
+    cached = session.info.get(_ROLE_PEOPLE)
+    if cached is None or cached[0] is not transaction:
+        cached = session.info[_ROLE_PEOPLE] = (transaction, {})
+    people: dict[str, list[User]] = cached[1]
+    if role not in people:
+        people[role] = list(session.scalars(select(User).join(UserRole, UserRole.user_id == User.id)
+                                            .where(UserRole.role == role, User.is_active_user.is_(True),
+                                                   User.email.is_not(None), User.email != "")
+                                            .order_by(User.id)))
+    return people[role]
 
 
 def _digest_choosers(session: Session, user_ids: set[int]) -> set[int]:
