@@ -4,8 +4,9 @@
 navigation or filters, bigger type, and it refreshes itself even without JavaScript. It is authorised and
 audited as the wall is.
 
-Reads come from the SLA wall projection (app.deadlines.queries.sla_wall): counts over every open case and a
-page of 50 cases (?page=, GOV.UK pagination; the refresh keeps the page), never a workflow deserialization. Each view of the wall, refreshes included, is a view of personal
+Reads come from the SLA wall projection (app.deadlines.queries.sla_wall): counts over every open case and
+a page of 50 cases (?page=, GOV.UK pagination; the refresh keeps the page), never a workflow
+deserialization. Each view of the wall, refreshes included, is a view of personal
 data and is audited once.
 """
 from __future__ import annotations

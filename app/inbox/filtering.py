@@ -1,6 +1,6 @@
-"""The inbox's filters, sort and pages (``/inbox?rag=&due=&mine=&step=&sort=&page=``): RAG rating, where the task's deadline
-stands, claimed by me, process step; soonest to breach first (the default), longest waiting first, or most
-urgent rating first. Still only the reader's roles' tasks (app.inbox.queries)."""
+"""The inbox's filters, sort and pages (``/inbox?rag=&due=&mine=&step=&sort=&page=``, fifty a page): RAG
+rating, where the task's deadline stands, claimed by me, process step; soonest to breach first (the default),
+longest waiting first, or most urgent rating first. Still only the reader's roles' tasks (app.inbox.queries)."""
 from __future__ import annotations
 
 from collections.abc import Mapping
@@ -143,6 +143,6 @@ def steps_waiting(session: Session, roles: frozenset[str]) -> dict[str, int]:
         return {}
     rows = session.execute(select(OpenTask.name, func.count()).where(OpenTask.role.in_(sorted(roles)))
                            .group_by(OpenTask.name).order_by(OpenTask.name))
-    return {name: count for name, count in rows}
+    return dict(rows.all())  # type: ignore[arg-type]
 
 
