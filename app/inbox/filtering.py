@@ -143,6 +143,6 @@ def steps_waiting(session: Session, roles: frozenset[str]) -> dict[str, int]:
         return {}
     rows = session.execute(select(OpenTask.name, func.count()).where(OpenTask.role.in_(sorted(roles)))
                            .group_by(OpenTask.name).order_by(OpenTask.name))
-    return dict(rows.all())  # type: ignore[arg-type]
+    return dict(rows.all())
 
 

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 from flask import Blueprint, abort, flash, g, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
@@ -43,7 +44,7 @@ def index() -> ResponseReturnValue:
     shown = inbox_page(session, roles, wanted, g.actor.user_id, now(), page_number(request.args.get("page")),
                        steps=steps)
     items = shown.items
-    args = {key: value for key, value in request.args.items() if key != "page" and value}
+    args: dict[str, Any] = {key: value for key, value in request.args.items() if key != "page" and value}
     return render_template("inbox/index.html", items=items, held=held_task_ids(session, [i.task_id for i in items]),
                            wanted=wanted, errors=errors, steps=list(steps), due_states=DUE_STATES,
                            sorts=SORTS, shown=shown,
