@@ -7,7 +7,7 @@ from datetime import datetime
 from sqlalchemy import and_, func, or_, select
 from sqlalchemy.orm import Session
 
-from app.cases.models import AgencyReturn, Case, CompletedTask, Subject
+from app.cases.models import AgencyReturn, Case, CompletedTask
 from app.core.vocabulary import AGENCIES_FIELD, SCREENING_FORM, agency_of_check
 from app.deadlines.models import Deadline, SlaCase
 from app.inbox.models import OpenTask
@@ -122,7 +122,8 @@ def _filters(rag: str | None, role: str | None) -> list:
 
 
 def _wall_rows(session: Session, ids: list[int], at: datetime) -> list[WallRow]:
-    """The wall's rows for these cases, in this order: five statements whatever the number of cases."""
+    """The wall's rows for these cases, in this order: six statements (the cases with their subjects, deadlines,
+    returns, screening, tasks) whatever the number of cases."""
     if not ids:
         return []
     by_id = {case.id: case for case in session.scalars(select(Case).where(Case.id.in_(ids)))}
@@ -143,9 +144,10 @@ def _wall_rows(session: Session, ids: list[int], at: datetime) -> list[WallRow]:
     for case_id, task_role in session.execute(select(OpenTask.case_id, OpenTask.role)
                                               .where(OpenTask.case_id.in_(ids))):
         roles.setdefault(case_id, set()).add(task_role)
-    for case_id, given, family in session.execute(select(Subject.case_id, Subject.given_name, Subject.family_name)
-                                                  .where(Subject.case_id.in_(ids), Subject.position == 0)):
-        names[case_id] = f"{given} {family}"
+    for loaded in by_id.values():  # Case.subjects is loaded with the cases (selectin): no query of its own
+        for subject in loaded.subjects:
+            if subject.position == 0:
+                names[loaded.id] = f"{subject.given_name} {subject.family_name}"
     rows = []
     for case_id in ids:
         case = by_id.get(case_id)
