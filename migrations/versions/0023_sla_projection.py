@@ -1,14 +1,14 @@
 """sla projection: one row per open case with its earliest unmet deadline, so the SLA wall counts and pages
 without grouping every deadline row
 
-Revision ID: 0023_sla_projection
+Revision ID: 0023
 Revises: 0022
 Create Date: 2026-12-06 15:00:00
 """
 import sqlalchemy as sa
 from alembic import op
 
-revision = '0023_sla_projection'
+revision = '0023'
 down_revision = '0022'
 branch_labels = None
 depends_on = None
@@ -38,7 +38,9 @@ def upgrade() -> None:
     op.create_index('ix_sla_case_order', 'sla_case', ['next_due', 'received_at', 'case_id'])
     op.create_index('ix_sla_case_rag_order', 'sla_case', ['rag', 'next_due', 'received_at', 'case_id'])
     op.execute(FILL)
+    op.create_index('ix_open_task_role_name', 'open_task', ['role', 'name'])
 
 
 def downgrade() -> None:
+    op.drop_index('ix_open_task_role_name', table_name='open_task')
     op.drop_table('sla_case')
