@@ -243,6 +243,18 @@ def _token_line(row, at) -> str:
             f"\tlast used {when(row.last_used_at)}\t{state}")
 
 
+@main.command("sla-rebuild")
+def sla_rebuild() -> None:
+    """Rebuild the SLA wall's projection (one row per open case) from the deadline rows."""
+    from app.core.db import get_db
+    from app.deadlines.tracking import rebuild_sla_projection
+
+    _init()
+    with get_db().unit_of_work() as session:
+        cases = rebuild_sla_projection(session)
+    click.echo(f"SLA wall projection rebuilt: {cases} open cases.")
+
+
 @main.group()
 def audit() -> None:
     """The audit trail."""

@@ -42,6 +42,7 @@ from app.core.actor import SYSTEM
 from app.core.clock import clock, now
 from app.core.db import Base, UTCDateTime, get_db, run_in_transaction
 from app.deadlines.models import Deadline
+from app.deadlines.tracking import rebuild_sla_projection
 from app.demo import SCREEN_AMBER, _actor, _contact, _do, _walk_to_closure, confirm_immediate_risk
 from app.inbox.models import OpenTask
 from app.intake.models import Contact
@@ -525,6 +526,9 @@ def generate(open_cases: int, closed_cases: int, *, seed: int = 1,
             raw.commit()
     finally:
         raw.close()
+    with db.unit_of_work() as session:  # the copies' SLA wall rows, from their deadlines (exact, one statement)
+        rebuild_sla_projection(session)
+    say(f"SLA wall projection rebuilt ({time.monotonic() - started:.0f} s)")
     return VolumeResult(len(open_t) + plan.count(False), len(closed_t) + plan.count(True), len(templates),
                         time.monotonic() - started)
 

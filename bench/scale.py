@@ -4,7 +4,9 @@ On a throwaway PostgreSQL server it runs `mash init-db` and `mash demo --cases O
 (app/demo_volume.py), VACUUM ANALYZE, starts `mash serve`, then times --requests requests each, one at a time,
 of: the inbox (HTML and GET /api/v1/tasks) for police and the MASH manager, the SLA wall (/dashboard), a case
 page (HTML /cases/<id> and GET /api/v1/cases/<id>) and a person page (/people/<id>) for random cases and people.
-It prints p50/p95/max per page, then the SQL behind one request of each page (captured in-process with a
+It prints p50/p95/max per page (the SLA wall's first and a deep page, the inbox's first and a deep page),
+the load average at the start and the end, and with --before a file saved by --save from an earlier run (main's)
+side by side; then the SQL behind one request of each page (captured in-process with a
 SQLAlchemy event hook) with EXPLAIN (ANALYZE, BUFFERS) of its slowest statements and the indexes they use.
 Figures only: it exits 1 only when a page answers with an error.
 
@@ -14,6 +16,7 @@ from __future__ import annotations
 
 import argparse
 import http.cookiejar
+import json
 import os
 import random
 import re
@@ -40,11 +43,16 @@ from tests.server_processes import mash_command  # noqa: E402
 
 CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
 #: (label, user, path; {case} and {person} are filled with a random case or person each request).
+#: {wall_deep} and {inbox_deep} are pages nine tenths of the way down the wall and the MASH manager's inbox (a
+#: build without paging ignores ?page= and shows its first rows: the "before" figures).
 PAGES = (
     ("inbox HTML (police)", "police", "/inbox"),
     ("inbox HTML (mash-manager)", "mash-manager", "/inbox"),
+    ("inbox HTML deep page (mash-manager)", "mash-manager", "/inbox?page={inbox_deep}"),
     ("GET /api/v1/tasks (police)", "police", "/api/v1/tasks"),
     ("SLA wall /dashboard", "mash-manager", "/dashboard"),
+    ("SLA wall deep page", "mash-manager", "/dashboard?page={wall_deep}"),
+    ("SLA wall fragment (refresh)", "mash-manager", "/dashboard?fragment=1"),
     ("case page HTML /cases/<id>", "mash-manager", "/cases/{case}"),
     ("GET /api/v1/cases/<id>", "mash-manager", "/api/v1/cases/{case}"),
     ("person page /people/<id>", "mash-manager", "/people/{person}"),
@@ -104,7 +112,10 @@ def database_figures(url: str) -> tuple[dict, list, dict]:
             "ORDER BY pg_total_relation_size(relid) DESC LIMIT 10")).all()
         samples = {
             "case": [r[0] for r in connection.execute(text("SELECT id FROM mash_case ORDER BY random() LIMIT 2000"))],
-            "person": [r[0] for r in connection.execute(text("SELECT id FROM person ORDER BY random() LIMIT 2000"))]}
+            "person": [r[0] for r in connection.execute(text("SELECT id FROM person ORDER BY random() LIMIT 2000"))],
+            "wall_deep": max(1, counts["open cases"] * 9 // 10 // 50),
+            "inbox_deep": max(1, connection.execute(text(
+                "SELECT count(*) FROM open_task WHERE role = 'mash-manager'")).scalar() * 9 // 10 // 50)}
     engine.dispose()
     return counts, tables, samples
 
@@ -115,7 +126,8 @@ def measure(server: MashServer, samples: dict, requests: int, rng: random.Random
     for label, user, pattern in PAGES:
         timings, sizes, statuses = [], [], {}
         for _ in range(requests):
-            path = pattern.format(case=rng.choice(samples["case"]), person=rng.choice(samples["person"]))
+            path = pattern.format(case=rng.choice(samples["case"]), person=rng.choice(samples["person"]),
+                                  wall_deep=samples["wall_deep"], inbox_deep=samples["inbox_deep"])
             status, seconds, size = browsers[user].get(path)
             statuses[status] = statuses.get(status, 0) + 1
             timings.append(seconds * 1000)
@@ -155,7 +167,8 @@ def explain(url: str, workdir: Path, token: str, samples: dict, password: str) -
         clients[user] = client
     case_id, person_id = samples["case"][0], samples["person"][0]
     for label, user, pattern in PAGES:
-        path = pattern.format(case=case_id, person=person_id)
+        path = pattern.format(case=case_id, person=person_id, wall_deep=samples["wall_deep"],
+                              inbox_deep=samples["inbox_deep"])
         headers = {"Authorization": f"Bearer {token[user]}"} if path.startswith("/api/") else {}
         clients[user].get(path, headers=headers)  # warm the caches (compiled process, statements)
         captured.clear()
@@ -182,6 +195,17 @@ def explain(url: str, workdir: Path, token: str, samples: dict, password: str) -
     get_db().dispose()
 
 
+def side_by_side(before: dict, rows: list) -> None:
+    """This run's p50/p95 next to an earlier run's (``--before``), page by page."""
+    earlier = {row["page"]: row for row in before["rows"]}
+    print(f"\nbefore ({before['open']} open, {before['closed']} closed) and now, ms")
+    print(f"{'page':36} {'p50 before':>10} {'p50 now':>8} {'p95 before':>10} {'p95 now':>8}")
+    for label, p50, p95, *_ in rows:
+        was = earlier.get(label)
+        then = (f"{was['p50']:10.1f}", f"{was['p95']:10.1f}") if was else (f"{'-':>10}", f"{'-':>10}")
+        print(f"{label:36} {then[0]} {p50:8.1f} {then[1]} {p95:8.1f}")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--open", type=int, default=100_000, help="open cases (default 100,000)")
@@ -189,6 +213,9 @@ def main() -> None:
     parser.add_argument("--requests", type=int, default=200, help="requests per page (default 200)")
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--no-explain", action="store_true", help="skip the EXPLAIN (ANALYZE, BUFFERS) part")
+    parser.add_argument("--save", type=Path, help="write the figures to this JSON file (e.g. a run of main)")
+    parser.add_argument("--before", type=Path, help="a --save file from an earlier run (say, main's) to print "
+                        "side by side with this one")
     parser.add_argument("--what-if", action="append", default=[], metavar="SQL",
                         help="after measuring, run this SQL (e.g. CREATE INDEX ...), ANALYZE, and measure again")
     args = parser.parse_args()
@@ -227,12 +254,18 @@ def main() -> None:
                 engine.dispose()
             rows, failed = measure(server, samples, args.requests, random.Random(args.seed), password)
             failures += failed
-            print(f"\n{'page':32} {'p50 ms':>8} {'p95 ms':>8} {'max ms':>8} {'bytes':>9}  statuses  "
+            print(f"\n{'page':36} {'p50 ms':>8} {'p95 ms':>8} {'max ms':>8} {'bytes':>9}  statuses  "
                   f"(load average {' '.join(Path('/proc/loadavg').read_text().split()[:3])})")
             for label, p50, p95, worst, size, statuses in rows:
-                print(f"{label:32} {p50:8.1f} {p95:8.1f} {worst:8.1f} {size:9d}  {statuses}")
+                print(f"{label:36} {p50:8.1f} {p95:8.1f} {worst:8.1f} {size:9d}  {statuses}")
+            if args.save and not round_:
+                args.save.write_text(json.dumps({"open": args.open, "closed": args.closed, "rows": [
+                    {"page": r[0], "p50": r[1], "p95": r[2], "max": r[3], "bytes": r[4]} for r in rows]}, indent=1))
+            if args.before and not round_:
+                side_by_side(json.loads(args.before.read_text()), rows)
             if not args.no_explain:
                 explain(url, workdir, server.tokens, samples, password)
+        print(f"\nload average at the end {' '.join(Path('/proc/loadavg').read_text().split()[:3])}")
         if failures:
             print(f"\n{failures} requests failed", file=sys.stderr)
             sys.exit(1)

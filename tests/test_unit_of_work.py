@@ -45,6 +45,16 @@ def test_a_refused_action_is_undone_but_who_asked_and_the_security_events_are_ke
         assert verify(check).ok
 
 
+
+def test_a_refusal_on_a_public_page_keeps_its_security_events(db, request_unit):
+    """A public route (sign-in) opens no action savepoint: the refusal undoes everything but who tried what."""
+    session = request_unit.session
+    record(session, SYSTEM, "test.page-read")
+    record(session, SYSTEM, "test.sign-in-refused", security=True)
+    request_unit.refuse()
+    request_unit.finish(keep=True)
+    assert actions(db) == ["test.sign-in-refused"]
+
 def test_a_refusal_that_says_so_keeps_the_steps_done_before_it(db, request_unit):
     request_unit.start_action()
     run_in_transaction(lambda s: record(s, SYSTEM, "test.step-1"))

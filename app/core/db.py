@@ -319,8 +319,12 @@ class RequestUnit:
             return
         if self._action is not None and self._action.is_active:
             self._action.rollback()
-        else:
+        else:  # no action began (a public page: signing in): everything goes but the security events
+            kept = {key: [item for item in self.session.info.get(key, ()) if getattr(item, "kept_on_rollback", False)]
+                    for key in _QUEUES}
             self.session.rollback()
+            for key, items in kept.items():
+                queued(self.session, key).extend(items)
         self._action = None
 
     def commit_so_far(self) -> None:
@@ -333,7 +337,7 @@ class RequestUnit:
     def finish(self, *, keep: bool) -> None:
         """Commit (running the after-commit effects) or roll everything back. A request that wrote nothing
         ends its transaction without a commit: a read-only page costs no synced write."""
-        if keep and self.session.in_transaction() and wrote(self.session):
+        if keep and wrote(self.session):  # (a refusal before any action keeps its security events queued alone)
             if self.write or self.session.info.get(_WROTE) or self.session.get_bind().dialect.name != "sqlite":
                 self.session.commit()
             else:

@@ -4,8 +4,9 @@
 navigation or filters, bigger type, and it refreshes itself even without JavaScript. It is authorised and
 audited as the wall is.
 
-Reads come from the deadline projection (app.deadlines.queries.sla_wall), so a wall of hundreds of
-cases never deserializes a workflow. Each view of the wall, refreshes included, is a view of personal
+Reads come from the SLA wall projection (app.deadlines.queries.sla_wall): counts over every open case and
+a page of 50 cases (?page=, GOV.UK pagination; the refresh keeps the page), never a workflow
+deserialization. Each view of the wall, refreshes included, is a view of personal
 data and is audited once.
 """
 from __future__ import annotations
@@ -71,9 +72,19 @@ def on_wall_screen(args: Mapping[str, str]) -> bool:
     return args.get("wall") == "1"
 
 
-def _wall_args(filters: Mapping[str, str | None], refresh: int, screen: bool = False) -> dict[str, Any]:
-    """Query arguments that bring a manager back to the wall they were looking at."""
+def wall_page_number(value: str | None) -> int:
+    """The page of the wall asked for (?page=); anything but a positive number is the first page."""
+    try:
+        return max(int(value or 1), 1)
+    except ValueError:
+        return 1
+
+
+def _wall_args(filters: Mapping[str, str | None], refresh: int, screen: bool = False, page: int = 1) -> dict[str, Any]:
+    """Query arguments that bring a manager back to the wall (and the page of it) they were looking at."""
     args: dict[str, Any] = {key: value for key, value in filters.items() if value}
+    if page > 1:
+        args["page"] = page
     if refresh != REFRESH_DEFAULT:
         args["refresh"] = refresh
     if screen:
@@ -83,7 +94,8 @@ def _wall_args(filters: Mapping[str, str | None], refresh: int, screen: bool = F
 
 def _back_to_wall() -> str:
     refresh = refresh_seconds(request.form.get("refresh"))
-    return url_for("dashboard.index", **_wall_args(wall_filters(request.form), refresh, on_wall_screen(request.form)))
+    return url_for("dashboard.index", **_wall_args(wall_filters(request.form), refresh, on_wall_screen(request.form),
+                                                   wall_page_number(request.form.get("page"))))
 
 
 @bp.get("/dashboard")
@@ -93,12 +105,15 @@ def index():
     refresh = refresh_seconds(request.args.get("refresh"))
     fragment = request.args.get("fragment") == "1"
     screen = on_wall_screen(request.args)
-    wall = sla_wall(db.session, now(), **filters)
+    wall = sla_wall(db.session, now(), **filters, page=wall_page_number(request.args.get("page")))
     record(db.session, g.actor, "dashboard.viewed",
-           details={**filters, "fragment": fragment, "screen": screen, "cases": len(wall.rows)})
+           details={**filters, "fragment": fragment, "screen": screen, "cases": len(wall.rows), "page": wall.page})
     return render_template("dashboard/_wall.html" if fragment else "dashboard/index.html", wall=wall,
-                           filters=filters, refresh=refresh, wall_args=_wall_args(filters, refresh, screen),
-                           screen=screen, leave_args=_wall_args(filters, refresh), countdown=countdown,
+                           filters=filters, refresh=refresh, wall_args=_wall_args(filters, refresh, screen, wall.page),
+                           screen=screen, leave_args=_wall_args(filters, refresh, page=wall.page),
+                           page_url=lambda number: url_for("dashboard.index",
+                                                           **_wall_args(filters, refresh, screen, number)),
+                           countdown=countdown,
                            lane_roles=LANE_ROLES, rag_filters=RAG_CODES,
                            dead_letters=0 if fragment else count_dead_letters(db.session))
 

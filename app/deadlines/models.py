@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, Index, Integer, String
+from sqlalchemy import Boolean, ForeignKey, Index, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from app.core.db import Base, UTCDateTime
@@ -57,6 +57,31 @@ class Deadline(Base):
     @property
     def open(self) -> bool:
         return self.met_at is None and self.cancelled_at is None
+
+
+class SlaCase(Base):
+    """The SLA wall's projection: one row per open case that has been through a step, kept in step with its
+    deadline rows (app.deadlines.tracking.project_case) so the wall counts and pages cases without grouping
+    millions of deadline rows. A case's state moves with the clock, so the row keeps the times it changes at
+    (``next_due``: its earliest unmet deadline; ``risk_from``: its earliest at-risk time) rather than the state.
+    A closed case has no row. ``mash sla-rebuild`` rebuilds every row from the deadlines.
+    """
+
+    __tablename__ = "sla_case"
+    __table_args__ = (
+        # The wall's order: nearest deadline first, cases with none after, oldest first.
+        Index("ix_sla_case_order", "next_due", "received_at", "case_id"),
+        Index("ix_sla_case_rag_order", "rag", "next_due", "received_at", "case_id"),
+    )
+
+    case_id: Mapped[int] = mapped_column(ForeignKey("mash_case.id", ondelete="CASCADE"), primary_key=True,
+                                         autoincrement=False)
+    rag: Mapped[str | None] = mapped_column(String(10))
+    received_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    next_due: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    risk_from: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    #: A timer of an unmet deadline fired: breached whatever the clock says.
+    breached: Mapped[bool] = mapped_column(Boolean, default=False)
 
 
 class SchedulerLease(Base):

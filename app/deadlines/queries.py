@@ -4,13 +4,12 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from sqlalchemy import and_, func, or_, select, tuple_
-from sqlalchemy import case as when
+from sqlalchemy import and_, func, or_, select
 from sqlalchemy.orm import Session
 
-from app.cases.models import AgencyReturn, Case, CompletedTask, Subject
+from app.cases.models import AgencyReturn, Case, CompletedTask
 from app.core.vocabulary import AGENCIES_FIELD, SCREENING_FORM, agency_of_check
-from app.deadlines.models import Deadline
+from app.deadlines.models import Deadline, SlaCase
 from app.inbox.models import OpenTask
 from app.incidents.queries import IncidentView, raised_incidents
 
@@ -71,50 +70,89 @@ class WallRow:
         return self.next_deadline.state if self.next_deadline else "on-track"
 
 
+#: Cases on one page of the wall.
+PAGE_SIZE = 50
+
+
 @dataclass
 class SlaWall:
     at: datetime
     rows: list[WallRow]
     counts: dict[str, int] = field(default_factory=dict)
     incidents: list[IncidentView] = field(default_factory=list)
+    #: Which page of the wall this is (from 1), how many there are, and how many open cases match.
+    page: int = 1
+    pages: int = 1
+    total: int = 0
+    page_size: int = PAGE_SIZE
+
+    @property
+    def first_row(self) -> int:
+        """The position of the page's first case in the whole wall (from 1), for "Cases 51 to 100 of 2,345"."""
+        return (self.page - 1) * self.page_size + 1 if self.rows else 0
 
 
 def sla_wall(session: Session, at: datetime, *, rag: str | None = None, role: str | None = None,
-             limit: int = 500) -> SlaWall:
-    """Open cases with their next deadline, sorted by time to breach (most overdue first).
+             limit: int = PAGE_SIZE, page: int = 1) -> SlaWall:
+    """One page of open cases with their next deadline, most urgent first (nearest deadline, then cases with
+    none, oldest first), and the counts over every open case that matches.
 
-    The database picks the ``limit`` most urgent cases; the counts cover every open case that matches."""
-    filters = [Case.status == "open"]
+    Both come from the SLA wall projection (SlaCase, one narrow row per open case kept in step with its
+    deadlines), so the wall costs the same few statements however many cases are open: the page's ids in
+    index order, then the page's deadlines, returns, screening, tasks and names by case id."""
+    filters = _filters(rag, role)
+    counts, total = _counts(session, filters, at)
+    pages = max(1, -(-total // limit))
+    page = min(max(page, 1), pages)
+    ids = list(session.scalars(select(SlaCase.case_id).where(*filters)
+                               .order_by(SlaCase.next_due.asc().nulls_last(), SlaCase.received_at, SlaCase.case_id)
+                               .offset((page - 1) * limit).limit(limit)))
+    rows = _wall_rows(session, ids, at)
+    return SlaWall(at=at, rows=rows, counts=counts, incidents=raised_incidents(session), page=page, pages=pages,
+                   total=total, page_size=limit)
+
+
+def _filters(rag: str | None, role: str | None) -> list:
+    filters = []
     if rag:
-        filters.append(Case.rag == rag)
+        filters.append(SlaCase.rag == rag)
     if role:
-        filters.append(Case.id.in_(select(OpenTask.case_id).where(OpenTask.role == role)))
-    ids = _most_urgent(session, filters, limit)
-    by_id = {case.id: case for case in session.scalars(select(Case).where(Case.id.in_(ids)))} if ids else {}
-    cases = [by_id[case_id] for case_id in ids]
+        filters.append(SlaCase.case_id.in_(select(OpenTask.case_id).where(OpenTask.role == role)))
+    return filters
+
+
+def _wall_rows(session: Session, ids: list[int], at: datetime) -> list[WallRow]:
+    """The wall's rows for these cases, in this order: six statements (the cases with their subjects, deadlines,
+    returns, screening, tasks) whatever the number of cases."""
+    if not ids:
+        return []
+    by_id = {case.id: case for case in session.scalars(select(Case).where(Case.id.in_(ids)))}
     deadlines: dict[int, list[Deadline]] = {}
     returns: dict[int, dict[str, AgencyReturn]] = {}
     requested: dict[int, list[str]] = {}
     roles: dict[int, set[str]] = {}
     names: dict[int, str] = {}
-    if ids:
-        for row in session.scalars(select(Deadline).where(Deadline.case_id.in_(ids), Deadline.cancelled_at.is_(None))
-                                   .order_by(Deadline.due_at)):
-            deadlines.setdefault(row.case_id, []).append(row)
-        for ret in session.scalars(select(AgencyReturn).where(AgencyReturn.case_id.in_(ids))):
-            returns.setdefault(ret.case_id, {})[ret.agency] = ret
-        for case_id, data in session.execute(select(CompletedTask.case_id, CompletedTask.data)
-                                             .where(CompletedTask.case_id.in_(ids),
-                                                    CompletedTask.form_key == SCREENING_FORM)):
-            requested[case_id] = list((data or {}).get(AGENCIES_FIELD) or [])
-        for case_id, task_role in session.execute(select(OpenTask.case_id, OpenTask.role)
-                                                  .where(OpenTask.case_id.in_(ids))):
-            roles.setdefault(case_id, set()).add(task_role)
-        for case_id, given, family in session.execute(select(Subject.case_id, Subject.given_name, Subject.family_name)
-                                                      .where(Subject.case_id.in_(ids), Subject.position == 0)):
-            names[case_id] = f"{given} {family}"
+    for row in session.scalars(select(Deadline).where(Deadline.case_id.in_(ids), Deadline.cancelled_at.is_(None))
+                               .order_by(Deadline.due_at)):
+        deadlines.setdefault(row.case_id, []).append(row)
+    for ret in session.scalars(select(AgencyReturn).where(AgencyReturn.case_id.in_(ids))):
+        returns.setdefault(ret.case_id, {})[ret.agency] = ret
+    for case_id, data in session.execute(select(CompletedTask.case_id, CompletedTask.data)
+                                         .where(CompletedTask.case_id.in_(ids),
+                                                CompletedTask.form_key == SCREENING_FORM)):
+        requested[case_id] = list((data or {}).get(AGENCIES_FIELD) or [])
+    for case_id, task_role in session.execute(select(OpenTask.case_id, OpenTask.role)
+                                              .where(OpenTask.case_id.in_(ids))):
+        roles.setdefault(case_id, set()).add(task_role)
+    for loaded in by_id.values():  # Case.subjects is loaded with the cases (selectin): no query of its own
+        for subject in loaded.subjects:
+            if subject.position == 0:
+                names[loaded.id] = f"{subject.given_name} {subject.family_name}"
     rows = []
-    for case in cases:
+    for case_id in ids:
+        case = by_id.get(case_id)
+        if case is None:
+            continue
         views = [_view(row, at) for row in deadlines.get(case.id, [])]
         pending = [view for view in views if view.met_at is None]
         upcoming = min(pending, key=lambda v: (_URGENCY[v.state], v.due_at)) if pending else None
@@ -123,57 +161,17 @@ def sla_wall(session: Session, at: datetime, *, rag: str | None = None, role: st
             current_step=case.current_step, received_at=case.received_at, next_deadline=upcoming, deadlines=views,
             agencies=_agency_statuses(requested.get(case.id, []), returns.get(case.id, {}), views),
             roles_waiting=sorted(roles.get(case.id, set()))))
-    far = datetime.max.replace(tzinfo=at.tzinfo)
-    rows.sort(key=lambda r: (r.next_deadline is None, r.next_deadline.due_at if r.next_deadline else far, r.case_id))
-    counts = _counts(session, filters, at)
-    return SlaWall(at=at, rows=rows, counts=counts, incidents=raised_incidents(session))
+    return rows
 
 
-_UNMET = and_(Deadline.met_at.is_(None), Deadline.cancelled_at.is_(None))
-
-
-def _most_urgent(session: Session, filters: list, limit: int, page: int | None = None) -> list[int]:
-    """The ids of the ``limit`` matching cases whose earliest unmet deadline comes first, then cases without one.
-
-    Unmet deadlines are read in due order from ``ix_deadline_open_due`` a page at a time, and each case is taken
-    the first time it appears (that is its earliest due time). So a wall over 100,000 open cases reads a few
-    hundred index entries instead of grouping every open case's deadlines."""
-    ids: list[int] = []
-    seen: set[int] = set()
-    page = page or max(limit * 3, 100)
-    after = None
-    while len(ids) < limit:
-        query = (select(Deadline.case_id, Deadline.due_at, Deadline.id).join(Case, Case.id == Deadline.case_id)
-                 .where(_UNMET, *filters).order_by(Deadline.due_at, Deadline.id).limit(page))
-        if after is not None:
-            query = query.where(tuple_(Deadline.due_at, Deadline.id) > tuple_(*after))
-        rows = session.execute(query).all()
-        for case_id, _due, _id in rows:
-            if case_id not in seen:
-                seen.add(case_id)
-                ids.append(case_id)
-                if len(ids) == limit:
-                    return ids
-        if len(rows) < page:
-            break
-        after = (rows[-1][1], rows[-1][2])
-    has_unmet = select(Deadline.id).where(_UNMET, Deadline.case_id == Case.id).exists()
-    ids += session.scalars(select(Case.id).where(*filters, ~has_unmet)
-                           .order_by(Case.received_at, Case.id).limit(limit - len(ids)))
-    return ids
-
-
-def _counts(session: Session, filters: list, at: datetime) -> dict[str, int]:
-    """Cases by their worst unmet deadline: breached, else at risk, else on track (one pass over the deadlines)."""
-    late = or_(Deadline.breached_at.is_not(None), Deadline.due_at <= at)
-    per_case = (select(func.max(when((late, 1), else_=0)).label("late"),
-                       func.max(when((Deadline.at_risk_at <= at, 1), else_=0)).label("risk"))
-                .join(Case, Case.id == Deadline.case_id).where(_UNMET, *filters)
-                .group_by(Deadline.case_id).subquery())
-    total, breached, at_risk = session.execute(select(
-        func.count(), func.coalesce(func.sum(per_case.c.late), 0),
-        func.coalesce(func.sum(when((and_(per_case.c.late == 0, per_case.c.risk == 1), 1), else_=0)), 0))).one()
-    return {"on-track": total - breached - at_risk, "at-risk": at_risk, "breached": breached}
+def _counts(session: Session, filters: list, at: datetime) -> tuple[dict[str, int], int]:
+    """Cases by their worst unmet deadline (breached, else at risk, else on track; cases with no deadline
+    running are not counted), and every matching open case (for paging): one pass over the projection."""
+    late = or_(SlaCase.breached, SlaCase.next_due <= at)
+    total, running, breached, risky = session.execute(
+        select(func.count(), func.count(SlaCase.next_due), func.count().filter(late),
+               func.count().filter(and_(~late, SlaCase.risk_from <= at))).where(*filters)).one()
+    return {"on-track": running - breached - risky, "at-risk": risky, "breached": breached}, total
 
 
 def _agency_statuses(requested: list[str], returned: dict[str, AgencyReturn],

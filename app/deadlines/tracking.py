@@ -7,12 +7,15 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import and_, case, delete, func, insert, select
+from sqlalchemy.dialects.postgresql import insert as postgres_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
 from app.audit.operations import record
+from app.cases.models import Case
 from app.core.actor import Actor
-from app.deadlines.models import Deadline
+from app.deadlines.models import Deadline, SlaCase
 from app.engine import CaseWorkflow, Retimed, WaitingTimer
 
 #: A timer the process waits on (the hub opening, chasing again): not a deadline, nobody is late.
@@ -62,7 +65,44 @@ def sync_deadlines(session: Session, case_id: int, workflow: CaseWorkflow,
         if row.open and row.attached_task_id and (row.attached_task_id not in dues
                                                   or row.due_at < dues[row.attached_task_id][0]):
             dues[row.attached_task_id] = (row.due_at, row.at_risk_at)
+    _project(session, case_id, [row for row in rows.values() if row.open], closed=workflow.completed)
     return dues
+
+
+def _project(session: Session, case_id: int, unmet: list[Deadline], *, closed: bool) -> None:
+    """Keep the case's SLA wall row (SlaCase) in step with its unmet deadlines, in one statement: a closed case
+    leaves the wall; an open one is upserted. The case is already in the session, so reading it costs nothing."""
+    if closed:
+        session.execute(delete(SlaCase).where(SlaCase.case_id == case_id))
+        return
+    case_row = session.get_one(Case, case_id)
+    risks = [row.at_risk_at for row in unmet if row.at_risk_at is not None]
+    values = {"rag": case_row.rag, "received_at": case_row.received_at,
+              "next_due": min((row.due_at for row in unmet), default=None), "risk_from": min(risks, default=None),
+              "breached": any(row.breached_at is not None for row in unmet)}
+    upsert = postgres_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
+    statement = upsert(SlaCase).values(case_id=case_id, **values)
+    session.execute(statement.on_conflict_do_update(index_elements=[SlaCase.case_id], set_=values))
+
+
+def leave_wall(session: Session, case_id: int) -> None:
+    """A case closed outside its diagram (a training reset) leaves the SLA wall."""
+    session.execute(delete(SlaCase).where(SlaCase.case_id == case_id))
+
+
+def rebuild_sla_projection(session: Session) -> int:
+    """Rebuild every SLA wall row from the deadlines (after a bulk load, or to check the upkeep); returns the
+    number of open cases on the wall. The same rows as migration 0023's fill."""
+    session.execute(delete(SlaCase))
+    unmet = and_(Deadline.case_id == Case.id, Deadline.met_at.is_(None), Deadline.cancelled_at.is_(None))
+    breached = func.coalesce(func.max(case((Deadline.breached_at.is_not(None), 1), else_=0)), 0) == 1
+    rows = (select(Case.id, Case.rag, Case.received_at, func.min(Deadline.due_at), func.min(Deadline.at_risk_at),
+                   breached)
+            .select_from(Case).outerjoin(Deadline, unmet).where(Case.status == "open")
+            .group_by(Case.id, Case.rag, Case.received_at))
+    session.execute(insert(SlaCase).from_select(
+        ["case_id", "rag", "received_at", "next_due", "risk_from", "breached"], rows))
+    return session.scalar(select(func.count()).select_from(SlaCase)) or 0
 
 
 def _meets(workflow: CaseWorkflow, row: Deadline) -> bool:

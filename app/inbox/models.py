@@ -14,7 +14,9 @@ class OpenTask(Base):
     __tablename__ = "open_task"
     __table_args__ = (Index("ix_open_task_role_created_at", "role", "created_at"),
                       # Inboxes sort by time to breach.
-                      Index("ix_open_task_role_due_at", "role", "due_at"))
+                      Index("ix_open_task_role_due_at", "role", "due_at"),
+                      # The inbox's step list (its filter) counts a role's tasks by name: an index-only scan.
+                      Index("ix_open_task_role_name", "role", "name"))
 
     task_id: Mapped[str] = mapped_column(String(36), primary_key=True)
     case_id: Mapped[int] = mapped_column(ForeignKey("mash_case.id", ondelete="CASCADE"), index=True)

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 from flask import Blueprint, abort, flash, g, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
@@ -19,7 +20,7 @@ from app.core.errors import Conflict, Forbidden, NotFound
 from app.core.vocabulary import DECISION_FORM, FEEDBACK_FORM, MASH_REVIEW_FORM, SCREENING_FORM
 from app.forms import parse_html
 from app.inbox import operations
-from app.inbox.filtering import DUE_STATES, SORTS, filtered_inbox, read_inbox_filter, steps_waiting
+from app.inbox.filtering import DUE_STATES, SORTS, inbox_page, page_number, read_inbox_filter, steps_waiting
 from app.inbox.models import OpenTask
 from app.inbox.queries import open_task
 from app.incidents.queries import held_task_ids, open_task_incident
@@ -34,14 +35,21 @@ bp = Blueprint("inbox", __name__, template_folder="templates")
 
 @bp.get("/inbox")
 def index() -> ResponseReturnValue:
-    """The reader's roles' open tasks, filtered and sorted by the GET form above the table (no JavaScript)."""
+    """The reader's roles' open tasks, filtered and sorted by the GET form above the table (no JavaScript), fifty a
+    page with GOV.UK pagination that keeps the filters."""
     session = get_db().session
     roles = g.actor.roles & TASK_ROLES
     wanted, errors = read_inbox_filter(request.args)
-    items = filtered_inbox(session, roles, wanted, g.actor.user_id, now())
+    steps = steps_waiting(session, roles)
+    shown = inbox_page(session, roles, wanted, g.actor.user_id, now(), page_number(request.args.get("page")),
+                       steps=steps)
+    items = shown.items
+    args: dict[str, Any] = {key: value for key, value in request.args.items() if key != "page" and value}
     return render_template("inbox/index.html", items=items, held=held_task_ids(session, [i.task_id for i in items]),
-                           wanted=wanted, errors=errors, steps=steps_waiting(session, roles), due_states=DUE_STATES,
-                           sorts=SORTS)
+                           wanted=wanted, errors=errors, steps=list(steps), due_states=DUE_STATES,
+                           sorts=SORTS, shown=shown,
+                           page_url=lambda number: url_for("inbox.index", **args, **({"page": number} if number > 1
+                                                                                       else {})))
 
 
 #: Steps that weigh the agency returns: the returns are read in the page's main column, stacked.

@@ -25,6 +25,7 @@ from app.core.db import after_commit, get_db, run_in_transaction
 from app.core.errors import Conflict, NotFound, OperationError, ValidationFailed
 from app.deadlines.models import Deadline
 from app.deadlines.queries import DeadlineView, case_deadlines
+from app.deadlines.tracking import leave_wall
 from app.inbox.models import OpenTask
 from app.intake.operations import receive_contact
 from app.process_models.registry import compiled_by_id
@@ -217,6 +218,7 @@ def _close_for_reset(session: Session, case: Case, trainer: Actor, at: datetime)
                                            Deadline.cancelled_at.is_(None)).values(cancelled_at=at))
     case.status, case.closure, case.closed_at = "closed", RESET_CLOSURE, at
     case.next_timer_due, case.current_step = None, ""
+    leave_wall(session, case.id)
     record(session, trainer, "case.closed", case_id=case.id, summary="Closed by a training reset",
            details={"reason": RESET_CLOSURE})
 

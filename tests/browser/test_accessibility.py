@@ -330,10 +330,10 @@ def _report(found: Finding) -> str:
 
 # ----------------------------------------------------------------------------- the tests
 ALL_ROLES = list(dict.fromkeys(username for username, _name, _roles in demo_users()))
-#: The suite's sweep: one demo user for each set of pages (the seven agencies open the same routes, police and
-#: health stand for them; the social worker and the out-of-hours team see the MASH manager's pages).
+#: The suite's sweep: one demo user for each set of pages (the seven agencies open the same routes, police stands
+#: for them; the social worker and the out-of-hours team see the MASH manager's pages).
 #: MASH_ACCESSIBILITY_ALL_ROLES=1 sweeps every demo user (nearly twice as long): run it before a release.
-SUITE_ROLES = ["referrer", "mash-manager", "ops-manager", "business-support", "police", "health", "auditor",
+SUITE_ROLES = ["referrer", "mash-manager", "ops-manager", "business-support", "police", "auditor",
                "process-owner", "trainer", "admin"]
 ROLES = ALL_ROLES if THOROUGH else SUITE_ROLES
 SUMMARY = PROJECT_ROOT / "test-results" / "accessibility.txt"

@@ -26,13 +26,11 @@ def test_a_short_wall_keeps_the_most_urgent_cases_and_counts_them_all(api, db):
         assert sla_wall(session, now(), rag="green").counts == {"breached": 0, "at-risk": 0, "on-track": 1}
 
 
-def test_the_wall_reads_cases_by_their_earliest_deadline_a_page_at_a_time(api, db):
-    """The keyset walk over unmet deadlines gives the same order as grouping every case, whatever the page size."""
+def test_the_wall_pages_cases_by_their_earliest_deadline(api, db):
+    """Paging the projection gives the same order as grouping every case's unmet deadlines, whatever the page size."""
     from sqlalchemy import func, select
 
-    from app.cases.models import Case
     from app.deadlines.models import Deadline
-    from app.deadlines.queries import _most_urgent
 
     clock.freeze(datetime(2027, 1, 4, 10, 0, tzinfo=UTC))
     cases = []
@@ -51,9 +49,10 @@ def test_the_wall_reads_cases_by_their_earliest_deadline_a_page_at_a_time(api, d
         expected = [case_id for case_id, _due in sorted(grouped, key=lambda row: (row[1], row[0]))]
         assert sorted(expected) == sorted([*cases, unscreened])
         assert len(session.scalars(select(Deadline.id).where(Deadline.met_at.is_(None))).all()) > len(expected)
-        open_cases = [Case.status == "open"]
-        assert _most_urgent(session, open_cases, limit=10, page=1) == expected
-        assert _most_urgent(session, open_cases, limit=10) == expected
-        assert _most_urgent(session, open_cases, limit=2, page=1) == expected[:2]
-        red = [Case.status == "open", Case.rag == "red"]
-        assert _most_urgent(session, red, limit=10, page=2) == [c for c in expected if c in (cases[1], cases[3])]
+        at = now()
+        assert [row.case_id for row in sla_wall(session, at).rows] == expected
+        paged = [sla_wall(session, at, limit=2, page=page) for page in (1, 2, 3)]
+        assert [row.case_id for wall in paged for row in wall.rows] == expected
+        assert [(wall.page, wall.pages, wall.total) for wall in paged] == [(1, 3, 5), (2, 3, 5), (3, 3, 5)]
+        red = sla_wall(session, at, rag="red", limit=1, page=2)
+        assert [row.case_id for row in red.rows] == [c for c in expected if c in (cases[1], cases[3])][1:]

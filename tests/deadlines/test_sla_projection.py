@@ -1,0 +1,89 @@
+"""The SLA wall's projection (one row per open case, kept by app.deadlines.tracking as each step writes its
+deadline rows) always says what a full recount of the deadlines says: through screening, agency checks, timers
+firing and breaching, a closure and a closed contact opened again by a dispute."""
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+from sqlalchemy import and_, func, or_, select
+from sqlalchemy import case as when
+
+from app.cases.models import Case
+from app.casework.scheduler import fire_due
+from app.core.clock import clock, now
+from app.deadlines.models import Deadline, SlaCase
+from app.deadlines.queries import sla_wall
+from app.deadlines.tracking import rebuild_sla_projection
+from tests import factories as f
+from tests.api.test_referral_walks import complete, report
+from tests.disagreements.test_professional_disagreements import MONDAY_10AM, decided, dispute
+
+BOTH = pytest.mark.parametrize("database_url", ["sqlite", "postgresql"], indirect=True)
+
+
+def recount(session, at, rag=None) -> dict[str, int]:
+    """The wall's counts the slow way: every open case's unmet deadlines grouped by case."""
+    unmet = and_(Deadline.met_at.is_(None), Deadline.cancelled_at.is_(None), Case.status == "open",
+                 *([Case.rag == rag] if rag else []))
+    late = or_(Deadline.breached_at.is_not(None), Deadline.due_at <= at)
+    per_case = (select(func.max(when((late, 1), else_=0)).label("late"),
+                       func.max(when((Deadline.at_risk_at <= at, 1), else_=0)).label("risk"))
+                .join(Case, Case.id == Deadline.case_id).where(unmet).group_by(Deadline.case_id).subquery())
+    rows = session.execute(select(per_case.c.late, per_case.c.risk)).all()
+    breached = sum(1 for late_, _ in rows if late_)
+    at_risk = sum(1 for late_, risk in rows if not late_ and risk)
+    return {"breached": breached, "at-risk": at_risk, "on-track": len(rows) - breached - at_risk}
+
+
+def projection(session) -> list[tuple]:
+    return [tuple(row) for row in session.execute(
+        select(SlaCase.case_id, SlaCase.rag, SlaCase.received_at, SlaCase.next_due, SlaCase.risk_from,
+               SlaCase.breached).order_by(SlaCase.case_id))]
+
+
+def assert_in_step(db) -> dict[str, int]:
+    """The kept rows equal rows rebuilt from scratch, the counts equal a recount, and the wall lists every open case."""
+    with db.unit_of_work() as session:
+        at = now()
+        kept = projection(session)
+        counts = sla_wall(session, at).counts
+        assert counts == recount(session, at)
+        for rag in ("red", "amber", "green"):
+            assert sla_wall(session, at, rag=rag).counts == recount(session, at, rag)
+        rebuild_sla_projection(session)
+        assert projection(session) == kept
+        open_cases = session.scalars(select(Case.id).where(Case.status == "open").order_by(Case.id)).all()
+        assert [row[0] for row in kept] == list(open_cases)
+        session.rollback()
+    return counts
+
+
+@BOTH
+def test_the_projection_is_a_recount_through_breaches_a_closure_and_a_reopened_contact(api, db):
+    clock.freeze(MONDAY_10AM)
+    red = report(api, given="Rosa", family="Reed")
+    complete(api, red, "screening", "mash-manager", f.screening("red", ["police", "health"]))
+    amber = report(api, given="Amir", family="Ambrose")
+    complete(api, amber, "screening", "mash-manager", f.screening("amber", ["housing"]))
+    nfa = decided(api)
+    report(api, given="Wren", family="Waiting")  # not screened yet
+    assert assert_in_step(db) == {"breached": 0, "at-risk": 0, "on-track": 4}
+
+    clock.advance(timedelta(days=1, hours=4))
+    assert fire_due() >= 2  # the red check and decision timers fire: breached
+    counts = assert_in_step(db)
+    assert counts["breached"] >= 1
+
+    complete(api, nfa, "feedback_to_referrer", "business-support", f.feedback())  # the nfa contact closes
+    with db.unit_of_work(write=False) as session:
+        assert session.get(SlaCase, nfa) is None
+    assert_in_step(db)
+
+    assert dispute(api, nfa, "referrer", "outcome", "I still believe the child is at risk.").status_code == 201
+    with db.unit_of_work(write=False) as session:
+        assert session.get(SlaCase, nfa) is not None  # open again: back on the wall
+    assert_in_step(db)
+    clock.advance(timedelta(days=3))
+    fire_due()
+    assert_in_step(db)
