@@ -377,7 +377,7 @@ def _commit_as_writer(session: Session) -> None:
     begin_write(session)
     for model, identity, values in changed:
         row = session.get(model, identity)
-        for key, value in values.items():
+        for key, value in values.items() if row is not None else ():  # gone meanwhile: nothing to mark
             setattr(row, key, value)
     session.add_all(added)
     for key, items in queues.items():
