@@ -6,6 +6,7 @@ import os
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, TypeVar, cast
 
@@ -306,8 +307,15 @@ class RequestUnit:
         #: A read (GET) begins without SQLite's write lock and takes it only to commit what it wrote (who asked,
         #: the view's audit events, a release marked read), in a short write transaction of its own.
         self.write = write
+        #: A read's "who asked" as the action began: a savepoint would flush it, writing in the read (SQLite's
+        #: write lock taken mid-request, or refused outright if another request has committed since it began).
+        self._before_action: _Carried | None = None
 
     def start_action(self) -> None:
+        if not self.write:
+            if self._before_action is None:
+                self._before_action = _carried(self.session)
+            return
         if self._action is None and self.session.in_transaction():
             self._action = self.session.begin_nested()
 
@@ -319,13 +327,17 @@ class RequestUnit:
             return
         if self._action is not None and self._action.is_active:
             self._action.rollback()
-        else:  # no action began (a public page: signing in): everything goes but the security events
-            kept = {key: [item for item in self.session.info.get(key, ()) if getattr(item, "kept_on_rollback", False)]
+        else:  # a read's action, or none began (a public page: signing in): all goes but who asked and security
+            before = self._before_action or _Carried([], [], {})
+            kept = {key: [item for item in self.session.info.get(key, ())
+                          if getattr(item, "kept_on_rollback", False) and item not in before.queues.get(key, ())]
                     for key in _QUEUES}
-            self.session.rollback()
+            _forget(self.session)
+            _reapply(self.session, before)
             for key, items in kept.items():
                 queued(self.session, key).extend(items)
         self._action = None
+        self._before_action = None
 
     def commit_so_far(self) -> None:
         """Commit what the request has done so far (a contact, before its process's first steps run): it
@@ -359,29 +371,56 @@ class RequestUnit:
         return _retried(attempt, retries, conflict)
 
 
-def _commit_as_writer(session: Session) -> None:
-    """Commit a read's writes in a write transaction of their own (SQLite): the read's snapshot may be older than
-    another request's commit, and SQLite refuses to upgrade a stale snapshot to a writer. What the read changed
-    (attributes of loaded rows, new rows, queued audit events and after-commit effects) is carried over onto the
-    rows as they are now; the read's own rows had nothing else to say."""
+@dataclass(frozen=True)
+class _Carried:
+    """What a read has changed so far, to be carried into another transaction: changed attributes of loaded rows
+    (by identity), new rows, and queued items (audit events, after-commit effects)."""
+
+    changed: list[tuple[type, Any, dict[str, Any]]]
+    added: list[Any]
+    queues: dict[str, list[Any]]
+
+
+def _carried(session: Session) -> _Carried:
     changed = []
     for row in session.dirty:
         state = inspect(row)
-        values = {attr.key: attr.value for attr in state.attrs if attr.history.has_changes()}
-        changed.append((type(row), state.identity, values))
-    added, queues = list(session.new), {key: list(session.info.get(key, [])) for key in _QUEUES}
+        changed.append((type(row), state.identity,
+                        {attr.key: attr.value for attr in state.attrs if attr.history.has_changes()}))
+    return _Carried(changed, list(session.new), {key: list(session.info.get(key, [])) for key in _QUEUES})
+
+
+def _forget(session: Session) -> None:
+    """Roll back and drop every queue, also when no transaction had begun (then no rollback event runs)."""
+    session.rollback()
+    for key in _QUEUES:
+        session.info.pop(key, None)
+
+
+def _reapply(session: Session, carried: _Carried) -> None:
+    """Make ``carried``'s changes again, onto the rows as they are now (a row gone meanwhile is left alone)."""
+    for model, identity, values in carried.changed:
+        row = session.get(model, identity)
+        if row is None:
+            continue
+        for key, value in values.items():
+            setattr(row, key, value)
+    session.add_all(carried.added)
+    for key, items in carried.queues.items():
+        queued(session, key).extend(items)
+
+
+def _commit_as_writer(session: Session) -> None:
+    """Commit a read's writes in a write transaction of their own (SQLite): the read's snapshot may be older than
+    another request's commit, and SQLite refuses to upgrade a stale snapshot to a writer. What the read changed
+    is carried over onto the rows as they are now; the read's own rows had nothing else to say."""
     if session.deleted:
         session.commit()  # no read deletes: nothing to carry over, so commit as it stands
         return
-    session.rollback()
+    carried = _carried(session)
+    _forget(session)
     begin_write(session)
-    for model, identity, values in changed:
-        row = session.get(model, identity)
-        for key, value in values.items() if row is not None else ():  # gone meanwhile: nothing to mark
-            setattr(row, key, value)
-    session.add_all(added)
-    for key, items in queues.items():
-        queued(session, key).extend(items)
+    _reapply(session, carried)
     session.commit()
 
 

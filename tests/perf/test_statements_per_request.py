@@ -101,3 +101,41 @@ def test_a_read_overtaken_by_another_commit_still_commits_its_audit_and_what_it_
         assert actions == ["test.other-request", "test.page-viewed"]
         assert session.get_one(User, someone).display_name == "Carried over"
         assert verify(session).ok
+
+
+def test_a_read_that_begins_its_action_after_another_commit_neither_writes_nor_fails(db):
+    """Who asked (a token's last use) is changed before the action begins; a savepoint there would flush it into
+    the read, which SQLite refuses once another request has committed (seen with the scheduler firing)."""
+    with db.unit_of_work(write=False) as session:
+        someone = session.scalars(select(User.id).order_by(User.id)).first()
+    unit = RequestUnit(db.read_scoped(), write=False)
+    reader = unit.session
+    reader.get_one(User, someone).display_name = "Who asked"  # as a token's last_used_at
+    record(reader, SYSTEM, "test.token-used")
+    with db.unit_of_work() as other:
+        record(other, SYSTEM, "test.scheduler-fired")
+    unit.start_action()
+    reader.scalars(select(Case.id)).all()
+    record(reader, SYSTEM, "test.viewed")
+    unit.finish(keep=True)
+    db.remove()
+    with db.unit_of_work(write=False) as session:
+        assert session.scalars(select(AuditEvent.action).where(AuditEvent.action.like("test.%"))
+                               .order_by(AuditEvent.seq)).all() == ["test.scheduler-fired", "test.token-used",
+                                                                     "test.viewed"]
+        assert session.get_one(User, someone).display_name == "Who asked"
+
+
+def test_a_refused_read_keeps_who_asked_and_its_security_events_only(db):
+    unit = RequestUnit(db.read_scoped(), write=False)
+    reader = unit.session
+    record(reader, SYSTEM, "test.token-used")
+    unit.start_action()
+    record(reader, SYSTEM, "test.viewed")
+    record(reader, SYSTEM, "test.access-refused", security=True)
+    unit.refuse()
+    unit.finish(keep=True)
+    db.remove()
+    with db.unit_of_work(write=False) as session:
+        assert session.scalars(select(AuditEvent.action).where(AuditEvent.action.like("test.%"))
+                               .order_by(AuditEvent.seq)).all() == ["test.token-used", "test.access-refused"]
