@@ -45,8 +45,8 @@ class HashingBusy(OperationError):
 
     status = 503
 
-    def __init__(self, reason: str, *, earlier_steps_stand: bool | None = None) -> None:
-        super().__init__(BUSY_MESSAGE, earlier_steps_stand=earlier_steps_stand)
+    def __init__(self, reason: str) -> None:
+        super().__init__(BUSY_MESSAGE)
         #: "queue-full" or "timeout" (for the audit trail; never anything about the person).
         self.reason = reason
 

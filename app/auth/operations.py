@@ -125,8 +125,8 @@ def sign_in(session: Session, username: str, password: str, *, address: str | No
     try:
         right = _password_right(user, password, checked)
     except HashingBusy as busy:
-        _busy(session, busy.reason, address)
-        raise HashingBusy(busy.reason, earlier_steps_stand=True) from None  # the audit event stands
+        _busy(session, busy.reason, address)  # a security event: it stands when the refusal undoes the rest
+        raise
     if not right or user is None:  # the check first: it takes as long without a user
         who = {"username": user.username} if user is not None else {"username_known": False}
         record(session, ANONYMOUS, "auth.login-failed", details={**who, "address": address}, security=True)
