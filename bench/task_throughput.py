@@ -29,7 +29,9 @@ import threading
 import time
 import urllib.error
 import urllib.request
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
+from functools import partial
 from pathlib import Path
 
 from benchlib import ROOT, percentile, use_project_venv  # bench/ is on sys.path when a script runs
@@ -184,19 +186,22 @@ def report_contact(client: Client, run_tag: str, number: int) -> int:
                        {"Idempotency-Key": f"bench-{run_tag}-{number}"})["case_id"]
 
 
+def next_steps(after: dict | None, name: str, read_case: Callable[[], dict]) -> list[dict]:
+    """The open steps called ``name``: from the answer to the step before (the case after it), or, when that
+    answer does not show the step to its author (another agency's), from the case read again."""
+    shown = [t for t in (after or {}).get("open_tasks", []) if t["name"] == name]
+    return shown or [t for t in read_case()["open_tasks"] if t["name"] == name]
+
+
 def walk_case(client: Client, names: dict[str, str], case_id: int) -> tuple[int, bool]:
     """Each step as SpiffArena's own bench walks a process: open the task (GET /api/v1/tasks/{id}), then complete
-    it. The task's id comes from the answer to the step before (the case after it, open tasks included); the
-    case is read (GET case) only when that answer does not show the next step to its author (another agency's).
-    Returns (tasks completed, case closed)."""
+    it; the task's id as ``next_steps`` finds it. Returns (tasks completed, case closed)."""
     done = 0
     after: dict | None = None
     try:
         for element, user, data in STEPS:
-            shown = [t for t in (after or {}).get("open_tasks", []) if t["name"] == names[element]]
-            if not shown:
-                case = client.call("GET case", user, "GET", f"/api/v1/cases/{case_id}")
-                shown = [t for t in case["open_tasks"] if t["name"] == names[element]]
+            shown = next_steps(after, names[element], partial(client.call, "GET case", user, "GET",
+                                                              f"/api/v1/cases/{case_id}"))
             if len(shown) != 1:
                 raise RequestFailed(f"case {case_id}: {len(shown)} open '{names[element]}' steps")
             task = client.call("GET task", user, "GET", f"/api/v1/tasks/{shown[0]['task_id']}")
@@ -353,10 +358,8 @@ def statements_per_request(workdir: Path, names: dict[str, str], cases: int = 5)
                            f.contact(given=f"Count{number:03d}", family="Statements"))["case_id"]
             after: dict | None = None
             for element, user, data in STEPS:
-                shown = [t for t in (after or {}).get("open_tasks", []) if t["name"] == names[element]]
-                if not shown:
-                    case = call("GET case", user, "GET", f"/api/v1/cases/{case_id}")
-                    shown = [t for t in case["open_tasks"] if t["name"] == names[element]]
+                shown = next_steps(after, names[element], partial(call, "GET case", user, "GET",
+                                                                  f"/api/v1/cases/{case_id}"))
                 call("GET task", user, "GET", f"/api/v1/tasks/{shown[0]['task_id']}")
                 after = call("POST complete", user, "POST", f"/api/v1/tasks/{shown[0]['task_id']}/complete", data)
         get_db().dispose()
