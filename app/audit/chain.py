@@ -73,9 +73,8 @@ def append_pending(session: Session) -> None:
     session.execute(insert(cast(Table, AuditEvent.__table__)), rows)  # Core: one executemany
 
 
-#: What an entry stores (its id is the database's).
-_COLUMNS = ("seq", "at", "user_id", "username", "action", "case_id", "task_id", "element_id", "summary", "details",
-            "prev_hash", "hash")
+#: What an entry stores: every column but the id, which is the database's.
+_COLUMNS = tuple(column.name for column in AuditEvent.__table__.columns if column.name != "id")
 
 
 def install() -> None:
