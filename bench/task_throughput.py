@@ -29,10 +29,12 @@ import threading
 import time
 import urllib.error
 import urllib.request
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
 from functools import partial
 from pathlib import Path
+from typing import Any
 
 from benchlib import ROOT, percentile, use_project_venv  # bench/ is on sys.path when a script runs
 
@@ -310,13 +312,11 @@ def _one_run(server: MashServer, label: str, names: dict[str, str], cases: int, 
 
 
 # ----------------------------------------------------------------------------- statements per request
-def statements_per_request(workdir: Path, names: dict[str, str], cases: int = 5) -> dict[str, dict[str, float]]:
-    """The same walk in-process (Flask's test client on a fresh SQLite database), every statement and commit the
-    app sends counted by SQLAlchemy event listeners, per request type: mean and max statements, commits, and
-    statements sent before the request took SQLite's write lock (BEGIN IMMEDIATE)."""
-    from sqlalchemy import event
-
-    server_dir = workdir / "counted"
+@contextmanager
+def in_process_hub(workdir: Path) -> Iterator[tuple[Any, Callable[..., Any]]]:
+    """A fresh SQLite hub in-process (`mash init-db`, `mash demo`, tokens from `mash token`): yields the app and
+    ``request(user, method, path, body)`` through Flask's test client, for counting and profiling without HTTP."""
+    server_dir = workdir / "in-process"
     server_dir.mkdir()
     instance = server_dir / "instance"
     instance.mkdir()
@@ -335,6 +335,44 @@ def statements_per_request(workdir: Path, names: dict[str, str], cases: int = 5)
 
         app = create_app()
         client = app.test_client()
+
+        def request(user: str, method: str, path: str, body: dict | None = None) -> Any:
+            return client.open(path, method=method, json=body, headers={"Authorization": f"Bearer {tokens[user]}"})
+
+        yield app, request
+        get_db().dispose()
+    finally:
+        for key, value in saved.items():
+            if value is None:
+                os.environ.pop(key, None)
+            else:
+                os.environ[key] = value
+
+
+def walk_in_process(request: Callable[..., Any], names: dict[str, str], cases: int,
+                    call: Callable[[str, str, str, str, dict | None], dict]) -> None:
+    """Report ``cases`` contacts and walk each through STEPS (GET case to find the task, GET task, POST complete),
+    every request made through ``call(kind, user, method, path, body)``."""
+    for number in range(cases):
+        case_id = call("POST contacts", "referrer", "POST", "/api/v1/contacts",
+                       f.contact(given=f"Count{number:03d}", family="Statements"))["case_id"]
+        after: dict | None = None
+        for element, user, data in STEPS:
+            shown = next_steps(after, names[element], partial(call, "GET case", user, "GET",
+                                                              f"/api/v1/cases/{case_id}", None))
+            call("GET task", user, "GET", f"/api/v1/tasks/{shown[0]['task_id']}", None)
+            after = call("POST complete", user, "POST", f"/api/v1/tasks/{shown[0]['task_id']}/complete", data)
+
+
+def statements_per_request(workdir: Path, names: dict[str, str], cases: int = 5) -> dict[str, dict[str, float]]:
+    """The same walk in-process, every statement and commit the app sends counted by SQLAlchemy event listeners,
+    per request type: mean and max statements, commits, and statements sent before the request took SQLite's
+    write lock (BEGIN IMMEDIATE)."""
+    from sqlalchemy import event
+
+    with in_process_hub(workdir) as (_app, request):
+        from app.core.db import get_db
+
         sent: list[str] = []
         commits: list[int] = []
         engine = get_db().engine
@@ -345,34 +383,18 @@ def statements_per_request(workdir: Path, names: dict[str, str], cases: int = 5)
         def call(kind: str, user: str, method: str, path: str, body: dict | None = None) -> dict:
             sent.clear()
             commits.clear()
-            response = client.open(path, method=method, json=body,
-                                   headers={"Authorization": f"Bearer {tokens[user]}"})
+            response = request(user, method, path, body)
             if response.status_code >= 300:
                 raise RuntimeError(f"{method} {path}: {response.status_code}")
             before_lock = next((n for n, text in enumerate(sent) if text.startswith("BEGIN IMMEDIATE")), len(sent))
             figures[kind].append((len(sent), len(commits), before_lock))
             return response.get_json()
 
-        for number in range(cases):
-            case_id = call("POST contacts", "referrer", "POST", "/api/v1/contacts",
-                           f.contact(given=f"Count{number:03d}", family="Statements"))["case_id"]
-            after: dict | None = None
-            for element, user, data in STEPS:
-                shown = next_steps(after, names[element], partial(call, "GET case", user, "GET",
-                                                                  f"/api/v1/cases/{case_id}"))
-                call("GET task", user, "GET", f"/api/v1/tasks/{shown[0]['task_id']}")
-                after = call("POST complete", user, "POST", f"/api/v1/tasks/{shown[0]['task_id']}/complete", data)
-        get_db().dispose()
-        return {kind: {"requests": len(rows), "statements": statistics.mean(r[0] for r in rows),
-                       "max": max(r[0] for r in rows), "commits": statistics.mean(r[1] for r in rows),
-                       "before_lock": statistics.mean(r[2] for r in rows)}
-                for kind, rows in figures.items() if rows}
-    finally:
-        for key, value in saved.items():
-            if value is None:
-                os.environ.pop(key, None)
-            else:
-                os.environ[key] = value
+        walk_in_process(request, names, cases, call)
+    return {kind: {"requests": len(rows), "statements": statistics.mean(r[0] for r in rows),
+                   "max": max(r[0] for r in rows), "commits": statistics.mean(r[1] for r in rows),
+                   "before_lock": statistics.mean(r[2] for r in rows)}
+            for kind, rows in figures.items() if rows}
 
 
 def raw_engine_ceiling() -> str:
