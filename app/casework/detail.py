@@ -12,7 +12,7 @@ from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, load_only
 
 from app.audit.models import AuditEvent
 from app.auth.models import User
@@ -149,7 +149,11 @@ def case_detail(session: Session, case_id: int, actor: Actor, *, for_answer: boo
     contact = session.scalar(select(Contact).where(Contact.case_id == case_id)) \
         if shows("concern") or shows("referrer") else None
     detail = CaseDetail(
-        case=case, sight=sight, process=session.get_one(ProcessVersion, case.process_version_id),
+        case=case, sight=sight,
+        # Its label only: the stored bundle (the diagrams, hundreds of kilobytes) loads if something asks for it.
+        process=session.get_one(ProcessVersion, case.process_version_id,
+                                options=[load_only(ProcessVersion.process_id, ProcessVersion.version,
+                                                   ProcessVersion.content_hash)]),
         open_tasks=by_case(OpenTask, OpenTask.created_at), deadlines=case_deadlines(session, case_id, at),
         subjects=[_subject(s, shows("identifiers")) for s in case.subjects] if shows("subjects") else [],
         returns=_returns(session, sight, by_case(AgencyReturn, AgencyReturn.returned_at), at),

@@ -27,7 +27,7 @@ from app.core.errors import NeedToKnow
 from app.core.vocabulary import outcome_label, rag_label
 from app.intake.models import Contact
 from app.need_to_know.sight import CaseSight, readable_returns, releases_of, sight_of
-from app.people.clusters import cluster_of, merged_parents, root_of, roots_for
+from app.people.clusters import cluster_of, clusters, merged_parents, root_of, roots_for
 from app.people.models import PersonRelationship
 
 KINDS: dict[str, str] = {
@@ -126,12 +126,7 @@ def case_chronology(session: Session, case_id: int) -> list[ChronologyEntry]:
 
 def clusters_of(session: Session, person_ids: Iterable[int]) -> dict[int, int]:
     """Every record of the clusters of these few records (a contact's subjects), each with its root."""
-    record_root: dict[int, int] = {}
-    for person_id in dict.fromkeys(person_ids):
-        if person_id not in record_root:
-            root = root_of(session, person_id)
-            record_root |= dict.fromkeys(cluster_of(session, root), root)
-    return record_root
+    return clusters(session, person_ids)
 
 
 def _entries(session: Session, about: Mapping[int, int | None], *, since: datetime | None) -> list[ChronologyEntry]:

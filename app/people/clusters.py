@@ -45,6 +45,22 @@ def cluster_of(session: Session, person_id: int) -> set[int]:
     return members
 
 
+def clusters(session: Session, person_ids: Iterable[int]) -> dict[int, int]:
+    """Every record of the clusters of these records, each with its root: one read per level up (to the
+    roots) and one per level down (their members), whatever the number of records; merges are rarely deep."""
+    ids = list(dict.fromkeys(person_ids))
+    if not ids:
+        return {}
+    members = {root: root for root in roots_for(session, ids, parents_above(session, ids)).values()}
+    frontier = set(members)
+    while frontier:
+        rows = session.execute(select(Person.id, Person.merged_into_id).where(Person.merged_into_id.in_(frontier)))
+        found = {child: members[parent] for child, parent in rows if child not in members and parent in members}
+        members |= found
+        frontier = set(found)
+    return members
+
+
 def merged_parents(session: Session) -> dict[int, int]:
     """Every merged record and the record it was merged into."""
     rows = session.execute(select(Person.id, Person.merged_into_id).where(Person.merged_into_id.is_not(None)))
