@@ -318,6 +318,17 @@ def check_table(table: DecisionTable, known: Known, functions: Mapping[str, Call
     return found
 
 
+def _same_reading(input_expression: str, entry: str) -> bool:
+    """Whether the input expression followed by the entry compares the whole input (``age > 5``), not only its
+    last part (``a if b else 18 < 1`` is ``a if b else (18 < 1)``)."""
+    try:
+        glued = ast.dump(ast.parse(input_expression + entry, mode="eval"))
+        meant = ast.dump(ast.parse(f"({input_expression}){entry}", mode="eval"))
+    except SyntaxError:
+        return True  # the compile reports it
+    return glued == meant
+
+
 def _names(expression: str) -> set[str]:
     try:
         return {node.id for node in ast.walk(ast.parse(expression.strip(), mode="eval")) if isinstance(node, ast.Name)}
@@ -344,6 +355,10 @@ def _check_entry(item: TableInput, entry: str, known: Known, functions: Mapping[
     if expression == glued and re.search(r"\w$", item.expression.strip()) and re.match(r"\w", entry):
         add(f"the engine puts the input before '{entry.strip()}' without a space ('{glued}'): write "
             f"'? {entry.strip()}', with ? standing for the input", False)
+        return
+    if expression == item.expression + entry and not _same_reading(item.expression, entry):
+        add(f"the engine reads '{expression}', in which '{entry.strip()}' compares only the end of the input "
+            f"expression: put the input expression in brackets, or write '? {entry.strip()}'", False)
         return
     _compile(expression, set(known) | ({INPUT_PLACEHOLDER} if reads_input else set()), functions, everything, add,
              shown=entry.strip())

@@ -521,13 +521,16 @@ def _decision_tasks(trees: Mapping[str, etree._Element]) -> dict[str, list[str]]
 
 def _check_tables(tables: Mapping[str, DecisionTable], trees: Mapping[str, etree._Element], flow: DataFlow,
                   functions: dict[str, Any], everything: Set[str], problems: _Problems) -> None:
-    """Every table checked against what can be set when each business rule task that runs it starts (one not
-    run by any task against everything the bundle sets); a problem found for two tasks is said once."""
+    """Every table checked against what can be set when each business rule task that runs it starts; one no task
+    runs is checked without its names (another process of the bundle reads it). A problem found for two tasks is
+    said once."""
     runs = _decision_tasks(trees)
     for decision_id, table in tables.items():
         found: dict[TableProblem, None] = {}
         for known in [flow.before(task_id) for task_id in runs.get(decision_id, [])] or [set(everything)]:
-            found.update(dict.fromkeys(check_table(table, known, functions, everything)))
+            checked = check_table(table, known, functions, everything)
+            # A table no task of this process runs (another process of the bundle does) reads its own names.
+            found.update(dict.fromkeys(p for p in checked if decision_id in runs or not p.warning))
         for table_problem in found:
             problems.add_table(table_problem)
 
