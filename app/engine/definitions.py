@@ -28,7 +28,7 @@ from app.core.roles import LANE_ROLES, role_for_lane
 from app.core.sla import POLICY_FILE, PolicyError, SlaConfig, load_policies
 from app.core.vocabulary import SET_AT_CONTACT
 from app.engine.dataflow import DataFlow
-from app.engine.decisions import DecisionTable, TableProblem, check_table, read_tables
+from app.engine.decisions import DecisionTable, TableProblem, check_table, names_read, read_tables
 from app.engine.functions import RAG_CLOCK, diagram_functions
 from app.engine.names import assigned_names, check_source
 from app.engine.sandbox import SandboxError, compile_expression, compile_script
@@ -288,6 +288,10 @@ def _compile(bundle: ProcessBundle, process_id: str) -> CompiledDefinition:
     for table_problem in unreadable:
         problems.add_table(table_problem)
     for table in tables.values():
+        # What is wrong whatever the case data (SpiffWorkflow's parser stops at the first bad output entry).
+        for table_problem in check_table(table, names_read(table), diagram_functions(sla), set()):
+            if not table_problem.warning:
+                problems.add_table(table_problem)
         try:
             parser.add_dmn_xml(parse_xml(bundle.dmn[table.file]), filename=table.file)
         except Exception as error:  # noqa: BLE001 - read_table checked what the parser checks; located anyway
