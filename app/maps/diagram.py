@@ -10,6 +10,7 @@ from collections import deque
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
+from app.core.decision_tables import decision_ref
 from app.core.diagram_xml import parse_xml_or_none
 from app.core.roles import role_for_lane
 from app.engine.definitions import BPMN_NS, CAMUNDA_NS
@@ -183,7 +184,7 @@ def _read(file: str, raw: bytes, process_id: str) -> ProcessDiagram | None:
             documentation=_text(node.find(f"{_B}documentation")),
             form_key=node.get(f"{{{CAMUNDA_NS}}}formKey"),
             called_process=node.get("calledElement") if kind == "callActivity" else None,
-            decision_ref=node.get(f"{{{CAMUNDA_NS}}}decisionRef") if kind == "businessRuleTask" else None,
+            decision_ref=decision_ref(node) if kind == "businessRuleTask" else None,
             attached_to=node.get("attachedToRef"),
             interrupting=node.get("cancelActivity", "true") != "false",
             timer_expression=expression,
