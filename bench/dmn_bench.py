@@ -18,13 +18,17 @@ from benchlib import percentile, use_project_venv
 
 use_project_venv()
 
-from SpiffWorkflow.bpmn.script_engine import PythonScriptEngine  # noqa: E402
+
 
 from app.core.config import PROJECT_ROOT  # noqa: E402
-from app.engine import ProcessBundle, compile_bundle  # noqa: E402
-from app.engine import trial  # noqa: E402
+from app.engine import (  # noqa: E402
+    ProcessBundle,
+    compile_bundle,
+    trial,
+)
 from app.engine.evaluator import warm_up  # noqa: E402
 from app.engine.functions import diagram_functions  # noqa: E402
+from app.engine.runtime import PythonScriptEngine  # noqa: E402
 from app.engine.sandbox import RestrictedEnvironment  # noqa: E402
 
 CASES = {
