@@ -15,6 +15,8 @@ TELL = "Tell the school's designated safeguarding lead"
 #: Friday 8 January 2027, 22:40: police attend a domestic abuse incident; the notification reaches the hub at 23:55.
 INCIDENT = datetime(2027, 1, 8, 22, 40, tzinfo=UTC)
 RECEIVED = datetime(2027, 1, 8, 23, 55, tzinfo=UTC)
+LEADS = {"oakfield-primary": "dsl@oakfield-primary.example.sch.uk",
+         "riverside-academy": "safeguarding@riverside-academy.example.sch.uk"}
 
 
 def notification(*schools: str | None) -> dict:
@@ -43,6 +45,7 @@ def test_a_friday_night_incident_is_told_to_the_school_before_the_next_school_da
 
     clock.freeze(datetime(2027, 1, 11, 7, 50, tzinfo=UTC))  # Monday, before the bell
     task = task_of(api, "education", case_id, TELL)
+    assert LEADS[school] in web("education").get(f"/tasks/{task}").get_data(as_text=True)  # who to tell, on the page
     response = api("education").post(f"/api/v1/tasks/{task}/complete", json={
         "dsl_name": "Priya Shah", "told_on": "2027-01-11", "told_time": "07:45", "told_method": "phone"})
     assert response.status_code == 200, response.get_json()
