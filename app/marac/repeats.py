@@ -13,8 +13,8 @@ from sqlalchemy.orm import Session
 from app.cases.models import Case, Subject
 from app.marac.models import MaracReferral
 from app.people.clusters import cluster_of, root_of
-from app.people.matching import Candidate, propose
 from app.people.intake import person_for
+from app.people.matching import Candidate, propose
 from app.people.names import normalise_nhs_number
 
 #: A referral within this long of an earlier one of the same victim is a repeat.

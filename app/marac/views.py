@@ -17,7 +17,7 @@ def index() -> ResponseReturnValue:
 
 
 @bp.app_template_global()
-def encompass_or_marac_panel(task) -> dict:  # noqa: ANN001  (an OpenTask row)
+def encompass_or_marac_panel(task) -> dict:
     """The Encompass or MARAC step's facts for inbox/task.html (marac/_task_panel.html)."""
     from app.marac.queries import task_panel
     return task_panel(get_db().session, task)

@@ -32,7 +32,10 @@ def encompass_table(session: Session, filters: ReportFilters) -> Table:
     by_school: dict[str, list[EncompassNotification]] = {}
     for row in rows:
         by_school.setdefault(row.school, []).append(row)
-    lines, all_told, all_on_time, all_hours, all_missed = [], 0, 0, [], []
+    lines: list[tuple] = []
+    all_told, all_on_time = 0, 0
+    all_hours: list[float] = []
+    all_missed: list[float] = []
     for school, told in sorted(by_school.items()):
         on_time = sum(1 for t in told if t.due_at is None or t.told_at <= t.due_at)
         hours = [(t.told_at - t.incident_at).total_seconds() / 3600 for t in told if t.incident_at]
