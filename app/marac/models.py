@@ -49,7 +49,8 @@ class MaracReferral(Base):
     referred_by: Mapped[str] = mapped_column(String(80))
     meeting_date: Mapped[date | None] = mapped_column(Date)
     #: The person index found a MARAC referral of the same victim in the 12 months before (and which case);
-    #: ``repeat`` is the coordinator's answer (a repeat may come from another area's MARAC).
+    #: ``repeat`` is the coordinator's answer (a repeat may come from another area's MARAC; a proposed match may be
+    #: someone else), so the finding informs the decision and never makes it.
     repeat_found: Mapped[bool] = mapped_column(Boolean, default=False)
     repeat_of_case_id: Mapped[int | None] = mapped_column(ForeignKey("mash_case.id", ondelete="SET NULL"))
     repeat: Mapped[bool] = mapped_column(Boolean, default=False)

@@ -82,12 +82,12 @@ def marac_referred(session: Session, done: Done) -> None:
         referred_on=_date(data.get("referred_on")) or done.at.date(), referred_at=done.at,
         referred_by=done.actor.username, meeting_date=_date(data.get("marac_meeting_date")),
         repeat_found=finding.repeat, repeat_of_case_id=finding.earlier_case_id,
-        repeat=bool(data.get("marac_repeat")) or finding.repeat, dash_score=data.get("dash_score"),
+        repeat=bool(data.get("marac_repeat")), dash_score=data.get("dash_score"),
         referral_note=data.get("referral_note")))
     record(session, done.actor, "marac.referred", case_id=done.case.id, task_id=done.task.task_id,
            summary="Referred to MARAC",
            details={"meeting_date": data.get("marac_meeting_date"), "repeat_found": finding.repeat,
-                    "repeat": bool(data.get("marac_repeat")) or finding.repeat})
+                    "repeat": bool(data.get("marac_repeat"))})
 
 
 def marac_actions(session: Session, done: Done) -> None:
