@@ -139,6 +139,10 @@ REFERRAL_DATE_FIELD: Final = "referral_date"
 SET_AT_CONTACT: tuple[str, ...] = (REFERENCE_FIELD, RECEIVED_AT_FIELD, SOURCE_FIELD, IMMEDIATE_RISK_FIELD,
                                    HAS_OPEN_CASE_FIELD, OPEN_ENQUIRY_FIELD, OUTCOME_FIELD, STRATEGY_OUTCOME_FIELD,
                                    REFERRAL_DATE_FIELD)
+#: Case data a police domestic-abuse notification sets when it is received (issue 21's agreed names), read by
+#: the called processes Operation Encompass and MARAC: known from the start too.
+SET_AT_NOTIFICATION: tuple[str, ...] = ("da_children", "da_incident_at", "da_victim", "da_perpetrator")
+SET_AT_CONTACT = SET_AT_CONTACT + SET_AT_NOTIFICATION
 #: Case data the case record keeps in its own columns after every step.
 CONTRACT_FIELDS: tuple[str, ...] = (RAG_FIELD, OUTCOME_FIELD, STRATEGY_OUTCOME_FIELD, CONSENT_FIELD)
 

@@ -13,6 +13,7 @@ from app.cases.models import AgencyReturn, RagChange, ReferrerFeedback, Strategy
 from app.core.db import Base
 from app.disagreements.models import ProfessionalDisagreement
 from app.incidents.models import Incident
+from app.marac.models import EncompassNotification, MaracAction, MaracReferral
 from app.need_to_know.models import BreakGlassAccess
 from app.notifications.models import Notification
 from app.sharing.models import SharingDecision
@@ -20,7 +21,8 @@ from app.sharing.models import SharingDecision
 #: The models whose rows are a case's records (each has ``id`` and ``case_id``).
 CaseRecordModel: TypeAlias = (
     "type[RagChange] | type[AgencyReturn] | type[StrategyDiscussion] | type[ReferrerFeedback] | type[Incident]"
-    " | type[SharingDecision] | type[BreakGlassAccess] | type[ProfessionalDisagreement] | type[Notification]")
+    " | type[SharingDecision] | type[BreakGlassAccess] | type[ProfessionalDisagreement] | type[Notification]"
+    " | type[EncompassNotification] | type[MaracReferral] | type[MaracAction]")
 
 
 @dataclass(frozen=True)
@@ -52,6 +54,11 @@ CASE_RECORDS: tuple[CaseRecord, ...] = (
     # Messages about the case (app/notifications): the address they went to, and the text and Notify fields,
     # which name the child when the address was a secure one.
     CaseRecord("notifications", Notification, ("to_address", "body", "fields")),
+    # Operation Encompass and MARAC (app/marac): the safeguarding lead told and what the school said; the
+    # referral's note and the MARAC's actions for the family. Schools, times, agencies and dates stay for MI.
+    CaseRecord("encompass_notifications", EncompassNotification, ("dsl_name", "told_note")),
+    CaseRecord("marac_referrals", MaracReferral, ("referral_note",)),
+    CaseRecord("marac_actions", MaracAction, ("action",)),
     # A feature adding a table of case rows with free text adds its line here.
 )
 

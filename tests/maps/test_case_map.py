@@ -55,7 +55,8 @@ def test_the_case_map_shows_done_and_open_steps_the_arrows_taken_and_deadline_st
                       "health_check_deadline": ("Health check due", "at-risk"),
                       # The decision's deadline, armed at screening, rides on the open health check.
                       "health_decision_deadline": ("Decision due", "on-track")}
-    assert data["calls"] == {"strategy_discussion": f"/cases/{case_id}/map?process=strategy_discussion"}
+    assert data["calls"] == {"strategy_discussion": f"/cases/{case_id}/map?process=strategy_discussion",
+                             "refer_marac": f"/cases/{case_id}/map?process=marac_referral"}  # issue 21
 
     # Without JavaScript the same, as tables.
     steps = {row[0]: row[1:] for row in table_rows(html, "maps-case-steps")}
