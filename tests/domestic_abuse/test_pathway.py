@@ -1,0 +1,120 @@
+"""A police domestic abuse notification walks its pathway: sent through the API, decided by the domestic abuse
+table, triaged at the daily meeting in one pass (each decision its own audited action), then screened, referred
+to MARAC beside screening, or closed with its reason."""
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import select
+
+from app.audit.models import AuditEvent
+from app.domestic_abuse.models import DomesticAbuseChild, DomesticAbuseNotification
+from app.intake.models import Contact
+from tests import factories as f
+from tests.domestic_abuse.notifications import notification
+
+BOTH = pytest.mark.parametrize("database_url", ["sqlite", "postgresql"], indirect=True)
+TRIAGE = "/triage/domestic-abuse"
+
+
+def notify(api, **kwargs) -> int:
+    response = api("police").post("/api/v1/contacts", json=notification(**kwargs))
+    assert response.status_code == 201, response.get_json()
+    assert response.get_json()["reference"].startswith("MASH-")
+    return response.get_json()["case_id"]
+
+
+def case_json(api, case_id: int) -> dict:
+    return api("mash-manager").get(f"/api/v1/cases/{case_id}").get_json()
+
+
+def step_names(api, case_id: int) -> set[str]:
+    return {task["name"] for task in case_json(api, case_id)["open_tasks"]}
+
+
+@BOTH
+def test_notifications_are_triaged_in_one_pass_and_each_goes_its_way(api, web, db):
+    high = notify(api, risk_level="high", yes=15, victim="Maria Lopez")
+    medium = notify(api, risk_level="medium", yes=6, victim="Anna Berg",
+                    children=[{"given_name": "Mia", "family_name": "Berg", "present": False}])
+    standard = notify(api, risk_level="standard", yes=2, victim="Rose Dunn", children=[])
+    for case_id in (high, medium, standard):
+        assert step_names(api, case_id) == {"Decide at the daily domestic abuse triage"}
+
+    with db.unit_of_work() as session:
+        rows = {n.case_id: n for n in session.scalars(select(DomesticAbuseNotification))}
+        contacts = {c.case_id: c.type for c in session.scalars(select(Contact))}
+        children = session.scalars(select(DomesticAbuseChild).where(DomesticAbuseChild.case_id == high)).all()
+    assert (rows[high].risk_level, rows[high].dash_ticks, rows[high].escalation) == ("high", 15, True)
+    assert (rows[standard].dash_ticks, rows[standard].escalation, rows[standard].pregnancy) == (2, False, False)
+    assert set(contacts.values()) == {"domestic-abuse-notification"}
+    assert [(c.given_name, c.school, c.present) for c in children] == [("Leo", "oakfield-primary", True)]
+
+    page = web("mash-manager").get(TRIAGE).get_data(as_text=True)
+    assert page.index('id="risk-high"') < page.index('id="risk-medium"') < page.index('id="risk-standard"')
+    assert "Refer to MARAC (and screen)" in page  # the table's decision for the high-risk notification
+
+    # Differing from the table without a reason, and no further action without one, are refused: nothing recorded.
+    refused = web("mash-manager").post_form(TRIAGE, {f"decision-{high}": "screen",
+                                                     f"decision-{standard}": "no-further-action"})
+    body = refused.get_data(as_text=True)
+    assert "There is a problem" in body
+    assert "enter why the meeting decided otherwise than the table" in body
+    assert "enter the reason for no further action" in body
+    assert step_names(api, high) == {"Decide at the daily domestic abuse triage"}
+
+    done = web("mash-manager").post_form(TRIAGE, {
+        f"decision-{high}": "marac", f"decision-{medium}": "screen",
+        f"decision-{standard}": "no-further-action", f"reason-{standard}": "No children in the household."})
+    assert done.status_code == 302
+    assert "Screen the contact" in step_names(api, medium)
+    assert "Screen the contact" in step_names(api, high) or "Confirm the link to the open enquiry" in step_names(
+        api, high)
+    assert case_json(api, standard)["status"] == "closed"
+
+    with db.unit_of_work() as session:
+        triaged = session.scalars(select(AuditEvent).where(AuditEvent.action == "domestic-abuse.triaged")
+                                  .order_by(AuditEvent.id)).all()
+        rows = {n.case_id: n for n in session.scalars(select(DomesticAbuseNotification))}
+    assert [(e.case_id, e.details["decision"]) for e in triaged] == [
+        (high, "marac"), (medium, "screen"), (standard, "no-further-action")]
+    assert (rows[standard].triage_decision, rows[standard].triage_reason) == ("no-further-action",
+                                                                              "No children in the household.")
+    assert rows[high].triaged_by == "mash-manager"
+
+    # A decision already recorded cannot be recorded again: the page lists it as decided, without radios.
+    again = web("mash-manager").get(TRIAGE).get_data(as_text=True)
+    assert f'name="decision-{high}"' not in again and "No children in the household." in again
+
+
+def test_a_plain_contact_keeps_its_type_and_an_unknown_type_is_refused(api, db):
+    plain = api("referrer").post("/api/v1/contacts", json=f.contact())
+    assert plain.status_code == 201
+    unknown = api("police").post("/api/v1/contacts", json=notification(type="ppn"))
+    assert unknown.status_code == 422
+    assert unknown.get_json()["errors"][0]["field"] == "type"
+    with db.unit_of_work() as session:
+        assert session.scalars(select(Contact.type)).all() == ["contact"]
+
+
+def test_a_notification_is_validated_like_any_contact(api):
+    bad = notification(risk_level="severe", incident={"date": "2027-02-30", "time": "25:00", "location": "",
+                                                       "officer_name": "PC Ellis", "officer_number": "4471"})
+    bad["dash"].pop("q27")
+    response = api("police").post("/api/v1/contacts", json=bad)
+    assert response.status_code == 422
+    fields = {error["field"] for error in response.get_json()["errors"]}
+    assert {"incident.date", "incident.time", "incident.location", "dash.q27", "risk_level"} <= fields
+
+
+def test_only_the_daily_meetings_partners_see_the_triage_and_only_the_manager_records(api, web):
+    notify(api, risk_level="high", yes=15)
+    for role in ("police", "mash-manager", "social-worker", "health", "education"):
+        page = web(role).get(TRIAGE)
+        assert page.status_code == 200, role
+        body = page.get_data(as_text=True)
+        assert "Daily domestic abuse triage" in body
+        assert "Maria" not in body and "Lopez" not in body  # references only: names stay behind need to know
+        assert ('name="decision-' in body) == (role == "mash-manager"), role
+    for role in ("referrer", "probation", "housing", "business-support", "admin"):
+        assert web(role).get(TRIAGE).status_code == 403, role
+    assert web("police").post_form(TRIAGE, {}, csrf_from="/contacts/new/domestic-abuse").status_code == 403
