@@ -71,6 +71,7 @@ def _register_blueprints(app: Flask) -> None:
     from app.information_product.views import bp as information_product_bp
     from app.intake.views import bp as intake_bp
     from app.maps.views import bp as maps_bp
+    from app.marac.views import bp as marac_bp
     from app.modeler.views import bp as modeler_bp
     from app.need_to_know.views import bp as need_to_know_bp
     from app.notifications.views import bp as notifications_bp
@@ -91,7 +92,7 @@ def _register_blueprints(app: Flask) -> None:
     for blueprint in (web_bp, auth_bp, intake_bp, inbox_bp, cases_bp, dashboard_bp, audit_bp, sharing_bp,
                       process_models_bp, versions_bp, modeler_bp, maps_bp, training_bp, people_bp, concerns_bp,
                       reports_bp, information_product_bp, need_to_know_bp, users_bp, disagreements_bp,
-                      notifications_bp, search_bp, rota_bp):
+                      notifications_bp, search_bp, rota_bp, marac_bp):
         app.register_blueprint(blueprint)
     from app.domestic_abuse.views import bp as domestic_abuse_bp  # the daily domestic abuse triage
     app.register_blueprint(domestic_abuse_bp)

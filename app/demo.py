@@ -24,7 +24,8 @@ DEFAULT_DEMO_PASSWORD = "demo-only-password"  # noqa: S105  (the demo users' pub
 
 AGENCY_OF = {"mash-manager": "Children's social care", "social-worker": "Children's social care",
              "out-of-hours": "Children's social care (emergency duty team)",
-             "business-support": "Children's social care", "referrer": "Oakfield Primary School"}
+             "business-support": "Children's social care", "referrer": "Oakfield Primary School",
+             "marac-coordinator": "Community safety partnership (MARAC)"}
 
 
 def demo_users() -> list[tuple[str, str, list[str]]]:

@@ -141,14 +141,19 @@ def chase(go_on_without: bool = False) -> dict:
 
 #: The form each referral step takes, by element id.
 REFERRALS = {
-    "refer_marac": {"referred_on": "2027-01-05", "referral_note": "DASH 16: referred to the next MARAC."},
+    "refer_marac": {"referred_on": "2027-01-05", "marac_repeat": False,
+                    "referral_note": "DASH 16: referred to the next MARAC."},
     "refer_lado": {"referred_on": "2027-01-05", "lado_name": "A LADO", "referral_note": "Allegation passed on."},
     "refer_adult_safeguarding": {"referred_on": "2027-01-05", "adult_team": "Adult safeguarding hub",
                                  "referral_note": "Concern raised about the mother."},
     "refer_early_help": {"family_consent": "given", "receiving_team": "Early help north", "accepted": "accepted"},
     "refer_police_investigation": {"referred_on": "2027-01-05", "police_reference": "CRIM/2027/123"},
 }
+#: The MARAC's actions after its meeting (marac.bpmn's second step).
+MARAC_ACTIONS = {"heard_on": "2027-01-21", "marac_actions": [
+    {"action": "Fit a target-hardening alarm at the victim's home", "owner_agency": "police", "due_on": "2027-01-28"},
+    {"action": "IDVA to contact the victim", "owner_agency": "idva", "due_on": "2027-01-22"}]}
 #: The role each referral step belongs to.
-REFERRAL_ROLES = {"refer_marac": "mash-manager", "refer_lado": "mash-manager",
+REFERRAL_ROLES = {"refer_marac": "marac-coordinator", "refer_lado": "mash-manager",
                   "refer_adult_safeguarding": "adult-social-care", "refer_early_help": "mash-manager",
                   "refer_police_investigation": "police"}

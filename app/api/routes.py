@@ -16,6 +16,7 @@ from app.inbox import api as inbox
 from app.incidents import api as incidents
 from app.intake import api as intake
 from app.maps import api as maps
+from app.marac import api as marac
 from app.need_to_know import api as need_to_know
 from app.people import api as people
 from app.process_models import api as process_models
@@ -31,7 +32,7 @@ __all__ = ["FEATURES", "bp"]
 #: The features with routes on the API, in the order the OpenAPI document lists them.
 FEATURES: tuple[FeatureApi, ...] = (intake, cases, disagreements, need_to_know, audit, inbox, training, sharing,
                                     reports, maps, people, incidents, process_models, retention, users,
-                                    search)
+                                    search, marac)
 
 
 @bp.get("/openapi.json")

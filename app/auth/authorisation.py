@@ -58,7 +58,9 @@ RERATE_ROLES = frozenset({"mash-manager", "out-of-hours"})
 RECEIPT_TIME_ROLES = frozenset({"business-support", "mash-manager"})
 #: Roles that may open a case at all (which cases, and what of them, is CASE_RULES below). The auditor reads
 #: the audit trail, not case content; admin and process owners read no case content.
-CASE_READ_ROLES = DECISION_MAKERS | {"ops-manager", "business-support"} | set(AGENCIES)
+CASE_READ_ROLES = DECISION_MAKERS | {"ops-manager", "business-support"} | set(AGENCIES) | {"marac-coordinator"}
+#: Roles that keep the MARAC's list: the coordinator, and the hub's managers who oversee it.
+MARAC_LIST_ROLES = frozenset({"marac-coordinator", "mash-manager", "ops-manager"})
 #: Roles that search the hub (app/search): exactly those that may open a case (CASE_READ_ROLES, a superset of
 #: PEOPLE_READ_ROLES). Each hit is then need to know: an agency finds only cases it is involved in, and only roles
 #: that read the person index find people. Referrers, auditors, admin, process owners and trainers read no case.
@@ -161,6 +163,11 @@ ROUTE_ROLES: dict[str, frozenset[str]] = {
     "maps.step": PROCESS_READ_ROLES,
     "maps.case_map": CASE_READ_ROLES,
     "api.case_trail": CASE_READ_ROLES,
+    # Operation Encompass and MARAC (app/marac): records within need to know; the coordinator's list
+    "api.case_encompass": CASE_READ_ROLES,
+    "api.case_marac": CASE_READ_ROLES,
+    "api.marac_referrals": MARAC_LIST_ROLES,
+    "marac.index": MARAC_LIST_ROLES,
     # training sandbox (app/training): 404 outside MASH_TRAINING=1, except the simulation (it touches no case)
     "training.index": TRAINING_ROLES,
     "training.start": TRAINING_ROLES,
@@ -344,4 +351,8 @@ CASE_RULES: dict[str, CaseRule] = {
     "ops-manager": WHOLE_CASE,
     "business-support": BUSINESS_SUPPORT_SIGHT,
     **dict.fromkeys(AGENCIES, AGENCY_SIGHT),
+    # The MARAC coordinator: only the cases referred to MARAC (a step in their lane, open or done), what the
+    # referral needs (the concern, the people, the decision), never agency findings.
+    "marac-coordinator": CaseRule(INVOLVED, frozenset({"progress", "concern", "subjects", "identifiers", "decision"}),
+                                  NO_RETURNS),
 }

@@ -17,6 +17,8 @@ LANE_NAMES: tuple[str, ...] = (
     # The emergency duty team: urgent steps while the hub calendar says the hub is closed.
     "Out of hours",
     "Ops manager",
+    # The MARAC coordinator: refers high-risk victims of domestic abuse to the MARAC and records its actions.
+    "MARAC coordinator",
 )
 
 #: Roles that are not lanes: people who use the system around the process.

@@ -20,7 +20,9 @@ from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
 from app.core.calendar import LONDON
+from app.core import schools as school_days
 from app.core.clock import now as clock_now
+from app.core.marac_meetings import hub_meetings
 from app.core.sla import SlaConfig, Window, working_days_window
 
 #: What a timer expression returns when there is no deadline (a RAG level whose unit is "none").
@@ -162,7 +164,25 @@ def diagram_functions(config: SlaConfig) -> dict[str, Callable[..., Any]]:
         opening = calendar.next_opening(_time(at, "next_opening"))
         return _iso(opening)
 
+    def schools_to_tell(children: Any) -> list[str]:
+        """Operation Encompass: the listed schools (processes/schools.toml) of the children on a notification."""
+        return school_days.schools_to_tell(children, school_days.hub_schools())
+
+    def next_school_day(schools: list[str] | str, start: Instant) -> str:
+        """Before the start of the next school day after ``start`` (the earliest of the schools')."""
+        begin = _time(start, "next_school_day")
+        due = school_days.next_school_day(schools, begin, school_days.hub_schools())
+        return _answer(None if due is None else Window(begin + (due - begin) * share, due))
+
+    def next_marac_meeting(start: Instant) -> str | None:
+        """The date of the next MARAC meeting taking referrals made at ``start`` (processes/marac-meetings.toml)."""
+        meeting = hub_meetings().next_meeting(_time(start, "next_marac_meeting"), calendar)
+        return meeting.isoformat() if meeting else None
+
     return {
+        "schools_to_tell": schools_to_tell,
+        "next_school_day": next_school_day,
+        "next_marac_meeting": next_marac_meeting,
         "now": now,
         "add_hours": add_hours,
         "add_working_days": add_working_days,

@@ -14,12 +14,18 @@ from sqlalchemy import Select, String, cast, false, or_, select, union
 from sqlalchemy.orm import Session
 
 from app.auth.models import UserRole
-from app.cases.models import AgencyReturn, StrategyDiscussion
+from app.cases.models import AgencyReturn, CompletedTask, StrategyDiscussion
 from app.core.roles import AGENCIES
 from app.inbox.models import OpenTask
 from app.intake.models import Contact
 from app.need_to_know.models import BreakGlassAccess
 from app.sharing.models import SharingDecision
+
+
+#: Roles involved in a case by a step in their lane, open or done, as an agency is (the MARAC coordinator sees
+#: the cases referred to MARAC).
+STEP_ROLES: frozenset[str] = frozenset({"marac-coordinator"})
+_INVOLVABLE = frozenset(AGENCIES) | STEP_ROLES
 
 
 def involved_agencies(session: Session, case_id: int) -> frozenset[str]:
@@ -34,14 +40,16 @@ def involved_agencies(session: Session, case_id: int) -> frozenset[str]:
         found.update(attendees or [])
     found.update(session.scalars(select(UserRole.role).join(Contact, Contact.created_by_id == UserRole.user_id)
                                  .where(Contact.case_id == case_id)))
-    return frozenset(found) & frozenset(AGENCIES)
+    found.update(session.scalars(select(CompletedTask.role).where(CompletedTask.case_id == case_id,
+                                                                   CompletedTask.role.in_(STEP_ROLES))))
+    return frozenset(found) & _INVOLVABLE
 
 
 def cases_involving(session: Session, agencies: Iterable[str], *, user_id: int | None = None,
                     at: datetime | None = None) -> Select:
     """The ids of every case any of these agencies is involved in (and, given a user and a time, the cases
     that user holds break-glass access to), as a subquery for lists and searches."""
-    wanted = sorted(set(agencies) & set(AGENCIES))
+    wanted = sorted(set(agencies) & _INVOLVABLE)
     # Attendees are a JSON list of agency codes: a code appears in its text as "code" (quotes included) on
     # SQLite and PostgreSQL alike, and no code is a quoted part of another.
     attended = or_(false(), *(cast(StrategyDiscussion.attendees, String).like(f'%"{code}"%') for code in wanted))
@@ -54,6 +62,7 @@ def cases_involving(session: Session, agencies: Iterable[str], *, user_id: int |
         select(Contact.case_id).join(UserRole, UserRole.user_id == Contact.created_by_id)
         .where(UserRole.role.in_(wanted)),
         select(StrategyDiscussion.case_id).where(attended),
+        select(CompletedTask.case_id).where(CompletedTask.role.in_(sorted(set(wanted) & STEP_ROLES))),
         select(BreakGlassAccess.case_id).where(BreakGlassAccess.user_id == user_id, BreakGlassAccess.expires_at > at)
         if user_id is not None and at is not None else select(BreakGlassAccess.case_id).where(false()),
     ).subquery().c[0])
