@@ -92,21 +92,9 @@ def _named(username: str | None) -> Actor:
     return Actor(user_id=None, username=username or "system", roles=frozenset())
 
 
-#: Processes a contact type starts (app/intake/contact_types.py) besides the entry process, registered from the
-#: same bundle directory when its diagrams declare them.
-OTHER_ENTRY_PROCESSES: tuple[str, ...] = ("domestic_abuse",)
-
-
 def register_directories(session: Session, processes_dir: Path, forms_dir: Path, *,
                          created_by: str = "system") -> ProcessVersion:
-    """Register the shipped files as the entry process, and as each other process a contact starts."""
-    bundle = ProcessBundle.from_directories(processes_dir, forms_dir)
-    entry = register_bundle(session, bundle, created_by=created_by)
-    declared = {pid for raw in bundle.bpmn.values() for pid, _name in executable_processes(raw)}
-    for process_id in OTHER_ENTRY_PROCESSES:
-        if process_id in declared:
-            register_bundle(session, bundle, created_by=created_by, process_id=process_id)
-    return entry
+    return register_bundle(session, ProcessBundle.from_directories(processes_dir, forms_dir), created_by=created_by)
 
 
 def process_ids(session: Session) -> list[str]:
