@@ -1,13 +1,19 @@
 """The daily domestic-abuse triage page: the meeting's list, and its decisions recorded in one pass."""
 from __future__ import annotations
 
+from dataclasses import dataclass
+from typing import Any
+
 from flask import Blueprint, flash, g, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
+from sqlalchemy import select
 
 from app.audit.operations import record
 from app.casework.completion import AnswersHeld
 from app.core.db import get_db
 from app.core.errors import Conflict, FieldError, Forbidden, NotFound, ValidationFailed
+from app.domestic_abuse.dash import DASH_KEYS, DASH_QUESTIONS
+from app.domestic_abuse.models import DomesticAbuseChild, DomesticAbuseNotification
 from app.domestic_abuse.triage import DECISIONS, TriageRow, triage_errors, triage_one, triage_rows
 from app.web.refusals import on_refusal
 
@@ -65,3 +71,29 @@ def record_decisions() -> ResponseReturnValue:
 
 def _first_anchor(rows: dict[int, TriageRow]) -> str | None:
     return f"decision-{next(iter(rows))}" if rows else None
+
+
+@dataclass(frozen=True)
+class NotificationSection:
+    """The case page's domestic abuse notification: shown to whoever may read the contact's concern."""
+
+    notification: DomesticAbuseNotification
+    children: list[DomesticAbuseChild]
+    questions: list[tuple[str, str]]
+
+
+@bp.app_template_global()
+def domestic_abuse_notification(detail: Any) -> NotificationSection | None:
+    """The notification behind a case, when the reader's need to know shows the contact (``concern``)."""
+    if detail.contact is None or not detail.sight.shows("concern"):
+        return None
+    session = get_db().session
+    found = session.scalar(select(DomesticAbuseNotification).where(
+        DomesticAbuseNotification.case_id == detail.case.id))
+    if found is None:
+        return None
+    children = list(session.scalars(select(DomesticAbuseChild).where(DomesticAbuseChild.notification_id == found.id)
+                                    .order_by(DomesticAbuseChild.position)))
+    answers = found.dash_answers or {}
+    return NotificationSection(found, children, [(question, answers.get(key, "")) for key, question
+                                                 in zip(DASH_KEYS, DASH_QUESTIONS, strict=True)])
