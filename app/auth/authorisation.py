@@ -59,8 +59,8 @@ RECEIPT_TIME_ROLES = frozenset({"business-support", "mash-manager"})
 #: Roles that may open a case at all (which cases, and what of them, is CASE_RULES below). The auditor reads
 #: the audit trail, not case content; admin and process owners read no case content.
 CASE_READ_ROLES = DECISION_MAKERS | {"ops-manager", "business-support"} | set(AGENCIES) | {"marac-coordinator"}
-#: Roles that keep the MARAC's list: the coordinator, and the hub's managers who oversee it.
-MARAC_LIST_ROLES = frozenset({"marac-coordinator", "mash-manager", "ops-manager"})
+#: Roles that keep the MARAC's list: the coordinator, and the operations manager who oversees the hub.
+MARAC_LIST_ROLES = frozenset({"marac-coordinator", "ops-manager"})
 #: Roles that search the hub (app/search): exactly those that may open a case (CASE_READ_ROLES, a superset of
 #: PEOPLE_READ_ROLES). Each hit is then need to know: an agency finds only cases it is involved in, and only roles
 #: that read the person index find people. Referrers, auditors, admin, process owners and trainers read no case.

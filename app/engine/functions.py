@@ -19,8 +19,8 @@ from contextvars import ContextVar
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
-from app.core.calendar import LONDON
 from app.core import schools as school_days
+from app.core.calendar import LONDON
 from app.core.clock import now as clock_now
 from app.core.marac_meetings import hub_meetings
 from app.core.sla import SlaConfig, Window, working_days_window

@@ -108,3 +108,19 @@ def victims_waiting(session: Session, waiting: list[dict[str, Any]]) -> dict[int
         data = CaseWorkflow.restore(compiled_by_id(session, case.process_version_id), case.state).case_data()
         found[case.id] = data.get("da_victim")
     return found
+
+
+def task_panel(session: Session, task: OpenTask) -> dict[str, Any]:
+    """What the Encompass and MARAC steps' pages show beside the form: the schools' safeguarding leads to tell,
+    or the meeting the referral goes to and whether the person index finds the victim a repeat."""
+    case = session.get_one(Case, task.case_id)
+    workflow = CaseWorkflow.restore(compiled_by_id(session, case.process_version_id), case.state)
+    data = next((t.data for t in workflow.open_user_tasks() if t.task_id == task.task_id), {})
+    if task.form_key == "encompass_notification":
+        return {"schools": school_contacts(list(data.get("encompass_schools") or [])),
+                "due": data.get("encompass_from")}
+    finding = find_repeat(session, case.id, data.get("da_victim"), now())
+    earlier = session.get(Case, finding.earlier_case_id) if finding.earlier_case_id else None
+    return {"meeting_date": data.get("marac_meeting_date"), "repeat_found": finding.repeat,
+            "repeat_of": earlier.reference if earlier else None,
+            "repeat_at": finding.earlier_referred_at}

@@ -24,11 +24,14 @@ MARAC_ACTIONS_FORM = "marac_actions"
 class Done(Protocol):
     """What app.casework.recording.Submission gives a recorder."""
 
-    case: Case
-    data: dict[str, Any]
-    actor: Actor
-    at: datetime
-
+    @property
+    def case(self) -> Case: ...
+    @property
+    def data(self) -> dict[str, Any]: ...
+    @property
+    def actor(self) -> Actor: ...
+    @property
+    def at(self) -> datetime: ...
     @property
     def task(self) -> Any: ...
 

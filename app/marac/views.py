@@ -14,3 +14,10 @@ bp = Blueprint("marac", __name__, template_folder="templates")
 @bp.get("/marac")
 def index() -> ResponseReturnValue:
     return render_template("marac/index.html", marac=coordinator_list(get_db().session, g.actor))
+
+
+@bp.app_template_global()
+def encompass_or_marac_panel(task) -> dict:
+    """The Encompass or MARAC step's facts for inbox/task.html (marac/_task_panel.html)."""
+    from app.marac.queries import task_panel
+    return task_panel(get_db().session, task)

@@ -21,7 +21,6 @@ from app.intake.models import Contact
 from app.need_to_know.models import BreakGlassAccess
 from app.sharing.models import SharingDecision
 
-
 #: Roles involved in a case by a step in their lane, open or done, as an agency is (the MARAC coordinator sees
 #: the cases referred to MARAC).
 STEP_ROLES: frozenset[str] = frozenset({"marac-coordinator"})

@@ -13,6 +13,7 @@ from app.reports import figures
 from app.reports.charts import Chart, bar_chart, stacked_columns
 from app.reports.figures import RAGS, Table
 from app.reports.filters import ReportFilters
+from app.reports.marac import domestic_abuse_tables
 from app.reports.queries import report_rows
 
 
@@ -27,13 +28,15 @@ class Report:
     re_referrals: figures.ReReferrals
     conversions: figures.Conversions
     volume: figures.Volume
+    #: Operation Encompass and MARAC (app/reports/marac.py).
+    encompass_and_marac: tuple[Table, ...] = ()
 
     @property
     def tables(self) -> dict[str, Table]:
         """Every table of the page by its CSV name, in page order."""
         found = [self.sources.table(), self.sources.conversion_table(), figures.timeliness_table(self.timeliness),
                  self.rag.table(), self.rag.rates_table(), figures.agency_table(self.agencies),
-                 self.re_referrals.table(), self.conversions.table(), self.volume.table()]
+                 self.re_referrals.table(), self.conversions.table(), self.volume.table(), *self.encompass_and_marac]
         return {table.key: table for table in found}
 
     @property
@@ -78,4 +81,5 @@ def build_report(session: Session, filters: ReportFilters, at: datetime) -> Repo
         timeliness=figures.timeliness(rows.contacts, rows.sla, at), rag=figures.rag_movements(rows.contacts),
         agencies=figures.agency_responses(rows.checks, at),
         re_referrals=figures.re_referrals(rows.referred, rows.referrals),
-        conversions=figures.conversions(rows.contacts, rows.strategy), volume=figures.volume(rows.contacts, filters))
+        conversions=figures.conversions(rows.contacts, rows.strategy), volume=figures.volume(rows.contacts, filters),
+        encompass_and_marac=domestic_abuse_tables(session, filters))

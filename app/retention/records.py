@@ -14,6 +14,7 @@ from app.core.db import Base
 from app.disagreements.models import ProfessionalDisagreement
 from app.domestic_abuse.models import DomesticAbuseChild, DomesticAbuseNotification
 from app.incidents.models import Incident
+from app.marac.models import EncompassNotification, MaracAction, MaracReferral
 from app.need_to_know.models import BreakGlassAccess
 from app.notifications.models import Notification
 from app.sharing.models import SharingDecision
@@ -22,7 +23,8 @@ from app.sharing.models import SharingDecision
 CaseRecordModel: TypeAlias = (
     "type[RagChange] | type[AgencyReturn] | type[StrategyDiscussion] | type[ReferrerFeedback] | type[Incident]"
     " | type[SharingDecision] | type[BreakGlassAccess] | type[ProfessionalDisagreement] | type[Notification]"
-    " | type[DomesticAbuseNotification] | type[DomesticAbuseChild]")
+    " | type[DomesticAbuseNotification] | type[DomesticAbuseChild]"
+    " | type[EncompassNotification] | type[MaracReferral] | type[MaracAction]")
 
 
 @dataclass(frozen=True)
@@ -62,6 +64,11 @@ CASE_RECORDS: tuple[CaseRecord, ...] = (
         "perpetrator_date_of_birth", "perpetrator_nhs_number", "triage_reason")),
     # ... and the children it names, with their schools (a school names where a child is).
     CaseRecord("domestic_abuse_children", DomesticAbuseChild, ("given_name", "family_name", "date_of_birth", "school")),
+    # Operation Encompass and MARAC (app/marac): the safeguarding lead told and what the school said; the
+    # referral's note and the MARAC's actions for the family. Schools, times, agencies and dates stay for MI.
+    CaseRecord("encompass_notifications", EncompassNotification, ("dsl_name", "told_note")),
+    CaseRecord("marac_referrals", MaracReferral, ("referral_note",)),
+    CaseRecord("marac_actions", MaracAction, ("action",)),
     # A feature adding a table of case rows with free text adds its line here.
 )
 

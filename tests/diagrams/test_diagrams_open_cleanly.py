@@ -27,7 +27,8 @@ def test_bpmnlint_does_report_a_broken_diagram(tmp_path: Path):
     if not BPMNLINT.exists() or not shutil.which("node"):
         pytest.skip("web/node_modules is not installed (make setup installs it)")
     broken = tmp_path / "broken.bpmn"
-    broken.write_text(DIAGRAMS[0].read_text().replace('name="Screen the contact"', 'name=""'))
+    referral = next(p for p in DIAGRAMS if p.name == "referral.bpmn")  # other diagrams now sort before it
+    broken.write_text(referral.read_text().replace('name="Screen the contact"', 'name=""'))
     result = subprocess.run([str(BPMNLINT), str(broken)], cwd=PROJECT_ROOT / "web", capture_output=True, text=True,
                             timeout=120)
     assert result.returncode != 0 and "label-required" in result.stdout

@@ -15,6 +15,8 @@ TELL = "Tell the school's designated safeguarding lead"
 #: Friday 8 January 2027, 22:40: police attend a domestic abuse incident; the notification reaches the hub at 23:55.
 INCIDENT = datetime(2027, 1, 8, 22, 40, tzinfo=UTC)
 RECEIVED = datetime(2027, 1, 8, 23, 55, tzinfo=UTC)
+LEADS = {"oakfield-primary": "dsl@oakfield-primary.example.sch.uk",
+         "riverside-academy": "safeguarding@riverside-academy.example.sch.uk"}
 
 
 def notification(*schools: str | None) -> dict:
@@ -43,6 +45,7 @@ def test_a_friday_night_incident_is_told_to_the_school_before_the_next_school_da
 
     clock.freeze(datetime(2027, 1, 11, 7, 50, tzinfo=UTC))  # Monday, before the bell
     task = task_of(api, "education", case_id, TELL)
+    assert LEADS[school] in web("education").get(f"/tasks/{task}").get_data(as_text=True)  # who to tell, on the page
     response = api("education").post(f"/api/v1/tasks/{task}/complete", json={
         "dsl_name": "Priya Shah", "told_on": "2027-01-11", "told_time": "07:45", "told_method": "phone"})
     assert response.status_code == 200, response.get_json()
@@ -57,3 +60,19 @@ def test_a_notification_with_no_known_school_asks_nothing_of_education(api):
     case_id = start_on("operation_encompass", RECEIVED, notification(None, "a-school-not-on-the-list"))
     case = api("mash-manager").get(f"/api/v1/cases/{case_id}").get_json()
     assert case["status"] == "closed" and case["closure"] == "end_no_school"
+
+
+def test_the_mi_counts_schools_told_before_the_next_school_day_in_hours_and_school_days(api, web):
+    clock.freeze(RECEIVED)
+    on_time = start_on("operation_encompass", RECEIVED, notification("oakfield-primary"))
+    late = start_on("operation_encompass", RECEIVED, notification("riverside-academy"))
+    for case_id, day, time in ((on_time, "2027-01-11", "07:45"), (late, "2027-01-12", "10:00")):
+        clock.freeze(datetime.fromisoformat(f"{day}T{time}:00+00:00"))
+        task = task_of(api, "education", case_id, TELL)
+        assert api("education").post(f"/api/v1/tasks/{task}/complete", json={
+            "dsl_name": "The DSL", "told_on": day, "told_time": time, "told_method": "phone"}).status_code == 200
+    csv = web("mash-manager").get("/reports/encompass-notifications.csv?from=2027-01-01&to=2027-01-31")
+    assert csv.get_data(as_text=True).splitlines()[1:] == [
+        "Oakfield Primary School,1,1,100.0,57.1,0.0,0.0",
+        "Riverside Academy,1,0,0.0,83.3,1.0,1.0",  # Tuesday 10:00: after its 08:30 start (Monday was INSET)
+        "All schools,2,1,50.0,70.2,0.5,1.0"]

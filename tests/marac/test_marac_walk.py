@@ -34,7 +34,7 @@ def deadline(case: dict, name: str) -> dict:
 
 
 @BOTH
-def test_a_referral_goes_to_the_next_meeting_its_actions_are_recorded_and_a_second_is_a_repeat(api):
+def test_a_referral_goes_to_the_next_meeting_its_actions_are_recorded_and_a_second_is_a_repeat(api, web):
     clock.freeze(DECIDED)
     first = start_on("marac_referral", DECIDED, {"da_victim": VICTIM})
     waiting = api(COORDINATOR).get("/api/v1/marac/referrals").get_json()["waiting"]
@@ -59,9 +59,13 @@ def test_a_referral_goes_to_the_next_meeting_its_actions_are_recorded_and_a_seco
     second = start_on("marac_referral", clock.now(), {"da_victim": {**VICTIM, "given_name": "Janey"}})
     [waiting] = api(COORDINATOR).get("/api/v1/marac/referrals").get_json()["waiting"]
     assert (waiting["case_id"], waiting["repeat_found"], waiting["repeat_of_case_id"]) == (second, True, first)
+    page = web(COORDINATOR).get(f"/tasks/{waiting['task_id']}").get_data(as_text=True)
+    assert "Repeat" in page and "2027-06-10" in page  # shown to the coordinator, with the meeting it goes to
     refer(api, second, repeat=True)
     [again] = api(COORDINATOR).get(f"/api/v1/cases/{second}/marac").get_json()
     assert (again["repeat"], again["repeat_found"], again["repeat_of_case_id"]) == (True, True, first)
+    mi = web("mash-manager").get("/reports/marac-referrals.csv?from=2027-01-01&to=2027-06-30").get_data(as_text=True)
+    assert mi.splitlines()[1:] == ["2,1,50.0,1,2,2"]  # two referrals, one repeat, two actions by two agencies
 
 
 def test_a_referral_more_than_twelve_months_after_the_last_is_not_a_repeat(api):

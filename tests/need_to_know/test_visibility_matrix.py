@@ -44,6 +44,7 @@ SEES: dict[str, frozenset[str] | None] = {
     "education": AGENCY,                        # attended the strategy discussion; returned nothing
     "housing": None, "probation": None, "youth-justice": None, "adult-social-care": None,  # never involved
     "business-support": frozenset({"referrer's e-mail", "decision rationale"}),
+    "marac-coordinator": None,                  # never referred to MARAC (tests/marac: one that was)
     "auditor": None, "admin": None, "process-owner": None, "trainer": None, "referrer": None,
 }
 

@@ -126,6 +126,7 @@ def test_every_form_in_the_forms_folder_loads(forms):
         "confirm_immediate_risk", "handover_from_out_of_hours", "confirm_enquiry_link", "review_late_information",
         "review_new_information", "marac_referral", "lado_referral", "adult_safeguarding_referral",
         "early_help_referral", "police_investigation_referral",
+        "encompass_notification", "marac_actions",  # Operation Encompass and MARAC (issue 21)
     }
     for key, form in forms.items():
         assert form.key == key
