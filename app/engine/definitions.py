@@ -23,12 +23,13 @@ from SpiffWorkflow.bpmn.parser.ValidationException import ValidationException
 from SpiffWorkflow.camunda.parser.CamundaParser import CamundaParser
 from SpiffWorkflow.exceptions import SpiffWorkflowException
 
+from app.core.decision_tables import DecisionTable, decision_ref
 from app.core.diagram_xml import parse_xml
 from app.core.roles import LANE_ROLES, role_for_lane
 from app.core.sla import POLICY_FILE, PolicyError, SlaConfig, load_policies
 from app.core.vocabulary import SET_AT_CONTACT
 from app.engine.dataflow import DataFlow
-from app.engine.decisions import DecisionTable, TableProblem, check_table, read_tables
+from app.engine.decisions import TableProblem, check_table, names_read, read_tables
 from app.engine.functions import RAG_CLOCK, diagram_functions
 from app.engine.names import assigned_names, check_source
 from app.engine.sandbox import SandboxError, compile_expression, compile_script
@@ -288,6 +289,10 @@ def _compile(bundle: ProcessBundle, process_id: str) -> CompiledDefinition:
     for table_problem in unreadable:
         problems.add_table(table_problem)
     for table in tables.values():
+        # What is wrong whatever the case data (SpiffWorkflow's parser stops at the first bad output entry).
+        for table_problem in check_table(table, names_read(table), diagram_functions(sla), set()):
+            if not table_problem.warning:
+                problems.add_table(table_problem)
         try:
             parser.add_dmn_xml(parse_xml(bundle.dmn[table.file]), filename=table.file)
         except Exception as error:  # noqa: BLE001 - read_table checked what the parser checks; located anyway
@@ -492,10 +497,12 @@ def _check_business_rules(file: str, tree: etree._Element, problems: _Problems,
     process is first run for one that names a missing decision.)"""
     fine = True
     for task in tree.iter(f"{{{BPMN_NS}}}businessRuleTask"):
-        decision = task.get(f"{{{CAMUNDA_NS}}}decisionRef")
+        decision = decision_ref(task)
+        if decision and not task.get(f"{{{CAMUNDA_NS}}}decisionRef"):
+            task.set(f"{{{CAMUNDA_NS}}}decisionRef", decision)  # SpiffWorkflow's own form, for the Camunda parser
         if not decision:
-            reason = ("a business rule task must name the decision table it runs (camunda:decisionRef: the "
-                      "decision's id, as the DMN file gives it)")
+            reason = ("a business rule task must name the decision table it runs (camunda:decisionRef, or "
+                      "spiffworkflow:calledDecisionId: the decision's id, as the DMN file gives it)")
         elif decision in tables:
             continue
         elif unreadable:
@@ -513,7 +520,7 @@ def _decision_tasks(trees: Mapping[str, etree._Element]) -> dict[str, list[str]]
     runs: dict[str, list[str]] = {}
     for tree in trees.values():
         for task in tree.iter(f"{{{BPMN_NS}}}businessRuleTask"):
-            decision = task.get(f"{{{CAMUNDA_NS}}}decisionRef")
+            decision = decision_ref(task)
             if decision and task.get("id"):
                 runs.setdefault(decision, []).append(str(task.get("id")))
     return runs
