@@ -113,8 +113,7 @@ def receive_notification(session: Session, payload: dict[str, Any], actor: Actor
         raise ValidationFailed([FieldError(e.field, e.message, form.anchor(e.field or "")) for e in errors])
     received_at = now()
     incident = payload["incident"]
-    incident_at = datetime.combine(date.fromisoformat(incident["date"]),
-                                   datetime.strptime(incident["time"], "%H:%M").time(), LONDON).astimezone(UTC)
+    incident_at = _incident_at(incident, received_at, form)
     children = payload.get("children") or []
     subjects = [{"role": "child", **_person(child)} for child in children]
     subjects += [{"role": "adult", **_person(payload["victim"])},
@@ -188,6 +187,19 @@ def receive_notification(session: Session, payload: dict[str, Any], actor: Actor
     else:
         store_unstarted(session, case, data, actor)
     return case
+
+
+def _incident_at(incident: dict[str, Any], received_at: datetime, form: FormDefinition) -> datetime:
+    """The incident's instant (London time given): never after the notification."""
+    day = date.fromisoformat(incident["date"])
+    if day > received_at.astimezone(LONDON).date():
+        raise ValidationFailed([FieldError("incident.date", "The date of the incident must be today or in the past",
+                                           form.anchor("incident.date"))])
+    at = datetime.combine(day, datetime.strptime(incident["time"], "%H:%M").time(), LONDON).astimezone(UTC)
+    if at > received_at:
+        raise ValidationFailed([FieldError("incident.time", "The time of the incident must be in the past",
+                                           form.anchor("incident.time"))])
+    return at
 
 
 def _person(answers: dict[str, Any]) -> dict[str, Any]:

@@ -107,6 +107,31 @@ def test_a_notification_is_validated_like_any_contact(api):
     assert response.status_code == 422
     fields = {error["field"] for error in response.get_json()["errors"]}
     assert {"incident.date", "incident.time", "incident.location", "dash.q27", "risk_level"} <= fields
+    tomorrow = notification()
+    tomorrow["incident"]["date"] = "2999-01-01"
+    refused = api("police").post("/api/v1/contacts", json=tomorrow)
+    assert refused.status_code == 422 and refused.get_json()["errors"][0]["field"] == "incident.date"
+
+
+def test_a_police_officer_sends_a_notification_through_the_page(web, db):
+    police = web("police")
+    page = police.get("/contacts/new/domestic-abuse").get_data(as_text=True)
+    assert "Notify the MASH of a domestic abuse incident" in page and 'name="dash-q27"' in page
+    empty = police.post_form("/contacts/new/domestic-abuse", {"submission_key": "k1"})
+    body = empty.get_data(as_text=True)
+    assert "There is a problem" in body and "Answer the DASH questions" in body and 'href="#incident-date-day"' in body
+    form = {"submission_key": "k2", "incident-date-day": "1", "incident-date-month": "1", "incident-date-year": "2026",
+            "incident-time": "22:15", "incident-location": "Flat 2, Mill Street", "incident-officer_name": "PC Jo Hart",
+            "incident-officer_number": "1234", "victim-given_name": "Nia", "victim-family_name": "Vale",
+            "perpetrator-given_name": "Rob", "perpetrator-family_name": "Vale",
+            "children-0-given_name": "Kit", "children-0-family_name": "Vale", "children-0-present": "true",
+            **{f"dash-q{n}": "no" for n in range(1, 28)}, "risk_level": "standard",
+            "circumstances": "A row overheard by neighbours.", "immediate_risk": "false"}
+    sent = police.post_form("/contacts/new/domestic-abuse", form)
+    assert sent.status_code == 302 and "/received" in sent.headers["Location"]
+    with db.unit_of_work() as session:
+        assert session.scalars(select(Contact.type)).all() == ["domestic-abuse-notification"]
+        assert session.scalar(select(DomesticAbuseChild.given_name)) == "Kit"
 
 
 def test_only_the_daily_meetings_partners_see_the_triage_and_only_the_manager_records(api, web):
