@@ -9,8 +9,8 @@ DASH_QUESTIONS: tuple[str, ...] = (
     "Has the current incident resulted in injury?",
     "Is the victim very frightened?",
     "Is the victim afraid of further injury or violence?",
-    "Does the victim feel isolated from family or friends (does the abuser try to stop them seeing friends, "
-    "family, a doctor or others)?",
+    ("Does the victim feel isolated from family or friends (does the abuser try to stop them seeing friends, "
+     "family, a doctor or others)?"),
     "Is the victim feeling depressed or having suicidal thoughts?",
     "Has the victim separated or tried to separate from the abuser within the past year?",
     "Is there conflict over child contact?",
@@ -25,18 +25,18 @@ DASH_QUESTIONS: tuple[str, ...] = (
     "Has the abuser ever used weapons or objects to hurt the victim?",
     "Has the abuser ever threatened to kill the victim or someone else, and the victim believed them?",
     "Has the abuser ever attempted to strangle, choke, suffocate or drown the victim?",
-    "Does the abuser do or say things of a sexual nature that make the victim feel bad or that physically hurt "
-    "them or someone else?",
+    ("Does the abuser do or say things of a sexual nature that make the victim feel bad or that physically hurt "
+     "them or someone else?"),
     "Is there any other person who has threatened the victim or whom the victim is afraid of?",
     "Does the victim know if the abuser has hurt anyone else?",
     "Has the abuser ever mistreated an animal or the family pet?",
-    "Are there any financial issues (is the victim dependent on the abuser for money, has the abuser recently lost "
-    "their job)?",
-    "Has the abuser had problems in the past year with drugs, alcohol or mental health leading to problems in "
-    "leading a normal life?",
+    ("Are there any financial issues (is the victim dependent on the abuser for money, has the abuser recently lost "
+     "their job)?"),
+    ("Has the abuser had problems in the past year with drugs, alcohol or mental health leading to problems in "
+     "leading a normal life?"),
     "Has the abuser ever threatened or attempted suicide?",
-    "Has the abuser ever broken bail, an injunction or a formal agreement about when they can see the victim or "
-    "the children?",
+    ("Has the abuser ever broken bail, an injunction or a formal agreement about when they can see the victim or "
+     "the children?"),
     "Does the victim know if the abuser has ever been in trouble with the police or has a criminal history?",
 )
 DASH_KEYS: tuple[str, ...] = tuple(f"q{number}" for number in range(1, len(DASH_QUESTIONS) + 1))

@@ -20,5 +20,6 @@ def known_school_ids() -> frozenset[str] | None:
         return None
     except (OSError, tomllib.TOMLDecodeError):
         return frozenset()  # a broken list accepts no school: the officer leaves it blank and says so in words
-    schools = data.get("school") if isinstance(data.get("school"), list) else []
+    found = data.get("school")
+    schools: list = found if isinstance(found, list) else []
     return frozenset(str(entry["id"]) for entry in schools if isinstance(entry, dict) and entry.get("id"))

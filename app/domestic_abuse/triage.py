@@ -16,15 +16,16 @@ from sqlalchemy.orm import Session
 
 from app.audit.operations import record
 from app.cases.models import Case
+from app.casework.completion import AnswersHeld, complete_task
 from app.core.actor import Actor
 from app.core.clock import now
-from app.casework.completion import AnswersHeld, complete_task, hold_answers
 from app.core.db import run_in_transaction
 from app.core.errors import Conflict, FieldError, NotFound, ProcessFailed, ValidationFailed
 from app.domestic_abuse.dash import RISK_LEVELS
 from app.domestic_abuse.models import DomesticAbuseChild, DomesticAbuseNotification
 from app.engine import CaseWorkflow
 from app.inbox.models import OpenTask
+from app.incidents.operations import hold_answers
 from app.process_models.registry import compiled_by_id
 
 #: The triage step of processes/domestic_abuse.bpmn and the form its decision is recorded with.

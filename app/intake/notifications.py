@@ -2,7 +2,7 @@
 people, and start the domestic_abuse process with the decision table's inputs (docs/process-contract.md)."""
 from __future__ import annotations
 
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, time
 from typing import Any
 
 from sqlalchemy.orm import Session
@@ -195,7 +195,8 @@ def _incident_at(incident: dict[str, Any], received_at: datetime, form: FormDefi
     if day > received_at.astimezone(LONDON).date():
         raise ValidationFailed([FieldError("incident.date", "The date of the incident must be today or in the past",
                                            form.anchor("incident.date"))])
-    at = datetime.combine(day, datetime.strptime(incident["time"], "%H:%M").time(), LONDON).astimezone(UTC)
+    hours, minutes = (int(part) for part in incident["time"].split(":"))
+    at = datetime.combine(day, time(hours, minutes), LONDON).astimezone(UTC)
     if at > received_at:
         raise ValidationFailed([FieldError("incident.time", "The time of the incident must be in the past",
                                            form.anchor("incident.time"))])

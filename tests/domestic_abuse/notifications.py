@@ -13,9 +13,10 @@ def notification(*, risk_level: str = "medium", yes: int = 6, children=None, imm
     """``yes``: how many DASH questions (from the first) the victim answered yes. The incident was last night."""
     given, family = victim.split(" ", 1)
     p_given, p_family = perpetrator.split(" ", 1)
+    last_night = (now() - timedelta(days=1)).astimezone(LONDON).date().isoformat()
     body = {
         "type": "domestic-abuse-notification",
-        "incident": {"date": (now() - timedelta(days=1)).astimezone(LONDON).date().isoformat(), "time": "23:30", "location": "14 Elm Road, Northtown",
+        "incident": {"date": last_night, "time": "23:30", "location": "14 Elm Road, Northtown",
                      "officer_name": "PC Sam Ellis", "officer_number": "4471"},
         "victim": {"given_name": given, "family_name": family, "date_of_birth": "1990-02-14"},
         "perpetrator": {"given_name": p_given, "family_name": p_family, "date_of_birth": "1987-07-30"},
