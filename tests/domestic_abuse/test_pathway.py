@@ -146,3 +146,11 @@ def test_only_the_daily_meetings_partners_see_the_triage_and_only_the_manager_re
     for role in ("referrer", "probation", "housing", "business-support", "admin"):
         assert web(role).get(TRIAGE).status_code == 403, role
     assert web("police").post_form(TRIAGE, {}, csrf_from="/contacts/new/domestic-abuse").status_code == 403
+
+
+def test_a_child_in_immediate_danger_does_not_wait_for_the_daily_meeting(api, web):
+    case_id = notify(api, risk_level="high", yes=16, immediate_risk=True, children=[])
+    steps = step_names(api, case_id)
+    assert steps & {"Confirm immediate risk", "Confirm immediate risk out of hours"}, steps
+    assert "Decide at the daily domestic abuse triage" not in steps
+    assert f'name="decision-{case_id}"' not in web("mash-manager").get(TRIAGE).get_data(as_text=True)
