@@ -94,6 +94,8 @@ def _register_blueprints(app: Flask) -> None:
                       reports_bp, information_product_bp, need_to_know_bp, users_bp, disagreements_bp,
                       notifications_bp, search_bp, rota_bp, marac_bp):
         app.register_blueprint(blueprint)
+    from app.domestic_abuse.views import bp as domestic_abuse_bp  # the daily domestic abuse triage
+    app.register_blueprint(domestic_abuse_bp)
     from app.core.config import mail_settings
     if mail_settings().dev_mail:  # /dev/mail does not exist unless the local mail sink does
         from app.notifications.views import dev_mail_bp

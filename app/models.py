@@ -6,6 +6,7 @@ from app.casework.models import NotificationMarker  # noqa: F401
 from app.core.db import Base  # noqa: F401
 from app.deadlines.models import Deadline, SchedulerLease  # noqa: F401
 from app.disagreements.models import ProfessionalDisagreement  # noqa: F401
+from app.domestic_abuse.models import DomesticAbuseChild, DomesticAbuseNotification  # noqa: F401
 from app.inbox.models import OpenTask  # noqa: F401
 from app.incidents.models import Incident  # noqa: F401
 from app.intake.models import Contact  # noqa: F401

@@ -45,6 +45,7 @@ LAYERS: tuple[str, ...] = (
     "rota",            # the duty rota and escalating unclaimed urgent tasks to the person on duty
     "marac",           # Operation Encompass and MARAC: schools told, referrals, actions, repeat victims
     "casework",        # what happens to a case: start, complete, timers, re-rating, retries, version moves
+    "domestic_abuse",  # police notifications' records, the daily triage and its decisions
     "intake",          # the front door: receiving a contact starts a case
     "disagreements",   # professional disagreements: raising one signals the case's workflow
     "maps",            # process and case maps

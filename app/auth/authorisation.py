@@ -79,6 +79,13 @@ DISAGREEMENT_RAISERS = DECISION_MAKERS | {"referrer"} | set(AGENCIES)
 #: operations manager who resolves them.
 DISAGREEMENT_READERS = DISAGREEMENT_RAISERS | {"ops-manager"}
 
+#: Roles that send a police domestic abuse notification (a PPN): the police.
+DA_NOTIFY_ROLES = frozenset({"police"})
+#: Roles at the daily domestic abuse triage: police, children's social care, health and education.
+DA_TRIAGE_ROLES = frozenset({"police", "mash-manager", "social-worker", "health", "education"})
+#: ... and who records its decisions: the MASH manager (the triage step's lane).
+DA_TRIAGE_DECIDERS = frozenset({"mash-manager"})
+
 _PUBLIC = frozenset({PUBLIC})
 _SIGNED_IN = frozenset({SIGNED_IN})
 
@@ -96,6 +103,11 @@ ROUTE_ROLES: dict[str, frozenset[str]] = {
     "intake.new_contact": INTAKE_ROLES,
     "intake.received": INTAKE_ROLES,
     "intake.my_contacts": INTAKE_ROLES,
+    # domestic abuse (app/domestic_abuse): police notify; the daily meeting's partners read the triage list (no
+    # names on it), and the MASH manager, whose lane the triage step is, records the meeting's decisions
+    "intake.new_notification": DA_NOTIFY_ROLES,
+    "domestic_abuse.triage": DA_TRIAGE_ROLES,
+    "domestic_abuse.record_decisions": DA_TRIAGE_DECIDERS,
     # inbox and tasks
     "inbox.index": TASK_ROLES,
     "inbox.task": TASK_ROLES,

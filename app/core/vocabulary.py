@@ -139,9 +139,22 @@ REFERRAL_DATE_FIELD: Final = "referral_date"
 SET_AT_CONTACT: tuple[str, ...] = (REFERENCE_FIELD, RECEIVED_AT_FIELD, SOURCE_FIELD, IMMEDIATE_RISK_FIELD,
                                    HAS_OPEN_CASE_FIELD, OPEN_ENQUIRY_FIELD, OUTCOME_FIELD, STRATEGY_OUTCOME_FIELD,
                                    REFERRAL_DATE_FIELD)
-#: Case data a police domestic-abuse notification sets when it is received (issue 21's agreed names), read by
-#: the called processes Operation Encompass and MARAC: known from the start too.
-SET_AT_NOTIFICATION: tuple[str, ...] = ("da_children", "da_incident_at", "da_victim", "da_perpetrator")
+# Set by the service when a police domestic-abuse notification is received (app/domestic_abuse/notifications.py):
+# the domestic_abuse decision table's inputs, and the people the called processes (Encompass, MARAC) read.
+DASH_RISK_LEVEL_FIELD: Final = "dash_risk_level"
+DASH_TICKS_FIELD: Final = "dash_ticks"
+ESCALATION_FIELD: Final = "escalation"
+CHILDREN_IN_HOUSEHOLD_FIELD: Final = "children_in_household"
+PREGNANCY_FIELD: Final = "pregnancy"
+DA_CHILDREN_FIELD: Final = "da_children"
+DA_INCIDENT_AT_FIELD: Final = "da_incident_at"
+DA_VICTIM_FIELD: Final = "da_victim"
+DA_PERPETRATOR_FIELD: Final = "da_perpetrator"
+#: The daily triage's decision (screen | no-further-action | marac | encompass-only), None until the meeting.
+DA_TRIAGE_FIELD: Final = "da_triage"
+SET_AT_NOTIFICATION: tuple[str, ...] = (DASH_RISK_LEVEL_FIELD, DASH_TICKS_FIELD, ESCALATION_FIELD,
+                                        CHILDREN_IN_HOUSEHOLD_FIELD, PREGNANCY_FIELD, DA_CHILDREN_FIELD,
+                                        DA_INCIDENT_AT_FIELD, DA_VICTIM_FIELD, DA_PERPETRATOR_FIELD)
 SET_AT_CONTACT = SET_AT_CONTACT + SET_AT_NOTIFICATION
 #: Case data the case record keeps in its own columns after every step.
 CONTRACT_FIELDS: tuple[str, ...] = (RAG_FIELD, OUTCOME_FIELD, STRATEGY_OUTCOME_FIELD, CONSENT_FIELD)

@@ -36,3 +36,5 @@ class Contact(Base):
     #: after it arrived by phone or e-mail (free text: anonymised with the contact).
     received_at: Mapped[datetime] = mapped_column(UTCDateTime())
     received_at_reason: Mapped[str | None] = mapped_column(Text)
+    #: What kind of contact this is (app/intake/contact_types.py): it names the process the contact starts.
+    type: Mapped[str] = mapped_column(String(40), default="contact", server_default="contact")

@@ -10,6 +10,8 @@ from app.audit.operations import record
 from app.cases.queries import case_for_referrer, feedback_given
 from app.core.db import get_db, run_in_transaction
 from app.core.errors import FieldError, ValidationFailed
+from app.intake.contact_types import DOMESTIC_ABUSE_NOTIFICATION, TYPE_FIELD
+from app.intake.notifications import notification_form
 from app.intake.operations import IDEMPOTENCY_FIELD, contact_form, receive_contact, start_received
 from app.intake.queries import contacts_of
 from app.intake.receipt import (
@@ -69,6 +71,31 @@ def new_contact():
     case, _created = run_in_transaction(receive_contact, values, g.actor, channel="web",
                                         idempotency_key=f"web:{submission_key[:64]}", start=False)
     # Stored and committed first: the contact stands whatever the diagram does next.
+    start_received(get_db().session, case, g.actor)
+    return redirect(url_for("intake.received", case_id=case.id))
+
+
+@bp.route("/contacts/new/domestic-abuse", methods=["GET", "POST"])
+def new_notification():
+    """A police officer's domestic abuse notification (a PPN): the incident, the people and the DASH answers."""
+    form = notification_form(get_db().session)
+    submission_key = request.form.get("submission_key") or uuid.uuid4().hex
+
+    def page(values: dict, errors: list[FieldError]) -> ResponseReturnValue:
+        key = submission_key
+        if any(error.field == IDEMPOTENCY_FIELD for error in errors):
+            errors = [FieldError("submission_key", SENT_ALREADY, anchor="send") if error.field == IDEMPOTENCY_FIELD
+                      else error for error in errors]
+            key = uuid.uuid4().hex
+        return render_template("intake/new_notification.html", form=form, values=values, errors=errors,
+                               submission_key=key, title=DOMESTIC_ABUSE_NOTIFICATION.title)
+
+    if request.method == "GET":
+        return page({}, [])
+    values = read_form(form, page)
+    case, _created = run_in_transaction(
+        receive_contact, {**values, TYPE_FIELD: DOMESTIC_ABUSE_NOTIFICATION.name}, g.actor, channel="web",
+        idempotency_key=f"web:{submission_key[:64]}", start=False)
     start_received(get_db().session, case, g.actor)
     return redirect(url_for("intake.received", case_id=case.id))
 

@@ -267,6 +267,8 @@ def _target_process(session: Session, upload: _Upload, process_id: str | None,
                      if set(sent) & _ids_in_latest(session, root) or unreadable & _files_in_latest(session, root)})
     if len(owners) == 1:
         return owners[0]
+    if ENTRY_PROCESS in owners:  # a file shared with a process a contact type starts (domestic_abuse) is the hub's
+        return ENTRY_PROCESS     # entry process's unless the owner names the other (docs/process-contract.md)
     if len(owners) > 1:
         problems.append(DefinitionProblem(UPLOAD, f"the process is part of several deployed processes "
                                                   f"({', '.join(owners)}): name the one to deploy (process_id)"))

@@ -11,6 +11,7 @@ from app.core.roles import role_label
 from app.core.vocabulary import RAG_LABELS
 from app.reports import figures
 from app.reports.charts import Chart, bar_chart, stacked_columns
+from app.reports.da_notifications import notification_tables
 from app.reports.figures import RAGS, Table
 from app.reports.filters import ReportFilters
 from app.reports.marac import domestic_abuse_tables
@@ -30,13 +31,16 @@ class Report:
     volume: figures.Volume
     #: Operation Encompass and MARAC (app/reports/marac.py).
     encompass_and_marac: tuple[Table, ...] = ()
+    #: Police domestic abuse notifications and the daily triage (app/reports/da_notifications.py).
+    da_notifications: tuple[Table, ...] = ()
 
     @property
     def tables(self) -> dict[str, Table]:
         """Every table of the page by its CSV name, in page order."""
         found = [self.sources.table(), self.sources.conversion_table(), figures.timeliness_table(self.timeliness),
                  self.rag.table(), self.rag.rates_table(), figures.agency_table(self.agencies),
-                 self.re_referrals.table(), self.conversions.table(), self.volume.table(), *self.encompass_and_marac]
+                 self.re_referrals.table(), self.conversions.table(), self.volume.table(), *self.encompass_and_marac,
+                 *self.da_notifications]
         return {table.key: table for table in found}
 
     @property
@@ -82,4 +86,5 @@ def build_report(session: Session, filters: ReportFilters, at: datetime) -> Repo
         agencies=figures.agency_responses(rows.checks, at),
         re_referrals=figures.re_referrals(rows.referred, rows.referrals),
         conversions=figures.conversions(rows.contacts, rows.strategy), volume=figures.volume(rows.contacts, filters),
-        encompass_and_marac=domestic_abuse_tables(session, filters))
+        encompass_and_marac=domestic_abuse_tables(session, filters),
+        da_notifications=notification_tables(session, filters))

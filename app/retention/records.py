@@ -12,6 +12,7 @@ from typing import TypeAlias
 from app.cases.models import AgencyReturn, RagChange, ReferrerFeedback, StrategyDiscussion
 from app.core.db import Base
 from app.disagreements.models import ProfessionalDisagreement
+from app.domestic_abuse.models import DomesticAbuseChild, DomesticAbuseNotification
 from app.incidents.models import Incident
 from app.marac.models import EncompassNotification, MaracAction, MaracReferral
 from app.need_to_know.models import BreakGlassAccess
@@ -22,6 +23,7 @@ from app.sharing.models import SharingDecision
 CaseRecordModel: TypeAlias = (
     "type[RagChange] | type[AgencyReturn] | type[StrategyDiscussion] | type[ReferrerFeedback] | type[Incident]"
     " | type[SharingDecision] | type[BreakGlassAccess] | type[ProfessionalDisagreement] | type[Notification]"
+    " | type[DomesticAbuseNotification] | type[DomesticAbuseChild]"
     " | type[EncompassNotification] | type[MaracReferral] | type[MaracAction]")
 
 
@@ -54,6 +56,14 @@ CASE_RECORDS: tuple[CaseRecord, ...] = (
     # Messages about the case (app/notifications): the address they went to, and the text and Notify fields,
     # which name the child when the address was a secure one.
     CaseRecord("notifications", Notification, ("to_address", "body", "fields")),
+    # A police domestic abuse notification (app/domestic_abuse): the incident, the officer, the victim and the alleged
+    # perpetrator, and the triage's reason name people; the risk level, the DASH answers (codes) and the decisions stay.
+    CaseRecord("domestic_abuse_notifications", DomesticAbuseNotification, (
+        "incident_location", "officer_name", "officer_number", "victim_given_name", "victim_family_name",
+        "victim_date_of_birth", "victim_nhs_number", "perpetrator_given_name", "perpetrator_family_name",
+        "perpetrator_date_of_birth", "perpetrator_nhs_number", "triage_reason")),
+    # ... and the children it names, with their schools (a school names where a child is).
+    CaseRecord("domestic_abuse_children", DomesticAbuseChild, ("given_name", "family_name", "date_of_birth", "school")),
     # Operation Encompass and MARAC (app/marac): the safeguarding lead told and what the school said; the
     # referral's note and the MARAC's actions for the family. Schools, times, agencies and dates stay for MI.
     CaseRecord("encompass_notifications", EncompassNotification, ("dsl_name", "told_note")),

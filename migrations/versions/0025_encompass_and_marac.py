@@ -1,14 +1,14 @@
 """encompass and marac: schools told about a domestic abuse notification, MARAC referrals and their actions
 
 Revision ID: 0025
-Revises: 0023
+Revises: 0024
 Create Date: 2026-12-06 18:00:00
 """
 import sqlalchemy as sa
 from alembic import op
 
 revision = '0025'
-down_revision = '0023'
+down_revision = '0024'
 branch_labels = None
 depends_on = None
 

@@ -1,0 +1,1 @@
+"""The domestic-abuse pathway: police notifications, their table decision, and the daily triage meeting."""

@@ -1,0 +1,44 @@
+"""The kinds of contact the front door takes, and the process each one starts.
+
+A contact without a ``type`` is a plain contact (every client written before types existed keeps working). A
+police domestic-abuse notification ("PPN", "VPRF") starts its own process, which runs the domestic_abuse decision
+table and the daily triage before any child goes to screening (docs/process-contract.md)."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from app.core.errors import FieldError, ValidationFailed
+
+#: The JSON field (and the stored column) naming a contact's type.
+TYPE_FIELD = "type"
+
+
+@dataclass(frozen=True)
+class ContactType:
+    """A kind of contact: the process it starts and the form (forms/<form>.json) its answers are checked against."""
+
+    name: str
+    process_id: str
+    form: str
+    title: str
+
+
+CONTACT = ContactType("contact", "referral", "contact", "Report a safeguarding concern")
+DOMESTIC_ABUSE_NOTIFICATION = ContactType("domestic-abuse-notification", "domestic_abuse",
+                                          "domestic_abuse_notification", "Notify the MASH of a domestic abuse incident")
+CONTACT_TYPES: dict[str, ContactType] = {kind.name: kind for kind in (CONTACT, DOMESTIC_ABUSE_NOTIFICATION)}
+
+
+def type_of(payload: object) -> ContactType:
+    """The type a contact names (a plain contact when it names none); an unknown type is refused on its field."""
+    if not isinstance(payload, dict) or TYPE_FIELD not in payload:
+        return CONTACT
+    kind = CONTACT_TYPES.get(payload[TYPE_FIELD]) if isinstance(payload[TYPE_FIELD], str) else None
+    if kind is None:
+        raise ValidationFailed([FieldError(TYPE_FIELD, "The type must be one of: " + ", ".join(CONTACT_TYPES))])
+    return kind
+
+
+def without_type(payload: dict) -> dict:
+    """The contact's answers, as its form checks them (the form has no ``type`` field)."""
+    return {name: value for name, value in payload.items() if name != TYPE_FIELD}

@@ -1,0 +1,209 @@
+"""Receive a police domestic-abuse notification: store the contact, the notification's structured parts and its
+people, and start the domestic_abuse process with the decision table's inputs (docs/process-contract.md)."""
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, time
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from app.audit.operations import record
+from app.cases.models import Case, Subject
+from app.casework.starting import start_workflow, store_unstarted
+from app.core.actor import SYSTEM, Actor
+from app.core.calendar import LONDON
+from app.core.clock import now
+from app.core.errors import FieldError, ProcessFailed, ValidationFailed
+from app.core.vocabulary import (
+    CHILDREN_IN_HOUSEHOLD_FIELD,
+    DA_CHILDREN_FIELD,
+    DA_INCIDENT_AT_FIELD,
+    DA_PERPETRATOR_FIELD,
+    DA_TRIAGE_FIELD,
+    DA_VICTIM_FIELD,
+    DASH_RISK_LEVEL_FIELD,
+    DASH_TICKS_FIELD,
+    ESCALATION_FIELD,
+    HAS_OPEN_CASE_FIELD,
+    IMMEDIATE_RISK_FIELD,
+    OPEN_ENQUIRY_FIELD,
+    OUTCOME_FIELD,
+    PREGNANCY_FIELD,
+    RECEIVED_AT_FIELD,
+    REFERENCE_FIELD,
+    REFERRAL_DATE_FIELD,
+    SOURCE_FIELD,
+    STRATEGY_OUTCOME_FIELD,
+)
+from app.domestic_abuse import dash
+from app.domestic_abuse.models import DomesticAbuseChild, DomesticAbuseNotification
+from app.domestic_abuse.schools import known_school_ids
+from app.forms import FormDefinition, validate
+from app.intake.contact_types import DOMESTIC_ABUSE_NOTIFICATION
+from app.intake.models import Contact
+from app.intake.open_work import open_work_for
+from app.people.intake import index_subjects
+from app.people.names import is_valid_nhs_number, normalise_nhs_number
+from app.process_models.models import ProcessVersion
+from app.process_models.registry import (
+    bundle_of,
+    compiled,
+    executable_processes,
+    latest_version,
+    register_bundle,
+)
+
+#: Police: the children in need census's referral source for every notification.
+POLICE_SOURCE = "6"
+#: A notification is shared under the police's safeguarding duty; the officer does not ask the family first.
+CONSENT_REASON = "A police domestic abuse notification: shared under the police's duty to safeguard the children."
+PEOPLE = ("victim", "perpetrator")
+
+
+def notification_form(session: Session) -> FormDefinition:
+    """The notification form of the current domestic_abuse process version (the page and the API)."""
+    return compiled(_current_version(session)).forms[DOMESTIC_ABUSE_NOTIFICATION.form]
+
+
+def _current_version(session: Session) -> ProcessVersion:
+    """The domestic_abuse process on the current entry version's files (the bundle both share: the children's
+    pathway it calls is the hub's current referral process). Registered from those files by the first notification
+    after each deploy; a version of domestic_abuse deployed by name since then is used as it is."""
+    entry = latest_version(session)
+    if entry is None:
+        raise ProcessFailed("No process is deployed: run 'mash init-db' first.")
+    process_id = DOMESTIC_ABUSE_NOTIFICATION.process_id
+    latest = latest_version(session, process_id)
+    if latest is not None and (latest.content_hash == entry.content_hash or latest.created_at > entry.created_at):
+        return latest
+    bundle = bundle_of(entry)
+    if not any(pid == process_id for raw in bundle.bpmn.values() for pid, _name in executable_processes(raw)):
+        raise ProcessFailed(f"The current process version has no '{process_id}' process: deploy "
+                            "processes/domestic_abuse.bpmn with the referral diagrams.")
+    return register_bundle(session, bundle, actor=SYSTEM, process_id=process_id, source=entry.source or "init",
+                           note=f"The domestic abuse process of {entry.process_id} version {entry.version}'s files")
+
+
+def notification_errors(payload: dict[str, Any]) -> list[FieldError]:
+    """What the form cannot say: NHS numbers with a bad check digit, and schools the hub does not know."""
+    errors = []
+    for who in PEOPLE:
+        number = normalise_nhs_number((payload.get(who) or {}).get("nhs_number"))
+        if number and not is_valid_nhs_number(number):
+            errors.append(FieldError(f"{who}.nhs_number", "This NHS number is not valid: check it and enter it again"))
+    schools = known_school_ids()
+    for position, child in enumerate(payload.get("children") or []):
+        school = (child.get("school") or "").strip()
+        if school and schools is not None and school not in schools:
+            errors.append(FieldError(f"children.{position}.school",
+                                     "Enter the id of a school in the hub's list of schools, or leave it blank"))
+    return errors
+
+
+def receive_notification(session: Session, payload: dict[str, Any], actor: Actor, *, channel: str,
+                         idempotency_key: str | None, digest: str | None, start: bool) -> Case:
+    """Store a validated notification and its case, and start (or store, ``start=False``) its process."""
+    version = _current_version(session)
+    form = compiled(version).forms[DOMESTIC_ABUSE_NOTIFICATION.form]
+    errors = validate(form, payload)
+    if errors:
+        raise ValidationFailed(errors)
+    errors = notification_errors(payload)
+    if errors:
+        raise ValidationFailed([FieldError(e.field, e.message, form.anchor(e.field or "")) for e in errors])
+    received_at = now()
+    incident = payload["incident"]
+    incident_at = _incident_at(incident, received_at, form)
+    children = payload.get("children") or []
+    subjects = [{"role": "child", **_person(child)} for child in children]
+    subjects += [{"role": "adult", **_person(payload["victim"])},
+                 {"role": "alleged-perpetrator", **_person(payload["perpetrator"])}]
+    work = open_work_for(session, subjects)
+    linked = work.social_work or work.open_enquiry
+    immediate = bool(payload["immediate_risk"])
+    case = Case(status="open", received_at=received_at, typed_in_at=received_at, immediate_risk=immediate,
+                has_open_case=work.social_work is not None, linked_case_id=linked.id if linked else None,
+                process_version_id=version.id)
+    for position, subject in enumerate(subjects):
+        case.subjects.append(Subject(
+            position=position, role=subject["role"], given_name=subject["given_name"],
+            family_name=subject["family_name"], nhs_number=subject["nhs_number"],
+            date_of_birth=date.fromisoformat(subject["date_of_birth"]) if subject["date_of_birth"] else None))
+    session.add(case)
+    session.flush()
+    case.reference = f"MASH-{received_at:%Y}-{case.id:06d}"
+    session.add(Contact(
+        case_id=case.id, source=POLICE_SOURCE, channel=channel, referrer_name=incident["officer_name"],
+        referrer_organisation="Police", referrer_role=f"Attending officer, collar number {incident['officer_number']}",
+        concern=payload["circumstances"], immediate_risk=immediate, consent_status="not-sought",
+        consent_reason=CONSENT_REASON, created_by_id=actor.user_id, idempotency_key=idempotency_key,
+        idempotency_digest=digest, received_at=received_at, type=DOMESTIC_ABUSE_NOTIFICATION.name))
+    answers = dict(payload["dash"])
+    victim, perpetrator = _person(payload["victim"]), _person(payload["perpetrator"])
+    notification = DomesticAbuseNotification(
+        case_id=case.id, received_at=received_at, incident_at=incident_at, incident_location=incident["location"],
+        officer_name=incident["officer_name"], officer_number=incident["officer_number"],
+        risk_level=payload["risk_level"], dash_ticks=dash.ticks(answers), dash_answers=answers,
+        escalation=dash.escalation(answers), pregnancy=dash.pregnancy(answers),
+        **{f"{who}_{name}": (date.fromisoformat(value) if name == "date_of_birth" and value else value)
+           for who, person in (("victim", victim), ("perpetrator", perpetrator)) for name, value in person.items()})
+    session.add(notification)
+    session.flush()
+    for position, child in enumerate(children):
+        session.add(DomesticAbuseChild(
+            case_id=case.id, notification_id=notification.id, position=position, present=bool(child["present"]),
+            school=(child.get("school") or "").strip() or None, **{
+                name: (date.fromisoformat(value) if name == "date_of_birth" and value else value)
+                for name, value in _person(child).items() if name != "nhs_number"}))
+    record(session, actor, "contact.received", case_id=case.id, summary=f"Contact {case.reference} received",
+           details={"channel": channel, "source": POLICE_SOURCE, "type": DOMESTIC_ABUSE_NOTIFICATION.name,
+                    "risk_level": payload["risk_level"]})
+    index_subjects(session, case, actor)
+    data = {
+        REFERENCE_FIELD: case.reference,
+        RECEIVED_AT_FIELD: received_at.isoformat(),
+        SOURCE_FIELD: POLICE_SOURCE,
+        IMMEDIATE_RISK_FIELD: immediate,
+        HAS_OPEN_CASE_FIELD: work.social_work is not None,
+        OPEN_ENQUIRY_FIELD: work.open_enquiry.reference if work.open_enquiry else None,
+        OUTCOME_FIELD: None,
+        STRATEGY_OUTCOME_FIELD: None,
+        REFERRAL_DATE_FIELD: None,
+        DASH_RISK_LEVEL_FIELD: payload["risk_level"],
+        DASH_TICKS_FIELD: notification.dash_ticks,
+        ESCALATION_FIELD: notification.escalation,
+        CHILDREN_IN_HOUSEHOLD_FIELD: len(children),
+        PREGNANCY_FIELD: notification.pregnancy,
+        DA_CHILDREN_FIELD: [{"given_name": child["given_name"].strip(), "family_name": child["family_name"].strip(),
+                             "date_of_birth": child.get("date_of_birth") or None,
+                             "school": (child.get("school") or "").strip() or None} for child in children],
+        DA_INCIDENT_AT_FIELD: incident_at.isoformat(),
+        DA_VICTIM_FIELD: victim,
+        DA_PERPETRATOR_FIELD: perpetrator,
+        DA_TRIAGE_FIELD: None,
+    }
+    if start:
+        start_workflow(session, case, data, actor)
+    else:
+        store_unstarted(session, case, data, actor)
+    return case
+
+
+def _incident_at(incident: dict[str, Any], received_at: datetime, form: FormDefinition) -> datetime:
+    """The incident's instant (London time given): never after the notification."""
+    day = date.fromisoformat(incident["date"])
+    if day > received_at.astimezone(LONDON).date():
+        raise ValidationFailed([FieldError("incident.date", "The date of the incident must be today or in the past",
+                                           form.anchor("incident.date"))])
+    hours, minutes = (int(part) for part in incident["time"].split(":"))
+    at = datetime.combine(day, time(hours, minutes), LONDON).astimezone(UTC)
+    if at > received_at:
+        raise ValidationFailed([FieldError("incident.time", "The time of the incident must be in the past",
+                                           form.anchor("incident.time"))])
+    return at
+
+
+def _person(answers: dict[str, Any]) -> dict[str, Any]:
+    return {"given_name": answers["given_name"].strip(), "family_name": answers["family_name"].strip(),
+            "date_of_birth": answers.get("date_of_birth") or None,
+            "nhs_number": normalise_nhs_number(answers.get("nhs_number"))}
