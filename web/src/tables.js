@@ -160,12 +160,13 @@ class TablePage {
     if (!table) return;
     const headings = new Map();
     for (const cell of table.querySelectorAll("thead th[data-col-id]")) {
-      const name = cell.querySelector(".input-label, .output-label, .clause");
-      const text = (name || cell).textContent.replace(/\s+/g, " ").trim();
+      const name = [".input-label", ".output-label", ".input-expression", ".output-name", ".output-variable"]
+        .map((selector) => cell.querySelector(selector)).find((found) => found && found.textContent.trim());
+      const text = name ? name.textContent.replace(/\s+/g, " ").trim() : cell.dataset.colId;
       headings.set(cell.dataset.colId, `${cell.classList.contains("output-cell") ? "Output" : "Input"} ${text}`);
     }
     table.querySelectorAll("tbody tr").forEach((row, index) => {
-      for (const cell of row.querySelectorAll("td[data-col-id]")) {
+      for (const cell of row.querySelectorAll("td.cell")) {
         const editable = cell.querySelector("[contenteditable]");
         if (!editable) continue;
         const column = headings.get(cell.dataset.colId)
