@@ -1,0 +1,65 @@
+"""A process owner changes a threshold in the hub's decision table in the in-app modeler, in a real browser.
+
+The referral process's version holds the threshold table beside its diagrams. The process owner opens the
+modeler, goes from the diagram to the table through the list of the version's files, and works the table
+from the keyboard: a FEEL range typed into a cell is found by the check, named by its rule and marked in
+the table; undone, the table checks clean. Then "three or more presenting factors suggest Amber" becomes
+"two or more", the note says why, and the deploy makes a new version whose table gives the new answer.
+"""
+from __future__ import annotations
+
+import pytest
+from playwright.sync_api import Page, expect
+
+from tests.browser.test_hub_journey import Person
+from tests.modeler.test_decision_tables_page import with_table
+
+pytestmark = pytest.mark.usefixtures("live_server")
+
+CHECK_TIMEOUT = 60_000  # the check runs the whole deploy validation, bpmnlint (Node) included
+
+
+def type_into(page: Page, cell_label: str, text: str) -> None:
+    """Edit a cell the keyboard way: into the cell, replace what is there, Tab to the next one."""
+    cell = page.get_by_role("textbox", name=cell_label, exact=True)
+    cell.focus()
+    expect(cell).to_be_focused()
+    page.keyboard.press("Control+A")
+    page.keyboard.type(text)
+    page.keyboard.press("Tab")
+
+
+def test_a_threshold_changed_in_the_table_editor_is_deployed_and_gives_the_new_suggestion(page: Page, live_server, db):
+    version = with_table(db)
+    owner = Person(page, live_server, "process-owner")
+    owner.sign_in()
+    owner.console_errors.clear()
+    owner.goto("/process-models/referral/edit")
+    owner.click(page.get_by_role("link", name="Edit threshold.dmn"))
+    expect(page.get_by_role("heading", level=1)).to_have_text("Edit the decision table")
+    lint = page.locator("#modeler-lint")
+    expect(lint).to_contain_text("No problems found", timeout=CHECK_TIMEOUT)
+    factors = "Rule 2, Input Presenting factors"
+    expect(page.get_by_role("textbox", name=factors, exact=True)).to_have_text(">= 3")
+
+    # A FEEL range is not an entry the engine can evaluate: the check names the rule and marks it.
+    type_into(page, factors, "[3..10]")
+    expect(lint).to_contain_text("1 problem found", timeout=CHECK_TIMEOUT)
+    summary = page.locator(".govuk-error-summary")
+    expect(summary).to_contain_text("rule 2")
+    expect(page.locator("#tables-canvas tbody tr").nth(1)).to_have_class("mash-tables__problem")
+    summary.get_by_role("link").first.click()
+    expect(page.get_by_role("textbox", name="Rule 2, Input Immediate risk", exact=True)).to_be_focused()
+    page.get_by_role("button", name="Undo").click()
+    expect(lint).to_contain_text("No problems found", timeout=CHECK_TIMEOUT)
+    expect(summary).to_have_count(0)
+
+    # The change the hub agreed: two presenting factors are enough for Amber.
+    type_into(page, factors, ">= 2")
+    type_into(page, "Rule 3, Input Presenting factors", "< 2")
+    expect(lint).to_contain_text("No problems found", timeout=CHECK_TIMEOUT)
+    page.get_by_label("What changed and why").fill("Two presenting factors now suggest Amber, as the hub agreed")
+    page.get_by_role("button", name="Deploy as a new version").click()
+    expect(page.locator(".govuk-notification-banner")).to_contain_text(f"Version {version + 1} deployed",
+                                                                       timeout=CHECK_TIMEOUT)
+    assert owner.console_errors == []
