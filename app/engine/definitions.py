@@ -12,7 +12,7 @@ from __future__ import annotations
 import hashlib
 import json
 import re
-from collections.abc import Callable, Set
+from collections.abc import Callable, Mapping, Set
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -28,6 +28,7 @@ from app.core.roles import LANE_ROLES, role_for_lane
 from app.core.sla import POLICY_FILE, PolicyError, SlaConfig, load_policies
 from app.core.vocabulary import SET_AT_CONTACT
 from app.engine.dataflow import DataFlow
+from app.engine.decisions import DecisionTable, TableProblem, check_table, read_tables
 from app.engine.functions import RAG_CLOCK, diagram_functions
 from app.engine.names import assigned_names, check_source
 from app.engine.sandbox import SandboxError, compile_expression, compile_script
@@ -60,16 +61,23 @@ class DefinitionProblem:
     element_id: str | None = None
     element_name: str | None = None
     line: int | None = None
+    #: In a decision table (DMN), the rule's number as the table shows it (1 is the first row).
+    rule: int | None = None
 
     def as_dict(self) -> dict[str, str | int | None]:
-        return {"file": self.file, "element_id": self.element_id, "element_name": self.element_name,
-                "line": self.line, "message": self.message}
+        found: dict[str, str | int | None] = {"file": self.file, "element_id": self.element_id,
+                                              "element_name": self.element_name, "line": self.line,
+                                              "message": self.message}
+        if self.rule is not None:
+            found["rule"] = self.rule
+        return found
 
     def __str__(self) -> str:
         where = f"{self.file}:{self.line}" if self.line else self.file
         named = f" ({self.element_name})" if self.element_name else ""
         what = f" {self.element_id}{named}" if self.element_id else ""
-        return f"{where}{what}: {self.message}"
+        row = f" rule {self.rule}" if self.rule is not None else ""
+        return f"{where}{what}{row}: {self.message}"
 
 
 class DefinitionError(Exception):
@@ -82,19 +90,22 @@ class DefinitionError(Exception):
 
 @dataclass(frozen=True)
 class ProcessBundle:
-    """The files of one version: BPMN by file name, forms by key (raw JSON text), the SLA policies."""
+    """The files of one version: BPMN by file name, forms by key (raw JSON text), the SLA policies, and the
+    decision tables (DMN) by file name (versions stored before tables existed have none)."""
 
     bpmn: dict[str, bytes]
     forms: dict[str, str]
     policies: str | None = None
+    dmn: dict[str, bytes] = field(default_factory=dict)
 
     @classmethod
     def from_directories(cls, processes_dir: Path, forms_dir: Path) -> ProcessBundle:
         bpmn = {p.name: p.read_bytes() for p in sorted(processes_dir.glob("*.bpmn"))}
+        dmn = {p.name: p.read_bytes() for p in sorted(processes_dir.glob("*.dmn"))}
         forms = {p.stem: p.read_text(encoding="utf-8") for p in sorted(forms_dir.glob("*.json"))}
         policy_file = processes_dir / POLICY_FILE
         policies = policy_file.read_text(encoding="utf-8") if policy_file.exists() else None
-        return cls(bpmn=bpmn, forms=forms, policies=policies)
+        return cls(bpmn=bpmn, forms=forms, policies=policies, dmn=dmn)
 
     @property
     def content_hash(self) -> str:
@@ -105,18 +116,28 @@ class ProcessBundle:
             digest.update(b"form\0" + key.encode() + b"\0" + self.forms[key].encode() + b"\0")
         if self.policies is not None:
             digest.update(b"policies\0" + self.policies.encode() + b"\0")
+        # After everything else, so a bundle without tables keeps the hash it was stored under.
+        for name in sorted(self.dmn):
+            digest.update(b"dmn\0" + name.encode() + b"\0" + self.dmn[name] + b"\0")
         return digest.hexdigest()
 
     def to_json(self) -> dict[str, Any]:
-        return {"bpmn": {k: v.decode("utf-8", errors="replace") if _is_utf8(v) else None for k, v in self.bpmn.items()},
+        data = {"bpmn": {k: v.decode("utf-8", errors="replace") if _is_utf8(v) else None
+                         for k, v in self.bpmn.items()},
                 "bpmn_latin1": {k: v.decode("latin-1") for k, v in self.bpmn.items() if not _is_utf8(v)},
                 "forms": self.forms, "policies": self.policies}
+        if self.dmn:
+            data["dmn"] = {k: v.decode("utf-8") if _is_utf8(v) else None for k, v in self.dmn.items()}
+            data["dmn_latin1"] = {k: v.decode("latin-1") for k, v in self.dmn.items() if not _is_utf8(v)}
+        return data
 
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> ProcessBundle:
         bpmn = {k: v.encode("utf-8") for k, v in data["bpmn"].items() if v is not None}
         bpmn.update({k: v.encode("latin-1") for k, v in data.get("bpmn_latin1", {}).items()})
-        return cls(bpmn=bpmn, forms=dict(data["forms"]), policies=data.get("policies"))
+        dmn = {k: v.encode("utf-8") for k, v in (data.get("dmn") or {}).items() if v is not None}
+        dmn.update({k: v.encode("latin-1") for k, v in (data.get("dmn_latin1") or {}).items()})
+        return cls(bpmn=bpmn, forms=dict(data["forms"]), policies=data.get("policies"), dmn=dmn)
 
 
 def _is_utf8(raw: bytes) -> bool:
@@ -190,11 +211,15 @@ class _Problems:
         self.warnings: list[DefinitionProblem] = []
         self.lines: dict[str, dict[str, int | None]] = {}
 
+    def add_table(self, problem: TableProblem) -> None:
+        self.add(problem.file, problem.message, problem.decision_id, problem.decision_name, problem.line,
+                 warning=problem.warning, rule=problem.rule)
+
     def add(self, file: str, message: str, element_id: str | None = None, name: str | None = None,
-            line: int | None = None, *, warning: bool = False) -> None:
+            line: int | None = None, *, warning: bool = False, rule: int | None = None) -> None:
         if line is None and element_id:
             line = self.lines.get(file, {}).get(element_id)
-        problem = DefinitionProblem(file, message, element_id or None, name or None, line or None)
+        problem = DefinitionProblem(file, message, element_id or None, name or None, line or None, rule)
         (self.warnings if warning else self.items).append(problem)
 
 
@@ -259,13 +284,21 @@ def _compile(bundle: ProcessBundle, process_id: str) -> CompiledDefinition:
     forms = _load_forms(bundle, problems)
     sla = _load_policies(bundle, problems)
     parser = CamundaParser(validator=_xsd_validator())
+    tables, unreadable = read_tables(bundle.dmn)
+    for table_problem in unreadable:
+        problems.add_table(table_problem)
+    for table in tables.values():
+        try:
+            parser.add_dmn_xml(parse_xml(bundle.dmn[table.file]), filename=table.file)
+        except Exception as error:  # noqa: BLE001 - read_table checked what the parser checks; located anyway
+            problems.add(table.file, _unexpected(error), table.decision_id, table.name, table.line)
     trees: dict[str, etree._Element] = {}
     for name, raw in bundle.bpmn.items():
         tree = _parse_xml(name, raw, problems)
         if tree is None:
             continue
         trees[name] = tree
-        if not _check_business_rules(name, tree, problems):
+        if not _check_business_rules(name, tree, problems, tables, unreadable):
             continue
         try:
             parser.add_bpmn_xml(tree, filename=name)
@@ -319,12 +352,13 @@ def _compile(bundle: ProcessBundle, process_id: str) -> CompiledDefinition:
     for pid, spec in subprocess_specs.items():
         if pid not in specs:  # an embedded or event subprocess: its user tasks run under its own name
             _check_process(pid, spec, _file_of(parser, pid), forms, problems, compiled)
-    sets = _names_set_by_step(trees, compiled)
+    sets = _names_set_by_step(trees, compiled, tables)
     everything = SET_BY_THE_CONTACT.union(*sets.values())
     flow = DataFlow(trees, sets, SET_BY_THE_CONTACT, everything)
     functions = diagram_functions(sla)
     for file, tree in trees.items():
         _check_expressions(tree, file, problems, lambda node: _available(node, flow, sets), functions, everything)
+    _check_tables(tables, trees, flow, functions, everything, problems)
     if problems.items:
         raise DefinitionError(problems.items)
     compiled.warnings = problems.warnings
@@ -450,28 +484,64 @@ def _check_process(pid: str, spec: Any, file: str, forms: dict[str, FormDefiniti
                          bpmn_id, name)
 
 
-def _check_business_rules(file: str, tree: etree._Element, problems: _Problems) -> bool:
-    """A business rule task runs a DMN decision table, which a bundle cannot hold yet: refuse each one, by id.
+def _check_business_rules(file: str, tree: etree._Element, problems: _Problems,
+                          tables: Mapping[str, DecisionTable], unreadable: list[TableProblem]) -> bool:
+    """Each business rule task names (camunda:decisionRef) a decision whose table is in the bundle.
 
-    (SpiffWorkflow's parser fails with a bare KeyError on one without ``camunda:decisionRef``.)"""
+    (SpiffWorkflow's parser fails with a bare KeyError on one without ``camunda:decisionRef``, and only when the
+    process is first run for one that names a missing decision.)"""
     fine = True
     for task in tree.iter(f"{{{BPMN_NS}}}businessRuleTask"):
         decision = task.get(f"{{{CAMUNDA_NS}}}decisionRef")
-        if decision:
-            reason = (f"it runs decision '{decision}', which no file of the process holds: decision tables (DMN) "
-                      "cannot be deployed yet")
+        if not decision:
+            reason = ("a business rule task must name the decision table it runs (camunda:decisionRef: the "
+                      "decision's id, as the DMN file gives it)")
+        elif decision in tables:
+            continue
+        elif unreadable:
+            reason = f"it runs decision '{decision}': a decision table file could not be read (see its problems)"
         else:
-            reason = ("a business rule task must name the decision table it runs (camunda:decisionRef), and "
-                      "decision tables (DMN) cannot be deployed yet: use a script task or a gateway")
+            held = ", ".join(sorted(tables)) or "none: add its .dmn file"
+            reason = f"it runs decision '{decision}', which no decision table of the process holds (decisions: {held})"
         problems.add(file, reason, task.get("id"), task.get("name"), task.sourceline)
         fine = False
     return fine
 
 
-def _names_set_by_step(trees: dict[str, etree._Element], compiled: CompiledDefinition) -> dict[str, set[str]]:
+def _decision_tasks(trees: Mapping[str, etree._Element]) -> dict[str, list[str]]:
+    """Decision id -> the business rule tasks that run it."""
+    runs: dict[str, list[str]] = {}
+    for tree in trees.values():
+        for task in tree.iter(f"{{{BPMN_NS}}}businessRuleTask"):
+            decision = task.get(f"{{{CAMUNDA_NS}}}decisionRef")
+            if decision and task.get("id"):
+                runs.setdefault(decision, []).append(str(task.get("id")))
+    return runs
+
+
+def _check_tables(tables: Mapping[str, DecisionTable], trees: Mapping[str, etree._Element], flow: DataFlow,
+                  functions: dict[str, Any], everything: Set[str], problems: _Problems) -> None:
+    """Every table checked against what can be set when each business rule task that runs it starts (one not
+    run by any task against everything the bundle sets); a problem found for two tasks is said once."""
+    runs = _decision_tasks(trees)
+    for decision_id, table in tables.items():
+        found: dict[TableProblem, None] = {}
+        for known in [flow.before(task_id) for task_id in runs.get(decision_id, [])] or [set(everything)]:
+            found.update(dict.fromkeys(check_table(table, known, functions, everything)))
+        for table_problem in found:
+            problems.add_table(table_problem)
+
+
+def _names_set_by_step(trees: dict[str, etree._Element], compiled: CompiledDefinition,
+                       tables: Mapping[str, DecisionTable]) -> dict[str, set[str]]:
     """The case data names each step sets: a user task its form's fields (or its result variable), a script
-    what it assigns, a multi-instance task its item and output variables."""
+    what it assigns, a multi-instance task its item and output variables, a business rule task its table's
+    outputs."""
     sets: dict[str, set[str]] = {}
+    for decision_id, task_ids in _decision_tasks(trees).items():
+        for task_id in task_ids:
+            if decision_id in tables:
+                sets.setdefault(task_id, set()).update(tables[decision_id].output_names)
     for (_pid, bpmn_id), info in compiled.user_tasks.items():
         if info.result_variable:
             sets.setdefault(bpmn_id, set()).add(info.result_variable)

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import contextlib
 import copy
+import re
 import threading
 import uuid
 from collections.abc import Callable
@@ -101,9 +102,16 @@ def _fault(error: SpiffWorkflowException, element_id: str | None) -> ProcessFaul
     cause: BaseException | None = error
     while cause is not None and not isinstance(cause, BudgetExceeded):
         cause = cause.__cause__ or cause.__context__
+    # SpiffWorkflow's DMN engine notes the table row that failed: the process owner looks for that rule.
+    rows = [match.group(1) for note in getattr(error, "notes", None) or ()
+            if (match := _DMN_ROW.search(str(note)))]
+    where = f" (decision table rule {rows[0]})" if rows else ""
     if isinstance(cause, BudgetExceeded):
-        return ProcessFault(f"{cause.kind} budget exceeded: {cause}", element_id, cause.kind)
-    return ProcessFault(str(error).split("\n")[0], element_id)
+        return ProcessFault(f"{cause.kind} budget exceeded{where}: {cause}", element_id, cause.kind)
+    return ProcessFault(str(error).split("\n")[0] + where, element_id)
+
+
+_DMN_ROW = re.compile(r"\bon row (\d+)")
 
 
 @dataclass(frozen=True)

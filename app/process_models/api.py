@@ -48,7 +48,8 @@ def version_files(session: Session, process_id: str, version: int) -> dict:
     bundle = bundle_of(stored)
     return {"process_id": process_id, "version": version, "content_hash": stored.content_hash,
             "diagrams": {name: as_utf8_text(raw) for name, raw in bundle.bpmn.items()},
-            "forms": bundle.forms, "policies": bundle.policies}
+            "forms": bundle.forms, "policies": bundle.policies,
+            "decision_tables": {name: as_utf8_text(raw) for name, raw in bundle.dmn.items()}}
 
 
 @bp.get("/process-models")
@@ -59,7 +60,8 @@ def list_process_models():
 
 @bp.post("/process-models")
 def deploy_process_model():
-    """Multipart: one or more .bpmn files (any field name, usually ``files``), optional forms, process_id, note."""
+    """Multipart: one or more .bpmn or .dmn files (any field name, usually ``files``), optional forms, process_id,
+    note."""
     if request.mimetype != MULTIPART:
         return refusal(415, "Send the files as multipart/form-data.")
     files = uploaded_files([f for name in request.files for f in request.files.getlist(name)])
@@ -125,7 +127,9 @@ VERSION_FILES = {"type": "object", "required": ["process_id", "version", "diagra
     "process_id": {"type": "string"}, "version": {"type": "integer"}, "content_hash": {"type": "string"},
     "diagrams": {"type": "object", "additionalProperties": {"type": "string"}},
     "forms": {"type": "object", "additionalProperties": {"type": "string"}},
-    "policies": {"type": ["string", "null"]}}}
+    "policies": {"type": ["string", "null"]},
+    "decision_tables": {"type": "object", "additionalProperties": {"type": "string"},
+                        "description": "DMN 1.3 decision tables by file name"}}}
 
 
 def openapi_paths() -> dict[str, dict]:
@@ -152,7 +156,8 @@ def openapi_paths() -> dict[str, dict]:
                     "responses": responses({"200": {"description": "Processes, with versions newest first",
                                                     "content": {"application/json": {"schema": PROCESS_MODELS}}}},
                                            401, 403)},
-            "post": {"summary": "Deploy one or more .bpmn files (and any forms, sla-policies.toml) as a new version. "
+            "post": {"summary": "Deploy one or more .bpmn files (and any .dmn decision tables, forms, "
+                                "sla-policies.toml) as a new version. "
                                 "Files not sent stay as they are in the latest version.",
                      "operationId": "deployProcessModel",
                      "requestBody": {"required": True, "content": {MULTIPART: {"schema": {

@@ -1,8 +1,9 @@
 """The one deploy pipeline (upload page, modeler, API, `mash deploy`): validate everything, then store a version.
 
 An upload is laid over the latest version of its process, so a process owner can send just the diagram
-they redrew: a ``.bpmn`` replaces the stored file that holds the same process, ``<key>.json`` replaces
-that form, ``sla-policies.toml`` the policies; anything not sent stays as it was. The whole result is
+they redrew: a ``.bpmn`` replaces the stored file that holds the same process, a ``.dmn`` the stored decision
+table with the same decision id (or file name), ``<key>.json`` replaces that form, ``sla-policies.toml`` the
+policies; anything not sent stays as it was. The whole result is
 checked (XML, schema, parse, call activities, expressions in the sandbox, forms, lanes) plus bpmnlint on
 the diagrams sent, and every problem comes back at once; nothing is stored unless all of it passes.
 
@@ -25,6 +26,7 @@ from app.core.diagram_xml import as_utf8_text, parse_xml
 from app.core.errors import Conflict, FieldError, NotFound, ValidationFailed
 from app.core.sla import POLICY_FILE
 from app.engine import CompiledDefinition, DefinitionError, DefinitionProblem, ProcessBundle, compile_bundle
+from app.engine.decisions import decision_id_of
 from app.process_models.lint import LintFinding, LintUnavailable, lint_diagrams
 from app.process_models.registry import (
     ENTRY_PROCESS,
@@ -39,6 +41,7 @@ from app.process_models.registry import (
 )
 
 DIAGRAM_SUFFIXES = (".bpmn", ".bpmn20.xml")
+TABLE_SUFFIX = ".dmn"
 FORM_SUFFIX = ".json"
 MAX_FILES = 50
 PROCESS_ID = re.compile(r"^[A-Za-z_][A-Za-z0-9_.-]{0,99}$")
@@ -51,7 +54,8 @@ BPMN_DI_NS = "http://www.omg.org/spec/BPMN/20100524/DI"
 
 @dataclass(frozen=True)
 class UploadedFile:
-    """One file as sent: ``*.bpmn`` (a diagram), ``<form key>.json`` (a form) or ``sla-policies.toml``."""
+    """One file as sent: ``*.bpmn`` (a diagram), ``*.dmn`` (a decision table), ``<form key>.json`` (a form) or
+    ``sla-policies.toml``."""
 
     name: str
     content: bytes
@@ -83,6 +87,7 @@ class Candidate:
 @dataclass
 class _Upload:
     diagrams: dict[str, bytes] = field(default_factory=dict)
+    tables: dict[str, bytes] = field(default_factory=dict)
     forms: dict[str, str] = field(default_factory=dict)
     policies: str | None = None
     #: Each diagram parsed once: its root element, or the syntax error that stopped the parse.
@@ -187,7 +192,8 @@ def _parsed(raw: bytes) -> object:
 def _sort_files(files: list[UploadedFile], problems: list[DefinitionProblem]) -> _Upload:
     upload = _Upload()
     if not files:
-        problems.append(DefinitionProblem(UPLOAD, "no files were sent: choose one or more .bpmn files (and any forms)"))
+        problems.append(DefinitionProblem(UPLOAD, "no files were sent: choose one or more .bpmn files (and any "
+                                                    "decision tables or forms)"))
     if len(files) > MAX_FILES:
         problems.append(DefinitionProblem(UPLOAD, f"at most {MAX_FILES} files can be deployed at once"))
         return upload
@@ -204,6 +210,8 @@ def _sort_files(files: list[UploadedFile], problems: list[DefinitionProblem]) ->
         if name.lower().endswith(DIAGRAM_SUFFIXES):
             upload.diagrams[name] = sent.content
             upload.parsed[name] = _parsed(sent.content)
+        elif name.lower().endswith(TABLE_SUFFIX):
+            upload.tables[name] = sent.content
         elif name == POLICY_FILE:
             upload.policies = _text(name, sent.content, problems)
         elif name.lower().endswith(FORM_SUFFIX):
@@ -211,8 +219,9 @@ def _sort_files(files: list[UploadedFile], problems: list[DefinitionProblem]) ->
             if text is not None:
                 upload.forms[name[: -len(FORM_SUFFIX)]] = text
         else:
-            problems.append(DefinitionProblem(name, "this kind of file is not part of a process: send .bpmn diagrams, "
-                                                    f"forms as <form key>.json, or {POLICY_FILE}"))
+            problems.append(DefinitionProblem(name, "this kind of file is not part of a process: send .bpmn "
+                                                    "diagrams, .dmn decision tables, forms as <form key>.json, "
+                                                    f"or {POLICY_FILE}"))
     return upload
 
 
@@ -242,7 +251,7 @@ def _target_process(session: Session, upload: _Upload, process_id: str | None,
     if not upload.diagrams:
         if len(deployed) == 1 or not deployed:
             return deployed[0] if deployed else ENTRY_PROCESS
-        problems.append(DefinitionProblem(UPLOAD, "say which process these forms belong to (process_id): "
+        problems.append(DefinitionProblem(UPLOAD, "say which process these files belong to (process_id): "
                                                   f"deployed processes are {', '.join(deployed)}"))
         return ""
     named = sorted({pid for pid in sent if pid in deployed})
@@ -300,9 +309,17 @@ def _lay_over(base: ProcessBundle | None, upload: _Upload) -> ProcessBundle:
             if stored_name != name and sent_ids & {pid for pid, _name in executable_processes(stored)}:
                 del bpmn[stored_name]  # the same process saved under another file name
         bpmn[name] = raw
+    dmn = dict(base.dmn) if base is not None else {}
+    for name, raw in upload.tables.items():
+        sent_id = decision_id_of(raw)
+        for stored_name, stored in list(dmn.items()):
+            if stored_name != name and sent_id is not None and decision_id_of(stored) == sent_id:
+                del dmn[stored_name]  # the same decision saved under another file name
+        dmn[name] = raw
     forms = {**(base.forms if base is not None else {}), **upload.forms}
     policies = upload.policies if upload.policies is not None else (base.policies if base is not None else None)
-    return ProcessBundle(bpmn=dict(sorted(bpmn.items())), forms=dict(sorted(forms.items())), policies=policies)
+    return ProcessBundle(bpmn=dict(sorted(bpmn.items())), forms=dict(sorted(forms.items())), policies=policies,
+                         dmn=dict(sorted(dmn.items())))
 
 
 # ----------------------------------------------------------------------------- bpmnlint

@@ -114,7 +114,8 @@ def diagram(process_id: str, version: int, filename: str):
     stored = version_of(get_db().session, process_id, version)
     if stored is None:
         abort(404)
-    raw = bundle_of(stored).bpmn.get(filename)
+    bundle = bundle_of(stored)
+    raw = bundle.bpmn.get(filename) or bundle.dmn.get(filename)
     if raw is None:
         abort(404)
     return stored_file(as_utf8_text(raw).encode("utf-8"), f"{process_id}-v{version}-{filename}")
