@@ -143,7 +143,6 @@ ROUTE_ROLES: dict[str, frozenset[str]] = {
     "modeler.edit": PROCESS_OWNER_ROLES,
     "modeler.check": PROCESS_OWNER_ROLES,
     "modeler.deploy": PROCESS_OWNER_ROLES,
-    "modeler.table": PROCESS_READ_ROLES,  # a decision table (DMN) of a version, as a diagram is given out
     # process maps and case maps (app/maps)
     "maps.index": PROCESS_READ_ROLES,
     "maps.process_map": PROCESS_READ_ROLES,

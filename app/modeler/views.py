@@ -7,17 +7,15 @@ from typing import Any
 from flask import Blueprint, abort, g, jsonify, render_template, request, url_for
 
 from app.core.db import get_db, run_in_transaction
-from app.core.diagram_xml import as_utf8_text
 from app.core.errors import Conflict
 from app.core.roles import LANE_NAMES, role_for_lane
 from app.engine import DefinitionError
-from app.engine.definitions import DEADLINE_KINDS, ProcessBundle
+from app.engine.definitions import DEADLINE_KINDS
 from app.modeler.edits import EditRequestError, note_from, request_problem, uploads_from
 from app.process_models.deploy import deploy as deploy_upload
 from app.process_models.deploy import validate_upload
 from app.process_models.models import ProcessVersion
 from app.process_models.registry import bundle_of, compiled, file_of_process, latest_version, version_of, versions_of
-from app.process_models.views import stored_file
 from app.web.filters import can
 from app.web.refusals import on_refusal
 from app.web.security import allow_diagram_styles
@@ -33,7 +31,7 @@ def edit(process_id: str):
     start = _starting_version(process_id, latest)
     bundle = bundle_of(start)
     files = sorted(bundle.bpmn)
-    tables = sorted(tables_of(bundle))
+    tables = sorted(bundle.dmn)  # a version stored before tables existed has none
     file = request.args.get("file") or file_of_process(bundle, process_id) or files[0]
     if file in tables:
         return _table_page(process_id, file, files, tables, start, latest)
@@ -67,7 +65,7 @@ def _table_page(process_id: str, file: str, files: list[str], tables: list[str],
         "processId": process_id,
         "file": file,
         "version": start.version,
-        "tableUrl": url_for("modeler.table", process_id=process_id, version=start.version, filename=file),
+        "tableUrl": url_for("process_models.diagram", process_id=process_id, version=start.version, filename=file),
         "checkUrl": url_for("modeler.check", process_id=process_id),
         "deployUrl": url_for("modeler.deploy", process_id=process_id),
         "historyUrl": _link("process_models.history", process_id=process_id),
@@ -78,22 +76,6 @@ def _table_page(process_id: str, file: str, files: list[str], tables: list[str],
                            upload_url=_link("process_models.index"))
 
 
-@bp.get("/process-models/<process_id>/versions/<int:version>/tables/<filename>")
-def table(process_id: str, version: int, filename: str):
-    """One decision table of a stored version as UTF-8 XML, for dmn-js and for downloads (an attachment
-    that is never rendered, as a diagram is: the file was uploaded by a person)."""
-    stored = version_of(get_db().session, process_id, version)
-    if stored is None:
-        abort(404)
-    raw = tables_of(bundle_of(stored)).get(filename)
-    if raw is None:
-        abort(404)
-    return stored_file(as_utf8_text(raw).encode("utf-8"), f"{process_id}-v{version}-{filename}")
-
-
-def tables_of(bundle: ProcessBundle) -> dict[str, bytes]:
-    """The version's decision tables by file name (a version stored before tables existed has none)."""
-    return dict(getattr(bundle, "dmn", None) or {})
 
 
 @bp.post("/process-models/<process_id>/edit/check")

@@ -34,7 +34,7 @@ def test_the_diagram_page_lists_the_versions_tables_beside_its_diagrams_without_
     assert "referral.bpmn" in files and "Diagram (BPMN)" in files
     assert "threshold.dmn" in files and "Decision table (DMN)" in files
     assert f'href="{EDIT}?file=threshold.dmn"' in files
-    assert f'href="/process-models/referral/versions/{version}/tables/threshold.dmn" download="threshold.dmn"' in files
+    assert f'href="/process-models/referral/versions/{version}/files/threshold.dmn" download="threshold.dmn"' in files
     assert '<option value="threshold.dmn">threshold.dmn (decision table)</option>' in html
 
 
@@ -48,20 +48,20 @@ def test_a_table_opens_in_the_table_editor_and_without_javascript_offers_downloa
     config = json.loads(CONFIG.search(html).group(1))
     assert config == {
         "processId": "referral", "file": "threshold.dmn", "version": version,
-        "tableUrl": f"/process-models/referral/versions/{version}/tables/threshold.dmn",
+        "tableUrl": f"/process-models/referral/versions/{version}/files/threshold.dmn",
         "checkUrl": EDIT + "/check", "deployUrl": EDIT + "/deploy", "historyUrl": "/process-models/referral"}
     assert "js/tables.js" in html and "dmn/dmn-js-decision-table.css" in html
     # Without JavaScript: the page says so, offers the table and names the upload page.
     nojs = html[html.index('id="modeler-nojs"'):html.index("</div>", html.index('id="modeler-nojs"'))]
     assert "The table editor needs JavaScript" in nojs
-    assert f'href="/process-models/referral/versions/{version}/tables/threshold.dmn" download="threshold.dmn"' in nojs
+    assert f'href="/process-models/referral/versions/{version}/files/threshold.dmn" download="threshold.dmn"' in nojs
     assert 'href="/process-models"' in nojs
     # The table itself, as a download never rendered inline.
     table = client.get(config["tableUrl"])
     assert table.status_code == 200
     assert table.headers["Content-Disposition"].startswith("attachment;")
     assert table.get_data() == TABLE
-    assert client.get(f"/process-models/referral/versions/{version}/tables/nope.dmn").status_code == 404
+    assert client.get(f"/process-models/referral/versions/{version}/files/nope.dmn").status_code == 404
     assert client.get(EDIT + "?file=nope.dmn").status_code == 404
 
 
@@ -80,7 +80,7 @@ def test_the_check_and_deploy_take_an_edited_table(web, db):
     done = post("/deploy", {"files": {"threshold.dmn": edited}, "note": "Two factors suggest Amber"})
     assert done.status_code == 201
     assert done.get_json()["version"] == version + 1
-    stored = client.get(f"/process-models/referral/versions/{version + 1}/tables/threshold.dmn").get_data(as_text=True)
+    stored = client.get(f"/process-models/referral/versions/{version + 1}/files/threshold.dmn").get_data(as_text=True)
     assert "&gt;= 2" in stored
 
 
