@@ -3,18 +3,37 @@
 // entries are Python expressions (what the engine evaluates), so dmn-js is told Python is the language of
 // every cell: a cell is then a plain editable text box, which the keyboard reaches with Tab and the arrow keys.
 import DecisionTableEditor from "dmn-js-decision-table/lib/Editor";
+import simpleBooleanEditModule from "dmn-js-decision-table/lib/features/simple-boolean-edit";
+import simpleDateEditModule from "dmn-js-decision-table/lib/features/simple-date-edit";
+import simpleDateTimeEditModule from "dmn-js-decision-table/lib/features/simple-date-time-edit";
+import simpleDurationEditModule from "dmn-js-decision-table/lib/features/simple-duration-edit";
+import simpleModeModule from "dmn-js-decision-table/lib/features/simple-mode";
+import simpleNumberEditModule from "dmn-js-decision-table/lib/features/simple-number-edit";
+import simpleStringEditModule from "dmn-js-decision-table/lib/features/simple-string-edit";
+import simpleTimeEditModule from "dmn-js-decision-table/lib/features/simple-time-edit";
 import EditingManager from "dmn-js-shared/lib/base/EditingManager";
 import { is } from "dmn-js-shared/lib/util/ModelUtil";
 
 const CHECK_DELAY_MS = 1200;
 const PYTHON = { expressionLanguages: { options: [{ value: "python", label: "Python" }], defaults: { editor: "python" } } };
 
+// dmn-js's "simple mode" pop-ups write FEEL (true, [1..5], "a","b"), which the engine does not evaluate: a
+// process owner types the Python entry into the cell instead.
+const FEEL_WRITERS = [simpleModeModule, simpleBooleanEditModule, simpleDateEditModule, simpleDateTimeEditModule,
+  simpleDurationEditModule, simpleNumberEditModule, simpleStringEditModule, simpleTimeEditModule];
+
+class PythonTableEditor extends DecisionTableEditor {
+  getModules() {
+    return super.getModules().filter((module) => !FEEL_WRITERS.includes(module));
+  }
+}
+
 // dmn-js's Modeler with one view: a decision's table (no requirements diagram, literal or boxed expressions).
 class TableModeler extends EditingManager {
   _getViewProviders() {
     return [{
       id: "decisionTable",
-      constructor: DecisionTableEditor,
+      constructor: PythonTableEditor,
       opens: (element) => is(element, "dmn:Decision") && is(element.decisionLogic, "dmn:DecisionTable"),
     }];
   }
