@@ -17,7 +17,7 @@ from __future__ import annotations
 import ast
 import re
 from collections.abc import Callable, Mapping, Set
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -75,6 +75,7 @@ class TableInput:
     label: str
     expression: str
     line: int | None
+    type_ref: str = ""
 
 
 @dataclass(frozen=True)
@@ -115,7 +116,12 @@ class DecisionTable:
     outputs: tuple[TableOutput, ...]
     rules: tuple[TableRule, ...]
     line: int | None = None
-    problems: tuple[TableProblem, ...] = field(default=(), compare=False)
+    #: The line of the <decisionTable> element (its hit policy).
+    table_line: int | None = None
+
+    @property
+    def input_types(self) -> tuple[str, ...]:
+        return tuple(item.type_ref for item in self.inputs)
 
     @property
     def output_names(self) -> set[str]:
@@ -159,9 +165,10 @@ def read_table(file: str, raw: bytes) -> DecisionTable | list[TableProblem]:
         return [TableProblem(file, "the decision has no decision table (a literal expression or a decision "
                              "requirements graph alone is not evaluated)", decision_id, decision_name,
                              line=decision.sourceline)]
-    inputs = tuple(TableInput(el.get("id") or "", el.get("label") or "",
-                              (_text(el.find(f"{{{DMN_NS}}}inputExpression")) or "").strip(), el.sourceline)
-                   for el in table.findall(f"{{{DMN_NS}}}input"))
+    inputs = tuple(TableInput(el.get("id") or "", el.get("label") or "", (_text(expression) or "").strip(),
+                              el.sourceline, (expression.get("typeRef") or "") if expression is not None else "")
+                   for el in table.findall(f"{{{DMN_NS}}}input")
+                   for expression in [el.find(f"{{{DMN_NS}}}inputExpression")])
     outputs = tuple(TableOutput(el.get("id") or "", el.get("label") or "", el.get("name") or "", el.sourceline)
                     for el in table.findall(f"{{{DMN_NS}}}output"))
     rules = []
@@ -178,7 +185,8 @@ def read_table(file: str, raw: bytes) -> DecisionTable | list[TableProblem]:
             output_lines=tuple(_line(result) for result in results)))
     return DecisionTable(file=file, decision_id=decision_id, name=decision_name,
                          hit_policy=(table.get("hitPolicy") or "UNIQUE").upper(), aggregation=table.get("aggregation"),
-                         inputs=inputs, outputs=outputs, rules=tuple(rules), line=decision.sourceline)
+                         inputs=inputs, outputs=outputs, rules=tuple(rules), line=decision.sourceline,
+                         table_line=table.sourceline)
 
 
 def decision_id_of(raw: bytes) -> str | None:
@@ -272,10 +280,10 @@ def check_table(table: DecisionTable, known: Known, functions: Mapping[str, Call
 
     if table.hit_policy not in HIT_POLICIES:
         add(f"hit policy {table.hit_policy} is not evaluated by the engine: use UNIQUE, FIRST or COLLECT",
-            line=table.line)
+            line=table.table_line)
     elif table.aggregation:
         add(f"COLLECT with {table.aggregation} is not evaluated by the engine (it would give the list, not the "
-            f"{table.aggregation.lower()}): use plain COLLECT", line=table.line)
+            f"{table.aggregation.lower()}): use plain COLLECT", line=table.table_line)
     if not table.outputs:
         add("the table has no output column: it would decide nothing", line=table.line)
     for output in table.outputs:
@@ -318,6 +326,26 @@ def check_table(table: DecisionTable, known: Known, functions: Mapping[str, Call
     return found
 
 
+def names_read(table: DecisionTable) -> set[str]:
+    """Every name the table's expressions use: checking against these finds what is wrong whatever the case
+    data (the first pass at deploy, before it is known what a step sets)."""
+    sources = [item.expression for item in table.inputs]
+    sources += [_QUESTION.sub(INPUT_PLACEHOLDER, entry) for rule in table.rules for entry in rule.inputs if entry]
+    sources += [entry for rule in table.rules for entry in rule.outputs if entry]
+    return set().union(*(_names(source) for source in sources))
+
+
+def _same_reading(input_expression: str, entry: str) -> bool:
+    """Whether the input expression followed by the entry compares the whole input (``age > 5``), not only its
+    last part (``a if b else 18 < 1`` is ``a if b else (18 < 1)``)."""
+    try:
+        glued = ast.dump(ast.parse(input_expression + entry, mode="eval"))
+        meant = ast.dump(ast.parse(f"({input_expression}){entry}", mode="eval"))
+    except SyntaxError:
+        return True  # the compile reports it
+    return glued == meant
+
+
 def _names(expression: str) -> set[str]:
     try:
         return {node.id for node in ast.walk(ast.parse(expression.strip(), mode="eval")) if isinstance(node, ast.Name)}
@@ -344,6 +372,10 @@ def _check_entry(item: TableInput, entry: str, known: Known, functions: Mapping[
     if expression == glued and re.search(r"\w$", item.expression.strip()) and re.match(r"\w", entry):
         add(f"the engine puts the input before '{entry.strip()}' without a space ('{glued}'): write "
             f"'? {entry.strip()}', with ? standing for the input", False)
+        return
+    if expression == item.expression + entry and not _same_reading(item.expression, entry):
+        add(f"the engine reads '{expression}', in which '{entry.strip()}' compares only the end of the input "
+            f"expression: put the input expression in brackets, or write '? {entry.strip()}'", False)
         return
     _compile(expression, set(known) | ({INPUT_PLACEHOLDER} if reads_input else set()), functions, everything, add,
              shown=entry.strip())

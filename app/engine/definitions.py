@@ -28,7 +28,7 @@ from app.core.roles import LANE_ROLES, role_for_lane
 from app.core.sla import POLICY_FILE, PolicyError, SlaConfig, load_policies
 from app.core.vocabulary import SET_AT_CONTACT
 from app.engine.dataflow import DataFlow
-from app.engine.decisions import DecisionTable, TableProblem, check_table, read_tables
+from app.engine.decisions import DecisionTable, TableProblem, check_table, names_read, read_tables
 from app.engine.functions import RAG_CLOCK, diagram_functions
 from app.engine.names import assigned_names, check_source
 from app.engine.sandbox import SandboxError, compile_expression, compile_script
@@ -288,6 +288,10 @@ def _compile(bundle: ProcessBundle, process_id: str) -> CompiledDefinition:
     for table_problem in unreadable:
         problems.add_table(table_problem)
     for table in tables.values():
+        # What is wrong whatever the case data (SpiffWorkflow's parser stops at the first bad output entry).
+        for table_problem in check_table(table, names_read(table), diagram_functions(sla), set()):
+            if not table_problem.warning:
+                problems.add_table(table_problem)
         try:
             parser.add_dmn_xml(parse_xml(bundle.dmn[table.file]), filename=table.file)
         except Exception as error:  # noqa: BLE001 - read_table checked what the parser checks; located anyway
@@ -521,13 +525,16 @@ def _decision_tasks(trees: Mapping[str, etree._Element]) -> dict[str, list[str]]
 
 def _check_tables(tables: Mapping[str, DecisionTable], trees: Mapping[str, etree._Element], flow: DataFlow,
                   functions: dict[str, Any], everything: Set[str], problems: _Problems) -> None:
-    """Every table checked against what can be set when each business rule task that runs it starts (one not
-    run by any task against everything the bundle sets); a problem found for two tasks is said once."""
+    """Every table checked against what can be set when each business rule task that runs it starts; one no task
+    runs is checked without its names (another process of the bundle reads it). A problem found for two tasks is
+    said once."""
     runs = _decision_tasks(trees)
     for decision_id, table in tables.items():
         found: dict[TableProblem, None] = {}
         for known in [flow.before(task_id) for task_id in runs.get(decision_id, [])] or [set(everything)]:
-            found.update(dict.fromkeys(check_table(table, known, functions, everything)))
+            checked = check_table(table, known, functions, everything)
+            # A table no task of this process runs (another process of the bundle does) reads its own names.
+            found.update(dict.fromkeys(p for p in checked if decision_id in runs or not p.warning))
         for table_problem in found:
             problems.add_table(table_problem)
 

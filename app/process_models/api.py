@@ -104,7 +104,9 @@ def process_model_diff(process_id: str):
 
 PROBLEM = {"type": "object", "required": ["file", "element_id", "element_name", "line", "message"], "properties": {
     "file": {"type": "string"}, "element_id": {"type": ["string", "null"]},
-    "element_name": {"type": ["string", "null"]}, "line": {"type": ["integer", "null"]}, "message": {"type": "string"}}}
+    "element_name": {"type": ["string", "null"]}, "line": {"type": ["integer", "null"]}, "message": {"type": "string"},
+    "rule": {"type": "integer", "description": "In a decision table (.dmn; element_id is the decision): the rule's "
+                                               "number, 1 for the first row"}}}
 DEPLOYMENT = {"type": "object", "required": ["process_id", "version"], "properties": {
     "process_id": {"type": "string"}, "version": {"type": "integer"},
     "created": {"type": "boolean",

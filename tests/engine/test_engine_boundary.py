@@ -111,11 +111,14 @@ def test_a_bundle_without_an_executable_process_is_reported_not_crashed(bundle):
 
 def test_the_content_hash_changes_with_any_file(bundle):
     assert _replace(bundle, b"Screen the contact", b"Screen the contact now").content_hash != bundle.content_hash
-    assert ProcessBundle(bpmn=bundle.bpmn, forms=dict(bundle.forms), policies=bundle.policies).content_hash \
-        == bundle.content_hash
+    assert ProcessBundle(bpmn=bundle.bpmn, forms=dict(bundle.forms), policies=bundle.policies,
+                         dmn=dict(bundle.dmn)).content_hash == bundle.content_hash
     edited_policy = bundle.policies.replace("duration = 4", "duration = 2")
-    assert ProcessBundle(bpmn=bundle.bpmn, forms=dict(bundle.forms), policies=edited_policy).content_hash \
-        != bundle.content_hash
+    assert ProcessBundle(bpmn=bundle.bpmn, forms=dict(bundle.forms), policies=edited_policy,
+                         dmn=bundle.dmn).content_hash != bundle.content_hash
+    edited_table = {**bundle.dmn, "threshold.dmn": bundle.dmn["threshold.dmn"].replace(b'"Amber"', b'"Red"', 1)}
+    assert ProcessBundle(bpmn=bundle.bpmn, forms=dict(bundle.forms), policies=bundle.policies,
+                         dmn=edited_table).content_hash != bundle.content_hash
 
 
 # ----------------------------------------------------------------------------- sandbox

@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 
 from app.core.actor import Actor
+from app.core.config import PROJECT_ROOT
 from app.process_models.deploy import UploadedFile, deploy
 from app.process_models.registry import bundle_of, latest_version
 from tests.dmn_tables import process, table
@@ -53,3 +54,18 @@ def test_a_broken_table_is_refused_over_the_api_with_its_rule(api):
     error = next(e for e in response.get_json()["errors"] if e.get("rule") == 2)
     assert error["file"] == "decide.dmn" and error["element_id"] == "decide" and error["line"] == 7
     assert "FEEL range" in error["message"]
+
+
+def test_the_upload_page_shows_a_broken_tables_rule_like_a_diagram_problem(web):
+    owner = web("process-owner")
+    threshold = (PROJECT_ROOT / "processes" / "threshold.dmn").read_text(encoding="utf-8")
+    broken = threshold.replace("<text>&lt; 1</text>", "<text>[0..1)</text>", 1)
+    assert broken != threshold
+    response = owner.client.post("/process-models", data={
+        "csrf_token": owner.csrf("/process-models"), "note": "try", "action": "deploy",
+        "files": (io.BytesIO(broken.encode()), "threshold.dmn")}, content_type="multipart/form-data")
+    assert response.status_code == 422
+    html = response.get_data(as_text=True)
+    line = broken[: broken.index("[0..1)")].count("\n") + 1
+    assert "govuk-error-summary" in html and "threshold.dmn, line " + str(line) in html
+    assert "<code>threshold</code>" in html and ", rule 3" in html and "FEEL range" in html
