@@ -1,10 +1,11 @@
 """A process owner changes a threshold in the hub's decision table in the in-app modeler, in a real browser.
 
-The referral process's version holds the threshold table beside its diagrams. The process owner opens the
-modeler, goes from the diagram to the table through the list of the version's files, and works the table
-from the keyboard: a FEEL range typed into a cell is found by the check, named by its rule and marked in
-the table; the summary leads back to the rule. Then "three or more presenting factors suggest Amber" becomes
-"two or more", the note says why, and the deploy makes a new version whose table gives the new answer.
+The referral process's version 1 holds the threshold table (processes/threshold.dmn) beside its diagrams.
+The process owner opens the modeler, goes from the diagram to the table through the list of the version's
+files, and works the table from the keyboard: a FEEL range typed into a cell is found by the check, named
+by its rule and marked in the table, and the summary leads back to the rule. Then "abuse or neglect and a
+baby under one is Red" becomes "a child under two", the note says why, and the deploy makes version 2,
+whose table the engine runs to the new suggestion for the next such contact (version 1 still gives Amber).
 """
 from __future__ import annotations
 
@@ -15,20 +16,22 @@ from app.engine import CaseWorkflow, compile_bundle
 from app.process_models.registry import bundle_of, version_of
 from tests.browser.test_hub_journey import Person
 from tests.dmn_tables import bundle
-from tests.modeler.test_decision_tables_page import with_table
 
 pytestmark = pytest.mark.usefixtures("live_server")
 
 CHECK_TIMEOUT = 60_000  # the check runs the whole deploy validation, bpmnlint (Node) included
+AGE = "Input Youngest child's age (years; 18 when not known)"
+#: A contact about neglect of a one-year-old: no immediate risk, no serious harm factor, no repeat concern.
+NEGLECT_OF_A_ONE_YEAR_OLD = {"immediate_risk": False, "presenting_factors": ["16A"], "youngest_child_age": 1,
+                             "repeat_concern": False}
 
 
-def suggestion(db, version: int, **contact) -> tuple[str, str]:
-    """What the referral process's threshold table in ``version`` suggests, run by the engine itself (a
-    business rule task that names the decision, in the sandbox, as a case would run it)."""
+def suggestion(db, version: int, contact: dict) -> tuple[str, str]:
+    """What the threshold table of the referral process's ``version`` suggests, run by the engine itself (a
+    business rule task naming the decision, in the sandbox, as a case runs it)."""
     with db.unit_of_work() as session:
-        stored = bundle_of(version_of(session, "referral", version)).dmn
-    definition = compile_bundle(bundle(stored, decision_ref="threshold"), "decide")
-    data = CaseWorkflow.start(definition, contact)[0].case_data()
+        tables = bundle_of(version_of(session, "referral", version)).dmn
+    data = CaseWorkflow.start(compile_bundle(bundle(tables, decision_ref="threshold"), "decide"), contact)[0].case_data()
     return data["suggested_rag"], data["suggested_rule"]
 
 
@@ -43,7 +46,7 @@ def type_into(page: Page, cell_label: str, text: str) -> None:
 
 
 def test_a_threshold_changed_in_the_table_editor_is_deployed_and_gives_the_new_suggestion(page: Page, live_server, db):
-    version = with_table(db)
+    assert suggestion(db, 1, NEGLECT_OF_A_ONE_YEAR_OLD) == ("Amber", "abuse, neglect or domestic abuse")
     owner = Person(page, live_server, "process-owner")
     owner.sign_in()
     owner.console_errors.clear()
@@ -52,35 +55,31 @@ def test_a_threshold_changed_in_the_table_editor_is_deployed_and_gives_the_new_s
     expect(page.get_by_role("heading", level=1)).to_have_text("Edit the decision table")
     lint = page.locator("#modeler-lint")
     expect(lint).to_contain_text("No problems found", timeout=CHECK_TIMEOUT)
-    factors = "Rule 2, Input Presenting factors"
-    expect(page.get_by_role("textbox", name=factors, exact=True)).to_have_text(">= 3")
+    expect(page.get_by_role("textbox", name=f"Rule 3, {AGE}", exact=True)).to_have_text("< 1")
 
-    # A FEEL range is not an entry the engine can evaluate: the check names the rule and marks it.
-    type_into(page, factors, "[3..10]")
+    # A FEEL range is not an entry the engine evaluates: the check names the rule and marks it.
+    type_into(page, f"Rule 3, {AGE}", "[0..1]")
     expect(lint).to_contain_text("1 problem found", timeout=CHECK_TIMEOUT)
     summary = page.locator(".govuk-error-summary")
-    expect(summary).to_contain_text("rule 2")
-    expect(page.locator("#tables-canvas tbody tr").nth(1)).to_have_class("mash-tables__problem")
+    expect(summary).to_contain_text("decision Threshold: suggested RAG rating, rule 3")
+    expect(page.locator("#tables-canvas tbody tr").nth(2)).to_have_class("mash-tables__problem")
     summary.get_by_role("link").first.click()
-    expect(page.get_by_role("textbox", name="Rule 2, Input Immediate risk", exact=True)).to_be_focused()
+    expect(page.get_by_role("textbox", name="Rule 3, Input Immediate risk", exact=True)).to_be_focused()
 
-    # The change the hub agreed, in Python: two presenting factors are enough for Amber.
-    type_into(page, factors, ">= 2")
-    type_into(page, "Rule 2, Output Rule", '"Two or more presenting factors"')
-    type_into(page, "Rule 3, Input Presenting factors", "< 2")
-    type_into(page, "Rule 3, Output Rule", '"Fewer than two presenting factors"')
+    # The change the hub agreed, in Python: abuse or neglect of a child under two is Red.
+    type_into(page, f"Rule 3, {AGE}", "< 2")
+    type_into(page, "Rule 3, Output Rule", '"abuse or neglect, child under two"')
+    type_into(page, f"Rule 4, {AGE}", ">= 2")
     expect(lint).to_contain_text("No problems found", timeout=CHECK_TIMEOUT)
     expect(summary).to_have_count(0)
     expect(page.locator("#tables-canvas tbody tr.mash-tables__problem")).to_have_count(0)
-    page.get_by_label("What changed and why").fill("Two presenting factors now suggest Amber, as the hub agreed")
+    page.get_by_label("What changed and why").fill("Abuse or neglect of a child under two is Red, as the hub agreed")
     page.get_by_role("button", name="Deploy as a new version").click()
-    expect(page.locator(".govuk-notification-banner")).to_contain_text(f"Version {version + 1} deployed",
-                                                                       timeout=CHECK_TIMEOUT)
+    expect(page.locator(".govuk-notification-banner")).to_contain_text("Version 2 deployed", timeout=CHECK_TIMEOUT)
     assert owner.console_errors == []
 
-    # The new version's table gives two presenting factors Amber; the version before still gives Green.
-    two_factors = {"immediate_risk": False, "factor_count": 2}
-    assert suggestion(db, version + 1, **two_factors) == ("Amber", "Two or more presenting factors")
-    assert suggestion(db, version, **two_factors) == ("Green", "Fewer than three presenting factors")
-    assert suggestion(db, version + 1, immediate_risk=False, factor_count=1) == (
-        "Green", "Fewer than two presenting factors")
+    # The next contact about a one-year-old's neglect: version 2's table suggests Red, version 1's still Amber.
+    assert suggestion(db, 2, NEGLECT_OF_A_ONE_YEAR_OLD) == ("Red", "abuse or neglect, child under two")
+    assert suggestion(db, 1, NEGLECT_OF_A_ONE_YEAR_OLD) == ("Amber", "abuse, neglect or domestic abuse")
+    assert suggestion(db, 2, {**NEGLECT_OF_A_ONE_YEAR_OLD, "youngest_child_age": 2}) == (
+        "Amber", "abuse, neglect or domestic abuse")
