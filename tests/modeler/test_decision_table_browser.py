@@ -31,7 +31,8 @@ def suggestion(db, version: int, contact: dict) -> tuple[str, str]:
     business rule task naming the decision, in the sandbox, as a case runs it)."""
     with db.unit_of_work() as session:
         tables = bundle_of(version_of(session, "referral", version)).dmn
-    data = CaseWorkflow.start(compile_bundle(bundle(tables, decision_ref="threshold"), "decide"), contact)[0].case_data()
+    workflow, _events = CaseWorkflow.start(compile_bundle(bundle(tables, decision_ref="threshold"), "decide"), contact)
+    data = workflow.case_data()
     return data["suggested_rag"], data["suggested_rule"]
 
 
