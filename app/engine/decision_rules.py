@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from app.engine.decisions import DecisionTable
+    from app.core.decision_tables import DecisionTable
 
 _QUESTION = re.compile(r"""(\?)(?=(?:[^'"]|['"][^'"]*['"])*$)""")
 _PLACEHOLDER = "dmninputexpr"

@@ -21,10 +21,12 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import SpiffWorkflow.dmn.parser as dmn_parser  # the DMN 1.3 schema SpiffWorkflow ships
 from lxml import etree
 from SpiffWorkflow.bpmn.parser.BpmnParser import BpmnValidator
 from SpiffWorkflow.bpmn.parser.ValidationException import ValidationException
 
+from app.core.decision_tables import DecisionTable, TableInput, decisions_in, parse_table
 from app.core.diagram_xml import parse_xml
 from app.engine.decision_rules import rule_findings
 from app.engine.names import check_source
@@ -39,7 +41,7 @@ _QUESTION = re.compile(r"""(\?)(?=(?:[^'"]|['"][^'"]*['"])*$)""")  # the engine'
 _FEEL = (
     (re.compile(r"^\s*[\[(\]][^\[\]()]*\.\.[^\[\]()]*[\])\[]\s*$"), ("a FEEL range: write a comparison instead, "
                                                                      "e.g. '1 <= ? <= 5' for [1..5]")),
-    (re.compile(r"^\s*not\s*\("), "FEEL's not(...): write 'not in (...)' or '!= value'"),
+    (re.compile(r"^\s*not\s*\("), "FEEL's not(...): write '? not in (...)' or '!= value'"),
     (re.compile(r"\b(date and time|date|time|duration|years and months duration)\s*\("),
      "FEEL date and time functions are not evaluated: compare ISO dates as text, or use a diagram function"),
     (re.compile(r"\.\."), "a FEEL range ('..'): write a comparison such as '1 <= ? <= 5'"),
@@ -51,7 +53,6 @@ _VALIDATOR: BpmnValidator | None = None
 def _schema_validator() -> BpmnValidator:
     global _VALIDATOR
     if _VALIDATOR is None:
-        import SpiffWorkflow.dmn.parser as dmn_parser  # the schema files SpiffWorkflow ships
         _VALIDATOR = BpmnValidator(str(Path(dmn_parser.__file__).with_name("schema") / "DMN13.xsd"))
     return _VALIDATOR
 
@@ -67,73 +68,6 @@ class TableProblem:
     rule: int | None = None
     line: int | None = None
     warning: bool = False
-
-
-@dataclass(frozen=True)
-class TableInput:
-    id: str
-    label: str
-    expression: str
-    line: int | None
-    type_ref: str = ""
-
-
-@dataclass(frozen=True)
-class TableOutput:
-    id: str
-    label: str
-    name: str
-    line: int | None
-
-    @property
-    def key(self) -> str:
-        """The case data name the engine writes (its ``name``, else its label, as SpiffWorkflow does)."""
-        return self.name or self.label
-
-
-@dataclass(frozen=True)
-class TableRule:
-    number: int
-    id: str
-    inputs: tuple[str | None, ...]
-    outputs: tuple[str, ...]
-    description: str
-    line: int | None
-    input_lines: tuple[int | None, ...] = ()
-    output_lines: tuple[int | None, ...] = ()
-
-
-@dataclass(frozen=True)
-class DecisionTable:
-    """One decision and its table, as the file holds it."""
-
-    file: str
-    decision_id: str
-    name: str
-    hit_policy: str
-    aggregation: str | None
-    inputs: tuple[TableInput, ...]
-    outputs: tuple[TableOutput, ...]
-    rules: tuple[TableRule, ...]
-    line: int | None = None
-    #: The line of the <decisionTable> element (its hit policy).
-    table_line: int | None = None
-
-    @property
-    def input_types(self) -> tuple[str, ...]:
-        return tuple(item.type_ref for item in self.inputs)
-
-    @property
-    def output_names(self) -> set[str]:
-        """The case data names the table sets (the first part of a dotted name)."""
-        return {output.key.split(".")[0] for output in self.outputs if output.key}
-
-
-def _text(element: etree._Element | None) -> str | None:
-    if element is None:
-        return None
-    node = element.find(f"{{{DMN_NS}}}text")
-    return node.text if node is not None else None
 
 
 def read_table(file: str, raw: bytes) -> DecisionTable | list[TableProblem]:
@@ -154,39 +88,17 @@ def read_table(file: str, raw: bytes) -> DecisionTable | list[TableProblem]:
         message = str(error).split("\n")[0]
         return [TableProblem(file, f"the file does not follow the DMN 1.3 schema: {message}",
                              line=_int(getattr(error, "line_number", None)))]
-    decisions = tree.findall(f"{{{DMN_NS}}}decision")
+    decisions = decisions_in(tree)
     if len(decisions) != 1:
         return [TableProblem(file, "a file must hold exactly one decision (SpiffWorkflow reads one per file): "
                              f"this one holds {len(decisions)}", line=tree.sourceline)]
-    decision = decisions[0]
-    decision_id, decision_name = decision.get("id") or "", decision.get("name") or ""
-    table = decision.find(f"{{{DMN_NS}}}decisionTable")
+    table = parse_table(file, tree)
     if table is None:
+        decision = decisions[0]
         return [TableProblem(file, "the decision has no decision table (a literal expression or a decision "
-                             "requirements graph alone is not evaluated)", decision_id, decision_name,
+                             "requirements graph alone is not evaluated)", decision.get("id"), decision.get("name"),
                              line=decision.sourceline)]
-    inputs = tuple(TableInput(el.get("id") or "", el.get("label") or "", (_text(expression) or "").strip(),
-                              el.sourceline, (expression.get("typeRef") or "") if expression is not None else "")
-                   for el in table.findall(f"{{{DMN_NS}}}input")
-                   for expression in [el.find(f"{{{DMN_NS}}}inputExpression")])
-    outputs = tuple(TableOutput(el.get("id") or "", el.get("label") or "", el.get("name") or "", el.sourceline)
-                    for el in table.findall(f"{{{DMN_NS}}}output"))
-    rules = []
-    for number, rule in enumerate(table.findall(f"{{{DMN_NS}}}rule"), start=1):
-        entries = rule.findall(f"{{{DMN_NS}}}inputEntry")
-        results = rule.findall(f"{{{DMN_NS}}}outputEntry")
-        description = rule.find(f"{{{DMN_NS}}}description")
-        rules.append(TableRule(
-            number=number, id=rule.get("id") or "",
-            inputs=tuple(None if (text := _text(entry)) is None or text.strip() == "-" else text for entry in entries),
-            outputs=tuple((_text(result) or "").strip() for result in results),
-            description=(description.text or "").strip() if description is not None else "",
-            line=rule.sourceline, input_lines=tuple(_line(entry) for entry in entries),
-            output_lines=tuple(_line(result) for result in results)))
-    return DecisionTable(file=file, decision_id=decision_id, name=decision_name,
-                         hit_policy=(table.get("hitPolicy") or "UNIQUE").upper(), aggregation=table.get("aggregation"),
-                         inputs=inputs, outputs=outputs, rules=tuple(rules), line=decision.sourceline,
-                         table_line=table.sourceline)
+    return table
 
 
 def decision_id_of(raw: bytes) -> str | None:
@@ -198,11 +110,6 @@ def decision_id_of(raw: bytes) -> str | None:
     decision = next((el for el in tree.iter() if isinstance(el.tag, str) and etree.QName(el).localname == "decision"),
                     None)
     return decision.get("id") if decision is not None else None
-
-
-def _line(entry: etree._Element) -> int | None:
-    text = entry.find(f"{{{DMN_NS}}}text")
-    return (text.sourceline if text is not None else None) or entry.sourceline
 
 
 def _int(value: Any) -> int | None:

@@ -23,12 +23,13 @@ from SpiffWorkflow.bpmn.parser.ValidationException import ValidationException
 from SpiffWorkflow.camunda.parser.CamundaParser import CamundaParser
 from SpiffWorkflow.exceptions import SpiffWorkflowException
 
+from app.core.decision_tables import DecisionTable
 from app.core.diagram_xml import parse_xml
 from app.core.roles import LANE_ROLES, role_for_lane
 from app.core.sla import POLICY_FILE, PolicyError, SlaConfig, load_policies
 from app.core.vocabulary import SET_AT_CONTACT
 from app.engine.dataflow import DataFlow
-from app.engine.decisions import DecisionTable, TableProblem, check_table, names_read, read_tables
+from app.engine.decisions import TableProblem, check_table, names_read, read_tables
 from app.engine.functions import RAG_CLOCK, diagram_functions
 from app.engine.names import assigned_names, check_source
 from app.engine.sandbox import SandboxError, compile_expression, compile_script

@@ -79,7 +79,8 @@ DIFF = {"type": "object", "required": ["process_id", "from", "to", "counts", "el
         "properties": {
     "process_id": {"type": "string"}, "from": {"type": "integer"}, "to": {"type": "integer"},
     "counts": {"type": "object", "properties": {k: {"type": "integer"} for k in
-                                                 ("added", "removed", "changed", "forms", "policies", "moved")}},
+                                                 ("added", "removed", "changed", "forms", "policies", "moved",
+                                                  "tables")}},
     "elements": {"type": "array", "items": {"type": "object", "required": [
         "status", "process_id", "element_id", "element_type", "name", "changes"], "properties": {
         "status": _STATUS, "process_id": {"type": "string"}, "element_id": {"type": "string"},
@@ -95,6 +96,19 @@ DIFF = {"type": "object", "required": ["process_id", "from", "to", "counts", "el
                                                              "title": {"type": "string"},
                                                              "changes": {"type": "array", "items": _CHANGE}}}}}}},
     "policies": {"type": "array", "items": _CHANGE, "description": "Settings of sla-policies.toml, by dotted name"},
+    "tables": {"type": "array", "description": "Decision tables (.dmn) by decision id: hit policy and columns, then "
+                                               "rule by rule (rules matched by their id; numbers as each version "
+                                               "shows them)",
+               "items": {"type": "object", "required": ["status", "decision_id", "name", "changes", "rules"],
+                         "properties": {
+        "status": _STATUS, "decision_id": {"type": "string"}, "name": {"type": "string"},
+        "old_file": {"type": ["string", "null"]}, "new_file": {"type": ["string", "null"]},
+        "changes": {"type": "array", "items": _CHANGE},
+        "rules": {"type": "array", "items": {"type": "object", "required": ["status", "rule_id", "changes"],
+                                             "properties": {
+            "status": _STATUS, "rule_id": {"type": "string"}, "old_number": {"type": ["integer", "null"]},
+            "new_number": {"type": ["integer", "null"]}, "description": {"type": "string"},
+            "changes": {"type": "array", "items": _CHANGE}}}}}}},
     "moved": {"type": "array", "description": "Elements moved on the diagram only (nothing a case does changes)",
               "items": {"type": "object", "properties": {"process_id": {"type": "string"},
                                                          "element_id": {"type": "string"},
@@ -106,7 +120,8 @@ def diff_paths(responses: Callable[..., dict]) -> dict:
     return {"/api/v1/process-models/{process_id}/diff": {"get": {
         "summary": "What changed between two versions of a process: elements added, removed and changed (names, "
                    "lanes, form keys, timers and deadline kinds, conditions, default flows, flow ends, scripts, "
-                   "called processes, documentation), forms field by field, and SLA policy settings",
+                   "called processes, documentation), forms field by field, SLA policy settings and decision tables "
+                   "rule by rule",
         "operationId": "diffProcessModelVersions",
         "parameters": [
             {"name": "process_id", "in": "path", "required": True, "schema": {"type": "string"}},

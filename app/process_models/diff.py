@@ -3,7 +3,8 @@
 Editors' diff plugins compare shapes and names. A process owner also needs what the app reads from a
 diagram: who does a step (its lane), the form it shows, timer expressions and deadline kinds, gateway
 conditions and default flows, where each flow goes, scripts, the process a call activity calls, the
-guidance text, and outside the diagrams the forms and the SLA policies. Elements are matched by
+guidance text, and outside the diagrams the forms, the SLA policies and the decision tables (rule by rule,
+table_diff.py). Elements are matched by
 process id and element id (ids are what running cases hold on to); a change of layout alone is listed
 apart, because it changes nothing a case does.
 
@@ -20,6 +21,7 @@ from typing import TYPE_CHECKING, Any
 from lxml import etree
 
 from app.core.diagram_xml import parse_xml_or_none
+from app.process_models.table_diff import TableDiff, diff_tables
 
 if TYPE_CHECKING:  # the stored files only: no engine
     from app.engine import ProcessBundle
@@ -154,6 +156,7 @@ class VersionDiff:
     policies: list[Change]
     moved: list[ElementDiff]
     files: list[DiagramFile]
+    tables: list[TableDiff] = field(default_factory=list)
 
     @property
     def counts(self) -> dict[str, int]:
@@ -164,14 +167,15 @@ class VersionDiff:
 
     @property
     def empty(self) -> bool:
-        return not (self.elements or self.forms or self.policies)
+        return not (self.elements or self.forms or self.policies or self.tables)
 
     def element_statuses(self) -> dict[tuple[str, str], str]:
         return {(e.process_id, e.element_id): e.status for e in self.elements}
 
     def as_dict(self) -> dict:
         return {"counts": {**self.counts, "forms": len(self.forms), "policies": len(self.policies),
-                           "moved": len(self.moved)},
+                           "moved": len(self.moved), "tables": len(self.tables)},
+                "tables": [t.as_dict() for t in self.tables],
                 "elements": [e.as_dict() for e in self.elements], "forms": [f.as_dict() for f in self.forms],
                 "policies": [p.as_dict() for p in self.policies],
                 "moved": [{"process_id": e.process_id, "element_id": e.element_id, "name": e.name} for e in self.moved]}
@@ -197,7 +201,7 @@ def diff_bundles(old: ProcessBundle, new: ProcessBundle) -> VersionDiff:
                 moved.append(_element(CHANGED, after, before, after))
     return VersionDiff(elements=elements, forms=diff_forms(old.forms, new.forms),
                        policies=diff_policies(old.policies, new.policies), moved=moved,
-                       files=_files(old, new, elements))
+                       files=_files(old, new, elements), tables=diff_tables(old.dmn, new.dmn))
 
 
 # ----------------------------------------------------------------------------- diagrams

@@ -38,11 +38,11 @@ def with_diagram(bundle: ProcessBundle, *edits: tuple[bytes, bytes], file: str =
     raw = bundle.bpmn[file]
     for old, new in edits:
         raw = replace(raw, old, new)
-    return ProcessBundle(bpmn={**bundle.bpmn, file: raw}, forms=bundle.forms, policies=bundle.policies)
+    return ProcessBundle(bpmn={**bundle.bpmn, file: raw}, forms=bundle.forms, policies=bundle.policies, dmn=bundle.dmn)
 
 
 def with_forms(bundle: ProcessBundle, **forms: str) -> ProcessBundle:
-    return ProcessBundle(bpmn=bundle.bpmn, forms={**bundle.forms, **forms}, policies=bundle.policies)
+    return ProcessBundle(bpmn=bundle.bpmn, forms={**bundle.forms, **forms}, policies=bundle.policies, dmn=bundle.dmn)
 
 
 def timer_expression(timer_id: str, old: str, new: str) -> tuple[bytes, bytes]:
@@ -80,8 +80,8 @@ def closure_step(bundle: ProcessBundle) -> ProcessBundle:
         b'      </bpmndi:BPMNEdge>\n'
         b'    </bpmndi:BPMNPlane>') % (x - 32, y - 22, x + 68, y + 18, x + 150, y + 18)
     raw = replace(raw, b'</bpmndi:BPMNPlane>', closure_di)
-    return with_forms(ProcessBundle(bpmn={**bundle.bpmn, REFERRAL: raw}, forms=bundle.forms, policies=bundle.policies),
-                      closure_check=CLOSURE_FORM)
+    return with_forms(ProcessBundle(bpmn={**bundle.bpmn, REFERRAL: raw}, forms=bundle.forms, policies=bundle.policies,
+                                    dmn=bundle.dmn), closure_check=CLOSURE_FORM)
 
 
 def latest_bundle(session) -> ProcessBundle:

@@ -24,7 +24,8 @@ def changed(diff, element_id: str) -> dict[str, tuple]:
 
 
 def test_an_identical_redeploy_reports_nothing(shipped):
-    again = ProcessBundle(bpmn=dict(shipped.bpmn), forms=dict(shipped.forms), policies=shipped.policies)
+    again = ProcessBundle(bpmn=dict(shipped.bpmn), forms=dict(shipped.forms), policies=shipped.policies,
+                          dmn=dict(shipped.dmn))
     diff = diff_bundles(shipped, again)
     assert diff.empty and diff.elements == [] and diff.forms == [] and diff.policies == [] and diff.moved == []
     assert diff.counts == {"added": 0, "removed": 0, "changed": 0}
@@ -141,7 +142,7 @@ def test_a_field_becoming_required_and_an_sla_policy(shipped):
     policies = replace(shipped.policies.encode(), b"duration = 4\n", b"duration = 2\n").decode()
     diff = diff_bundles(shipped, ProcessBundle(bpmn=shipped.bpmn,
                                                forms={**shipped.forms, "screening": json.dumps(form)},
-                                               policies=policies))
+                                               policies=policies, dmn=shipped.dmn))
     [screening] = diff.forms
     [field] = screening.fields
     assert (field.field, [(c.what, c.old, c.new) for c in field.changes]) == (optional, [("required", "no", "yes")])
