@@ -124,9 +124,10 @@ def deploy(paths: tuple[Path, ...], process_id: str | None, forms_dir: Path | No
 
 
 def _deploy_files(paths: tuple[Path, ...], forms_dir: Path | None):
-    """Diagrams, sla-policies.toml and forms from the paths given (folders are read like processes/)."""
+    """Diagrams, decision tables, sla-policies.toml and forms from the paths given (folders are read like
+    processes/)."""
     from app.core.sla import POLICY_FILE
-    from app.process_models.deploy import DIAGRAM_SUFFIXES, UploadedFile
+    from app.process_models.deploy import DIAGRAM_SUFFIXES, TABLE_SUFFIX, UploadedFile
 
     chosen: list[Path] = []
     for path in paths:
@@ -134,7 +135,7 @@ def _deploy_files(paths: tuple[Path, ...], forms_dir: Path | None):
             chosen.append(path)
             continue
         chosen += sorted(p for p in path.iterdir()
-                         if p.name.lower().endswith(DIAGRAM_SUFFIXES) or p.name == POLICY_FILE)
+                         if p.name.lower().endswith((*DIAGRAM_SUFFIXES, TABLE_SUFFIX)) or p.name == POLICY_FILE)
         forms = forms_dir or next((d for d in (path / "forms", path.resolve().parent / "forms") if d.is_dir()), None)
         if forms is not None:
             chosen += sorted(forms.glob("*.json"))

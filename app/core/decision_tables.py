@@ -79,6 +79,20 @@ class DecisionTable:
         return {output.key.split(".")[0] for output in self.outputs if output.key}
 
 
+CAMUNDA_NS = "http://camunda.org/schema/1.0/bpmn"
+SPIFF_NS = "http://spiffworkflow.org/bpmn/schema/1.0/core"
+
+
+def decision_ref(task: etree._Element) -> str | None:
+    """The decision a business rule task runs: ``camunda:decisionRef``, or SpiffWorkflow's own
+    ``<spiffworkflow:calledDecisionId>`` in its extension elements (SpiffArena saves that form)."""
+    ref = task.get(f"{{{CAMUNDA_NS}}}decisionRef")
+    if ref:
+        return ref
+    called = next(task.iter(f"{{{SPIFF_NS}}}calledDecisionId"), None)
+    return (called.text or "").strip() or None if called is not None else None
+
+
 def _local(element: etree._Element, name: str) -> list[etree._Element]:
     return [child for child in element if isinstance(child.tag, str) and etree.QName(child).localname == name]
 

@@ -23,7 +23,7 @@ from SpiffWorkflow.bpmn.parser.ValidationException import ValidationException
 from SpiffWorkflow.camunda.parser.CamundaParser import CamundaParser
 from SpiffWorkflow.exceptions import SpiffWorkflowException
 
-from app.core.decision_tables import DecisionTable
+from app.core.decision_tables import DecisionTable, decision_ref
 from app.core.diagram_xml import parse_xml
 from app.core.roles import LANE_ROLES, role_for_lane
 from app.core.sla import POLICY_FILE, PolicyError, SlaConfig, load_policies
@@ -497,10 +497,12 @@ def _check_business_rules(file: str, tree: etree._Element, problems: _Problems,
     process is first run for one that names a missing decision.)"""
     fine = True
     for task in tree.iter(f"{{{BPMN_NS}}}businessRuleTask"):
-        decision = task.get(f"{{{CAMUNDA_NS}}}decisionRef")
+        decision = decision_ref(task)
+        if decision and not task.get(f"{{{CAMUNDA_NS}}}decisionRef"):
+            task.set(f"{{{CAMUNDA_NS}}}decisionRef", decision)  # SpiffWorkflow's own form, for the Camunda parser
         if not decision:
-            reason = ("a business rule task must name the decision table it runs (camunda:decisionRef: the "
-                      "decision's id, as the DMN file gives it)")
+            reason = ("a business rule task must name the decision table it runs (camunda:decisionRef, or "
+                      "spiffworkflow:calledDecisionId: the decision's id, as the DMN file gives it)")
         elif decision in tables:
             continue
         elif unreadable:
@@ -518,7 +520,7 @@ def _decision_tasks(trees: Mapping[str, etree._Element]) -> dict[str, list[str]]
     runs: dict[str, list[str]] = {}
     for tree in trees.values():
         for task in tree.iter(f"{{{BPMN_NS}}}businessRuleTask"):
-            decision = task.get(f"{{{CAMUNDA_NS}}}decisionRef")
+            decision = decision_ref(task)
             if decision and task.get("id"):
                 runs.setdefault(decision, []).append(str(task.get("id")))
     return runs

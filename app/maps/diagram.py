@@ -10,6 +10,7 @@ from collections import deque
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
+from app.core.decision_tables import decision_ref
 from app.core.diagram_xml import parse_xml_or_none
 from app.core.roles import role_for_lane
 from app.engine.definitions import BPMN_NS, CAMUNDA_NS
@@ -26,7 +27,7 @@ KIND_LABELS = {
     "task": "Task",
     "scriptTask": "Automatic step",
     "serviceTask": "Automatic step",
-    "businessRuleTask": "Automatic step",
+    "businessRuleTask": "Decision table (automatic)",
     "sendTask": "Message sent",
     "receiveTask": "Waits for a message",
     "callActivity": "Sub-process (drawn on its own map)",
@@ -67,6 +68,8 @@ class Step:
     documentation: str | None
     form_key: str | None = None
     called_process: str | None = None
+    #: A business rule task's decision (camunda:decisionRef): the table is shown with the step.
+    decision_ref: str | None = None
     attached_to: str | None = None
     interrupting: bool = True
     timer_expression: str | None = None
@@ -181,6 +184,7 @@ def _read(file: str, raw: bytes, process_id: str) -> ProcessDiagram | None:
             documentation=_text(node.find(f"{_B}documentation")),
             form_key=node.get(f"{{{CAMUNDA_NS}}}formKey"),
             called_process=node.get("calledElement") if kind == "callActivity" else None,
+            decision_ref=decision_ref(node) if kind == "businessRuleTask" else None,
             attached_to=node.get("attachedToRef"),
             interrupting=node.get("cancelActivity", "true") != "false",
             timer_expression=expression,

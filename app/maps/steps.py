@@ -11,6 +11,7 @@ from typing import Any, TypeVar
 
 from sqlalchemy.orm import Session
 
+from app.core.decision_tables import DecisionTable, read_stored_tables
 from app.core.roles import LANE_ROLES, role_for_lane, role_label
 from app.core.sla import SlaPolicy
 from app.core.vocabulary import rag_label
@@ -160,6 +161,8 @@ class StepView:
     form: FormDefinition | None
     deadlines: list[DeadlineInfo] = field(default_factory=list)
     attached_to: Step | None = None
+    #: The decision table a business rule task runs, as the version stored it (None: not one, or not found).
+    decision: DecisionTable | None = None
     before: list[Neighbour] = field(default_factory=list)
     after: list[Neighbour] = field(default_factory=list)
 
@@ -184,9 +187,15 @@ def step_view(place: MapPlace, step_id: str) -> StepView | None:
         form=place.definition.forms.get(form_key) if form_key else None,
         deadlines=[_deadline(place, timer) for timer in timers],
         attached_to=steps.get(step.attached_to) if step.attached_to else None,
+        decision=decision_table(place.version, step.decision_ref) if step.decision_ref else None,
         before=[Neighbour(flows[f], steps[flows[f].source]) for f in step.incoming if flows[f].source in steps],
         after=[Neighbour(flows[f], steps[flows[f].target]) for f in step.outgoing if flows[f].target in steps],
     )
+
+
+def decision_table(version: ProcessVersion, decision_id: str) -> DecisionTable | None:
+    """A decision table of a stored version, by decision id."""
+    return read_stored_tables(bundle_of(version).dmn).get(decision_id)
 
 
 _Info = TypeVar("_Info", UserTaskInfo, TimerInfo)

@@ -19,6 +19,7 @@ from app.process_models.registry import ENTRY_PROCESS
 from app.training import runner
 from app.training.models import TrainingRun
 from app.training.scenarios import SCENARIOS_DIR, LibraryEntry, load_library, load_scenario
+from app.training.simulation_tables import table_trials
 from app.web.refusals import on_refusal
 from app.web.security import allow_diagram_styles
 
@@ -205,4 +206,5 @@ def simulation(process_id: str):
     map_args = {"process_id": process_id, "version": version.version,
                 "root": version.process_id if version.process_id != process_id else None}
     return render_template("training/simulation.html", process_id=process_id, version=version,
-                           diagram_url=diagram_url, others=others, map_args=map_args)
+                           diagram_url=diagram_url, others=others, map_args=map_args,
+                           tables=table_trials(place, request.args))

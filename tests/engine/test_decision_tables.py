@@ -105,3 +105,15 @@ def test_tables_are_part_of_a_bundle_its_hash_and_its_stored_form():
     changed = bundle({"rating.dmn": table("decide", ["age"], ["rag"], [(["-"], ['"Amber"'])])})
     assert with_table.content_hash != bundle({}).content_hash != changed.content_hash
     assert ProcessBundle.from_json(json.loads(json.dumps(with_table.to_json()))) == with_table
+
+
+def test_spiffworkflows_own_form_of_naming_the_decision_runs_the_table_too():
+    dmn = {"rating.dmn": table("decide", ["age"], ["rag"], [(["< 5"], ['"Red"']), ([">= 5"], ['"Green"'])])}
+    spiff = bundle(dmn, decision_ref=None)
+    spiff = ProcessBundle(bpmn={"decide.bpmn": spiff.bpmn["decide.bpmn"].replace(
+        b'name="Decide it">', b'name="Decide it"><bpmn:extensionElements>'
+        b'<spiffworkflow:calledDecisionId xmlns:spiffworkflow="http://spiffworkflow.org/bpmn/schema/1.0/core">'
+        b"decide</spiffworkflow:calledDecisionId></bpmn:extensionElements>", 1)}, forms={}, dmn=dmn)
+    assert b"calledDecisionId" in spiff.bpmn["decide.bpmn"]
+    workflow, _events = CaseWorkflow.start(compile_bundle(spiff, "decide"), {"age": 2})
+    assert workflow.case_data()["rag"] == "Red"

@@ -69,3 +69,9 @@ def test_the_upload_page_shows_a_broken_tables_rule_like_a_diagram_problem(web):
     line = broken[: broken.index("[0..1)")].count("\n") + 1
     assert "govuk-error-summary" in html and "threshold.dmn, line " + str(line) in html
     assert "<code>threshold</code>" in html and ", rule 3" in html and "FEEL range" in html
+
+
+def test_mash_deploy_of_a_folder_sends_its_decision_tables():
+    from app.cli import _deploy_files
+    sent = {f.name for f in _deploy_files((PROJECT_ROOT / "processes",), None)}
+    assert {"threshold.dmn", "domestic-abuse.dmn", "referral.bpmn"} <= sent
