@@ -7,6 +7,7 @@ from typing import Any
 from flask import Blueprint, abort, g, jsonify, render_template, request, url_for
 
 from app.core.db import get_db, run_in_transaction
+from app.core.decision_tables import read_stored_tables
 from app.core.errors import Conflict
 from app.core.roles import LANE_NAMES, role_for_lane
 from app.engine import DefinitionError
@@ -38,6 +39,7 @@ def edit(process_id: str):
     if file not in bundle.bpmn:
         abort(404)
     forms = compiled(latest).forms
+    from_start = {} if start.version == latest.version else {"from": start.version}
     allow_diagram_styles()
     config = {
         "processId": process_id,
@@ -51,6 +53,10 @@ def edit(process_id: str):
         "forms": [{"key": key, "title": forms[key].title} for key in sorted(forms)],
         "lanes": {name: role_for_lane(name) for name in LANE_NAMES},
         "deadlineKinds": list(DEADLINE_KINDS),
+        # The version's decision tables: a business rule task's camunda:decisionRef, and a way to each table.
+        "decisions": [{"id": table.decision_id, "name": table.name, "file": table.file,
+                       "editUrl": url_for("modeler.edit", process_id=process_id, file=table.file, **from_start)}
+                      for table in sorted(read_stored_tables(bundle.dmn).values(), key=lambda t: t.decision_id)],
     }
     return render_template("modeler/edit.html", process_id=process_id, file=file, files=files, tables=tables,
                            start=start, latest=latest, versions=versions_of(session, process_id), config=config,

@@ -28,6 +28,9 @@ def test_the_diagram_page_lists_the_versions_tables_beside_its_diagrams_without_
         assert f'href="{FILES.format(1, name)}" download="{name}"' in row[:row.index("</div>")]
     assert f'href="{EDIT}?file=threshold.dmn">Edit<span class="govuk-visually-hidden"> threshold.dmn</span>' in files
     assert '<option value="threshold.dmn">threshold.dmn (decision table)</option>' in html
+    # With JavaScript, a business rule task's panel offers the version's decisions and a way to each table.
+    assert {"id": "threshold", "name": "Threshold: suggested RAG rating", "file": "threshold.dmn",
+            "editUrl": f"{EDIT}?file=threshold.dmn"} in json.loads(CONFIG.search(html).group(1))["decisions"]
 
 
 def test_a_table_opens_in_the_table_editor_and_without_javascript_offers_download_and_upload(web):
