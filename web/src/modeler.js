@@ -326,15 +326,22 @@ class ModelerPage {
   // A business rule task runs the decision table its camunda:decisionRef names (one of this version's tables).
   decisionFields(element, bo) {
     const ref = bo.get("camunda:decisionRef") || "";
+    // SpiffArena saves the decision as <spiffworkflow:calledDecisionId>; camunda:decisionRef, set here, wins.
+    const extensions = bo.get("extensionElements");
+    const spiff = extensions ? (extensions.get("values") || [])
+      .find((value) => /(^|:)calledDecisionId$/.test(value.$type || "")) : null;
+    const spiffRef = spiff ? (spiff.$body || "").trim() : "";
     const decisions = this.config.decisions || [];
-    const chosen = decisions.find((decision) => decision.id === ref);
+    const chosen = decisions.find((decision) => decision.id === (ref || spiffRef));
     const options = [["", "No decision (choose one)"],
       ...decisions.map((decision) => [decision.id, `${decision.name || decision.id} (${decision.file})`])];
     if (ref && !chosen) options.push([ref, `${ref} (not a table of this version)`]);
     return [
       formGroup("prop-decision", "Decision table (camunda:decisionRef)", select("prop-decision", options, ref,
         (value) => this.modeling.updateProperties(element, { "camunda:decisionRef": value || undefined })),
-      { hint: "The table this step runs; its outputs become case data for the steps after it." }),
+      { hint: spiffRef && !ref
+        ? `Runs "${spiffRef}" as SpiffWorkflow's calledDecisionId says; a table chosen here (camunda:decisionRef) takes its place.`
+        : "The table this step runs; its outputs become case data for the steps after it." }),
       chosen ? h("p", { class: "govuk-body" }, h("a", { class: "govuk-link", href: chosen.editUrl,
         text: `Edit the table ${chosen.file}` })) : null,
     ];
