@@ -335,9 +335,10 @@ class ModelerPage {
     const chosen = decisions.find((decision) => decision.id === (ref || spiffRef));
     const options = [["", "No decision (choose one)"],
       ...decisions.map((decision) => [decision.id, `${decision.name || decision.id} (${decision.file})`])];
-    if (ref && !chosen) options.push([ref, `${ref} (not a table of this version)`]);
+    const current = ref || spiffRef;
+    if (current && !chosen) options.push([current, `${current} (not a table of this version)`]);
     return [
-      formGroup("prop-decision", "Decision table (camunda:decisionRef)", select("prop-decision", options, ref,
+      formGroup("prop-decision", "Decision table (camunda:decisionRef)", select("prop-decision", options, current,
         (value) => this.modeling.updateProperties(element, { "camunda:decisionRef": value || undefined })),
       { hint: spiffRef && !ref
         ? `Runs "${spiffRef}" as SpiffWorkflow's calledDecisionId says; a table chosen here (camunda:decisionRef) takes its place.`
