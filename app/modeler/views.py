@@ -39,7 +39,7 @@ def edit(process_id: str):
     if file not in bundle.bpmn:
         abort(404)
     forms = compiled(latest).forms
-    from_start = {} if start.version == latest.version else {"from": start.version}
+    from_start: dict[str, Any] = {} if start.version == latest.version else {"from": start.version}
     allow_diagram_styles()
     config = {
         "processId": process_id,
