@@ -56,7 +56,10 @@ def test_a_threshold_changed_in_the_table_editor_is_deployed_and_gives_the_new_s
     expect(page.get_by_role("heading", level=1)).to_have_text("Edit the decision table")
     lint = page.locator("#modeler-lint")
     expect(lint).to_contain_text("No problems found", timeout=CHECK_TIMEOUT)
-    expect(page.get_by_role("textbox", name=f"Rule 3, {AGE}", exact=True)).to_have_text("< 1")
+    age_under_one = page.get_by_role("textbox", name=f"Rule 3, {AGE}", exact=True)
+    expect(age_under_one).to_have_text("< 1")
+    age_under_one.focus()
+    expect(age_under_one).to_have_css("outline-color", "rgb(255, 221, 0)")  # where the keyboard is shows
 
     # A FEEL range is not an entry the engine evaluates: the check names the rule and marks it.
     type_into(page, f"Rule 3, {AGE}", "[0..1]")
