@@ -551,6 +551,7 @@ class ModelerPage {
       what = `Flow "${what}" from "${source.name || source.id}"`;
     }
     const where = [problem.file !== this.config.file ? problem.file : null,
+      problem.rule ? `rule ${problem.rule}` : null, // a decision table's rule (its row)
       problem.line ? `line ${problem.line}` : null].filter(Boolean).join(", ");
     return `${what ? `${what}: ` : ""}${problem.message}${where ? ` (${where})` : ""}`;
   }
