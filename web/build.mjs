@@ -59,6 +59,16 @@ copy(join(modules, "diagram-js-minimap", "assets", "diagram-js-minimap.css"), jo
 // What the app reads from a diagram is in the camunda: namespace (formKey, properties).
 copy(join(modules, "camunda-bpmn-moddle", "resources", "camunda.json"), join(bpmnOut, "camunda-moddle.json"));
 
+// dmn-js: the decision table editor beside the diagrams in the modeler (web/src/tables.js, which bundles only
+// the table editor of dmn-js); its style sheets, and the dmn font (the table's icons) as dmn-js ships it.
+const dmnOut = join(staticDir, "dmn");
+fresh(dmnOut);
+for (const [pkg, file] of [["dmn-js-shared", "dmn-js-shared.css"], ["dmn-js-decision-table", "dmn-js-decision-table.css"],
+  ["dmn-js-decision-table", "dmn-js-decision-table-controls.css"]]) {
+  copy(join(modules, pkg, "assets", "css", file), join(dmnOut, file));
+}
+copy(join(modules, "dmn-js", "dist", "assets", "dmn-font"), join(dmnOut, "dmn-font"));
+
 // The app's diagram scripts, bundled
 const jsOut = join(staticDir, "js");
 fresh(jsOut);
@@ -74,7 +84,7 @@ if (entries.length) {
 copy(join(root, "app", "static_src", "app.css"), join(staticDir, "app.css"));
 copy(join(root, "app", "static_src", "dashboard.js"), join(staticDir, "dashboard.js"));
 
-const versions = `govuk-frontend ${pinned["govuk-frontend"]}, bpmn-js ${pinned["bpmn-js"]}`;
+const versions = `govuk-frontend ${pinned["govuk-frontend"]}, bpmn-js ${pinned["bpmn-js"]}, dmn-js ${pinned["dmn-js"]}`;
 console.log(`Built ${relative(root, staticDir)}/ (${versions}; Arial in place of GDS Transport)`);
 
 function withoutGdsTransport(css) {

@@ -1,4 +1,5 @@
-"""The modeler page: edit a diagram in the browser, see what the app reads and what lint finds, deploy."""
+"""The modeler page: edit a diagram or a decision table in the browser, see what the app reads and what the
+deploy's checks find, deploy."""
 from __future__ import annotations
 
 from typing import Any
@@ -6,6 +7,7 @@ from typing import Any
 from flask import Blueprint, abort, g, jsonify, render_template, request, url_for
 
 from app.core.db import get_db, run_in_transaction
+from app.core.decision_tables import read_stored_tables
 from app.core.errors import Conflict
 from app.core.roles import LANE_NAMES, role_for_lane
 from app.engine import DefinitionError
@@ -24,16 +26,20 @@ bp = Blueprint("modeler", __name__, template_folder="templates")
 
 @bp.get("/process-models/<process_id>/edit")
 def edit(process_id: str):
-    """One diagram file of a process in the modeler, starting from the latest version or ``from``."""
+    """One diagram or decision table of a process in the modeler, starting from the latest version or ``from``."""
     session = get_db().session
     latest = _latest_or_404(process_id)
     start = _starting_version(process_id, latest)
     bundle = bundle_of(start)
     files = sorted(bundle.bpmn)
+    tables = sorted(bundle.dmn)  # a version stored before tables existed has none
     file = request.args.get("file") or file_of_process(bundle, process_id) or files[0]
+    if file in tables:
+        return _table_page(process_id, file, files, tables, start, latest)
     if file not in bundle.bpmn:
         abort(404)
     forms = compiled(latest).forms
+    from_start: dict[str, Any] = {} if start.version == latest.version else {"from": start.version}
     allow_diagram_styles()
     config = {
         "processId": process_id,
@@ -47,10 +53,35 @@ def edit(process_id: str):
         "forms": [{"key": key, "title": forms[key].title} for key in sorted(forms)],
         "lanes": {name: role_for_lane(name) for name in LANE_NAMES},
         "deadlineKinds": list(DEADLINE_KINDS),
+        # The version's decision tables: a business rule task's camunda:decisionRef, and a way to each table.
+        "decisions": [{"id": table.decision_id, "name": table.name, "file": table.file,
+                       "editUrl": url_for("modeler.edit", process_id=process_id, file=table.file, **from_start)}
+                      for table in sorted(read_stored_tables(bundle.dmn).values(), key=lambda t: t.decision_id)],
     }
-    return render_template("modeler/edit.html", process_id=process_id, file=file, files=files, start=start,
-                           latest=latest, versions=versions_of(session, process_id), config=config,
+    return render_template("modeler/edit.html", process_id=process_id, file=file, files=files, tables=tables,
+                           start=start, latest=latest, versions=versions_of(session, process_id), config=config,
                            upload_url=_link("process_models.index"))
+
+
+def _table_page(process_id: str, file: str, files: list[str], tables: list[str], start: ProcessVersion,
+                latest: ProcessVersion) -> str:
+    """A decision table (DMN) of the version in dmn-js, checked and deployed the way the diagrams are."""
+    allow_diagram_styles()  # dmn-js sizes the table's columns with style attributes
+    config = {
+        "processId": process_id,
+        "file": file,
+        "version": start.version,
+        "tableUrl": url_for("process_models.diagram", process_id=process_id, version=start.version, filename=file),
+        "checkUrl": url_for("modeler.check", process_id=process_id),
+        "deployUrl": url_for("modeler.deploy", process_id=process_id),
+        "historyUrl": _link("process_models.history", process_id=process_id),
+    }
+    return render_template("modeler/edit_table.html", process_id=process_id, file=file, files=files,
+                           tables=tables, start=start, latest=latest,
+                           versions=versions_of(get_db().session, process_id), config=config,
+                           upload_url=_link("process_models.index"))
+
+
 
 
 @bp.post("/process-models/<process_id>/edit/check")

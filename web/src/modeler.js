@@ -1,7 +1,7 @@
 // The in-app modeler (app/modeler): bpmn-js with a properties panel that shows what the app reads from
-// a diagram (name, form key, lane = role, timer and deadline kind, gateway conditions, documentation),
-// the deploy pipeline's own findings on the canvas, and deploy. Every edit is a bpmn-js command, so
-// undo and redo cover the panel as well as the canvas.
+// a diagram (name, form key, lane = role, timer and deadline kind, gateway conditions, the decision table a
+// business rule task runs, documentation), the deploy pipeline's own findings on the canvas, and deploy.
+// Every edit is a bpmn-js command, so undo and redo cover the panel as well as the canvas.
 import Modeler from "bpmn-js/lib/Modeler";
 import { getBusinessObject, is } from "bpmn-js/lib/util/ModelUtil";
 import camundaModdle from "camunda-bpmn-moddle/resources/camunda.json";
@@ -284,6 +284,7 @@ class ModelerPage {
     ];
     if (is(element, "bpmn:Lane")) parts.push(this.laneFacts(bo.name));
     if (is(element, "bpmn:UserTask")) parts.push(...this.userTaskFields(element, bo));
+    if (is(element, "bpmn:BusinessRuleTask")) parts.push(...this.decisionFields(element, bo));
     const timer = (bo.eventDefinitions || []).find((definition) => is(definition, "bpmn:TimerEventDefinition"));
     if (timer) parts.push(...this.timerFields(element, bo, timer));
     if (is(element, "bpmn:SequenceFlow") && CONDITIONAL_GATEWAYS.some((type) => is(bo.sourceRef, type))) {
@@ -320,6 +321,31 @@ class ModelerPage {
     // Nested lanes: the innermost one is the task's lane.
     return containing.find((lane) => !containing.some((other) => other !== lane && other.parent === lane))
       || null;
+  }
+
+  // A business rule task runs the decision table its camunda:decisionRef names (one of this version's tables).
+  decisionFields(element, bo) {
+    const ref = bo.get("camunda:decisionRef") || "";
+    // SpiffArena saves the decision as <spiffworkflow:calledDecisionId>; camunda:decisionRef, set here, wins.
+    const extensions = bo.get("extensionElements");
+    const spiff = extensions ? (extensions.get("values") || [])
+      .find((value) => /(^|:)calledDecisionId$/.test(value.$type || "")) : null;
+    const spiffRef = spiff ? (spiff.$body || "").trim() : "";
+    const decisions = this.config.decisions || [];
+    const chosen = decisions.find((decision) => decision.id === (ref || spiffRef));
+    const options = [["", "No decision (choose one)"],
+      ...decisions.map((decision) => [decision.id, `${decision.name || decision.id} (${decision.file})`])];
+    const current = ref || spiffRef;
+    if (current && !chosen) options.push([current, `${current} (not a table of this version)`]);
+    return [
+      formGroup("prop-decision", "Decision table (camunda:decisionRef)", select("prop-decision", options, current,
+        (value) => this.modeling.updateProperties(element, { "camunda:decisionRef": value || undefined })),
+      { hint: spiffRef && !ref
+        ? `Runs "${spiffRef}" as SpiffWorkflow's calledDecisionId says; a table chosen here (camunda:decisionRef) takes its place.`
+        : "The table this step runs; its outputs become case data for the steps after it." }),
+      chosen ? h("p", { class: "govuk-body" }, h("a", { class: "govuk-link", href: chosen.editUrl,
+        text: `Edit the table ${chosen.file}` })) : null,
+    ];
   }
 
   userTaskFields(element, bo) {
@@ -525,6 +551,7 @@ class ModelerPage {
       what = `Flow "${what}" from "${source.name || source.id}"`;
     }
     const where = [problem.file !== this.config.file ? problem.file : null,
+      problem.rule ? `rule ${problem.rule}` : null, // a decision table's rule (its row)
       problem.line ? `line ${problem.line}` : null].filter(Boolean).join(", ");
     return `${what ? `${what}: ` : ""}${problem.message}${where ? ` (${where})` : ""}`;
   }
