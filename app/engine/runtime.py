@@ -213,6 +213,10 @@ class CaseWorkflow:
         self.workflow = workflow
         #: Timers that fired during the last step (their deadlines were breached).
         self.fired_timers: list[WaitingTimer] = []
+        #: Every task of the tree as the last step left it. Only a step changes the tree (states, new and removed
+        #: tasks), so the bookkeeping after it (deadlines, the inbox, the case data) reads this one walk instead
+        #: of walking the tree again for each question; a step forgets it.
+        self._snapshot: list[Task] | None = None
         # The script engine is not serialized; sub-workflows read the top workflow's.
         self.workflow.script_engine = _script_engine(definition)
 
@@ -290,8 +294,17 @@ class CaseWorkflow:
         """Let every timer whose due time has passed (by the injected clock) take its path."""
         return self._step(lambda: None)
 
+    def _tasks(self, state: int = TaskState.ANY_MASK, *, manual: bool | None = None) -> list[Task]:
+        """The tasks in these states (and of a user task or not), as ``workflow.get_tasks`` would list them,
+        from the snapshot of the tree."""
+        if self._snapshot is None:
+            self._snapshot = self.workflow.get_tasks()
+        return [task for task in self._snapshot
+                if task.has_state(state) and (manual is None or task.task_spec.manual == manual)]
+
     def _step(self, action: Callable[[], object]) -> list[StepEvent]:
-        before = {task.id: task.state for task in self.workflow.get_tasks()}
+        before = {task.id: task.state for task in self._tasks()}
+        self._snapshot = None  # the step changes the tree
         environment = self.workflow.script_engine.environment
         environment.begin_step()  # one allowance for all the diagram code this step runs
         try:
@@ -319,14 +332,14 @@ class CaseWorkflow:
                 raise ProcessFault(f"the process raised {kind.removesuffix('EventDefinition').lower()} "
                                    f"'{event.event_definition.name}' and nothing caught it")
         self.fired_timers = [
-            self._waiting_timer(task) for task in self.workflow.get_tasks(state=TaskState.COMPLETED)
+            self._waiting_timer(task) for task in self._tasks(TaskState.COMPLETED)
             if before.get(task.id) != TaskState.COMPLETED
             and isinstance(getattr(task.task_spec, "event_definition", None), TimerEventDefinition)]
         return self._changes(before)
 
     # ------------------------------------------------------------------ deadlines
     def _timer_tasks(self) -> list[Task]:
-        return [task for task in self.workflow.get_tasks(state=TaskState.WAITING)
+        return [task for task in self._tasks(TaskState.WAITING)
                 if isinstance(getattr(task.task_spec, "event_definition", None), TimerEventDefinition)]
 
     def _timer_info(self, task: Task) -> TimerInfo | None:
@@ -362,7 +375,7 @@ class CaseWorkflow:
 
         Every task's copy changes, finished ones too: a parallel join merges the data of branches that
         finished earlier, and an old copy there would silently undo the change."""
-        for task in self.workflow.get_tasks():
+        for task in self._tasks():
             if name in task.data or task.state in (TaskState.READY, TaskState.WAITING, TaskState.STARTED):
                 task.data[name] = copy.deepcopy(value)
 
@@ -387,7 +400,7 @@ class CaseWorkflow:
 
     def _changes(self, before: dict[uuid.UUID, int]) -> list[StepEvent]:
         events = []
-        for task in self.workflow.get_tasks():
+        for task in self._tasks():
             old = before.get(task.id)
             if old == task.state or _is_internal(task):
                 continue
@@ -416,7 +429,7 @@ class CaseWorkflow:
     def open_user_tasks(self) -> list[OpenUserTask]:
         timers = self.waiting_timers()
         result = []
-        for task in self.workflow.get_tasks(state=TaskState.READY, manual=True):
+        for task in self._tasks(TaskState.READY, manual=True):
             info = self._info(task)
             if info is None:
                 continue
@@ -488,7 +501,7 @@ class CaseWorkflow:
         if self.workflow.completed:
             return dict(self.workflow.data)
         merged: dict[str, Any] = {}
-        live = [t for t in self.workflow.get_tasks()
+        live = [t for t in self._tasks()
                 if t.state in (TaskState.READY, TaskState.WAITING, TaskState.STARTED)]
         workflows = [self.workflow, *self.workflow.subprocesses.values()]
         latest = [wf.last_task for wf in workflows if wf.last_task is not None]
