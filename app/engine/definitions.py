@@ -33,6 +33,7 @@ from app.engine.decisions import TableProblem, check_table, names_read, read_tab
 from app.engine.functions import RAG_CLOCK, diagram_functions
 from app.engine.names import assigned_names, check_source
 from app.engine.sandbox import SandboxError, compile_expression, compile_script
+from app.engine.table_engine import HubParser
 from app.forms import FormDefinition, FormDefinitionError, load_form_data
 
 BPMN_NS = "http://www.omg.org/spec/BPMN/20100524/MODEL"
@@ -284,7 +285,7 @@ def _compile(bundle: ProcessBundle, process_id: str) -> CompiledDefinition:
     problems = _Problems()
     forms = _load_forms(bundle, problems)
     sla = _load_policies(bundle, problems)
-    parser = CamundaParser(validator=_xsd_validator())
+    parser = HubParser(validator=_xsd_validator())
     tables, unreadable = read_tables(bundle.dmn)
     for table_problem in unreadable:
         problems.add_table(table_problem)

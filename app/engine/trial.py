@@ -12,7 +12,6 @@ from dataclasses import dataclass
 from typing import Any
 
 from SpiffWorkflow.bpmn import BpmnWorkflow
-from SpiffWorkflow.camunda.parser.CamundaParser import CamundaParser
 from SpiffWorkflow.exceptions import SpiffWorkflowException
 from SpiffWorkflow.util.task import TaskState
 
@@ -21,6 +20,7 @@ from app.core.diagram_xml import parse_xml
 from app.engine.definitions import CompiledDefinition
 from app.engine.names import ALLOWED_BUILTINS
 from app.engine.runtime import ProcessFault, _fault, _script_engine
+from app.engine.table_engine import HubParser
 
 _ONE_STEP = """<?xml version="1.0" encoding="UTF-8"?>
 <bpmn:definitions xmlns:bpmn="http://www.omg.org/spec/BPMN/20100524/MODEL"
@@ -69,7 +69,7 @@ def _spec(definition: CompiledDefinition, decision_id: str) -> Any:
             table = read_stored_tables(definition.bundle.dmn).get(decision_id)
             if table is None:
                 raise KeyError(decision_id)
-            parser = CamundaParser()
+            parser = HubParser()
             parser.add_dmn_xml(parse_xml(definition.bundle.dmn[table.file]), filename=table.file)
             parser.add_bpmn_xml(parse_xml(_ONE_STEP.replace("{decision}", decision_id).encode()), filename="trial")
             _SPECS[key] = parser.get_spec("trial")
