@@ -81,10 +81,12 @@ DISAGREEMENT_READERS = DISAGREEMENT_RAISERS | {"ops-manager"}
 
 #: Roles that send a police domestic abuse notification (a PPN): the police.
 DA_NOTIFY_ROLES = frozenset({"police"})
-#: Roles at the daily domestic abuse triage: police, children's social care, health and education.
-DA_TRIAGE_ROLES = frozenset({"police", "mash-manager", "social-worker", "health", "education"})
-#: ... and who records its decisions: the MASH manager (the triage step's lane).
-DA_TRIAGE_DECIDERS = frozenset({"mash-manager"})
+#: Roles at the daily domestic abuse triage: police, children's social care (the emergency duty team holds its
+#: decisions while the hub is closed), health and education.
+DA_TRIAGE_ROLES = frozenset({"police", "mash-manager", "social-worker", "out-of-hours", "health", "education"})
+#: ... and who records its decisions: the MASH manager (the triage step's lane), and, as for every manager's route,
+#: the emergency duty team (each decision is then refused as another role's step unless the diagram gives it one).
+DA_TRIAGE_DECIDERS = frozenset({"mash-manager", "out-of-hours"})
 
 _PUBLIC = frozenset({PUBLIC})
 _SIGNED_IN = frozenset({SIGNED_IN})

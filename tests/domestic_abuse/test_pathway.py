@@ -136,7 +136,7 @@ def test_a_police_officer_sends_a_notification_through_the_page(web, db):
 
 def test_only_the_daily_meetings_partners_see_the_triage_and_only_the_manager_records(api, web):
     notify(api, risk_level="high", yes=15)
-    for role in ("police", "mash-manager", "social-worker", "health", "education"):
+    for role in ("police", "mash-manager", "social-worker", "out-of-hours", "health", "education"):
         page = web(role).get(TRIAGE)
         assert page.status_code == 200, role
         body = page.get_data(as_text=True)
