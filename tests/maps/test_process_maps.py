@@ -124,12 +124,14 @@ def test_each_version_keeps_its_own_map_and_a_case_is_drawn_on_the_version_it_ru
     assert redrawn != bundle.bpmn["referral.bpmn"]
     with db.unit_of_work() as session:
         register_bundle(session, ProcessBundle(bpmn={**bundle.bpmn, "referral.bpmn": redrawn}, forms=bundle.forms,
-                                               policies=bundle.policies), created_by="process-owner")
+                                               policies=bundle.policies, dmn=bundle.dmn),
+                       created_by="process-owner")
     new_case = report(api, given="Noah", family="Jones")
 
     index = table_rows(web("trainer").get("/maps").get_data(as_text=True), "maps-processes")
-    # referral, and the processes in its bundle (strategy discussion; Encompass and MARAC since issue 21)
-    assert [row[1] for row in index] == ["2 (of 2)"] * 4
+    # referral, and the processes in its bundle (strategy discussion; Encompass, MARAC and the domestic-abuse
+    # pathway since issue 21)
+    assert [row[1] for row in index] == ["2 (of 2)"] * 5
     latest = web("trainer").get("/maps/referral/steps/screening").get_data(as_text=True)
     assert "Redrawn: screen within the hour." in latest and "maps-older-version" not in latest
     older = web("trainer").get("/maps/referral/steps/screening?version=1").get_data(as_text=True)
