@@ -66,7 +66,8 @@ def test_the_shipped_diagrams_compile_with_every_user_task_in_a_lane_with_a_form
 
 def _replace(bundle, old: bytes, new: bytes, file="referral.bpmn") -> ProcessBundle:
     assert old in bundle.bpmn[file], old
-    return ProcessBundle(bpmn={**bundle.bpmn, file: bundle.bpmn[file].replace(old, new, 1)}, forms=bundle.forms)
+    return ProcessBundle(bpmn={**bundle.bpmn, file: bundle.bpmn[file].replace(old, new, 1)}, forms=bundle.forms,
+                         dmn=bundle.dmn)
 
 
 def test_a_malformed_diagram_is_refused_with_its_line(bundle):
@@ -86,7 +87,8 @@ def test_a_lane_that_is_not_a_role_is_refused_naming_the_task(bundle):
 
 
 def test_a_missing_form_is_refused(bundle):
-    without = ProcessBundle(bpmn=bundle.bpmn, forms={k: v for k, v in bundle.forms.items() if k != "decision"})
+    without = ProcessBundle(bpmn=bundle.bpmn, forms={k: v for k, v in bundle.forms.items() if k != "decision"},
+                            dmn=bundle.dmn)
     with pytest.raises(DefinitionError) as refused:
         compile_bundle(without)
     assert any(p.element_id == "decision" and "forms/decision.json" in p.message for p in refused.value.problems)
@@ -103,7 +105,7 @@ def test_a_condition_that_escapes_the_sandbox_is_refused_at_load_with_element_an
 def test_a_bundle_without_an_executable_process_is_reported_not_crashed(bundle):
     lazy = ProcessBundle(bpmn={k: v.replace(b'isExecutable="true"', b'isExecutable="false"')
                                for k, v in bundle.bpmn.items()},
-                         forms=bundle.forms)
+                         forms=bundle.forms, dmn=bundle.dmn)
     with pytest.raises(DefinitionError) as refused:
         compile_bundle(lazy)
     assert "no executable process" in str(refused.value)

@@ -138,7 +138,7 @@ def _renamed_police_check(shipped):
     raw = raw.replace(b">police_check<", b">police_records_check<")
     raw = raw.replace(b'camunda:formKey="police_records_check"', b'camunda:formKey="agency_check"')
     return compile_bundle(ProcessBundle(bpmn={**shipped.bpmn, "referral.bpmn": raw}, forms=shipped.forms,
-                                        policies=shipped.policies))
+                                        policies=shipped.policies, dmn=shipped.dmn))
 
 
 def test_inside_a_called_process_that_changed_beyond_mapping(shipped, v1):
@@ -147,7 +147,7 @@ def test_inside_a_called_process_that_changed_beyond_mapping(shipped, v1):
     raw = raw.replace(b'"convene_icpc"', b'"arrange_icpc"').replace(b">convene_icpc<", b">arrange_icpc<")
     raw = replace(raw, b'camunda:formKey="arrange_icpc"', b'camunda:formKey="convene_icpc"')
     v2 = compile_bundle(ProcessBundle(bpmn={**shipped.bpmn, "strategy_discussion.bpmn": raw}, forms=shipped.forms,
-                                      policies=shipped.policies))
+                                      policies=shipped.policies, dmn=shipped.dmn))
     change = VersionChange(v1, v2, "version 2")
     assert change.check(in_strategy_discussion(v1, reach_icpc=True).serialize()).reasons == [
         ("it is inside 'Hold strategy discussion', which changed in a way that cannot be mapped: its active step "
