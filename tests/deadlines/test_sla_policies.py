@@ -66,7 +66,7 @@ def test_a_broken_policy_is_refused_with_its_line(edit, message, line):
 def test_a_broken_policy_stops_the_deploy_and_names_the_file():
     bundle = ProcessBundle.from_directories(PROJECT_ROOT / "processes", PROJECT_ROOT / "forms")
     broken = ProcessBundle(bpmn=bundle.bpmn, forms=bundle.forms, policies=bundle.policies.replace(
-        'unit = "elapsed-hours"', 'unit = "elapsed-minutes"', 1))
+        'unit = "elapsed-hours"', 'unit = "elapsed-minutes"', 1), dmn=bundle.dmn)
     with pytest.raises(DefinitionError) as refused:
         compile_bundle(broken)
     [problem] = refused.value.problems

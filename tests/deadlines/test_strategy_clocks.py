@@ -51,7 +51,7 @@ def test_a_wrong_strategy_clock_is_refused_at_deploy_with_its_line(old, new, mes
     with pytest.raises(PolicyError):
         load_policies(policies)
     with pytest.raises(DefinitionError) as refused:
-        compile_bundle(ProcessBundle(bpmn=bundle.bpmn, forms=bundle.forms, policies=policies))
+        compile_bundle(ProcessBundle(bpmn=bundle.bpmn, forms=bundle.forms, policies=policies, dmn=bundle.dmn))
     [problem] = [p for p in refused.value.problems if message in p.message]
     assert problem.file == f"processes/{POLICY_FILE}" and problem.line == line_of(policies, key)
 
@@ -63,7 +63,7 @@ def test_a_diagram_asking_for_a_timescale_the_file_does_not_have_is_refused_at_d
     broken = raw.replace(b'timescale("strategy-meeting", held_on)', b'timescale("strategy-meetings", held_on)')
     with pytest.raises(DefinitionError) as refused:
         compile_bundle(ProcessBundle(bpmn={**bundle.bpmn, "strategy_discussion.bpmn": broken}, forms=bundle.forms,
-                                     policies=bundle.policies))
+                                     policies=bundle.policies, dmn=bundle.dmn))
     [problem] = [p for p in refused.value.problems if "strategy-meetings" in p.message]
     assert problem.element_id == "strategy_meeting_due"
     assert "add a [timescales.strategy-meetings] section" in problem.message
@@ -100,7 +100,7 @@ def test_a_deadline_met_by_a_step_that_does_not_exist_is_refused_at_deploy():
     broken = raw.replace(old, b'<camunda:property name="deadlineMetBy" value="record_icpc_hold" />', 1)
     with pytest.raises(DefinitionError) as refused:
         compile_bundle(ProcessBundle(bpmn={**bundle.bpmn, "strategy_discussion.bpmn": broken}, forms=bundle.forms,
-                                     policies=bundle.policies))
+                                     policies=bundle.policies, dmn=bundle.dmn))
     [problem] = refused.value.problems
     assert problem.element_id == "icpc_target_at_enquiry"
     assert "deadlineMetBy 'record_icpc_hold' is not a user task of this process" in problem.message

@@ -2,7 +2,6 @@
 state round trips and timers on the injected clock."""
 from __future__ import annotations
 
-import dataclasses
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -67,7 +66,8 @@ def test_the_shipped_diagrams_compile_with_every_user_task_in_a_lane_with_a_form
 
 def _replace(bundle, old: bytes, new: bytes, file="referral.bpmn") -> ProcessBundle:
     assert old in bundle.bpmn[file], old
-    return dataclasses.replace(bundle, bpmn={**bundle.bpmn, file: bundle.bpmn[file].replace(old, new, 1)})
+    return ProcessBundle(bpmn={**bundle.bpmn, file: bundle.bpmn[file].replace(old, new, 1)}, forms=bundle.forms,
+                         dmn=bundle.dmn)
 
 
 def test_a_malformed_diagram_is_refused_with_its_line(bundle):
@@ -87,7 +87,8 @@ def test_a_lane_that_is_not_a_role_is_refused_naming_the_task(bundle):
 
 
 def test_a_missing_form_is_refused(bundle):
-    without = dataclasses.replace(bundle, forms={k: v for k, v in bundle.forms.items() if k != "decision"})
+    without = ProcessBundle(bpmn=bundle.bpmn, forms={k: v for k, v in bundle.forms.items() if k != "decision"},
+                            dmn=bundle.dmn)
     with pytest.raises(DefinitionError) as refused:
         compile_bundle(without)
     assert any(p.element_id == "decision" and "forms/decision.json" in p.message for p in refused.value.problems)
@@ -102,8 +103,9 @@ def test_a_condition_that_escapes_the_sandbox_is_refused_at_load_with_element_an
 
 
 def test_a_bundle_without_an_executable_process_is_reported_not_crashed(bundle):
-    lazy = dataclasses.replace(bundle, bpmn={k: v.replace(b'isExecutable="true"', b'isExecutable="false"')
-                                             for k, v in bundle.bpmn.items()})
+    lazy = ProcessBundle(bpmn={k: v.replace(b'isExecutable="true"', b'isExecutable="false"')
+                               for k, v in bundle.bpmn.items()},
+                         forms=bundle.forms, dmn=bundle.dmn)
     with pytest.raises(DefinitionError) as refused:
         compile_bundle(lazy)
     assert "no executable process" in str(refused.value)

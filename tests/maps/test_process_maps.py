@@ -124,8 +124,7 @@ def test_each_version_keeps_its_own_map_and_a_case_is_drawn_on_the_version_it_ru
     assert redrawn != bundle.bpmn["referral.bpmn"]
     with db.unit_of_work() as session:
         register_bundle(session, ProcessBundle(bpmn={**bundle.bpmn, "referral.bpmn": redrawn}, forms=bundle.forms,
-                                               policies=bundle.policies, dmn=bundle.dmn),
-                       created_by="process-owner")
+                                               policies=bundle.policies, dmn=bundle.dmn), created_by="process-owner")
     new_case = report(api, given="Noah", family="Jones")
 
     index = table_rows(web("trainer").get("/maps").get_data(as_text=True), "maps-processes")

@@ -31,7 +31,7 @@ def version_without_deadline_kind(db):
         stripped, count = EXTENSIONS.subn(r"\1", text)
         assert count == 1
         register_bundle(session, ProcessBundle(bpmn={**bundle.bpmn, "referral.bpmn": stripped.encode("utf-8")},
-                                               forms=bundle.forms, policies=bundle.policies),
+                                               forms=bundle.forms, policies=bundle.policies, dmn=bundle.dmn),
                         created_by="process-owner", process_id="referral")
 
 

@@ -28,7 +28,7 @@ def hostile(bundle):
     head, tail = raw[:at], raw[at:]
     assert tail.count(PROPERTIES) >= 1
     return type(bundle)(bpmn={**bundle.bpmn, "referral.bpmn": head + tail.replace(PROPERTIES, XHTML, 1)},
-                        forms=bundle.forms, policies=bundle.policies)
+                        forms=bundle.forms, policies=bundle.policies, dmn=bundle.dmn)
 
 
 def assert_downloaded(response, filename: str) -> None:

@@ -40,7 +40,7 @@ def renamed_police_check(bundle):
     raw = raw.replace(b">police_check<", b">police_records_check<")
     raw = raw.replace(b'camunda:formKey="police_records_check"', b'camunda:formKey="agency_check"')
     return type(bundle)(bpmn={**bundle.bpmn, "referral.bpmn": raw}, forms=bundle.forms, policies=bundle.policies,
-                        dmn=bundle.dmn)
+                      dmn=bundle.dmn)
 
 
 def tokens(page: str) -> dict[int, str]:
