@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 from app.audit.operations import record
 from app.cases.models import Case, Subject
 from app.casework.starting import start_stored, start_workflow, store_unstarted
+from app.casework.threshold import threshold_inputs
 from app.core.actor import Actor
 from app.core.clock import now
 from app.core.errors import FieldError, ProcessFailed, ValidationFailed
@@ -140,6 +141,8 @@ def receive_contact(session: Session, payload: dict, actor: Actor, *, channel: s
         OUTCOME_FIELD: None,
         STRATEGY_OUTCOME_FIELD: None,
         REFERRAL_DATE_FIELD: None,
+        # For the threshold table at screening: youngest_child_age, repeat_concern (app/casework/threshold).
+        **threshold_inputs(session, case),
     }
     if start:
         start_workflow(session, case, data, actor)
