@@ -22,7 +22,14 @@ from app.concerns.repeats import repeat_flags
 from app.concerns.rules import RepeatRulesError
 from app.core.actor import Actor
 from app.core.errors import FieldError
-from app.core.vocabulary import RAG_FIELD, RAG_URGENCY, rag_label
+from app.core.vocabulary import (
+    IMMEDIATE_RISK_FIELD,
+    RAG_FIELD,
+    RAG_URGENCY,
+    REPEAT_CONCERN_FIELD,
+    YOUNGEST_CHILD_AGE_FIELD,
+    rag_label,
+)
 from app.engine import CaseWorkflow, CompiledDefinition, ProcessFault
 from app.engine.trial import try_decision
 from app.process_models.registry import compiled_by_id
@@ -30,9 +37,6 @@ from app.process_models.registry import compiled_by_id
 logger = logging.getLogger(__name__)
 
 THRESHOLD_DECISION = "threshold"
-#: Case data the contact sets for the table (app/intake), beside ``immediate_risk``.
-YOUNGEST_CHILD_AGE_FIELD = "youngest_child_age"
-REPEAT_CONCERN_FIELD = "repeat_concern"
 #: The screening form's field for why the rating differs from the suggestion.
 OVERRIDE_REASON_FIELD = "rag_override_reason"
 #: Kept with the screening's submission (and so in case data): what the table suggested.
@@ -93,11 +97,11 @@ def suggest(definition: CompiledDefinition, case_data: Mapping[str, Any], factor
             *, session: Session | None = None, case: Case | None = None) -> Suggestion:
     """The table's suggestion for these factors. A case received before the contact set the table's inputs has
     them worked out now (``session`` and ``case``)."""
-    data = {name: case_data.get(name) for name in ("immediate_risk", YOUNGEST_CHILD_AGE_FIELD, REPEAT_CONCERN_FIELD)}
+    data = {name: case_data.get(name) for name in (IMMEDIATE_RISK_FIELD, YOUNGEST_CHILD_AGE_FIELD, REPEAT_CONCERN_FIELD)}
     if (YOUNGEST_CHILD_AGE_FIELD not in case_data or REPEAT_CONCERN_FIELD not in case_data) \
             and session is not None and case is not None:
         data.update(threshold_inputs(session, case))
-    data["immediate_risk"] = bool(data["immediate_risk"])
+    data[IMMEDIATE_RISK_FIELD] = bool(data[IMMEDIATE_RISK_FIELD])
     data[REPEAT_CONCERN_FIELD] = bool(data[REPEAT_CONCERN_FIELD])
     data["presenting_factors"] = list(factors or [])
     try:
