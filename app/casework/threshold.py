@@ -97,7 +97,8 @@ def suggest(definition: CompiledDefinition, case_data: Mapping[str, Any], factor
             *, session: Session | None = None, case: Case | None = None) -> Suggestion:
     """The table's suggestion for these factors. A case received before the contact set the table's inputs has
     them worked out now (``session`` and ``case``)."""
-    data = {name: case_data.get(name) for name in (IMMEDIATE_RISK_FIELD, YOUNGEST_CHILD_AGE_FIELD, REPEAT_CONCERN_FIELD)}
+    names = (IMMEDIATE_RISK_FIELD, YOUNGEST_CHILD_AGE_FIELD, REPEAT_CONCERN_FIELD)
+    data = {name: case_data.get(name) for name in names}
     if (YOUNGEST_CHILD_AGE_FIELD not in case_data or REPEAT_CONCERN_FIELD not in case_data) \
             and session is not None and case is not None:
         data.update(threshold_inputs(session, case))

@@ -14,6 +14,7 @@ from app.reports.charts import Chart, bar_chart, stacked_columns
 from app.reports.figures import RAGS, Table
 from app.reports.filters import ReportFilters
 from app.reports.queries import report_rows
+from app.reports.threshold import threshold_tables
 
 
 @dataclass(frozen=True)
@@ -27,13 +28,16 @@ class Report:
     re_referrals: figures.ReReferrals
     conversions: figures.Conversions
     volume: figures.Volume
+    #: The threshold's suggestion at screening and how often it was overridden (app/reports/threshold.py).
+    threshold_overrides: tuple[Table, ...] = ()
 
     @property
     def tables(self) -> dict[str, Table]:
         """Every table of the page by its CSV name, in page order."""
         found = [self.sources.table(), self.sources.conversion_table(), figures.timeliness_table(self.timeliness),
                  self.rag.table(), self.rag.rates_table(), figures.agency_table(self.agencies),
-                 self.re_referrals.table(), self.conversions.table(), self.volume.table()]
+                 self.re_referrals.table(), self.conversions.table(), self.volume.table(),
+                 *self.threshold_overrides]
         return {table.key: table for table in found}
 
     @property
@@ -78,4 +82,5 @@ def build_report(session: Session, filters: ReportFilters, at: datetime) -> Repo
         timeliness=figures.timeliness(rows.contacts, rows.sla, at), rag=figures.rag_movements(rows.contacts),
         agencies=figures.agency_responses(rows.checks, at),
         re_referrals=figures.re_referrals(rows.referred, rows.referrals),
-        conversions=figures.conversions(rows.contacts, rows.strategy), volume=figures.volume(rows.contacts, filters))
+        conversions=figures.conversions(rows.contacts, rows.strategy), volume=figures.volume(rows.contacts, filters),
+        threshold_overrides=threshold_tables(session, filters))
