@@ -29,7 +29,7 @@ def screening(rag: str = "amber", agencies: list[str] | None = None, factors: li
     data = {"rag": rag, "rag_rationale": f"Rated {rag} on the information in the contact.", "consent": "given",
             "presenting_factors": ["16A"] if factors is None else factors,
             "agencies": ["police", "health", "education"] if agencies is None else agencies}
-    if rag != "amber" or factors is not None:
+    if rag != "amber" or factors is not None or "presenting_factors" in extra:
         data["rag_override_reason"] = f"Rated {rag}: the threshold does not weigh everything in this contact."
     data.update(extra)
     return {name: value for name, value in data.items() if value is not None or name != "rag_override_reason"}
