@@ -112,8 +112,8 @@ SCREEN_AMBER = {"rag": "amber", "rag_rationale": "Repeated bruising noticed by s
                 "presenting_factors": ["18C", "3B"], "consent": "given", "agencies": ["police", "health", "education"],
                 "questions_for_agencies": "Any domestic abuse call-outs at the address? Missed health appointments?",
                 # The threshold suggests Red for physical abuse; the screener rated Amber and says why.
-                "rag_override_reason": "Old bruising, no disclosure and the child is safe at school today: checks within "
-                                       "a working day are proportionate."}
+                "rag_override_reason": "Old bruising, no disclosure and the child is safe at school today: "
+                                       "checks within a working day are proportionate."}
 
 
 def seed_cases() -> int:

@@ -98,8 +98,8 @@ def test_the_page_shows_the_suggestion_checks_it_without_javascript_and_asks_why
 
     answers = browser_post(f.screening("amber", factors=["18C"], rag_override_reason=None))
     page = manager.post_form(f"/tasks/{task}", answers).get_data(as_text=True)
-    assert error_links(page) == [("#rag_override_reason", "The threshold suggests Red (rule 2, serious harm factor): "
-                                                          "enter why you have rated the contact Amber")]
+    assert error_links(page) == [("#rag_override_reason", ("The threshold suggests Red (rule 2, serious harm factor): "
+                                                           "enter why you have rated the contact Amber"))]
     assert open_task(db, case_id, "screening") == task
 
     answers["rag_override_reason"] = "Old bruising with a consistent explanation; no disclosure."
