@@ -63,9 +63,9 @@ class Suggestion:
         """True when there is a suggestion and the screener chose another rating."""
         return self.rag is not None and chosen is not None and chosen != self.rag
 
-    def direction(self, chosen: str) -> str:
-        """"up" when the chosen rating is more urgent than the suggestion, else "down"."""
-        return "up" if RAG_URGENCY.index(chosen) > RAG_URGENCY.index(self.rag or chosen) else "down"
+    def as_json(self) -> dict[str, Any]:
+        return {"suggested_rag": self.rag, "suggested_rule": self.rule, "rule_number": self.rule_number,
+                "unavailable": self.unavailable}
 
 
 def youngest_child_age(subjects: Sequence[Any], on: date) -> int | None:

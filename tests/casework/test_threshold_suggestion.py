@@ -59,6 +59,8 @@ def test_the_contact_sets_the_tables_inputs_and_a_screening_that_agrees_needs_no
 def test_over_the_api_a_rating_other_than_the_suggestion_needs_a_reason_and_is_audited(api, db):
     case_id, task = received(api, db, dob="2026-10-01")  # a baby under one: neglect suggests Red
     manager = api("mash-manager")
+    shown = manager.get(f"/api/v1/tasks/{task}?presenting_factors=16A").get_json()["threshold"]
+    assert (shown["suggested_rag"], shown["rule_number"]) == ("red", 3)
     refused = manager.post(f"/api/v1/tasks/{task}/complete",
                            json=f.screening("amber", factors=["16A"], rag_override_reason=None))
     assert refused.status_code == 422
