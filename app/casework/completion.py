@@ -100,7 +100,7 @@ def complete_task(session: Session, task_id: str, form_data: dict[str, Any], act
     if task.form_key == SCREENING_FORM:  # the threshold table's suggestion: a different rating needs a reason
         suggestion = suggest(definition, workflow.case_data(), form_data.get("presenting_factors"),
                              session=session, case=case)
-        errors = [*errors, *[e for e in override_errors(suggestion, form_data) if e not in errors]]
+        errors = errors or override_errors(suggestion, form_data)  # asked once the rest of the answers stand
     if errors:
         raise ValidationFailed(errors)
     form_data = form.with_decisions(form.with_defaults(form_data))  # defaults, then what a choice stands for
