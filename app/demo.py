@@ -111,7 +111,10 @@ def confirm_immediate_risk(case_id: int) -> None:
 
 SCREEN_AMBER = {"rag": "amber", "rag_rationale": "Repeated bruising noticed by school; no explanation given.",
                 "presenting_factors": ["18C", "3B"], "consent": "given", "agencies": ["police", "health", "education"],
-                "questions_for_agencies": "Any domestic abuse call-outs at the address? Missed health appointments?"}
+                "questions_for_agencies": "Any domestic abuse call-outs at the address? Missed health appointments?",
+                # The threshold suggests Red for physical abuse; the screener rated Amber and says why.
+                "rag_override_reason": "Old bruising, no disclosure and the child is safe at school today: "
+                                       "checks within a working day are proportionate."}
 
 
 def seed_cases() -> int:
@@ -153,7 +156,8 @@ def seed_cases() -> int:
     confirm_immediate_risk(cases[3].id)
     # Olivia: advice only, closed after feedback.
     _do(cases[4].id, "screening", "mash-manager", {"rag": "blue", "rag_rationale": "Parenting advice request only.",
-        "presenting_factors": ["21"], "consent": "given", "agencies": []})
+        "presenting_factors": ["21"], "consent": "given", "agencies": [],
+        "rag_override_reason": "Advice only: no agency needs to check its records."})
     _do(cases[4].id, "feedback_to_referrer", "business-support", {
         "feedback_method": "email", "feedback_summary": "Advice given and parenting support signposted.",
         "information_product_recipients": ["none"], "sharing_consent": "given"})
@@ -178,7 +182,9 @@ RUBY = {"family_name": "Green", "date_of_birth": "2014-02-11", "address": "7 Orc
 def _walk_to_closure(case_id: int, outcome: str, rag: str, agencies: list[str]) -> None:
     _do(case_id, "screening", "mash-manager", {
         "rag": rag, "rag_rationale": "Needs unmet; no immediate risk on what the contact says.", "consent": "given",
-        "agencies": agencies, "presenting_factors": ["7A"] if rag == "green" else ["3A"]})
+        "agencies": agencies, "presenting_factors": ["7A"] if rag == "green" else ["3A"],
+        # A repeat concern may make the threshold suggest Amber where the screener saw unmet needs only.
+        **({"rag_override_reason": "Unmet needs only; the earlier contacts were closed."} if rag == "green" else {})})
     for agency in agencies:
         clock.advance(timedelta(hours=3))
         _do(case_id, f"{agency.replace('-', '_')}_check", agency,

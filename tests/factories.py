@@ -23,11 +23,16 @@ def contact(*, given: str = "Ava", family: str = "Smith", dob: str | None = "201
 
 def screening(rag: str = "amber", agencies: list[str] | None = None, factors: list[str] | None = None,
               **extra) -> dict:
+    """A screening. The threshold table (processes/threshold.dmn) suggests Amber for the default factor (neglect,
+    a child one or older, no immediate risk): any other rating or other factors carry ``rag_override_reason``, as
+    the hub requires of a screener who differs from the suggestion (pass your own, or None to leave it out)."""
     data = {"rag": rag, "rag_rationale": f"Rated {rag} on the information in the contact.", "consent": "given",
             "presenting_factors": ["16A"] if factors is None else factors,
             "agencies": ["police", "health", "education"] if agencies is None else agencies}
+    if rag != "amber" or factors is not None or "presenting_factors" in extra:
+        data["rag_override_reason"] = f"Rated {rag}: the threshold does not weigh everything in this contact."
     data.update(extra)
-    return data
+    return {name: value for name, value in data.items() if value is not None or name != "rag_override_reason"}
 
 
 def screening_without_consent(rag: str = "amber", agencies: list[str] | None = None, *, consent: str = "refused",

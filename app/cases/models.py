@@ -58,6 +58,12 @@ class Case(Base):
     retention_hold: Mapped[str | None] = mapped_column(String(40))
     #: CIN census factor codes (DOMAIN.md 5.2) the screener coded the concern with (app/core/codes.py).
     presenting_factors: Mapped[list | None] = mapped_column(JSON)
+    #: The threshold table's suggestion at screening (app.casework.threshold), the rating the screener chose, and
+    #: whether it differed (None: no suggestion was available). The reason stays with the screening's submission.
+    suggested_rag: Mapped[str | None] = mapped_column(String(10))
+    suggested_rule: Mapped[str | None] = mapped_column(String(200))
+    screened_rag: Mapped[str | None] = mapped_column(String(10))
+    rag_overridden: Mapped[bool | None] = mapped_column(Boolean)
 
     subjects: Mapped[list[Subject]] = relationship(back_populates="case", order_by="Subject.position",
                                                    cascade="all, delete-orphan", lazy="selectin")

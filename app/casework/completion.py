@@ -17,10 +17,17 @@ from app.cases.models import Case, CompletedTask
 from app.casework.faults import process_failed
 from app.casework.progress import record_progress
 from app.casework.signals import signal_case
+from app.casework.threshold import override_errors, record_suggestion, suggest, with_suggestion
 from app.core.actor import Actor
 from app.core.db import run_in_transaction
 from app.core.errors import Conflict, Forbidden, NotFound, ProcessFailed, ValidationFailed
-from app.core.vocabulary import DECISION_FORM, FEEDBACK_FORM, JOINED_ENQUIRY_CLOSURE, NEW_INFORMATION_SIGNAL
+from app.core.vocabulary import (
+    DECISION_FORM,
+    FEEDBACK_FORM,
+    JOINED_ENQUIRY_CLOSURE,
+    NEW_INFORMATION_SIGNAL,
+    SCREENING_FORM,
+)
 from app.engine import CaseWorkflow, NotPermitted, ProcessFault, TaskNotReady
 from app.forms import FormDefinition, validate
 from app.inbox.models import OpenTask
@@ -86,12 +93,19 @@ def complete_task(session: Session, task_id: str, form_data: dict[str, Any], act
         raise Conflict(f"This task is claimed by {task.claimed_by}. Ask them to release it first.")
     case = session.get_one(Case, task.case_id)
     form = form_for_task(session, task, case)
+    definition = compiled_by_id(session, case.process_version_id)
+    workflow = CaseWorkflow.restore(definition, case.state)
     errors = validate(form, form_data)
+    suggestion = None
+    if task.form_key == SCREENING_FORM:  # the threshold table's suggestion: a different rating needs a reason
+        suggestion = suggest(definition, workflow.case_data(), form_data.get("presenting_factors"),
+                             session=session, case=case)
+        errors = errors or override_errors(suggestion, form_data)  # asked once the rest of the answers stand
     if errors:
         raise ValidationFailed(errors)
     form_data = form.with_decisions(form.with_defaults(form_data))  # defaults, then what a choice stands for
-    definition = compiled_by_id(session, case.process_version_id)
-    workflow = CaseWorkflow.restore(definition, case.state)
+    if suggestion is not None:
+        form_data = with_suggestion(suggestion, form_data)
     if form.records:  # what the person decided on is kept with what they decided
         shown = next((t.data for t in workflow.open_user_tasks() if t.task_id == task_id), {})
         form_data = {**{name: shown[name] for name in form.records if name in shown}, **form_data}
@@ -105,6 +119,8 @@ def complete_task(session: Session, task_id: str, form_data: dict[str, Any], act
         raise process_failed(fault) from fault
     record(session, actor, "task.completed", case_id=case.id, task_id=task_id, element_id=task.bpmn_id,
            summary=task.name, details={"form": task.form_key})
+    if suggestion is not None:
+        record_suggestion(session, case, suggestion, form_data, actor, task_id, task.bpmn_id)
     record_progress(session, case, workflow, events, actor, submitted=(task, form_data))
     if case.status == "closed" and case.closure == JOINED_ENQUIRY_CLOSURE and case.linked_case_id is not None:
         _tell_the_open_enquiry(session, case, actor)

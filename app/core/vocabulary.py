@@ -122,6 +122,10 @@ IMMEDIATE_RISK_FIELD: Final = "immediate_risk"
 HAS_OPEN_CASE_FIELD: Final = "has_open_case"
 #: The reference of an undecided MASH enquiry about the same child, else None: the screener confirms a join.
 OPEN_ENQUIRY_FIELD: Final = "open_enquiry"
+#: For the threshold table (processes/threshold.dmn): the youngest child's whole years at receipt (an unborn
+#: child 0; None when no date of birth is known), and whether the contact raised a repeat concern (app/concerns).
+YOUNGEST_CHILD_AGE_FIELD: Final = "youngest_child_age"
+REPEAT_CONCERN_FIELD: Final = "repeat_concern"
 # Set by the forms (and None until decided, so any gateway may test them):
 RAG_FIELD: Final = "rag"
 #: The agencies screening chose to ask for checks: codes from app.core.roles.AGENCIES.
@@ -138,7 +142,7 @@ REFERRAL_DATE_FIELD: Final = "referral_date"
 #: the deploy check counts them as known from the start.
 SET_AT_CONTACT: tuple[str, ...] = (REFERENCE_FIELD, RECEIVED_AT_FIELD, SOURCE_FIELD, IMMEDIATE_RISK_FIELD,
                                    HAS_OPEN_CASE_FIELD, OPEN_ENQUIRY_FIELD, OUTCOME_FIELD, STRATEGY_OUTCOME_FIELD,
-                                   REFERRAL_DATE_FIELD)
+                                   REFERRAL_DATE_FIELD, YOUNGEST_CHILD_AGE_FIELD, REPEAT_CONCERN_FIELD)
 # Set by the service when a police domestic-abuse notification is received (app/domestic_abuse/notifications.py):
 # the domestic_abuse decision table's inputs, and the people the called processes (Encompass, MARAC) read.
 DASH_RISK_LEVEL_FIELD: Final = "dash_risk_level"

@@ -1,7 +1,7 @@
 """Tasks in the JSON API: the caller's inbox, one task with its form, and completing it."""
 from __future__ import annotations
 
-from flask import g, jsonify
+from flask import g, jsonify, request
 
 from app.api import bp, json_body
 from app.api.errors import refusal
@@ -11,10 +11,11 @@ from app.auth.authorisation import TASK_ROLES
 from app.cases.models import Case
 from app.casework.completion import AnswersHeld, form_for_task, submit_task
 from app.casework.detail import case_detail, case_summary, summary_of_case
+from app.casework.threshold import screening_suggestion
 from app.core.clock import now
 from app.core.db import get_db
 from app.core.errors import NeedToKnow
-from app.core.vocabulary import FEEDBACK_FORM
+from app.core.vocabulary import FEEDBACK_FORM, SCREENING_FORM
 from app.inbox.queries import inbox_for, open_task
 from app.sharing.sending import sending_view
 
@@ -47,6 +48,9 @@ def get_task(task_id: str):
               "element_id": task.bpmn_id, "due_at": task.due_at.isoformat() if task.due_at else None,
               "claimed_by": task.claimed_by, "form_key": task.form_key, "form": form.schema,
               "case": case_summary(db.session, detail)}
+    if task.form_key == SCREENING_FORM:  # the threshold's suggestion for ?presenting_factors=... (none: for none)
+        answer["threshold"] = screening_suggestion(db.session, detail.case,
+                                                   request.args.getlist("presenting_factors")).as_json()
     if task.form_key == FEEDBACK_FORM:  # what business support sends: the decision maker's sharing decision
         sending = sending_view(db.session, detail.case, detail.sight, now())
         if sending is not None:
@@ -96,10 +100,21 @@ def openapi_paths() -> dict[str, dict]:
                                        "enum": ["on-track", "at-risk", "breached", None]},
                     "rag": {"type": ["string", "null"]}}}}}}}}, 401, 403)}},
         "/api/v1/tasks/{task_id}": {"get": {
-            "summary": "A task with its form (JSON Schema)", "operationId": "getTask", "parameters": [task_id],
+            "summary": "A task with its form (JSON Schema)", "operationId": "getTask", "parameters": [task_id, {
+                "name": "presenting_factors", "in": "query", "required": False, "style": "form", "explode": True,
+                "description": "Screening tasks: the factors to show the threshold's suggestion for",
+                "schema": {"type": "array", "items": {"type": "string"}}}],
             "responses": responses({"200": {"description": "The task", "content": {"application/json": {
                 "schema": {"type": "object", "required": ["task_id", "form"], "properties": {
                     "task_id": {"type": "string"}, "form": {"type": "object"},
+                    "threshold": {"type": "object", "description": (
+                        "Screening tasks only: the threshold table's suggestion for the factors given as "
+                        "?presenting_factors= (repeat it for each), or why it is unavailable; a different rating "
+                        "needs rag_override_reason"), "properties": {
+                            "suggested_rag": {"type": ["string", "null"]},
+                            "suggested_rule": {"type": ["string", "null"]},
+                            "rule_number": {"type": ["integer", "null"]},
+                            "unavailable": {"type": ["string", "null"]}}},
                     "sending": {"type": "object", "description": (
                         "Feedback tasks only: the decision maker's sharing decision business support sends "
                         "(null when the case has none and the form asks it) and each recipient's product"),

@@ -13,6 +13,7 @@ from app.auth.authorisation import RETURNS_READERS, TASK_ROLES
 from app.cases.models import CompletedTask
 from app.casework.completion import AnswersHeld, form_for_task, submit_task
 from app.casework.detail import CaseDetail, case_detail
+from app.casework.threshold import screening_suggestion
 from app.concerns.repeats import screening_view
 from app.core.clock import now
 from app.core.db import get_db, run_in_transaction
@@ -57,6 +58,8 @@ WEIGHS_RETURNS = frozenset({MASH_REVIEW_FORM, DECISION_FORM})
 
 #: The button a choice's "Continue" sends without JavaScript (app/templates/forms/fields.html).
 REVEAL_BUTTON = "mash-reveal"
+#: The screening page's "Check the threshold" button: the page again with the suggestion for the ticked factors.
+THRESHOLD_BUTTON = "mash-threshold"
 
 
 @dataclass(frozen=True)
@@ -108,6 +111,8 @@ def _task_page(task_id: str, values: dict, errors: list) -> ResponseReturnValue:
                            incident=open_task_incident(db.session, task_id),
                            person_matches=case_match_summary(db.session, task.case_id)
                            if task.form_key == SCREENING_FORM and reads_returns else None,
+                           threshold=screening_suggestion(db.session, detail.case, values.get("presenting_factors"))
+                           if task.form_key == SCREENING_FORM else None,
                            repeat_concerns=screening_view(db.session, detail.case)
                            if task.form_key in (SCREENING_FORM, MASH_REVIEW_FORM, DECISION_FORM) and reads_returns
                            else None)
@@ -134,6 +139,9 @@ def submit(task_id: str) -> ResponseReturnValue:
     task_name = task_row.name
     go_back_to(url_for("inbox.index"), Conflict, NotFound)
     form = form_for_task(db.session, task_row)
+    if THRESHOLD_BUTTON in request.form:  # the threshold's suggestion for the factors ticked: nothing is completed
+        shown, _ = parse_html(form, request.form)
+        return _task_page(task_id, shown, [])
     if REVEAL_BUTTON in request.form:  # without JavaScript: the page again, asking what the answers so far need
         shown, _ = parse_html(form, request.form)
         return _task_page(task_id, shown, [])

@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 from app.audit.operations import record
 from app.cases.models import Case, Subject
 from app.casework.starting import start_stored, start_workflow, store_unstarted
+from app.casework.threshold import threshold_inputs
 from app.core.actor import Actor
 from app.core.clock import now
 from app.core.errors import FieldError, ProcessFailed, ValidationFailed
@@ -150,6 +151,8 @@ def receive_contact(session: Session, payload: dict, actor: Actor, *, channel: s
         REFERRAL_DATE_FIELD: None,
         # A plain contact is no domestic-abuse notification: its names are present, empty, as for every contact.
         **dict.fromkeys(SET_AT_NOTIFICATION),
+        # For the threshold table at screening: youngest_child_age, repeat_concern (app/casework/threshold).
+        **threshold_inputs(session, case),
     }
     if start:
         start_workflow(session, case, data, actor)

@@ -16,6 +16,7 @@ from app.reports.figures import RAGS, Table
 from app.reports.filters import ReportFilters
 from app.reports.marac import domestic_abuse_tables
 from app.reports.queries import report_rows
+from app.reports.threshold import threshold_tables
 
 
 @dataclass(frozen=True)
@@ -33,6 +34,8 @@ class Report:
     encompass_and_marac: tuple[Table, ...] = ()
     #: Police domestic abuse notifications and the daily triage (app/reports/da_notifications.py).
     da_notifications: tuple[Table, ...] = ()
+    #: The threshold's suggestion at screening and how often it was overridden (app/reports/threshold.py).
+    threshold_overrides: tuple[Table, ...] = ()
 
     @property
     def tables(self) -> dict[str, Table]:
@@ -40,7 +43,8 @@ class Report:
         found = [self.sources.table(), self.sources.conversion_table(), figures.timeliness_table(self.timeliness),
                  self.rag.table(), self.rag.rates_table(), figures.agency_table(self.agencies),
                  self.re_referrals.table(), self.conversions.table(), self.volume.table(), *self.encompass_and_marac,
-                 *self.da_notifications]
+                 *self.da_notifications,
+                 *self.threshold_overrides]
         return {table.key: table for table in found}
 
     @property
@@ -87,4 +91,5 @@ def build_report(session: Session, filters: ReportFilters, at: datetime) -> Repo
         re_referrals=figures.re_referrals(rows.referred, rows.referrals),
         conversions=figures.conversions(rows.contacts, rows.strategy), volume=figures.volume(rows.contacts, filters),
         encompass_and_marac=domestic_abuse_tables(session, filters),
-        da_notifications=notification_tables(session, filters))
+        da_notifications=notification_tables(session, filters),
+        threshold_overrides=threshold_tables(session, filters))

@@ -180,6 +180,9 @@ def fill_screening(who: Person, rationale: str = "Injury with a disclosure; no i
     who.choose("RAG rating", "Amber – possible significant harm, research within 1 working day")
     who.page.get_by_label("Why have you given this RAG rating?").fill(rationale)
     who.choose("What are the presenting factors?", "Physical abuse – adult on child")
+    # The threshold suggests Red for physical abuse by an adult: rating Amber, the screener says why.
+    who.page.get_by_label("Why does your rating differ from the threshold").fill(
+        "The bruise is old, the explanation fits and the child is safe at school today.")
     who.choose("Has consent been given for agency checks?", "Given")
     who.choose("Which agencies should check their records?", "Police")
     who.choose("Which agencies should check their records?", "Health")
