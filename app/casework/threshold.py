@@ -43,6 +43,9 @@ OVERRIDE_REASON_FIELD = "rag_override_reason"
 SUGGESTED_RAG_FIELD = "suggested_rag"
 SUGGESTED_RULE_FIELD = "suggested_rule"
 OVERRIDDEN_EVENT = "screening.threshold-overridden"
+#: Set by the domestic abuse table (processes/domestic-abuse.dmn) for a police notification's children.
+MINIMUM_RATING_FIELD = "minimum_rating"
+DA_RULE_FIELD = "da_rule"
 UNAVAILABLE = "The threshold's suggestion is unavailable"
 
 
@@ -115,9 +118,25 @@ def suggest(definition: CompiledDefinition, case_data: Mapping[str, Any], factor
     rag = trial.outputs.get(SUGGESTED_RAG_FIELD)
     code = rag.lower() if isinstance(rag, str) else None
     if code not in RAG_URGENCY:
-        return Suggestion(unavailable=f"{UNAVAILABLE}: no rule of the threshold table fits these factors.")
+        return at_least_minimum(Suggestion(unavailable=f"{UNAVAILABLE}: no rule of the threshold table fits these "
+                                                       "factors."), case_data)
     rule = trial.outputs.get(SUGGESTED_RULE_FIELD)
-    return Suggestion(rag=code, rule=str(rule) if rule else None, rule_number=trial.rules[0] if trial.rules else None)
+    return at_least_minimum(Suggestion(rag=code, rule=str(rule) if rule else None,
+                                       rule_number=trial.rules[0] if trial.rules else None), case_data)
+
+
+def at_least_minimum(suggestion: Suggestion, case_data: Mapping[str, Any]) -> Suggestion:
+    """A police domestic abuse notification's table (processes/domestic-abuse.dmn) may send the child to screening
+    as at least Amber or Red (``minimum_rating``): below that, the suggestion is the minimum, so rating lower
+    needs a reason like any other override."""
+    minimum = case_data.get(MINIMUM_RATING_FIELD)
+    code = minimum.lower() if isinstance(minimum, str) else None
+    if code not in RAG_URGENCY or (suggestion.rag is not None
+                                   and RAG_URGENCY.index(suggestion.rag) >= RAG_URGENCY.index(code)):
+        return suggestion
+    why = case_data.get(DA_RULE_FIELD)
+    return Suggestion(rag=code, rule=f"at least {rag_label(code)} by the domestic abuse table"
+                      + (f" ({why})" if why else ""))
 
 
 def screening_suggestion(session: Session, case: Case, factors: Sequence[str] | None) -> Suggestion:

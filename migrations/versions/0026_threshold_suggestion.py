@@ -9,7 +9,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = '0026'
-down_revision = '0025'  # the lead re-chains to '0025' when merging
+down_revision = '0025'
 branch_labels = None
 depends_on = None
 
