@@ -9,11 +9,15 @@ whose table the engine runs to the new suggestion for the next such contact (ver
 """
 from __future__ import annotations
 
+from datetime import timedelta
+
 import pytest
 from playwright.sync_api import Page, expect
 
+from app.core.clock import clock
 from app.engine import CaseWorkflow, compile_bundle
 from app.process_models.registry import bundle_of, version_of
+from tests.api.test_referral_walks import report, task_id
 from tests.browser.test_hub_journey import Person
 from tests.dmn_tables import bundle
 
@@ -46,7 +50,8 @@ def type_into(page: Page, cell_label: str, text: str) -> None:
     page.keyboard.press("Tab")
 
 
-def test_a_threshold_changed_in_the_table_editor_is_deployed_and_gives_the_new_suggestion(page: Page, live_server, db):
+def test_a_threshold_changed_in_the_table_editor_is_deployed_and_gives_the_new_suggestion(page: Page, live_server, db,
+                                                                                           api):
     assert suggestion(db, 1, NEGLECT_OF_A_ONE_YEAR_OLD) == ("Amber", "abuse, neglect or domestic abuse")
     owner = Person(page, live_server, "process-owner")
     owner.sign_in()
@@ -87,3 +92,11 @@ def test_a_threshold_changed_in_the_table_editor_is_deployed_and_gives_the_new_s
     assert suggestion(db, 1, NEGLECT_OF_A_ONE_YEAR_OLD) == ("Amber", "abuse, neglect or domestic abuse")
     assert suggestion(db, 2, {**NEGLECT_OF_A_ONE_YEAR_OLD, "youngest_child_age": 2}) == (
         "Amber", "abuse, neglect or domestic abuse")
+
+    # And the hub sees it: the next contact about a one-year-old runs on version 2, and its screening suggests Red
+    # with the new rule once neglect is ticked (what the screener sees beside the rating).
+    one_year_old = (clock.now() - timedelta(days=400)).date().isoformat()
+    case_id = report(api, given="Isla", family="Next", dob=one_year_old)
+    task = task_id(api, case_id, "screening", "mash-manager")
+    shown = api("mash-manager").get(f"/api/v1/tasks/{task}?presenting_factors=16A").get_json()["threshold"]
+    assert (shown["suggested_rag"], shown["suggested_rule"]) == ("red", "abuse or neglect, child under two")
