@@ -127,6 +127,7 @@ def test_every_form_in_the_forms_folder_loads(forms):
         "review_new_information", "marac_referral", "lado_referral", "adult_safeguarding_referral",
         "early_help_referral", "police_investigation_referral",
         "encompass_notification", "marac_actions",  # Operation Encompass and MARAC (issue 21)
+        "domestic_abuse_notification", "domestic_abuse_triage",  # the domestic-abuse pathway (issue 21)
     }
     for key, form in forms.items():
         assert form.key == key
