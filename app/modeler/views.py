@@ -42,13 +42,8 @@ def edit(process_id: str):
     from_start: dict[str, Any] = {} if start.version == latest.version else {"from": start.version}
     allow_diagram_styles()
     config = {
-        "processId": process_id,
-        "file": file,
-        "version": start.version,
+        **_editor_config(process_id, file, start),
         "diagramUrl": url_for("process_models.diagram", process_id=process_id, version=start.version, filename=file),
-        "checkUrl": url_for("modeler.check", process_id=process_id),
-        "deployUrl": url_for("modeler.deploy", process_id=process_id),
-        "historyUrl": _link("process_models.history", process_id=process_id),
         "mapUrl": _link("maps.process_map", process_id=process_id),
         "forms": [{"key": key, "title": forms[key].title} for key in sorted(forms)],
         "lanes": {name: role_for_lane(name) for name in LANE_NAMES},
@@ -63,18 +58,21 @@ def edit(process_id: str):
                            upload_url=_link("process_models.index"))
 
 
+def _editor_config(process_id: str, file: str, start: ProcessVersion) -> dict[str, Any]:
+    """What the diagram editor and the table editor both need: the file, its version, where to check and deploy."""
+    return {"processId": process_id, "file": file, "version": start.version,
+            "checkUrl": url_for("modeler.check", process_id=process_id),
+            "deployUrl": url_for("modeler.deploy", process_id=process_id),
+            "historyUrl": _link("process_models.history", process_id=process_id)}
+
+
 def _table_page(process_id: str, file: str, files: list[str], tables: list[str], start: ProcessVersion,
                 latest: ProcessVersion) -> str:
     """A decision table (DMN) of the version in dmn-js, checked and deployed the way the diagrams are."""
     allow_diagram_styles()  # dmn-js sizes the table's columns with style attributes
     config = {
-        "processId": process_id,
-        "file": file,
-        "version": start.version,
+        **_editor_config(process_id, file, start),
         "tableUrl": url_for("process_models.diagram", process_id=process_id, version=start.version, filename=file),
-        "checkUrl": url_for("modeler.check", process_id=process_id),
-        "deployUrl": url_for("modeler.deploy", process_id=process_id),
-        "historyUrl": _link("process_models.history", process_id=process_id),
     }
     return render_template("modeler/edit_table.html", process_id=process_id, file=file, files=files,
                            tables=tables, start=start, latest=latest,

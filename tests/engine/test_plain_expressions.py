@@ -5,7 +5,6 @@ from __future__ import annotations
 import pytest
 
 from app.core.sla import SlaConfig
-from app.engine import evaluator as evaluator_module
 from app.engine.evaluator import BudgetExceeded, IsolatedEnvironment, warm_up
 from app.engine.plain_expressions import plain_code
 
@@ -22,19 +21,6 @@ def environment():
     warm_up(wait=True)
     return IsolatedEnvironment("test", SlaConfig(), frozenset())
 
-
-@pytest.fixture
-def asks(monkeypatch):
-    """Every evaluation sent to an evaluator process."""
-    sent: list[str] = []
-    ask = evaluator_module._Evaluator.ask
-
-    def counted(self, request, deadline, cpu_limit):
-        sent.append(request["source"])
-        return ask(self, request, deadline, cpu_limit)
-
-    monkeypatch.setattr(evaluator_module._Evaluator, "ask", counted)
-    return sent
 
 
 @pytest.mark.parametrize("expression", PLAIN)

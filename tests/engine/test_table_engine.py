@@ -10,7 +10,6 @@ from SpiffWorkflow.dmn.engine.DMNEngine import DMNEngine
 
 from app.core.config import PROJECT_ROOT
 from app.engine import ProcessBundle, compile_bundle, trial
-from app.engine import evaluator as evaluator_module
 from app.engine.table_engine import OnceEachInput
 
 THRESHOLD = [dict(zip(("immediate_risk", "presenting_factors", "youngest_child_age", "repeat_concern"), row,
@@ -27,19 +26,6 @@ DOMESTIC_ABUSE = [dict(zip(("dash_risk_level", "dash_ticks", "escalation", "chil
 def definition():
     return compile_bundle(ProcessBundle.from_directories(PROJECT_ROOT / "processes", PROJECT_ROOT / "forms"))
 
-
-
-@pytest.fixture
-def asks(monkeypatch):
-    sent: list[str] = []
-    ask = evaluator_module._Evaluator.ask
-
-    def counted(self, request, deadline, cpu_limit):
-        sent.append(request["source"])
-        return ask(self, request, deadline, cpu_limit)
-
-    monkeypatch.setattr(evaluator_module._Evaluator, "ask", counted)
-    return sent
 
 
 @pytest.mark.parametrize(("decision", "grid"), [("threshold", THRESHOLD), ("domestic_abuse", DOMESTIC_ABUSE)])
