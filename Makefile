@@ -5,6 +5,9 @@ BIN   := $(VENV)/bin
 STAMP := $(VENV)/.installed-$(shell cat requirements.lock pyproject.toml | sha1sum | cut -c1-12)
 ASSETS := app/static/govuk/govuk-frontend.min.css
 PORT ?= 5000
+# The suite runs on this many processes, each with its own throwaway PostgreSQL, temp dirs and ports; whole test
+# files go to one worker so module fixtures are built once. TEST_WORKERS=0 runs it in one process.
+TEST_WORKERS ?= 2
 
 .PHONY: run training test setup assets db demo serve system-test-deps bench lint clean help
 
@@ -16,7 +19,7 @@ run: setup db demo ## Set up, migrate, seed demo data and serve on http://127.0.
 	  $(BIN)/mash serve --port $(PORT)
 
 test: setup system-test-deps lint ## Install what the tests need, lint, and run the whole suite
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest -n $(TEST_WORKERS) --dist loadfile
 
 lint: setup ## Ruff (rules in pyproject.toml) over the whole repository; mypy over app (strict on engine, core and casework)
 	status=0; $(BIN)/ruff check . || status=1; $(BIN)/mypy || status=1; exit $$status
