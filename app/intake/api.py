@@ -13,7 +13,7 @@ from app.audit.operations import record
 from app.cases.queries import case_for_referrer, referrer_view
 from app.core.db import get_db, run_in_transaction
 from app.core.errors import FieldError, ValidationFailed
-from app.intake.contact_types import DOMESTIC_ABUSE_NOTIFICATION, TYPE_FIELD
+from app.intake.contact_types import CONTACT, CONTACT_TYPES, TYPE_FIELD, ContactType
 from app.intake.operations import contact_digest, find_by_idempotency_key, receive_contact, start_received
 
 
@@ -68,20 +68,17 @@ def openapi_paths() -> dict[str, dict]:
             "parameters": [{"name": "Idempotency-Key", "in": "header", "required": False,
                             "schema": {"type": "string", "minLength": 1, "maxLength": 200}}],
             "requestBody": {"required": True, "content": {"application/json": {
-                "schema": {"oneOf": [{"$ref": "#/components/schemas/Contact"}, _notification_schema()]}}}},
+                "schema": {"oneOf": [{"$ref": "#/components/schemas/Contact"}, *map(_type_schema, _other_types())]}}}},
             "responses": responses({"201": {"description": "Contact received", "content": {"application/json": {
                 "schema": {"type": "object", "required": ["case_id", "reference"], "properties": {
                     "case_id": {"type": "integer"}, "reference": {"type": "string"}}}}}}},
                 400, 401, 403, 413, 422),
             "description": "A retry with the same Idempotency-Key and the same contact answers with the case it made; "
                            "the same key with a different contact is refused (422) and nothing is stored. "
-                           "A contact without `type` is a plain contact (the referral process). With "
-                           "`\"type\": \"domestic-abuse-notification\"` it is a police domestic abuse notification "
-                           "(the incident, the victim, the alleged perpetrator, the children present or in the "
-                           "household with their school ids from the hub's list, the 27 DASH answers `q1`..`q27` "
-                           "(`yes`, `no`, `not-known`) and the officer's `risk_level`): it starts the "
-                           "domestic_abuse process (the domestic abuse table, Operation Encompass and the daily "
-                           "triage). An unknown `type` is refused (422) on the field `type`."}},
+                           "A contact without `type` is a plain contact (the referral process). "
+                           + " ".join(f"With `\"type\": \"{kind.name}\"` it is {kind.api_description}."
+                                      for kind in _other_types())
+                           + " An unknown `type` is refused (422) on the field `type`."}},
         "/api/v1/contacts/{case_id}": {"get": {
             "summary": "The referrer's view of a contact they made: status and feedback, never agency findings",
             "operationId": "getContact",
@@ -91,12 +88,15 @@ def openapi_paths() -> dict[str, dict]:
     }
 
 
-def _notification_schema() -> dict:
-    """The notification form's schema with its ``type`` (forms/domestic_abuse_notification.json)."""
+def _other_types() -> list[ContactType]:
+    return [kind for kind in CONTACT_TYPES.values() if kind is not CONTACT]
+
+
+def _type_schema(kind: ContactType) -> dict:
+    """A contact type's form (forms/<form>.json) with its ``type``."""
     settings = current_app.config["MASH_SETTINGS"]
-    schema = json.loads((settings.forms_dir / f"{DOMESTIC_ABUSE_NOTIFICATION.form}.json").read_text(encoding="utf-8"))
+    schema = json.loads((settings.forms_dir / f"{kind.form}.json").read_text(encoding="utf-8"))
     schema.pop("$schema", None)
-    schema["properties"] = {TYPE_FIELD: {"type": "string", "const": DOMESTIC_ABUSE_NOTIFICATION.name},
-                            **schema["properties"]}
+    schema["properties"] = {TYPE_FIELD: {"type": "string", "const": kind.name}, **schema["properties"]}
     schema["required"] = [TYPE_FIELD, *schema["required"]]
     return schema

@@ -5,7 +5,10 @@ police domestic-abuse notification ("PPN", "VPRF") starts its own process, which
 table and the daily triage before any child goes to screening (docs/process-contract.md)."""
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
+from importlib import import_module
+from typing import Any
 
 from app.core.errors import FieldError, ValidationFailed
 
@@ -21,12 +24,27 @@ class ContactType:
     process_id: str
     form: str
     title: str
+    #: "module:function" storing a contact of this type and its case, called as
+    #: ``receive(session, payload, actor, channel=, idempotency_key=, digest=, start=) -> Case``. Named, not
+    #: imported, so the pathways' packages may build on intake without intake importing them back.
+    receiver: str = ""
+    #: What the type is, for the API's description of POST /api/v1/contacts.
+    api_description: str = ""
 
 
 CONTACT = ContactType("contact", "referral", "contact", "Report a safeguarding concern")
-DOMESTIC_ABUSE_NOTIFICATION = ContactType("domestic-abuse-notification", "domestic_abuse",
-                                          "domestic_abuse_notification", "Notify the MASH of a domestic abuse incident")
-CONTACT_TYPES: dict[str, ContactType] = {kind.name: kind for kind in (CONTACT, DOMESTIC_ABUSE_NOTIFICATION)}
+DOMESTIC_ABUSE_NOTIFICATION = ContactType(
+    "domestic-abuse-notification", "domestic_abuse", "domestic_abuse_notification",
+    "Notify the MASH of a domestic abuse incident", receiver="app.intake.notifications:receive_notification",
+    api_description="a police domestic abuse notification (the incident, the victim, the alleged perpetrator, the "
+                    "children present or in the household with their school ids from the hub's list, the 27 DASH "
+                    "answers `q1`..`q27` (`yes`, `no`, `not-known`) and the officer's `risk_level`): it starts the "
+                    "domestic_abuse process (the domestic abuse table, Operation Encompass and the daily triage)")
+#: One line per type: each pathway adds its own.
+CONTACT_TYPES: dict[str, ContactType] = {kind.name: kind for kind in (
+    CONTACT,
+    DOMESTIC_ABUSE_NOTIFICATION,
+)}
 
 
 def type_of(payload: object) -> ContactType:
@@ -42,3 +60,9 @@ def type_of(payload: object) -> ContactType:
 def without_type(payload: dict) -> dict:
     """The contact's answers, as its form checks them (the form has no ``type`` field)."""
     return {name: value for name, value in payload.items() if name != TYPE_FIELD}
+
+
+def receiver_of(kind: ContactType) -> Callable[..., Any]:
+    """The function that stores a contact of this (non-plain) type and its case."""
+    module, _, function = kind.receiver.partition(":")
+    return getattr(import_module(module), function)

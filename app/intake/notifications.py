@@ -10,10 +10,10 @@ from sqlalchemy.orm import Session
 from app.audit.operations import record
 from app.cases.models import Case, Subject
 from app.casework.starting import start_workflow, store_unstarted
-from app.core.actor import SYSTEM, Actor
+from app.core.actor import Actor
 from app.core.calendar import LONDON
 from app.core.clock import now
-from app.core.errors import FieldError, ProcessFailed, ValidationFailed
+from app.core.errors import FieldError, ValidationFailed
 from app.core.vocabulary import (
     CHILDREN_IN_HOUSEHOLD_FIELD,
     DA_CHILDREN_FIELD,
@@ -45,13 +45,7 @@ from app.intake.open_work import open_work_for
 from app.people.intake import index_subjects
 from app.people.names import is_valid_nhs_number, normalise_nhs_number
 from app.process_models.models import ProcessVersion
-from app.process_models.registry import (
-    bundle_of,
-    compiled,
-    executable_processes,
-    latest_version,
-    register_bundle,
-)
+from app.process_models.registry import compiled, pathway_version
 
 #: Police: the children in need census's referral source for every notification.
 POLICE_SOURCE = "6"
@@ -66,22 +60,7 @@ def notification_form(session: Session) -> FormDefinition:
 
 
 def _current_version(session: Session) -> ProcessVersion:
-    """The domestic_abuse process on the current entry version's files (the bundle both share: the children's
-    pathway it calls is the hub's current referral process). Registered from those files by the first notification
-    after each deploy; a version of domestic_abuse deployed by name since then is used as it is."""
-    entry = latest_version(session)
-    if entry is None:
-        raise ProcessFailed("No process is deployed: run 'mash init-db' first.")
-    process_id = DOMESTIC_ABUSE_NOTIFICATION.process_id
-    latest = latest_version(session, process_id)
-    if latest is not None and (latest.content_hash == entry.content_hash or latest.created_at > entry.created_at):
-        return latest
-    bundle = bundle_of(entry)
-    if not any(pid == process_id for raw in bundle.bpmn.values() for pid, _name in executable_processes(raw)):
-        raise ProcessFailed(f"The current process version has no '{process_id}' process: deploy "
-                            "processes/domestic_abuse.bpmn with the referral diagrams.")
-    return register_bundle(session, bundle, actor=SYSTEM, process_id=process_id, source=entry.source or "init",
-                           note=f"The domestic abuse process of {entry.process_id} version {entry.version}'s files")
+    return pathway_version(session, DOMESTIC_ABUSE_NOTIFICATION.process_id)
 
 
 def notification_errors(payload: dict[str, Any]) -> list[FieldError]:

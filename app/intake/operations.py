@@ -29,9 +29,8 @@ from app.core.vocabulary import (
     STRATEGY_OUTCOME_FIELD,
 )
 from app.forms import FormDefinition, validate
-from app.intake.contact_types import CONTACT, type_of, without_type
+from app.intake.contact_types import CONTACT, receiver_of, type_of, without_type
 from app.intake.models import Contact
-from app.intake.notifications import receive_notification
 from app.intake.open_work import open_work_for
 from app.intake.receipt import NOT_YOURS, RECEIVED_AT, RECEIVED_AT_REASON, StatedReceipt, stated_receipt
 from app.people.intake import index_subjects, nhs_number_errors
@@ -93,8 +92,8 @@ def receive_contact(session: Session, payload: dict, actor: Actor, *, channel: s
     kind = type_of(payload)  # a contact names its type, or is a plain contact (app/intake/contact_types.py)
     payload = without_type(payload) if isinstance(payload, dict) else payload
     if kind is not CONTACT:
-        return receive_notification(session, payload, actor, channel=channel, idempotency_key=idempotency_key,
-                                    digest=digest, start=start), True
+        return receiver_of(kind)(session, payload, actor, channel=channel, idempotency_key=idempotency_key,
+                                 digest=digest, start=start), True
     form = contact_form(session)
     typed_in_at = now()
     payload, receipt, receipt_errors = _take_receipt(payload, actor, typed_in_at)

@@ -11,10 +11,11 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from app.audit.operations import record
-from app.core.actor import Actor
+from app.core.actor import SYSTEM, Actor
 from app.core.clock import now
 from app.core.db import get_db
 from app.core.diagram_xml import parse_xml_or_none
+from app.core.errors import ProcessFailed
 from app.engine import CompiledDefinition, ProcessBundle, compile_bundle
 from app.engine.definitions import BPMN_NS
 from app.process_models.models import ProcessVersion
@@ -183,6 +184,26 @@ def _assigned_names(source: str | None) -> frozenset[str]:
 def latest_version(session: Session, process_id: str = ENTRY_PROCESS) -> ProcessVersion | None:
     return session.scalar(select(ProcessVersion).where(ProcessVersion.process_id == process_id)
                           .order_by(ProcessVersion.version.desc()).limit(1))
+
+
+def pathway_version(session: Session, process_id: str) -> ProcessVersion:
+    """The version of a pathway's own process (a contact type's: domestic_abuse, lado_allegation...) to start now.
+
+    Pathways live in the same bundle as the entry process (the children's pathway they call is the hub's current
+    referral process), so each is registered from the current entry version's files by the first contact that
+    needs it after a deploy; a version of the pathway deployed by name since then is used as it is."""
+    entry = latest_version(session)
+    if entry is None:
+        raise ProcessFailed("No process is deployed: run 'mash init-db' first.")
+    latest = latest_version(session, process_id)
+    if latest is not None and (latest.content_hash == entry.content_hash or latest.created_at > entry.created_at):
+        return latest
+    bundle = bundle_of(entry)
+    if not any(pid == process_id for raw in bundle.bpmn.values() for pid, _name in executable_processes(raw)):
+        raise ProcessFailed(f"The current process version has no '{process_id}' process: deploy its diagram "
+                            "with the referral diagrams.")
+    return register_bundle(session, bundle, actor=SYSTEM, process_id=process_id, source=entry.source or "init",
+                           note=f"The {process_id} process of {entry.process_id} version {entry.version}'s files")
 
 
 def compiled_by_id(session: Session, version_id: int) -> CompiledDefinition:
