@@ -5,6 +5,7 @@
 import Modeler from "bpmn-js/lib/Modeler";
 import { getBusinessObject, is } from "bpmn-js/lib/util/ModelUtil";
 import camundaModdle from "camunda-bpmn-moddle/resources/camunda.json";
+import { EditorPage, h, plural, startEditor } from "./lib/editor_page.js";
 
 const TIMER_TYPES = [
   ["timeDate", "At a date and time (timeDate)"],
@@ -17,27 +18,9 @@ const DEADLINE_KIND_LABELS = {
   check: "check: an agency check",
 };
 const CONDITIONAL_GATEWAYS = ["bpmn:ExclusiveGateway", "bpmn:InclusiveGateway", "bpmn:ComplexGateway"];
-const CHECK_DELAY_MS = 1200;
 const NEW_FORM_KEY = "\u0000new";
 
 // ----------------------------------------------------------------------------- small DOM helpers
-function h(tag, attributes = {}, ...children) {
-  const node = document.createElement(tag);
-  for (const [name, value] of Object.entries(attributes)) {
-    if (value === false || value === null || value === undefined) continue;
-    if (name === "class") node.className = value;
-    else if (name === "text") node.textContent = value;
-    else if (name.startsWith("on")) node.addEventListener(name.slice(2), value);
-    else if (value === true) node.setAttribute(name, "");
-    else node.setAttribute(name, value);
-  }
-  for (const child of children.flat()) {
-    if (child === null || child === undefined || child === false) continue;
-    node.append(child instanceof Node ? child : document.createTextNode(String(child)));
-  }
-  return node;
-}
-
 function formGroup(id, label, control, { hint, error } = {}) {
   const hintId = hint ? `${id}-hint` : null;
   const errorId = error ? `${id}-error` : null;
@@ -96,25 +79,16 @@ MultiCommandRegistration.$inject = ["commandStack"];
 const multiCommandModule = { __init__: ["mashMultiCommand"], mashMultiCommand: ["type", MultiCommandRegistration] };
 
 // ----------------------------------------------------------------------------- the page
-class ModelerPage {
+class ModelerPage extends EditorPage {
   constructor(config, csrfToken) {
-    this.config = config;
-    this.csrfToken = csrfToken;
-    this.dirty = false;
-    this.problems = [];
-    this.checkTimer = null;
-    this.checkSeq = 0;
+    super(config, csrfToken, { noun: "diagram", markedHow: "marked ! on the diagram" });
     this.renderTimer = null;
-    this.originalXml = "";
     this.marked = [];
     this.element = null;
 
     this.canvasEl = document.getElementById("modeler-canvas");
     this.propertiesEl = document.getElementById("modeler-properties");
     this.chooserEl = document.getElementById("modeler-chooser");
-    this.lintEl = document.getElementById("modeler-lint");
-    this.problemsEl = document.getElementById("modeler-problems");
-    this.bannerEl = document.getElementById("modeler-banner");
 
     this.modeler = new Modeler({
       container: this.canvasEl,
@@ -140,15 +114,12 @@ class ModelerPage {
     eventBus.on("commandStack.changed", ({ trigger }) => trigger !== "clear" && this.changed());
   }
 
-  async start() {
-    this.wireControls();
-    const response = await fetch(this.config.diagramUrl, { credentials: "same-origin" });
-    if (!response.ok) {
-      this.lintStatus("error", `The diagram could not be loaded (the server answered ${response.status}).`);
-      return;
-    }
-    this.originalXml = await response.text();
-    await this.load(this.originalXml);
+  start() {
+    return super.start(this.config.diagramUrl);
+  }
+
+  undoStack() {
+    return this.commandStack;
   }
 
   async load(xml) {
@@ -165,30 +136,15 @@ class ModelerPage {
 
   // -- controls outside the canvas
   wireControls() {
-    const on = (id, handler) => document.getElementById(id).addEventListener("click", handler);
-    on("modeler-undo", () => this.commandStack.undo());
-    on("modeler-redo", () => this.commandStack.redo());
-    on("modeler-check", () => this.check({ focus: true }));
-    on("modeler-download", () => this.download());
-    on("modeler-revert", () => this.revert());
-    on("modeler-show", () => {
+    super.wireControls();
+    document.getElementById("modeler-show").addEventListener("click", () => {
       const element = this.registry.get(this.chooserEl.value);
       if (element) this.show(element);
-    });
-    document.getElementById("modeler-deploy-form").addEventListener("submit", (event) => {
-      event.preventDefault();
-      this.deploy();
-    });
-    window.addEventListener("beforeunload", (event) => {
-      if (!this.dirty) return;
-      event.preventDefault();
-      event.returnValue = "";
     });
   }
 
   changed() {
-    this.dirty = true;
-    this.updateUndoButtons();
+    super.changed();
     // After the browser has moved focus (a change event fires before Tab lands on the next field).
     clearTimeout(this.renderTimer);
     this.renderTimer = setTimeout(() => {
@@ -196,37 +152,6 @@ class ModelerPage {
       this.fillChooser();
       this.renderPanel();
     }, 0);
-    clearTimeout(this.checkTimer);
-    this.checkSeq += 1; // an answer to a check of the diagram before this change is out of date
-    this.lintStatus("busy", "Changed: the diagram will be checked in a moment.");
-    this.checkTimer = setTimeout(() => this.check({ focus: false }), CHECK_DELAY_MS);
-  }
-
-  updateUndoButtons() {
-    document.getElementById("modeler-undo").disabled = !this.commandStack.canUndo();
-    document.getElementById("modeler-redo").disabled = !this.commandStack.canRedo();
-  }
-
-  async xml() {
-    const { xml } = await this.modeler.saveXML({ format: true });
-    return xml;
-  }
-
-  async download() {
-    const blob = new Blob([await this.xml()], { type: "application/xml" });
-    const url = URL.createObjectURL(blob);
-    const link = h("a", { href: url, download: this.config.file, class: "govuk-visually-hidden", text: "download" });
-    document.body.append(link);
-    link.click();
-    link.remove();
-    setTimeout(() => URL.revokeObjectURL(url), 1000);
-  }
-
-  async revert() {
-    if (this.dirty && !window.confirm(`Discard your changes and go back to version ${this.config.version}?`)) return;
-    this.bannerEl.replaceChildren();
-    await this.load(this.originalXml);
-    this.banner("note", "Your changes were discarded", `This is version ${this.config.version} again.`);
   }
 
   // -- choosing an element without the mouse
@@ -490,35 +415,7 @@ class ModelerPage {
   }
 
   // -- the deploy pipeline's findings
-  async post(url, body) {
-    return fetch(url, {
-      method: "POST", credentials: "same-origin", body: JSON.stringify(body),
-      headers: { "Content-Type": "application/json", "Accept": "application/json", "X-CSRFToken": this.csrfToken },
-    });
-  }
-
-  async check({ focus }) {
-    clearTimeout(this.checkTimer);
-    const seq = ++this.checkSeq;
-    this.lintStatus("busy", "Checking the diagram…");
-    let response;
-    try {
-      response = await this.post(this.config.checkUrl, { files: { [this.config.file]: await this.xml() } });
-    } catch {
-      if (seq === this.checkSeq) this.lintStatus("error", "The diagram could not be checked: the service did not answer.");
-      return;
-    }
-    if (seq !== this.checkSeq) return; // a newer check is on its way
-    if (!response.ok) {
-      this.lintStatus("error", `The diagram could not be checked (the server answered ${response.status}).`);
-      return;
-    }
-    const { problems, warnings } = await response.json();
-    this.showProblems(problems, { focus, warnings });
-  }
-
-  showProblems(problems, { focus, title, warnings = [] }) {
-    this.problems = problems;
+  markProblems(problems) {
     for (const id of this.marked) this.canvas.removeMarker(id, "mash-modeler-problem");
     this.marked = [];
     this.overlays.remove({ type: "mash-lint" });
@@ -529,17 +426,12 @@ class ModelerPage {
       this.marked.push(id);
       const count = here.filter((problem) => problem.element_id === id).length;
       this.overlays.add(id, "mash-lint", { position: { top: -12, left: -12 },
-        html: `<span class="mash-modeler__badge" title="${count} problem${count === 1 ? "" : "s"}">!</span>` });
+        html: `<span class="mash-modeler__badge" title="${plural(count, "problem")}">!</span>` });
     }
-    this.renderSummary(problems, focus, title);
-    this.renderWarnings(warnings);
-    if (problems.length) {
-      this.lintStatus("error", `${problems.length} problem${problems.length === 1 ? "" : "s"} found: `
-        + "they are listed at the top of the page and marked ! on the diagram. It cannot be deployed until they are fixed.");
-    } else {
-      this.lintStatus("ok", "No problems found: the diagram passes every check a deploy makes"
-        + (warnings.length ? `, with ${warnings.length} warning${warnings.length === 1 ? "" : "s"} listed below.` : "."));
-    }
+  }
+
+  showProblems(problems, options) {
+    super.showProblems(problems, options);
     this.renderPanel();
   }
 
@@ -567,130 +459,20 @@ class ModelerPage {
     } }));
   }
 
-  renderWarnings(warnings) {
-    const list = document.getElementById("modeler-warnings");
-    list.replaceChildren(...(warnings.length ? [
-      h("h3", { class: "govuk-heading-s", text: "Warnings (they do not stop a deploy)" }),
-      h("ul", { class: "govuk-list govuk-list--bullet" }, warnings.map((warning) => this.problemItem(warning, "govuk-link"))),
-    ] : []));
-  }
-
-  renderSummary(problems, focus, title = "There is a problem with the diagram") {
-    if (!problems.length) {
-      this.problemsEl.replaceChildren();
-      return;
-    }
-    const items = problems.map((problem) => this.problemItem(problem));
-    const summary = h("div", { class: "govuk-error-summary", tabindex: "-1" },
-      h("div", { role: "alert" },
-        h("h2", { class: "govuk-error-summary__title", text: title }),
-        h("div", { class: "govuk-error-summary__body" },
-          h("ul", { class: "govuk-list govuk-error-summary__list" }, items))));
-    this.problemsEl.replaceChildren(summary);
-    if (focus) summary.focus();
-  }
-
-  lintStatus(state, message) {
-    const [colour, label] = { ok: ["green", "Passes"], error: ["red", "Problems"], busy: ["grey", "Checking"] }[state];
-    this.lintEl.replaceChildren(h("strong", { class: `govuk-tag govuk-tag--${colour}`, text: label }), " ", message);
-  }
-
   // -- deploy
-  noteError(message) {
-    const group = document.getElementById("modeler-note-group");
-    const note = document.getElementById("modeler-note");
-    group.classList.toggle("govuk-form-group--error", Boolean(message));
-    note.classList.toggle("govuk-textarea--error", Boolean(message));
-    const old = document.getElementById("modeler-note-error");
-    if (old) old.remove();
-    note.setAttribute("aria-describedby", "modeler-note-hint");
-    if (message) {
-      note.before(h("p", { class: "govuk-error-message", id: "modeler-note-error" },
-        h("span", { class: "govuk-visually-hidden", text: "Error: " }), message));
-      note.setAttribute("aria-describedby", "modeler-note-hint modeler-note-error");
-    }
-  }
-
-  async deploy() {
-    const note = document.getElementById("modeler-note").value.trim();
-    this.bannerEl.replaceChildren();
-    if (!note) {
-      const message = "Say what changed and why before deploying";
-      this.noteError(message);
-      this.renderSummary([{ field: "note", message }], true, "There is a problem");
-      return;
-    }
-    this.noteError(null);
-    const button = document.getElementById("modeler-deploy");
-    button.disabled = true;
-    try {
-      const response = await this.post(this.config.deployUrl, { files: { [this.config.file]: await this.xml() }, note });
-      const body = response.headers.get("Content-Type")?.includes("json") ? await response.json() : {};
-      if (response.status === 201 || response.status === 200) {
-        await this.deployed(body);
-      } else if (response.status === 422 && body.errors) {
-        const noteProblem = body.errors.find((problem) => problem.field === "note");
-        if (noteProblem) this.noteError(noteProblem.message);
-        this.showProblems(body.errors, { focus: true, title: "The diagram was not deployed" });
-      } else {
-        this.banner("error", "The diagram was not deployed",
-          `The server answered ${response.status}. Nothing was changed; reload the page and try again.`);
-      }
-    } catch {
-      this.banner("error", "The diagram was not deployed", "The service did not answer. Nothing was changed.");
-    } finally {
-      button.disabled = false;
-    }
-  }
-
-  async deployed({ version, created, latest_version: latest, warnings }) {
-    this.dirty = false;
-    this.config.version = version;
-    this.originalXml = await this.xml();
-    document.getElementById("modeler-note").value = "";
-    document.getElementById("modeler-base").textContent =
-      `Editing ${this.config.file} from version ${version}, the version just deployed.`;
-    document.getElementById("modeler-revert").textContent = `Revert to version ${version}`;
-    document.getElementById("modeler-latest").textContent = String(latest);
-    this.problemsEl.replaceChildren();
-    const links = [];
-    if (this.config.historyUrl) links.push(h("a", { class: "govuk-notification-banner__link", href: this.config.historyUrl, text: "See the version history" }));
+  deployedLinks() {
+    const links = super.deployedLinks();
     if (this.config.mapUrl) links.push(h("a", { class: "govuk-notification-banner__link", href: this.config.mapUrl, text: "Open the process map" }));
-    const joined = links.flatMap((link, index) => (index ? [" or ", link] : [link]));
-    this.renderWarnings(warnings || []);
-    let said;
-    if (created) said = "New cases start on it; running cases carry on on the version they started on. ";
-    else if (version === latest) said = "The diagram is the same as the latest version, so no new version was made. ";
-    else said = `The diagram is the same as version ${version}, which is stored already, so no new version was made: `
-      + `new cases still start on version ${latest}. `;
-    this.banner("success", created ? `Version ${version} deployed` : `Nothing new to deploy: this is version ${version}`,
-      said, joined.length ? h("span", {}, ...joined, ".") : null);
+    return links;
   }
 
-  banner(type, heading, ...body) {
-    const success = type === "success";
-    const banner = h("div", { class: `govuk-notification-banner${success ? " govuk-notification-banner--success" : ""}`,
-      role: success ? "alert" : "region", "aria-labelledby": "modeler-banner-title", tabindex: "-1" },
-    h("div", { class: "govuk-notification-banner__header" },
-      h("h2", { class: "govuk-notification-banner__title", id: "modeler-banner-title", text: success ? "Success" : "Important" })),
-    h("div", { class: "govuk-notification-banner__content" },
-      h("h3", { class: "govuk-notification-banner__heading", text: heading }),
-      h("p", { class: "govuk-body" }, ...body)));
-    this.bannerEl.replaceChildren(banner);
-    banner.focus();
+  deployedSaid(created, version, latest) {
+    if (created) return "New cases start on it; running cases carry on on the version they started on. ";
+    if (version === latest) return "The diagram is the same as the latest version, so no new version was made. ";
+    return `The diagram is the same as version ${version}, which is stored already, so no new version was made: `
+      + `new cases still start on version ${latest}. `;
   }
 }
 
 // ----------------------------------------------------------------------------- start
-const root = document.getElementById("modeler");
-if (root) {
-  document.getElementById("modeler-nojs").remove();
-  root.hidden = false;
-  const config = JSON.parse(document.getElementById("modeler-config").textContent);
-  const csrf = document.querySelector('meta[name="csrf-token"]').getAttribute("content");
-  const page = new ModelerPage(config, csrf);
-  page.start().catch((error) => {
-    console.error(error);
-    page.lintStatus("error", `The diagram could not be opened: ${error.message}`);
-  });
-}
+startEditor("modeler", (config, csrf) => new ModelerPage(config, csrf));
