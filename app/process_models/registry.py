@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from app.audit.operations import record
@@ -191,7 +192,8 @@ def pathway_version(session: Session, process_id: str) -> ProcessVersion:
 
     Pathways live in the same bundle as the entry process (the children's pathway they call is the hub's current
     referral process), so each is registered from the current entry version's files by the first contact that
-    needs it after a deploy; a version of the pathway deployed by name since then is used as it is."""
+    needs it after a deploy; a version of the pathway deployed by name since then is used as it is. Two first
+    contacts at once both start on the one version the first stored."""
     entry = latest_version(session)
     if entry is None:
         raise ProcessFailed("No process is deployed: run 'mash init-db' first.")
@@ -202,8 +204,17 @@ def pathway_version(session: Session, process_id: str) -> ProcessVersion:
     if not any(pid == process_id for raw in bundle.bpmn.values() for pid, _name in executable_processes(raw)):
         raise ProcessFailed(f"The current process version has no '{process_id}' process: deploy its diagram "
                             "with the referral diagrams.")
-    return register_bundle(session, bundle, actor=SYSTEM, process_id=process_id, source=entry.source or "init",
-                           note=f"The {process_id} process of {entry.process_id} version {entry.version}'s files")
+    note = f"The {process_id} process of {entry.process_id} version {entry.version}'s files"
+    try:
+        with session.begin_nested():
+            return register_bundle(session, bundle, actor=SYSTEM, process_id=process_id,
+                                   source=entry.source or "init", note=note)
+    except IntegrityError:
+        # Two first contacts at the same instant (PostgreSQL): the other stored it first; start on theirs.
+        winner = stored_with(session, process_id, entry.content_hash)
+        if winner is None:
+            raise
+        return winner
 
 
 def compiled_by_id(session: Session, version_id: int) -> CompiledDefinition:
