@@ -19,6 +19,7 @@ from app.auth.models import User
 from app.cases.models import AgencyReturn, Case, CompletedTask, RagChange, ReferrerFeedback, StrategyDiscussion
 from app.cases.queries import case_history
 from app.concerns.repeats import repeat_concerns_json
+from app.people.links import exploitation_links_json
 from app.core.actor import Actor
 from app.core.clock import now
 from app.core.errors import NotFound
@@ -256,6 +257,7 @@ def case_summary(session: Session, detail: CaseDetail) -> dict[str, Any]:
                              "at": r.changed_at.isoformat(), "step": r.step} for r in detail.rag_history],
             "linked_case_id": case.linked_case_id,
             "repeat_concerns": repeat_concerns_json(case),
+            "exploitation_links": exploitation_links_json(case),
         })
     if shows("decision"):
         answer.update({"outcome": case.outcome, "strategy_outcome": case.strategy_outcome,

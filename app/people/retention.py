@@ -4,7 +4,9 @@ The person records made for the contact's subjects lose their personal data and 
 were part of: a blank record still linked to a known person would say who the contact was about.
 Records merged into one of them keep their person, re-rooted on the oldest of them; proposals from the
 subjects, and open proposals to their records, are deleted; decided proposals to them keep the decision
-without the reasons (which quote names); relationships to and from the records are deleted.
+without the reasons (which quote names); relationships to and from the records are deleted. Links to adults of concern and places (app/people/places.py)
+recorded on the contact, or naming its subjects' records, are deleted; a home (a place that is someone's
+address) goes with the last link naming it, other places (a park, a takeaway) are not personal data and stay.
 """
 from __future__ import annotations
 
@@ -14,7 +16,8 @@ from sqlalchemy.orm import Session
 from app.cases.models import Case
 from app.core.actor import Actor
 from app.core.clock import now
-from app.people.models import Person, PersonMerge, PersonRelationship, SubjectMatch
+from app.people.models import Association, Person, PersonMerge, PersonRelationship, Place, SubjectMatch
+from app.people.places import HOME_KINDS
 
 RETENTION_NOTE = "A record of this person was anonymised under the retention policy"
 BLANKED = {"given_name": "", "family_name": "", "date_of_birth": None, "nhs_number": None, "address": None,
@@ -27,6 +30,7 @@ def forget_people(session: Session, case: Case, actor: Actor) -> int:
     people = [s.person_id for s in case.subjects if s.person_id is not None]
     if subject_ids:
         session.execute(delete(SubjectMatch).where(SubjectMatch.subject_id.in_(subject_ids)))
+    _forget_links(session, case.id, people)
     if not people:
         return 0
     session.execute(delete(SubjectMatch).where(SubjectMatch.person_id.in_(people), SubjectMatch.status == "proposed"))
@@ -81,3 +85,17 @@ def _open_merge(session: Session, person_id: int, into_id: int) -> PersonMerge |
 def _close(merge: PersonMerge | None, actor: Actor, at) -> None:
     if merge is not None:
         merge.unmerged_by, merge.unmerged_at, merge.unmerge_reason = actor.username, at, RETENTION_NOTE
+
+
+def _forget_links(session: Session, case_id: int, people: list[int]) -> None:
+    """Links recorded on the contact or naming its subjects' records go; so do homes no link names any more."""
+    places = set(session.scalars(select(Association.place_id).where(
+        Association.place_id.is_not(None),
+        or_(Association.source_case_id == case_id, Association.child_person_id.in_(people),
+            Association.adult_person_id.in_(people)))))
+    session.execute(delete(Association).where(or_(Association.source_case_id == case_id,
+                                                  Association.child_person_id.in_(people),
+                                                  Association.adult_person_id.in_(people))))
+    if places:
+        named = set(session.scalars(select(Association.place_id).where(Association.place_id.in_(places))))
+        session.execute(delete(Place).where(Place.id.in_(places - named), Place.kind.in_(HOME_KINDS)))
