@@ -13,7 +13,7 @@ from __future__ import annotations
 from sqlalchemy import delete, or_, select
 from sqlalchemy.orm import Session
 
-from app.cases.models import Case
+from app.cases.models import Case, Subject
 from app.core.actor import Actor
 from app.core.clock import now
 from app.people.models import Association, Person, PersonMerge, PersonRelationship, Place, SubjectMatch
@@ -89,13 +89,20 @@ def _close(merge: PersonMerge | None, actor: Actor, at) -> None:
 
 def _forget_links(session: Session, case_id: int, people: list[int]) -> None:
     """Links recorded on the contact or naming its subjects' records go; so do homes no link names any more."""
-    places = set(session.scalars(select(Association.place_id).where(
-        Association.place_id.is_not(None),
-        or_(Association.source_case_id == case_id, Association.child_person_id.in_(people),
-            Association.adult_person_id.in_(people)))))
-    session.execute(delete(Association).where(or_(Association.source_case_id == case_id,
-                                                  Association.child_person_id.in_(people),
-                                                  Association.adult_person_id.in_(people))))
+    going = or_(Association.source_case_id == case_id, Association.child_person_id.in_(people),
+                Association.adult_person_id.in_(people))
+    places = set(session.scalars(select(Association.place_id).where(Association.place_id.is_not(None), going)))
+    adults = set(session.scalars(select(Association.adult_person_id).where(Association.adult_person_id.is_not(None),
+                                                                           going)))
+    session.execute(delete(Association).where(going))
+    # An adult of concern recorded by name for a link (no contact was about them) goes with their last link.
+    if adults:
+        kept = set(session.scalars(select(Association.adult_person_id).where(Association.adult_person_id.in_(adults))))
+        kept |= set(session.scalars(select(Subject.person_id).where(Subject.person_id.in_(adults))))
+        kept |= set(session.scalars(select(Person.merged_into_id).where(Person.merged_into_id.in_(adults))))
+        for person in session.scalars(select(Person).where(Person.id.in_(adults - kept))):
+            for column, value in BLANKED.items():
+                setattr(person, column, value)
     if places:
         named = set(session.scalars(select(Association.place_id).where(Association.place_id.in_(places))))
         session.execute(delete(Place).where(Place.id.in_(places - named), Place.kind.in_(HOME_KINDS)))
