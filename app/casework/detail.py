@@ -19,7 +19,6 @@ from app.auth.models import User
 from app.cases.models import AgencyReturn, Case, CompletedTask, RagChange, ReferrerFeedback, StrategyDiscussion
 from app.cases.queries import case_history
 from app.concerns.repeats import repeat_concerns_json
-from app.people.links import exploitation_links_json
 from app.core.actor import Actor
 from app.core.clock import now
 from app.core.errors import NotFound
@@ -35,6 +34,7 @@ from app.intake.models import Contact
 from app.need_to_know.involvement import involved_agencies
 from app.need_to_know.models import ReturnRelease
 from app.need_to_know.sight import CaseSight, readable_returns, releases_of, sight_of
+from app.people.links import exploitation_links_json
 from app.people.queries import subjects_json
 from app.process_models.models import ProcessVersion
 from app.sharing.queries import DecisionGroup, case_sharing_decisions

@@ -136,7 +136,7 @@ PERSON = {"type": "object", "required": ["person_id", "given_name", "family_name
 def openapi_paths() -> dict[str, dict]:
     case = [{"name": "case_id", "in": "path", "required": True, "schema": {"type": "integer"}}]
     person = [{"name": "person_id", "in": "path", "required": True, "schema": {"type": "integer"}}]
-    return {**_person_path(), **{
+    return {**_person_path(),
         "/api/v1/cases/{case_id}/associations": {"post": {
             "summary": "Record that a child on the case is linked to an adult of concern or a place (proposed).",
             "operationId": "recordAssociation", "parameters": case,
@@ -157,7 +157,7 @@ def openapi_paths() -> dict[str, dict]:
             "summary": "A person's network of linked adults, places and children, one and two steps out. Audited.",
             "operationId": "getPersonNetwork", "parameters": person,
             "responses": responses({"200": {"description": "The network", "content": {"application/json": {
-                "schema": NETWORK}}}}, 401, 403, 404)}}}}
+                "schema": NETWORK}}}}, 401, 403, 404)}}}
 
 
 def _person_path() -> dict[str, dict]:

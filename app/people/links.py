@@ -69,10 +69,8 @@ def parse_rules(text: str, file: str = f"processes/{RULES_FILE}") -> tuple[LinkR
         raise LinkRulesError(f"{file}: line {decode_error_line(error)}: not valid TOML: {error}") from None
     lines = text.splitlines()
     headers = [i for i, line in enumerate(lines) if re.match(r"^\s*\[\[\s*rule\s*\]\]", line)]
-    problems: list[str] = []
-    for key in data:
-        if key != "rule":
-            problems.append(f"line 1: unknown setting '{key}': the file holds only [[rule]] entries")
+    problems = [f"line {_line_of(lines, key)}: unknown setting '{key}': the file holds only [[rule]] entries"
+                for key in data if key != "rule"]
     entries = data.get("rule", [])
     if not isinstance(entries, list) or not entries:
         problems.append("line 1: lists no rules: add [[rule]] entries")
@@ -91,6 +89,10 @@ def parse_rules(text: str, file: str = f"processes/{RULES_FILE}") -> tuple[LinkR
     if problems:
         raise LinkRulesError(f"{file}: " + "; ".join(problems))
     return tuple(rules)
+
+
+def _line_of(lines: list[str], key: str) -> int:
+    return next((i + 1 for i, text in enumerate(lines) if re.match(rf"^\s*\[*\s*{re.escape(key)}\b", text)), 1)
 
 
 def _entry(entry: Any, add: Callable[[str, str | None], None]) -> LinkRule | None:

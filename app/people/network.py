@@ -90,7 +90,8 @@ class _Sight:
     """Which source cases the reader may see the subjects of, asked once per case."""
 
     def __init__(self, session: Session, actor: Actor) -> None:
-        self.session, self.actor, self.seen = session, actor, {}  # type: dict[int | None, bool]
+        self.session, self.actor = session, actor
+        self.seen: dict[int, bool] = {}
 
     def shows(self, association: Association) -> bool:
         case_id = association.source_case_id
@@ -173,7 +174,7 @@ def _layout(network: Network) -> None:
         angle = 2 * math.pi * i / max(len(inner), 1) - math.pi / 2
         node.x, node.y = cx + INNER * math.cos(angle), cy + INNER * math.sin(angle)
     outer = [n for n in network.nodes.values() if n.step == 2]
-    for i, node in enumerate(outer):
+    for node in outer:
         parent = network.nodes.get(node.parent or "")
         base = math.atan2(parent.y - cy, parent.x - cx) if parent else 0.0
         siblings = [o for o in outer if o.parent == node.parent]

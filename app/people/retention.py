@@ -4,9 +4,11 @@ The person records made for the contact's subjects lose their personal data and 
 were part of: a blank record still linked to a known person would say who the contact was about.
 Records merged into one of them keep their person, re-rooted on the oldest of them; proposals from the
 subjects, and open proposals to their records, are deleted; decided proposals to them keep the decision
-without the reasons (which quote names); relationships to and from the records are deleted. Links to adults of concern and places (app/people/places.py)
-recorded on the contact, or naming its subjects' records, are deleted; a home (a place that is someone's
-address) goes with the last link naming it, other places (a park, a takeaway) are not personal data and stay.
+without the reasons (which quote names); relationships to and from the records are deleted.
+Links to adults of concern and places (app/people/places.py) recorded on the contact, or naming its
+subjects' records, are deleted; a home (a place that is someone's address) goes with the last link naming
+it, as does an adult recorded by name only for a link; other places (a park, a takeaway) are not personal
+data and stay.
 """
 from __future__ import annotations
 

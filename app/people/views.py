@@ -11,21 +11,20 @@ from sqlalchemy.orm import Session
 from werkzeug.routing import BuildError
 
 from app.audit.operations import record
+from app.auth.authorisation import RETURNS_READERS
 from app.cases.models import Case
 from app.core.clock import now
-from app.core.codes import GENDERS
+from app.core.codes import CHILD_ROLES, GENDERS
 from app.core.db import get_db, run_in_transaction
 from app.core.errors import FieldError, NeedToKnow, OperationError, ValidationFailed
 from app.need_to_know.sight import sight_of
-from app.auth.authorisation import RETURNS_READERS
-from app.core.codes import CHILD_ROLES
 from app.people import operations, places
-from app.people.links import LinkPanel, link_panel
 from app.people.clusters import root_of
+from app.people.links import LinkPanel, link_panel
 from app.people.matching import Candidate, search
 from app.people.models import Person, PersonMerge, Place
-from app.people.network import case_links, person_network, place_children
 from app.people.names import normalise_nhs_number, postcode_of
+from app.people.network import case_links, person_network, place_children
 from app.people.queries import case_people, person_profile, person_summary
 from app.web.refusals import go_back_to, on_refusal
 
@@ -177,7 +176,8 @@ def _person_page(person_id: int, errors: list | None = None, form_id: str | None
     network = person_network(db.session, person_id, g.actor)
     record(db.session, g.actor, "person.viewed", summary="Viewed a person",
            details={"person_id": person_id, "network_links": len(network.edges)})
-    return render_template("people/show.html", profile=profile, network=network, places=places, person=profile.root, links=_links(person_id),
+    return render_template("people/show.html", profile=profile, network=network, places=places,
+                           person=profile.root, links=_links(person_id),
                            dates_of_birth=", ".join(d.strftime("%-d %b %Y") for d in profile.summary.dates_of_birth),
                            genders=", ".join(GENDERS.get(code, code) for code in profile.genders),
                            relationships=operations.RELATIONSHIPS, errors=errors or [], form_id=form_id,
