@@ -174,8 +174,7 @@ def _person_page(person_id: int, errors: list | None = None, form_id: str | None
     if profile is None:  # never: the person was read above
         abort(404)
     network = person_network(db.session, person_id, g.actor)
-    record(db.session, g.actor, "person.viewed", summary="Viewed a person",
-           details={"person_id": person_id, "network_links": len(network.edges)})
+    record(db.session, g.actor, "person.viewed", summary="Viewed a person", details={"person_id": person_id})
     return render_template("people/show.html", profile=profile, network=network, places=places,
                            person=profile.root, links=_links(person_id),
                            dates_of_birth=", ".join(d.strftime("%-d %b %Y") for d in profile.summary.dates_of_birth),
