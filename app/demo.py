@@ -18,6 +18,7 @@ from app.inbox.models import OpenTask
 from app.intake.operations import receive_contact
 from app.people.models import SubjectMatch
 from app.people.operations import confirm_match
+from app.people.places import decide_association, record_association
 
 DEMO_PASSWORD_ENV = "MASH_DEMO_PASSWORD"  # noqa: S105  (the variable's name, not a password)
 DEFAULT_DEMO_PASSWORD = "demo-only-password"  # noqa: S105  (the demo users' published password, README)
@@ -161,7 +162,31 @@ def seed_cases() -> int:
     _do(cases[4].id, "feedback_to_referrer", "business-support", {
         "feedback_method": "email", "feedback_summary": "Advice given and parenting support signposted.",
         "information_product_recipients": ["none"], "sharing_consent": "given"})
+    _seed_links([cases[2].id, cases[0].id])
     return history + len(cases)
+
+
+def _seed_links(case_ids: list[int]) -> None:
+    """Exploitation (app/people/places.py): Maya and Amelia both seen at a takeaway (confirmed); Maya also with
+    an adult she met online (still possible), so the network and the place's page have something to show."""
+    manager = _actor("mash-manager")
+    takeaway = {"links_to": "place", "link": "frequents", "place_kind": "takeaway",
+                "place_name": "Station Road Chicken", "place_postcode": "EX4 1AA", "agency": "police"}
+    for case_id in case_ids:
+        def link(session, case_id=case_id):
+            child = session.get_one(Case, case_id).subjects[0].id
+            row = record_association(session, case_id, {**takeaway, "child_subject_id": child,
+                                                        "seen_on": (now().date() - timedelta(days=6)).isoformat()},
+                                     manager)
+            decide_association(session, row.id, "confirm", manager)
+        run_in_transaction(link)
+
+    def adult(session):
+        child = session.get_one(Case, case_ids[0]).subjects[0].id
+        record_association(session, case_ids[0], {"links_to": "adult", "link": "online", "child_subject_id": child,
+                                                  "adult_given_name": "Carl", "adult_family_name": "Demo",
+                                                  "seen_on": (now().date() - timedelta(days=3)).isoformat()}, manager)
+    run_in_transaction(adult)
 
 
 #: A pattern no single contact shows: a school's worry, a police call-out and a missed health appointment

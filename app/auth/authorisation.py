@@ -191,6 +191,17 @@ ROUTE_ROLES: dict[str, frozenset[str]] = {
     "people.unmerge": PEOPLE_DECIDE_ROLES,
     "people.merge": PEOPLE_DECIDE_ROLES,
     "people.add_relationship": PEOPLE_DECIDE_ROLES,
+    # links to adults of concern and places (app/people/places.py): recorded and decided by those who screen,
+    # agencies record theirs through the API on cases they are involved in; the network and places are read
+    # like a person
+    "people.new_link": PEOPLE_DECIDE_ROLES,
+    "people.record_link": PEOPLE_DECIDE_ROLES,
+    "people.confirm_link": PEOPLE_DECIDE_ROLES,
+    "people.reject_link": PEOPLE_DECIDE_ROLES,
+    "people.place": PEOPLE_READ_ROLES,
+    "api.record_association": PEOPLE_DECIDE_ROLES | set(AGENCIES),
+    "api.decide_association": PEOPLE_DECIDE_ROLES,
+    "api.person_network_json": PEOPLE_READ_ROLES,
     "api.get_person": PEOPLE_READ_ROLES,
     # chronology and repeat concerns (app/concerns)
     "concerns.person_chronology": PEOPLE_READ_ROLES,

@@ -34,6 +34,7 @@ from app.intake.models import Contact
 from app.need_to_know.involvement import involved_agencies
 from app.need_to_know.models import ReturnRelease
 from app.need_to_know.sight import CaseSight, readable_returns, releases_of, sight_of
+from app.people.links import exploitation_links_json
 from app.people.queries import subjects_json
 from app.process_models.models import ProcessVersion
 from app.sharing.queries import DecisionGroup, case_sharing_decisions
@@ -256,6 +257,7 @@ def case_summary(session: Session, detail: CaseDetail) -> dict[str, Any]:
                              "at": r.changed_at.isoformat(), "step": r.step} for r in detail.rag_history],
             "linked_case_id": case.linked_case_id,
             "repeat_concerns": repeat_concerns_json(case),
+            "exploitation_links": exploitation_links_json(case),
         })
     if shows("decision"):
         answer.update({"outcome": case.outcome, "strategy_outcome": case.strategy_outcome,

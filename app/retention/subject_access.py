@@ -32,6 +32,7 @@ from app.people.clusters import cluster_of, roots_for
 from app.people.models import Person as IndexedPerson
 from app.people.models import PersonMerge, PersonRelationship
 from app.people.operations import RELATIONSHIPS
+from app.people.places import associations_export
 from app.retention.people import EXACT, NAMES_ONLY, Person, SubjectMatch, subjects_matching
 from app.retention.records import CASE_RECORDS
 
@@ -138,11 +139,17 @@ def _person_index_export(session: Session, found: list[SubjectMatch], redactions
         for index, _ in enumerate(related):
             redactions.append({"reference": "person-index", "record": f"{path}.relationships[{index}]",
                                "field": "other person", "reason": PARA_16})
+        links = associations_export(session, members)
+        for index, link in enumerate(links):
+            if link["withheld"]:
+                redactions.append({"reference": "person-index", "record": f"{path}.associations[{index}]",
+                                   "field": "other person or home", "reason": PARA_16})
         exports.append({
             "records": [_row(r, exclude=("id", "merged_into_id", "given_key", "family_key")) for r in records],
             "merges": [{"merged_at": _json(m.merged_at), "merged_by": m.merged_by, "unmerged_at": _json(m.unmerged_at),
                         "unmerged_by": m.unmerged_by} for m in merges],
             "relationships": [_relationship(r, members) for r in related],
+            "associations": links,
         })
     return exports
 
