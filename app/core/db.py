@@ -219,6 +219,8 @@ AFTER_COMMIT = "mash.after_commit"
 _QUEUES: set[str] = {AFTER_COMMIT}
 #: Session.info key: the transaction has flushed or executed a write.
 _WROTE = "mash.wrote"
+#: Session.info key: how many flushes and ORM writes the session has made (never reset: compared, not read).
+_WRITES = "mash.writes"
 
 
 def queued(session: Session, key: str) -> list[Any]:
@@ -244,11 +246,13 @@ def wrote(session: Session) -> bool:
 
 def _flushed(session: Session, _context: object) -> None:
     session.info[_WROTE] = True
+    session.info[_WRITES] = session.info.get(_WRITES, 0) + 1
 
 
 def _executed(state: ORMExecuteState) -> None:
     if state.is_insert or state.is_update or state.is_delete:
         state.session.info[_WROTE] = True
+        state.session.info[_WRITES] = state.session.info.get(_WRITES, 0) + 1
 
 
 def _mark(session: Session, transaction: SessionTransaction) -> None:
@@ -310,6 +314,9 @@ class RequestUnit:
         #: A read's "who asked" as the action began: a savepoint would flush it, writing in the read (SQLite's
         #: write lock taken mid-request, or refused outright if another request has committed since it began).
         self._before_action: _Carried | None = None
+        #: The session's write count as the action's savepoint began (see ``_action_untouched``).
+        self._writes_at_action = 0
+        self._running = False
 
     def start_action(self) -> None:
         if not self.write:
@@ -317,7 +324,23 @@ class RequestUnit:
                 self._before_action = _carried(self.session)
             return
         if self._action is None and self.session.in_transaction():
-            self._action = self.session.begin_nested()
+            self._begin_action()
+
+    def _begin_action(self) -> None:
+        self._action = self.session.begin_nested()
+        self._writes_at_action = self.session.info.get(_WRITES, 0)
+
+    def _action_untouched(self) -> bool:
+        """Whether the action's savepoint holds nothing yet (no write, nothing pending, nothing queued), so an
+        operation may run in it directly: rolling it back then undoes that operation alone, as the operation's
+        own savepoint would, and the request saves a SAVEPOINT and its RELEASE."""
+        action, session = self._action, self.session
+        if action is None or not action.is_active or session.get_nested_transaction() is not action:
+            return False
+        if session.info.get(_WRITES, 0) != self._writes_at_action or session.new or session.dirty or session.deleted:
+            return False
+        marks = session.info.get(_MARKS, {}).get(id(action), {})
+        return all(len(session.info[key]) == marks.get(key, 0) for key in _QUEUES & session.info.keys())
 
     def refuse(self, *, earlier_steps_stand: bool = False) -> None:
         """Undo the action, keeping who asked and the security events queued with it; or, when the refusal
@@ -359,8 +382,21 @@ class RequestUnit:
 
     def run(self, fn: Callable[..., T], *args: Any, retries: int, **kwargs: Any) -> T:
         def attempt() -> T:
-            with self.session.begin_nested():
-                return fn(self.session, *args, **kwargs)
+            if self._running or not self._action_untouched():
+                with self.session.begin_nested():
+                    return fn(self.session, *args, **kwargs)
+            self._running = True
+            try:
+                result = fn(self.session, *args, **kwargs)
+                self.session.flush()  # a version conflict shows here, to be retried, as at a savepoint's release
+                return result
+            except BaseException:
+                if self._action is not None and self._action.is_active:
+                    self._action.rollback()  # the operation's work goes, as its own savepoint's would
+                    self._begin_action()
+                raise
+            finally:
+                self._running = False
 
         def conflict(error: Exception) -> bool:
             if not isinstance(error, StaleDataError):
