@@ -14,7 +14,15 @@ from sqlalchemy import DateTime, Float, MetaData, create_engine, event, inspect,
 from sqlalchemy.engine import Connection, Dialect, Engine, make_url
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.ext.compiler import compiles
-from sqlalchemy.orm import DeclarativeBase, ORMExecuteState, Session, SessionTransaction, scoped_session, sessionmaker
+from sqlalchemy.orm import (
+    DeclarativeBase,
+    Mapper,
+    ORMExecuteState,
+    Session,
+    SessionTransaction,
+    scoped_session,
+    sessionmaker,
+)
 from sqlalchemy.orm.exc import StaleDataError
 from sqlalchemy.sql.compiler import SQLCompiler
 from sqlalchemy.sql.functions import FunctionElement
@@ -436,11 +444,12 @@ def _forget(session: Session) -> None:
 def _reapply(session: Session, carried: _Carried) -> None:
     """Make ``carried``'s changes again, onto the rows as they are now (a row gone meanwhile is left alone)."""
     for model, identity, values in carried.changed:
-        mapper = inspect(model)
+        mapper: Mapper[Any] = inspect(model)
         if mapper.version_id_col is None and values.keys() <= set(mapper.column_attrs.keys()):
             # Plain columns (a token's last use, a release marked read): written by key, without reading the row
             # and what it loads with it again; a row gone meanwhile matches nothing.
-            key_columns = dict(zip((column.key for column in mapper.primary_key), identity, strict=True))
+            key_columns = dict(zip((mapper.get_property_by_column(column).key for column in mapper.primary_key),
+                                   identity, strict=True))
             session.execute(update(model).filter_by(**key_columns).values(**values)
                             .execution_options(synchronize_session=False))
             continue

@@ -62,7 +62,8 @@ def test_a_completion_commits_once_and_writes_its_trail_in_one_statement(api):
         assert response.status_code == 200
         assert counted.commits == 1, element
         assert counted.statements.count("INSERT INTO audit_event") == 1, element  # steps, token use, the task
-        assert sum(s.startswith("SAVEPOINT") for s in counted.statements) == 1, element  # the action's: the step runs inside it
+        # one SAVEPOINT, the action's: the step runs inside it
+        assert sum(s.startswith("SAVEPOINT") for s in counted.statements) == 1, element
         assert len(counted.statements) <= CEILING[element], (element, counted.kinds())
     with get_db().unit_of_work(write=False) as session:
         steps = session.scalars(select(AuditEvent.action).where(AuditEvent.case_id == case_id,
