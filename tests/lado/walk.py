@@ -21,8 +21,8 @@ def allegation(*, noticed: str, person: dict | None = None, **extra: Any) -> dic
         "allegation": {"category": "physical", "what": WHAT, "happened_on": noticed, "came_to_notice_on": noticed},
         "children": [{"given_name": "Tilly", "family_name": "Marsh", "date_of_birth": "2016-09-12"}],
         "safeguarding_lead": LEAD,
-        "referrer": {"name": "Priya Osei", "organisation": "Northtown Leisure Trust", "role": "Safeguarding lead",
-                     "email": "priya.osei@northtown-leisure.example.org"},
+        # A parent told the LADO; the leisure trust's safeguarding lead is named for the LADO to work with.
+        "referrer": {"name": "Dana Marsh", "organisation": "Parent", "email": "dana.marsh@example.org"},
     }
     return {**body, **extra}
 
