@@ -14,6 +14,7 @@ from app.reports.charts import Chart, bar_chart, stacked_columns
 from app.reports.da_notifications import notification_tables
 from app.reports.figures import RAGS, Table
 from app.reports.filters import ReportFilters
+from app.reports.lado import lado_tables
 from app.reports.marac import domestic_abuse_tables
 from app.reports.queries import report_rows
 from app.reports.threshold import threshold_tables
@@ -36,6 +37,8 @@ class Report:
     da_notifications: tuple[Table, ...] = ()
     #: The threshold's suggestion at screening and how often it was overridden (app/reports/threshold.py).
     threshold_overrides: tuple[Table, ...] = ()
+    #: Allegations against people who work with children: the LADO's MI (app/reports/lado.py).
+    lado: tuple[Table, ...] = ()
 
     @property
     def tables(self) -> dict[str, Table]:
@@ -44,7 +47,8 @@ class Report:
                  self.rag.table(), self.rag.rates_table(), figures.agency_table(self.agencies),
                  self.re_referrals.table(), self.conversions.table(), self.volume.table(), *self.encompass_and_marac,
                  *self.da_notifications,
-                 *self.threshold_overrides]
+                 *self.threshold_overrides,
+                 *self.lado]
         return {table.key: table for table in found}
 
     @property
@@ -92,4 +96,5 @@ def build_report(session: Session, filters: ReportFilters, at: datetime) -> Repo
         conversions=figures.conversions(rows.contacts, rows.strategy), volume=figures.volume(rows.contacts, filters),
         encompass_and_marac=domestic_abuse_tables(session, filters),
         da_notifications=notification_tables(session, filters),
-        threshold_overrides=threshold_tables(session, filters))
+        threshold_overrides=threshold_tables(session, filters),
+        lado=lado_tables(session, filters))

@@ -39,7 +39,7 @@ def the_case(api, case_id: int) -> dict:
 
 
 @BOTH
-def test_an_allegation_is_evaluated_met_heard_at_a_meeting_substantiated_and_referred_to_the_dbs(api):
+def test_an_allegation_is_evaluated_met_heard_at_a_meeting_substantiated_and_referred_to_the_dbs(api, web):
     clock.freeze(MONDAY)
     case_id = tell_the_lado(api)
     case = the_case(api, case_id)
@@ -72,6 +72,15 @@ def test_an_allegation_is_evaluated_met_heard_at_a_meeting_substantiated_and_ref
     # Kept on the person's file until the later of pension age (67 on 2 April 2047) and 10 years from 8 January 2027.
     assert record["retention"] == {"on_person_file": True, "retain_until": "2047-04-02", "erased_at": None}
     assert api(LADO).get("/api/v1/lado/allegations").get_json() == []
+
+    # The MI, with the LADO annual return's fields: sector and kind of harm, timeliness, outcomes and referrals.
+    def csv(table: str) -> list[str]:
+        return web("mash-manager").get(f"/reports/{table}.csv?from=2027-01-01&to=2027-03-31").get_data(
+            as_text=True).splitlines()[1:]
+    assert csv("lado-sectors") == ["Sport and leisure,1,1,1,0,0,0,0", "All sectors,1,1,1,0,0,0,0"]
+    # Known on Friday 8 January, told on Monday 11 January: within one working day; evaluated the same day.
+    assert csv("lado-timeliness") == ["1,1,100.0,1,0,100.0"]
+    assert csv("lado-outcomes") == ["1,1,0,0,1,1,0,0,0,0,1,0,0"]
 
 
 @BOTH
