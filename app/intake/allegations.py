@@ -60,7 +60,8 @@ def receive_allegation(session: Session, payload: dict[str, Any], actor: Actor, 
     if noticed > received_at.date():
         raise ValidationFailed([FieldError("allegation.came_to_notice_on", "The date you first knew of it must be "
                                            "today or in the past", form.anchor("allegation.came_to_notice_on"))])
-    children = [{"role": "child", "given_name": child["given_name"].strip(), "family_name": child["family_name"].strip(),
+    children = [{"role": "child", "given_name": child["given_name"].strip(),
+                 "family_name": child["family_name"].strip(),
                  "date_of_birth": child.get("date_of_birth") or None, "nhs_number": None}
                 for child in payload["children"]]
     work = open_work_for(session, children)
@@ -79,7 +80,8 @@ def receive_allegation(session: Session, payload: dict[str, Any], actor: Actor, 
     source = SOURCE_BY_SECTOR.get(person["sector"], OTHER_SOURCE)
     session.add(Contact(
         case_id=case.id, source=source, channel=channel, referrer_name=referrer["name"].strip(),
-        referrer_organisation=referrer["organisation"].strip(), referrer_role=(referrer.get("role") or "").strip() or None,
+        referrer_organisation=referrer["organisation"].strip(),
+        referrer_role=(referrer.get("role") or "").strip() or None,
         referrer_email=(referrer.get("email") or "").strip() or None,
         referrer_phone=(referrer.get("phone") or "").strip() or None, concern=CONCERN, immediate_risk=False,
         consent_status="not-sought", consent_reason=CONSENT_REASON, created_by_id=actor.user_id,

@@ -23,12 +23,13 @@ def lado_allegations():
 _TIME = {"type": ["string", "null"], "format": "date-time"}
 _DATE = {"type": ["string", "null"], "format": "date"}
 _TEXT = {"type": ["string", "null"]}
-EXISTS = {"type": "object", "properties": {
+EXISTS_FIELDS: dict[str, object] = {
     "reference": {"type": "string"}, "received_at": _TIME, "status": {"type": "string", "enum": ["open", "closed"]},
-    "held_by": {"type": "string", "enum": ["LADO"]}}}
+    "held_by": {"type": "string", "enum": ["LADO"]}}
 ALLEGATION = {"type": "object", "description": "The LADO's record (the lado role); other readers get only the "
                                                "reference, received_at, status and held_by", "properties": {
-    **EXISTS["properties"], "case_id": {"type": "integer"}, "source": {"type": "string", "enum": ["contact", "mash-decision"]},
+    **EXISTS_FIELDS, "case_id": {"type": "integer"},
+    "source": {"type": "string", "enum": ["contact", "mash-decision"]},
     "person": {"type": "object", "properties": {"given_name": _TEXT, "family_name": _TEXT, "date_of_birth": _DATE,
                                                 "role": _TEXT, "employer": _TEXT, "sector": {"type": "string"},
                                                 "regulated_activity": {"type": "string"}}},

@@ -52,7 +52,8 @@ def allegation_row(case_id: int, source: str, person: dict[str, Any], allegation
         given_name=person["given_name"].strip(), family_name=person["family_name"].strip(),
         date_of_birth=_date(person.get("date_of_birth")), job_title=person["job_title"].strip(),
         employer=person["employer"].strip(), sector=person["sector"], regulated_activity=person["regulated_activity"],
-        category=allegation["category"], allegation=allegation["what"], happened_on=_date(allegation.get("happened_on")),
+        category=allegation["category"], allegation=allegation["what"],
+        happened_on=_date(allegation.get("happened_on")),
         came_to_notice_on=_date(allegation["came_to_notice_on"]) or received_at.date(),
         lead_name=lead["name"].strip(), lead_contact=lead["contact"].strip())
 
@@ -121,7 +122,8 @@ def _referred(session: Session, done: Done) -> None:
     if row is None:
         return
     row.dbs_referred_on, row.regulator = _date(data.get("lado_dbs_referred_on")), data.get("lado_regulator")
-    row.regulator_referred_on, row.referred_by = _date(data.get("lado_regulator_referred_on")), data.get("lado_referred_by")
+    row.regulator_referred_on = _date(data.get("lado_regulator_referred_on"))
+    row.referred_by = data.get("lado_referred_by")
     close(row, done.at)
     record(session, done.actor, "lado.referred", case_id=done.case.id, task_id=done.task.task_id,
            summary="Referral to the DBS or regulator recorded",

@@ -21,7 +21,8 @@ from app.web.refusals import read_form
 bp = Blueprint("lado", __name__, template_folder="templates")
 
 SECTOR_LABELS = {"education": "Education", "early-years": "Early years", "health": "Health",
-                 "social-care": "Social care", "police": "Police", "foster-carer": "Foster carer", "faith": "Faith group",
+                 "social-care": "Social care", "police": "Police", "foster-carer": "Foster carer",
+                 "faith": "Faith group",
                  "sport": "Sport and leisure", "voluntary": "Voluntary and charity", "transport": "Transport",
                  "secure-estate": "Secure estate", "other": "Other"}
 

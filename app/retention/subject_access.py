@@ -220,7 +220,7 @@ def _case_export(session: Session, case: Case, found: list[SubjectMatch], redact
         data = dict(task.data or {})
         data.pop("third_parties_to_protect", None)
         if task.form_key in LADO_FORMS:  # the LADO's record of a person who works with children: not the child's
-            data = {name: WITHHELD for name in data}
+            data = dict.fromkeys(data, WITHHELD)
             redact(f"completed_forms[{index}]", "the LADO's record of an allegation", PARA_16)
         if task.task_id in withheld_tasks:
             for name in RESTRICTED_FIELDS:

@@ -67,7 +67,8 @@ def test_an_allegation_is_evaluated_met_heard_at_a_meeting_substantiated_and_ref
     [record] = api(LADO).get(f"/api/v1/cases/{case_id}/allegation").get_json()
     assert record["reference"].startswith("LADO-2027-")
     assert (record["source"], record["status"], record["evaluation"]["threshold"]) == ("contact", "closed", "met")
-    assert [(m["held_on"], m["attendees"]) for m in record["meetings"]] == [("2027-01-15", ["lado", "employer", "police"])]
+    assert [(m["held_on"], m["attendees"]) for m in record["meetings"]] == [
+        ("2027-01-15", ["lado", "employer", "police"])]
     assert (record["outcome"]["outcome"], record["referral"]["dbs_referred_on"]) == ("substantiated", "2027-03-02")
     # Kept on the person's file until the later of pension age (67 on 2 April 2047) and 10 years from 8 January 2027.
     assert record["retention"] == {"on_person_file": True, "retain_until": "2047-04-02", "erased_at": None}

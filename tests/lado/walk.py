@@ -11,7 +11,8 @@ PERSON = {"given_name": "Quentin", "family_name": "Ravensworth", "date_of_birth"
           "regulated_activity": "yes"}
 WHAT = "Grabbed a child by the arm hard enough to bruise during a lesson at Northtown pool."
 LEAD = {"name": "Priya Osei", "contact": "priya.osei@northtown-leisure.example.org"}
-PRIVATE = ("Quentin", "Ravensworth", "Swimming coach", "Northtown Leisure Trust", "bruise during a lesson", "Priya Osei")
+PRIVATE = ("Quentin", "Ravensworth", "Swimming coach", "Northtown Leisure Trust", "bruise during a lesson",
+           "Priya Osei")
 
 
 def allegation(*, noticed: str, person: dict | None = None, **extra: Any) -> dict:
@@ -43,7 +44,7 @@ def meeting(held_on: str) -> dict:
     return {"lado_meeting_held_on": held_on, "lado_meeting_attendees": ["lado", "employer", "police"],
             "lado_meeting_actions": [{"action": "Suspend from coaching pending the investigation", "owner": "employer",
                                       "due_on": held_on}],
-            "lado_meeting_note": "Police will not investigate; the employer investigates under its disciplinary policy."}
+            "lado_meeting_note": "Police will not investigate; the employer investigates under its own policy."}
 
 
 def outcome(result: str = "substantiated", *, on: str, dbs: bool = True) -> dict:
