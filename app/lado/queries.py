@@ -76,6 +76,11 @@ def allegations_on(session: Session, case_id: int, actor: Actor) -> list[dict[st
     reading = reading_of(actor)
     if reading is None:
         raise NeedToKnow()
+    return allegations_read(session, case_id, reading)
+
+
+def allegations_read(session: Session, case_id: int, reading: str) -> list[dict[str, Any]]:
+    """The allegations on a case the reader already has sight of, as ``reading`` (DETAILS or EXISTS) shows them."""
     rows = list(session.scalars(select(LadoAllegation).where(LadoAllegation.case_id == case_id)
                                 .order_by(LadoAllegation.id)))
     if reading == EXISTS:

@@ -10,12 +10,12 @@ from flask.typing import ResponseReturnValue
 
 from app.audit.operations import record
 from app.core.db import get_db, run_in_transaction
-from app.core.errors import FieldError, NeedToKnow
+from app.core.errors import FieldError
 from app.intake.allegations import allegation_form
 from app.intake.contact_types import ALLEGATION, TYPE_FIELD
 from app.intake.operations import IDEMPOTENCY_FIELD, receive_contact, start_received
 from app.intake.views import SENT_ALREADY
-from app.lado.queries import DETAILS, allegations_on, open_allegations, reading_of
+from app.lado.queries import DETAILS, allegations_read, open_allegations, reading_of
 from app.web.refusals import read_form
 
 bp = Blueprint("lado", __name__, template_folder="templates")
@@ -68,8 +68,5 @@ def lado_allegations(detail: Any) -> dict[str, Any] | None:
     reading = reading_of(g.actor)
     if reading is None:
         return None
-    try:
-        rows = allegations_on(get_db().session, detail.case.id, g.actor)
-    except NeedToKnow:
-        return None
+    rows = allegations_read(get_db().session, detail.case.id, reading)  # the page already applied need to know
     return {"details": reading == DETAILS, "rows": rows, "sectors": SECTOR_LABELS} if rows else None
