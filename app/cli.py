@@ -397,6 +397,10 @@ def retention(dry_run: bool, as_of) -> None:
         click.echo(f"Removed the e-mail address of {run.leavers_details_removed} leaver(s) who left before the cutoff.")
         click.echo(f"Erased the address and text of {run.messages_erased} sent message(s) past their keeping period.")
         click.echo(f"Removed {run.past_shifts_removed} duty rota shift(s) that ended before the cutoff.")
+        click.echo(f"Erased the person's details from {len(run.allegations_erased)} LADO allegation(s) past their "
+                   f"retention{': ' + ', '.join(run.allegations_erased) if run.allegations_erased else ''}.")
+        for reference in run.allegations_held:
+            click.echo(f"  {reference}  held for the LADO: kept 10 years, the date of birth (pension age) is not known")
         held, failed = run.held, run.failed
     if held:
         click.echo(f"Held back {len(held)} contact(s):")

@@ -15,6 +15,7 @@ from app.disagreements import api as disagreements
 from app.inbox import api as inbox
 from app.incidents import api as incidents
 from app.intake import api as intake
+from app.lado import api as lado
 from app.maps import api as maps
 from app.marac import api as marac
 from app.need_to_know import api as need_to_know
@@ -32,7 +33,8 @@ __all__ = ["FEATURES", "bp"]
 #: The features with routes on the API, in the order the OpenAPI document lists them.
 FEATURES: tuple[FeatureApi, ...] = (intake, cases, disagreements, need_to_know, audit, inbox, training, sharing,
                                     reports, maps, people, incidents, process_models, retention, users,
-                                    search, marac)
+                                    search, marac,
+                                    lado)
 
 
 @bp.get("/openapi.json")

@@ -58,7 +58,8 @@ RERATE_ROLES = frozenset({"mash-manager", "out-of-hours"})
 RECEIPT_TIME_ROLES = frozenset({"business-support", "mash-manager"})
 #: Roles that may open a case at all (which cases, and what of them, is CASE_RULES below). The auditor reads
 #: the audit trail, not case content; admin and process owners read no case content.
-CASE_READ_ROLES = DECISION_MAKERS | {"ops-manager", "business-support"} | set(AGENCIES) | {"marac-coordinator"}
+CASE_READ_ROLES = DECISION_MAKERS | {"ops-manager", "business-support"} | set(AGENCIES) | {"marac-coordinator"} \
+    | {"lado"}
 #: Roles that keep the MARAC's list: the coordinator, and the operations manager who oversees the hub.
 MARAC_LIST_ROLES = frozenset({"marac-coordinator", "ops-manager"})
 #: Roles that search the hub (app/search): exactly those that may open a case (CASE_READ_ROLES, a superset of
@@ -87,6 +88,12 @@ DA_TRIAGE_ROLES = frozenset({"police", "mash-manager", "social-worker", "out-of-
 #: ... and who records its decisions: the MASH manager (the triage step's lane), and, as for every manager's route,
 #: the emergency duty team (each decision is then refused as another role's step unless the diagram gives it one).
 DA_TRIAGE_DECIDERS = frozenset({"mash-manager", "out-of-hours"})
+
+#: Allegations against people who work with children (app/lado) are kept apart from the child's case: only the LADO
+#: reads the allegation (the person, their employer, what is alleged, the outcome); the hub's decision makers and
+#: the operations manager see that an allegation exists on the child's case; nobody else sees it at all.
+LADO_ROLES = frozenset({"lado"})
+ALLEGATION_EXISTS_ROLES = DECISION_MAKERS | {"ops-manager"}
 
 _PUBLIC = frozenset({PUBLIC})
 _SIGNED_IN = frozenset({SIGNED_IN})
@@ -170,6 +177,12 @@ ROUTE_ROLES: dict[str, frozenset[str]] = {
     "api.case_marac": CASE_READ_ROLES,
     "api.marac_referrals": MARAC_LIST_ROLES,
     "marac.index": MARAC_LIST_ROLES,
+    # allegations against people who work with children (app/lado): anyone who may report a concern tells the LADO;
+    # the allegation itself is read by its own rule (LADO_ROLES, ALLEGATION_EXISTS_ROLES), checked there
+    "lado.new_allegation": INTAKE_ROLES,
+    "lado.allegations": LADO_ROLES,
+    "api.case_allegation": CASE_READ_ROLES,
+    "api.lado_allegations": LADO_ROLES,
     # training sandbox (app/training): 404 outside MASH_TRAINING=1, except the simulation (it touches no case)
     "training.index": TRAINING_ROLES,
     "training.start": TRAINING_ROLES,
@@ -368,4 +381,7 @@ CASE_RULES: dict[str, CaseRule] = {
     # referral needs (the concern, the people, the decision), never agency findings.
     "marac-coordinator": CaseRule(INVOLVED, frozenset({"progress", "concern", "subjects", "identifiers", "decision"}),
                                   NO_RETURNS),
+    # The LADO: only the cases with an allegation (a step in their lane, open or done), the child and the concern,
+    # never agency findings. The allegation itself is the LADO's own record (app/lado/queries.py).
+    "lado": CaseRule(INVOLVED, frozenset({"progress", "concern", "subjects", "identifiers", "decision"}), NO_RETURNS),
 }

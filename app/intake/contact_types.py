@@ -40,10 +40,19 @@ DOMESTIC_ABUSE_NOTIFICATION = ContactType(
                     "children present or in the household with their school ids from the hub's list, the 27 DASH "
                     "answers `q1`..`q27` (`yes`, `no`, `not-known`) and the officer's `risk_level`): it starts the "
                     "domestic_abuse process (the domestic abuse table, Operation Encompass and the daily triage)")
+ALLEGATION = ContactType(
+    "allegation", "lado_allegation", "allegation",
+    "Tell the LADO about an allegation against someone who works with children",
+    receiver="app.intake.allegations:receive_allegation",
+    api_description="an allegation against a person who works or volunteers with children (the person with their "
+                    "role, employer, sector and whether they are in regulated activity; the allegation; the child or "
+                    "children; the employer's safeguarding lead; who is telling the LADO): it starts the "
+                    "lado_allegation process, and the person and the allegation are kept in the LADO's own record")
 #: One line per type: each pathway adds its own.
 CONTACT_TYPES: dict[str, ContactType] = {kind.name: kind for kind in (
     CONTACT,
     DOMESTIC_ABUSE_NOTIFICATION,
+    ALLEGATION,
 )}
 
 

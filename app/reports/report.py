@@ -15,6 +15,7 @@ from app.reports.da_notifications import notification_tables
 from app.reports.exploitation import exploitation_tables
 from app.reports.figures import RAGS, Table
 from app.reports.filters import ReportFilters
+from app.reports.lado import lado_tables
 from app.reports.marac import domestic_abuse_tables
 from app.reports.queries import report_rows
 from app.reports.threshold import threshold_tables
@@ -39,6 +40,8 @@ class Report:
     threshold_overrides: tuple[Table, ...] = ()
     #: Places and adults linked to several children, and links decided (app/reports/exploitation.py).
     exploitation: tuple[Table, ...] = ()
+    #: Allegations against people who work with children: the LADO's MI (app/reports/lado.py).
+    lado: tuple[Table, ...] = ()
 
     @property
     def tables(self) -> dict[str, Table]:
@@ -48,7 +51,8 @@ class Report:
                  self.re_referrals.table(), self.conversions.table(), self.volume.table(), *self.encompass_and_marac,
                  *self.da_notifications,
                  *self.threshold_overrides,
-                 *self.exploitation]
+                 *self.exploitation,
+                 *self.lado]
         return {table.key: table for table in found}
 
     @property
@@ -97,4 +101,5 @@ def build_report(session: Session, filters: ReportFilters, at: datetime) -> Repo
         encompass_and_marac=domestic_abuse_tables(session, filters),
         da_notifications=notification_tables(session, filters),
         threshold_overrides=threshold_tables(session, filters),
-        exploitation=exploitation_tables(session, filters))
+        exploitation=exploitation_tables(session, filters),
+        lado=lado_tables(session, filters))

@@ -14,6 +14,7 @@ from app.core.clock import now
 from app.core.config import mail_settings
 from app.core.db import Database
 from app.core.errors import Conflict, FieldError, NotFound, ValidationFailed
+from app.lado.retention import due_allegations, erase_due
 from app.retention.anonymise import anonymise_case
 from app.retention.messages import forget_sent_messages
 from app.retention.policy import HOLD_REASONS, NFA_OUTCOMES, RetentionCandidate, covered, review_retention
@@ -41,6 +42,9 @@ class RetentionRun:
     messages_erased: int = 0
     #: Duty rota shifts that ended before the cutoff (staff data: app.rota).
     past_shifts_removed: int = 0
+    #: LADO allegations whose person's details were erased, and those due but held for the LADO (app.lado.retention).
+    allegations_erased: list[str] = field(default_factory=list)
+    allegations_held: list[str] = field(default_factory=list)
 
 
 def apply_retention(db: Database, actor: Actor, *, as_of: datetime | None = None, months: int) -> RetentionRun:
@@ -69,6 +73,10 @@ def apply_retention(db: Database, actor: Actor, *, as_of: datetime | None = None
             session, as_of - timedelta(days=mail_settings().keep_sent_days), actor, at=now())
     with db.unit_of_work() as session:
         run.past_shifts_removed = forget_past_shifts(session, review.cutoff, actor)
+    with db.unit_of_work() as session:  # the LADO's records keep their own retention, apart from the child's
+        day = as_of.date()
+        run.allegations_held = [due.reference for due in due_allegations(session, day) if due.held]
+        run.allegations_erased = erase_due(session, day, now(), actor)
     return run
 
 

@@ -84,6 +84,8 @@ def test_a_screened_contact_reaches_each_outcome_and_the_referrer_is_told(api, o
         complete(api, case_id, referral, f.REFERRAL_ROLES[referral], f.REFERRALS[referral])
         if outcome == "marac":  # the MARAC's actions are recorded after its meeting (issue 21)
             complete(api, case_id, "record_marac_actions", "marac-coordinator", f.MARAC_ACTIONS)
+        if outcome == "lado":  # the LADO evaluates the allegation it recorded (issue 22)
+            complete(api, case_id, "lado_evaluation", "lado", f.LADO_NO_FURTHER_ACTION)
         closed = api("mash-manager").get(f"/api/v1/cases/{case_id}").get_json()
     assert closed["status"] == "closed"
     assert closed["closure"] == "end_closed"
