@@ -13,6 +13,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from app.adults.recording import RECORDERS as ADULT_RECORDERS
 from app.audit.operations import record
 from app.cases.models import AgencyReturn, Case, ReferrerFeedback, StrategyDiscussion
 from app.core.actor import Actor
@@ -105,6 +106,7 @@ RECORDERS: dict[str, Callable[[Session, Submission], None]] = {
     FEEDBACK_FORM: _feedback,
     RESOLVE_DISAGREEMENT_FORM: _disagreement_resolved,
     **MARAC_RECORDERS,  # Operation Encompass and MARAC (app/marac)
+    **ADULT_RECORDERS,  # adults at risk: consent, capacity, the section 42 decision, the outcome (app/adults)
 }
 
 

@@ -40,10 +40,18 @@ DOMESTIC_ABUSE_NOTIFICATION = ContactType(
                     "children present or in the household with their school ids from the hub's list, the 27 DASH "
                     "answers `q1`..`q27` (`yes`, `no`, `not-known`) and the officer's `risk_level`): it starts the "
                     "domestic_abuse process (the domestic abuse table, Operation Encompass and the daily triage)")
+ADULT_AT_RISK = ContactType(
+    "adult-at-risk", "adult_at_risk", "adult_at_risk", "Raise a concern about an adult at risk",
+    receiver="app.intake.adults:receive_adult_concern",
+    api_description="a concern about an adult with care and support needs at risk of abuse or neglect (Care Act 2014 "
+                    "section 42): the adult, their needs, the kinds of abuse, whether they know and consent, and any "
+                    "`children` in the household. It starts the adult_at_risk process (adult social care's section 42 "
+                    "decision); children named also start a children's contact (the referral process), linked to it")
 #: One line per type: each pathway adds its own.
 CONTACT_TYPES: dict[str, ContactType] = {kind.name: kind for kind in (
     CONTACT,
     DOMESTIC_ABUSE_NOTIFICATION,
+    ADULT_AT_RISK,
 )}
 
 
