@@ -170,6 +170,10 @@ ROUTE_ROLES: dict[str, frozenset[str]] = {
     "api.case_marac": CASE_READ_ROLES,
     "api.marac_referrals": MARAC_LIST_ROLES,
     "marac.index": MARAC_LIST_ROLES,
+    # adults at risk (app/adults): anyone who reports a concern may raise one about an adult; the record within need
+    # to know (adult social care decides on the adult pathway: PATHWAY_CASE_RULES)
+    "adults.new_adult_concern": INTAKE_ROLES,
+    "api.case_adult_safeguarding": CASE_READ_ROLES,
     # training sandbox (app/training): 404 outside MASH_TRAINING=1, except the simulation (it touches no case)
     "training.index": TRAINING_ROLES,
     "training.start": TRAINING_ROLES,
