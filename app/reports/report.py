@@ -10,6 +10,7 @@ from app.core.codes import AGENCY_LABELS
 from app.core.roles import role_label
 from app.core.vocabulary import RAG_LABELS
 from app.reports import figures
+from app.reports.adults import adult_tables
 from app.reports.charts import Chart, bar_chart, stacked_columns
 from app.reports.da_notifications import notification_tables
 from app.reports.figures import RAGS, Table
@@ -36,6 +37,8 @@ class Report:
     da_notifications: tuple[Table, ...] = ()
     #: The threshold's suggestion at screening and how often it was overridden (app/reports/threshold.py).
     threshold_overrides: tuple[Table, ...] = ()
+    #: Adults at risk: concerns, section 42 decisions, outcomes, making safeguarding personal (app/reports/adults.py).
+    adults: tuple[Table, ...] = ()
 
     @property
     def tables(self) -> dict[str, Table]:
@@ -44,7 +47,7 @@ class Report:
                  self.rag.table(), self.rag.rates_table(), figures.agency_table(self.agencies),
                  self.re_referrals.table(), self.conversions.table(), self.volume.table(), *self.encompass_and_marac,
                  *self.da_notifications,
-                 *self.threshold_overrides]
+                 *self.threshold_overrides, *self.adults]
         return {table.key: table for table in found}
 
     @property
@@ -92,4 +95,5 @@ def build_report(session: Session, filters: ReportFilters, at: datetime) -> Repo
         conversions=figures.conversions(rows.contacts, rows.strategy), volume=figures.volume(rows.contacts, filters),
         encompass_and_marac=domestic_abuse_tables(session, filters),
         da_notifications=notification_tables(session, filters),
-        threshold_overrides=threshold_tables(session, filters))
+        threshold_overrides=threshold_tables(session, filters),
+        adults=adult_tables(session, filters))
