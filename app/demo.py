@@ -163,7 +163,34 @@ def seed_cases() -> int:
         "feedback_method": "email", "feedback_summary": "Advice given and parenting support signposted.",
         "information_product_recipients": ["none"], "sharing_consent": "given"})
     _seed_links([cases[2].id, cases[0].id])
-    return history + len(cases)
+    return history + len(cases) + seed_adult_at_risk(referrer)
+
+
+#: A concern about an adult at risk with a grandchild in the household (issue 22): its own case on the adult pathway,
+#: consent and capacity recorded and the section 42 decision due, and the linked children's case waiting to screen.
+ADULT_CONCERN = {
+    "type": "adult-at-risk",
+    "referrer": {"name": "Dr Jo Example", "organisation": "Exampletown Surgery", "role": "GP"},
+    "adult": {"given_name": "Edith", "family_name": "Marsh", "date_of_birth": "1941-03-09",
+              "address": "3 Mill Lane, Exampletown EX1 4QT"},
+    "care_needs": "Vascular dementia; carers visit twice a day.", "abuse_kinds": ["financial", "psychological"],
+    "concern": "Her nephew has taken her bank card and shouts at her when she asks for it.",
+    "location_of_risk": "own-home", "source_of_risk": "known", "adult_aware": True, "adult_consents": "yes",
+    "immediate_risk": False, "children": [{"given_name": "Tom", "family_name": "Marsh", "date_of_birth": "2016-04-02"}],
+}
+
+
+def seed_adult_at_risk(referrer) -> int:
+    """The adult at risk demo: returns the number of contacts it made (the adult's and the child's)."""
+    case = run_in_transaction(receive_contact, ADULT_CONCERN, referrer, channel="web")[0]
+    _do(case.id, "record_adult_consent_capacity", "adult-social-care", {
+        "adult_consent": "given", "adult_capacity": "has-capacity",
+        "adult_mca_principles": ["presume-capacity", "practicable-steps", "unwise-decisions", "best-interests",
+                                 "least-restrictive"],
+        "adult_capacity_note": "Spoke with Edith at home; she understood and weighed up the choices.",
+        "adult_advocate": False, "adult_outcomes_asked": "expressed",
+        "adult_desired_outcomes": "To keep her money safe and still see her nephew."})
+    return 2
 
 
 def _seed_links(case_ids: list[int]) -> None:

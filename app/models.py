@@ -1,4 +1,5 @@
 """Import every model so metadata (Alembic, tests) sees the whole schema."""
+from app.adults.models import AdultSafeguarding  # noqa: F401
 from app.audit.models import AuditChainHead, AuditEvent  # noqa: F401
 from app.auth.models import ApiToken, LoginThrottle, User, UserRole, UserSession  # noqa: F401
 from app.cases.models import AgencyReturn, Case, CompletedTask, RagChange, ReferrerFeedback, StrategyDiscussion, Subject  # noqa: F401

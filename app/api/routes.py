@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from flask import jsonify
 
+from app.adults import api as adults
 from app.api import bp
 from app.api.openapi import FeatureApi, openapi_document
 from app.audit import api as audit
@@ -34,7 +35,7 @@ __all__ = ["FEATURES", "bp"]
 FEATURES: tuple[FeatureApi, ...] = (intake, cases, disagreements, need_to_know, audit, inbox, training, sharing,
                                     reports, maps, people, incidents, process_models, retention, users,
                                     search, marac,
-                                    lado)
+                                    lado, adults)
 
 
 @bp.get("/openapi.json")

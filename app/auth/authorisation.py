@@ -183,6 +183,10 @@ ROUTE_ROLES: dict[str, frozenset[str]] = {
     "lado.allegations": LADO_ROLES,
     "api.case_allegation": CASE_READ_ROLES,
     "api.lado_allegations": LADO_ROLES,
+    # adults at risk (app/adults): anyone who reports a concern may raise one about an adult; the record within need
+    # to know (adult social care decides on the adult pathway: PATHWAY_CASE_RULES)
+    "adults.new_adult_concern": INTAKE_ROLES,
+    "api.case_adult_safeguarding": CASE_READ_ROLES,
     # training sandbox (app/training): 404 outside MASH_TRAINING=1, except the simulation (it touches no case)
     "training.index": TRAINING_ROLES,
     "training.start": TRAINING_ROLES,
@@ -385,3 +389,28 @@ CASE_RULES: dict[str, CaseRule] = {
     # never agency findings. The allegation itself is the LADO's own record (app/lado/queries.py).
     "lado": CaseRule(INVOLVED, frozenset({"progress", "concern", "subjects", "identifiers", "decision"}), NO_RETURNS),
 }
+
+#: (role, pathway) -> what the role sees of a case on that pathway, in place of its CASE_RULES entry. A case's pathway
+#: is its process (the process id of the version it runs: ``referral`` for a children's contact, ``adult_at_risk``,
+#: ``domestic_abuse``...). A role keyed here also sees, by its CASE_RULES entry and as if involved, the cases linked
+#: to a case its pathway rule opens (Case.linked_case_id, either way): a contact naming children and an adult at risk
+#: runs both pathways, each visible to the other's decision makers. Specialist pathways add their roles here.
+PATHWAY_CASE_RULES: dict[tuple[str, str], CaseRule] = {
+    # Adult social care decides the section 42 enquiry: the whole case on the adult pathway, an agency elsewhere.
+    ("adult-social-care", "adult_at_risk"): WHOLE_CASE,
+}
+#: Roles with a pathway rule (sight_of reads a case's pathway only for them).
+PATHWAY_ROLES: frozenset[str] = frozenset(role for role, _pathway in PATHWAY_CASE_RULES)
+
+
+def case_rule(role: str, pathway: str | None) -> CaseRule | None:
+    """What ``role`` sees of a case on ``pathway``: its pathway rule, else its CASE_RULES entry (None: nothing)."""
+    if pathway is not None and (role, pathway) in PATHWAY_CASE_RULES:
+        return PATHWAY_CASE_RULES[(role, pathway)]
+    return CASE_RULES.get(role)
+
+
+def opening_pathways(role: str) -> frozenset[str]:
+    """The pathways on which a pathway rule opens every case to ``role``."""
+    return frozenset(pathway for (who, pathway), rule in PATHWAY_CASE_RULES.items()
+                     if who == role and rule.cases == ANY_CASE)

@@ -13,6 +13,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from app.adults.recording import RECORDERS as ADULT_RECORDERS
 from app.audit.operations import record
 from app.cases.models import AgencyReturn, Case, ReferrerFeedback, StrategyDiscussion
 from app.core.actor import Actor
@@ -107,6 +108,7 @@ RECORDERS: dict[str, Callable[[Session, Submission], None]] = {
     RESOLVE_DISAGREEMENT_FORM: _disagreement_resolved,
     **MARAC_RECORDERS,  # Operation Encompass and MARAC (app/marac)
     **LADO_RECORDERS,  # allegations against people who work with children (app/lado)
+    **ADULT_RECORDERS,  # adults at risk: consent, capacity, the section 42 decision, the outcome (app/adults)
 }
 
 

@@ -95,6 +95,10 @@ DEFAULT_TIMESCALES: dict[str, SlaPolicy] = {
     # decision; after an urgent telephone discussion, the multi-agency strategy meeting within 5 working days.
     "strategy-discussion": SlaPolicy("strategy-discussion", "working-days", 1),
     "strategy-meeting": SlaPolicy("strategy-meeting", "working-days", 5),
+    # Adults at risk (no national timescales, DOMAIN.md 8): the section 42 decision within 2 working days of the
+    # concern; a concern raised at a children's decision concluded on the adult pathway within 20 working days.
+    "s42-decision": SlaPolicy("s42-decision", "working-days", 2, at_risk=0.5),
+    "adult-enquiry": SlaPolicy("adult-enquiry", "working-days", 20),
 }
 
 #: The timescales when a process version has no policy file (processes/sla-policies.toml gives the same).

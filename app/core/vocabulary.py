@@ -254,3 +254,13 @@ ICPC_HELD_FIELD: Final = "icpc_held"
 S47_OUTCOME_FORM: Final = "s47_outcome"
 ICPC_HELD_FORM: Final = "icpc_held"
 ASSESSMENT_OUTCOME_FORM: Final = "assessment_outcome"
+
+# ----------------------------------------------------------------------------- adults at risk (issue 22)
+# Set by the service when a contact about an adult at risk is received (app/intake/adults.py): the adult, the
+# concern's codes, and the reference of the children's case the same contact started (None when it named no child).
+# Not in SET_AT_CONTACT: a plain contact does not carry them, and no diagram reads them yet (a gateway that does must
+# first be given them on every contact, as SET_AT_NOTIFICATION is).
+ADULT_FIELD: Final = "adult_at_risk"
+ADULT_ABUSE_KINDS_FIELD: Final = "adult_abuse_kinds"
+ADULT_CHILDREN_CASE_FIELD: Final = "adult_children_case"
+SET_AT_ADULT_CONTACT: tuple[str, ...] = (ADULT_FIELD, ADULT_ABUSE_KINDS_FIELD, ADULT_CHILDREN_CASE_FIELD)

@@ -48,11 +48,19 @@ ALLEGATION = ContactType(
                     "role, employer, sector and whether they are in regulated activity; the allegation; the child or "
                     "children; the employer's safeguarding lead; who is telling the LADO): it starts the "
                     "lado_allegation process, and the person and the allegation are kept in the LADO's own record")
+ADULT_AT_RISK = ContactType(
+    "adult-at-risk", "adult_at_risk", "adult_at_risk", "Raise a concern about an adult at risk",
+    receiver="app.intake.adults:receive_adult_concern",
+    api_description="a concern about an adult with care and support needs at risk of abuse or neglect (Care Act 2014 "
+                    "section 42): the adult, their needs, the kinds of abuse, whether they know and consent, and any "
+                    "`children` in the household. It starts the adult_at_risk process (adult social care's section 42 "
+                    "decision); children named also start a children's contact (the referral process), linked to it")
 #: One line per type: each pathway adds its own.
 CONTACT_TYPES: dict[str, ContactType] = {kind.name: kind for kind in (
     CONTACT,
     DOMESTIC_ABUSE_NOTIFICATION,
     ALLEGATION,
+    ADULT_AT_RISK,
 )}
 
 

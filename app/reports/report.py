@@ -10,6 +10,7 @@ from app.core.codes import AGENCY_LABELS
 from app.core.roles import role_label
 from app.core.vocabulary import RAG_LABELS
 from app.reports import figures
+from app.reports.adults import adult_tables
 from app.reports.charts import Chart, bar_chart, stacked_columns
 from app.reports.da_notifications import notification_tables
 from app.reports.exploitation import exploitation_tables
@@ -42,6 +43,8 @@ class Report:
     exploitation: tuple[Table, ...] = ()
     #: Allegations against people who work with children: the LADO's MI (app/reports/lado.py).
     lado: tuple[Table, ...] = ()
+    #: Adults at risk: concerns, section 42 decisions, outcomes, making safeguarding personal (app/reports/adults.py).
+    adults: tuple[Table, ...] = ()
 
     @property
     def tables(self) -> dict[str, Table]:
@@ -52,7 +55,8 @@ class Report:
                  *self.da_notifications,
                  *self.threshold_overrides,
                  *self.exploitation,
-                 *self.lado]
+                 *self.lado,
+                 *self.adults]
         return {table.key: table for table in found}
 
     @property
@@ -102,4 +106,5 @@ def build_report(session: Session, filters: ReportFilters, at: datetime) -> Repo
         da_notifications=notification_tables(session, filters),
         threshold_overrides=threshold_tables(session, filters),
         exploitation=exploitation_tables(session, filters),
-        lado=lado_tables(session, filters))
+        lado=lado_tables(session, filters),
+        adults=adult_tables(session, filters))

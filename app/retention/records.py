@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TypeAlias
 
+from app.adults.models import AdultSafeguarding
 from app.cases.models import AgencyReturn, RagChange, ReferrerFeedback, StrategyDiscussion
 from app.core.db import Base
 from app.disagreements.models import ProfessionalDisagreement
@@ -24,7 +25,8 @@ CaseRecordModel: TypeAlias = (
     "type[RagChange] | type[AgencyReturn] | type[StrategyDiscussion] | type[ReferrerFeedback] | type[Incident]"
     " | type[SharingDecision] | type[BreakGlassAccess] | type[ProfessionalDisagreement] | type[Notification]"
     " | type[DomesticAbuseNotification] | type[DomesticAbuseChild]"
-    " | type[EncompassNotification] | type[MaracReferral] | type[MaracAction]")
+    " | type[EncompassNotification] | type[MaracReferral] | type[MaracAction]"
+    " | type[AdultSafeguarding]")
 
 
 @dataclass(frozen=True)
@@ -69,6 +71,12 @@ CASE_RECORDS: tuple[CaseRecord, ...] = (
     CaseRecord("encompass_notifications", EncompassNotification, ("dsl_name", "told_note")),
     CaseRecord("marac_referrals", MaracReferral, ("referral_note",)),
     CaseRecord("marac_actions", MaracAction, ("action",)),
+    # Adults at risk (app/adults): the adult's needs, the reasons, capacity and best-interests reasoning, their wishes,
+    # the enquiry's actions. The codes (kinds of abuse, consent, capacity, decision, results) stay for the SAC return.
+    CaseRecord("adult_safeguarding", AdultSafeguarding, (
+        "care_needs", "consent_reason", "capacity_note", "desired_outcomes", "override_reason",
+        "best_interests_decision", "best_interests_consulted", "best_interests_by", "decision_rationale",
+        "actions_taken")),
     # A feature adding a table of case rows with free text adds its line here.
 )
 
