@@ -44,6 +44,7 @@ LAYERS: tuple[str, ...] = (
     "search",          # the header search: people and cases within need to know
     "rota",            # the duty rota and escalating unclaimed urgent tasks to the person on duty
     "marac",           # Operation Encompass and MARAC: schools told, referrals, actions, repeat victims
+    "missing",         # missing episodes: the repeat rule, the steps' records (the receiver is app/intake)
     "casework",        # what happens to a case: start, complete, timers, re-rating, retries, version moves
     "domestic_abuse",  # police notifications' records, the daily triage and its decisions
     "intake",          # the front door: receiving a contact starts a case

@@ -59,6 +59,7 @@ RECEIPT_TIME_ROLES = frozenset({"business-support", "mash-manager"})
 #: Roles that may open a case at all (which cases, and what of them, is CASE_RULES below). The auditor reads
 #: the audit trail, not case content; admin and process owners read no case content.
 CASE_READ_ROLES = DECISION_MAKERS | {"ops-manager", "business-support"} | set(AGENCIES) | {"marac-coordinator"}
+CASE_READ_ROLES |= {"missing-children"}
 #: Roles that keep the MARAC's list: the coordinator, and the operations manager who oversees the hub.
 MARAC_LIST_ROLES = frozenset({"marac-coordinator", "ops-manager"})
 #: Roles that search the hub (app/search): exactly those that may open a case (CASE_READ_ROLES, a superset of
@@ -357,4 +358,7 @@ CASE_RULES: dict[str, CaseRule] = {
     # referral needs (the concern, the people, the decision), never agency findings.
     "marac-coordinator": CaseRule(INVOLVED, frozenset({"progress", "concern", "subjects", "identifiers", "decision"}),
                                   NO_RETURNS),
+    # The missing children coordinator: only missing-episode cases (a step in their lane, open or done: the
+    # return, the return home interview), the notification, the child and where they are; never agency findings.
+    "missing-children": CaseRule(INVOLVED, frozenset({"progress", "concern", "subjects", "identifiers"}), NO_RETURNS),
 }

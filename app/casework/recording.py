@@ -29,6 +29,7 @@ from app.disagreements.models import ProfessionalDisagreement
 from app.engine import OpenUserTask
 from app.inbox.models import OpenTask
 from app.marac.recording import RECORDERS as MARAC_RECORDERS
+from app.missing.recording import RECORDERS as MISSING_RECORDERS
 from app.sharing.operations import record_decided_dissemination, record_dissemination, record_screening
 
 
@@ -105,6 +106,7 @@ RECORDERS: dict[str, Callable[[Session, Submission], None]] = {
     FEEDBACK_FORM: _feedback,
     RESOLVE_DISAGREEMENT_FORM: _disagreement_resolved,
     **MARAC_RECORDERS,  # Operation Encompass and MARAC (app/marac)
+    **MISSING_RECORDERS,  # missing episodes (app/missing)
 }
 
 

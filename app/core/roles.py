@@ -19,6 +19,8 @@ LANE_NAMES: tuple[str, ...] = (
     "Ops manager",
     # The MARAC coordinator: refers high-risk victims of domestic abuse to the MARAC and records its actions.
     "MARAC coordinator",
+    # The missing children coordinator: records a missing child's return and the return home interview.
+    "Missing children",
 )
 
 #: Roles that are not lanes: people who use the system around the process.

@@ -40,10 +40,20 @@ DOMESTIC_ABUSE_NOTIFICATION = ContactType(
                     "children present or in the household with their school ids from the hub's list, the 27 DASH "
                     "answers `q1`..`q27` (`yes`, `no`, `not-known`) and the officer's `risk_level`): it starts the "
                     "domestic_abuse process (the domestic abuse table, Operation Encompass and the daily triage)")
+MISSING_PERSON_NOTIFICATION = ContactType(
+    "missing-person-notification", "missing_episode", "missing_person_notification",
+    "Notify the MASH of a missing child", receiver="app.intake.missing_persons:receive_missing_person",
+    api_description="a police missing-person notification (the child with `date_of_birth` and, if known, "
+                    "`nhs_number` and `address`; `looked_after`; the police reference; the episode's start "
+                    "`started_on` and UK `started_time`; the police `risk_grading` (`no-apparent-risk`, `low`, "
+                    "`medium`, `high`); and, when the child is back, `returned` with `returned_on`, `returned_time` "
+                    "and `found_where`): it starts the missing_episode process (the return, the return home "
+                    "interview offered within 72 hours of it, and the repeat-episodes prompt)")
 #: One line per type: each pathway adds its own.
 CONTACT_TYPES: dict[str, ContactType] = {kind.name: kind for kind in (
     CONTACT,
     DOMESTIC_ABUSE_NOTIFICATION,
+    MISSING_PERSON_NOTIFICATION,
 )}
 
 
