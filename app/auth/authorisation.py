@@ -89,6 +89,9 @@ DA_TRIAGE_ROLES = frozenset({"police", "mash-manager", "social-worker", "out-of-
 #: the emergency duty team (each decision is then refused as another role's step unless the diagram gives it one).
 DA_TRIAGE_DECIDERS = frozenset({"mash-manager", "out-of-hours"})
 
+#: Roles that send a police missing-person notification: the police.
+MISSING_NOTIFY_ROLES = frozenset({"police"})
+
 _PUBLIC = frozenset({PUBLIC})
 _SIGNED_IN = frozenset({SIGNED_IN})
 
@@ -111,6 +114,9 @@ ROUTE_ROLES: dict[str, frozenset[str]] = {
     "intake.new_notification": DA_NOTIFY_ROLES,
     "domestic_abuse.triage": DA_TRIAGE_ROLES,
     "domestic_abuse.record_decisions": DA_TRIAGE_DECIDERS,
+    # missing children (app/missing): police notify; a case's episode within need to know
+    "missing.new_notification": MISSING_NOTIFY_ROLES,
+    "api.case_missing_episode": CASE_READ_ROLES,
     # inbox and tasks
     "inbox.index": TASK_ROLES,
     "inbox.task": TASK_ROLES,
