@@ -70,9 +70,11 @@ def repeat_missing(session: Session, records: Iterable[int], at: datetime, *, pr
     record_root = clusters(session, [*own, *maybe])
     own_roots = {record_root[r] for r in own if r in record_root}
     since = _aware(at) - timedelta(days=rule.window_days)
-    found = list(session.scalars(select(MissingEpisode).where(
+    # Anonymised episodes have lost their link to the child (app/retention): they never count.
+    found = list(session.scalars(select(MissingEpisode).join(Case, Case.id == MissingEpisode.case_id).where(
         MissingEpisode.person_id.in_(list(record_root)), MissingEpisode.started_at >= since,
-        MissingEpisode.started_at <= _aware(at)).order_by(MissingEpisode.started_at))) if record_root else []
+        MissingEpisode.started_at <= _aware(at), Case.anonymised_at.is_(None))
+        .order_by(MissingEpisode.started_at))) if record_root else []
     confirmed = [e for e in found if e.person_id is not None and record_root.get(e.person_id) in own_roots]
     return RepeatMissing(rule, len(found), len(confirmed), tuple(found))
 

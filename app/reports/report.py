@@ -15,6 +15,7 @@ from app.reports.da_notifications import notification_tables
 from app.reports.figures import RAGS, Table
 from app.reports.filters import ReportFilters
 from app.reports.marac import domestic_abuse_tables
+from app.reports.missing import missing_tables
 from app.reports.queries import report_rows
 from app.reports.threshold import threshold_tables
 
@@ -36,6 +37,8 @@ class Report:
     da_notifications: tuple[Table, ...] = ()
     #: The threshold's suggestion at screening and how often it was overridden (app/reports/threshold.py).
     threshold_overrides: tuple[Table, ...] = ()
+    #: Missing episodes and return home interviews (app/reports/missing.py).
+    missing_children: tuple[Table, ...] = ()
 
     @property
     def tables(self) -> dict[str, Table]:
@@ -44,7 +47,8 @@ class Report:
                  self.rag.table(), self.rag.rates_table(), figures.agency_table(self.agencies),
                  self.re_referrals.table(), self.conversions.table(), self.volume.table(), *self.encompass_and_marac,
                  *self.da_notifications,
-                 *self.threshold_overrides]
+                 *self.threshold_overrides,
+                 *self.missing_children]
         return {table.key: table for table in found}
 
     @property
@@ -92,4 +96,5 @@ def build_report(session: Session, filters: ReportFilters, at: datetime) -> Repo
         conversions=figures.conversions(rows.contacts, rows.strategy), volume=figures.volume(rows.contacts, filters),
         encompass_and_marac=domestic_abuse_tables(session, filters),
         da_notifications=notification_tables(session, filters),
-        threshold_overrides=threshold_tables(session, filters))
+        threshold_overrides=threshold_tables(session, filters),
+        missing_children=missing_tables(session, filters))
