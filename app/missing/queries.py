@@ -1,6 +1,8 @@
 """A case's missing episode as its reader may see it (need to know): the episode's dates, the police risk grading
 and the interview's progress to anyone who may open the case; the child's identifiers to those who see them; where
-the child was found and what the child said only to those who read the notification's concern."""
+the child was found to those who read the notification's concern; and what the child said at the return home
+interview only to the missing children coordinator, whose record it is, and the hub's decision makers (those who
+read the hub's analysis): an agency that notified the episode learns the interview was held, not what was said."""
 from __future__ import annotations
 
 from datetime import UTC, datetime
@@ -32,8 +34,17 @@ def _aware(at: datetime) -> datetime:
     return at if at.tzinfo else at.replace(tzinfo=UTC)
 
 
-def episode_json(episode: MissingEpisode, sight: CaseSight) -> dict[str, Any]:
-    """The episode, cut to what the reader's sight of its case shows."""
+#: The role whose record the return home interview is.
+COORDINATOR = "missing-children"
+
+
+def reads_interview(sight: CaseSight, actor: Actor) -> bool:
+    """Whether the reader sees what the child said at the interview."""
+    return sight.shows("analysis") or (COORDINATOR in actor.roles and sight.shows("concern"))
+
+
+def episode_json(episode: MissingEpisode, sight: CaseSight, *, interview: bool = False) -> dict[str, Any]:
+    """The episode, cut to what the reader's sight of its case shows (``interview``: what the child said)."""
     found: dict[str, Any] = {
         "case_id": episode.case_id, "started_at": _iso(episode.started_at), "returned_at": _iso(episode.returned_at),
         "still_missing": episode.returned_at is None, "risk_grading": episode.risk_grading,
@@ -50,8 +61,9 @@ def episode_json(episode: MissingEpisode, sight: CaseSight) -> dict[str, Any]:
                           "address": episode.address, "person_id": episode.person_id}
     if sight.shows("concern"):
         found |= {"found_where": episode.found_where, "interview_offered_by": episode.interview_offered_by,
-                  "interview_held_by": episode.interview_held_by, "push_factors": episode.push_factors,
-                  "pull_factors": episode.pull_factors,
+                  "interview_held_by": episode.interview_held_by}
+    if interview:
+        found |= {"push_factors": episode.push_factors, "pull_factors": episode.pull_factors,
                   "exploitation_indicators": list(episode.exploitation_indicators or []),
                   "interview_summary": episode.interview_summary, "strategy_reason": episode.strategy_reason}
     return found
@@ -67,7 +79,7 @@ def missing_episode_on(session: Session, case_id: int, actor: Actor) -> dict[str
     episode = episode_of(session, case_id)
     if episode is None:
         raise NotFound("This case is not a missing episode.")
-    return episode_json(episode, sight)
+    return episode_json(episode, sight, interview=reads_interview(sight, actor))
 
 
 def flags_json(session: Session, case: Case, at: datetime | None = None) -> list[dict[str, Any]]:

@@ -18,7 +18,7 @@ from app.intake.operations import IDEMPOTENCY_FIELD, receive_contact, start_rece
 from app.intake.views import SENT_ALREADY
 from app.missing.episodes import ChildFlag, child_flags, episode_of
 from app.missing.models import MissingEpisode
-from app.missing.queries import indicator_labels, offered_in_time, risk_label
+from app.missing.queries import indicator_labels, offered_in_time, reads_interview, risk_label
 from app.web.refusals import read_form
 
 bp = Blueprint("missing", __name__, template_folder="templates")
@@ -56,6 +56,8 @@ class EpisodeSection:
     episode: MissingEpisode
     identifiers: bool
     concern: bool
+    #: What the child said at the return home interview (app.missing.queries.reads_interview).
+    interview: bool
 
     @property
     def risk(self) -> str:
@@ -78,7 +80,8 @@ def missing_episode_section(detail: Any) -> EpisodeSection | None:
     found = episode_of(get_db().session, detail.case.id)
     if found is None:
         return None
-    return EpisodeSection(found, detail.sight.shows("identifiers"), detail.sight.shows("concern"))
+    return EpisodeSection(found, detail.sight.shows("identifiers"), detail.sight.shows("concern"),
+                          reads_interview(detail.sight, g.actor))
 
 
 @bp.app_template_global()
