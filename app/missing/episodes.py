@@ -52,8 +52,8 @@ class RepeatMissing:
 
     @property
     def explanation(self) -> str:
-        text = f"{self.rule.label}: {self.count} episode{'s' if self.count != 1 else ''} in the last " \
-               f"{self.rule.window_days} days"
+        plural = "s" if self.count != 1 else ""
+        text = f"{self.rule.label}: {self.count} episode{plural} in the last {self.rule.window_days} days"
         return f"Possible – if the proposed match is confirmed. {text}" if self.possible else text
 
 

@@ -47,19 +47,15 @@ def parse_rule(text: str, file: str = f"processes/{RULES_FILE}") -> RepeatMissin
         raise MissingRuleError(file, [(f"not valid TOML: {error}", decode_error_line(error))]) from None
     lines = text.splitlines()
     header = next((i for i, line in enumerate(lines) if line.strip() == f"[{TABLE}]"), 0)
-    problems: list[tuple[str, int | None]] = []
-    for key in data:
-        if key != TABLE:
-            problems.append((f"unknown setting '{key}': the file holds only the [{TABLE}] table",
-                             next((i + 1 for i, line in enumerate(lines) if line.strip().startswith((key, f"[{key}"))),
-                                  None)))
+    problems: list[tuple[str, int | None]] = [
+        (f"unknown setting '{key}': the file holds only the [{TABLE}] table",
+         next((i + 1 for i, line in enumerate(lines) if line.strip().startswith((key, f"[{key}"))), None))
+        for key in data if key != TABLE]
     table = data.get(TABLE)
     if not isinstance(table, dict):
         raise MissingRuleError(file, [*problems, (f"has no [{TABLE}] table", 1)])
-    for key in table:
-        if key not in (*_KEYS, "label"):
-            problems.append((f"[{TABLE}] has no setting '{key}' (known: episodes, window_days, label)",
-                             key_line(lines, header, key)))
+    problems += [(f"[{TABLE}] has no setting '{key}' (known: episodes, window_days, label)",
+                  key_line(lines, header, key)) for key in table if key not in (*_KEYS, "label")]
     for key, (low, high) in _KEYS.items():
         value = table.get(key)
         if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:

@@ -364,9 +364,9 @@ def check_scenario(scenario: Scenario, definition: CompiledDefinition, contact_f
     problems: list[ScenarioProblem] = []
     for label, contact in (("contact", scenario.contact),
                            *((f"earlier contact {n}", c) for n, c in enumerate(scenario.earlier_contacts, start=1))):
-        form, answers = typed_contact(definition, contact_form, contact, today)
+        typed_form, answers = typed_contact(definition, contact_form, contact, today)
         problems += [ScenarioProblem(file, f"{label}: {error.field or 'the form'}: {error.message}")
-                     for error in validate(form, answers)]
+                     for error in validate(typed_form, answers)]
     reporter = users.get(scenario.reported_by)
     if reporter is None:
         problems.append(ScenarioProblem(file, f"reported_by: there is no user called {scenario.reported_by!r} "

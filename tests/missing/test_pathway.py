@@ -103,7 +103,7 @@ def test_the_third_episode_in_90_days_flags_the_child_and_prompts_a_strategy_dis
     for start in starts:
         clock.freeze(start + timedelta(hours=5))
         cases.append(notify(api, missing_person(start, returned=start + timedelta(hours=4))))
-    first, second, third = cases
+    _first, second, third = cases
     assert "Consider a strategy discussion (repeat missing)" not in {
         t["name"] for t in case_json(api, second)["open_tasks"]}
     names = {t["name"] for t in case_json(api, third)["open_tasks"]}

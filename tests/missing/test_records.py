@@ -32,8 +32,9 @@ def test_episodes_are_in_the_chronology_the_export_and_the_mi_and_anonymised_wit
     earlier = notify(api, missing_person(clock.now() - timedelta(hours=6), child=CHILD, risk="low",
                                          returned=clock.now() - timedelta(hours=1)))
     clock.freeze(NOTIFIED)
-    body = missing_person(NOTIFIED - timedelta(hours=10), child=CHILD, risk="high", returned=NOTIFIED - timedelta(hours=2),
-                          police_reference="MP/QX/9911", officer_name="PC Ottilie Frame",
+    body = missing_person(NOTIFIED - timedelta(hours=10), child=CHILD, risk="high",
+                          returned=NOTIFIED - timedelta(hours=2), police_reference="MP/QX/9911",
+                          officer_name="PC Ottilie Frame",
                           circumstances="Zebedee left after a row at home.")
     body["found_where"] = "Under the Larkspur bridge"
     case_id = notify(api, body)
