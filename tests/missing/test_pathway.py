@@ -11,6 +11,7 @@ from sqlalchemy import select
 
 from app.core.clock import clock
 from app.missing.models import MissingEpisode
+from tests import factories as f
 from tests.encompass.walk import task_of
 from tests.missing.notifications import CHILD, TASK_NAMES, interview, missing_person, offer, return_answers
 
@@ -112,9 +113,20 @@ def test_the_third_episode_in_90_days_flags_the_child_and_prompts_a_strategy_dis
     assert (row.repeat, row.repeat_count) == (True, 3)
     page = web("mash-manager").get(f"/cases/{third}").get_data(as_text=True)
     assert "3 or more missing episodes in 90 days" in page
+    # A school's contact about Kayla the next day (a missing episode is no open MASH enquiry, so it is screened):
+    # the screener sees the flag, possible until the person index's proposed match is confirmed.
+    clock.freeze(NOTIFIED + timedelta(days=1))
+    school = api("referrer").post("/api/v1/contacts", json=f.contact(
+        given=CHILD["given_name"], family=CHILD["family_name"], dob=CHILD["date_of_birth"],
+        nhs_number=CHILD["nhs_number"])).get_json()["case_id"]
+    screening = task_of(api, "mash-manager", school, "Screen the contact")
+    screen_page = web("mash-manager").get(f"/tasks/{screening}").get_data(as_text=True)
+    assert 'id="repeat-missing"' in screen_page and "Possible – if the proposed match is confirmed" in screen_page
+
     after = complete(api, "mash-manager", third, "prompt", {
         "missing_strategy_decision": "strategy-discussion",
         "missing_strategy_reason": "Three episodes since October, each time found with older youths."})
     assert "Convene the strategy discussion" in {t["name"] for t in after["open_tasks"]}
     assert episode(db, third).strategy_decision == "strategy-discussion"
     assert CHILD["given_name"] in page
+

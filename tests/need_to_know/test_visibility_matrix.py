@@ -45,6 +45,7 @@ SEES: dict[str, frozenset[str] | None] = {
     "housing": None, "probation": None, "youth-justice": None, "adult-social-care": None,  # never involved
     "business-support": frozenset({"referrer's e-mail", "decision rationale"}),
     "marac-coordinator": None,                  # never referred to MARAC (tests/marac: one that was)
+    "missing-children": None,                   # no missing episode (tests/missing: one that is)
     "auditor": None, "admin": None, "process-owner": None, "trainer": None, "referrer": None,
 }
 

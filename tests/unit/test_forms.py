@@ -128,6 +128,8 @@ def test_every_form_in_the_forms_folder_loads(forms):
         "early_help_referral", "police_investigation_referral",
         "encompass_notification", "marac_actions",  # Operation Encompass and MARAC (issue 21)
         "domestic_abuse_notification", "domestic_abuse_triage",  # the domestic-abuse pathway (issue 21)
+        "missing_person_notification", "missing_return", "return_interview_offer", "return_home_interview",
+        "missing_strategy_prompt",  # missing children (issue 22)
     }
     for key, form in forms.items():
         assert form.key == key
