@@ -95,6 +95,9 @@ DEFAULT_TIMESCALES: dict[str, SlaPolicy] = {
     # decision; after an urgent telephone discussion, the multi-agency strategy meeting within 5 working days.
     "strategy-discussion": SlaPolicy("strategy-discussion", "working-days", 1),
     "strategy-meeting": SlaPolicy("strategy-meeting", "working-days", 5),
+    # A missing child's return home interview is offered within 72 hours of the return, day or night (statutory
+    # guidance on children who run away or go missing from home or care, 2014).
+    "return-home-interview": SlaPolicy("return-home-interview", "elapsed-hours", 72, out_of_hours=True),
 }
 
 #: The timescales when a process version has no policy file (processes/sla-policies.toml gives the same).
