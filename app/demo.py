@@ -10,7 +10,7 @@ from app.auth.models import User
 from app.auth.operations import create_user, user_by_username
 from app.cases.models import Case, Subject
 from app.casework.completion import complete_task
-from app.core.calendar import LONDON
+from app.core.calendar import LONDON, london
 from app.core.clock import clock, now
 from app.core.db import get_db, run_in_transaction
 from app.core.roles import LANE_NAMES, LANE_ROLES, OTHER_ROLES, role_label
@@ -163,7 +163,7 @@ def seed_cases() -> int:
         "feedback_method": "email", "feedback_summary": "Advice given and parenting support signposted.",
         "information_product_recipients": ["none"], "sharing_consent": "given"})
     _seed_links([cases[2].id, cases[0].id])
-    return history + len(cases) + seed_adult_at_risk(referrer)
+    return history + len(cases) + seed_adult_at_risk(referrer) + seed_missing_episode()
 
 
 #: A concern about an adult at risk with a grandchild in the household (issue 22): its own case on the adult pathway,
@@ -214,6 +214,22 @@ def _seed_links(case_ids: list[int]) -> None:
                                                   "adult_given_name": "Carl", "adult_family_name": "Demo",
                                                   "seen_on": (now().date() - timedelta(days=3)).isoformat()}, manager)
     run_in_transaction(adult)
+
+
+def seed_missing_episode() -> int:
+    """Kayla: the police notified a missing episode last night; she is back this morning, and the missing children
+    coordinator has the return home interview to offer within 72 hours of her return."""
+    started, returned = now() - timedelta(hours=14), now() - timedelta(hours=2)
+    run_in_transaction(receive_contact, {
+        "type": "missing-person-notification", "looked_after": False, "police_reference": "MP/DEMO/0042",
+        "officer_name": "PC Dana Fictional", "risk_grading": "medium",
+        "child": {"given_name": "Kayla", "family_name": "Price", "date_of_birth": "2011-04-09",
+                  "address": "12 Mill Lane, Exampletown"},
+        "started_on": london(started, "%Y-%m-%d"), "started_time": london(started, "%H:%M"),
+        "circumstances": "Did not come home from school; last seen at the bus station with older youths.",
+        "returned": True, "returned_on": london(returned, "%Y-%m-%d"), "returned_time": london(returned, "%H:%M"),
+        "found_where": "A flat on the Eastgate estate, found by police"}, _actor("police"), channel="api")
+    return 1
 
 
 #: A pattern no single contact shows: a school's worry, a police call-out and a missed health appointment

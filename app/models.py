@@ -13,6 +13,7 @@ from app.incidents.models import Incident  # noqa: F401
 from app.intake.models import Contact  # noqa: F401
 from app.lado.models import LadoAllegation, LadoMeeting  # noqa: F401
 from app.marac.models import EncompassNotification, MaracAction, MaracReferral  # noqa: F401
+from app.missing.models import MissingEpisode  # noqa: F401
 from app.need_to_know.models import BreakGlassAccess, ReturnRelease  # noqa: F401
 from app.notifications.models import Notification, NotificationPreference  # noqa: F401
 from app.people.models import Person, PersonMerge, PersonRelationship, SubjectMatch  # noqa: F401

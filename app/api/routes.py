@@ -19,6 +19,7 @@ from app.intake import api as intake
 from app.lado import api as lado
 from app.maps import api as maps
 from app.marac import api as marac
+from app.missing import api as missing
 from app.need_to_know import api as need_to_know
 from app.people import api as people
 from app.process_models import api as process_models
@@ -35,7 +36,7 @@ __all__ = ["FEATURES", "bp"]
 FEATURES: tuple[FeatureApi, ...] = (intake, cases, disagreements, need_to_know, audit, inbox, training, sharing,
                                     reports, maps, people, incidents, process_models, retention, users,
                                     search, marac,
-                                    lado, adults)
+                                    lado, adults, missing)
 
 
 @bp.get("/openapi.json")

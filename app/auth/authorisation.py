@@ -60,6 +60,8 @@ RECEIPT_TIME_ROLES = frozenset({"business-support", "mash-manager"})
 #: the audit trail, not case content; admin and process owners read no case content.
 CASE_READ_ROLES = DECISION_MAKERS | {"ops-manager", "business-support"} | set(AGENCIES) | {"marac-coordinator"} \
     | {"lado"}
+CASE_READ_ROLES = DECISION_MAKERS | {"ops-manager", "business-support"} | set(AGENCIES) | {"marac-coordinator"}
+CASE_READ_ROLES |= {"missing-children"}
 #: Roles that keep the MARAC's list: the coordinator, and the operations manager who oversees the hub.
 MARAC_LIST_ROLES = frozenset({"marac-coordinator", "ops-manager"})
 #: Roles that search the hub (app/search): exactly those that may open a case (CASE_READ_ROLES, a superset of
@@ -94,6 +96,8 @@ DA_TRIAGE_DECIDERS = frozenset({"mash-manager", "out-of-hours"})
 #: the operations manager see that an allegation exists on the child's case; nobody else sees it at all.
 LADO_ROLES = frozenset({"lado"})
 ALLEGATION_EXISTS_ROLES = DECISION_MAKERS | {"ops-manager"}
+#: Roles that send a police missing-person notification: the police.
+MISSING_NOTIFY_ROLES = frozenset({"police"})
 
 _PUBLIC = frozenset({PUBLIC})
 _SIGNED_IN = frozenset({SIGNED_IN})
@@ -117,6 +121,9 @@ ROUTE_ROLES: dict[str, frozenset[str]] = {
     "intake.new_notification": DA_NOTIFY_ROLES,
     "domestic_abuse.triage": DA_TRIAGE_ROLES,
     "domestic_abuse.record_decisions": DA_TRIAGE_DECIDERS,
+    # missing children (app/missing): police notify; a case's episode within need to know
+    "missing.new_notification": MISSING_NOTIFY_ROLES,
+    "api.case_missing_episode": CASE_READ_ROLES,
     # inbox and tasks
     "inbox.index": TASK_ROLES,
     "inbox.task": TASK_ROLES,
@@ -388,6 +395,9 @@ CASE_RULES: dict[str, CaseRule] = {
     # The LADO: only the cases with an allegation (a step in their lane, open or done), the child and the concern,
     # never agency findings. The allegation itself is the LADO's own record (app/lado/queries.py).
     "lado": CaseRule(INVOLVED, frozenset({"progress", "concern", "subjects", "identifiers", "decision"}), NO_RETURNS),
+    # The missing children coordinator: only missing-episode cases (a step in their lane, open or done: the
+    # return, the return home interview), the notification, the child and where they are; never agency findings.
+    "missing-children": CaseRule(INVOLVED, frozenset({"progress", "concern", "subjects", "identifiers"}), NO_RETURNS),
 }
 
 #: (role, pathway) -> what the role sees of a case on that pathway, in place of its CASE_RULES entry. A case's pathway

@@ -31,6 +31,7 @@ from app.engine import OpenUserTask
 from app.inbox.models import OpenTask
 from app.lado.recording import RECORDERS as LADO_RECORDERS
 from app.marac.recording import RECORDERS as MARAC_RECORDERS
+from app.missing.recording import RECORDERS as MISSING_RECORDERS
 from app.sharing.operations import record_decided_dissemination, record_dissemination, record_screening
 
 
@@ -109,6 +110,7 @@ RECORDERS: dict[str, Callable[[Session, Submission], None]] = {
     **MARAC_RECORDERS,  # Operation Encompass and MARAC (app/marac)
     **LADO_RECORDERS,  # allegations against people who work with children (app/lado)
     **ADULT_RECORDERS,  # adults at risk: consent, capacity, the section 42 decision, the outcome (app/adults)
+    **MISSING_RECORDERS,  # missing episodes (app/missing)
 }
 
 

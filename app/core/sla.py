@@ -99,6 +99,9 @@ DEFAULT_TIMESCALES: dict[str, SlaPolicy] = {
     # concern; a concern raised at a children's decision concluded on the adult pathway within 20 working days.
     "s42-decision": SlaPolicy("s42-decision", "working-days", 2, at_risk=0.5),
     "adult-enquiry": SlaPolicy("adult-enquiry", "working-days", 20),
+    # A missing child's return home interview is offered within 72 hours of the return, day or night (statutory
+    # guidance on children who run away or go missing from home or care, 2014).
+    "return-home-interview": SlaPolicy("return-home-interview", "elapsed-hours", 72, out_of_hours=True),
 }
 
 #: The timescales when a process version has no policy file (processes/sla-policies.toml gives the same).

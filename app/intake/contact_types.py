@@ -55,12 +55,22 @@ ADULT_AT_RISK = ContactType(
                     "section 42): the adult, their needs, the kinds of abuse, whether they know and consent, and any "
                     "`children` in the household. It starts the adult_at_risk process (adult social care's section 42 "
                     "decision); children named also start a children's contact (the referral process), linked to it")
+MISSING_PERSON_NOTIFICATION = ContactType(
+    "missing-person-notification", "missing_episode", "missing_person_notification",
+    "Notify the MASH of a missing child", receiver="app.intake.missing_persons:receive_missing_person",
+    api_description="a police missing-person notification (the child with `date_of_birth` and, if known, "
+                    "`nhs_number` and `address`; `looked_after`; the police reference; the episode's start "
+                    "`started_on` and UK `started_time`; the police `risk_grading` (`no-apparent-risk`, `low`, "
+                    "`medium`, `high`); and, when the child is back, `returned` with `returned_on`, `returned_time` "
+                    "and `found_where`): it starts the missing_episode process (the return, the return home "
+                    "interview offered within 72 hours of it, and the repeat-episodes prompt)")
 #: One line per type: each pathway adds its own.
 CONTACT_TYPES: dict[str, ContactType] = {kind.name: kind for kind in (
     CONTACT,
     DOMESTIC_ABUSE_NOTIFICATION,
     ALLEGATION,
     ADULT_AT_RISK,
+    MISSING_PERSON_NOTIFICATION,
 )}
 
 

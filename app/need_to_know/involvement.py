@@ -22,8 +22,9 @@ from app.need_to_know.models import BreakGlassAccess
 from app.sharing.models import SharingDecision
 
 #: Roles involved in a case by a step in their lane, open or done, as an agency is (the MARAC coordinator sees
-#: the cases referred to MARAC; the LADO the cases with an allegation).
-STEP_ROLES: frozenset[str] = frozenset({"marac-coordinator", "lado"})
+#: the cases referred to MARAC; the LADO the cases with an allegation; the missing children coordinator the missing
+#: episodes).
+STEP_ROLES: frozenset[str] = frozenset({"marac-coordinator", "lado", "missing-children"})
 _INVOLVABLE = frozenset(AGENCIES) | STEP_ROLES
 
 

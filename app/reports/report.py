@@ -18,6 +18,7 @@ from app.reports.figures import RAGS, Table
 from app.reports.filters import ReportFilters
 from app.reports.lado import lado_tables
 from app.reports.marac import domestic_abuse_tables
+from app.reports.missing import missing_tables
 from app.reports.queries import report_rows
 from app.reports.threshold import threshold_tables
 
@@ -45,6 +46,8 @@ class Report:
     lado: tuple[Table, ...] = ()
     #: Adults at risk: concerns, section 42 decisions, outcomes, making safeguarding personal (app/reports/adults.py).
     adults: tuple[Table, ...] = ()
+    #: Missing episodes and return home interviews (app/reports/missing.py).
+    missing_children: tuple[Table, ...] = ()
 
     @property
     def tables(self) -> dict[str, Table]:
@@ -56,7 +59,8 @@ class Report:
                  *self.threshold_overrides,
                  *self.exploitation,
                  *self.lado,
-                 *self.adults]
+                 *self.adults,
+                 *self.missing_children]
         return {table.key: table for table in found}
 
     @property
@@ -107,4 +111,5 @@ def build_report(session: Session, filters: ReportFilters, at: datetime) -> Repo
         threshold_overrides=threshold_tables(session, filters),
         exploitation=exploitation_tables(session, filters),
         lado=lado_tables(session, filters),
-        adults=adult_tables(session, filters))
+        adults=adult_tables(session, filters),
+        missing_children=missing_tables(session, filters))

@@ -16,6 +16,7 @@ from app.disagreements.models import ProfessionalDisagreement
 from app.domestic_abuse.models import DomesticAbuseChild, DomesticAbuseNotification
 from app.incidents.models import Incident
 from app.marac.models import EncompassNotification, MaracAction, MaracReferral
+from app.missing.models import MissingEpisode
 from app.need_to_know.models import BreakGlassAccess
 from app.notifications.models import Notification
 from app.sharing.models import SharingDecision
@@ -26,7 +27,7 @@ CaseRecordModel: TypeAlias = (
     " | type[SharingDecision] | type[BreakGlassAccess] | type[ProfessionalDisagreement] | type[Notification]"
     " | type[DomesticAbuseNotification] | type[DomesticAbuseChild]"
     " | type[EncompassNotification] | type[MaracReferral] | type[MaracAction]"
-    " | type[AdultSafeguarding]")
+    " | type[AdultSafeguarding] | type[MissingEpisode]")
 
 
 @dataclass(frozen=True)
@@ -77,6 +78,13 @@ CASE_RECORDS: tuple[CaseRecord, ...] = (
         "care_needs", "consent_reason", "capacity_note", "desired_outcomes", "override_reason",
         "best_interests_decision", "best_interests_consulted", "best_interests_by", "decision_rationale",
         "actions_taken")),
+    # A missing episode (app/missing): the child, their address, where they were found, the officer and the return
+    # home interview's workers and words, and the link to the child's record; the dates, the risk grading, the
+    # interview's offer, acceptance and holding and the indicator codes stay for the MI.
+    CaseRecord("missing_episodes", MissingEpisode, (
+        "person_id", "police_reference", "officer_name", "given_name", "family_name", "date_of_birth", "nhs_number",
+        "address", "found_where", "interview_offered_by", "interview_held_by", "push_factors", "pull_factors",
+        "interview_summary", "strategy_reason")),
     # A feature adding a table of case rows with free text adds its line here.
 )
 

@@ -2,14 +2,14 @@
 and places (issue 22, exploitation)
 
 Revision ID: 0029
-Revises: 0026
+Revises: 0028
 Create Date: 2026-12-06 21:00:00
 """
 import sqlalchemy as sa
 from alembic import op
 
 revision = '0029'
-down_revision = '0026'
+down_revision = '0028'
 branch_labels = None
 depends_on = None
 

@@ -2,14 +2,14 @@
 capacity, the adult's wishes, the section 42 decision and the enquiry's outcome
 
 Revision ID: 0030
-Revises: 0026
+Revises: 0029
 Create Date: 2026-12-06 21:30:00
 """
 import sqlalchemy as sa
 from alembic import op
 
 revision = '0030'
-down_revision = '0026'
+down_revision = '0029'
 branch_labels = None
 depends_on = None
 

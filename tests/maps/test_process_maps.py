@@ -130,8 +130,8 @@ def test_each_version_keeps_its_own_map_and_a_case_is_drawn_on_the_version_it_ru
 
     index = table_rows(web("trainer").get("/maps").get_data(as_text=True), "maps-processes")
     # referral, and the processes in its bundle (strategy discussion; Encompass, MARAC and the domestic-abuse
-    # pathway since issue 21; the LADO's allegations since issue 22)
-    assert [row[1] for row in index] == ["2 (of 2)"] * 6
+    # pathway since issue 21; the LADO's allegations, the adult at risk and the missing episode since issue 22)
+    assert [row[1] for row in index] == ["2 (of 2)"] * 8
     latest = web("trainer").get("/maps/referral/steps/screening").get_data(as_text=True)
     assert "Redrawn: screen within the hour." in latest and "maps-older-version" not in latest
     older = web("trainer").get("/maps/referral/steps/screening?version=1").get_data(as_text=True)

@@ -48,6 +48,7 @@ SEES: dict[str, frozenset[str] | None] = {
     "business-support": frozenset({"referrer's e-mail", "decision rationale"}),
     "marac-coordinator": None,                  # never referred to MARAC (tests/marac: one that was)
     "lado": None,                               # no allegation on it (tests/lado: one that has)
+    "missing-children": None,                   # no missing episode (tests/missing: one that is)
     "auditor": None, "admin": None, "process-owner": None, "trainer": None, "referrer": None,
 }
 

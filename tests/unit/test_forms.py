@@ -132,6 +132,8 @@ def test_every_form_in_the_forms_folder_loads(forms):
         "lado_dbs_referral",
         "adult_at_risk", "adult_consent_capacity", "adult_best_interests", "adult_s42_decision",
         "adult_enquiry_outcome",  # adults at risk (issue 22)
+        "missing_person_notification", "missing_return", "return_interview_offer", "return_home_interview",
+        "missing_strategy_prompt",  # missing children (issue 22)
     }
     for key, form in forms.items():
         assert form.key == key
