@@ -58,10 +58,8 @@ RERATE_ROLES = frozenset({"mash-manager", "out-of-hours"})
 RECEIPT_TIME_ROLES = frozenset({"business-support", "mash-manager"})
 #: Roles that may open a case at all (which cases, and what of them, is CASE_RULES below). The auditor reads
 #: the audit trail, not case content; admin and process owners read no case content.
-CASE_READ_ROLES = DECISION_MAKERS | {"ops-manager", "business-support"} | set(AGENCIES) | {"marac-coordinator"} \
-    | {"lado"}
-CASE_READ_ROLES = DECISION_MAKERS | {"ops-manager", "business-support"} | set(AGENCIES) | {"marac-coordinator"}
-CASE_READ_ROLES |= {"missing-children"}
+CASE_READ_ROLES = DECISION_MAKERS | {"ops-manager", "business-support"} | set(AGENCIES) \
+    | {"marac-coordinator", "lado", "missing-children"}
 #: Roles that keep the MARAC's list: the coordinator, and the operations manager who oversees the hub.
 MARAC_LIST_ROLES = frozenset({"marac-coordinator", "ops-manager"})
 #: Roles that search the hub (app/search): exactly those that may open a case (CASE_READ_ROLES, a superset of
