@@ -102,6 +102,10 @@ DEFAULT_TIMESCALES: dict[str, SlaPolicy] = {
     # A missing child's return home interview is offered within 72 hours of the return, day or night (statutory
     # guidance on children who run away or go missing from home or care, 2014).
     "return-home-interview": SlaPolicy("return-home-interview", "elapsed-hours", 72, out_of_hours=True),
+    # An allegation against someone who works with children: the LADO told and the initial evaluation made within
+    # 1 working day (Working Together; DOMAIN.md T9); the allegation management meeting within 5 (local).
+    "lado-notification": SlaPolicy("lado-notification", "working-days", 1),
+    "lado-meeting": SlaPolicy("lado-meeting", "working-days", 5),
 }
 
 #: The timescales when a process version has no policy file (processes/sla-policies.toml gives the same).

@@ -62,7 +62,8 @@ def test_a_process_map_lists_every_step_with_its_own_page_and_feeds_the_viewer(w
         assert f'id="maps-step-{step_id}"' in html and f'href="{url.replace("&", "&amp;")}"' in html
     assert data["calls"] == {"strategy_discussion": "/maps/strategy_discussion?version=1&root=referral",
                              "refer_marac": "/maps/marac_referral?version=1&root=referral",  # issue 21
-                             "refer_lado": "/maps/lado_allegation?version=1&root=referral"}  # issue 22
+                             "refer_lado": "/maps/lado_allegation?version=1&root=referral",  # issue 22
+                             "refer_adult_safeguarding": "/maps/adult_at_risk?version=1&root=referral"}
     # grouped by lane, in the order the flow reaches them
     lanes = re.findall(r'<h3 class="govuk-heading-m maps-lane"[^>]*>([^<]+)</h3>', html)
     assert lanes[:3] == ["MASH manager", "Out of hours", "Police"]
