@@ -47,6 +47,8 @@ from app.process_models.registry import compiled, pathway_version
 
 #: Police: the children in need census's referral source.
 POLICE_SOURCE = "6"
+#: Dates of an episode before this year are mistyped.
+EARLIEST_YEAR = 1900
 CONSENT_REASON = "A police missing-person notification: shared under the police's duty to safeguard the child."
 
 
@@ -143,9 +145,12 @@ def receive_missing_person(session: Session, payload: dict[str, Any], actor: Act
 
 def _instant(day: str, clock: str, received_at: datetime, form: FormDefinition, which: str) -> datetime:
     """A date and UK time on the form, never after the notification."""
+    field = f"{which}_on"
     hours, minutes = (int(part) for part in clock.split(":"))
-    at = datetime.combine(date.fromisoformat(day), time(hours, minutes), LONDON).astimezone(UTC)
+    when = date.fromisoformat(day)
+    if when.year < EARLIEST_YEAR:  # no real episode; and the repeat rule's window must not run off the calendar
+        raise ValidationFailed([FieldError(field, "Enter a real date", form.anchor(field))])
+    at = datetime.combine(when, time(hours, minutes), LONDON).astimezone(UTC)
     if at > received_at:
-        field = f"{which}_on"
         raise ValidationFailed([FieldError(field, "The date and time must be in the past", form.anchor(field))])
     return at

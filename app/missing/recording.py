@@ -64,7 +64,10 @@ def _returned(session: Session, done: Done) -> None:
     if episode is None or day is None:
         return
     hours, minutes = (int(part) for part in str(done.data.get("missing_returned_time") or "00:00").split(":"))
-    episode.returned_at = datetime.combine(day, time(hours, minutes), LONDON).astimezone(UTC)
+    try:
+        episode.returned_at = datetime.combine(day, time(hours, minutes), LONDON).astimezone(UTC)
+    except OverflowError:  # a date at the calendar's edge: the step's answers are kept whole in CompletedTask
+        return
     episode.found_where = done.data.get("missing_found_where")
     episode.return_recorded_at = done.at
     episode.interview_due_at = interview_due(session.get(ProcessVersion, done.case.process_version_id),
