@@ -96,6 +96,12 @@ def _register_blueprints(app: Flask) -> None:
         app.register_blueprint(blueprint)
     from app.domestic_abuse.views import bp as domestic_abuse_bp  # the daily domestic abuse triage
     app.register_blueprint(domestic_abuse_bp)
+    from app.lado.views import bp as lado_bp  # allegations against people who work with children
+    app.register_blueprint(lado_bp)
+    from app.adults.views import bp as adults_bp  # adults at risk: the concern page, the record on the case page
+    app.register_blueprint(adults_bp)
+    from app.missing.views import bp as missing_bp  # missing children: the notification page, the case's episode
+    app.register_blueprint(missing_bp)
     from app.core.config import mail_settings
     if mail_settings().dev_mail:  # /dev/mail does not exist unless the local mail sink does
         from app.notifications.views import dev_mail_bp

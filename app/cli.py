@@ -379,6 +379,8 @@ def retention(dry_run: bool, as_of) -> None:
     cutoff = months_before(at, months).astimezone(LONDON)
     click.echo(f"Retention policy: contacts closed with no further action before {cutoff:%Y-%m-%d %H:%M} "
                f"({months} months before {at.astimezone(LONDON):%Y-%m-%d %H:%M}, London time).")
+    click.echo(f"Adult safeguarding concerns that needed no section 42 enquiry: closed "
+               f"{settings.retention_adult_months} months before.")
     if dry_run:
         with get_db().unit_of_work(write=False) as session:
             review = review_retention(session, at, months)
@@ -387,7 +389,8 @@ def retention(dry_run: bool, as_of) -> None:
             click.echo(f"  {c.reference}  closed {c.closed_at.astimezone(LONDON):%Y-%m-%d}  {c.outcome}")
         held, failed = review.held, []
     else:
-        run = apply_retention(get_db(), SYSTEM, as_of=at, months=months)
+        run = apply_retention(get_db(), SYSTEM, as_of=at, months=months,
+                              adult_months=settings.retention_adult_months)
         click.echo(f"Anonymised {len(run.anonymised)} contact(s):")
         for done in run.anonymised:
             removed = ", ".join(f"{kind.replace('_', ' ')} ({count})" for kind, count in done.removed.items() if count)
@@ -397,6 +400,10 @@ def retention(dry_run: bool, as_of) -> None:
         click.echo(f"Removed the e-mail address of {run.leavers_details_removed} leaver(s) who left before the cutoff.")
         click.echo(f"Erased the address and text of {run.messages_erased} sent message(s) past their keeping period.")
         click.echo(f"Removed {run.past_shifts_removed} duty rota shift(s) that ended before the cutoff.")
+        click.echo(f"Erased the person's details from {len(run.allegations_erased)} LADO allegation(s) past their "
+                   f"retention{': ' + ', '.join(run.allegations_erased) if run.allegations_erased else ''}.")
+        for reference in run.allegations_held:
+            click.echo(f"  {reference}  held for the LADO: kept 10 years, the date of birth (pension age) is not known")
         held, failed = run.held, run.failed
     if held:
         click.echo(f"Held back {len(held)} contact(s):")

@@ -10,7 +10,7 @@ from app.auth.models import User
 from app.auth.operations import create_user, user_by_username
 from app.cases.models import Case, Subject
 from app.casework.completion import complete_task
-from app.core.calendar import LONDON
+from app.core.calendar import LONDON, london
 from app.core.clock import clock, now
 from app.core.db import get_db, run_in_transaction
 from app.core.roles import LANE_NAMES, LANE_ROLES, OTHER_ROLES, role_label
@@ -18,6 +18,7 @@ from app.inbox.models import OpenTask
 from app.intake.operations import receive_contact
 from app.people.models import SubjectMatch
 from app.people.operations import confirm_match
+from app.people.places import decide_association, record_association
 
 DEMO_PASSWORD_ENV = "MASH_DEMO_PASSWORD"  # noqa: S105  (the variable's name, not a password)
 DEFAULT_DEMO_PASSWORD = "demo-only-password"  # noqa: S105  (the demo users' published password, README)
@@ -161,7 +162,74 @@ def seed_cases() -> int:
     _do(cases[4].id, "feedback_to_referrer", "business-support", {
         "feedback_method": "email", "feedback_summary": "Advice given and parenting support signposted.",
         "information_product_recipients": ["none"], "sharing_consent": "given"})
-    return history + len(cases)
+    _seed_links([cases[2].id, cases[0].id])
+    return history + len(cases) + seed_adult_at_risk(referrer) + seed_missing_episode()
+
+
+#: A concern about an adult at risk with a grandchild in the household (issue 22): its own case on the adult pathway,
+#: consent and capacity recorded and the section 42 decision due, and the linked children's case waiting to screen.
+ADULT_CONCERN = {
+    "type": "adult-at-risk",
+    "referrer": {"name": "Dr Jo Example", "organisation": "Exampletown Surgery", "role": "GP"},
+    "adult": {"given_name": "Edith", "family_name": "Marsh", "date_of_birth": "1941-03-09",
+              "address": "3 Mill Lane, Exampletown EX1 4QT"},
+    "care_needs": "Vascular dementia; carers visit twice a day.", "abuse_kinds": ["financial", "psychological"],
+    "concern": "Her nephew has taken her bank card and shouts at her when she asks for it.",
+    "location_of_risk": "own-home", "source_of_risk": "known", "adult_aware": True, "adult_consents": "yes",
+    "immediate_risk": False, "children": [{"given_name": "Tom", "family_name": "Marsh", "date_of_birth": "2016-04-02"}],
+}
+
+
+def seed_adult_at_risk(referrer) -> int:
+    """The adult at risk demo: returns the number of contacts it made (the adult's and the child's)."""
+    case = run_in_transaction(receive_contact, ADULT_CONCERN, referrer, channel="web")[0]
+    _do(case.id, "record_adult_consent_capacity", "adult-social-care", {
+        "adult_consent": "given", "adult_capacity": "has-capacity",
+        "adult_mca_principles": ["presume-capacity", "practicable-steps", "unwise-decisions", "best-interests",
+                                 "least-restrictive"],
+        "adult_capacity_note": "Spoke with Edith at home; she understood and weighed up the choices.",
+        "adult_advocate": False, "adult_outcomes_asked": "expressed",
+        "adult_desired_outcomes": "To keep her money safe and still see her nephew."})
+    return 2
+
+
+def _seed_links(case_ids: list[int]) -> None:
+    """Exploitation (app/people/places.py): Maya and Amelia both seen at a takeaway (confirmed); Maya also with
+    an adult she met online (still possible), so the network and the place's page have something to show."""
+    manager = _actor("mash-manager")
+    takeaway = {"links_to": "place", "link": "frequents", "place_kind": "takeaway",
+                "place_name": "Station Road Chicken", "place_postcode": "EX4 1AA", "agency": "police"}
+    for case_id in case_ids:
+        def link(session, case_id=case_id):
+            child = session.get_one(Case, case_id).subjects[0].id
+            row = record_association(session, case_id, {**takeaway, "child_subject_id": child,
+                                                        "seen_on": (now().date() - timedelta(days=6)).isoformat()},
+                                     manager)
+            decide_association(session, row.id, "confirm", manager)
+        run_in_transaction(link)
+
+    def adult(session):
+        child = session.get_one(Case, case_ids[0]).subjects[0].id
+        record_association(session, case_ids[0], {"links_to": "adult", "link": "online", "child_subject_id": child,
+                                                  "adult_given_name": "Carl", "adult_family_name": "Demo",
+                                                  "seen_on": (now().date() - timedelta(days=3)).isoformat()}, manager)
+    run_in_transaction(adult)
+
+
+def seed_missing_episode() -> int:
+    """Kayla: the police notified a missing episode last night; she is back this morning, and the missing children
+    coordinator has the return home interview to offer within 72 hours of her return."""
+    started, returned = now() - timedelta(hours=14), now() - timedelta(hours=2)
+    run_in_transaction(receive_contact, {
+        "type": "missing-person-notification", "looked_after": False, "police_reference": "MP/DEMO/0042",
+        "officer_name": "PC Dana Fictional", "risk_grading": "medium",
+        "child": {"given_name": "Kayla", "family_name": "Price", "date_of_birth": "2011-04-09",
+                  "address": "12 Mill Lane, Exampletown"},
+        "started_on": london(started, "%Y-%m-%d"), "started_time": london(started, "%H:%M"),
+        "circumstances": "Did not come home from school; last seen at the bus station with older youths.",
+        "returned": True, "returned_on": london(returned, "%Y-%m-%d"), "returned_time": london(returned, "%H:%M"),
+        "found_where": "A flat on the Eastgate estate, found by police"}, _actor("police"), channel="api")
+    return 1
 
 
 #: A pattern no single contact shows: a school's worry, a police call-out and a missed health appointment

@@ -148,7 +148,12 @@ def chase(go_on_without: bool = False) -> dict:
 REFERRALS = {
     "refer_marac": {"referred_on": "2027-01-05", "marac_repeat": False,
                     "referral_note": "DASH 16: referred to the next MARAC."},
-    "refer_lado": {"referred_on": "2027-01-05", "lado_name": "A LADO", "referral_note": "Allegation passed on."},
+    # The LADO records the allegation the decision referred (lado.bpmn's first step on that path, issue 22).
+    "refer_lado": {"lado_person": {"given_name": "Sam", "family_name": "Coach", "job_title": "Football coach",
+                                   "employer": "Northtown FC", "sector": "sport", "regulated_activity": "yes"},
+                   "lado_allegation": {"category": "physical", "what": "Allegation passed on.",
+                                       "came_to_notice_on": "2027-01-05"},
+                   "lado_safeguarding_lead": {"name": "A Welfare Officer", "contact": "01632 960999"}},
     "refer_adult_safeguarding": {"referred_on": "2027-01-05", "adult_team": "Adult safeguarding hub",
                                  "referral_note": "Concern raised about the mother."},
     "refer_early_help": {"family_consent": "given", "receiving_team": "Early help north", "accepted": "accepted"},
@@ -158,7 +163,10 @@ REFERRALS = {
 MARAC_ACTIONS = {"heard_on": "2027-01-21", "marac_actions": [
     {"action": "Fit a target-hardening alarm at the victim's home", "owner_agency": "police", "due_on": "2027-01-28"},
     {"action": "IDVA to contact the victim", "owner_agency": "idva", "due_on": "2027-01-22"}]}
+#: The LADO's initial evaluation closing an allegation with no further action (lado.bpmn's step after recording it).
+LADO_NO_FURTHER_ACTION = {"lado_threshold": "no-further-action", "lado_meeting_needed": False,
+                          "lado_police_involved": False, "lado_evaluation_note": "Not about the person's work."}
 #: The role each referral step belongs to.
-REFERRAL_ROLES = {"refer_marac": "marac-coordinator", "refer_lado": "mash-manager",
+REFERRAL_ROLES = {"refer_marac": "marac-coordinator", "refer_lado": "lado",
                   "refer_adult_safeguarding": "adult-social-care", "refer_early_help": "mash-manager",
                   "refer_police_investigation": "police"}

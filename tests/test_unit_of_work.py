@@ -109,3 +109,25 @@ def test_a_version_conflict_retries_the_operation_alone_on_fresh_data(db, reques
     run_in_transaction(operation)
     request_unit.finish(keep=True)
     assert actions(db) == ["test.who-asked", "test.attempt-2"]
+
+
+def test_an_operation_that_begins_the_action_runs_in_its_savepoint_and_is_undone_alone(db, request_unit):
+    """The first operation of an action needs no savepoint of its own (issue 20): a conflict still retries it
+    alone, and a failed one leaves what came before and lets the next one commit."""
+    session = request_unit.session
+    record(session, SYSTEM, "test.who-asked")
+    request_unit.start_action()
+    attempts: list[int] = []
+
+    def operation(s):
+        attempts.append(1)
+        record(s, SYSTEM, f"test.attempt-{len(attempts)}")
+        if len(attempts) == 1:
+            raise StaleDataError("another request changed the case first")
+
+    with pytest.raises(Conflict):
+        run_in_transaction(_queue_then_refuse, [])
+    run_in_transaction(operation)
+    run_in_transaction(lambda s: record(s, SYSTEM, "test.next-step"))
+    request_unit.finish(keep=True)
+    assert actions(db) == ["test.who-asked", "test.attempt-2", "test.next-step"]

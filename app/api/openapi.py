@@ -107,7 +107,19 @@ CASE = {"type": "object", "required": ["case_id", "reference", "status", "rag", 
                                                                                "received_at",
                                                                                "agency"], "properties": {
                 "case_id": {"type": "integer"}, "reference": {"type": "string"},
-                "received_at": {"type": "string", "format": "date-time"}, "agency": {"type": "string"}}}}}}}}}
+                "received_at": {"type": "string", "format": "date-time"}, "agency": {"type": "string"}}}}}}},
+    "exploitation_links": {
+        "type": "array", "description": "Exploitation flags by the hub's rules (processes/exploitation-links.toml): "
+                                        "children linked to the same adult (person_id) or place (place_id); "
+                                        "possible ones count links not yet confirmed",
+        "items": {"type": "object", "required": ["rule", "label", "kind", "children", "explanation", "possible",
+                                                 "subject_positions", "association_ids"], "properties": {
+            "rule": {"type": "string"}, "label": {"type": "string"}, "kind": {"type": "string",
+                                                                              "enum": ["adult", "place"]},
+            "person_id": {"type": "integer"}, "place_id": {"type": "integer"}, "children": {"type": "integer"},
+            "explanation": {"type": "string"}, "possible": {"type": "boolean"},
+            "subject_positions": {"type": "array", "items": {"type": "integer"}},
+            "association_ids": {"type": "array", "items": {"type": "integer"}}}}}}}
 
 #: The liveness check is the web package's (app/web/views.py), not the API's; monitoring reads it here.
 HEALTH = {"/healthz": {"get": {"summary": "Liveness", "security": [], "operationId": "health",

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from flask import jsonify
 
+from app.adults import api as adults
 from app.api import bp
 from app.api.openapi import FeatureApi, openapi_document
 from app.audit import api as audit
@@ -15,8 +16,10 @@ from app.disagreements import api as disagreements
 from app.inbox import api as inbox
 from app.incidents import api as incidents
 from app.intake import api as intake
+from app.lado import api as lado
 from app.maps import api as maps
 from app.marac import api as marac
+from app.missing import api as missing
 from app.need_to_know import api as need_to_know
 from app.people import api as people
 from app.process_models import api as process_models
@@ -32,7 +35,8 @@ __all__ = ["FEATURES", "bp"]
 #: The features with routes on the API, in the order the OpenAPI document lists them.
 FEATURES: tuple[FeatureApi, ...] = (intake, cases, disagreements, need_to_know, audit, inbox, training, sharing,
                                     reports, maps, people, incidents, process_models, retention, users,
-                                    search, marac)
+                                    search, marac,
+                                    lado, adults, missing)
 
 
 @bp.get("/openapi.json")

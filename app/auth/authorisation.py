@@ -58,7 +58,8 @@ RERATE_ROLES = frozenset({"mash-manager", "out-of-hours"})
 RECEIPT_TIME_ROLES = frozenset({"business-support", "mash-manager"})
 #: Roles that may open a case at all (which cases, and what of them, is CASE_RULES below). The auditor reads
 #: the audit trail, not case content; admin and process owners read no case content.
-CASE_READ_ROLES = DECISION_MAKERS | {"ops-manager", "business-support"} | set(AGENCIES) | {"marac-coordinator"}
+CASE_READ_ROLES = DECISION_MAKERS | {"ops-manager", "business-support"} | set(AGENCIES) \
+    | {"marac-coordinator", "lado", "missing-children"}
 #: Roles that keep the MARAC's list: the coordinator, and the operations manager who oversees the hub.
 MARAC_LIST_ROLES = frozenset({"marac-coordinator", "ops-manager"})
 #: Roles that search the hub (app/search): exactly those that may open a case (CASE_READ_ROLES, a superset of
@@ -88,6 +89,14 @@ DA_TRIAGE_ROLES = frozenset({"police", "mash-manager", "social-worker", "out-of-
 #: the emergency duty team (each decision is then refused as another role's step unless the diagram gives it one).
 DA_TRIAGE_DECIDERS = frozenset({"mash-manager", "out-of-hours"})
 
+#: Allegations against people who work with children (app/lado) are kept apart from the child's case: only the LADO
+#: reads the allegation (the person, their employer, what is alleged, the outcome); the hub's decision makers and
+#: the operations manager see that an allegation exists on the child's case; nobody else sees it at all.
+LADO_ROLES = frozenset({"lado"})
+ALLEGATION_EXISTS_ROLES = DECISION_MAKERS | {"ops-manager"}
+#: Roles that send a police missing-person notification: the police.
+MISSING_NOTIFY_ROLES = frozenset({"police"})
+
 _PUBLIC = frozenset({PUBLIC})
 _SIGNED_IN = frozenset({SIGNED_IN})
 
@@ -110,6 +119,9 @@ ROUTE_ROLES: dict[str, frozenset[str]] = {
     "intake.new_notification": DA_NOTIFY_ROLES,
     "domestic_abuse.triage": DA_TRIAGE_ROLES,
     "domestic_abuse.record_decisions": DA_TRIAGE_DECIDERS,
+    # missing children (app/missing): police notify; a case's episode within need to know
+    "missing.new_notification": MISSING_NOTIFY_ROLES,
+    "api.case_missing_episode": CASE_READ_ROLES,
     # inbox and tasks
     "inbox.index": TASK_ROLES,
     "inbox.task": TASK_ROLES,
@@ -170,6 +182,16 @@ ROUTE_ROLES: dict[str, frozenset[str]] = {
     "api.case_marac": CASE_READ_ROLES,
     "api.marac_referrals": MARAC_LIST_ROLES,
     "marac.index": MARAC_LIST_ROLES,
+    # allegations against people who work with children (app/lado): anyone who may report a concern tells the LADO;
+    # the allegation itself is read by its own rule (LADO_ROLES, ALLEGATION_EXISTS_ROLES), checked there
+    "lado.new_allegation": INTAKE_ROLES,
+    "lado.allegations": LADO_ROLES,
+    "api.case_allegation": CASE_READ_ROLES,
+    "api.lado_allegations": LADO_ROLES,
+    # adults at risk (app/adults): anyone who reports a concern may raise one about an adult; the record within need
+    # to know (adult social care decides on the adult pathway: PATHWAY_CASE_RULES)
+    "adults.new_adult_concern": INTAKE_ROLES,
+    "api.case_adult_safeguarding": CASE_READ_ROLES,
     # training sandbox (app/training): 404 outside MASH_TRAINING=1, except the simulation (it touches no case)
     "training.index": TRAINING_ROLES,
     "training.start": TRAINING_ROLES,
@@ -191,6 +213,17 @@ ROUTE_ROLES: dict[str, frozenset[str]] = {
     "people.unmerge": PEOPLE_DECIDE_ROLES,
     "people.merge": PEOPLE_DECIDE_ROLES,
     "people.add_relationship": PEOPLE_DECIDE_ROLES,
+    # links to adults of concern and places (app/people/places.py): recorded and decided by those who screen,
+    # agencies record theirs through the API on cases they are involved in; the network and places are read
+    # like a person
+    "people.new_link": PEOPLE_DECIDE_ROLES,
+    "people.record_link": PEOPLE_DECIDE_ROLES,
+    "people.confirm_link": PEOPLE_DECIDE_ROLES,
+    "people.reject_link": PEOPLE_DECIDE_ROLES,
+    "people.place": PEOPLE_READ_ROLES,
+    "api.record_association": PEOPLE_DECIDE_ROLES | set(AGENCIES),
+    "api.decide_association": PEOPLE_DECIDE_ROLES,
+    "api.person_network_json": PEOPLE_READ_ROLES,
     "api.get_person": PEOPLE_READ_ROLES,
     # chronology and repeat concerns (app/concerns)
     "concerns.person_chronology": PEOPLE_READ_ROLES,
@@ -357,4 +390,35 @@ CASE_RULES: dict[str, CaseRule] = {
     # referral needs (the concern, the people, the decision), never agency findings.
     "marac-coordinator": CaseRule(INVOLVED, frozenset({"progress", "concern", "subjects", "identifiers", "decision"}),
                                   NO_RETURNS),
+    # The LADO: only the cases with an allegation (a step in their lane, open or done), the child and the concern,
+    # never agency findings. The allegation itself is the LADO's own record (app/lado/queries.py).
+    "lado": CaseRule(INVOLVED, frozenset({"progress", "concern", "subjects", "identifiers", "decision"}), NO_RETURNS),
+    # The missing children coordinator: only missing-episode cases (a step in their lane, open or done: the
+    # return, the return home interview), the notification, the child and where they are; never agency findings.
+    "missing-children": CaseRule(INVOLVED, frozenset({"progress", "concern", "subjects", "identifiers"}), NO_RETURNS),
 }
+
+#: (role, pathway) -> what the role sees of a case on that pathway, in place of its CASE_RULES entry. A case's pathway
+#: is its process (the process id of the version it runs: ``referral`` for a children's contact, ``adult_at_risk``,
+#: ``domestic_abuse``...). A role keyed here also sees, by its CASE_RULES entry and as if involved, the cases linked
+#: to a case its pathway rule opens (Case.linked_case_id, either way): a contact naming children and an adult at risk
+#: runs both pathways, each visible to the other's decision makers. Specialist pathways add their roles here.
+PATHWAY_CASE_RULES: dict[tuple[str, str], CaseRule] = {
+    # Adult social care decides the section 42 enquiry: the whole case on the adult pathway, an agency elsewhere.
+    ("adult-social-care", "adult_at_risk"): WHOLE_CASE,
+}
+#: Roles with a pathway rule (sight_of reads a case's pathway only for them).
+PATHWAY_ROLES: frozenset[str] = frozenset(role for role, _pathway in PATHWAY_CASE_RULES)
+
+
+def case_rule(role: str, pathway: str | None) -> CaseRule | None:
+    """What ``role`` sees of a case on ``pathway``: its pathway rule, else its CASE_RULES entry (None: nothing)."""
+    if pathway is not None and (role, pathway) in PATHWAY_CASE_RULES:
+        return PATHWAY_CASE_RULES[(role, pathway)]
+    return CASE_RULES.get(role)
+
+
+def opening_pathways(role: str) -> frozenset[str]:
+    """The pathways on which a pathway rule opens every case to ``role``."""
+    return frozenset(pathway for (who, pathway), rule in PATHWAY_CASE_RULES.items()
+                     if who == role and rule.cases == ANY_CASE)

@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, joinedload
 
 from app.audit.operations import record
 from app.cases.models import Case, CompletedTask
@@ -91,7 +91,7 @@ def complete_task(session: Session, task_id: str, form_data: dict[str, Any], act
         raise Forbidden("This task belongs to another role.")
     if task.claimed_by_id is not None and task.claimed_by_id != actor.user_id:
         raise Conflict(f"This task is claimed by {task.claimed_by}. Ask them to release it first.")
-    case = session.get_one(Case, task.case_id)
+    case = session.get_one(Case, task.case_id, options=[joinedload(Case.subjects)])  # one read, not two
     form = form_for_task(session, task, case)
     definition = compiled_by_id(session, case.process_version_id)
     workflow = CaseWorkflow.restore(definition, case.state)

@@ -12,7 +12,7 @@ from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session, load_only
+from sqlalchemy.orm import Session, joinedload, load_only, make_transient_to_detached
 
 from app.audit.models import AuditEvent
 from app.auth.models import User
@@ -21,6 +21,7 @@ from app.cases.queries import case_history
 from app.concerns.repeats import repeat_concerns_json
 from app.core.actor import Actor
 from app.core.clock import now
+from app.core.db import get_db
 from app.core.errors import NotFound
 from app.core.vocabulary import (
     ADDITIONAL_REFERRALS_FIELD,
@@ -34,6 +35,7 @@ from app.intake.models import Contact
 from app.need_to_know.involvement import involved_agencies
 from app.need_to_know.models import ReturnRelease
 from app.need_to_know.sight import CaseSight, readable_returns, releases_of, sight_of
+from app.people.links import exploitation_links_json
 from app.people.queries import subjects_json
 from app.process_models.models import ProcessVersion
 from app.sharing.queries import DecisionGroup, case_sharing_decisions
@@ -136,7 +138,7 @@ def case_detail(session: Session, case_id: int, actor: Actor, *, for_answer: boo
     ``for_answer``: only what the API's case (case_summary) shows, for the answers that carry it (a task, a
     completion): the history, sharing decisions, strategy discussions, feedback and release targets the page
     shows are not read."""
-    case = session.get(Case, case_id)
+    case = session.get(Case, case_id, options=[joinedload(Case.subjects)])  # one read, not two
     if case is None:
         return None
     at = now()
@@ -150,10 +152,7 @@ def case_detail(session: Session, case_id: int, actor: Actor, *, for_answer: boo
         if shows("concern") or shows("referrer") else None
     detail = CaseDetail(
         case=case, sight=sight,
-        # Its label only: the stored bundle (the diagrams, hundreds of kilobytes) loads if something asks for it.
-        process=session.get_one(ProcessVersion, case.process_version_id,
-                                options=[load_only(ProcessVersion.process_id, ProcessVersion.version,
-                                                   ProcessVersion.content_hash)]),
+        process=process_label(session, case.process_version_id),
         open_tasks=by_case(OpenTask, OpenTask.created_at), deadlines=case_deadlines(session, case_id, at),
         subjects=[_subject(s, shows("identifiers")) for s in case.subjects] if shows("subjects") else [],
         returns=_returns(session, sight, by_case(AgencyReturn, AgencyReturn.returned_at), at),
@@ -161,11 +160,12 @@ def case_detail(session: Session, case_id: int, actor: Actor, *, for_answer: boo
         referrer=ReferrerView(contact.referrer_name, contact.referrer_role, contact.referrer_organisation,
                               contact.referrer_email, contact.referrer_phone)
         if contact is not None and shows("referrer") else None,
-        decision=DecisionView(case.outcome, case.outcome_rationale, case.decided_at, case.decided_by,
-                              case.rag_initial, case.rag, *_decision_record(session, case_id))
-        if case.outcome and shows("decision") else None,
     )
-    completed = by_case(CompletedTask, CompletedTask.completed_at) if shows("analysis") or shows("screening") else []
+    completed = by_case(CompletedTask, CompletedTask.completed_at) if shows("analysis") or shows("screening") else None
+    if case.outcome and shows("decision"):
+        detail.decision = DecisionView(case.outcome, case.outcome_rationale, case.decided_at, case.decided_by,
+                                       case.rag_initial, case.rag, *_decision_record(session, case_id, completed))
+    completed = completed or []
     if shows("screening"):
         screening = [t for t in completed if t.form_key == SCREENING_FORM]
         detail.questions_for_agencies = screening[-1].data.get("questions_for_agencies") if screening else None
@@ -189,12 +189,37 @@ def case_detail(session: Session, case_id: int, actor: Actor, *, for_answer: boo
     return detail
 
 
-def _decision_record(session: Session, case_id: int) -> tuple[tuple[str, ...], tuple[str, ...]]:
+#: (database, version id) -> (process id, version, content hash): a process version never changes once stored.
+_LABELS: dict[tuple[str, int], tuple[str, int, str]] = {}
+
+
+def process_label(session: Session, version_id: int) -> ProcessVersion:
+    """A case's process version with its label only (the stored bundle, the diagrams, hundreds of kilobytes, loads
+    if something asks for it), read once per process: every case answer names it."""
+    key = (get_db().url, version_id)
+    known = _LABELS.get(key)
+    if known is None:
+        version = session.get_one(ProcessVersion, version_id, options=[load_only(
+            ProcessVersion.process_id, ProcessVersion.version, ProcessVersion.content_hash)])
+        _LABELS[key] = (version.process_id, version.version, version.content_hash)
+        return version
+    process_id, number, content_hash = known
+    label = ProcessVersion(id=version_id, process_id=process_id, version=number, content_hash=content_hash)
+    make_transient_to_detached(label)
+    return session.merge(label, load=False)  # the session's own row if it holds one; the rest loads on demand
+
+
+def _decision_record(session: Session, case_id: int,
+                     completed: list[CompletedTask] | None) -> tuple[tuple[str, ...], tuple[str, ...]]:
     """From the latest decision step's record: its additional referrals, and the agencies it was made without
-    (kept with it by the form's ``x-records``)."""
-    data = session.scalar(select(CompletedTask.data).where(CompletedTask.case_id == case_id,
-                                                           CompletedTask.form_key == DECISION_FORM)
-                          .order_by(CompletedTask.completed_at.desc()).limit(1)) or {}
+    (kept with it by the form's ``x-records``). ``completed``: the case's completed steps in order, when read."""
+    if completed is not None:
+        decisions = [task.data for task in completed if task.form_key == DECISION_FORM]
+        data = (decisions[-1] if decisions else None) or {}
+    else:
+        data = session.scalar(select(CompletedTask.data).where(CompletedTask.case_id == case_id,
+                                                               CompletedTask.form_key == DECISION_FORM)
+                              .order_by(CompletedTask.completed_at.desc()).limit(1)) or {}
     return tuple(data.get(ADDITIONAL_REFERRALS_FIELD) or ()), tuple(data.get(AGENCIES_NOT_RETURNED_FIELD) or ())
 
 
@@ -256,6 +281,7 @@ def case_summary(session: Session, detail: CaseDetail) -> dict[str, Any]:
                              "at": r.changed_at.isoformat(), "step": r.step} for r in detail.rag_history],
             "linked_case_id": case.linked_case_id,
             "repeat_concerns": repeat_concerns_json(case),
+            "exploitation_links": exploitation_links_json(case),
         })
     if shows("decision"):
         answer.update({"outcome": case.outcome, "strategy_outcome": case.strategy_outcome,

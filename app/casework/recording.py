@@ -13,6 +13,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from app.adults.recording import RECORDERS as ADULT_RECORDERS
 from app.audit.operations import record
 from app.cases.models import AgencyReturn, Case, ReferrerFeedback, StrategyDiscussion
 from app.core.actor import Actor
@@ -28,7 +29,9 @@ from app.core.vocabulary import (
 from app.disagreements.models import ProfessionalDisagreement
 from app.engine import OpenUserTask
 from app.inbox.models import OpenTask
+from app.lado.recording import RECORDERS as LADO_RECORDERS
 from app.marac.recording import RECORDERS as MARAC_RECORDERS
+from app.missing.recording import RECORDERS as MISSING_RECORDERS
 from app.sharing.operations import record_decided_dissemination, record_dissemination, record_screening
 
 
@@ -105,6 +108,9 @@ RECORDERS: dict[str, Callable[[Session, Submission], None]] = {
     FEEDBACK_FORM: _feedback,
     RESOLVE_DISAGREEMENT_FORM: _disagreement_resolved,
     **MARAC_RECORDERS,  # Operation Encompass and MARAC (app/marac)
+    **LADO_RECORDERS,  # allegations against people who work with children (app/lado)
+    **ADULT_RECORDERS,  # adults at risk: consent, capacity, the section 42 decision, the outcome (app/adults)
+    **MISSING_RECORDERS,  # missing episodes (app/missing)
 }
 
 

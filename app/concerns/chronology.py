@@ -22,10 +22,12 @@ from sqlalchemy.orm import Session
 
 from app.cases.models import AgencyReturn, Case, RagChange, ReferrerFeedback, StrategyDiscussion, Subject
 from app.core.actor import Actor
+from app.core.calendar import london
 from app.core.codes import AGENCY_LABELS, CHANNELS, SOURCE_LABELS, source_agency
 from app.core.errors import NeedToKnow
 from app.core.vocabulary import outcome_label, rag_label
 from app.intake.models import Contact
+from app.missing.models import MissingEpisode
 from app.need_to_know.sight import CaseSight, readable_returns, releases_of, sight_of
 from app.people.clusters import cluster_of, clusters, merged_parents, root_of, roots_for
 from app.people.models import PersonRelationship
@@ -33,6 +35,7 @@ from app.people.models import PersonRelationship
 KINDS: dict[str, str] = {
     "contact": "Contact received", "rag": "RAG rating", "agency-return": "Agency return", "decision": "Decision",
     "strategy-discussion": "Strategy discussion", "feedback": "Feedback to the referrer", "closed": "Closed",
+    "missing-episode": "Missing episode",
 }
 #: Relationships that put people in one household for the household chronology.
 HOUSEHOLD_RELATIONSHIPS = ("household-member", "parent", "carer", "sibling")
@@ -171,6 +174,9 @@ def _entries(session: Session, about: Mapping[int, int | None], *, since: dateti
             f"{outcome_label(meeting.strategy_outcome)}")
     for feedback in _rows(session, ReferrerFeedback, live):
         add(feedback.sent_at, "feedback", feedback.case_id, f"Feedback to the referrer by {_words(feedback.method)}")
+    for episode in _rows(session, MissingEpisode, live):
+        add(episode.started_at, "missing-episode", episode.case_id, _episode_summary(episode), "police",
+            plain=_episode_summary(episode, found=False))
     if since is not None:
         entries = [e for e in entries if _aware(e.at) >= _aware(since)]
     order = {kind: i for i, kind in enumerate(KINDS)}
@@ -233,6 +239,40 @@ def _return_summary(ret: AgencyReturn) -> str:
     return f"{who}: information shared" + (f" – {findings}" if findings else "")
 
 
+def _episode_summary(episode: MissingEpisode, *, found: bool = True) -> str:
+    """Start, return (where found, for readers of the notification), the police risk grading and the return home
+    interview, in one line: the child's chronology shows every episode."""
+    text = f"Missing from {london(episode.started_at)}"
+    if episode.returned_at is None:
+        text += ", still missing"
+    else:
+        text += f", returned {london(episode.returned_at)}"
+        if found and episode.found_where:
+            text += f", found: {first_line(episode.found_where, 60)}"
+    text += f"; police risk grading: {_words(episode.risk_grading)}"
+    if episode.repeat:
+        text += f"; repeat missing ({episode.repeat_count} episodes in the rule's window)"
+    if episode.returned_at is not None:
+        text += "; return home interview " + _interview_words(episode)
+    return text
+
+
+def _interview_words(episode: MissingEpisode) -> str:
+    if episode.interview_offered is None:
+        return "not yet offered"
+    if not episode.interview_offered:
+        return "not offered"
+    due, offered = episode.interview_due_at, episode.interview_offered_at
+    words = "offered" + (" within 72 hours" if due and offered and _aware(offered) <= _aware(due) else
+                         " after 72 hours" if due and offered else "")
+    words += ", accepted" if episode.interview_accepted else ", declined"
+    if episode.interview_held:
+        words += ", held" + (f" {episode.interview_held_on:%-d %b %Y}" if episode.interview_held_on else "")
+    elif episode.interview_held is False:
+        words += ", not held"
+    return words
+
+
 def _closure_summary(closure: str | None) -> str:
     if not closure:
         return "Contact closed"
@@ -248,7 +288,7 @@ def _words(code: str | None) -> str:
 #: The part of a case (CASE_RULES) each kind of entry shows; a reader without it sees the entry's plain summary
 #: (a contact without its concern, a rating without its rationale) or, with none, not the entry.
 ITEM_OF_KIND = {"contact": "concern", "rag": "analysis", "decision": "decision", "strategy-discussion": "strategy",
-                "feedback": "feedback", "closed": "progress"}
+                "feedback": "feedback", "closed": "progress", "missing-episode": "concern"}
 
 
 def for_reader(session: Session, actor: Actor, entries: list[ChronologyEntry], at: datetime) -> list[ChronologyEntry]:

@@ -36,6 +36,11 @@ class Settings:
     #: contact about the same child to be seen against the earlier one, short enough not to keep
     #: families' details indefinitely when the hub decided nothing was needed (UK GDPR Art 5(1)(e)).
     retention_nfa_months: int = 36
+    #: Months after closure before an adult safeguarding concern that needed no section 42 enquiry (other action, or
+    #: none) is anonymised (app/retention; MASH_RETENTION_ADULT_MONTHS). No statute or national guidance sets it and
+    #: DOMAIN.md is silent: 72 months (6 years) is a default for the council's information governance lead to confirm,
+    #: not a rule. Concerns that went to an enquiry are not covered (a longer adult safeguarding schedule).
+    retention_adult_months: int = 72
     #: Minutes an urgent (Red) task may wait unclaimed before it is escalated to the person on duty for its role
     #: (app/rota; MASH_DUTY_ESCALATION_MINUTES).
     duty_escalation_minutes: int = 15
@@ -106,6 +111,7 @@ def load_settings(**overrides: Any) -> Settings:
         login_window_minutes=_count("MASH_LOGIN_WINDOW_MINUTES", 15),
         login_lockout_minutes=_count("MASH_LOGIN_LOCKOUT_MINUTES", 15),
         retention_nfa_months=_count("MASH_RETENTION_NFA_MONTHS", 36),
+        retention_adult_months=_count("MASH_RETENTION_ADULT_MONTHS", 72),
         duty_escalation_minutes=duty_escalation_minutes(),
     )
     return replace(settings, **overrides)

@@ -10,11 +10,19 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, TypeVar, cast
 
-from sqlalchemy import DateTime, Float, MetaData, create_engine, event, inspect
+from sqlalchemy import DateTime, Float, MetaData, create_engine, event, inspect, update
 from sqlalchemy.engine import Connection, Dialect, Engine, make_url
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.ext.compiler import compiles
-from sqlalchemy.orm import DeclarativeBase, ORMExecuteState, Session, SessionTransaction, scoped_session, sessionmaker
+from sqlalchemy.orm import (
+    DeclarativeBase,
+    Mapper,
+    ORMExecuteState,
+    Session,
+    SessionTransaction,
+    scoped_session,
+    sessionmaker,
+)
 from sqlalchemy.orm.exc import StaleDataError
 from sqlalchemy.sql.compiler import SQLCompiler
 from sqlalchemy.sql.functions import FunctionElement
@@ -219,6 +227,8 @@ AFTER_COMMIT = "mash.after_commit"
 _QUEUES: set[str] = {AFTER_COMMIT}
 #: Session.info key: the transaction has flushed or executed a write.
 _WROTE = "mash.wrote"
+#: Session.info key: how many flushes and ORM writes the session has made (never reset: compared, not read).
+_WRITES = "mash.writes"
 
 
 def queued(session: Session, key: str) -> list[Any]:
@@ -244,11 +254,13 @@ def wrote(session: Session) -> bool:
 
 def _flushed(session: Session, _context: object) -> None:
     session.info[_WROTE] = True
+    session.info[_WRITES] = session.info.get(_WRITES, 0) + 1
 
 
 def _executed(state: ORMExecuteState) -> None:
     if state.is_insert or state.is_update or state.is_delete:
         state.session.info[_WROTE] = True
+        state.session.info[_WRITES] = state.session.info.get(_WRITES, 0) + 1
 
 
 def _mark(session: Session, transaction: SessionTransaction) -> None:
@@ -310,6 +322,9 @@ class RequestUnit:
         #: A read's "who asked" as the action began: a savepoint would flush it, writing in the read (SQLite's
         #: write lock taken mid-request, or refused outright if another request has committed since it began).
         self._before_action: _Carried | None = None
+        #: The session's write count as the action's savepoint began (see ``_action_untouched``).
+        self._writes_at_action = 0
+        self._running = False
 
     def start_action(self) -> None:
         if not self.write:
@@ -317,7 +332,23 @@ class RequestUnit:
                 self._before_action = _carried(self.session)
             return
         if self._action is None and self.session.in_transaction():
-            self._action = self.session.begin_nested()
+            self._begin_action()
+
+    def _begin_action(self) -> None:
+        self._action = self.session.begin_nested()
+        self._writes_at_action = self.session.info.get(_WRITES, 0)
+
+    def _action_untouched(self) -> bool:
+        """Whether the action's savepoint holds nothing yet (no write, nothing pending, nothing queued), so an
+        operation may run in it directly: rolling it back then undoes that operation alone, as the operation's
+        own savepoint would, and the request saves a SAVEPOINT and its RELEASE."""
+        action, session = self._action, self.session
+        if action is None or not action.is_active or session.get_nested_transaction() is not action:
+            return False
+        if session.info.get(_WRITES, 0) != self._writes_at_action or session.new or session.dirty or session.deleted:
+            return False
+        marks = session.info.get(_MARKS, {}).get(id(action), {})
+        return all(len(session.info[key]) == marks.get(key, 0) for key in _QUEUES & session.info.keys())
 
     def refuse(self, *, earlier_steps_stand: bool = False) -> None:
         """Undo the action, keeping who asked and the security events queued with it; or, when the refusal
@@ -359,8 +390,21 @@ class RequestUnit:
 
     def run(self, fn: Callable[..., T], *args: Any, retries: int, **kwargs: Any) -> T:
         def attempt() -> T:
-            with self.session.begin_nested():
-                return fn(self.session, *args, **kwargs)
+            if self._running or not self._action_untouched():
+                with self.session.begin_nested():
+                    return fn(self.session, *args, **kwargs)
+            self._running = True
+            try:
+                result = fn(self.session, *args, **kwargs)
+                self.session.flush()  # a version conflict shows here, to be retried, as at a savepoint's release
+                return result
+            except BaseException:
+                if self._action is not None and self._action.is_active:
+                    self._action.rollback()  # the operation's work goes, as its own savepoint's would
+                    self._begin_action()
+                raise
+            finally:
+                self._running = False
 
         def conflict(error: Exception) -> bool:
             if not isinstance(error, StaleDataError):
@@ -400,6 +444,15 @@ def _forget(session: Session) -> None:
 def _reapply(session: Session, carried: _Carried) -> None:
     """Make ``carried``'s changes again, onto the rows as they are now (a row gone meanwhile is left alone)."""
     for model, identity, values in carried.changed:
+        mapper: Mapper[Any] = inspect(model)
+        if mapper.version_id_col is None and values.keys() <= set(mapper.column_attrs.keys()):
+            # Plain columns (a token's last use, a release marked read): written by key, without reading the row
+            # and what it loads with it again; a row gone meanwhile matches nothing.
+            key_columns = dict(zip((mapper.get_property_by_column(column).key for column in mapper.primary_key),
+                                   identity, strict=True))
+            session.execute(update(model).filter_by(**key_columns).values(**values)
+                            .execution_options(synchronize_session=False))
+            continue
         row = session.get(model, identity)
         if row is None:
             continue

@@ -19,6 +19,10 @@ LANE_NAMES: tuple[str, ...] = (
     "Ops manager",
     # The MARAC coordinator: refers high-risk victims of domestic abuse to the MARAC and records its actions.
     "MARAC coordinator",
+    # The Local Authority Designated Officer: allegations against people who work with children (processes/lado.bpmn).
+    "LADO",
+    # The missing children coordinator: records a missing child's return and the return home interview.
+    "Missing children",
 )
 
 #: Roles that are not lanes: people who use the system around the process.

@@ -95,6 +95,17 @@ DEFAULT_TIMESCALES: dict[str, SlaPolicy] = {
     # decision; after an urgent telephone discussion, the multi-agency strategy meeting within 5 working days.
     "strategy-discussion": SlaPolicy("strategy-discussion", "working-days", 1),
     "strategy-meeting": SlaPolicy("strategy-meeting", "working-days", 5),
+    # Adults at risk (no national timescales, DOMAIN.md 8): the section 42 decision within 2 working days of the
+    # concern; a concern raised at a children's decision concluded on the adult pathway within 20 working days.
+    "s42-decision": SlaPolicy("s42-decision", "working-days", 2, at_risk=0.5),
+    "adult-enquiry": SlaPolicy("adult-enquiry", "working-days", 20),
+    # A missing child's return home interview is offered within 72 hours of the return, day or night (statutory
+    # guidance on children who run away or go missing from home or care, 2014).
+    "return-home-interview": SlaPolicy("return-home-interview", "elapsed-hours", 72, out_of_hours=True),
+    # An allegation against someone who works with children: the LADO told and the initial evaluation made within
+    # 1 working day (Working Together; DOMAIN.md T9); the allegation management meeting within 5 (local).
+    "lado-notification": SlaPolicy("lado-notification", "working-days", 1),
+    "lado-meeting": SlaPolicy("lado-meeting", "working-days", 5),
 }
 
 #: The timescales when a process version has no policy file (processes/sla-policies.toml gives the same).

@@ -160,6 +160,27 @@ SET_AT_NOTIFICATION: tuple[str, ...] = (DASH_RISK_LEVEL_FIELD, DASH_TICKS_FIELD,
                                         CHILDREN_IN_HOUSEHOLD_FIELD, PREGNANCY_FIELD, DA_CHILDREN_FIELD,
                                         DA_INCIDENT_AT_FIELD, DA_VICTIM_FIELD, DA_PERPETRATOR_FIELD)
 SET_AT_CONTACT = SET_AT_CONTACT + SET_AT_NOTIFICATION
+# Set by the service when a police missing-person notification is received (app/intake/missing_persons.py), read by
+# processes/missing_episode.bpmn: the episode's row, the police risk grading, whether the child is already back
+# (and when: an ISO UTC instant, the return home interview's clock), and the repeat-episodes rule's finding.
+MISSING_EPISODE_FIELD: Final = "missing_episode_id"
+MISSING_RISK_FIELD: Final = "missing_risk"
+MISSING_RETURNED_FIELD: Final = "missing_returned"
+MISSING_RETURNED_AT_FIELD: Final = "missing_returned_at"
+MISSING_REPEAT_FIELD: Final = "missing_repeat"
+MISSING_REPEAT_COUNT_FIELD: Final = "missing_repeat_count"
+#: Set by the steps' forms, None until then so every gateway may test them.
+MISSING_INTERVIEW_ACCEPTED_FIELD: Final = "missing_interview_accepted"
+MISSING_STRATEGY_DECISION_FIELD: Final = "missing_strategy_decision"
+SET_AT_MISSING_NOTIFICATION: tuple[str, ...] = (
+    MISSING_EPISODE_FIELD, MISSING_RISK_FIELD, MISSING_RETURNED_FIELD, MISSING_RETURNED_AT_FIELD, MISSING_REPEAT_FIELD,
+    MISSING_REPEAT_COUNT_FIELD, MISSING_INTERVIEW_ACCEPTED_FIELD, MISSING_STRATEGY_DECISION_FIELD)
+SET_AT_CONTACT = SET_AT_CONTACT + SET_AT_MISSING_NOTIFICATION
+#: The forms of the missing episode's steps (app/missing/recording.py keeps their answers on the episode).
+MISSING_RETURN_FORM: Final = "missing_return"
+RETURN_INTERVIEW_OFFER_FORM: Final = "return_interview_offer"
+RETURN_HOME_INTERVIEW_FORM: Final = "return_home_interview"
+MISSING_STRATEGY_PROMPT_FORM: Final = "missing_strategy_prompt"
 #: Case data the case record keeps in its own columns after every step.
 CONTRACT_FIELDS: tuple[str, ...] = (RAG_FIELD, OUTCOME_FIELD, STRATEGY_OUTCOME_FIELD, CONSENT_FIELD)
 
@@ -254,3 +275,13 @@ ICPC_HELD_FIELD: Final = "icpc_held"
 S47_OUTCOME_FORM: Final = "s47_outcome"
 ICPC_HELD_FORM: Final = "icpc_held"
 ASSESSMENT_OUTCOME_FORM: Final = "assessment_outcome"
+
+# ----------------------------------------------------------------------------- adults at risk (issue 22)
+# Set by the service when a contact about an adult at risk is received (app/intake/adults.py): the adult, the
+# concern's codes, and the reference of the children's case the same contact started (None when it named no child).
+# Not in SET_AT_CONTACT: a plain contact does not carry them, and no diagram reads them yet (a gateway that does must
+# first be given them on every contact, as SET_AT_NOTIFICATION is).
+ADULT_FIELD: Final = "adult_at_risk"
+ADULT_ABUSE_KINDS_FIELD: Final = "adult_abuse_kinds"
+ADULT_CHILDREN_CASE_FIELD: Final = "adult_children_case"
+SET_AT_ADULT_CONTACT: tuple[str, ...] = (ADULT_FIELD, ADULT_ABUSE_KINDS_FIELD, ADULT_CHILDREN_CASE_FIELD)

@@ -179,7 +179,20 @@ def diagram_functions(config: SlaConfig) -> dict[str, Callable[..., Any]]:
         meeting = hub_meetings().next_meeting(_time(start, "next_marac_meeting"), calendar)
         return meeting.isoformat() if meeting else None
 
+    def uk_time(day: Instant, clock: str) -> str:
+        """The instant a form's date and 24-hour UK time ("23:30") stand for (a missing child's return)."""
+        begin = _instant(day)
+        if isinstance(begin, datetime):
+            begin = begin.astimezone(LONDON).date()
+        try:
+            hours, minutes = (int(part) for part in str(clock).strip().split(":"))
+            return _iso(datetime.combine(begin, time(hours, minutes), LONDON))
+        except ValueError:
+            raise ArgumentError("uk_time(): the time must be hours and minutes like 23:30, "
+                                f"not {str(clock)[:10]!r}") from None
+
     return {
+        "uk_time": uk_time,
         "schools_to_tell": schools_to_tell,
         "next_school_day": next_school_day,
         "next_marac_meeting": next_marac_meeting,

@@ -40,10 +40,37 @@ DOMESTIC_ABUSE_NOTIFICATION = ContactType(
                     "children present or in the household with their school ids from the hub's list, the 27 DASH "
                     "answers `q1`..`q27` (`yes`, `no`, `not-known`) and the officer's `risk_level`): it starts the "
                     "domestic_abuse process (the domestic abuse table, Operation Encompass and the daily triage)")
+ALLEGATION = ContactType(
+    "allegation", "lado_allegation", "allegation",
+    "Tell the LADO about an allegation against someone who works with children",
+    receiver="app.intake.allegations:receive_allegation",
+    api_description="an allegation against a person who works or volunteers with children (the person with their "
+                    "role, employer, sector and whether they are in regulated activity; the allegation; the child or "
+                    "children; the employer's safeguarding lead; who is telling the LADO): it starts the "
+                    "lado_allegation process, and the person and the allegation are kept in the LADO's own record")
+ADULT_AT_RISK = ContactType(
+    "adult-at-risk", "adult_at_risk", "adult_at_risk", "Raise a concern about an adult at risk",
+    receiver="app.intake.adults:receive_adult_concern",
+    api_description="a concern about an adult with care and support needs at risk of abuse or neglect (Care Act 2014 "
+                    "section 42): the adult, their needs, the kinds of abuse, whether they know and consent, and any "
+                    "`children` in the household. It starts the adult_at_risk process (adult social care's section 42 "
+                    "decision); children named also start a children's contact (the referral process), linked to it")
+MISSING_PERSON_NOTIFICATION = ContactType(
+    "missing-person-notification", "missing_episode", "missing_person_notification",
+    "Notify the MASH of a missing child", receiver="app.intake.missing_persons:receive_missing_person",
+    api_description="a police missing-person notification (the child with `date_of_birth` and, if known, "
+                    "`nhs_number` and `address`; `looked_after`; the police reference; the episode's start "
+                    "`started_on` and UK `started_time`; the police `risk_grading` (`no-apparent-risk`, `low`, "
+                    "`medium`, `high`); and, when the child is back, `returned` with `returned_on`, `returned_time` "
+                    "and `found_where`): it starts the missing_episode process (the return, the return home "
+                    "interview offered within 72 hours of it, and the repeat-episodes prompt)")
 #: One line per type: each pathway adds its own.
 CONTACT_TYPES: dict[str, ContactType] = {kind.name: kind for kind in (
     CONTACT,
     DOMESTIC_ABUSE_NOTIFICATION,
+    ALLEGATION,
+    ADULT_AT_RISK,
+    MISSING_PERSON_NOTIFICATION,
 )}
 
 

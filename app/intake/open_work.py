@@ -3,7 +3,8 @@
 Open-case routing is narrow on purpose (issue 18): only a child or unborn child who is the *same person* (the
 same NHS number: an identifier, not a likeness) as a child on a case with social work in progress goes to that
 worker. Shared adults and likenesses are screened, with the link shown. A child whose MASH enquiry is still open
-is only *linked*: the screener confirms whether the new contact joins it.
+is only *linked*: the screener confirms whether the new contact joins it. A missing episode's case is no MASH
+enquiry (app/missing): a contact about the child is screened, with the repeat-missing flag where it applies.
 """
 from __future__ import annotations
 
@@ -17,6 +18,7 @@ from app.cases.models import Case, Subject
 from app.core.codes import CHILD_ROLES
 from app.core.vocabulary import SOCIAL_WORK_ROLE, STEPS_THAT_ARE_NOT_SOCIAL_WORK
 from app.inbox.models import OpenTask
+from app.missing.models import MissingEpisode
 from app.people.names import normalise_nhs_number
 
 
@@ -53,7 +55,8 @@ def open_work_for(session: Session, subjects: list[dict]) -> OpenWork:
         for condition in same:
             enquiry = session.scalar(
                 select(Case).join(Subject, Subject.case_id == Case.id)
-                .where(Case.status == "open", same_child, condition, ~_social_work_in_progress())
+                .where(Case.status == "open", same_child, condition, ~_social_work_in_progress(),
+                       ~exists().where(MissingEpisode.case_id == Case.id))
                 .order_by(Case.received_at).limit(1))
             if enquiry is not None:
                 return OpenWork(open_enquiry=enquiry)

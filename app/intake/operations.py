@@ -24,6 +24,7 @@ from app.core.vocabulary import (
     RECEIVED_AT_FIELD,
     REFERENCE_FIELD,
     REFERRAL_DATE_FIELD,
+    SET_AT_MISSING_NOTIFICATION,
     SET_AT_NOTIFICATION,
     SOURCE_FIELD,
     STRATEGY_OUTCOME_FIELD,
@@ -148,8 +149,10 @@ def receive_contact(session: Session, payload: dict, actor: Actor, *, channel: s
         OUTCOME_FIELD: None,
         STRATEGY_OUTCOME_FIELD: None,
         REFERRAL_DATE_FIELD: None,
-        # A plain contact is no domestic-abuse notification: its names are present, empty, as for every contact.
+        # A plain contact is no domestic-abuse or missing-person notification: their names are present, empty, as
+        # for every contact (the deploy check counts every name in SET_AT_CONTACT as known from the start).
         **dict.fromkeys(SET_AT_NOTIFICATION),
+        **dict.fromkeys(SET_AT_MISSING_NOTIFICATION),
         # For the threshold table at screening: youngest_child_age, repeat_concern (app/casework/threshold).
         **threshold_inputs(session, case),
     }

@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from datetime import datetime
 
-from sqlalchemy import Select, String, cast, false, or_, select, union
+from sqlalchemy import JSON, Select, String, cast, false, or_, select, type_coerce, union, union_all
 from sqlalchemy.orm import Session
 
 from app.auth.models import UserRole
@@ -22,25 +22,30 @@ from app.need_to_know.models import BreakGlassAccess
 from app.sharing.models import SharingDecision
 
 #: Roles involved in a case by a step in their lane, open or done, as an agency is (the MARAC coordinator sees
-#: the cases referred to MARAC).
-STEP_ROLES: frozenset[str] = frozenset({"marac-coordinator"})
+#: the cases referred to MARAC; the LADO the cases with an allegation; the missing children coordinator the missing
+#: episodes).
+STEP_ROLES: frozenset[str] = frozenset({"marac-coordinator", "lado", "missing-children"})
 _INVOLVABLE = frozenset(AGENCIES) | STEP_ROLES
 
 
 def involved_agencies(session: Session, case_id: int) -> frozenset[str]:
-    """The agencies involved in one case."""
+    """The agencies involved in one case, read in one statement (a case's sight is asked on every case answer)."""
+    code, attendees = type_coerce(None, String).label("code"), type_coerce(None, JSON).label("attendees")
+    rows = session.execute(union_all(
+        select(SharingDecision.recipient.label("code"), attendees).where(
+            SharingDecision.case_id == case_id, SharingDecision.stage == "screening",
+            SharingDecision.decision == "share"),
+        select(OpenTask.role, attendees).where(OpenTask.case_id == case_id),
+        select(AgencyReturn.agency, attendees).where(AgencyReturn.case_id == case_id),
+        select(code, StrategyDiscussion.attendees).where(StrategyDiscussion.case_id == case_id),
+        select(UserRole.role, attendees).join(Contact, Contact.created_by_id == UserRole.user_id)
+        .where(Contact.case_id == case_id),
+        select(CompletedTask.role, attendees).where(CompletedTask.case_id == case_id,
+                                                    CompletedTask.role.in_(STEP_ROLES)),
+    ))
     found: set[str] = set()
-    found.update(session.scalars(select(SharingDecision.recipient).where(
-        SharingDecision.case_id == case_id, SharingDecision.stage == "screening",
-        SharingDecision.decision == "share")))
-    found.update(session.scalars(select(OpenTask.role).where(OpenTask.case_id == case_id)))
-    found.update(session.scalars(select(AgencyReturn.agency).where(AgencyReturn.case_id == case_id)))
-    for attendees in session.scalars(select(StrategyDiscussion.attendees).where(StrategyDiscussion.case_id == case_id)):
-        found.update(attendees or [])
-    found.update(session.scalars(select(UserRole.role).join(Contact, Contact.created_by_id == UserRole.user_id)
-                                 .where(Contact.case_id == case_id)))
-    found.update(session.scalars(select(CompletedTask.role).where(CompletedTask.case_id == case_id,
-                                                                   CompletedTask.role.in_(STEP_ROLES))))
+    for agency, listed in rows:
+        found.update((listed or ()) if agency is None else (agency,))
     return frozenset(found) & _INVOLVABLE
 
 

@@ -1,13 +1,13 @@
 """A person's sight of a case: CASE_RULES (app/auth/authorisation.py) applied to who they are and how their
-agency is involved. Every page, API answer, export, chronology and search asks this module; nothing is
-filtered in a template alone."""
+agency is involved, and PATHWAY_CASE_RULES to the case's pathway (its process) for the roles keyed by one. Every
+page, API answer, export, chronology and search asks this module; nothing is filtered in a template alone."""
 from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import Select, false, select
+from sqlalchemy import Select, false, or_, select, union
 from sqlalchemy.orm import Session
 
 from app.auth.authorisation import (
@@ -17,14 +17,18 @@ from app.auth.authorisation import (
     CASE_RULES,
     INVOLVED,
     OWN_AND_RELEASED,
+    PATHWAY_ROLES,
     CaseRule,
+    case_rule,
+    opening_pathways,
 )
-from app.cases.models import AgencyReturn
+from app.cases.models import AgencyReturn, Case
 from app.core.actor import Actor
 from app.core.errors import NeedToKnow
 from app.core.roles import AGENCIES
 from app.need_to_know.involvement import break_glass_open, cases_involving, involved_agencies
 from app.need_to_know.models import ReturnRelease
+from app.process_models.models import ProcessVersion
 
 
 @dataclass(frozen=True)
@@ -59,7 +63,28 @@ def rules_of(actor: Actor) -> list[tuple[str, CaseRule]]:
 
 def reads_any_case(actor: Actor) -> bool:
     """Whether any of the person's roles opens case content at all."""
-    return bool(rules_of(actor))
+    return bool(rules_of(actor)) or bool(actor.roles & PATHWAY_ROLES)
+
+
+def pathway_of(session: Session, case_id: int) -> str | None:
+    """A case's pathway: the process id of the version it runs."""
+    return session.scalar(select(ProcessVersion.process_id).join(Case, Case.process_version_id == ProcessVersion.id)
+                          .where(Case.id == case_id))
+
+
+def _on_pathways(pathways: frozenset[str]) -> Select:
+    return select(Case.id).join(ProcessVersion, ProcessVersion.id == Case.process_version_id) \
+        .where(ProcessVersion.process_id.in_(sorted(pathways)))
+
+
+def linked_to_pathway(session: Session, case_id: int, role: str) -> bool:
+    """Whether the case is linked (Case.linked_case_id, either way) to a case a pathway rule opens to ``role``."""
+    pathways = opening_pathways(role)
+    if not pathways:
+        return False
+    links_to = select(Case.linked_case_id).where(Case.id == case_id).scalar_subquery()
+    return session.scalar(_on_pathways(pathways).where(or_(Case.linked_case_id == case_id, Case.id == links_to))
+                          .limit(1)) is not None
 
 
 def may_break_glass(actor: Actor) -> bool:
@@ -73,11 +98,16 @@ def sight_of(session: Session, actor: Actor, case_id: int, at: datetime) -> Case
     items: set[str] = set()
     all_returns, own, exceptional = False, set(), False
     involved: frozenset[str] | None = None
-    for role, rule in rules_of(actor):
+    # The pathway is read only for the roles a pathway rule names: every other reader costs nothing more.
+    pathway = pathway_of(session, case_id) if actor.roles & PATHWAY_ROLES else None
+    for role in sorted(actor.roles):
+        rule = case_rule(role, pathway)
+        if rule is None:
+            continue
         if rule.cases == INVOLVED:
             if involved is None:
                 involved = involved_agencies(session, case_id)
-            if role not in involved:
+            if role not in involved and not (role in PATHWAY_ROLES and linked_to_pathway(session, case_id, role)):
                 if not break_glass_open(session, actor.user_id, case_id, at):
                     continue
                 exceptional = True
@@ -100,9 +130,19 @@ def visible_case_ids(session: Session, actor: Actor, at: datetime) -> Select | N
         if rule.cases == ANY_CASE:
             return None
         agencies.append(role)
-    if not agencies:
+    pathways = frozenset().union(*(opening_pathways(role) for role in actor.roles & PATHWAY_ROLES))
+    if not agencies and not pathways:
         return select(AgencyReturn.case_id).where(false())
-    return cases_involving(session, agencies, user_id=actor.user_id, at=at)
+    involving = cases_involving(session, agencies, user_id=actor.user_id, at=at) if agencies \
+        else select(AgencyReturn.case_id).where(false())
+    if not pathways:
+        return involving
+    # Every case on the role's pathways, and (by its own rule, as if involved) the cases linked to them either way.
+    on_pathways = _on_pathways(pathways)
+    linked = [select(Case.id).where(Case.linked_case_id.in_(on_pathways)),
+              select(Case.linked_case_id).where(Case.id.in_(on_pathways), Case.linked_case_id.is_not(None))] \
+        if agencies else []
+    return select(union(involving, on_pathways, *linked).subquery().c[0])
 
 
 def releases_of(session: Session, case_id: int) -> dict[int, list[ReturnRelease]]:

@@ -95,3 +95,50 @@ class PersonRelationship(Base):
     source_case_id: Mapped[int | None] = mapped_column(ForeignKey("mash_case.id", ondelete="SET NULL"))
     recorded_by: Mapped[str] = mapped_column(String(80))
     recorded_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+class Place(Base):
+    """A place the hub has been told children are linked to: a home or other address, or a named location
+    (a park, a takeaway, a hotel). Not personal data unless it is someone's home (``kind`` "home")."""
+
+    __tablename__ = "place"
+    __table_args__ = (Index("ix_place_name_postcode", "name_key", "postcode"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    #: home, address, park, takeaway, hotel, shop, transport, other (app.people.places.PLACE_KINDS).
+    kind: Mapped[str] = mapped_column(String(20))
+    name: Mapped[str] = mapped_column(String(200))
+    #: Lower case, single spaces: two contacts naming "The Park Café" and "the park cafe " find one place.
+    name_key: Mapped[str] = mapped_column(String(200))
+    address: Mapped[str | None] = mapped_column(String(500))
+    #: Upper case without spaces, as the person index keeps postcodes.
+    postcode: Mapped[str | None] = mapped_column(String(8), index=True)
+    description: Mapped[str | None] = mapped_column(Text)
+    created_by: Mapped[str] = mapped_column(String(80))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+class Association(Base):
+    """What a contact or an agency said: a child is linked to an adult of concern or to a place. Proposed when
+    recorded; only a hub decision maker's confirmation makes it count towards the exploitation flags."""
+
+    __tablename__ = "person_association"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    #: The child's own person record (its person is found through merges when read).
+    child_person_id: Mapped[int] = mapped_column(ForeignKey("person.id", ondelete="CASCADE"), index=True)
+    #: Exactly one of the adult of concern and the place.
+    adult_person_id: Mapped[int | None] = mapped_column(ForeignKey("person.id", ondelete="CASCADE"), index=True)
+    place_id: Mapped[int | None] = mapped_column(ForeignKey("place.id", ondelete="CASCADE"), index=True)
+    #: The kind of link (app.people.places.LINKS): seen-with, associate, exploiting, found-at, frequents, ...
+    link: Mapped[str] = mapped_column(String(30))
+    seen_on: Mapped[date] = mapped_column(Date, index=True)
+    source_case_id: Mapped[int | None] = mapped_column(ForeignKey("mash_case.id", ondelete="SET NULL"), index=True)
+    #: The agency that said so (app.core.codes.AGENCY_LABELS), or "mash" for the hub's own finding.
+    agency: Mapped[str] = mapped_column(String(40))
+    #: proposed, confirmed, rejected.
+    status: Mapped[str] = mapped_column(String(20), default="proposed", index=True)
+    recorded_by: Mapped[str] = mapped_column(String(80))
+    recorded_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    decided_by: Mapped[str | None] = mapped_column(String(80))
+    decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime())

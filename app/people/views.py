@@ -1,4 +1,5 @@
-"""Pages of the person index: a contact's subjects with their proposed matches, search, and a person."""
+"""Pages of the person index: a contact's subjects with their proposed matches, search, a person (with their
+network of linked adults and places), links recorded on a contact, and a place."""
 from __future__ import annotations
 
 from collections.abc import Callable
@@ -10,17 +11,20 @@ from sqlalchemy.orm import Session
 from werkzeug.routing import BuildError
 
 from app.audit.operations import record
+from app.auth.authorisation import RETURNS_READERS
 from app.cases.models import Case
 from app.core.clock import now
-from app.core.codes import GENDERS
+from app.core.codes import CHILD_ROLES, GENDERS
 from app.core.db import get_db, run_in_transaction
 from app.core.errors import FieldError, NeedToKnow, OperationError, ValidationFailed
 from app.need_to_know.sight import sight_of
-from app.people import operations
+from app.people import operations, places
 from app.people.clusters import root_of
+from app.people.links import LinkPanel, link_panel
 from app.people.matching import Candidate, search
-from app.people.models import Person, PersonMerge
+from app.people.models import Person, PersonMerge, Place
 from app.people.names import normalise_nhs_number, postcode_of
+from app.people.network import case_links, person_network, place_children
 from app.people.queries import case_people, person_profile, person_summary
 from app.web.refusals import go_back_to, on_refusal
 
@@ -43,7 +47,7 @@ def _case_page(case_id: int, errors: list | None = None, form_id: str | None = N
     subjects = [] if case.anonymised_at else case_people(db.session, case)
     record(db.session, g.actor, "case.viewed", case_id=case_id, details={"page": "people"})
     return render_template("people/case.html", case=case, subjects=subjects, errors=errors or [], form_id=form_id,
-                           values=values or {})
+                           values=values or {}, links=case_links(db.session, case_id))
 
 
 @bp.get("/cases/<int:case_id>/people")
@@ -169,8 +173,10 @@ def _person_page(person_id: int, errors: list | None = None, form_id: str | None
     profile = person_profile(db.session, person_id)
     if profile is None:  # never: the person was read above
         abort(404)
+    network = person_network(db.session, person_id, g.actor)
     record(db.session, g.actor, "person.viewed", summary="Viewed a person", details={"person_id": person_id})
-    return render_template("people/show.html", profile=profile, person=profile.root, links=_links(person_id),
+    return render_template("people/show.html", profile=profile, network=network, places=places,
+                           person=profile.root, links=_links(person_id),
                            dates_of_birth=", ".join(d.strftime("%-d %b %Y") for d in profile.summary.dates_of_birth),
                            genders=", ".join(GENDERS.get(code, code) for code in profile.genders),
                            relationships=operations.RELATIONSHIPS, errors=errors or [], form_id=form_id,
@@ -230,3 +236,85 @@ def add_relationship(person_id: int):
     return _person_action(person_id, lambda s: operations.add_relationship(s, person_id, kind or None, _number(other),
                                                                            g.actor),
                           "Relationship recorded.", "relationship", {"relationship": kind, "related_person_id": other})
+
+
+# ----------------------------------------------------------------------------- links to adults and places
+@bp.app_template_global()
+def exploitation_links_for(case: Case) -> LinkPanel | None:
+    """The exploitation flags in the repeat-concern panel, for those who read agency returns (as at screening)."""
+    if not g.actor.roles & RETURNS_READERS:
+        return None
+    return link_panel(get_db().session, case)
+
+
+LINK_FIELDS = ("child_subject_id", "links_to", "link", "adult_subject_id", "adult_person_id", "adult_given_name",
+               "adult_family_name", "place_id", "place_kind", "place_name", "place_address", "place_postcode",
+               "place_description", "agency", "seen_on-day", "seen_on-month", "seen_on-year")
+
+
+def _link_form(case_id: int, errors: list | None = None, values: dict | None = None):
+    db = get_db()
+    case = db.session.get(Case, case_id)
+    if case is None:
+        abort(404)
+    if not sight_of(db.session, g.actor, case_id, now()).shows("identifiers"):
+        raise NeedToKnow()
+    if case.anonymised_at is not None:
+        abort(404)
+    children = [s for s in case.subjects if s.role in CHILD_ROLES and s.person_id is not None]
+    adults = [s for s in case.subjects if s.role not in CHILD_ROLES and s.person_id is not None]
+    return render_template("people/new_link.html", case=case, children=children, adults=adults, places=places,
+                           errors=errors or [], values=values or {})
+
+
+@bp.get("/cases/<int:case_id>/people/links/new")
+def new_link(case_id: int):
+    return _link_form(case_id)
+
+
+def _date_of(values: dict) -> str:
+    parts = [values.get(f"seen_on-{part}", "") for part in ("year", "month", "day")]
+    try:
+        return date(int(parts[0]), int(parts[1]), int(parts[2])).isoformat()
+    except ValueError:
+        return ""
+
+
+@bp.post("/cases/<int:case_id>/people/links")
+def record_link(case_id: int):
+    if get_db().session.get(Case, case_id) is None:
+        abort(404)
+    values = {name: (request.form.get(name) or "").strip() for name in LINK_FIELDS}
+    on_refusal(lambda failure: _link_form(case_id, _errors(failure), values), ValidationFailed)
+    go_back_to(url_for("people.case_page", case_id=case_id))
+    data = {**values, "seen_on": _date_of(values)}
+    run_in_transaction(places.record_association, case_id, data, g.actor)
+    flash("Link recorded as possible. A decision maker confirms or rejects it below.", "success")
+    return redirect(url_for("people.case_page", case_id=case_id) + "#links")
+
+
+@bp.post("/cases/<int:case_id>/people/links/<int:association_id>/confirm")
+def confirm_link(case_id: int, association_id: int):
+    return _decide(case_id, lambda: run_in_transaction(places.decide_association, association_id, "confirm",
+                                                       g.actor, case_id=case_id),
+                   "Link confirmed: it now counts towards the exploitation flags.")
+
+
+@bp.post("/cases/<int:case_id>/people/links/<int:association_id>/reject")
+def reject_link(case_id: int, association_id: int):
+    return _decide(case_id, lambda: run_in_transaction(places.decide_association, association_id, "reject",
+                                                       g.actor, case_id=case_id),
+                   "Link rejected: it will not count or be shown in anyone's network.")
+
+
+@bp.get("/places/<int:place_id>")
+def place(place_id: int):
+    db = get_db()
+    found = db.session.get(Place, place_id)
+    if found is None:
+        abort(404)
+    today = now().date()
+    children = place_children(db.session, place_id, g.actor, today)
+    record(db.session, g.actor, "place.viewed", summary="Viewed a place",
+           details={"place_id": place_id, "children": len({c.person_id for c in children})})
+    return render_template("people/place.html", place=found, children=children, places=places)

@@ -43,7 +43,8 @@ from app.process_models.registry import (
 DIAGRAM_SUFFIXES = (".bpmn", ".bpmn20.xml")
 TABLE_SUFFIX = ".dmn"
 FORM_SUFFIX = ".json"
-MAX_FILES = 50
+#: A hub's whole bundle (diagrams, tables, forms, policy files: 71 shipped) with room to grow; a bound, not a quota.
+MAX_FILES = 200
 PROCESS_ID = re.compile(r"^[A-Za-z_][A-Za-z0-9_.-]{0,99}$")
 SOURCES = ("init", "web", "modeler", "api", "cli")
 UPLOAD = "(upload)"

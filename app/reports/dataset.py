@@ -31,7 +31,9 @@ COLUMNS = (
 
 
 def age_on(born: date | None, day: date) -> int | None:
-    if born is None:
+    """Age in whole years on ``day``; None when unknown, or when the date of birth is after it (an unborn child's
+    expected date, or a date typed wrong): the dataset never reports a negative age."""
+    if born is None or born > day:
         return None
     return day.year - born.year - ((day.month, day.day) < (born.month, born.day))
 

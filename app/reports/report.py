@@ -10,11 +10,15 @@ from app.core.codes import AGENCY_LABELS
 from app.core.roles import role_label
 from app.core.vocabulary import RAG_LABELS
 from app.reports import figures
+from app.reports.adults import adult_tables
 from app.reports.charts import Chart, bar_chart, stacked_columns
 from app.reports.da_notifications import notification_tables
+from app.reports.exploitation import exploitation_tables
 from app.reports.figures import RAGS, Table
 from app.reports.filters import ReportFilters
+from app.reports.lado import lado_tables
 from app.reports.marac import domestic_abuse_tables
+from app.reports.missing import missing_tables
 from app.reports.queries import report_rows
 from app.reports.threshold import threshold_tables
 
@@ -36,6 +40,14 @@ class Report:
     da_notifications: tuple[Table, ...] = ()
     #: The threshold's suggestion at screening and how often it was overridden (app/reports/threshold.py).
     threshold_overrides: tuple[Table, ...] = ()
+    #: Places and adults linked to several children, and links decided (app/reports/exploitation.py).
+    exploitation: tuple[Table, ...] = ()
+    #: Allegations against people who work with children: the LADO's MI (app/reports/lado.py).
+    lado: tuple[Table, ...] = ()
+    #: Adults at risk: concerns, section 42 decisions, outcomes, making safeguarding personal (app/reports/adults.py).
+    adults: tuple[Table, ...] = ()
+    #: Missing episodes and return home interviews (app/reports/missing.py).
+    missing_children: tuple[Table, ...] = ()
 
     @property
     def tables(self) -> dict[str, Table]:
@@ -44,7 +56,11 @@ class Report:
                  self.rag.table(), self.rag.rates_table(), figures.agency_table(self.agencies),
                  self.re_referrals.table(), self.conversions.table(), self.volume.table(), *self.encompass_and_marac,
                  *self.da_notifications,
-                 *self.threshold_overrides]
+                 *self.threshold_overrides,
+                 *self.exploitation,
+                 *self.lado,
+                 *self.adults,
+                 *self.missing_children]
         return {table.key: table for table in found}
 
     @property
@@ -92,4 +108,8 @@ def build_report(session: Session, filters: ReportFilters, at: datetime) -> Repo
         conversions=figures.conversions(rows.contacts, rows.strategy), volume=figures.volume(rows.contacts, filters),
         encompass_and_marac=domestic_abuse_tables(session, filters),
         da_notifications=notification_tables(session, filters),
-        threshold_overrides=threshold_tables(session, filters))
+        threshold_overrides=threshold_tables(session, filters),
+        exploitation=exploitation_tables(session, filters),
+        lado=lado_tables(session, filters),
+        adults=adult_tables(session, filters),
+        missing_children=missing_tables(session, filters))

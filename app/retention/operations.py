@@ -14,9 +14,19 @@ from app.core.clock import now
 from app.core.config import mail_settings
 from app.core.db import Database
 from app.core.errors import Conflict, FieldError, NotFound, ValidationFailed
+from app.lado.retention import due_allegations, erase_due
 from app.retention.anonymise import anonymise_case
 from app.retention.messages import forget_sent_messages
-from app.retention.policy import HOLD_REASONS, NFA_OUTCOMES, RetentionCandidate, covered, review_retention
+from app.retention.policy import (
+    ADULT_NO_ENQUIRY,
+    HOLD_REASONS,
+    NFA_OUTCOMES,
+    RetentionCandidate,
+    adult_covered,
+    covered,
+    review_adult_retention,
+    review_retention,
+)
 from app.retention.staff import forget_leavers_details
 from app.rota.operations import forget_past_shifts
 
@@ -41,9 +51,13 @@ class RetentionRun:
     messages_erased: int = 0
     #: Duty rota shifts that ended before the cutoff (staff data: app.rota).
     past_shifts_removed: int = 0
+    #: LADO allegations whose person's details were erased, and those due but held for the LADO (app.lado.retention).
+    allegations_erased: list[str] = field(default_factory=list)
+    allegations_held: list[str] = field(default_factory=list)
 
 
-def apply_retention(db: Database, actor: Actor, *, as_of: datetime | None = None, months: int) -> RetentionRun:
+def apply_retention(db: Database, actor: Actor, *, as_of: datetime | None = None, months: int,
+                    adult_months: int | None = None) -> RetentionRun:
     """Anonymise every contact due at ``as_of`` (default now), each in its own transaction, so one failure
     neither undoes nor blocks the rest. Already-anonymised contacts are never selected: running twice is safe."""
     as_of = as_of or now()
@@ -62,6 +76,8 @@ def apply_retention(db: Database, actor: Actor, *, as_of: datetime | None = None
             run.anonymised.append(AnonymisedCase(candidate.reference, removed))
         except Exception as error:  # noqa: BLE001  (reported per contact; the run goes on)
             run.failed.append((candidate.reference, type(error).__name__))
+    if adult_months is not None:
+        _apply_adult_retention(db, actor, as_of, adult_months, run)
     with db.unit_of_work() as session:
         run.leavers_details_removed = forget_leavers_details(session, review.cutoff, actor)
     with db.unit_of_work() as session:
@@ -69,7 +85,31 @@ def apply_retention(db: Database, actor: Actor, *, as_of: datetime | None = None
             session, as_of - timedelta(days=mail_settings().keep_sent_days), actor, at=now())
     with db.unit_of_work() as session:
         run.past_shifts_removed = forget_past_shifts(session, review.cutoff, actor)
+    with db.unit_of_work() as session:  # the LADO's records keep their own retention, apart from the child's
+        day = as_of.date()
+        run.allegations_held = [due.reference for due in due_allegations(session, day) if due.held]
+        run.allegations_erased = erase_due(session, day, now(), actor)
     return run
+
+
+def _apply_adult_retention(db: Database, actor: Actor, as_of: datetime, months: int, run: RetentionRun) -> None:
+    """Adult safeguarding concerns that needed no section 42 enquiry, after their own period (the same holds)."""
+    with db.unit_of_work(write=False) as session:
+        review = review_adult_retention(session, as_of, months)
+    run.held.extend(review.held)
+    policy = {"adult_decisions": sorted(ADULT_NO_ENQUIRY), "period_months": months,
+              "cutoff": review.cutoff.isoformat()}
+    for candidate in review.due:
+        try:
+            with db.unit_of_work() as session:
+                case = session.get(Case, candidate.case_id)
+                if case is None or not adult_covered(session, case, review.cutoff) or case.retention_hold:
+                    run.skipped.append(candidate.reference)
+                    continue
+                removed = anonymise_case(session, case, actor, at=now(), policy=policy)
+            run.anonymised.append(AnonymisedCase(candidate.reference, removed))
+        except Exception as error:  # noqa: BLE001  (reported per contact; the run goes on)
+            run.failed.append((candidate.reference, type(error).__name__))
 
 
 def case_by_reference(session: Session, reference: str) -> Case:

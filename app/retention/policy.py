@@ -26,6 +26,7 @@ from datetime import datetime
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
+from app.adults.models import AdultSafeguarding
 from app.cases.models import Case, Subject
 from app.retention.people import PeopleIndex, Person
 
@@ -117,3 +118,42 @@ def _recent_people(session: Session, cutoff: datetime) -> PeopleIndex:
     for case_id, given, family, dob in rows:
         index.add(Person(given, family, dob), case_id)
     return index
+
+
+# ----------------------------------------------------------------------------- adults at risk (issue 22)
+#: Adult safeguarding concerns the adult policy covers: those that needed no section 42 enquiry. A concern that went
+#: to an enquiry follows the council's longer adult safeguarding schedule and is never anonymised here.
+ADULT_NO_ENQUIRY = frozenset({"no-enquiry", "other-action"})
+ADULT_OUTCOME_PREFIX = "adult:"
+
+
+def adult_covered(session: Session, case: Case, cutoff: datetime) -> bool:
+    """Whether the adult policy applies: a closed, not anonymised case whose every adult safeguarding record was
+    decided with no section 42 enquiry, closed before ``cutoff`` (Settings.retention_adult_months)."""
+    if case.status != "closed" or case.closed_at is None or case.closed_at >= cutoff or case.anonymised_at is not None:
+        return False
+    decisions = set(session.scalars(select(AdultSafeguarding.s42_decision)
+                                    .where(AdultSafeguarding.case_id == case.id)))
+    return bool(decisions) and decisions <= ADULT_NO_ENQUIRY and case.outcome is None
+
+
+def review_adult_retention(session: Session, as_of: datetime, months: int) -> RetentionReview:
+    """The adult safeguarding contacts due for anonymisation at ``as_of`` and those held back (the same holds)."""
+    cutoff = months_before(as_of, months)
+    cases = [case for case in session.scalars(
+        select(Case).where(Case.status == "closed", Case.closed_at < cutoff, Case.anonymised_at.is_(None),
+                           Case.id.in_(select(AdultSafeguarding.case_id)))
+        .order_by(Case.closed_at, Case.id)) if adult_covered(session, case, cutoff)]
+    recent = _recent_people(session, cutoff)
+    due: list[RetentionCandidate] = []
+    held: list[RetentionCandidate] = []
+    for case in cases:
+        if case.closed_at is None:
+            continue
+        decision = session.scalar(select(AdultSafeguarding.s42_decision).where(AdultSafeguarding.case_id == case.id)
+                                  .order_by(AdultSafeguarding.id.desc()).limit(1))
+        reason = hold_reason(case, recent)
+        candidate = RetentionCandidate(case.id, case.reference or str(case.id), case.closed_at,
+                                       f"{ADULT_OUTCOME_PREFIX}{decision}", reason)
+        (held if reason else due).append(candidate)
+    return RetentionReview(as_of=as_of, months=months, cutoff=cutoff, due=due, held=held)

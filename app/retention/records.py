@@ -9,12 +9,14 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TypeAlias
 
+from app.adults.models import AdultSafeguarding
 from app.cases.models import AgencyReturn, RagChange, ReferrerFeedback, StrategyDiscussion
 from app.core.db import Base
 from app.disagreements.models import ProfessionalDisagreement
 from app.domestic_abuse.models import DomesticAbuseChild, DomesticAbuseNotification
 from app.incidents.models import Incident
 from app.marac.models import EncompassNotification, MaracAction, MaracReferral
+from app.missing.models import MissingEpisode
 from app.need_to_know.models import BreakGlassAccess
 from app.notifications.models import Notification
 from app.sharing.models import SharingDecision
@@ -24,7 +26,8 @@ CaseRecordModel: TypeAlias = (
     "type[RagChange] | type[AgencyReturn] | type[StrategyDiscussion] | type[ReferrerFeedback] | type[Incident]"
     " | type[SharingDecision] | type[BreakGlassAccess] | type[ProfessionalDisagreement] | type[Notification]"
     " | type[DomesticAbuseNotification] | type[DomesticAbuseChild]"
-    " | type[EncompassNotification] | type[MaracReferral] | type[MaracAction]")
+    " | type[EncompassNotification] | type[MaracReferral] | type[MaracAction]"
+    " | type[AdultSafeguarding] | type[MissingEpisode]")
 
 
 @dataclass(frozen=True)
@@ -69,6 +72,19 @@ CASE_RECORDS: tuple[CaseRecord, ...] = (
     CaseRecord("encompass_notifications", EncompassNotification, ("dsl_name", "told_note")),
     CaseRecord("marac_referrals", MaracReferral, ("referral_note",)),
     CaseRecord("marac_actions", MaracAction, ("action",)),
+    # Adults at risk (app/adults): the adult's needs, the reasons, capacity and best-interests reasoning, their wishes,
+    # the enquiry's actions. The codes (kinds of abuse, consent, capacity, decision, results) stay for the SAC return.
+    CaseRecord("adult_safeguarding", AdultSafeguarding, (
+        "care_needs", "consent_reason", "capacity_note", "desired_outcomes", "override_reason",
+        "best_interests_decision", "best_interests_consulted", "best_interests_by", "decision_rationale",
+        "actions_taken")),
+    # A missing episode (app/missing): the child, their address, where they were found, the officer and the return
+    # home interview's workers and words, and the link to the child's record; the dates, the risk grading, the
+    # interview's offer, acceptance and holding and the indicator codes stay for the MI.
+    CaseRecord("missing_episodes", MissingEpisode, (
+        "person_id", "police_reference", "officer_name", "given_name", "family_name", "date_of_birth", "nhs_number",
+        "address", "found_where", "interview_offered_by", "interview_held_by", "push_factors", "pull_factors",
+        "interview_summary", "strategy_reason")),
     # A feature adding a table of case rows with free text adds its line here.
 )
 

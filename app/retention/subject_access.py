@@ -28,10 +28,13 @@ from app.core.clock import now
 from app.core.errors import FieldError, ValidationFailed
 from app.core.protected_identities import Redactor, protected_names
 from app.intake.models import Contact
+from app.lado.queries import allegations_about
+from app.lado.retention import LADO_FORMS
 from app.people.clusters import cluster_of, roots_for
 from app.people.models import Person as IndexedPerson
 from app.people.models import PersonMerge, PersonRelationship
 from app.people.operations import RELATIONSHIPS
+from app.people.places import associations_export
 from app.retention.people import EXACT, NAMES_ONLY, Person, SubjectMatch, subjects_matching
 from app.retention.records import CASE_RECORDS
 
@@ -86,6 +89,7 @@ def export_subject_access(session: Session, person: Person, actor: Actor) -> dic
     redactions: list[dict] = []
     cases = [_case_export(session, session.get_one(Case, case_id), found, redactions)
              for case_id, found in sorted(matches.items())]
+    allegations = _allegations_export(session, person, redactions)
     person_index = _person_index_export(session, [m for found in matches.values() for m in found], redactions)
     names_only = sum(1 for c in cases if c["match"] == NAMES_ONLY)
     record(session, actor, "subject-access.exported", summary=f"Subject access export: {len(cases)} case(s)",
@@ -106,6 +110,7 @@ def export_subject_access(session: Session, person: Person, actor: Actor) -> dic
         },
         "cases": cases,
         "person_index": person_index,
+        "lado_allegations": allegations,
         "redactions": redactions,
     }
 
@@ -138,11 +143,17 @@ def _person_index_export(session: Session, found: list[SubjectMatch], redactions
         for index, _ in enumerate(related):
             redactions.append({"reference": "person-index", "record": f"{path}.relationships[{index}]",
                                "field": "other person", "reason": PARA_16})
+        links = associations_export(session, members)
+        for index, link in enumerate(links):
+            if link["withheld"]:
+                redactions.append({"reference": "person-index", "record": f"{path}.associations[{index}]",
+                                   "field": "other person or home", "reason": PARA_16})
         exports.append({
             "records": [_row(r, exclude=("id", "merged_into_id", "given_key", "family_key")) for r in records],
             "merges": [{"merged_at": _json(m.merged_at), "merged_by": m.merged_by, "unmerged_at": _json(m.unmerged_at),
                         "unmerged_by": m.unmerged_by} for m in merges],
             "relationships": [_relationship(r, members) for r in related],
+            "associations": links,
         })
     return exports
 
@@ -215,6 +226,9 @@ def _case_export(session: Session, case: Case, found: list[SubjectMatch], redact
     for index, task in enumerate(tasks):
         data = dict(task.data or {})
         data.pop("third_parties_to_protect", None)
+        if task.form_key in LADO_FORMS:  # the LADO's record of a person who works with children: not the child's
+            data = dict.fromkeys(data, WITHHELD)
+            redact(f"completed_forms[{index}]", "the LADO's record of an allegation", PARA_16)
         if task.task_id in withheld_tasks:
             for name in RESTRICTED_FIELDS:
                 if data.get(name):
@@ -233,6 +247,19 @@ def _case_export(session: Session, case: Case, found: list[SubjectMatch], redact
         export = _scrub(export, Redactor(protected, WITHHELD),
                         lambda path: redact(path, "text naming a protected identity", PROTECTED))
     return export
+
+
+def _allegations_export(session: Session, person: Person, redactions: list[dict]) -> list[dict]:
+    """The LADO's records of allegations about this person (app/lado): theirs to see, the employer's safeguarding
+    lead withheld; the allegation's text may name the child, for the officer's review."""
+    exports = []
+    for index, row in enumerate(allegations_about(session, person.given_name, person.family_name,
+                                                  person.date_of_birth)):
+        exported = _row(row, exclude=("id", "case_id", "lead_name", "lead_contact", "recorded_by"))
+        redactions.append({"reference": row.reference, "record": f"lado_allegations[{index}]",
+                           "field": "the employer's safeguarding lead", "reason": PARA_16})
+        exports.append(exported)
+    return exports
 
 
 def _scrub(value: Any, redactor: Redactor, on_redact, path: str = "") -> Any:

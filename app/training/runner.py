@@ -31,7 +31,7 @@ from app.intake.operations import receive_contact
 from app.process_models.registry import compiled_by_id
 from app.training.clock import move_clock
 from app.training.models import TrainingRun
-from app.training.scenarios import ClockMove, Scenario, ScriptedStep, london_today, resolve_answers
+from app.training.scenarios import ClockMove, Scenario, ScriptedStep, as_received, london_today, resolve_answers
 
 #: What a reset leaves on the closed case (Case.closure), so reports and the case page can tell it apart.
 RESET_CLOSURE = "training-reset"
@@ -182,9 +182,10 @@ def start(session: Session, scenario: Scenario, trainer: Actor) -> TrainingRun:
     if active_run(session, scenario.id) is not None:
         raise Conflict("This scenario is already running: carry on with it, or reset it to start again.")
     reporter = _actor_of(session, scenario.reported_by)
-    earlier = [receive_contact(session, contact, reporter, channel="web")[0].id
+    today = london_today(now())
+    earlier = [receive_contact(session, as_received(session, contact, today), reporter, channel="web")[0].id
                for contact in scenario.earlier_contacts]
-    case, _created = receive_contact(session, scenario.contact, reporter, channel="web")
+    case, _created = receive_contact(session, as_received(session, scenario.contact, today), reporter, channel="web")
     run = TrainingRun(scenario_id=scenario.id, case_id=case.id, earlier_case_ids=earlier, started_at=now(),
                       started_by=trainer.username, clock_moves_made=0)
     session.add(run)

@@ -22,11 +22,12 @@ from app.auth.authorisation import INTAKE_ROLES
 from app.auth.models import User
 from app.core.calendar import LONDON, calendar
 from app.core.config import PROJECT_ROOT
-from app.core.errors import ProcessFailed
+from app.core.errors import ProcessFailed, ValidationFailed
 from app.core.vocabulary import DECISION_FORM, FEEDBACK_FORM
 from app.deadlines.training_clock import parse_duration
 from app.engine import CompiledDefinition, UserTaskInfo
 from app.forms import FormDefinition, validate
+from app.intake.contact_types import CONTACT, ContactType, type_of, without_type
 from app.intake.operations import contact_form
 from app.process_models.registry import compiled, latest_version
 from app.sharing.forms import feedback_form_after
@@ -311,6 +312,32 @@ def resolve_answers(form: FormDefinition, answers: dict, today: date) -> dict:
     return resolved
 
 
+def typed_contact(definition: CompiledDefinition, contact_form: FormDefinition, contact: dict,
+                  today: date) -> tuple[FormDefinition, dict]:
+    """A scenario's contact may name a ``type`` (a police missing-person notification): its form, and its answers
+    without the type, dates like "today-2" resolved as for a step."""
+    kind = _kind(contact)
+    if kind is CONTACT or kind.form not in definition.forms:
+        return contact_form, contact
+    form = definition.forms[kind.form]
+    return form, resolve_answers(form, without_type(contact), today)
+
+
+def as_received(session: Session, contact: dict, today: date) -> dict:
+    """The contact the front door is sent: a typed contact's relative dates resolved on the training clock."""
+    kind = _kind(contact)
+    version = latest_version(session) if kind is not CONTACT else None
+    form = compiled(version).forms.get(kind.form) if version is not None else None
+    return contact if form is None else resolve_answers(form, contact, today)
+
+
+def _kind(contact: dict) -> ContactType:
+    try:
+        return type_of(contact)
+    except ValidationFailed:
+        return CONTACT  # an unknown type: the contact form's check says what is wrong
+
+
 def london_today(at: datetime) -> date:
     return at.astimezone(LONDON).date()
 
@@ -337,8 +364,9 @@ def check_scenario(scenario: Scenario, definition: CompiledDefinition, contact_f
     problems: list[ScenarioProblem] = []
     for label, contact in (("contact", scenario.contact),
                            *((f"earlier contact {n}", c) for n, c in enumerate(scenario.earlier_contacts, start=1))):
+        typed_form, answers = typed_contact(definition, contact_form, contact, today)
         problems += [ScenarioProblem(file, f"{label}: {error.field or 'the form'}: {error.message}")
-                     for error in validate(contact_form, contact)]
+                     for error in validate(typed_form, answers)]
     reporter = users.get(scenario.reported_by)
     if reporter is None:
         problems.append(ScenarioProblem(file, f"reported_by: there is no user called {scenario.reported_by!r} "

@@ -249,8 +249,9 @@ def test_marac_as_the_outcome_still_lets_a_section_47_route_run_beside_it(api):
     after = complete(api, case_id, "decision", "mash-manager",
                      f.decision("strategy-discussion", additional_referrals=["marac", "lado"]))
     names = step_names(after)
-    assert {"Convene the strategy discussion", "Refer to MARAC", "Refer to the LADO"} <= set(names)
-    lado = deadline(after, "Refer to the LADO due")
+    # The LADO's first step is its own (lado.bpmn): recording the allegation, due with the evaluation (issue 22).
+    assert {"Convene the strategy discussion", "Refer to MARAC", "Record the allegation"} <= set(names)
+    lado = deadline(after, "LADO notified due")
     assert datetime.fromisoformat(lado["due_at"]).date().isoformat() == "2027-01-12"  # 1 working day
 
 

@@ -7,6 +7,7 @@ import pytest
 
 from app.core.clock import clock
 from tests import factories as f
+from tests.adults.concerns import consent_capacity, s42_decision
 
 BOTH = pytest.mark.parametrize("database_url", ["sqlite", "postgresql"], indirect=True)
 #: A Monday morning: the hub is open (who confirms immediate risk depends on it).
@@ -81,9 +82,16 @@ def test_a_screened_contact_reaches_each_outcome_and_the_referrer_is_told(api, o
         closed = complete(api, case_id, "record_assessment", "social-worker", f.assessment())
     if referred:
         assert closed["status"] == "open"  # the contact closes once the referral is made
-        complete(api, case_id, referral, f.REFERRAL_ROLES[referral], f.REFERRALS[referral])
+        # Raising an adult safeguarding concern is the adult pathway's first step (a call activity, issue 22).
+        step = "raise_adult_concern" if outcome == "adult-safeguarding" else referral
+        complete(api, case_id, step, f.REFERRAL_ROLES[referral], f.REFERRALS[referral])
         if outcome == "marac":  # the MARAC's actions are recorded after its meeting (issue 21)
             complete(api, case_id, "record_marac_actions", "marac-coordinator", f.MARAC_ACTIONS)
+        if outcome == "lado":  # the LADO evaluates the allegation it recorded (issue 22)
+            complete(api, case_id, "lado_evaluation", "lado", f.LADO_NO_FURTHER_ACTION)
+        if outcome == "adult-safeguarding":  # then consent and capacity, and the section 42 decision (issue 22)
+            complete(api, case_id, "record_adult_consent_capacity", "adult-social-care", consent_capacity())
+            complete(api, case_id, "s42_decision", "adult-social-care", s42_decision("no-enquiry", duty=False))
         closed = api("mash-manager").get(f"/api/v1/cases/{case_id}").get_json()
     assert closed["status"] == "closed"
     assert closed["closure"] == "end_closed"

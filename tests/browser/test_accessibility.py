@@ -104,7 +104,7 @@ def _samples() -> dict[str, list[str]]:
     from app.cases.models import Case
     from app.core.db import get_db
     from app.inbox.models import OpenTask
-    from app.people.models import Person
+    from app.people.models import Person, Place
     from app.process_models.models import ProcessVersion
     from app.rota.models import DutyShift
     from app.sharing.models import SharingDecision
@@ -118,6 +118,7 @@ def _samples() -> dict[str, list[str]]:
         decisions = session.scalars(select(SharingDecision.id)).all()
         users = session.scalars(select(User.username).order_by(User.username != "police")).all()
         shifts = session.scalars(select(DutyShift.id).order_by(DutyShift.id)).all()
+        places = session.scalars(select(Place.id).order_by(Place.id)).all()
     return {
         "case_id": [str(i) for i in open_first],
         "task_id": list(tasks),
@@ -128,6 +129,7 @@ def _samples() -> dict[str, list[str]]:
         "decision_id": [str(i) for i in decisions][:3],
         "username": list(users)[:1],
         "shift_id": [str(i) for i in shifts][:1],
+        "place_id": [str(i) for i in places][:1],  # exploitation: a place's page (app/people)
     }
 
 
@@ -334,7 +336,8 @@ ALL_ROLES = list(dict.fromkeys(username for username, _name, _roles in demo_user
 #: for them; the social worker and the out-of-hours team see the MASH manager's pages).
 #: MASH_ACCESSIBILITY_ALL_ROLES=1 sweeps every demo user (nearly twice as long): run it before a release.
 SUITE_ROLES = ["referrer", "mash-manager", "ops-manager", "business-support", "police", "auditor",
-               "process-owner", "trainer", "admin"]
+               "process-owner", "trainer", "admin",
+               "lado"]  # the LADO's list of open allegations (/lado) is theirs alone
 ROLES = ALL_ROLES if THOROUGH else SUITE_ROLES
 SUMMARY = PROJECT_ROOT / "test-results" / "accessibility.txt"
 

@@ -55,4 +55,5 @@ def test_bpmn_js_imports_without_warnings(diagram: Path, page, live_server):
     files[diagram.name] = result["saved"].encode("utf-8")
     forms = {p.stem: p.read_text(encoding="utf-8") for p in (PROJECT_ROOT / "forms").glob("*.json")}
     tables = {p.name: p.read_bytes() for p in (PROJECT_ROOT / "processes").glob("*.dmn")}  # the decisions they run
-    assert compile_bundle(ProcessBundle(bpmn=files, forms=forms, dmn=tables)).user_tasks
+    policies = (PROJECT_ROOT / "processes" / "sla-policies.toml").read_text(encoding="utf-8")  # named timescales
+    assert compile_bundle(ProcessBundle(bpmn=files, forms=forms, policies=policies, dmn=tables)).user_tasks

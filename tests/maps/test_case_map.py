@@ -56,7 +56,9 @@ def test_the_case_map_shows_done_and_open_steps_the_arrows_taken_and_deadline_st
                       # The decision's deadline, armed at screening, rides on the open health check.
                       "health_decision_deadline": ("Decision due", "on-track")}
     assert data["calls"] == {"strategy_discussion": f"/cases/{case_id}/map?process=strategy_discussion",
-                             "refer_marac": f"/cases/{case_id}/map?process=marac_referral"}  # issue 21
+                             "refer_marac": f"/cases/{case_id}/map?process=marac_referral",  # issue 21
+                             "refer_lado": f"/cases/{case_id}/map?process=lado_allegation",  # issue 22
+                             "refer_adult_safeguarding": f"/cases/{case_id}/map?process=adult_at_risk"}
 
     # Without JavaScript the same, as tables.
     steps = {row[0]: row[1:] for row in table_rows(html, "maps-case-steps")}

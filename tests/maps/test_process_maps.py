@@ -61,7 +61,9 @@ def test_a_process_map_lists_every_step_with_its_own_page_and_feeds_the_viewer(w
         assert data["steps"][step_id]["url"] == url
         assert f'id="maps-step-{step_id}"' in html and f'href="{url.replace("&", "&amp;")}"' in html
     assert data["calls"] == {"strategy_discussion": "/maps/strategy_discussion?version=1&root=referral",
-                             "refer_marac": "/maps/marac_referral?version=1&root=referral"}  # issue 21
+                             "refer_marac": "/maps/marac_referral?version=1&root=referral",  # issue 21
+                             "refer_lado": "/maps/lado_allegation?version=1&root=referral",  # issue 22
+                             "refer_adult_safeguarding": "/maps/adult_at_risk?version=1&root=referral"}
     # grouped by lane, in the order the flow reaches them
     lanes = re.findall(r'<h3 class="govuk-heading-m maps-lane"[^>]*>([^<]+)</h3>', html)
     assert lanes[:3] == ["MASH manager", "Out of hours", "Police"]
@@ -129,8 +131,8 @@ def test_each_version_keeps_its_own_map_and_a_case_is_drawn_on_the_version_it_ru
 
     index = table_rows(web("trainer").get("/maps").get_data(as_text=True), "maps-processes")
     # referral, and the processes in its bundle (strategy discussion; Encompass, MARAC and the domestic-abuse
-    # pathway since issue 21)
-    assert [row[1] for row in index] == ["2 (of 2)"] * 5
+    # pathway since issue 21; the LADO's allegations, the adult at risk and the missing episode since issue 22)
+    assert [row[1] for row in index] == ["2 (of 2)"] * 8
     latest = web("trainer").get("/maps/referral/steps/screening").get_data(as_text=True)
     assert "Redrawn: screen within the hour." in latest and "maps-older-version" not in latest
     older = web("trainer").get("/maps/referral/steps/screening?version=1").get_data(as_text=True)

@@ -11,6 +11,8 @@ import pytest
 from app.auth.authorisation import may_use
 from app.core.roles import ALL_ROLES
 from tests import factories as f
+from tests.adults.walks import ADULT_ADDRESS, ADULT_CONCERN, ADULT_NHS_NUMBER, S42_RATIONALE, WISHES, adult_walk
+from tests.adults.walks import REFERRER_EMAIL as ADULT_REFERRER_EMAIL
 from tests.need_to_know.walks import (
     ADDRESS,
     CONCERN,
@@ -45,6 +47,8 @@ SEES: dict[str, frozenset[str] | None] = {
     "housing": None, "probation": None, "youth-justice": None, "adult-social-care": None,  # never involved
     "business-support": frozenset({"referrer's e-mail", "decision rationale"}),
     "marac-coordinator": None,                  # never referred to MARAC (tests/marac: one that was)
+    "lado": None,                               # no allegation on it (tests/lado: one that has)
+    "missing-children": None,                   # no missing episode (tests/missing: one that is)
     "auditor": None, "admin": None, "process-owner": None, "trainer": None, "referrer": None,
 }
 
@@ -118,3 +122,47 @@ def test_a_case_an_agency_is_not_involved_in_is_not_found_and_its_contacts_are_i
     assert api("police").get(f"/api/v1/cases/{housing_case['case_id']}").status_code == 404
     listed = web("housing").get("/cases?status=all").get_data(as_text=True)
     assert housing_case["reference"] in listed and case.reference not in listed
+
+
+# ----------------------------------------------------------------------------- need to know keyed by pathway
+#: Adults at risk (issue 22): adult social care decides on the adult pathway (PATHWAY_CASE_RULES) and stays an agency on
+#: children's cases, seeing the children's case its adult case is linked to as an involved agency would.
+ADULT_MARKERS = {"address": ADULT_ADDRESS, "NHS number": ADULT_NHS_NUMBER, "concern": ADULT_CONCERN,
+                 "referrer's e-mail": ADULT_REFERRER_EMAIL, "wishes": WISHES, "s42 rationale": S42_RATIONALE}
+ADULT_EVERYTHING = frozenset(ADULT_MARKERS)
+#: role -> (what it sees of the adult case, of the linked children's case); None: not found.
+ADULT_SEES: dict[str, tuple[frozenset[str] | None, frozenset[str] | None]] = {
+    "adult-social-care": (ADULT_EVERYTHING, frozenset({"address", "NHS number", "concern"})),
+    "mash-manager": (ADULT_EVERYTHING, frozenset({"address", "NHS number", "concern", "referrer's e-mail"})),
+    "police": (None, None),  # never involved in either
+    "business-support": (frozenset({"referrer's e-mail", "s42 rationale"}), frozenset({"referrer's e-mail"})),
+}
+
+
+@BOTH
+def test_adult_social_care_decides_on_the_adult_pathway_and_is_an_agency_on_the_childrens(api, web):
+    walk = adult_walk(api)
+    for role, sights in ADULT_SEES.items():
+        for case_id, reference, sees in ((walk.adult_case_id, walk.adult_reference, sights[0]),
+                                         (walk.children_case_id, walk.children_reference, sights[1])):
+            urls = [f"/cases/{case_id}", f"/api/v1/cases/{case_id}", f"/api/v1/cases/{case_id}/adult-safeguarding"]
+            shown = ""
+            for url in urls:
+                response = api(role).get(url) if url.startswith("/api/") else web(role).get(url)
+                where = f"{role} on {url}"
+                if sees is None:
+                    assert response.status_code == 404, where
+                    continue
+                assert response.status_code == 200, where
+                body = response.get_data(as_text=True)
+                shown += body
+                for name in ADULT_EVERYTHING - sees:
+                    assert ADULT_MARKERS[name] not in body, f"{where} shows the {name}"
+            for name in sees or ():
+                assert ADULT_MARKERS[name] in shown, f"{role} cannot see the {name} on case {case_id}"
+            listed = web(role).get("/cases?status=all").get_data(as_text=True)
+            assert (reference in listed) == (sees is not None), (role, reference)
+    # Still an agency on a children's case it has no part in: not found, not listed.
+    other = walked_case(api)
+    assert api("adult-social-care").get(f"/api/v1/cases/{other.case_id}").status_code == 404
+    assert other.reference not in web("adult-social-care").get("/cases?status=all").get_data(as_text=True)

@@ -128,6 +128,12 @@ def test_every_form_in_the_forms_folder_loads(forms):
         "early_help_referral", "police_investigation_referral",
         "encompass_notification", "marac_actions",  # Operation Encompass and MARAC (issue 21)
         "domestic_abuse_notification", "domestic_abuse_triage",  # the domestic-abuse pathway (issue 21)
+        "allegation", "lado_allegation_details", "lado_evaluation", "lado_meeting", "lado_outcome",  # LADO (issue 22)
+        "lado_dbs_referral",
+        "adult_at_risk", "adult_consent_capacity", "adult_best_interests", "adult_s42_decision",
+        "adult_enquiry_outcome",  # adults at risk (issue 22)
+        "missing_person_notification", "missing_return", "return_interview_offer", "return_home_interview",
+        "missing_strategy_prompt",  # missing children (issue 22)
     }
     for key, form in forms.items():
         assert form.key == key

@@ -1,0 +1,156 @@
+"""Receive a police missing-person notification: store the contact, the episode (linked to the child's record in
+the person index), count the child's episodes against the repeat rule, and start the missing_episode process
+(docs/process-contract.md, "Missing children")."""
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, time
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from app.audit.operations import record
+from app.cases.models import Case, Subject
+from app.casework.starting import start_workflow, store_unstarted
+from app.core.actor import Actor
+from app.core.calendar import LONDON
+from app.core.clock import now
+from app.core.errors import FieldError, ValidationFailed
+from app.core.vocabulary import (
+    HAS_OPEN_CASE_FIELD,
+    IMMEDIATE_RISK_FIELD,
+    MISSING_EPISODE_FIELD,
+    MISSING_INTERVIEW_ACCEPTED_FIELD,
+    MISSING_REPEAT_COUNT_FIELD,
+    MISSING_REPEAT_FIELD,
+    MISSING_RETURNED_AT_FIELD,
+    MISSING_RETURNED_FIELD,
+    MISSING_RISK_FIELD,
+    MISSING_STRATEGY_DECISION_FIELD,
+    OPEN_ENQUIRY_FIELD,
+    OUTCOME_FIELD,
+    RECEIVED_AT_FIELD,
+    REFERENCE_FIELD,
+    REFERRAL_DATE_FIELD,
+    SOURCE_FIELD,
+    STRATEGY_OUTCOME_FIELD,
+)
+from app.forms import FormDefinition, validate
+from app.intake.contact_types import MISSING_PERSON_NOTIFICATION
+from app.intake.models import Contact
+from app.intake.open_work import open_work_for
+from app.missing.episodes import proposed_for, repeat_missing
+from app.missing.models import MissingEpisode
+from app.missing.recording import interview_due
+from app.people.intake import index_subjects
+from app.people.names import is_valid_nhs_number, normalise_nhs_number
+from app.process_models.registry import compiled, pathway_version
+
+#: Police: the children in need census's referral source.
+POLICE_SOURCE = "6"
+#: Dates of an episode before this year are mistyped.
+EARLIEST_YEAR = 1900
+CONSENT_REASON = "A police missing-person notification: shared under the police's duty to safeguard the child."
+
+
+def missing_person_form(session: Session) -> FormDefinition:
+    """The notification form of the current missing_episode process version (the page and the API)."""
+    version = pathway_version(session, MISSING_PERSON_NOTIFICATION.process_id)
+    return compiled(version).forms[MISSING_PERSON_NOTIFICATION.form]
+
+
+def receive_missing_person(session: Session, payload: dict[str, Any], actor: Actor, *, channel: str,
+                           idempotency_key: str | None, digest: str | None, start: bool) -> Case:
+    """Store a validated notification, its case and episode, and start (or store, ``start=False``) its process."""
+    version = pathway_version(session, MISSING_PERSON_NOTIFICATION.process_id)
+    form = compiled(version).forms[MISSING_PERSON_NOTIFICATION.form]
+    errors = validate(form, payload)
+    if errors:
+        raise ValidationFailed(errors)
+    received_at = now()
+    child = payload["child"]
+    nhs_number = normalise_nhs_number(child.get("nhs_number"))
+    if nhs_number and not is_valid_nhs_number(nhs_number):
+        raise ValidationFailed([FieldError("child.nhs_number", "This NHS number is not valid: check it and enter "
+                                           "it again", form.anchor("child.nhs_number"))])
+    started_at = _instant(payload["started_on"], payload["started_time"], received_at, form, "started")
+    returned = bool(payload["returned"])
+    returned_at = (_instant(payload["returned_on"], payload["returned_time"], received_at, form, "returned")
+                   if returned else None)
+    if returned_at is not None and returned_at < started_at:
+        raise ValidationFailed([FieldError("returned_on", "The return must be after the child went missing",
+                                           form.anchor("returned_on"))])
+    subject = {"role": "child", "given_name": child["given_name"].strip(), "family_name": child["family_name"].strip(),
+               "date_of_birth": child["date_of_birth"], "nhs_number": nhs_number}
+    work = open_work_for(session, [subject])
+    linked = work.social_work or work.open_enquiry
+    case = Case(status="open", received_at=received_at, typed_in_at=received_at, immediate_risk=False,
+                has_open_case=work.social_work is not None, linked_case_id=linked.id if linked else None,
+                process_version_id=version.id)
+    address = (child.get("address") or "").strip() or None
+    case.subjects.append(Subject(position=0, role="child", given_name=subject["given_name"],
+                                 family_name=subject["family_name"], nhs_number=nhs_number, address=address,
+                                 date_of_birth=date.fromisoformat(child["date_of_birth"])))
+    session.add(case)
+    session.flush()
+    case.reference = f"MASH-{received_at:%Y}-{case.id:06d}"
+    session.add(Contact(
+        case_id=case.id, source=POLICE_SOURCE, channel=channel, referrer_name=payload["officer_name"],
+        referrer_organisation="Police", referrer_role=f"Missing person reference {payload['police_reference']}",
+        concern=payload["circumstances"], immediate_risk=False, consent_status="not-sought",
+        consent_reason=CONSENT_REASON, created_by_id=actor.user_id, idempotency_key=idempotency_key,
+        idempotency_digest=digest, received_at=received_at, type=MISSING_PERSON_NOTIFICATION.name))
+    index_subjects(session, case, actor)
+    person_id = case.subjects[0].person_id
+    episode = MissingEpisode(
+        case_id=case.id, person_id=person_id, received_at=received_at, police_reference=payload["police_reference"],
+        officer_name=payload["officer_name"], given_name=subject["given_name"], family_name=subject["family_name"],
+        date_of_birth=date.fromisoformat(child["date_of_birth"]), nhs_number=nhs_number, address=address,
+        looked_after=bool(payload["looked_after"]), started_at=started_at, risk_grading=payload["risk_grading"],
+        returned_at=returned_at, found_where=(payload.get("found_where") or "").strip() or None if returned else None,
+        return_recorded_at=received_at if returned else None,
+        interview_due_at=interview_due(version, returned_at) if returned_at else None)
+    session.add(episode)
+    session.flush()
+    repeat = repeat_missing(session, [person_id] if person_id else [], started_at,
+                            proposed=proposed_for(session, [case.subjects[0].id]))
+    episode.repeat_count, episode.repeat = repeat.count, repeat.flagged
+    record(session, actor, "contact.received", case_id=case.id, summary=f"Contact {case.reference} received",
+           details={"channel": channel, "source": POLICE_SOURCE, "type": MISSING_PERSON_NOTIFICATION.name,
+                    "risk_grading": payload["risk_grading"], "returned": returned, "repeat": repeat.flagged})
+    data = {
+        REFERENCE_FIELD: case.reference,
+        RECEIVED_AT_FIELD: received_at.isoformat(),
+        SOURCE_FIELD: POLICE_SOURCE,
+        IMMEDIATE_RISK_FIELD: False,
+        HAS_OPEN_CASE_FIELD: work.social_work is not None,
+        OPEN_ENQUIRY_FIELD: work.open_enquiry.reference if work.open_enquiry else None,
+        OUTCOME_FIELD: None,
+        STRATEGY_OUTCOME_FIELD: None,
+        REFERRAL_DATE_FIELD: None,
+        MISSING_EPISODE_FIELD: episode.id,
+        MISSING_RISK_FIELD: payload["risk_grading"],
+        MISSING_RETURNED_FIELD: returned,
+        MISSING_RETURNED_AT_FIELD: returned_at.isoformat() if returned_at else None,
+        MISSING_REPEAT_FIELD: repeat.flagged,
+        MISSING_REPEAT_COUNT_FIELD: repeat.count,
+        MISSING_INTERVIEW_ACCEPTED_FIELD: None,
+        MISSING_STRATEGY_DECISION_FIELD: None,
+    }
+    if start:
+        start_workflow(session, case, data, actor)
+    else:
+        store_unstarted(session, case, data, actor)
+    return case
+
+
+def _instant(day: str, clock: str, received_at: datetime, form: FormDefinition, which: str) -> datetime:
+    """A date and UK time on the form, never after the notification."""
+    field = f"{which}_on"
+    hours, minutes = (int(part) for part in clock.split(":"))
+    when = date.fromisoformat(day)
+    if when.year < EARLIEST_YEAR:  # no real episode; and the repeat rule's window must not run off the calendar
+        raise ValidationFailed([FieldError(field, "Enter a real date", form.anchor(field))])
+    at = datetime.combine(when, time(hours, minutes), LONDON).astimezone(UTC)
+    if at > received_at:
+        raise ValidationFailed([FieldError(field, "The date and time must be in the past", form.anchor(field))])
+    return at

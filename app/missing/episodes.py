@@ -1,0 +1,113 @@
+"""Reading a child's missing episodes: their count against the hub's repeat rule, and the flag on the child.
+
+A child is a cluster of person records (app/people/clusters.py). Episodes of a record only PROPOSED as a
+match at intake count too, marked "possible": the police notify the same child again and again, and the
+manager prompted to consider a strategy discussion confirms the match there. A rejected proposal never counts.
+"""
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from app.cases.models import Case, Subject
+from app.core.codes import CHILD_ROLES
+from app.missing.models import MissingEpisode
+from app.missing.rules import RepeatMissingRule, hub_rule
+from app.people.clusters import clusters
+from app.people.models import SubjectMatch
+
+#: The police risk grading (College of Policing APP "Missing persons", 2022: the "absent" category was
+#: withdrawn; every report is "missing", graded by risk). Code -> words.
+RISK_GRADINGS: dict[str, str] = {"no-apparent-risk": "No apparent risk", "low": "Low risk",
+                                 "medium": "Medium risk", "high": "High risk"}
+#: Exploitation indicators a return home interview may record (forms/return_home_interview.json).
+EXPLOITATION_INDICATORS: dict[str, str] = {
+    "cse": "Child sexual exploitation", "cce": "Child criminal exploitation", "county-lines": "County lines",
+    "trafficking": "Trafficking or modern slavery", "gangs": "Gang association", "substances": "Drugs or alcohol",
+    "online": "Online grooming", "radicalisation": "Radicalisation", "none-identified": "None identified"}
+
+
+@dataclass(frozen=True)
+class RepeatMissing:
+    """A child's episodes within the rule's window up to ``at``: the flag shows when ``count`` reaches it."""
+
+    rule: RepeatMissingRule
+    count: int
+    #: Counting only records the hub has confirmed as the child.
+    confirmed_count: int
+    episodes: tuple[MissingEpisode, ...]
+
+    @property
+    def flagged(self) -> bool:
+        return self.count >= self.rule.episodes
+
+    @property
+    def possible(self) -> bool:
+        """Flagged only if a proposed match is confirmed."""
+        return self.flagged and self.confirmed_count < self.rule.episodes
+
+    @property
+    def explanation(self) -> str:
+        plural = "s" if self.count != 1 else ""
+        text = f"{self.rule.label}: {self.count} episode{plural} in the last {self.rule.window_days} days"
+        return f"Possible – if the proposed match is confirmed. {text}" if self.possible else text
+
+
+def _aware(at: datetime) -> datetime:
+    return at if at.tzinfo else at.replace(tzinfo=UTC)
+
+
+def repeat_missing(session: Session, records: Iterable[int], at: datetime, *, proposed: Iterable[int] = (),
+                   rule: RepeatMissingRule | None = None) -> RepeatMissing:
+    """The episodes of these person records' clusters (``proposed``: records only proposed as the same child)
+    that started within the rule's window up to ``at``."""
+    rule = rule or hub_rule()
+    own, maybe = list(records), list(proposed)
+    record_root = clusters(session, [*own, *maybe])
+    own_roots = {record_root[r] for r in own if r in record_root}
+    since = _aware(at) - timedelta(days=rule.window_days)
+    # Anonymised episodes have lost their link to the child (app/retention): they never count.
+    found = list(session.scalars(select(MissingEpisode).join(Case, Case.id == MissingEpisode.case_id).where(
+        MissingEpisode.person_id.in_(list(record_root)), MissingEpisode.started_at >= since,
+        MissingEpisode.started_at <= _aware(at), Case.anonymised_at.is_(None))
+        .order_by(MissingEpisode.started_at))) if record_root else []
+    confirmed = [e for e in found if e.person_id is not None and record_root.get(e.person_id) in own_roots]
+    return RepeatMissing(rule, len(found), len(confirmed), tuple(found))
+
+
+def proposed_for(session: Session, subject_ids: Iterable[int]) -> list[int]:
+    """The person records proposed (and not yet decided) as the same as these subjects."""
+    ids = list(subject_ids)
+    return list(session.scalars(select(SubjectMatch.person_id).where(
+        SubjectMatch.subject_id.in_(ids), SubjectMatch.status == "proposed"))) if ids else []
+
+
+@dataclass(frozen=True)
+class ChildFlag:
+    """A subject of a case flagged as a repeat missing child."""
+
+    subject: Subject
+    repeat: RepeatMissing
+
+
+def child_flags(session: Session, case: Case, at: datetime | None = None) -> list[ChildFlag]:
+    """The case's children who are repeat missing children, counted up to ``at`` (default: the case's
+    receipt), for screening and the case page."""
+    when = _aware(at or case.received_at)
+    flags = []
+    for subject in case.subjects:
+        if subject.role not in CHILD_ROLES or subject.person_id is None:
+            continue
+        repeat = repeat_missing(session, [subject.person_id], when, proposed=proposed_for(session, [subject.id]))
+        if repeat.flagged:
+            flags.append(ChildFlag(subject, repeat))
+    return flags
+
+
+def episode_of(session: Session, case_id: int) -> MissingEpisode | None:
+    """The episode a case was opened for."""
+    return session.scalar(select(MissingEpisode).where(MissingEpisode.case_id == case_id))

@@ -1,0 +1,93 @@
+"""Missing children's pages: the police's notification page, and the episode and repeat-missing flag shown on the
+case page and at screening (template globals, within need to know)."""
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from flask import Blueprint, g, redirect, render_template, request, url_for
+from flask.typing import ResponseReturnValue
+
+from app.core.db import get_db, run_in_transaction
+from app.core.errors import FieldError
+from app.intake.contact_types import MISSING_PERSON_NOTIFICATION, TYPE_FIELD
+from app.intake.missing_persons import missing_person_form
+from app.intake.operations import IDEMPOTENCY_FIELD, receive_contact, start_received
+from app.intake.views import SENT_ALREADY
+from app.missing.episodes import ChildFlag, child_flags, episode_of
+from app.missing.models import MissingEpisode
+from app.missing.queries import indicator_labels, offered_in_time, reads_interview, risk_label
+from app.web.refusals import read_form
+
+bp = Blueprint("missing", __name__, template_folder="templates")
+
+
+@bp.route("/contacts/new/missing-person", methods=["GET", "POST"])
+def new_notification() -> ResponseReturnValue:
+    """The police's missing-person notification: the child, the episode, the risk grading and any return."""
+    form = missing_person_form(get_db().session)
+    submission_key = request.form.get("submission_key") or uuid.uuid4().hex
+
+    def page(values: dict, errors: list[FieldError]) -> ResponseReturnValue:
+        key = submission_key
+        if any(error.field == IDEMPOTENCY_FIELD for error in errors):
+            errors = [FieldError("submission_key", SENT_ALREADY, anchor="send") if error.field == IDEMPOTENCY_FIELD
+                      else error for error in errors]
+            key = uuid.uuid4().hex
+        return render_template("missing/new_notification.html", form=form, values=values, errors=errors,
+                               submission_key=key, title=MISSING_PERSON_NOTIFICATION.title)
+
+    if request.method == "GET":
+        return page({}, [])
+    values = read_form(form, page)
+    case, _created = run_in_transaction(
+        receive_contact, {**values, TYPE_FIELD: MISSING_PERSON_NOTIFICATION.name}, g.actor, channel="web",
+        idempotency_key=f"web:{submission_key[:64]}", start=False)
+    start_received(get_db().session, case, g.actor)
+    return redirect(url_for("intake.received", case_id=case.id))
+
+
+@dataclass(frozen=True)
+class EpisodeSection:
+    """The case page's missing episode: what the reader's sight of the case shows."""
+
+    episode: MissingEpisode
+    identifiers: bool
+    concern: bool
+    #: What the child said at the return home interview (app.missing.queries.reads_interview).
+    interview: bool
+
+    @property
+    def risk(self) -> str:
+        return risk_label(self.episode.risk_grading)
+
+    @property
+    def indicators(self) -> list[str]:
+        return indicator_labels(self.episode.exploitation_indicators)
+
+    @property
+    def in_time(self) -> bool | None:
+        return offered_in_time(self.episode)
+
+
+@bp.app_template_global()
+def missing_episode_section(detail: Any) -> EpisodeSection | None:
+    """The missing episode behind a case, for a reader who may see its progress."""
+    if not detail.sight.shows("progress"):
+        return None
+    found = episode_of(get_db().session, detail.case.id)
+    if found is None:
+        return None
+    return EpisodeSection(found, detail.sight.shows("identifiers"), detail.sight.shows("concern"),
+                          reads_interview(detail.sight, g.actor))
+
+
+@bp.app_template_global()
+def repeat_missing_flags(detail: Any, at: datetime | None = None) -> list[ChildFlag]:
+    """The case's children flagged as repeat missing children (screening and the case page), for readers who see
+    the subjects' identifiers (the flag is about other episodes of the same child)."""
+    if not detail.sight.shows("identifiers") or detail.case.anonymised_at is not None:
+        return []
+    return child_flags(get_db().session, detail.case, at)
