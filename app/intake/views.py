@@ -10,7 +10,8 @@ from app.audit.operations import record
 from app.cases.queries import case_for_referrer, feedback_given
 from app.core.db import get_db, run_in_transaction
 from app.core.errors import FieldError, ValidationFailed
-from app.intake.contact_types import DOMESTIC_ABUSE_NOTIFICATION, TYPE_FIELD
+from app.forms import FormDefinition
+from app.intake.contact_types import DOMESTIC_ABUSE_NOTIFICATION, TYPE_FIELD, ContactType
 from app.intake.notifications import notification_form
 from app.intake.operations import IDEMPOTENCY_FIELD, contact_form, receive_contact, start_received
 from app.intake.queries import contacts_of
@@ -78,7 +79,13 @@ def new_contact():
 @bp.route("/contacts/new/domestic-abuse", methods=["GET", "POST"])
 def new_notification():
     """A police officer's domestic abuse notification (a PPN): the incident, the people and the DASH answers."""
-    form = notification_form(get_db().session)
+    return typed_contact_page(DOMESTIC_ABUSE_NOTIFICATION, notification_form(get_db().session),
+                              "intake/new_notification.html")
+
+
+def typed_contact_page(kind: ContactType, form: FormDefinition, template: str) -> ResponseReturnValue:
+    """The page for a contact of one of the hub's other doors (app/intake/contact_types.py): its form, sent once
+    (a resent page is refused as the plain contact's is), stored and committed, then started."""
     submission_key = request.form.get("submission_key") or uuid.uuid4().hex
 
     def page(values: dict, errors: list[FieldError]) -> ResponseReturnValue:
@@ -87,16 +94,16 @@ def new_notification():
             errors = [FieldError("submission_key", SENT_ALREADY, anchor="send") if error.field == IDEMPOTENCY_FIELD
                       else error for error in errors]
             key = uuid.uuid4().hex
-        return render_template("intake/new_notification.html", form=form, values=values, errors=errors,
-                               submission_key=key, title=DOMESTIC_ABUSE_NOTIFICATION.title)
+        return render_template(template, form=form, values=values, errors=errors, submission_key=key,
+                               title=kind.title)
 
     if request.method == "GET":
         return page({}, [])
     values = read_form(form, page)
     case, _created = run_in_transaction(
-        receive_contact, {**values, TYPE_FIELD: DOMESTIC_ABUSE_NOTIFICATION.name}, g.actor, channel="web",
+        receive_contact, {**values, TYPE_FIELD: kind.name}, g.actor, channel="web",
         idempotency_key=f"web:{submission_key[:64]}", start=False)
-    start_received(get_db().session, case, g.actor)
+    start_received(get_db().session, case, g.actor)  # stored and committed first, as a plain contact is
     return redirect(url_for("intake.received", case_id=case.id))
 
 

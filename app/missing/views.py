@@ -2,24 +2,20 @@
 case page and at screening (template globals, within need to know)."""
 from __future__ import annotations
 
-import uuid
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from flask import Blueprint, g, redirect, render_template, request, url_for
+from flask import Blueprint, g
 from flask.typing import ResponseReturnValue
 
-from app.core.db import get_db, run_in_transaction
-from app.core.errors import FieldError
-from app.intake.contact_types import MISSING_PERSON_NOTIFICATION, TYPE_FIELD
+from app.core.db import get_db
+from app.intake.contact_types import MISSING_PERSON_NOTIFICATION
 from app.intake.missing_persons import missing_person_form
-from app.intake.operations import IDEMPOTENCY_FIELD, receive_contact, start_received
-from app.intake.views import SENT_ALREADY
+from app.intake.views import typed_contact_page
 from app.missing.episodes import ChildFlag, child_flags, episode_of
 from app.missing.models import MissingEpisode
 from app.missing.queries import indicator_labels, offered_in_time, reads_interview, risk_label
-from app.web.refusals import read_form
 
 bp = Blueprint("missing", __name__, template_folder="templates")
 
@@ -27,26 +23,8 @@ bp = Blueprint("missing", __name__, template_folder="templates")
 @bp.route("/contacts/new/missing-person", methods=["GET", "POST"])
 def new_notification() -> ResponseReturnValue:
     """The police's missing-person notification: the child, the episode, the risk grading and any return."""
-    form = missing_person_form(get_db().session)
-    submission_key = request.form.get("submission_key") or uuid.uuid4().hex
-
-    def page(values: dict, errors: list[FieldError]) -> ResponseReturnValue:
-        key = submission_key
-        if any(error.field == IDEMPOTENCY_FIELD for error in errors):
-            errors = [FieldError("submission_key", SENT_ALREADY, anchor="send") if error.field == IDEMPOTENCY_FIELD
-                      else error for error in errors]
-            key = uuid.uuid4().hex
-        return render_template("missing/new_notification.html", form=form, values=values, errors=errors,
-                               submission_key=key, title=MISSING_PERSON_NOTIFICATION.title)
-
-    if request.method == "GET":
-        return page({}, [])
-    values = read_form(form, page)
-    case, _created = run_in_transaction(
-        receive_contact, {**values, TYPE_FIELD: MISSING_PERSON_NOTIFICATION.name}, g.actor, channel="web",
-        idempotency_key=f"web:{submission_key[:64]}", start=False)
-    start_received(get_db().session, case, g.actor)
-    return redirect(url_for("intake.received", case_id=case.id))
+    return typed_contact_page(MISSING_PERSON_NOTIFICATION, missing_person_form(get_db().session),
+                              "missing/new_notification.html")
 
 
 @dataclass(frozen=True)
