@@ -12,7 +12,6 @@ from sqlalchemy.orm import Session
 from app.adults.models import AdultSafeguarding
 from app.audit.operations import record
 from app.cases.models import Case, Subject
-from app.casework.starting import start_workflow, store_unstarted
 from app.core.actor import Actor
 from app.core.clock import now
 from app.core.errors import FieldError, ValidationFailed
@@ -20,17 +19,9 @@ from app.core.vocabulary import (
     ADULT_ABUSE_KINDS_FIELD,
     ADULT_CHILDREN_CASE_FIELD,
     ADULT_FIELD,
-    HAS_OPEN_CASE_FIELD,
-    IMMEDIATE_RISK_FIELD,
-    OPEN_ENQUIRY_FIELD,
-    OUTCOME_FIELD,
-    RECEIVED_AT_FIELD,
-    REFERENCE_FIELD,
-    REFERRAL_DATE_FIELD,
-    SOURCE_FIELD,
-    STRATEGY_OUTCOME_FIELD,
 )
 from app.forms import FormDefinition, validate
+from app.intake.case_data import begin, contact_data
 from app.intake.contact_types import ADULT_AT_RISK
 from app.intake.models import Contact
 from app.intake.operations import receive_contact
@@ -95,25 +86,14 @@ def receive_adult_concern(session: Session, payload: dict[str, Any], actor: Acto
     if children:
         children_case = _children_contact(session, case, payload, adult, actor, channel)
         concern.children_case_id = case.linked_case_id = children_case.id
-    data = {
-        REFERENCE_FIELD: case.reference,
-        RECEIVED_AT_FIELD: received_at.isoformat(),
-        SOURCE_FIELD: CHILDREN_CONTACT_SOURCE,
-        IMMEDIATE_RISK_FIELD: immediate,
-        HAS_OPEN_CASE_FIELD: False,
-        OPEN_ENQUIRY_FIELD: None,
-        # The children's decision names, empty: the adult pathway tests ``outcome`` to know it came from a contact.
-        OUTCOME_FIELD: None,
-        STRATEGY_OUTCOME_FIELD: None,
-        REFERRAL_DATE_FIELD: None,
+    # (The children's decision names come empty: the adult pathway tests ``outcome`` to know it came from a contact.)
+    data = contact_data(case, received_at=received_at, source=CHILDREN_CONTACT_SOURCE, immediate_risk=immediate,
+                        work=None) | {
         ADULT_FIELD: adult,
         ADULT_ABUSE_KINDS_FIELD: list(payload["abuse_kinds"]),
         ADULT_CHILDREN_CASE_FIELD: None if not children else session.get_one(Case, case.linked_case_id).reference,
     }
-    if start:
-        start_workflow(session, case, data, actor)
-    else:
-        store_unstarted(session, case, data, actor)
+    begin(session, case, data, actor, start=start)
     return case
 
 

@@ -10,22 +10,11 @@ from sqlalchemy.orm import Session
 
 from app.audit.operations import record
 from app.cases.models import Case, Subject
-from app.casework.starting import start_workflow, store_unstarted
 from app.core.actor import Actor
 from app.core.clock import now
 from app.core.errors import FieldError, ValidationFailed
-from app.core.vocabulary import (
-    HAS_OPEN_CASE_FIELD,
-    IMMEDIATE_RISK_FIELD,
-    OPEN_ENQUIRY_FIELD,
-    OUTCOME_FIELD,
-    RECEIVED_AT_FIELD,
-    REFERENCE_FIELD,
-    REFERRAL_DATE_FIELD,
-    SOURCE_FIELD,
-    STRATEGY_OUTCOME_FIELD,
-)
 from app.forms import FormDefinition, validate
+from app.intake.case_data import begin, contact_data
 from app.intake.contact_types import ALLEGATION
 from app.intake.models import Contact
 from app.intake.open_work import open_work_for
@@ -94,20 +83,8 @@ def receive_allegation(session: Session, payload: dict[str, Any], actor: Actor, 
     record(session, actor, "contact.received", case_id=case.id, summary=f"Contact {case.reference} received",
            details={"channel": channel, "source": source, "type": ALLEGATION.name, "sector": person["sector"]})
     index_subjects(session, case, actor)
-    data = {
-        REFERENCE_FIELD: case.reference,
-        RECEIVED_AT_FIELD: received_at.isoformat(),
-        SOURCE_FIELD: source,
-        IMMEDIATE_RISK_FIELD: False,
-        HAS_OPEN_CASE_FIELD: work.social_work is not None,
-        OPEN_ENQUIRY_FIELD: work.open_enquiry.reference if work.open_enquiry else None,
-        # No MASH decision: lado.bpmn reads this to know the allegation came as a contact, its details recorded.
-        OUTCOME_FIELD: None,
-        STRATEGY_OUTCOME_FIELD: None,
-        REFERRAL_DATE_FIELD: None,
-    }
-    if start:
-        start_workflow(session, case, data, actor)
-    else:
-        store_unstarted(session, case, data, actor)
+    # No MASH decision (``outcome`` empty): lado.bpmn reads it to know the allegation came as a contact, its details
+    # recorded.
+    data = contact_data(case, received_at=received_at, source=source, immediate_risk=False, work=work)
+    begin(session, case, data, actor, start=start)
     return case

@@ -10,14 +10,11 @@ from sqlalchemy.orm import Session
 
 from app.audit.operations import record
 from app.cases.models import Case, Subject
-from app.casework.starting import start_workflow, store_unstarted
 from app.core.actor import Actor
 from app.core.calendar import LONDON
 from app.core.clock import now
 from app.core.errors import FieldError, ValidationFailed
 from app.core.vocabulary import (
-    HAS_OPEN_CASE_FIELD,
-    IMMEDIATE_RISK_FIELD,
     MISSING_EPISODE_FIELD,
     MISSING_INTERVIEW_ACCEPTED_FIELD,
     MISSING_REPEAT_COUNT_FIELD,
@@ -26,15 +23,9 @@ from app.core.vocabulary import (
     MISSING_RETURNED_FIELD,
     MISSING_RISK_FIELD,
     MISSING_STRATEGY_DECISION_FIELD,
-    OPEN_ENQUIRY_FIELD,
-    OUTCOME_FIELD,
-    RECEIVED_AT_FIELD,
-    REFERENCE_FIELD,
-    REFERRAL_DATE_FIELD,
-    SOURCE_FIELD,
-    STRATEGY_OUTCOME_FIELD,
 )
 from app.forms import FormDefinition, validate
+from app.intake.case_data import begin, contact_data
 from app.intake.contact_types import MISSING_PERSON_NOTIFICATION
 from app.intake.models import Contact
 from app.intake.open_work import open_work_for
@@ -117,16 +108,7 @@ def receive_missing_person(session: Session, payload: dict[str, Any], actor: Act
     record(session, actor, "contact.received", case_id=case.id, summary=f"Contact {case.reference} received",
            details={"channel": channel, "source": POLICE_SOURCE, "type": MISSING_PERSON_NOTIFICATION.name,
                     "risk_grading": payload["risk_grading"], "returned": returned, "repeat": repeat.flagged})
-    data = {
-        REFERENCE_FIELD: case.reference,
-        RECEIVED_AT_FIELD: received_at.isoformat(),
-        SOURCE_FIELD: POLICE_SOURCE,
-        IMMEDIATE_RISK_FIELD: False,
-        HAS_OPEN_CASE_FIELD: work.social_work is not None,
-        OPEN_ENQUIRY_FIELD: work.open_enquiry.reference if work.open_enquiry else None,
-        OUTCOME_FIELD: None,
-        STRATEGY_OUTCOME_FIELD: None,
-        REFERRAL_DATE_FIELD: None,
+    data = contact_data(case, received_at=received_at, source=POLICE_SOURCE, immediate_risk=False, work=work) | {
         MISSING_EPISODE_FIELD: episode.id,
         MISSING_RISK_FIELD: payload["risk_grading"],
         MISSING_RETURNED_FIELD: returned,
@@ -136,10 +118,7 @@ def receive_missing_person(session: Session, payload: dict[str, Any], actor: Act
         MISSING_INTERVIEW_ACCEPTED_FIELD: None,
         MISSING_STRATEGY_DECISION_FIELD: None,
     }
-    if start:
-        start_workflow(session, case, data, actor)
-    else:
-        store_unstarted(session, case, data, actor)
+    begin(session, case, data, actor, start=start)
     return case
 
 

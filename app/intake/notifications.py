@@ -9,7 +9,6 @@ from sqlalchemy.orm import Session
 
 from app.audit.operations import record
 from app.cases.models import Case, Subject
-from app.casework.starting import start_workflow, store_unstarted
 from app.core.actor import Actor
 from app.core.calendar import LONDON
 from app.core.clock import now
@@ -24,21 +23,13 @@ from app.core.vocabulary import (
     DASH_RISK_LEVEL_FIELD,
     DASH_TICKS_FIELD,
     ESCALATION_FIELD,
-    HAS_OPEN_CASE_FIELD,
-    IMMEDIATE_RISK_FIELD,
-    OPEN_ENQUIRY_FIELD,
-    OUTCOME_FIELD,
     PREGNANCY_FIELD,
-    RECEIVED_AT_FIELD,
-    REFERENCE_FIELD,
-    REFERRAL_DATE_FIELD,
-    SOURCE_FIELD,
-    STRATEGY_OUTCOME_FIELD,
 )
 from app.domestic_abuse import dash
 from app.domestic_abuse.models import DomesticAbuseChild, DomesticAbuseNotification
 from app.domestic_abuse.schools import known_school_ids
 from app.forms import FormDefinition, validate
+from app.intake.case_data import begin, contact_data
 from app.intake.contact_types import DOMESTIC_ABUSE_NOTIFICATION
 from app.intake.models import Contact
 from app.intake.open_work import open_work_for
@@ -138,16 +129,7 @@ def receive_notification(session: Session, payload: dict[str, Any], actor: Actor
            details={"channel": channel, "source": POLICE_SOURCE, "type": DOMESTIC_ABUSE_NOTIFICATION.name,
                     "risk_level": payload["risk_level"]})
     index_subjects(session, case, actor)
-    data = {
-        REFERENCE_FIELD: case.reference,
-        RECEIVED_AT_FIELD: received_at.isoformat(),
-        SOURCE_FIELD: POLICE_SOURCE,
-        IMMEDIATE_RISK_FIELD: immediate,
-        HAS_OPEN_CASE_FIELD: work.social_work is not None,
-        OPEN_ENQUIRY_FIELD: work.open_enquiry.reference if work.open_enquiry else None,
-        OUTCOME_FIELD: None,
-        STRATEGY_OUTCOME_FIELD: None,
-        REFERRAL_DATE_FIELD: None,
+    data = contact_data(case, received_at=received_at, source=POLICE_SOURCE, immediate_risk=immediate, work=work) | {
         DASH_RISK_LEVEL_FIELD: payload["risk_level"],
         DASH_TICKS_FIELD: notification.dash_ticks,
         ESCALATION_FIELD: notification.escalation,
@@ -161,10 +143,7 @@ def receive_notification(session: Session, payload: dict[str, Any], actor: Actor
         DA_PERPETRATOR_FIELD: perpetrator,
         DA_TRIAGE_FIELD: None,
     }
-    if start:
-        start_workflow(session, case, data, actor)
-    else:
-        store_unstarted(session, case, data, actor)
+    begin(session, case, data, actor, start=start)
     return case
 
 

@@ -10,26 +10,18 @@ from sqlalchemy.orm import Session
 
 from app.audit.operations import record
 from app.cases.models import Case, Subject
-from app.casework.starting import start_stored, start_workflow, store_unstarted
+from app.casework.starting import start_stored
 from app.casework.threshold import threshold_inputs
 from app.core.actor import Actor
 from app.core.clock import now
 from app.core.errors import FieldError, ProcessFailed, ValidationFailed
 from app.core.vocabulary import (
     CONTACT_FORM,
-    HAS_OPEN_CASE_FIELD,
-    IMMEDIATE_RISK_FIELD,
-    OPEN_ENQUIRY_FIELD,
-    OUTCOME_FIELD,
-    RECEIVED_AT_FIELD,
-    REFERENCE_FIELD,
-    REFERRAL_DATE_FIELD,
     SET_AT_MISSING_NOTIFICATION,
     SET_AT_NOTIFICATION,
-    SOURCE_FIELD,
-    STRATEGY_OUTCOME_FIELD,
 )
 from app.forms import FormDefinition, validate
+from app.intake.case_data import begin, contact_data
 from app.intake.contact_types import CONTACT, receiver_of, type_of, without_type
 from app.intake.models import Contact
 from app.intake.open_work import open_work_for
@@ -138,17 +130,8 @@ def receive_contact(session: Session, payload: dict, actor: Actor, *, channel: s
                summary=f"Received at {received_at:%Y-%m-%d %H:%M} UTC, typed in at {typed_in_at:%Y-%m-%d %H:%M} UTC",
                details={"received_at": received_at.isoformat(), "typed_in_at": typed_in_at.isoformat()})
     index_subjects(session, case, actor)
-    data = {
-        REFERENCE_FIELD: case.reference,
-        RECEIVED_AT_FIELD: received_at.isoformat(),
-        SOURCE_FIELD: payload["source"],
-        IMMEDIATE_RISK_FIELD: bool(payload["immediate_risk"]),
-        HAS_OPEN_CASE_FIELD: work.social_work is not None,
-        OPEN_ENQUIRY_FIELD: work.open_enquiry.reference if work.open_enquiry else None,
-        # Decided later; present from the start so every gateway can test them.
-        OUTCOME_FIELD: None,
-        STRATEGY_OUTCOME_FIELD: None,
-        REFERRAL_DATE_FIELD: None,
+    data = contact_data(case, received_at=received_at, source=payload["source"],
+                        immediate_risk=bool(payload["immediate_risk"]), work=work) | {
         # A plain contact is no domestic-abuse or missing-person notification: their names are present, empty, as
         # for every contact (the deploy check counts every name in SET_AT_CONTACT as known from the start).
         **dict.fromkeys(SET_AT_NOTIFICATION),
@@ -156,10 +139,7 @@ def receive_contact(session: Session, payload: dict, actor: Actor, *, channel: s
         # For the threshold table at screening: youngest_child_age, repeat_concern (app/casework/threshold).
         **threshold_inputs(session, case),
     }
-    if start:
-        start_workflow(session, case, data, actor)
-    else:
-        store_unstarted(session, case, data, actor)
+    begin(session, case, data, actor, start=start)
     return case, True
 
 
