@@ -3,15 +3,14 @@ form): each step fills its part of the case's latest AdultSafeguarding row, so a
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import date, datetime
-from typing import Any, Protocol
+from datetime import date
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from app.adults.models import AdultSafeguarding
-from app.cases.models import Case
-from app.core.actor import Actor
+from app.cases.step_done import Done
 from app.deadlines.models import Deadline
 
 #: The process id of the pathway, and the forms its steps take (forms/<key>.json).
@@ -23,19 +22,6 @@ S42_DECISION_FORM = "adult_s42_decision"
 OUTCOME_FORM = "adult_enquiry_outcome"
 #: The deadline the section 42 decision is measured against (the timers' name in processes/adult_at_risk.bpmn).
 S42_DEADLINE = "Section 42 decision due"
-
-
-class Done(Protocol):
-    """What app.casework.recording.Submission gives a recorder."""
-
-    @property
-    def case(self) -> Case: ...
-    @property
-    def data(self) -> dict[str, Any]: ...
-    @property
-    def actor(self) -> Actor: ...
-    @property
-    def at(self) -> datetime: ...
 
 
 def latest_record(session: Session, case_id: int) -> AdultSafeguarding | None:

@@ -4,14 +4,13 @@ the DBS or regulator. The answers go to the LADO's own tables, apart from the ch
 from __future__ import annotations
 
 from datetime import date
-from typing import Any, Protocol
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from app.audit.operations import record
-from app.cases.models import Case
-from app.core.actor import Actor
+from app.cases.step_done import Done
 from app.lado.models import LadoAllegation, LadoMeeting
 from app.lado.retention import close
 
@@ -20,21 +19,6 @@ EVALUATION_FORM = "lado_evaluation"
 MEETING_FORM = "lado_meeting"
 OUTCOME_FORM = "lado_outcome"
 REFERRAL_FORM = "lado_dbs_referral"
-
-
-class Done(Protocol):
-    """What app.casework.recording.Submission gives a recorder."""
-
-    @property
-    def case(self) -> Case: ...
-    @property
-    def data(self) -> dict[str, Any]: ...
-    @property
-    def actor(self) -> Actor: ...
-    @property
-    def at(self) -> Any: ...
-    @property
-    def task(self) -> Any: ...
 
 
 def _date(value: Any) -> date | None:

@@ -3,14 +3,13 @@ who told which school and when, the MARAC referral with its meeting and repeat f
 from __future__ import annotations
 
 from datetime import UTC, date, datetime, time
-from typing import Any, Protocol
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from app.audit.operations import record
-from app.cases.models import Case
-from app.core.actor import Actor
+from app.cases.step_done import Done
 from app.core.calendar import LONDON
 from app.core.schools import hub_schools, next_school_day
 from app.marac.models import EncompassNotification, MaracAction, MaracReferral
@@ -19,21 +18,6 @@ from app.marac.repeats import find_repeat
 ENCOMPASS_FORM = "encompass_notification"
 MARAC_REFERRAL_FORM = "marac_referral"
 MARAC_ACTIONS_FORM = "marac_actions"
-
-
-class Done(Protocol):
-    """What app.casework.recording.Submission gives a recorder."""
-
-    @property
-    def case(self) -> Case: ...
-    @property
-    def data(self) -> dict[str, Any]: ...
-    @property
-    def actor(self) -> Actor: ...
-    @property
-    def at(self) -> datetime: ...
-    @property
-    def task(self) -> Any: ...
 
 
 def _instant(value: Any) -> datetime | None:

@@ -4,13 +4,12 @@ kept on the episode's row for the child's chronology, the case page and the MI."
 from __future__ import annotations
 
 from datetime import UTC, date, datetime, time
-from typing import Any, Protocol
+from typing import Any
 
 from sqlalchemy.orm import Session
 
 from app.audit.operations import record
-from app.cases.models import Case
-from app.core.actor import Actor
+from app.cases.step_done import Done
 from app.core.calendar import LONDON
 from app.core.vocabulary import (
     MISSING_RETURN_FORM,
@@ -24,21 +23,6 @@ from app.process_models.registry import compiled
 
 #: The named timescale the interview offer is due by (processes/sla-policies.toml).
 INTERVIEW_TIMESCALE = "return-home-interview"
-
-
-class Done(Protocol):
-    """What app.casework.recording.Submission gives a recorder."""
-
-    @property
-    def case(self) -> Case: ...
-    @property
-    def data(self) -> dict[str, Any]: ...
-    @property
-    def actor(self) -> Actor: ...
-    @property
-    def at(self) -> datetime: ...
-    @property
-    def task(self) -> Any: ...
 
 
 def interview_due(version: ProcessVersion | None, returned_at: datetime) -> datetime | None:
