@@ -208,3 +208,14 @@ def wait_for(predicate, timeout: float = 5.0, interval: float = 0.05):
             return True
         time.sleep(interval)
     return predicate()
+
+
+def wait_until_blocked_on_a_lock(db, racer, outcome: dict) -> None:
+    """Wait (generously: a loaded machine is slow) until the ``racer`` thread waits on a PostgreSQL row lock; a racer
+    that ends instead fails the test with what it did, rather than a bare timeout."""
+    from sqlalchemy import text
+
+    with db.engine.connect() as watcher:
+        assert wait_for(lambda: not racer.is_alive() or watcher.execute(text(
+            "SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock'")).scalar() >= 1, timeout=60)
+    assert racer.is_alive(), f"the second action did not wait for the first: {outcome}"

@@ -9,8 +9,9 @@ Cases use the bench diagram (bench/timer_bench: start -> timer at the case's own
 through the service layer by this process (`mash serve`, or `mash scheduler` with `web=False`, is already
 running). Their due times are real wall-clock times (the server runs on the system clock), spread uniformly over
 `spread` seconds from twice the creation time a rolled-back dry run predicts plus `lead_in` seconds, so every
-timer is waiting before the first falls due. Each kill comes a seeded random gap after the previous restart took
-the scheduler lease (so it always hits a process that holds the lease and has timers to fire), and the restart
+timer is waiting before the first falls due. The first kill comes a seeded random gap after the first timer fired,
+each later one the same gap after the previous restart took the scheduler lease (so it always hits a process that
+holds the lease and has timers to fire), and the restart
 follows a seeded random down time.
 
 A SIGKILLed holder cannot release its lease: its successor waits for it to lapse (LEASE_TTL after its last
@@ -318,7 +319,11 @@ def run(database_url: str, workdir: Path, *, cases: int, spread: float, lead_in:
                      first_serving=first_serving, first_lease=first_lease.acquired_at, first_due_in=first_due_in,
                      log_dir=workdir)
 
-        kill_at = max(result.first_due, wall_clock()) + timedelta(seconds=rng.uniform(*gap))
+        # The first kill comes a gap after the first scheduler has fired something (on a loaded machine its first
+        # poll after the first due time can be seconds late), so it always interrupts a scheduler at work.
+        _sleep_until(result.first_due)
+        _wait_until_fired(version_id, len(ids), timeout=LEASE_WAIT_LIMIT)
+        kill_at = wall_clock() + timedelta(seconds=rng.uniform(*gap))
         for number in range(1, kills + 1):
             _sleep_until(kill_at)
             lease = current_lease()
@@ -351,6 +356,15 @@ def run(database_url: str, workdir: Path, *, cases: int, spread: float, lead_in:
     finally:
         server.stop()
     return result
+
+
+def _wait_until_fired(version_id: int, created: int, timeout: float) -> None:
+    """Wait until at least one of the ``created`` timers has fired."""
+    deadline = time.monotonic() + timeout
+    while pending_timers(version_id) >= created:
+        if time.monotonic() > deadline:
+            raise RuntimeError(f"no timer fired within {timeout} s of the first due time")
+        time.sleep(0.05)
 
 
 #: Creation gets this many times as long as a dry run says it needs (the machine may slow down meanwhile).

@@ -4,14 +4,14 @@ from __future__ import annotations
 import threading
 
 import pytest
-from sqlalchemy import select, text
+from sqlalchemy import select
 
 from app.cases.models import Subject
 from app.core.errors import Conflict
 from app.people.clusters import root_of
 from app.people.models import PersonMerge, SubjectMatch
 from app.people.operations import confirm_match, reject_match
-from tests.conftest import wait_for
+from tests.conftest import wait_until_blocked_on_a_lock
 from tests.people.flows import FAMILY, LATER, report
 from tests.people.test_intake_and_decisions import SCREENER
 
@@ -40,9 +40,7 @@ def _race(db, first_action, second_action):
         first_action(session)
         racer = threading.Thread(target=second)
         racer.start()
-        with db.engine.connect() as watcher:
-            assert wait_for(lambda: watcher.execute(text(
-                "SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock'")).scalar() >= 1)
+        wait_until_blocked_on_a_lock(db, racer, outcome)
     racer.join(timeout=30)
     return outcome.get("error")
 

@@ -5,12 +5,12 @@ from __future__ import annotations
 import threading
 
 import pytest
-from sqlalchemy import select, text
+from sqlalchemy import select
 
 from app.intake.contact_types import DOMESTIC_ABUSE_NOTIFICATION
 from app.process_models.models import ProcessVersion
 from app.process_models.registry import latest_version, pathway_version
-from tests.conftest import wait_for
+from tests.conftest import wait_until_blocked_on_a_lock
 
 PATHWAY = DOMESTIC_ABUSE_NOTIFICATION.process_id
 
@@ -41,9 +41,7 @@ def test_two_first_contacts_at_once_start_on_the_one_version_the_first_stored(db
         first = pathway_version(session, PATHWAY)
         racer = threading.Thread(target=second)
         racer.start()
-        with db.engine.connect() as watcher:  # the second waits on the first's new row
-            assert wait_for(lambda: watcher.execute(text(
-                "SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock'")).scalar() >= 1)
+        wait_until_blocked_on_a_lock(db, racer, seen)  # the second waits on the first's new row
         first_id = first.id
     racer.join(timeout=30)
     assert "error" not in seen, seen.get("error")
