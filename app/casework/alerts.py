@@ -34,7 +34,7 @@ from app.deadlines.models import Deadline
 from app.engine import OpenUserTask
 from app.inbox.models import OpenTask
 from app.intake.models import Contact
-from app.notifications import notify
+from app.notifications import notify, queue
 
 log = logging.getLogger(__name__)
 
@@ -75,15 +75,15 @@ def tasks_opened(session: Session, case: Case, opened: Iterable[OpenUserTask]) -
         role, form_key = task.info.role or "", task.info.form_key or ""
         if form_key == HANDOVER_FORM or not role:
             continue
-        notify(session, "new-task", to_role=role, case_id=case.id, task_id=task.task_id, urgent=urgent,
-               facts=_facts(case, form_key=form_key, title=task.info.name, role=role, due=task.due_at),
-               personal=_children(case))
+        queue(session, "new-task", to_role=role, case_id=case.id, task_id=task.task_id, urgent=urgent,
+              facts=_facts(case, form_key=form_key, title=task.info.name, role=role, due=task.due_at),
+              personal=_children(case))
         agency = agency_of_check(task.info.bpmn_id.removeprefix("chase_")) if form_key == CHASE_FORM else None
         if agency is not None:
-            notify(session, "chase", to_agency_team=agency, case_id=case.id, urgent=urgent,
-                   task_id=_check_task(session, case.id, agency),
-                   facts=_facts(case, form_key=AGENCY_CHECK_FORM, title=task.info.name, role=agency,
-                                due=_check_due(session, case.id, agency)))
+            queue(session, "chase", to_agency_team=agency, case_id=case.id, urgent=urgent,
+                  task_id=_check_task(session, case.id, agency),
+                  facts=_facts(case, form_key=AGENCY_CHECK_FORM, title=task.info.name, role=agency,
+                               due=_check_due(session, case.id, agency)))
 
 
 def _check_task(session: Session, case_id: int, agency: str) -> str | None:
@@ -109,8 +109,8 @@ def feedback_given(session: Session, case: Case, task_id: str, form_data: dict[s
     if not address:
         return
     try:
-        notify(session, "feedback", to_address=address, case_id=case.id, facts={"reference": case.reference or ""},
-               personal={**_children(case), "feedback": str(form_data.get("feedback_summary") or "")})
+        queue(session, "feedback", to_address=address, case_id=case.id, facts={"reference": case.reference or ""},
+              personal={**_children(case), "feedback": str(form_data.get("feedback_summary") or "")})
     except ValueError:
         # An address the contact form took but the mail relay would not (an old contact's): the feedback is still
         # recorded; the message is not. The case id only: the address is personal.
@@ -133,8 +133,8 @@ def deadlines_breached(session: Session, case: Case, fired: Iterable[tuple[str, 
     for row in rows:
         if (row.process_id, row.name) in keys and _mark(session, BREACH, case.id, at, deadline_id=row.id):
             task = session.get(OpenTask, row.attached_task_id) if row.attached_task_id else None
-            notify(session, "breach", to_role=MASH_MANAGERS, case_id=case.id, urgent=True,
-                   facts=_holder(case, row, task).facts)
+            queue(session, "breach", to_role=MASH_MANAGERS, case_id=case.id, urgent=True,
+                  facts=_holder(case, row, task).facts)
 
 
 @dataclass(frozen=True)

@@ -31,12 +31,13 @@ from app.core.vocabulary import (
 )
 from app.deadlines.queries import DeadlineView, case_deadlines
 from app.inbox.models import OpenTask
+from app.inbox.queries import case_open_tasks
 from app.intake.models import Contact
 from app.need_to_know.involvement import involved_agencies
 from app.need_to_know.models import ReturnRelease
 from app.need_to_know.sight import CaseSight, readable_returns, releases_of, sight_of
 from app.people.links import exploitation_links_json
-from app.people.queries import subjects_json
+from app.people.queries import proposed_matches, subjects_json
 from app.process_models.models import ProcessVersion
 from app.sharing.queries import DecisionGroup, case_sharing_decisions
 
@@ -153,7 +154,7 @@ def case_detail(session: Session, case_id: int, actor: Actor, *, for_answer: boo
     detail = CaseDetail(
         case=case, sight=sight,
         process=process_label(session, case.process_version_id),
-        open_tasks=by_case(OpenTask, OpenTask.created_at), deadlines=case_deadlines(session, case_id, at),
+        open_tasks=case_open_tasks(session, case_id), deadlines=case_deadlines(session, case_id, at),
         subjects=[_subject(s, shows("identifiers")) for s in case.subjects] if shows("subjects") else [],
         returns=_returns(session, sight, by_case(AgencyReturn, AgencyReturn.returned_at), at),
         contact=contact if shows("concern") else None,
@@ -270,8 +271,10 @@ def case_summary(session: Session, detail: CaseDetail) -> dict[str, Any]:
         "agency_returns": [_return_json(view) for view in detail.returns],
         "exceptional_access": detail.sight.exceptional,
     }
+    # the subjects' proposed matches, read once for their person ids and the repeat concerns
+    matches = proposed_matches(session, case) if shows("identifiers") or shows("analysis") else None
     if shows("subjects"):
-        people = subjects_json(session, case) if shows("identifiers") else [{}] * len(detail.subjects)
+        people = subjects_json(session, case, matches) if shows("identifiers") else [{}] * len(detail.subjects)
         answer["subjects"] = [_subject_json(s, extra) for s, extra in zip(detail.subjects, people, strict=True)]
     if shows("analysis"):
         answer.update({
@@ -280,7 +283,7 @@ def case_summary(session: Session, detail: CaseDetail) -> dict[str, Any]:
             "rag_history": [{"from": r.from_rag, "to": r.to_rag, "rationale": r.rationale, "by": r.changed_by,
                              "at": r.changed_at.isoformat(), "step": r.step} for r in detail.rag_history],
             "linked_case_id": case.linked_case_id,
-            "repeat_concerns": repeat_concerns_json(case),
+            "repeat_concerns": repeat_concerns_json(case, matches),
             "exploitation_links": exploitation_links_json(case),
         })
     if shows("decision"):

@@ -18,6 +18,7 @@ from __future__ import annotations
 import calendar
 import logging
 from collections import defaultdict
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
@@ -133,12 +134,17 @@ class ScreeningView:
         return [f for f in self.flags if f.possible]
 
 
-def subject_histories(session: Session, case: Case) -> list[SubjectHistory]:
-    """Each subject's contacts (up to and including this one, oldest first) and those of proposed matches.
-    Two queries, plus a few per subject and proposed match for their clusters, whatever the number of contacts."""
+def subject_histories(session: Session, case: Case,
+                      matches: Mapping[int, list[SubjectMatch]] | None = None) -> list[SubjectHistory]:
+    """Each subject's contacts (up to and including this one, oldest first) and those of proposed matches
+    (``matches``: each subject's proposed matches, best first, when the caller read them). Two queries, plus a
+    few per subject and proposed match for their clusters, whatever the number of contacts."""
     subjects = list(case.subjects)
     proposals: dict[int, list[int]] = defaultdict(list)
-    if subjects:
+    if matches is not None:
+        for subject_id, found in matches.items():
+            proposals[subject_id].extend(match.person_id for match in found)
+    elif subjects:
         for subject_id, person_id in session.execute(
                 select(SubjectMatch.subject_id, SubjectMatch.person_id)
                 .where(SubjectMatch.subject_id.in_([s.id for s in subjects]), SubjectMatch.status == "proposed")
@@ -194,10 +200,11 @@ def evaluate(rules: tuple[RepeatRule, ...], case: Case, histories: list[SubjectH
     return flags
 
 
-def repeat_flags(session: Session, case: Case, rules: tuple[RepeatRule, ...] | None = None) -> list[RepeatFlag]:
+def repeat_flags(session: Session, case: Case, rules: tuple[RepeatRule, ...] | None = None,
+                 matches: Mapping[int, list[SubjectMatch]] | None = None) -> list[RepeatFlag]:
     """The repeat concerns this contact raises (possible ones marked), by the hub's rules."""
     rules = hub_rules() if rules is None else rules
-    return evaluate(rules, case, subject_histories(session, case))
+    return evaluate(rules, case, subject_histories(session, case, matches))
 
 
 def prior_contacts(session: Session, case: Case, months: int = 12) -> list[SubjectHistory]:
@@ -221,16 +228,17 @@ def screening_view(session: Session, case: Case, months: int = 12) -> ScreeningV
     return ScreeningView(flags=evaluate(rules, case, histories), subjects=histories)
 
 
-def repeat_concerns_json(case: Case) -> list[dict]:
-    """The API's ``repeat_concerns`` for a case read in a session. Refused rules (with no good rules to
-    fall back on) give none, and say so in the log; the screening panel shows the refusal."""
+def repeat_concerns_json(case: Case, matches: Mapping[int, list[SubjectMatch]] | None = None) -> list[dict]:
+    """The API's ``repeat_concerns`` for a case read in a session (``matches``: its subjects' proposed matches,
+    when the caller read them). Refused rules (with no good rules to fall back on) give none, and say so in the
+    log; the screening panel shows the refusal."""
     if case.anonymised_at is not None:
         return []
     try:
         session = object_session(case)
         if session is None:
             raise RuntimeError("repeat concerns need the case read in a session")
-        return [flag.as_json() for flag in repeat_flags(session, case)]
+        return [flag.as_json() for flag in repeat_flags(session, case, matches=matches)]
     except RepeatRulesError as error:
         logger.error("repeat concerns not checked for case %s: %s", case.id, error)
         return []

@@ -8,6 +8,7 @@ from sqlalchemy import and_, func, or_, select
 from sqlalchemy.orm import Session
 
 from app.cases.models import AgencyReturn, Case, CompletedTask
+from app.core.memo import memo
 from app.core.vocabulary import AGENCIES_FIELD, SCREENING_FORM, agency_of_check
 from app.deadlines.models import Deadline, SlaCase
 from app.inbox.models import OpenTask
@@ -37,10 +38,17 @@ def _view(row: Deadline, at: datetime) -> DeadlineView:
                         element_id=row.element_id, attached_element_id=row.attached_element_id)
 
 
+#: app.core.memo: case id -> the case's deadline rows (not cancelled) as a step in this transaction has just
+#: synchronised them (app.deadlines.tracking): its answer shows them without reading them again.
+SYNCED = "case_deadlines"
+
+
 def case_deadlines(session: Session, case_id: int, at: datetime) -> list[DeadlineView]:
     """Every deadline the case has had, by due time (ones that stopped applying are left out)."""
-    rows = session.scalars(select(Deadline).where(Deadline.case_id == case_id, Deadline.cancelled_at.is_(None))
-                           .order_by(Deadline.due_at, Deadline.id))
+    synced = memo(session, SYNCED).get(case_id)
+    rows = sorted(synced, key=lambda row: (row.due_at, row.id is None, row.id or 0)) if synced is not None else \
+        session.scalars(select(Deadline).where(Deadline.case_id == case_id, Deadline.cancelled_at.is_(None))
+                        .order_by(Deadline.due_at, Deadline.id))
     return [_view(row, at) for row in rows]
 
 

@@ -15,7 +15,10 @@ from sqlalchemy.orm import Session
 from app.audit.operations import record
 from app.cases.models import Case
 from app.core.actor import Actor
+from app.core.bulk import insert_together
+from app.core.memo import memo
 from app.deadlines.models import Deadline, SlaCase
+from app.deadlines.queries import SYNCED
 from app.engine import CaseWorkflow, Retimed, WaitingTimer
 
 #: A timer the process waits on (the hub opening, chasing again): not a deadline, nobody is late.
@@ -26,13 +29,19 @@ def sync_deadlines(session: Session, case_id: int, workflow: CaseWorkflow,
                    at: datetime) -> dict[str, tuple[datetime, datetime | None]]:
     """Bring the rows up to date; returns each open task's earliest unmet deadline (due, at risk), breached
     ones included: an overdue task is the most urgent in its inbox."""
-    rows = {(row.process_id, row.name): row for row in session.scalars(
-        select(Deadline).where(Deadline.case_id == case_id, Deadline.met_at.is_(None),
-                               Deadline.cancelled_at.is_(None)))}
+    # Every row the case's answer shows (met ones too), read without writing the step's pending changes: the case
+    # is written once, at the end of the step. The rows' own pending changes are in the objects read.
+    with session.no_autoflush:
+        held = [row for row in session.scalars(select(Deadline).where(Deadline.case_id == case_id,
+                                                                      Deadline.cancelled_at.is_(None))
+                                               .order_by(Deadline.due_at, Deadline.id))
+                if row.cancelled_at is None]
+    rows = {(row.process_id, row.name): row for row in held if row.met_at is None}
+    new: list[Deadline] = []
     for timer in workflow.fired_timers:
         if timer.kind == WAIT:
             continue
-        row = rows.get((timer.process_id, timer.name)) or _new_row(session, case_id, timer, at, rows)
+        row = rows.get((timer.process_id, timer.name)) or _new_row(new, case_id, timer, at, rows)
         row.breached_at = row.breached_at or timer.due_at
         _follow(row, timer)
     armed: dict[tuple[str, str], WaitingTimer] = {}
@@ -44,7 +53,7 @@ def sync_deadlines(session: Session, case_id: int, workflow: CaseWorkflow,
         if earlier is None or earlier.due_at is None or timer.due_at < earlier.due_at:
             armed[key] = timer
     for key, timer in armed.items():
-        row = rows.get(key) or _new_row(session, case_id, timer, at, rows)
+        row = rows.get(key) or _new_row(new, case_id, timer, at, rows)
         _follow(row, timer)
         if row.breached_at is None and timer.due_at is not None:
             row.due_at, row.at_risk_at = timer.due_at, timer.at_risk_at
@@ -65,7 +74,9 @@ def sync_deadlines(session: Session, case_id: int, workflow: CaseWorkflow,
         if row.open and row.attached_task_id and (row.attached_task_id not in dues
                                                   or row.due_at < dues[row.attached_task_id][0]):
             dues[row.attached_task_id] = (row.due_at, row.at_risk_at)
+    insert_together(session, new, key=("process_id", "name"))  # one INSERT for the step's new deadlines
     _project(session, case_id, [row for row in rows.values() if row.open], closed=workflow.completed)
+    memo(session, SYNCED)[case_id] = [row for row in [*held, *new] if row.cancelled_at is None]
     return dues
 
 
@@ -82,7 +93,8 @@ def _project(session: Session, case_id: int, unmet: list[Deadline], *, closed: b
               "breached": any(row.breached_at is not None for row in unmet)}
     upsert = postgres_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
     statement = upsert(SlaCase).values(case_id=case_id, **values)
-    session.execute(statement.on_conflict_do_update(index_elements=[SlaCase.case_id], set_=values))
+    with session.no_autoflush:  # from the rows in hand: the step's other changes wait for its one flush
+        session.execute(statement.on_conflict_do_update(index_elements=[SlaCase.case_id], set_=values))
 
 
 def leave_wall(session: Session, case_id: int) -> None:
@@ -112,11 +124,11 @@ def _meets(workflow: CaseWorkflow, row: Deadline) -> bool:
     return info is None or info.met_by is None or info.met_by == row.attached_element_id
 
 
-def _new_row(session: Session, case_id: int, timer: WaitingTimer, at: datetime, rows: dict) -> Deadline:
+def _new_row(new: list[Deadline], case_id: int, timer: WaitingTimer, at: datetime, rows: dict) -> Deadline:
     row = Deadline(case_id=case_id, name=timer.name, kind=timer.kind, process_id=timer.process_id,
                    element_id=timer.bpmn_id, timer_task_id=timer.task_id, armed_at=timer.armed_at or at,
                    at_risk_at=timer.at_risk_at, due_at=timer.due_at)
-    session.add(row)
+    new.append(row)
     rows[(timer.process_id, timer.name)] = row
     return row
 

@@ -10,8 +10,10 @@ from app.audit.operations import record
 from app.core.actor import Actor
 from app.core.clock import now
 from app.core.errors import Conflict, Forbidden, NotFound
+from app.core.memo import memo
 from app.engine import OpenUserTask
 from app.inbox.models import OpenTask
+from app.inbox.queries import SYNCED
 
 
 def _task_for(session: Session, task_id: str, actor: Actor) -> OpenTask:
@@ -54,10 +56,18 @@ def sync_open_tasks(session: Session, case_id: int, open_tasks: list[OpenUserTas
     overrides the engine's armed timers, which forget a deadline once it has fired."""
     due_times = due_times or {}
     current = {task.task_id: task for task in open_tasks}
-    rows = {row.task_id: row for row in session.scalars(select(OpenTask).where(OpenTask.case_id == case_id))}
+    query = select(OpenTask).where(OpenTask.case_id == case_id).order_by(OpenTask.created_at)
+    if any(isinstance(pending, OpenTask) for pending in session.new):
+        rows = {row.task_id: row for row in session.scalars(query)}  # a row added in this transaction, written first
+    else:
+        with session.no_autoflush:  # the case's pending changes wait for the step's one flush
+            rows = {row.task_id: row for row in session.scalars(query)}
+    kept = []
     for task_id, gone in rows.items():
         if task_id not in current:
             session.delete(gone)
+        else:
+            kept.append(gone)
     for task_id, task in current.items():
         row = rows.get(task_id)
         if row is None:
@@ -65,6 +75,7 @@ def sync_open_tasks(session: Session, case_id: int, open_tasks: list[OpenUserTas
                            name=task.info.name, role=task.info.role or "", form_key=task.info.form_key or "",
                            created_at=at)
             session.add(row)
+            kept.append(row)
         elif (row.name, row.role, row.form_key) != (task.info.name, task.info.role or "", task.info.form_key or ""):
             # The case moved to a version that renamed the step, gave it another form or another lane.
             if row.role != (task.info.role or ""):
@@ -73,4 +84,5 @@ def sync_open_tasks(session: Session, case_id: int, open_tasks: list[OpenUserTas
         due_at, at_risk_at = due_times.get(task_id, (task.due_at, None))
         if (row.due_at, row.at_risk_at) != (due_at, at_risk_at):
             row.due_at, row.at_risk_at = due_at, at_risk_at
+    memo(session, SYNCED)[case_id] = kept
     return set(current) - set(rows)

@@ -8,6 +8,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from app.cases.models import Case, Subject
+from app.core.memo import memo
 from app.deadlines.models import deadline_state
 from app.inbox.models import OpenTask
 
@@ -53,3 +54,16 @@ def inbox_for(session: Session, roles: frozenset[str], *, limit: int = 500) -> l
 
 def open_task(session: Session, task_id: str) -> OpenTask | None:
     return session.get(OpenTask, task_id)
+
+
+#: app.core.memo: case id -> the case's inbox rows as a step in this transaction has just synchronised them
+#: (app.inbox.operations.sync_open_tasks): its answer shows them without reading them again.
+SYNCED = "case_open_tasks"
+
+
+def case_open_tasks(session: Session, case_id: int) -> list[OpenTask]:
+    """The case's open tasks, oldest first."""
+    synced = memo(session, SYNCED).get(case_id)
+    if synced is not None:
+        return sorted(synced, key=lambda row: row.created_at)  # stable: the rows' own order where they tie
+    return list(session.scalars(select(OpenTask).where(OpenTask.case_id == case_id).order_by(OpenTask.created_at)))

@@ -3,6 +3,9 @@ and the scheduler sends them after that (app/notifications/sending.py)."""
 from __future__ import annotations
 
 import re
+from collections import defaultdict
+from contextlib import nullcontext
+from dataclasses import dataclass
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -22,9 +25,23 @@ def notify(session: Session, kind: str, *, to_role: str | None = None, to_user_i
            to_address: str | None = None, to_agency_team: str | None = None, case_id: int | None = None,
            task_id: int | str | None = None, urgent: bool = False, facts: dict[str, str] | None = None,
            personal: dict[str, str] | None = None, page: str | None = None) -> list[int]:
+    """queue(), then the messages' ids: written now, to have them."""
+    messages = queue(session, kind, to_role=to_role, to_user_id=to_user_id, to_address=to_address,
+                     to_agency_team=to_agency_team, case_id=case_id, task_id=task_id, urgent=urgent, facts=facts,
+                     personal=personal, page=page)
+    if messages:
+        session.flush()
+    return [message.id for message in messages]
+
+
+def queue(session: Session, kind: str, *, to_role: str | None = None, to_user_id: int | None = None,
+          to_address: str | None = None, to_agency_team: str | None = None, case_id: int | None = None,
+          task_id: int | str | None = None, urgent: bool = False, facts: dict[str, str] | None = None,
+          personal: dict[str, str] | None = None, page: str | None = None) -> list[Notification]:
     """Queue one message per recipient: each active person holding ``to_role`` who has an e-mail address, the
     person ``to_user_id``, the address ``to_address`` (a referrer's), the agency team ``to_agency_team``
-    (its address in notifications.toml). Never commits: the caller's action does. Returns the message ids.
+    (its address in notifications.toml). Never commits: the caller's action does. Returns the messages, written
+    with the caller's next flush (a step's messages in one INSERT).
 
     A member of staff's address is not copied: it stays in their own account and is read when the message is
     sent. The link opens the task, else ``page`` (a path: process owners told of an incident cannot open its
@@ -44,18 +61,21 @@ def notify(session: Session, kind: str, *, to_role: str | None = None, to_user_i
     link = settings.base_url + (page if page is not None and task_id is None else page_path(case_id, task_id))
 
     recipients: list[tuple[int | None, str]] = []
+    preferences: set[int] = set()
     if to_role is not None:
-        recipients += [(user.id, user.email or "") for user in _people_with_role(session, to_role)]
+        people = _people_with_role(session, to_role)
+        recipients += [(person.user_id, person.email) for person in people]
+        preferences |= {person.user_id for person in people if person.digest}
     if to_user_id is not None:
         user = session.get(User, to_user_id)
         if user is not None and user.is_active_user and user.email:
             recipients.append((user.id, user.email))
+            preferences |= _digest_choosers(session, {user.id})
     if to_address is not None:
         recipients.append((None, _checked_address(to_address)))
     if to_agency_team is not None:
         recipients.append((None, catalogue.team_address(to_agency_team)))
 
-    preferences = _digest_choosers(session, {uid for uid, _ in recipients if uid is not None})
     created = now()
     seen: set[str] = set()
     messages: list[Notification] = []
@@ -75,9 +95,7 @@ def notify(session: Session, kind: str, *, to_role: str | None = None, to_user_i
                                created_at=created)
         session.add(message)
         messages.append(message)
-    if messages:
-        session.flush()
-    return [message.id for message in messages]
+    return messages
 
 
 def _checked_address(address: str) -> str:
@@ -87,23 +105,39 @@ def _checked_address(address: str) -> str:
     return address
 
 
-#: Session.info key: (the transaction, {role: its people}): read once per transaction, however many cases a
-#: scheduler's batch fires or tasks a step opens.
+@dataclass(frozen=True)
+class _Recipient:
+    user_id: int
+    email: str
+    #: Gathers non-urgent messages into the digest: everyone who has not chosen otherwise.
+    digest: bool
+
+
+#: Session.info key: (the transaction, {role: its people}): every role's people and their delivery choice read
+#: in one statement once per transaction, however many cases a scheduler's batch fires or tasks a step opens.
 _ROLE_PEOPLE = "mash.people_with_role"
 
 
-def _people_with_role(session: Session, role: str) -> list[User]:
+def _people_with_role(session: Session, role: str) -> list[_Recipient]:
     transaction = session.get_transaction()
     cached = session.info.get(_ROLE_PEOPLE)
     if cached is None or cached[0] is not transaction:
-        cached = session.info[_ROLE_PEOPLE] = (transaction, {})
-    people: dict[str, list[User]] = cached[1]
-    if role not in people:
-        people[role] = list(session.scalars(select(User).join(UserRole, UserRole.user_id == User.id)
-                                            .where(UserRole.role == role, User.is_active_user.is_(True),
-                                                   User.email.is_not(None), User.email != "")
-                                            .order_by(User.id)))
-    return people[role]
+        people: dict[str, list[_Recipient]] = defaultdict(list)
+        # Read without writing the step's pending changes (the case's: written once, at the step's end), unless
+        # some are to people, their roles or their choices.
+        people_changed = any(isinstance(row, (User, UserRole, NotificationPreference))
+                             for row in (*session.new, *session.dirty, *session.deleted))
+        with nullcontext() if people_changed else session.no_autoflush:
+            found = session.execute(
+                select(UserRole.role, User.id, User.email, NotificationPreference.delivery)
+                .join(User, UserRole.user_id == User.id)
+                .outerjoin(NotificationPreference, NotificationPreference.user_id == User.id)
+                .where(User.is_active_user.is_(True), User.email.is_not(None), User.email != "")
+                .order_by(User.id)).all()
+        for held, user_id, email, delivery in found:
+            people[held].append(_Recipient(user_id, email, delivery is None or delivery == DIGEST))
+        cached = session.info[_ROLE_PEOPLE] = (transaction, dict(people))
+    return cached[1].get(role, [])
 
 
 def _digest_choosers(session: Session, user_ids: set[int]) -> set[int]:

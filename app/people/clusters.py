@@ -6,11 +6,12 @@ every merged record once and resolves in memory (what reports over a year of con
 from __future__ import annotations
 
 from collections.abc import Iterable
-from typing import overload
+from typing import Any, overload
 
-from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy import event, select
+from sqlalchemy.orm import Session, object_session
 
+from app.core.memo import forget, memo
 from app.people.models import Person
 
 
@@ -45,12 +46,28 @@ def cluster_of(session: Session, person_id: int) -> set[int]:
     return members
 
 
+#: app.core.memo: {record: root} for every record of the whole clusters already read in the transaction. A
+#: request's answer, its flags and its repeat concerns ask for the same subjects' clusters: read once. Forgotten
+#: when a transaction (or savepoint) ends and whenever a record's merge changes in the session.
+_KNOWN = "person_clusters"
+
+
 def clusters(session: Session, person_ids: Iterable[int]) -> dict[int, int]:
     """Every record of the clusters of these records, each with its root: one read per level up (to the
-    roots) and one per level down (their members), whatever the number of records; merges are rarely deep."""
+    roots) and one per level down (their members), whatever the number of records; merges are rarely deep.
+    Clusters already read in this transaction are not read again."""
     ids = list(dict.fromkeys(person_ids))
     if not ids:
         return {}
+    known: dict[int, int] = memo(session, _KNOWN)
+    unknown = [record for record in ids if record not in known]
+    if unknown:
+        known.update(_read_clusters(session, unknown))
+    roots = {known[record] for record in ids}
+    return {record: root for record, root in known.items() if root in roots}
+
+
+def _read_clusters(session: Session, ids: list[int]) -> dict[int, int]:
     members = {root: root for root in roots_for(session, ids, parents_above(session, ids)).values()}
     frontier = set(members)
     while frontier:
@@ -93,3 +110,20 @@ def parents_above(session: Session, person_ids: Iterable[int]) -> dict[int, int]
         frontier = set(found.values()) - seen
         seen |= frontier
     return parents
+
+
+@event.listens_for(Person.merged_into_id, "set")
+def _merge_changed(person: Person, _value: Any, _old: Any, _initiator: Any) -> None:
+    forget(object_session(person), _KNOWN)
+
+
+@event.listens_for(Session, "transient_to_pending")
+def _merged_record_added(session: Session, instance: object) -> None:
+    if isinstance(instance, Person) and instance.merged_into_id is not None:
+        forget(session, _KNOWN)
+
+
+@event.listens_for(Session, "before_flush")
+def _records_deleted(session: Session, _context: Any, _instances: Any) -> None:
+    if any(isinstance(instance, Person) for instance in session.deleted):
+        forget(session, _KNOWN)

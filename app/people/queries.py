@@ -9,7 +9,7 @@ from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
 from app.cases.models import Case, Subject
-from app.people.clusters import cluster_of, parents_above, root_of, roots_for
+from app.people.clusters import cluster_of, clusters, root_of, roots_for
 from app.people.models import Person, PersonMerge, PersonRelationship, SubjectMatch
 from app.people.operations import RELATIONSHIPS
 
@@ -125,20 +125,29 @@ def case_match_summary(session: Session, case_id: int) -> list[MatchCount]:
             for s in case.subjects]
 
 
-def subjects_json(session: Session, case: Case) -> list[dict]:
-    """Per subject, for GET /api/v1/cases/{id}: ``person_id`` (the person they are, once nothing is left to
-    decide: a confirmed match, or no proposal at all) and the ``proposed_matches`` still awaiting a decision."""
-    subjects = list(case.subjects)
-    proposals: dict[int, list[SubjectMatch]] = {subject.id: [] for subject in subjects}
-    if subjects:
+def proposed_matches(session: Session, case: Case) -> dict[int, list[SubjectMatch]]:
+    """Per subject of the case (by id), the matches still awaiting a decision, best first: read once for an
+    answer's subjects and its repeat concerns."""
+    proposals: dict[int, list[SubjectMatch]] = {subject.id: [] for subject in case.subjects}
+    if proposals:
         for match in session.scalars(select(SubjectMatch).where(SubjectMatch.subject_id.in_(proposals),
                                                                SubjectMatch.status == "proposed")
                                      .order_by(SubjectMatch.score.desc(), SubjectMatch.id)):
             proposals[match.subject_id].append(match)
+    return proposals
+
+
+def subjects_json(session: Session, case: Case, proposals: dict[int, list[SubjectMatch]] | None = None) -> list[dict]:
+    """Per subject, for GET /api/v1/cases/{id}: ``person_id`` (the person they are, once nothing is left to
+    decide: a confirmed match, or no proposal at all) and the ``proposed_matches`` still awaiting a decision
+    (``proposals``: proposed_matches, when the caller read them)."""
+    subjects = list(case.subjects)
+    proposals = proposed_matches(session, case) if proposals is None else proposals
     settled = {subject.id: subject.person_id for subject in subjects
                if subject.person_id is not None and not proposals[subject.id] and case.anonymised_at is None}
-    ids = set(settled.values())
-    roots = roots_for(session, ids, parents_above(session, ids)) if ids else {}
+    # the clusters the answer's repeat concerns and flags ask for too: read once (app.people.clusters keeps them)
+    roots = clusters(session, [*(s.person_id for s in subjects if s.person_id is not None),
+                               *(m.person_id for matches in proposals.values() for m in matches)]) if settled else {}
     return [{"person_id": roots[settled[subject.id]] if subject.id in settled else None,
              "proposed_matches": [{"person_id": m.person_id, "score": m.score, "reasons": m.reasons}
                                   for m in proposals[subject.id]]}

@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session
 from app.audit.operations import record
 from app.cases.models import Case, CompletedTask
 from app.core.actor import Actor
+from app.core.bulk import insert_together
 from app.core.lawful_bases import hub_lawful_bases
 from app.core.vocabulary import (
     AGENCIES_FIELD,
@@ -142,8 +143,10 @@ def _store(session: Session, case: Case, task: OpenTask, actor: Actor, at: datet
         row.decided_by, row.decided_at = actor.username, at
         row.withheld = row.withheld or []
         row.identities_protected = row.identities_protected or 0
-        session.add(row)
-    session.flush()
+    # their ids for the audit events, in one INSERT and without flushing the step's other changes (the case's)
+    insert_together(session, rows, key=("recipient",))
+    if any(row.id is None for row in rows):
+        session.flush()
     for row in rows:
         summary = f"{stage.capitalize()}: " + (f"shared with {row.recipient}" if row.decision == "share"
                                                else "not shared")

@@ -23,10 +23,13 @@ from app.core.actor import Actor
 from app.core.clock import now
 from app.core.db import after_commit, get_db, run_in_transaction
 from app.core.errors import Conflict, NotFound, OperationError, ValidationFailed
+from app.core.memo import forget
 from app.deadlines.models import Deadline
+from app.deadlines.queries import SYNCED as DEADLINES_SYNCED
 from app.deadlines.queries import DeadlineView, case_deadlines
 from app.deadlines.tracking import leave_wall
 from app.inbox.models import OpenTask
+from app.inbox.queries import SYNCED as INBOX_SYNCED
 from app.intake.operations import receive_contact
 from app.process_models.registry import compiled_by_id
 from app.training.clock import move_clock
@@ -217,6 +220,8 @@ def _close_for_reset(session: Session, case: Case, trainer: Actor, at: datetime)
     session.execute(delete(OpenTask).where(OpenTask.case_id == case.id))
     session.execute(update(Deadline).where(Deadline.case_id == case.id, Deadline.met_at.is_(None),
                                            Deadline.cancelled_at.is_(None)).values(cancelled_at=at))
+    forget(session, INBOX_SYNCED)  # what a step of this transaction synchronised no longer stands
+    forget(session, DEADLINES_SYNCED)
     case.status, case.closure, case.closed_at = "closed", RESET_CLOSURE, at
     case.next_timer_due, case.current_step = None, ""
     leave_wall(session, case.id)

@@ -1,0 +1,49 @@
+"""New rows of one table written in one INSERT, kept as the session's own rows.
+
+The ORM writes new rows with a database-made id one INSERT each on SQLite (it cannot tell which RETURNING row
+belongs to which parameter set), and a flush for their ids writes every other pending change with them (the
+case's UPDATE, a version bump each time). A step's new rows of one kind are few and told apart by a key of their
+own (a deadline's process and name, a sharing decision's recipient): one INSERT ... VALUES (...), (...) RETURNING
+the id with that key gives each its id, and the objects join the session as if loaded, with nothing else flushed.
+"""
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from sqlalchemy import insert, inspect, null
+from sqlalchemy.orm import Session, make_transient_to_detached
+
+
+def insert_together(session: Session, rows: Sequence[Any], key: Sequence[str]) -> None:
+    """Write ``rows`` (new objects of one mapped class, ``key``: column names no two of them share) in one
+    statement and add them to ``session`` with their ids. Rows whose key repeats (never in practice), or of a
+    table with database-side defaults, are added for the next flush as usual."""
+    if not rows:
+        return
+    keys = [tuple(getattr(row, name) for name in key) for row in rows]
+    mapper = inspect(type(rows[0]))
+    table = mapper.local_table
+    [primary] = mapper.primary_key
+    columns = [(attribute.key, attribute.columns[0]) for attribute in mapper.column_attrs
+               if attribute.columns[0] is not primary]
+    if len(set(keys)) != len(keys) or any(column.server_default is not None for _, column in columns):
+        session.add_all(rows)  # the ORM's way (a NULL here would override the database's default)
+        return
+    values = []
+    for row in rows:
+        for name, column in columns:
+            if getattr(row, name) is None and column.default is not None and column.default.is_scalar:
+                setattr(row, name, column.default.arg)  # what the ORM's INSERT would have written
+            setattr(row, name, getattr(row, name))  # every column loaded: nothing is read again
+        # None is SQL NULL here as in the ORM's INSERT (a JSON column would otherwise store 'null')
+        values.append({column.key: null() if (value := getattr(row, name)) is None else value
+                       for name, column in columns})
+    with session.no_autoflush:  # the rows need nothing pending (their parents are stored before them)
+        returned = session.execute(insert(table).values(values)
+                                   .returning(primary, *(table.c[name] for name in key))).all()
+    ids = {tuple(found): row_id for row_id, *found in returned}
+    for row, row_key in zip(rows, keys, strict=True):
+        setattr(row, mapper.get_property_by_column(primary).key, ids[row_key])
+        make_transient_to_detached(row)
+        session.add(row)
