@@ -53,9 +53,8 @@ _KNOWN = "person_clusters"
 
 
 def clusters(session: Session, person_ids: Iterable[int]) -> dict[int, int]:
-    """Every record of the clusters of these records, each with its root: one read per level up (to the
-    roots) and one per level down (their members), whatever the number of records; merges are rarely deep.
-    Clusters already read in this transaction are not read again."""
+    """Every record of the clusters of these records, each with its root: one read, whatever the number of
+    records and the depth of merges. Clusters already read in this transaction are not read again."""
     ids = list(dict.fromkeys(person_ids))
     if not ids:
         return {}
@@ -68,14 +67,19 @@ def clusters(session: Session, person_ids: Iterable[int]) -> dict[int, int]:
 
 
 def _read_clusters(session: Session, ids: list[int]) -> dict[int, int]:
-    members = {root: root for root in roots_for(session, ids, parents_above(session, ids)).values()}
-    frontier = set(members)
-    while frontier:
-        rows = session.execute(select(Person.id, Person.merged_into_id).where(Person.merged_into_id.in_(frontier)))
-        found = {child: members[parent] for child, parent in rows if child not in members and parent in members}
-        members |= found
-        frontier = set(found)
-    return members
+    """One recursive read: up the merges from ``ids`` to their roots, then down to every record merged into
+    them. A record not stored (its details removed under the retention policy) or on a cycle of merges (a bug
+    elsewhere) stands for itself."""
+    person = Person.__table__
+    up = select(person.c.id, person.c.merged_into_id).where(person.c.id.in_(ids)).cte("up", recursive=True)
+    parent = person.alias("parent")
+    up = up.union(select(parent.c.id, parent.c.merged_into_id).join(up, parent.c.id == up.c.merged_into_id))
+    down = (select(up.c.id.label("id"), up.c.id.label("root")).where(up.c.merged_into_id.is_(None))
+            .cte("down", recursive=True))
+    child = person.alias("child")
+    down = down.union(select(child.c.id, down.c.root).join(down, child.c.merged_into_id == down.c.id))
+    members: dict[int, int] = {row.id: row.root for row in session.execute(select(down.c.id, down.c.root))}
+    return {**{record: record for record in ids if record not in members}, **members}
 
 
 def merged_parents(session: Session) -> dict[int, int]:
