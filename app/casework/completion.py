@@ -32,7 +32,7 @@ from app.engine import CaseWorkflow, NotPermitted, ProcessFault, TaskNotReady
 from app.forms import FormDefinition, validate
 from app.inbox.models import OpenTask
 from app.incidents.operations import hold_answers
-from app.incidents.queries import open_task_incident
+from app.incidents.queries import task_incident
 from app.process_models.registry import compiled_by_id
 from app.sharing.forms import feedback_form
 
@@ -71,10 +71,13 @@ def submit_task(task_id: str, form_data: dict[str, Any], actor: Actor) -> Case |
 
 
 def _complete_unless_held(session: Session, task_id: str, form_data: dict[str, Any], actor: Actor) -> Case:
-    if open_task_incident(session, task_id) is not None:
+    task, incident = task_incident(session, task_id)  # held here, complete_task finds the task in the session
+    if incident is not None:
         raise Conflict("This step is waiting for a fix to the process. Its answers are already saved; "
                        "a manager will retry them.")
-    return complete_task(session, task_id, form_data, actor)
+    completed = complete_task(session, task_id, form_data, actor)
+    del task
+    return completed
 
 
 def complete_task(session: Session, task_id: str, form_data: dict[str, Any], actor: Actor) -> Case:

@@ -4,10 +4,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import func, select
+from sqlalchemy import and_, func, select
 from sqlalchemy.orm import Session, aliased
 
 from app.cases.models import Case
+from app.inbox.models import OpenTask
 from app.incidents.models import TASK, TIMER, Incident
 from app.process_models.models import ProcessVersion
 
@@ -73,6 +74,16 @@ def open_task_incident(session: Session, task_id: str) -> Incident | None:
     """The incident holding a task's answers, while it waits for a manager."""
     return session.scalar(select(Incident).where(Incident.kind == TASK, Incident.task_id == task_id,
                                                  Incident.resolved_at.is_(None)))
+
+
+def task_incident(session: Session, task_id: str) -> tuple[OpenTask | None, Incident | None]:
+    """The open task and open_task_incident, in one read (a completion needs both)."""
+    found = session.execute(select(OpenTask, Incident).outerjoin(Incident, and_(
+        Incident.kind == TASK, Incident.task_id == OpenTask.task_id, Incident.resolved_at.is_(None)))
+        .where(OpenTask.task_id == task_id)).first()
+    if found is None:
+        return None, open_task_incident(session, task_id)  # held while its task is gone (the case moved on)
+    return found[0], found[1]
 
 
 def open_timer_incident(session: Session, case_id: int) -> Incident | None:

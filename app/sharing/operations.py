@@ -18,6 +18,7 @@ from app.cases.models import Case, CompletedTask
 from app.core.actor import Actor
 from app.core.bulk import insert_together
 from app.core.lawful_bases import hub_lawful_bases
+from app.core.memo import forget
 from app.core.vocabulary import (
     AGENCIES_FIELD,
     CONSENT_GIVEN,
@@ -29,7 +30,7 @@ from app.core.vocabulary import (
 from app.inbox.models import OpenTask
 from app.sharing.models import SharingDecision
 from app.sharing.product import build_product
-from app.sharing.queries import case_facts, decided_not_sent
+from app.sharing.queries import LATEST_DISSEMINATION, case_facts, decided_not_sent
 
 
 def record_screening(session: Session, case: Case, task: OpenTask, data: dict, actor: Actor, at: datetime, *,
@@ -143,6 +144,7 @@ def _store(session: Session, case: Case, task: OpenTask, actor: Actor, at: datet
         row.decided_by, row.decided_at = actor.username, at
         row.withheld = row.withheld or []
         row.identities_protected = row.identities_protected or 0
+    forget(session, LATEST_DISSEMINATION)
     # their ids for the audit events, in one INSERT and without flushing the step's other changes (the case's)
     insert_together(session, rows, key=("recipient",))
     if any(row.id is None for row in rows):

@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 
 from app.cases.models import AgencyReturn, Case
 from app.core.lawful_bases import LawfulBases, hub_lawful_bases
+from app.core.memo import memo
 from app.core.periods import day_starts
 from app.core.roles import role_label
 from app.core.vocabulary import CONSENT_FIELD, DECISION_FORM, FEEDBACK_FORM, RECIPIENTS_FIELD, SCREENING_FORM
@@ -134,12 +135,20 @@ def decided_not_sent(session: Session, case_id: int) -> list[SharingDecision]:
     """The decision maker's latest sharing decision on the product while it waits to be sent (its rows), or [].
 
     A decision made again (reopened) supersedes an earlier one not yet sent: only the latest is sent, the
-    earlier stays on the record as decided and never sent."""
-    rows = list(session.scalars(select(SharingDecision).where(
-        SharingDecision.case_id == case_id, SharingDecision.stage == "dissemination")
-        .order_by(SharingDecision.decided_at, SharingDecision.id)))
-    latest = [row for row in rows if row.task_id == rows[-1].task_id] if rows else []
-    return latest if all(row.sent_at is None for row in latest) else []
+    earlier stays on the record as decided and never sent. Read once per transaction (the feedback step's form,
+    then its recording, ask); app.sharing.operations forgets it when it stores a decision."""
+    known = memo(session, LATEST_DISSEMINATION)
+    if case_id not in known:
+        rows = list(session.scalars(select(SharingDecision).where(
+            SharingDecision.case_id == case_id, SharingDecision.stage == "dissemination")
+            .order_by(SharingDecision.decided_at, SharingDecision.id)))
+        known[case_id] = [row for row in rows if row.task_id == rows[-1].task_id] if rows else []
+    latest: list[SharingDecision] = known[case_id]
+    return list(latest) if all(row.sent_at is None for row in latest) else []
+
+
+#: app.core.memo: case id -> the rows of its latest dissemination decision.
+LATEST_DISSEMINATION = "latest_dissemination"
 
 
 @dataclass(frozen=True)
