@@ -26,6 +26,7 @@ from sqlalchemy.orm import Session
 
 from app.cases.models import Case
 from app.casework.models import AT_RISK, BREACH, HANDOVER, NotificationMarker
+from app.core.bulk import insert_together
 from app.core.calendar import london
 from app.core.codes import CHILD_ROLES
 from app.core.roles import role_label
@@ -71,19 +72,22 @@ def _children(case: Case) -> dict[str, str]:
 def tasks_opened(session: Session, case: Case, opened: Iterable[OpenUserTask]) -> None:
     """A new task for its role; a chase also goes to the agency's team. Handovers wait for the summary."""
     urgent = case.rag == RED
+    messages: list[Any] = []  # new-task messages, written together below
     for task in opened:
         role, form_key = task.info.role or "", task.info.form_key or ""
         if form_key == HANDOVER_FORM or not role:
             continue
-        queue(session, "new-task", to_role=role, case_id=case.id, task_id=task.task_id, urgent=urgent,
-              facts=_facts(case, form_key=form_key, title=task.info.name, role=role, due=task.due_at),
-              personal=_children(case))
+        messages += queue(session, "new-task", to_role=role, case_id=case.id, task_id=task.task_id, urgent=urgent,
+                          facts=_facts(case, form_key=form_key, title=task.info.name, role=role, due=task.due_at),
+                          personal=_children(case), add=False)
         agency = agency_of_check(task.info.bpmn_id.removeprefix("chase_")) if form_key == CHASE_FORM else None
         if agency is not None:
             queue(session, "chase", to_agency_team=agency, case_id=case.id, urgent=urgent,
                   task_id=_check_task(session, case.id, agency),
                   facts=_facts(case, form_key=AGENCY_CHECK_FORM, title=task.info.name, role=agency,
                                due=_check_due(session, case.id, agency)))
+    # the step's new-task messages in one INSERT (one each for the people of every role a task opened for)
+    insert_together(session, messages, key=("task_id", "recipient_user_id"))
 
 
 def _check_task(session: Session, case_id: int, agency: str) -> str | None:

@@ -87,7 +87,8 @@ def receive_contact(session: Session, payload: dict, actor: Actor, *, channel: s
     if kind is not CONTACT:
         return receiver_of(kind)(session, payload, actor, channel=channel, idempotency_key=idempotency_key,
                                  digest=digest, start=start), True
-    form = contact_form(session)
+    version = _current_version(session)  # read once: the form's and the case's
+    form = compiled(version).forms[CONTACT_FORM]
     typed_in_at = now()
     payload, receipt, receipt_errors = _take_receipt(payload, actor, typed_in_at)
     errors = validate(form, payload) or nhs_number_errors(form, payload["subjects"])
@@ -103,7 +104,7 @@ def receive_contact(session: Session, payload: dict, actor: Actor, *, channel: s
     case = Case(status="open", received_at=received_at, typed_in_at=typed_in_at,
                 immediate_risk=bool(payload["immediate_risk"]), has_open_case=work.social_work is not None,
                 linked_case_id=linked.id if linked else None,
-                process_version_id=_current_version(session).id)
+                process_version_id=version.id)
     for position, subject in enumerate(payload["subjects"]):
         case.subjects.append(Subject(
             position=position, role=subject["role"], given_name=subject["given_name"].strip(),

@@ -37,11 +37,12 @@ def notify(session: Session, kind: str, *, to_role: str | None = None, to_user_i
 def queue(session: Session, kind: str, *, to_role: str | None = None, to_user_id: int | None = None,
           to_address: str | None = None, to_agency_team: str | None = None, case_id: int | None = None,
           task_id: int | str | None = None, urgent: bool = False, facts: dict[str, str] | None = None,
-          personal: dict[str, str] | None = None, page: str | None = None) -> list[Notification]:
+          personal: dict[str, str] | None = None, page: str | None = None, add: bool = True) -> list[Notification]:
     """Queue one message per recipient: each active person holding ``to_role`` who has an e-mail address, the
     person ``to_user_id``, the address ``to_address`` (a referrer's), the agency team ``to_agency_team``
     (its address in notifications.toml). Never commits: the caller's action does. Returns the messages, written
-    with the caller's next flush (a step's messages in one INSERT).
+    with the caller's next flush; ``add=False``: not added, the caller writes them (a step's messages together,
+    app.core.bulk.insert_together).
 
     A member of staff's address is not copied: it stays in their own account and is read when the message is
     sent. The link opens the task, else ``page`` (a path: process owners told of an incident cannot open its
@@ -93,7 +94,8 @@ def queue(session: Session, kind: str, *, to_role: str | None = None, to_user_id
                                body=words.body, template_id=words.template_id, fields=words.fields,
                                status=HELD if held else QUEUED, attempts=0, next_attempt_at=None if held else created,
                                created_at=created)
-        session.add(message)
+        if add:
+            session.add(message)
         messages.append(message)
     return messages
 

@@ -1,0 +1,45 @@
+"""A step's new rows of one kind in one INSERT (app/core/bulk.py): ids, the session's own rows, NULL kept NULL."""
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from sqlalchemy import event, func, inspect, select
+
+from app.core.bulk import insert_together
+from app.core.db import get_db
+from app.sharing.models import SharingDecision
+from tests.api.test_referral_walks import report
+
+
+def _row(case_id: int, recipient: str | None) -> SharingDecision:
+    return SharingDecision(case_id=case_id, task_id="t-1", stage="screening", decision="share", recipient=recipient,
+                           what_shared=["subjects"], withheld=[], consent_status="given", decided_by="someone",
+                           decided_at=datetime(2027, 1, 4, 9, tzinfo=UTC))
+
+
+def test_new_rows_are_written_in_one_statement_and_kept_as_the_sessions_own(api):
+    case_id = report(api)
+    db = get_db()
+    with db.unit_of_work() as session:
+        rows = [_row(case_id, "police"), _row(case_id, "health"), _row(case_id, None)]
+        sent: list[str] = []
+
+        def count(_conn, _cursor, statement, *_):
+            sent.append(statement)
+
+        event.listen(db.engine, "before_cursor_execute", count)
+        insert_together(session, rows, key=("recipient",))
+        event.remove(db.engine, "before_cursor_execute", count)
+        assert len([s for s in sent if s.startswith("INSERT")]) == 1
+        assert all(inspect(row).persistent and row.id is not None for row in rows)
+        assert len({row.id for row in rows}) == 3
+        assert session.get(SharingDecision, rows[1].id) is rows[1]  # no read: the session's own row
+        assert (rows[0].identities_protected, rows[0].law_enforcement_part3) == (0, False)  # the columns' defaults
+        ids = {row.recipient: row.id for row in rows}
+    with db.unit_of_work() as session:
+        stored = {row.recipient: row.id for row in session.scalars(select(SharingDecision).where(
+            SharingDecision.task_id == "t-1"))}
+        assert stored == ids  # each id is its own row's
+        # a None in a JSON column is SQL NULL, as the ORM writes it (not the JSON text 'null')
+        assert session.scalar(select(func.count()).select_from(SharingDecision).where(
+            SharingDecision.task_id == "t-1", SharingDecision.product.is_(None))) == 3
