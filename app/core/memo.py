@@ -17,7 +17,8 @@ _PREFIX = "mash.memo."
 
 def memo(session: Session, name: str) -> dict[Any, Any]:
     """The session's memo called ``name`` (empty at first)."""
-    return session.info.setdefault(_PREFIX + name, {})
+    held: dict[Any, Any] = session.info.setdefault(_PREFIX + name, {})
+    return held
 
 
 def forget(session: Session | None, name: str) -> None:

@@ -137,7 +137,7 @@ def _people_with_role(session: Session, role: str) -> list[_Recipient]:
                 .where(User.is_active_user.is_(True), User.email.is_not(None), User.email != "")
                 .order_by(User.id)).all()
         for held, user_id, email, delivery in found:
-            people[held].append(_Recipient(user_id, email, delivery is None or delivery == DIGEST))
+            people[held].append(_Recipient(user_id, email or "", delivery is None or delivery == DIGEST))
         cached = session.info[_ROLE_PEOPLE] = (transaction, dict(people))
     return cached[1].get(role, [])
 
