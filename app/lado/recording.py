@@ -19,6 +19,10 @@ EVALUATION_FORM = "lado_evaluation"
 MEETING_FORM = "lado_meeting"
 OUTCOME_FORM = "lado_outcome"
 REFERRAL_FORM = "lado_dbs_referral"
+#: The allegation form's answers (forms/lado_allegation_details.json): the person, the allegation and the employer's
+#: safeguarding lead. Once in the LADO's record they leave the child's case, which keeps ALLEGATION_ID.
+KEPT_APART = ("lado_person", "lado_allegation", "lado_safeguarding_lead")
+ALLEGATION_ID = "lado_allegation_id"
 
 
 def _date(value: Any) -> date | None:
@@ -54,6 +58,8 @@ def _recorded(session: Session, done: Done) -> None:
     session.add(row)
     session.flush()
     row.reference = f"LADO-{done.at:%Y}-{row.id:06d}"
+    # The LADO's record holds them now: the child's case keeps only which allegation it was.
+    done.keep_apart(KEPT_APART, {ALLEGATION_ID: row.id})
     record(session, done.actor, "lado.recorded", case_id=done.case.id, task_id=done.task.task_id,
            summary="Allegation recorded by the LADO", details={"allegation_id": row.id, "sector": row.sector})
 
