@@ -70,9 +70,14 @@ def test_the_persons_details_leave_the_childs_case_once_the_lado_holds_them(api,
     assert (record["person"]["family_name"], record["person"]["employer"]) == ("Ravensworth", "Northtown Leisure Trust")
     closed = complete(api, LADO, case_id, "Make the initial evaluation", evaluation("not-met", meeting=False))
     assert closed["status"] == "closed"
+    # The LADO's words at the later steps go the same way: in the LADO's record, not in the child's case.
+    note = evaluation()["lado_evaluation_note"]
+    assert api(LADO).get(f"/api/v1/cases/{case_id}/allegation").get_json()[0]["evaluation"]["note"] == note
+    kept = _state_and_answers(case_id)
+    assert note.lower() not in kept and '"lado_threshold": "not-met"' in kept
     clock.freeze(datetime(2028, 1, 12, 10, 0, tzinfo=UTC))  # 12 months after the evaluation closed it
     result = mash(database_url, tmp_path, "retention")
     assert result.exit_code == 0 and "from 1 LADO allegation(s)" in result.output, result.output
-    assert survivors(list(PRIVATE), database_text(skip=("audit_event",))) == []
+    assert survivors([*PRIVATE, note], database_text(skip=("audit_event",))) == []
     assert survivors(list(PRIVATE), {"audit_event": database_text()["audit_event"]}) == []
     assert survivors([CHILD["family"]], database_text())  # the child's case keeps its own schedule
