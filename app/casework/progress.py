@@ -70,12 +70,13 @@ def record_progress(session: Session, case: Case, workflow: CaseWorkflow, events
     open_tasks = workflow.open_user_tasks()
     if submitted is not None:
         task, form_data = submitted
-        session.add(CompletedTask(task_id=task.task_id, case_id=case.id, process_id=task.process_id,
+        completed = CompletedTask(task_id=task.task_id, case_id=case.id, process_id=task.process_id,
                                   bpmn_id=task.bpmn_id, name=task.name, role=task.role, form_key=task.form_key,
-                                  data=form_data, completed_by=actor.username, completed_at=at))
+                                  data=form_data, completed_by=actor.username, completed_at=at)
+        session.add(completed)
         ready = {event.task_id for event in events if event.state == "ready"}
         opened = [open_task for open_task in open_tasks if open_task.task_id in ready]
-        record_submission(session, Submission(case, task, form_data, actor, at, opened))
+        record_submission(session, Submission(case, task, form_data, actor, at, opened, workflow, completed))
     was = case.rag
     rated = _record_rag(session, case, data, events, actor, submitted, at, rag_rationale, workflow)
     if was is not None and rated is not None:

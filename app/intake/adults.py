@@ -1,7 +1,7 @@
 """Receive a concern about an adult at risk (Care Act 2014 section 42): store the contact, the adult and the concern's
 codes, and start the adult_at_risk process. Children named in the household start a children's contact of their own
-(the referral process) in the same transaction, linked to the adult's case both ways, so each pathway's decision
-makers see the other (docs/process-contract.md, "Adults at risk")."""
+(the referral process), stored in the same transaction and started the same way, linked to the adult's case both
+ways, so each pathway's decision makers see the other (docs/process-contract.md, "Adults at risk")."""
 from __future__ import annotations
 
 from datetime import date
@@ -42,8 +42,9 @@ def adult_concern_form(session: Session) -> FormDefinition:
 
 def receive_adult_concern(session: Session, payload: dict[str, Any], actor: Actor, *, channel: str,
                           idempotency_key: str | None, digest: str | None, start: bool) -> Case:
-    """Store a validated concern and its case, and start (or store, ``start=False``) its process. Children named start
-    their own contact now, in this transaction, whatever ``start`` says: nothing else would start it."""
+    """Store a validated concern and its case, and start (or store, ``start=False``) its process. Children named get
+    their own contact and case, stored in this transaction and started (or stored) alike: after the commit,
+    app.intake.operations.start_received starts both, and the scheduler's sweep starts any a crash left."""
     version = pathway_version(session, ADULT_AT_RISK.process_id)
     form = compiled(version).forms[ADULT_AT_RISK.form]
     errors = validate(form, payload)
@@ -84,7 +85,7 @@ def receive_adult_concern(session: Session, payload: dict[str, Any], actor: Acto
     index_subjects(session, case, actor)
     children = payload.get("children") or []
     if children:
-        children_case = _children_contact(session, case, payload, adult, actor, channel)
+        children_case = _children_contact(session, case, payload, adult, actor, channel, start=start)
         concern.children_case_id = case.linked_case_id = children_case.id
     # (The children's decision names come empty: the adult pathway tests ``outcome`` to know it came from a contact.)
     data = contact_data(case, received_at=received_at, source=CHILDREN_CONTACT_SOURCE, immediate_risk=immediate,
@@ -98,8 +99,8 @@ def receive_adult_concern(session: Session, payload: dict[str, Any], actor: Acto
 
 
 def _children_contact(session: Session, adult_case: Case, payload: dict[str, Any], adult: dict[str, Any],
-                      actor: Actor, channel: str) -> Case:
-    """The children's contact: the children and the adult as subjects, the referrer's words, started now. Linked to
+                      actor: Actor, channel: str, *, start: bool) -> Case:
+    """The children's contact: the children and the adult as subjects, the referrer's words. Linked to
     the adult's case unless the children's own open work already links it elsewhere (that routing stands)."""
     subjects = [{"role": "child", "given_name": child["given_name"].strip(),
                  "family_name": child["family_name"].strip(),
@@ -116,8 +117,9 @@ def _children_contact(session: Session, adult_case: Case, payload: dict[str, Any
         "consent": {"status": "not-sought",
                     "reason": f"The children were named on a concern about an adult at risk ({adult_case.reference})."},
     }
-    # Started here, in the adult contact's transaction: the request starts only the case it answers with.
-    children_case, _created = receive_contact(session, contact, actor, channel=channel, start=True)
+    # Started as the adult's case is: stored unstarted for the request to start after its commit (start_received
+    # starts both), or here for the command line, the demo and the training runner.
+    children_case, _created = receive_contact(session, contact, actor, channel=channel, start=start)
     if children_case.linked_case_id is None:
         children_case.linked_case_id = adult_case.id
     record(session, actor, "contact.linked", case_id=children_case.id,

@@ -8,6 +8,7 @@ from datetime import UTC, date, datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from app.adults.models import AdultSafeguarding
 from app.audit.operations import record
 from app.cases.models import Case, Subject
 from app.casework.starting import start_stored
@@ -157,5 +158,10 @@ def start_received(session: Session, case: Case, actor: Actor) -> None:
     """After ``receive_contact(start=False)`` in a request: commit the contact, then start its process with
     the diagram's code outside any transaction (app.casework.starting.start_stored). A contact is never lost
     to its diagram, and no other writer waits behind diagram code. Called for a retried contact too: one
-    whose first request stopped before its start was recorded starts now; any other is left as it is."""
-    start_stored(session, case, actor)
+    whose first request stopped before its start was recorded starts now; any other is left as it is. A contact
+    that stored another with it (an adult concern's children's contact) starts that one after it, the same way."""
+    stored_with = list(session.scalars(
+        select(Case).join(AdultSafeguarding, AdultSafeguarding.children_case_id == Case.id)
+        .where(AdultSafeguarding.case_id == case.id).order_by(Case.id)))
+    for started in (case, *stored_with):
+        start_stored(session, started, actor)
