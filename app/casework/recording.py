@@ -32,6 +32,7 @@ from app.inbox.models import OpenTask
 from app.lado.recording import RECORDERS as LADO_RECORDERS
 from app.marac.recording import RECORDERS as MARAC_RECORDERS
 from app.missing.recording import RECORDERS as MISSING_RECORDERS
+from app.people.reported import LINKS_FIELD, record_reported_links
 from app.sharing.operations import record_decided_dissemination, record_dissemination, record_screening
 
 
@@ -72,6 +73,8 @@ def _agency_check(session: Session, done: Submission) -> None:
         findings=data.get("findings"), handling_restriction=data.get("handling_restriction", "none"),
         restriction_note=data.get("restriction_note"), third_parties_to_protect=data.get("third_parties_to_protect"),
         requested_at=task.created_at, due_at=task.due_at, returned_by=done.actor.username, returned_at=done.at))
+    # The children the agency's records link to an adult of concern or a place: proposed, from this agency.
+    record_reported_links(session, done.case, data.get(LINKS_FIELD), done.actor, agency=task.role)
 
 
 def _decision(session: Session, done: Submission) -> None:

@@ -29,6 +29,7 @@ from app.intake.open_work import open_work_for
 from app.intake.receipt import NOT_YOURS, RECEIVED_AT, RECEIVED_AT_REASON, StatedReceipt, stated_receipt
 from app.people.intake import index_subjects, nhs_number_errors
 from app.people.names import normalise_nhs_number
+from app.people.reported import LINKS_FIELD, agency_of_source, record_reported_links
 from app.process_models.registry import compiled, latest_version
 
 
@@ -131,6 +132,8 @@ def receive_contact(session: Session, payload: dict, actor: Actor, *, channel: s
                summary=f"Received at {received_at:%Y-%m-%d %H:%M} UTC, typed in at {typed_in_at:%Y-%m-%d %H:%M} UTC",
                details={"received_at": received_at.isoformat(), "typed_in_at": typed_in_at.isoformat()})
     index_subjects(session, case, actor)
+    # The people and places the referrer links a child to: proposed, for a decision maker to confirm or reject.
+    record_reported_links(session, case, payload.get(LINKS_FIELD), actor, agency=agency_of_source(payload["source"]))
     data = contact_data(case, received_at=received_at, source=payload["source"],
                         immediate_risk=bool(payload["immediate_risk"]), work=work) | {
         # A plain contact is no domestic-abuse or missing-person notification: their names are present, empty, as
