@@ -4,14 +4,13 @@ codes, and start the adult_at_risk process. Children named in the household star
 ways, so each pathway's decision makers see the other (docs/process-contract.md, "Adults at risk")."""
 from __future__ import annotations
 
-from datetime import date
 from typing import Any
 
 from sqlalchemy.orm import Session
 
 from app.adults.models import AdultSafeguarding
 from app.audit.operations import record
-from app.cases.models import Case, Subject
+from app.cases.models import Case
 from app.core.actor import Actor
 from app.core.clock import now
 from app.core.errors import FieldError, ValidationFailed
@@ -21,12 +20,12 @@ from app.core.vocabulary import (
     ADULT_FIELD,
 )
 from app.forms import FormDefinition, validate
-from app.intake.case_data import begin, contact_data
+from app.intake.case_data import begin, contact_data, named_person, new_case
 from app.intake.contact_types import ADULT_AT_RISK
 from app.intake.models import Contact
 from app.intake.operations import receive_contact
 from app.people.intake import index_subjects
-from app.people.names import is_valid_nhs_number, normalise_nhs_number
+from app.people.names import is_valid_nhs_number
 from app.process_models.registry import compiled, pathway_version
 
 #: The census source of the children's contact an adult concern starts: the hub's adult door (adult social care).
@@ -56,15 +55,8 @@ def receive_adult_concern(session: Session, payload: dict[str, Any], actor: Acto
                                            "again", form.anchor("adult.nhs_number"))])
     received_at = now()
     immediate = bool(payload["immediate_risk"])
-    case = Case(status="open", received_at=received_at, typed_in_at=received_at, immediate_risk=immediate,
-                has_open_case=False, process_version_id=version.id)
-    case.subjects.append(Subject(
-        position=0, role="adult", given_name=adult["given_name"], family_name=adult["family_name"],
-        nhs_number=adult["nhs_number"], address=adult["address"],
-        date_of_birth=date.fromisoformat(adult["date_of_birth"]) if adult["date_of_birth"] else None))
-    session.add(case)
-    session.flush()
-    case.reference = f"MASH-{received_at:%Y}-{case.id:06d}"
+    case, _ = new_case(session, [{"role": "adult", **adult}], version_id=version.id, received_at=received_at,
+                       immediate_risk=immediate, look_for_open_work=False)
     referrer = payload["referrer"]
     consent_status = CONSENT_STATUS[payload["adult_consents"]]
     session.add(Contact(
@@ -129,7 +121,4 @@ def _children_contact(session: Session, adult_case: Case, payload: dict[str, Any
 
 
 def _person(answers: dict[str, Any]) -> dict[str, Any]:
-    return {"given_name": answers["given_name"].strip(), "family_name": answers["family_name"].strip(),
-            "date_of_birth": answers.get("date_of_birth") or None,
-            "nhs_number": normalise_nhs_number(answers.get("nhs_number")),
-            "address": (answers.get("address") or "").strip() or None}
+    return {**named_person(answers), "address": (answers.get("address") or "").strip() or None}

@@ -3,14 +3,14 @@ from __future__ import annotations
 
 import hashlib
 import json
-from datetime import UTC, date, datetime
+from datetime import UTC, datetime
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from app.adults.models import AdultSafeguarding
 from app.audit.operations import record
-from app.cases.models import Case, Subject
+from app.cases.models import Case
 from app.casework.starting import start_stored
 from app.casework.threshold import threshold_inputs
 from app.core.actor import Actor
@@ -22,13 +22,11 @@ from app.core.vocabulary import (
     SET_AT_NOTIFICATION,
 )
 from app.forms import FormDefinition, validate
-from app.intake.case_data import begin, contact_data
+from app.intake.case_data import begin, contact_data, new_case
 from app.intake.contact_types import CONTACT, receiver_of, type_of, without_type
 from app.intake.models import Contact
-from app.intake.open_work import open_work_for
 from app.intake.receipt import NOT_YOURS, RECEIVED_AT, RECEIVED_AT_REASON, StatedReceipt, stated_receipt
 from app.people.intake import index_subjects, nhs_number_errors
-from app.people.names import normalise_nhs_number
 from app.people.reported import LINKS_FIELD, agency_of_source, record_reported_links
 from app.process_models.registry import compiled, latest_version
 
@@ -100,21 +98,9 @@ def receive_contact(session: Session, payload: dict, actor: Actor, *, channel: s
         raise ValidationFailed([*errors, *receipt_errors])
     # Every clock runs from when the hub received the contact, which for one typed in later is the time stated.
     received_at = receipt.at.astimezone(UTC) if receipt is not None else typed_in_at
-    work = open_work_for(session, payload["subjects"])
-    linked = work.social_work or work.open_enquiry
-    case = Case(status="open", received_at=received_at, typed_in_at=typed_in_at,
-                immediate_risk=bool(payload["immediate_risk"]), has_open_case=work.social_work is not None,
-                linked_case_id=linked.id if linked else None,
-                process_version_id=_current_version(session).id)
-    for position, subject in enumerate(payload["subjects"]):
-        case.subjects.append(Subject(
-            position=position, role=subject["role"], given_name=subject["given_name"].strip(),
-            family_name=subject["family_name"].strip(), address=subject.get("address"),
-            nhs_number=normalise_nhs_number(subject.get("nhs_number")), gender=subject.get("gender"),
-            date_of_birth=date.fromisoformat(subject["date_of_birth"]) if subject.get("date_of_birth") else None))
-    session.add(case)
-    session.flush()
-    case.reference = f"MASH-{received_at:%Y}-{case.id:06d}"
+    case, work = new_case(session, payload["subjects"], version_id=_current_version(session).id,
+                          received_at=received_at, typed_in_at=typed_in_at,
+                          immediate_risk=bool(payload["immediate_risk"]))
     referrer = payload["referrer"]
     consent = payload["consent"]
     session.add(Contact(
