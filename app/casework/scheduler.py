@@ -27,7 +27,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from app.cases.models import Case
-from app.casework.alerts import clock_alerts_waiting, send_clock_alerts
+from app.casework.alerts import clock_alerts_waiting, prefetch_breach_markers, send_clock_alerts
 from app.casework.starting import start_stranded
 from app.casework.timers import fire_due_timers
 from app.core.actor import SYSTEM
@@ -35,7 +35,9 @@ from app.core.clock import now
 from app.core.config import timer_batch, timers_shared
 from app.core.db import get_db, run_in_transaction
 from app.deadlines.models import SchedulerLease
+from app.deadlines.tracking import defer_projection, prefetch_deadlines, write_projection
 from app.incidents.operations import count_timer_failure, resolve_timer_incident
+from app.inbox.operations import prefetch_open_tasks
 from app.incidents.queries import cases_with_open_timer_incidents
 from app.notifications.sending import drain as send_notifications
 from app.rota.escalation import escalate_due
@@ -125,7 +127,12 @@ def fire_due(should_continue: Callable[[], bool] = lambda: True, batch_size: int
             return fired  # looked for in a read first: an idle tick takes no write lock
         batch = _Batch()
         try:
-            fired += run_in_transaction(_fire_batch, size, tried, batch)
+            try:
+                fired += run_in_transaction(_fire_batch, size, tried, batch, False)
+            except _CaseFailed:
+                # A case failed in the fast pass: nothing of it stands (the whole transaction rolled back). The
+                # same cases again, each in a savepoint, so the failing one rolls back alone.
+                fired += run_in_transaction(_fire_batch, size, tried, batch, True)
         except Exception:  # noqa: BLE001 - the batch's commit failed: nothing of it stands; fire one by one
             log.warning("a batch of %s timer firings failed as a whole; firing them one by one", len(batch.cases))
             batch.failed.clear()
@@ -147,19 +154,45 @@ class _Batch:
     failed: list[tuple[int, Exception]] = field(default_factory=list)
 
 
-def _fire_batch(session: Session, size: int, tried: set[int], batch: _Batch) -> int:
-    """Claim up to ``size`` due cases and fire each in a savepoint; returns timers fired. Runs as one
-    transaction (``run_in_transaction``), which may try it again from the start after a conflict."""
+class _CaseFailed(Exception):
+    """A firing failed in a batch's fast pass (no savepoints): the batch is rolled back and fired again with one."""
+
+
+def _fire_batch(session: Session, size: int, tried: set[int], batch: _Batch, savepoints: bool) -> int:
+    """Claim up to ``size`` due cases and fire them; returns timers fired. Runs as one transaction
+    (``run_in_transaction``), which may try it again from the start after a conflict.
+
+    The cases' deadline rows, inbox rows and breach markers are read for the whole batch in three queries, and
+    their SLA wall rows written in two statements at the end. The fast pass (``savepoints`` false) fires the
+    cases one after another with no savepoint, so their rows are written together at the commit; the first
+    failure raises ``_CaseFailed``, which rolls the whole batch back to be fired again with ``savepoints``: each
+    case in a savepoint, a failing one rolled back alone and counted. A failure is rare (a broken diagram), so
+    a batch costs its savepoints only when it has one."""
     batch.cases.clear()
     batch.failed.clear()
     fired = 0
     cases = [case for case in claim_due(session, size) if case.id not in tried]
-    failing = cases_with_open_timer_incidents(session, [case.id for case in cases]) if cases else set()
+    case_ids = [case.id for case in cases]
+    failing = cases_with_open_timer_incidents(session, case_ids) if cases else set()
+    if cases:
+        prefetch_deadlines(session, case_ids)
+        prefetch_open_tasks(session, case_ids)
+        prefetch_breach_markers(session, case_ids)
+    if not savepoints:
+        defer_projection(session)
     started = time.perf_counter()
     for case in cases:
         if batch.cases and time.perf_counter() - started >= BATCH_SECONDS:
             break  # a slow diagram does not hold the write lock for a whole batch; the rest go next
         batch.cases.append(case.id)
+        if not savepoints:
+            try:
+                fired += fire_due_timers(session, case.id, SYSTEM)
+                if case.id in failing:
+                    resolve_timer_incident(session, case.id, SYSTEM)
+            except Exception as error:
+                raise _CaseFailed(case.id) from error
+            continue
         try:
             with session.begin_nested():
                 fired += fire_due_timers(session, case.id, SYSTEM)
@@ -172,6 +205,8 @@ def _fire_batch(session: Session, size: int, tried: set[int], batch: _Batch) -> 
                     _store_failure(session, case.id, error)
             except Exception:  # noqa: BLE001 - counted after the commit instead
                 batch.failed.append((case.id, error))
+    if not savepoints:
+        write_projection(session)
     return fired
 
 
