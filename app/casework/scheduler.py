@@ -36,8 +36,8 @@ from app.core.config import timer_batch, timers_shared
 from app.core.db import get_db, run_in_transaction
 from app.deadlines.models import SchedulerLease
 from app.deadlines.tracking import defer_projection, prefetch_deadlines, write_projection
-from app.incidents.operations import count_timer_failure, resolve_timer_incident
 from app.inbox.operations import prefetch_open_tasks
+from app.incidents.operations import count_timer_failure, resolve_timer_incident
 from app.incidents.queries import cases_with_open_timer_incidents
 from app.notifications.sending import drain as send_notifications
 from app.rota.escalation import escalate_due
