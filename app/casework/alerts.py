@@ -237,7 +237,8 @@ def prefetch_breach_markers(session: Session, case_ids: list[int]) -> None:
             select(NotificationMarker.case_id, NotificationMarker.deadline_id)
             .where(NotificationMarker.kind == BREACH, NotificationMarker.case_id.in_(case_ids),
                    NotificationMarker.deadline_id.is_not(None))):
-        marked[case_id].add(deadline_id)
+        if deadline_id is not None:
+            marked[case_id].add(deadline_id)
     session.info[_PREFETCHED_BREACHES] = (session.get_transaction(), marked)
 
 

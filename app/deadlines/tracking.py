@@ -6,7 +6,7 @@ breached (the timer fired), met (the work it guards finished) or no longer apply
 from __future__ import annotations
 
 from datetime import datetime
-from typing import cast
+from typing import Any, cast
 
 from sqlalchemy import Select, Table, and_, case, delete, func, insert, select
 from sqlalchemy.dialects.postgresql import insert as postgres_insert
@@ -36,7 +36,7 @@ def prefetch_deadlines(session: Session, case_ids: list[int]) -> None:
     session.info[_PREFETCHED] = (session.get_transaction(), rows)
 
 
-def _unmet() -> Select[tuple[Deadline]]:
+def _unmet() -> Select[Any]:
     return select(Deadline).where(Deadline.met_at.is_(None), Deadline.cancelled_at.is_(None))
 
 
