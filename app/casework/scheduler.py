@@ -128,11 +128,11 @@ def fire_due(should_continue: Callable[[], bool] = lambda: True, batch_size: int
         batch = _Batch()
         try:
             try:
-                fired += run_in_transaction(_fire_batch, size, tried, batch, False)
-            except _CaseFailed:
+                fired += run_in_transaction(_fire_batch, size, tried, batch, None)
+            except _CaseFailed as failed:
                 # A case failed in the fast pass: nothing of it stands (the whole transaction rolled back). The
-                # same cases again, each in a savepoint, so the failing one rolls back alone.
-                fired += run_in_transaction(_fire_batch, size, tried, batch, True)
+                # same cases again, each in a savepoint, the failed one counted without being tried again.
+                fired += run_in_transaction(_fire_batch, size, tried, batch, {failed.case_id: failed.error})
         except Exception:  # noqa: BLE001 - the batch's commit failed: nothing of it stands; fire one by one
             log.warning("a batch of %s timer firings failed as a whole; firing them one by one", len(batch.cases))
             batch.failed.clear()
@@ -157,17 +157,24 @@ class _Batch:
 class _CaseFailed(Exception):
     """A firing failed in a batch's fast pass (no savepoints): the batch is rolled back and fired again with one."""
 
+    def __init__(self, case_id: int, error: Exception) -> None:
+        super().__init__(case_id)
+        self.case_id, self.error = case_id, error
 
-def _fire_batch(session: Session, size: int, tried: set[int], batch: _Batch, savepoints: bool) -> int:
+
+def _fire_batch(session: Session, size: int, tried: set[int], batch: _Batch,
+                failed_first: dict[int, Exception] | None) -> int:
     """Claim up to ``size`` due cases and fire them; returns timers fired. Runs as one transaction
     (``run_in_transaction``), which may try it again from the start after a conflict.
 
     The cases' deadline rows, inbox rows and breach markers are read for the whole batch in three queries, and
-    their SLA wall rows written in two statements at the end. The fast pass (``savepoints`` false) fires the
+    their SLA wall rows written in two statements at the end. The fast pass (``failed_first`` None) fires the
     cases one after another with no savepoint, so their rows are written together at the commit; the first
-    failure raises ``_CaseFailed``, which rolls the whole batch back to be fired again with ``savepoints``: each
-    case in a savepoint, a failing one rolled back alone and counted. A failure is rare (a broken diagram), so
-    a batch costs its savepoints only when it has one."""
+    failure raises ``_CaseFailed``, which rolls the whole batch back to be fired again case by case in
+    savepoints (``failed_first``: the case that failed, with its error, counted without a second try; a case
+    that fails then rolls back alone and is counted). A failure is rare (a broken diagram), so a batch costs
+    its savepoints only when it has one."""
+    savepoints = failed_first is not None
     batch.cases.clear()
     batch.failed.clear()
     fired = 0
@@ -191,9 +198,11 @@ def _fire_batch(session: Session, size: int, tried: set[int], batch: _Batch, sav
                 if case.id in failing:
                     resolve_timer_incident(session, case.id, SYSTEM)
             except Exception as error:
-                raise _CaseFailed(case.id) from error
+                raise _CaseFailed(case.id, error) from error
             continue
         try:
+            if failed_first and case.id in failed_first:
+                raise failed_first[case.id]
             with session.begin_nested():
                 fired += fire_due_timers(session, case.id, SYSTEM)
                 if case.id in failing:
