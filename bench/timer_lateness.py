@@ -140,6 +140,7 @@ class Instruments:
 
         self.ticks = 0
         self.statements = 0
+        self.commits = 0
         self.calls: Counter[str] = Counter()
         self.seconds: Counter[str] = Counter()
         self.profiler = cProfile.Profile() if profile else None
@@ -150,12 +151,20 @@ class Instruments:
         self._originals: list[tuple[object, str, object]] = []
         self.missing: list[str] = []
         event.listen(engine, "before_cursor_execute", self._on_statement)
+        event.listen(engine, "commit", self._on_commit)
 
     def _on_statement(self, *_args) -> None:
         if threading.current_thread() is threading.main_thread():
             return  # the bench's own progress poll: not the scheduler's
         with self._lock:
             self.statements += 1
+
+    def _on_commit(self, *_args) -> None:
+        """Every commit on the scheduler's threads (firing batches, lease renewals, the clock's other jobs)."""
+        if threading.current_thread() is threading.main_thread():
+            return
+        with self._lock:
+            self.commits += 1
 
     def attach(self, scheduler) -> None:
         for target, attribute, label, _depth in TIMED:
@@ -213,6 +222,7 @@ class Instruments:
             setattr(owner, attribute, raw)
         self._originals.clear()
         event.remove(self._engine, "before_cursor_execute", self._on_statement)
+        event.remove(self._engine, "commit", self._on_commit)
 
     def snapshot(self) -> tuple[int, int]:
         with self._lock:
@@ -327,6 +337,7 @@ def run_backend(label: str, database_url: str, workdir: Path, args) -> dict:
     print(f"[{label}: scheduler running; timers due over {args.spread:.0f} s from +{args.lead:.0f} s ...]",
           file=sys.stderr, flush=True)
     pg_before = postgres_background() if get_db().engine.dialect.name == "postgresql" else None
+    load_start = _load()
     cpu0, wall0 = time.process_time(), time.perf_counter()
     phase_start = wall0
     scheduler.start()
@@ -344,6 +355,8 @@ def run_backend(label: str, database_url: str, workdir: Path, args) -> dict:
         fire_wall = time.perf_counter() - wall0
         fire_cpu = time.process_time() - cpu0
         fire_ticks, fire_statements = instruments.snapshot()
+        fire_commits = instruments.commits
+        load_end = _load()
         fire_busy = instruments.seconds["tick (whole)"]
         background = postgres_background_since(pg_before) if pg_before is not None else None
         # Idle: nothing left to fire; only the scheduler's threads run (this thread sleeps).
@@ -398,6 +411,8 @@ def run_backend(label: str, database_url: str, workdir: Path, args) -> dict:
         "busy_pct": 100 * fire_busy / fire_wall, "fire_ticks": fire_ticks,
         "busy_rate": len(rows) / fire_busy if fire_busy else None,
         "statements_per_firing": fire_statements / len(rows) if rows else None,
+        "commits_per_firing": fire_commits / len(rows) if rows else None,
+        "load_start": load_start, "load_end": load_end,
         "idle_wall": idle_wall, "idle_cpu_pct": 100 * idle_cpu / idle_wall, "idle_cpu_ms": idle_cpu * 1000,
         "idle_ticks": ticks1 - ticks0, "idle_statements": statements1 - statements0,
         "instruments": instruments,
@@ -409,6 +424,11 @@ def run_backend(label: str, database_url: str, workdir: Path, args) -> dict:
     get_db().dispose()
     clock.reset()
     return result
+
+
+def _load() -> float:
+    """The 1-minute load average: the machine is shared, so every figure comes with it."""
+    return os.getloadavg()[0]
 
 
 def postgres_background() -> dict:
@@ -466,6 +486,8 @@ def fmt(value, spec: str) -> str:
 
 
 ROWS = (
+    ("load average (1 min) at start", "load_start", ".2f"),
+    ("load average (1 min) at end", "load_end", ".2f"),
     ("cases", "cases", "d"),
     ("spread (s)", "spread", ".0f"),
     ("creation (s)", "create_s", ".1f"),
@@ -495,6 +517,7 @@ ROWS = (
     ("firings/s while busy", "busy_rate", ".1f"),
     ("ticks in firing phase", "fire_ticks", "d"),
     ("SQL statements per firing", "statements_per_firing", ".1f"),
+    ("commits per firing", "commits_per_firing", ".3f"),
     ("firing phase CPU (% 1 core)", "fire_cpu_pct", ".1f"),
     ("process CPU per firing (ms)", "cpu_ms_per_firing", ".2f"),
     ("idle window (s)", "idle_wall", ".1f"),
