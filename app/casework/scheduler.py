@@ -4,10 +4,10 @@ Due times live in an indexed column (``mash_case.next_timer_due``), so a restart
 waking costs one index lookup, not a poll of every case. Several web processes may each run a
 scheduler; the one holding the lease (a row in ``scheduler_lease``) runs the clock's jobs, and on SQLite it
 alone fires (on PostgreSQL every scheduler may: ``shares_firing``). Due cases fire in batches, one
-transaction per batch and a savepoint per case (see ``fire_due``); the claim locks its rows on PostgreSQL and
-the case row's optimistic lock stays, so a timer cannot fire twice even when schedulers overlap. A firing
-that fails is retried with back-off, then raised as an incident (app.incidents) that managers see on the SLA
-wall and retry from there.
+transaction per batch, with a savepoint per case once one of the batch fails (see ``fire_due``); the claim
+locks its rows on PostgreSQL and the case row's optimistic lock stays, so a timer cannot fire twice even when
+schedulers overlap. A firing that fails is retried with back-off, then raised as an incident (app.incidents)
+that managers see on the SLA wall and retry from there.
 """
 from __future__ import annotations
 
@@ -113,10 +113,12 @@ def next_due() -> datetime | None:
 def fire_due(should_continue: Callable[[], bool] = lambda: True, batch_size: int | None = None) -> int:
     """Fire every case whose next timer is due; returns timers fired.
 
-    Due cases are claimed a batch at a time (MASH_TIMER_BATCH) and fired in one transaction per batch, each
-    case in a savepoint of it: a case's firing commits with its audit events or not at all, a case that fails
-    rolls back alone while the others commit, and a crash before the commit leaves the whole batch due, to
-    fire on the next pass. One synced commit per batch instead of per case is what lets a burst drain.
+    Due cases are claimed a batch at a time (MASH_TIMER_BATCH) and fired in one transaction per batch (a fast
+    pass without savepoints; after a failure, the batch again with a savepoint per case: ``_fire_batch``): a
+    case's firing commits with its audit events or not at all, a case that fails rolls back alone while the
+    others commit, and a crash before the commit leaves the whole batch due, to fire on the next pass. One
+    synced commit per batch instead of per case, and the batch's reads and SLA wall writes done once for all
+    its cases, are what let a burst drain.
     ``should_continue`` is asked between batches (never inside one: it may renew the lease, a write of its
     own that SQLite's lock, held by the batch, would make wait)."""
     size = batch_size or timer_batch()
