@@ -17,7 +17,8 @@ the last due time), and the process CPU is sampled over an `--idle` window with 
 
 Lateness per timer = fired_at - due_at from its `timer.fired` audit event (fired_at is taken inside the firing
 transaction, before its commit). Prints figures, never asserts timing; exits 1 if a timer was missed, fired
-twice, fired before it was due or carried another due time than the one set (correctness).
+twice, fired before it was due or carried another due time than the one set, or if the audit chain does not
+verify (correctness).
 
 The scheduler's steps are timed by wrapping its functions from outside (no app change), and printed as a
 breakdown per firing; `--profile` adds cProfile of the ticks (slow: it roughly doubles the cost per firing).
@@ -288,6 +289,7 @@ def count_open() -> int:
 def run_backend(label: str, database_url: str, workdir: Path, args) -> dict:
     from sqlalchemy import func, select
 
+    from app.audit.chain import verify
     from app.audit.models import AuditEvent
     from app.cases.models import Case
     from app.casework.scheduler import DeadlineScheduler
@@ -376,6 +378,7 @@ def run_backend(label: str, database_url: str, workdir: Path, args) -> dict:
                                .where(AuditEvent.action == "timer.fired")).all()
         still_waiting = session.scalar(select(func.count()).select_from(Case).where(Case.next_timer_due.is_not(None)))
         incidents = session.scalar(select(func.count()).select_from(Incident))
+        chain_ok = verify(session).ok  # the hash-chained trail still verifies after the firings
     per_timer = Counter((case_id, task_id) for case_id, task_id, _ in rows)
     duplicates = sum(count - 1 for count in per_timer.values() if count > 1)
     fired_cases = {case_id for case_id, _, _ in rows}
@@ -399,7 +402,7 @@ def run_backend(label: str, database_url: str, workdir: Path, args) -> dict:
         "create_s": create_s, "create_rate": args.cases / create_s, "settle_s": settle_s,
         "armed": armed, "already_due": already_due,
         "fired": len(rows), "missed": missed, "duplicates": duplicates, "early": early, "wrong_due": wrong_due,
-        "still_waiting": still_waiting, "incidents": incidents,
+        "still_waiting": still_waiting, "incidents": incidents, "chain": "yes" if chain_ok else "NO",
         "p50": statistics_or_none(lateness_ms, 0.50), "p95": statistics_or_none(lateness_ms, 0.95),
         "p99": statistics_or_none(lateness_ms, 0.99), "max": max(lateness_ms) if lateness_ms else None,
         "mean_rate": args.cases / args.spread if args.spread else None,
@@ -502,6 +505,7 @@ ROWS = (
     ("due_at differs from set", "wrong_due", "d"),
     ("still waiting at the end", "still_waiting", "d"),
     ("timer incidents", "incidents", "d"),
+    ("audit chain verifies", "chain", "s"),
     ("lateness p50 (ms)", "p50", ".1f"),
     ("lateness p95 (ms)", "p95", ".1f"),
     ("lateness p99 (ms)", "p99", ".1f"),
@@ -654,10 +658,11 @@ def main() -> int:
     print_report(results, args.profile_top)
     print(f"\nTotal run time {time.perf_counter() - overall:.0f} s; load average at end: "
           + " ".join(f"{v:.2f}" for v in os.getloadavg()) + " (other work on the machine skews the figures)")
-    broken = [r["label"] for r in results if r["missed"] or r["duplicates"] or r["early"] or r["wrong_due"]]
+    broken = [r["label"] for r in results
+              if r["missed"] or r["duplicates"] or r["early"] or r["wrong_due"] or r["chain"] != "yes"]
     if broken:
         print(f"CORRECTNESS FAILURE on {', '.join(broken)}: a timer was missed, fired twice, fired early or "
-              "carried the wrong due time.", file=sys.stderr)
+              "carried the wrong due time, or the audit chain did not verify.", file=sys.stderr)
         return 1
     return 0
 
