@@ -359,7 +359,8 @@ def _start_of_day_in_london(day):
               help="Apply the policy as on this date (YYYY-MM-DD, start of the day in London). "
                    "A future date needs --dry-run.")
 def retention(dry_run: bool, as_of) -> None:
-    """Anonymise contacts closed with no further action more than MASH_RETENTION_NFA_MONTHS ago.
+    """Anonymise contacts closed with no further action (missing episodes closed without a strategy discussion
+    too) more than MASH_RETENTION_NFA_MONTHS ago.
 
     Each contact is anonymised in its own transaction and audited; already-anonymised ones are skipped.
     Prints references, dates and outcome codes only, never names."""

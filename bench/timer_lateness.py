@@ -17,7 +17,8 @@ the last due time), and the process CPU is sampled over an `--idle` window with 
 
 Lateness per timer = fired_at - due_at from its `timer.fired` audit event (fired_at is taken inside the firing
 transaction, before its commit). Prints figures, never asserts timing; exits 1 if a timer was missed, fired
-twice, fired before it was due or carried another due time than the one set (correctness).
+twice, fired before it was due or carried another due time than the one set, or if the audit chain does not
+verify (correctness).
 
 The scheduler's steps are timed by wrapping its functions from outside (no app change), and printed as a
 breakdown per firing; `--profile` adds cProfile of the ticks (slow: it roughly doubles the cost per firing).
@@ -140,6 +141,7 @@ class Instruments:
 
         self.ticks = 0
         self.statements = 0
+        self.commits = 0
         self.calls: Counter[str] = Counter()
         self.seconds: Counter[str] = Counter()
         self.profiler = cProfile.Profile() if profile else None
@@ -150,12 +152,20 @@ class Instruments:
         self._originals: list[tuple[object, str, object]] = []
         self.missing: list[str] = []
         event.listen(engine, "before_cursor_execute", self._on_statement)
+        event.listen(engine, "commit", self._on_commit)
 
     def _on_statement(self, *_args) -> None:
         if threading.current_thread() is threading.main_thread():
             return  # the bench's own progress poll: not the scheduler's
         with self._lock:
             self.statements += 1
+
+    def _on_commit(self, *_args) -> None:
+        """Every commit on the scheduler's threads (firing batches, lease renewals, the clock's other jobs)."""
+        if threading.current_thread() is threading.main_thread():
+            return
+        with self._lock:
+            self.commits += 1
 
     def attach(self, scheduler) -> None:
         for target, attribute, label, _depth in TIMED:
@@ -213,6 +223,7 @@ class Instruments:
             setattr(owner, attribute, raw)
         self._originals.clear()
         event.remove(self._engine, "before_cursor_execute", self._on_statement)
+        event.remove(self._engine, "commit", self._on_commit)
 
     def snapshot(self) -> tuple[int, int]:
         with self._lock:
@@ -278,6 +289,7 @@ def count_open() -> int:
 def run_backend(label: str, database_url: str, workdir: Path, args) -> dict:
     from sqlalchemy import func, select
 
+    from app.audit.chain import verify
     from app.audit.models import AuditEvent
     from app.cases.models import Case
     from app.casework.scheduler import DeadlineScheduler
@@ -327,6 +339,7 @@ def run_backend(label: str, database_url: str, workdir: Path, args) -> dict:
     print(f"[{label}: scheduler running; timers due over {args.spread:.0f} s from +{args.lead:.0f} s ...]",
           file=sys.stderr, flush=True)
     pg_before = postgres_background() if get_db().engine.dialect.name == "postgresql" else None
+    load_start = _load()
     cpu0, wall0 = time.process_time(), time.perf_counter()
     phase_start = wall0
     scheduler.start()
@@ -344,6 +357,8 @@ def run_backend(label: str, database_url: str, workdir: Path, args) -> dict:
         fire_wall = time.perf_counter() - wall0
         fire_cpu = time.process_time() - cpu0
         fire_ticks, fire_statements = instruments.snapshot()
+        fire_commits = instruments.commits
+        load_end = _load()
         fire_busy = instruments.seconds["tick (whole)"]
         background = postgres_background_since(pg_before) if pg_before is not None else None
         # Idle: nothing left to fire; only the scheduler's threads run (this thread sleeps).
@@ -363,6 +378,7 @@ def run_backend(label: str, database_url: str, workdir: Path, args) -> dict:
                                .where(AuditEvent.action == "timer.fired")).all()
         still_waiting = session.scalar(select(func.count()).select_from(Case).where(Case.next_timer_due.is_not(None)))
         incidents = session.scalar(select(func.count()).select_from(Incident))
+        chain_ok = verify(session).ok  # the hash-chained trail still verifies after the firings
     per_timer = Counter((case_id, task_id) for case_id, task_id, _ in rows)
     duplicates = sum(count - 1 for count in per_timer.values() if count > 1)
     fired_cases = {case_id for case_id, _, _ in rows}
@@ -386,7 +402,7 @@ def run_backend(label: str, database_url: str, workdir: Path, args) -> dict:
         "create_s": create_s, "create_rate": args.cases / create_s, "settle_s": settle_s,
         "armed": armed, "already_due": already_due,
         "fired": len(rows), "missed": missed, "duplicates": duplicates, "early": early, "wrong_due": wrong_due,
-        "still_waiting": still_waiting, "incidents": incidents,
+        "still_waiting": still_waiting, "incidents": incidents, "chain": "yes" if chain_ok else "NO",
         "p50": statistics_or_none(lateness_ms, 0.50), "p95": statistics_or_none(lateness_ms, 0.95),
         "p99": statistics_or_none(lateness_ms, 0.99), "max": max(lateness_ms) if lateness_ms else None,
         "mean_rate": args.cases / args.spread if args.spread else None,
@@ -398,6 +414,8 @@ def run_backend(label: str, database_url: str, workdir: Path, args) -> dict:
         "busy_pct": 100 * fire_busy / fire_wall, "fire_ticks": fire_ticks,
         "busy_rate": len(rows) / fire_busy if fire_busy else None,
         "statements_per_firing": fire_statements / len(rows) if rows else None,
+        "commits_per_firing": fire_commits / len(rows) if rows else None,
+        "load_start": load_start, "load_end": load_end,
         "idle_wall": idle_wall, "idle_cpu_pct": 100 * idle_cpu / idle_wall, "idle_cpu_ms": idle_cpu * 1000,
         "idle_ticks": ticks1 - ticks0, "idle_statements": statements1 - statements0,
         "instruments": instruments,
@@ -409,6 +427,11 @@ def run_backend(label: str, database_url: str, workdir: Path, args) -> dict:
     get_db().dispose()
     clock.reset()
     return result
+
+
+def _load() -> float:
+    """The 1-minute load average: the machine is shared, so every figure comes with it."""
+    return os.getloadavg()[0]
 
 
 def postgres_background() -> dict:
@@ -466,6 +489,8 @@ def fmt(value, spec: str) -> str:
 
 
 ROWS = (
+    ("load average (1 min) at start", "load_start", ".2f"),
+    ("load average (1 min) at end", "load_end", ".2f"),
     ("cases", "cases", "d"),
     ("spread (s)", "spread", ".0f"),
     ("creation (s)", "create_s", ".1f"),
@@ -480,6 +505,7 @@ ROWS = (
     ("due_at differs from set", "wrong_due", "d"),
     ("still waiting at the end", "still_waiting", "d"),
     ("timer incidents", "incidents", "d"),
+    ("audit chain verifies", "chain", "s"),
     ("lateness p50 (ms)", "p50", ".1f"),
     ("lateness p95 (ms)", "p95", ".1f"),
     ("lateness p99 (ms)", "p99", ".1f"),
@@ -495,6 +521,7 @@ ROWS = (
     ("firings/s while busy", "busy_rate", ".1f"),
     ("ticks in firing phase", "fire_ticks", "d"),
     ("SQL statements per firing", "statements_per_firing", ".1f"),
+    ("commits per firing", "commits_per_firing", ".3f"),
     ("firing phase CPU (% 1 core)", "fire_cpu_pct", ".1f"),
     ("process CPU per firing (ms)", "cpu_ms_per_firing", ".2f"),
     ("idle window (s)", "idle_wall", ".1f"),
@@ -631,10 +658,11 @@ def main() -> int:
     print_report(results, args.profile_top)
     print(f"\nTotal run time {time.perf_counter() - overall:.0f} s; load average at end: "
           + " ".join(f"{v:.2f}" for v in os.getloadavg()) + " (other work on the machine skews the figures)")
-    broken = [r["label"] for r in results if r["missed"] or r["duplicates"] or r["early"] or r["wrong_due"]]
+    broken = [r["label"] for r in results
+              if r["missed"] or r["duplicates"] or r["early"] or r["wrong_due"] or r["chain"] != "yes"]
     if broken:
         print(f"CORRECTNESS FAILURE on {', '.join(broken)}: a timer was missed, fired twice, fired early or "
-              "carried the wrong due time.", file=sys.stderr)
+              "carried the wrong due time, or the audit chain did not verify.", file=sys.stderr)
         return 1
     return 0
 

@@ -96,6 +96,9 @@ LADO_ROLES = frozenset({"lado"})
 ALLEGATION_EXISTS_ROLES = DECISION_MAKERS | {"ops-manager"}
 #: Roles that send a police missing-person notification: the police.
 MISSING_NOTIFY_ROLES = frozenset({"police"})
+#: Roles that read the list of missing episodes (/missing): the missing children coordinator, whose worklist it is,
+#: and the hub's decision makers, who see every case whole. Each row is still cut to the reader's need to know.
+MISSING_LIST_ROLES = frozenset({"missing-children"}) | DECISION_MAKERS
 
 _PUBLIC = frozenset({PUBLIC})
 _SIGNED_IN = frozenset({SIGNED_IN})
@@ -121,6 +124,7 @@ ROUTE_ROLES: dict[str, frozenset[str]] = {
     "domestic_abuse.record_decisions": DA_TRIAGE_DECIDERS,
     # missing children (app/missing): police notify; a case's episode within need to know
     "missing.new_notification": MISSING_NOTIFY_ROLES,
+    "missing.episodes": MISSING_LIST_ROLES,
     "api.case_missing_episode": CASE_READ_ROLES,
     # inbox and tasks
     "inbox.index": TASK_ROLES,

@@ -4,6 +4,7 @@ The recorders (app/marac, app/lado, app/adults, app/missing) sit below casework,
 submission here rather than importing it."""
 from __future__ import annotations
 
+from collections.abc import Iterable, Mapping
 from datetime import datetime
 from typing import Any, Protocol
 
@@ -24,3 +25,5 @@ class Done(Protocol):
     def at(self) -> datetime: ...
     @property
     def task(self) -> Any: ...
+    def keep_apart(self, names: Iterable[str], kept: Mapping[str, Any]) -> None:
+        """Remove these answers from the case (its workflow's data and the step's kept answers), ``kept`` instead."""

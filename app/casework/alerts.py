@@ -127,15 +127,22 @@ def referrer_email(session: Session, case_id: int) -> str | None:
     return session.scalar(select(Contact.referrer_email).where(Contact.case_id == case_id)) or None
 
 
-def deadlines_breached(session: Session, case: Case, fired: Iterable[tuple[str, str]], at: datetime) -> None:
+def deadlines_breached(session: Session, case: Case, fired: Iterable[tuple[str, str]], at: datetime,
+                       breached: Iterable[Deadline] | None = None) -> None:
     """The MASH managers hear once of each deadline whose timer fired in this step (``fired``: process id and
-    deadline name, as the deadline rows key them)."""
+    deadline name, as the deadline rows key them). ``breached``: the case's breached rows, when the caller has
+    them in hand (``sync_deadlines`` gives them), else they are read."""
     keys = set(fired)
     if not keys:
         return
-    rows = session.scalars(select(Deadline).where(Deadline.case_id == case.id, Deadline.breached_at.is_not(None)))
+    if breached is None:
+        breached = session.scalars(select(Deadline).where(Deadline.case_id == case.id,
+                                                          Deadline.breached_at.is_not(None)))
+    rows = [row for row in breached if (row.process_id, row.name) in keys]
+    if rows and any(row.id is None for row in rows):
+        session.flush()  # a deadline row new in this step needs its id for the marker
     for row in rows:
-        if (row.process_id, row.name) in keys and _mark(session, BREACH, case.id, at, deadline_id=row.id):
+        if _mark(session, BREACH, case.id, at, deadline_id=row.id):
             task = session.get(OpenTask, row.attached_task_id) if row.attached_task_id else None
             queue(session, "breach", to_role=MASH_MANAGERS, case_id=case.id, urgent=True,
                   facts=_holder(case, row, task).facts)
@@ -221,9 +228,37 @@ def _handover_summary(session: Session, at: datetime) -> int:
 
 
 # ----------------------------------------------------------------------------- markers
+#: session.info key of a batch's breach markers (``prefetch_breach_markers``).
+_PREFETCHED_BREACHES = "mash.alerts.prefetched-breaches"
+
+
+def prefetch_breach_markers(session: Session, case_ids: list[int]) -> None:
+    """Read which deadlines of many cases have had their breach alert, in one query, for ``_mark`` to consult
+    instead of asking once per breach (the scheduler's batch of firings). Valid for the session's current
+    transaction; markers added in it are added to the set as they are made."""
+    marked: dict[int, set[int]] = {case_id: set() for case_id in case_ids}
+    for case_id, deadline_id in session.execute(
+            select(NotificationMarker.case_id, NotificationMarker.deadline_id)
+            .where(NotificationMarker.kind == BREACH, NotificationMarker.case_id.in_(case_ids),
+                   NotificationMarker.deadline_id.is_not(None))):
+        if deadline_id is not None:
+            marked[case_id].add(deadline_id)
+    session.info[_PREFETCHED_BREACHES] = (session.get_transaction(), marked)
+
+
 def _mark(session: Session, kind: str, case_id: int, at: datetime, *, deadline_id: int | None = None,
           task_id: str | None = None) -> bool:
     """Record that this alert is queued; False when it already was."""
+    prefetched = session.info.get(_PREFETCHED_BREACHES)
+    if kind == BREACH and deadline_id is not None and prefetched is not None \
+            and prefetched[0] is session.get_transaction() and case_id in prefetched[1]:
+        marked = prefetched[1][case_id]
+        if deadline_id in marked:
+            return False
+        marked.add(deadline_id)
+        session.add(NotificationMarker(kind=kind, case_id=case_id, deadline_id=deadline_id, task_id=task_id,
+                                       queued_at=at))
+        return True
     query = select(NotificationMarker.id).where(NotificationMarker.kind == kind)
     query = query.where(NotificationMarker.deadline_id == deadline_id) if deadline_id is not None \
         else query.where(NotificationMarker.task_id == task_id)

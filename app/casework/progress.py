@@ -32,6 +32,7 @@ from app.core.vocabulary import (
     STRATEGY_OUTCOME_FIELD,
     rag_label,
 )
+from app.deadlines.models import Deadline
 from app.deadlines.tracking import record_retimed, sync_deadlines
 from app.engine import CaseWorkflow, StepEvent
 from app.inbox.models import OpenTask
@@ -70,12 +71,13 @@ def record_progress(session: Session, case: Case, workflow: CaseWorkflow, events
     open_tasks = workflow.open_user_tasks()
     if submitted is not None:
         task, form_data = submitted
-        session.add(CompletedTask(task_id=task.task_id, case_id=case.id, process_id=task.process_id,
+        completed = CompletedTask(task_id=task.task_id, case_id=case.id, process_id=task.process_id,
                                   bpmn_id=task.bpmn_id, name=task.name, role=task.role, form_key=task.form_key,
-                                  data=form_data, completed_by=actor.username, completed_at=at))
+                                  data=form_data, completed_by=actor.username, completed_at=at)
+        session.add(completed)
         ready = {event.task_id for event in events if event.state == "ready"}
         opened = [open_task for open_task in open_tasks if open_task.task_id in ready]
-        record_submission(session, Submission(case, task, form_data, actor, at, opened))
+        record_submission(session, Submission(case, task, form_data, actor, at, opened, workflow, completed))
     was = case.rag
     rated = _record_rag(session, case, data, events, actor, submitted, at, rag_rationale, workflow)
     if was is not None and rated is not None:
@@ -85,8 +87,9 @@ def record_progress(session: Session, case: Case, workflow: CaseWorkflow, events
                        reason=f"Re-rated from {rag_label(was)} to {rag_label(rated)}")
     _record_decisions(session, case, data, events, actor, submitted, at, workflow)
     mirror_case_data(case, data)
-    due_times = sync_deadlines(session, case.id, workflow, at)
-    alerts.deadlines_breached(session, case, ((t.process_id, t.name) for t in workflow.fired_timers), at)
+    breached: list[Deadline] = []
+    due_times = sync_deadlines(session, case.id, workflow, at, breached)
+    alerts.deadlines_breached(session, case, ((t.process_id, t.name) for t in workflow.fired_timers), at, breached)
     newly_open = sync_open_tasks(session, case.id, open_tasks, at, due_times)
     alerts.tasks_opened(session, case, [task for task in open_tasks if task.task_id in newly_open])
     if submitted is not None and submitted[0].form_key == FEEDBACK_FORM:

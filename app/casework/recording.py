@@ -5,7 +5,7 @@ reports on. Keyed by form, not by diagram position, so a redrawn diagram keeps i
 """
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from typing import Any
@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session
 
 from app.adults.recording import RECORDERS as ADULT_RECORDERS
 from app.audit.operations import record
-from app.cases.models import AgencyReturn, Case, ReferrerFeedback, StrategyDiscussion
+from app.cases.models import AgencyReturn, Case, CompletedTask, ReferrerFeedback, StrategyDiscussion
 from app.core.actor import Actor
 from app.core.vocabulary import (
     AGENCY_CHECK_FORM,
@@ -27,11 +27,12 @@ from app.core.vocabulary import (
     STRATEGY_DISCUSSION_RECORD_FORM,
 )
 from app.disagreements.models import ProfessionalDisagreement
-from app.engine import OpenUserTask
+from app.engine import CaseWorkflow, OpenUserTask
 from app.inbox.models import OpenTask
 from app.lado.recording import RECORDERS as LADO_RECORDERS
 from app.marac.recording import RECORDERS as MARAC_RECORDERS
 from app.missing.recording import RECORDERS as MISSING_RECORDERS
+from app.people.reported import LINKS_FIELD, record_reported_links
 from app.sharing.operations import record_decided_dissemination, record_dissemination, record_screening
 
 
@@ -45,6 +46,16 @@ class Submission:
     actor: Actor
     at: datetime
     opened: Sequence[OpenUserTask]
+    #: The case's workflow after the step, and the step's kept answers (both written after the recorders run).
+    workflow: CaseWorkflow
+    completed: CompletedTask
+
+    def keep_apart(self, names: Iterable[str], kept: Mapping[str, Any]) -> None:
+        """Answers a recorder has stored in a record with its own readers and retention leave the case: removed
+        from the workflow's data and from the step's kept answers, ``kept`` (the record's id) in their place."""
+        names = tuple(names)
+        self.workflow.forget(names, kept)
+        self.completed.data = {**{k: v for k, v in self.completed.data.items() if k not in names}, **kept}
 
 
 def _screening(session: Session, done: Submission) -> None:
@@ -62,6 +73,8 @@ def _agency_check(session: Session, done: Submission) -> None:
         findings=data.get("findings"), handling_restriction=data.get("handling_restriction", "none"),
         restriction_note=data.get("restriction_note"), third_parties_to_protect=data.get("third_parties_to_protect"),
         requested_at=task.created_at, due_at=task.due_at, returned_by=done.actor.username, returned_at=done.at))
+    # The children the agency's records link to an adult of concern or a place: proposed, from this agency.
+    record_reported_links(session, done.case, data.get(LINKS_FIELD), done.actor, agency=task.role)
 
 
 def _decision(session: Session, done: Submission) -> None:

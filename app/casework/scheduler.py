@@ -4,10 +4,10 @@ Due times live in an indexed column (``mash_case.next_timer_due``), so a restart
 waking costs one index lookup, not a poll of every case. Several web processes may each run a
 scheduler; the one holding the lease (a row in ``scheduler_lease``) runs the clock's jobs, and on SQLite it
 alone fires (on PostgreSQL every scheduler may: ``shares_firing``). Due cases fire in batches, one
-transaction per batch and a savepoint per case (see ``fire_due``); the claim locks its rows on PostgreSQL and
-the case row's optimistic lock stays, so a timer cannot fire twice even when schedulers overlap. A firing
-that fails is retried with back-off, then raised as an incident (app.incidents) that managers see on the SLA
-wall and retry from there.
+transaction per batch, with a savepoint per case once one of the batch fails (see ``fire_due``); the claim
+locks its rows on PostgreSQL and the case row's optimistic lock stays, so a timer cannot fire twice even when
+schedulers overlap. A firing that fails is retried with back-off, then raised as an incident (app.incidents)
+that managers see on the SLA wall and retry from there.
 """
 from __future__ import annotations
 
@@ -27,7 +27,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from app.cases.models import Case
-from app.casework.alerts import clock_alerts_waiting, send_clock_alerts
+from app.casework.alerts import clock_alerts_waiting, prefetch_breach_markers, send_clock_alerts
 from app.casework.starting import start_stranded
 from app.casework.timers import fire_due_timers
 from app.core.actor import SYSTEM
@@ -35,6 +35,8 @@ from app.core.clock import now
 from app.core.config import timer_batch, timers_shared
 from app.core.db import get_db, run_in_transaction
 from app.deadlines.models import SchedulerLease
+from app.deadlines.tracking import defer_projection, prefetch_deadlines, write_projection
+from app.inbox.operations import prefetch_open_tasks
 from app.incidents.operations import count_timer_failure, resolve_timer_incident
 from app.incidents.queries import cases_with_open_timer_incidents
 from app.notifications.sending import drain as send_notifications
@@ -111,10 +113,12 @@ def next_due() -> datetime | None:
 def fire_due(should_continue: Callable[[], bool] = lambda: True, batch_size: int | None = None) -> int:
     """Fire every case whose next timer is due; returns timers fired.
 
-    Due cases are claimed a batch at a time (MASH_TIMER_BATCH) and fired in one transaction per batch, each
-    case in a savepoint of it: a case's firing commits with its audit events or not at all, a case that fails
-    rolls back alone while the others commit, and a crash before the commit leaves the whole batch due, to
-    fire on the next pass. One synced commit per batch instead of per case is what lets a burst drain.
+    Due cases are claimed a batch at a time (MASH_TIMER_BATCH) and fired in one transaction per batch (a fast
+    pass without savepoints; after a failure, the batch again with a savepoint per case: ``_fire_batch``): a
+    case's firing commits with its audit events or not at all, a case that fails rolls back alone while the
+    others commit, and a crash before the commit leaves the whole batch due, to fire on the next pass. One
+    synced commit per batch instead of per case, and the batch's reads and SLA wall writes done once for all
+    its cases, are what let a burst drain.
     ``should_continue`` is asked between batches (never inside one: it may renew the lease, a write of its
     own that SQLite's lock, held by the batch, would make wait)."""
     size = batch_size or timer_batch()
@@ -125,7 +129,12 @@ def fire_due(should_continue: Callable[[], bool] = lambda: True, batch_size: int
             return fired  # looked for in a read first: an idle tick takes no write lock
         batch = _Batch()
         try:
-            fired += run_in_transaction(_fire_batch, size, tried, batch)
+            try:
+                fired += run_in_transaction(_fire_batch, size, tried, batch, None)
+            except _CaseFailed as failed:
+                # A case failed in the fast pass: nothing of it stands (the whole transaction rolled back). The
+                # same cases again, each in a savepoint, the failed one counted without being tried again.
+                fired += run_in_transaction(_fire_batch, size, tried, batch, {failed.case_id: failed.error})
         except Exception:  # noqa: BLE001 - the batch's commit failed: nothing of it stands; fire one by one
             log.warning("a batch of %s timer firings failed as a whole; firing them one by one", len(batch.cases))
             batch.failed.clear()
@@ -147,20 +156,55 @@ class _Batch:
     failed: list[tuple[int, Exception]] = field(default_factory=list)
 
 
-def _fire_batch(session: Session, size: int, tried: set[int], batch: _Batch) -> int:
-    """Claim up to ``size`` due cases and fire each in a savepoint; returns timers fired. Runs as one
-    transaction (``run_in_transaction``), which may try it again from the start after a conflict."""
+class _CaseFailed(Exception):
+    """A firing failed in a batch's fast pass (no savepoints): the batch is rolled back and fired again with one."""
+
+    def __init__(self, case_id: int, error: Exception) -> None:
+        super().__init__(case_id)
+        self.case_id, self.error = case_id, error
+
+
+def _fire_batch(session: Session, size: int, tried: set[int], batch: _Batch,
+                failed_first: dict[int, Exception] | None) -> int:
+    """Claim up to ``size`` due cases and fire them; returns timers fired. Runs as one transaction
+    (``run_in_transaction``), which may try it again from the start after a conflict.
+
+    The cases' deadline rows, inbox rows and breach markers are read for the whole batch in three queries, and
+    their SLA wall rows written in two statements at the end. The fast pass (``failed_first`` None) fires the
+    cases one after another with no savepoint, so their rows are written together at the commit; the first
+    failure raises ``_CaseFailed``, which rolls the whole batch back to be fired again case by case in
+    savepoints (``failed_first``: the case that failed, with its error, counted without a second try; a case
+    that fails then rolls back alone and is counted). A failure is rare (a broken diagram), so a batch costs
+    its savepoints only when it has one."""
+    savepoints = failed_first is not None
     batch.cases.clear()
     batch.failed.clear()
     fired = 0
     cases = [case for case in claim_due(session, size) if case.id not in tried]
-    failing = cases_with_open_timer_incidents(session, [case.id for case in cases]) if cases else set()
+    case_ids = [case.id for case in cases]
+    failing = cases_with_open_timer_incidents(session, case_ids) if cases else set()
+    if cases:
+        prefetch_deadlines(session, case_ids)
+        prefetch_open_tasks(session, case_ids)
+        prefetch_breach_markers(session, case_ids)
+    if not savepoints:
+        defer_projection(session)
     started = time.perf_counter()
     for case in cases:
         if batch.cases and time.perf_counter() - started >= BATCH_SECONDS:
             break  # a slow diagram does not hold the write lock for a whole batch; the rest go next
         batch.cases.append(case.id)
+        if not savepoints:
+            try:
+                fired += fire_due_timers(session, case.id, SYSTEM)
+                if case.id in failing:
+                    resolve_timer_incident(session, case.id, SYSTEM)
+            except Exception as error:
+                raise _CaseFailed(case.id, error) from error
+            continue
         try:
+            if failed_first and case.id in failed_first:
+                raise failed_first[case.id]
             with session.begin_nested():
                 fired += fire_due_timers(session, case.id, SYSTEM)
                 if case.id in failing:
@@ -172,6 +216,8 @@ def _fire_batch(session: Session, size: int, tried: set[int], batch: _Batch) -> 
                     _store_failure(session, case.id, error)
             except Exception:  # noqa: BLE001 - counted after the commit instead
                 batch.failed.append((case.id, error))
+    if not savepoints:
+        write_projection(session)
     return fired
 
 

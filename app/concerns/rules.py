@@ -7,20 +7,16 @@ rules at all the panel says the rules were refused rather than showing no flags.
 """
 from __future__ import annotations
 
-import logging
-import os
 import re
-import threading
 import tomllib
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, cast
 
-from app.core.config import PROJECT_ROOT
+from app.core.rule_files import RuleFile, processes_folder
 from app.core.toml_lines import decode_error_line, key_line
 
 RULES_FILE = "repeat-concerns.toml"
-logger = logging.getLogger(__name__)
 
 KINDS = ("contacts", "re-referral")
 PUBLIC_CHOICES = ("one-agency", "not-an-agency")
@@ -77,39 +73,20 @@ def parse_rules(text: str, file: str = f"processes/{RULES_FILE}") -> tuple[Repea
     return tuple(rules)
 
 
-_cache: dict[Path, tuple[tuple[int, int], tuple[RepeatRule, ...]]] = {}
-_lock = threading.Lock()
+_FILE = RuleFile(parse_rules, RepeatRulesError, what="repeat-concern rules",
+                 unreadable=lambda name, error: RepeatRulesError(
+                     name, [RuleProblem(f"cannot be read: {error.strerror}")]))
 
 
 def load_rules(path: Path, *, keep_last_good: bool = True) -> tuple[RepeatRule, ...]:
     """The rules in a file, read again only when it changes; a broken file keeps the last good rules
     when asked (and logs why), and raises when there are none to keep."""
-    path = Path(path)
-    with _lock:
-        cached = _cache.get(path)
-    display = f"{path.parent.name}/{path.name}" if path.parent.name else path.name
-    try:
-        stat = path.stat()
-        stamp = (stat.st_mtime_ns, stat.st_size)
-        if cached and cached[0] == stamp:
-            return cached[1]
-        rules = parse_rules(path.read_text(encoding="utf-8"), display)
-    except (OSError, RepeatRulesError) as error:
-        if isinstance(error, OSError):
-            error = RepeatRulesError(display, [RuleProblem(f"cannot be read: {error.strerror}")])
-        if cached is None or not keep_last_good:
-            raise error from None
-        logger.error("%s; the last good repeat-concern rules stay in use", error)
-        return cached[1]
-    with _lock:
-        _cache[path] = (stamp, rules)
-    return rules
+    return _FILE.load(path, keep_last_good=keep_last_good)
 
 
 def hub_rules(*, keep_last_good: bool = True) -> tuple[RepeatRule, ...]:
     """The hub's rules, next to the diagrams (``MASH_PROCESSES_DIR``)."""
-    folder = Path(os.environ.get("MASH_PROCESSES_DIR") or PROJECT_ROOT / "processes")
-    return load_rules(folder / RULES_FILE, keep_last_good=keep_last_good)
+    return load_rules(processes_folder() / RULES_FILE, keep_last_good=keep_last_good)
 
 
 class _Reader:

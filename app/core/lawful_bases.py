@@ -13,21 +13,17 @@ feature) reads it.
 from __future__ import annotations
 
 import copy
-import logging
-import os
 import re
-import threading
 import tomllib
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, cast
 
-from app.core.config import PROJECT_ROOT
+from app.core.rule_files import RuleFile, processes_folder
 from app.core.toml_lines import decode_error_line, key_line
 
 LAWFUL_BASES_FILE = "lawful-bases.toml"
-logger = logging.getLogger(__name__)
 
 #: Kinds of entry, and how a report names them.
 KINDS: dict[str, str] = {
@@ -109,8 +105,9 @@ def parse_lawful_bases(text: str, file: str = f"processes/{LAWFUL_BASES_FILE}") 
     return LawfulBases(tuple(bases))
 
 
-_cache: dict[Path, tuple[tuple[int, int], LawfulBases]] = {}
-_lock = threading.Lock()
+_FILE = RuleFile(parse_lawful_bases, LawfulBasisError, what="lawful bases",
+                 unreadable=lambda name, error: LawfulBasisError(
+                     name, [LawfulBasisProblem(f"cannot be read: {error.strerror}")]))
 
 
 def load_lawful_bases(path: Path, *, keep_last_good: bool = False) -> LawfulBases:
@@ -120,31 +117,12 @@ def load_lawful_bases(path: Path, *, keep_last_good: bool = False) -> LawfulBase
     not stop safeguarding work, so the last good list stays in use and the error is logged. Loading
     forms (start-up, deploy) never keeps a stale list: there the broken file is refused.
     """
-    path = Path(path)
-    with _lock:
-        cached = _cache.get(path)
-    try:
-        stat = path.stat()
-        stamp = (stat.st_mtime_ns, stat.st_size)
-        if cached and cached[0] == stamp:
-            return cached[1]
-        bases = parse_lawful_bases(path.read_text(encoding="utf-8"), _display(path))
-    except (OSError, LawfulBasisError) as error:
-        if isinstance(error, OSError):
-            error = LawfulBasisError(_display(path), [LawfulBasisProblem(f"cannot be read: {error.strerror}")])
-        if cached is None or not keep_last_good:
-            raise error from None
-        logger.error("%s; the last good list stays in use", error)
-        return cached[1]
-    with _lock:
-        _cache[path] = (stamp, bases)
-    return bases
+    return _FILE.load(path, keep_last_good=keep_last_good)
 
 
 def hub_lawful_bases(*, keep_last_good: bool = True) -> LawfulBases:
     """The hub's list, next to the diagrams (``MASH_PROCESSES_DIR``, as the settings read it)."""
-    folder = Path(os.environ.get("MASH_PROCESSES_DIR") or PROJECT_ROOT / "processes")
-    return load_lawful_bases(folder / LAWFUL_BASES_FILE, keep_last_good=keep_last_good)
+    return load_lawful_bases(processes_folder() / LAWFUL_BASES_FILE, keep_last_good=keep_last_good)
 
 
 def with_lawful_bases(schema: Mapping[str, Any], bases: LawfulBases | None = None) -> Mapping[str, Any]:
@@ -223,10 +201,6 @@ def _read_spec(spec: Any) -> tuple[list[str] | None, bool]:
     if not isinstance(spec, list) or not spec or not all(isinstance(k, str) and k in KINDS for k in spec):
         return None, False
     return list(dict.fromkeys(spec)), without_consent
-
-
-def _display(path: Path) -> str:
-    return f"{path.parent.name}/{path.name}" if path.parent.name else path.name
 
 
 class _Reader:

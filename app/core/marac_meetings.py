@@ -2,7 +2,6 @@
 made now goes to. Hub-wide and current; read again when the file changes."""
 from __future__ import annotations
 
-import os
 import tomllib
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -10,7 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from app.core.calendar import LONDON, HubCalendar
-from app.core.config import PROJECT_ROOT
+from app.core.rule_files import processes_folder
 
 MEETINGS_FILE = "marac-meetings.toml"
 
@@ -50,5 +49,5 @@ def parse_meetings(text: str) -> MeetingsCalendar:
 
 
 def hub_meetings(folder: Path | None = None) -> MeetingsCalendar:
-    path = (folder or Path(os.environ.get("MASH_PROCESSES_DIR") or PROJECT_ROOT / "processes")) / MEETINGS_FILE
+    path = (folder or processes_folder()) / MEETINGS_FILE
     return parse_meetings(path.read_text(encoding="utf-8")) if path.exists() else MeetingsCalendar(())

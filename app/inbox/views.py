@@ -16,6 +16,7 @@ from app.casework.detail import CaseDetail, case_detail
 from app.casework.threshold import screening_suggestion
 from app.concerns.repeats import screening_view
 from app.core.clock import now
+from app.core.codes import CHILD_ROLES
 from app.core.db import get_db, run_in_transaction
 from app.core.errors import Conflict, Forbidden, NotFound
 from app.core.vocabulary import DECISION_FORM, FEEDBACK_FORM, MASH_REVIEW_FORM, SCREENING_FORM
@@ -107,6 +108,7 @@ def _task_page(task_id: str, values: dict, errors: list) -> ResponseReturnValue:
                            sending=sending_view(db.session, detail.case, detail.sight, now())
                            if task.form_key == FEEDBACK_FORM else None,
                            documentation=info.documentation if info else None, values=values, errors=errors,
+                           child_roles=CHILD_ROLES,  # a form with links numbers the children (app/people/reported.py)
                            found=_what_was_found(detail, task.form_key),
                            incident=open_task_incident(db.session, task_id),
                            person_matches=case_match_summary(db.session, task.case_id)

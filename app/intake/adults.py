@@ -1,17 +1,16 @@
 """Receive a concern about an adult at risk (Care Act 2014 section 42): store the contact, the adult and the concern's
 codes, and start the adult_at_risk process. Children named in the household start a children's contact of their own
-(the referral process) in the same transaction, linked to the adult's case both ways, so each pathway's decision
-makers see the other (docs/process-contract.md, "Adults at risk")."""
+(the referral process), stored in the same transaction and started the same way, linked to the adult's case both
+ways, so each pathway's decision makers see the other (docs/process-contract.md, "Adults at risk")."""
 from __future__ import annotations
 
-from datetime import date
 from typing import Any
 
 from sqlalchemy.orm import Session
 
 from app.adults.models import AdultSafeguarding
 from app.audit.operations import record
-from app.cases.models import Case, Subject
+from app.cases.models import Case
 from app.core.actor import Actor
 from app.core.clock import now
 from app.core.errors import FieldError, ValidationFailed
@@ -21,12 +20,12 @@ from app.core.vocabulary import (
     ADULT_FIELD,
 )
 from app.forms import FormDefinition, validate
-from app.intake.case_data import begin, contact_data
+from app.intake.case_data import begin, contact_data, named_person, new_case
 from app.intake.contact_types import ADULT_AT_RISK
 from app.intake.models import Contact
 from app.intake.operations import receive_contact
 from app.people.intake import index_subjects
-from app.people.names import is_valid_nhs_number, normalise_nhs_number
+from app.people.names import is_valid_nhs_number
 from app.process_models.registry import compiled, pathway_version
 
 #: The census source of the children's contact an adult concern starts: the hub's adult door (adult social care).
@@ -42,8 +41,9 @@ def adult_concern_form(session: Session) -> FormDefinition:
 
 def receive_adult_concern(session: Session, payload: dict[str, Any], actor: Actor, *, channel: str,
                           idempotency_key: str | None, digest: str | None, start: bool) -> Case:
-    """Store a validated concern and its case, and start (or store, ``start=False``) its process. Children named start
-    their own contact now, in this transaction, whatever ``start`` says: nothing else would start it."""
+    """Store a validated concern and its case, and start (or store, ``start=False``) its process. Children named get
+    their own contact and case, stored in this transaction and started (or stored) alike: after the commit,
+    app.intake.operations.start_received starts both, and the scheduler's sweep starts any a crash left."""
     version = pathway_version(session, ADULT_AT_RISK.process_id)
     form = compiled(version).forms[ADULT_AT_RISK.form]
     errors = validate(form, payload)
@@ -55,15 +55,8 @@ def receive_adult_concern(session: Session, payload: dict[str, Any], actor: Acto
                                            "again", form.anchor("adult.nhs_number"))])
     received_at = now()
     immediate = bool(payload["immediate_risk"])
-    case = Case(status="open", received_at=received_at, typed_in_at=received_at, immediate_risk=immediate,
-                has_open_case=False, process_version_id=version.id)
-    case.subjects.append(Subject(
-        position=0, role="adult", given_name=adult["given_name"], family_name=adult["family_name"],
-        nhs_number=adult["nhs_number"], address=adult["address"],
-        date_of_birth=date.fromisoformat(adult["date_of_birth"]) if adult["date_of_birth"] else None))
-    session.add(case)
-    session.flush()
-    case.reference = f"MASH-{received_at:%Y}-{case.id:06d}"
+    case, _ = new_case(session, [{"role": "adult", **adult}], version_id=version.id, received_at=received_at,
+                       immediate_risk=immediate, look_for_open_work=False)
     referrer = payload["referrer"]
     consent_status = CONSENT_STATUS[payload["adult_consents"]]
     session.add(Contact(
@@ -84,7 +77,7 @@ def receive_adult_concern(session: Session, payload: dict[str, Any], actor: Acto
     index_subjects(session, case, actor)
     children = payload.get("children") or []
     if children:
-        children_case = _children_contact(session, case, payload, adult, actor, channel)
+        children_case = _children_contact(session, case, payload, adult, actor, channel, start=start)
         concern.children_case_id = case.linked_case_id = children_case.id
     # (The children's decision names come empty: the adult pathway tests ``outcome`` to know it came from a contact.)
     data = contact_data(case, received_at=received_at, source=CHILDREN_CONTACT_SOURCE, immediate_risk=immediate,
@@ -98,8 +91,8 @@ def receive_adult_concern(session: Session, payload: dict[str, Any], actor: Acto
 
 
 def _children_contact(session: Session, adult_case: Case, payload: dict[str, Any], adult: dict[str, Any],
-                      actor: Actor, channel: str) -> Case:
-    """The children's contact: the children and the adult as subjects, the referrer's words, started now. Linked to
+                      actor: Actor, channel: str, *, start: bool) -> Case:
+    """The children's contact: the children and the adult as subjects, the referrer's words. Linked to
     the adult's case unless the children's own open work already links it elsewhere (that routing stands)."""
     subjects = [{"role": "child", "given_name": child["given_name"].strip(),
                  "family_name": child["family_name"].strip(),
@@ -116,8 +109,9 @@ def _children_contact(session: Session, adult_case: Case, payload: dict[str, Any
         "consent": {"status": "not-sought",
                     "reason": f"The children were named on a concern about an adult at risk ({adult_case.reference})."},
     }
-    # Started here, in the adult contact's transaction: the request starts only the case it answers with.
-    children_case, _created = receive_contact(session, contact, actor, channel=channel, start=True)
+    # Started as the adult's case is: stored unstarted for the request to start after its commit (start_received
+    # starts both), or here for the command line, the demo and the training runner.
+    children_case, _created = receive_contact(session, contact, actor, channel=channel, start=start)
     if children_case.linked_case_id is None:
         children_case.linked_case_id = adult_case.id
     record(session, actor, "contact.linked", case_id=children_case.id,
@@ -127,7 +121,4 @@ def _children_contact(session: Session, adult_case: Case, payload: dict[str, Any
 
 
 def _person(answers: dict[str, Any]) -> dict[str, Any]:
-    return {"given_name": answers["given_name"].strip(), "family_name": answers["family_name"].strip(),
-            "date_of_birth": answers.get("date_of_birth") or None,
-            "nhs_number": normalise_nhs_number(answers.get("nhs_number")),
-            "address": (answers.get("address") or "").strip() or None}
+    return {**named_person(answers), "address": (answers.get("address") or "").strip() or None}

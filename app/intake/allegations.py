@@ -9,15 +9,14 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from app.audit.operations import record
-from app.cases.models import Case, Subject
+from app.cases.models import Case
 from app.core.actor import Actor
 from app.core.clock import now
 from app.core.errors import FieldError, ValidationFailed
 from app.forms import FormDefinition, validate
-from app.intake.case_data import begin, contact_data
+from app.intake.case_data import begin, contact_data, named_person, new_case
 from app.intake.contact_types import ALLEGATION
 from app.intake.models import Contact
-from app.intake.open_work import open_work_for
 from app.lado.recording import allegation_row
 from app.people.intake import index_subjects
 from app.process_models.registry import compiled, pathway_version
@@ -49,22 +48,8 @@ def receive_allegation(session: Session, payload: dict[str, Any], actor: Actor, 
     if noticed > received_at.date():
         raise ValidationFailed([FieldError("allegation.came_to_notice_on", "The date you first knew of it must be "
                                            "today or in the past", form.anchor("allegation.came_to_notice_on"))])
-    children = [{"role": "child", "given_name": child["given_name"].strip(),
-                 "family_name": child["family_name"].strip(),
-                 "date_of_birth": child.get("date_of_birth") or None, "nhs_number": None}
-                for child in payload["children"]]
-    work = open_work_for(session, children)
-    linked = work.social_work or work.open_enquiry
-    case = Case(status="open", received_at=received_at, typed_in_at=received_at, immediate_risk=False,
-                has_open_case=work.social_work is not None, linked_case_id=linked.id if linked else None,
-                process_version_id=version.id)
-    for position, child in enumerate(children):
-        case.subjects.append(Subject(
-            position=position, role="child", given_name=child["given_name"], family_name=child["family_name"],
-            date_of_birth=date.fromisoformat(child["date_of_birth"]) if child["date_of_birth"] else None))
-    session.add(case)
-    session.flush()
-    case.reference = f"MASH-{received_at:%Y}-{case.id:06d}"
+    children = [{"role": "child", **named_person(child), "nhs_number": None} for child in payload["children"]]
+    case, work = new_case(session, children, version_id=version.id, received_at=received_at, immediate_risk=False)
     referrer, person = payload["referrer"], payload["person"]
     source = SOURCE_BY_SECTOR.get(person["sector"], OTHER_SOURCE)
     session.add(Contact(

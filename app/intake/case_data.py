@@ -4,12 +4,12 @@ Every name here is in SET_AT_CONTACT (app/core/vocabulary.py), which the deploy 
 start: a diagram may test any of them on any contact. A door adds its own names on top."""
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy.orm import Session
 
-from app.cases.models import Case
+from app.cases.models import Case, Subject
 from app.casework.starting import start_workflow, store_unstarted
 from app.core.actor import Actor
 from app.core.vocabulary import (
@@ -23,7 +23,39 @@ from app.core.vocabulary import (
     SOURCE_FIELD,
     STRATEGY_OUTCOME_FIELD,
 )
-from app.intake.open_work import OpenWork
+from app.intake.open_work import OpenWork, open_work_for
+from app.people.names import normalise_nhs_number
+
+
+def named_person(answers: dict[str, Any]) -> dict[str, Any]:
+    """A person as a form names them (names trimmed, no date of birth or NHS number as None), ready for
+    :func:`new_case`."""
+    return {"given_name": answers["given_name"].strip(), "family_name": answers["family_name"].strip(),
+            "date_of_birth": answers.get("date_of_birth") or None,
+            "nhs_number": normalise_nhs_number(answers.get("nhs_number"))}
+
+
+def new_case(session: Session, subjects: list[dict[str, Any]], *, version_id: int, received_at: datetime,
+             immediate_risk: bool, typed_in_at: datetime | None = None,
+             look_for_open_work: bool = True) -> tuple[Case, OpenWork | None]:
+    """A contact's open case with its subjects in the order given, stored and given its reference, and the open
+    work found on those subjects (a case linked to the social work or enquiry already open on them)."""
+    work = open_work_for(session, subjects) if look_for_open_work else None
+    linked = (work.social_work or work.open_enquiry) if work is not None else None
+    case = Case(status="open", received_at=received_at, typed_in_at=typed_in_at or received_at,
+                immediate_risk=immediate_risk, has_open_case=work is not None and work.social_work is not None,
+                linked_case_id=linked.id if linked else None, process_version_id=version_id)
+    for position, subject in enumerate(subjects):
+        born = subject.get("date_of_birth")
+        case.subjects.append(Subject(
+            position=position, role=subject["role"], given_name=subject["given_name"].strip(),
+            family_name=subject["family_name"].strip(), address=subject.get("address"),
+            nhs_number=normalise_nhs_number(subject.get("nhs_number")), gender=subject.get("gender"),
+            date_of_birth=date.fromisoformat(born) if born else None))
+    session.add(case)
+    session.flush()
+    case.reference = f"MASH-{received_at:%Y}-{case.id:06d}"
+    return case, work
 
 
 def contact_data(case: Case, *, received_at: datetime, source: str, immediate_risk: bool,

@@ -9,7 +9,7 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from app.audit.operations import record
-from app.cases.models import Case, Subject
+from app.cases.models import Case
 from app.core.actor import Actor
 from app.core.calendar import LONDON
 from app.core.clock import now
@@ -25,10 +25,9 @@ from app.core.vocabulary import (
     MISSING_STRATEGY_DECISION_FIELD,
 )
 from app.forms import FormDefinition, validate
-from app.intake.case_data import begin, contact_data
+from app.intake.case_data import begin, contact_data, named_person, new_case
 from app.intake.contact_types import MISSING_PERSON_NOTIFICATION
 from app.intake.models import Contact
-from app.intake.open_work import open_work_for
 from app.missing.episodes import proposed_for, repeat_missing
 from app.missing.models import MissingEpisode
 from app.missing.recording import interview_due
@@ -70,20 +69,8 @@ def receive_missing_person(session: Session, payload: dict[str, Any], actor: Act
     if returned_at is not None and returned_at < started_at:
         raise ValidationFailed([FieldError("returned_on", "The return must be after the child went missing",
                                            form.anchor("returned_on"))])
-    subject = {"role": "child", "given_name": child["given_name"].strip(), "family_name": child["family_name"].strip(),
-               "date_of_birth": child["date_of_birth"], "nhs_number": nhs_number}
-    work = open_work_for(session, [subject])
-    linked = work.social_work or work.open_enquiry
-    case = Case(status="open", received_at=received_at, typed_in_at=received_at, immediate_risk=False,
-                has_open_case=work.social_work is not None, linked_case_id=linked.id if linked else None,
-                process_version_id=version.id)
-    address = (child.get("address") or "").strip() or None
-    case.subjects.append(Subject(position=0, role="child", given_name=subject["given_name"],
-                                 family_name=subject["family_name"], nhs_number=nhs_number, address=address,
-                                 date_of_birth=date.fromisoformat(child["date_of_birth"])))
-    session.add(case)
-    session.flush()
-    case.reference = f"MASH-{received_at:%Y}-{case.id:06d}"
+    subject = {"role": "child", **named_person(child), "address": (child.get("address") or "").strip() or None}
+    case, work = new_case(session, [subject], version_id=version.id, received_at=received_at, immediate_risk=False)
     session.add(Contact(
         case_id=case.id, source=POLICE_SOURCE, channel=channel, referrer_name=payload["officer_name"],
         referrer_organisation="Police", referrer_role=f"Missing person reference {payload['police_reference']}",
@@ -95,7 +82,7 @@ def receive_missing_person(session: Session, payload: dict[str, Any], actor: Act
     episode = MissingEpisode(
         case_id=case.id, person_id=person_id, received_at=received_at, police_reference=payload["police_reference"],
         officer_name=payload["officer_name"], given_name=subject["given_name"], family_name=subject["family_name"],
-        date_of_birth=date.fromisoformat(child["date_of_birth"]), nhs_number=nhs_number, address=address,
+        date_of_birth=date.fromisoformat(child["date_of_birth"]), nhs_number=nhs_number, address=subject["address"],
         looked_after=bool(payload["looked_after"]), started_at=started_at, risk_grading=payload["risk_grading"],
         returned_at=returned_at, found_where=(payload.get("found_where") or "").strip() or None if returned else None,
         return_recorded_at=received_at if returned else None,

@@ -8,7 +8,7 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from app.audit.operations import record
-from app.cases.models import Case, Subject
+from app.cases.models import Case
 from app.core.actor import Actor
 from app.core.calendar import LONDON
 from app.core.clock import now
@@ -29,10 +29,9 @@ from app.domestic_abuse import dash
 from app.domestic_abuse.models import DomesticAbuseChild, DomesticAbuseNotification
 from app.domestic_abuse.schools import known_school_ids
 from app.forms import FormDefinition, validate
-from app.intake.case_data import begin, contact_data
+from app.intake.case_data import begin, contact_data, named_person, new_case
 from app.intake.contact_types import DOMESTIC_ABUSE_NOTIFICATION
 from app.intake.models import Contact
-from app.intake.open_work import open_work_for
 from app.people.intake import index_subjects
 from app.people.names import is_valid_nhs_number, normalise_nhs_number
 from app.process_models.models import ProcessVersion
@@ -85,23 +84,12 @@ def receive_notification(session: Session, payload: dict[str, Any], actor: Actor
     incident = payload["incident"]
     incident_at = _incident_at(incident, received_at, form)
     children = payload.get("children") or []
-    subjects = [{"role": "child", **_person(child)} for child in children]
-    subjects += [{"role": "adult", **_person(payload["victim"])},
-                 {"role": "alleged-perpetrator", **_person(payload["perpetrator"])}]
-    work = open_work_for(session, subjects)
-    linked = work.social_work or work.open_enquiry
+    subjects = [{"role": "child", **named_person(child)} for child in children]
+    subjects += [{"role": "adult", **named_person(payload["victim"])},
+                 {"role": "alleged-perpetrator", **named_person(payload["perpetrator"])}]
     immediate = bool(payload["immediate_risk"])
-    case = Case(status="open", received_at=received_at, typed_in_at=received_at, immediate_risk=immediate,
-                has_open_case=work.social_work is not None, linked_case_id=linked.id if linked else None,
-                process_version_id=version.id)
-    for position, subject in enumerate(subjects):
-        case.subjects.append(Subject(
-            position=position, role=subject["role"], given_name=subject["given_name"],
-            family_name=subject["family_name"], nhs_number=subject["nhs_number"],
-            date_of_birth=date.fromisoformat(subject["date_of_birth"]) if subject["date_of_birth"] else None))
-    session.add(case)
-    session.flush()
-    case.reference = f"MASH-{received_at:%Y}-{case.id:06d}"
+    case, work = new_case(session, subjects, version_id=version.id, received_at=received_at,
+                          immediate_risk=immediate)
     session.add(Contact(
         case_id=case.id, source=POLICE_SOURCE, channel=channel, referrer_name=incident["officer_name"],
         referrer_organisation="Police", referrer_role=f"Attending officer, collar number {incident['officer_number']}",
@@ -109,7 +97,7 @@ def receive_notification(session: Session, payload: dict[str, Any], actor: Actor
         consent_reason=CONSENT_REASON, created_by_id=actor.user_id, idempotency_key=idempotency_key,
         idempotency_digest=digest, received_at=received_at, type=DOMESTIC_ABUSE_NOTIFICATION.name))
     answers = dict(payload["dash"])
-    victim, perpetrator = _person(payload["victim"]), _person(payload["perpetrator"])
+    victim, perpetrator = named_person(payload["victim"]), named_person(payload["perpetrator"])
     notification = DomesticAbuseNotification(
         case_id=case.id, received_at=received_at, incident_at=incident_at, incident_location=incident["location"],
         officer_name=incident["officer_name"], officer_number=incident["officer_number"],
@@ -124,7 +112,7 @@ def receive_notification(session: Session, payload: dict[str, Any], actor: Actor
             case_id=case.id, notification_id=notification.id, position=position, present=bool(child["present"]),
             school=(child.get("school") or "").strip() or None, **{
                 name: (date.fromisoformat(value) if name == "date_of_birth" and value else value)
-                for name, value in _person(child).items() if name != "nhs_number"}))
+                for name, value in named_person(child).items() if name != "nhs_number"}))
     record(session, actor, "contact.received", case_id=case.id, summary=f"Contact {case.reference} received",
            details={"channel": channel, "source": POLICE_SOURCE, "type": DOMESTIC_ABUSE_NOTIFICATION.name,
                     "risk_level": payload["risk_level"]})
@@ -161,7 +149,3 @@ def _incident_at(incident: dict[str, Any], received_at: datetime, form: FormDefi
     return at
 
 
-def _person(answers: dict[str, Any]) -> dict[str, Any]:
-    return {"given_name": answers["given_name"].strip(), "family_name": answers["family_name"].strip(),
-            "date_of_birth": answers.get("date_of_birth") or None,
-            "nhs_number": normalise_nhs_number(answers.get("nhs_number"))}

@@ -3,13 +3,14 @@ from __future__ import annotations
 
 import hashlib
 import json
-from datetime import UTC, date, datetime
+from datetime import UTC, datetime
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from app.adults.models import AdultSafeguarding
 from app.audit.operations import record
-from app.cases.models import Case, Subject
+from app.cases.models import Case
 from app.casework.starting import start_stored
 from app.casework.threshold import threshold_inputs
 from app.core.actor import Actor
@@ -21,13 +22,12 @@ from app.core.vocabulary import (
     SET_AT_NOTIFICATION,
 )
 from app.forms import FormDefinition, validate
-from app.intake.case_data import begin, contact_data
+from app.intake.case_data import begin, contact_data, new_case
 from app.intake.contact_types import CONTACT, receiver_of, type_of, without_type
 from app.intake.models import Contact
-from app.intake.open_work import open_work_for
 from app.intake.receipt import NOT_YOURS, RECEIVED_AT, RECEIVED_AT_REASON, StatedReceipt, stated_receipt
 from app.people.intake import index_subjects, nhs_number_errors
-from app.people.names import normalise_nhs_number
+from app.people.reported import LINKS_FIELD, agency_of_source, record_reported_links
 from app.process_models.registry import compiled, latest_version
 
 
@@ -99,21 +99,9 @@ def receive_contact(session: Session, payload: dict, actor: Actor, *, channel: s
         raise ValidationFailed([*errors, *receipt_errors])
     # Every clock runs from when the hub received the contact, which for one typed in later is the time stated.
     received_at = receipt.at.astimezone(UTC) if receipt is not None else typed_in_at
-    work = open_work_for(session, payload["subjects"])
-    linked = work.social_work or work.open_enquiry
-    case = Case(status="open", received_at=received_at, typed_in_at=typed_in_at,
-                immediate_risk=bool(payload["immediate_risk"]), has_open_case=work.social_work is not None,
-                linked_case_id=linked.id if linked else None,
-                process_version_id=version.id)
-    for position, subject in enumerate(payload["subjects"]):
-        case.subjects.append(Subject(
-            position=position, role=subject["role"], given_name=subject["given_name"].strip(),
-            family_name=subject["family_name"].strip(), address=subject.get("address"),
-            nhs_number=normalise_nhs_number(subject.get("nhs_number")), gender=subject.get("gender"),
-            date_of_birth=date.fromisoformat(subject["date_of_birth"]) if subject.get("date_of_birth") else None))
-    session.add(case)
-    session.flush()
-    case.reference = f"MASH-{received_at:%Y}-{case.id:06d}"
+    case, work = new_case(session, payload["subjects"], version_id=version.id,
+                          received_at=received_at, typed_in_at=typed_in_at,
+                          immediate_risk=bool(payload["immediate_risk"]))
     referrer = payload["referrer"]
     consent = payload["consent"]
     session.add(Contact(
@@ -131,6 +119,8 @@ def receive_contact(session: Session, payload: dict, actor: Actor, *, channel: s
                summary=f"Received at {received_at:%Y-%m-%d %H:%M} UTC, typed in at {typed_in_at:%Y-%m-%d %H:%M} UTC",
                details={"received_at": received_at.isoformat(), "typed_in_at": typed_in_at.isoformat()})
     index_subjects(session, case, actor)
+    # The people and places the referrer links a child to: proposed, for a decision maker to confirm or reject.
+    record_reported_links(session, case, payload.get(LINKS_FIELD), actor, agency=agency_of_source(payload["source"]))
     data = contact_data(case, received_at=received_at, source=payload["source"],
                         immediate_risk=bool(payload["immediate_risk"]), work=work) | {
         # A plain contact is no domestic-abuse or missing-person notification: their names are present, empty, as
@@ -158,5 +148,10 @@ def start_received(session: Session, case: Case, actor: Actor) -> None:
     """After ``receive_contact(start=False)`` in a request: commit the contact, then start its process with
     the diagram's code outside any transaction (app.casework.starting.start_stored). A contact is never lost
     to its diagram, and no other writer waits behind diagram code. Called for a retried contact too: one
-    whose first request stopped before its start was recorded starts now; any other is left as it is."""
-    start_stored(session, case, actor)
+    whose first request stopped before its start was recorded starts now; any other is left as it is. A contact
+    that stored another with it (an adult concern's children's contact) starts that one after it, the same way."""
+    stored_with = list(session.scalars(
+        select(Case).join(AdultSafeguarding, AdultSafeguarding.children_case_id == Case.id)
+        .where(AdultSafeguarding.case_id == case.id).order_by(Case.id)))
+    for started in (case, *stored_with):
+        start_stored(session, started, actor)

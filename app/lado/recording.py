@@ -19,6 +19,14 @@ EVALUATION_FORM = "lado_evaluation"
 MEETING_FORM = "lado_meeting"
 OUTCOME_FORM = "lado_outcome"
 REFERRAL_FORM = "lado_dbs_referral"
+#: The allegation form's answers (forms/lado_allegation_details.json): the person, the allegation and the employer's
+#: safeguarding lead. Once in the LADO's record they leave the child's case, which keeps ALLEGATION_ID.
+KEPT_APART = ("lado_person", "lado_allegation", "lado_safeguarding_lead")
+ALLEGATION_ID = "lado_allegation_id"
+#: The later steps' words about the person, kept in the LADO's record (and erased by its retention) and so, likewise,
+#: removed from the child's case; the codes the diagram tests (threshold, meeting needed, outcome, referrals) stay.
+WORDS = {EVALUATION_FORM: ("lado_evaluation_note",), MEETING_FORM: ("lado_meeting_note", "lado_meeting_actions"),
+         OUTCOME_FORM: ("lado_outcome_note",)}
 
 
 def _date(value: Any) -> date | None:
@@ -54,6 +62,8 @@ def _recorded(session: Session, done: Done) -> None:
     session.add(row)
     session.flush()
     row.reference = f"LADO-{done.at:%Y}-{row.id:06d}"
+    # The LADO's record holds them now: the child's case keeps only which allegation it was.
+    done.keep_apart(KEPT_APART, {ALLEGATION_ID: row.id})
     record(session, done.actor, "lado.recorded", case_id=done.case.id, task_id=done.task.task_id,
            summary="Allegation recorded by the LADO", details={"allegation_id": row.id, "sector": row.sector})
 
@@ -67,6 +77,7 @@ def _evaluated(session: Session, done: Done) -> None:
     row.evaluated_at, row.evaluated_by = done.at, done.actor.username
     if row.threshold != "met":
         close(row, done.at)
+    done.keep_apart(WORDS[EVALUATION_FORM], {ALLEGATION_ID: row.id})
     record(session, done.actor, "lado.evaluated", case_id=done.case.id, task_id=done.task.task_id,
            summary="Allegation evaluated by the LADO", details={"allegation_id": row.id, "threshold": row.threshold})
 
@@ -81,10 +92,11 @@ def _meeting(session: Session, done: Done) -> None:
                             held_on=_date(data.get("lado_meeting_held_on")) or done.at.date(),
                             attendees=list(data.get("lado_meeting_attendees") or []), actions=actions,
                             note=data.get("lado_meeting_note"), recorded_by=done.actor.username, recorded_at=done.at))
+    attendees = sorted(data.get("lado_meeting_attendees") or [])
+    done.keep_apart(WORDS[MEETING_FORM], {ALLEGATION_ID: row.id})
     record(session, done.actor, "lado.meeting-held", case_id=done.case.id, task_id=done.task.task_id,
            summary="Allegation management meeting recorded",
-           details={"allegation_id": row.id, "attendees": sorted(data.get("lado_meeting_attendees") or []),
-                    "actions": len(actions)})
+           details={"allegation_id": row.id, "attendees": attendees, "actions": len(actions)})
 
 
 def _outcome(session: Session, done: Done) -> None:
@@ -97,6 +109,7 @@ def _outcome(session: Session, done: Done) -> None:
     row.regulator_referral_needed = bool(data.get("lado_regulator_referral_needed"))
     if not (row.dbs_referral_needed or row.regulator_referral_needed):
         close(row, done.at)
+    done.keep_apart(WORDS[OUTCOME_FORM], {ALLEGATION_ID: row.id})
     record(session, done.actor, "lado.outcome", case_id=done.case.id, task_id=done.task.task_id,
            summary="Allegation outcome recorded", details={"allegation_id": row.id, "outcome": row.outcome})
 

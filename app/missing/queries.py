@@ -5,18 +5,21 @@ interview only to the missing children coordinator, whose record it is, and the 
 read the hub's analysis): an agency that notified the episode learns the interview was held, not what was said."""
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
+from sqlalchemy import case, func, select
 from sqlalchemy.orm import Session
 
+from app.auth.authorisation import MISSING_LIST_ROLES
 from app.cases.models import Case
 from app.core.actor import Actor
 from app.core.clock import now
 from app.core.errors import NeedToKnow, NotFound
 from app.missing.episodes import EXPLOITATION_INDICATORS, RISK_GRADINGS, child_flags, episode_of
 from app.missing.models import MissingEpisode
-from app.need_to_know.sight import CaseSight, sight_of
+from app.need_to_know.sight import CaseSight, sight_of, visible_case_ids
 
 
 def _iso(at: Any) -> str | None:
@@ -95,3 +98,65 @@ def risk_label(code: str | None) -> str:
 
 def indicator_labels(codes: list | None) -> list[str]:
     return [EXPLOITATION_INDICATORS.get(code, code) for code in codes or []]
+
+
+# ----------------------------------------------------------------------------- the coordinator's list (/missing)
+EPISODES_PER_PAGE = 25
+
+
+@dataclass(frozen=True)
+class ListedEpisode:
+    """One row of the coordinator's list: the episode, its case, and the child's name when the reader's sight of the
+    case shows identifiers (None otherwise: the row then names the case only)."""
+
+    episode: MissingEpisode
+    case_id: int
+    reference: str
+    open: bool
+    child: str | None
+
+    @property
+    def risk(self) -> str:
+        return risk_label(self.episode.risk_grading)
+
+    @property
+    def in_time(self) -> bool | None:
+        return offered_in_time(self.episode)
+
+
+@dataclass(frozen=True)
+class EpisodeList:
+    rows: list[ListedEpisode]
+    total: int
+    page: int
+    pages: int
+
+
+def episode_list(session: Session, actor: Actor, page: int) -> EpisodeList:
+    """The episodes of the cases this reader may see, not anonymised: open episodes first (the longest-running
+    first), then closed ones (the latest first), ``page`` of them. NotFound for a page past the end."""
+    if not actor.roles & MISSING_LIST_ROLES:
+        raise NeedToKnow()
+    at = now()
+    wanted = select(MissingEpisode, Case).join(Case, Case.id == MissingEpisode.case_id) \
+        .where(Case.anonymised_at.is_(None))
+    visible = visible_case_ids(session, actor, at)
+    if visible is not None:
+        wanted = wanted.where(Case.id.in_(visible))
+    total = session.scalar(select(func.count()).select_from(wanted.subquery())) or 0
+    pages = max(1, -(-total // EPISODES_PER_PAGE))
+    if not 1 <= page <= pages:
+        raise NotFound("There is no such page of missing episodes.")
+    is_open = Case.status == "open"
+    found = session.execute(wanted.order_by(
+        case((is_open, 0), else_=1), case((is_open, MissingEpisode.started_at), else_=None).asc(),
+        MissingEpisode.started_at.desc(), MissingEpisode.id.desc())
+        .limit(EPISODES_PER_PAGE).offset((page - 1) * EPISODES_PER_PAGE)).all()
+    rows = []
+    for episode, its_case in found:
+        sight = sight_of(session, actor, its_case.id, at)
+        child = f"{episode.given_name or ''} {episode.family_name or ''}".strip() \
+            if sight.shows("identifiers") else None
+        rows.append(ListedEpisode(episode, its_case.id, its_case.reference or str(its_case.id),
+                                  its_case.status == "open", child))
+    return EpisodeList(rows, total, page, pages)

@@ -6,13 +6,11 @@ stays in use (a notification must never be refused because a rule file was misty
 from __future__ import annotations
 
 import logging
-import os
-import threading
 import tomllib
 from dataclasses import dataclass
 from pathlib import Path
 
-from app.core.config import PROJECT_ROOT
+from app.core.rule_files import RuleFile, processes_folder
 from app.core.toml_lines import decode_error_line, key_line
 
 RULES_FILE = "missing-episodes.toml"
@@ -69,38 +67,19 @@ def parse_rule(text: str, file: str = f"processes/{RULES_FILE}") -> RepeatMissin
     return RepeatMissingRule(episodes=table["episodes"], window_days=table["window_days"], label=label.strip())
 
 
-_cache: dict[Path, tuple[tuple[int, int], RepeatMissingRule]] = {}
-_lock = threading.Lock()
+_FILE = RuleFile(parse_rule, MissingRuleError, what="repeat-missing rule",
+                 unreadable=lambda name, error: MissingRuleError(name, [(f"cannot be read: {error.strerror}", None)]))
 
 
 def load_rule(path: Path, *, keep_last_good: bool = True) -> RepeatMissingRule:
     """The rule in a file, read again only when it changes; a broken file keeps the last good rule when asked."""
-    with _lock:
-        cached = _cache.get(path)
-    display = f"{path.parent.name}/{path.name}"
-    try:
-        stat = path.stat()
-        stamp = (stat.st_mtime_ns, stat.st_size)
-        if cached and cached[0] == stamp:
-            return cached[1]
-        rule = parse_rule(path.read_text(encoding="utf-8"), display)
-    except (OSError, MissingRuleError) as error:
-        if isinstance(error, OSError):
-            error = MissingRuleError(display, [(f"cannot be read: {error.strerror}", None)])
-        if cached is None or not keep_last_good:
-            raise error from None
-        logger.error("%s; the last good repeat-missing rule stays in use", error)
-        return cached[1]
-    with _lock:
-        _cache[path] = (stamp, rule)
-    return rule
+    return _FILE.load(path, keep_last_good=keep_last_good)
 
 
 def hub_rule() -> RepeatMissingRule:
     """The hub's rule, next to the diagrams (``MASH_PROCESSES_DIR``); the defaults when it was never readable."""
-    folder = Path(os.environ.get("MASH_PROCESSES_DIR") or PROJECT_ROOT / "processes")
     try:
-        return load_rule(folder / RULES_FILE)
+        return load_rule(processes_folder() / RULES_FILE)
     except MissingRuleError as error:
         logger.error("%s; the default repeat-missing rule is used", error)
         return RepeatMissingRule()

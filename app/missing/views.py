@@ -1,21 +1,23 @@
-"""Missing children's pages: the police's notification page, and the episode and repeat-missing flag shown on the
-case page and at screening (template globals, within need to know)."""
+"""Missing children's pages: the police's notification page, the coordinator's list of episodes (/missing), and the
+episode and repeat-missing flag shown on the case page and at screening (template globals, within need to know)."""
 from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from flask import Blueprint, g
+from flask import Blueprint, g, render_template, request
 from flask.typing import ResponseReturnValue
 
+from app.audit.operations import record
 from app.core.db import get_db
+from app.core.errors import NotFound
 from app.intake.contact_types import MISSING_PERSON_NOTIFICATION
 from app.intake.missing_persons import missing_person_form
 from app.intake.views import typed_contact_page
 from app.missing.episodes import ChildFlag, child_flags, episode_of
 from app.missing.models import MissingEpisode
-from app.missing.queries import indicator_labels, offered_in_time, reads_interview, risk_label
+from app.missing.queries import episode_list, indicator_labels, offered_in_time, reads_interview, risk_label
 
 bp = Blueprint("missing", __name__, template_folder="templates")
 
@@ -25,6 +27,19 @@ def new_notification() -> ResponseReturnValue:
     """The police's missing-person notification: the child, the episode, the risk grading and any return."""
     return typed_contact_page(MISSING_PERSON_NOTIFICATION, missing_person_form(get_db().session),
                               "missing/new_notification.html")
+
+
+@bp.get("/missing")
+def episodes() -> ResponseReturnValue:
+    """The missing children coordinator's list: open episodes first, each with the child (within need to know), the
+    risk grading, the return and the return home interview's progress; paged."""
+    page = request.args.get("page", "1")
+    if not page.isdigit():
+        raise NotFound("There is no such page of missing episodes.")
+    session = get_db().session
+    listed = episode_list(session, g.actor, int(page))
+    record(session, g.actor, "missing.listed", details={"shown": len(listed.rows), "page": listed.page})
+    return render_template("missing/episodes.html", listed=listed)
 
 
 @dataclass(frozen=True)

@@ -93,7 +93,7 @@ NEW_ASSOCIATION = {"type": "object", "required": ["child_subject_id", "links_to"
     "adult_subject_id": {"type": "integer", "description": "An adult subject of this case"},
     "adult_person_id": {"type": "integer", "description": "Or a person already in the index"},
     "adult_given_name": {"type": "string"}, "adult_family_name": {"type": "string"},
-    "adult_date_of_birth": {"type": "string", "format": "date"},
+    "adult_date_of_birth": {"type": "string", "format": "date"}, "adult_address": {"type": "string"},
     "place_id": {"type": "integer", "description": "A place already known, or a place by kind and name"},
     "place_kind": {"type": "string", "enum": list(places.PLACE_KINDS)}, "place_name": {"type": "string"},
     "place_address": {"type": "string"}, "place_postcode": {"type": "string"},

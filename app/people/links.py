@@ -14,9 +14,7 @@ Decisions the rules file leaves to the code:
 from __future__ import annotations
 
 import logging
-import os
 import re
-import threading
 import tomllib
 from collections import defaultdict
 from collections.abc import Callable
@@ -31,7 +29,7 @@ from sqlalchemy.orm import Session, object_session
 from app.cases.models import Case
 from app.core.calendar import LONDON
 from app.core.clock import now
-from app.core.config import PROJECT_ROOT
+from app.core.rule_files import RuleFile, processes_folder
 from app.core.toml_lines import decode_error_line, key_line
 from app.people.clusters import clusters, parents_above, roots_for
 from app.people.models import Association, Person, Place
@@ -129,35 +127,18 @@ def _entry(entry: Any, add: Callable[[str, str | None], None]) -> LinkRule | Non
                     window_days=entry["window_days"], links=tuple(dict.fromkeys(links)))
 
 
-_cache: dict[Path, tuple[tuple[int, int], tuple[LinkRule, ...]]] = {}
-_lock = threading.Lock()
+_FILE = RuleFile(parse_rules, LinkRulesError, what="exploitation-link rules",
+                 unreadable=lambda name, error: LinkRulesError(f"{name}: cannot be read: {error.strerror}"))
 
 
 def load_rules(path: Path) -> tuple[LinkRule, ...]:
     """The rules in a file, read again only when it changes; a broken file keeps the last good rules (and
     logs why), and raises when there are none to keep."""
-    with _lock:
-        cached = _cache.get(path)
-    try:
-        stat = path.stat()
-        stamp = (stat.st_mtime_ns, stat.st_size)
-        if cached and cached[0] == stamp:
-            return cached[1]
-        rules = parse_rules(path.read_text(encoding="utf-8"), f"{path.parent.name}/{path.name}")
-    except (OSError, LinkRulesError) as error:
-        message = str(error) if isinstance(error, LinkRulesError) else f"{path.name}: cannot be read"
-        if cached is None:
-            raise LinkRulesError(message) from None
-        logger.error("%s; the last good exploitation-link rules stay in use", message)
-        return cached[1]
-    with _lock:
-        _cache[path] = (stamp, rules)
-    return rules
+    return _FILE.load(path, keep_last_good=True)
 
 
 def hub_rules() -> tuple[LinkRule, ...]:
-    folder = Path(os.environ.get("MASH_PROCESSES_DIR") or PROJECT_ROOT / "processes")
-    return load_rules(folder / RULES_FILE)
+    return load_rules(processes_folder() / RULES_FILE)
 
 
 @dataclass(frozen=True)

@@ -27,6 +27,24 @@ WIDTH, HEIGHT = 720, 520
 INNER, OUTER = 130, 230
 
 
+class _Labelled:
+    """How a page reads an association: its link, its status and who said so, in the hub's words."""
+
+    association: Association
+
+    @property
+    def link_label(self) -> str:
+        return LINKS.get(self.association.link, self.association.link)
+
+    @property
+    def status_label(self) -> str:
+        return STATUSES[self.association.status]
+
+    @property
+    def agency_label(self) -> str:
+        return SOURCES.get(self.association.agency, self.association.agency)
+
+
 @dataclass
 class Node:
     key: str  # "person-<root id>" or "place-<id>"
@@ -40,23 +58,11 @@ class Node:
 
 
 @dataclass
-class Edge:
+class Edge(_Labelled):
     association: Association
     child: str
     other: str
     step: int
-
-    @property
-    def link_label(self) -> str:
-        return LINKS.get(self.association.link, self.association.link)
-
-    @property
-    def status_label(self) -> str:
-        return STATUSES[self.association.status]
-
-    @property
-    def agency_label(self) -> str:
-        return SOURCES.get(self.association.agency, self.association.agency)
 
 
 @dataclass
@@ -184,14 +190,11 @@ def _layout(network: Network) -> None:
 
 
 @dataclass
-class PlaceChild:
+class PlaceChild(_Labelled):
     person_id: int
     name: str
     association: Association
 
-    @property
-    def link_label(self) -> str:
-        return LINKS.get(self.association.link, self.association.link)
 
 
 def place_children(session: Session, place_id: int, actor: Actor, on: date) -> list[PlaceChild]:
@@ -208,25 +211,13 @@ def place_children(session: Session, place_id: int, actor: Actor, on: date) -> l
 
 
 @dataclass
-class CaseLink:
+class CaseLink(_Labelled):
     """A link recorded on a contact, as its people page lists it."""
 
     association: Association
     child_name: str
     other_name: str
     other_href: tuple[str, int]  # ("person" or "place", id)
-
-    @property
-    def link_label(self) -> str:
-        return LINKS.get(self.association.link, self.association.link)
-
-    @property
-    def status_label(self) -> str:
-        return STATUSES[self.association.status]
-
-    @property
-    def agency_label(self) -> str:
-        return SOURCES.get(self.association.agency, self.association.agency)
 
 
 def case_links(session: Session, case_id: int) -> list[CaseLink]:

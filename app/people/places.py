@@ -114,8 +114,9 @@ def _adult(session: Session, case: Case, data: dict, actor: Actor, errors: list[
             born = date.fromisoformat(str(data["adult_date_of_birth"]))
         except ValueError:
             errors.append(FieldError("adult_date_of_birth", "The adult's date of birth must be a real date"))
+    address = _text(data, "adult_address", 500) or None
     person = Person(given_name=given, family_name=family, date_of_birth=born, given_key=given_key(given),
-                    family_key=family_key(family), created_at=now())
+                    family_key=family_key(family), address=address, postcode=postcode_of(address), created_at=now())
     if not errors:
         session.add(person)
         session.flush()
@@ -157,6 +158,8 @@ def _place(session: Session, data: dict, actor: Actor, errors: list[FieldError])
 def _agency(data: dict, actor: Actor) -> str:
     """An agency practitioner speaks for their agency; the hub names the agency that said so (or itself)."""
     own = sorted(actor.roles & set(AGENCIES))
+    if data.get("agency") in own:  # one of several agencies the practitioner works for (their return's)
+        return str(data["agency"])
     if own:
         return own[0]
     given = data.get("agency")
@@ -170,6 +173,13 @@ def record_association(session: Session, case_id: int, data: dict, actor: Actor)
         raise NotFound("There is no such contact.")
     if not sight_of(session, actor, case_id, now()).shows("subjects"):
         raise NotFound("There is no such contact.")
+    return link_child(session, case, data, actor)
+
+
+def link_child(session: Session, case: Case, data: dict, actor: Actor) -> Association:
+    """``record_association`` on a case the caller holds, without asking the reader's sight of it: for the links
+    a contact or an agency's return names as it is stored (app/people/reported.py), whose sender may not read
+    the case back. The same checks, the same proposed row, the same audit."""
     if case.anonymised_at is not None:
         raise Conflict("This contact was anonymised under the retention policy.")
     errors: list[FieldError] = []

@@ -20,6 +20,7 @@ from app.retention.messages import forget_sent_messages
 from app.retention.policy import (
     ADULT_NO_ENQUIRY,
     HOLD_REASONS,
+    MISSING_EPISODE_NFA,
     NFA_OUTCOMES,
     RetentionCandidate,
     adult_covered,
@@ -64,12 +65,13 @@ def apply_retention(db: Database, actor: Actor, *, as_of: datetime | None = None
     with db.unit_of_work(write=False) as session:
         review = review_retention(session, as_of, months)
     run = RetentionRun(held=review.held)
-    policy = {"outcomes": sorted(NFA_OUTCOMES), "period_months": months, "cutoff": review.cutoff.isoformat()}
+    policy = {"outcomes": sorted(NFA_OUTCOMES), MISSING_EPISODE_NFA: "closed without a strategy discussion",
+              "period_months": months, "cutoff": review.cutoff.isoformat()}
     for candidate in review.due:
         try:
             with db.unit_of_work() as session:
                 case = session.get(Case, candidate.case_id)
-                if case is None or not covered(case, review.cutoff) or case.retention_hold:
+                if case is None or not covered(session, case, review.cutoff) or case.retention_hold:
                     run.skipped.append(candidate.reference)
                     continue
                 removed = anonymise_case(session, case, actor, at=now(), policy=policy)

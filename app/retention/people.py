@@ -12,6 +12,7 @@ from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
 from app.cases.models import Subject
+from app.people.models import Person as IndexedPerson
 from app.people.names import normalise_name
 
 #: How sure a match is. "names-only" means one side has no date of birth: a person must check it.
@@ -70,6 +71,21 @@ def subjects_matching(session: Session, person: Person) -> list[SubjectMatch]:
         return []
     subjects = session.scalars(select(Subject).where(Subject.id.in_(found)).order_by(Subject.case_id, Subject.position))
     return [SubjectMatch(subject, found[subject.id]) for subject in subjects]
+
+
+def named_only_in_the_index(session: Session, person: Person) -> list[int]:
+    """Person index records no contact's subject holds that may be this person: an adult of concern a link named
+    (app/people/places.py), matched as subjects are."""
+    if not person.identifiable:
+        return []
+    query = select(IndexedPerson.id, IndexedPerson.given_name, IndexedPerson.family_name,
+                   IndexedPerson.date_of_birth).where(~select(Subject.id).where(
+                       Subject.person_id == IndexedPerson.id).exists())
+    if person.date_of_birth is not None:
+        query = query.where(or_(IndexedPerson.date_of_birth == person.date_of_birth,
+                                IndexedPerson.date_of_birth.is_(None)))
+    return sorted(row.id for row in session.execute(query)
+                  if match(person, Person(row.given_name, row.family_name, row.date_of_birth)))
 
 
 class PeopleIndex:

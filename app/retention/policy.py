@@ -11,6 +11,11 @@ because that is what the policy was agreed for:
   suspect significant harm, so the record follows the much longer child protection schedule.
 - a contact passed to an allocated worker belongs to that open social care case (outcome is empty).
 
+A missing episode (app/missing) has no front-door decision: its case closes once the return home interview is
+offered (and held, or declined). Closed without a strategy discussion, it is a contact the hub took no further action
+on, so it follows the same clock (MISSING_EPISODE_NFA); its ``missing_episode`` row is anonymised with the case
+(app/retention/records.py). One that went to a strategy discussion follows the child protection schedule, as above.
+
 A due contact is still held back while
 - it carries a retention hold (litigation, an inquiry's preservation notice, a practice review, a police
   investigation, a pending information request, a complaint), or
@@ -28,9 +33,14 @@ from sqlalchemy.orm import Session
 
 from app.adults.models import AdultSafeguarding
 from app.cases.models import Case, Subject
+from app.missing.models import MissingEpisode
 from app.retention.people import PeopleIndex, Person
 
 NFA_OUTCOMES = frozenset({"nfa"})
+#: What a missing episode closed with no strategy discussion is listed as (it has no decision's outcome).
+MISSING_EPISODE_NFA = "missing-episode"
+#: The repeat prompt's answer that sends an episode to a strategy discussion (forms/missing_strategy_prompt.json).
+MISSING_STRATEGY_DISCUSSION = "strategy-discussion"
 
 #: Coded reasons a contact may be held from anonymisation (never free text: the hold is not a case note).
 HOLD_REASONS = {
@@ -74,27 +84,49 @@ class RetentionReview:
     held: list[RetentionCandidate]
 
 
-def covered(case: Case, cutoff: datetime) -> bool:
+def _missing_without_strategy_discussion():
+    """The cases opened by a missing-person notification whose episode was not sent to a strategy discussion."""
+    return select(MissingEpisode.case_id).where(or_(MissingEpisode.strategy_decision.is_(None),
+                                                    MissingEpisode.strategy_decision != MISSING_STRATEGY_DISCUSSION))
+
+
+def nfa_outcome(session: Session, case: Case) -> str | None:
+    """What no further action the contact closed with: its decision's outcome (NFA_OUTCOMES), MISSING_EPISODE_NFA
+    for a missing episode closed without a strategy discussion, or None when the NFA policy does not cover it."""
+    if case.strategy_outcome is not None:
+        return None
+    if case.outcome in NFA_OUTCOMES:
+        return case.outcome
+    if case.outcome is None and session.scalar(_missing_without_strategy_discussion().where(
+            MissingEpisode.case_id == case.id)) is not None:
+        return MISSING_EPISODE_NFA
+    return None
+
+
+def covered(session: Session, case: Case, cutoff: datetime) -> bool:
     """Whether the policy applies to this contact at all (before holds)."""
-    return (case.status == "closed" and case.outcome in NFA_OUTCOMES and case.strategy_outcome is None
-            and case.closed_at is not None and case.closed_at < cutoff and case.anonymised_at is None)
+    return (case.status == "closed" and case.closed_at is not None and case.closed_at < cutoff
+            and case.anonymised_at is None and nfa_outcome(session, case) is not None)
 
 
 def review_retention(session: Session, as_of: datetime, months: int) -> RetentionReview:
     """The contacts due for anonymisation at ``as_of``, and those held back, oldest closure first."""
     cutoff = months_before(as_of, months)
+    no_further_action = or_(Case.outcome.in_(NFA_OUTCOMES),
+                            Case.outcome.is_(None) & Case.id.in_(_missing_without_strategy_discussion()))
     cases = [case for case in session.scalars(
-        select(Case).where(Case.status == "closed", Case.outcome.in_(NFA_OUTCOMES), Case.strategy_outcome.is_(None),
+        select(Case).where(Case.status == "closed", no_further_action, Case.strategy_outcome.is_(None),
                            Case.closed_at < cutoff, Case.anonymised_at.is_(None))
-        .order_by(Case.closed_at, Case.id)) if covered(case, cutoff)]
+        .order_by(Case.closed_at, Case.id)) if covered(session, case, cutoff)]
     recent = _recent_people(session, cutoff)
     due: list[RetentionCandidate] = []
     held: list[RetentionCandidate] = []
     for case in cases:
-        if case.closed_at is None or case.outcome is None:  # never: the query asks for closed NFA contacts
+        outcome = nfa_outcome(session, case)
+        if case.closed_at is None or outcome is None:  # never: covered() asked for closed NFA contacts
             continue
         reason = hold_reason(case, recent)
-        candidate = RetentionCandidate(case.id, case.reference or str(case.id), case.closed_at, case.outcome, reason)
+        candidate = RetentionCandidate(case.id, case.reference or str(case.id), case.closed_at, outcome, reason)
         (held if reason else due).append(candidate)
     return RetentionReview(as_of=as_of, months=months, cutoff=cutoff, due=due, held=held)
 

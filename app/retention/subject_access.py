@@ -35,7 +35,14 @@ from app.people.models import Person as IndexedPerson
 from app.people.models import PersonMerge, PersonRelationship
 from app.people.operations import RELATIONSHIPS
 from app.people.places import associations_export
-from app.retention.people import EXACT, NAMES_ONLY, Person, SubjectMatch, subjects_matching
+from app.retention.people import (
+    EXACT,
+    NAMES_ONLY,
+    Person,
+    SubjectMatch,
+    named_only_in_the_index,
+    subjects_matching,
+)
 from app.retention.records import CASE_RECORDS
 
 PARA_16 = "Information about another person (DPA 2018 Sch 2 para 16): disclose only after review"
@@ -90,7 +97,8 @@ def export_subject_access(session: Session, person: Person, actor: Actor) -> dic
     cases = [_case_export(session, session.get_one(Case, case_id), found, redactions)
              for case_id, found in sorted(matches.items())]
     allegations = _allegations_export(session, person, redactions)
-    person_index = _person_index_export(session, [m for found in matches.values() for m in found], redactions)
+    person_index = _person_index_export(session, [m for found in matches.values() for m in found], redactions,
+                                        named_only_in_the_index(session, person))
     names_only = sum(1 for c in cases if c["match"] == NAMES_ONLY)
     record(session, actor, "subject-access.exported", summary=f"Subject access export: {len(cases)} case(s)",
            details={"cases": len(cases), "case_ids": sorted(matches), "names_only_matches": names_only,
@@ -126,10 +134,12 @@ def _confirmed_elsewhere(session: Session, found: list[SubjectMatch]) -> list[Su
     return [SubjectMatch(subject, PERSON_INDEX) for subject in others]
 
 
-def _person_index_export(session: Session, found: list[SubjectMatch], redactions: list[dict]) -> list[dict]:
+def _person_index_export(session: Session, found: list[SubjectMatch], redactions: list[dict],
+                         named: Iterable[int] = ()) -> list[dict]:
     """What the person index holds about them: each record (every spelling and date a contact used), when
-    records were merged or split, and their relationships (the other person withheld)."""
-    person_ids = {m.subject.person_id for m in found if m.subject.person_id is not None}
+    records were merged or split, and their relationships and links (the other person withheld). ``named``:
+    their records no contact's subject holds (an adult of concern a link named)."""
+    person_ids = {m.subject.person_id for m in found if m.subject.person_id is not None} | set(named)
     exports: list[dict[str, Any]] = []
     for root in sorted(set(roots_for(session, person_ids).values())):
         members = cluster_of(session, root)

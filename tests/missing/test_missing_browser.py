@@ -1,6 +1,6 @@
 """A missing child's journey in a real browser: the police notify the hub that Kayla went missing last night and
-was found this morning; the missing children coordinator offers the return home interview inside 72 hours, and
-the case page shows the episode."""
+was found this morning; the missing children coordinator offers the return home interview inside 72 hours, finds the
+episode on the list of missing children (/missing) and opens the case page, which shows the episode."""
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
@@ -68,8 +68,15 @@ def test_the_police_notify_a_missing_child_and_the_coordinator_offers_the_interv
     coordinator.page.locator("#missing_interview_accepted").check()
     coordinator.submit_task("Save", reference, "Offer the return home interview")
 
-    coordinator.goto("/cases?status=all")
-    coordinator.click(coordinator.page.get_by_role("link", name=reference))
+    # The coordinator's list, from the header's navigation: the episode open, offered, waiting for the interview.
+    coordinator.goto("/inbox")
+    coordinator.click(coordinator.page.get_by_role("navigation", name="Menu").get_by_role("link",
+                                                                                        name="Missing children"))
+    row = coordinator.page.locator("#missing-episodes tbody tr")
+    expect(row).to_have_count(1)
+    for text in ("Kayla Price", reference, "Medium risk", "Offered", "Not yet held", "Open"):
+        expect(row).to_contain_text(text)
+    coordinator.click(row.get_by_role("link", name="Kayla Price"))
     section = coordinator.page.locator("#missing-episode + .govuk-summary-list")
     expect(section).to_contain_text("Medium risk")
     expect(section).to_contain_text("within 72 hours")

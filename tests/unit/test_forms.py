@@ -124,7 +124,7 @@ def test_every_form_in_the_forms_folder_loads(forms):
         "s47_outcome", "icpc_held", "strategy_meeting",
         "professional_disagreement", "resolve_disagreement",
         "confirm_immediate_risk", "handover_from_out_of_hours", "confirm_enquiry_link", "review_late_information",
-        "review_new_information", "marac_referral", "lado_referral", "adult_safeguarding_referral",
+        "review_new_information", "marac_referral", "adult_safeguarding_referral",
         "early_help_referral", "police_investigation_referral",
         "encompass_notification", "marac_actions",  # Operation Encompass and MARAC (issue 21)
         "domestic_abuse_notification", "domestic_abuse_triage",  # the domestic-abuse pathway (issue 21)
