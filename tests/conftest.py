@@ -215,7 +215,11 @@ def wait_until_blocked_on_a_lock(db, racer, outcome: dict) -> None:
     that ends instead fails the test with what it did, rather than a bare timeout."""
     from sqlalchemy import text
 
-    with db.engine.connect() as watcher:
-        assert wait_for(lambda: not racer.is_alive() or watcher.execute(text(
-            "SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock'")).scalar() >= 1, timeout=60)
+    def waiting() -> bool:
+        # A fresh transaction each look: inside one, PostgreSQL keeps showing the first look's pg_stat_activity.
+        with db.engine.connect() as watcher:
+            return watcher.execute(text(
+                "SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock'")).scalar() >= 1
+
+    assert wait_for(lambda: not racer.is_alive() or waiting(), timeout=60)
     assert racer.is_alive(), f"the second action did not wait for the first: {outcome}"
