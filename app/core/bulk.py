@@ -27,8 +27,10 @@ def insert_together(session: Session, rows: Sequence[Any], key: Sequence[str]) -
     [primary] = mapper.primary_key
     columns = [(attribute.key, attribute.columns[0]) for attribute in mapper.column_attrs
                if attribute.columns[0] is not primary]
-    if len(set(keys)) != len(keys) or any(column.server_default is not None for _, column in columns):
-        session.add_all(rows)  # the ORM's way (a NULL here would override the database's default)
+    computed = [name for name, column in columns if column.default is not None and not column.default.is_scalar]
+    if (len(set(keys)) != len(keys) or any(column.server_default is not None for _, column in columns)
+            or any(getattr(row, name) is None for row in rows for name in computed)):
+        session.add_all(rows)  # the ORM's way (a NULL here would override a database or computed default)
         return
     values = []
     for row in rows:

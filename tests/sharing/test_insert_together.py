@@ -43,3 +43,19 @@ def test_new_rows_are_written_in_one_statement_and_kept_as_the_sessions_own(api)
         # a None in a JSON column is SQL NULL, as the ORM writes it (not the JSON text 'null')
         assert session.scalar(select(func.count()).select_from(SharingDecision).where(
             SharingDecision.task_id == "t-1", SharingDecision.product.is_(None))) == 3
+
+
+def test_a_row_relying_on_a_computed_default_is_written_with_that_default_not_null(api):
+    from app.notifications.models import Notification
+
+    case_id = report(api)
+    db = get_db()
+    with db.unit_of_work() as session:
+        rows = [Notification(kind="task-opened", channel="email", to_address="", case_id=case_id, task_id="t-2",
+                             recipient_user_id=None, template_id=None, created_at=datetime(2027, 1, 4, 9, tzinfo=UTC))]
+        # fields left to its default (dict)
+        insert_together(session, rows, key=("task_id", "recipient_user_id"))
+        session.flush()
+        row_id = rows[0].id
+    with db.unit_of_work() as session:
+        assert session.get(Notification, row_id).fields == {}
