@@ -12,6 +12,7 @@ from sqlalchemy import Select, Table, and_, case, delete, func, insert, inspect,
 from sqlalchemy.dialects.postgresql import insert as postgres_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
+from sqlalchemy.orm.attributes import flag_modified
 
 from app.audit.operations import record
 from app.cases.models import Case
@@ -112,12 +113,29 @@ def sync_deadlines(session: Session, case_id: int, workflow: CaseWorkflow, at: d
                                                   or row.due_at < dues[row.attached_task_id][0]):
             dues[row.attached_task_id] = (row.due_at, row.at_risk_at)
     insert_together(session, new, key=("process_id", "name"))  # one INSERT for the step's new deadlines
+    _update_together(list(rows.values()))
     _project(session, case_id, [row for row in rows.values() if row.open], closed=workflow.completed, stored=stored)
     if held is not None:  # the case's rows as the step left them, for its answer (app.deadlines.queries)
         memo(session, SYNCED)[case_id] = [row for row in [*held, *new] if row.cancelled_at is None]
     if breached is not None:
         breached.extend(row for row in rows.values() if row.breached_at is not None)
     return dues
+
+
+def _update_together(rows: list[Deadline]) -> None:
+    """Make the step's changed rows UPDATE the same columns (the unchanged ones with the values they hold), so
+    the flush sends them in one executemany: it groups a mapper's UPDATEs by the columns they set (a met deadline
+    and a re-drawn one were two statements)."""
+    columns = inspect(Deadline).column_attrs.keys()
+    changed = [(row, {key for key in columns if state.attrs[key].history.has_changes()})
+               for row in rows if (state := inspect(row)).persistent]
+    changed = [(row, keys) for row, keys in changed if keys]
+    if len(changed) < 2:
+        return
+    every = set().union(*(keys for _row, keys in changed))
+    for row, keys in changed:
+        for key in every - keys:
+            flag_modified(row, key)
 
 
 def _project(session: Session, case_id: int, unmet: list[Deadline], *, closed: bool,

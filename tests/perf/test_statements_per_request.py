@@ -69,6 +69,8 @@ def test_a_completion_commits_once_and_writes_its_trail_in_one_statement(api):
         assert counted.statements.count("INSERT INTO audit_event") == 1, element  # steps, token use, the task
         # the case written once (each write is a version bump): reads in the step do not flush it early
         assert counted.statements.count("UPDATE mash_case SET") == 1, (element, counted.statements)
+        # a step's changed deadlines in one UPDATE (an executemany), whichever columns each changed
+        assert counted.statements.count("UPDATE deadline SET") <= 1, (element, counted.statements)
         # one SAVEPOINT, the action's: the step runs inside it
         assert sum(s.startswith("SAVEPOINT") for s in counted.statements) == 1, element
         assert len(counted.statements) <= CEILING[element], (element, counted.kinds())
