@@ -15,6 +15,7 @@ from app.auth.models import User
 from app.cases.models import Case
 from app.core.actor import SYSTEM
 from app.core.db import RequestUnit, get_db
+from app.people.models import SubjectMatch
 from tests import factories as f
 from tests.api.test_referral_walks import report, task_id
 
@@ -154,3 +155,17 @@ def test_a_refused_read_keeps_who_asked_and_its_security_events_only(db):
     with db.unit_of_work(write=False) as session:
         assert session.scalars(select(AuditEvent.action).where(AuditEvent.action.like("test.%"))
                                .order_by(AuditEvent.seq)).all() == ["test.token-used", "test.access-refused"]
+
+
+def test_a_new_contact_reads_no_subject_match_it_has_not_made(api):
+    """A new subject has no decided matches to read before its proposals are made, and the threshold's repeat
+    concern at receipt counts confirmed flags only, which the proposed matches cannot raise (issue 20's fourth
+    round: the subject-match table was read twice per contact)."""
+    report(api, given="Maisie", family="Matcher")
+    counted = Counted()
+    response = api("referrer").post("/api/v1/contacts", json=f.contact(given="Maisie", family="Matcher"))
+    assert response.status_code == 201
+    sent = list(counted.statements)
+    with get_db().unit_of_work(write=False) as session:
+        assert session.scalars(select(SubjectMatch)).all()  # the second contact's subject was proposed a match
+    assert [s for s in sent if s.startswith("SELECT subject_match")] == [], sent
