@@ -25,11 +25,14 @@ from tests.api.test_referral_walks import report, task_id
 #: screening), each role's people read once per transaction with their digest choice, a step's deadlines and
 #: sharing decisions in one INSERT each, the person clusters read once per transaction in one recursive read
 #: (the answer, its repeat concerns and the exploitation-links flags asked for them three times, two reads each),
-#: the answer taking the open tasks and deadlines its step synchronised, the task read with its incident.
-CEILING = {"screening": 29, "police_check": 27}
+#: the answer taking the open tasks and deadlines its step synchronised, the task read with its incident (29 and
+#: 27 before its fourth round: the audit chain's head moved in one UPDATE when this process left it where it is,
+#: a step's changed deadlines in one executemany, the SLA wall's row written only when its values change).
+CEILING = {"screening": 28, "police_check": 25}
 #: Statements to open a screening task today (its case's answer, who asked, the view's audit event); 23 before
-#: issue 20's third round (the person clusters now read once, in one statement).
-OPENING = 18
+#: issue 20's third round (the person clusters now read once, in one statement), 18 before its fourth (the chain
+#: head moved without reading it first).
+OPENING = 17
 
 
 class Counted:
@@ -92,8 +95,8 @@ def test_opening_a_task_reads_without_the_write_lock_and_takes_it_only_to_commit
     assert statements[0] == "BEGIN"  # deferred: other writers go on while this request reads
     writer = statements.index("BEGIN IMMEDIATE")
     assert all(not s.startswith(("INSERT", "UPDATE", "DELETE")) for s in statements[:writer])
-    assert statements[writer + 1:] == ["SELECT audit_chain_head.id, audit_chain_head.seq,", "INSERT INTO audit_event",
-                                       "UPDATE audit_chain_head SET"]
+    # the chain head moved in one UPDATE (it was where this process last left it), then the view's events
+    assert statements[writer + 1:] == ["UPDATE audit_chain_head SET", "INSERT INTO audit_event"]
     assert counted.commits == 1
 
 
