@@ -12,10 +12,12 @@ import json
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC
-from typing import cast
+from typing import Any, cast
 
-from sqlalchemy import Table, event, insert, select
+from sqlalchemy import CursorResult, Table, event, insert, select, update
 from sqlalchemy.orm import Session
+from sqlalchemy.orm.attributes import set_committed_value
+from sqlalchemy.orm.util import identity_key
 
 from app.audit.models import AuditChainHead, AuditEvent
 from app.core.db import queued
@@ -50,27 +52,62 @@ def pending(session: Session) -> list[AuditEvent]:
 
 def _lock_head(session: Session) -> AuditChainHead:
     """The one head row (migration 0004 creates it), locked until this transaction commits."""
-    return session.scalars(select(AuditChainHead).where(AuditChainHead.id == 1).with_for_update()).one()
+    return session.scalars(select(AuditChainHead).where(AuditChainHead.id == 1).with_for_update()
+                           .execution_options(populate_existing=True)).one()
+
+
+#: Each database's chain head as this process last moved it (by URL, password hidden): a guess, never trusted.
+_LAST_HEAD: dict[str, tuple[int, str]] = {}
 
 
 def append_pending(session: Session) -> None:
-    """Chain the session's recorded events onto the head (called just before commit)."""
+    """Chain the session's recorded events onto the head (called just before commit).
+
+    The head is moved, and locked until commit, by one UPDATE that holds only if the head is still the one this
+    process last moved it to (``_LAST_HEAD``): the events are chained on that guess, and the UPDATE's condition
+    (the head's seq and hash) checks it against the row itself, after waiting for any writer holding it. If
+    another process or a rolled-back transaction moved the head, nothing is written and the head is read and
+    locked as before (SELECT ... FOR UPDATE), the events chained again on it."""
     events = session.info.get(PENDING_KEY)
     if not events or session.in_nested_transaction():
         return  # a savepoint's release: its events are chained when the whole transaction commits
     session.info[PENDING_KEY] = []
     session.flush()  # the action's own rows (and their locks) first; the head lock comes last
-    head = _lock_head(session)
-    rows = []
-    for item in events:
-        item.seq = head.seq + 1
-        item.prev_hash = head.hash
-        item.hash = hash_of(item, head.hash)
-        head.seq, head.hash = item.seq, item.hash
-        rows.append({column: getattr(item, column) for column in _COLUMNS})
+    database = str(session.get_bind().engine.url)  # a request's reads and writes may use two engines on it
+    guess = _LAST_HEAD.get(database)
+    moved = guess is not None and _move_head(session, guess, _chain(events, *guess))
+    if not moved:
+        head = _lock_head(session)
+        head.seq, head.hash = _chain(events, head.seq, head.hash)
+    last = events[-1]
+    _LAST_HEAD[database] = (last.seq, last.hash)
     # One statement for the transaction's whole batch (a completion's dozen step events): nothing reads the rows'
     # ids back, so they need not be ORM objects of the session.
-    session.execute(insert(cast(Table, AuditEvent.__table__)), rows)  # Core: one executemany
+    session.execute(insert(cast(Table, AuditEvent.__table__)),  # Core: one executemany
+                    [{column: getattr(item, column) for column in _COLUMNS} for item in events])
+
+
+def _chain(events: list[AuditEvent], seq: int, prev_hash: str) -> tuple[int, str]:
+    """Number and hash the events after the head (seq, hash); returns the new head."""
+    for item in events:
+        seq += 1
+        item.seq, item.prev_hash = seq, prev_hash
+        item.hash = prev_hash = hash_of(item, prev_hash)
+    return seq, prev_hash
+
+
+def _move_head(session: Session, was: tuple[int, str], now: tuple[int, str]) -> bool:
+    """Move the head from ``was`` to ``now`` if it is still ``was`` (locking it); whether it was."""
+    table = cast(Table, AuditChainHead.__table__)
+    moved = session.execute(update(table).where(table.c.id == 1, table.c.seq == was[0], table.c.hash == was[1])
+                            .values(seq=now[0], hash=now[1]))
+    if cast(CursorResult[Any], moved).rowcount != 1:
+        return False
+    held = session.identity_map.get(identity_key(AuditChainHead, 1))
+    if held is not None:  # a head loaded in this session (a check, a fallback) shows where it now is
+        set_committed_value(held, "seq", now[0])
+        set_committed_value(held, "hash", now[1])
+    return True
 
 
 #: What an entry stores: every column but the id, which is the database's.

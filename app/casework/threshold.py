@@ -83,9 +83,10 @@ def youngest_child_age(subjects: Sequence[Any], on: date) -> int | None:
 
 
 def has_repeat_concern(session: Session, case: Case) -> bool:
-    """Any confirmed repeat-concern flag at receipt (app/concerns): a possible one waits for the match."""
+    """Any confirmed repeat-concern flag at receipt (app/concerns): a possible one waits for the match. A confirmed
+    flag comes from the subjects' own clusters alone, so the proposed matches (possible flags) are not read."""
     try:
-        return any(not flag.possible for flag in repeat_flags(session, case))
+        return any(not flag.possible for flag in repeat_flags(session, case, matches={}))
     except RepeatRulesError:
         return False  # refused rules flag nothing; the screening panel says they were refused
 

@@ -8,16 +8,17 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any, cast
 
-from sqlalchemy import Select, Table, and_, case, delete, func, insert, select
+from sqlalchemy import Select, Table, and_, case, delete, func, insert, inspect, select
 from sqlalchemy.dialects.postgresql import insert as postgres_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
+from sqlalchemy.orm.attributes import flag_modified
 
 from app.audit.operations import record
 from app.cases.models import Case
 from app.core.actor import Actor
 from app.core.bulk import insert_together
-from app.core.memo import memo
+from app.core.memo import forget, memo
 from app.deadlines.models import Deadline, SlaCase
 from app.deadlines.queries import SYNCED
 from app.engine import CaseWorkflow, Retimed, WaitingTimer
@@ -27,6 +28,8 @@ WAIT = "wait"
 #: session.info keys of a batch of firings (``prefetch_deadlines``, ``defer_projection``).
 _PREFETCHED = "mash.deadlines.prefetched"
 _DEFERRED = "mash.deadlines.deferred-projection"
+#: Memo of each case's SLA wall row as this transaction last wrote it (``_project``).
+_WRITTEN = "sla_case_written"
 
 
 def prefetch_deadlines(session: Session, case_ids: list[int]) -> None:
@@ -61,13 +64,15 @@ def sync_deadlines(session: Session, case_id: int, workflow: CaseWorkflow, at: d
     # writing the step's pending changes (the case is written once, at the end of the step; the rows' own pending
     # changes are in the objects read).
     held: list[Deadline] | None = None
+    stored: dict[str, object] | None = None  # the case's wall row as stored before this step, when known
     taken = _prefetched(session, case_id)
     if taken is None:
         with session.no_autoflush:
-            held = [row for row in session.scalars(select(Deadline).where(Deadline.case_id == case_id,
-                                                                          Deadline.cancelled_at.is_(None))
-                                                   .order_by(Deadline.due_at, Deadline.id))
-                    if row.cancelled_at is None]
+            read = list(session.scalars(select(Deadline).where(Deadline.case_id == case_id,
+                                                               Deadline.cancelled_at.is_(None))
+                                        .order_by(Deadline.due_at, Deadline.id)))
+        stored = _stored_row(session, case_id, read)
+        held = [row for row in read if row.cancelled_at is None]
         taken = [row for row in held if row.met_at is None]
     rows = {(row.process_id, row.name): row for row in taken}
     new: list[Deadline] = []
@@ -108,7 +113,8 @@ def sync_deadlines(session: Session, case_id: int, workflow: CaseWorkflow, at: d
                                                   or row.due_at < dues[row.attached_task_id][0]):
             dues[row.attached_task_id] = (row.due_at, row.at_risk_at)
     insert_together(session, new, key=("process_id", "name"))  # one INSERT for the step's new deadlines
-    _project(session, case_id, [row for row in rows.values() if row.open], closed=workflow.completed)
+    _update_together(list(rows.values()))
+    _project(session, case_id, [row for row in rows.values() if row.open], closed=workflow.completed, stored=stored)
     if held is not None:  # the case's rows as the step left them, for its answer (app.deadlines.queries)
         memo(session, SYNCED)[case_id] = [row for row in [*held, *new] if row.cancelled_at is None]
     if breached is not None:
@@ -116,22 +122,85 @@ def sync_deadlines(session: Session, case_id: int, workflow: CaseWorkflow, at: d
     return dues
 
 
-def _project(session: Session, case_id: int, unmet: list[Deadline], *, closed: bool) -> None:
+def _update_together(rows: list[Deadline]) -> None:
+    """Make the step's changed rows UPDATE the same columns (the unchanged ones with the values they hold), so
+    the flush sends them in one executemany: it groups a mapper's UPDATEs by the columns they set (a met deadline
+    and a re-drawn one were two statements)."""
+    columns = inspect(Deadline).column_attrs.keys()
+    changed = [(row, {key for key in columns if state.attrs[key].history.has_changes()})
+               for row in rows if (state := inspect(row)).persistent]
+    changed = [(row, keys) for row, keys in changed if keys]
+    if len(changed) < 2:
+        return
+    every = set().union(*(keys for _row, keys in changed))
+    for row, keys in changed:
+        for key in every - keys:
+            flag_modified(row, key)
+
+
+def _project(session: Session, case_id: int, unmet: list[Deadline], *, closed: bool,
+             stored: dict[str, object] | None = None) -> None:
     """Keep the case's SLA wall row (SlaCase) in step with its unmet deadlines, in one statement: a closed case
-    leaves the wall; an open one is upserted. The case is already in the session, so reading it costs nothing.
-    Inside ``defer_projection`` the row is kept for ``write_projection`` instead, one statement for the batch."""
+    leaves the wall; an open one is upserted, unless ``stored`` (the row as it stands, see ``_stored_row``)
+    already holds these values: most steps move no deadline. The case is already in the session, so reading it
+    costs nothing. Inside ``defer_projection`` the row is kept for ``write_projection`` instead, one statement
+    for the batch."""
     values: dict[str, object] | None = None
     if not closed:
         case_row = session.get_one(Case, case_id)
-        risks = [row.at_risk_at for row in unmet if row.at_risk_at is not None]
-        values = {"rag": case_row.rag, "received_at": case_row.received_at,
-                  "next_due": min((row.due_at for row in unmet), default=None),
-                  "risk_from": min(risks, default=None), "breached": any(row.breached_at is not None for row in unmet)}
+        values = _wall_values(case_row.rag, case_row.received_at,
+                              [(row.due_at, row.at_risk_at, row.breached_at) for row in unmet])
     deferred = session.info.get(_DEFERRED)
     if deferred is not None and deferred[0] is session.get_transaction():
         deferred[1][case_id] = values  # the last step of the case in the batch is the one that stands
         return
+    if values is not None and values == stored:
+        return
     _write_projection(session, {case_id: values})
+
+
+def _wall_values(rag: object, received_at: object,
+                 unmet: list[tuple[datetime, datetime | None, datetime | None]]) -> dict[str, object]:
+    """An open case's SLA wall row from its RAG, receipt and unmet deadlines (due, at risk, breached)."""
+    risks = [at_risk for _due, at_risk, _breached in unmet if at_risk is not None]
+    return {"rag": rag, "received_at": received_at, "next_due": min((due for due, _r, _b in unmet), default=None),
+            "risk_from": min(risks, default=None), "breached": any(b is not None for _d, _r, b in unmet)}
+
+
+def _stored_row(session: Session, case_id: int, read: list[Deadline]) -> dict[str, object] | None:
+    """The case's SLA wall row as it stands in the database, worked out without reading it: as this transaction
+    last wrote it, or else from the values the case and its deadline rows (``read``: every row not cancelled in
+    the database) were loaded with, before this step changed them. None if the row may not exist yet (the case's
+    first step) or the case is not open as stored."""
+    written = memo(session, _WRITTEN)
+    if case_id in written:
+        return cast(dict[str, object] | None, written[case_id])
+    case_row = session.get(Case, case_id)
+    if case_row is None or case_id in session.new:
+        return None
+    if not _loaded(case_row, "state") or _loaded(case_row, "status") != "open":
+        return None  # not started before this step: the wall has no row for it yet
+    fields = ("due_at", "at_risk_at", "breached_at", "met_at", "cancelled_at")
+    loaded = [tuple(_loaded(row, name) for name in fields) for row in read]
+    case_values = (_loaded(case_row, "rag"), _loaded(case_row, "received_at"))
+    if any(value is _UNKNOWN for values in [*loaded, case_values] for value in values):
+        return None
+    return _wall_values(*case_values, [(due, at_risk, breached) for due, at_risk, breached, met, cancelled in loaded
+                                       if met is None and cancelled is None])
+
+
+#: An attribute changed without its loaded value known (it was expired): the stored row cannot be worked out.
+_UNKNOWN = object()
+
+
+def _loaded(row: object, name: str) -> Any:
+    """An attribute's value as loaded from (or last flushed to) the database, before pending changes."""
+    history = inspect(row).attrs[name].history
+    if history.deleted:
+        return history.deleted[0]
+    if history.unchanged:
+        return history.unchanged[0]
+    return _UNKNOWN if history.added else getattr(row, name)
 
 
 def defer_projection(session: Session) -> None:
@@ -154,6 +223,7 @@ def _write_projection(session: Session, rows: dict[int, dict[str, object] | None
 
 
 def _write_rows(session: Session, rows: dict[int, dict[str, object] | None]) -> None:
+    memo(session, _WRITTEN).update(rows)  # None: the case is off the wall
     closed = [case_id for case_id, values in rows.items() if values is None]
     if closed:
         session.execute(delete(SlaCase).where(SlaCase.case_id.in_(closed)))
@@ -176,11 +246,13 @@ def _write_rows(session: Session, rows: dict[int, dict[str, object] | None]) -> 
 def leave_wall(session: Session, case_id: int) -> None:
     """A case closed outside its diagram (a training reset) leaves the SLA wall."""
     session.execute(delete(SlaCase).where(SlaCase.case_id == case_id))
+    memo(session, _WRITTEN)[case_id] = None
 
 
 def rebuild_sla_projection(session: Session) -> int:
     """Rebuild every SLA wall row from the deadlines (after a bulk load, or to check the upkeep); returns the
     number of open cases on the wall. The same rows as migration 0023's fill."""
+    forget(session, _WRITTEN)
     session.execute(delete(SlaCase))
     unmet = and_(Deadline.case_id == Case.id, Deadline.met_at.is_(None), Deadline.cancelled_at.is_(None))
     breached = func.coalesce(func.max(case((Deadline.breached_at.is_not(None), 1), else_=0)), 0) == 1

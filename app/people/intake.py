@@ -55,7 +55,7 @@ def index_subjects(session: Session, case: Case, actor: Actor) -> None:
         subject.person_id = person.id
     _relate(session, case, actor)
     own = [person.id for person in people]
-    proposed = sum(len(propose_for_subject(session, subject, exclude=own)) for subject in case.subjects)
+    proposed = sum(len(propose_for_subject(session, subject, exclude=own, new=True)) for subject in case.subjects)
     record(session, actor, "person.indexed", case_id=case.id, summary="Subjects added to the person index",
            details={"person_ids": own, "proposed": proposed})
 
@@ -71,13 +71,15 @@ def _relate(session: Session, case: Case, actor: Actor) -> None:
                     for a, b, kind in pairs if a.person_id != b.person_id)
 
 
-def propose_for_subject(session: Session, subject: Subject, *, exclude: Iterable[int] = ()) -> list[SubjectMatch]:
-    """Record proposals for a subject still undecided; a person once judged not the same is never proposed again."""
+def propose_for_subject(session: Session, subject: Subject, *, exclude: Iterable[int] = (),
+                        new: bool = False) -> list[SubjectMatch]:
+    """Record proposals for a subject still undecided; a person once judged not the same is never proposed again.
+    ``new``: the subject was stored in this transaction and has had no proposals yet (intake), so none is read."""
     own = session.get(Person, subject.person_id) if subject.person_id else None
     if own is None or root_of(session, own.id) != own.id:
         return []
-    decided = session.execute(select(SubjectMatch.person_id, SubjectMatch.status)
-                              .where(SubjectMatch.subject_id == subject.id)).all()
+    decided = [] if new else session.execute(select(SubjectMatch.person_id, SubjectMatch.status)
+                                             .where(SubjectMatch.subject_id == subject.id)).all()
     not_same = [person_id for person_id, status in decided if status in NOT_THE_SAME]
     known = {person_id for person_id, _ in decided}
     at = now()

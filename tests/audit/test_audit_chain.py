@@ -171,3 +171,40 @@ def test_concurrent_writers_join_the_chain_one_at_a_time(db):
         count = session.scalar(select(func.count()).where(AuditEvent.action == "test.concurrent"))
     assert result.ok, result.first_break
     assert count == 120
+
+
+@BOTH
+def test_the_head_is_moved_in_one_statement_when_this_process_moved_it_last_and_read_when_another_did(db):
+    """The events are chained on the head as this process last left it, and one UPDATE moves the head only if
+    it is still there; when another writer moved it (here: the guess put back one entry, as if another process
+    had written that entry), nothing is written on the guess and the head is read, locked and chained on."""
+    from sqlalchemy import event
+
+    from app.audit import chain
+
+    sent: list[str] = []
+    event.listen(db.engine, "before_cursor_execute", lambda _c, _cu, statement, *_: sent.append(statement))
+    with db.unit_of_work() as session:
+        record(session, SYSTEM, "test.first")
+    key = str(db.engine.url)
+    before = chain._LAST_HEAD[key]
+    sent.clear()
+    with db.unit_of_work() as session:
+        record(session, SYSTEM, "test.second")
+    heads = [s.split()[0] for s in sent if "audit_chain_head" in s]
+    assert heads == ["UPDATE"]  # no read of the head: it was where this process left it
+    chain._LAST_HEAD[key] = before  # another writer's entry since this process last moved the head
+    sent.clear()
+    with db.unit_of_work() as session:
+        record(session, SYSTEM, "test.third")
+    heads = [s.split()[0] for s in sent if "audit_chain_head" in s]
+    assert heads == ["UPDATE", "SELECT", "UPDATE"]  # the guess missed: read, locked, moved
+    with db.unit_of_work(write=False) as session:
+        rows = list(session.scalars(select(AuditEvent).where(AuditEvent.action.like("test.%"))
+                                    .order_by(AuditEvent.seq)))
+        assert [r.action for r in rows] == ["test.first", "test.second", "test.third"]
+        assert [r.seq for r in rows] == [rows[0].seq, rows[0].seq + 1, rows[0].seq + 2]
+        assert rows[2].prev_hash == rows[1].hash and rows[1].prev_hash == rows[0].hash
+        result = verify(session)
+        assert result.ok, result.first_break
+        assert (result.head_seq, result.head_hash) == (rows[2].seq, rows[2].hash)

@@ -87,3 +87,27 @@ def test_the_projection_is_a_recount_through_breaches_a_closure_and_a_reopened_c
     clock.advance(timedelta(days=3))
     fire_due()
     assert_in_step(db)
+
+
+def test_a_step_that_moves_nothing_on_the_wall_does_not_write_its_row_and_the_row_stays_in_step(api, db):
+    """The wall's row is written when its values change (a deadline armed, met or moved, a re-rating, the case
+    closing), not at every step: the row as stored is worked out from what the step loaded. Every step of the
+    referral leaves the row equal to one rebuilt from scratch."""
+    from sqlalchemy import event
+
+    from tests.server_processes import REFERRAL_WALK
+
+    writes: list[str] = []
+    event.listen(db.engine, "before_cursor_execute",
+                 lambda _c, _cu, statement, *_: writes.append(statement) if "sla_case" in statement else None)
+    case_id = report(api)
+    assert_in_step(db)
+    per_step = {}
+    for element, user, answers in REFERRAL_WALK:
+        writes.clear()
+        complete(api, case_id, element, user, answers)
+        per_step[element] = sum(s.lstrip().upper().startswith(("INSERT", "DELETE")) for s in writes)
+        assert_in_step(db)
+    assert per_step["feedback_to_referrer"] == 1  # the case closes: it leaves the wall
+    assert per_step["screening"] == 1  # its deadlines are armed
+    assert 0 in per_step.values(), per_step  # some step moves nothing on the wall
