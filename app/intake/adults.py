@@ -19,14 +19,13 @@ from app.core.vocabulary import (
     ADULT_CHILDREN_CASE_FIELD,
     ADULT_FIELD,
 )
-from app.forms import FormDefinition, validate
-from app.intake.case_data import begin, contact_data, named_person, new_case
+from app.forms import FormDefinition
+from app.intake.case_data import begin, contact_data, named_person, new_case, pathway_form, validated
 from app.intake.contact_types import ADULT_AT_RISK
 from app.intake.models import Contact
 from app.intake.operations import receive_contact
 from app.people.intake import index_subjects
 from app.people.names import is_valid_nhs_number
-from app.process_models.registry import compiled, pathway_version
 
 #: The census source of the children's contact an adult concern starts: the hub's adult door (adult social care).
 CHILDREN_CONTACT_SOURCE = "5A"
@@ -36,7 +35,7 @@ CONSENT_STATUS = {"yes": "given", "no": "refused", "not-asked": "not-sought"}
 
 def adult_concern_form(session: Session) -> FormDefinition:
     """The adult-at-risk form of the current adult_at_risk process version (the page and the API)."""
-    return compiled(pathway_version(session, ADULT_AT_RISK.process_id)).forms[ADULT_AT_RISK.form]
+    return pathway_form(session, ADULT_AT_RISK)[1]
 
 
 def receive_adult_concern(session: Session, payload: dict[str, Any], actor: Actor, *, channel: str,
@@ -44,11 +43,7 @@ def receive_adult_concern(session: Session, payload: dict[str, Any], actor: Acto
     """Store a validated concern and its case, and start (or store, ``start=False``) its process. Children named get
     their own contact and case, stored in this transaction and started (or stored) alike: after the commit,
     app.intake.operations.start_received starts both, and the scheduler's sweep starts any a crash left."""
-    version = pathway_version(session, ADULT_AT_RISK.process_id)
-    form = compiled(version).forms[ADULT_AT_RISK.form]
-    errors = validate(form, payload)
-    if errors:
-        raise ValidationFailed(errors)
+    version, form = validated(session, ADULT_AT_RISK, payload)
     adult = _person(payload["adult"])
     if adult["nhs_number"] and not is_valid_nhs_number(adult["nhs_number"]):
         raise ValidationFailed([FieldError("adult.nhs_number", "This NHS number is not valid: check it and enter it "

@@ -13,13 +13,12 @@ from app.cases.models import Case
 from app.core.actor import Actor
 from app.core.clock import now
 from app.core.errors import FieldError, ValidationFailed
-from app.forms import FormDefinition, validate
-from app.intake.case_data import begin, contact_data, named_person, new_case
+from app.forms import FormDefinition
+from app.intake.case_data import begin, contact_data, named_person, new_case, pathway_form, validated
 from app.intake.contact_types import ALLEGATION
 from app.intake.models import Contact
 from app.lado.recording import allegation_row
 from app.people.intake import index_subjects
-from app.process_models.registry import compiled, pathway_version
 
 #: The contact's source (children in need census codes) by the employer's sector; anyone else is "other" (8).
 SOURCE_BY_SECTOR = {"education": "2A", "early-years": "2B", "health": "3F", "social-care": "5A", "police": "6"}
@@ -32,17 +31,13 @@ CONSENT_REASON = ("An allegation against a person who works with children: the L
 
 def allegation_form(session: Session) -> FormDefinition:
     """The allegation form of the current lado_allegation process version (the page and the API)."""
-    return compiled(pathway_version(session, ALLEGATION.process_id)).forms[ALLEGATION.form]
+    return pathway_form(session, ALLEGATION)[1]
 
 
 def receive_allegation(session: Session, payload: dict[str, Any], actor: Actor, *, channel: str,
                        idempotency_key: str | None, digest: str | None, start: bool) -> Case:
     """Store a validated allegation, the child's case and the LADO's record, and start (or store) the process."""
-    version = pathway_version(session, ALLEGATION.process_id)
-    form = compiled(version).forms[ALLEGATION.form]
-    errors = validate(form, payload)
-    if errors:
-        raise ValidationFailed(errors)
+    version, form = validated(session, ALLEGATION, payload)
     received_at = now()
     noticed = date.fromisoformat(payload["allegation"]["came_to_notice_on"])
     if noticed > received_at.date():

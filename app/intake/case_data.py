@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 from app.cases.models import Case, Subject
 from app.casework.starting import start_workflow, store_unstarted
 from app.core.actor import Actor
+from app.core.errors import ValidationFailed
 from app.core.vocabulary import (
     HAS_OPEN_CASE_FIELD,
     IMMEDIATE_RISK_FIELD,
@@ -23,8 +24,27 @@ from app.core.vocabulary import (
     SOURCE_FIELD,
     STRATEGY_OUTCOME_FIELD,
 )
+from app.forms import FormDefinition, validate
+from app.intake.contact_types import ContactType
 from app.intake.open_work import OpenWork, open_work_for
 from app.people.names import normalise_nhs_number
+from app.process_models.models import ProcessVersion
+from app.process_models.registry import compiled, pathway_version
+
+
+def pathway_form(session: Session, kind: ContactType) -> tuple[ProcessVersion, FormDefinition]:
+    """The current version of a door's process and its contact form (the page's and the API's)."""
+    version = pathway_version(session, kind.process_id)
+    return version, compiled(version).forms[kind.form]
+
+
+def validated(session: Session, kind: ContactType, payload: dict[str, Any]) -> tuple[ProcessVersion, FormDefinition]:
+    """``pathway_form``, once ``payload`` has passed the form (refused with every field at fault otherwise)."""
+    version, form = pathway_form(session, kind)
+    errors = validate(form, payload)
+    if errors:
+        raise ValidationFailed(errors)
+    return version, form
 
 
 def named_person(answers: dict[str, Any]) -> dict[str, Any]:

@@ -24,8 +24,8 @@ from app.core.vocabulary import (
     MISSING_RISK_FIELD,
     MISSING_STRATEGY_DECISION_FIELD,
 )
-from app.forms import FormDefinition, validate
-from app.intake.case_data import begin, contact_data, named_person, new_case
+from app.forms import FormDefinition
+from app.intake.case_data import begin, contact_data, named_person, new_case, pathway_form, validated
 from app.intake.contact_types import MISSING_PERSON_NOTIFICATION
 from app.intake.models import Contact
 from app.missing.episodes import proposed_for, repeat_missing
@@ -33,7 +33,6 @@ from app.missing.models import MissingEpisode
 from app.missing.recording import interview_due
 from app.people.intake import index_subjects
 from app.people.names import is_valid_nhs_number, normalise_nhs_number
-from app.process_models.registry import compiled, pathway_version
 
 #: Police: the children in need census's referral source.
 POLICE_SOURCE = "6"
@@ -44,18 +43,13 @@ CONSENT_REASON = "A police missing-person notification: shared under the police'
 
 def missing_person_form(session: Session) -> FormDefinition:
     """The notification form of the current missing_episode process version (the page and the API)."""
-    version = pathway_version(session, MISSING_PERSON_NOTIFICATION.process_id)
-    return compiled(version).forms[MISSING_PERSON_NOTIFICATION.form]
+    return pathway_form(session, MISSING_PERSON_NOTIFICATION)[1]
 
 
 def receive_missing_person(session: Session, payload: dict[str, Any], actor: Actor, *, channel: str,
                            idempotency_key: str | None, digest: str | None, start: bool) -> Case:
     """Store a validated notification, its case and episode, and start (or store, ``start=False``) its process."""
-    version = pathway_version(session, MISSING_PERSON_NOTIFICATION.process_id)
-    form = compiled(version).forms[MISSING_PERSON_NOTIFICATION.form]
-    errors = validate(form, payload)
-    if errors:
-        raise ValidationFailed(errors)
+    version, form = validated(session, MISSING_PERSON_NOTIFICATION, payload)
     received_at = now()
     child = payload["child"]
     nhs_number = normalise_nhs_number(child.get("nhs_number"))

@@ -28,14 +28,12 @@ from app.core.vocabulary import (
 from app.domestic_abuse import dash
 from app.domestic_abuse.models import DomesticAbuseChild, DomesticAbuseNotification
 from app.domestic_abuse.schools import known_school_ids
-from app.forms import FormDefinition, validate
-from app.intake.case_data import begin, contact_data, named_person, new_case
+from app.forms import FormDefinition
+from app.intake.case_data import begin, contact_data, named_person, new_case, pathway_form, validated
 from app.intake.contact_types import DOMESTIC_ABUSE_NOTIFICATION
 from app.intake.models import Contact
 from app.people.intake import index_subjects
 from app.people.names import is_valid_nhs_number, normalise_nhs_number
-from app.process_models.models import ProcessVersion
-from app.process_models.registry import compiled, pathway_version
 
 #: Police: the children in need census's referral source for every notification.
 POLICE_SOURCE = "6"
@@ -46,11 +44,7 @@ PEOPLE = ("victim", "perpetrator")
 
 def notification_form(session: Session) -> FormDefinition:
     """The notification form of the current domestic_abuse process version (the page and the API)."""
-    return compiled(_current_version(session)).forms[DOMESTIC_ABUSE_NOTIFICATION.form]
-
-
-def _current_version(session: Session) -> ProcessVersion:
-    return pathway_version(session, DOMESTIC_ABUSE_NOTIFICATION.process_id)
+    return pathway_form(session, DOMESTIC_ABUSE_NOTIFICATION)[1]
 
 
 def notification_errors(payload: dict[str, Any]) -> list[FieldError]:
@@ -72,11 +66,7 @@ def notification_errors(payload: dict[str, Any]) -> list[FieldError]:
 def receive_notification(session: Session, payload: dict[str, Any], actor: Actor, *, channel: str,
                          idempotency_key: str | None, digest: str | None, start: bool) -> Case:
     """Store a validated notification and its case, and start (or store, ``start=False``) its process."""
-    version = _current_version(session)
-    form = compiled(version).forms[DOMESTIC_ABUSE_NOTIFICATION.form]
-    errors = validate(form, payload)
-    if errors:
-        raise ValidationFailed(errors)
+    version, form = validated(session, DOMESTIC_ABUSE_NOTIFICATION, payload)
     errors = notification_errors(payload)
     if errors:
         raise ValidationFailed([FieldError(e.field, e.message, form.anchor(e.field or "")) for e in errors])

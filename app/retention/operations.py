@@ -1,6 +1,7 @@
 """Run the retention policy, one contact per transaction, and place or lift retention holds."""
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
@@ -67,17 +68,7 @@ def apply_retention(db: Database, actor: Actor, *, as_of: datetime | None = None
     run = RetentionRun(held=review.held)
     policy = {"outcomes": sorted(NFA_OUTCOMES), MISSING_EPISODE_NFA: "closed without a strategy discussion",
               "period_months": months, "cutoff": review.cutoff.isoformat()}
-    for candidate in review.due:
-        try:
-            with db.unit_of_work() as session:
-                case = session.get(Case, candidate.case_id)
-                if case is None or not covered(session, case, review.cutoff) or case.retention_hold:
-                    run.skipped.append(candidate.reference)
-                    continue
-                removed = anonymise_case(session, case, actor, at=now(), policy=policy)
-            run.anonymised.append(AnonymisedCase(candidate.reference, removed))
-        except Exception as error:  # noqa: BLE001  (reported per contact; the run goes on)
-            run.failed.append((candidate.reference, type(error).__name__))
+    _anonymise_due(db, actor, review.due, lambda session, case: covered(session, case, review.cutoff), policy, run)
     if adult_months is not None:
         _apply_adult_retention(db, actor, as_of, adult_months, run)
     with db.unit_of_work() as session:
@@ -101,11 +92,19 @@ def _apply_adult_retention(db: Database, actor: Actor, as_of: datetime, months: 
     run.held.extend(review.held)
     policy = {"adult_decisions": sorted(ADULT_NO_ENQUIRY), "period_months": months,
               "cutoff": review.cutoff.isoformat()}
-    for candidate in review.due:
+    _anonymise_due(db, actor, review.due, lambda session, case: adult_covered(session, case, review.cutoff), policy,
+                   run)
+
+
+def _anonymise_due(db: Database, actor: Actor, due: list[RetentionCandidate],
+                   still_covered: Callable[[Session, Case], bool], policy: dict, run: RetentionRun) -> None:
+    """Each due contact in its own transaction, checked again inside it (a hold or a reopening since the review
+    leaves it be); one failure is reported and the run goes on."""
+    for candidate in due:
         try:
             with db.unit_of_work() as session:
                 case = session.get(Case, candidate.case_id)
-                if case is None or not adult_covered(session, case, review.cutoff) or case.retention_hold:
+                if case is None or not still_covered(session, case) or case.retention_hold:
                     run.skipped.append(candidate.reference)
                     continue
                 removed = anonymise_case(session, case, actor, at=now(), policy=policy)
