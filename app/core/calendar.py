@@ -16,6 +16,13 @@ def london(value: datetime | None, fmt: str = "%-d %b %Y %H:%M") -> str:
     if value is None:
         return ""
     return value.astimezone(LONDON).strftime(fmt)
+
+
+def london_instant(day: date, clock: str) -> datetime:
+    """A date and a UK wall-clock time as a form gives them ("14:30") as the UTC instant they name."""
+    return datetime.combine(day, time.fromisoformat(clock), LONDON).astimezone(UTC)
+
+
 WEEKDAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
 
 

@@ -3,7 +3,7 @@ the person index), count the child's episodes against the repeat rule, and start
 (docs/process-contract.md, "Missing children")."""
 from __future__ import annotations
 
-from datetime import UTC, date, datetime, time
+from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy.orm import Session
@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 from app.audit.operations import record
 from app.cases.models import Case
 from app.core.actor import Actor
-from app.core.calendar import LONDON
+from app.core.calendar import london_instant
 from app.core.clock import now
 from app.core.errors import FieldError, ValidationFailed
 from app.core.vocabulary import (
@@ -106,11 +106,10 @@ def receive_missing_person(session: Session, payload: dict[str, Any], actor: Act
 def _instant(day: str, clock: str, received_at: datetime, form: FormDefinition, which: str) -> datetime:
     """A date and UK time on the form, never after the notification."""
     field = f"{which}_on"
-    hours, minutes = (int(part) for part in clock.split(":"))
     when = date.fromisoformat(day)
     if when.year < EARLIEST_YEAR:  # no real episode; and the repeat rule's window must not run off the calendar
         raise ValidationFailed([FieldError(field, "Enter a real date", form.anchor(field))])
-    at = datetime.combine(when, time(hours, minutes), LONDON).astimezone(UTC)
+    at = london_instant(when, clock)
     if at > received_at:
         raise ValidationFailed([FieldError(field, "The date and time must be in the past", form.anchor(field))])
     return at

@@ -2,7 +2,7 @@
 people, and start the domestic_abuse process with the decision table's inputs (docs/process-contract.md)."""
 from __future__ import annotations
 
-from datetime import UTC, date, datetime, time
+from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy.orm import Session
@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session
 from app.audit.operations import record
 from app.cases.models import Case
 from app.core.actor import Actor
-from app.core.calendar import LONDON
+from app.core.calendar import LONDON, london_instant
 from app.core.clock import now
 from app.core.errors import FieldError, ValidationFailed
 from app.core.vocabulary import (
@@ -131,8 +131,7 @@ def _incident_at(incident: dict[str, Any], received_at: datetime, form: FormDefi
     if day > received_at.astimezone(LONDON).date():
         raise ValidationFailed([FieldError("incident.date", "The date of the incident must be today or in the past",
                                            form.anchor("incident.date"))])
-    hours, minutes = (int(part) for part in incident["time"].split(":"))
-    at = datetime.combine(day, time(hours, minutes), LONDON).astimezone(UTC)
+    at = london_instant(day, incident["time"])
     if at > received_at:
         raise ValidationFailed([FieldError("incident.time", "The time of the incident must be in the past",
                                            form.anchor("incident.time"))])

@@ -2,7 +2,7 @@
 who told which school and when, the MARAC referral with its meeting and repeat finding, and the actions."""
 from __future__ import annotations
 
-from datetime import UTC, date, datetime, time
+from datetime import UTC, date, datetime
 from typing import Any
 
 from sqlalchemy import select
@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session
 
 from app.audit.operations import record
 from app.cases.step_done import Done
-from app.core.calendar import LONDON
+from app.core.calendar import london_instant
 from app.core.schools import hub_schools, next_school_day
 from app.marac.models import EncompassNotification, MaracAction, MaracReferral
 from app.marac.repeats import find_repeat
@@ -42,8 +42,7 @@ def encompass_told(session: Session, done: Done) -> None:
     data = done.data
     schools = hub_schools()
     told_on, told_time = _date(data.get("told_on")), data.get("told_time") or "00:00"
-    told_at = (datetime.combine(told_on, time.fromisoformat(told_time), LONDON).astimezone(UTC)
-               if told_on else done.at)
+    told_at = london_instant(told_on, told_time) if told_on else done.at
     incident_at = _instant(data.get("encompass_from"))
     for school in data.get("encompass_schools") or []:
         due = next_school_day(school, incident_at, schools) if incident_at and school in schools else None

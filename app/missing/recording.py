@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session
 
 from app.audit.operations import record
 from app.cases.step_done import Done
-from app.core.calendar import LONDON
+from app.core.calendar import LONDON, london_instant
 from app.core.vocabulary import (
     MISSING_RETURN_FORM,
     MISSING_STRATEGY_PROMPT_FORM,
@@ -47,9 +47,8 @@ def _returned(session: Session, done: Done) -> None:
     day = _date(done.data.get("missing_returned_on"))
     if episode is None or day is None:
         return
-    hours, minutes = (int(part) for part in str(done.data.get("missing_returned_time") or "00:00").split(":"))
     try:
-        episode.returned_at = datetime.combine(day, time(hours, minutes), LONDON).astimezone(UTC)
+        episode.returned_at = london_instant(day, str(done.data.get("missing_returned_time") or "00:00"))
     except OverflowError:  # a date at the calendar's edge: the step's answers are kept whole in CompletedTask
         return
     episode.found_where = done.data.get("missing_found_where")
