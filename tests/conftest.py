@@ -87,6 +87,30 @@ def _fresh_clock():
     clock.reset()
 
 
+@pytest.fixture(autouse=True)
+def _every_join_decided_as_spiffworkflow_decides(monkeypatch):
+    """Every parallel join decided in any test is also decided by SpiffWorkflow's own method, and the two
+    answers must agree (app/engine/joins.py takes a shorter way to the same answer)."""
+    from SpiffWorkflow.bpmn.specs.defaults import ParallelGateway as SpiffParallelGateway
+
+    from app.engine.joins import ParallelGateway
+
+    disagreements: list[str] = []
+    quick = ParallelGateway._check_threshold_unstructured
+    own = SpiffParallelGateway._check_threshold_unstructured
+
+    def checked(self, my_task):
+        answer = quick(self, my_task)
+        expected = own(self, my_task)
+        if answer != expected:
+            disagreements.append(f"{self.name}: {answer} where SpiffWorkflow says {expected}")
+        return answer
+
+    monkeypatch.setattr(ParallelGateway, "_check_threshold_unstructured", checked)
+    yield
+    assert not disagreements, disagreements
+
+
 @pytest.fixture
 def settings(database_url, tmp_path):
     return load_settings(database_url=database_url, instance_path=tmp_path / "instance",

@@ -19,6 +19,7 @@ from typing import Any
 from SpiffWorkflow.bpmn import BpmnWorkflow
 from SpiffWorkflow.bpmn.script_engine import PythonScriptEngine
 from SpiffWorkflow.bpmn.serializer import BpmnWorkflowSerializer
+from SpiffWorkflow.bpmn.serializer.default.task_spec import ParallelGatewayConverter
 from SpiffWorkflow.bpmn.serializer.default.workflow import BpmnWorkflowConverter, TaskConverter, WorkflowConverter
 from SpiffWorkflow.bpmn.specs.event_definitions.item_aware_event import SignalEventDefinition
 from SpiffWorkflow.bpmn.specs.event_definitions.timer import (
@@ -39,6 +40,7 @@ from app.core.clock import now as clock_now
 from app.engine.definitions import CompiledDefinition, TimerInfo, UserTaskInfo
 from app.engine.evaluator import BudgetExceeded, IsolatedEnvironment
 from app.engine.functions import NO_DEADLINE, at_risk_mode, diagram_functions
+from app.engine.joins import ParallelGateway
 
 
 # SpiffWorkflow ships no type information, so its base class is Any to mypy.
@@ -100,7 +102,8 @@ class _TaskConverter(TaskConverter):  # type: ignore[misc]
         return task
 
 
-_REGISTRY = BpmnWorkflowSerializer.configure({**DEFAULT_CONFIG, Task: _TaskConverter})
+_REGISTRY = BpmnWorkflowSerializer.configure({**DEFAULT_CONFIG, Task: _TaskConverter,
+                                             ParallelGateway: ParallelGatewayConverter})
 _LiveSpecConverter(BpmnWorkflow, _REGISTRY)
 _SERIALIZER = BpmnWorkflowSerializer(_REGISTRY)
 

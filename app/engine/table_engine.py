@@ -12,10 +12,14 @@ from __future__ import annotations
 
 import re
 import threading
-from typing import Any
+from typing import Any, ClassVar
 
+from SpiffWorkflow.bpmn.parser.task_parsers import GatewayParser
+from SpiffWorkflow.bpmn.parser.util import full_tag
 from SpiffWorkflow.camunda.parser.CamundaParser import CamundaParser
 from SpiffWorkflow.dmn.engine.DMNEngine import DMNEngine
+
+from app.engine.joins import ParallelGateway
 
 _QUESTION_MARK = re.compile(r"(\?)(?=(?:[^'\"]|['\"][^'\"]*['\"])*$)")  # outside quotes, as SpiffWorkflow finds it
 INPUT = "dmninputexpr"
@@ -49,7 +53,12 @@ class OnceEachInput(DMNEngine):  # type: ignore[misc]
 
 
 class HubParser(CamundaParser):  # type: ignore[misc]
-    """Camunda Modeler's dialect, with decision tables run by OnceEachInput."""
+    """Camunda Modeler's dialect, with decision tables run by OnceEachInput and parallel joins decided by
+    app/engine/joins.py."""
+
+    OVERRIDE_PARSER_CLASSES: ClassVar[dict[str, tuple[type, type]]] = {
+        **CamundaParser.OVERRIDE_PARSER_CLASSES,
+        full_tag("parallelGateway"): (GatewayParser, ParallelGateway)}
 
     def get_engine(self, decision_ref: str, node: Any) -> DMNEngine:
         engine = super().get_engine(decision_ref, node)
