@@ -17,6 +17,7 @@ from __future__ import annotations
 import atexit
 import builtins
 import contextlib
+import functools
 import io
 import os
 import pickle
@@ -34,7 +35,7 @@ from app.core.clock import now as clock_now
 from app.core.config import EvaluationBudget, evaluation_budget
 from app.core.sla import SlaConfig
 from app.engine import functions as _functions
-from app.engine.plain_expressions import evaluate_plain, plain_code
+from app.engine.plain_expressions import evaluate_plain, execute_plain, plain_code, plain_script
 
 _CHILD = Path(__file__).with_name("evaluator_child.py")
 _HEADER = 4
@@ -319,6 +320,11 @@ class IsolatedEnvironment:
         self._step_cpu_left: float | None = None
         self._step_wall_left: float | None = None
 
+    @functools.cached_property
+    def _functions(self) -> dict[str, Callable[..., Any]]:
+        """The diagram functions run here for plain expressions (app/engine/plain_expressions.py)."""
+        return _functions.diagram_functions(self.sla)
+
     def begin_step(self) -> None:
         limits = budget()
         self._step_cpu_left = limits.step_seconds
@@ -352,10 +358,12 @@ class IsolatedEnvironment:
         step_limited = in_step and cpu < limits.eval_cpu_seconds
         if cpu <= 0 or (self._step_wall_left is not None and self._step_wall_left <= 0):
             raise BudgetExceeded("time", _step_message(limits))
-        plain = plain_code(source) if kind == "eval" else None
+        plain = plain_code(source) if kind == "eval" else plain_script(source)
         if plain is not None:
             try:
-                return evaluate_plain(plain, context, outside)
+                if kind == "eval":
+                    return evaluate_plain(plain, context, outside, self._functions)
+                return execute_plain(plain, context, outside, self._functions)
             except Exception:  # noqa: BLE001, S110 - the evaluator reports the diagram's error as it always has
                 pass
         evaluator = _POOL.take(limits.memory_mib)

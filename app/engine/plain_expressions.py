@@ -1,12 +1,17 @@
-"""Conditions whose syntax alone bounds their cost, evaluated in the app's process instead of the evaluator's.
+"""Conditions and scripts whose syntax alone bounds their cost, run in the app's process instead of the evaluator's.
 
 Most of a diagram's code is gateway conditions and decision-table cells like ``rag == "red"``,
-``"police" in agencies`` or ``dmninputexpr >= 14``: a pipe round trip to the evaluator process for each costs far
-more than the comparison. An expression made only of names, literals, comparisons, ``and``/``or``/``not``,
-unary signs and ``x if c else y`` cannot loop, call anything, reach an attribute or build a large value (no
-arithmetic, no calls, no subscripts, no comprehensions): its cost is bounded by the size of the case data it
-compares, which the app already holds. Everything else, and any plain expression that raises (a missing name,
-comparing a number with text), goes to the evaluator, which reports it exactly as before.
+``"police" in agencies`` or ``dmninputexpr >= 14``, timer expressions like ``rag_deadline(rag, now())`` and
+bookkeeping scripts like ``returned_checks = returned_checks + ["police"]``: a pipe round trip to the evaluator
+process for each costs far more than the work (on the referral walk, a third of the engine's time).
+
+An expression made only of names, literals, comparisons, ``and``/``or``/``not``, unary signs, ``x if c else y``,
+``+`` and at most ``MAX_CALLS`` calls of the hub's own bounded functions (``CALLABLE``: the deadline functions,
+whose arguments are range-checked, and ``len``) cannot loop, reach an attribute or build a large value (no ``*``
+or ``**``, no subscripts, no comprehensions): its cost is bounded by the size of the case data, which the app
+already holds. A plain script is a sequence of ``name = <plain expression>``. Everything else, and anything plain
+that raises (a missing name, comparing a number with text, a function's refused argument, case data named like a
+function), goes to the evaluator, which reports it exactly as before.
 """
 from __future__ import annotations
 
@@ -20,7 +25,15 @@ _NODES: tuple[type[ast.AST], ...] = (
     ast.Expression, ast.Name, ast.Load, ast.Constant, ast.Compare, ast.BoolOp, ast.And, ast.Or, ast.UnaryOp,
     ast.Not, ast.USub, ast.UAdd, ast.IfExp, ast.Tuple, ast.List, ast.Set,
     ast.Eq, ast.NotEq, ast.Lt, ast.LtE, ast.Gt, ast.GtE, ast.In, ast.NotIn, ast.Is, ast.IsNot,
+    ast.BinOp, ast.Add, ast.Call, ast.keyword,
 )
+_SCRIPT_NODES = (ast.Module, ast.Assign, ast.Store)
+#: Functions a plain expression may call: the deadline functions of app/engine/functions.py (each checks its
+#: arguments' ranges) and len. Schools and MARAC meetings read rule files: those calls go to the evaluator.
+CALLABLE = frozenset({"now", "add_hours", "add_working_days", "add_working_hours", "rag_deadline", "decision_due",
+                      "timescale", "hub_open", "next_opening", "uk_time", "len"})
+#: At most this many calls in one plain expression or script (a deadline function may take tens of ms).
+MAX_CALLS = 4
 #: Expressions seen, plain (their code) or not (None); a deployed diagram has a few hundred.
 _CACHE_SIZE = 4096
 _cache: dict[str, CodeType | None] = {}
@@ -41,24 +54,75 @@ def plain_code(expression: str) -> CodeType | None:
     return code
 
 
-def _compile_if_plain(expression: str) -> CodeType | None:
+def plain_script(script: str) -> CodeType | None:
+    """The compiled script if it is plain (assignments of plain expressions to names), else None."""
+    key = "\0script\0" + script
+    with _lock:
+        if key in _cache:
+            return _cache[key]
+    code = _compile_if_plain(script, mode="exec")
+    with _lock:
+        if len(_cache) >= _CACHE_SIZE:
+            _cache.clear()
+        _cache[key] = code
+    return code
+
+
+def _compile_if_plain(source: str, mode: str = "eval") -> CodeType | None:
     try:
-        tree = ast.parse(expression.strip(), mode="eval")
+        tree = ast.parse(source.strip(), mode=mode)
     except (SyntaxError, ValueError):
         return None  # the evaluator reports it as the diagram's error
+    calls = 0
     for node in ast.walk(tree):
-        if not isinstance(node, _NODES):
+        if not isinstance(node, _NODES + (_SCRIPT_NODES if mode == "exec" else ())):
             return None
         if isinstance(node, ast.Name) and node.id.startswith("_"):
             return None  # the sandbox refuses such names: let it say so
         if isinstance(node, ast.Constant) and not isinstance(node.value, str | int | float | bool | type(None)):
             return None
-    return compile(tree, "<condition>", "eval")
+        if isinstance(node, ast.BinOp) and not isinstance(node.op, ast.Add):
+            return None
+        if isinstance(node, ast.Assign) and not (len(node.targets) == 1 and isinstance(node.targets[0], ast.Name)):
+            return None
+        if isinstance(node, ast.Call):
+            calls += 1
+            if not (isinstance(node.func, ast.Name) and node.func.id in CALLABLE) or calls > MAX_CALLS:
+                return None
+        if isinstance(node, ast.keyword) and node.arg is None:
+            return None  # **mapping
+    return compile(tree, "<condition>" if mode == "eval" else "<script>", mode)
 
 
-def evaluate_plain(code: CodeType, context: dict[str, Any], external: dict[str, Any]) -> Any:
-    """The value of a plain expression over the case data (which wins over the engine's own names, as in the
-    evaluator). Raises whatever the expression raises; the caller then asks the evaluator. A list or dict it
-    answers is a copy, as a value from the evaluator is: the case data is never shared between two names."""
-    value = eval(code, _NO_BUILTINS, {**external, **context})  # noqa: S307 - plain expressions only (see above)
+def _scope(functions: dict[str, Any], external: dict[str, Any]) -> dict[str, Any]:
+    scope = {"len": len, **functions, **external}
+    if "now" in external:  # a timer evaluated as of when it was armed, as in the evaluator
+        armed = external["now"]
+        scope["now"] = lambda: armed
+    return scope
+
+
+def evaluate_plain(code: CodeType, context: dict[str, Any], external: dict[str, Any],
+                   functions: dict[str, Any] | None = None) -> Any:
+    """The value of a plain expression over the case data (which wins over the engine's own names and the
+    functions, as in the evaluator). Raises whatever the expression raises; the caller then asks the evaluator.
+    A list or dict it answers is a copy, as a value from the evaluator is: the case data is never shared between
+    two names."""
+    scope = {**_scope(functions or {}, external), **context}
+    value = eval(code, _NO_BUILTINS, scope)  # noqa: S307 - plain expressions only (see above)
     return copy.deepcopy(value) if isinstance(value, list | dict | set | tuple) else value
+
+
+def execute_plain(code: CodeType, context: dict[str, Any], external: dict[str, Any],
+                  functions: dict[str, Any]) -> dict[str, Any]:
+    """The case data after a plain script, as the evaluator would send it back (app/engine/sandbox.py
+    ``RestrictedEnvironment.execute``): every value a copy, nothing named like a function or the engine's names.
+    Raises ValueError where the evaluator would refuse case data named like a function, and whatever the script
+    raises; the caller then asks the evaluator, and ``context`` is untouched."""
+    base = _scope(functions, external)
+    if set(base) & (set(context) - {"len"}):  # the evaluator's globals hold the functions, not len
+        raise ValueError("case data has the name of a diagram function")
+    scope = {**base, **context}
+    exec(code, _NO_BUILTINS, scope)  # noqa: S102 - plain scripts only (see above)
+    return {key: copy.deepcopy(value) for key, value in scope.items()
+            if key not in base and not key.startswith("_") and not callable(value)}
