@@ -19,7 +19,7 @@ import ast
 import copy
 import threading
 from types import CodeType
-from typing import Any
+from typing import Any, Literal, cast
 
 _NODES: tuple[type[ast.AST], ...] = (
     ast.Expression, ast.Name, ast.Load, ast.Constant, ast.Compare, ast.BoolOp, ast.And, ast.Or, ast.UnaryOp,
@@ -68,7 +68,7 @@ def plain_script(script: str) -> CodeType | None:
     return code
 
 
-def _compile_if_plain(source: str, mode: str = "eval") -> CodeType | None:
+def _compile_if_plain(source: str, mode: Literal["eval", "exec"] = "eval") -> CodeType | None:
     try:
         tree = ast.parse(source.strip(), mode=mode)
     except (SyntaxError, ValueError):
@@ -91,7 +91,8 @@ def _compile_if_plain(source: str, mode: str = "eval") -> CodeType | None:
                 return None
         if isinstance(node, ast.keyword) and node.arg is None:
             return None  # **mapping
-    return compile(tree, "<condition>" if mode == "eval" else "<script>", mode)
+    code: CodeType = compile(cast(ast.Module | ast.Expression, tree), f"<{mode}>", mode)
+    return code
 
 
 def _scope(functions: dict[str, Any], external: dict[str, Any]) -> dict[str, Any]:
