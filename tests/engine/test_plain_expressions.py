@@ -131,3 +131,23 @@ def test_the_engines_own_names_lose_to_the_case_data(environment, asks):
     assert environment.evaluate("dmninputexpr == 'case'", {"dmninputexpr": "case"},
                                 {"dmninputexpr": "engine"}) is True
     assert asks == []
+
+
+def test_the_referral_walk_asks_the_evaluator_only_for_its_one_comprehension(asks):
+    """Timer expressions, conditions and bookkeeping scripts of the referral stay in the app's process (23
+    round trips per walk before); only the outcome's list comprehension needs the evaluator."""
+    from app.core.config import PROJECT_ROOT
+    from app.core.roles import LANE_ROLES
+    from app.engine import CaseWorkflow, ProcessBundle, compile_bundle
+    from tests.server_processes import REFERRAL_WALK
+
+    definition = compile_bundle(ProcessBundle.from_directories(PROJECT_ROOT / "processes", PROJECT_ROOT / "forms"))
+    workflow, _ = CaseWorkflow.start(definition, {
+        "reference": "MASH-ASKS", "received_at": "2027-01-11T09:30:00+00:00", "source": "2A",
+        "immediate_risk": False, "has_open_case": False, "open_enquiry": None, "outcome": None,
+        "strategy_outcome": None, "referral_date": None})
+    for element, _user, form in REFERRAL_WALK:
+        task = next(t for t in workflow.open_user_tasks() if t.info.bpmn_id == element)
+        workflow.complete_task(task.task_id, form, frozenset(LANE_ROLES))
+    assert workflow.completed
+    assert [source.split(" = ")[0] for source in asks] == ["referrals_to_make"]
