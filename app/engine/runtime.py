@@ -124,6 +124,13 @@ class NotPermitted(EngineError):
     """The task's lane is not one of the caller's roles."""
 
 
+#: Elements (gateways, scripts, events) one step may run. A diagram's loop that never ends is stopped here, whether
+#: or not its code goes to the evaluator (plain code runs in the app's process and is not charged to the step's
+#: CPU budget). The referral's largest step runs 20. It must stay well under 1,000: SpiffWorkflow 3.2.0 does not
+#: look for ready tasks deeper than 1,000 in the task tree, and stops a loop there as if the process had ended.
+MAX_ENGINE_TASKS_PER_STEP = 500
+
+
 class ProcessFault(EngineError):
     """The diagram failed while running (a script or expression raised, or went over its budget): nothing is
     saved. ``budget`` is "time" or "memory" when the diagram was stopped for using too much."""
@@ -344,12 +351,21 @@ class CaseWorkflow:
         self._snapshot = None  # the step changes the tree
         environment = self.workflow.script_engine.environment
         environment.begin_step()  # one allowance for all the diagram code this step runs
+        ran = [0]
+
+        def count(task: Task) -> None:
+            ran[0] += 1
+            if ran[0] > MAX_ENGINE_TASKS_PER_STEP:
+                raise ProcessFault(f"time budget exceeded: stopped after {MAX_ENGINE_TASKS_PER_STEP:,} elements run "
+                                   "in one step of the process (a loop in the diagram that does not end?)",
+                                   getattr(task.task_spec, "bpmn_id", None), "time")
+
         try:
             action()
             for _ in range(1000):
                 # do_engine_steps refreshes timers only at its end: a timer made READY there runs next pass.
                 self.workflow.refresh_timers()
-                self.workflow.do_engine_steps()
+                self.workflow.do_engine_steps(will_complete_task=count)
                 if not self.workflow.get_tasks(state=TaskState.READY, manual=False):
                     break
             # A workflow opened again by a signal (send_signal) reaches no End task when its subprocess ends:

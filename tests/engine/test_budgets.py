@@ -151,3 +151,44 @@ def test_replies_from_the_evaluator_are_read_as_plain_data_only():
         "at": datetime(2026, 1, 1, tzinfo=UTC), "n": {1, 2}}
     with pytest.raises(pickle.UnpicklingError):
         evaluator_module._plain_data(pickle.dumps(os.system))
+
+
+ENDLESS = """<?xml version="1.0" encoding="UTF-8"?>
+<bpmn:definitions xmlns:bpmn="http://www.omg.org/spec/BPMN/20100524/MODEL"
+  xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance" id="d" targetNamespace="t">
+  <bpmn:process id="endless" isExecutable="true">
+    <bpmn:startEvent id="start"><bpmn:outgoing>f0</bpmn:outgoing></bpmn:startEvent>
+    <bpmn:sequenceFlow id="f0" sourceRef="start" targetRef="count" />
+    <bpmn:scriptTask id="count"><bpmn:incoming>f0</bpmn:incoming><bpmn:incoming>again</bpmn:incoming>
+      <bpmn:outgoing>f1</bpmn:outgoing><bpmn:script>n = n + 1</bpmn:script></bpmn:scriptTask>
+    <bpmn:sequenceFlow id="f1" sourceRef="count" targetRef="more" />
+    <bpmn:exclusiveGateway id="more" default="done"><bpmn:incoming>f1</bpmn:incoming>
+      <bpmn:outgoing>again</bpmn:outgoing><bpmn:outgoing>done</bpmn:outgoing></bpmn:exclusiveGateway>
+    <bpmn:sequenceFlow id="again" sourceRef="more" targetRef="count">
+      <bpmn:conditionExpression xsi:type="bpmn:tFormalExpression">n &gt; 0</bpmn:conditionExpression>
+    </bpmn:sequenceFlow>
+    <bpmn:sequenceFlow id="done" sourceRef="more" targetRef="end" />
+    <bpmn:endEvent id="end"><bpmn:incoming>done</bpmn:incoming></bpmn:endEvent>
+  </bpmn:process>
+</bpmn:definitions>
+"""
+
+
+def test_a_loop_of_plain_code_that_never_ends_is_stopped_and_named(asks):
+    """Plain code runs in the app's process, uncharged to the step's CPU budget: the step's count of elements run
+    stops the loop instead."""
+    from app.engine.definitions import CompiledDefinition
+    from app.engine.runtime import MAX_ENGINE_TASKS_PER_STEP
+    from app.engine.table_engine import HubParser
+
+    parser = HubParser()
+    parser.add_bpmn_str(ENDLESS.encode())
+    definition = CompiledDefinition(bundle=ProcessBundle(bpmn={"endless.bpmn": ENDLESS.encode()}, forms={}),
+                                    process_id="endless", spec=parser.get_spec("endless"), subprocess_specs={},
+                                    forms={})
+    with pytest.raises(ProcessFault) as caught:
+        CaseWorkflow.start(definition, {"n": 0})
+    assert caught.value.budget == "time"
+    assert caught.value.element_id in ("count", "more")
+    assert f"stopped after {MAX_ENGINE_TASKS_PER_STEP:,} elements run in one step" in str(caught.value)
+    assert asks == []  # it was all plain code
