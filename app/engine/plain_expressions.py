@@ -120,10 +120,11 @@ def execute_plain(code: CodeType, context: dict[str, Any], external: dict[str, A
     ``RestrictedEnvironment.execute``): every value a copy, nothing named like a function or the engine's names.
     Raises ValueError where the evaluator would refuse case data named like a function, and whatever the script
     raises; the caller then asks the evaluator, and ``context`` is untouched."""
-    base = _scope(functions, external)
-    if set(base) & (set(context) - {"len"}):  # the evaluator's globals hold the functions, not len
+    engine_names = set(functions) | set(external)  # the evaluator's globals (len is a builtin there)
+    if engine_names & set(context):
         raise ValueError("case data has the name of a diagram function")
-    scope = {**base, **context}
+    scope = {name: value for name, value in _scope(functions, external).items() if name not in context}
+    scope.update(context)  # in the case data's own order, as the evaluator sends it back
     exec(code, _NO_BUILTINS, scope)  # noqa: S102 - plain scripts only (see above)
     return {key: copy.deepcopy(value) for key, value in scope.items()
-            if key not in base and not key.startswith("_") and not callable(value)}
+            if key not in engine_names and not key.startswith("_") and not callable(value)}

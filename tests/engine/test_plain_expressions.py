@@ -29,7 +29,7 @@ PLAIN_SCRIPTS = ['returned_checks = returned_checks + ["police"]\nreturned_late 
                  "went_without = []\nreturned_checks = []\nadditional_referrals = None"]
 NOT_PLAIN_SCRIPTS = ["referrals = [r for r in went_without]", "went_without.append('x')", "a, b = 1, 2",
                      "x = went_without[0]", "del went_without", "x = 1\ny = sorted(went_without)"]
-SCRIPT_DATA = {"returned_checks": ["health"], "went_without": ["police"], "rag": "amber"}
+SCRIPT_DATA = {"returned_checks": ["health"], "went_without": ["police"], "rag": "amber", "len": 3}
 
 
 @pytest.fixture
