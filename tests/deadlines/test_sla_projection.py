@@ -13,9 +13,9 @@ from app.cases.models import Case
 from app.casework.scheduler import fire_due
 from app.core.clock import clock, now
 from app.deadlines.models import Deadline, SlaCase
-from app.inbox.models import OpenTask
 from app.deadlines.queries import sla_wall
 from app.deadlines.tracking import rebuild_sla_projection
+from app.inbox.models import OpenTask
 from tests import factories as f
 from tests.api.test_referral_walks import complete, report
 from tests.disagreements.test_professional_disagreements import MONDAY_10AM, decided, dispute
