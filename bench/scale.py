@@ -143,8 +143,10 @@ def measure(server: MashServer, samples: dict, requests: int, rng: random.Random
     return rows, failures
 
 
-def explain(url: str, workdir: Path, token: str, samples: dict, password: str) -> None:
-    """One request of each page in-process with every statement captured, then EXPLAIN of the slowest three."""
+def explain(url: str, workdir: Path, token: str, samples: dict, password: str, repeat: int = 1) -> None:
+    """One request of each page in-process with every statement captured, then EXPLAIN of the slowest three;
+    with ``repeat`` > 1 first the median of that many requests (random cases and people) in-process."""
+    rng = random.Random(2)
     from app import create_app
     from app.core.config import load_settings
     from app.core.db import get_db
@@ -176,6 +178,18 @@ def explain(url: str, workdir: Path, token: str, samples: dict, password: str) -
                               inbox_deep=samples["inbox_deep"])
         headers = {"Authorization": f"Bearer {token[user]}"} if path.startswith("/api/") else {}
         clients[user].get(path, headers=headers)  # warm the caches (compiled process, statements)
+        if repeat > 1:  # medians over random cases and people: steadier than one request on a busy machine
+            totals, sqls = [], []
+            for _ in range(repeat):
+                again = pattern.format(case=rng.choice(samples["case"]), person=rng.choice(samples["person"]),
+                                       wall_deep=samples["wall_deep"], inbox_deep=samples["inbox_deep"])
+                captured.clear()
+                started = time.perf_counter()
+                clients[user].get(again, headers=headers)
+                totals.append((time.perf_counter() - started) * 1000)
+                sqls.append(sum(c[2] for c in captured))
+            print(f"\n## {label}: median of {repeat} in-process: {percentile(totals, 0.5):.1f} ms, "
+                  f"{percentile(sqls, 0.5):.1f} ms in SQL")
         captured.clear()
         started = time.perf_counter()
         status = clients[user].get(path, headers=headers).status_code
@@ -223,6 +237,8 @@ def main() -> None:
                         "side by side with this one")
     parser.add_argument("--what-if", action="append", default=[], metavar="SQL",
                         help="after measuring, run this SQL (e.g. CREATE INDEX ...), ANALYZE, and measure again")
+    parser.add_argument("--in-process", type=int, default=1, metavar="N", help="also time N requests of each page "
+                        "in-process (SQL captured) and print the medians (steadier than served figures under load)")
     parser.add_argument("--data", type=Path, metavar="DIR", help="keep the PostgreSQL server's files in DIR and "
                         "reuse the database filled there by an earlier run (its --open/--closed/--seed win)")
     parser.add_argument("--fill-only", action="store_true", help="with --data: fill the database, then stop")
@@ -295,7 +311,7 @@ def main() -> None:
             if args.before and not round_:
                 side_by_side(json.loads(args.before.read_text()), rows)
             if not args.no_explain:
-                explain(url, workdir, server.tokens, samples, password)
+                explain(url, workdir, server.tokens, samples, password, args.in_process)
         print(f"\nload average at the end {' '.join(Path('/proc/loadavg').read_text().split()[:3])}")
         if failures:
             print(f"\n{failures} requests failed", file=sys.stderr)
