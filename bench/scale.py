@@ -11,6 +11,11 @@ SQLAlchemy event hook) with EXPLAIN (ANALYZE, BUFFERS) of its slowest statements
 Figures only: it exits 1 only when a page answers with an error.
 
 Run: .venv/bin/python bench/scale.py   (defaults: 100,000 open and 1,000,000 closed cases; see --help)
+
+Filling 1,000,000 closed cases takes 30-60 minutes, so `--data DIR` keeps the server's files in DIR: the first run
+fills the database there (`--fill-only` stops after the fill and VACUUM ANALYZE) and later runs given the same DIR
+start that server again and measure the filled database as it is (DIR/filled.json records what it holds and the
+demo users' password). Delete DIR when done: it is about 14 GB at the defaults.
 """
 from __future__ import annotations
 
@@ -93,12 +98,12 @@ def generate(url: str, open_cases: int, closed_cases: int, seed: int, password: 
     return time.monotonic() - started
 
 
-def database_figures(url: str) -> tuple[dict, list, dict]:
+def database_figures(url: str, vacuum: bool = True) -> tuple[dict, list, dict]:
     engine = create_engine(url, isolation_level="AUTOCOMMIT")
     with engine.connect() as connection:
         started = time.monotonic()
-        connection.execute(text("VACUUM ANALYZE"))
-        vacuum = time.monotonic() - started
+        connection.execute(text("VACUUM ANALYZE" if vacuum else "ANALYZE"))
+        vacuum_seconds = time.monotonic() - started
         counts = {name: connection.execute(text(sql)).scalar() for name, sql in (
             ("open cases", "SELECT count(*) FROM mash_case WHERE status = 'open'"),
             ("closed cases", "SELECT count(*) FROM mash_case WHERE status = 'closed'"),
@@ -106,7 +111,7 @@ def database_figures(url: str) -> tuple[dict, list, dict]:
             ("deadlines", "SELECT count(*) FROM deadline"),
             ("audit events", "SELECT count(*) FROM audit_event"),
             ("database size", "SELECT pg_size_pretty(pg_database_size(current_database()))"))}
-        counts["VACUUM ANALYZE"] = f"{vacuum:.0f} s"
+        counts["VACUUM ANALYZE" if vacuum else "ANALYZE"] = f"{vacuum_seconds:.0f} s"
         tables = connection.execute(text(
             "SELECT relname, pg_size_pretty(pg_total_relation_size(relid)), n_live_tup FROM pg_stat_user_tables "
             "ORDER BY pg_total_relation_size(relid) DESC LIMIT 10")).all()
@@ -138,8 +143,10 @@ def measure(server: MashServer, samples: dict, requests: int, rng: random.Random
     return rows, failures
 
 
-def explain(url: str, workdir: Path, token: str, samples: dict, password: str) -> None:
-    """One request of each page in-process with every statement captured, then EXPLAIN of the slowest three."""
+def explain(url: str, workdir: Path, token: str, samples: dict, password: str, repeat: int = 1) -> None:
+    """One request of each page in-process with every statement captured, then EXPLAIN of the slowest three;
+    with ``repeat`` > 1 first the median of that many requests (random cases and people) in-process."""
+    rng = random.Random(2)
     from app import create_app
     from app.core.config import load_settings
     from app.core.db import get_db
@@ -171,6 +178,18 @@ def explain(url: str, workdir: Path, token: str, samples: dict, password: str) -
                               inbox_deep=samples["inbox_deep"])
         headers = {"Authorization": f"Bearer {token[user]}"} if path.startswith("/api/") else {}
         clients[user].get(path, headers=headers)  # warm the caches (compiled process, statements)
+        if repeat > 1:  # medians over random cases and people: steadier than one request on a busy machine
+            totals, sqls = [], []
+            for _ in range(repeat):
+                again = pattern.format(case=rng.choice(samples["case"]), person=rng.choice(samples["person"]),
+                                       wall_deep=samples["wall_deep"], inbox_deep=samples["inbox_deep"])
+                captured.clear()
+                started = time.perf_counter()
+                clients[user].get(again, headers=headers)
+                totals.append((time.perf_counter() - started) * 1000)
+                sqls.append(sum(c[2] for c in captured))
+            print(f"\n## {label}: median of {repeat} in-process: {percentile(totals, 0.5):.1f} ms, "
+                  f"{percentile(sqls, 0.5):.1f} ms in SQL")
         captured.clear()
         started = time.perf_counter()
         status = clients[user].get(path, headers=headers).status_code
@@ -218,28 +237,56 @@ def main() -> None:
                         "side by side with this one")
     parser.add_argument("--what-if", action="append", default=[], metavar="SQL",
                         help="after measuring, run this SQL (e.g. CREATE INDEX ...), ANALYZE, and measure again")
+    parser.add_argument("--in-process", type=int, default=1, metavar="N", help="also time N requests of each page "
+                        "in-process (SQL captured) and print the medians (steadier than served figures under load)")
+    parser.add_argument("--data", type=Path, metavar="DIR", help="keep the PostgreSQL server's files in DIR and "
+                        "reuse the database filled there by an earlier run (its --open/--closed/--seed win)")
+    parser.add_argument("--fill-only", action="store_true", help="with --data: fill the database, then stop")
     args = parser.parse_args()
+    if args.fill_only and args.data is None:
+        parser.error("--fill-only needs --data DIR")
     bin_dir = postgres_bin()
     if bin_dir is None:
         sys.exit("PostgreSQL server binaries are not installed")
     workdir = Path(tempfile.mkdtemp(prefix="mash-bench-scale-"))
     # fsync off: this measures reads; the load writes tens of GB that a crash would have us redo anyway.
-    postgres = ThrowawayPostgres(bin_dir, durable=False)
+    postgres = ThrowawayPostgres(bin_dir, durable=False, directory=args.data)
+    marker = args.data / "filled.json" if args.data else None
     server = None
     try:
-        postgres.execute("ALTER SYSTEM SET max_wal_size = '8GB'")
-        postgres.execute("SELECT pg_reload_conf()")
-        url = postgres.create_database("mash_scale")
-        print(f"PostgreSQL {postgres.version}; {args.open} open and {args.closed} closed cases; "
-              f"load average {Path('/proc/loadavg').read_text().split()[0]}", flush=True)
-        password = secrets.token_urlsafe(16)  # the demo users are made by this first `mash demo`
-        seconds = generate(url, args.open, args.closed, args.seed, password)
-        counts, tables, samples = database_figures(url)
-        print(f"\nGeneration: {seconds:.0f} s ({(args.open + args.closed) / seconds:.0f} cases/s); "
-              f"load average {' '.join(Path('/proc/loadavg').read_text().split()[:3])}")
+        filled = json.loads(marker.read_text()) if marker and marker.exists() else None
+        if filled:
+            args.open, args.closed, args.seed = filled["open"], filled["closed"], filled["seed"]
+            url, password = postgres.url("mash_scale"), filled["password"]
+            print(f"PostgreSQL {postgres.version}; reusing {args.data}: {args.open} open and {args.closed} closed "
+                  f"cases filled {filled['when']}; load average {Path('/proc/loadavg').read_text().split()[0]}",
+                  flush=True)
+            counts, tables, samples = database_figures(url, vacuum=False)
+            print(f"\nFilled earlier in {filled['seconds']:.0f} s; load average "
+                  f"{' '.join(Path('/proc/loadavg').read_text().split()[:3])}")
+        else:
+            if postgres.reused:
+                postgres.execute("DROP DATABASE IF EXISTS mash_scale")  # an interrupted fill: start again
+            postgres.execute("ALTER SYSTEM SET max_wal_size = '8GB'")
+            postgres.execute("SELECT pg_reload_conf()")
+            url = postgres.create_database("mash_scale")
+            print(f"PostgreSQL {postgres.version}; {args.open} open and {args.closed} closed cases; "
+                  f"load average {Path('/proc/loadavg').read_text().split()[0]}", flush=True)
+            password = secrets.token_urlsafe(16)  # the demo users are made by this first `mash demo`
+            seconds = generate(url, args.open, args.closed, args.seed, password)
+            counts, tables, samples = database_figures(url)
+            if marker:
+                marker.write_text(json.dumps({"open": args.open, "closed": args.closed, "seed": args.seed,
+                                              "password": password, "seconds": seconds,
+                                              "when": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime())}))
+            print(f"\nGeneration: {seconds:.0f} s ({(args.open + args.closed) / seconds:.0f} cases/s); "
+                  f"load average {' '.join(Path('/proc/loadavg').read_text().split()[:3])}")
         for name, value in counts.items():
             print(f"  {name:15} {value}")
         print("  largest tables: " + "; ".join(f"{t[0]} {t[1]}" for t in tables))
+        if args.fill_only:
+            print(f"\nFilled; measure with --data {args.data}")
+            return
         server = MashServer(url, workdir)
         failures = 0
         for round_ in range(2 if args.what_if else 1):
@@ -264,7 +311,7 @@ def main() -> None:
             if args.before and not round_:
                 side_by_side(json.loads(args.before.read_text()), rows)
             if not args.no_explain:
-                explain(url, workdir, server.tokens, samples, password)
+                explain(url, workdir, server.tokens, samples, password, args.in_process)
         print(f"\nload average at the end {' '.join(Path('/proc/loadavg').read_text().split()[:3])}")
         if failures:
             print(f"\n{failures} requests failed", file=sys.stderr)

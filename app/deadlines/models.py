@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import Boolean, ForeignKey, Index, Integer, String
+from sqlalchemy import Boolean, ForeignKey, Index, Integer, String, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from app.core.db import Base, UTCDateTime
@@ -72,6 +72,14 @@ class SlaCase(Base):
         # The wall's order: nearest deadline first, cases with none after, oldest first.
         Index("ix_sla_case_order", "next_due", "received_at", "case_id"),
         Index("ix_sla_case_rag_order", "rag", "next_due", "received_at", "case_id"),
+        # The wall's counts (app.deadlines.queries._counts), each a range of one of these read from the index
+        # alone: the cases a fired timer breached; the others whose deadline has passed (few: timers fire on
+        # time); the others whose at-risk time has passed and deadline has not. rag last, for the RAG filter.
+        Index("ix_sla_case_flagged", "rag", postgresql_where=text("breached"), sqlite_where=text("breached")),
+        Index("ix_sla_case_unflagged_due", "next_due", "rag", postgresql_where=text("NOT breached"),
+              sqlite_where=text("NOT breached")),
+        Index("ix_sla_case_unflagged_risk", "risk_from", "next_due", "rag", postgresql_where=text("NOT breached"),
+              sqlite_where=text("NOT breached")),
     )
 
     case_id: Mapped[int] = mapped_column(ForeignKey("mash_case.id", ondelete="CASCADE"), primary_key=True,

@@ -3,8 +3,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import and_, func, or_, select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from app.cases.models import AgencyReturn, Case, CompletedTask
@@ -174,12 +175,21 @@ def _wall_rows(session: Session, ids: list[int], at: datetime) -> list[WallRow]:
 
 def _counts(session: Session, filters: list, at: datetime) -> tuple[dict[str, int], int]:
     """Cases by their worst unmet deadline (breached, else at risk, else on track; cases with no deadline
-    running are not counted), and every matching open case (for paging): one pass over the projection."""
-    late = or_(SlaCase.breached, SlaCase.next_due <= at)
-    total, running, breached, risky = session.execute(
-        select(func.count(), func.count(SlaCase.next_due), func.count().filter(late),
-               func.count().filter(and_(~late, SlaCase.risk_from <= at))).where(*filters)).one()
-    return {"on-track": running - breached - risky, "at-risk": risky, "breached": breached}, total
+    running are not counted), and every matching open case (for paging).
+
+    A case is breached when a timer fired (``breached``) or its next deadline has passed; at risk when not
+    breached and its at-risk time has passed. Each count is a range of one index read without the table (the
+    partial indexes ix_sla_case_flagged, _unflagged_due and _unflagged_risk): the ones that grow with the
+    clock are small, since timers fire on time, and no row's times are tested one by one."""
+    def count(*where: Any) -> Any:
+        return select(func.count()).select_from(SlaCase).where(*filters, *where).scalar_subquery()
+
+    total, idle, flagged, due, risky = session.execute(select(
+        count(), count(SlaCase.next_due.is_(None)), count(SlaCase.breached),
+        count(~SlaCase.breached, SlaCase.next_due <= at),
+        count(~SlaCase.breached, SlaCase.next_due > at, SlaCase.risk_from <= at))).one()
+    breached = flagged + due
+    return {"on-track": total - idle - breached - risky, "at-risk": risky, "breached": breached}, total
 
 
 def _agency_statuses(requested: list[str], returned: dict[str, AgencyReturn],

@@ -13,8 +13,9 @@ class OpenTask(Base):
 
     __tablename__ = "open_task"
     __table_args__ = (Index("ix_open_task_role_created_at", "role", "created_at"),
-                      # Inboxes sort by time to breach.
-                      Index("ix_open_task_role_due_at", "role", "due_at"),
+                      # Inboxes sort by time to breach, then age: the whole order, so a page however deep is
+                      # read from the index alone (an index-only scan that skips to the page) and never sorted.
+                      Index("ix_open_task_inbox_order", "role", "due_at", "created_at", "task_id"),
                       # The inbox's step list (its filter) counts a role's tasks by name: an index-only scan.
                       Index("ix_open_task_role_name", "role", "name"))
 

@@ -41,7 +41,7 @@ def inbox_for(session: Session, roles: frozenset[str], *, limit: int = 500) -> l
         select(OpenTask, Case.reference, Case.rag, first_subject)
         .join(Case, Case.id == OpenTask.case_id)
         .where(OpenTask.role.in_(sorted(roles)))
-        # NULLS LAST, not "due_at IS NULL" first: PostgreSQL then reads one role's tasks in ix_open_task_role_due_at's
+        # NULLS LAST, not "due_at IS NULL" first: PostgreSQL then reads one role's tasks in ix_open_task_inbox_order's
         # order and stops at the limit, instead of sorting every open task of the role.
         .order_by(OpenTask.due_at.asc().nulls_last(), OpenTask.created_at, OpenTask.task_id)
         .limit(limit))

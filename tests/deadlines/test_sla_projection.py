@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
-from sqlalchemy import and_, func, or_, select
+from sqlalchemy import and_, func, or_, select, update
 from sqlalchemy import case as when
 
 from app.cases.models import Case
@@ -15,6 +15,7 @@ from app.core.clock import clock, now
 from app.deadlines.models import Deadline, SlaCase
 from app.deadlines.queries import sla_wall
 from app.deadlines.tracking import rebuild_sla_projection
+from app.inbox.models import OpenTask
 from tests import factories as f
 from tests.api.test_referral_walks import complete, report
 from tests.disagreements.test_professional_disagreements import MONDAY_10AM, decided, dispute
@@ -111,3 +112,52 @@ def test_a_step_that_moves_nothing_on_the_wall_does_not_write_its_row_and_the_ro
     assert per_step["feedback_to_referrer"] == 1  # the case closes: it leaves the wall
     assert per_step["screening"] == 1  # its deadlines are armed
     assert 0 in per_step.values(), per_step  # some step moves nothing on the wall
+
+
+def by_the_rule(rows: list[tuple], at) -> dict[str, int]:
+    """The wall's rule row by row: breached when a timer fired or the next deadline has passed (at this very
+    instant too), else at risk when the at-risk time has passed, else on track; no deadline running: uncounted."""
+    counts = {"breached": 0, "at-risk": 0, "on-track": 0}
+    for next_due, risk_from, breached in rows:
+        if next_due is None:
+            continue
+        state = ("breached" if breached or next_due <= at
+                 else "at-risk" if risk_from is not None and risk_from <= at else "on-track")
+        counts[state] += 1
+    return counts
+
+
+@BOTH
+def test_the_counts_read_from_index_ranges_agree_with_the_rule_for_every_kind_of_row(api, db):
+    """The counts are added up from ranges (fired timers; passed deadlines not yet fired; passed at-risk times),
+    so every kind of row, and the instants on the boundaries, is checked against the rule applied row by row,
+    unfiltered, by RAG and by role."""
+    clock.freeze(MONDAY_10AM)
+    at, hour = now(), timedelta(hours=1)
+    kinds = [  # rag, next_due, risk_from, breached
+        ("red", at - hour, at - 2 * hour, True),  # a timer fired and the deadline has passed
+        ("red", at + hour, at - hour, True),  # a timer fired; a later deadline is next
+        ("amber", at - hour, at - 2 * hour, False),  # passed, its timer not fired yet
+        ("amber", at, at - hour, False),  # due this instant
+        ("green", at + hour, at - hour, False),  # at risk
+        ("green", at + hour, at, False),  # at risk from this instant
+        ("red", at + 2 * hour, at + hour, False),  # on track
+        ("amber", at + hour, None, False),  # on track, no at-risk time
+        ("green", None, None, False),  # no deadline running
+    ]
+    ids = [report(api, given=f"Kind{n}", family="Counted") for n in range(len(kinds))]
+    with db.unit_of_work() as session:
+        for case_id, (rag, next_due, risk_from, breached) in zip(ids, kinds, strict=True):
+            session.execute(update(SlaCase).where(SlaCase.case_id == case_id)
+                            .values(rag=rag, next_due=next_due, risk_from=risk_from, breached=breached))
+        session.flush()
+        waiting = set(session.scalars(select(OpenTask.case_id).where(OpenTask.role == "mash-manager")))
+        rows = {row.case_id: row for row in session.scalars(select(SlaCase))}
+        for rag, role in ((None, None), ("red", None), ("amber", None), ("green", None), (None, "mash-manager")):
+            shown = [r for r in rows.values()
+                     if (rag is None or r.rag == rag) and (role is None or r.case_id in waiting)]
+            wall = sla_wall(session, at, rag=rag, role=role)
+            assert wall.counts == by_the_rule([(r.next_due, r.risk_from, r.breached) for r in shown], at), (rag, role)
+            assert wall.total == len(shown)
+        assert sla_wall(session, at).counts == {"breached": 4, "at-risk": 2, "on-track": 2}
+        session.rollback()
