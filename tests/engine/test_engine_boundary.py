@@ -192,6 +192,29 @@ def test_a_restored_case_saves_exactly_the_state_it_was_restored_from_at_every_s
     assert saved.case_data() == plain.case_data()
 
 
+def test_the_state_saved_is_spiffworkflows_own_byte_for_byte_at_every_step(definition):
+    # app/engine/runtime.py writes task ids through a cache of their text: the state must be what SpiffWorkflow's
+    # own task converter writes.
+    from SpiffWorkflow.bpmn.serializer import BpmnWorkflowSerializer
+    from SpiffWorkflow.bpmn.serializer.default.workflow import TaskConverter
+    from SpiffWorkflow.camunda.serializer import DEFAULT_CONFIG
+    from SpiffWorkflow.task import Task
+
+    from app.engine import runtime
+
+    stock = BpmnWorkflowSerializer.configure({**DEFAULT_CONFIG, Task: TaskConverter})
+    runtime._LiveSpecConverter(runtime.BpmnWorkflow, stock)
+    spiff = BpmnWorkflowSerializer(stock)
+    clock.freeze(datetime(2027, 1, 4, 9, 0, tzinfo=UTC))
+    workflow = start(definition)
+    walk = [("screening", f.screening("red", ["police", "health"])), ("police_check", f.agency_return()),
+            ("health_check", f.agency_return(nothing_known=True)), ("mash_review", f.review())]
+    for element, form in [*walk, (None, None)]:
+        assert workflow.serialize() == spiff.serialize_json(workflow.workflow)
+        if element:
+            do(workflow, element, form)
+
+
 def test_a_failing_script_is_reported_and_the_case_is_untouched(definition):
     workflow = start(definition)
     do(workflow, "screening", f.screening("green", ["education"]))
