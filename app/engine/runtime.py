@@ -118,12 +118,14 @@ class _TaskConverter(TaskConverter):  # type: ignore[misc]
         if isinstance(task_spec, CatchingEvent) and task.has_state(TaskState.WAITING):
             task.workflow.top_workflow.event_manager.add_task(task)
         delta = dct.get("delta")
-        if delta and task.parent is not None:
-            data = DeepMerge.merge({}, task.parent.data)
+        parent = task.parent
+        if delta and parent is not None:
+            # DeepMerge.merge({}, parent.data), which copies each mutable value one level deep, without its loop.
+            data = {key: copy.copy(value) if isinstance(value, dict | list | set) else value
+                    for key, value in parent.data.items()}
             data.update(self.registry.restore(delta.get("updates", {})))
             for key in delta.get("deletions", {}):
-                if key in data:
-                    del data[key]
+                data.pop(key, None)
         else:
             data = self.registry.restore(dct["data"])
         task.data = data
