@@ -195,6 +195,44 @@ def next_steps(after: dict | None, name: str, read_case: Callable[[], dict]) -> 
     return shown or [t for t in read_case()["open_tasks"] if t["name"] == name]
 
 
+_TICKS = os.sysconf("SC_CLK_TCK")
+
+
+def tree_cpu_seconds(root_pid: int | None) -> float:
+    """CPU seconds (user and system, with those of reaped children) of a process and all its descendants, from
+    /proc: the web server (gunicorn, its workers and their evaluator processes) or PostgreSQL (the postmaster and
+    its backends)."""
+    if root_pid is None:
+        return 0.0
+    children: dict[int, list[int]] = {}
+    spent: dict[int, float] = {}
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            stat = (entry / "stat").read_text()
+        except OSError:
+            continue
+        fields = stat[stat.rindex(")") + 2:].split()  # state, ppid, ...; utime, stime, cutime, cstime at 11-14
+        pid = int(entry.name)
+        children.setdefault(int(fields[1]), []).append(pid)
+        spent[pid] = sum(int(value) for value in fields[11:15]) / _TICKS
+    total, stack = 0.0, [root_pid]
+    while stack:
+        pid = stack.pop()
+        total += spent.get(pid, 0.0)
+        stack.extend(children.get(pid, []))
+    return total
+
+
+def postmaster_pid(postgres: ThrowawayPostgres) -> int | None:
+    """The PostgreSQL server's process id, from its data directory's postmaster.pid."""
+    try:
+        return int((postgres.dir / "data" / "postmaster.pid").read_text().split()[0])
+    except (OSError, ValueError, IndexError):
+        return None
+
+
 def walk_case(client: Client, names: dict[str, str], case_id: int) -> tuple[int, bool]:
     """Each step as SpiffArena's own bench walks a process: open the task (GET /api/v1/tasks/{id}), then complete
     it; the task's id as ``next_steps`` finds it. Returns (tasks completed, case closed)."""
@@ -239,22 +277,24 @@ def requests_per_worker(log_path: Path) -> dict[str, int]:
 
 
 def run_backend(label: str, database_url: str, workdir: Path, names: dict[str, str], cases: int,
-                clients: list[int], retries: int, *, workers: int = 1) -> list[dict]:
-    """One server (fresh database); one run per client count on it, each with its own contacts."""
+                clients: list[int], retries: int, *, workers: int = 1, database_pid: int | None = None) -> list[dict]:
+    """One server (fresh database); one run per client count on it, each with its own contacts.
+    ``database_pid``: the PostgreSQL server, whose CPU is counted apart (SQLite's is the web process's)."""
     print(f"[{label}, {workers} worker(s): init-db, demo, tokens, serve ...]", file=sys.stderr, flush=True)
     setup_started = time.perf_counter()
     server = MashServer(database_url, workdir, workers=workers)
     rows = []
     try:
         setup_s = time.perf_counter() - setup_started
-        rows.extend(_one_run(server, label, names, cases, count, retries, workers, setup_s) for count in clients)
+        rows.extend(_one_run(server, label, names, cases, count, retries, workers, setup_s, database_pid)
+                    for count in clients)
     finally:
         server.stop()
     return rows
 
 
 def _one_run(server: MashServer, label: str, names: dict[str, str], cases: int, clients: int, retries: int,
-             workers: int, setup_s: float) -> dict:
+             workers: int, setup_s: float, database_pid: int | None = None) -> dict:
     client = Client(server.base, server.tokens, retries)
     run_tag = secrets.token_hex(3)
     with ThreadPoolExecutor(max_workers=clients) as pool:
@@ -267,10 +307,14 @@ def _one_run(server: MashServer, label: str, names: dict[str, str], cases: int, 
             except RequestFailed as failure:
                 client.failed_walks.append(str(failure))
         contact_s = time.perf_counter() - started
+        cpu_before = (tree_cpu_seconds(server.process.pid), tree_cpu_seconds(database_pid), time.process_time())
         started = time.perf_counter()
         results = list(pool.map(lambda cid: walk_case(client, names, cid), case_ids))
         complete_s = time.perf_counter() - started
+        cpu_after = (tree_cpu_seconds(server.process.pid), tree_cpu_seconds(database_pid), time.process_time())
     completed = sum(done for done, _ in results)
+    web_ms, database_ms, client_ms = ((after - before) * 1000 / max(completed, 1)
+                                      for before, after in zip(cpu_before, cpu_after, strict=True))
     closed = sum(1 for _, is_closed in results if is_closed)
     print(f"\n== {label}, {workers} worker(s) x 8 threads, {clients} client(s)  (setup {setup_s:.1f} s: init-db, demo, "
           "tokens, serve)")
@@ -303,8 +347,12 @@ def _one_run(server: MashServer, label: str, names: dict[str, str], cases: int, 
     if workers > 1:
         print("   requests answered per worker pid: "
               + ", ".join(f"{pid}: {count}" for pid, count in sorted(split.items(), key=lambda item: -item[1])))
+    in_web = " (SQLite: in the web process)" if database_pid is None else ""
+    print(f"   CPU per completion (GET case + GET task + POST complete): web {web_ms:.1f} ms, database "
+          f"{database_ms:.1f} ms{in_web}, client {client_ms:.1f} ms")
     complete = client.latency["POST complete"]
-    return {"label": f"{label}, {clients} client(s)", "workers": workers,
+    return {"label": f"{label}, {clients} client(s)", "workers": workers, "web_ms": web_ms,
+            "database_ms": database_ms if database_pid is not None else None, "client_ms": client_ms,
             "completions_per_s": completed / complete_s, "errors": total_errors,
             "p50": statistics.median(complete) if complete else None,
             "p95": percentile(complete, 0.95) if complete else None, "pids": len(split),
@@ -485,6 +533,19 @@ def print_side_by_side(http: list[dict], ceiling: dict[str, dict], cases: int) -
     for row in http:
         if row["label"].startswith("PostgreSQL"):
             by_workers.setdefault(row["workers"], []).append(row["completions_per_s"])
+    print("\n== Scaling out: CPU milliseconds per task completion (each = GET case + GET task + POST complete),"
+          " from /proc")
+    print(f"   {'':<44}{'web':>8}{'database':>10}{'client':>8}{'per web core':>14}{'database core':>15}")
+    for row in http:
+        database = row["database_ms"]
+        web_core = 1000 / row["web_ms"] if row["web_ms"] else float("nan")
+        db_text = f"{database:10.1f}" if database is not None else f"{'in web':>10}"
+        db_core = f"{1000 / database:15.0f}" if database else f"{'-':>15}"
+        print(f"   {'HTTP, ' + row['label']:<44}{row['web_ms']:8.1f}{db_text}{row['client_ms']:8.1f}{web_core:14.0f}"
+              f"{db_core}")
+    print("   per web core: completions/s one worker process serves with a core of its own, so each added worker on"
+          " its own core adds about that many;\n   database core: completions/s at which one PostgreSQL core is"
+          " busy (the ceiling of adding workers while the database has one core).")
     if 1 in by_workers and len(by_workers) > 1:
         one = statistics.median(by_workers[1])
         print("   PostgreSQL, N workers / 1 worker (median of each configuration's runs): " + ", ".join(
@@ -551,7 +612,8 @@ def main() -> None:
                 run_dir.mkdir()
                 http.extend(run_backend(f"PostgreSQL {postgres.version}{tag}",
                                         postgres.create_database(f"mash_bench_{workers}w_{round_no}"), run_dir, names,
-                                        cases, clients, args.retries, workers=workers))
+                                        cases, clients, args.retries, workers=workers,
+                                        database_pid=postmaster_pid(postgres)))
     finally:
         if postgres is not None:
             postgres.stop()
