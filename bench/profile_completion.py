@@ -51,11 +51,11 @@ def layer_of(filename: str) -> str:
         if fragment in filename:
             return layer
     if filename.startswith("~") or "{" in filename:
-        return "builtins (sqlite3 driver, pickle, C calls)"
+        return "builtins (database driver, pickle, C calls)"
     return "other libraries"
 
 
-def profile_walk(cases: int) -> tuple[pstats.Stats, int]:
+def profile_walk(cases: int, database_url: str | None = None) -> tuple[pstats.Stats, int]:
     from app.engine import ProcessBundle, compile_bundle
 
     definition = compile_bundle(ProcessBundle.from_directories(ROOT / "processes", ROOT / "forms"))
@@ -64,7 +64,7 @@ def profile_walk(cases: int) -> tuple[pstats.Stats, int]:
     completions = 0
     workdir = Path(tempfile.mkdtemp(prefix="mash-profile-"))
     try:
-        with in_process_hub(workdir) as (_app, request):
+        with in_process_hub(workdir, database_url) as (_app, request):
             def call(kind: str, user: str, method: str, path: str, body: dict | None = None) -> dict:
                 nonlocal completions
                 profiled = kind == "POST complete" and warmed
@@ -92,10 +92,21 @@ def main() -> None:
     parser.add_argument("--cases", type=int, default=20, help="cases walked under the profiler (default 20)")
     parser.add_argument("--top", type=int, default=25, help="functions listed by cumulative time (default 25)")
     parser.add_argument("--save", type=Path, help="also save the raw profile (pstats format) to this file")
+    parser.add_argument("--postgres", action="store_true",
+                        help="on a throwaway PostgreSQL server (durable commits) instead of SQLite")
     args = parser.parse_args()
     print(f"MASH completion profile | {os.cpu_count()} CPUs, Python {sys.version.split()[0]} | {args.cases} cases, "
           f"walk of {len(STEPS)} steps each | load average at start: {load_average()}")
-    stats, completions = profile_walk(args.cases)
+    if args.postgres:
+        from tests.postgres_server import ThrowawayPostgres, postgres_bin
+
+        postgres = ThrowawayPostgres(postgres_bin(), durable=True)
+        try:
+            stats, completions = profile_walk(args.cases, postgres.create_database("mash_profile"))
+        finally:
+            postgres.stop()
+    else:
+        stats, completions = profile_walk(args.cases)
     total = sum(row[2] for row in stats.stats.values())  # type: ignore[attr-defined]
     by_layer: dict[str, float] = defaultdict(float)
     for (filename, _line, _name), row in stats.stats.items():  # type: ignore[attr-defined]

@@ -361,14 +361,16 @@ def _one_run(server: MashServer, label: str, names: dict[str, str], cases: int, 
 
 # ----------------------------------------------------------------------------- statements per request
 @contextmanager
-def in_process_hub(workdir: Path) -> Iterator[tuple[Any, Callable[..., Any]]]:
-    """A fresh SQLite hub in-process (`mash init-db`, `mash demo`, tokens from `mash token`): yields the app and
-    ``request(user, method, path, body)`` through Flask's test client, for counting and profiling without HTTP."""
+def in_process_hub(workdir: Path, database_url: str | None = None) -> Iterator[tuple[Any, Callable[..., Any]]]:
+    """A fresh hub in-process (`mash init-db`, `mash demo`, tokens from `mash token`) on SQLite, or on the empty
+    database ``database_url``: yields the app and ``request(user, method, path, body)`` through Flask's test client,
+    for counting and profiling without HTTP."""
     server_dir = workdir / "in-process"
     server_dir.mkdir()
     instance = server_dir / "instance"
     instance.mkdir()
-    env = {"MASH_DATABASE_URL": f"sqlite:///{server_dir / 'mash.db'}", "MASH_INSTANCE_PATH": str(instance),
+    env = {"MASH_DATABASE_URL": database_url or f"sqlite:///{server_dir / 'mash.db'}",
+           "MASH_INSTANCE_PATH": str(instance),
            "MASH_DEMO_PASSWORD": secrets.token_urlsafe(16)}
     saved = {key: os.environ.get(key) for key in env}
     os.environ.update(env)
