@@ -213,3 +213,29 @@ def test_an_action_begun_after_a_write_keeps_its_savepoint(db, request_unit):
     with db.unit_of_work(write=False) as check:
         assert check.get_one(User, someone).display_name == name
         assert check.get_one(User, someone).email == "written.first@example.org"
+
+
+def test_after_committing_so_far_the_action_goes_on_without_a_savepoint_and_is_undone_alone(db, request_unit):
+    """A new contact commits once stored, then records its start (app.casework.starting): the second transaction
+    has nothing written when it begins, so its steps need no SAVEPOINT, and a refusal then undoes only them."""
+    from sqlalchemy import event
+
+    session = request_unit.session
+    record(session, SYSTEM, "test.who-asked")
+    request_unit.start_action()
+    run_in_transaction(lambda s: record(s, SYSTEM, "test.stored"))
+    request_unit.commit_so_far()
+    sent: list[str] = []
+    listener = lambda _c, _cu, statement, *_: sent.append(statement)  # noqa: E731
+    event.listen(db.engine, "before_cursor_execute", listener)
+    try:
+        with pytest.raises(Conflict):
+            run_in_transaction(_queue_then_refuse, [])
+        run_in_transaction(lambda s: record(s, SYSTEM, "test.started"))
+        record(session, SYSTEM, "test.refused-after", security=True)
+        request_unit.refuse()
+        request_unit.finish(keep=True)
+    finally:
+        event.remove(db.engine, "before_cursor_execute", listener)
+    assert not any(s.startswith(("SAVEPOINT", "RELEASE")) for s in sent), sent
+    assert actions(db) == ["test.who-asked", "test.stored", "test.refused-after"]

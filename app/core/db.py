@@ -379,12 +379,16 @@ class RequestUnit:
 
     def commit_so_far(self) -> None:
         """Commit what the request has done so far (a contact, before its process's first steps run): it
-        stands whatever follows. What the request does next is a new transaction, committed at its end."""
+        stands whatever follows. What the request does next is a new transaction, committed at its end: an action
+        going on goes on in it with nothing written yet, so without a savepoint (undone, it leaves nothing of what
+        follows the commit but the security events, as before)."""
+        acting = self._action is not None or self._unsaved_action
         if self.session.in_transaction():
             self.session.commit()
         self._action = None
         if self.write:
-            self._unsaved_action, self._before_action = False, None
+            self._unsaved_action = acting
+            self._before_action = _Carried([], [], {}) if acting else None
 
     def finish(self, *, keep: bool) -> None:
         """Commit (running the after-commit effects) or roll everything back. A request that wrote nothing
