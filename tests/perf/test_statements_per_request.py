@@ -179,3 +179,32 @@ def test_a_new_contact_reads_no_subject_match_it_has_not_made(api):
     with get_db().unit_of_work(write=False) as session:
         assert session.scalars(select(SubjectMatch)).all()  # the second contact's subject was proposed a match
     assert [s for s in sent if s.startswith("SELECT subject_match")] == [], sent
+
+
+def test_a_new_contact_reads_no_deadline_or_inbox_row_of_the_case_it_is_storing(api):
+    """A case stored in this transaction has no deadline or inbox rows: its store's steps do not read them
+    (issue 20's fifth round); its start, a transaction after the store's commit, reads them as any step does."""
+    report(api)  # the referrer's token is made
+    sent: list[str] = []
+    engine = get_db().engine
+
+    def statement(_conn, _cursor, text, *_):
+        sent.append(" ".join(text.split()[:3]))
+
+    def commit(_conn):
+        sent.append("COMMIT")
+
+    event.listen(engine, "before_cursor_execute", statement)
+    event.listen(engine, "commit", commit)
+    try:
+        response = api("referrer").post("/api/v1/contacts", json=f.contact(given="Stored", family="Once"))
+    finally:
+        event.remove(engine, "before_cursor_execute", statement)
+        event.remove(engine, "commit", commit)
+    assert response.status_code == 201
+    store = sent[:sent.index("COMMIT")]
+    start = sent[sent.index("COMMIT") + 1:]
+    reads = ("SELECT deadline.id, deadline.case_id,", "SELECT open_task.task_id, open_task.case_id,")
+    assert [s for s in store if s in reads] == [], store
+    assert all(s in start for s in reads), start
+    assert sent.count("COMMIT") == 2
