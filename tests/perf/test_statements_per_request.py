@@ -179,6 +179,8 @@ def test_a_new_contact_reads_no_subject_match_it_has_not_made(api):
     with get_db().unit_of_work(write=False) as session:
         assert session.scalars(select(SubjectMatch)).all()  # the second contact's subject was proposed a match
     assert [s for s in sent if s.startswith("SELECT subject_match")] == [], sent
+    # nor whether the record made for it in this transaction was merged (fifth round: one read per subject)
+    assert "SELECT person.merged_into_id FROM" not in sent, sent
 
 
 def test_a_new_contact_reads_no_deadline_or_inbox_row_of_the_case_it_is_storing(api):
