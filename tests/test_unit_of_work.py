@@ -131,3 +131,111 @@ def test_an_operation_that_begins_the_action_runs_in_its_savepoint_and_is_undone
     run_in_transaction(lambda s: record(s, SYSTEM, "test.next-step"))
     request_unit.finish(keep=True)
     assert actions(db) == ["test.who-asked", "test.attempt-2", "test.next-step"]
+
+
+def test_an_action_begun_before_any_write_is_undone_without_a_savepoint(db, request_unit):
+    """Nothing written when the action begins (who asked still pending): no SAVEPOINT is sent, and a refusal after
+    the operation wrote its rows still leaves who asked and the security events alone (issue 20's fifth round)."""
+    from sqlalchemy import event
+
+    from app.auth.models import User
+
+    session = request_unit.session
+    someone = session.scalars(select(User.id).order_by(User.id)).first()
+    name = session.get_one(User, someone).display_name
+    session.get_one(User, someone).email = "who.asked@example.org"  # who asked changes a row, still pending
+    record(session, SYSTEM, "test.who-asked")
+    sent: list[str] = []
+    engine = db.engine
+    listener = lambda _c, _cu, statement, *_: sent.append(statement)  # noqa: E731
+    event.listen(engine, "before_cursor_execute", listener)
+    try:
+        request_unit.start_action()
+
+        def operation(s):
+            s.get_one(User, someone).display_name = "Written by the action"
+            s.flush()
+            record(s, SYSTEM, "test.operation-done")
+            record(s, SYSTEM, "test.operation-security", security=True)
+
+        run_in_transaction(operation)
+        record(session, SYSTEM, "test.access-refused", security=True)
+        request_unit.refuse()
+        request_unit.finish(keep=True)
+    finally:
+        event.remove(engine, "before_cursor_execute", listener)
+    assert not any(s.startswith(("SAVEPOINT", "RELEASE")) for s in sent), sent
+    assert actions(db) == ["test.who-asked", "test.operation-security", "test.access-refused"]
+    with db.unit_of_work(write=False) as check:
+        assert check.get_one(User, someone).display_name == name
+        assert check.get_one(User, someone).email == "who.asked@example.org"
+        assert verify(check).ok
+
+
+def test_a_failed_first_operation_without_a_savepoint_keeps_its_security_events_and_what_came_before(db, request_unit):
+    session = request_unit.session
+    record(session, SYSTEM, "test.who-asked")
+    request_unit.start_action()
+    record(session, SYSTEM, "test.viewed")
+
+    def refused(s):
+        record(s, SYSTEM, "test.undone")
+        record(s, SYSTEM, "test.refused-security", security=True)
+        raise Conflict("refused")
+
+    with pytest.raises(Conflict):
+        run_in_transaction(refused)
+    run_in_transaction(lambda s: record(s, SYSTEM, "test.next-step"))
+    request_unit.finish(keep=True)
+    assert actions(db) == ["test.who-asked", "test.viewed", "test.refused-security", "test.next-step"]
+
+
+def test_an_action_begun_after_a_write_keeps_its_savepoint(db, request_unit):
+    from app.auth.models import User
+
+    session = request_unit.session
+    someone = session.scalars(select(User.id).order_by(User.id)).first()
+    name = session.get_one(User, someone).display_name
+    record(session, SYSTEM, "test.who-asked")
+    session.get_one(User, someone).email = "written.first@example.org"
+    session.flush()  # written before the action: a rollback could not make it again
+    request_unit.start_action()
+    assert session.in_nested_transaction()
+
+    def operation(s):
+        s.get_one(User, someone).display_name = "Undone"
+        record(s, SYSTEM, "test.undone")
+
+    run_in_transaction(operation)
+    request_unit.refuse()
+    request_unit.finish(keep=True)
+    assert actions(db) == ["test.who-asked"]
+    with db.unit_of_work(write=False) as check:
+        assert check.get_one(User, someone).display_name == name
+        assert check.get_one(User, someone).email == "written.first@example.org"
+
+
+def test_after_committing_so_far_the_action_goes_on_without_a_savepoint_and_is_undone_alone(db, request_unit):
+    """A new contact commits once stored, then records its start (app.casework.starting): the second transaction
+    has nothing written when it begins, so its steps need no SAVEPOINT, and a refusal then undoes only them."""
+    from sqlalchemy import event
+
+    session = request_unit.session
+    record(session, SYSTEM, "test.who-asked")
+    request_unit.start_action()
+    run_in_transaction(lambda s: record(s, SYSTEM, "test.stored"))
+    request_unit.commit_so_far()
+    sent: list[str] = []
+    listener = lambda _c, _cu, statement, *_: sent.append(statement)  # noqa: E731
+    event.listen(db.engine, "before_cursor_execute", listener)
+    try:
+        with pytest.raises(Conflict):
+            run_in_transaction(_queue_then_refuse, [])
+        run_in_transaction(lambda s: record(s, SYSTEM, "test.started"))
+        record(session, SYSTEM, "test.refused-after", security=True)
+        request_unit.refuse()
+        request_unit.finish(keep=True)
+    finally:
+        event.remove(db.engine, "before_cursor_execute", listener)
+    assert not any(s.startswith(("SAVEPOINT", "RELEASE")) for s in sent), sent
+    assert actions(db) == ["test.who-asked", "test.stored", "test.refused-after"]

@@ -10,11 +10,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy.orm import Session, joinedload
+from sqlalchemy.orm import Session
 
 from app.audit.operations import record
 from app.cases.models import Case, CompletedTask
 from app.casework.faults import process_failed
+from app.casework.loading import case_with_contact
 from app.casework.progress import record_progress
 from app.casework.signals import signal_case
 from app.casework.threshold import override_errors, record_suggestion, suggest, with_suggestion
@@ -94,7 +95,9 @@ def complete_task(session: Session, task_id: str, form_data: dict[str, Any], act
         raise Forbidden("This task belongs to another role.")
     if task.claimed_by_id is not None and task.claimed_by_id != actor.user_id:
         raise Conflict(f"This task is claimed by {task.claimed_by}. Ask them to release it first.")
-    case = session.get_one(Case, task.case_id, options=[joinedload(Case.subjects)])  # one read, not two
+    case = case_with_contact(session, task.case_id)[0]  # one read, with its subjects and its answer's contact
+    if case is None:
+        raise NotFound("There is no task with this reference.")
     form = form_for_task(session, task, case)
     definition = compiled_by_id(session, case.process_version_id)
     workflow = CaseWorkflow.restore(definition, case.state)

@@ -12,12 +12,13 @@ from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session, joinedload, load_only, make_transient_to_detached
+from sqlalchemy.orm import Session, load_only, make_transient_to_detached
 
 from app.audit.models import AuditEvent
 from app.auth.models import User
 from app.cases.models import AgencyReturn, Case, CompletedTask, RagChange, ReferrerFeedback, StrategyDiscussion
 from app.cases.queries import case_history
+from app.casework.loading import case_with_contact
 from app.concerns.repeats import repeat_concerns_json
 from app.core.actor import Actor
 from app.core.clock import now
@@ -139,7 +140,7 @@ def case_detail(session: Session, case_id: int, actor: Actor, *, for_answer: boo
     ``for_answer``: only what the API's case (case_summary) shows, for the answers that carry it (a task, a
     completion): the history, sharing decisions, strategy discussions, feedback and release targets the page
     shows are not read."""
-    case = session.get(Case, case_id, options=[joinedload(Case.subjects)])  # one read, not two
+    case, contact = case_with_contact(session, case_id)  # one read, with its subjects and contact
     if case is None:
         return None
     at = now()
@@ -149,8 +150,6 @@ def case_detail(session: Session, case_id: int, actor: Actor, *, for_answer: boo
         return list(session.scalars(select(model).where(model.case_id == case_id).order_by(order)))
 
     shows = sight.shows
-    contact = session.scalar(select(Contact).where(Contact.case_id == case_id)) \
-        if shows("concern") or shows("referrer") else None
     detail = CaseDetail(
         case=case, sight=sight,
         process=process_label(session, case.process_version_id),

@@ -310,7 +310,13 @@ class RequestUnit:
     Who is asking (a session's activity, a token's use, a refused token) is written before the action
     begins; the action (``start_action``) is a savepoint, so a refusal undoes the action alone and those
     facts, with any security event the action recorded, still commit. Operations inside the request run as
-    savepoints of it (``run_in_transaction``), so a version conflict retries one operation on fresh data."""
+    savepoints of it (``run_in_transaction``), so a version conflict retries one operation on fresh data.
+
+    When nothing has been written to the database by the time the action begins (who asked is still pending in
+    the session: a token's use, its audit event), the action needs no SAVEPOINT: what came before it is kept
+    aside (as a read keeps it, ``_Carried``), and undoing the action is rolling the transaction back and making
+    those changes again. The first operation runs the same way. A completion then sends no SAVEPOINT and no
+    RELEASE (issue 20); an action begun after a write keeps its savepoint."""
 
     def __init__(self, session: Session, *, write: bool = True) -> None:
         self.session = session
@@ -325,14 +331,21 @@ class RequestUnit:
         #: The session's write count as the action's savepoint began (see ``_action_untouched``).
         self._writes_at_action = 0
         self._running = False
+        #: A writer's action begun without a savepoint (nothing written yet): undone by rolling the transaction
+        #: back and making ``_before_action`` again.
+        self._unsaved_action = False
 
     def start_action(self) -> None:
         if not self.write:
             if self._before_action is None:
                 self._before_action = _carried(self.session)
             return
-        if self._action is None and self.session.in_transaction():
-            self._begin_action()
+        if self._action is None and not self._unsaved_action and self.session.in_transaction():
+            if _written(self.session):
+                self._begin_action()
+            else:
+                self._before_action = _carried(self.session)
+                self._unsaved_action = True
 
     def _begin_action(self) -> None:
         self._action = self.session.begin_nested()
@@ -356,26 +369,26 @@ class RequestUnit:
         self.refused = True
         if earlier_steps_stand:
             return
+        self._unsaved_action = False
         if self._action is not None and self._action.is_active:
             self._action.rollback()
-        else:  # a read's action, or none began (a public page: signing in): all goes but who asked and security
-            before = self._before_action or _Carried([], [], {})
-            kept = {key: [item for item in self.session.info.get(key, ())
-                          if getattr(item, "kept_on_rollback", False) and item not in before.queues.get(key, ())]
-                    for key in _QUEUES}
-            _forget(self.session)
-            _reapply(self.session, before)
-            for key, items in kept.items():
-                queued(self.session, key).extend(items)
+        else:  # a read's action, one without a savepoint, or none began (a public page: signing in): all goes
+            _undo_to(self.session, self._before_action or _Carried([], [], {}))  # but who asked and security
         self._action = None
         self._before_action = None
 
     def commit_so_far(self) -> None:
         """Commit what the request has done so far (a contact, before its process's first steps run): it
-        stands whatever follows. What the request does next is a new transaction, committed at its end."""
+        stands whatever follows. What the request does next is a new transaction, committed at its end: an action
+        going on goes on in it with nothing written yet, so without a savepoint (undone, it leaves nothing of what
+        follows the commit but the security events, as before)."""
+        acting = self._action is not None or self._unsaved_action
         if self.session.in_transaction():
             self.session.commit()
         self._action = None
+        if self.write:
+            self._unsaved_action = acting
+            self._before_action = _Carried([], [], {}) if acting else None
 
     def finish(self, *, keep: bool) -> None:
         """Commit (running the after-commit effects) or roll everything back. A request that wrote nothing
@@ -390,6 +403,8 @@ class RequestUnit:
 
     def run(self, fn: Callable[..., T], *args: Any, retries: int, **kwargs: Any) -> T:
         def attempt() -> T:
+            if not self._running and self._unsaved_action and not _written(self.session):
+                return unsaved()
             if self._running or not self._action_untouched():
                 with self.session.begin_nested():
                     return fn(self.session, *args, **kwargs)
@@ -402,6 +417,21 @@ class RequestUnit:
                 if self._action is not None and self._action.is_active:
                     self._action.rollback()  # the operation's work goes, as its own savepoint's would
                     self._begin_action()
+                raise
+            finally:
+                self._running = False
+
+        def unsaved() -> T:
+            """The operation in the transaction itself, nothing written before it: if it fails, the transaction
+            is rolled back and what was pending as it began is made again, as its savepoint's rollback would."""
+            before = _carried(self.session)
+            self._running = True
+            try:
+                result = fn(self.session, *args, **kwargs)
+                self.session.flush()
+                return result
+            except BaseException:
+                _undo_to(self.session, before)
                 raise
             finally:
                 self._running = False
@@ -423,6 +453,11 @@ class _Carried:
     changed: list[tuple[type, Any, dict[str, Any]]]
     added: list[Any]
     queues: dict[str, list[Any]]
+
+
+def _written(session: Session) -> bool:
+    """Whether the session's transaction has sent a write to the database (a flush or an ORM write)."""
+    return bool(session.info.get(_WROTE))
 
 
 def _carried(session: Session) -> _Carried:
@@ -460,6 +495,18 @@ def _reapply(session: Session, carried: _Carried) -> None:
             setattr(row, key, value)
     session.add_all(carried.added)
     for key, items in carried.queues.items():
+        queued(session, key).extend(items)
+
+
+def _undo_to(session: Session, before: _Carried) -> None:
+    """Roll the transaction back to ``before`` (what was pending when it was taken): everything since goes but
+    the queued items marked ``kept_on_rollback`` (security events), as a savepoint's rollback keeps them."""
+    kept = {key: [item for item in session.info.get(key, ())
+                  if getattr(item, "kept_on_rollback", False) and item not in before.queues.get(key, ())]
+            for key in _QUEUES}
+    _forget(session)
+    _reapply(session, before)
+    for key, items in kept.items():
         queued(session, key).extend(items)
 
 

@@ -42,6 +42,16 @@ def prefetch_deadlines(session: Session, case_ids: list[int]) -> None:
     session.info[_PREFETCHED] = (session.get_transaction(), rows)
 
 
+def hold_deadlines(session: Session, case_id: int, rows: list[Deadline]) -> None:
+    """The case's unmet deadline rows as known without reading them (a case stored in this transaction has none),
+    for ``sync_deadlines`` to take: valid for the session's current transaction only, as ``prefetch_deadlines``."""
+    prefetched = session.info.get(_PREFETCHED)
+    transaction = session.get_transaction()
+    held = prefetched[1] if prefetched is not None and prefetched[0] is transaction else {}
+    held[case_id] = rows
+    session.info[_PREFETCHED] = (transaction, held)
+
+
 def _unmet() -> Select[Any]:
     return select(Deadline).where(Deadline.met_at.is_(None), Deadline.cancelled_at.is_(None))
 

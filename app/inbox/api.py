@@ -16,7 +16,7 @@ from app.core.clock import now
 from app.core.db import get_db
 from app.core.errors import NeedToKnow
 from app.core.vocabulary import FEEDBACK_FORM, SCREENING_FORM
-from app.inbox.queries import inbox_for, open_task
+from app.inbox.queries import inbox_for, open_task_with_its_case_tasks
 from app.sharing.sending import sending_view
 
 
@@ -34,7 +34,7 @@ def list_tasks():
 @bp.get("/tasks/<task_id>")
 def get_task(task_id: str):
     db = get_db()
-    task = open_task(db.session, task_id)
+    task = open_task_with_its_case_tasks(db.session, task_id)  # its case's answer shows the others
     if task is None:
         return refusal(404, "There is no open task with this id.")
     if task.role not in g.actor.roles:

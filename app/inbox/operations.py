@@ -61,6 +61,16 @@ def prefetch_open_tasks(session: Session, case_ids: list[int]) -> None:
     session.info[_PREFETCHED] = (session.get_transaction(), rows)
 
 
+def hold_open_tasks(session: Session, case_id: int, rows: list[OpenTask]) -> None:
+    """The case's inbox rows as just read (a completion reads them with its task), for ``sync_open_tasks`` to take
+    instead of reading them again: valid for the session's current transaction only, as ``prefetch_open_tasks``."""
+    prefetched = session.info.get(_PREFETCHED)
+    transaction = session.get_transaction()
+    held = prefetched[1] if prefetched is not None and prefetched[0] is transaction else {}
+    held[case_id] = rows
+    session.info[_PREFETCHED] = (transaction, held)
+
+
 def _open_task_rows(session: Session, case_id: int) -> list[OpenTask]:
     prefetched = session.info.get(_PREFETCHED)
     if prefetched is not None and prefetched[0] is session.get_transaction() and case_id in prefetched[1]:

@@ -56,8 +56,26 @@ def open_task(session: Session, task_id: str) -> OpenTask | None:
     return session.get(OpenTask, task_id)
 
 
-#: app.core.memo: case id -> the case's inbox rows as a step in this transaction has just synchronised them
-#: (app.inbox.operations.sync_open_tasks): its answer shows them without reading them again.
+def case_tasks_with(session: Session, task_id: str) -> list[OpenTask]:
+    """The open tasks of the case an open task is on, that one among them, oldest first, in one read (none when
+    it is not open)."""
+    of_case = select(OpenTask.case_id).where(OpenTask.task_id == task_id).scalar_subquery()
+    return list(session.scalars(select(OpenTask).where(OpenTask.case_id == of_case).order_by(OpenTask.created_at)))
+
+
+def open_task_with_its_case_tasks(session: Session, task_id: str) -> OpenTask | None:
+    """An open task, read with its case's other open tasks (one read, not two): a task's answer shows them all
+    (``case_open_tasks`` takes them for the rest of the transaction)."""
+    rows = case_tasks_with(session, task_id)
+    task = next((row for row in rows if row.task_id == task_id), None)
+    if task is not None:
+        memo(session, SYNCED)[task.case_id] = rows
+    return task
+
+
+#: app.core.memo: case id -> the case's inbox rows as this transaction holds them: as a step has just synchronised
+#: them (app.inbox.operations.sync_open_tasks), or as read with one of them (``open_task_with_its_case_tasks``).
+#: Its answer shows them without reading them again. Only ``sync_open_tasks`` adds or deletes inbox rows.
 SYNCED = "case_open_tasks"
 
 

@@ -9,6 +9,7 @@ from sqlalchemy.orm import Session, aliased
 
 from app.cases.models import Case
 from app.inbox.models import OpenTask
+from app.inbox.operations import hold_open_tasks
 from app.incidents.models import TASK, TIMER, Incident
 from app.process_models.models import ProcessVersion
 
@@ -77,12 +78,16 @@ def open_task_incident(session: Session, task_id: str) -> Incident | None:
 
 
 def task_incident(session: Session, task_id: str) -> tuple[OpenTask | None, Incident | None]:
-    """The open task and open_task_incident, in one read (a completion needs both)."""
-    found = session.execute(select(OpenTask, Incident).outerjoin(Incident, and_(
+    """The open task and open_task_incident, in one read (a completion needs both), with its case's other open
+    tasks: the step synchronises them next (app.inbox.operations.hold_open_tasks), without reading them again."""
+    of_case = select(OpenTask.case_id).where(OpenTask.task_id == task_id).scalar_subquery()
+    rows = session.execute(select(OpenTask, Incident).outerjoin(Incident, and_(
         Incident.kind == TASK, Incident.task_id == OpenTask.task_id, Incident.resolved_at.is_(None)))
-        .where(OpenTask.task_id == task_id)).first()
+        .where(OpenTask.case_id == of_case).order_by(OpenTask.created_at)).all()
+    found = next((row for row in rows if row[0].task_id == task_id), None)
     if found is None:
         return None, open_task_incident(session, task_id)  # held while its task is gone (the case moved on)
+    hold_open_tasks(session, found[0].case_id, list(dict.fromkeys(row[0] for row in rows)))
     return found[0], found[1]
 
 

@@ -24,7 +24,9 @@ from app.core.vocabulary import (
     SOURCE_FIELD,
     STRATEGY_OUTCOME_FIELD,
 )
+from app.deadlines.tracking import hold_deadlines
 from app.forms import FormDefinition, validate
+from app.inbox.operations import hold_open_tasks
 from app.intake.contact_types import ContactType
 from app.intake.open_work import OpenWork, open_work_for
 from app.people.names import normalise_nhs_number
@@ -75,6 +77,9 @@ def new_case(session: Session, subjects: list[dict[str, Any]], *, version_id: in
     session.add(case)
     session.flush()
     case.reference = f"MASH-{received_at:%Y}-{case.id:06d}"
+    # Stored in this transaction, the case has no deadline or inbox rows: its first steps need not read them.
+    hold_deadlines(session, case.id, [])
+    hold_open_tasks(session, case.id, [])
     return case, work
 
 

@@ -74,9 +74,10 @@ def _relate(session: Session, case: Case, actor: Actor) -> None:
 def propose_for_subject(session: Session, subject: Subject, *, exclude: Iterable[int] = (),
                         new: bool = False) -> list[SubjectMatch]:
     """Record proposals for a subject still undecided; a person once judged not the same is never proposed again.
-    ``new``: the subject was stored in this transaction and has had no proposals yet (intake), so none is read."""
+    ``new``: the subject was stored in this transaction and has had no proposals yet (intake), so none is read;
+    its record, made in this transaction too, is merged into another only if this transaction merged it."""
     own = session.get(Person, subject.person_id) if subject.person_id else None
-    if own is None or root_of(session, own.id) != own.id:
+    if own is None or (own.merged_into_id is not None if new else root_of(session, own.id) != own.id):
         return []
     decided = [] if new else session.execute(select(SubjectMatch.person_id, SubjectMatch.status)
                                              .where(SubjectMatch.subject_id == subject.id)).all()
