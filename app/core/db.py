@@ -29,6 +29,7 @@ from sqlalchemy.sql.functions import FunctionElement
 from sqlalchemy.types import TypeDecorator
 
 from app.core.config import sqlite_synchronous
+from app.core.write_queue import QueuedConnection, begin_in_turn, given_back_at_checkin, queue_for, remember
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -104,6 +105,9 @@ def create_private_sqlite_file(url: str) -> None:
         pass  # a folder that is missing or closed to us: SQLite says so when it first connects
 
 
+#: A write transaction of a few statements (a read's audit events): it goes before queued actions on SQLite.
+SHORT_WRITE = "short"
+
 #: How long a SQLite writer waits for the write lock before failing. Longer than any transaction the app holds:
 #: diagram code runs outside transactions (a contact's start) or within its budget (MASH_STEP_SECONDS, 2 s by
 #: default, per engine step), so a writer that has to wait waits instead of losing its work.
@@ -115,8 +119,12 @@ def make_engine(url: str) -> Engine:
     if url.startswith("sqlite"):
         create_private_sqlite_file(url)
         synchronous = sqlite_synchronous()
-        engine = create_engine(url, connect_args={"timeout": SQLITE_BUSY_SECONDS, "check_same_thread": False},
-                               hide_parameters=True)
+        queue = queue_for(make_url(url).database)
+        engine = create_engine(url, connect_args={"timeout": SQLITE_BUSY_SECONDS, "check_same_thread": False,
+                                                  "factory": QueuedConnection}, hide_parameters=True)
+        if queue is not None:
+            remember(engine, queue)
+            event.listen(engine, "checkin", given_back_at_checkin)
 
         @event.listens_for(engine, "connect")
         def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
@@ -132,7 +140,12 @@ def make_engine(url: str) -> Engine:
         @event.listens_for(engine, "begin")
         def _sqlite_begin(conn: Connection) -> None:
             write = conn.get_execution_options().get("sqlite_write")
-            conn.exec_driver_sql("BEGIN IMMEDIATE" if write else "BEGIN")
+            if not write:
+                conn.exec_driver_sql("BEGIN")
+            elif queue is None:
+                conn.exec_driver_sql("BEGIN IMMEDIATE")
+            else:  # writers of this process take turns in arrival order (app/core/write_queue.py)
+                begin_in_turn(conn, queue, short=write == SHORT_WRITE, seconds=SQLITE_BUSY_SECONDS)
 
         return engine
     return create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=20, hide_parameters=True)
@@ -212,10 +225,11 @@ def get_db() -> Database:
     return _db
 
 
-def begin_write(session: Session) -> None:
+def begin_write(session: Session, *, short: bool = False) -> None:
     """Start the transaction as a writer: on SQLite take the write lock up front (BEGIN IMMEDIATE)
-    so two writers queue instead of failing when a reader tries to upgrade."""
-    session.connection(execution_options={"sqlite_write": True})
+    so two writers queue instead of failing when a reader tries to upgrade. A ``short`` write (a read's audit
+    events) goes before the actions waiting for their turn (app/core/write_queue.py)."""
+    session.connection(execution_options={"sqlite_write": SHORT_WRITE if short else True})
 
 
 # ----------------------------------------------------------------------------- queues that follow savepoints
@@ -472,7 +486,7 @@ def _commit_as_writer(session: Session) -> None:
         return
     carried = _carried(session)
     _forget(session)
-    begin_write(session)
+    begin_write(session, short=True)
     _reapply(session, carried)
     session.commit()
 
