@@ -279,6 +279,17 @@ def test_given_back_at_commit(db, queue):
     assert _free(db, queue)
 
 
+@pytest.mark.parametrize("end", ["commit", "rollback"])
+def test_given_back_at_the_end_of_the_transaction_not_when_the_connection_is_returned(db, queue, end):
+    with db.engine.connect() as connection:
+        connection.execution_options(sqlite_write=True)
+        connection.execute(text("INSERT INTO test_queue_row (name) VALUES ('x')"))
+        assert queue.holder is not None
+        getattr(connection, end)()
+        assert _free(db, queue), "the connection is still checked out, its transaction over"
+    assert _names(db) == (["x"] if end == "commit" else [])
+
+
 def test_given_back_at_rollback(db, queue):
     session = _held_by_a_write(db)
     session.rollback()
