@@ -105,9 +105,6 @@ def create_private_sqlite_file(url: str) -> None:
         pass  # a folder that is missing or closed to us: SQLite says so when it first connects
 
 
-#: A write transaction of a few statements (a read's audit events): it goes before queued actions on SQLite.
-SHORT_WRITE = "short"
-
 #: How long a SQLite writer waits for the write lock before failing. Longer than any transaction the app holds:
 #: diagram code runs outside transactions (a contact's start) or within its budget (MASH_STEP_SECONDS, 2 s by
 #: default, per engine step), so a writer that has to wait waits instead of losing its work.
@@ -145,7 +142,7 @@ def make_engine(url: str) -> Engine:
             elif queue is None:
                 conn.exec_driver_sql("BEGIN IMMEDIATE")
             else:  # writers of this process take turns in arrival order (app/core/write_queue.py)
-                begin_in_turn(conn, queue, short=write == SHORT_WRITE, seconds=SQLITE_BUSY_SECONDS)
+                begin_in_turn(conn, queue, seconds=SQLITE_BUSY_SECONDS)
 
         return engine
     return create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=20, hide_parameters=True)
@@ -225,11 +222,10 @@ def get_db() -> Database:
     return _db
 
 
-def begin_write(session: Session, *, short: bool = False) -> None:
+def begin_write(session: Session) -> None:
     """Start the transaction as a writer: on SQLite take the write lock up front (BEGIN IMMEDIATE)
-    so two writers queue instead of failing when a reader tries to upgrade. A ``short`` write (a read's audit
-    events) goes before the actions waiting for their turn (app/core/write_queue.py)."""
-    session.connection(execution_options={"sqlite_write": SHORT_WRITE if short else True})
+    so two writers queue instead of failing when a reader tries to upgrade."""
+    session.connection(execution_options={"sqlite_write": True})
 
 
 # ----------------------------------------------------------------------------- queues that follow savepoints
@@ -486,7 +482,7 @@ def _commit_as_writer(session: Session) -> None:
         return
     carried = _carried(session)
     _forget(session)
-    begin_write(session, short=True)
+    begin_write(session)
     _reapply(session, carried)
     session.commit()
 

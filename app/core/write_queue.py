@@ -5,16 +5,15 @@ sqlite3_busy_timeout's back-off (1, 2, 5 ... up to 100 ms between polls), and wh
 commits goes next: under load some requests wait many turns. Here every ``BEGIN IMMEDIATE`` of the process first
 takes its turn in a queue (``WriteQueue``) and the turn passes to the next writer the moment the transaction ends.
 The queue only orders writers; SQLite's lock still keeps them apart, and other processes (more server workers,
-the ``mash`` command line) meet SQLite's busy handler as before. Reads (a plain ``BEGIN``) never queue.
+the ``mash`` command line) meet SQLite's busy handler as before. Reads (a plain ``BEGIN``) never queue; a read's
+short audit write at its end queues like any writer (README, "Writers take turns on SQLite": measured, letting it
+go first lengthened the actions' tail more than it shortened the reads').
 
 A turn belongs to the DBAPI connection whose ``BEGIN IMMEDIATE`` took it (``QueuedConnection``) and ends when that
 connection's ``commit()``, ``rollback()`` or ``close()`` leaves no transaction open, whoever calls them: a session,
 the pool's reset at checkin, an invalidated connection, the garbage collector's clean-up of a forgotten one. A
 waiter also looks at the turn's holder now and then: a turn whose thread has ended, whose connection is gone or
 whose transaction SQLite ended by itself is passed on. A lost turn could stall every writer; it cannot be lost.
-
-A read's short audit write (``short=True``) goes before the queued actions (it holds the lock a few milliseconds,
-an action tens): first come, first served among short writes, and among the others.
 """
 from __future__ import annotations
 
@@ -37,11 +36,10 @@ LOOK_SECONDS = 0.25
 class Turn:
     """One writer's turn, for one transaction of one connection."""
 
-    __slots__ = ("began", "connection", "granted", "queue", "short", "thread")
+    __slots__ = ("began", "connection", "granted", "queue", "thread")
 
-    def __init__(self, queue: WriteQueue, connection: QueuedConnection, short: bool) -> None:
+    def __init__(self, queue: WriteQueue, connection: QueuedConnection) -> None:
         self.queue = queue
-        self.short = short
         self.thread = threading.current_thread()
         self.connection = weakref.ref(connection)
         #: BEGIN IMMEDIATE has run: from now on a connection outside a transaction has ended this turn.
@@ -68,8 +66,7 @@ class WriteQueue:
         # clean-up) on whatever thread it runs, also one that is inside this queue's mutex.
         self._mutex = threading.RLock()
         self._holder: Turn | None = None
-        self._short: deque[Turn] = deque()
-        self._long: deque[Turn] = deque()
+        self._waiting: deque[Turn] = deque()
 
     @property
     def holder(self) -> Turn | None:
@@ -77,16 +74,16 @@ class WriteQueue:
 
     @property
     def waiting(self) -> int:
-        return len(self._short) + len(self._long)
+        return len(self._waiting)
 
-    def take(self, connection: QueuedConnection, *, short: bool, timeout: float) -> Turn | None:
+    def take(self, connection: QueuedConnection, *, timeout: float) -> Turn | None:
         """Wait for a turn, at most ``timeout`` seconds; None if it did not come."""
-        turn = Turn(self, connection, short)
+        turn = Turn(self, connection)
         with self._mutex:
-            if self._holder is None and not self._short and not self._long:
+            if self._holder is None and not self._waiting:
                 self._holder = turn
                 return turn
-            (self._short if short else self._long).append(turn)
+            self._waiting.append(turn)
             if self._holder is None:  # given back while this turn was being queued
                 self._pass_on()
         deadline = time.monotonic() + timeout
@@ -95,7 +92,7 @@ class WriteQueue:
                 with self._mutex:
                     if self._holder is turn:
                         return turn
-                    (self._short if short else self._long).remove(turn)
+                    self._waiting.remove(turn)
                 return None
             self._look_at_holder()
         return turn
@@ -118,9 +115,8 @@ class WriteQueue:
                 self._pass_on()
 
     def _pass_on(self) -> None:
-        waiting = self._short or self._long
-        if waiting:
-            turn = waiting.popleft()
+        if self._waiting:
+            turn = self._waiting.popleft()
             self._holder = turn
             turn.granted.set()
         else:
@@ -172,7 +168,7 @@ class QueuedConnection(sqlite3.Connection):
             turn.queue.give_back(turn)
 
 
-def begin_in_turn(conn: Connection, queue: WriteQueue, *, short: bool, seconds: float) -> None:
+def begin_in_turn(conn: Connection, queue: WriteQueue, *, seconds: float) -> None:
     """``BEGIN IMMEDIATE`` on ``conn`` once its turn comes. Waiting for the turn and then for SQLite's own lock (held
     by another process) take at most ``seconds`` together; a writer that waited longer is told "database is
     locked", as SQLite's busy handler tells it, and takes the same path (a retry outside a request, a 500 in one)."""
@@ -181,7 +177,7 @@ def begin_in_turn(conn: Connection, queue: WriteQueue, *, short: bool, seconds: 
         conn.exec_driver_sql("BEGIN IMMEDIATE")
         return
     started = time.monotonic()
-    turn = queue.take(dbapi, short=short, timeout=seconds)
+    turn = queue.take(dbapi, timeout=seconds)
     if turn is None:
         raise OperationalError("BEGIN IMMEDIATE", None, sqlite3.OperationalError("database is locked"))
     dbapi.turn = turn
