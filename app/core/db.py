@@ -29,6 +29,7 @@ from sqlalchemy.sql.functions import FunctionElement
 from sqlalchemy.types import TypeDecorator
 
 from app.core.config import sqlite_synchronous
+from app.core.write_queue import QueuedConnection, begin_in_turn, given_back_at_checkin, queue_for, remember
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -115,8 +116,12 @@ def make_engine(url: str) -> Engine:
     if url.startswith("sqlite"):
         create_private_sqlite_file(url)
         synchronous = sqlite_synchronous()
-        engine = create_engine(url, connect_args={"timeout": SQLITE_BUSY_SECONDS, "check_same_thread": False},
-                               hide_parameters=True)
+        queue = queue_for(make_url(url).database)
+        engine = create_engine(url, connect_args={"timeout": SQLITE_BUSY_SECONDS, "check_same_thread": False,
+                                                  "factory": QueuedConnection}, hide_parameters=True)
+        if queue is not None:
+            remember(engine, queue)
+            event.listen(engine, "checkin", given_back_at_checkin)
 
         @event.listens_for(engine, "connect")
         def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
@@ -132,7 +137,12 @@ def make_engine(url: str) -> Engine:
         @event.listens_for(engine, "begin")
         def _sqlite_begin(conn: Connection) -> None:
             write = conn.get_execution_options().get("sqlite_write")
-            conn.exec_driver_sql("BEGIN IMMEDIATE" if write else "BEGIN")
+            if not write:
+                conn.exec_driver_sql("BEGIN")
+            elif queue is None:
+                conn.exec_driver_sql("BEGIN IMMEDIATE")
+            else:  # writers of this process take turns in arrival order (app/core/write_queue.py)
+                begin_in_turn(conn, queue, seconds=SQLITE_BUSY_SECONDS)
 
         return engine
     return create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=20, hide_parameters=True)
