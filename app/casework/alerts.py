@@ -29,6 +29,7 @@ from app.casework.models import AT_RISK, BREACH, HANDOVER, NotificationMarker
 from app.core.bulk import insert_together
 from app.core.calendar import london
 from app.core.codes import CHILD_ROLES
+from app.core.memo import memo
 from app.core.roles import role_label
 from app.core.vocabulary import AGENCY_CHECK_FORM, AGENCY_CHECK_SUFFIX, agency_of_check, rag_label
 from app.deadlines.models import Deadline
@@ -228,14 +229,14 @@ def _handover_summary(session: Session, at: datetime) -> int:
 
 
 # ----------------------------------------------------------------------------- markers
-#: session.info key of a batch's breach markers (``prefetch_breach_markers``).
-_PREFETCHED_BREACHES = "mash.alerts.prefetched-breaches"
+#: Memo (app.core.memo) of a batch's breach markers (``prefetch_breach_markers``).
+_BREACHES_AHEAD = "breach_markers_ahead"
 
 
 def prefetch_breach_markers(session: Session, case_ids: list[int]) -> None:
     """Read which deadlines of many cases have had their breach alert, in one query, for ``_mark`` to consult
-    instead of asking once per breach (the scheduler's batch of firings). Valid for the session's current
-    transaction; markers added in it are added to the set as they are made."""
+    instead of asking once per breach (the scheduler's batch of firings). Kept in the transaction's memo
+    (forgotten when any transaction or savepoint ends); markers added are added to the set as they are made."""
     marked: dict[int, set[int]] = {case_id: set() for case_id in case_ids}
     for case_id, deadline_id in session.execute(
             select(NotificationMarker.case_id, NotificationMarker.deadline_id)
@@ -243,16 +244,15 @@ def prefetch_breach_markers(session: Session, case_ids: list[int]) -> None:
                    NotificationMarker.deadline_id.is_not(None))):
         if deadline_id is not None:
             marked[case_id].add(deadline_id)
-    session.info[_PREFETCHED_BREACHES] = (session.get_transaction(), marked)
+    memo(session, _BREACHES_AHEAD).update(marked)
 
 
 def _mark(session: Session, kind: str, case_id: int, at: datetime, *, deadline_id: int | None = None,
           task_id: str | None = None) -> bool:
     """Record that this alert is queued; False when it already was."""
-    prefetched = session.info.get(_PREFETCHED_BREACHES)
-    if kind == BREACH and deadline_id is not None and prefetched is not None \
-            and prefetched[0] is session.get_transaction() and case_id in prefetched[1]:
-        marked = prefetched[1][case_id]
+    ahead = memo(session, _BREACHES_AHEAD)
+    if kind == BREACH and deadline_id is not None and case_id in ahead:
+        marked = ahead[case_id]
         if deadline_id in marked:
             return False
         marked.add(deadline_id)

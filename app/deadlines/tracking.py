@@ -25,8 +25,9 @@ from app.engine import CaseWorkflow, Retimed, WaitingTimer
 
 #: A timer the process waits on (the hub opening, chasing again): not a deadline, nobody is late.
 WAIT = "wait"
-#: session.info keys of a batch of firings (``prefetch_deadlines``, ``defer_projection``).
-_PREFETCHED = "mash.deadlines.prefetched"
+#: Memo (app.core.memo) of cases' unmet deadline rows read ahead (``prefetch_deadlines``, ``hold_deadlines``).
+_AHEAD = "deadlines_ahead"
+#: session.info key of a batch of firings (``defer_projection``).
 _DEFERRED = "mash.deadlines.deferred-projection"
 #: Memo of each case's SLA wall row as this transaction last wrote it (``_project``).
 _WRITTEN = "sla_case_written"
@@ -34,22 +35,18 @@ _WRITTEN = "sla_case_written"
 
 def prefetch_deadlines(session: Session, case_ids: list[int]) -> None:
     """Read the unmet deadline rows of many cases in one query, for ``sync_deadlines`` to take instead of asking
-    once per case (the scheduler's batch of firings). Valid for the session's current transaction only; a case
-    taken is forgotten, so a second step on it in the same transaction reads afresh."""
+    once per case (the scheduler's batch of firings). Kept in the transaction's memo (forgotten when any
+    transaction or savepoint ends); a case taken is forgotten, so a second step on it reads afresh."""
     rows: dict[int, list[Deadline]] = {case_id: [] for case_id in case_ids}
     for row in session.scalars(_unmet().where(Deadline.case_id.in_(case_ids))):
         rows[row.case_id].append(row)
-    session.info[_PREFETCHED] = (session.get_transaction(), rows)
+    memo(session, _AHEAD).update(rows)
 
 
 def hold_deadlines(session: Session, case_id: int, rows: list[Deadline]) -> None:
     """The case's unmet deadline rows as known without reading them (a case stored in this transaction has none),
-    for ``sync_deadlines`` to take: valid for the session's current transaction only, as ``prefetch_deadlines``."""
-    prefetched = session.info.get(_PREFETCHED)
-    transaction = session.get_transaction()
-    held = prefetched[1] if prefetched is not None and prefetched[0] is transaction else {}
-    held[case_id] = rows
-    session.info[_PREFETCHED] = (transaction, held)
+    for ``sync_deadlines`` to take: valid as ``prefetch_deadlines``'s."""
+    memo(session, _AHEAD)[case_id] = rows
 
 
 def _unmet() -> Select[Any]:
@@ -57,12 +54,9 @@ def _unmet() -> Select[Any]:
 
 
 def _prefetched(session: Session, case_id: int) -> list[Deadline] | None:
-    """The case's unmet deadline rows if prefetched for this transaction (taken: forgotten), else None."""
-    prefetched = session.info.get(_PREFETCHED)
-    if prefetched is not None and prefetched[0] is session.get_transaction() and case_id in prefetched[1]:
-        rows: list[Deadline] = prefetched[1].pop(case_id)
-        return rows
-    return None
+    """The case's unmet deadline rows if read ahead in this transaction (taken: forgotten), else None."""
+    rows: list[Deadline] | None = memo(session, _AHEAD).pop(case_id, None)
+    return rows
 
 
 def sync_deadlines(session: Session, case_id: int, workflow: CaseWorkflow, at: datetime,

@@ -47,34 +47,30 @@ def unclaim(session: Session, task_id: str, actor: Actor) -> OpenTask:
     return task
 
 
-#: session.info key of a batch's open-task rows (``prefetch_open_tasks``).
-_PREFETCHED = "mash.inbox.prefetched"
+#: Memo (app.core.memo) of cases' inbox rows read ahead (``prefetch_open_tasks``, ``hold_open_tasks``).
+_AHEAD = "open_tasks_ahead"
 
 
 def prefetch_open_tasks(session: Session, case_ids: list[int]) -> None:
     """Read the inbox rows of many cases in one query, for ``sync_open_tasks`` to take instead of asking once per
-    case (the scheduler's batch of firings). Valid for the session's current transaction only; a case taken is
-    forgotten, so a second step on it in the same transaction reads afresh."""
+    case (the scheduler's batch of firings). Kept in the transaction's memo (forgotten when any transaction or
+    savepoint ends); a case taken is forgotten, so a second step on it reads afresh."""
     rows: dict[int, list[OpenTask]] = {case_id: [] for case_id in case_ids}
     for row in session.scalars(select(OpenTask).where(OpenTask.case_id.in_(case_ids))):
         rows[row.case_id].append(row)
-    session.info[_PREFETCHED] = (session.get_transaction(), rows)
+    memo(session, _AHEAD).update(rows)
 
 
 def hold_open_tasks(session: Session, case_id: int, rows: list[OpenTask]) -> None:
     """The case's inbox rows as just read (a completion reads them with its task), for ``sync_open_tasks`` to take
-    instead of reading them again: valid for the session's current transaction only, as ``prefetch_open_tasks``."""
-    prefetched = session.info.get(_PREFETCHED)
-    transaction = session.get_transaction()
-    held = prefetched[1] if prefetched is not None and prefetched[0] is transaction else {}
-    held[case_id] = rows
-    session.info[_PREFETCHED] = (transaction, held)
+    instead of reading them again: valid as ``prefetch_open_tasks``'s."""
+    memo(session, _AHEAD)[case_id] = rows
 
 
 def _open_task_rows(session: Session, case_id: int) -> list[OpenTask]:
-    prefetched = session.info.get(_PREFETCHED)
-    if prefetched is not None and prefetched[0] is session.get_transaction() and case_id in prefetched[1]:
-        return prefetched[1].pop(case_id)
+    held: list[OpenTask] | None = memo(session, _AHEAD).pop(case_id, None)
+    if held is not None:
+        return held
     query = select(OpenTask).where(OpenTask.case_id == case_id).order_by(OpenTask.created_at)
     if any(isinstance(pending, OpenTask) for pending in session.new):
         return list(session.scalars(query))  # a row added in this transaction: written first
