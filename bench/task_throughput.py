@@ -42,7 +42,7 @@ use_project_venv()
 
 from tests import factories as f  # noqa: E402  (payload builders shared with the API tests)
 from tests.postgres_server import ThrowawayPostgres, free_port, postgres_bin  # noqa: E402
-from tests.server_processes import REFERRAL_WALK, mash_command  # noqa: E402
+from tests.server_processes import REFERRAL_WALK, mash_command, process_stats  # noqa: E402
 
 HOST = "127.0.0.1"
 USERS = ("mash-manager", "police", "health", "business-support", "referrer")
@@ -206,15 +206,7 @@ def tree_cpu_seconds(root_pid: int | None) -> float:
         return 0.0
     children: dict[int, list[int]] = {}
     spent: dict[int, float] = {}
-    for entry in Path("/proc").iterdir():
-        if not entry.name.isdigit():
-            continue
-        try:
-            stat = (entry / "stat").read_text()
-        except OSError:
-            continue
-        fields = stat[stat.rindex(")") + 2:].split()  # state, ppid, ...; utime, stime, cutime, cstime at 11-14
-        pid = int(entry.name)
+    for pid, fields in process_stats():
         children.setdefault(int(fields[1]), []).append(pid)
         spent[pid] = sum(int(value) for value in fields[11:15]) / _TICKS
     total, stack = 0.0, [root_pid]

@@ -3,6 +3,7 @@ a process group (to know a SIGKILL has landed), and the walk every benchmarked c
 from __future__ import annotations
 
 import sys
+from collections.abc import Iterator
 from pathlib import Path
 
 from tests import factories as f
@@ -25,17 +26,19 @@ def mash_command() -> list[str]:
     return [str(script)] if script.exists() else [sys.executable, "-c", "from app.cli import main; main()"]
 
 
-def process_group_members(pgid: int) -> list[int]:
-    """Live (not zombie) processes in a process group, from /proc."""
-    members = []
+def process_stats() -> Iterator[tuple[int, list[str]]]:
+    """Each process's id and the fields of its /proc stat after "pid (comm) ": state, ppid, pgrp, ... (utime,
+    stime, cutime and cstime at 11-14)."""
     for entry in Path("/proc").iterdir():
         if not entry.name.isdigit():
             continue
         try:
             stat = (entry / "stat").read_text()
         except OSError:
-            continue
-        fields = stat[stat.rindex(")") + 2:].split()  # after "pid (comm) ": state, ppid, pgrp, ...
-        if int(fields[2]) == pgid and fields[0] != "Z":
-            members.append(int(entry.name))
-    return members
+            continue  # ended meanwhile
+        yield int(entry.name), stat[stat.rindex(")") + 2:].split()
+
+
+def process_group_members(pgid: int) -> list[int]:
+    """Live (not zombie) processes in a process group, from /proc."""
+    return [pid for pid, fields in process_stats() if int(fields[2]) == pgid and fields[0] != "Z"]
