@@ -20,19 +20,16 @@ from benchlib import ROOT, use_project_venv  # bench/ is on sys.path when a scri
 
 use_project_venv()
 
-from app.core.clock import now  # noqa: E402
 from app.core.roles import LANE_ROLES  # noqa: E402
 from app.engine import CaseWorkflow, ProcessBundle, compile_bundle  # noqa: E402
+from task_throughput import engine_case_data, engine_step  # noqa: E402
 from tests.server_processes import REFERRAL_WALK  # noqa: E402
 
 ROLES = frozenset(LANE_ROLES)
 
 
 def _start(definition) -> CaseWorkflow:
-    data = {"reference": "MASH-BENCH", "received_at": now().isoformat(), "source": "2A", "immediate_risk": False,
-            "has_open_case": False, "open_enquiry": None, "outcome": None, "strategy_outcome": None,
-            "referral_date": None}
-    workflow, _ = CaseWorkflow.start(definition, data)
+    workflow, _ = CaseWorkflow.start(definition, engine_case_data("MASH-BENCH"))
     return workflow
 
 
@@ -44,10 +41,7 @@ def walk(definition, persist: bool) -> list[float]:
     times = []
     for element, _user, form in REFERRAL_WALK:
         started = time.perf_counter()
-        task = next(t for t in workflow.open_user_tasks() if t.info.bpmn_id == element)
-        workflow.complete_task(task.task_id, form, ROLES)
-        if persist:
-            workflow = CaseWorkflow.restore(definition, workflow.serialize())
+        workflow = engine_step(definition, workflow, element, form, ROLES, persist=persist)
         times.append(time.perf_counter() - started)
     if not workflow.completed:
         raise RuntimeError("the walk did not close the case")

@@ -451,10 +451,29 @@ def raw_engine_ceiling() -> str:
 
 
 # ----------------------------------------------------------------------------- in-memory ceiling
+def engine_case_data(reference: str) -> dict[str, Any]:
+    """A contact's case data as the referral's start needs it, for the engine alone."""
+    from app.core.clock import now
+
+    return {"reference": reference, "received_at": now().isoformat(), "source": "2A", "immediate_risk": False,
+            "has_open_case": False, "open_enquiry": None, "outcome": None, "strategy_outcome": None,
+            "referral_date": None}
+
+
+def engine_step(definition: Any, workflow: Any, element: str, form: dict, roles: frozenset[str], *,
+                persist: bool) -> Any:
+    """Complete ``element``'s open task in the engine alone; with ``persist``, the case's state saved and restored
+    after it, as every request of the hub does. Returns the workflow to go on with."""
+    from app.engine import CaseWorkflow
+
+    task = next(t for t in workflow.open_user_tasks() if t.info.bpmn_id == element)
+    workflow.complete_task(task.task_id, form, roles)
+    return CaseWorkflow.restore(definition, workflow.serialize()) if persist else workflow
+
+
 def engine_ceiling(definition, cases: int) -> dict[str, dict]:
     """The referral walk in the engine alone (SpiffWorkflow in memory, one thread), plain and with
     serialize+restore after every step: starts/s, completions/s and p50/p95 ms of one completion."""
-    from app.core.clock import now
     from app.core.roles import LANE_ROLES
     from app.engine import CaseWorkflow
 
@@ -466,20 +485,14 @@ def engine_ceiling(definition, cases: int) -> dict[str, dict]:
         for number in range(-2, cases):  # two untimed warm-up cases
             if number == 0:
                 start_s, steps = 0.0, []
-            data = {"reference": f"MASH-BENCH-{number:06d}", "received_at": now().isoformat(), "source": "2A",
-                    "immediate_risk": False, "has_open_case": False, "open_enquiry": None, "outcome": None,
-                    "strategy_outcome": None, "referral_date": None}
             t0 = time.perf_counter()
-            workflow, _ = CaseWorkflow.start(definition, data)
+            workflow, _ = CaseWorkflow.start(definition, engine_case_data(f"MASH-BENCH-{number:06d}"))
             if persist:
                 workflow = CaseWorkflow.restore(definition, workflow.serialize())
             start_s += time.perf_counter() - t0
             for element, _user, form in STEPS:
                 t1 = time.perf_counter()
-                task = next(t for t in workflow.open_user_tasks() if t.info.bpmn_id == element)
-                workflow.complete_task(task.task_id, form, roles)
-                if persist:
-                    workflow = CaseWorkflow.restore(definition, workflow.serialize())
+                workflow = engine_step(definition, workflow, element, form, roles, persist=persist)
                 steps.append(time.perf_counter() - t1)
             if not (workflow.completed and workflow.end_event() == "end_closed"):
                 raise RuntimeError(f"the walk did not close the case: it ended at {workflow.end_event()}")
