@@ -6,30 +6,14 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from playwright.sync_api import Browser, Page, expect
+from playwright.sync_api import Page, expect
 
-from app.core.calendar import LONDON
 from app.core.clock import clock
-from tests.browser.test_hub_journey import Desks
+from tests.browser.conftest import fill_date
 
 pytestmark = pytest.mark.usefixtures("live_server")
 #: Wednesday 13 January 2027, 10:00 UTC.
 MORNING = datetime(2027, 1, 13, 10, 0, tzinfo=UTC)
-
-
-@pytest.fixture
-def person(live_server, browser: Browser):
-    desks = Desks(live_server, browser)
-    yield desks
-    for context in desks.contexts:
-        context.close()
-
-
-def fill_date(page: Page, field: str, day: datetime) -> None:
-    local = day.astimezone(LONDON)
-    page.locator(f"#{field}-day").fill(str(local.day))
-    page.locator(f"#{field}-month").fill(str(local.month))
-    page.locator(f"#{field}-year").fill(str(local.year))
 
 
 def test_the_police_notify_a_missing_child_and_the_coordinator_offers_the_interview(page: Page, person):

@@ -3,20 +3,10 @@ from __future__ import annotations
 
 import re
 
-import pytest
-from playwright.sync_api import Browser, expect
+from playwright.sync_api import expect
 
 from tests.api.test_referral_walks import task_id
-from tests.browser.test_hub_journey import Desks
 from tests.people.flows import FAMILY, LATER, report
-
-
-@pytest.fixture
-def person(live_server, browser: Browser):
-    desks = Desks(live_server, browser)
-    yield desks
-    for context in desks.contexts:
-        context.close()
 
 
 def test_a_screener_confirms_a_match_from_the_screening_page(api, person):
