@@ -104,12 +104,12 @@ def _scope(functions: dict[str, Any], external: dict[str, Any]) -> dict[str, Any
 
 
 def evaluate_plain(code: CodeType, context: dict[str, Any], external: dict[str, Any],
-                   functions: dict[str, Any] | None = None) -> Any:
+                   functions: dict[str, Any]) -> Any:
     """The value of a plain expression over the case data (which wins over the engine's own names and the
     functions, as in the evaluator). Raises whatever the expression raises; the caller then asks the evaluator.
     A list or dict it answers is a copy, as a value from the evaluator is: the case data is never shared between
     two names."""
-    scope = {**_scope(functions or {}, external), **context}
+    scope = {**_scope(functions, external), **context}
     value = eval(code, _NO_BUILTINS, scope)  # noqa: S307 - plain expressions only (see above)
     return copy.deepcopy(value) if isinstance(value, list | dict | set | tuple) else value
 
