@@ -36,31 +36,27 @@ CALLABLE = frozenset({"now", "add_hours", "add_working_days", "add_working_hours
 MAX_CALLS = 4
 #: Expressions seen, plain (their code) or not (None); a deployed diagram has a few hundred.
 _CACHE_SIZE = 4096
-_cache: dict[str, CodeType | None] = {}
+_cache: dict[tuple[str, str], CodeType | None] = {}
 _lock = threading.Lock()
 _NO_BUILTINS: dict[str, Any] = {"__builtins__": {}}
 
 
 def plain_code(expression: str) -> CodeType | None:
     """The compiled expression if it is plain (see the module's docstring), else None."""
-    with _lock:
-        if expression in _cache:
-            return _cache[expression]
-    code = _compile_if_plain(expression)
-    with _lock:
-        if len(_cache) >= _CACHE_SIZE:
-            _cache.clear()
-        _cache[expression] = code
-    return code
+    return _cached(expression, "eval")
 
 
 def plain_script(script: str) -> CodeType | None:
     """The compiled script if it is plain (assignments of plain expressions to names), else None."""
-    key = "\0script\0" + script
+    return _cached(script, "exec")
+
+
+def _cached(source: str, mode: Literal["eval", "exec"]) -> CodeType | None:
+    key = (mode, source)
     with _lock:
         if key in _cache:
             return _cache[key]
-    code = _compile_if_plain(script, mode="exec")
+    code = _compile_if_plain(source, mode)
     with _lock:
         if len(_cache) >= _CACHE_SIZE:
             _cache.clear()
@@ -68,7 +64,7 @@ def plain_script(script: str) -> CodeType | None:
     return code
 
 
-def _compile_if_plain(source: str, mode: Literal["eval", "exec"] = "eval") -> CodeType | None:
+def _compile_if_plain(source: str, mode: Literal["eval", "exec"]) -> CodeType | None:
     try:
         tree = ast.parse(source.strip(), mode=mode)
     except (SyntaxError, ValueError):
