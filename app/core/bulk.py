@@ -39,7 +39,7 @@ def insert_together(session: Session, rows: Sequence[Any], key: Sequence[str]) -
                 setattr(row, name, column.default.arg)  # what the ORM's INSERT would have written
             setattr(row, name, getattr(row, name))  # every column loaded: nothing is read again
         values.append({column.key: getattr(row, name) for name, column in columns})
-    returned = []
+    returned: list[Any] = []
     with session.no_autoflush:  # the rows need nothing pending (their parents are stored before them)
         for statement, parameters in _statements(table, values, (primary, *(table.c[name] for name in key))):
             returned += session.execute(statement, parameters).all()
@@ -50,7 +50,7 @@ def insert_together(session: Session, rows: Sequence[Any], key: Sequence[str]) -
         session.add(row)
 
 
-def _statements(table: Table, values: list[dict[str, Any]], returning: tuple[Column, ...]
+def _statements(table: Table, values: list[dict[str, Any]], returning: tuple[Column[Any], ...]
                 ) -> list[tuple[Insert, list[dict[str, Any]]]]:
     """One executemany INSERT (a statement compiled once, sent as one multi-row INSERT) per set of rows that
     leave the same JSON columns empty. A None in a JSON column is SQL NULL, as in the ORM's INSERT (bound as a
