@@ -32,7 +32,7 @@ def definition():
 def test_each_table_decides_as_spiffworkflows_own_engine_would(definition, monkeypatch, decision, grid):
     ours = [trial.try_decision(definition, decision, dict(data)) for data in grid]
     # The same tables with SpiffWorkflow's engine: every business rule task's engine swapped back.
-    spec = trial._spec(definition, decision)
+    spec, _outputs = trial._spec(definition, decision)
     task_spec = spec.task_specs["decide"]
     assert isinstance(task_spec.dmnEngine, OnceEachInput)
     monkeypatch.setattr(task_spec, "dmnEngine", DMNEngine(task_spec.dmnEngine.decision_table))
@@ -49,7 +49,7 @@ def test_an_input_is_read_once_per_decision(definition, asks, monkeypatch):
     # tried (the trial decides twice: to run its step, then to name the rules that fitted).
     assert sorted(Counter(asks).values()) == [2, 2]
     asks.clear()
-    task_spec = trial._spec(definition, "threshold").task_specs["decide"]
+    task_spec = trial._spec(definition, "threshold")[0].task_specs["decide"]
     monkeypatch.setattr(task_spec, "dmnEngine", DMNEngine(task_spec.dmnEngine.decision_table))
     trial.try_decision(definition, "threshold", dict(below_threshold))
     assert len(asks) > 10  # SpiffWorkflow's own engine: every cell of every rule tried is a round trip
