@@ -157,6 +157,25 @@ def releases_of(session: Session, case_id: int) -> dict[int, list[ReturnRelease]
     return found
 
 
+#: Built once: a case's returns with their releases, in one read (every answer about a case shows its returns).
+_RETURNS = (select(AgencyReturn, ReturnRelease)
+            .outerjoin(ReturnRelease, ReturnRelease.return_id == AgencyReturn.id)
+            .where(AgencyReturn.case_id == bindparam("case_id"))
+            .order_by(AgencyReturn.returned_at, AgencyReturn.id, ReturnRelease.id))
+
+
+def returns_with_releases(session: Session, case_id: int) -> tuple[list[AgencyReturn],
+                                                                    dict[int, list[ReturnRelease]]]:
+    """A case's returns, oldest first, and their releases (standing or withdrawn) by return id, oldest first."""
+    returns: dict[int, AgencyReturn] = {}
+    releases: dict[int, list[ReturnRelease]] = {}
+    for ret, release in session.execute(_RETURNS, {"case_id": case_id}):
+        returns.setdefault(ret.id, ret)
+        if release is not None:
+            releases.setdefault(ret.id, []).append(release)
+    return list(returns.values()), releases
+
+
 def readable_returns(session: Session, sight: CaseSight, returns: list[AgencyReturn],
                      releases: dict[int, list[ReturnRelease]], at: datetime) -> list[AgencyReturn]:
     """The returns this sight reads; a release read for the first time by its receiving agency is marked
