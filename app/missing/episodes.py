@@ -117,7 +117,8 @@ def child_flags(session: Session, case: Case, at: datetime | None = None) -> lis
     for subject_id, person_id in session.execute(select(SubjectMatch.subject_id, SubjectMatch.person_id).where(
             SubjectMatch.subject_id.in_(list(proposed)), SubjectMatch.status == "proposed")):
         proposed[subject_id].append(person_id)
-    repeats = _repeats(session, {child.id: ([child.person_id], proposed[child.id]) for child in children},
+    repeats = _repeats(session, {child.id: ([child.person_id] if child.person_id is not None else [],
+                                            proposed[child.id]) for child in children},
                        at or case.received_at, hub_rule())
     return [ChildFlag(child, repeats[child.id]) for child in children if repeats[child.id].flagged]
 

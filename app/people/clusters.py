@@ -67,6 +67,14 @@ def clusters(session: Session, person_ids: Iterable[int]) -> dict[int, int]:
     return {record: root for record, root in known.items() if root in roots}
 
 
+def cluster_around(session: Session, person_id: int) -> tuple[int, set[int]]:
+    """``person_id``'s root and every record of its cluster (root_of and cluster_of in one read, or none when the
+    transaction has read the cluster): for the person page, which asks three times."""
+    record_root = clusters(session, [person_id])
+    root = record_root[person_id]
+    return root, {record for record, found in record_root.items() if found == root}
+
+
 def _read_clusters(session: Session, ids: list[int]) -> dict[int, int]:
     """One recursive read: up the merges from ``ids`` to their roots, then down to every record merged into
     them. A record not stored (its details removed under the retention policy) or on a cycle of merges (a bug
