@@ -63,6 +63,8 @@ def main() -> None:
     parser.add_argument("--data", type=Path, required=True, help="a directory bench/scale.py --data filled")
     parser.add_argument("--requests", type=int, default=50, help="requests of each page profiled (default 50)")
     parser.add_argument("--top", type=int, default=25, help="functions listed by cumulative time (default 25)")
+    parser.add_argument("--no-profile", action="store_true", help="only the timings without the profiler and the "
+                        "statement counts (quicker: for runs of two builds in turn)")
     parser.add_argument("--statements", action="store_true", help="list the statements of one request of each page")
     parser.add_argument("--save", type=Path, help="also save each page's raw profile (pstats) as SAVE.<n>")
     args = parser.parse_args()
@@ -117,6 +119,12 @@ def profile(url: str, workdir: Path, password: str, samples: dict, args: argpars
             get()
             timings.append((time.perf_counter() - started) * 1000)
             counts.append(len(statements))
+        summary = (f"\n## {label}: without the profiler median {percentile(timings, 0.5):.1f} ms, p95 "
+                   f"{percentile(timings, 0.95):.1f} ms; statements per request {min(counts)}-{max(counts)} (median "
+                   f"{percentile(counts, 0.5):.0f})")
+        if args.no_profile:
+            print(summary)
+            continue
         profiler = cProfile.Profile()
         for _ in range(args.requests):
             profiler.enable()
@@ -127,9 +135,7 @@ def profile(url: str, workdir: Path, password: str, samples: dict, args: argpars
         by_layer: dict[str, float] = defaultdict(float)
         for (filename, _line, _name), row in stats.stats.items():  # type: ignore[attr-defined]
             by_layer[layer_of(filename)] += row[2]  # tottime: time in the function itself
-        print(f"\n## {label}: without the profiler median {percentile(timings, 0.5):.1f} ms, p95 "
-              f"{percentile(timings, 0.95):.1f} ms; statements per request {min(counts)}-{max(counts)} (median "
-              f"{percentile(counts, 0.5):.0f}); under the profiler {1000 * total / args.requests:.1f} ms")
+        print(f"{summary}; under the profiler {1000 * total / args.requests:.1f} ms")
         print(f"   {'layer (own time of its functions)':<62}{'ms/request':>11}{'share':>8}")
         for layer, seconds in sorted(by_layer.items(), key=lambda item: -item[1]):
             print(f"   {layer:<62}{1000 * seconds / args.requests:11.2f}{100 * seconds / total:7.1f}%")
