@@ -7,8 +7,10 @@ reads (docs/architecture.md); no workflow deserialization.
 """
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime
+from functools import partial
 from typing import Any
 
 from sqlalchemy import select
@@ -125,15 +127,20 @@ class CaseDetail:
     linked_case: Case | None = None
     #: Agencies involved in the case that the reader's agency may release its return to.
     release_targets: list[str] = field(default_factory=list)
-    #: The occasional records the case holds (app.casework.presence), for the case page; None: not asked.
+    #: The occasional records the case holds (app.casework.presence), read when a section first asks; None: unknown.
     held: frozenset[type] | None = None
+    #: Reads ``held`` (the page's detail); None: every section reads its own table (the answers' detail).
+    probe: Callable[[], frozenset[type]] | None = field(default=None, repr=False)
 
     @property
     def agency_returns(self) -> list[AgencyReturn]:
         return [view.ret for view in self.returns]
 
     def may_hold(self, model: type) -> bool:
-        """Whether the case may have rows of ``model``: False only when the page asked and it has none."""
+        """Whether the case may have rows of ``model``: False only when the probe says it has none. The probe runs
+        once, at the first question: a page none of whose sections asks (a task page) does not pay for it."""
+        if self.held is None and self.probe is not None:
+            self.held = self.probe()
         return self.held is None or model in self.held
 
     def completed(self, form_key: str) -> CompletedTask | None:
@@ -181,7 +188,7 @@ def case_detail(session: Session, case_id: int, actor: Actor, *, for_answer: boo
         detail.rag_history = by_case(RagChange, RagChange.id)
     if for_answer:
         return detail
-    detail.held = records_held(session, case_id)  # one read for the page's occasional sections
+    detail.probe = partial(records_held, session, case_id)  # one read for the page's occasional sections
     if shows("analysis"):
         # the page names it and links to it: its subjects are not read with it
         detail.linked_case = session.get(Case, case.linked_case_id, options=[lazyload(Case.subjects)]) \
