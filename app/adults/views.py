@@ -6,6 +6,7 @@ from typing import Any
 from flask import Blueprint
 from flask.typing import ResponseReturnValue
 
+from app.adults.models import AdultSafeguarding
 from app.adults.queries import AdultRecordView, adult_records
 from app.core.db import get_db
 from app.intake.adults import adult_concern_form
@@ -32,7 +33,7 @@ def new_adult_concern() -> ResponseReturnValue:
 @bp.app_template_global()
 def adult_safeguarding_records(detail: Any) -> list[AdultRecordView]:
     """The case's adult safeguarding records, as the reader's need to know shows them (the case page)."""
-    return adult_records(get_db().session, detail.sight)
+    return adult_records(get_db().session, detail.sight) if detail.may_hold(AdultSafeguarding) else []
 
 
 @bp.app_template_global()

@@ -14,6 +14,7 @@ from app.core.clock import now
 from app.core.db import get_db, run_in_transaction
 from app.core.roles import AGENCIES
 from app.core.vocabulary import CONTACT_FORM, RAG_FIELD, rag_label
+from app.incidents.models import Incident
 from app.incidents.queries import case_incidents
 from app.need_to_know.sight import may_break_glass, visible_case_ids
 from app.process_models.registry import compiled
@@ -55,7 +56,8 @@ def show(case_id: int) -> ResponseReturnValue:
     return render_template("cases/show.html", detail=detail, case=detail.case, source_labels=source_labels,
                            history_labels=HISTORY_LABELS,
                            viewers=case_viewers(db.session, case_id) if detail.sight.shows("history") else [],
-                           incidents=case_incidents(db.session, case_id) if detail.sight.whole else [])
+                           incidents=case_incidents(db.session, case_id)
+                           if detail.sight.whole and detail.may_hold(Incident) else [])
 
 
 def _rerate_page(case_id: int, values: dict, errors: list) -> ResponseReturnValue:

@@ -7,18 +7,21 @@ reads (docs/architecture.md); no workflow deserialization.
 """
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime
+from functools import partial
 from typing import Any
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session, load_only, make_transient_to_detached
+from sqlalchemy.orm import Session, lazyload, load_only, make_transient_to_detached
 
 from app.audit.models import AuditEvent
 from app.auth.models import User
 from app.cases.models import AgencyReturn, Case, CompletedTask, RagChange, ReferrerFeedback, StrategyDiscussion
 from app.cases.queries import case_history
 from app.casework.loading import case_with_contact
+from app.casework.presence import records_held
 from app.concerns.repeats import repeat_concerns_json
 from app.core.actor import Actor
 from app.core.clock import now
@@ -124,10 +127,21 @@ class CaseDetail:
     linked_case: Case | None = None
     #: Agencies involved in the case that the reader's agency may release its return to.
     release_targets: list[str] = field(default_factory=list)
+    #: The occasional records the case holds (app.casework.presence), read when a section first asks; None: unknown.
+    held: frozenset[type] | None = None
+    #: Reads ``held`` (the page's detail); None: every section reads its own table (the answers' detail).
+    probe: Callable[[], frozenset[type]] | None = field(default=None, repr=False)
 
     @property
     def agency_returns(self) -> list[AgencyReturn]:
         return [view.ret for view in self.returns]
+
+    def may_hold(self, model: type) -> bool:
+        """Whether the case may have rows of ``model``: False only when the probe says it has none. The probe runs
+        once, at the first question: a page none of whose sections asks (a task page) does not pay for it."""
+        if self.held is None and self.probe is not None:
+            self.held = self.probe()
+        return self.held is None or model in self.held
 
     def completed(self, form_key: str) -> CompletedTask | None:
         matches = [t for t in self.completed_tasks if t.form_key == form_key]
@@ -174,11 +188,14 @@ def case_detail(session: Session, case_id: int, actor: Actor, *, for_answer: boo
         detail.rag_history = by_case(RagChange, RagChange.id)
     if for_answer:
         return detail
+    detail.probe = partial(records_held, session, case_id)  # one read for the page's occasional sections
     if shows("analysis"):
-        detail.linked_case = session.get(Case, case.linked_case_id) if case.linked_case_id else None
-    if shows("strategy"):
+        # the page names it and links to it: its subjects are not read with it
+        detail.linked_case = session.get(Case, case.linked_case_id, options=[lazyload(Case.subjects)]) \
+            if case.linked_case_id else None
+    if shows("strategy") and detail.may_hold(StrategyDiscussion):
         detail.strategy_discussions = by_case(StrategyDiscussion, StrategyDiscussion.id)
-    if shows("feedback"):
+    if shows("feedback") and detail.may_hold(ReferrerFeedback):
         detail.feedback = by_case(ReferrerFeedback, ReferrerFeedback.id)
     if shows("sharing"):
         detail.sharing_decisions = case_sharing_decisions(session, case)

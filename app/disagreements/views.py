@@ -2,13 +2,13 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 from flask import Blueprint, flash, g, redirect, render_template, url_for
 from flask.typing import ResponseReturnValue
 from sqlalchemy import select
 
 from app.audit.operations import record
-from app.cases.models import Case
 from app.core.db import get_db, run_in_transaction
 from app.disagreements.models import ProfessionalDisagreement
 from app.disagreements.operations import case_to_dispute, disagreement_form, raise_disagreement, raising_role
@@ -54,13 +54,15 @@ class CaseDisagreements:
 
 
 @bp.app_template_global()
-def disagreements_for(case: Case) -> CaseDisagreements:
-    session = get_db().session
+def disagreements_for(detail: Any) -> CaseDisagreements:
+    """The case page's disagreements (``detail``: app.casework.detail.CaseDetail) and whether the reader may raise
+    one."""
+    session, case = get_db().session, detail.case
     may_raise = case.anonymised_at is None and raising_role(session, g.actor, case.id) is not None
     if not may_raise and not reads_every_disagreement(g.actor):
         return CaseDisagreements([], whole=False, may_raise=False)
-    return CaseDisagreements(disagreements_on(session, case.id, g.actor), reads_every_disagreement(g.actor),
-                             may_raise)
+    rows = disagreements_on(session, case.id, g.actor) if detail.may_hold(ProfessionalDisagreement) else []
+    return CaseDisagreements(rows, reads_every_disagreement(g.actor), may_raise)
 
 
 @bp.app_template_global()

@@ -85,7 +85,7 @@ class NotificationSection:
 @bp.app_template_global()
 def domestic_abuse_notification(detail: Any) -> NotificationSection | None:
     """The notification behind a case, when the reader's need to know shows the contact (``concern``)."""
-    if detail.contact is None or not detail.sight.shows("concern"):
+    if detail.contact is None or not detail.sight.shows("concern") or not detail.may_hold(DomesticAbuseNotification):
         return None
     session = get_db().session
     found = session.scalar(select(DomesticAbuseNotification).where(

@@ -12,6 +12,7 @@ from app.core.db import get_db
 from app.intake.allegations import allegation_form
 from app.intake.contact_types import ALLEGATION
 from app.intake.views import typed_contact_page
+from app.lado.models import LadoAllegation
 from app.lado.queries import DETAILS, allegations_read, open_allegations, reading_of
 
 bp = Blueprint("lado", __name__, template_folder="templates")
@@ -43,7 +44,7 @@ def lado_allegations(detail: Any) -> dict[str, Any] | None:
     """The case page's allegation section: the LADO's record for the LADO, the fact of it for the hub's decision
     makers, nothing for anyone else (and nothing when the case has none)."""
     reading = reading_of(g.actor)
-    if reading is None:
+    if reading is None or not detail.may_hold(LadoAllegation):
         return None
     rows = allegations_read(get_db().session, detail.case.id, reading)  # the page already applied need to know
     return {"details": reading == DETAILS, "rows": rows, "sectors": SECTOR_LABELS} if rows else None

@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -65,18 +66,29 @@ def repeat_missing(session: Session, records: Iterable[int], at: datetime, *, pr
                    rule: RepeatMissingRule | None = None) -> RepeatMissing:
     """The episodes of these person records' clusters (``proposed``: records only proposed as the same child)
     that started within the rule's window up to ``at``."""
-    rule = rule or hub_rule()
-    own, maybe = list(records), list(proposed)
-    record_root = clusters(session, [*own, *maybe])
-    own_roots = {record_root[r] for r in own if r in record_root}
+    return _repeats(session, {0: (list(records), list(proposed))}, at, rule or hub_rule())[0]
+
+
+def _repeats(session: Session, children: dict[Any, tuple[list[int], list[int]]], at: datetime,
+             rule: RepeatMissingRule) -> dict[Any, RepeatMissing]:
+    """``repeat_missing`` for several children at once (key -> (own records, proposed records)): one read of
+    their clusters and one of their episodes, whatever the number of children."""
+    record_root = clusters(session, [r for own, maybe in children.values() for r in (*own, *maybe)])
     since = _aware(at) - timedelta(days=rule.window_days)
     # Anonymised episodes have lost their link to the child (app/retention): they never count.
     found = list(session.scalars(select(MissingEpisode).join(Case, Case.id == MissingEpisode.case_id).where(
         MissingEpisode.person_id.in_(list(record_root)), MissingEpisode.started_at >= since,
         MissingEpisode.started_at <= _aware(at), Case.anonymised_at.is_(None))
-        .order_by(MissingEpisode.started_at))) if record_root else []
-    confirmed = [e for e in found if e.person_id is not None and record_root.get(e.person_id) in own_roots]
-    return RepeatMissing(rule, len(found), len(confirmed), tuple(found))
+        .order_by(MissingEpisode.started_at, MissingEpisode.id))) if record_root else []
+    rooted = [(e, record_root[e.person_id]) for e in found if e.person_id is not None]  # all, by the query
+    repeats = {}
+    for key, (own, maybe) in children.items():
+        own_roots = {record_root[r] for r in own if r in record_root}
+        roots = own_roots | {record_root[r] for r in maybe if r in record_root}
+        mine = tuple(e for e, root in rooted if root in roots)
+        confirmed = sum(1 for _, root in rooted if root in own_roots)
+        repeats[key] = RepeatMissing(rule, len(mine), confirmed, mine)
+    return repeats
 
 
 def proposed_for(session: Session, subject_ids: Iterable[int]) -> list[int]:
@@ -96,16 +108,19 @@ class ChildFlag:
 
 def child_flags(session: Session, case: Case, at: datetime | None = None) -> list[ChildFlag]:
     """The case's children who are repeat missing children, counted up to ``at`` (default: the case's
-    receipt), for screening and the case page."""
-    when = _aware(at or case.received_at)
-    flags = []
-    for subject in case.subjects:
-        if subject.role not in CHILD_ROLES or subject.person_id is None:
-            continue
-        repeat = repeat_missing(session, [subject.person_id], when, proposed=proposed_for(session, [subject.id]))
-        if repeat.flagged:
-            flags.append(ChildFlag(subject, repeat))
-    return flags
+    receipt), for screening and the case page. Three reads for all the children (their proposed matches, their
+    clusters, unless the transaction has read them, and their episodes), not three per child."""
+    children = [s for s in case.subjects if s.role in CHILD_ROLES and s.person_id is not None]
+    if not children:
+        return []
+    proposed: dict[int, list[int]] = {child.id: [] for child in children}
+    for subject_id, person_id in session.execute(select(SubjectMatch.subject_id, SubjectMatch.person_id).where(
+            SubjectMatch.subject_id.in_(list(proposed)), SubjectMatch.status == "proposed")):
+        proposed[subject_id].append(person_id)
+    repeats = _repeats(session, {child.id: ([child.person_id] if child.person_id is not None else [],
+                                            proposed[child.id]) for child in children},
+                       at or case.received_at, hub_rule())
+    return [ChildFlag(child, repeats[child.id]) for child in children if repeats[child.id].flagged]
 
 
 def episode_of(session: Session, case_id: int) -> MissingEpisode | None:

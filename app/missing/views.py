@@ -68,7 +68,7 @@ class EpisodeSection:
 @bp.app_template_global()
 def missing_episode_section(detail: Any) -> EpisodeSection | None:
     """The missing episode behind a case, for a reader who may see its progress."""
-    if not detail.sight.shows("progress"):
+    if not detail.sight.shows("progress") or not detail.may_hold(MissingEpisode):
         return None
     found = episode_of(get_db().session, detail.case.id)
     if found is None:

@@ -66,9 +66,18 @@ def clusters(session: Session, person_ids: Iterable[int]) -> dict[int, int]:
     return {record: root for record, root in known.items() if root in roots}
 
 
+def cluster_around(session: Session, person_id: int) -> tuple[int, set[int]]:
+    """``person_id``'s root and every record of its cluster (root_of and cluster_of in one read, or none when the
+    transaction has read the cluster): for the person page, which asks three times."""
+    record_root = clusters(session, [person_id])
+    root = record_root[person_id]
+    return root, {record for record, found in record_root.items() if found == root}
+
+
 def _clusters_statement() -> Select:
     """Up the merges from the records bound to ``ids`` to their roots, then down to every record merged into
-    them. Built once: a recursive statement costs more to build than to run on a handful of records."""
+    them. Built once: aliasing the person table copies every column, which cost more than the read itself on each
+    page that asks (the case page, the person page, a completion's answer)."""
     person = Person.__table__
     up = (select(person.c.id, person.c.merged_into_id).where(person.c.id.in_(bindparam("ids", expanding=True)))
           .cte("up", recursive=True))

@@ -19,7 +19,7 @@ from app.core.actor import Actor
 from app.core.clock import now
 from app.core.errors import NeedToKnow
 from app.need_to_know.sight import sight_of
-from app.people.clusters import cluster_of, clusters, root_of
+from app.people.clusters import cluster_around, clusters
 from app.people.models import Association, Person, Place
 from app.people.places import LINKS, PLACE_KINDS, SOURCES, STATUSES
 
@@ -120,8 +120,7 @@ def person_network(session: Session, person_id: int, actor: Actor) -> Network:
     """The network around ``person_id``'s person: as a child (adults and places, then their other children)
     or as an adult (the children, then the other adults and places those children are linked to)."""
     sight = _Sight(session, actor)
-    root = root_of(session, person_id)
-    members = cluster_of(session, root)
+    root, members = cluster_around(session, person_id)  # read once for the person page (app.people.clusters)
     first = [a for a in _live(session, or_(Association.child_person_id.in_(members),
                                            Association.adult_person_id.in_(members))) if sight.shows(a)]
     centre = Node(f"person-{root}", "child" if any(a.child_person_id in members for a in first) or not first
@@ -131,7 +130,7 @@ def person_network(session: Session, person_id: int, actor: Actor) -> Network:
     places = {a.place_id for a in first if a.child_person_id in members} - {None}
     kids = {a.child_person_id for a in first if a.adult_person_id in members}
     second = _live(session, or_(Association.adult_person_id.in_(hubs or [-1]), Association.place_id.in_(places or [-1]),
-                                Association.child_person_id.in_(kids or [-1])))
+                                Association.child_person_id.in_(kids or [-1]))) if hubs or places or kids else []
     second = [a for a in second if sight.shows(a) and a.id not in {f.id for f in first}]
     records = {r for a in first + second for r in (a.child_person_id, a.adult_person_id) if r is not None}
     roots = clusters(session, records | members)
@@ -162,8 +161,8 @@ def _add(network: Network, key: str, kind: str, step: int, parent: str | None) -
 def _name(session: Session, network: Network) -> None:
     people = [n.id for n in [network.centre, *network.nodes.values()] if n.kind != "place"]
     names = {p.id: p.full_name for p in session.scalars(select(Person).where(Person.id.in_(people)))} if people else {}
-    places = {p.id: p for p in session.scalars(select(Place).where(Place.id.in_(
-        [n.id for n in network.nodes.values() if n.kind == "place"] or [-1])))}
+    place_ids = [n.id for n in network.nodes.values() if n.kind == "place"]
+    places = {p.id: p for p in session.scalars(select(Place).where(Place.id.in_(place_ids)))} if place_ids else {}
     for node in [network.centre, *network.nodes.values()]:
         if node.kind == "place":
             place = places.get(node.id)

@@ -9,7 +9,7 @@ from sqlalchemy import bindparam, func, or_, select
 from sqlalchemy.orm import Session
 
 from app.cases.models import Case, Subject
-from app.people.clusters import cluster_of, clusters, root_of, roots_for
+from app.people.clusters import cluster_around, cluster_of, clusters, root_of
 from app.people.models import Person, PersonMerge, PersonRelationship, SubjectMatch
 from app.people.operations import RELATIONSHIPS
 
@@ -199,15 +199,15 @@ class PersonProfile:
 
 def person_profile(session: Session, person_id: int) -> PersonProfile | None:
     """Everything the index holds about the person ``person_id`` is (its root) and all records merged in."""
-    if session.get(Person, person_id) is None:
-        return None
-    root_id = root_of(session, person_id)
-    members = cluster_of(session, root_id)
+    root_id, members = cluster_around(session, person_id)
     records = list(session.scalars(select(Person).where(Person.id.in_(members)).order_by(Person.id)))
-    contacts = [Contact(case.id, case.reference, case.received_at, subject.role, subject.person_id, case.status)
-                for subject, case in session.execute(
-                    select(Subject, Case).join(Case, Case.id == Subject.case_id)
-                    .where(Subject.person_id.in_(members)).order_by(Case.received_at, Subject.position))]
+    if not any(r.id == person_id for r in records):
+        return None
+    # columns, not the cases: a case read whole would read every subject of every contact too
+    contacts = [Contact(*row) for row in session.execute(
+        select(Case.id, Case.reference, Case.received_at, Subject.role, Subject.person_id, Case.status)
+        .join(Case, Case.id == Subject.case_id)
+        .where(Subject.person_id.in_(members)).order_by(Case.received_at, Subject.position))]
     root = next(r for r in records if r.id == root_id)
     return PersonProfile(
         root=root, records=records,
@@ -227,7 +227,7 @@ def _relationships(session: Session, members: set[int]) -> list[Relationship]:
                                                                      PersonRelationship.related_person_id.in_(members)))
                                 .order_by(PersonRelationship.recorded_at, PersonRelationship.id)))
     others = {r.related_person_id if r.person_id in members else r.person_id for r in rows}
-    roots = roots_for(session, others) if others else {}
+    roots = clusters(session, others)  # their roots: one read, not every merged record of the index
     names = dict(session.execute(select(Person.id, Person.given_name + " " + Person.family_name)
                                  .where(Person.id.in_(set(roots.values())))).all())
     found, seen = [], set()

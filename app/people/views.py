@@ -19,7 +19,7 @@ from app.core.db import get_db, run_in_transaction
 from app.core.errors import FieldError, NeedToKnow, OperationError, ValidationFailed
 from app.need_to_know.sight import sight_of
 from app.people import operations, places
-from app.people.clusters import root_of
+from app.people.clusters import cluster_around, root_of
 from app.people.links import LinkPanel, link_panel
 from app.people.matching import Candidate, search
 from app.people.models import Person, PersonMerge, Place
@@ -164,14 +164,12 @@ def _links(person_id: int) -> list[tuple[str, str, str]]:
 
 def _person_page(person_id: int, errors: list | None = None, form_id: str | None = None, values: dict | None = None):
     db = get_db()
-    if db.session.get(Person, person_id) is None:
-        abort(404)
-    root = root_of(db.session, person_id)
+    root, _ = cluster_around(db.session, person_id)  # a record never stored stands for itself: 404 below
     if root != person_id:
         flash(f"Person {person_id} was merged into person {root}: this is that person.", "info")
         return redirect(url_for("people.show", person_id=root))
-    profile = person_profile(db.session, person_id)
-    if profile is None:  # never: the person was read above
+    profile = person_profile(db.session, person_id)  # the cluster read above, not again
+    if profile is None:
         abort(404)
     network = person_network(db.session, person_id, g.actor)
     record(db.session, g.actor, "person.viewed", summary="Viewed a person", details={"person_id": person_id})

@@ -211,3 +211,64 @@ def test_a_new_contact_reads_no_deadline_or_inbox_row_of_the_case_it_is_storing(
     assert [s for s in store if s in reads] == [], store
     assert all(s in start for s in reads), start
     assert sent.count("COMMIT") == 2
+
+
+#: Statements of the case page (GET /cases/{id}, the MASH manager, a contact waiting for screening) today; 28 with
+#: one child and 32 with three before issue 20's sixth round (a repeat missing child counted in reads per child;
+#: eight occasional records read to find none).
+CASE_PAGE = 21
+#: Statements of a person page (GET /people/{id}) today; 25 before the sixth round (the person and their cluster
+#: read four times over, every merged record of the index read to name the related people).
+PERSON_PAGE = 13
+
+
+def _children(family: str, count: int) -> dict:
+    body = f.contact(given="Ava", family=family)
+    body["subjects"] = [{"role": "child", "given_name": given, "family_name": family, "address": "1 High Street",
+                         "date_of_birth": f"2015-06-0{number}"}
+                        for number, given in enumerate(("Ava", "Ben", "Cal")[:count], 1)]
+    body["subjects"].append({"role": "parent", "given_name": "Dana", "family_name": family,
+                             "address": "1 High Street"})
+    return body
+
+
+def _page_statements(web, user: str, path: str) -> list[str]:
+    client = web(user)
+    assert client.get(path).status_code == 200  # warm: the compiled process, the clusters' statement
+    counted = Counted()
+    assert client.get(path).status_code == 200
+    return list(counted.statements)
+
+
+def test_the_case_page_reads_the_same_whatever_the_number_of_children(api, web):
+    """A repeat missing child is looked for in one read of the children's proposed matches and one of their
+    episodes, not three reads per child (issue 20's sixth round); its occasional records are asked for in one
+    read, not eight."""
+    cases = {}
+    for family, count in (("Onechild", 1), ("Threechildren", 3)):
+        response = api("referrer").post("/api/v1/contacts", json=_children(family, count))
+        assert response.status_code == 201
+        cases[count] = response.get_json()["case_id"]
+    with get_db().unit_of_work(write=False) as session:
+        children = [s for s in session.get_one(Case, cases[3]).subjects if s.role == "child"]
+        assert len(children) == 3 and all(s.person_id is not None for s in children)  # each is looked for
+    sent = {count: _page_statements(web, "mash-manager", f"/cases/{case_id}") for count, case_id in cases.items()}
+    assert len(sent[3]) == len(sent[1]), (sent[1], sent[3])
+    for statements in sent.values():
+        assert len(statements) <= CASE_PAGE, statements
+        assert sum(s.startswith("SELECT missing_episode") for s in statements) == 1, statements  # the children's
+        assert sum(s.startswith("SELECT subject_match") for s in statements) <= 2, statements
+        for table in ("strategy_discussion", "referrer_feedback", "incident", "professional_disagreement",
+                      "lado_allegation", "adult_safeguarding", "da_notification"):
+            assert not any(s.startswith(f"SELECT {table}.") for s in statements), (table, statements)
+
+
+def test_a_person_page_reads_the_persons_cluster_once(api, web):
+    case_id = report(api, given="Petra", family="Paged")
+    with get_db().unit_of_work(write=False) as session:
+        person_id = session.get_one(Case, case_id).subjects[0].person_id
+    statements = _page_statements(web, "mash-manager", f"/people/{person_id}")
+    assert len(statements) <= PERSON_PAGE, statements
+    assert sum(s.startswith("WITH RECURSIVE") for s in statements) == 1, statements  # profile and network share it
+    assert not any(s.startswith("SELECT person.merged_into_id") for s in statements), statements  # root_of's
+    assert "SELECT person.id, person.merged_into_id" not in statements, statements  # every merged record
