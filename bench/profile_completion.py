@@ -18,17 +18,24 @@ import pstats
 import shutil
 import sys
 import tempfile
-from collections import defaultdict
 from pathlib import Path
 
-from benchlib import ROOT, use_project_venv  # bench/ is on sys.path when a script runs
+from benchlib import (  # bench/ is on sys.path when a script runs
+    ROOT,
+    Layers,
+    find_layer,
+    print_layers,
+    print_top,
+    time_by_layer,
+    use_project_venv,
+)
 
 use_project_venv()
 
 from task_throughput import STEPS, in_process_hub, load_average, walk_in_process  # noqa: E402
 
 #: (layer, path fragment) in the order they are tried: the first fragment found in a function's file names it.
-LAYERS: tuple[tuple[str, str], ...] = (
+LAYERS: Layers = (
     ("SpiffWorkflow (the engine itself)", "/SpiffWorkflow/"),
     ("app.engine (boundary: sandbox, serializer)", "/app/engine/"),
     ("app.casework (progress, deadlines, timers)", "/app/casework/"),
@@ -47,12 +54,7 @@ LAYERS: tuple[tuple[str, str], ...] = (
 
 
 def layer_of(filename: str) -> str:
-    for layer, fragment in LAYERS:
-        if fragment in filename:
-            return layer
-    if filename.startswith("~") or "{" in filename:
-        return "builtins (database driver, pickle, C calls)"
-    return "other libraries"
+    return find_layer(filename, LAYERS, builtins="builtins (database driver, pickle, C calls)")
 
 
 def profile_walk(cases: int, database_url: str | None = None) -> tuple[pstats.Stats, int]:
@@ -107,19 +109,13 @@ def main() -> None:
             postgres.stop()
     else:
         stats, completions = profile_walk(args.cases)
-    total = sum(row[2] for row in stats.stats.values())  # type: ignore[attr-defined]
-    by_layer: dict[str, float] = defaultdict(float)
-    for (filename, _line, _name), row in stats.stats.items():  # type: ignore[attr-defined]
-        by_layer[layer_of(filename)] += row[2]  # tottime: time in the function itself
+    total, by_layer = time_by_layer(stats, layer_of)
     print(f"\n{completions} completions profiled: {1000 * total / completions:.2f} ms each under the profiler\n")
-    print(f"   {'layer (own time of its functions)':<48}{'ms/completion':>14}{'share':>8}")
-    for layer, seconds in sorted(by_layer.items(), key=lambda item: -item[1]):
-        print(f"   {layer:<48}{1000 * seconds / completions:14.2f}{100 * seconds / total:7.1f}%")
+    print_layers(by_layer, total, completions, "completion")
     engine = by_layer.get(LAYERS[0][0], 0.0)
     print(f"\n   the app's own work per completion (everything but SpiffWorkflow): "
           f"{1000 * (total - engine) / completions:.2f} ms against the engine's {1000 * engine / completions:.2f} ms")
-    print(f"\n== Top {args.top} functions by cumulative time")
-    stats.sort_stats("cumulative").print_stats(args.top)
+    print_top(stats, args.top)
     if args.save:
         stats.dump_stats(str(args.save))
         print(f"saved {args.save}")

@@ -19,11 +19,11 @@ import shutil
 import sys
 import tempfile
 import time
-from collections import Counter, defaultdict
+from collections import Counter
 from datetime import timedelta
 from pathlib import Path
 
-from benchlib import use_project_venv  # bench/ is on sys.path when a script runs
+from benchlib import print_layers, print_top, time_by_layer, use_project_venv  # bench/ is on sys.path
 
 use_project_venv()
 
@@ -92,20 +92,14 @@ def main() -> int:
         print("nothing fired")
         return 1
     stats = pstats.Stats(profiler)
-    total = sum(row[2] for row in stats.stats.values())  # type: ignore[attr-defined]
-    by_layer: dict[str, float] = defaultdict(float)
-    for (filename, _line, _name), row in stats.stats.items():  # type: ignore[attr-defined]
-        by_layer[layer_of(filename)] += row[2]
+    total, by_layer = time_by_layer(stats, layer_of)
     print(f"\n{fired} firings: {1000 * elapsed / fired:.2f} ms each under the profiler "
           f"({fired / elapsed:.0f}/s under the profiler)")
     print(f"SQL statements per firing: {sum(statements.values()) / fired:.2f} "
           f"({', '.join(f'{kind} {count / fired:.2f}' for kind, count in statements.most_common())}); "
           f"commits per firing: {commits / fired:.3f} ({commits} commits)\n")
-    print(f"   {'layer (own time of its functions)':<48}{'ms/firing':>10}{'share':>8}")
-    for layer, seconds in sorted(by_layer.items(), key=lambda item: -item[1]):
-        print(f"   {layer:<48}{1000 * seconds / fired:10.3f}{100 * seconds / total:7.1f}%")
-    print(f"\n== Top {args.top} functions by cumulative time")
-    stats.sort_stats("cumulative").print_stats(args.top)
+    print_layers(by_layer, total, fired, "firing", decimals=3)
+    print_top(stats, args.top)
     if args.save:
         stats.dump_stats(str(args.save))
         print(f"saved {args.save}")

@@ -89,6 +89,17 @@ class Browser:
         return status, time.perf_counter() - started, size
 
 
+def signed_in_client(app, username: str, password: str):
+    """A Flask test client (in-process, no HTTP) signed in through the real login form (cookies + CSRF)."""
+    client = app.test_client()
+    page = client.get("/login").get_data(as_text=True)
+    signed_in = client.post("/login", data={"username": username, "password": password,
+                                            "csrf_token": CSRF.search(page).group(1)})
+    if signed_in.status_code != 302:
+        raise RuntimeError(f"{username} could not sign in (in-process)")
+    return client
+
+
 def generate(url: str, open_cases: int, closed_cases: int, seed: int, password: str) -> float:
     env = {**os.environ, "MASH_DATABASE_URL": url, "MASH_DEMO_PASSWORD": password}
     subprocess.run([*mash_command(), "init-db"], cwd=ROOT, env=env, check=True, capture_output=True)
@@ -163,15 +174,7 @@ def explain(url: str, workdir: Path, token: str, samples: dict, password: str, r
     def _after(conn, cursor, statement, parameters, context, executemany):
         captured.append([statement, parameters, (time.perf_counter() - conn.info["started"]) * 1000])
 
-    clients = {}
-    for user in {p[1] for p in PAGES}:
-        client = app.test_client()
-        page = client.get("/login").get_data(as_text=True)
-        signed_in = client.post("/login", data={"username": user, "password": password,
-                                                "csrf_token": CSRF.search(page).group(1)})
-        if signed_in.status_code != 302:
-            raise RuntimeError(f"{user} could not sign in (in-process)")
-        clients[user] = client
+    clients = {user: signed_in_client(app, user, password) for user in {p[1] for p in PAGES}}
     case_id, person_id = samples["case"][0], samples["person"][0]
     for label, user, pattern in PAGES:
         path = pattern.format(case=case_id, person=person_id, wall_deep=samples["wall_deep"],
