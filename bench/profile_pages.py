@@ -20,7 +20,6 @@ import json
 import pstats
 import random
 import shutil
-import sys
 import tempfile
 import time
 from pathlib import Path
@@ -192,4 +191,4 @@ def profile(url: str, workdir: Path, password: str, samples: dict, args: argpars
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    main()
