@@ -1,11 +1,12 @@
 """Reads of deadlines for the case API, inboxes and the managers' SLA wall. No workflow deserialization."""
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import BindParameter, Row, bindparam, func, select
 from sqlalchemy.orm import Session
 
 from app.cases.models import AgencyReturn, Case, CompletedTask, Subject
@@ -115,16 +116,23 @@ def sla_wall(session: Session, at: datetime, *, rag: str | None = None, role: st
     none, oldest first), and the counts over every open case that matches.
 
     Both come from the SLA wall projection (SlaCase, one narrow row per open case kept in step with its
-    deadlines), so the wall costs the same few statements however many cases are open: the page's ids in
-    index order, then the page's deadlines, returns, screening, tasks and names by case id."""
+    deadlines), so the wall costs the same few statements however many cases are open: the page's cases in
+    index order with their first subject's name, then their deadlines, returns, screening and tasks by case id."""
     filters = _filters(rag, role)
     counts, total = _counts(session, filters, at)
     pages = max(1, -(-total // limit))
     page = min(max(page, 1), pages)
-    ids = list(session.scalars(select(SlaCase.case_id).where(*filters)
-                               .order_by(SlaCase.next_due.asc().nulls_last(), SlaCase.received_at, SlaCase.case_id)
-                               .offset((page - 1) * limit).limit(limit)))
-    rows = _wall_rows(session, ids, at)
+    # The page's ids from the projection's index alone (skipping to the page), then those cases: one statement.
+    chosen = (select(SlaCase.case_id, SlaCase.next_due, SlaCase.received_at).where(*filters)
+              .order_by(SlaCase.next_due.asc().nulls_last(), SlaCase.received_at, SlaCase.case_id)
+              .offset((page - 1) * limit).limit(limit).subquery("page"))
+    cases = session.execute(
+        select(chosen.c.case_id.label("id"), Case.reference, Case.rag, Case.current_step, Case.received_at,
+               Subject.given_name, Subject.family_name)
+        .join(Case, Case.id == chosen.c.case_id)
+        .outerjoin(Subject, (Subject.case_id == Case.id) & (Subject.position == 0))
+        .order_by(chosen.c.next_due.asc().nulls_last(), chosen.c.received_at, chosen.c.case_id)).all()
+    rows = _wall_rows(session, cases, at)
     return SlaWall(at=at, rows=rows, counts=counts, incidents=raised_incidents(session), page=page, pages=pages,
                    total=total, page_size=limit)
 
@@ -138,43 +146,43 @@ def _filters(rag: str | None, role: str | None) -> list:
     return filters
 
 
-def _wall_rows(session: Session, ids: list[int], at: datetime) -> list[WallRow]:
-    """The wall's rows for these cases, in this order: five statements (the cases with their first subject's name,
-    deadlines, returns, screening, tasks) whatever the number of cases. Each reads only the columns the wall shows,
-    as plain rows: a case's row also holds its serialized workflow (tens of kilobytes), and ORM objects for the
-    page's few hundred rows cost more than the statements."""
-    if not ids:
+#: What the page's cases' rows show, by case id (``ids``): built once, not for every request (building a statement
+#: costs about as much as PostgreSQL takes to run these).
+_IDS: BindParameter[Any] = bindparam("ids", expanding=True)
+_PAGE_DEADLINES = (select(Deadline.case_id, *_VIEWED).where(Deadline.case_id.in_(_IDS), Deadline.cancelled_at.is_(None))
+                   # Of deadlines due at the same time the wall names the first by name.
+                   .order_by(Deadline.due_at, Deadline.name, Deadline.id))
+_PAGE_RETURNS = select(AgencyReturn.case_id, AgencyReturn.agency, AgencyReturn.returned_at).where(
+    AgencyReturn.case_id.in_(_IDS))
+_PAGE_SCREENING = select(CompletedTask.case_id, CompletedTask.data).where(
+    CompletedTask.case_id.in_(_IDS), CompletedTask.form_key == SCREENING_FORM)
+_PAGE_TASKS = select(OpenTask.case_id, OpenTask.role).where(OpenTask.case_id.in_(_IDS))
+
+
+def _wall_rows(session: Session, page_cases: Sequence[Row], at: datetime) -> list[WallRow]:
+    """The wall's rows for the page's cases (id, reference, rag, current step, receipt and first subject's names),
+    in their order: four more statements (deadlines, returns, screening, tasks) whatever the number of cases.
+    Each reads only the columns the wall shows, as plain rows: a case's row also holds its serialized workflow
+    (tens of kilobytes), and ORM objects for the page's few hundred rows cost more than the statements."""
+    if not page_cases:
         return []
-    cases = {row.id: row for row in session.execute(
-        select(Case.id, Case.reference, Case.rag, Case.current_step, Case.received_at,
-               Subject.given_name, Subject.family_name)
-        .outerjoin(Subject, (Subject.case_id == Case.id) & (Subject.position == 0))
-        .where(Case.id.in_(ids)))}
+    cases = {row.id: row for row in page_cases}
+    ids = list(cases)
+    page = {"ids": ids}
     deadlines: dict[int, list[DeadlineView]] = {}
     returns: dict[int, dict[str, datetime]] = {}
     requested: dict[int, list[str]] = {}
     roles: dict[int, set[str]] = {}
-    for row in session.execute(select(Deadline.case_id, *_VIEWED)
-                               .where(Deadline.case_id.in_(ids), Deadline.cancelled_at.is_(None))
-                               # Of deadlines due at the same time the wall names the first by name.
-                               .order_by(Deadline.due_at, Deadline.name, Deadline.id)):
+    for row in session.execute(_PAGE_DEADLINES, page):
         deadlines.setdefault(row.case_id, []).append(_view(row, at))
-    for case_id, agency, returned_at in session.execute(
-            select(AgencyReturn.case_id, AgencyReturn.agency, AgencyReturn.returned_at)
-            .where(AgencyReturn.case_id.in_(ids))):
+    for case_id, agency, returned_at in session.execute(_PAGE_RETURNS, page):
         returns.setdefault(case_id, {})[agency] = returned_at
-    for case_id, data in session.execute(select(CompletedTask.case_id, CompletedTask.data)
-                                         .where(CompletedTask.case_id.in_(ids),
-                                                CompletedTask.form_key == SCREENING_FORM)):
+    for case_id, data in session.execute(_PAGE_SCREENING, page):
         requested[case_id] = list((data or {}).get(AGENCIES_FIELD) or [])
-    for case_id, task_role in session.execute(select(OpenTask.case_id, OpenTask.role)
-                                              .where(OpenTask.case_id.in_(ids))):
+    for case_id, task_role in session.execute(_PAGE_TASKS, page):
         roles.setdefault(case_id, set()).add(task_role)
     rows = []
-    for case_id in ids:
-        case = cases.get(case_id)
-        if case is None:
-            continue
+    for case_id, case in cases.items():
         views = deadlines.get(case_id, [])
         pending = [view for view in views if view.met_at is None]
         upcoming = min(pending, key=lambda v: (_URGENCY[v.state], v.due_at)) if pending else None
