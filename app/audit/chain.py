@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import UTC
 from typing import Any, cast
 
-from sqlalchemy import CursorResult, Table, event, insert, select, update
+from sqlalchemy import CursorResult, Table, bindparam, event, insert, select, update
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import set_committed_value
 from sqlalchemy.orm.util import identity_key
@@ -96,11 +96,16 @@ def _chain(events: list[AuditEvent], seq: int, prev_hash: str) -> tuple[int, str
     return seq, prev_hash
 
 
+_HEAD = cast(Table, AuditChainHead.__table__)
+#: Built once: every commit that records an event moves the head.
+_MOVE_HEAD = (update(_HEAD).where(_HEAD.c.id == 1, _HEAD.c.seq == bindparam("was_seq"),
+                                  _HEAD.c.hash == bindparam("was_hash"))
+              .values(seq=bindparam("new_seq"), hash=bindparam("new_hash")))
+
+
 def _move_head(session: Session, was: tuple[int, str], now: tuple[int, str]) -> bool:
     """Move the head from ``was`` to ``now`` if it is still ``was`` (locking it); whether it was."""
-    table = cast(Table, AuditChainHead.__table__)
-    moved = session.execute(update(table).where(table.c.id == 1, table.c.seq == was[0], table.c.hash == was[1])
-                            .values(seq=now[0], hash=now[1]))
+    moved = session.execute(_MOVE_HEAD, {"was_seq": was[0], "was_hash": was[1], "new_seq": now[0], "new_hash": now[1]})
     if cast(CursorResult[Any], moved).rowcount != 1:
         return False
     held = session.identity_map.get(identity_key(AuditChainHead, 1))

@@ -7,7 +7,7 @@ import secrets
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session, joinedload
 
 from app.audit.operations import record
@@ -220,12 +220,16 @@ class TokenUse:
     refused: str | None = None
 
 
+#: Built once: every API request presents a token.
+_TOKEN = (select(ApiToken).where(ApiToken.token_hash == bindparam("token_hash"))
+          .options(joinedload(ApiToken.user).joinedload(User.roles)))
+
+
 def use_token(session: Session, token: str, at: datetime, *, purpose: str) -> TokenUse:
     """Check a bearer token and audit its use in the request's own transaction (``purpose``: the endpoint).
 
     The request acts with the token's scope intersected with the user's roles now."""
-    row = session.scalars(select(ApiToken).where(ApiToken.token_hash == _token_hash(token))
-                          .options(joinedload(ApiToken.user).joinedload(User.roles))).unique().first()  # one read
+    row = session.scalars(_TOKEN, {"token_hash": _token_hash(token)}).unique().first()  # one read
     if row is None:
         return TokenUse(None, refused="unknown")
     refused = ("revoked" if row.revoked_at is not None else

@@ -25,6 +25,7 @@ from sqlalchemy import Select, and_, select
 from sqlalchemy.orm import Session
 
 from app.cases.models import Case
+from app.casework.loading import case_with_contact
 from app.casework.models import AT_RISK, BREACH, HANDOVER, NotificationMarker
 from app.core.bulk import insert_together
 from app.core.calendar import london
@@ -35,7 +36,6 @@ from app.core.vocabulary import AGENCY_CHECK_FORM, AGENCY_CHECK_SUFFIX, agency_o
 from app.deadlines.models import Deadline
 from app.engine import OpenUserTask
 from app.inbox.models import OpenTask
-from app.intake.models import Contact
 from app.notifications import notify, queue
 
 log = logging.getLogger(__name__)
@@ -124,8 +124,10 @@ def feedback_given(session: Session, case: Case, task_id: str, form_data: dict[s
 
 
 def referrer_email(session: Session, case_id: int) -> str | None:
-    """The address the contact gave for feedback, if any."""
-    return session.scalar(select(Contact.referrer_email).where(Contact.case_id == case_id)) or None
+    """The address the contact gave for feedback, if any (the contact as read with its case in this
+    transaction: a completion has read it)."""
+    contact = case_with_contact(session, case_id)[1]
+    return (contact.referrer_email or None) if contact is not None else None
 
 
 def deadlines_breached(session: Session, case: Case, fired: Iterable[tuple[str, str]], at: datetime,

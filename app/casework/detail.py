@@ -36,7 +36,7 @@ from app.inbox.queries import case_open_tasks
 from app.intake.models import Contact
 from app.need_to_know.involvement import involved_agencies
 from app.need_to_know.models import ReturnRelease
-from app.need_to_know.sight import CaseSight, readable_returns, releases_of, sight_of
+from app.need_to_know.sight import CaseSight, readable_returns, returns_with_releases, sight_of
 from app.people.links import exploitation_links_json
 from app.people.queries import proposed_matches, subjects_json
 from app.process_models.models import ProcessVersion
@@ -155,7 +155,7 @@ def case_detail(session: Session, case_id: int, actor: Actor, *, for_answer: boo
         process=process_label(session, case.process_version_id),
         open_tasks=case_open_tasks(session, case_id), deadlines=case_deadlines(session, case_id, at),
         subjects=[_subject(s, shows("identifiers")) for s in case.subjects] if shows("subjects") else [],
-        returns=_returns(session, sight, by_case(AgencyReturn, AgencyReturn.returned_at), at),
+        returns=_returns(session, sight, at),
         contact=contact if shows("concern") else None,
         referrer=ReferrerView(contact.referrer_name, contact.referrer_role, contact.referrer_organisation,
                               contact.referrer_email, contact.referrer_phone)
@@ -231,10 +231,8 @@ def _subject(subject: Any, identified: bool) -> SubjectView:
                        gender=subject.gender)
 
 
-def _returns(session: Session, sight: CaseSight, returns: list[AgencyReturn], at: datetime) -> list[ReturnView]:
-    if not returns:
-        return []
-    releases = releases_of(session, sight.case_id)
+def _returns(session: Session, sight: CaseSight, at: datetime) -> list[ReturnView]:
+    returns, releases = returns_with_releases(session, sight.case_id)  # one read
     shown = readable_returns(session, sight, returns, releases, at)
     releasers = {r.released_by for rows in releases.values() for r in rows}
     names: dict[str, str] = dict(session.execute(

@@ -6,7 +6,7 @@ the contact is kept in the transaction's memo (app.core.memo), so the answer aft
 """
 from __future__ import annotations
 
-from sqlalchemy import inspect, select
+from sqlalchemy import bindparam, inspect, select
 from sqlalchemy.orm import Session, joinedload
 
 from app.cases.models import Case
@@ -22,14 +22,18 @@ def case_with_contact(session: Session, case_id: int) -> tuple[Case | None, Cont
     held = memo(session, CONTACTS)
     if case_id in held and _still_holds(session, case_id, held[case_id]):
         return session.get(Case, case_id, options=[joinedload(Case.subjects)]), held[case_id]
-    found = session.execute(select(Case, Contact).outerjoin(Contact, Contact.case_id == Case.id)
-                            .where(Case.id == case_id).options(joinedload(Case.subjects))).unique().first()
+    found = session.execute(_CASE_WITH_CONTACT, {"case_id": case_id}).unique().first()
     if found is None:
         held.pop(case_id, None)
         return None, None
     case, contact = found
     held[case_id] = contact
     return case, contact
+
+
+#: Built once: every request about a case starts with it.
+_CASE_WITH_CONTACT = (select(Case, Contact).outerjoin(Contact, Contact.case_id == Case.id)
+                      .where(Case.id == bindparam("case_id")).options(joinedload(Case.subjects)))
 
 
 def _still_holds(session: Session, case_id: int, contact: Contact | None) -> bool:

@@ -22,7 +22,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session, object_session
 
 from app.cases.models import Case, Subject
@@ -134,6 +134,15 @@ class ScreeningView:
         return [f for f in self.flags if f.possible]
 
 
+#: Built once: the contacts of these person records up to a time (every answer with the analysis reads it).
+_CONTACTS_OF = (select(Subject.person_id, Case.id, Case.reference, Case.received_at, Case.rag, Case.outcome,
+                       Contact.source)
+                .join(Case, Case.id == Subject.case_id).outerjoin(Contact, Contact.case_id == Case.id)
+                .where(Subject.person_id.in_(bindparam("records", expanding=True)),
+                       Case.received_at <= bindparam("until"),
+                       Case.anonymised_at.is_(None)))
+
+
 def subject_histories(session: Session, case: Case,
                       matches: Mapping[int, list[SubjectMatch]] | None = None) -> list[SubjectHistory]:
     """Each subject's contacts (up to and including this one, oldest first) and those of proposed matches
@@ -154,11 +163,7 @@ def subject_histories(session: Session, case: Case,
                                         *(p for ps in proposals.values() for p in ps)])
     by_root: dict[int, dict[int, PriorContact]] = defaultdict(dict)
     if record_root:
-        rows = session.execute(
-            select(Subject.person_id, Case.id, Case.reference, Case.received_at, Case.rag, Case.outcome, Contact.source)
-            .join(Case, Case.id == Subject.case_id).outerjoin(Contact, Contact.case_id == Case.id)
-            .where(Subject.person_id.in_(record_root), Case.received_at <= case.received_at,
-                   Case.anonymised_at.is_(None)))
+        rows = session.execute(_CONTACTS_OF, {"records": list(record_root), "until": case.received_at})
         for record, case_id, reference, received_at, rag, outcome, source in rows:
             if record is None:  # never: the query asks for these records
                 continue

@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import insert, inspect, null
+from sqlalchemy import JSON, Column, Insert, Table, insert, inspect
 from sqlalchemy.orm import Session, make_transient_to_detached
 
 
@@ -38,14 +38,28 @@ def insert_together(session: Session, rows: Sequence[Any], key: Sequence[str]) -
             if getattr(row, name) is None and column.default is not None and column.default.is_scalar:
                 setattr(row, name, column.default.arg)  # what the ORM's INSERT would have written
             setattr(row, name, getattr(row, name))  # every column loaded: nothing is read again
-        # None is SQL NULL here as in the ORM's INSERT (a JSON column would otherwise store 'null')
-        values.append({column.key: null() if (value := getattr(row, name)) is None else value
-                       for name, column in columns})
+        values.append({column.key: getattr(row, name) for name, column in columns})
+    returned: list[Any] = []
     with session.no_autoflush:  # the rows need nothing pending (their parents are stored before them)
-        returned = session.execute(insert(table).values(values)
-                                   .returning(primary, *(table.c[name] for name in key))).all()
+        for statement, parameters in _statements(table, values, (primary, *(table.c[name] for name in key))):
+            returned += session.execute(statement, parameters).all()
     ids = {tuple(found): row_id for row_id, *found in returned}
     for row, row_key in zip(rows, keys, strict=True):
         setattr(row, mapper.get_property_by_column(primary).key, ids[row_key])
         make_transient_to_detached(row)
         session.add(row)
+
+
+def _statements(table: Table, values: list[dict[str, Any]], returning: tuple[Column[Any], ...]
+                ) -> list[tuple[Insert, list[dict[str, Any]]]]:
+    """One executemany INSERT (a statement compiled once, sent as one multi-row INSERT) per set of rows that
+    leave the same JSON columns empty. A None in a JSON column is SQL NULL, as in the ORM's INSERT (bound as a
+    parameter it would store the JSON text 'null'): such a column is left out of the INSERT, whose default is
+    NULL. A column no row fills is left out too."""
+    empty = {name for name in values[0] if all(row[name] is None for row in values)}
+    json = [name for name in values[0] if name not in empty and isinstance(table.c[name].type, JSON)]
+    groups: dict[frozenset[str], list[dict[str, Any]]] = {}
+    for row in values:
+        left_out = frozenset(empty | {name for name in json if row[name] is None})
+        groups.setdefault(left_out, []).append({name: value for name, value in row.items() if name not in left_out})
+    return [(insert(table).returning(*returning), rows) for rows in groups.values()]

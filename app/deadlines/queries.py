@@ -57,9 +57,14 @@ def case_deadlines(session: Session, case_id: int, at: datetime) -> list[Deadlin
     """Every deadline the case has had, by due time (ones that stopped applying are left out)."""
     synced = memo(session, SYNCED).get(case_id)
     rows = sorted(synced, key=lambda row: (row.due_at, row.id is None, row.id or 0)) if synced is not None else \
-        session.scalars(select(Deadline).where(Deadline.case_id == case_id, Deadline.cancelled_at.is_(None))
-                        .order_by(Deadline.due_at, Deadline.id))
+        session.scalars(CASE_DEADLINES, {"case_id": case_id})
     return [_view(row, at) for row in rows]
+
+
+#: A case's deadline rows that still apply (met ones too), by due time: built once, read by every case answer
+#: and every step (app.deadlines.tracking).
+CASE_DEADLINES = (select(Deadline).where(Deadline.case_id == bindparam("case_id"), Deadline.cancelled_at.is_(None))
+                  .order_by(Deadline.due_at, Deadline.id))
 
 
 @dataclass(frozen=True)

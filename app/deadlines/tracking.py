@@ -20,7 +20,7 @@ from app.core.actor import Actor
 from app.core.bulk import insert_together
 from app.core.memo import forget, memo
 from app.deadlines.models import Deadline, SlaCase
-from app.deadlines.queries import SYNCED
+from app.deadlines.queries import CASE_DEADLINES, SYNCED
 from app.engine import CaseWorkflow, Retimed, WaitingTimer
 
 #: A timer the process waits on (the hub opening, chasing again): not a deadline, nobody is late.
@@ -72,9 +72,7 @@ def sync_deadlines(session: Session, case_id: int, workflow: CaseWorkflow, at: d
     taken = _prefetched(session, case_id)
     if taken is None:
         with session.no_autoflush:
-            read = list(session.scalars(select(Deadline).where(Deadline.case_id == case_id,
-                                                               Deadline.cancelled_at.is_(None))
-                                        .order_by(Deadline.due_at, Deadline.id)))
+            read = list(session.scalars(CASE_DEADLINES, {"case_id": case_id}))
         stored = _stored_row(session, case_id, read)
         held = [row for row in read if row.cancelled_at is None]
         taken = [row for row in held if row.met_at is None]
@@ -234,17 +232,17 @@ def _write_rows(session: Session, rows: dict[int, dict[str, object] | None]) -> 
     upserts = [{"case_id": case_id, **values} for case_id, values in rows.items() if values is not None]
     if not upserts:
         return
-    upsert = postgres_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
-    statement = upsert(cast(Table, SlaCase.__table__))  # Core: one executemany for a batch
-    columns = ("rag", "received_at", "next_due", "risk_from", "breached")
-    if len(upserts) == 1:
-        statement = statement.values(**upserts[0])
-        session.execute(statement.on_conflict_do_update(index_elements=[SlaCase.case_id],
-                                                        set_={name: upserts[0][name] for name in columns}))
-        return
-    session.execute(statement.on_conflict_do_update(index_elements=[SlaCase.case_id],
-                                                    set_={name: statement.excluded[name] for name in columns}),
-                    upserts)
+    session.execute(_UPSERTS[session.get_bind().dialect.name], upserts)  # Core: one executemany for a batch
+
+
+def _upsert(insert_of: Any) -> Any:
+    statement = insert_of(cast(Table, SlaCase.__table__))
+    return statement.on_conflict_do_update(index_elements=[SlaCase.case_id], set_={
+        name: statement.excluded[name] for name in ("rag", "received_at", "next_due", "risk_from", "breached")})
+
+
+#: A wall row written or rewritten, by dialect: built once (every step that moves a deadline writes one).
+_UPSERTS = {"postgresql": _upsert(postgres_insert), "sqlite": _upsert(sqlite_insert)}
 
 
 def leave_wall(session: Session, case_id: int) -> None:

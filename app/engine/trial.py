@@ -34,7 +34,9 @@ _ONE_STEP = """<?xml version="1.0" encoding="UTF-8"?>
   </bpmn:process>
 </bpmn:definitions>
 """
-_SPECS: dict[tuple[str, str], Any] = {}
+#: (content hash, decision id) -> the one-step process around the table and the names its outputs set: read
+#: once per deployed version (parsing the version's tables costs more than running one).
+_SPECS: dict[tuple[str, str], tuple[Any, list[str]]] = {}
 _LOCK = threading.Lock()
 
 
@@ -62,7 +64,7 @@ def case_names(table: DecisionTable) -> list[str]:
     return found
 
 
-def _spec(definition: CompiledDefinition, decision_id: str) -> Any:
+def _spec(definition: CompiledDefinition, decision_id: str) -> tuple[Any, list[str]]:
     key = (definition.content_hash, decision_id)
     with _LOCK:
         if key not in _SPECS:
@@ -72,14 +74,15 @@ def _spec(definition: CompiledDefinition, decision_id: str) -> Any:
             parser = HubParser()
             parser.add_dmn_xml(parse_xml(definition.bundle.dmn[table.file]), filename=table.file)
             parser.add_bpmn_xml(parse_xml(_ONE_STEP.replace("{decision}", decision_id).encode()), filename="trial")
-            _SPECS[key] = parser.get_spec("trial")
+            _SPECS[key] = (parser.get_spec("trial"), [output.key.split(".")[0] for output in table.outputs])
         return _SPECS[key]
 
 
 def try_decision(definition: CompiledDefinition, decision_id: str, data: dict[str, Any]) -> DecisionTrial:
     """Run one decision table of a deployed version with ``data``; raises ProcessFault as a case would, and
     KeyError when the version holds no such decision."""
-    workflow = BpmnWorkflow(_spec(definition, decision_id), script_engine=_script_engine(definition))
+    spec, output_names = _spec(definition, decision_id)
+    workflow = BpmnWorkflow(spec, script_engine=_script_engine(definition))
     for task in workflow.get_tasks(state=TaskState.READY):
         task.data.update(data)
     environment = workflow.script_engine.environment
@@ -92,13 +95,7 @@ def try_decision(definition: CompiledDefinition, decision_id: str, data: dict[st
         raise _fault(error, "decide") from error
     finally:
         environment.end_step()
-    outputs = {name: decided.data.get(name) for name in _output_names(definition, decision_id)}
-    return DecisionTrial(outputs=outputs, rules=rules)
-
-
-def _output_names(definition: CompiledDefinition, decision_id: str) -> list[str]:
-    table = read_stored_tables(definition.bundle.dmn)[decision_id]
-    return [output.key.split(".")[0] for output in table.outputs]
+    return DecisionTrial(outputs={name: decided.data.get(name) for name in output_names}, rules=rules)
 
 
 __all__ = ["DecisionTrial", "ProcessFault", "case_names", "try_decision"]

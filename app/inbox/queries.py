@@ -4,7 +4,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import Row, Select, select
+from sqlalchemy import Row, Select, bindparam, select
 from sqlalchemy.orm import Session
 
 from app.cases.models import Case, Subject
@@ -75,8 +75,13 @@ def open_task(session: Session, task_id: str) -> OpenTask | None:
 def case_tasks_with(session: Session, task_id: str) -> list[OpenTask]:
     """The open tasks of the case an open task is on, that one among them, oldest first, in one read (none when
     it is not open)."""
-    of_case = select(OpenTask.case_id).where(OpenTask.task_id == task_id).scalar_subquery()
-    return list(session.scalars(select(OpenTask).where(OpenTask.case_id == of_case).order_by(OpenTask.created_at)))
+    return list(session.scalars(_CASE_TASKS_WITH, {"task_id": task_id}))
+
+
+#: Built once (module constants like this one are the hot path's statements: building one costs more than
+#: running it on SQLite).
+_CASE_TASKS_WITH = (select(OpenTask).where(OpenTask.case_id == select(OpenTask.case_id).where(
+    OpenTask.task_id == bindparam("task_id")).scalar_subquery()).order_by(OpenTask.created_at))
 
 
 def open_task_with_its_case_tasks(session: Session, task_id: str) -> OpenTask | None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import and_, func, select
+from sqlalchemy import and_, bindparam, func, select
 from sqlalchemy.orm import Session, aliased
 
 from app.cases.models import Case
@@ -77,13 +77,18 @@ def open_task_incident(session: Session, task_id: str) -> Incident | None:
                                                  Incident.resolved_at.is_(None)))
 
 
+#: Built once: every completion starts with it.
+_TASK_INCIDENT = (select(OpenTask, Incident).outerjoin(Incident, and_(
+    Incident.kind == TASK, Incident.task_id == OpenTask.task_id, Incident.resolved_at.is_(None)))
+    .where(OpenTask.case_id == select(OpenTask.case_id).where(OpenTask.task_id == bindparam("task_id"))
+           .scalar_subquery())
+    .order_by(OpenTask.created_at))
+
+
 def task_incident(session: Session, task_id: str) -> tuple[OpenTask | None, Incident | None]:
     """The open task and open_task_incident, in one read (a completion needs both), with its case's other open
     tasks: the step synchronises them next (app.inbox.operations.hold_open_tasks), without reading them again."""
-    of_case = select(OpenTask.case_id).where(OpenTask.task_id == task_id).scalar_subquery()
-    rows = session.execute(select(OpenTask, Incident).outerjoin(Incident, and_(
-        Incident.kind == TASK, Incident.task_id == OpenTask.task_id, Incident.resolved_at.is_(None)))
-        .where(OpenTask.case_id == of_case).order_by(OpenTask.created_at)).all()
+    rows = session.execute(_TASK_INCIDENT, {"task_id": task_id}).all()
     found = next((row for row in rows if row[0].task_id == task_id), None)
     if found is None:
         return None, open_task_incident(session, task_id)  # held while its task is gone (the case moved on)

@@ -7,7 +7,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import Select, false, or_, select, union
+from sqlalchemy import Select, bindparam, false, or_, select, union
 from sqlalchemy.orm import Session
 
 from app.auth.authorisation import (
@@ -145,13 +145,35 @@ def visible_case_ids(session: Session, actor: Actor, at: datetime) -> Select | N
     return select(union(involving, on_pathways, *linked).subquery().c[0])
 
 
+#: Built once: every answer about a case with returns reads them.
+_RELEASES = select(ReturnRelease).where(ReturnRelease.case_id == bindparam("case_id")).order_by(ReturnRelease.id)
+
+
 def releases_of(session: Session, case_id: int) -> dict[int, list[ReturnRelease]]:
     """Every release on a case, standing or withdrawn, by return id (oldest first)."""
     found: dict[int, list[ReturnRelease]] = {}
-    for row in session.scalars(select(ReturnRelease).where(ReturnRelease.case_id == case_id)
-                               .order_by(ReturnRelease.id)):
+    for row in session.scalars(_RELEASES, {"case_id": case_id}):
         found.setdefault(row.return_id, []).append(row)
     return found
+
+
+#: Built once: a case's returns with their releases, in one read (every answer about a case shows its returns).
+_RETURNS = (select(AgencyReturn, ReturnRelease)
+            .outerjoin(ReturnRelease, ReturnRelease.return_id == AgencyReturn.id)
+            .where(AgencyReturn.case_id == bindparam("case_id"))
+            .order_by(AgencyReturn.returned_at, AgencyReturn.id, ReturnRelease.id))
+
+
+def returns_with_releases(session: Session, case_id: int) -> tuple[list[AgencyReturn],
+                                                                    dict[int, list[ReturnRelease]]]:
+    """A case's returns, oldest first, and their releases (standing or withdrawn) by return id, oldest first."""
+    returns: dict[int, AgencyReturn] = {}
+    releases: dict[int, list[ReturnRelease]] = {}
+    for ret, release in session.execute(_RETURNS, {"case_id": case_id}):
+        returns.setdefault(ret.id, ret)
+        if release is not None:
+            releases.setdefault(ret.id, []).append(release)
+    return list(returns.values()), releases
 
 
 def readable_returns(session: Session, sight: CaseSight, returns: list[AgencyReturn],

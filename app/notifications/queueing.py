@@ -120,6 +120,14 @@ class _Recipient:
 _ROLE_PEOPLE = "mash.people_with_role"
 
 
+#: Built once: a step that opens a task tells its role's people.
+_ROLE_HOLDERS = (select(UserRole.role, User.id, User.email, NotificationPreference.delivery)
+                 .join(User, UserRole.user_id == User.id)
+                 .outerjoin(NotificationPreference, NotificationPreference.user_id == User.id)
+                 .where(User.is_active_user.is_(True), User.email.is_not(None), User.email != "")
+                 .order_by(User.id))
+
+
 def _people_with_role(session: Session, role: str) -> list[_Recipient]:
     transaction = session.get_transaction()
     cached = session.info.get(_ROLE_PEOPLE)
@@ -130,12 +138,7 @@ def _people_with_role(session: Session, role: str) -> list[_Recipient]:
         people_changed = any(isinstance(row, (User, UserRole, NotificationPreference))
                              for row in (*session.new, *session.dirty, *session.deleted))
         with nullcontext() if people_changed else session.no_autoflush:
-            found = session.execute(
-                select(UserRole.role, User.id, User.email, NotificationPreference.delivery)
-                .join(User, UserRole.user_id == User.id)
-                .outerjoin(NotificationPreference, NotificationPreference.user_id == User.id)
-                .where(User.is_active_user.is_(True), User.email.is_not(None), User.email != "")
-                .order_by(User.id)).all()
+            found = session.execute(_ROLE_HOLDERS).all()
         for held, user_id, email, delivery in found:
             people[held].append(_Recipient(user_id, email or "", delivery is None or delivery == DIGEST))
         cached = session.info[_ROLE_PEOPLE] = (transaction, dict(people))

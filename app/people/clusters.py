@@ -8,7 +8,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any, overload
 
-from sqlalchemy import event, select
+from sqlalchemy import Select, bindparam, event, select
 from sqlalchemy.orm import Session, object_session
 
 from app.core.memo import forget, memo
@@ -66,19 +66,28 @@ def clusters(session: Session, person_ids: Iterable[int]) -> dict[int, int]:
     return {record: root for record, root in known.items() if root in roots}
 
 
-def _read_clusters(session: Session, ids: list[int]) -> dict[int, int]:
-    """One recursive read: up the merges from ``ids`` to their roots, then down to every record merged into
-    them. A record not stored (its details removed under the retention policy) or on a cycle of merges (a bug
-    elsewhere) stands for itself."""
+def _clusters_statement() -> Select:
+    """Up the merges from the records bound to ``ids`` to their roots, then down to every record merged into
+    them. Built once: a recursive statement costs more to build than to run on a handful of records."""
     person = Person.__table__
-    up = select(person.c.id, person.c.merged_into_id).where(person.c.id.in_(ids)).cte("up", recursive=True)
+    up = (select(person.c.id, person.c.merged_into_id).where(person.c.id.in_(bindparam("ids", expanding=True)))
+          .cte("up", recursive=True))
     parent = person.alias("parent")
     up = up.union(select(parent.c.id, parent.c.merged_into_id).join(up, parent.c.id == up.c.merged_into_id))
     down = (select(up.c.id.label("id"), up.c.id.label("root")).where(up.c.merged_into_id.is_(None))
             .cte("down", recursive=True))
     child = person.alias("child")
     down = down.union(select(child.c.id, down.c.root).join(down, child.c.merged_into_id == down.c.id))
-    members: dict[int, int] = {row.id: row.root for row in session.execute(select(down.c.id, down.c.root))}
+    return select(down.c.id, down.c.root)
+
+
+_CLUSTERS = _clusters_statement()
+
+
+def _read_clusters(session: Session, ids: list[int]) -> dict[int, int]:
+    """One recursive read of the clusters of ``ids``. A record not stored (its details removed under the
+    retention policy) or on a cycle of merges (a bug elsewhere) stands for itself."""
+    members: dict[int, int] = {row.id: row.root for row in session.execute(_CLUSTERS, {"ids": ids})}
     return {**{record: record for record in ids if record not in members}, **members}
 
 

@@ -23,7 +23,7 @@ from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import or_, select
+from sqlalchemy import BindParameter, bindparam, or_, select
 from sqlalchemy.orm import Session, object_session
 
 from app.cases.models import Case
@@ -167,6 +167,12 @@ def today() -> date:
     return now().astimezone(LONDON).date()
 
 
+#: Built once: every answer about a case with people on record asks for their links.
+_RECORDS: BindParameter[list[int]] = bindparam("records", expanding=True)
+_LINKS_OF = select(Association).where(Association.status != "rejected", or_(
+    Association.child_person_id.in_(_RECORDS), Association.adult_person_id.in_(_RECORDS)))
+
+
 def _hubs_of(session: Session, case: Case) -> tuple[dict[int, int], list[Association], dict[int, int]]:
     """The case's subjects' records (record -> root), the live links they are part of, and record -> subject
     position."""
@@ -174,9 +180,7 @@ def _hubs_of(session: Session, case: Case) -> tuple[dict[int, int], list[Associa
     members = clusters(session, positions)
     if not members:
         return {}, [], {}
-    own = list(session.scalars(select(Association).where(
-        Association.status != "rejected",
-        or_(Association.child_person_id.in_(members), Association.adult_person_id.in_(members)))))
+    own = list(session.scalars(_LINKS_OF, {"records": list(members)}))
     root_position = {members[record]: position for record, position in positions.items()}
     return members, own, {record: root_position[root] for record, root in members.items()}
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import bindparam, func, or_, select
 from sqlalchemy.orm import Session
 
 from app.cases.models import Case, Subject
@@ -130,11 +130,15 @@ def proposed_matches(session: Session, case: Case) -> dict[int, list[SubjectMatc
     answer's subjects and its repeat concerns."""
     proposals: dict[int, list[SubjectMatch]] = {subject.id: [] for subject in case.subjects}
     if proposals:
-        for match in session.scalars(select(SubjectMatch).where(SubjectMatch.subject_id.in_(proposals),
-                                                               SubjectMatch.status == "proposed")
-                                     .order_by(SubjectMatch.score.desc(), SubjectMatch.id)):
+        for match in session.scalars(_PROPOSED, {"subjects": list(proposals)}):
             proposals[match.subject_id].append(match)
     return proposals
+
+
+#: Built once: every answer about a case asks for its subjects' proposals.
+_PROPOSED = (select(SubjectMatch).where(SubjectMatch.subject_id.in_(bindparam("subjects", expanding=True)),
+                                        SubjectMatch.status == "proposed")
+             .order_by(SubjectMatch.score.desc(), SubjectMatch.id))
 
 
 def subjects_json(session: Session, case: Case, proposals: dict[int, list[SubjectMatch]] | None = None) -> list[dict]:

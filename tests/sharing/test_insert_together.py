@@ -59,3 +59,45 @@ def test_a_row_relying_on_a_computed_default_is_written_with_that_default_not_nu
         row_id = rows[0].id
     with db.unit_of_work() as session:
         assert session.get(Notification, row_id).fields == {}
+
+
+def test_the_insert_is_compiled_once_and_reused_whatever_the_rows_values(api):
+    """A multi-row INSERT with the values inside the statement is compiled anew at every step: the app's rows
+    are sent as parameters of one statement the cache holds."""
+    case_id = report(api)
+    db = get_db()
+    hits: list[object] = []
+
+    def cached(_conn, _cursor, statement, _parameters, context, _many):
+        if statement.startswith("INSERT INTO sharing_decision"):
+            hits.append(context.cache_hit)
+
+    event.listen(db.engine, "after_cursor_execute", cached)
+    try:
+        for task_id, recipients in (("t-3", ["police", "health"]), ("t-4", ["education", "probation", "housing"])):
+            with db.unit_of_work() as session:
+                rows = [_row(case_id, recipient) for recipient in recipients]
+                for row in rows:
+                    row.task_id = task_id
+                insert_together(session, rows, key=("recipient",))
+    finally:
+        event.remove(db.engine, "after_cursor_execute", cached)
+    assert len(hits) == 2
+    assert hits[1] is db.engine.dialect.CACHE_HIT
+
+
+def test_a_json_column_empty_in_some_rows_only_is_null_there_and_json_elsewhere(api):
+    case_id = report(api)
+    db = get_db()
+    with db.unit_of_work() as session:
+        rows = [_row(case_id, "police"), _row(case_id, "health")]
+        for row in rows:
+            row.task_id = "t-5"
+        rows[0].product = {"name": "chronology"}
+        insert_together(session, rows, key=("recipient",))
+    with db.unit_of_work() as session:
+        stored = {row.recipient: row.product for row in session.scalars(select(SharingDecision).where(
+            SharingDecision.task_id == "t-5"))}
+        assert stored == {"police": {"name": "chronology"}, "health": None}
+        assert session.scalar(select(func.count()).select_from(SharingDecision).where(
+            SharingDecision.task_id == "t-5", SharingDecision.product.is_(None))) == 1
