@@ -50,8 +50,13 @@ ALL_ROLES: tuple[str, ...] = LANE_ROLES + OTHER_ROLES
 HUB_ROLES: frozenset[str] = frozenset(LANE_ROLES) | {"ops-manager", "admin"}
 
 
+#: Each lane's role -> the lane's name as the diagrams write it (the first, where two lanes share a role).
+_LANE_OF_ROLE: dict[str, str] = {}
+for _lane in LANE_NAMES:
+    _LANE_OF_ROLE.setdefault(_slug(_lane), _lane)
+
+
 def role_label(role: str) -> str:
-    for lane in LANE_NAMES:
-        if role_for_lane(lane) == role:
-            return lane
-    return role.replace("-", " ").capitalize()
+    """'youth-justice' -> 'Youth justice'; a role that is not a lane's, capitalised. Pages call it for every row."""
+    lane = _LANE_OF_ROLE.get(role)
+    return lane if lane is not None else role.replace("-", " ").capitalize()

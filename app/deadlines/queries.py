@@ -1,17 +1,18 @@
 """Reads of deadlines for the case API, inboxes and the managers' SLA wall. No workflow deserialization."""
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import bindparam, func, select
+from sqlalchemy import BindParameter, Row, bindparam, func, select
 from sqlalchemy.orm import Session
 
-from app.cases.models import AgencyReturn, Case, CompletedTask
+from app.cases.models import AgencyReturn, Case, CompletedTask, Subject
 from app.core.memo import memo
 from app.core.vocabulary import AGENCIES_FIELD, SCREENING_FORM, agency_of_check
-from app.deadlines.models import Deadline, SlaCase
+from app.deadlines.models import Deadline, SlaCase, deadline_state
 from app.inbox.models import OpenTask
 from app.incidents.queries import IncidentView, raised_incidents
 
@@ -34,9 +35,17 @@ class DeadlineView:
                 "met_at": self.met_at.isoformat() if self.met_at else None}
 
 
-def _view(row: Deadline, at: datetime) -> DeadlineView:
-    return DeadlineView(name=row.name, kind=row.kind, due_at=row.due_at, state=row.state(at), met_at=row.met_at,
-                        element_id=row.element_id, attached_element_id=row.attached_element_id)
+def _view(row: Any, at: datetime) -> DeadlineView:
+    """A deadline as pages show it, from its model row or from a row of just the columns below (``_VIEWED``)."""
+    return DeadlineView(name=row.name, kind=row.kind, due_at=row.due_at,
+                        state=deadline_state(row.due_at, row.at_risk_at, at, met_at=row.met_at,
+                                             breached_at=row.breached_at),
+                        met_at=row.met_at, element_id=row.element_id, attached_element_id=row.attached_element_id)
+
+
+#: The columns a DeadlineView is made from.
+_VIEWED = (Deadline.name, Deadline.kind, Deadline.due_at, Deadline.at_risk_at, Deadline.breached_at, Deadline.met_at,
+           Deadline.element_id, Deadline.attached_element_id)
 
 
 #: app.core.memo: case id -> the case's deadline rows (not cancelled) as a step in this transaction has just
@@ -112,16 +121,23 @@ def sla_wall(session: Session, at: datetime, *, rag: str | None = None, role: st
     none, oldest first), and the counts over every open case that matches.
 
     Both come from the SLA wall projection (SlaCase, one narrow row per open case kept in step with its
-    deadlines), so the wall costs the same few statements however many cases are open: the page's ids in
-    index order, then the page's deadlines, returns, screening, tasks and names by case id."""
+    deadlines), so the wall costs the same few statements however many cases are open: the page's cases in
+    index order with their first subject's name, then their deadlines, returns, screening and tasks by case id."""
     filters = _filters(rag, role)
     counts, total = _counts(session, filters, at)
     pages = max(1, -(-total // limit))
     page = min(max(page, 1), pages)
-    ids = list(session.scalars(select(SlaCase.case_id).where(*filters)
-                               .order_by(SlaCase.next_due.asc().nulls_last(), SlaCase.received_at, SlaCase.case_id)
-                               .offset((page - 1) * limit).limit(limit)))
-    rows = _wall_rows(session, ids, at)
+    # The page's ids from the projection's index alone (skipping to the page), then those cases: one statement.
+    chosen = (select(SlaCase.case_id, SlaCase.next_due, SlaCase.received_at).where(*filters)
+              .order_by(SlaCase.next_due.asc().nulls_last(), SlaCase.received_at, SlaCase.case_id)
+              .offset((page - 1) * limit).limit(limit).subquery("page"))
+    cases = session.execute(
+        select(chosen.c.case_id.label("id"), Case.reference, Case.rag, Case.current_step, Case.received_at,
+               Subject.given_name, Subject.family_name)
+        .join(Case, Case.id == chosen.c.case_id)
+        .outerjoin(Subject, (Subject.case_id == Case.id) & (Subject.position == 0))
+        .order_by(chosen.c.next_due.asc().nulls_last(), chosen.c.received_at, chosen.c.case_id)).all()
+    rows = _wall_rows(session, cases, at)
     return SlaWall(at=at, rows=rows, counts=counts, incidents=raised_incidents(session), page=page, pages=pages,
                    total=total, page_size=limit)
 
@@ -135,46 +151,52 @@ def _filters(rag: str | None, role: str | None) -> list:
     return filters
 
 
-def _wall_rows(session: Session, ids: list[int], at: datetime) -> list[WallRow]:
-    """The wall's rows for these cases, in this order: six statements (the cases with their subjects, deadlines,
-    returns, screening, tasks) whatever the number of cases."""
-    if not ids:
+#: What the page's cases' rows show, by case id (``ids``): built once, not for every request (building a statement
+#: costs about as much as PostgreSQL takes to run these).
+_IDS: BindParameter[Any] = bindparam("ids", expanding=True)
+_PAGE_DEADLINES = (select(Deadline.case_id, *_VIEWED).where(Deadline.case_id.in_(_IDS), Deadline.cancelled_at.is_(None))
+                   # Of deadlines due at the same time the wall names the first by name.
+                   .order_by(Deadline.due_at, Deadline.name, Deadline.id))
+_PAGE_RETURNS = select(AgencyReturn.case_id, AgencyReturn.agency, AgencyReturn.returned_at).where(
+    AgencyReturn.case_id.in_(_IDS))
+_PAGE_SCREENING = select(CompletedTask.case_id, CompletedTask.data).where(
+    CompletedTask.case_id.in_(_IDS), CompletedTask.form_key == SCREENING_FORM)
+_PAGE_TASKS = select(OpenTask.case_id, OpenTask.role).where(OpenTask.case_id.in_(_IDS))
+
+
+def _wall_rows(session: Session, page_cases: Sequence[Row], at: datetime) -> list[WallRow]:
+    """The wall's rows for the page's cases (id, reference, rag, current step, receipt and first subject's names),
+    in their order: four more statements (deadlines, returns, screening, tasks) whatever the number of cases.
+    Each reads only the columns the wall shows, as plain rows: a case's row also holds its serialized workflow
+    (tens of kilobytes), and ORM objects for the page's few hundred rows cost more than the statements."""
+    if not page_cases:
         return []
-    by_id = {case.id: case for case in session.scalars(select(Case).where(Case.id.in_(ids)))}
-    deadlines: dict[int, list[Deadline]] = {}
-    returns: dict[int, dict[str, AgencyReturn]] = {}
+    cases = {row.id: row for row in page_cases}
+    ids = list(cases)
+    page = {"ids": ids}
+    deadlines: dict[int, list[DeadlineView]] = {}
+    returns: dict[int, dict[str, datetime]] = {}
     requested: dict[int, list[str]] = {}
     roles: dict[int, set[str]] = {}
-    names: dict[int, str] = {}
-    for row in session.scalars(select(Deadline).where(Deadline.case_id.in_(ids), Deadline.cancelled_at.is_(None))
-                               .order_by(Deadline.due_at)):
-        deadlines.setdefault(row.case_id, []).append(row)
-    for ret in session.scalars(select(AgencyReturn).where(AgencyReturn.case_id.in_(ids))):
-        returns.setdefault(ret.case_id, {})[ret.agency] = ret
-    for case_id, data in session.execute(select(CompletedTask.case_id, CompletedTask.data)
-                                         .where(CompletedTask.case_id.in_(ids),
-                                                CompletedTask.form_key == SCREENING_FORM)):
+    for row in session.execute(_PAGE_DEADLINES, page):
+        deadlines.setdefault(row.case_id, []).append(_view(row, at))
+    for case_id, agency, returned_at in session.execute(_PAGE_RETURNS, page):
+        returns.setdefault(case_id, {})[agency] = returned_at
+    for case_id, data in session.execute(_PAGE_SCREENING, page):
         requested[case_id] = list((data or {}).get(AGENCIES_FIELD) or [])
-    for case_id, task_role in session.execute(select(OpenTask.case_id, OpenTask.role)
-                                              .where(OpenTask.case_id.in_(ids))):
+    for case_id, task_role in session.execute(_PAGE_TASKS, page):
         roles.setdefault(case_id, set()).add(task_role)
-    for loaded in by_id.values():  # Case.subjects is loaded with the cases (selectin): no query of its own
-        for subject in loaded.subjects:
-            if subject.position == 0:
-                names[loaded.id] = f"{subject.given_name} {subject.family_name}"
     rows = []
-    for case_id in ids:
-        case = by_id.get(case_id)
-        if case is None:
-            continue
-        views = [_view(row, at) for row in deadlines.get(case.id, [])]
+    for case_id, case in cases.items():
+        views = deadlines.get(case_id, [])
         pending = [view for view in views if view.met_at is None]
         upcoming = min(pending, key=lambda v: (_URGENCY[v.state], v.due_at)) if pending else None
         rows.append(WallRow(
-            case_id=case.id, reference=case.reference or "", subject_name=names.get(case.id, ""), rag=case.rag,
-            current_step=case.current_step, received_at=case.received_at, next_deadline=upcoming, deadlines=views,
-            agencies=_agency_statuses(requested.get(case.id, []), returns.get(case.id, {}), views),
-            roles_waiting=sorted(roles.get(case.id, set()))))
+            case_id=case_id, reference=case.reference or "",
+            subject_name=f"{case.given_name} {case.family_name}" if case.given_name is not None else "",
+            rag=case.rag, current_step=case.current_step, received_at=case.received_at, next_deadline=upcoming,
+            deadlines=views, agencies=_agency_statuses(requested.get(case_id, []), returns.get(case_id, {}), views),
+            roles_waiting=sorted(roles.get(case_id, set()))))
     return rows
 
 
@@ -197,15 +219,15 @@ def _counts(session: Session, filters: list, at: datetime) -> tuple[dict[str, in
     return {"on-track": total - idle - breached - risky, "at-risk": risky, "breached": breached}, total
 
 
-def _agency_statuses(requested: list[str], returned: dict[str, AgencyReturn],
+def _agency_statuses(requested: list[str], returned: dict[str, datetime],
                      views: list[DeadlineView]) -> list[AgencyStatus]:
     by_agency = {agency_of_check(view.attached_element_id): view for view in views if view.kind == "check"}
     statuses = []
     for agency in requested:
         view = by_agency.get(agency)
-        ret = returned.get(agency)
+        returned_at = returned.get(agency)
         late = view is not None and view.state == "breached"
-        state = ("returned-late" if late else "returned") if ret is not None else ("late" if late else "waiting")
+        state = ("returned-late" if late else "returned") if agency in returned else ("late" if late else "waiting")
         statuses.append(AgencyStatus(agency=agency, state=state, due_at=view.due_at if view else None,
-                                     returned_at=ret.returned_at if ret else None))
+                                     returned_at=returned_at))
     return statuses

@@ -3,10 +3,12 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any
 
-from flask import Blueprint, abort, flash, g, redirect, render_template, request, url_for
+from flask import Blueprint, abort, current_app, flash, g, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
+from markupsafe import Markup
 
 from app.audit.operations import record
 from app.auth.authorisation import RETURNS_READERS, TASK_ROLES
@@ -18,11 +20,19 @@ from app.concerns.repeats import screening_view
 from app.core.clock import now
 from app.core.codes import CHILD_ROLES
 from app.core.db import get_db, run_in_transaction
-from app.core.errors import Conflict, Forbidden, NotFound
+from app.core.errors import Conflict, FieldError, Forbidden, NotFound
 from app.core.vocabulary import DECISION_FORM, FEEDBACK_FORM, MASH_REVIEW_FORM, SCREENING_FORM
 from app.forms import parse_html
 from app.inbox import operations
-from app.inbox.filtering import DUE_STATES, SORTS, inbox_page, page_number, read_inbox_filter, steps_waiting
+from app.inbox.filtering import (
+    DUE_STATES,
+    SORTS,
+    InboxFilter,
+    inbox_page,
+    page_number,
+    read_inbox_filter,
+    steps_waiting,
+)
 from app.inbox.models import OpenTask
 from app.inbox.queries import open_task
 from app.incidents.queries import held_task_ids, open_task_incident
@@ -48,10 +58,32 @@ def index() -> ResponseReturnValue:
     items = shown.items
     args: dict[str, Any] = {key: value for key, value in request.args.items() if key != "page" and value}
     return render_template("inbox/index.html", items=items, held=held_task_ids(session, [i.task_id for i in items]),
-                           wanted=wanted, errors=errors, steps=list(steps), due_states=DUE_STATES,
+                           wanted=wanted, errors=errors, filter_form=filter_form(wanted, tuple(steps), errors),
                            sorts=SORTS, shown=shown,
                            page_url=lambda number: url_for("inbox.index", **args, **({"page": number} if number > 1
                                                                                        else {})))
+
+
+def filter_form(wanted: InboxFilter, steps: tuple[str, ...], errors: list[FieldError]) -> Markup:
+    """The inbox's filter form (inbox/_filters.html) for these filters, step names and errors. Its HTML depends on
+    nothing else (it is a GET form: no CSRF token, nobody's name), so the forms made are kept and handed out again:
+    GOV.UK Frontend's select macros cost more than rendering the page's fifty rows. Not kept while templates reload
+    (development), so an edited template shows at once."""
+    shown = tuple((error.field, error.message) for error in errors)
+    if current_app.jinja_env.auto_reload:
+        return _render_filter_form(wanted, steps, shown, request.script_root)
+    return _kept_filter_form(wanted, steps, shown, request.script_root)
+
+
+def _render_filter_form(wanted: InboxFilter, steps: tuple[str, ...], errors: tuple[tuple[str | None, str], ...],
+                        _script_root: str) -> Markup:
+    """``_script_root`` is where the hub is mounted: the form's links start with it."""
+    html = render_template("inbox/_filters.html", wanted=wanted, steps=steps, due_states=DUE_STATES, sorts=SORTS,
+                           errors=[FieldError(field, message) for field, message in errors])
+    return Markup(html)  # noqa: S704  (the output of an autoescaping template: every value in it is escaped)
+
+
+_kept_filter_form = lru_cache(maxsize=256)(_render_filter_form)
 
 
 #: Steps that weigh the agency returns: the returns are read in the page's main column, stacked.

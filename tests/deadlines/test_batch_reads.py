@@ -22,7 +22,7 @@ from app.inbox.models import OpenTask
 from tests.alerts.conftest import _staff_addresses, queued  # noqa: F401 (staff with addresses: autouse)
 from tests.deadlines.test_scheduler import MONDAY_10, red_cases_with_checks
 from tests.deadlines.test_sla_projection import assert_in_step
-from tests.deadlines.test_timer_batches import fired_case_ids, waiting_cases
+from tests.deadlines.test_timer_batches import fired_case_ids, waiting_cases, whole_batches  # noqa: F401 (autouse)
 
 BOTH = pytest.mark.parametrize("database_url", ["sqlite", "postgresql"], indirect=True)
 

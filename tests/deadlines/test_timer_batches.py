@@ -26,6 +26,14 @@ MONDAY_10 = datetime(2027, 1, 4, 10, 0, tzinfo=UTC)
 BOTH = pytest.mark.parametrize("database_url", ["sqlite", "postgresql"], indirect=True)
 
 
+@pytest.fixture(autouse=True)
+def whole_batches(monkeypatch):
+    """A batch takes every case it claimed, however long the first firings take: on a loaded machine a first
+    firing that starts the evaluator process can pass BATCH_SECONDS and cut the batch the test is about (its
+    cut has a test of its own, below)."""
+    monkeypatch.setattr(scheduling, "BATCH_SECONDS", 3600.0)
+
+
 def waiting_cases(db, count: int, *, broken: set[int] = frozenset()) -> list[int]:
     """``count`` cases each waiting on one timer due in a minute; the n-th in ``broken`` fails when it fires
     (its path divides by zero)."""
@@ -78,6 +86,19 @@ def test_a_burst_fires_every_case_once_in_one_commit_per_batch(app, db):
     with db.unit_of_work(write=False) as session:
         assert session.scalar(select(func.count()).select_from(Case).where(Case.status == "closed")) == 7
         assert verify(session).ok
+
+
+def test_a_slow_batch_stops_taking_cases_and_leaves_the_rest_to_the_next(app, db, monkeypatch):
+    clock.freeze(MONDAY_10)
+    cases = waiting_cases(db, 3)
+    clock.advance(timedelta(minutes=2))
+    writes = write_transactions(db)
+    monkeypatch.setattr(scheduling, "BATCH_SECONDS", 0.0)  # every firing is "too long": one case per batch
+
+    assert fire_due(batch_size=3) == 3
+    assert len(writes) == 3
+    assert fired_case_ids(db) == cases
+    assert still_due(db) == []
 
 
 def test_a_failing_case_in_a_batch_rolls_back_alone_and_the_others_fire(app, db):
