@@ -78,10 +78,11 @@ def case_tasks_with(session: Session, task_id: str) -> list[OpenTask]:
     return list(session.scalars(_CASE_TASKS_WITH, {"task_id": task_id}))
 
 
+#: The case of the open task bound to ``task_id``, for statements that read a task with its case's others.
+CASE_OF_TASK = select(OpenTask.case_id).where(OpenTask.task_id == bindparam("task_id")).scalar_subquery()
 #: Built once (module constants like this one are the hot path's statements: building one costs more than
 #: running it on SQLite).
-_CASE_TASKS_WITH = (select(OpenTask).where(OpenTask.case_id == select(OpenTask.case_id).where(
-    OpenTask.task_id == bindparam("task_id")).scalar_subquery()).order_by(OpenTask.created_at))
+_CASE_TASKS_WITH = select(OpenTask).where(OpenTask.case_id == CASE_OF_TASK).order_by(OpenTask.created_at)
 
 
 def open_task_with_its_case_tasks(session: Session, task_id: str) -> OpenTask | None:

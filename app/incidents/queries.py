@@ -4,12 +4,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import and_, bindparam, func, select
+from sqlalchemy import and_, func, select
 from sqlalchemy.orm import Session, aliased
 
 from app.cases.models import Case
 from app.inbox.models import OpenTask
 from app.inbox.operations import hold_open_tasks
+from app.inbox.queries import CASE_OF_TASK
 from app.incidents.models import TASK, TIMER, Incident
 from app.process_models.models import ProcessVersion
 
@@ -80,9 +81,7 @@ def open_task_incident(session: Session, task_id: str) -> Incident | None:
 #: Built once: every completion starts with it.
 _TASK_INCIDENT = (select(OpenTask, Incident).outerjoin(Incident, and_(
     Incident.kind == TASK, Incident.task_id == OpenTask.task_id, Incident.resolved_at.is_(None)))
-    .where(OpenTask.case_id == select(OpenTask.case_id).where(OpenTask.task_id == bindparam("task_id"))
-           .scalar_subquery())
-    .order_by(OpenTask.created_at))
+    .where(OpenTask.case_id == CASE_OF_TASK).order_by(OpenTask.created_at))
 
 
 def task_incident(session: Session, task_id: str) -> tuple[OpenTask | None, Incident | None]:
