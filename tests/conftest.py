@@ -111,6 +111,21 @@ def _every_join_decided_as_spiffworkflow_decides(monkeypatch):
     assert not disagreements, disagreements
 
 
+@pytest.fixture(autouse=True)
+def _every_tree_walk_as_spiffworkflow_walks(monkeypatch):
+    """Every walk of the task tree app/engine/tree_walk.py makes in any test is also made by SpiffWorkflow's own
+    TaskIterator, in step with it, and the two must yield the same tasks in the same order."""
+    from app.engine import tree_walk
+    from tests.engine.walk_check import walked_in_step
+
+    disagreements: list[str] = []
+    quick = tree_walk.walk
+    monkeypatch.setattr(tree_walk, "walk",
+                        lambda workflow, state: walked_in_step(quick, workflow, state, disagreements))
+    yield
+    assert not disagreements, disagreements
+
+
 @pytest.fixture
 def settings(database_url, tmp_path):
     return load_settings(database_url=database_url, instance_path=tmp_path / "instance",

@@ -41,6 +41,7 @@ from app.engine.definitions import CompiledDefinition, TimerInfo, UserTaskInfo
 from app.engine.evaluator import BudgetExceeded, IsolatedEnvironment
 from app.engine.functions import NO_DEADLINE, at_risk_mode, diagram_functions
 from app.engine.joins import ParallelGateway
+from app.engine.tree_walk import QuickWalkWorkflow
 
 
 # SpiffWorkflow ships no type information, so its base class is Any to mypy.
@@ -134,7 +135,8 @@ class _TaskConverter(TaskConverter):  # type: ignore[misc]
 
 _REGISTRY = BpmnWorkflowSerializer.configure({**DEFAULT_CONFIG, Task: _TaskConverter,
                                              ParallelGateway: ParallelGatewayConverter})
-_LiveSpecConverter(BpmnWorkflow, _REGISTRY)
+# A case restores as a QuickWalkWorkflow and is saved under SpiffWorkflow's own name for its class.
+_LiveSpecConverter(QuickWalkWorkflow, _REGISTRY, "BpmnWorkflow")
 _SERIALIZER = BpmnWorkflowSerializer(_REGISTRY)
 
 
@@ -305,7 +307,8 @@ class CaseWorkflow:
     def prepare(cls, definition: CompiledDefinition, data: dict[str, Any]) -> CaseWorkflow:
         """A workflow with its data, not yet run: what a case keeps when its first steps fail, so that a later
         ``fire_due_timers`` (which runs whatever is ready) starts it once the diagram is fixed."""
-        workflow = BpmnWorkflow(definition.spec, definition.subprocess_specs, script_engine=_script_engine(definition))
+        workflow = QuickWalkWorkflow(definition.spec, definition.subprocess_specs,
+                                     script_engine=_script_engine(definition))
         for task in workflow.get_tasks(state=TaskState.READY):
             task.data.update(copy.deepcopy(data))
         return cls(definition, workflow)

@@ -194,7 +194,7 @@ def test_a_restored_case_saves_exactly_the_state_it_was_restored_from_at_every_s
 
 def test_the_state_saved_is_spiffworkflows_own_byte_for_byte_at_every_step(definition):
     # app/engine/runtime.py writes task ids through a cache of their text: the state must be what SpiffWorkflow's
-    # own task converter writes.
+    # own task converter writes. (The workflow's class is app.engine.tree_walk's, saved by SpiffWorkflow's name.)
     from SpiffWorkflow.bpmn.serializer import BpmnWorkflowSerializer
     from SpiffWorkflow.bpmn.serializer.default.workflow import TaskConverter
     from SpiffWorkflow.camunda.serializer import DEFAULT_CONFIG
@@ -203,7 +203,7 @@ def test_the_state_saved_is_spiffworkflows_own_byte_for_byte_at_every_step(defin
     from app.engine import runtime
 
     stock = BpmnWorkflowSerializer.configure({**DEFAULT_CONFIG, Task: TaskConverter})
-    runtime._LiveSpecConverter(runtime.BpmnWorkflow, stock)
+    runtime._LiveSpecConverter(runtime.QuickWalkWorkflow, stock, "BpmnWorkflow")
     spiff = BpmnWorkflowSerializer(stock)
     clock.freeze(datetime(2027, 1, 4, 9, 0, tzinfo=UTC))
     workflow = start(definition)
