@@ -268,6 +268,24 @@ def requests_per_worker(log_path: Path) -> dict[str, int]:
     return found
 
 
+#: The request kinds timed in the server, by the access log's method and path.
+_SERVED_KINDS = (("GET task", re.compile(r"GET /api/v1/tasks/[^/ ]+$")),
+                 ("POST complete", re.compile(r"POST /api/v1/tasks/[^/ ]+/complete$")),
+                 ("GET case", re.compile(r"GET /api/v1/cases/\d+$")))
+
+
+def served_ms(log_text: str) -> dict[str, list[float]]:
+    """Milliseconds each request took inside the server (gunicorn's request time, from its access log line
+    `<pid> host "METHOD /path" status bytes NNNus`), by request kind: the issue's "server-side" latency, without
+    the client's connection and its own parsing."""
+    found: dict[str, list[float]] = {kind: [] for kind, _ in _SERVED_KINDS}
+    for match in re.finditer(r'^<\d+> \S+ "([A-Z]+ [^"]*)" \d+ \S+ (\d+)us$', log_text, re.MULTILINE):
+        for kind, pattern in _SERVED_KINDS:
+            if pattern.fullmatch(match.group(1)):
+                found[kind].append(int(match.group(2)) / 1000)
+    return found
+
+
 def run_backend(label: str, database_url: str, workdir: Path, names: dict[str, str], cases: int,
                 clients: list[int], retries: int, *, workers: int = 1, database_pid: int | None = None) -> list[dict]:
     """One server (fresh database); one run per client count on it, each with its own contacts.
@@ -300,10 +318,14 @@ def _one_run(server: MashServer, label: str, names: dict[str, str], cases: int, 
                 client.failed_walks.append(str(failure))
         contact_s = time.perf_counter() - started
         cpu_before = (tree_cpu_seconds(server.process.pid), tree_cpu_seconds(database_pid), time.process_time())
+        log_from = server.log_path.stat().st_size
         started = time.perf_counter()
         results = list(pool.map(lambda cid: walk_case(client, names, cid), case_ids))
         complete_s = time.perf_counter() - started
         cpu_after = (tree_cpu_seconds(server.process.pid), tree_cpu_seconds(database_pid), time.process_time())
+    with server.log_path.open("rb") as log:
+        log.seek(log_from)
+        served = served_ms(log.read().decode(errors="replace"))
     completed = sum(done for done, _ in results)
     web_ms, database_ms, client_ms = ((after - before) * 1000 / max(completed, 1)
                                       for before, after in zip(cpu_before, cpu_after, strict=True))
@@ -323,6 +345,9 @@ def _one_run(server: MashServer, label: str, names: dict[str, str], cases: int, 
                   f"{percentile(values, 0.95):9.1f}{max(values):9.1f}")
         else:
             print(f"   {kind:<15}{0:9d}{client.errors[kind]:8d}{'-':>9}{'-':>9}{'-':>9}")
+    print(f"   in the server (access log, the walk's requests): "
+          + "; ".join(f"{kind} p50 {statistics.median(values):.1f} / p95 {percentile(values, 0.95):.1f} ms"
+                      for kind, values in served.items() if values))
     total_errors = sum(client.errors.values())
     print(f"   errors: {total_errors} non-2xx/connection failures"
           + (f" by status {client.statuses}; each 5xx retried up to {retries}x, retries counted as requests"
@@ -348,6 +373,9 @@ def _one_run(server: MashServer, label: str, names: dict[str, str], cases: int, 
             "completions_per_s": completed / complete_s, "errors": total_errors,
             "p50": statistics.median(complete) if complete else None,
             "p95": percentile(complete, 0.95) if complete else None, "pids": len(split),
+            "served_p50": statistics.median(served["POST complete"]) if served["POST complete"] else None,
+            "served_p95": percentile(served["POST complete"], 0.95) if served["POST complete"] else None,
+            "served_task_p50": statistics.median(served["GET task"]) if served["GET task"] else None,
             "closed": closed, "cases": cases}
 
 
@@ -523,19 +551,23 @@ def print_side_by_side(http: list[dict], ceiling: dict[str, dict], cases: int) -
     plain = ceiling["plain"]["completions_per_s"]
     persisted = ceiling["serialize+restore each step"]["completions_per_s"]
     print(f"\n== Side by side, one run: task completions per second ({cases} cases per row)")
-    print(f"   {'':<44}{'workers':>8}{'completions/s':>15}{'complete p50/p95 ms':>21}{'/ plain':>9}"
-          f"{'/ ser+rest':>11}{'errors':>8}")
+    print(f"   {'':<44}{'workers':>8}{'completions/s':>15}{'complete p50/p95 ms':>21}{'in server':>13}"
+          f"{'GET task':>10}{'/ plain':>9}{'/ ser+rest':>11}{'errors':>8}")
+    print(f"   {'':<44}{'':>8}{'':>15}{'(client)':>21}{'p50/p95 ms':>13}{'p50 ms':>10}")
     for row in http:
         latency = f"{row['p50']:.0f} / {row['p95']:.0f}" if row["p50"] is not None else "-"
+        served = f"{row['served_p50']:.1f} / {row['served_p95']:.0f}" if row["served_p50"] is not None else "-"
+        task = f"{row['served_task_p50']:.1f}" if row["served_task_p50"] is not None else "-"
         rate = row["completions_per_s"]
-        print(f"   {'HTTP, ' + row['label']:<44}{row['workers']:>8}{rate:15.1f}{latency:>21}{rate / plain:9.3f}"
-              f"{rate / persisted:11.3f}{row['errors']:8d}")
+        print(f"   {'HTTP, ' + row['label']:<44}{row['workers']:>8}{rate:15.1f}{latency:>21}{served:>13}{task:>10}"
+              f"{rate / plain:9.3f}{rate / persisted:11.3f}{row['errors']:8d}")
     for variant, label in (("plain", "SpiffWorkflow in memory (ceiling)"),
                            ("serialize+restore each step", "SpiffWorkflow in memory, serialize+restore")):
         figures = ceiling[variant]
         rate = figures["completions_per_s"]
         latency = f"{figures['p50']:.1f} / {figures['p95']:.1f}"
-        print(f"   {label:<44}{'-':>8}{rate:15.1f}{latency:>21}{rate / plain:9.3f}{rate / persisted:11.3f}{'-':>8}")
+        print(f"   {label:<44}{'-':>8}{rate:15.1f}{latency:>21}{'-':>13}{'-':>10}{rate / plain:9.3f}"
+              f"{rate / persisted:11.3f}{'-':>8}")
     by_workers: dict[int, list[float]] = {}
     for row in http:
         if row["label"].startswith("PostgreSQL"):
