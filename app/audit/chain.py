@@ -11,7 +11,7 @@ import hashlib
 import json
 from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import UTC
+from datetime import UTC, datetime
 from typing import Any, cast
 
 from sqlalchemy import CursorResult, Table, bindparam, event, insert, select, update
@@ -38,13 +38,35 @@ def entry_hash(prev_hash: str, *, seq: int, at, user_id, username, action, case_
     return hashlib.sha256((prev_hash + body).encode()).hexdigest()
 
 
-def hash_of(row: AuditEvent, prev_hash: str) -> str:
+def hash_of(row: AuditEvent | PendingEvent, prev_hash: str) -> str:
     return entry_hash(prev_hash, seq=row.seq, at=row.at, user_id=row.user_id, username=row.username,
                       action=row.action, case_id=row.case_id, task_id=row.task_id, element_id=row.element_id,
                       summary=row.summary, details=row.details)
 
 
-def pending(session: Session) -> list[AuditEvent]:
+@dataclass(slots=True, eq=False)  # eq=False: two events alike are still two (app.core.db's queues compare)
+class PendingEvent:
+    """An event recorded in a transaction, waiting for its place in the chain at commit. Not an ORM object: a
+    completion records a dozen (one per engine step), and nothing reads them back as rows (one executemany
+    inserts them), so they need not pay for the ORM's instrumentation."""
+
+    at: datetime
+    user_id: int | None
+    username: str
+    action: str
+    case_id: int | None
+    task_id: str | None
+    element_id: str | None
+    summary: str
+    details: dict
+    #: Kept when the action it happened in is rolled back (a security event: app.core.db.queued).
+    kept_on_rollback: bool = False
+    seq: int = 0
+    prev_hash: str = ""
+    hash: str = ""
+
+
+def pending(session: Session) -> list[PendingEvent]:
     """Events recorded in this session's transaction, chained when it commits; those recorded inside a
     savepoint that rolls back go with it, unless marked ``kept_on_rollback`` (app.core.db.queued)."""
     return queued(session, PENDING_KEY)
@@ -81,13 +103,12 @@ def append_pending(session: Session) -> None:
         head.seq, head.hash = _chain(events, head.seq, head.hash)
     last = events[-1]
     _LAST_HEAD[database] = (last.seq, last.hash)
-    # One statement for the transaction's whole batch (a completion's dozen step events): nothing reads the rows'
-    # ids back, so they need not be ORM objects of the session.
+    # One statement for the transaction's whole batch (a completion's dozen step events).
     session.execute(insert(cast(Table, AuditEvent.__table__)),  # Core: one executemany
                     [{column: getattr(item, column) for column in _COLUMNS} for item in events])
 
 
-def _chain(events: list[AuditEvent], seq: int, prev_hash: str) -> tuple[int, str]:
+def _chain(events: list[PendingEvent], seq: int, prev_hash: str) -> tuple[int, str]:
     """Number and hash the events after the head (seq, hash); returns the new head."""
     for item in events:
         seq += 1

@@ -28,9 +28,6 @@ class AuditEvent(Base):
     element_id: Mapped[str | None] = mapped_column(String(200))
     summary: Mapped[str] = mapped_column(String(500), default="")
     details: Mapped[dict] = mapped_column(JSON, default=dict)
-    #: Not a column: set by app.audit.operations.record for a security event, which outlives the rollback of
-    #: the action it happened in (app.core.db.queued).
-    kept_on_rollback = False
     prev_hash: Mapped[str] = mapped_column(String(64))
     hash: Mapped[str] = mapped_column(String(64))
 
