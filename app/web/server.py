@@ -45,6 +45,11 @@ def _stop_scheduler(_arbiter, worker) -> None:
         scheduler.shutdown()
 
 
+#: No query strings in the access log: they could carry personal data. <pid> says which worker answered; the line
+#: ends with the time the request took in the server, in microseconds (bench/task_throughput.py reads it).
+ACCESS_LOG_FORMAT = '%(p)s %(h)s "%(m)s %(U)s" %(s)s %(b)s %(D)sus'
+
+
 def run_server(*, host: str, port: int, workers: int, threads: int, scheduler: bool) -> None:
     options = {
         "bind": f"{host}:{port}",
@@ -52,9 +57,7 @@ def run_server(*, host: str, port: int, workers: int, threads: int, scheduler: b
         "threads": threads,
         "worker_class": "gthread",
         "accesslog": "-",
-        # No query strings in the access log: they could carry personal data. <pid> says which worker answered;
-        # the time the request took in the server, in microseconds (bench/task_throughput.py reads it).
-        "access_log_format": '%(p)s %(h)s "%(m)s %(U)s" %(s)s %(b)s %(D)sus',
+        "access_log_format": ACCESS_LOG_FORMAT,
         "timeout": 60,
         "graceful_timeout": 10,
         # gunicorn's management socket defaults to one path per user ($HOME/.gunicorn/gunicorn.ctl), which a
