@@ -345,7 +345,7 @@ def _one_run(server: MashServer, label: str, names: dict[str, str], cases: int, 
                   f"{percentile(values, 0.95):9.1f}{max(values):9.1f}")
         else:
             print(f"   {kind:<15}{0:9d}{client.errors[kind]:8d}{'-':>9}{'-':>9}{'-':>9}")
-    print(f"   in the server (access log, the walk's requests): "
+    print("   in the server (access log, the walk's requests): "
           + "; ".join(f"{kind} p50 {statistics.median(values):.1f} / p95 {percentile(values, 0.95):.1f} ms"
                       for kind, values in served.items() if values))
     total_errors = sum(client.errors.values())
