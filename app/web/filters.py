@@ -11,6 +11,7 @@ from app.core.clock import now
 from app.core.roles import role_label
 from app.core.vocabulary import RAG_TAGS, outcome_label
 from app.web.navigation import navigation_items, service_navigation
+from app.web.summary_list import summary_list
 
 
 def due_text(value: datetime | None) -> str:
@@ -51,3 +52,4 @@ def register_filters(app: Flask) -> None:
     app.jinja_env.globals["can"] = can
     app.jinja_env.globals["navigation_items"] = navigation_items
     app.jinja_env.globals["service_navigation"] = service_navigation
+    app.jinja_env.globals["summary_list"] = summary_list
