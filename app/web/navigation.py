@@ -41,22 +41,27 @@ SLOT = "\x00mash-navigation-end\x00"
 #: Renderings kept; a few per role and page section in practice. Emptied when full rather than grown.
 KEEP = 512
 
-_allowed: dict[tuple[frozenset[str], bool], tuple[tuple[str, str, str | None], ...]] = {}
+#: (signed in, roles, training, the app's address prefix) -> (href, label, endpoint, active section) of each link.
+_allowed: dict[tuple[bool, frozenset[str], bool, str], tuple[tuple[str, str, str, str | None], ...]] = {}
 _rendered: dict[tuple[Any, ...], Markup] = {}
 
 
 def navigation_items() -> list[dict[str, Any]]:
-    """The links the signed-in reader may use (as `can` decides), the current page's section marked active."""
+    """The links the signed-in reader may use (as `can` decides), the current page's section marked active. Which
+    links and their addresses (no arguments: the same for every request under one address prefix) are worked out
+    once per set of roles."""
     training = current_app.config["MASH_SETTINGS"].training
-    roles = g.actor.roles if g.get("actor") is not None else frozenset()
-    links = _allowed.get((roles, training))
+    actor = g.get("actor")  # None on a public page (the sign-in page) even for someone signed in: no links
+    key = (actor is not None, actor.roles if actor is not None else frozenset(), training, request.script_root)
+    links = _allowed.get(key)
     if links is None:
-        links = tuple(link for link in LINKS + ((TRAINING_LINK,) if training else ())
-                      if g.get("actor") is not None and may_use(link[0], roles, training=training))
-        _allowed[(roles, training)] = links
-    return [{"href": url_for(endpoint), "text": text,
+        links = tuple((url_for(endpoint), text, endpoint, section)
+                      for endpoint, text, section in LINKS + ((TRAINING_LINK,) if training else ())
+                      if actor is not None and may_use(endpoint, actor.roles, training=training))
+        _allowed[key] = links
+    return [{"href": href, "text": text,
              "active": request.endpoint == endpoint or (section and request.blueprint == section)}
-            for endpoint, text, section in links]
+            for href, text, endpoint, section in links]
 
 
 def service_navigation(params: dict[str, Any], navigation_end: Markup | None) -> Markup:
