@@ -107,8 +107,13 @@ def case_for_referrer(session: Session, case_id: int, actor: Actor) -> Case | No
 
 
 def feedback_given(session: Session, case_id: int) -> list[ReferrerFeedback]:
-    return list(session.scalars(select(ReferrerFeedback).where(ReferrerFeedback.case_id == case_id)
-                                .order_by(ReferrerFeedback.id)))
+    """The feedback the hub gave the referrer, in the order it was given (the referrer's view, the case page)."""
+    return list(session.scalars(_FEEDBACK_GIVEN, {"case_id": case_id}))
+
+
+#: Built once: most case pages show the feedback given.
+_FEEDBACK_GIVEN = (select(ReferrerFeedback).where(ReferrerFeedback.case_id == bindparam("case_id", type_=Integer))
+                   .order_by(ReferrerFeedback.id))
 
 
 def referrer_status(case: Case, feedback_given: bool) -> str:

@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session, lazyload, load_only, make_transient_to_detac
 
 from app.auth.models import User
 from app.cases.models import AgencyReturn, Case, CompletedTask, RagChange, ReferrerFeedback, StrategyDiscussion
+from app.cases.queries import feedback_given
 from app.casework.loading import case_with_contact
 from app.casework.presence import records_held
 from app.concerns.repeats import repeat_concerns_json
@@ -193,7 +194,7 @@ def case_detail(session: Session, case_id: int, actor: Actor, *, for_answer: boo
     if shows("strategy") and detail.may_hold(StrategyDiscussion):
         detail.strategy_discussions = by_case(StrategyDiscussion, StrategyDiscussion.id)
     if shows("feedback") and detail.may_hold(ReferrerFeedback):
-        detail.feedback = by_case(ReferrerFeedback, ReferrerFeedback.id)
+        detail.feedback = feedback_given(session, case_id)  # its statement built once
     if shows("sharing"):
         detail.sharing_decisions = case_sharing_decisions(session, case)
     if any(view.owned for view in detail.returns):

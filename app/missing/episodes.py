@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
 
 from app.cases.models import Case, Subject
@@ -70,17 +70,23 @@ def repeat_missing(session: Session, records: Iterable[int], at: datetime, *, pr
     return _repeats(session, {0: (list(records), list(proposed))}, at, rule or hub_rule())[0]
 
 
+#: Built once (the case page asks on every request): the episodes of these person records started in a window.
+#: Anonymised episodes have lost their link to the child (app/retention): they never count.
+_EPISODES_OF = (select(MissingEpisode).join(Case, Case.id == MissingEpisode.case_id)
+                .where(MissingEpisode.person_id.in_(bindparam("records", expanding=True)),
+                       MissingEpisode.started_at >= bindparam("since"), MissingEpisode.started_at <= bindparam("until"),
+                       Case.anonymised_at.is_(None))
+                .order_by(MissingEpisode.started_at, MissingEpisode.id))
+
+
 def _repeats(session: Session, children: dict[Any, tuple[list[int], list[int]]], at: datetime,
              rule: RepeatMissingRule) -> dict[Any, RepeatMissing]:
     """``repeat_missing`` for several children at once (key -> (own records, proposed records)): one read of
     their clusters and one of their episodes, whatever the number of children."""
     record_root = clusters(session, [r for own, maybe in children.values() for r in (*own, *maybe)])
     since = _aware(at) - timedelta(days=rule.window_days)
-    # Anonymised episodes have lost their link to the child (app/retention): they never count.
-    found = list(session.scalars(select(MissingEpisode).join(Case, Case.id == MissingEpisode.case_id).where(
-        MissingEpisode.person_id.in_(list(record_root)), MissingEpisode.started_at >= since,
-        MissingEpisode.started_at <= _aware(at), Case.anonymised_at.is_(None))
-        .order_by(MissingEpisode.started_at, MissingEpisode.id))) if record_root else []
+    found = list(session.scalars(_EPISODES_OF, {"records": list(record_root), "since": since, "until": _aware(at)})) \
+        if record_root else []
     rooted = [(e, record_root[e.person_id]) for e in found if e.person_id is not None]  # all, by the query
     repeats = {}
     for key, (own, maybe) in children.items():
