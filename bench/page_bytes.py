@@ -1,14 +1,20 @@
-"""The SLA wall's and the inboxes' HTML for one fixed set of cases, written to files, to compare two builds byte for
-byte (a change that only makes the pages cheaper must not change what anyone sees).
+"""The SLA wall's and the inboxes' HTML (or, with --case-pages, every case page as every demo user sees it) for one
+fixed set of cases, written to files, to compare two builds byte for byte (a change that only makes the pages
+cheaper must not change what anyone sees).
 
 It fills a fresh SQLite hub at a frozen instant (`app.demo_volume.generate`: open cases at every stage, some
 breached, some at risk, agency checks waiting, returned and late), adds a raised incident and claimed tasks, and
-saves each page for each role that opens it. What differs between two runs of the same build is replaced by
+saves each page for each role that opens it. --case-pages first adds the demo's cases (`app.demo.seed_cases`: Ruby's
+history of confirmed contacts, agency returns, a decision, feedback, an adult at risk, a missing episode, linked cases)
+and a few volume cases, then saves /cases/<id> for every case as every demo user (one per role) sees it, refusals
+included (the status is in the file name), in a fixed order: the "who has seen this case" lists grow alike in both
+builds. What differs between two runs of the same build is replaced by
 its order of appearance: CSRF tokens, CSP nonces, task ids and the template cases' random names.
 
     .venv/bin/python bench/page_bytes.py --out /tmp/pages-branch
     (cd /tmp/main-copy && /work/wt-x/.venv/bin/python bench/page_bytes.py --out /tmp/pages-main)
     diff -r /tmp/pages-main /tmp/pages-branch && echo same bytes
+    .venv/bin/python bench/page_bytes.py --case-pages --out /tmp/case-pages-branch   (and the same on main)
 """
 from __future__ import annotations
 
@@ -81,8 +87,13 @@ def normalised(page: str) -> str:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--out", type=Path, required=True, help="directory for the pages (made anew)")
-    parser.add_argument("--cases", type=int, default=160, help="open cases (default 160: several pages)")
+    parser.add_argument("--cases", type=int, default=None,
+                        help="open volume cases (default 160: several pages; 12 with --case-pages)")
+    parser.add_argument("--case-pages", action="store_true",
+                        help="every case page as every demo user sees it, instead of the wall and the inboxes")
     args = parser.parse_args()
+    if args.cases is None:
+        args.cases = 12 if args.case_pages else 160
     from sqlalchemy import select
 
     from app import create_app
@@ -107,7 +118,12 @@ def main() -> None:
                                  processes_dir=ROOT / "processes", forms_dir=ROOT / "forms")
         app = create_app(settings)
         app.config.update(TESTING=True)
-        generate(args.cases, 20, seed=11)
+        if args.case_pages:
+            from app.demo import seed_cases
+            seed_cases()
+            generate(args.cases, 6, seed=11)
+        else:
+            generate(args.cases, 20, seed=11)
         clock.freeze(AT)
         db = get_db()
         with db.unit_of_work() as session:
@@ -121,10 +137,25 @@ def main() -> None:
         for task in tasks[::7]:
             with db.unit_of_work() as session:
                 claim(session, task.task_id, manager)
-        clients = {user: WebClient(app, user).client for user in {user for _, user, _ in PAGES}}
         if args.out.exists():
             shutil.rmtree(args.out)
         args.out.mkdir(parents=True)
+        if args.case_pages:
+            from app.cases.models import Case
+            from app.demo import demo_users
+            with db.unit_of_work(write=False) as session:
+                every_case = list(session.scalars(select(Case.id).order_by(Case.id)))
+            users = [username for username, _name, _roles in demo_users()]
+            clients = {user: WebClient(app, user).client for user in users}
+            for case_id in every_case:
+                for user in users:
+                    response = clients[user].get(f"/cases/{case_id}")
+                    (args.out / f"case-{case_id}-{user}-{response.status_code}.html").write_text(
+                        normalised(response.get_data(as_text=True)))
+            print(f"{len(every_case)} cases' pages for {len(users)} users written to {args.out}")
+            db.dispose()
+            return
+        clients = {user: WebClient(app, user).client for user in {user for _, user, _ in PAGES}}
         for name, user, path in PAGES:
             response = clients[user].get(path)
             if response.status_code != 200:

@@ -1,11 +1,11 @@
 """Reading the audit trail: for auditors (filtered entries) and for the case page (who has seen it)."""
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, replace
 from datetime import datetime
 
-from sqlalchemy import Select, func, select, type_coerce
+from sqlalchemy import BindParameter, Select, func, select, type_coerce
 from sqlalchemy.orm import Session
 
 from app.audit.chain import pending
@@ -113,16 +113,23 @@ class Viewer:
     last_at: datetime
 
 
-def case_viewers(session: Session, case_id: int) -> list[Viewer]:
-    """Who has seen this case, most recent first: the question inspectors and courts ask."""
+def viewers_query(case_id: BindParameter[int]) -> Select:
+    """Who has seen the case bound to ``case_id``: one row per username (views, first and last time, name and
+    agency), for the case page's read of its trail (app.cases.queries.case_trail), which builds it once."""
     # type_coerce: an aggregate of a timestamp is read back as one (SQLite would hand back naive text).
     first, last = (type_coerce(f(AuditEvent.at), UTCDateTime()) for f in (func.min, func.max))
-    rows = session.execute(
-        select(AuditEvent.username, func.count(), first, last,
-               func.max(User.display_name), func.max(User.agency))
-        .outerjoin(User, User.id == AuditEvent.user_id)
-        .where(AuditEvent.case_id == case_id, AuditEvent.action.in_(VIEW_ACTIONS))
-        .group_by(AuditEvent.username).order_by(last.desc()))
+    return (select(AuditEvent.username, func.count().label("views"), first.label("first_at"),
+                   last.label("last_at"), func.max(User.display_name).label("display_name"),
+                   func.max(User.agency).label("agency"))
+            .outerjoin(User, User.id == AuditEvent.user_id)
+            .where(AuditEvent.case_id == case_id, AuditEvent.action.in_(VIEW_ACTIONS))
+            .group_by(AuditEvent.username))
+
+
+def case_viewers(session: Session, case_id: int,
+                 rows: Iterable[tuple[str, int, datetime, datetime, str | None, str | None]]) -> list[Viewer]:
+    """Who has seen this case, most recent first: the question inspectors and courts ask. ``rows``: those of
+    viewers_query, (username, views, first_at, last_at, display_name, agency)."""
     viewers = {username: Viewer(username=username, display_name=name or username, agency=agency or "", views=views,
                                 first_at=first_at, last_at=last_at)
                for username, views, first_at, last_at, name, agency in rows}
@@ -139,7 +146,6 @@ def case_viewers(session: Session, case_id: int) -> list[Viewer]:
             viewers[event.username] = replace(seen, views=seen.views + 1, first_at=min(seen.first_at, event.at),
                                               last_at=max(seen.last_at, event.at))
     return sorted(viewers.values(), key=lambda viewer: viewer.last_at, reverse=True)
-
 
 
 @dataclass(frozen=True)

@@ -7,7 +7,7 @@ import secrets
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session, joinedload
 
 from app.audit.operations import record
@@ -48,8 +48,13 @@ def end_sessions_of(session: Session, user: User, reason: str, at: datetime) -> 
 
 
 def find_session(session: Session, secret: str) -> UserSession | None:
-    return session.scalars(select(UserSession).where(UserSession.secret_hash == _hash(secret))
-                           .options(joinedload(UserSession.user).joinedload(User.roles))).unique().first()
+    return session.scalars(_FIND, {"secret_hash": _hash(secret)}).unique().first()
+
+
+#: Built once: every page a person opens looks up their session with its user and roles (building the statement
+#: with its eager loads cost as much as running it).
+_FIND = (select(UserSession).where(UserSession.secret_hash == bindparam("secret_hash"))
+         .options(joinedload(UserSession.user).joinedload(User.roles)))
 
 
 def end_session(session: Session, row: UserSession, reason: str, at: datetime) -> None:

@@ -3,14 +3,28 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 
-from sqlalchemy import Select, exists, func, select
+from sqlalchemy import (
+    CompoundSelect,
+    Integer,
+    Select,
+    String,
+    bindparam,
+    exists,
+    func,
+    null,
+    select,
+    type_coerce,
+    union_all,
+)
 from sqlalchemy.orm import Session
 
 from app.audit.models import AuditEvent
+from app.audit.queries import Viewer, case_viewers, viewers_query
 from app.cases.models import Case, ReferrerFeedback
 from app.core.actor import Actor
+from app.core.db import UTCDateTime
 from app.core.errors import FieldError
 from app.core.periods import day_starts, read_choice, read_period
 from app.core.roles import AGENCIES, HUB_ROLES
@@ -36,11 +50,49 @@ HISTORY_LABELS = {"contact.received": "Contact received", "task.completed": "Tas
 HISTORY_ACTIONS = tuple(HISTORY_LABELS)
 
 
-def case_history(session: Session, case_id: int) -> list[AuditEvent]:
-    """What the case page's history shows: the actions in HISTORY_LABELS, in the order they happened."""
-    return list(session.scalars(select(AuditEvent).where(AuditEvent.case_id == case_id,
-                                                         AuditEvent.action.in_(HISTORY_ACTIONS))
-                                .order_by(AuditEvent.id)))
+@dataclass(frozen=True)
+class HistoryEntry:
+    """One line of the case page's history: what happened, when and by whom."""
+
+    at: datetime
+    action: str
+    username: str
+    summary: str
+
+
+def _trail_statement() -> CompoundSelect:
+    """The case's history (the actions in HISTORY_LABELS, in the order they happened: rows with an id) and who has
+    seen it (app.audit.queries.viewers_query, most recent first: rows without), in one read of its audit events:
+    the case page asked twice, and built both statements on every request. Only the columns the page shows."""
+    case_id = bindparam("case_id", type_=Integer)
+    viewers = viewers_query(case_id).subquery()
+    history = (select(AuditEvent.id, AuditEvent.at, AuditEvent.action, AuditEvent.username, AuditEvent.summary,
+                      # typed: a union's rows are read back as its first statement's columns
+                      type_coerce(null(), Integer).label("views"),
+                      type_coerce(null(), UTCDateTime()).label("first_at"),
+                      type_coerce(null(), String).label("display_name"), type_coerce(null(), String).label("agency"))
+               .where(AuditEvent.case_id == case_id, AuditEvent.action.in_(HISTORY_ACTIONS)))
+    seen = select(null(), viewers.c.last_at, null(), viewers.c.username, null(), viewers.c.views, viewers.c.first_at,
+                  viewers.c.display_name, viewers.c.agency)
+    trail = union_all(history, seen)
+    columns = trail.selected_columns
+    # viewers seen at the same instant (a frozen clock) in the order the page's own read gave them on SQLite
+    return trail.order_by(columns.id, columns.at.desc(), columns.username.desc())
+
+
+_TRAIL = _trail_statement()
+
+
+def case_trail(session: Session, case_id: int) -> tuple[list[HistoryEntry], list[Viewer]]:
+    """The case page's history and "who has seen this case" (this request's own view included)."""
+    history, seen = [], []
+    for event_id, at, action, username, summary, views, first_at, name, agency in session.execute(
+            _TRAIL, {"case_id": case_id}):
+        if event_id is None:
+            seen.append((username, views, first_at, at, name, agency))
+        else:
+            history.append(HistoryEntry(at, action, username, summary))
+    return history, case_viewers(session, case_id, seen)
 
 
 def case_for_referrer(session: Session, case_id: int, actor: Actor) -> Case | None:
@@ -55,8 +107,13 @@ def case_for_referrer(session: Session, case_id: int, actor: Actor) -> Case | No
 
 
 def feedback_given(session: Session, case_id: int) -> list[ReferrerFeedback]:
-    return list(session.scalars(select(ReferrerFeedback).where(ReferrerFeedback.case_id == case_id)
-                                .order_by(ReferrerFeedback.id)))
+    """The feedback the hub gave the referrer, in the order it was given (the referrer's view, the case page)."""
+    return list(session.scalars(_FEEDBACK_GIVEN, {"case_id": case_id}))
+
+
+#: Built once: most case pages show the feedback given.
+_FEEDBACK_GIVEN = (select(ReferrerFeedback).where(ReferrerFeedback.case_id == bindparam("case_id", type_=Integer))
+                   .order_by(ReferrerFeedback.id))
 
 
 def referrer_status(case: Case, feedback_given: bool) -> str:

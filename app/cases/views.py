@@ -5,9 +5,8 @@ from flask import Blueprint, abort, flash, g, redirect, render_template, request
 from flask.typing import ResponseReturnValue
 
 from app.audit.operations import record
-from app.audit.queries import case_viewers
 from app.cases.models import Case
-from app.cases.queries import CASES_PER_PAGE, HISTORY_LABELS, case_page, open_steps, read_case_filter
+from app.cases.queries import CASES_PER_PAGE, HISTORY_LABELS, case_page, case_trail, open_steps, read_case_filter
 from app.casework.detail import case_detail
 from app.casework.rerating import rerate, rerate_form
 from app.core.clock import now
@@ -53,9 +52,10 @@ def show(case_id: int) -> ResponseReturnValue:
     contact_form = compiled(detail.process).forms.get(CONTACT_FORM)
     source = contact_form.field("source") if contact_form else None
     source_labels = {o.value: o.label for o in source.options} if source else {}
+    # after the view is recorded: "who has seen this case" counts this one
+    history, viewers = case_trail(db.session, case_id) if detail.sight.shows("history") else ([], [])
     return render_template("cases/show.html", detail=detail, case=detail.case, source_labels=source_labels,
-                           history_labels=HISTORY_LABELS,
-                           viewers=case_viewers(db.session, case_id) if detail.sight.shows("history") else [],
+                           history_labels=HISTORY_LABELS, history=history, viewers=viewers,
                            incidents=case_incidents(db.session, case_id)
                            if detail.sight.whole and detail.may_hold(Incident) else [])
 

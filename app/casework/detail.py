@@ -16,10 +16,9 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session, lazyload, load_only, make_transient_to_detached
 
-from app.audit.models import AuditEvent
 from app.auth.models import User
 from app.cases.models import AgencyReturn, Case, CompletedTask, RagChange, ReferrerFeedback, StrategyDiscussion
-from app.cases.queries import case_history
+from app.cases.queries import feedback_given
 from app.casework.loading import case_with_contact
 from app.casework.presence import records_held
 from app.concerns.repeats import repeat_concerns_json
@@ -122,7 +121,6 @@ class CaseDetail:
     completed_tasks: list[CompletedTask] = field(default_factory=list)
     strategy_discussions: list[StrategyDiscussion] = field(default_factory=list)
     feedback: list[ReferrerFeedback] = field(default_factory=list)
-    history: list[AuditEvent] = field(default_factory=list)
     sharing_decisions: list[DecisionGroup] = field(default_factory=list)
     linked_case: Case | None = None
     #: Agencies involved in the case that the reader's agency may release its return to.
@@ -196,11 +194,9 @@ def case_detail(session: Session, case_id: int, actor: Actor, *, for_answer: boo
     if shows("strategy") and detail.may_hold(StrategyDiscussion):
         detail.strategy_discussions = by_case(StrategyDiscussion, StrategyDiscussion.id)
     if shows("feedback") and detail.may_hold(ReferrerFeedback):
-        detail.feedback = by_case(ReferrerFeedback, ReferrerFeedback.id)
+        detail.feedback = feedback_given(session, case_id)  # its statement built once
     if shows("sharing"):
         detail.sharing_decisions = case_sharing_decisions(session, case)
-    if shows("history"):
-        detail.history = case_history(session, case_id)
     if any(view.owned for view in detail.returns):
         detail.release_targets = sorted(involved_agencies(session, case_id) - sight.own_agencies)
     return detail

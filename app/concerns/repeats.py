@@ -31,6 +31,7 @@ from app.concerns.rules import RepeatRule, RepeatRulesError, hub_rules
 from app.core.codes import OUTCOMES, is_referral, source_agency
 from app.intake.models import Contact
 from app.people.models import SubjectMatch
+from app.people.queries import proposed_records
 
 logger = logging.getLogger(__name__)
 
@@ -143,10 +144,11 @@ _CONTACTS_OF = (select(Subject.person_id, Case.id, Case.reference, Case.received
                        Case.anonymised_at.is_(None)))
 
 
-def subject_histories(session: Session, case: Case,
-                      matches: Mapping[int, list[SubjectMatch]] | None = None) -> list[SubjectHistory]:
+def subject_histories(session: Session, case: Case, matches: Mapping[int, list[SubjectMatch]] | None = None,
+                      proposed: Mapping[int, list[int]] | None = None) -> list[SubjectHistory]:
     """Each subject's contacts (up to and including this one, oldest first) and those of proposed matches
-    (``matches``: each subject's proposed matches, best first, when the caller read them). Two queries, plus a
+    (``matches``: each subject's proposed matches, best first, when the caller read them; ``proposed``: their
+    person records, app.people.queries.proposed_records, when the caller read those). Two queries, plus a
     few per subject and proposed match for their clusters, whatever the number of contacts."""
     subjects = list(case.subjects)
     proposals: dict[int, list[int]] = defaultdict(list)
@@ -154,11 +156,9 @@ def subject_histories(session: Session, case: Case,
         for subject_id, found in matches.items():
             proposals[subject_id].extend(match.person_id for match in found)
     elif subjects:
-        for subject_id, person_id in session.execute(
-                select(SubjectMatch.subject_id, SubjectMatch.person_id)
-                .where(SubjectMatch.subject_id.in_([s.id for s in subjects]), SubjectMatch.status == "proposed")
-                .order_by(SubjectMatch.score.desc())):
-            proposals[subject_id].append(person_id)
+        read = proposed_records(session, [s.id for s in subjects]) if proposed is None else proposed
+        for subject_id, person_ids in read.items():
+            proposals[subject_id].extend(person_ids)
     record_root = clusters_of(session, [*(s.person_id for s in subjects if s.person_id is not None),
                                         *(p for ps in proposals.values() for p in ps)])
     by_root: dict[int, dict[int, PriorContact]] = defaultdict(dict)
@@ -174,8 +174,8 @@ def subject_histories(session: Session, case: Case,
         root = record_root.get(subject.person_id) if subject.person_id is not None else None
         mine = by_root.get(root, {}) if root is not None else {}
         history = SubjectHistory(subject=subject, person_id=root, contacts=_oldest_first(mine.values()))
-        for proposed in proposals.get(subject.id, []):
-            other = record_root[proposed]
+        for record in proposals.get(subject.id, []):
+            other = record_root[record]
             if other == root or other in history.proposed:
                 continue
             history.proposed[other] = _oldest_first(c for i, c in by_root.get(other, {}).items() if i not in mine)
@@ -212,19 +212,22 @@ def repeat_flags(session: Session, case: Case, rules: tuple[RepeatRule, ...] | N
     return evaluate(rules, case, subject_histories(session, case, matches))
 
 
-def prior_contacts(session: Session, case: Case, months: int = 12) -> list[SubjectHistory]:
-    """Each subject with their history; ``recent`` holds their contacts in the ``months`` before this one."""
+def prior_contacts(session: Session, case: Case, months: int = 12,
+                   proposed: Mapping[int, list[int]] | None = None) -> list[SubjectHistory]:
+    """Each subject with their history; ``recent`` holds their contacts in the ``months`` before this one
+    (``proposed``: as for subject_histories)."""
     since = months_before(_aware(case.received_at), months)
-    histories = subject_histories(session, case)
+    histories = subject_histories(session, case, proposed=proposed)
     for history in histories:
         history.since = since
     return histories
 
 
-def screening_view(session: Session, case: Case, months: int = 12) -> ScreeningView:
+def screening_view(session: Session, case: Case, months: int = 12,
+                   proposed: Mapping[int, list[int]] | None = None) -> ScreeningView:
     """The screening panel: flags by the hub's rules and every subject's contacts in the last ``months``.
-    Rules that were refused are said so, rather than showing no flags."""
-    histories = prior_contacts(session, case, months)
+    Rules that were refused are said so, rather than showing no flags (``proposed``: as for subject_histories)."""
+    histories = prior_contacts(session, case, months, proposed)
     try:
         rules = hub_rules()
     except RepeatRulesError as error:

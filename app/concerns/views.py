@@ -27,6 +27,7 @@ from app.core.db import get_db
 from app.people.clusters import root_of
 from app.people.models import Person
 from app.people.queries import names_of
+from app.people.views import case_proposals
 
 bp = Blueprint("concerns", __name__, template_folder="templates")
 
@@ -50,7 +51,7 @@ def repeat_concerns_for(case: Case) -> ScreeningView | None:
     """The repeat-concern panel of a case page, for those who read agency returns (as at screening)."""
     if not g.actor.roles & RETURNS_READERS:
         return None
-    return screening_view(get_db().session, case)
+    return screening_view(get_db().session, case, proposed=case_proposals(case))
 
 
 def _chronology(view: str, person_id: int):

@@ -6,12 +6,12 @@ manager prompted to consider a strategy discussion confirms the match there. A r
 """
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
 
 from app.cases.models import Case, Subject
@@ -20,6 +20,7 @@ from app.missing.models import MissingEpisode
 from app.missing.rules import RepeatMissingRule, hub_rule
 from app.people.clusters import clusters
 from app.people.models import SubjectMatch
+from app.people.queries import proposed_records
 
 #: The police risk grading (College of Policing APP "Missing persons", 2022: the "absent" category was
 #: withdrawn; every report is "missing", graded by risk). Code -> words.
@@ -69,17 +70,23 @@ def repeat_missing(session: Session, records: Iterable[int], at: datetime, *, pr
     return _repeats(session, {0: (list(records), list(proposed))}, at, rule or hub_rule())[0]
 
 
+#: Built once (the case page asks on every request): the episodes of these person records started in a window.
+#: Anonymised episodes have lost their link to the child (app/retention): they never count.
+_EPISODES_OF = (select(MissingEpisode).join(Case, Case.id == MissingEpisode.case_id)
+                .where(MissingEpisode.person_id.in_(bindparam("records", expanding=True)),
+                       MissingEpisode.started_at >= bindparam("since"), MissingEpisode.started_at <= bindparam("until"),
+                       Case.anonymised_at.is_(None))
+                .order_by(MissingEpisode.started_at, MissingEpisode.id))
+
+
 def _repeats(session: Session, children: dict[Any, tuple[list[int], list[int]]], at: datetime,
              rule: RepeatMissingRule) -> dict[Any, RepeatMissing]:
     """``repeat_missing`` for several children at once (key -> (own records, proposed records)): one read of
     their clusters and one of their episodes, whatever the number of children."""
     record_root = clusters(session, [r for own, maybe in children.values() for r in (*own, *maybe)])
     since = _aware(at) - timedelta(days=rule.window_days)
-    # Anonymised episodes have lost their link to the child (app/retention): they never count.
-    found = list(session.scalars(select(MissingEpisode).join(Case, Case.id == MissingEpisode.case_id).where(
-        MissingEpisode.person_id.in_(list(record_root)), MissingEpisode.started_at >= since,
-        MissingEpisode.started_at <= _aware(at), Case.anonymised_at.is_(None))
-        .order_by(MissingEpisode.started_at, MissingEpisode.id))) if record_root else []
+    found = list(session.scalars(_EPISODES_OF, {"records": list(record_root), "since": since, "until": _aware(at)})) \
+        if record_root else []
     rooted = [(e, record_root[e.person_id]) for e in found if e.person_id is not None]  # all, by the query
     repeats = {}
     for key, (own, maybe) in children.items():
@@ -106,19 +113,19 @@ class ChildFlag:
     repeat: RepeatMissing
 
 
-def child_flags(session: Session, case: Case, at: datetime | None = None) -> list[ChildFlag]:
+def child_flags(session: Session, case: Case, at: datetime | None = None,
+                proposed: Mapping[int, list[int]] | None = None) -> list[ChildFlag]:
     """The case's children who are repeat missing children, counted up to ``at`` (default: the case's
-    receipt), for screening and the case page. Three reads for all the children (their proposed matches, their
-    clusters, unless the transaction has read them, and their episodes), not three per child."""
+    receipt), for screening and the case page. Three reads for all the children (their proposed matches, unless
+    the caller read them: ``proposed``, app.people.queries.proposed_records of the case's subjects; their
+    clusters, unless the transaction has read them; and their episodes), not three per child."""
     children = [s for s in case.subjects if s.role in CHILD_ROLES and s.person_id is not None]
     if not children:
         return []
-    proposed: dict[int, list[int]] = {child.id: [] for child in children}
-    for subject_id, person_id in session.execute(select(SubjectMatch.subject_id, SubjectMatch.person_id).where(
-            SubjectMatch.subject_id.in_(list(proposed)), SubjectMatch.status == "proposed")):
-        proposed[subject_id].append(person_id)
+    if proposed is None:
+        proposed = proposed_records(session, [child.id for child in children])
     repeats = _repeats(session, {child.id: ([child.person_id] if child.person_id is not None else [],
-                                            proposed[child.id]) for child in children},
+                                            proposed.get(child.id, [])) for child in children},
                        at or case.received_at, hub_rule())
     return [ChildFlag(child, repeats[child.id]) for child in children if repeats[child.id].flagged]
 

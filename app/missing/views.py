@@ -18,6 +18,7 @@ from app.intake.views import typed_contact_page
 from app.missing.episodes import ChildFlag, child_flags, episode_of
 from app.missing.models import MissingEpisode
 from app.missing.queries import episode_list, indicator_labels, offered_in_time, reads_interview, risk_label
+from app.people.views import case_proposals
 
 bp = Blueprint("missing", __name__, template_folder="templates")
 
@@ -83,4 +84,4 @@ def repeat_missing_flags(detail: Any, at: datetime | None = None) -> list[ChildF
     the subjects' identifiers (the flag is about other episodes of the same child)."""
     if not detail.sight.shows("identifiers") or detail.case.anonymised_at is not None:
         return []
-    return child_flags(get_db().session, detail.case, at)
+    return child_flags(get_db().session, detail.case, at, proposed=case_proposals(detail.case))

@@ -25,7 +25,7 @@ from app.people.matching import Candidate, search
 from app.people.models import Person, PersonMerge, Place
 from app.people.names import normalise_nhs_number, postcode_of
 from app.people.network import case_links, person_network, place_children
-from app.people.queries import case_people, person_profile, person_summary
+from app.people.queries import case_people, person_profile, person_summary, proposed_records
 from app.web.refusals import go_back_to, on_refusal
 
 bp = Blueprint("people", __name__, template_folder="templates")
@@ -234,6 +234,16 @@ def add_relationship(person_id: int):
     return _person_action(person_id, lambda s: operations.add_relationship(s, person_id, kind or None, _number(other),
                                                                            g.actor),
                           "Relationship recorded.", "relationship", {"relationship": kind, "related_person_id": other})
+
+
+# ----------------------------------------------------------------------------- a case page's subjects
+def case_proposals(case: Case) -> dict[int, list[int]]:
+    """The case's subjects' proposed person records (app.people.queries.proposed_records), read once for the page
+    being rendered: its repeat concerns panel and its repeat missing flags both ask (issue 20)."""
+    held: dict[int, dict[int, list[int]]] = g.setdefault("proposed_records", {})
+    if case.id not in held:
+        held[case.id] = proposed_records(get_db().session, [subject.id for subject in case.subjects])
+    return held[case.id]
 
 
 # ----------------------------------------------------------------------------- links to adults and places

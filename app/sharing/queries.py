@@ -8,7 +8,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date
 
-from sqlalchemy import Select, distinct, func, select
+from sqlalchemy import Integer, Select, bindparam, distinct, func, select
 from sqlalchemy.orm import Session
 
 from app.cases.models import AgencyReturn, Case
@@ -127,8 +127,12 @@ def sharing_labels(session: Session, case: Case) -> SharingLabels:
 
 
 def decisions_for_case(session: Session, case_id: int) -> list[SharingDecision]:
-    return list(session.scalars(select(SharingDecision).where(SharingDecision.case_id == case_id)
-                                .order_by(SharingDecision.decided_at, SharingDecision.id)))
+    return list(session.scalars(_DECISIONS_FOR_CASE, {"case_id": case_id}))
+
+
+#: Built once: every case page reads its sharing record.
+_DECISIONS_FOR_CASE = (select(SharingDecision).where(SharingDecision.case_id == bindparam("case_id", type_=Integer))
+                       .order_by(SharingDecision.decided_at, SharingDecision.id))
 
 
 def decided_not_sent(session: Session, case_id: int) -> list[SharingDecision]:

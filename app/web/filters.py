@@ -10,6 +10,8 @@ from app.core.calendar import london
 from app.core.clock import now
 from app.core.roles import role_label
 from app.core.vocabulary import RAG_TAGS, outcome_label
+from app.web.navigation import service_navigation
+from app.web.summary_list import summary_list
 
 
 def due_text(value: datetime | None) -> str:
@@ -48,3 +50,5 @@ def register_filters(app: Flask) -> None:
     app.jinja_env.globals["is_overdue"] = is_overdue
     app.jinja_env.globals["now"] = now
     app.jinja_env.globals["can"] = can
+    app.jinja_env.globals["service_navigation"] = service_navigation
+    app.jinja_env.globals["summary_list"] = summary_list

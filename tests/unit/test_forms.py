@@ -30,6 +30,7 @@ from app.forms import (
     parse_html,
     validate,
 )
+from app.web.navigation import service_navigation
 
 ROOT = Path(__file__).resolve().parents[2]
 FORMS = ROOT / "forms"
@@ -667,7 +668,7 @@ def web() -> Flask:
     # A practitioner's permissions: the layout links only what the authorisation table lets them open.
     practitioner = {"inbox.index", "intake.new_contact", "cases.index"}
     app.jinja_env.globals.update(csp_nonce=lambda: "n0nce", csrf_token=lambda: "t0ken",
-                                 can=lambda endpoint: endpoint in practitioner)
+                                 can=lambda endpoint: endpoint in practitioner, service_navigation=service_navigation)
     return app
 
 
