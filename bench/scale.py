@@ -241,6 +241,10 @@ def main() -> None:
     parser.add_argument("--requests", type=int, default=200, help="requests per page (default 200)")
     parser.add_argument("--warm", type=int, default=0,
                         help="untimed requests of each page before its timed ones (default 0)")
+    parser.add_argument("--scheduler", choices=("server", "process", "off"), default="server",
+                        help="where the deadline scheduler runs while the pages are timed: in the server's worker "
+                             "(`mash serve`, the default), in a process of its own (`mash scheduler` beside `mash "
+                             "serve --no-scheduler`, as a large hub would run it), or not at all (the pages' own cost)")
     parser.add_argument("--settle", type=float, default=10.0,
                         help="seconds to wait after the server starts before timing (default 10): its worker's first "
                              "passes (the deadline scheduler's, the notification sender's) slow the first seconds' "
@@ -267,7 +271,7 @@ def main() -> None:
     # fsync off: this measures reads; the load writes tens of GB that a crash would have us redo anyway.
     postgres = ThrowawayPostgres(bin_dir, durable=False, directory=args.data)
     marker = args.data / "filled.json" if args.data else None
-    server = None
+    server = scheduler = None
     try:
         filled = json.loads(marker.read_text()) if marker and marker.exists() else None
         if filled:
@@ -302,7 +306,10 @@ def main() -> None:
         if args.fill_only:
             print(f"\nFilled; measure with --data {args.data}")
             return
-        server = MashServer(url, workdir)
+        server = MashServer(url, workdir, scheduler=args.scheduler == "server")
+        if args.scheduler == "process":
+            scheduler = subprocess.Popen([*mash_command(), "scheduler"], cwd=ROOT, env=server.env,
+                                         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         time.sleep(args.settle)
         failures = 0
         for round_ in range(2 if args.what_if else 1):
@@ -318,6 +325,7 @@ def main() -> None:
             rows, failed = measure(server, samples, args.requests, random.Random(args.seed), password, args.warm)
             failures += failed
             warmed = (f"; timed from {args.settle:g} s after the server started"
+                       f"; scheduler: {args.scheduler}"
                       + (f", after {args.warm} untimed requests of each page" if args.warm else ""))
             print(f"\n{'page':36} {'p50 ms':>8} {'p95 ms':>8} {'max ms':>8} {'bytes':>9}  statuses  "
                   f"(load average {' '.join(Path('/proc/loadavg').read_text().split()[:3])}{warmed})")
@@ -335,6 +343,9 @@ def main() -> None:
             print(f"\n{failures} requests failed", file=sys.stderr)
             sys.exit(1)
     finally:
+        if scheduler is not None:
+            scheduler.terminate()
+            scheduler.wait(timeout=30)
         if server is not None:
             server.stop()
         postgres.stop()

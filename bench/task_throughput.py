@@ -56,7 +56,8 @@ _OPENER = urllib.request.build_opener(urllib.request.ProxyHandler({}))  # loopba
 class MashServer:
     """`mash init-db`, `mash demo`, tokens, then `mash serve` on a free port; stopped by stop()."""
 
-    def __init__(self, database_url: str, workdir: Path, *, workers: int = 1, threads: int = 8) -> None:
+    def __init__(self, database_url: str, workdir: Path, *, workers: int = 1, threads: int = 8,
+                 scheduler: bool = True) -> None:
         instance = workdir / "instance"
         instance.mkdir(parents=True, exist_ok=True)
         self.env = {**os.environ, "MASH_DATABASE_URL": database_url, "MASH_INSTANCE_PATH": str(instance),
@@ -73,7 +74,7 @@ class MashServer:
         self._log = open(self.log_path, "wb")  # noqa: SIM115  (the server's output for its whole life; closed in stop)
         self.process = subprocess.Popen(
             [*mash_command(), "serve", "--host", HOST, "--port", str(self.port), "--workers", str(workers),
-             "--threads", str(threads)],
+             "--threads", str(threads), *([] if scheduler else ["--no-scheduler"])],
             cwd=ROOT, env=self.env, stdout=self._log, stderr=subprocess.STDOUT)
         try:
             self._wait_until_healthy()
