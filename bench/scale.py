@@ -26,6 +26,7 @@ import os
 import random
 import re
 import secrets
+import shutil
 import sys
 import tempfile
 import time
@@ -349,6 +350,7 @@ def main() -> None:
         if server is not None:
             server.stop()
         postgres.stop()
+        shutil.rmtree(workdir, ignore_errors=True)  # the server's log and instance folder
 
 
 if __name__ == "__main__":
