@@ -47,8 +47,8 @@ def hash_of(row: AuditEvent | PendingEvent, prev_hash: str) -> str:
 @dataclass(slots=True, eq=False)  # eq=False: two events alike are still two (app.core.db's queues compare)
 class PendingEvent:
     """An event recorded in a transaction, waiting for its place in the chain at commit. Not an ORM object: a
-    completion records a dozen (one per engine step), and nothing reads them back as rows (one executemany
-    inserts them), so they need not pay for the ORM's instrumentation."""
+    completion records about seventeen (mostly one per engine step), and nothing reads them back as rows (one
+    executemany inserts them), so they need not pay for the ORM's instrumentation."""
 
     at: datetime
     user_id: int | None
