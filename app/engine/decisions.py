@@ -31,6 +31,7 @@ from app.core.diagram_xml import parse_xml
 from app.engine.decision_rules import rule_findings
 from app.engine.names import check_source
 from app.engine.sandbox import SandboxError, compile_expression
+from app.engine.xml_schemas import schema_validator
 
 DMN_NS = "https://www.omg.org/spec/DMN/20191111/MODEL/"
 OLDER_DMN_NS = ("http://www.omg.org/spec/DMN/20151101/dmn.xsd", "http://www.omg.org/spec/DMN/20180521/MODEL/")
@@ -47,14 +48,10 @@ _FEEL = (
     (re.compile(r"\.\."), "a FEEL range ('..'): write a comparison such as '1 <= ? <= 5'"),
 )
 _FEEL_WORDS = {"true": "True", "false": "False", "null": "None"}
-_VALIDATOR: BpmnValidator | None = None
 
 
 def _schema_validator() -> BpmnValidator:
-    global _VALIDATOR
-    if _VALIDATOR is None:
-        _VALIDATOR = BpmnValidator(str(Path(dmn_parser.__file__).with_name("schema") / "DMN13.xsd"))
-    return _VALIDATOR
+    return schema_validator(str(Path(dmn_parser.__file__).with_name("schema") / "DMN13.xsd"))
 
 
 @dataclass(frozen=True)

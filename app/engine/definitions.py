@@ -35,6 +35,7 @@ from app.engine.functions import RAG_CLOCK, diagram_functions
 from app.engine.names import assigned_names, check_source
 from app.engine.sandbox import SandboxError, compile_expression, compile_script
 from app.engine.table_engine import HubParser
+from app.engine.xml_schemas import SCHEMA_LOCK, schema_validator
 from app.forms import FormDefinition, FormDefinitionError, load_form_data
 
 BPMN_NS = "http://www.omg.org/spec/BPMN/20100524/MODEL"
@@ -45,14 +46,10 @@ SET_BY_THE_CONTACT = frozenset(SET_AT_CONTACT)
 #: Elements whose text is a Python expression (scripts are handled with them).
 EXPRESSION_TAGS = ("conditionExpression", "timeDate", "timeDuration", "timeCycle", "completionCondition",
                    "loopCardinality")
-_VALIDATOR: BpmnValidator | None = None
 
 
 def _xsd_validator() -> BpmnValidator:
-    global _VALIDATOR
-    if _VALIDATOR is None:
-        _VALIDATOR = BpmnValidator()
-    return _VALIDATOR
+    return schema_validator(None)
 
 
 @dataclass(frozen=True)
@@ -271,9 +268,11 @@ def _wire_event_subprocesses(specs: list[Any]) -> None:
 def compile_bundle(bundle: ProcessBundle, process_id: str = "referral") -> CompiledDefinition:
     """Validate the whole bundle and return parsed specs; raise DefinitionError listing every problem.
 
-    Nothing else escapes: an exception the steps below did not place is reported on the bundle's files."""
+    Nothing else escapes: an exception the steps below did not place is reported on the bundle's files. One compile
+    at a time in a process (app/engine/xml_schemas.py: SpiffWorkflow parses a schema for each DMN file it reads)."""
     try:
-        return _compile(bundle, process_id)
+        with SCHEMA_LOCK:
+            return _compile(bundle, process_id)
     except DefinitionError:
         raise
     except Exception as error:  # any file a process owner sends gets an answer, not a 500

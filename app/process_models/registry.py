@@ -30,15 +30,24 @@ _key_by_id: dict[tuple[str, int], tuple[str, str]] = {}
 _lock = threading.Lock()
 
 
+#: Held while a stored version compiles, so requests that want it meanwhile (the first ones after a start) wait
+#: for that compile instead of each compiling it again.
+_compiling = threading.Lock()
+
+
 def compiled(version: ProcessVersion) -> CompiledDefinition:
     """Parsed specs for a stored version; parsing happens once per process and content."""
     key = (version.process_id, version.content_hash)
     with _lock:
         definition = _cache.get(key)
     if definition is None:
-        definition = compile_bundle(ProcessBundle.from_json(json.loads(version.bundle)), version.process_id)
-        with _lock:
-            _cache[key] = definition
+        with _compiling:
+            with _lock:
+                definition = _cache.get(key)
+            if definition is None:
+                definition = compile_bundle(ProcessBundle.from_json(json.loads(version.bundle)), version.process_id)
+                with _lock:
+                    _cache[key] = definition
     return definition
 
 
