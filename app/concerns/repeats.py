@@ -31,7 +31,7 @@ from app.concerns.rules import RepeatRule, RepeatRulesError, hub_rules
 from app.core.codes import OUTCOMES, is_referral, source_agency
 from app.intake.models import Contact
 from app.people.models import SubjectMatch
-from app.people.queries import proposed_records
+from app.people.queries import proposed_matches
 
 logger = logging.getLogger(__name__)
 
@@ -144,21 +144,16 @@ _CONTACTS_OF = (select(Subject.person_id, Case.id, Case.reference, Case.received
                        Case.anonymised_at.is_(None)))
 
 
-def subject_histories(session: Session, case: Case, matches: Mapping[int, list[SubjectMatch]] | None = None,
-                      proposed: Mapping[int, list[int]] | None = None) -> list[SubjectHistory]:
+def subject_histories(session: Session, case: Case,
+                      matches: Mapping[int, list[SubjectMatch]] | None = None) -> list[SubjectHistory]:
     """Each subject's contacts (up to and including this one, oldest first) and those of proposed matches
-    (``matches``: each subject's proposed matches, best first, when the caller read them; ``proposed``: their
-    person records, app.people.queries.proposed_records, when the caller read those). Two queries, plus a
-    few per subject and proposed match for their clusters, whatever the number of contacts."""
+    (``matches``: each subject's proposed matches, app.people.queries.proposed_matches, when the caller read
+    them). Two queries, plus a few per subject and proposed match for their clusters, whatever the number of
+    contacts."""
     subjects = list(case.subjects)
     proposals: dict[int, list[int]] = defaultdict(list)
-    if matches is not None:
-        for subject_id, found in matches.items():
-            proposals[subject_id].extend(match.person_id for match in found)
-    elif subjects:
-        read = proposed_records(session, [s.id for s in subjects]) if proposed is None else proposed
-        for subject_id, person_ids in read.items():
-            proposals[subject_id].extend(person_ids)
+    for subject_id, found in (proposed_matches(session, case) if matches is None else matches).items():
+        proposals[subject_id].extend(match.person_id for match in found)
     record_root = clusters_of(session, [*(s.person_id for s in subjects if s.person_id is not None),
                                         *(p for ps in proposals.values() for p in ps)])
     by_root: dict[int, dict[int, PriorContact]] = defaultdict(dict)
@@ -213,21 +208,21 @@ def repeat_flags(session: Session, case: Case, rules: tuple[RepeatRule, ...] | N
 
 
 def prior_contacts(session: Session, case: Case, months: int = 12,
-                   proposed: Mapping[int, list[int]] | None = None) -> list[SubjectHistory]:
+                   matches: Mapping[int, list[SubjectMatch]] | None = None) -> list[SubjectHistory]:
     """Each subject with their history; ``recent`` holds their contacts in the ``months`` before this one
-    (``proposed``: as for subject_histories)."""
+    (``matches``: as for subject_histories)."""
     since = months_before(_aware(case.received_at), months)
-    histories = subject_histories(session, case, proposed=proposed)
+    histories = subject_histories(session, case, matches)
     for history in histories:
         history.since = since
     return histories
 
 
 def screening_view(session: Session, case: Case, months: int = 12,
-                   proposed: Mapping[int, list[int]] | None = None) -> ScreeningView:
+                   matches: Mapping[int, list[SubjectMatch]] | None = None) -> ScreeningView:
     """The screening panel: flags by the hub's rules and every subject's contacts in the last ``months``.
-    Rules that were refused are said so, rather than showing no flags (``proposed``: as for subject_histories)."""
-    histories = prior_contacts(session, case, months, proposed)
+    Rules that were refused are said so, rather than showing no flags (``matches``: as for subject_histories)."""
+    histories = prior_contacts(session, case, months, matches)
     try:
         rules = hub_rules()
     except RepeatRulesError as error:

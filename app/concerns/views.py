@@ -51,7 +51,7 @@ def repeat_concerns_for(case: Case) -> ScreeningView | None:
     """The repeat-concern panel of a case page, for those who read agency returns (as at screening)."""
     if not g.actor.roles & RETURNS_READERS:
         return None
-    return screening_view(get_db().session, case, proposed=case_proposals(case))
+    return screening_view(get_db().session, case, matches=case_proposals(case))
 
 
 def _chronology(view: str, person_id: int):

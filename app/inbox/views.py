@@ -37,6 +37,7 @@ from app.inbox.models import OpenTask
 from app.inbox.queries import open_task
 from app.incidents.queries import held_task_ids, open_task_incident
 from app.people.queries import case_match_summary
+from app.people.views import case_proposals
 from app.process_models.models import ProcessVersion
 from app.process_models.registry import compiled_by_id
 from app.sharing.sending import sending_view
@@ -147,7 +148,7 @@ def _task_page(task_id: str, values: dict, errors: list) -> ResponseReturnValue:
                            if task.form_key == SCREENING_FORM and reads_returns else None,
                            threshold=screening_suggestion(db.session, detail.case, values.get("presenting_factors"))
                            if task.form_key == SCREENING_FORM else None,
-                           repeat_concerns=screening_view(db.session, detail.case)
+                           repeat_concerns=screening_view(db.session, detail.case, matches=case_proposals(detail.case))
                            if task.form_key in (SCREENING_FORM, MASH_REVIEW_FORM, DECISION_FORM) and reads_returns
                            else None)
 

@@ -20,7 +20,7 @@ from app.missing.models import MissingEpisode
 from app.missing.rules import RepeatMissingRule, hub_rule
 from app.people.clusters import clusters
 from app.people.models import SubjectMatch
-from app.people.queries import proposed_records
+from app.people.queries import proposed_matches
 
 #: The police risk grading (College of Policing APP "Missing persons", 2022: the "absent" category was
 #: withdrawn; every report is "missing", graded by risk). Code -> words.
@@ -114,18 +114,18 @@ class ChildFlag:
 
 
 def child_flags(session: Session, case: Case, at: datetime | None = None,
-                proposed: Mapping[int, list[int]] | None = None) -> list[ChildFlag]:
+                matches: Mapping[int, list[SubjectMatch]] | None = None) -> list[ChildFlag]:
     """The case's children who are repeat missing children, counted up to ``at`` (default: the case's
     receipt), for screening and the case page. Three reads for all the children (their proposed matches, unless
-    the caller read them: ``proposed``, app.people.queries.proposed_records of the case's subjects; their
-    clusters, unless the transaction has read them; and their episodes), not three per child."""
+    the caller read them: ``matches``, app.people.queries.proposed_matches; their clusters, unless the
+    transaction has read them; and their episodes), not three per child."""
     children = [s for s in case.subjects if s.role in CHILD_ROLES and s.person_id is not None]
     if not children:
         return []
-    if proposed is None:
-        proposed = proposed_records(session, [child.id for child in children])
+    if matches is None:
+        matches = proposed_matches(session, case)
     repeats = _repeats(session, {child.id: ([child.person_id] if child.person_id is not None else [],
-                                            proposed.get(child.id, [])) for child in children},
+                                            [m.person_id for m in matches.get(child.id, [])]) for child in children},
                        at or case.received_at, hub_rule())
     return [ChildFlag(child, repeats[child.id]) for child in children if repeats[child.id].flagged]
 

@@ -84,4 +84,4 @@ def repeat_missing_flags(detail: Any, at: datetime | None = None) -> list[ChildF
     the subjects' identifiers (the flag is about other episodes of the same child)."""
     if not detail.sight.shows("identifiers") or detail.case.anonymised_at is not None:
         return []
-    return child_flags(get_db().session, detail.case, at, proposed=case_proposals(detail.case))
+    return child_flags(get_db().session, detail.case, at, matches=case_proposals(detail.case))

@@ -110,23 +110,6 @@ class MatchCount:
     linked: bool
 
 
-def proposed_records(session: Session, subject_ids: list[int]) -> dict[int, list[int]]:
-    """Per subject (by id), the person records proposed as them and not yet decided, best first: one read, for
-    a subject's repeat concerns and its repeat missing flag."""
-    proposed: dict[int, list[int]] = {subject_id: [] for subject_id in subject_ids}
-    if proposed:
-        for subject_id, person_id in session.execute(_PROPOSED_RECORDS, {"subjects": subject_ids}):
-            proposed[subject_id].append(person_id)
-    return proposed
-
-
-#: Built once: the case page asks for its subjects' proposed records on every request.
-_PROPOSED_RECORDS = (select(SubjectMatch.subject_id, SubjectMatch.person_id)
-                     .where(SubjectMatch.subject_id.in_(bindparam("subjects", expanding=True)),
-                            SubjectMatch.status == "proposed")
-                     .order_by(SubjectMatch.score.desc()))
-
-
 def case_match_summary(session: Session, case_id: int) -> list[MatchCount]:
     """Per subject: how many proposals wait, the best score, and whether a link is confirmed (the screening aside)."""
     case = session.get(Case, case_id)
