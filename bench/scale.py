@@ -137,16 +137,10 @@ def database_figures(url: str, vacuum: bool = True) -> tuple[dict, list, dict]:
     return counts, tables, samples
 
 
-def measure(server: MashServer, samples: dict, requests: int, rng: random.Random, password: str,
-            warm: int = 0) -> tuple[list, int]:
-    """Each page ``requests`` times, timed, after ``warm`` untimed requests of it (random cases and people too):
-    the first requests after the server starts compile its templates and read its first pages from disk."""
+def measure(server: MashServer, samples: dict, requests: int, rng: random.Random, password: str) -> tuple[list, int]:
     browsers = {user: Browser(server.base, user, password, server.tokens[user]) for user in {p[1] for p in PAGES}}
     rows, failures = [], 0
     for label, user, pattern in PAGES:
-        for _ in range(warm):
-            browsers[user].get(pattern.format(case=rng.choice(samples["case"]), person=rng.choice(samples["person"]),
-                                              wall_deep=samples["wall_deep"], inbox_deep=samples["inbox_deep"]))
         timings, sizes, statuses = [], [], {}
         for _ in range(requests):
             path = pattern.format(case=rng.choice(samples["case"]), person=rng.choice(samples["person"]),
@@ -240,8 +234,6 @@ def main() -> None:
     parser.add_argument("--open", type=int, default=100_000, help="open cases (default 100,000)")
     parser.add_argument("--closed", type=int, default=1_000_000, help="closed cases (default 1,000,000)")
     parser.add_argument("--requests", type=int, default=200, help="requests per page (default 200)")
-    parser.add_argument("--warm", type=int, default=0,
-                        help="untimed requests of each page before its timed ones (default 0)")
     parser.add_argument("--scheduler", choices=("server", "process", "off"), default="server",
                         help="where the deadline scheduler runs while the pages are timed: in the server's worker "
                              "(`mash serve`, the default), in a process of its own (`mash scheduler` beside `mash "
@@ -323,13 +315,11 @@ def main() -> None:
                         print(f"\n# what if: {sql} ({time.monotonic() - started:.0f} s)")
                     connection.execute(text("ANALYZE"))
                 engine.dispose()
-            rows, failed = measure(server, samples, args.requests, random.Random(args.seed), password, args.warm)
+            rows, failed = measure(server, samples, args.requests, random.Random(args.seed), password)
             failures += failed
-            warmed = (f"; timed from {args.settle:g} s after the server started"
-                       f"; scheduler: {args.scheduler}"
-                      + (f", after {args.warm} untimed requests of each page" if args.warm else ""))
+            timed = f"; timed from {args.settle:g} s after the server started; scheduler: {args.scheduler}"
             print(f"\n{'page':36} {'p50 ms':>8} {'p95 ms':>8} {'max ms':>8} {'bytes':>9}  statuses  "
-                  f"(load average {' '.join(Path('/proc/loadavg').read_text().split()[:3])}{warmed})")
+                  f"(load average {' '.join(Path('/proc/loadavg').read_text().split()[:3])}{timed})")
             for label, p50, p95, worst, size, statuses in rows:
                 print(f"{label:36} {p50:8.1f} {p95:8.1f} {worst:8.1f} {size:9d}  {statuses}")
             if args.save and not round_:

@@ -23,7 +23,6 @@ from typing import Any
 
 import SpiffWorkflow.dmn.parser as dmn_parser  # the DMN 1.3 schema SpiffWorkflow ships
 from lxml import etree
-from SpiffWorkflow.bpmn.parser.BpmnParser import BpmnValidator
 from SpiffWorkflow.bpmn.parser.ValidationException import ValidationException
 
 from app.core.decision_tables import DecisionTable, TableInput, decisions_in, parse_table
@@ -48,10 +47,8 @@ _FEEL = (
     (re.compile(r"\.\."), "a FEEL range ('..'): write a comparison such as '1 <= ? <= 5'"),
 )
 _FEEL_WORDS = {"true": "True", "false": "False", "null": "None"}
-
-
-def _schema_validator() -> BpmnValidator:
-    return schema_validator(str(Path(dmn_parser.__file__).with_name("schema") / "DMN13.xsd"))
+#: SpiffWorkflow's copy of the DMN 1.3 schema.
+_DMN13_XSD = str(Path(dmn_parser.__file__).with_name("schema") / "DMN13.xsd")
 
 
 @dataclass(frozen=True)
@@ -80,7 +77,7 @@ def read_table(file: str, raw: bytes) -> DecisionTable | list[TableProblem]:
         return [TableProblem(file, f"not a DMN 1.3 file: its root must be <definitions> in {DMN_NS}{older}",
                              line=tree.sourceline)]
     try:
-        _schema_validator().validate(tree, file)
+        schema_validator(_DMN13_XSD).validate(tree, file)
     except ValidationException as error:
         message = str(error).split("\n")[0]
         return [TableProblem(file, f"the file does not follow the DMN 1.3 schema: {message}",

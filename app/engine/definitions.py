@@ -19,7 +19,6 @@ from pathlib import Path
 from typing import Any
 
 from lxml import etree
-from SpiffWorkflow.bpmn.parser.BpmnParser import BpmnValidator
 from SpiffWorkflow.bpmn.parser.ValidationException import ValidationException
 from SpiffWorkflow.camunda.parser.CamundaParser import CamundaParser
 from SpiffWorkflow.exceptions import SpiffWorkflowException
@@ -46,10 +45,6 @@ SET_BY_THE_CONTACT = frozenset(SET_AT_CONTACT)
 #: Elements whose text is a Python expression (scripts are handled with them).
 EXPRESSION_TAGS = ("conditionExpression", "timeDate", "timeDuration", "timeCycle", "completionCondition",
                    "loopCardinality")
-
-
-def _xsd_validator() -> BpmnValidator:
-    return schema_validator(None)
 
 
 @dataclass(frozen=True)
@@ -287,7 +282,7 @@ def _compile(bundle: ProcessBundle, process_id: str) -> CompiledDefinition:
     problems = _Problems()
     forms = _load_forms(bundle, problems)
     sla = _load_policies(bundle, problems)
-    parser = HubParser(validator=_xsd_validator())
+    parser = HubParser(validator=schema_validator(None))
     tables, unreadable = read_tables(bundle.dmn)
     for table_problem in unreadable:
         problems.add_table(table_problem)

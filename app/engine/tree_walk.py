@@ -56,7 +56,7 @@ class QuickWalkWorkflow(BpmnWorkflow):  # type: ignore[misc]
 
     def get_tasks(self, first_task: Task | None = None, **kwargs: Any) -> list[Task]:
         if first_task is not None or kwargs.keys() - {"state", "manual"} or self.subprocesses:
-            return list(super().get_tasks(first_task, **kwargs))
+            return super().get_tasks(first_task, **kwargs)  # type: ignore[no-any-return]
         state: int = kwargs.get("state", TaskState.ANY_MASK)
         manual: bool | None = kwargs.get("manual")
         if manual is None:
