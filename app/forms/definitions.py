@@ -10,6 +10,7 @@ a broken form stops a deployment instead of a practitioner.
 from __future__ import annotations
 
 import json
+import math
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date
@@ -17,13 +18,24 @@ from functools import cached_property
 from pathlib import Path
 from typing import Any
 
-from jsonschema import Draft202012Validator, FormatChecker
+from jsonschema import Draft202012Validator, FormatChecker, TypeChecker
 from jsonschema.exceptions import SchemaError
+from jsonschema.validators import extend
 
 from app.core.errors import FieldError
 from app.core.lawful_bases import LawfulBasisError, with_lawful_bases
 
-from .patterns import FormValidator, pattern_problems
+from .patterns import PatternValidator, pattern_problems
+
+
+def _finite_number(checker: TypeChecker, instance: Any) -> bool:
+    """JSON has no NaN or infinity; Python's float() reads "nan" and "inf", and jsonschema takes them for numbers
+    (NaN is never below a minimum), so a number box would put them into a case's data."""
+    return bool(Draft202012Validator.TYPE_CHECKER.is_type(instance, "number")) and math.isfinite(instance)
+
+
+#: The one validator every form's answers pass, from a page or the API.
+FormValidator = extend(PatternValidator, type_checker=PatternValidator.TYPE_CHECKER.redefine("number", _finite_number))
 
 DRAFT_2020_12 = "https://json-schema.org/draft/2020-12/schema"
 
@@ -249,7 +261,7 @@ class FormDefinition:
 
     @cached_property
     def validator(self) -> Draft202012Validator:
-        """Draft 2020-12, with patterns matched by RE2 (linear time, patterns.py)."""
+        """Draft 2020-12, with patterns matched by RE2 (linear time, patterns.py) and finite numbers only."""
         validator: Draft202012Validator = FormValidator(self.schema, format_checker=format_checker())
         return validator
 

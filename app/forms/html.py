@@ -8,6 +8,7 @@ browser and the API from ever disagreeing about what is valid.
 from __future__ import annotations
 
 import copy
+import math
 from collections.abc import Sequence
 from datetime import date
 from typing import Any, Protocol
@@ -99,9 +100,10 @@ def _read_value(field: Field, formdata: FormData) -> Any:
         return int(raw) if raw.lstrip("-").isdigit() else raw
     if kind == "number":
         try:
-            return float(raw)
+            number = float(raw)
         except ValueError:
             return raw
+        return number if math.isfinite(number) else raw  # "nan", "inf": shown back as typed, refused as not a number
     return raw
 
 

@@ -65,7 +65,7 @@ def _pattern_properties(validator: Any, patterns: Mapping[str, Any], instance: A
 
 
 #: Draft 2020-12 with ``pattern`` and ``patternProperties`` matched by RE2.
-FormValidator = extend(Draft202012Validator, {"pattern": _pattern, "patternProperties": _pattern_properties})
+PatternValidator = extend(Draft202012Validator, {"pattern": _pattern, "patternProperties": _pattern_properties})
 
 
 def pattern_problems(schema: Any, path: str = "") -> list[str]:

@@ -861,3 +861,42 @@ def test_x_decides_must_name_a_choice_and_plain_values():
 
 def test_the_decision_keeps_the_agencies_it_was_made_without(forms):
     assert forms["decision"].records == ("agencies_not_returned",)
+
+
+# --- Numbers ----------------------------------------------------------------------------------
+
+
+def a_form_with_a_number() -> FormDefinition:
+    schema = a_small_schema(required=["method", "hours"])
+    schema["properties"]["hours"] = {"title": "Hours spent", "type": "number", "minimum": 0,
+                                     "x-ui": {"messages": {"type": "Enter the hours as a number, like 1.5"}}}
+    schema["x-ui"]["order"].append("hours")
+    return load_form_data("chase", schema, "forms/chase.json")
+
+
+@pytest.mark.parametrize("typed", ["nan", "NaN", "inf", "-Infinity"])
+def test_a_number_box_refuses_not_a_number_and_infinity_as_typed(typed):
+    """float() reads "nan" and "inf", and jsonschema takes NaN for a number (it is never below a minimum), so they
+    went into the case's data (and its saved state, which then is not JSON)."""
+    form = a_form_with_a_number()
+
+    data, errors = parse_html(form, MultiDict({"method": "phone", "hours": typed}))
+
+    assert message_for(errors + validate(form, data), "hours") == "Enter the hours as a number, like 1.5"
+    assert data["hours"] == typed  # shown back as typed
+
+
+@pytest.mark.parametrize("value", [float("nan"), float("inf"), float("-inf")])
+def test_the_api_refuses_a_number_that_is_not_finite(value):
+    form = a_form_with_a_number()
+
+    assert message_for(validate(form, {"method": "phone", "hours": value}), "hours") == (
+        "Enter the hours as a number, like 1.5")
+
+
+def test_a_real_number_is_accepted():
+    form = a_form_with_a_number()
+
+    data, errors = parse_html(form, MultiDict({"method": "phone", "hours": "1.5"}))
+
+    assert errors == [] and validate(form, data) == [] and data["hours"] == 1.5
