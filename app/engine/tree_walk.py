@@ -8,9 +8,9 @@ a list popped from its front. On the referral diagram those walks were about a t
 ``QuickWalkWorkflow`` walks the same tree in the same order (depth first, children in order), descends where the
 iterator descends (a task with children in a state at least the filter's minimum, above the depth limit) and
 yields the same tasks. It answers only the questions the engine asks often, ``get_tasks`` by state and ``manual``
-and ``update_waiting_tasks``; anything else, and any workflow that has subprocesses (where the iterator also walks
-into their trees), goes to SpiffWorkflow's own methods. ``tests/conftest.py`` checks every walk of every test
-against SpiffWorkflow's iterator, task by task.
+and ``update_waiting_tasks`` (with no walk at all when no task is waiting); anything else, and any workflow that
+has subprocesses (where the iterator also walks into their trees), goes to SpiffWorkflow's own methods.
+``tests/conftest.py`` checks every walk of every test against SpiffWorkflow's iterator, task by task.
 
 The state saved is unchanged: the serializer knows this class by SpiffWorkflow's own name (``BpmnWorkflow``).
 """
@@ -64,6 +64,10 @@ class QuickWalkWorkflow(BpmnWorkflow):  # type: ignore[misc]
         return [task for task in walk(self, state) if task.task_spec.manual == manual]
 
     def update_waiting_tasks(self) -> None:
+        # About half the calls on the referral find no task WAITING: the walk would yield none (it yields tasks of
+        # this tree only, and nothing changes the tree before its first), so a look at the tasks' states does.
+        if TaskState.WAITING not in {task._state for task in self.tasks.values()}:
+            return
         # SpiffWorkflow walks with a plain TaskIterator here, which stays in this workflow's tree.
         for task in walk(self, TaskState.WAITING):
             task.task_spec._update(task)

@@ -106,6 +106,25 @@ def test_a_loop_deeper_than_spiffworkflows_depth_limit_stops_where_spiffworkflow
     assert max(_depth(t) for t in quick.get_tasks()) < MAX_DEPTH + 1 < max(_depth(t) for t in quick.tasks.values())
 
 
+def test_waiting_tasks_are_walked_to_only_when_a_task_is_waiting(definition, walks):
+    """update_waiting_tasks makes no walk when no task is WAITING (the walk would find none); it walks, as
+    SpiffWorkflow does, when one is (the conftest check compares that walk with SpiffWorkflow's)."""
+    workflow = _start(definition).workflow
+    states = {task.state for task in workflow.tasks.values()}
+    assert TaskState.WAITING in states, "the referral has a waiting timer from the start: this test tests nothing"
+    walks.clear()
+    workflow.update_waiting_tasks()
+    assert walks == [TaskState.WAITING]
+
+    waiting = [task for task in workflow.tasks.values() if task.state == TaskState.WAITING]
+    for task in waiting:
+        task._state = TaskState.FUTURE  # as if none had been reached yet
+    walks.clear()
+    workflow.update_waiting_tasks()
+    assert walks == []
+    assert all(task.state == TaskState.FUTURE for task in waiting)
+
+
 def test_questions_the_quick_walk_does_not_answer_go_to_spiffworkflow(definition, walks):
     workflow = _start(definition).workflow
     walks.clear()
