@@ -722,6 +722,7 @@ def scheduler() -> None:
     import threading
 
     from app.casework.scheduler import LEASE_TTL, DeadlineScheduler
+    from app.core.heap import settle_after_start
 
     _init()
     stopping = threading.Event()
@@ -729,6 +730,7 @@ def scheduler() -> None:
         signal.signal(signum, lambda *_: stopping.set())
     running = DeadlineScheduler()
     running.start()
+    settle_after_start()
     click.echo(f"Deadline scheduler running (lease TTL {LEASE_TTL.total_seconds():.0f} s). "
                "Stop with SIGTERM or Ctrl-C.")
     try:

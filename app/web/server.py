@@ -27,9 +27,12 @@ def _start_scheduler(worker) -> None:
 
 
 def _warm_evaluator(_worker) -> None:
-    """Start the worker's first diagram evaluator now, so the first contact does not wait for one (0.2 s)."""
+    """Start the worker's first diagram evaluator now, so the first contact does not wait for one (0.2 s); then
+    set the garbage collector for a long-running worker (app.core.heap)."""
+    from app.core.heap import settle_after_start
     from app.engine.evaluator import warm_up
     warm_up()
+    settle_after_start()
 
 
 def _worker_ready(worker) -> None:
