@@ -215,6 +215,101 @@ def test_the_state_saved_is_spiffworkflows_own_byte_for_byte_at_every_step(defin
             do(workflow, element, form)
 
 
+def _stock_restorer(definition):
+    """SpiffWorkflow's own task converter restoring a case (with the definition's parsed specs, as the app does)."""
+    from SpiffWorkflow.bpmn.serializer import BpmnWorkflowSerializer
+    from SpiffWorkflow.bpmn.serializer.default.workflow import TaskConverter
+    from SpiffWorkflow.camunda.serializer import DEFAULT_CONFIG
+    from SpiffWorkflow.task import Task
+
+    from app.engine import runtime
+
+    stock = BpmnWorkflowSerializer.configure({**DEFAULT_CONFIG, Task: TaskConverter})
+    runtime._LiveSpecConverter(runtime.QuickWalkWorkflow, stock, "BpmnWorkflow")
+    spiff = BpmnWorkflowSerializer(stock)
+
+    def restore(state: str) -> CaseWorkflow:
+        runtime._LiveSpecConverter.live.specs = (definition.spec, definition.subprocess_specs)
+        try:
+            return CaseWorkflow(definition, spiff.deserialize_json(state))
+        finally:
+            runtime._LiveSpecConverter.live.specs = None
+    return restore
+
+
+REFERRAL = [("screening", f.screening("red", ["police", "health"])), ("police_check", f.agency_return()),
+            ("health_check", f.agency_return(nothing_known=True)), ("mash_review", f.review())]
+
+
+def test_a_restored_case_holds_spiffworkflows_data_and_a_task_that_can_run_holds_its_own_values(definition):
+    """app/engine/runtime.py gives a finished task its finished parent's values themselves (not copies): the data
+    is SpiffWorkflow's, and no value a task that can still run holds is held by any other task, so whatever changes
+    it in place changes that task alone."""
+    from SpiffWorkflow.util.task import TaskState
+
+    stock_restore = _stock_restorer(definition)
+    workflow = start(definition, lists={"seen": ["school"]})
+    shared_somewhere = False
+    for element, form in [*REFERRAL, (None, None)]:
+        state = workflow.serialize()
+        ours, theirs = CaseWorkflow.restore(definition, state), stock_restore(state)
+        for task_id, task in ours.workflow.tasks.items():
+            assert task.data == theirs.workflow.tasks[task_id].data, task.task_spec.name
+        holders: dict[int, list] = {}
+        for task in ours.workflow.tasks.values():
+            for value in task.data.values():
+                if isinstance(value, dict | list | set):
+                    holders.setdefault(id(value), []).append(task)
+        for tasks in holders.values():
+            shared_somewhere = shared_somewhere or len(tasks) > 1
+            if len(tasks) > 1:
+                assert all(t.state & TaskState.FINISHED_MASK for t in tasks), [t.task_spec.name for t in tasks]
+        workflow = ours
+        if element:
+            do(workflow, element, form)
+    assert shared_somewhere, "no finished task shared a value: this test tests nothing"
+
+
+def test_a_finished_task_under_a_task_that_can_still_run_holds_its_own_values(definition):
+    """The parent can still change its values in place, so a finished child does not hold them."""
+    import copy
+
+    from SpiffWorkflow.util.task import TaskState
+
+    workflow = start(definition, lists={"seen": ["school"]})
+    ready = next(t for t in workflow.workflow.tasks.values() if t.state == TaskState.READY and t.children)
+    child = ready.children[0]
+    child._state = TaskState.CANCELLED
+    child.data = {**copy.deepcopy(ready.data), "cancelled_because": "test"}  # a delta, so it starts from the parent
+
+    restored = CaseWorkflow.restore(definition, workflow.serialize()).workflow
+    parent, finished = restored.tasks[ready.id], restored.tasks[child.id]
+    assert finished.data == child.data and parent.data["lists"] == finished.data["lists"]
+    assert parent.data["lists"] is not finished.data["lists"]
+
+
+def test_a_case_restored_goes_on_as_one_spiffworkflow_restored(definition):
+    """The next step from each restore leaves the same tree: every task's step, state and data in the tree's
+    order (the new tasks' ids are random and the times of their changes the clock's, so not those)."""
+    clock.freeze(datetime(2027, 1, 4, 9, 0, tzinfo=UTC))
+    stock_restore = _stock_restorer(definition)
+    workflow = start(definition, lists={"seen": ["school"]})
+    for element, form in REFERRAL:
+        state = workflow.serialize()
+        ours, theirs = CaseWorkflow.restore(definition, state), stock_restore(state)
+        do(ours, element, form)
+        do(theirs, element, form)
+        assert _tree(ours) == _tree(theirs), element
+        workflow = ours
+
+
+def _tree(workflow: CaseWorkflow) -> list[tuple]:
+    def below(task, depth: int) -> list[tuple]:
+        return [(depth, task.task_spec.name, task.state, task.triggered, task.data, task.internal_data),
+                *(row for child in task.children for row in below(child, depth + 1))]
+    return below(workflow.workflow.task_tree, 0)
+
+
 def test_a_failing_script_is_reported_and_the_case_is_untouched(definition):
     workflow = start(definition)
     do(workflow, "screening", f.screening("green", ["education"]))
