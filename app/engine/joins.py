@@ -33,7 +33,7 @@ class ParallelGateway(SpiffParallelGateway):  # type: ignore[misc]
             parent_id = parent._parent
         mine = my_task.id
         for task in instances:
-            if task.id in ancestors or _descends_from(task, mine, tasks):
+            if task.id in ancestors or _descends_from(task, mine, ancestors, tasks):
                 return bool(super()._check_threshold_unstructured(my_task))
         waiting = set(self.inputs)
         for task in instances:
@@ -43,11 +43,16 @@ class ParallelGateway(SpiffParallelGateway):  # type: ignore[misc]
         return not waiting
 
 
-def _descends_from(task: Any, ancestor_id: Any, tasks: dict[Any, Any]) -> bool:
+def _descends_from(task: Any, ancestor_id: Any, above: set[Any], tasks: dict[Any, Any]) -> bool:
+    """Whether ``task`` is below the task ``ancestor_id``, whose own ancestors are ``above``: going up from ``task``,
+    a task below it meets it before any of them, and any other meets one of them (the root at the latest), so the
+    climb stops there rather than at the root."""
     parent_id = task._parent
     while parent_id is not None:
         if parent_id == ancestor_id:
             return True
+        if parent_id in above:
+            return False
         parent = tasks.get(parent_id)
         if parent is None:
             return False
