@@ -99,12 +99,16 @@ _FINISHED = TaskState.FINISHED_MASK
 
 class _TaskConverter(TaskConverter):  # type: ignore[misc]
     """SpiffWorkflow 3.2.0's ``TaskConverter`` (pinned in requirements.lock), with ids read through ``_task_id``
-    and written through ``_task_id_text`` (``tests/engine/test_engine_boundary.py`` checks the state saved is
-    SpiffWorkflow's own, byte for byte)."""
+    and written through ``_task_id_text``, a task with no data written without a delta, and a finished task's data
+    restored sharing its finished parent's values (see _FINISHED). ``tests/engine/test_engine_boundary.py`` checks
+    that SpiffWorkflow's own converter restores the state saved to the same workflow, saving it again byte for byte
+    as SpiffWorkflow saves the workflow itself, and that a restore holds SpiffWorkflow's data."""
 
     def to_dict(self, task: Task) -> dict[str, Any]:
         parent = task.parent
-        if parent is None:
+        # A task with no data (a predicted one, mostly) is written as no data: SpiffWorkflow writes a delta deleting
+        # every key its parent has, a fifth of a case's state, and restores both to the same empty data.
+        if parent is None or not task.data:
             data, delta = task.data, {}
         else:
             data = {}
