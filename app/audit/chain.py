@@ -104,8 +104,7 @@ def append_pending(session: Session) -> None:
     last = events[-1]
     _LAST_HEAD[database] = (last.seq, last.hash)
     # One statement for the transaction's whole batch (a completion's dozen step events).
-    session.execute(insert(cast(Table, AuditEvent.__table__)),  # Core: one executemany
-                    [{column: getattr(item, column) for column in _COLUMNS} for item in events])
+    session.execute(_INSERT, [{column: getattr(item, column) for column in _COLUMNS} for item in events])
 
 
 def _chain(events: list[PendingEvent], seq: int, prev_hash: str) -> tuple[int, str]:
@@ -138,6 +137,8 @@ def _move_head(session: Session, was: tuple[int, str], now: tuple[int, str]) -> 
 
 #: What an entry stores: every column but the id, which is the database's.
 _COLUMNS = tuple(column.name for column in AuditEvent.__table__.columns if column.name != "id")
+#: Built once (Core: one executemany): every commit that records an event writes it.
+_INSERT = insert(cast(Table, AuditEvent.__table__))
 
 
 def install() -> None:

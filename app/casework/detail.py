@@ -13,7 +13,7 @@ from datetime import date, datetime
 from functools import partial
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session, lazyload, load_only, make_transient_to_detached
 
 from app.auth.models import User
@@ -158,8 +158,8 @@ def case_detail(session: Session, case_id: int, actor: Actor, *, for_answer: boo
     at = now()
     sight = sight_of(session, actor, case_id, at)
 
-    def by_case(model: Any, order: Any) -> list[Any]:
-        return list(session.scalars(select(model).where(model.case_id == case_id).order_by(order)))
+    def by_case(model: Any) -> list[Any]:
+        return list(session.scalars(_BY_CASE[model], {"case_id": case_id}))
 
     shows = sight.shows
     detail = CaseDetail(
@@ -173,7 +173,7 @@ def case_detail(session: Session, case_id: int, actor: Actor, *, for_answer: boo
                               contact.referrer_email, contact.referrer_phone)
         if contact is not None and shows("referrer") else None,
     )
-    completed = by_case(CompletedTask, CompletedTask.completed_at) if shows("analysis") or shows("screening") else None
+    completed = by_case(CompletedTask) if shows("analysis") or shows("screening") else None
     if case.outcome and shows("decision"):
         detail.decision = DecisionView(case.outcome, case.outcome_rationale, case.decided_at, case.decided_by,
                                        case.rag_initial, case.rag, *_decision_record(session, case_id, completed))
@@ -183,7 +183,7 @@ def case_detail(session: Session, case_id: int, actor: Actor, *, for_answer: boo
         detail.questions_for_agencies = screening[-1].data.get("questions_for_agencies") if screening else None
     if shows("analysis"):
         detail.completed_tasks = completed
-        detail.rag_history = by_case(RagChange, RagChange.id)
+        detail.rag_history = by_case(RagChange)
     if for_answer:
         return detail
     detail.probe = partial(records_held, session, case_id)  # one read for the page's occasional sections
@@ -192,7 +192,7 @@ def case_detail(session: Session, case_id: int, actor: Actor, *, for_answer: boo
         detail.linked_case = session.get(Case, case.linked_case_id, options=[lazyload(Case.subjects)]) \
             if case.linked_case_id else None
     if shows("strategy") and detail.may_hold(StrategyDiscussion):
-        detail.strategy_discussions = by_case(StrategyDiscussion, StrategyDiscussion.id)
+        detail.strategy_discussions = by_case(StrategyDiscussion)
     if shows("feedback") and detail.may_hold(ReferrerFeedback):
         detail.feedback = feedback_given(session, case_id)  # its statement built once
     if shows("sharing"):
@@ -200,6 +200,14 @@ def case_detail(session: Session, case_id: int, actor: Actor, *, for_answer: boo
     if any(view.owned for view in detail.returns):
         detail.release_targets = sorted(involved_agencies(session, case_id) - sight.own_agencies)
     return detail
+
+
+#: A case's rows of each kind the detail reads whole, in their order: built once (building a statement took longer
+#: than SQLite took to run it).
+_BY_CASE: dict[type, Any] = {
+    model: select(model).where(model.case_id == bindparam("case_id")).order_by(order)
+    for model, order in ((CompletedTask, CompletedTask.completed_at), (RagChange, RagChange.id),
+                         (StrategyDiscussion, StrategyDiscussion.id))}
 
 
 #: (database, version id) -> (process id, version, content hash): a process version never changes once stored.

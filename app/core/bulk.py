@@ -9,6 +9,7 @@ the id with that key gives each its id, and the objects join the session as if l
 from __future__ import annotations
 
 from collections.abc import Sequence
+from functools import lru_cache
 from typing import Any
 
 from sqlalchemy import JSON, Column, Insert, Table, insert, inspect
@@ -62,4 +63,11 @@ def _statements(table: Table, values: list[dict[str, Any]], returning: tuple[Col
     for row in values:
         left_out = frozenset(empty | {name for name in json if row[name] is None})
         groups.setdefault(left_out, []).append({name: value for name, value in row.items() if name not in left_out})
-    return [(insert(table).returning(*returning), rows) for rows in groups.values()]
+    return [(_insert(table, returning), rows) for rows in groups.values()]
+
+
+@lru_cache(maxsize=64)
+def _insert(table: Table, returning: tuple[Column[Any], ...]) -> Insert:
+    """Built once per table (building it took longer than running it): the columns it writes are the ones each
+    executemany's rows give."""
+    return insert(table).returning(*returning)

@@ -106,4 +106,8 @@ def case_open_tasks(session: Session, case_id: int) -> list[OpenTask]:
     synced = memo(session, SYNCED).get(case_id)
     if synced is not None:
         return sorted(synced, key=lambda row: row.created_at)  # stable: the rows' own order where they tie
-    return list(session.scalars(select(OpenTask).where(OpenTask.case_id == case_id).order_by(OpenTask.created_at)))
+    return list(session.scalars(_CASE_OPEN_TASKS, {"case_id": case_id}))
+
+
+#: Built once: every case answer lists its open tasks.
+_CASE_OPEN_TASKS = select(OpenTask).where(OpenTask.case_id == bindparam("case_id")).order_by(OpenTask.created_at)
