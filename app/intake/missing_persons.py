@@ -28,11 +28,12 @@ from app.forms import FormDefinition
 from app.intake.case_data import begin, contact_data, named_person, new_case, pathway_form, validated
 from app.intake.contact_types import MISSING_PERSON_NOTIFICATION
 from app.intake.models import Contact
-from app.missing.episodes import proposed_for, repeat_missing
+from app.missing.episodes import repeat_missing
 from app.missing.models import MissingEpisode
 from app.missing.recording import interview_due
 from app.people.intake import index_subjects
 from app.people.names import is_valid_nhs_number, normalise_nhs_number
+from app.people.queries import proposed_matches
 
 #: Police: the children in need census's referral source.
 POLICE_SOURCE = "6"
@@ -83,8 +84,9 @@ def receive_missing_person(session: Session, payload: dict[str, Any], actor: Act
         interview_due_at=interview_due(version, returned_at) if returned_at else None)
     session.add(episode)
     session.flush()
+    proposed = proposed_matches(session, case).get(case.subjects[0].id, [])
     repeat = repeat_missing(session, [person_id] if person_id else [], started_at,
-                            proposed=proposed_for(session, [case.subjects[0].id]))
+                            proposed=[match.person_id for match in proposed])
     episode.repeat_count, episode.repeat = repeat.count, repeat.flagged
     record(session, actor, "contact.received", case_id=case.id, summary=f"Contact {case.reference} received",
            details={"channel": channel, "source": POLICE_SOURCE, "type": MISSING_PERSON_NOTIFICATION.name,

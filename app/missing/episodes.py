@@ -98,13 +98,6 @@ def _repeats(session: Session, children: dict[Any, tuple[list[int], list[int]]],
     return repeats
 
 
-def proposed_for(session: Session, subject_ids: Iterable[int]) -> list[int]:
-    """The person records proposed (and not yet decided) as the same as these subjects."""
-    ids = list(subject_ids)
-    return list(session.scalars(select(SubjectMatch.person_id).where(
-        SubjectMatch.subject_id.in_(ids), SubjectMatch.status == "proposed"))) if ids else []
-
-
 @dataclass(frozen=True)
 class ChildFlag:
     """A subject of a case flagged as a repeat missing child."""
