@@ -91,9 +91,10 @@ _task_id_text = functools.lru_cache(maxsize=1 << 16)(str)
 
 
 #: A finished task (completed, cancelled, failed) whose parent is finished too takes its parent's values themselves, not
-#: copies of the mutable ones: neither will run again, so nothing changes their data in place (SpiffWorkflow changes a
-#: task's data only while it is waiting, ready or running, and gives a task that starts copies of its parent's values).
-#: Most of a case's tasks are finished, and these copies were most of a restore's time.
+#: copies of the mutable ones: neither will run again, so nothing changes those values in place. SpiffWorkflow changes
+#: a task's data only while it waits, is ready or runs, and gives a task that starts copies of its parent's values;
+#: CaseWorkflow.set_data and forget replace keys in each task's own dictionary. Most of a case's tasks are finished,
+#: and these copies were most of a restore's time.
 _FINISHED = TaskState.FINISHED_MASK
 
 
