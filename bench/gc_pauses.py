@@ -22,11 +22,12 @@ import tempfile
 import time
 from pathlib import Path
 
-from benchlib import ROOT, use_project_venv  # bench/ is on sys.path when a script runs
+from benchlib import use_project_venv  # bench/ is on sys.path when a script runs
 
 use_project_venv()
 
-from task_throughput import STEPS, in_process_hub, load_average, walk_in_process  # noqa: E402
+from statement_trail import step_names  # noqa: E402
+from task_throughput import in_process_hub, load_average, walk_in_process  # noqa: E402
 
 SETTINGS = ("python", "worker")
 
@@ -35,10 +36,8 @@ def measure(setting: str, cases: int) -> dict:
     """One walk with ``setting``: "python" leaves the collector as Python starts it, "worker" applies
     app.core.heap.settle_after_start once the hub is warmed, as a started worker does."""
     from app.core.heap import settle_after_start
-    from app.engine import ProcessBundle, compile_bundle
 
-    definition = compile_bundle(ProcessBundle.from_directories(ROOT / "processes", ROOT / "forms"))
-    names = {element: definition.user_tasks[("referral", element)].name for element, _, _ in STEPS}
+    names = step_names()
     passes: dict[int, int] = {}
     pauses: list[float] = []
     started = [0.0]

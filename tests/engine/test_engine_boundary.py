@@ -200,16 +200,9 @@ def test_the_state_saved_is_what_spiffworkflow_saves_once_spiffworkflow_restores
     class is app.engine.tree_walk's, saved by SpiffWorkflow's name.)"""
     import json
 
-    from SpiffWorkflow.bpmn.serializer import BpmnWorkflowSerializer
-    from SpiffWorkflow.bpmn.serializer.default.workflow import TaskConverter
-    from SpiffWorkflow.camunda.serializer import DEFAULT_CONFIG
-    from SpiffWorkflow.task import Task
-
     from app.engine import runtime
 
-    stock = BpmnWorkflowSerializer.configure({**DEFAULT_CONFIG, Task: TaskConverter})
-    runtime._LiveSpecConverter(runtime.QuickWalkWorkflow, stock, "BpmnWorkflow")
-    spiff = BpmnWorkflowSerializer(stock)
+    spiff = _stock_serializer()
     stock_restore = _stock_restorer(definition)
     clock.freeze(datetime(2027, 1, 4, 9, 0, tzinfo=UTC))
     workflow = start(definition)
@@ -228,8 +221,9 @@ def test_the_state_saved_is_what_spiffworkflow_saves_once_spiffworkflow_restores
     assert written_otherwise, "every task was written as SpiffWorkflow writes it: tasks with no data carry deltas again"
 
 
-def _stock_restorer(definition):
-    """SpiffWorkflow's own task converter restoring a case (with the definition's parsed specs, as the app does)."""
+def _stock_serializer():
+    """SpiffWorkflow's serializer with its own task converter (the workflow's class is app.engine.tree_walk's, saved
+    by SpiffWorkflow's name; its specs are the definition's, as the app keeps them)."""
     from SpiffWorkflow.bpmn.serializer import BpmnWorkflowSerializer
     from SpiffWorkflow.bpmn.serializer.default.workflow import TaskConverter
     from SpiffWorkflow.camunda.serializer import DEFAULT_CONFIG
@@ -239,7 +233,14 @@ def _stock_restorer(definition):
 
     stock = BpmnWorkflowSerializer.configure({**DEFAULT_CONFIG, Task: TaskConverter})
     runtime._LiveSpecConverter(runtime.QuickWalkWorkflow, stock, "BpmnWorkflow")
-    spiff = BpmnWorkflowSerializer(stock)
+    return BpmnWorkflowSerializer(stock)
+
+
+def _stock_restorer(definition):
+    """SpiffWorkflow's own task converter restoring a case (with the definition's parsed specs, as the app does)."""
+    from app.engine import runtime
+
+    spiff = _stock_serializer()
 
     def restore(state: str) -> CaseWorkflow:
         runtime._LiveSpecConverter.live.specs = (definition.spec, definition.subprocess_specs)
