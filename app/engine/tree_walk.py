@@ -12,7 +12,7 @@ and ``update_waiting_tasks`` (with no walk at all when no task is waiting); anyt
 has subprocesses (where the iterator also walks into their trees), goes to SpiffWorkflow's own methods.
 ``tests/conftest.py`` checks every walk of every test against SpiffWorkflow's iterator, task by task.
 
-The state saved is unchanged: the serializer knows this class by SpiffWorkflow's own name (``BpmnWorkflow``).
+The class does not show in the state saved: the serializer knows it by SpiffWorkflow's own name (``BpmnWorkflow``).
 """
 from __future__ import annotations
 
