@@ -26,7 +26,7 @@ def _start_scheduler(worker) -> None:
     worker.mash_scheduler.start()
 
 
-def _warm_evaluator(_worker) -> None:
+def _prepare_worker(_worker) -> None:
     """Start the worker's first diagram evaluator now, so the first contact does not wait for one (0.2 s); then
     set the garbage collector for a long-running worker (app.core.heap)."""
     from app.core.heap import settle_after_start
@@ -36,7 +36,7 @@ def _warm_evaluator(_worker) -> None:
 
 
 def _worker_ready(worker) -> None:
-    _warm_evaluator(worker)
+    _prepare_worker(worker)
     _start_scheduler(worker)
 
 
@@ -67,7 +67,7 @@ def run_server(*, host: str, port: int, workers: int, threads: int, scheduler: b
         # second `mash serve` on the host would take over; the hub does not use it.
         "control_socket_disable": True,
     }
-    options["post_worker_init"] = _warm_evaluator
+    options["post_worker_init"] = _prepare_worker
     if scheduler:
         options["post_worker_init"] = _worker_ready
         options["worker_exit"] = _stop_scheduler

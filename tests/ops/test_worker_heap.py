@@ -25,7 +25,7 @@ def test_a_worker_freezes_what_it_holds_once_started_and_looks_for_cycles_less_o
     monkeypatch.setattr("app.engine.evaluator.warm_up", lambda: warmed.append(True))
     assert gc.get_freeze_count() == 0
 
-    server._warm_evaluator(None)  # gunicorn's post_worker_init
+    server._prepare_worker(None)  # gunicorn's post_worker_init
 
     assert warmed == [True]
     assert gc.get_freeze_count() > 10_000  # the app, its mappers and templates: never walked again
