@@ -21,7 +21,6 @@ import tempfile
 from pathlib import Path
 
 from benchlib import (  # bench/ is on sys.path when a script runs
-    ROOT,
     Layers,
     find_layer,
     print_layers,
@@ -32,6 +31,7 @@ from benchlib import (  # bench/ is on sys.path when a script runs
 
 use_project_venv()
 
+from statement_trail import step_names  # noqa: E402
 from task_throughput import STEPS, in_process_hub, load_average, walk_in_process  # noqa: E402
 
 #: (layer, path fragment) in the order they are tried: the first fragment found in a function's file names it.
@@ -58,10 +58,7 @@ def layer_of(filename: str) -> str:
 
 
 def profile_walk(cases: int, database_url: str | None = None) -> tuple[pstats.Stats, int]:
-    from app.engine import ProcessBundle, compile_bundle
-
-    definition = compile_bundle(ProcessBundle.from_directories(ROOT / "processes", ROOT / "forms"))
-    names = {element: definition.user_tasks[("referral", element)].name for element, _, _ in STEPS}
+    names = step_names()
     profiler = cProfile.Profile()
     completions = 0
     workdir = Path(tempfile.mkdtemp(prefix="mash-profile-"))
