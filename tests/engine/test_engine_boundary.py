@@ -221,6 +221,20 @@ def test_the_state_saved_is_what_spiffworkflow_saves_once_spiffworkflow_restores
     assert written_otherwise, "every task was written as SpiffWorkflow writes it: tasks with no data carry deltas again"
 
 
+def test_a_task_ids_text_is_its_uuids_text_when_the_memo_fills_up(monkeypatch):
+    """The save writes task ids through a memo of their text by the id's integer, emptied when full: a case saved
+    once the memo is full still writes each id as SpiffWorkflow does (str of the UUID)."""
+    import uuid
+
+    from app.engine import runtime
+
+    monkeypatch.setattr(runtime, "_ID_TEXTS", {})
+    monkeypatch.setattr(runtime, "_ID_TEXTS_KEPT", 3)
+    ids = [uuid.uuid4() for _ in range(7)]
+    assert [runtime._task_id_text(task_id) for task_id in ids * 2] == [str(task_id) for task_id in ids * 2]
+    assert 0 < len(runtime._ID_TEXTS) <= 3
+
+
 def _stock_serializer():
     """SpiffWorkflow's serializer with its own task converter (the workflow's class is app.engine.tree_walk's, saved
     by SpiffWorkflow's name; its specs are the definition's, as the app keeps them)."""
