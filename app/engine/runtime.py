@@ -81,15 +81,11 @@ class _LiveSpecConverter(BpmnWorkflowConverter):  # type: ignore[misc]
 
     def _tasks_from_dict(self, tasks: dict[str, Any], workflow: BpmnWorkflow) -> dict[uuid.UUID, Task]:
         """``mapping_from_dict`` for a workflow's tasks, each handed to the task converter without the registry's
-        look at every value and its copy of every task's dictionary (the converter reads the keys it knows). A task
-        enters ``workflow.tasks`` as SpiffWorkflow's Task constructor makes it, in the state's order, under its own
-        id (the state's key for it): that is the mapping, without building it a second time."""
+        look at every value and its copy of every task's dictionary (the converter reads the keys it knows)."""
         task_from_dict = self.registry.convert_from_dict["Task"]
         if any(value.get("typename") != "Task" for value in tasks.values()):
             return cast(dict[uuid.UUID, Task], self.mapping_from_dict(tasks, _task_id, workflow=workflow))
-        for value in tasks.values():
-            task_from_dict(value, workflow=workflow)
-        return cast(dict[uuid.UUID, Task], workflow.tasks)
+        return {_task_id(key): task_from_dict(value, workflow=workflow) for key, value in tasks.items()}
 
 
 #: A task id parsed once per process: a restore parsed about 300 (each task's id, its parent's and its children's),
@@ -136,7 +132,10 @@ class _TaskConverter(TaskConverter):  # type: ignore[misc]
         # every key its parent has, a fifth of a case's state, and restores both to the same empty data.
         if parent is None or not own:
             data, delta = own, {}
-        elif own == parent.data:  # most tasks pass their parent's data on unchanged: one comparison in C, not a loop
+        elif own == parent.data:
+            # Most tasks pass their parent's data on unchanged: one comparison in C instead of the key-by-key loop. It
+            # is the loop's test, except that a value shared with the parent that is unequal to itself (NaN) counts as
+            # unchanged here: restored, the task has the parent's value either way.
             data, delta = {}, {"updates": {}, "deletions": []}
         else:
             data = {}
