@@ -126,6 +126,34 @@ def _every_tree_walk_as_spiffworkflow_walks(monkeypatch):
     assert not disagreements, disagreements
 
 
+@pytest.fixture(autouse=True)
+def _every_state_saved_reads_back_as_the_case_it_was(monkeypatch):
+    """Every case state any test saves is read back by SpiffWorkflow's own task converter and by the app's, and each
+    must be the live workflow it was saved from (app/engine/runtime.py writes and reads the state its own way; see
+    tests/engine/state_check.py)."""
+    from app.engine import CaseWorkflow
+    from tests.engine.state_check import differences, stock_restore
+
+    disagreements: list[str] = []
+    save = CaseWorkflow.serialize
+
+    def checked(self):
+        state = save(self)
+        for reader, restore in (("SpiffWorkflow", stock_restore), ("the app", CaseWorkflow.restore)):
+            try:
+                restored = restore(self.definition, state)
+            except Exception as error:  # noqa: BLE001 - a state that cannot be read back is the finding
+                disagreements.append(f"{reader} could not read the state back: {error!r}")
+                continue
+            disagreements.extend(f"read back by {reader}: {found}"
+                                 for found in differences(self.workflow, restored.workflow)[:5])
+        return state
+
+    monkeypatch.setattr(CaseWorkflow, "serialize", checked)
+    yield
+    assert not disagreements, disagreements[:20]
+
+
 @pytest.fixture
 def settings(database_url, tmp_path):
     return load_settings(database_url=database_url, instance_path=tmp_path / "instance",

@@ -20,6 +20,7 @@ from app.engine import (
 )
 from app.engine.sandbox import RestrictedEnvironment, SandboxError, compile_expression
 from tests import factories as f
+from tests.engine.state_check import stock_restore, stock_serializer
 
 ALL_ROLES = frozenset(LANE_ROLES)
 
@@ -202,14 +203,13 @@ def test_the_state_saved_is_what_spiffworkflow_saves_once_spiffworkflow_restores
 
     from app.engine import runtime
 
-    spiff = _stock_serializer()
-    stock_restore = _stock_restorer(definition)
+    spiff = stock_serializer()
     clock.freeze(datetime(2027, 1, 4, 9, 0, tzinfo=UTC))
     workflow = start(definition)
     written_otherwise = 0
     for element, form in [*REFERRAL, (None, None)]:
         ours, theirs = workflow.serialize(), spiff.serialize_json(workflow.workflow)
-        assert spiff.serialize_json(stock_restore(ours).workflow) == theirs
+        assert spiff.serialize_json(stock_restore(definition, ours).workflow) == theirs
         ours_tasks, their_tasks = json.loads(ours)["tasks"], json.loads(theirs)["tasks"]
         differing = [key for key in their_tasks if ours_tasks[key] != their_tasks[key]]
         assert all(ours_tasks[key]["data"] == {} and ours_tasks[key]["delta"] == {}
@@ -235,36 +235,6 @@ def test_a_task_ids_text_is_its_uuids_text_when_the_memo_fills_up(monkeypatch):
     assert 0 < len(runtime._ID_TEXTS) <= 3
 
 
-def _stock_serializer():
-    """SpiffWorkflow's serializer with its own task converter (the workflow's class is app.engine.tree_walk's, saved
-    by SpiffWorkflow's name; its specs are the definition's, as the app keeps them)."""
-    from SpiffWorkflow.bpmn.serializer import BpmnWorkflowSerializer
-    from SpiffWorkflow.bpmn.serializer.default.workflow import TaskConverter
-    from SpiffWorkflow.camunda.serializer import DEFAULT_CONFIG
-    from SpiffWorkflow.task import Task
-
-    from app.engine import runtime
-
-    stock = BpmnWorkflowSerializer.configure({**DEFAULT_CONFIG, Task: TaskConverter})
-    runtime._LiveSpecConverter(runtime.QuickWalkWorkflow, stock, "BpmnWorkflow")
-    return BpmnWorkflowSerializer(stock)
-
-
-def _stock_restorer(definition):
-    """SpiffWorkflow's own task converter restoring a case (with the definition's parsed specs, as the app does)."""
-    from app.engine import runtime
-
-    spiff = _stock_serializer()
-
-    def restore(state: str) -> CaseWorkflow:
-        runtime._LiveSpecConverter.live.specs = (definition.spec, definition.subprocess_specs)
-        try:
-            return CaseWorkflow(definition, spiff.deserialize_json(state))
-        finally:
-            runtime._LiveSpecConverter.live.specs = None
-    return restore
-
-
 REFERRAL = [("screening", f.screening("red", ["police", "health"])), ("police_check", f.agency_return()),
             ("health_check", f.agency_return(nothing_known=True)), ("mash_review", f.review())]
 
@@ -275,12 +245,11 @@ def test_a_restored_case_holds_spiffworkflows_data_and_a_task_that_can_run_holds
     it in place changes that task alone."""
     from SpiffWorkflow.util.task import TaskState
 
-    stock_restore = _stock_restorer(definition)
     workflow = start(definition, lists={"seen": ["school"]})
     shared_somewhere = False
     for element, form in [*REFERRAL, (None, None)]:
         state = workflow.serialize()
-        ours, theirs = CaseWorkflow.restore(definition, state), stock_restore(state)
+        ours, theirs = CaseWorkflow.restore(definition, state), stock_restore(definition, state)
         for task_id, task in ours.workflow.tasks.items():
             assert task.data == theirs.workflow.tasks[task_id].data, task.task_spec.name
         holders: dict[int, list] = {}
@@ -320,11 +289,10 @@ def test_a_case_restored_goes_on_as_one_spiffworkflow_restored(definition):
     """The next step from each restore leaves the same tree: every task's step, state and data in the tree's
     order (the new tasks' ids are random and the times of their changes the clock's, so not those)."""
     clock.freeze(datetime(2027, 1, 4, 9, 0, tzinfo=UTC))
-    stock_restore = _stock_restorer(definition)
     workflow = start(definition, lists={"seen": ["school"]})
     for element, form in REFERRAL:
         state = workflow.serialize()
-        ours, theirs = CaseWorkflow.restore(definition, state), stock_restore(state)
+        ours, theirs = CaseWorkflow.restore(definition, state), stock_restore(definition, state)
         do(ours, element, form)
         do(theirs, element, form)
         assert _tree(ours) == _tree(theirs), element
