@@ -135,11 +135,11 @@ def _every_state_saved_reads_back_as_the_case_it_was(monkeypatch):
     from tests.engine.state_check import differences, stock_restore
 
     disagreements: list[str] = []
-    save = CaseWorkflow.serialize
+    save, readers = CaseWorkflow.serialize, (("SpiffWorkflow", stock_restore), ("the app", CaseWorkflow.restore))
 
     def checked(self):
         state = save(self)
-        for reader, restore in (("SpiffWorkflow", stock_restore), ("the app", CaseWorkflow.restore)):
+        for reader, restore in readers:
             try:
                 restored = restore(self.definition, state)
             except Exception as error:  # noqa: BLE001 - a state that cannot be read back is the finding
