@@ -7,7 +7,7 @@ reads (docs/architecture.md); no workflow deserialization.
 """
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from functools import partial
@@ -24,7 +24,7 @@ from app.casework.presence import records_held
 from app.concerns.repeats import repeat_concerns_json
 from app.core.actor import Actor
 from app.core.clock import now
-from app.core.db import get_db
+from app.core.db import AnyRow, get_db, read_rows
 from app.core.errors import NotFound
 from app.core.vocabulary import (
     ADDITIONAL_REFERRALS_FIELD,
@@ -117,7 +117,8 @@ class CaseDetail:
     referrer: ReferrerView | None = None
     decision: DecisionView | None = None
     questions_for_agencies: str | None = None
-    rag_history: list[RagChange] = field(default_factory=list)
+    #: The re-ratings, as rows of rag_change's columns.
+    rag_history: Sequence[AnyRow] = field(default_factory=list)
     completed_tasks: list[CompletedTask] = field(default_factory=list)
     strategy_discussions: list[StrategyDiscussion] = field(default_factory=list)
     feedback: list[ReferrerFeedback] = field(default_factory=list)
@@ -173,19 +174,22 @@ def case_detail(session: Session, case_id: int, actor: Actor, *, for_answer: boo
                               contact.referrer_email, contact.referrer_phone)
         if contact is not None and shows("referrer") else None,
     )
-    completed = by_case(CompletedTask) if shows("analysis") or shows("screening") else None
+    completed: Sequence[Any] | None = None
+    if shows("analysis") or shows("screening"):
+        # an answer reads only the screening's and the decision's answers, as rows (the page lists every step)
+        completed = read_rows(session, _ANSWERED, {"case_id": case_id}) if for_answer else by_case(CompletedTask)
     if case.outcome and shows("decision"):
         detail.decision = DecisionView(case.outcome, case.outcome_rationale, case.decided_at, case.decided_by,
                                        case.rag_initial, case.rag, *_decision_record(session, case_id, completed))
-    completed = completed or []
     if shows("screening"):
-        screening = [t for t in completed if t.form_key == SCREENING_FORM]
+        screening = [t for t in completed or () if t.form_key == SCREENING_FORM]
         detail.questions_for_agencies = screening[-1].data.get("questions_for_agencies") if screening else None
     if shows("analysis"):
-        detail.completed_tasks = completed
-        detail.rag_history = by_case(RagChange)
+        detail.rag_history = read_rows(session, _RAG_HISTORY, {"case_id": case_id})
     if for_answer:
         return detail
+    if shows("analysis"):
+        detail.completed_tasks = list(completed or ())
     detail.probe = partial(records_held, session, case_id)  # one read for the page's occasional sections
     if shows("analysis"):
         # the page names it and links to it: its subjects are not read with it
@@ -206,8 +210,21 @@ def case_detail(session: Session, case_id: int, actor: Actor, *, for_answer: boo
 #: than SQLite took to run it).
 _BY_CASE: dict[type, Any] = {
     model: select(model).where(model.case_id == bindparam("case_id")).order_by(order)
-    for model, order in ((CompletedTask, CompletedTask.completed_at), (RagChange, RagChange.id),
-                         (StrategyDiscussion, StrategyDiscussion.id))}
+    for model, order in ((CompletedTask, CompletedTask.completed_at), (StrategyDiscussion, StrategyDiscussion.id))}
+#: A case's re-ratings in order, as plain rows (app.core.db.read_rows): every answer and page shows them, none
+#: changes them.
+_RAG_HISTORY = (select(*RagChange.__table__.c).where(RagChange.case_id == bindparam("case_id"))
+                .order_by(RagChange.id))
+#: The completed steps whose answers a case's answer shows (the screening's questions for agencies, the decision's
+#: other referrals and the agencies it went without), in order, as plain rows.
+_ANSWERED = (select(CompletedTask.form_key, CompletedTask.data)
+             .where(CompletedTask.case_id == bindparam("case_id"),
+                    CompletedTask.form_key.in_((SCREENING_FORM, DECISION_FORM)))
+             .order_by(CompletedTask.completed_at))
+#: The latest decision's answers, for a reader who sees the decision but not the steps before it.
+_LATEST_DECISION = (select(CompletedTask.data)
+                    .where(CompletedTask.case_id == bindparam("case_id"), CompletedTask.form_key == DECISION_FORM)
+                    .order_by(CompletedTask.completed_at.desc()).limit(1))
 
 
 #: (database, version id) -> (process id, version, content hash): a process version never changes once stored.
@@ -231,16 +248,16 @@ def process_label(session: Session, version_id: int) -> ProcessVersion:
 
 
 def _decision_record(session: Session, case_id: int,
-                     completed: list[CompletedTask] | None) -> tuple[tuple[str, ...], tuple[str, ...]]:
+                     completed: Sequence[Any] | None) -> tuple[tuple[str, ...], tuple[str, ...]]:
     """From the latest decision step's record: its additional referrals, and the agencies it was made without
-    (kept with it by the form's ``x-records``). ``completed``: the case's completed steps in order, when read."""
+    (kept with it by the form's ``x-records``). ``completed``: the case's completed steps in order (or those of
+    the screening and decision forms), when read."""
     if completed is not None:
         decisions = [task.data for task in completed if task.form_key == DECISION_FORM]
         data = (decisions[-1] if decisions else None) or {}
     else:
-        data = session.scalar(select(CompletedTask.data).where(CompletedTask.case_id == case_id,
-                                                               CompletedTask.form_key == DECISION_FORM)
-                              .order_by(CompletedTask.completed_at.desc()).limit(1)) or {}
+        latest = read_rows(session, _LATEST_DECISION, {"case_id": case_id})
+        data = (latest[0].data if latest else None) or {}
     return tuple(data.get(ADDITIONAL_REFERRALS_FIELD) or ()), tuple(data.get(AGENCIES_NOT_RETURNED_FIELD) or ())
 
 

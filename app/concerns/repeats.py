@@ -29,6 +29,7 @@ from app.cases.models import Case, Subject
 from app.concerns.chronology import agency_label, clusters_of
 from app.concerns.rules import RepeatRule, RepeatRulesError, hub_rules
 from app.core.codes import OUTCOMES, is_referral, source_agency
+from app.core.db import read_rows
 from app.intake.models import Contact
 from app.people.models import SubjectMatch
 from app.people.queries import proposed_matches
@@ -158,7 +159,7 @@ def subject_histories(session: Session, case: Case,
                                         *(p for ps in proposals.values() for p in ps)])
     by_root: dict[int, dict[int, PriorContact]] = defaultdict(dict)
     if record_root:
-        rows = session.execute(_CONTACTS_OF, {"records": list(record_root), "until": case.received_at})
+        rows = read_rows(session, _CONTACTS_OF, {"records": list(record_root), "until": case.received_at})
         for record, case_id, reference, received_at, rag, outcome, source in rows:
             if record is None:  # never: the query asks for these records
                 continue

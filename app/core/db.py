@@ -3,14 +3,14 @@ from __future__ import annotations
 
 import logging
 import os
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, TypeVar, cast
 
-from sqlalchemy import DateTime, Float, MetaData, create_engine, event, inspect, update
+from sqlalchemy import DateTime, Executable, Float, MetaData, Row, create_engine, event, inspect, update
 from sqlalchemy.engine import Connection, Dialect, Engine, make_url
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.ext.compiler import compiles
@@ -226,6 +226,22 @@ def begin_write(session: Session) -> None:
     """Start the transaction as a writer: on SQLite take the write lock up front (BEGIN IMMEDIATE)
     so two writers queue instead of failing when a reader tries to upgrade."""
     session.connection(execution_options={"sqlite_write": True})
+
+
+#: A row of any columns, as read_rows gives them.
+AnyRow = Row[*tuple[Any, ...]]
+
+
+def read_rows(session: Session, statement: Executable, params: Mapping[str, Any] | None = None) -> Sequence[AnyRow]:
+    """Plain rows (columns, not the session's objects) read through the session's connection, in its transaction.
+
+    The ORM's way to the same connection costs a read of a few rows about 35 microseconds on SQLite beyond the read
+    itself (its bookkeeping and events, and an object in the identity map for each entity row); an answer about a
+    case makes a dozen reads that nothing in the request changes afterwards (issue 20). What the session holds
+    unflushed is flushed first when it autoflushes, so the read sees what an ORM read would."""
+    if session.autoflush:
+        session.flush()
+    return session.connection().execute(statement, params or {}).all()
 
 
 # ----------------------------------------------------------------------------- queues that follow savepoints

@@ -10,6 +10,7 @@ from sqlalchemy import BindParameter, Row, bindparam, func, select
 from sqlalchemy.orm import Session
 
 from app.cases.models import AgencyReturn, Case, CompletedTask, Subject
+from app.core.db import read_rows
 from app.core.memo import memo
 from app.core.vocabulary import AGENCIES_FIELD, SCREENING_FORM, agency_of_check
 from app.deadlines.models import Deadline, SlaCase, deadline_state
@@ -57,14 +58,17 @@ def case_deadlines(session: Session, case_id: int, at: datetime) -> list[Deadlin
     """Every deadline the case has had, by due time (ones that stopped applying are left out)."""
     synced = memo(session, SYNCED).get(case_id)
     rows = sorted(synced, key=lambda row: (row.due_at, row.id is None, row.id or 0)) if synced is not None else \
-        session.scalars(CASE_DEADLINES, {"case_id": case_id})
+        read_rows(session, _CASE_DEADLINE_VIEWS, {"case_id": case_id})
     return [_view(row, at) for row in rows]
 
 
-#: A case's deadline rows that still apply (met ones too), by due time: built once, read by every case answer
-#: and every step (app.deadlines.tracking).
+#: A case's deadline rows that still apply (met ones too), by due time: built once, read by every step
+#: (app.deadlines.tracking).
 CASE_DEADLINES = (select(Deadline).where(Deadline.case_id == bindparam("case_id"), Deadline.cancelled_at.is_(None))
                   .order_by(Deadline.due_at, Deadline.id))
+#: The same deadlines' viewed columns as plain rows (app.core.db.read_rows), for every case answer that has not
+#: just synchronised them.
+_CASE_DEADLINE_VIEWS = CASE_DEADLINES.with_only_columns(*_VIEWED)
 
 
 @dataclass(frozen=True)

@@ -29,6 +29,7 @@ from sqlalchemy.orm import Session
 
 from app.auth.models import UserRole
 from app.cases.models import AgencyReturn, CompletedTask, StrategyDiscussion
+from app.core.db import read_rows
 from app.core.roles import AGENCIES
 from app.inbox.models import OpenTask
 from app.intake.models import Contact
@@ -45,7 +46,7 @@ _INVOLVABLE = frozenset(AGENCIES) | STEP_ROLES
 def involved_agencies(session: Session, case_id: int) -> frozenset[str]:
     """The agencies involved in one case, read in one statement (a case's sight is asked on every case answer)."""
     found: set[str] = set()
-    for agency, listed in session.execute(_INVOLVED, {"case_id": case_id}):
+    for agency, listed in read_rows(session, _INVOLVED, {"case_id": case_id}):
         found.update((listed or ()) if agency is None else (agency,))
     return frozenset(found) & _INVOLVABLE
 

@@ -11,6 +11,7 @@ from typing import Any, overload
 from sqlalchemy import Select, bindparam, event, select
 from sqlalchemy.orm import Session, object_session
 
+from app.core.db import read_rows
 from app.core.memo import forget, memo
 from app.people.models import Person
 
@@ -96,7 +97,7 @@ _CLUSTERS = _clusters_statement()
 def _read_clusters(session: Session, ids: list[int]) -> dict[int, int]:
     """One recursive read of the clusters of ``ids``. A record not stored (its details removed under the
     retention policy) or on a cycle of merges (a bug elsewhere) stands for itself."""
-    members: dict[int, int] = {row.id: row.root for row in session.execute(_CLUSTERS, {"ids": ids})}
+    members: dict[int, int] = {row.id: row.root for row in read_rows(session, _CLUSTERS, {"ids": ids})}
     return {**{record: record for record in ids if record not in members}, **members}
 
 

@@ -17,7 +17,7 @@ import logging
 import re
 import tomllib
 from collections import defaultdict
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
 from pathlib import Path
@@ -29,6 +29,7 @@ from sqlalchemy.orm import Session, object_session
 from app.cases.models import Case
 from app.core.calendar import LONDON
 from app.core.clock import now
+from app.core.db import AnyRow, read_rows
 from app.core.rule_files import RuleFile, processes_folder
 from app.core.toml_lines import decode_error_line, key_line
 from app.people.clusters import clusters, parents_above, roots_for
@@ -169,18 +170,19 @@ def today() -> date:
 
 #: Built once: every answer about a case with people on record asks for their links.
 _RECORDS: BindParameter[list[int]] = bindparam("records", expanding=True)
-_LINKS_OF = select(Association).where(Association.status != "rejected", or_(
+#: The live links of a case's subjects' records, as plain rows: every case answer asks, and the rules only read them.
+_LINKS_OF = select(*Association.__table__.c).where(Association.status != "rejected", or_(
     Association.child_person_id.in_(_RECORDS), Association.adult_person_id.in_(_RECORDS)))
 
 
-def _hubs_of(session: Session, case: Case) -> tuple[dict[int, int], list[Association], dict[int, int]]:
+def _hubs_of(session: Session, case: Case) -> tuple[dict[int, int], Sequence[AnyRow], dict[int, int]]:
     """The case's subjects' records (record -> root), the live links they are part of, and record -> subject
     position."""
     positions = {s.person_id: s.position for s in case.subjects if s.person_id is not None}
     members = clusters(session, positions)
     if not members:
         return {}, [], {}
-    own = list(session.scalars(_LINKS_OF, {"records": list(members)}))
+    own = read_rows(session, _LINKS_OF, {"records": list(members)})
     root_position = {members[record]: position for record, position in positions.items()}
     return members, own, {record: root_position[root] for record, root in members.items()}
 
