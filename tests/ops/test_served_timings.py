@@ -34,3 +34,18 @@ def test_the_access_log_gives_each_walk_requests_time_in_the_server(throughput):
         "[2026-12-07 08:00:00 +0000] [4242] [INFO] Booting worker with pid: 4242",
     ])
     assert throughput.served_ms(log) == {"GET task": [4.512], "POST complete": [13.8], "GET case": [3.9]}
+
+
+@pytest.fixture
+def floor(monkeypatch):
+    monkeypatch.syspath_prepend(str(BENCH))
+    return importlib.import_module("request_floor")
+
+
+def test_the_floor_bench_reads_its_own_requests_time_in_the_server_from_the_same_log(floor):
+    # bench/request_floor.py times GET /healthz and an audited GET of a task no one has; both are read back from the
+    # server's access log by path, and a request that is neither (or not a GET) is not counted
+    log = "\n".join([_line("GET", "/healthz", 750), _line("GET", floor.NO_TASK, 1754),
+                     _line("POST", floor.NO_TASK, 9999), _line("GET", "/api/v1/tasks", 2100)])
+    assert floor.served_ms(log, "/healthz") == [0.75]
+    assert floor.served_ms(log, floor.NO_TASK) == [1.754]
