@@ -31,8 +31,7 @@ from app.concerns.rules import RepeatRule, RepeatRulesError, hub_rules
 from app.core.codes import OUTCOMES, is_referral, source_agency
 from app.core.db import read_rows
 from app.intake.models import Contact
-from app.people.models import SubjectMatch
-from app.people.queries import proposed_matches
+from app.people.queries import ProposedMatch, proposed_matches
 
 logger = logging.getLogger(__name__)
 
@@ -146,7 +145,7 @@ _CONTACTS_OF = (select(Subject.person_id, Case.id, Case.reference, Case.received
 
 
 def subject_histories(session: Session, case: Case,
-                      matches: Mapping[int, list[SubjectMatch]] | None = None) -> list[SubjectHistory]:
+                      matches: Mapping[int, list[ProposedMatch]] | None = None) -> list[SubjectHistory]:
     """Each subject's contacts (up to and including this one, oldest first) and those of proposed matches
     (``matches``: each subject's proposed matches, app.people.queries.proposed_matches, when the caller read
     them). Two queries, plus a few per subject and proposed match for their clusters, whatever the number of
@@ -202,14 +201,14 @@ def evaluate(rules: tuple[RepeatRule, ...], case: Case, histories: list[SubjectH
 
 
 def repeat_flags(session: Session, case: Case, rules: tuple[RepeatRule, ...] | None = None,
-                 matches: Mapping[int, list[SubjectMatch]] | None = None) -> list[RepeatFlag]:
+                 matches: Mapping[int, list[ProposedMatch]] | None = None) -> list[RepeatFlag]:
     """The repeat concerns this contact raises (possible ones marked), by the hub's rules."""
     rules = hub_rules() if rules is None else rules
     return evaluate(rules, case, subject_histories(session, case, matches))
 
 
 def prior_contacts(session: Session, case: Case, months: int = 12,
-                   matches: Mapping[int, list[SubjectMatch]] | None = None) -> list[SubjectHistory]:
+                   matches: Mapping[int, list[ProposedMatch]] | None = None) -> list[SubjectHistory]:
     """Each subject with their history; ``recent`` holds their contacts in the ``months`` before this one
     (``matches``: as for subject_histories)."""
     since = months_before(_aware(case.received_at), months)
@@ -220,7 +219,7 @@ def prior_contacts(session: Session, case: Case, months: int = 12,
 
 
 def screening_view(session: Session, case: Case, months: int = 12,
-                   matches: Mapping[int, list[SubjectMatch]] | None = None) -> ScreeningView:
+                   matches: Mapping[int, list[ProposedMatch]] | None = None) -> ScreeningView:
     """The screening panel: flags by the hub's rules and every subject's contacts in the last ``months``.
     Rules that were refused are said so, rather than showing no flags (``matches``: as for subject_histories)."""
     histories = prior_contacts(session, case, months, matches)
@@ -232,7 +231,7 @@ def screening_view(session: Session, case: Case, months: int = 12,
     return ScreeningView(flags=evaluate(rules, case, histories), subjects=histories)
 
 
-def repeat_concerns_json(case: Case, matches: Mapping[int, list[SubjectMatch]] | None = None) -> list[dict]:
+def repeat_concerns_json(case: Case, matches: Mapping[int, list[ProposedMatch]] | None = None) -> list[dict]:
     """The API's ``repeat_concerns`` for a case read in a session (``matches``: its subjects' proposed matches,
     when the caller read them). Refused rules (with no good rules to fall back on) give none, and say so in the
     log; the screening panel shows the refusal."""

@@ -19,8 +19,7 @@ from app.core.codes import CHILD_ROLES
 from app.missing.models import MissingEpisode
 from app.missing.rules import RepeatMissingRule, hub_rule
 from app.people.clusters import clusters
-from app.people.models import SubjectMatch
-from app.people.queries import proposed_matches
+from app.people.queries import ProposedMatch, proposed_matches
 
 #: The police risk grading (College of Policing APP "Missing persons", 2022: the "absent" category was
 #: withdrawn; every report is "missing", graded by risk). Code -> words.
@@ -107,7 +106,7 @@ class ChildFlag:
 
 
 def child_flags(session: Session, case: Case, at: datetime | None = None,
-                matches: Mapping[int, list[SubjectMatch]] | None = None) -> list[ChildFlag]:
+                matches: Mapping[int, list[ProposedMatch]] | None = None) -> list[ChildFlag]:
     """The case's children who are repeat missing children, counted up to ``at`` (default: the case's
     receipt), for screening and the case page. Three reads for all the children (their proposed matches, unless
     the caller read them: ``matches``, app.people.queries.proposed_matches; their clusters, unless the

@@ -9,6 +9,7 @@ from sqlalchemy import bindparam, func, or_, select
 from sqlalchemy.orm import Session
 
 from app.cases.models import Case, Subject
+from app.core.db import AnyRow, read_rows
 from app.people.clusters import cluster_around, cluster_of, clusters, root_of
 from app.people.models import Person, PersonMerge, PersonRelationship, SubjectMatch
 from app.people.operations import RELATIONSHIPS
@@ -125,23 +126,29 @@ def case_match_summary(session: Session, case_id: int) -> list[MatchCount]:
             for s in case.subjects]
 
 
-def proposed_matches(session: Session, case: Case) -> dict[int, list[SubjectMatch]]:
+#: A match still awaiting a decision, as answers and flags read it: a row of its subject_id, person_id, score and
+#: reasons (app.core.db.read_rows; deciding a match goes through app.people.operations, which reads its own).
+ProposedMatch = AnyRow
+
+
+def proposed_matches(session: Session, case: Case) -> dict[int, list[ProposedMatch]]:
     """Per subject of the case (by id), the matches still awaiting a decision, best first: read once for an
     answer's subjects and its repeat concerns."""
-    proposals: dict[int, list[SubjectMatch]] = {subject.id: [] for subject in case.subjects}
+    proposals: dict[int, list[ProposedMatch]] = {subject.id: [] for subject in case.subjects}
     if proposals:
-        for match in session.scalars(_PROPOSED, {"subjects": list(proposals)}):
+        for match in read_rows(session, _PROPOSED, {"subjects": list(proposals)}):
             proposals[match.subject_id].append(match)
     return proposals
 
 
 #: Built once: every answer about a case asks for its subjects' proposals.
-_PROPOSED = (select(SubjectMatch).where(SubjectMatch.subject_id.in_(bindparam("subjects", expanding=True)),
-                                        SubjectMatch.status == "proposed")
+_PROPOSED = (select(SubjectMatch.subject_id, SubjectMatch.person_id, SubjectMatch.score, SubjectMatch.reasons)
+             .where(SubjectMatch.subject_id.in_(bindparam("subjects", expanding=True)),
+                    SubjectMatch.status == "proposed")
              .order_by(SubjectMatch.score.desc(), SubjectMatch.id))
 
 
-def subjects_json(session: Session, case: Case, proposals: dict[int, list[SubjectMatch]] | None = None) -> list[dict]:
+def subjects_json(session: Session, case: Case, proposals: dict[int, list[ProposedMatch]] | None = None) -> list[dict]:
     """Per subject, for GET /api/v1/cases/{id}: ``person_id`` (the person they are, once nothing is left to
     decide: a confirmed match, or no proposal at all) and the ``proposed_matches`` still awaiting a decision
     (``proposals``: proposed_matches, when the caller read them)."""

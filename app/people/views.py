@@ -22,10 +22,10 @@ from app.people import operations, places
 from app.people.clusters import cluster_around, root_of
 from app.people.links import LinkPanel, link_panel
 from app.people.matching import Candidate, search
-from app.people.models import Person, PersonMerge, Place, SubjectMatch
+from app.people.models import Person, PersonMerge, Place
 from app.people.names import normalise_nhs_number, postcode_of
 from app.people.network import case_links, person_network, place_children
-from app.people.queries import case_people, person_profile, person_summary, proposed_matches
+from app.people.queries import ProposedMatch, case_people, person_profile, person_summary, proposed_matches
 from app.web.refusals import go_back_to, on_refusal
 
 bp = Blueprint("people", __name__, template_folder="templates")
@@ -237,10 +237,10 @@ def add_relationship(person_id: int):
 
 
 # ----------------------------------------------------------------------------- a case page's subjects
-def case_proposals(case: Case) -> dict[int, list[SubjectMatch]]:
+def case_proposals(case: Case) -> dict[int, list[ProposedMatch]]:
     """The case's subjects' proposed matches (app.people.queries.proposed_matches), read once for the page being
     rendered: its repeat concerns panel and its repeat missing flags both ask (issue 20)."""
-    held: dict[int, dict[int, list[SubjectMatch]]] = g.setdefault("proposed_matches", {})
+    held: dict[int, dict[int, list[ProposedMatch]]] = g.setdefault("proposed_matches", {})
     if case.id not in held:
         held[case.id] = proposed_matches(get_db().session, case)
     return held[case.id]
