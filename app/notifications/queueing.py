@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 from app.auth.models import User, UserRole
 from app.core.clock import now
 from app.core.config import mail_settings
+from app.core.db import read_rows
 from app.core.roles import ALL_ROLES
 from app.notifications import catalogue as catalogues
 from app.notifications.models import DIGEST, HELD, QUEUED, Notification, NotificationPreference
@@ -138,7 +139,7 @@ def _people_with_role(session: Session, role: str) -> list[_Recipient]:
         people_changed = any(isinstance(row, (User, UserRole, NotificationPreference))
                              for row in (*session.new, *session.dirty, *session.deleted))
         with nullcontext() if people_changed else session.no_autoflush:
-            found = session.execute(_ROLE_HOLDERS).all()
+            found = read_rows(session, _ROLE_HOLDERS)
         for held, user_id, email, delivery in found:
             people[held].append(_Recipient(user_id, email or "", delivery is None or delivery == DIGEST))
         cached = session.info[_ROLE_PEOPLE] = (transaction, dict(people))
