@@ -29,6 +29,7 @@ import tempfile
 import time
 import urllib.error
 import urllib.request
+from functools import partial
 from pathlib import Path
 
 from benchlib import ROOT, percentile, use_project_venv  # bench/ is on sys.path when a script runs
@@ -36,14 +37,26 @@ from benchlib import ROOT, percentile, use_project_venv  # bench/ is on sys.path
 use_project_venv()
 
 from engine_persistence import walk  # noqa: E402
-from task_throughput import MashServer, load_average, postmaster_pid, tree_cpu_seconds  # noqa: E402
+from task_throughput import (  # noqa: E402
+    STEPS,
+    Client,
+    MashServer,
+    load_average,
+    next_steps,
+    postmaster_pid,
+    report_contact,
+    tree_cpu_seconds,
+)
 from tests.postgres_server import ThrowawayPostgres, postgres_bin  # noqa: E402
 from tests.server_processes import mash_command  # noqa: E402
 
 #: No task has this id: the request reads the token and the task, audits the token's use and answers 404.
 NO_TASK = "/api/v1/tasks/00000000-0000-4000-8000-000000000000"
+#: The step a task is opened for in full: the hub manager's review, whose answer shows the most.
+REVIEW = "mash_review"
 #: Issue 20's targets this floor speaks to (one client, SQLite unless named).
-TARGETS = {"completions_per_s": 120.0, "complete_p50_ms": 6.0, "postgres_completions_per_s": 60.0}
+TARGETS = {"completions_per_s": 120.0, "complete_p50_ms": 6.0, "postgres_completions_per_s": 60.0,
+           "open_task_ms": 4.0}
 _OPENER = urllib.request.build_opener(urllib.request.ProxyHandler({}))
 _SERVED = re.compile(r'^<\d+> \S+ "GET ([^" ]+)" \d+ \S+ (\d+)us$', re.MULTILINE)
 
@@ -91,25 +104,45 @@ def timed_requests(server: MashServer, path: str, count: int, token: str | None,
             "database_cpu": database, "client_cpu": client}
 
 
-def measure(label: str, database_url: str, workdir: Path, count: int, database_pid: int | None) -> dict:
+def review_task(server: MashServer, names: dict[str, str]) -> str:
+    """A case walked (as bench/task_throughput.py walks it) to the hub manager's review, the step whose answer
+    shows the most (the analysis: re-ratings, repeat concerns, links, both agencies' returns): its task's path."""
+    client = Client(server.base, server.tokens, retries=0)
+    case_id = report_contact(client, "floor", 0)
+    walked = STEPS[:[element for element, _user, _data in STEPS].index(REVIEW) + 1]
+    for number, (element, user, data) in enumerate(walked):
+        shown = next_steps(None, names[element],
+                           partial(client.call, "GET case", user, "GET", f"/api/v1/cases/{case_id}"))
+        if number == len(walked) - 1:
+            return f"/api/v1/tasks/{shown[0]['task_id']}"
+        client.call("POST complete", user, "POST", f"/api/v1/tasks/{shown[0]['task_id']}/complete", data)
+    raise RuntimeError("the walk has no review")
+
+
+def measure(label: str, database_url: str, workdir: Path, count: int, database_pid: int | None,
+            names: dict[str, str]) -> dict:
     print(f"[{label}: init-db, demo, tokens, serve ...]", file=sys.stderr, flush=True)
     server = MashServer(database_url, workdir, scheduler=False)
     try:
         token = server.tokens["mash-manager"]
+        review = review_task(server, names)
         timed_requests(server, NO_TASK, 50, token, database_pid)  # warm: the first requests load code and fill pools
+        timed_requests(server, review, 50, token, database_pid)
         before = audit_entries(server)
         figures = {"healthz": timed_requests(server, "/healthz", count, None, database_pid),
-                   "audited": timed_requests(server, NO_TASK, count, token, database_pid)}
+                   "audited": timed_requests(server, NO_TASK, count, token, database_pid),
+                   "review": timed_requests(server, review, count, token, database_pid)}
         added = audit_entries(server) - before
     finally:
         server.stop()
-    if added < count:
-        raise RuntimeError(f"{label}: {count} audited requests added {added} audit entries")
+    if added < 2 * count:
+        raise RuntimeError(f"{label}: {2 * count} audited requests added {added} audit entries")
     print(f"\n== {label}, 1 worker, one client, {count} requests each (audit trail intact; +{added} entries)")
     print(f"   {'request':<44}{'p50 ms':>8}{'p95 ms':>8}{'in server':>11}{'web CPU':>9}{'db CPU':>8}"
           f"{'client CPU':>12}")
     for name, row in (("GET /healthz (gunicorn + Flask)", figures["healthz"]),
-                      ("GET unknown task (+ token, audited, commit)", figures["audited"])):
+                      ("GET unknown task (+ token, audited, commit)", figures["audited"]),
+                      ("GET the manager's review task (the case)", figures["review"])):
         database = f"{row['database_cpu']:8.2f}" if database_pid is not None else f"{'in web':>8}"
         print(f"   {name:<44}{row['p50']:8.2f}{row['p95']:8.2f}{row['served_p50']:11.2f}{row['web_cpu']:9.2f}"
               f"{database}{row['client_cpu']:12.2f}")
@@ -127,6 +160,7 @@ def main() -> None:
     from app.engine import ProcessBundle, compile_bundle
 
     definition = compile_bundle(ProcessBundle.from_directories(ROOT / "processes", ROOT / "forms"))
+    names = {element: definition.user_tasks[("referral", element)].name for element, _, _ in STEPS}
     engine = {}
     for persist in (False, True):
         best: list[float] = []
@@ -144,11 +178,11 @@ def main() -> None:
     try:
         (workdir / "sqlite").mkdir()
         floors["SQLite"] = measure("SQLite", f"sqlite:///{workdir / 'sqlite' / 'mash.db'}", workdir / "sqlite",
-                                   args.requests, None)
+                                   args.requests, None, names)
         if postgres is not None:
             (workdir / "postgresql").mkdir()
             floors["PostgreSQL"] = measure(f"PostgreSQL {postgres.version}", postgres.create_database("mash_floor"),
-                                           workdir / "postgresql", args.requests, postmaster_pid(postgres))
+                                           workdir / "postgresql", args.requests, postmaster_pid(postgres), names)
     finally:
         if postgres is not None:
             postgres.stop()
@@ -171,6 +205,12 @@ def main() -> None:
           " POST complete ms: one audited request in the server (p50) and the engine's step;\n   CPU ms: the server's,"
           " the database's and the client's CPU for two audited requests, and the engine's step; 2 cores /s: the"
           " most completions two cores could make, every one of them busy.")
+    print(f"\n== Opening a task (target: {TARGETS['open_task_ms']:.0f} ms in the server): the manager's review, in the"
+          " server (p50)")
+    for name, figures in floors.items():
+        floor, review = figures["audited"]["served_p50"], figures["review"]["served_p50"]
+        print(f"   {name:<12}{review:6.2f} ms: the audited request's floor {floor:.2f} ms and the case's answer"
+              f" {review - floor:.2f} ms")
     print(f"\nload average at end: {load_average()}")
 
 
