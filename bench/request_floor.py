@@ -11,7 +11,9 @@ reader may see), it cannot cost less than:
 - **the engine's persisted step**: the referral walked by app.engine alone, the case's state restored before and
   saved after every step (bench/engine_persistence.py's walk, fastest of ``--walks``).
 
-One client, requests one after another, on SQLite and on PostgreSQL (a throwaway server). The audit trail is checked
+Beside them, the hub manager's review task (the case answer with the most in it: the analysis, both agencies'
+returns) is opened as many times, for how much of opening a task is the case's answer. One client, requests one
+after another, on SQLite and on PostgreSQL (a throwaway server). The audit trail is checked
 with `mash audit verify` before and after: every audited request must have added its entry. Prints figures and the
 arithmetic beside the targets; never judges them.
 
