@@ -291,16 +291,13 @@ def seed_history() -> int:
     referrer = _actor("referrer")
     manager = _actor("mash-manager")
     start = now()
-    try:
-        for days_ago, source, given, outcome, rag, agencies, concern in HISTORY:
-            clock.freeze(start - timedelta(days=days_ago))
+    for days_ago, source, given, outcome, rag, agencies, concern in HISTORY:
+        with clock.set_to(start - timedelta(days=days_ago)):
             payload = _contact(given, RUBY["family_name"], RUBY["date_of_birth"], concern, source=source)
             payload["subjects"][0]["address"] = RUBY["address"]
             case = run_in_transaction(receive_contact, payload, referrer, channel="web")[0]
             _confirm_proposals(case.id, manager)
             _walk_to_closure(case.id, outcome, rag, agencies)
-    finally:
-        clock.reset()
     payload = _contact("Ruby", "Grene", RUBY["date_of_birth"],
                        "Ruby told her teacher there is no food at home and her mum has not been out of bed for days.")
     payload["subjects"][0]["address"] = RUBY["address"]

@@ -155,8 +155,7 @@ def _template_contact(rng: random.Random, serial: int, **options) -> dict:
 
 def _walk_open(stage: tuple, age: timedelta, serial: int, referrer, rng: random.Random) -> int:
     _name, _share, immediate, steps = stage
-    clock.freeze(now() - age)
-    try:
+    with clock.set_to(now() - age):
         payload = _template_contact(rng, serial, immediate=immediate)
         case = run_in_transaction(receive_contact, payload, referrer, channel="web")[0]
         for bpmn_id, username, data in steps:
@@ -166,8 +165,6 @@ def _walk_open(stage: tuple, age: timedelta, serial: int, referrer, rng: random.
                 continue
             clock.advance(timedelta(hours=2))
             _do(case.id, bpmn_id, username, data)
-    finally:
-        clock.reset()
     if age:
         run_in_transaction(fire_due_timers, case.id, SYSTEM)
     return case.id
@@ -175,8 +172,7 @@ def _walk_open(stage: tuple, age: timedelta, serial: int, referrer, rng: random.
 
 def _walk_closed(outcome: tuple, serial: int, referrer, rng: random.Random) -> int:
     name, _share, rag, agencies = outcome
-    clock.freeze(now() - timedelta(days=60))
-    try:
+    with clock.set_to(now() - timedelta(days=60)):
         payload = _template_contact(rng, serial)
         case = run_in_transaction(receive_contact, payload, referrer, channel="web")[0]
         if name == "advice":
@@ -184,8 +180,6 @@ def _walk_closed(outcome: tuple, serial: int, referrer, rng: random.Random) -> i
             _do(case.id, "feedback_to_referrer", "business-support", FEEDBACK)
         else:
             _walk_to_closure(case.id, name, rag, agencies)
-    finally:
-        clock.reset()
     return case.id
 
 

@@ -2,6 +2,8 @@
 from __future__ import annotations
 
 import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 
 
@@ -34,6 +36,20 @@ class Clock:
         with self._lock:
             self._frozen = None
             self._offset = timedelta(0)
+
+    @contextmanager
+    def set_to(self, at: datetime) -> Iterator[None]:
+        """Frozen at ``at`` inside the block (it may be advanced there), then as it was before: frozen where it was,
+        or running with its offset. Made-up history (the demo's, the volume's) is walked in the past this way
+        without losing a clock a test or a bench has frozen."""
+        with self._lock:
+            saved = self._frozen, self._offset
+        self.freeze(at)
+        try:
+            yield
+        finally:
+            with self._lock:
+                self._frozen, self._offset = saved
 
 
 def _aware(value: datetime) -> datetime:
