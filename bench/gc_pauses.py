@@ -26,8 +26,7 @@ from benchlib import use_project_venv  # bench/ is on sys.path when a script run
 
 use_project_venv()
 
-from statement_trail import step_names  # noqa: E402
-from task_throughput import in_process_hub, load_average, walk_in_process  # noqa: E402
+from task_throughput import in_process_hub, load_average, step_names, walk_in_process  # noqa: E402
 
 SETTINGS = ("python", "worker")
 

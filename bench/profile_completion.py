@@ -31,8 +31,7 @@ from benchlib import (  # bench/ is on sys.path when a script runs
 
 use_project_venv()
 
-from statement_trail import step_names  # noqa: E402
-from task_throughput import STEPS, in_process_hub, load_average, walk_in_process  # noqa: E402
+from task_throughput import STEPS, in_process_hub, load_average, step_names, walk_in_process  # noqa: E402
 
 #: (layer, path fragment) in the order they are tried: the first fragment found in a function's file names it.
 LAYERS: Layers = (

@@ -38,15 +38,18 @@ from benchlib import ROOT, percentile, use_project_venv  # bench/ is on sys.path
 
 use_project_venv()
 
-from engine_persistence import walk  # noqa: E402
+from engine_persistence import fastest_walk  # noqa: E402
 from task_throughput import (  # noqa: E402
+    _OPENER,
     STEPS,
     Client,
     MashServer,
+    access_log_times,
     load_average,
     next_steps,
     postmaster_pid,
     report_contact,
+    step_names,
     tree_cpu_seconds,
 )
 from tests.postgres_server import ThrowawayPostgres, postgres_bin  # noqa: E402
@@ -59,8 +62,6 @@ REVIEW = "mash_review"
 #: Issue 20's targets this floor speaks to (one client, SQLite unless named).
 TARGETS = {"completions_per_s": 120.0, "complete_p50_ms": 6.0, "postgres_completions_per_s": 60.0,
            "open_task_ms": 4.0}
-_OPENER = urllib.request.build_opener(urllib.request.ProxyHandler({}))
-_SERVED = re.compile(r'^<\d+> \S+ "GET ([^" ]+)" \d+ \S+ (\d+)us$', re.MULTILINE)
 
 
 def audit_entries(server: MashServer) -> int:
@@ -73,7 +74,7 @@ def audit_entries(server: MashServer) -> int:
 def served_ms(log_text: str, path: str) -> list[float]:
     """Milliseconds each GET of ``path`` took inside the server, from its access log (the format
     task_throughput.served_ms reads)."""
-    return [int(us) / 1000 for served_path, us in _SERVED.findall(log_text) if served_path == path]
+    return [ms for request, ms in access_log_times(log_text) if request == f"GET {path}"]
 
 
 def timed_requests(server: MashServer, path: str, count: int, token: str | None,
@@ -162,13 +163,10 @@ def main() -> None:
     from app.engine import ProcessBundle, compile_bundle
 
     definition = compile_bundle(ProcessBundle.from_directories(ROOT / "processes", ROOT / "forms"))
-    names = {element: definition.user_tasks[("referral", element)].name for element, _, _ in STEPS}
+    names = step_names(definition)
     engine = {}
     for persist in (False, True):
-        best: list[float] = []
-        for _ in range(args.walks):
-            times = walk(definition, persist)
-            best = [min(a, b) for a, b in zip(best or times, times, strict=True)]
+        best = fastest_walk(definition, persist, args.walks)
         engine[persist] = sum(best) / len(best) * 1000
     print(f"\n== The engine alone on the referral walk (fastest of {args.walks} walks, ms per completion)")
     print(f"   plain {engine[False]:.2f} ms; state restored and saved each step {engine[True]:.2f} ms")

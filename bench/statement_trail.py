@@ -19,7 +19,7 @@ from benchlib import ROOT, use_project_venv  # bench/ is on sys.path when a scri
 
 use_project_venv()
 
-from task_throughput import STEPS, in_process_hub, walk_in_process  # noqa: E402
+from task_throughput import in_process_hub, step_names, walk_in_process  # noqa: E402
 
 #: Frames of the request's frame (the unit of work, Flask's dispatch) say nothing about who asked.
 QUIET = ("/app/core/db.py", "/app/api/__init__.py")
@@ -69,13 +69,6 @@ def main() -> None:
                 print(f"{number:3d} {'[many] ' if many else ''}{text}\n      {frames}")
     finally:
         shutil.rmtree(workdir, ignore_errors=True)
-
-
-def step_names() -> dict[str, str]:
-    from app.engine import ProcessBundle, compile_bundle
-
-    definition = compile_bundle(ProcessBundle.from_directories(ROOT / "processes", ROOT / "forms"))
-    return {element: definition.user_tasks[("referral", element)].name for element, _, _ in STEPS}
 
 
 if __name__ == "__main__":

@@ -52,6 +52,16 @@ STEPS = REFERRAL_WALK
 _OPENER = urllib.request.build_opener(urllib.request.ProxyHandler({}))  # loopback only: never via a proxy
 
 
+def step_names(definition: Any = None) -> dict[str, str]:
+    """Each step of the walk's element id and its task's name (as answers list open tasks), from ``definition`` or
+    the processes folder compiled."""
+    if definition is None:
+        from app.engine import ProcessBundle, compile_bundle
+
+        definition = compile_bundle(ProcessBundle.from_directories(ROOT / "processes", ROOT / "forms"))
+    return {element: definition.user_tasks[("referral", element)].name for element, _, _ in STEPS}
+
+
 # ----------------------------------------------------------------------------- the app under test
 class MashServer:
     """`mash init-db`, `mash demo`, tokens, then `mash serve` on a free port; stopped by stop()."""
@@ -275,15 +285,21 @@ _SERVED_KINDS = (("GET task", re.compile(r"GET /api/v1/tasks/[^/ ]+$")),
                  ("GET case", re.compile(r"GET /api/v1/cases/\d+$")))
 
 
+def access_log_times(log_text: str) -> Iterator[tuple[str, float]]:
+    """Each request in the server's access log (`<pid> host "METHOD /path" status bytes NNNus`) as "METHOD /path"
+    and the milliseconds it took inside the server (gunicorn's request time)."""
+    for match in re.finditer(r'^<\d+> \S+ "([A-Z]+ [^"]*)" \d+ \S+ (\d+)us$', log_text, re.MULTILINE):
+        yield match.group(1), int(match.group(2)) / 1000
+
+
 def served_ms(log_text: str) -> dict[str, list[float]]:
-    """Milliseconds each request took inside the server (gunicorn's request time, from its access log line
-    `<pid> host "METHOD /path" status bytes NNNus`), by request kind: the issue's "server-side" latency, without
+    """Milliseconds each request took inside the server, by request kind: the issue's "server-side" latency, without
     the client's connection and its own parsing."""
     found: dict[str, list[float]] = {kind: [] for kind, _ in _SERVED_KINDS}
-    for match in re.finditer(r'^<\d+> \S+ "([A-Z]+ [^"]*)" \d+ \S+ (\d+)us$', log_text, re.MULTILINE):
+    for request, ms in access_log_times(log_text):
         for kind, pattern in _SERVED_KINDS:
-            if pattern.fullmatch(match.group(1)):
-                found[kind].append(int(match.group(2)) / 1000)
+            if pattern.fullmatch(request):
+                found[kind].append(ms)
     return found
 
 
@@ -622,7 +638,7 @@ def main() -> None:
     from app.engine import ProcessBundle, compile_bundle
 
     definition = compile_bundle(ProcessBundle.from_directories(ROOT / "processes", ROOT / "forms"))
-    names = {element: definition.user_tasks[("referral", element)].name for element, _, _ in STEPS}
+    names = step_names(definition)
     pg_bin = None if (args.quick or args.no_postgres) else postgres_bin()
     pg_note = ("" if pg_bin is not None else "; PostgreSQL skipped (" + (
         "--quick" if args.quick else "--no-postgres" if args.no_postgres else "no /usr/lib/postgresql/*/bin") + ")")
