@@ -188,10 +188,9 @@ def case_detail(session: Session, case_id: int, actor: Actor, *, for_answer: boo
         detail.rag_history = read_rows(session, _RAG_HISTORY, {"case_id": case_id})
     if for_answer:
         return detail
-    if shows("analysis"):
-        detail.completed_tasks = list(completed or ())
     detail.probe = partial(records_held, session, case_id)  # one read for the page's occasional sections
     if shows("analysis"):
+        detail.completed_tasks = list(completed or ())
         # the page names it and links to it: its subjects are not read with it
         detail.linked_case = session.get(Case, case.linked_case_id, options=[lazyload(Case.subjects)]) \
             if case.linked_case_id else None
